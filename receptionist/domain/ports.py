@@ -1,0 +1,135 @@
+"""Interfaces the adapters implement, and the plain data that crosses them.
+
+The domain and the sync engine speak only these types; a provider adapter (Google, Microsoft Graph, Twilio, the
+in-memory fakes in the tests) converts them to and from its wire format.  All datetimes here are timezone-aware
+and in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class CalendarInfo:
+    """One calendar an account can see."""
+
+    id: str
+    name: str
+    primary: bool = False
+    time_zone: str | None = None
+
+
+@dataclass(frozen=True)
+class EventDraft:
+    """What we want an event to look like on a remote calendar.
+
+    ``uid`` is our appointment id (32 lowercase hex digits).  Adapters use it to make a create idempotent (Google:
+    client-supplied event id; Graph: ``transactionId``) and store it on the event (Google private extended
+    property / Graph single-value extended property ``receptionist.uid``) so the event can be recognised as ours.
+    """
+
+    uid: str
+    title: str
+    start: datetime
+    end: datetime
+    description: str = ""
+    location: str = ""
+    time_zone: str = "UTC"  # the location's IANA zone, for how the event is shown in the calendar app
+
+
+@dataclass(frozen=True)
+class RemoteEvent:
+    """An event as a remote calendar holds it (normalised: UTC instants, plain-text description)."""
+
+    remote_id: str
+    etag: str
+    title: str
+    start: datetime
+    end: datetime
+    description: str = ""
+    location: str = ""
+    uid: str | None = None  # our appointment id if we wrote it
+    busy: bool = True  # Google transparency != transparent; Graph showAs not in (free, workingElsewhere)
+    all_day: bool = False
+    cancelled: bool = False
+    updated: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ChangeBatch:
+    """Result of one incremental read.
+
+    ``events`` are created or changed events (cancelled ones have ``cancelled=True``); ``deleted_ids`` are remote
+    ids reported removed without a body (Graph ``@removed``); ``cursor`` is the opaque token for the next call
+    (Google ``nextSyncToken``, Graph ``@odata.deltaLink``); ``full`` is True when this batch is a complete listing
+    of the window (first read, or after a ``CursorExpired``), so anything cached and not in it is gone.
+    """
+
+    events: list[RemoteEvent] = field(default_factory=list)
+    deleted_ids: list[str] = field(default_factory=list)
+    cursor: str | None = None
+    full: bool = False
+
+
+@runtime_checkable
+class CalendarProvider(Protocol):
+    """A remote calendar account (Google Calendar, Microsoft 365).
+
+    Every method raises a ``receptionist.errors.ProviderError`` subclass on failure: ``RateLimited`` (429, with
+    ``retry_after``), ``TransientError`` (5xx, timeout, connection), ``AuthError`` (401 after one refresh),
+    ``NotFound``, ``ConflictError`` (412 on If-Match), ``CursorExpired`` (410 on a sync cursor).
+    """
+
+    kind: str  # "google" | "outlook"
+
+    def list_calendars(self) -> list[CalendarInfo]: ...
+
+    def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
+        """Create idempotently: a retry of the same ``draft.uid`` returns the existing event, never a second one."""
+
+    def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
+        """The event, or None if it does not exist / was deleted (a cancelled Google event counts as deleted)."""
+
+    def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
+        """Replace our fields; with ``etag`` send ``If-Match`` and raise ``ConflictError`` on 412."""
+
+    def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
+        """Delete; a missing event is not an error. With ``etag`` send ``If-Match``."""
+
+    def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
+        """All events overlapping [start, end), recurring events expanded, following every page."""
+
+    def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
+        """Incremental read. ``cursor=None`` means a full read of [start, end) that returns a first cursor."""
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    sid: str
+    status: str
+    to: str
+    body: str
+
+
+class Messenger(Protocol):
+    """Outbound SMS (Twilio)."""
+
+    def send_sms(self, to: str, body: str) -> SentMessage: ...
+
+
+class SecretStore(Protocol):
+    """Where secrets live (the OS keyring). Keys are short names like ``google.refresh_token``."""
+
+    def get(self, key: str) -> str | None: ...
+
+    def set(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Current instant, timezone-aware UTC."""
