@@ -1,0 +1,115 @@
+"""Composition root: profile + database + secrets → store, providers, services, workers. No globals elsewhere."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from receptionist import events
+from receptionist.config import Profile
+from receptionist.domain.ports import Messenger, SecretStore
+from receptionist.errors import UserError
+from receptionist.ingest.receiver import CallIngestor, WebhookReceiver
+from receptionist.ingest.signing import SECRET_KEY
+from receptionist.services import ConsoleService, location_rules
+from receptionist.store.db import make_engine, upgrade
+from receptionist.store.repo import Store
+from receptionist.sync.engine import CalendarTarget, Health, SyncEngine
+from receptionist.sync.scheduler import SyncScheduler
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[CalendarTarget], dict[str, str]]:
+    """Connected calendars, and for each enabled-but-unusable one the reason (shown in the health view)."""
+    targets: list[CalendarTarget] = []
+    problems: dict[str, str] = {}
+    if profile.google.enabled:
+        key = f"google:{profile.google.calendar_id}"
+        try:
+            from receptionist.providers.google_calendar import google_provider
+
+            targets.append(CalendarTarget(key, google_provider(profile.google, secrets), profile.google.calendar_id,
+                                          "Google Calendar"))
+        except UserError as exc:
+            problems[key] = str(exc)
+    if profile.outlook.enabled:
+        key = f"outlook:{profile.outlook.calendar_id or 'default'}"
+        try:
+            from receptionist.providers.outlook_calendar import outlook_provider
+
+            targets.append(CalendarTarget(key, outlook_provider(profile.outlook, secrets),
+                                          profile.outlook.calendar_id, "Outlook"))
+        except UserError as exc:
+            problems[key] = str(exc)
+    return targets, problems
+
+
+def messenger_for(profile: Profile, secrets: SecretStore) -> Messenger | None:
+    if not profile.twilio.enabled:
+        return None
+    from receptionist.providers.twilio_messaging import twilio_messenger
+
+    return twilio_messenger(profile.twilio, secrets)
+
+
+@dataclass
+class App:
+    """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker and the sync thread."""
+
+    profile: Profile
+    store: Store
+    secrets: SecretStore
+    bus: events.EventBus
+    service: ConsoleService
+    engine: SyncEngine
+    scheduler: SyncScheduler
+    ingestor: CallIngestor
+    receiver: WebhookReceiver | None
+    problems: dict[str, str] = field(default_factory=dict)
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
+              clock: Callable[[], datetime] = utcnow) -> "App":
+        engine = make_engine(db_url)
+        upgrade(engine)
+        store = Store(engine)
+        bus = events.EventBus()
+        targets, problems = calendar_targets(profile, secrets)
+        messenger = messenger_for(profile, secrets)
+        sync = SyncEngine(store, profile, targets, messenger=messenger, bus=bus, clock=clock)
+        for key, reason in problems.items():
+            sync.health[key] = Health(ok=False, last_error=reason, last_error_at=clock())
+        scheduler = SyncScheduler(sync, profile.sync.interval_seconds)
+        service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,
+                                 wake_sync=scheduler.wake, sms_enabled=messenger is not None)
+        ingestor = CallIngestor(store, location_rules(profile), bus, clock)
+        receiver = WebhookReceiver(profile.ingest, lambda: secrets.get(SECRET_KEY), ingestor) if with_receiver else None
+        return cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+
+    def start(self, *, sync: bool = True) -> "App":
+        self.ingestor.start()
+        if self.receiver is not None:
+            self.receiver.start()
+        if sync:
+            self.scheduler.start()
+        return self
+
+    def stop(self) -> None:
+        for close in reversed(self.closers):
+            try:
+                close()
+            except Exception:
+                log.exception("error while stopping")
+        if self.receiver is not None:
+            self.receiver.stop()
+        self.ingestor.stop()
+        self.scheduler.stop()
+        self.store.engine.dispose()

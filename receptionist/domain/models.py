@@ -1,0 +1,156 @@
+"""Domain vocabulary: states and plain records shared by the store, the sync engine and the UI."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class ProposalStatus(str, enum.Enum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class AppointmentStatus(str, enum.Enum):
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+
+
+class SyncState(str, enum.Enum):
+    """Per (appointment, calendar) sync state, shown as the badge."""
+
+    PENDING = "pending"  # a write is owed to the calendar
+    SYNCED = "synced"  # the calendar holds what we last wrote, read back and compared
+    FAILED = "failed"  # the last attempt failed; retried with backoff until max attempts
+    CONFLICT = "conflict"  # both sides changed (412): a person decides
+    DRIFT = "drift"  # the calendar no longer matches what we wrote (write-back validation / reconcile)
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"  # must be fixed before the booking can be approved
+    WARNING = "warning"  # shown; a person may approve anyway
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """A validation finding about one field of a captured call or proposal."""
+
+    field: str
+    severity: Severity
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"field": self.field, "severity": self.severity.value, "message": self.message}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "FieldIssue":
+        return cls(data["field"], Severity(data["severity"]), data["message"])
+
+
+@dataclass(frozen=True)
+class BusyBlock:
+    """Time that is not free: an appointment of ours or an external calendar event."""
+
+    start: datetime
+    end: datetime
+    source: str  # "local" | calendar key such as "google:primary"
+    title: str = ""
+
+    def overlaps(self, start: datetime, end: datetime) -> bool:
+        return self.start < end and start < self.end
+
+
+# --- plain records the store hands out (no ORM objects leave receptionist.store) ----------------------------------
+
+
+@dataclass(frozen=True)
+class LinkRecord:
+    """One (appointment, calendar) sync status row."""
+
+    id: int
+    appointment_id: str
+    calendar: str  # "google:primary", "outlook:default"
+    state: SyncState
+    remote_id: str | None
+    etag: str | None
+    content_hash: str | None
+    last_error: str | None
+    attempts: int
+    next_attempt_at: datetime | None
+    synced_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AppointmentRecord:
+    id: str
+    caller_name: str | None
+    callback_number: str | None
+    account_id: str | None
+    service: str | None
+    start: datetime
+    end: datetime
+    notes: str
+    status: AppointmentStatus
+    call_id: str | None
+    version: int
+    links: tuple[LinkRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProposalRecord:
+    id: int
+    status: ProposalStatus
+    caller_name: str | None
+    callback_number: str | None
+    service: str | None
+    start: datetime | None
+    duration_minutes: int
+    notes: str
+    issues: tuple[FieldIssue, ...]
+    version: int
+    appointment_id: str | None = None
+    decided_by: str | None = None
+    reject_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    id: int
+    platform: str
+    call_id: str
+    received_at: datetime
+    occurred_at: datetime
+    caller_name: str | None
+    callback_number: str | None
+    callback_number_raw: str | None
+    account_id: str | None
+    reason_codes: tuple[str, ...]
+    service: str | None
+    requested_start: datetime | None
+    requested_start_raw: str | None
+    duration_minutes: int
+    message: str | None
+    summary: str | None
+    transcript: tuple[tuple[str, str], ...]
+    agent_id: str | None
+    custom_fields: dict
+    issues: tuple[FieldIssue, ...]
+    proposal: ProposalRecord | None = None
+
+
+@dataclass(frozen=True)
+class ExternalEventRecord:
+    calendar: str
+    remote_id: str
+    title: str
+    start: datetime
+    end: datetime
+    busy: bool
+    all_day: bool
+    uid: str | None  # set when the event is one of ours

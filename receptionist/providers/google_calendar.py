@@ -1,0 +1,423 @@
+"""Google Calendar adapter: the ``CalendarProvider`` port on google-api-python-client.
+
+The real client libraries are used end to end (googleapiclient's bundled discovery document, google-auth's
+``Credentials`` refresh, google-auth-httplib2's ``AuthorizedHttp``, httplib2), pointed at
+``GoogleSettings.api_endpoint`` / ``token_uri`` so the same code talks to Google or to the loopback sandbox.
+
+Failure mapping (see ``receptionist.errors``):
+
+=========================================================  =============================================
+429; 403 ``rateLimitExceeded``/``userRateLimitExceeded``   ``RateLimited`` (``retry_after`` from the header)
+5xx, timeouts, socket errors, token endpoint unreachable   ``TransientError``
+401 after google-auth's own refresh; ``RefreshError``      ``AuthError``
+404; 410 on an event                                       ``NotFound`` (``get_event`` → None; delete → ok)
+412                                                        ``ConflictError``
+410 on a sync token (``fullSyncRequired``)                 ``CursorExpired``
+other 4xx                                                  ``ProviderError``
+=========================================================  =============================================
+
+Calls are not retried here (``num_retries=0``): the sync engine owns backoff.  httplib2 itself re-sends a request
+once after a dropped connection (a POST included); creates use the appointment id as the event id, so such a
+replay answers 409 and is resolved by reading the event back.
+
+One provider holds one httplib2 connection, which is not thread-safe; calls are serialised with a lock.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import socket
+import threading
+import time
+from datetime import date, datetime, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import google.auth.exceptions
+import google_auth_httplib2
+import httplib2
+from google.oauth2.credentials import Credentials
+from googleapiclient.discovery import build
+from googleapiclient.errors import HttpError
+
+from receptionist.config import GoogleSettings
+from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
+from receptionist.errors import (
+    AuthError,
+    ConflictError,
+    CursorExpired,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    TransientError,
+    UserError,
+)
+
+log = logging.getLogger(__name__)
+
+SCOPES = ("https://www.googleapis.com/auth/calendar",)
+UID_PROPERTY = "receptionist_uid"
+REFRESH_TOKEN_KEY = "google.refresh_token"
+CLIENT_SECRET_KEY = "google.client_secret"
+NOT_CONNECTED = "Google Calendar is not connected: run `receptionist connect google`"
+
+# ---------------------------------------------------------------------------------------------- error mapping
+
+
+def _error_reason(exc: HttpError) -> str:
+    try:
+        data = json.loads(exc.content.decode("utf-8") if isinstance(exc.content, bytes) else exc.content)
+        error = data.get("error")
+        if isinstance(error, dict):
+            errors = error.get("errors") or []
+            if errors and isinstance(errors[0], dict) and errors[0].get("reason"):
+                return str(errors[0]["reason"])
+            details = error.get("details") or []
+            for detail in details:
+                if isinstance(detail, dict) and detail.get("reason"):
+                    return str(detail["reason"])
+            return str(error.get("status") or "")
+        if isinstance(error, str):
+            return error
+    except (ValueError, AttributeError, TypeError):
+        pass
+    return ""
+
+
+def _error_message(exc: HttpError) -> str:
+    try:
+        return str(exc._get_reason())  # googleapiclient's own extraction of error.message
+    except Exception:  # pragma: no cover - defensive: never let error mapping raise
+        return str(exc)
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def map_http_error(exc: HttpError, *, sync_token: bool = False) -> ProviderError:
+    """Translate a googleapiclient ``HttpError`` into the ``ProviderError`` family."""
+    status = int(exc.resp.status)
+    reason = _error_reason(exc)
+    message = f"Google Calendar answered {status}{f' {reason}' if reason else ''}: {_error_message(exc)}"
+    retry_after = parse_retry_after(exc.resp.get("retry-after"))
+    if status == 429 or (status == 403 and reason in ("rateLimitExceeded", "userRateLimitExceeded",
+                                                      "quotaExceeded", "RATE_LIMIT_EXCEEDED")):
+        return RateLimited(message, status=status, retry_after=retry_after)
+    if status >= 500:
+        return TransientError(message, status=status, retry_after=retry_after)
+    if status == 401:
+        return AuthError(message, status=status)
+    if status == 410 and (sync_token or reason == "fullSyncRequired"):
+        return CursorExpired(message, status=status)
+    if status in (404, 410):
+        return NotFound(message, status=status)
+    if status == 412:
+        return ConflictError(message, status=status)
+    if status == 409:
+        return ConflictError(message, status=status)
+    return ProviderError(message, status=status)
+
+
+def map_exception(exc: BaseException, *, sync_token: bool = False) -> ProviderError:
+    """Translate anything the client stack raises into the ``ProviderError`` family (re-raises bugs)."""
+    if isinstance(exc, ProviderError):
+        return exc
+    if isinstance(exc, HttpError):
+        return map_http_error(exc, sync_token=sync_token)
+    if isinstance(exc, google.auth.exceptions.RefreshError):
+        # google-auth marks 5xx/429 answers of the token endpoint retryable; invalid_grant is not.
+        if getattr(exc, "retryable", False):
+            return TransientError(f"Google sign-in service unavailable: {exc}")
+        return AuthError(f"Google refused the stored sign-in ({exc}); connect the account again")
+    if isinstance(exc, google.auth.exceptions.TransportError):
+        return TransientError(f"Google sign-in service unreachable: {exc}")
+    if isinstance(exc, (TimeoutError, socket.timeout)):
+        return TransientError(f"Google Calendar did not answer in time: {exc or 'timeout'}")
+    if isinstance(exc, (httplib2.HttpLib2Error, ConnectionError, OSError)):
+        return TransientError(f"Google Calendar unreachable: {exc}")
+    raise exc
+
+
+# ---------------------------------------------------------------------------------------------- time helpers
+
+
+def _rfc3339(moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    text = moment.astimezone(timezone.utc).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def _parse_event_time(when: dict, fallback_zone: ZoneInfo | None) -> tuple[datetime, bool]:
+    if when.get("dateTime"):
+        moment = datetime.fromisoformat(when["dateTime"])
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=_zone(when.get("timeZone")) or fallback_zone or timezone.utc)
+        return moment.astimezone(timezone.utc), False
+    day = date.fromisoformat(when["date"])
+    zone = _zone(when.get("timeZone")) or fallback_zone or timezone.utc
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(timezone.utc), True
+
+
+def _parse_updated(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value).astimezone(timezone.utc)
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------- the provider
+
+
+class GoogleCalendarProvider:
+    """``CalendarProvider`` for Google Calendar v3 (``kind = "google"``)."""
+
+    kind = "google"
+
+    def __init__(self, settings: GoogleSettings, *, refresh_token: str, client_secret: str,
+                 client_id: str | None = None, page_size: int = 250):
+        self.settings = settings
+        self.page_size = page_size
+        # Built explicitly: Credentials.from_authorized_user_info() would put Google's token URI back.
+        self.credentials = Credentials(
+            token=None,
+            refresh_token=refresh_token,
+            token_uri=settings.token_uri,
+            client_id=client_id or settings.client_id,
+            client_secret=client_secret,
+        )
+        self._http = google_auth_httplib2.AuthorizedHttp(
+            self.credentials, http=httplib2.Http(timeout=settings.timeout_seconds))
+        self._service = build(
+            "calendar", "v3",
+            http=self._http,
+            static_discovery=True,
+            cache_discovery=False,
+            client_options={"api_endpoint": settings.api_endpoint},
+        )
+        self._lock = threading.RLock()
+        self._zones: dict[str, ZoneInfo] = {}
+
+    # ------------------------------------------------------------------------------------------ plumbing
+
+    def _execute(self, request, *, if_match: str | None = None, sync_token: bool = False) -> Any:
+        if if_match:
+            request.headers["If-Match"] = if_match
+        with self._lock:
+            try:
+                return request.execute(num_retries=0)
+            except Exception as exc:  # noqa: BLE001 - mapped or re-raised by map_exception
+                raise map_exception(exc, sync_token=sync_token) from exc
+
+    def _calendar_zone(self, calendar_id: str) -> ZoneInfo | None:
+        if calendar_id not in self._zones:
+            data = self._execute(self._service.calendars().get(calendarId=calendar_id))
+            zone = _zone(data.get("timeZone"))
+            if zone is None:
+                return None
+            self._zones[calendar_id] = zone
+        return self._zones[calendar_id]
+
+    def _to_remote(self, calendar_id: str, item: dict, list_zone: str | None = None) -> RemoteEvent:
+        fallback = _zone(list_zone) or self._zones.get(calendar_id)
+        start_info, end_info = item.get("start") or {}, item.get("end") or {}
+        if fallback is None and ("date" in start_info or "date" in end_info) and "timeZone" not in start_info:
+            fallback = self._calendar_zone(calendar_id)
+        start, all_day = _parse_event_time(start_info, fallback)
+        end, _ = _parse_event_time(end_info, fallback)
+        private = ((item.get("extendedProperties") or {}).get("private") or {})
+        return RemoteEvent(
+            remote_id=item["id"],
+            etag=item.get("etag", ""),
+            title=item.get("summary", ""),
+            start=start,
+            end=end,
+            description=item.get("description", ""),
+            location=item.get("location", ""),
+            uid=private.get(UID_PROPERTY),
+            busy=item.get("transparency", "opaque") != "transparent",
+            all_day=all_day,
+            cancelled=item.get("status") == "cancelled",
+            updated=_parse_updated(item.get("updated")),
+        )
+
+    @staticmethod
+    def _body(draft: EventDraft) -> dict:
+        if draft.start.tzinfo is None or draft.end.tzinfo is None:
+            raise ValueError("EventDraft times must be timezone-aware")
+        zone = draft.time_zone or "UTC"
+        tz = _zone(zone) or timezone.utc
+        return {
+            "summary": draft.title,
+            "description": draft.description,
+            "location": draft.location,
+            "start": {"dateTime": draft.start.astimezone(tz).isoformat(), "timeZone": zone},
+            "end": {"dateTime": draft.end.astimezone(tz).isoformat(), "timeZone": zone},
+            "extendedProperties": {"private": {UID_PROPERTY: draft.uid}},
+        }
+
+    # ------------------------------------------------------------------------------------------ the port
+
+    def list_calendars(self) -> list[CalendarInfo]:
+        out: list[CalendarInfo] = []
+        page_token = None
+        while True:
+            data = self._execute(self._service.calendarList().list(pageToken=page_token, maxResults=250))
+            for item in data.get("items", []):
+                out.append(CalendarInfo(id=item["id"], name=item.get("summaryOverride") or item.get("summary", ""),
+                                        primary=bool(item.get("primary")), time_zone=item.get("timeZone")))
+                if item.get("timeZone") and _zone(item["timeZone"]):
+                    self._zones[item["id"]] = ZoneInfo(item["timeZone"])
+                    if item.get("primary"):
+                        self._zones["primary"] = ZoneInfo(item["timeZone"])
+            page_token = data.get("nextPageToken")
+            if not page_token:
+                return out
+
+    def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
+        body = {"id": draft.uid, **self._body(draft)}
+        request = self._service.events().insert(calendarId=calendar_id, body=body, sendUpdates="none")
+        try:
+            item = self._execute(request)
+        except ConflictError as exc:
+            if exc.status != 409:
+                raise
+            # The id is taken: our own earlier insert whose answer was lost (or httplib2's replay of it).
+            existing = self._execute(self._service.events().get(calendarId=calendar_id, eventId=draft.uid))
+            uid = ((existing.get("extendedProperties") or {}).get("private") or {}).get(UID_PROPERTY)
+            if uid != draft.uid:
+                raise ConflictError(
+                    f"event id {draft.uid} already exists on {calendar_id} and is not ours", status=409) from exc
+            if existing.get("status") == "cancelled":
+                # Deleted earlier (the id stays reserved): bring it back with the wanted content.
+                log.info("reviving cancelled Google event %s", draft.uid)
+                item = self._execute(self._service.events().patch(
+                    calendarId=calendar_id, eventId=draft.uid, sendUpdates="none",
+                    body={**self._body(draft), "status": "confirmed"}))
+            else:
+                log.info("Google event %s already existed (replayed create); using it", draft.uid)
+                item = existing
+        return self._to_remote(calendar_id, item)
+
+    def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
+        try:
+            item = self._execute(self._service.events().get(calendarId=calendar_id, eventId=remote_id))
+        except NotFound:
+            return None
+        if item.get("status") == "cancelled":
+            return None
+        return self._to_remote(calendar_id, item)
+
+    def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
+        request = self._service.events().patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
+                                               sendUpdates="none")
+        item = self._execute(request, if_match=etag)
+        return self._to_remote(calendar_id, item)
+
+    def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
+        request = self._service.events().delete(calendarId=calendar_id, eventId=remote_id, sendUpdates="none")
+        try:
+            self._execute(request, if_match=etag)
+        except NotFound:
+            return  # already gone (404) or already deleted (410)
+
+    def _pages(self, calendar_id: str, params: dict, *, sync_token: bool = False):
+        page_token = None
+        while True:
+            request = self._service.events().list(calendarId=calendar_id, pageToken=page_token, **params)
+            data = self._execute(request, sync_token=sync_token)
+            if data.get("timeZone") and _zone(data["timeZone"]):
+                self._zones.setdefault(calendar_id, ZoneInfo(data["timeZone"]))
+            yield data
+            page_token = data.get("nextPageToken")
+            if not page_token:
+                return
+
+    def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
+        params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True,
+                  "orderBy": "startTime", "maxResults": self.page_size}
+        out: list[RemoteEvent] = []
+        for data in self._pages(calendar_id, params):
+            for item in data.get("items", []):
+                if item.get("status") != "cancelled":
+                    out.append(self._to_remote(calendar_id, item, data.get("timeZone")))
+        return out
+
+    def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
+        """Incremental read.
+
+        With a cursor, Google reports every change since then in the whole calendar (a sync token cannot be
+        combined with a time window), so events outside [start, end) may appear.  Deleted events come back with
+        only their id guaranteed: those without times are reported in ``deleted_ids``.
+        """
+        if cursor:
+            params: dict[str, Any] = {"syncToken": cursor, "singleEvents": True, "maxResults": self.page_size}
+        else:
+            params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True,
+                      "showDeleted": True, "maxResults": self.page_size}
+        events: list[RemoteEvent] = []
+        deleted_ids: list[str] = []
+        next_cursor: str | None = None
+        for data in self._pages(calendar_id, params, sync_token=bool(cursor)):
+            for item in data.get("items", []):
+                cancelled = item.get("status") == "cancelled"
+                has_times = bool((item.get("start") or {}).keys() & {"date", "dateTime"}) and bool(
+                    (item.get("end") or {}).keys() & {"date", "dateTime"})
+                if cancelled and not has_times:
+                    deleted_ids.append(item["id"])
+                else:
+                    events.append(self._to_remote(calendar_id, item, data.get("timeZone")))
+            next_cursor = data.get("nextSyncToken") or next_cursor
+        return ChangeBatch(events=events, deleted_ids=deleted_ids, cursor=next_cursor, full=cursor is None)
+
+    # ------------------------------------------------------------------------------------------ extras
+
+    def health_check(self) -> str:
+        """One short line: who we are connected as and how fast Google answered (raises ProviderError)."""
+        started = time.monotonic()
+        calendars = self.list_calendars()
+        elapsed_ms = (time.monotonic() - started) * 1000
+        wanted = self.settings.calendar_id
+        target = next((c for c in calendars if c.id == wanted or (wanted == "primary" and c.primary)), None)
+        if target is None:
+            return f"Google Calendar reachable ({elapsed_ms:.0f} ms) but calendar {wanted!r} is not visible"
+        return f"Google Calendar OK: {target.name} ({target.time_zone or 'no zone'}), {elapsed_ms:.0f} ms"
+
+
+def google_provider(settings: GoogleSettings, secrets: SecretStore, **kwargs: Any) -> GoogleCalendarProvider:
+    """The provider for ``settings``, with the refresh token and client secret from the keyring."""
+    refresh_token = secrets.get(REFRESH_TOKEN_KEY)
+    client_secret = secrets.get(CLIENT_SECRET_KEY)
+    if not refresh_token or not client_secret:
+        raise UserError(NOT_CONNECTED)
+    if not settings.client_id:
+        raise UserError("google.client_id is empty in the location profile")
+    return GoogleCalendarProvider(settings, refresh_token=refresh_token, client_secret=client_secret, **kwargs)

@@ -1,0 +1,296 @@
+"""Microsoft sign-in for the Outlook calendar: msal public client, token cache kept only in the keyring.
+
+``connect_outlook`` runs the interactive sign-in once (browser + loopback redirect with PKCE, or the device code
+flow for machines without a browser) and stores msal's ``SerializableTokenCache`` under the secret
+``outlook.token_cache`` -- nothing else is written anywhere.  ``outlook_token_source`` gives the Graph client an
+object whose ``access_token()`` answers from that cache, refreshing silently with the refresh token; when there is
+no account or the refresh is refused it raises ``AuthError`` telling the person to connect again.
+
+msal notes (1.39): it refuses ``http://`` authorities, so a stand-in must speak TLS (``settings.ca_bundle`` names
+its certificate); we pass our own ``requests.Session`` with ``trust_env=False`` so ``REQUESTS_CA_BUNDLE`` and
+proxies from the environment cannot override that; instance discovery (a call to login.microsoftonline.com) is
+switched off for authorities that are not Microsoft's.  ``acquire_token_interactive`` opens the browser itself, so
+the interactive flow here uses ``initiate_auth_code_flow``/``acquire_token_by_auth_code_flow`` with a small
+loopback receiver of our own and an injectable ``open_url``.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+import webbrowser
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Callable
+from urllib.parse import parse_qs, urlparse
+
+import msal
+import requests
+
+from receptionist.config import OutlookSettings
+from receptionist.domain.ports import SecretStore
+from receptionist.errors import AuthError, TransientError, UserError
+
+log = logging.getLogger(__name__)
+
+SCOPES = ["Calendars.ReadWrite", "User.Read"]
+CACHE_KEY = "outlook.token_cache"
+EXPIRED_MESSAGE = "Outlook sign-in expired: run `receptionist connect outlook`"
+
+# Hosts msal knows as Microsoft's; anything else (a sandbox, a proxy) gets instance_discovery=False.
+MICROSOFT_AUTHORITY_HOSTS = {
+    "login.microsoftonline.com", "login.microsoft.com", "login.windows.net", "sts.windows.net",
+    "login.microsoftonline.us", "login.chinacloudapi.cn", "login.partner.microsoftonline.cn",
+    "login.microsoftonline.de",
+}
+_MSAL_FAILURES = (requests.RequestException, msal.exceptions.MsalServiceError, ValueError)
+
+
+class _TimeoutSession(requests.Session):
+    """A Session whose requests time out by default (msal passes no timeout to the http client)."""
+
+    def __init__(self, timeout: float):
+        super().__init__()
+        self.default_timeout = timeout
+
+    def request(self, method, url, **kwargs):  # type: ignore[override]
+        kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, **kwargs)
+
+
+def http_session(settings: OutlookSettings) -> requests.Session:
+    """The Session every Microsoft call uses: no environment proxies/CA overrides, the profile's CA bundle."""
+    session = _TimeoutSession(settings.timeout_seconds)
+    session.trust_env = False
+    session.verify = settings.ca_bundle or True
+    return session
+
+
+def _authority_is_microsoft(authority: str) -> bool:
+    return (urlparse(authority).hostname or "").lower() in MICROSOFT_AUTHORITY_HOSTS
+
+
+def build_app(settings: OutlookSettings, cache: msal.TokenCache | None = None,
+              session: requests.Session | None = None) -> msal.PublicClientApplication:
+    """An msal public client for the profile. Network: msal reads the authority's OpenID configuration here."""
+    if not settings.client_id:
+        raise UserError("outlook.client_id is empty in the location profile: set the Azure app registration id")
+    kwargs: dict = {}
+    if not _authority_is_microsoft(settings.authority):
+        kwargs["instance_discovery"] = False
+    return msal.PublicClientApplication(
+        settings.client_id,
+        authority=settings.authority,
+        token_cache=cache,
+        http_client=session or http_session(settings),
+        **kwargs,
+    )
+
+
+def load_cache(secrets: SecretStore) -> tuple[msal.SerializableTokenCache, str | None]:
+    cache = msal.SerializableTokenCache()
+    raw = secrets.get(CACHE_KEY)
+    if raw:
+        try:
+            cache.deserialize(raw)
+        except ValueError:
+            log.warning("stored Outlook token cache is unreadable; a new sign-in is needed")
+    return cache, raw
+
+
+def is_connected(secrets: SecretStore) -> bool:
+    """Whether a sign-in is stored (an account in the cached tokens). No network."""
+    cache, _ = load_cache(secrets)
+    return bool(cache.find(msal.TokenCache.CredentialType.ACCOUNT))
+
+
+def disconnect_outlook(secrets: SecretStore) -> None:
+    """Forget the stored sign-in."""
+    secrets.delete(CACHE_KEY)
+
+
+# ------------------------------------------------------------------------------------------------- connect
+def connect_outlook(
+    settings: OutlookSettings,
+    secrets: SecretStore,
+    *,
+    device_code: bool = False,
+    on_prompt: Callable[[str], object] = print,
+    open_url: Callable[[str], object] = webbrowser.open,
+    timeout: float = 300,
+) -> str:
+    """Sign in to Microsoft and store the token cache in ``secrets``; returns the signed-in account's name.
+
+    ``device_code=False``: opens ``open_url(auth_uri)`` (the browser) and waits up to ``timeout`` seconds for the
+    answer on a loopback redirect (``http://localhost:PORT``, PKCE, ``response_mode=form_post``).
+    ``device_code=True``: shows msal's message ("open ... and enter the code ...") through ``on_prompt`` and polls
+    until the person finishes or ``timeout`` passes.  Raises ``UserError`` when the sign-in does not complete.
+    """
+    cache = msal.SerializableTokenCache()  # a fresh cache: connecting replaces any previous account
+    try:
+        app = build_app(settings, cache)
+    except _MSAL_FAILURES as exc:
+        raise UserError(f"Could not reach the Microsoft sign-in service at {settings.authority}: {exc}") from exc
+    try:
+        if device_code:
+            result = _device_code_flow(app, on_prompt, timeout)
+        else:
+            result = _interactive_flow(app, on_prompt, open_url, timeout)
+    except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
+        raise UserError(f"Outlook sign-in failed: could not reach the Microsoft sign-in service ({exc})") from exc
+    if "access_token" not in result:
+        raise UserError(f"Outlook sign-in failed: {result.get('error_description') or result.get('error')}")
+    secrets.set(CACHE_KEY, cache.serialize())
+    claims = result.get("id_token_claims") or {}
+    accounts = app.get_accounts()
+    return claims.get("preferred_username") or (accounts[0]["username"] if accounts else "")
+
+
+def _device_code_flow(app: msal.PublicClientApplication, on_prompt, timeout: float) -> dict:
+    flow = app.initiate_device_flow(scopes=SCOPES)
+    if "user_code" not in flow:
+        return flow  # carries error / error_description
+    on_prompt(flow["message"])
+    flow["expires_at"] = min(flow["expires_at"], time.time() + timeout)
+    result = app.acquire_token_by_device_flow(flow)
+    if result.get("error") in ("authorization_pending", "slow_down"):
+        return {"error": "timeout", "error_description": f"no sign-in within {timeout:g} seconds"}
+    return result
+
+
+class _RedirectHandler(BaseHTTPRequestHandler):
+    server: "_RedirectServer"
+
+    def do_POST(self) -> None:  # response_mode=form_post: the IdP page posts the answer here
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("utf-8")).items()}
+        if "code" in form or "error" in form:
+            self._answer(200, "Signed in to Outlook. You can close this tab and return to Receptionist Console."
+                         if "code" in form else f"Sign-in failed: {form.get('error_description') or form['error']}")
+            self.server.deliver(form)
+        else:
+            self._answer(400, "This address only receives the Microsoft sign-in answer.")
+
+    def do_GET(self) -> None:  # like msal: codes in URLs (history, logs) are refused, form_post only
+        query = parse_qs(urlparse(self.path).query)
+        if "code" in query:
+            self._answer(400, "Sign-in answers are accepted by form post only.")
+        else:
+            self._answer(200, "Waiting for the Microsoft sign-in to finish...")
+
+    def _answer(self, status: int, text: str) -> None:
+        body = f"<html><body><p>{html.escape(text)}</p></body></html>".encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args) -> None:  # noqa: A002 - stdlib signature
+        log.debug("loopback redirect: " + format, *args)
+
+
+class _RedirectServer(HTTPServer):
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _RedirectHandler)
+        self.answer: dict | None = None
+        self.arrived = threading.Event()
+
+    def deliver(self, answer: dict) -> None:
+        if self.answer is None:
+            self.answer = answer
+            self.arrived.set()
+
+
+def _interactive_flow(app: msal.PublicClientApplication, on_prompt, open_url, timeout: float) -> dict:
+    server = _RedirectServer()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="outlook-signin-redirect", daemon=True)
+    thread.start()
+    try:
+        redirect_uri = f"http://localhost:{server.server_address[1]}"
+        flow = app.initiate_auth_code_flow(SCOPES, redirect_uri=redirect_uri, response_mode="form_post",
+                                           prompt="select_account")
+        opened = open_url(flow["auth_uri"])
+        if opened is False:
+            on_prompt(f"Open this address in a browser to sign in to Outlook: {flow['auth_uri']}")
+        if not server.arrived.wait(timeout):
+            return {"error": "timeout", "error_description": f"no sign-in within {timeout:g} seconds"}
+        try:
+            return app.acquire_token_by_auth_code_flow(flow, server.answer or {})
+        except ValueError as exc:  # state mismatch, nonce mismatch
+            return {"error": "invalid_response", "error_description": str(exc)}
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=2)
+
+
+# -------------------------------------------------------------------------------------------- token source
+class OutlookTokenSource:
+    """Access tokens for Graph from the stored msal cache (thread-safe; the cache is written back on change).
+
+    ``access_token()`` answers from the cache or refreshes silently.  ``access_token(force_refresh=True)`` skips
+    the cached access token (after Graph answered 401 to it).  Raises ``AuthError`` (connect again) when there is
+    no account or the refresh token is refused, ``TransientError`` when the sign-in service cannot be reached or
+    fails with a 5xx/429.
+    """
+
+    def __init__(self, settings: OutlookSettings, secrets: SecretStore):
+        self._settings = settings
+        self._secrets = secrets
+        self._lock = threading.Lock()
+        self._app: msal.PublicClientApplication | None = None
+        self._cache: msal.SerializableTokenCache | None = None
+        self._raw: str | None = None
+        self.session = http_session(settings)
+
+    def _ensure(self) -> msal.PublicClientApplication:
+        raw = self._secrets.get(CACHE_KEY)
+        if self._cache is None or raw != self._raw:  # first use, or someone connected again meanwhile
+            self._cache, self._raw = load_cache(self._secrets)
+            self._app = None
+        if self._app is None:
+            try:
+                self._app = build_app(self._settings, self._cache, self.session)
+            except _MSAL_FAILURES as exc:
+                raise TransientError(f"Microsoft sign-in service unreachable: {exc}") from exc
+        return self._app
+
+    def _persist(self) -> None:
+        if self._cache is not None and self._cache.has_state_changed:
+            self._raw = self._cache.serialize()
+            self._secrets.set(CACHE_KEY, self._raw)
+            self._cache.has_state_changed = False
+
+    def account(self) -> str | None:
+        """The signed-in account's user name, if any (no network once msal is built)."""
+        with self._lock:
+            accounts = self._ensure().get_accounts()
+            return accounts[0].get("username") if accounts else None
+
+    def access_token(self, force_refresh: bool = False) -> str:
+        with self._lock:
+            app = self._ensure()
+            accounts = app.get_accounts()
+            if not accounts:
+                raise AuthError(EXPIRED_MESSAGE)
+            try:
+                result = app.acquire_token_silent_with_error(SCOPES, accounts[0], force_refresh=force_refresh)
+            except _MSAL_FAILURES as exc:
+                raise TransientError(f"Microsoft sign-in service failed: {exc}") from exc
+            finally:
+                self._persist()
+        if result and "access_token" in result:
+            return result["access_token"]
+        error = (result or {}).get("error")
+        if error in ("temporarily_unavailable", "server_error"):
+            raise TransientError(f"Microsoft sign-in service is busy: {result.get('error_description')}")
+        if error:
+            log.info("Outlook token refresh refused: %s", error)
+        raise AuthError(EXPIRED_MESSAGE, status=400 if error else None)
+
+
+def outlook_token_source(settings: OutlookSettings, secrets: SecretStore) -> OutlookTokenSource:
+    return OutlookTokenSource(settings, secrets)

@@ -1,0 +1,364 @@
+"""Outlook / Microsoft 365 calendar over Microsoft Graph v1.0 (plain ``requests``; tokens from msal).
+
+Every request carries ``Prefer: outlook.timezone="UTC", outlook.body-content-type="text"`` so times come back in
+UTC and bodies as text.  Writes are idempotent and recognisable as ours: ``transactionId`` = the appointment uid
+(Graph answers a retried POST with the event the first POST created) and a single-value extended property
+``receptionist.uid`` holding the same uid.  Reads of one event expand that property; delta responses never carry
+extended properties, so events from ``list_changes`` have ``uid=None`` -- match them by ``remote_id``.
+
+Errors become ``receptionist.errors`` types: 429 → ``RateLimited`` (``retry_after`` from ``Retry-After``),
+5xx/timeouts/connection errors → ``TransientError``, 401 after one token refresh → ``AuthError``, 404 →
+``NotFound`` (``get_event`` answers None, ``delete_event`` ignores it), 409/412 → ``ConflictError``, 410 on a delta
+link → ``CursorExpired``, anything else → ``ProviderError`` carrying Graph's message.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import re
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Protocol
+from urllib.parse import quote, urlparse
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import requests
+
+from receptionist.config import OutlookSettings
+from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
+from receptionist.errors import (
+    AuthError,
+    ConflictError,
+    CursorExpired,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    TransientError,
+    UserError,
+)
+from receptionist.providers.microsoft_auth import http_session, is_connected, outlook_token_source
+
+log = logging.getLogger(__name__)
+
+UTC = timezone.utc
+UID_PROPERTY_ID = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name receptionist.uid"
+EXPAND_UID = f"singleValueExtendedProperties($filter=id eq '{UID_PROPERTY_ID}')"
+PREFER = 'outlook.timezone="UTC", outlook.body-content-type="text"'
+NOT_BUSY = {"free", "workingelsewhere"}
+DEFAULT_CALENDAR_ALIASES = {"", "primary", "default", "calendar"}
+
+
+class TokenSource(Protocol):
+    def access_token(self, force_refresh: bool = False) -> str: ...
+
+
+_FRACTION = re.compile(r"\.(\d+)")
+
+
+def _parse_iso(text: str) -> datetime:
+    text = text.strip()
+    if text[-1:] in ("Z", "z"):
+        text = text[:-1] + "+00:00"
+    text = _FRACTION.sub(lambda m: "." + (m.group(1) + "000000")[:6], text, count=1)
+    return datetime.fromisoformat(text)
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    if not name or name.upper() in ("UTC", "ETC/UTC", "Z"):
+        return ZoneInfo("UTC")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("Graph answered with time zone %r we cannot read; taking it as UTC", name)
+        return ZoneInfo("UTC")
+
+
+def _parse_when(value: dict | None) -> datetime:
+    if not value or not value.get("dateTime"):
+        raise ProviderError("Outlook returned an event without start/end")
+    moment = _parse_iso(value["dateTime"])
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=_zone(value.get("timeZone")))
+    return moment.astimezone(UTC)
+
+
+def _wall_time(instant: datetime, zone_name: str) -> tuple[str, str]:
+    """(``dateTime`` without offset, ``timeZone``) for a Graph dateTimeTimeZone; unknown zones fall back to UTC."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone_name, zone = "UTC", ZoneInfo("UTC")
+    local = instant.astimezone(zone).replace(tzinfo=None)
+    return local.isoformat(timespec="microseconds" if local.microsecond else "seconds"), zone_name
+
+
+def _clean_text(text: str | None) -> str:
+    return (text or "").replace("\r\n", "\n").strip()
+
+
+def parse_event(item: dict) -> RemoteEvent:
+    """A Graph event (asked for with the ``Prefer`` headers above) as a ``RemoteEvent``."""
+    uid = None
+    for prop in item.get("singleValueExtendedProperties") or []:
+        if str(prop.get("id", "")).casefold() == UID_PROPERTY_ID.casefold():
+            uid = prop.get("value")
+    modified = item.get("lastModifiedDateTime")
+    return RemoteEvent(
+        remote_id=item["id"],
+        etag=item.get("@odata.etag") or "",
+        title=item.get("subject") or "",
+        start=_parse_when(item.get("start")),
+        end=_parse_when(item.get("end")),
+        description=_clean_text((item.get("body") or {}).get("content")),
+        location=((item.get("location") or {}).get("displayName") or ""),
+        uid=uid,
+        busy=str(item.get("showAs") or "busy").lower() not in NOT_BUSY,
+        all_day=bool(item.get("isAllDay")),
+        cancelled=bool(item.get("isCancelled")),
+        updated=_parse_iso(modified).astimezone(UTC) if modified else None,
+    )
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _graph_error(response: requests.Response) -> tuple[str, str]:
+    try:
+        error = response.json().get("error") or {}
+    except ValueError:
+        error = {}
+    if isinstance(error, str):  # not Graph's shape; be lenient
+        return error, error
+    return str(error.get("code") or ""), str(error.get("message") or response.reason or "")
+
+
+class OutlookCalendarProvider:
+    """``CalendarProvider`` for an Outlook / Microsoft 365 mailbox (see module docstring)."""
+
+    kind = "outlook"
+
+    def __init__(self, settings: OutlookSettings, tokens: TokenSource, *, session: requests.Session | None = None,
+                 page_size: int = 100):
+        self._settings = settings
+        self._tokens = tokens
+        self._session = session or http_session(settings)
+        self._root = settings.graph_endpoint.rstrip("/")
+        origin = urlparse(self._root)
+        self._origin = f"{origin.scheme}://{origin.netloc}"
+        self.page_size = page_size
+
+    # -------------------------------------------------------------------------------------------- plumbing
+    def _calendar_path(self, calendar_id: str | None) -> str:
+        cal = calendar_id or self._settings.calendar_id or ""
+        if cal.lower() in DEFAULT_CALENDAR_ALIASES:
+            return "/me/calendar"
+        return f"/me/calendars/{quote(cal, safe='')}"
+
+    def _event_path(self, calendar_id: str | None, remote_id: str) -> str:
+        return f"{self._calendar_path(calendar_id)}/events/{quote(remote_id, safe='')}"
+
+    def _ours(self, url: str) -> bool:
+        """Links from Graph (nextLink/deltaLink/cursor) are only followed on the configured Graph host."""
+        return url.startswith(self._origin + "/")
+
+    def _request(self, method: str, path_or_url: str, *, params: dict | None = None, json: dict | None = None,
+                 headers: dict | None = None, delta: bool = False) -> requests.Response:
+        url = path_or_url if path_or_url.startswith(("https://", "http://")) else self._root + path_or_url
+        base_headers = {"Prefer": PREFER, "Accept": "application/json", **(headers or {})}
+        for attempt in (1, 2):
+            token = self._tokens.access_token(force_refresh=attempt == 2)
+            try:
+                response = self._session.request(
+                    method, url, params=params, json=json, timeout=self._settings.timeout_seconds,
+                    headers={**base_headers, "Authorization": f"Bearer {token}"},
+                )
+            except requests.Timeout as exc:
+                raise TransientError(f"Outlook did not answer within {self._settings.timeout_seconds:g} s") from exc
+            except requests.RequestException as exc:
+                raise TransientError(f"Outlook could not be reached: {exc}") from exc
+            if response.status_code != 401:
+                break
+            log.info("Graph refused the access token (%s %s); refreshing once", method, urlparse(url).path)
+        if response.status_code < 400:
+            return response
+        self._raise(response, delta=delta)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _raise(response: requests.Response, *, delta: bool) -> None:
+        status = response.status_code
+        code, message = _graph_error(response)
+        text = f"Outlook: {message or 'HTTP ' + str(status)}" + (f" ({code})" if code else "")
+        retry_after = _retry_after(response)
+        if status == 401:
+            exc: ProviderError = AuthError("Outlook refused the sign-in: run `receptionist connect outlook`",
+                                           status=status)
+        elif status == 429:
+            exc = RateLimited(text, status=status, retry_after=retry_after)
+        elif status >= 500:
+            exc = TransientError(text, status=status, retry_after=retry_after)
+        elif status == 410 and delta:
+            exc = CursorExpired(text, status=status)
+        elif status in (404, 410):
+            exc = NotFound(text, status=status)
+        elif status in (409, 412):
+            exc = ConflictError(text, status=status)
+        else:
+            exc = ProviderError(text, status=status, retry_after=retry_after)
+        exc.graph_code = code  # type: ignore[attr-defined]
+        raise exc
+
+    def _pages(self, path: str, params: dict | None, *, delta: bool = False, headers: dict | None = None):
+        """Yield each page's JSON, following ``@odata.nextLink``; the last page is yielded too."""
+        url, query = path, params
+        while True:
+            page = self._request("GET", url, params=query, delta=delta, headers=headers).json()
+            yield page
+            next_link = page.get("@odata.nextLink")
+            if not next_link:
+                return
+            if not self._ours(next_link):
+                raise ProviderError(f"Outlook sent a next-page link to another host: {urlparse(next_link).netloc}")
+            url, query = next_link, None
+
+    @staticmethod
+    def _window(start: datetime, end: datetime) -> dict:
+        def fmt(moment: datetime) -> str:
+            if moment.tzinfo is None:
+                raise ValueError("calendar windows must be timezone-aware")
+            return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") + "Z"
+
+        return {"startDateTime": fmt(start), "endDateTime": fmt(end)}
+
+    @staticmethod
+    def _body(draft: EventDraft) -> dict:
+        start, zone = _wall_time(draft.start, draft.time_zone)
+        end, _ = _wall_time(draft.end, draft.time_zone)
+        return {
+            "subject": draft.title,
+            "body": {"contentType": "text", "content": draft.description},
+            "start": {"dateTime": start, "timeZone": zone},
+            "end": {"dateTime": end, "timeZone": zone},
+            "location": {"displayName": draft.location},
+            "showAs": "busy",
+            "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": draft.uid}],
+        }
+
+    @staticmethod
+    def _matches(event: RemoteEvent, draft: EventDraft) -> bool:
+        return (event.title == draft.title and event.start == draft.start and event.end == draft.end
+                and event.description == _clean_text(draft.description) and event.location == draft.location)
+
+    # ------------------------------------------------------------------------------------------ the port
+    def list_calendars(self) -> list[CalendarInfo]:
+        out = []
+        for page in self._pages("/me/calendars", None):
+            for item in page.get("value", []):
+                out.append(CalendarInfo(id=item["id"], name=item.get("name") or "",
+                                        primary=bool(item.get("isDefaultCalendar"))))
+        return out
+
+    def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
+        body = {**self._body(draft), "transactionId": draft.uid}
+        try:
+            response = self._request("POST", f"{self._calendar_path(calendar_id)}/events", json=body)
+        except ProviderError as exc:
+            if getattr(exc, "graph_code", None) == "ErrorDuplicateTransactionId":
+                # the transactionId was used before for an event Graph no longer pairs with this POST (moved
+                # or deleted): adopt our event if it is still there, by its receptionist.uid property.
+                existing = self.find_by_uid(calendar_id, draft.uid)
+                if existing is None:
+                    raise
+                return self._converge(calendar_id, existing, draft)
+            raise
+        event = replace(parse_event(response.json()), uid=draft.uid)
+        return self._converge(calendar_id, event, draft)
+
+    def _converge(self, calendar_id: str, event: RemoteEvent, draft: EventDraft) -> RemoteEvent:
+        """A retried create answers with the first event; make it look like the draft if it does not."""
+        if self._matches(event, draft):
+            return event
+        return self.update_event(calendar_id, event.remote_id, draft, event.etag)
+
+    def find_by_uid(self, calendar_id: str, uid: str) -> RemoteEvent | None:
+        """Our event with ``receptionist.uid == uid`` in the calendar, if any."""
+        flt = (f"singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROPERTY_ID}' and ep/value eq "
+               f"'{uid.replace(chr(39), chr(39) * 2)}')")
+        page = self._request("GET", f"{self._calendar_path(calendar_id)}/events",
+                             params={"$filter": flt, "$expand": EXPAND_UID, "$top": "2"}).json()
+        items = page.get("value") or []
+        return parse_event(items[0]) if items else None
+
+    def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
+        try:
+            response = self._request("GET", self._event_path(calendar_id, remote_id), params={"$expand": EXPAND_UID})
+        except NotFound:
+            return None
+        return parse_event(response.json())
+
+    def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
+        headers = {"If-Match": etag} if etag else None
+        response = self._request("PATCH", self._event_path(calendar_id, remote_id), json=self._body(draft),
+                                 headers=headers)
+        event = parse_event(response.json())
+        return replace(event, uid=event.uid or draft.uid)
+
+    def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
+        headers = {"If-Match": etag} if etag else None
+        try:
+            self._request("DELETE", self._event_path(calendar_id, remote_id), headers=headers)
+        except NotFound:
+            return None
+
+    def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
+        params = {**self._window(start, end), "$top": str(self.page_size), "$expand": EXPAND_UID}
+        events: list[RemoteEvent] = []
+        for page in self._pages(f"{self._calendar_path(calendar_id)}/calendarView", params):
+            events.extend(parse_event(item) for item in page.get("value", []))
+        return events
+
+    def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
+        headers = {"Prefer": f"{PREFER}, odata.maxpagesize={self.page_size}"}
+        if cursor is None:
+            url, params, full = f"{self._calendar_path(calendar_id)}/calendarView/delta", self._window(start, end), True
+        else:
+            if not self._ours(cursor):
+                raise CursorExpired("Outlook delta link belongs to another Graph endpoint; a full read is needed")
+            url, params, full = cursor, None, False
+        events: dict[str, RemoteEvent] = {}
+        deleted: dict[str, None] = {}
+        cursor_out: str | None = None
+        for page in self._pages(url, params, delta=True, headers=headers):
+            for item in page.get("value", []):
+                if "@removed" in item:  # deleted, or moved out of the window
+                    events.pop(item["id"], None)
+                    deleted[item["id"]] = None
+                else:
+                    event = parse_event(item)
+                    deleted.pop(event.remote_id, None)
+                    events[event.remote_id] = event
+            cursor_out = page.get("@odata.deltaLink") or cursor_out
+        batch = ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=cursor_out, full=full)
+        if batch.cursor is None:
+            raise ProviderError("Outlook ended a delta round without a delta link")
+        return batch
+
+
+def outlook_provider(settings: OutlookSettings, secrets: SecretStore) -> OutlookCalendarProvider:
+    """The Outlook provider for a profile, using the sign-in stored by ``receptionist connect outlook``."""
+    if not is_connected(secrets):
+        raise UserError("Outlook is not connected: run `receptionist connect outlook`")
+    return OutlookCalendarProvider(settings, outlook_token_source(settings, secrets))

@@ -1,0 +1,218 @@
+"""Outbound SMS through Twilio Programmable Messaging, with the real ``twilio`` client library.
+
+``TwilioMessenger`` implements ``receptionist.domain.ports.Messenger``.  The API root comes from the profile
+(``twilio.api_base``): the real ``https://api.twilio.com`` or the loopback sandbox (``receptionist.sandbox.twilio``).
+Every failure leaves as a ``receptionist.errors`` type:
+
+==========================================  =====================================================
+Twilio answer                               raised
+==========================================  =====================================================
+429                                         ``RateLimited`` (``retry_after`` from ``Retry-After``)
+5xx, timeout, connection refused/dropped    ``TransientError``
+401                                         ``AuthError`` (wrong Account SID / Auth Token)
+404                                         ``NotFound``
+other 4xx (21211 invalid To, 21602, ...)    ``ProviderError`` with Twilio's message
+==========================================  =====================================================
+
+Each raised error also carries ``code`` (Twilio's error code, e.g. 21211, or None) and ``more_info``.
+
+A message whose answer was lost (timeout or dropped connection after Twilio stored it) raises
+``TransientError``; Twilio's Messages API has no idempotency key, so retrying may send the text twice.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import threading
+import time
+from urllib.parse import urlparse
+
+import requests
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.rest import Client
+
+from receptionist.config import TwilioSettings
+from receptionist.domain.ports import SecretStore, SentMessage
+from receptionist.errors import (
+    AuthError,
+    NotFound,
+    ProviderError,
+    RateLimited,
+    TransientError,
+    UserError,
+)
+
+log = logging.getLogger(__name__)
+
+SECRET_KEY = "twilio.auth_token"  # key of the Auth Token in the SecretStore
+DEFAULT_TIMEOUT = 15.0
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class _RecordingHttpClient(TwilioHttpClient):
+    """``TwilioHttpClient`` that remembers the last response per thread.
+
+    ``TwilioRestException`` keeps only status, code and message; ``Retry-After`` (and the raw error body) are
+    read from the response recorded here.
+    """
+
+    def __init__(self, *, timeout: float, trust_env: bool):
+        super().__init__(timeout=timeout)
+        self._local = threading.local()
+        if self.session is not None:
+            # Loopback sandbox: ignore HTTP(S)_PROXY / REQUESTS_CA_BUNDLE from the environment.
+            self.session.trust_env = trust_env
+
+    def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
+                allow_redirects=False) -> TwilioResponse:
+        self._local.last = None
+        response = super().request(method, url, params=params, data=data, headers=headers, auth=auth,
+                                   timeout=timeout, allow_redirects=allow_redirects)
+        self._local.last = response
+        return response
+
+    @property
+    def last_response(self) -> TwilioResponse | None:
+        return getattr(self._local, "last", None)
+
+
+class TwilioMessenger:
+    """Send SMS from ``settings.from_number`` (or a Messaging Service, if it is an ``MG…`` SID).
+
+    Args:
+        settings: the profile's ``[twilio]`` section (``api_base``, ``account_sid``, ``from_number``).
+        auth_token: the account's Auth Token (from the keyring; see ``twilio_messenger``).
+        timeout: per-request timeout in seconds (connect and read).
+        status_callback: URL Twilio should POST delivery status changes to, if any.
+    """
+
+    def __init__(self, settings: TwilioSettings, auth_token: str, *, timeout: float = DEFAULT_TIMEOUT,
+                 status_callback: str | None = None):
+        if not settings.account_sid:
+            raise UserError("Twilio is not set up: twilio.account_sid is empty in the profile.")
+        if not settings.from_number:
+            raise UserError("Twilio is not set up: twilio.from_number is empty in the profile.")
+        if not auth_token:
+            raise UserError("Twilio is not set up: the Twilio auth token is missing from the keyring.")
+        self.settings = settings
+        self.status_callback = status_callback
+        base = settings.api_base.rstrip("/")
+        host = urlparse(base).hostname or ""
+        self._http = _RecordingHttpClient(timeout=timeout, trust_env=host not in _LOOPBACK)
+        self._client = Client(settings.account_sid, auth_token, http_client=self._http)
+        # region/edge (also read from TWILIO_REGION / TWILIO_EDGE) would rewrite the host name; the profile's
+        # api_base is the only place the endpoint is configured.
+        self._client.region = None
+        self._client.edge = None
+        self._client.api.base_url = base
+
+    def send_sms(self, to: str, body: str) -> SentMessage:
+        sender = self.settings.from_number
+        kwargs = {"to": to, "body": body}
+        if sender.startswith("MG"):
+            kwargs["messaging_service_sid"] = sender
+        else:
+            kwargs["from_"] = sender
+        if self.status_callback:
+            kwargs["status_callback"] = self.status_callback
+        message = self._call(lambda: self._client.messages.create(**kwargs))
+        log.info("SMS %s to %s: %s", message.sid, _mask(to), message.status)
+        return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
+
+    def get_message(self, sid: str) -> SentMessage:
+        """Current state of a sent message (``queued``, ``sent``, ``delivered``, ``undelivered``, ``failed``…)."""
+        message = self._call(lambda: self._client.messages(sid).fetch())
+        return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
+
+    def _call(self, operation):
+        try:
+            return operation()
+        except TwilioRestException as exc:
+            raise self._translate(exc.status, exc.code, _twilio_message(exc.msg), exc) from exc
+        except TwilioServiceException as exc:
+            message = exc.title + (f" - {exc.detail}" if exc.detail else "")
+            raise self._translate(exc.status, exc.code, message, exc) from exc
+        except requests.Timeout as exc:
+            raise _with_code(TransientError(f"Twilio did not answer in time: {exc}"), None) from exc
+        except requests.ConnectionError as exc:
+            raise _with_code(TransientError(f"Could not reach Twilio at {self.settings.api_base}: {exc}"),
+                             None) from exc
+        except requests.RequestException as exc:
+            raise _with_code(TransientError(f"Twilio request failed: {exc}"), None) from exc
+        except TwilioException as exc:
+            raise _with_code(ProviderError(f"Twilio request failed: {exc}"), None) from exc
+
+    def _translate(self, status: int, code, message: str, exc: Exception) -> ProviderError:
+        response = self._http.last_response
+        retry_after = _retry_after(response.headers.get("Retry-After")) if response is not None else None
+        more_info = None
+        if response is not None:
+            try:
+                more_info = json.loads(response.text).get("more_info")
+            except (ValueError, AttributeError):
+                pass
+        if isinstance(code, int) and code == status:
+            code = None  # the library puts the HTTP status in ``code`` when the body had none
+        label = f"Twilio error {code}: {message}" if code else f"Twilio HTTP {status}: {message}"
+        if status == 429:
+            err: ProviderError = RateLimited(label, status=status, retry_after=retry_after)
+        elif status >= 500:
+            err = TransientError(label, status=status, retry_after=retry_after)
+        elif status == 401:
+            err = AuthError(f"Twilio refused the Account SID / Auth Token ({label})", status=status)
+        elif status == 404:
+            err = NotFound(label, status=status)
+        else:
+            err = ProviderError(label, status=status, retry_after=retry_after)
+        err.more_info = more_info  # type: ignore[attr-defined]
+        return _with_code(err, code)
+
+
+def twilio_messenger(settings: TwilioSettings, secrets: SecretStore, **kwargs) -> TwilioMessenger:
+    """Build the messenger with the Auth Token from the keyring (``UserError`` if it is not there)."""
+    token = secrets.get(SECRET_KEY)
+    if not token:
+        raise UserError(
+            f"The Twilio auth token is not stored in the keyring (key {SECRET_KEY!r}); connect Twilio again."
+        )
+    return TwilioMessenger(settings, token, **kwargs)
+
+
+def _with_code(err: ProviderError, code) -> ProviderError:
+    err.code = code  # type: ignore[attr-defined]
+    if not hasattr(err, "more_info"):
+        err.more_info = None  # type: ignore[attr-defined]
+    return err
+
+
+def _twilio_message(msg: str) -> str:
+    # The library prefixes the server's message with "Unable to create record: " / "Unable to fetch record: ".
+    for prefix in ("Unable to create record: ", "Unable to fetch record: ", "Unable to update record: "):
+        if msg.startswith(prefix):
+            return msg[len(prefix):]
+    return msg
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _mask(number: str) -> str:
+    """Phone number for logs: last four digits only."""
+    digits = [c for c in number if c.isdigit()]
+    return "…" + "".join(digits[-4:]) if digits else "?"

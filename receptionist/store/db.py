@@ -1,0 +1,108 @@
+"""Engine, sessions and schema version handling.
+
+SQLite (the default, in the platform's data folder) runs in WAL mode with foreign keys on and a busy timeout,
+so the UI, the webhook thread and the sync thread can share it.  PostgreSQL (``postgresql+psycopg://...``) is for
+several desks sharing one database.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from receptionist.errors import UserError
+from receptionist.paths import default_db_url, migrations_dir
+
+log = logging.getLogger(__name__)
+
+DB_ENV = "RECEPTIONIST_DB"
+
+
+def resolve_db_url(cli_value: str | None) -> str:
+    """``--db`` wins, then ``$RECEPTIONIST_DB``, then SQLite in the data folder."""
+    return cli_value or os.environ.get(DB_ENV) or default_db_url()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise UserError(f"database URL {url!r} is not valid: {exc}") from None
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not the psycopg2 default
+    kwargs: dict = {}
+    if parsed.get_backend_name() == "sqlite":
+        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+    else:
+        kwargs["pool_pre_ping"] = True
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except ModuleNotFoundError as exc:
+        raise UserError(f"no driver for {parsed.drivername}: pip install 'receptionist-console[postgres]' ({exc})")
+    if engine.dialect.name == "sqlite":
+        memory = parsed.database in (None, "", ":memory:")
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):  # noqa: ANN001
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            if not memory:
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+    return engine
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    if engine is not None:
+        cfg.attributes["engine"] = engine
+    return cfg
+
+
+def schema_status(engine: Engine) -> tuple[str | None, str]:
+    """(current revision in the database, head revision this build knows)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return current, script.get_current_head()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the schema to this build's head. Refuses a database made by a newer build. Returns (from, to)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        current, head = schema_status(engine)
+    except OperationalError as exc:
+        raise UserError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}")
+    if current is not None:
+        try:
+            script.get_revision(current)
+        except Exception:  # alembic raises a few kinds for an unknown revision
+            raise UserError(
+                f"the database {engine.url.render_as_string(hide_password=True)} was written by a newer version of "
+                f"Receptionist Console (schema {current}; this version knows up to {head}). Install the newer "
+                "version, or start this one with another database (--db)."
+            ) from None
+    if current != head:
+        log.info("upgrading database schema %s → %s", current, head)
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    return current, head

@@ -1,0 +1,221 @@
+"""Tables (SQLAlchemy 2 typed ORM). Alembic migrations in ``migrations/`` must match these exactly (a test checks).
+
+Instants are stored as UTC: ``UTCDateTime`` writes naive UTC on SQLite (which has no zone type) and
+``timestamptz`` on PostgreSQL, and always hands back aware UTC datetimes.
+Rows that two desks may edit at once carry a ``version`` column (SQLAlchemy ``version_id_col``), so a stale
+write fails with ``StaleDataError`` instead of silently overwriting (no lost updates on a shared PostgreSQL).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; pass an aware UTC instant")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Call(Base):
+    __tablename__ = "calls"
+    __table_args__ = (UniqueConstraint("platform", "call_id", name="uq_calls_platform_call_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    call_id: Mapped[str] = mapped_column(String(128))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    callback_number: Mapped[str | None] = mapped_column(String(20))
+    callback_number_raw: Mapped[str | None] = mapped_column(String(40))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    reason_codes: Mapped[list] = mapped_column(JSON, default=list)
+    service: Mapped[str | None] = mapped_column(String(200))
+    requested_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_start_raw: Mapped[str | None] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    message: Mapped[str | None] = mapped_column(Text)
+    summary: Mapped[str | None] = mapped_column(Text)
+    transcript: Mapped[list] = mapped_column(JSON, default=list)
+    agent_id: Mapped[str | None] = mapped_column(String(200))
+    custom_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    issues: Mapped[list] = mapped_column(JSON, default=list)
+    payload: Mapped[dict] = mapped_column(JSON)
+
+    proposal: Mapped["BookingProposal | None"] = relationship(back_populates="call", uselist=False)
+
+
+class BookingProposal(Base):
+    __tablename__ = "booking_proposals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_row_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    callback_number: Mapped[str | None] = mapped_column(String(40))
+    service: Mapped[str | None] = mapped_column(String(200))
+    start_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    issues: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_by: Mapped[str | None] = mapped_column(String(80))
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    call: Mapped[Call] = relationship(back_populates="proposal")
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (Index("ix_appointments_window", "start_at", "end_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # uuid4 hex: also the remote event uid
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    callback_number: Mapped[str | None] = mapped_column(String(20))
+    account_id: Mapped[str | None] = mapped_column(String(200))
+    service: Mapped[str | None] = mapped_column(String(200))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))
+    call_id: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    links: Mapped[list["CalendarLink"]] = relationship(
+        back_populates="appointment", cascade="all, delete-orphan", order_by="CalendarLink.calendar"
+    )
+    __mapper_args__ = {"version_id_col": version}
+
+
+class CalendarLink(Base):
+    __tablename__ = "calendar_links"
+    __table_args__ = (
+        UniqueConstraint("appointment_id", "calendar", name="uq_calendar_links_appointment_calendar"),
+        Index("ix_calendar_links_due", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    calendar: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(16))
+    remote_id: Mapped[str | None] = mapped_column(String(1024))
+    etag: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    appointment: Mapped[Appointment] = relationship(back_populates="links")
+
+
+class SyncCursor(Base):
+    __tablename__ = "sync_cursors"
+
+    calendar: Mapped[str] = mapped_column(String(120), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    window_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    window_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExternalEvent(Base):
+    """Cache of events read from a calendar (busy time, merged view). Ours are recognised by ``uid``."""
+
+    __tablename__ = "external_events"
+    __table_args__ = (Index("ix_external_events_window", "start_at", "end_at"),)
+
+    calendar: Mapped[str] = mapped_column(String(120), primary_key=True)
+    remote_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    title: Mapped[str] = mapped_column(String(500), default="")
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    busy: Mapped[bool] = mapped_column(Boolean, default=True)
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    uid: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(Base):
+    """Work owed to the outside world, written in the same transaction as the change that owes it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "done_at", "available_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    available_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(60))
+    entity: Mapped[str] = mapped_column(String(40))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class Lease(Base):
+    """A named lease (the sync leader): held by one desk until it expires or is renewed."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(120))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)

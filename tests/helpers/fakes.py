@@ -1,0 +1,124 @@
+"""Hand-written fakes (over mocks): a clock, an in-memory calendar with switchable faults, a messenger."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SentMessage
+from receptionist.errors import ConflictError, NotFound, ProviderError
+
+
+class FakeClock:
+    def __init__(self, start: datetime):
+        self._now = start
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return self._now
+
+    now = __call__
+
+    def advance(self, **kwargs) -> None:
+        with self._lock:
+            self._now += timedelta(**kwargs)
+
+
+@dataclass
+class FakeCalendar:
+    """An in-memory CalendarProvider. ``fail_next`` holds exceptions raised by the next event calls (create, get,
+    update, delete), in order; ``fail_reads`` the same for list/changes; ``mangle`` rewrites what a write stores
+    (a server that answers 200 but stores something else)."""
+
+    kind: str = "fake"
+    events: dict[str, RemoteEvent] = field(default_factory=dict)
+    fail_next: list[Exception] = field(default_factory=list)
+    fail_reads: list[Exception] = field(default_factory=list)
+    mangle: object = None
+    calls: list[str] = field(default_factory=list)
+    _etags: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _changes: list[str] = field(default_factory=list)
+
+    def _maybe_fail(self, op: str) -> None:
+        self.calls.append(op)
+        queue = self.fail_reads if op in ("list", "changes") else self.fail_next
+        if queue:
+            raise queue.pop(0)
+
+    def _store(self, remote_id: str, draft: EventDraft) -> RemoteEvent:
+        event = RemoteEvent(remote_id=remote_id, etag=f'"{next(self._etags)}"', title=draft.title, start=draft.start,
+                            end=draft.end, description=draft.description, location=draft.location, uid=draft.uid)
+        if self.mangle:
+            event = self.mangle(event)
+        self.events[remote_id] = event
+        self._changes.append(remote_id)
+        return event
+
+    def list_calendars(self) -> list[CalendarInfo]:
+        return [CalendarInfo("primary", "Fake", primary=True)]
+
+    def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
+        self._maybe_fail("create")
+        remote_id = f"ev-{draft.uid}"
+        if remote_id in self.events:
+            return self.events[remote_id]
+        return self._store(remote_id, draft)
+
+    def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
+        self._maybe_fail("get")
+        event = self.events.get(remote_id)
+        return None if event is None or event.cancelled else event
+
+    def update_event(self, calendar_id, remote_id, draft, etag):
+        self._maybe_fail("update")
+        current = self.events.get(remote_id)
+        if current is None or current.cancelled:
+            raise NotFound("gone", status=404)
+        if etag is not None and etag != current.etag:
+            raise ConflictError("etag mismatch", status=412)
+        return self._store(remote_id, draft)
+
+    def delete_event(self, calendar_id, remote_id, etag):
+        self._maybe_fail("delete")
+        current = self.events.get(remote_id)
+        if current is None:
+            return
+        if etag is not None and etag != current.etag:
+            raise ConflictError("etag mismatch", status=412)
+        self.events[remote_id] = replace(current, cancelled=True, etag=f'"{next(self._etags)}"')
+        self._changes.append(remote_id)
+
+    def list_events(self, calendar_id, start, end):
+        self._maybe_fail("list")
+        return [e for e in self.events.values() if not e.cancelled and e.start < end and start < e.end]
+
+    def list_changes(self, calendar_id, cursor, start, end):
+        self._maybe_fail("changes")
+        if cursor is None:
+            return ChangeBatch(events=self.list_events(calendar_id, start, end), cursor=str(len(self._changes)),
+                               full=True)
+        changed = {rid for rid in self._changes[int(cursor):]}
+        return ChangeBatch(events=[self.events[r] for r in changed], cursor=str(len(self._changes)))
+
+    def add_external(self, remote_id: str, title: str, start: datetime, end: datetime, busy: bool = True):
+        self.events[remote_id] = RemoteEvent(remote_id, '"x"', title, start, end, busy=busy)
+        self._changes.append(remote_id)
+
+
+@dataclass
+class FakeMessenger:
+    sent: list[SentMessage] = field(default_factory=list)
+    fail_next: list[Exception] = field(default_factory=list)
+
+    def send_sms(self, to: str, body: str) -> SentMessage:
+        if self.fail_next:
+            raise self.fail_next.pop(0)
+        message = SentMessage(sid=f"SM{len(self.sent):032d}", status="queued", to=to, body=body)
+        self.sent.append(message)
+        return message
+
+
+__all__ = ["FakeCalendar", "FakeClock", "FakeMessenger", "ProviderError"]

@@ -1,0 +1,152 @@
+"""The webhook door: each bad request is refused with its own reason and nothing stored is touched."""
+
+import json
+import time
+
+import pytest
+import requests
+
+from receptionist import events
+from receptionist.config import IngestSettings
+from receptionist.ingest.receiver import CallIngestor, WebhookReceiver
+from receptionist.services import location_rules
+from tests.helpers.payloads import payload, signed
+
+SECRET = "whsec-test"
+
+
+@pytest.fixture
+def receiver(store, profile):
+    bus = events.EventBus()
+    received = []
+    bus.subscribe(lambda e: received.append(e) if e.topic == events.CALL_RECEIVED else None)
+    ingestor = CallIngestor(store, location_rules(profile), bus)
+    ingestor.start()
+    rx = WebhookReceiver(IngestSettings(port=0), lambda: SECRET, ingestor).start()
+    rx.received = received
+    yield rx
+    rx.stop()
+    ingestor.stop()
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def post(rx, body, headers):
+    return requests.post(rx.url, data=body, headers=headers, timeout=5)
+
+
+def test_signed_payload_is_accepted_then_stored_and_announced(receiver, store):
+    body, headers = signed(payload(call_id="c-1"), SECRET)
+    r = post(receiver, body, headers)
+    assert r.status_code == 202 and r.json() == {"status": "accepted", "call_id": "c-1"}
+    assert wait_for(lambda: receiver.received)
+    [call] = store.recent_calls()
+    assert call.call_id == "c-1" and call.callback_number == "+13125550142"
+    assert call.proposal is not None and call.proposal.status.value == "pending"
+
+
+def stored_snapshot(store):
+    return [(c.call_id, c.caller_name, c.proposal.status) for c in store.recent_calls()]
+
+
+def test_duplicate_delivery_creates_one_record(receiver, store):
+    body, headers = signed(payload(call_id="dup-1"), SECRET)
+    assert post(receiver, body, headers).status_code == 202
+    assert wait_for(lambda: len(store.recent_calls()) == 1)
+    before = stored_snapshot(store)
+    # the platform retries with a changed body but the same call id
+    body2, headers2 = signed(payload(call_id="dup-1", caller={"name": "Someone Else"}), SECRET)
+    r = post(receiver, body2, headers2)
+    assert r.status_code == 200 and r.json()["status"] == "duplicate"
+    time.sleep(0.1)
+    assert stored_snapshot(store) == before
+
+
+def test_two_deliveries_at_once_still_create_one_record(receiver, store):
+    body, headers = signed(payload(call_id="burst"), SECRET)
+    statuses = sorted(post(receiver, body, headers).json()["status"] for _ in range(3))
+    assert statuses.count("accepted") == 1 and statuses.count("duplicate") == 2
+    assert wait_for(lambda: len(store.recent_calls()) == 1)
+    time.sleep(0.1)
+    assert len(store.recent_calls()) == 1
+
+
+@pytest.fixture
+def one_stored_call(receiver, store):
+    body, headers = signed(payload(call_id="keep-me"), SECRET)
+    post(receiver, body, headers)
+    assert wait_for(lambda: len(store.recent_calls()) == 1)
+    return stored_snapshot(store)
+
+
+def test_bad_signature_is_refused(receiver, store, one_stored_call):
+    body, headers = signed(payload(call_id="forged"), "wrong-secret")
+    r = post(receiver, body, headers)
+    assert r.status_code == 401
+    assert "signature does not match" in r.json()["error"]
+    assert stored_snapshot(store) == one_stored_call
+
+
+def test_modified_body_is_refused(receiver, store, one_stored_call):
+    body, headers = signed(payload(call_id="tampered"), SECRET)
+    r = post(receiver, body.replace(b"Maria", b"Mario"), headers)
+    assert r.status_code == 401 and "signature does not match" in r.json()["error"]
+    assert stored_snapshot(store) == one_stored_call
+
+
+def test_stale_timestamp_is_refused(receiver, store, one_stored_call):
+    body, headers = signed(payload(call_id="old"), SECRET, timestamp=int(time.time()) - 3600)
+    r = post(receiver, body, headers)
+    assert r.status_code == 401
+    assert "outside the replay window" in r.json()["error"] and "old" in r.json()["error"]
+    assert stored_snapshot(store) == one_stored_call
+
+
+def test_missing_headers_are_named(receiver):
+    body, headers = signed(payload(), SECRET)
+    del headers["X-Receptionist-Signature"]
+    r = post(receiver, body, headers)
+    assert r.status_code == 401 and "missing X-Receptionist-Signature" in r.json()["error"]
+
+
+def test_malformed_body_is_refused_with_field_errors(receiver, store, one_stored_call):
+    body, headers = signed(payload(call_id="bad", timestamp="yesterday", duration_minutes=1000), SECRET)
+    r = post(receiver, body, headers)
+    assert r.status_code == 400
+    fields = r.json()["fields"]
+    assert set(fields) == {"timestamp", "duration_minutes"}
+    body, headers = signed(b"{not json", SECRET)
+    r = post(receiver, body, headers)
+    assert r.status_code == 400 and "not valid JSON" in r.json()["fields"]["body"]
+    assert stored_snapshot(store) == one_stored_call
+
+
+def test_oversized_body_is_refused(receiver):
+    body, headers = signed(payload(message="x" * 2_000_000), SECRET)
+    assert post(receiver, body, headers).status_code == 413
+
+
+def test_health_endpoint(receiver):
+    assert requests.get(receiver.url.replace("/webhooks/v1/calls", "/healthz"), timeout=5).json() == {"status": "ok"}
+
+
+def test_conflicts_with_existing_appointments_become_warnings(store, profile, clock):
+    from receptionist.domain.payload import parse_payload
+
+    ingestor = CallIngestor(store, location_rules(profile), events.EventBus(), clock)
+    first, _ = ingestor.process(parse_payload(payload(call_id="a")), {}, clock())
+    p = first.proposal
+    from receptionist.domain.bookings import BookingDraft
+
+    store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
+                                              p.duration_minutes), p.version, [], "amy", clock())
+    second, _ = ingestor.process(parse_payload(payload(call_id="b")), {}, clock())
+    assert any("overlaps" in i.message for i in second.issues)
+    assert json.dumps([i.to_dict() for i in second.issues])
