@@ -102,7 +102,7 @@ def load_cache(secrets: SecretStore) -> tuple[msal.SerializableTokenCache, str |
 def is_connected(secrets: SecretStore) -> bool:
     """Whether a sign-in is stored (an account in the cached tokens). No network."""
     cache, _ = load_cache(secrets)
-    return bool(cache.find(msal.TokenCache.CredentialType.ACCOUNT))
+    return bool(list(cache.search(msal.TokenCache.CredentialType.ACCOUNT)))
 
 
 def disconnect_outlook(secrets: SecretStore) -> None:
@@ -152,11 +152,21 @@ def _device_code_flow(app: msal.PublicClientApplication, on_prompt, timeout: flo
     if "user_code" not in flow:
         return flow  # carries error / error_description
     on_prompt(flow["message"])
-    flow["expires_at"] = min(flow["expires_at"], time.time() + timeout)
-    result = app.acquire_token_by_device_flow(flow)
-    if result.get("error") in ("authorization_pending", "slow_down"):
-        return {"error": "timeout", "error_description": f"no sign-in within {timeout:g} seconds"}
-    return result
+    deadline = min(flow["expires_at"], time.time() + timeout)
+    interval = max(0.05, float(flow.get("interval") or 0))
+    # We poll ourselves: msal's own loop never checks its exit condition when the server's interval is 0, and
+    # with interval=1 plus an always-true exit condition each msal call is exactly one poll.
+    flow["interval"] = 1
+    while True:
+        result = app.acquire_token_by_device_flow(flow, exit_condition=lambda _flow: True)
+        error = result.get("error")
+        if error not in ("authorization_pending", "slow_down"):
+            return result
+        if error == "slow_down":
+            interval += 5
+        if time.time() + interval > deadline:
+            return {"error": "timeout", "error_description": f"no sign-in within {timeout:g} seconds"}
+        time.sleep(interval)
 
 
 class _RedirectHandler(BaseHTTPRequestHandler):

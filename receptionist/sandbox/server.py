@@ -14,7 +14,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,13 @@ def make_self_signed_cert(directory: Path, host: str = "127.0.0.1") -> tuple[Pat
     return cert_path, key_path
 
 
+class _QuietHandler(WSGIRequestHandler):
+    """No access-log line per request (errors are still logged): the demo's terminal stays readable."""
+
+    def log_request(self, code="-", size="-") -> None:  # noqa: ANN001 - base-class signature
+        log.debug("%s %s %s", self.command, self.path, code)
+
+
 class ServedApp:
     """A WSGI app listening on ``host:port`` (port 0 = a free one) in a daemon thread.
 
@@ -88,7 +95,8 @@ class ServedApp:
             cert, key = make_self_signed_cert(Path(self._tmp.name), self.host)
             self.cert_path = cert
             ssl_context = (str(cert), str(key))
-        self._server = make_server(self.host, self.port, self.app, threaded=True, ssl_context=ssl_context)
+        self._server = make_server(self.host, self.port, self.app, threaded=True, ssl_context=ssl_context,
+                                   request_handler=_QuietHandler)
         self._server.daemon_threads = True
         self.port = self._server.server_port
         self._thread = threading.Thread(

@@ -1,0 +1,361 @@
+"""Command line: ``receptionist`` (the console), ``--demo``, ``service``, ``status``, ``sync --once``,
+``connect``, ``sandbox``, ``secret``, ``db upgrade``, ``doctor``.
+
+Every command takes ``--profile FILE`` (location profile, TOML; default: the embedded defaults) and ``--db URL``
+(default ``$RECEPTIONIST_DB``, else SQLite in the platform's data folder).  A ``UserError`` prints one sentence
+and exits 2; anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import signal
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from receptionist.config import Profile, describe_options
+from receptionist.errors import UserError
+
+log = logging.getLogger("receptionist")
+
+EXIT_USER_ERROR = 2
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--profile", metavar="FILE", help="location profile (TOML); default: embedded defaults")
+    parser.add_argument("--db", metavar="URL", help="database URL (default $RECEPTIONIST_DB or local SQLite)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="receptionist", description="Receptionist Console")
+    _common(parser)
+    parser.add_argument("--demo", action="store_true",
+                        help="demo mode: fresh database, sandbox calendars + Twilio, simulated calls")
+    parser.add_argument("--demo-interval", default="20:40", metavar="LO:HI",
+                        help="seconds between simulated calls in demo mode (default 20:40)")
+    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="close the window after SECONDS")
+    parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window just before quitting")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("service", help="run webhook ingest and calendar sync without a window")
+    _common(p)
+    p = sub.add_parser("status", help="appointments and their per-calendar sync state")
+    _common(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("sync", help="run calendar sync")
+    _common(p)
+    p.add_argument("--once", action="store_true", required=True, help="one cycle, exit non-zero if anything failed")
+    p = sub.add_parser("connect", help="sign in to a calendar account (tokens go to the OS keyring only)")
+    _common(p)
+    p.add_argument("service_name", choices=["google", "outlook"], metavar="google|outlook")
+    p.add_argument("--device-code", action="store_true", help="Outlook: sign in on another device with a code")
+    p.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
+    p = sub.add_parser("sandbox", help="start the local stand-ins and print their endpoints as a profile")
+    _common(p)
+    p.add_argument("--write-profile", metavar="FILE", help="also write the profile to FILE")
+    p.add_argument("--provision", action="store_true",
+                   help="also sign this machine's keyring in to the stand-ins (for a build pointed at them)")
+    p = sub.add_parser("secret", help="store a secret in the OS keyring (read from stdin, never echoed)")
+    _common(p)
+    p.add_argument("action", choices=["set", "delete"])
+    p.add_argument("key", help="e.g. google.client_secret, twilio.auth_token, ingest.webhook_secret")
+    p = sub.add_parser("db", help="database maintenance")
+    _common(p)
+    p.add_argument("action", choices=["upgrade", "status"])
+    p = sub.add_parser("doctor", help="check the profile, database, keyring and connections")
+    _common(p)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("googleapiclient.discovery_cache", "apscheduler", "urllib3", "msal", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        if args.command is None:
+            return cmd_demo(args) if args.demo else cmd_gui(args)
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"receptionist: {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        return 130
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+
+def _profile(args) -> Profile:
+    return Profile.load(args.profile)
+
+
+def _secrets(profile: Profile):
+    from receptionist.providers.secrets import KeyringSecretStore
+
+    return KeyringSecretStore(namespace=profile.location.name)
+
+
+def _db_url(args) -> str:
+    from receptionist.store.db import resolve_db_url
+
+    return resolve_db_url(args.db)
+
+
+def _build(args, **kwargs):
+    from receptionist.app import App
+
+    profile = _profile(args)
+    return App.build(profile, _db_url(args), _secrets(profile), **kwargs)
+
+
+def _wait_for_signal() -> None:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+# --- commands -----------------------------------------------------------------------------------------------------
+
+
+def cmd_gui(args) -> int:
+    from receptionist.ui.main_window import run_gui
+
+    app = _build(args).start()
+    try:
+        return run_gui(app, quit_after=args.quit_after, screenshot=args.screenshot)
+    finally:
+        app.stop()
+
+
+def cmd_demo(args) -> int:
+    """A fresh demo: sandbox stand-ins, seeded calendars, signed-in accounts, simulated calls, the console."""
+    from receptionist.app import App
+    from receptionist.providers.secrets import memory_secret_store
+    from receptionist.sandbox.simulator import CallSimulator
+    from receptionist.sandbox.stack import SandboxStack
+    from receptionist.ui.main_window import run_gui
+
+    started = time.monotonic()
+    lo, _, hi = args.demo_interval.partition(":")
+    interval = (float(lo), float(hi or lo))
+    base = _profile(args)
+    folder = Path(tempfile.mkdtemp(prefix="receptionist-demo-"))
+    db_url = args.db or f"sqlite:///{folder / 'demo.db'}"
+    stack = SandboxStack(time_zone=base.location.time_zone).start()
+    # Demo secrets are throwaway: keep them in memory, never in this machine's real keyring.
+    secrets = memory_secret_store("demo")
+    profile = stack.profile(base, ingest_port=0)
+    webhook_secret = stack.provision(profile, secrets)
+    stack.seed_week()
+    app = App.build(profile, db_url, secrets).start()
+    simulator = CallSimulator(app.receiver.url, webhook_secret, time_zone=profile.location.time_zone,
+                              interval=interval, open_hour=profile.location.open_hour,
+                              close_hour=profile.location.close_hour, business_name=profile.location.name)
+    first_call = threading.Timer(2.0, _post_quietly, args=(simulator,))
+    first_call.daemon = True
+    log.info("demo ready in %.2f s: database %s, webhook %s", time.monotonic() - started, db_url, app.receiver.url)
+
+    def on_ready() -> None:
+        log.info("window shown %.2f s after start", time.monotonic() - started)
+        first_call.start()
+        simulator.start()
+
+    try:
+        return run_gui(app, demo_banner="DEMO — sandbox calendars and Twilio on loopback, simulated AI calls",
+                       on_ready=on_ready, quit_after=args.quit_after, screenshot=args.screenshot)
+    finally:
+        first_call.cancel()
+        simulator.stop()
+        app.stop()
+        stack.stop()
+
+
+def _post_quietly(simulator) -> None:
+    try:
+        simulator.post_one()
+    except Exception as exc:  # the demo goes on; the log says why
+        log.warning("simulated call failed: %s", exc)
+
+
+def cmd_service(args) -> int:
+    app = _build(args).start()
+    log.info("service running: webhook %s, calendars %s", app.receiver.url, ", ".join(app.engine.targets) or "none")
+    for key, problem in app.problems.items():
+        log.warning("%s: %s", key, problem)
+    try:
+        _wait_for_signal()
+    finally:
+        app.stop()
+    return 0
+
+
+def cmd_status(args) -> int:
+    app = _build(args, with_receiver=False)
+    try:
+        status = app.service.status()
+        if args.json:
+            print(json.dumps(status, indent=2))
+            return 0
+        from receptionist.domain.formatting import format_datetime
+
+        zone = app.profile.location.zone
+        print(f"{status['location']} ({status['time_zone']}) — {len(status['appointments'])} appointment(s)")
+        for a in app.service.appointments():
+            badges = "  ".join(f"{link.calendar}: {link.state.label}" for link in a.links)
+            print(f"  {format_datetime(a.start, zone)}  {a.caller_name or '?':<22} {a.service or '':<22} {badges}")
+        return 0
+    finally:
+        app.stop()
+
+
+def cmd_sync(args) -> int:
+    from datetime import datetime, timedelta, timezone
+
+    from receptionist.sync.scheduler import LEASE
+
+    app = _build(args, with_receiver=False)
+    try:
+        store = app.store
+        if not store.acquire_lease(LEASE, app.scheduler.holder, timedelta(minutes=5), datetime.now(timezone.utc)):
+            raise UserError("another desk is the sync leader right now; its sync thread is doing this work")
+        try:
+            report = app.engine.run_cycle()
+        finally:
+            store.release_lease(LEASE, app.scheduler.holder)
+        print(json.dumps({"pushed": report.pushed, "failed": report.failed, "pulled": report.pulled,
+                          "pull_errors": report.pull_errors, "messages_sent": report.messages_sent,
+                          "message_errors": report.message_errors, "not_connected": app.problems}, indent=2))
+        return 0 if report.ok and not app.problems else 1
+    finally:
+        app.stop()
+
+
+def cmd_connect(args) -> int:
+    profile = _profile(args)
+    secrets = _secrets(profile)
+    open_url = print if args.no_browser else None
+    if args.service_name == "google":
+        from receptionist.providers.google_oauth import connect_google
+
+        kwargs = {"open_url": open_url} if open_url else {}
+        print(connect_google(profile.google, secrets, **kwargs))
+    else:
+        from receptionist.providers.microsoft_auth import connect_outlook
+
+        kwargs = {"open_url": open_url} if open_url else {}
+        print(f"Connected Outlook as {connect_outlook(profile.outlook, secrets, device_code=args.device_code, **kwargs)}")
+    return 0
+
+
+def cmd_sandbox(args) -> int:
+    from receptionist.sandbox.stack import SandboxStack
+
+    base = _profile(args)
+    stack = SandboxStack(time_zone=base.location.time_zone).start()
+    try:
+        profile = stack.profile(base)
+        stack.seed_week()
+        text = profile.to_toml()
+        if args.write_profile:
+            Path(args.write_profile).write_text(text, encoding="utf-8")
+        if args.provision:
+            secret = stack.provision(profile, _secrets(profile))
+            print(f"# keyring provisioned; webhook secret {secret[:4]}… stored as ingest.webhook_secret",
+                  file=sys.stderr)
+        print(text, flush=True)
+        print(f"# Google {stack.google.url}  Microsoft {stack.microsoft.url}  Twilio {stack.twilio.url}; "
+              "Ctrl-C stops", file=sys.stderr, flush=True)
+        _wait_for_signal()
+    finally:
+        stack.stop()
+    return 0
+
+
+def cmd_secret(args) -> int:
+    secrets = _secrets(_profile(args))
+    if args.action == "delete":
+        secrets.delete(args.key)
+        return 0
+    value = getpass.getpass(f"{args.key}: ") if sys.stdin.isatty() else sys.stdin.readline().rstrip("\n")
+    if not value:
+        raise UserError("empty secret; nothing stored")
+    secrets.set(args.key, value)
+    print(f"stored {args.key} in the keyring")
+    return 0
+
+
+def cmd_db(args) -> int:
+    from receptionist.store.db import make_engine, schema_status, upgrade
+
+    engine = make_engine(_db_url(args))
+    try:
+        if args.action == "status":
+            current, head = schema_status(engine)
+            print(f"database schema {current or 'empty'}; this version's head {head}")
+            return 0 if current == head else 1
+        before, head = upgrade(engine)
+        print(f"database schema {before or 'empty'} → {head}" if before != head else f"already at {head}")
+        return 0
+    finally:
+        engine.dispose()
+
+
+def cmd_doctor(args) -> int:
+    from receptionist.providers.secrets import KeyringSecretStore
+    from receptionist.store.db import make_engine, schema_status
+
+    profile = _profile(args)
+    ok = True
+    print(f"profile: {args.profile or '(embedded defaults)'} — {profile.location.name}, {profile.location.time_zone}")
+    store = KeyringSecretStore(namespace=profile.location.name)
+    writable = store.writable()
+    ok &= writable
+    print(f"keyring: {store.backend_name} ({'writable' if writable else 'NOT writable: secrets cannot be stored'})")
+    engine = make_engine(_db_url(args))
+    try:
+        current, head = schema_status(engine)
+        print(f"database: {engine.url.render_as_string(hide_password=True)} schema {current or 'empty'} (head {head})")
+    finally:
+        engine.dispose()
+    from receptionist.app import calendar_targets
+
+    targets, problems = calendar_targets(profile, store)
+    for target in targets:
+        try:
+            print(f"{target.key}: {target.provider.list_calendars()[0].name if target.provider.list_calendars() else 'no calendars'} — OK")
+        except Exception as exc:  # report every failure, keep checking the rest
+            ok = False
+            print(f"{target.key}: FAILED — {exc}")
+    for key, problem in problems.items():
+        ok = False
+        print(f"{key}: {problem}")
+    if args.verbose:
+        for name, kind, default, help_text in describe_options():
+            print(f"  {name} ({kind}, default {default!r}): {help_text}")
+    return 0 if ok else 1
+
+
+COMMANDS = {
+    "service": cmd_service,
+    "status": cmd_status,
+    "sync": cmd_sync,
+    "connect": cmd_connect,
+    "sandbox": cmd_sandbox,
+    "secret": cmd_secret,
+    "db": cmd_db,
+    "doctor": cmd_doctor,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,66 @@
+"""Colours and small painting helpers shared by the views, so a state looks the same everywhere."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+
+from receptionist.domain.models import ProposalStatus, Severity, SyncState
+
+SYNC_COLORS: dict[SyncState, str] = {
+    SyncState.SYNCED: "#15803d",
+    SyncState.PENDING: "#b45309",
+    SyncState.FAILED: "#dc2626",
+    SyncState.CONFLICT: "#be185d",
+    SyncState.DRIFT: "#c2410c",
+}
+SYNC_BACKGROUNDS: dict[SyncState, str] = {
+    SyncState.SYNCED: "#dcfce7",
+    SyncState.PENDING: "#fef3c7",
+    SyncState.FAILED: "#fee2e2",
+    SyncState.CONFLICT: "#fce7f3",
+    SyncState.DRIFT: "#ffedd5",
+}
+
+PROPOSAL_COLORS: dict[ProposalStatus, str] = {
+    ProposalStatus.PENDING: "#1d4ed8",
+    ProposalStatus.APPROVED: "#15803d",
+    ProposalStatus.REJECTED: "#6b7280",
+}
+
+SEVERITY_COLORS: dict[Severity | None, str] = {
+    None: "#15803d",
+    Severity.WARNING: "#b45309",
+    Severity.ERROR: "#dc2626",
+}
+SEVERITY_MARKS: dict[Severity | None, str] = {None: "✓", Severity.WARNING: "⚠", Severity.ERROR: "✗"}
+
+APPOINTMENT_COLOR = "#0f766e"  # our bookings
+CALENDAR_COLORS = {"google": "#2563eb", "outlook": "#7c3aed"}
+OTHER_CALENDAR_COLOR = "#64748b"
+NOW_COLOR = "#dc2626"
+
+HEALTH_COLORS = {"ok": "#15803d", "pending": "#b45309", "error": "#dc2626", "off": "#6b7280"}
+
+
+def calendar_color(calendar_key: str) -> QColor:
+    """``google:primary`` → the Google colour; unknown kinds get slate."""
+    kind = calendar_key.split(":", 1)[0]
+    return QColor(CALENDAR_COLORS.get(kind, OTHER_CALENDAR_COLOR))
+
+
+def sync_color(state: SyncState) -> QColor:
+    return QColor(SYNC_COLORS[state])
+
+
+def sync_background(state: SyncState) -> QColor:
+    return QColor(SYNC_BACKGROUNDS[state])
+
+
+def worst(severities) -> Severity | None:
+    """ERROR beats WARNING beats nothing."""
+    found = set(severities)
+    if Severity.ERROR in found:
+        return Severity.ERROR
+    if Severity.WARNING in found:
+        return Severity.WARNING
+    return None
