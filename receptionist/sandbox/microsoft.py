@@ -1201,7 +1201,7 @@ class MicrosoftSandbox:
             return chunk, None
         query = [(k, v) for k, v in request.args.items(multi=True) if k not in ("$skip", "$top")]
         query += [("$top", str(top)), ("$skip", str(skip + top))]
-        return chunk, f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query)}"
+        return chunk, f"{request.host_url.rstrip('/')}{request.path}?{urlencode(query, safe='$')}"
 
     def _post_event(self, request: Request, cal: str | None) -> Response:
         box = self._auth(request, write=True)
@@ -1325,10 +1325,10 @@ class MicrosoftSandbox:
             body = {"@odata.context": self._context(box, "events(*)") + "/delta", "value": value}
             if offset + page < len(items):
                 token = _b64url_json({**state, "offset": offset + page})
-                body["@odata.nextLink"] = f"{base}?{urlencode({'$skiptoken': token})}"
+                body["@odata.nextLink"] = f"{base}?$skiptoken={token}"
             else:
                 token = _b64url_json({**state, "since": state["upto"], "offset": 0})
-                body["@odata.deltaLink"] = f"{base}?{urlencode({'$deltatoken': token})}"
+                body["@odata.deltaLink"] = f"{base}?$deltatoken={token}"
         return self._json(body, headers={"Preference-Applied": ", ".join(applied)} if applied else None)
 
     def _read_token(self, token: str, box: _Mailbox) -> dict:

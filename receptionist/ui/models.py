@@ -1,0 +1,360 @@
+"""Qt item models over plain records. They take rows through ``set_rows`` and name their columns and roles.
+
+Neither model queries anything: a view asks the service for rows and hands them over, so tests can check a model
+with plain records and no widgets.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+
+from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_range, format_time
+from receptionist.domain.models import (
+    AppointmentRecord,
+    CallRecord,
+    FieldIssue,
+    LinkRecord,
+    ProposalStatus,
+    Severity,
+)
+from receptionist.ui import theme
+
+_Index = QModelIndex | QPersistentModelIndex
+
+
+def call_issues(call: CallRecord) -> tuple[FieldIssue, ...]:
+    """The findings that matter now: the proposal's (re-checked on each edit), else the capture's."""
+    return call.proposal.issues if call.proposal is not None else call.issues
+
+
+def call_status(call: CallRecord) -> str:
+    """"Needs review" / "Approved" / "Rejected" / "No proposal"."""
+    if call.proposal is None:
+        return "No proposal"
+    if call.proposal.status is ProposalStatus.PENDING:
+        return "Needs review"
+    return call.proposal.status.value.capitalize()
+
+
+class CallListModel(QAbstractListModel):
+    """Calls, newest first, one row each; the delegate in ``call_panel`` paints them from the roles below."""
+
+    class Role(enum.IntEnum):
+        CALL = Qt.ItemDataRole.UserRole + 1  # the CallRecord
+        CALL_ROW_ID = enum.auto()  # int: CallRecord.id
+        RECEIVED = enum.auto()  # str: local time ("9:02 AM", or "11/22/2026 4:10 PM" when not today)
+        CALLER = enum.auto()  # str
+        PHONE = enum.auto()  # str: "(312) 555-0142" (or what the caller said, if it is not a number)
+        SERVICE = enum.auto()  # str
+        STATUS = enum.auto()  # str: call_status()
+        PROPOSAL_STATUS = enum.auto()  # ProposalStatus value or ""
+        ERROR_COUNT = enum.auto()  # int
+        WARNING_COUNT = enum.auto()  # int
+
+    def __init__(self, zone: ZoneInfo, now: Callable[[], datetime] | None = None, parent=None):
+        super().__init__(parent)
+        self.zone = zone
+        self._now = now
+        self._rows: list[CallRecord] = []
+
+    # --- rows -----------------------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[CallRecord]) -> None:
+        """Replace the calls (newest first). New calls prepended to the known ones are inserted at the top, so
+        views keep their selection; anything else resets the model."""
+        rows = list(rows)
+        old_ids = [c.id for c in self._rows]
+        new_ids = [c.id for c in rows]
+        added = len(new_ids) - len(old_ids)
+        if old_ids and added >= 0 and new_ids[added:] == old_ids:
+            if added:
+                self.beginInsertRows(QModelIndex(), 0, added - 1)
+                self._rows = rows
+                self.endInsertRows()
+            else:
+                self._rows = rows
+            if old_ids:
+                self.dataChanged.emit(self.index(added, 0), self.index(len(rows) - 1, 0))
+            return
+        self.beginResetModel()
+        self._rows = rows
+        self.endResetModel()
+
+    def rows(self) -> list[CallRecord]:
+        return list(self._rows)
+
+    def call_at(self, row: int) -> CallRecord | None:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, call_row_id: int) -> int:
+        """Row of a call by its id, or -1."""
+        for i, call in enumerate(self._rows):
+            if call.id == call_row_id:
+                return i
+        return -1
+
+    # --- Qt -------------------------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        for role in self.Role:
+            names[int(role)] = QByteArray(role.name.lower().encode())
+        return names
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        call = self._rows[index.row()]
+        R = self.Role
+        if role == Qt.ItemDataRole.DisplayRole:
+            parts = [self._received(call), self._caller(call), self._phone(call), call.service or "no service",
+                     call_status(call)]
+            return " · ".join(p for p in parts if p)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            issues = call_issues(call)
+            lines = [f"Received {format_datetime(call.received_at, self.zone, with_zone=True)} via {call.platform}"]
+            lines += [f"{theme.SEVERITY_MARKS[i.severity]} {_field_label(i.field)}: {i.message}" for i in issues]
+            return "\n".join(lines)
+        if role == R.CALL:
+            return call
+        if role == R.CALL_ROW_ID:
+            return call.id
+        if role == R.RECEIVED:
+            return self._received(call)
+        if role == R.CALLER:
+            return self._caller(call)
+        if role == R.PHONE:
+            return self._phone(call)
+        if role == R.SERVICE:
+            return call.service or ""
+        if role == R.STATUS:
+            return call_status(call)
+        if role == R.PROPOSAL_STATUS:
+            return call.proposal.status.value if call.proposal is not None else ""
+        if role == R.ERROR_COUNT:
+            return sum(1 for i in call_issues(call) if i.severity is Severity.ERROR)
+        if role == R.WARNING_COUNT:
+            return sum(1 for i in call_issues(call) if i.severity is Severity.WARNING)
+        return None
+
+    # --- formatting -----------------------------------------------------------------------------------------------
+
+    def _received(self, call: CallRecord) -> str:
+        if self._now is not None and format_date(call.received_at, self.zone) == format_date(self._now(), self.zone):
+            return format_time(call.received_at, self.zone)
+        return format_datetime(call.received_at, self.zone)
+
+    @staticmethod
+    def _caller(call: CallRecord) -> str:
+        name = call.proposal.caller_name if call.proposal is not None else call.caller_name
+        return name or "Unknown caller"
+
+    @staticmethod
+    def _phone(call: CallRecord) -> str:
+        number = call.proposal.callback_number if call.proposal is not None else call.callback_number
+        return format_phone(number) if number else (call.callback_number_raw or "")
+
+
+FIELD_LABELS = {
+    "caller_name": "Caller name",
+    "callback_number": "Callback number",
+    "service": "Service",
+    "requested_start": "Start",
+    "duration_minutes": "Duration",
+}
+
+
+def _field_label(field: str) -> str:
+    return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+class AppointmentTableModel(QAbstractTableModel):
+    """Appointments with one sync badge column per connected calendar.
+
+    Columns: When, Caller, Phone, Service, then one per calendar (header = the calendar's label).  A badge cell
+    shows the state ("Synced", "Pending", "Failed", "Conflict", "Drift"), a coloured swatch (DecorationRole), a
+    pale background (BackgroundRole), and the link's last error as its tooltip.
+    """
+
+    class Column(enum.IntEnum):
+        WHEN = 0
+        CALLER = 1
+        PHONE = 2
+        SERVICE = 3
+
+    FIRST_BADGE = len(Column)
+    HEADERS = {Column.WHEN: "When", Column.CALLER: "Caller", Column.PHONE: "Phone", Column.SERVICE: "Service"}
+
+    class Role(enum.IntEnum):
+        APPOINTMENT = Qt.ItemDataRole.UserRole + 1  # the AppointmentRecord (every column)
+        APPOINTMENT_ID = enum.auto()  # str
+        LINK = enum.auto()  # LinkRecord on a badge column (None elsewhere, or when the calendar has no link)
+        SYNC_STATE = enum.auto()  # SyncState on a badge column
+        CALENDAR = enum.auto()  # calendar key on a badge column
+
+    def __init__(self, zone: ZoneInfo, calendars: Sequence[tuple[str, str]] = (), parent=None):
+        """``calendars``: (key, label) of each connected calendar, in column order."""
+        super().__init__(parent)
+        self.zone = zone
+        self._calendars: list[tuple[str, str]] = list(calendars)
+        self._rows: list[AppointmentRecord] = []
+        self._links: list[dict[str, LinkRecord]] = []
+
+    # --- rows -----------------------------------------------------------------------------------------------------
+
+    def set_rows(self, rows: Sequence[AppointmentRecord]) -> None:
+        """Replace the appointments. Same appointments in the same order → cells update in place (selection kept);
+        otherwise the model resets. A link to a calendar that is no longer connected gets its own column."""
+        rows = list(rows)
+        calendars = list(self._calendars)
+        known = {key for key, _ in calendars}
+        for appt in rows:
+            for link in appt.links:
+                if link.calendar not in known:
+                    known.add(link.calendar)
+                    calendars.append((link.calendar, link.calendar))
+        links = [{link.calendar: link for link in appt.links} for appt in rows]
+        if calendars == self._calendars and [a.id for a in rows] == [a.id for a in self._rows]:
+            self._rows, self._links = rows, links
+            if rows:
+                self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, self.columnCount() - 1))
+            return
+        self.beginResetModel()
+        self._calendars, self._rows, self._links = calendars, rows, links
+        self.endResetModel()
+
+    def rows(self) -> list[AppointmentRecord]:
+        return list(self._rows)
+
+    def calendars(self) -> list[tuple[str, str]]:
+        return list(self._calendars)
+
+    def badge_column(self, calendar_key: str) -> int:
+        for i, (key, _) in enumerate(self._calendars):
+            if key == calendar_key:
+                return self.FIRST_BADGE + i
+        raise KeyError(calendar_key)
+
+    def calendar_of_column(self, column: int) -> str | None:
+        i = column - self.FIRST_BADGE
+        return self._calendars[i][0] if 0 <= i < len(self._calendars) else None
+
+    def link_at(self, row: int, column: int) -> LinkRecord | None:
+        key = self.calendar_of_column(column)
+        if key is None or not 0 <= row < len(self._rows):
+            return None
+        return self._links[row].get(key)
+
+    def links_of_row(self, row: int) -> list[LinkRecord]:
+        return [self._links[row][key] for key, _ in self._calendars if key in self._links[row]]
+
+    def row_of(self, appointment_id: str) -> int:
+        for i, appt in enumerate(self._rows):
+            if appt.id == appointment_id:
+                return i
+        return -1
+
+    # --- Qt -------------------------------------------------------------------------------------------------------
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self.FIRST_BADGE + len(self._calendars)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        for role in self.Role:
+            names[int(role)] = QByteArray(role.name.lower().encode())
+        return names
+
+    def flags(self, index: _Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
+            return None
+        key = self.calendar_of_column(section)
+        if role == Qt.ItemDataRole.DisplayRole:
+            if key is None:
+                return self.HEADERS[self.Column(section)]
+            return dict(self._calendars)[key]
+        if role == Qt.ItemDataRole.ToolTipRole and key is not None:
+            return f"Sync state with {key}"
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
+        if (not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._rows)
+                or not 0 <= index.column() < self.columnCount()):
+            return None
+        appt = self._rows[index.row()]
+        column = index.column()
+        R = self.Role
+        if role == R.APPOINTMENT:
+            return appt
+        if role == R.APPOINTMENT_ID:
+            return appt.id
+        key = self.calendar_of_column(column)
+        if key is None:
+            return self._plain_data(appt, self.Column(column), role)
+        link = self._links[index.row()].get(key)
+        if role == R.CALENDAR:
+            return key
+        if role == R.LINK:
+            return link
+        if link is None:
+            if role == Qt.ItemDataRole.DisplayRole:
+                return "—"
+            if role == Qt.ItemDataRole.ToolTipRole:
+                return f"not written to {dict(self._calendars)[key]}"
+            return None
+        if role == R.SYNC_STATE:
+            return link.state
+        if role == Qt.ItemDataRole.DisplayRole:
+            return link.state.label
+        if role == Qt.ItemDataRole.DecorationRole:
+            return theme.sync_color(link.state)
+        if role == Qt.ItemDataRole.BackgroundRole:
+            return theme.sync_background(link.state)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return theme.sync_color(link.state)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            if link.last_error:
+                return link.last_error
+            if link.synced_at is not None:
+                return f"{link.state.label} — last written {format_datetime(link.synced_at, self.zone)}"
+            return link.state.label
+        return None
+
+    def _plain_data(self, appt: AppointmentRecord, column: Column, role: int):
+        C = self.Column
+        if role == Qt.ItemDataRole.DisplayRole:
+            if column == C.WHEN:
+                return format_datetime(appt.start, self.zone)
+            if column == C.CALLER:
+                return appt.caller_name or "Unknown caller"
+            if column == C.PHONE:
+                return format_phone(appt.callback_number)
+            if column == C.SERVICE:
+                return appt.service or ""
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{appt.service or 'Appointment'} — {format_range(appt.start, appt.end, self.zone)}"
+        return None
+
+
+__all__ = ["AppointmentTableModel", "CallListModel", "FIELD_LABELS", "call_issues", "call_status"]

@@ -1,0 +1,47 @@
+import pytest
+
+from receptionist.config import Profile, describe_options
+from receptionist.errors import UserError
+from receptionist.paths import resource
+
+
+def test_example_profile_loads():
+    profile = Profile.load(resource("profiles", "example.toml"))
+    assert profile.location.time_zone == "America/Chicago" and profile.google.enabled
+
+
+def test_embedded_defaults():
+    assert Profile.load(None) == Profile()
+
+
+def test_bad_options_name_the_file_and_the_option(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text('[location]\ntime_zone = "Mars/Olympus"\nopen_hour = 30\n')
+    with pytest.raises(UserError) as err:
+        Profile.load(path)
+    text = str(err.value)
+    assert str(path) in text and "location.time_zone" in text and "Mars/Olympus" in text
+    assert "location.open_hour" in text
+
+
+def test_unknown_option_and_bad_toml(tmp_path):
+    path = tmp_path / "p.toml"
+    path.write_text("[google]\ncalendar = 'x'\n")
+    with pytest.raises(UserError, match="google.calendar"):
+        Profile.load(path)
+    path.write_text("[google\n")
+    with pytest.raises(UserError, match="not valid TOML"):
+        Profile.load(path)
+    with pytest.raises(UserError, match="does not exist"):
+        Profile.load(tmp_path / "missing.toml")
+
+
+def test_to_toml_round_trips():
+    import tomllib
+
+    profile = Profile()
+    assert Profile.from_dict(tomllib.loads(profile.to_toml())) == profile
+
+
+def test_every_option_has_help():
+    assert all(help_text for *_, help_text in describe_options())
