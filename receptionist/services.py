@@ -126,7 +126,7 @@ class ConsoleService:
         start = datetime.combine(first_day, time(0), zone).astimezone(timezone.utc)
         end = datetime.combine(first_day + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
         ours = {a.id for a in self.store.appointments(start, end, include_cancelled=True)}
-        external = [e for e in self.store.external_events(start, end) if e.uid not in ours or e.uid is None]
+        external = [e for e in self.store.external_events(start, end) if e.uid is None or e.uid not in ours]
         return WeekView(start, end, self.store.appointments(start, end), external)
 
     def retry(self, link_id: int, actor: str = "staff") -> int:

@@ -20,7 +20,7 @@ import queue
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from werkzeug.routing import Map, Rule
@@ -30,6 +30,7 @@ from receptionist import events
 from receptionist.config import IngestSettings
 from receptionist.domain.availability import conflict_issues
 from receptionist.domain.models import BusyBlock
+from receptionist.errors import UserError
 from receptionist.domain.payload import BookingPayloadV1, LocationRules, PayloadError, normalise, parse_payload
 from receptionist.ingest.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
 from receptionist.sandbox.server import ServedApp
@@ -105,7 +106,7 @@ class CallIngestor:
                      for e in self.store.external_events(start, end) if e.busy and e.uid is None]
             extra = conflict_issues(start, end, busy, self.rules.zone)
             if extra:
-                capture = type(capture)(**{**capture.__dict__, "issues": capture.issues + tuple(extra)})
+                capture = replace(capture, issues=capture.issues + tuple(extra))
         record, created = self.store.record_call(capture, raw, received_at)
         return record, created
 
@@ -144,7 +145,13 @@ class WebhookReceiver:
         return self._served.url + CALLS_PATH
 
     def start(self) -> "WebhookReceiver":
-        self._served = ServedApp(self, host=self.settings.host, port=self.settings.port, name="webhook").start()
+        try:
+            self._served = ServedApp(self, host=self.settings.host, port=self.settings.port, name="webhook").start()
+        except OSError as exc:
+            raise UserError(
+                f"cannot listen for calls on {self.settings.host}:{self.settings.port} ({exc.strerror}); is another "
+                "Receptionist Console running here? Set ingest.port in the profile to use another port."
+            ) from None
         return self
 
     def stop(self) -> None:

@@ -222,7 +222,11 @@ def _interactive_flow(app: msal.PublicClientApplication, on_prompt, open_url, ti
         redirect_uri = f"http://localhost:{server.server_address[1]}"
         flow = app.initiate_auth_code_flow(SCOPES, redirect_uri=redirect_uri, response_mode="form_post",
                                            prompt="select_account")
-        opened = open_url(flow["auth_uri"])
+        try:
+            opened = open_url(flow["auth_uri"])
+        except Exception:  # noqa: BLE001 - no usable browser: the person can still open the address by hand
+            log.info("could not open a browser for the Outlook sign-in", exc_info=True)
+            opened = False
         if opened is False:
             on_prompt(f"Open this address in a browser to sign in to Outlook: {flow['auth_uri']}")
         if not server.arrived.wait(timeout):

@@ -8,6 +8,7 @@ start-up (msal refuses an ``http://`` authority); ``cert_path`` is the PEM a cli
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import ipaddress
 import logging
 import tempfile
@@ -95,8 +96,11 @@ class ServedApp:
             cert, key = make_self_signed_cert(Path(self._tmp.name), self.host)
             self.cert_path = cert
             ssl_context = (str(cert), str(key))
-        self._server = make_server(self.host, self.port, self.app, threaded=True, ssl_context=ssl_context,
-                                   request_handler=_QuietHandler)
+        try:
+            self._server = make_server(self.host, self.port, self.app, threaded=True, ssl_context=ssl_context,
+                                       request_handler=_QuietHandler)
+        except SystemExit as exc:  # werkzeug prints "Address already in use" and exits; we want an exception
+            raise OSError(errno.EADDRINUSE, f"address {self.host}:{self.port} already in use") from exc
         self._server.daemon_threads = True
         self.port = self._server.server_port
         self._thread = threading.Thread(

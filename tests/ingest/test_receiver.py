@@ -150,3 +150,12 @@ def test_conflicts_with_existing_appointments_become_warnings(store, profile, cl
     second, _ = ingestor.process(parse_payload(payload(call_id="b")), {}, clock())
     assert any("overlaps" in i.message for i in second.issues)
     assert json.dumps([i.to_dict() for i in second.issues])
+
+
+def test_port_in_use_is_a_clear_user_error(receiver, store, profile):
+    from receptionist.errors import UserError
+
+    port = int(receiver.url.split(":")[2].split("/")[0])
+    other = WebhookReceiver(IngestSettings(port=port), lambda: SECRET, None)
+    with pytest.raises(UserError, match=f"127.0.0.1:{port}.*another Receptionist Console"):
+        other.start()

@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import requests
 
+from receptionist.config import OutlookSettings
 from receptionist.errors import AuthError, TransientError, UserError
 from receptionist.providers.microsoft_auth import (
     CACHE_KEY,
@@ -18,6 +19,7 @@ from receptionist.providers.microsoft_auth import (
     outlook_token_source,
 )
 from receptionist.sandbox.faults import Fault
+from receptionist.sandbox.microsoft import MicrosoftSandbox
 from tests.providers.conftest_microsoft import (  # noqa: F401 - fixtures
     ScriptedBrowser,
     connected_secrets,
@@ -130,9 +132,6 @@ def test_access_token_refused_by_graph_is_refreshed_silently(microsoft_sandbox, 
 
 def test_short_lived_access_tokens_are_refreshed_by_msal_itself(ms_clock, outlook_secrets):
     # AAD hands out tokens msal considers expired (< 5 minutes left): every call refreshes with the RT
-    from receptionist.config import OutlookSettings
-    from receptionist.sandbox.microsoft import MicrosoftSandbox
-
     with MicrosoftSandbox(device_code_interval=0, token_lifetime=120, now=ms_clock) as sandbox:
         settings = OutlookSettings(enabled=True, graph_endpoint=sandbox.graph_endpoint, authority=sandbox.authority,
                                    client_id=sandbox.client_id, ca_bundle=str(sandbox.cert_path))
