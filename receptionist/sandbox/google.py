@@ -599,7 +599,8 @@ class GoogleSandbox:
     def _new_etag(self) -> str:
         return f'"{next(self._etag_counter)}"'
 
-    def _parse_when(self, body: dict, key: str, event_zone: str | None) -> tuple[dict, datetime, bool]:
+    def _parse_when(self, body: dict, key: str, event_zone: str | None,
+                    calendar_zone: str) -> tuple[dict, datetime, bool]:
         """Validate ``start``/``end``; return (stored EventDateTime, UTC instant, all_day)."""
         when = body.get(key)
         label = "start" if key == "start" else "end"
@@ -622,7 +623,7 @@ class GoogleSandbox:
             stored = {"date": day.isoformat()}
             if when.get("timeZone"):
                 stored["timeZone"] = when["timeZone"]
-            instant = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz_name) if tz_name else timezone.utc)
+            instant = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz_name or calendar_zone))
             return stored, instant.astimezone(timezone.utc), True
         try:
             moment = datetime.fromisoformat(str(when["dateTime"]))
@@ -638,15 +639,15 @@ class GoogleSandbox:
             stored["timeZone"] = when["timeZone"]
         return stored, moment.astimezone(timezone.utc), False
 
-    def _apply_body(self, stored: dict, body: dict) -> None:
+    def _apply_body(self, stored: dict, body: dict, cal: _Calendar) -> None:
         """Validate and copy a full event body onto ``stored`` (insert and update semantics)."""
         if "status" in body and body["status"] not in ("confirmed", "tentative", "cancelled"):
             raise ApiError(400, "invalid", "Invalid value for: status")
         if "transparency" in body and body["transparency"] not in ("opaque", "transparent"):
             raise ApiError(400, "invalid", "Invalid value for: transparency")
         event_zone = body.get("timeZone")
-        start, start_at, start_all_day = self._parse_when(body, "start", event_zone)
-        end, end_at, end_all_day = self._parse_when(body, "end", event_zone)
+        start, start_at, start_all_day = self._parse_when(body, "start", event_zone, cal.time_zone)
+        end, end_at, end_all_day = self._parse_when(body, "end", event_zone, cal.time_zone)
         if start_all_day != end_all_day:
             raise ApiError(400, "invalid", "Start and end times must either both be date or both be dateTime.")
         if end_at < start_at:
@@ -700,7 +701,7 @@ class GoogleSandbox:
             "eventType": "default",
             "reminders": {"useDefault": True},
         }
-        self._apply_body(stored, body)
+        self._apply_body(stored, body, cal)
         stored["sequence"] = body.get("sequence", 0) if isinstance(body.get("sequence"), int) else 0
         self._touch(cal, stored)
         cal.events[event_id] = stored
@@ -779,7 +780,7 @@ class GoogleSandbox:
                          or k.startswith("_")}
             candidate["status"] = "confirmed"
             candidate["reminders"] = {"useDefault": True}
-            self._apply_body(candidate, body)
+            self._apply_body(candidate, body, cal)
             stored.clear()
             stored.update(candidate)
             self._touch(cal, stored)
@@ -808,7 +809,7 @@ class GoogleSandbox:
                 else:
                     merged[key] = value
             candidate = dict(stored)
-            self._apply_body(candidate, merged)
+            self._apply_body(candidate, merged, cal)
             stored.clear()
             stored.update(candidate)
             self._touch(cal, stored)

@@ -44,7 +44,6 @@ import json
 import logging
 import re
 import secrets
-import socket
 import threading
 import time
 import uuid
@@ -476,12 +475,6 @@ class MicrosoftSandbox:
 
     # ------------------------------------------------------------------------------------------- WSGI
     def __call__(self, environ, start_response):
-        sock = environ.get("werkzeug.socket")
-        if sock is not None:  # the dev server writes headers and body separately: without this, Nagle +
-            try:              # delayed ACK add ~10 ms to every loopback request
-                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            except OSError:
-                pass
         request = Request(environ)
         response = self._dispatch(request)
         return response(environ, start_response)

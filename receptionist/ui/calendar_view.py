@@ -193,7 +193,7 @@ class _Geometry:
     """Shared by the header and the body so their columns line up."""
 
     width: int
-    gutter: int = 64
+    gutter: int = 56
 
     def column_width(self) -> float:
         return max(40.0, (self.width - self.gutter) / 7)
@@ -310,13 +310,14 @@ class WeekCanvas(QWidget):
     """
 
     item_clicked = Signal(object)
+    TOP = 10  # room for the first hour's label
 
     def __init__(self, state: _State, parent: QWidget | None = None):
         super().__init__(parent)
         self.state = state
         self.first_hour = DAY_START_HOUR
         self.last_hour = DAY_END_HOUR
-        self.min_hour_height = 40
+        self.min_hour_height = 36
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._rects: list[tuple[QRectF, CalendarItem]] = []
@@ -325,7 +326,7 @@ class WeekCanvas(QWidget):
         timed = [i for i in self.state.items if not i.all_day]
         self.first_hour = min([DAY_START_HOUR] + [i.start_minutes // 60 for i in timed])
         self.last_hour = max([DAY_END_HOUR] + [math.ceil(i.end_minutes / 60) for i in timed])
-        self.setMinimumHeight(self.hours() * self.min_hour_height + 8)
+        self.setMinimumHeight(self.hours() * self.min_hour_height + 2 * self.TOP)
         self.updateGeometry()
         self.update()
 
@@ -333,10 +334,10 @@ class WeekCanvas(QWidget):
         return self.last_hour - self.first_hour
 
     def hour_height(self) -> float:
-        return max(float(self.min_hour_height), (self.height() - 8) / max(1, self.hours()))
+        return max(float(self.min_hour_height), (self.height() - 2 * self.TOP) / max(1, self.hours()))
 
     def y_of(self, minutes: float) -> float:
-        return 4 + (minutes - self.first_hour * 60) / 60 * self.hour_height()
+        return self.TOP + (minutes - self.first_hour * 60) / 60 * self.hour_height()
 
     def sizeHint(self) -> QSize:
         return QSize(700, self.hours() * 48 + 8)
@@ -408,12 +409,24 @@ class WeekCanvas(QWidget):
             inner = rect.adjusted(6, 2, -4, -2)
             dots_w = 0
             if ours and item.sync:
-                dots_w = 10 * len(item.sync) + 2
+                # one dot per calendar, in the sync table's column order, on a white pill so any colour reads
+                n_dots = len(item.sync)
+                vertical = rect.width() < 90 and rect.height() >= 10 * n_dots + 6
+                if vertical:
+                    dots_w = 14
+                    pill = QRectF(rect.right() - 12, rect.top() + 3, 10, 10 * n_dots + 2)
+                else:
+                    dots_w = 10 * n_dots + 8
+                    pill = QRectF(rect.right() - dots_w, rect.top() + 3, dots_w - 3, 12)
+                p.setPen(Qt.PenStyle.NoPen)
+                p.setBrush(QColor("#ffffff"))
+                p.drawRoundedRect(pill, 5, 5)
                 for n, (_cal, state) in enumerate(item.sync):
-                    cx = rect.right() - 8 - n * 10
-                    p.setPen(QPen(QColor("#ffffff"), 1.5))
                     p.setBrush(theme.sync_color(state))
-                    p.drawEllipse(QRectF(cx - 4, rect.top() + 4, 8, 8))
+                    if vertical:
+                        p.drawEllipse(QRectF(pill.left() + 1, pill.top() + 2 + n * 10, 8, 8))
+                    else:
+                        p.drawEllipse(QRectF(pill.left() + 3 + n * 10, pill.top() + 2, 8, 8))
                 p.setPen(text_color)
             title_rect = QRectF(inner.left(), inner.top(), inner.width() - dots_w, fm.height())
             p.drawText(title_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
@@ -513,10 +526,10 @@ class WeekCalendarView(QWidget):
         nav.addSpacing(8)
         nav.addWidget(self.title_label)
         nav.addStretch(1)
-        self.legend = QHBoxLayout()
-        self.legend.setSpacing(12)
-        nav.addLayout(self.legend)
         layout.addLayout(nav)
+        self.legend = QHBoxLayout()
+        self.legend.setSpacing(14)
+        layout.addLayout(self.legend)
 
         frame = QFrame()
         frame.setObjectName("calendarFrame")
@@ -553,9 +566,10 @@ class WeekCalendarView(QWidget):
             seen.add(kind)
             self.legend.addWidget(_legend_chip(theme.calendar_color(key).name(), label))
         dots = " ".join(f'<span style="color:{theme.SYNC_COLORS[s]};">●</span>&nbsp;{s.label}' for s in SyncState)
-        sync = QLabel(dots)
+        sync = QLabel("Sync dots: " + dots)
         sync.setObjectName("legend")
-        sync.setToolTip("Dots on a booking: its sync state with each calendar")
+        sync.setToolTip("Dots on a booking: its sync state with each calendar, in the sync table's column order")
+        self.legend.addStretch(1)
         self.legend.addWidget(sync)
 
     # --- data -----------------------------------------------------------------------------------------------------

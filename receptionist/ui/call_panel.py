@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, QRect, QSize, QStringListModel, Qt, QTime, QTimer, Signal
+from PySide6.QtCore import QDate, QDateTime, QModelIndex, QRect, QSize, QStringListModel, Qt, QTime, QTimer, QTimeZone, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -41,16 +41,17 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.bookings import BookingDraft, blocking
-from receptionist.domain.formatting import format_datetime, format_phone, format_range
+from receptionist.domain.formatting import format_datetime, format_range
 from receptionist.domain.models import CallRecord, FieldIssue, ProposalStatus, Severity
 from receptionist.domain.payload import resolve_local_time
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui import theme
-from receptionist.ui.models import FIELD_LABELS, CallListModel, call_issues
+from receptionist.ui.models import FIELD_LABELS, CallListModel, display_phone
 
 # A QDateTimeEdit cannot be empty: its minimum shows as "choose a time" and means "no start".
-_NO_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0), Qt.TimeSpec.UTC)
+_UTC = QTimeZone.utc()
+_NO_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0), _UTC)
 EDIT_FIELDS = ("caller_name", "callback_number", "service", "requested_start", "duration_minutes")
 
 
@@ -141,43 +142,39 @@ class CallItemDelegate(QStyledItemDelegate):
         painter.restore()
 
 
-class FieldMark(QWidget):
-    """✓ / ⚠ / ✗ for one field, with the finding's message beside it (and as tooltip)."""
+class FieldMark(QLabel):
+    """✓ / ⚠ / ✗ for one field (this label, placed beside the editor), with the finding's message in ``message``
+    (a label the form places right under the editor) and as tooltip on both."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        self.icon = QLabel()
-        self.icon.setObjectName("fieldMarkIcon")
-        self.icon.setFixedWidth(18)
-        self.icon.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setObjectName("fieldMark")
+        self.setFixedWidth(22)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message = QLabel()
         self.message.setObjectName("fieldMarkMessage")
         self.message.setWordWrap(True)
-        self.message.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        layout.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
-        layout.addWidget(self.message, 1)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.severity: Severity | None = None
         self.set_issues([])
 
     def set_issues(self, issues: list[FieldIssue]) -> None:
         self.severity = theme.worst(i.severity for i in issues)
         color = theme.SEVERITY_COLORS[self.severity]
-        self.icon.setText(theme.SEVERITY_MARKS[self.severity])
-        self.icon.setStyleSheet(f"color: {color}; font-weight: bold; font-size: 15px;")
-        text = "; ".join(i.message for i in sorted(issues, key=lambda i: i.severity is not Severity.ERROR))
+        self.setText(theme.SEVERITY_MARKS[self.severity])
+        self.setStyleSheet(f"color: {color}; font-weight: bold; font-size: 16px;")
+        ordered = sorted(issues, key=lambda i: i.severity is not Severity.ERROR)
+        text = "\n".join(f"{theme.SEVERITY_MARKS[i.severity]} {i.message}" for i in ordered)
         self.message.setText(text)
         self.message.setStyleSheet(f"color: {color};")
         self.message.setVisible(bool(text))
-        tip = text or "looks right"
+        tip = "\n".join(i.message for i in ordered) or "looks right"
         self.setToolTip(tip)
-        self.icon.setToolTip(tip)
+        self.message.setToolTip(tip)
 
     @property
     def mark(self) -> str:
-        return self.icon.text()
+        return self.text()
 
 
 class CallDetail(QWidget):
@@ -225,8 +222,8 @@ class CallDetail(QWidget):
         grid = QGridLayout(self.proposal_box)
         grid.setHorizontalSpacing(10)
         grid.setVerticalSpacing(6)
-        grid.setColumnStretch(1, 3)
-        grid.setColumnStretch(2, 2)
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 0)
 
         self.name_edit = QLineEdit()
         self.phone_edit = QLineEdit()
@@ -237,7 +234,7 @@ class CallDetail(QWidget):
         self._service_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.service_edit.setCompleter(self._service_completer)
         self.start_edit = QDateTimeEdit()
-        self.start_edit.setTimeZone(_NO_TIME.timeZone())  # the edit shows location wall time; no system zone
+        self.start_edit.setTimeZone(_UTC)  # the edit shows location wall time; no system zone
         self.start_edit.setDisplayFormat("MM/dd/yyyy h:mm AP")
         self.start_edit.setCalendarPopup(True)
         self.start_edit.setMinimumDateTime(_NO_TIME)
@@ -261,20 +258,23 @@ class CallDetail(QWidget):
         rows = [("caller_name", "Caller name", self.name_edit), ("callback_number", "Callback number", self.phone_edit),
                 ("service", "Service", self.service_edit), ("requested_start", "Start", start_box),
                 ("duration_minutes", "Duration", self.duration_spin)]
-        for r, (field, label, editor) in enumerate(rows):
+        r = 0
+        for field, label, editor in rows:
             lab = QLabel(label)
             lab.setBuddy(editor if editor is not start_box else self.start_edit)
-            grid.addWidget(lab, r, 0, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
-            grid.addWidget(editor, r, 1, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(lab, r, 0, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+            grid.addWidget(editor, r, 1)
             mark = FieldMark()
             self.marks[field] = mark
-            grid.addWidget(mark, r, 2, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(mark, r, 2, Qt.AlignmentFlag.AlignVCenter)
+            grid.addWidget(mark.message, r + 1, 1, 1, 2)
+            r += 2
         notes_label = QLabel("Notes")
-        grid.addWidget(notes_label, len(rows), 0, Qt.AlignmentFlag.AlignTop)
-        grid.addWidget(self.notes_edit, len(rows), 1, 1, 2)
+        grid.addWidget(notes_label, r, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.notes_edit, r, 1, 1, 2)
         self.other_issues = QLabel()
         self.other_issues.setWordWrap(True)
-        grid.addWidget(self.other_issues, len(rows) + 1, 0, 1, 3)
+        grid.addWidget(self.other_issues, r + 1, 0, 1, 3)
 
         buttons = QHBoxLayout()
         self.approve_button = QPushButton("Approve")
@@ -287,7 +287,7 @@ class CallDetail(QWidget):
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
         buttons.addWidget(self.reject_button)
-        grid.addLayout(buttons, len(rows) + 2, 0, 1, 3)
+        grid.addLayout(buttons, r + 2, 0, 1, 3)
         outer.addWidget(self.proposal_box)
 
         self.captured_box = QGroupBox("Captured by the AI agent")
@@ -373,8 +373,7 @@ class CallDetail(QWidget):
                 self._show_issues()
                 return
             self.name_edit.setText(p.caller_name or "")
-            self.phone_edit.setText(format_phone(p.callback_number) if p.callback_number
-                                    else (call.callback_number_raw or ""))
+            self.phone_edit.setText(display_phone(p.callback_number or call.callback_number_raw))
             self.service_edit.setText(p.service or "")
             self._set_start(p.start)
             self.duration_spin.setValue(p.duration_minutes)
@@ -445,7 +444,7 @@ class CallDetail(QWidget):
             return
         wall = start.astimezone(self.zone)
         self.start_edit.setDateTime(QDateTime(QDate(wall.year, wall.month, wall.day), QTime(wall.hour, wall.minute),
-                                              Qt.TimeSpec.UTC))
+                                              _UTC))
         self.zone_label.setText(wall.tzname() or self.zone.key)
 
     # --- editing and checking -------------------------------------------------------------------------------------

@@ -32,6 +32,13 @@ def call_issues(call: CallRecord) -> tuple[FieldIssue, ...]:
     return call.proposal.issues if call.proposal is not None else call.issues
 
 
+def display_phone(number: str | None) -> str:
+    """E.164 → "(312) 555-0142"; anything else (what the caller said, not a usable number) as it was said."""
+    if not number:
+        return ""
+    return format_phone(number) if number.startswith("+") else number
+
+
 def call_status(call: CallRecord) -> str:
     """"Needs review" / "Approved" / "Rejected" / "No proposal"."""
     if call.proposal is None:
@@ -165,7 +172,7 @@ class CallListModel(QAbstractListModel):
     @staticmethod
     def _phone(call: CallRecord) -> str:
         number = call.proposal.callback_number if call.proposal is not None else call.callback_number
-        return format_phone(number) if number else (call.callback_number_raw or "")
+        return display_phone(number or call.callback_number_raw)
 
 
 FIELD_LABELS = {
@@ -357,4 +364,4 @@ class AppointmentTableModel(QAbstractTableModel):
         return None
 
 
-__all__ = ["AppointmentTableModel", "CallListModel", "FIELD_LABELS", "call_issues", "call_status"]
+__all__ = ["AppointmentTableModel", "CallListModel", "FIELD_LABELS", "call_issues", "call_status", "display_phone"]

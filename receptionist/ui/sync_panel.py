@@ -115,7 +115,7 @@ class SyncPanel(QWidget):
             for link in appt.links:
                 counts[link.state] = counts.get(link.state, 0) + 1
         problems = [f"{n} {s.label.lower()}" for s, n in counts.items() if s is not SyncState.SYNCED and n]
-        self.summary.setText(f"{len(self.model.rows())} upcoming · " + (", ".join(problems) if problems
+        self.summary.setText(f"{len(self.model.rows())} appointment(s) · " + (", ".join(problems) if problems
                                                                         else "all synced"))
         self._selection_changed()
 

@@ -307,6 +307,24 @@ def test_revoked_refresh_token_is_auth_error(make_google_provider, google_sandbo
     assert not AuthError.retryable
 
 
+def test_persistent_401_after_refreshes_is_auth_error(provider, google_sandbox):
+    google_sandbox.faults.add(Fault(status=401), path=r"/calendarList$", times=None)
+    with pytest.raises(AuthError) as info:
+        provider.list_calendars()
+    assert info.value.status == 401
+    # google-auth-httplib2 fetched a token, then refreshed twice on the 401s before giving up
+    assert google_sandbox.requests.count(("POST", "/token")) == 3
+
+
+def test_403_forbidden_is_not_rate_limited(provider, google_sandbox):
+    body = {"error": {"code": 403, "message": "Forbidden",
+                      "errors": [{"domain": "global", "reason": "forbidden", "message": "Forbidden"}]}}
+    google_sandbox.faults.add(Fault(status=403, body=body), path=r"/events$")
+    with pytest.raises(ProviderError) as info:
+        provider.list_events("primary", *WINDOW)
+    assert type(info.value) is ProviderError and info.value.status == 403
+
+
 def test_unknown_refresh_token_is_auth_error(make_google_provider):
     with pytest.raises(AuthError):
         make_google_provider("1//not-issued").list_calendars()

@@ -278,10 +278,17 @@ def test_other_accounts_calendars_are_invisible(sandbox, api):
     assert hidden.status_code == 404
 
 
-def test_all_day_seed_uses_date(sandbox):
+def test_all_day_event_uses_date_and_the_calendar_day(sandbox, api):
     seeded = sandbox.seed_event(DEFAULT_ACCOUNT, "primary", {
         "summary": "Holiday", "start": {"date": "2025-07-04"}, "end": {"date": "2025-07-05"}})
     assert seeded["start"] == {"date": "2025-07-04"} and seeded["end"] == {"date": "2025-07-05"}
+    # 02:00Z on the 5th is still the 4th in Chicago (-05:00 in July): the holiday overlaps that hour
+    late = api.get(api.base, params={"timeMin": "2025-07-05T02:00:00Z", "timeMax": "2025-07-05T03:00:00Z"},
+                   timeout=5).json()["items"]
+    assert [e["summary"] for e in late] == ["Holiday"]
+    after = api.get(api.base, params={"timeMin": "2025-07-05T05:00:00Z", "timeMax": "2025-07-05T06:00:00Z"},
+                    timeout=5).json()["items"]
+    assert after == []
 
 
 # ---------------------------------------------------------------------------------------------- faults

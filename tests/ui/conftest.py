@@ -1,0 +1,70 @@
+"""A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real service, engine and ingestor.
+
+``App.build`` needs real providers, so ``Desk`` assembles the same attributes ``MainWindow`` reads (profile,
+service, bus, engine, scheduler, receiver, problems) from the pieces directly.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+import pytest
+
+from receptionist import events
+from receptionist.config import Profile
+from receptionist.domain.payload import parse_payload
+from receptionist.ingest.receiver import CallIngestor
+from receptionist.services import ConsoleService, location_rules
+from receptionist.store.repo import Store
+from receptionist.sync.engine import CalendarTarget, SyncEngine
+from tests.helpers.fakes import FakeCalendar, FakeClock
+from tests.helpers.payloads import payload
+
+CALENDARS = ["google:primary", "outlook:default"]
+
+
+@dataclass
+class Desk:
+    profile: Profile
+    store: Store
+    bus: events.EventBus
+    service: ConsoleService
+    engine: SyncEngine
+    ingestor: CallIngestor
+    clock: FakeClock
+    google: FakeCalendar
+    outlook: FakeCalendar
+    scheduler: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(is_leader=True))
+    receiver: object = None
+    problems: dict = field(default_factory=dict)
+
+    def submit_call(self, **overrides) -> str:
+        """Deliver a call the way the webhook receiver does (stored on the ingest thread, then announced)."""
+        body = payload(**overrides)
+        self.ingestor.submit(parse_payload(body), json.loads(json.dumps(body)))
+        return body["call_id"]
+
+    def sync_in_background(self) -> threading.Thread:
+        """One sync cycle on a worker thread, as the scheduler runs it."""
+        thread = threading.Thread(target=self.engine.run_cycle, name="test-sync", daemon=True)
+        thread.start()
+        return thread
+
+
+@pytest.fixture
+def desk(store, profile, clock) -> Desk:
+    bus = events.EventBus()
+    google, outlook = FakeCalendar(kind="google"), FakeCalendar(kind="outlook")
+    targets = [CalendarTarget("google:primary", google, "primary", "Google Calendar"),
+               CalendarTarget("outlook:default", outlook, "", "Outlook")]
+    engine = SyncEngine(store, profile, targets, bus=bus, clock=clock, rng=random.Random(1))
+    service = ConsoleService(store, profile, bus, CALENDARS, clock=clock)
+    ingestor = CallIngestor(store, location_rules(profile), bus, clock)
+    ingestor.start()
+    yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook,
+               receiver=SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={}))
+    ingestor.stop()

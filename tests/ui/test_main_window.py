@@ -1,0 +1,260 @@
+"""The main window end to end: calls arrive from the ingest thread, get reviewed and approved, sync on a worker
+thread, and the table, calendar and health pills follow the EventBus."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import Qt
+
+from receptionist.domain.models import ProposalStatus, SyncState
+from receptionist.domain.ports import RemoteEvent
+from receptionist.errors import TransientError
+from receptionist.ui import call_panel as call_panel_module
+from receptionist.ui.main_window import MainWindow, run_gui
+from receptionist.ui.models import AppointmentTableModel
+
+pytestmark = pytest.mark.gui
+
+BAD_PHONE = {"name": "Sam Carter", "callback_number": "555-01", "account_id": "ACC-7"}
+
+
+@pytest.fixture
+def window(qtbot, desk):
+    win = MainWindow(desk, demo_banner="DEMO — sandbox calendars, simulated calls")
+    qtbot.addWidget(win)
+    win.resize(1440, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def wait_for_calls(qtbot, win, n):
+    qtbot.waitUntil(lambda: win.call_panel.model.rowCount() == n, timeout=5000)
+
+
+def badge(win, calendar):
+    model = win.sync_panel.model
+    index = model.index(0, model.badge_column(calendar))
+    return model.data(index), model.data(index, Qt.ItemDataRole.ToolTipRole)
+
+
+def test_window_title_and_header(window, desk):
+    assert window.windowTitle() == "Receptionist Console — Demo Dental & Wellness"
+    assert window.demo_label.isVisible() and "DEMO" in window.demo_label.text()
+    assert "11/23/2026" in window.clock_label.text() and "9:00 AM" in window.clock_label.text()
+    assert set(window.pills) == {"google:primary", "outlook:default", "webhook", "leader"}
+    assert window.pills["webhook"].state == "ok" and "8765" in window.pills["webhook"].toolTip()
+    assert window.pills["google:primary"].state == "pending"  # not contacted yet
+
+
+def test_call_arrives_and_shows_checked_fields(qtbot, window, desk):
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    panel = window.call_panel
+    assert panel.select_call(panel.model.rows()[0].id)
+    detail = panel.detail
+    assert detail.name_edit.text() == "Maria Lopez"
+    assert detail.phone_edit.text() == "(312) 555-0142"
+    assert detail.start_edit.text() == "11/24/2026 10:30 AM"
+    assert detail.zone_label.text() == "CST"
+    assert {f: m.mark for f, m in detail.marks.items()} == dict.fromkeys(detail.marks, "✓")
+    assert detail.approve_button.isEnabled()
+    assert "new_booking" in detail.captured["reasons"].text()
+    assert detail.captured["account"].text() == "ACC-10442"
+    assert "I'd like a cleaning" in detail.transcript.toPlainText()
+    assert "Delta Dental" in detail.captured["custom"].text()
+
+
+def test_bad_phone_blocks_approve_until_fixed(qtbot, window, desk):
+    desk.submit_call(caller=BAD_PHONE)
+    wait_for_calls(qtbot, window, 1)
+    panel = window.call_panel
+    panel.select_call(panel.model.rows()[0].id)
+    detail = panel.detail
+    mark = detail.marks["callback_number"]
+    assert mark.mark == "✗" and "possible phone number" in mark.toolTip() and mark.message.isVisible()
+    assert not detail.approve_button.isEnabled()
+    assert panel.model.data(panel.model.index(0, 0), panel.model.Role.ERROR_COUNT) == 1
+
+    detail.phone_edit.clear()
+    qtbot.keyClicks(detail.phone_edit, "312-555-0199")
+    qtbot.waitUntil(lambda: detail.approve_button.isEnabled(), timeout=2000)
+    assert detail.marks["callback_number"].mark == "✓"
+
+
+def test_approve_then_sync_turns_badges_synced(qtbot, window, desk):
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    panel = window.call_panel
+    panel.select_call(panel.model.rows()[0].id)
+    qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
+
+    [appt] = desk.service.appointments()
+    assert appt.caller_name == "Maria Lopez"
+    qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 1, timeout=2000)
+    assert badge(window, "google:primary")[0] == "Pending"
+    assert panel.detail.call.proposal.status is ProposalStatus.APPROVED
+    assert "Approved" in panel.detail.state_banner.text() and not panel.detail.approve_button.isVisible()
+    assert panel.detail.name_edit.isReadOnly()
+
+    desk.sync_in_background().join(10)
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Synced"
+                    and badge(window, "outlook:default")[0] == "Synced", timeout=3000)
+    model = window.sync_panel.model
+    when = model.data(model.index(0, AppointmentTableModel.Column.WHEN))
+    assert when == "11/24/2026 10:30 AM"
+    assert model.data(model.index(0, AppointmentTableModel.Column.PHONE)) == "(312) 555-0142"
+    qtbot.waitUntil(lambda: window.pills["google:primary"].state == "ok", timeout=2000)
+    assert window.pills["outlook:default"].state == "ok"
+
+
+def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    call = window.call_panel.model.rows()[0]
+    p = call.proposal
+    desk.service.approve(p.id, p.version)
+    desk.google.fail_next = [TransientError("503 backend error", status=503)]
+    desk.sync_in_background().join(10)
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Failed", timeout=3000)
+    text, tip = badge(window, "google:primary")
+    assert "503 backend error" in tip and "retrying at" in tip
+    assert badge(window, "outlook:default")[0] == "Synced"
+    panel = window.sync_panel
+    model = panel.model
+    panel.table.setCurrentIndex(model.index(0, model.badge_column("google:primary")))
+    assert "503 backend error" in panel.error_text.toPlainText()
+    assert panel.retry_button.isEnabled() and not panel.override_button.isEnabled()
+    assert panel.retry_all_button.isEnabled()
+    qtbot.waitUntil(lambda: window.pills["google:primary"].state in ("error", "ok"), timeout=2000)
+
+    qtbot.mouseClick(panel.retry_all_button, Qt.MouseButton.LeftButton)
+    assert badge(window, "google:primary")[0] == "Pending"
+    assert not panel.retry_all_button.isEnabled()
+
+
+def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    panel = window.call_panel
+    first = panel.model.rows()[0]
+    panel.select_call(first.id)
+    detail = panel.detail
+    detail.name_edit.clear()
+    qtbot.keyClicks(detail.name_edit, "Maria L. Lopez")
+    assert detail.dirty
+
+    desk.submit_call(caller={"name": "Ken Adams", "callback_number": "(312) 555-0100", "account_id": None})
+    wait_for_calls(qtbot, window, 2)
+    assert panel.model.rows()[0].caller_name == "Ken Adams"  # newest on top
+    assert panel.list_view.currentIndex().row() == 1
+    assert detail.call.id == first.id and detail.name_edit.text() == "Maria L. Lopez"
+
+    qtbot.mouseClick(detail.save_button, Qt.MouseButton.LeftButton)
+    assert desk.store.get_proposal(first.proposal.id).caller_name == "Maria L. Lopez"
+    assert not detail.dirty and detail.call.id == first.id
+
+
+def test_reject_asks_for_a_reason_and_user_errors_are_messages(qtbot, window, desk, monkeypatch):
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    panel = window.call_panel
+    panel.select_call(panel.model.rows()[0].id)
+    shown = []
+    monkeypatch.setattr(call_panel_module, "show_user_error", lambda parent, title, msg: shown.append(msg))
+    answers = iter([("   ", True), ("Caller booked by phone already", True)])
+    monkeypatch.setattr(call_panel_module.QInputDialog, "getText", staticmethod(lambda *a, **k: next(answers)))
+
+    qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
+    assert shown and "say why" in shown[0]  # UserError → message, no traceback
+    qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
+    assert panel.detail.call.proposal.status is ProposalStatus.REJECTED
+    assert "Caller booked by phone already" in panel.detail.state_banner.text()
+    assert panel.model.data(panel.model.index(0, 0), panel.model.Role.STATUS) == "Rejected"
+
+
+def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
+    zone = desk.profile.location.zone
+    tue = lambda h, m=0: datetime(2026, 11, 24, h, m, tzinfo=zone).astimezone(timezone.utc)  # noqa: E731
+    desk.google.add_external("g-1", "Dr. Patel out", tue(10), tue(11))
+    desk.outlook.add_external("o-1", "Supplier call", tue(14), tue(14, 30))
+    desk.outlook.events["o-2"] = RemoteEvent("o-2", '"y"', "Staff training", datetime(2026, 11, 25, tzinfo=zone),
+                                             datetime(2026, 11, 26, tzinfo=zone), all_day=True)
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    p = window.call_panel.model.rows()[0].proposal
+    desk.service.approve(p.id, p.version)
+    desk.sync_in_background().join(10)
+
+    def drawn():
+        return {item.title: item for item in window.calendar.items}
+
+    qtbot.waitUntil(lambda: {"Dr. Patel out", "Supplier call", "Staff training",
+                             "Teeth cleaning — Maria Lopez"} <= set(drawn()), timeout=3000)
+    items = drawn()
+    ours = items["Teeth cleaning — Maria Lopez"]
+    assert ours.kind == "appointment" and ours.day == 1 and ours.start.strftime("%H:%M") == "10:30"
+    assert dict(ours.sync) == {"google:primary": SyncState.SYNCED, "outlook:default": SyncState.SYNCED}
+    patel = items["Dr. Patel out"]
+    assert patel.calendar == "google:primary" and patel.day == 1
+    assert {ours.lanes, patel.lanes} == {2} and {ours.lane, patel.lane} == {0, 1}  # side by side
+    assert items["Supplier call"].lanes == 1 and items["Supplier call"].calendar == "outlook:default"
+    training = items["Staff training"]
+    assert training.all_day and training.day == 2
+    assert "Google Calendar: Synced" in ours.tooltip
+    assert window.calendar.title_label.text() == "November 23 – 29, 2026"
+    # the drawn rectangles: ours and Dr. Patel share Tuesday's column, half each
+    rects = {item.title: rect for rect, item in window.calendar.canvas.item_rects()}
+    a, b = rects["Teeth cleaning — Maria Lopez"], rects["Dr. Patel out"]
+    assert abs(a.width() - b.width()) < 1 and not a.intersects(b)
+
+    qtbot.mouseClick(window.calendar.next_button, Qt.MouseButton.LeftButton)
+    assert window.calendar.items == [] and window.calendar.today_button.isEnabled()
+    qtbot.mouseClick(window.calendar.today_button, Qt.MouseButton.LeftButton)
+    assert len(window.calendar.items) == 4
+
+
+def test_screenshot_with_data(qtbot, window, desk):
+    """Saves /tmp/ui-shot.png: a reviewed call, a new call with a bad number, synced + failed badges, events."""
+    zone = desk.profile.location.zone
+    day = lambda d, h, m=0: datetime(2026, 11, d, h, m, tzinfo=zone).astimezone(timezone.utc)  # noqa: E731
+    desk.google.add_external("g-1", "Dr. Patel — conference", day(24, 10), day(24, 11, 30))
+    desk.google.add_external("g-2", "Lunch & learn", day(23, 12), day(23, 13))
+    desk.outlook.add_external("o-1", "Supplier call", day(25, 14), day(25, 14, 30))
+    desk.outlook.add_external("o-2", "Team huddle", day(26, 8), day(26, 8, 30))
+    desk.outlook.events["o-3"] = RemoteEvent("o-3", '"y"', "Thanksgiving — closed", datetime(2026, 11, 26, tzinfo=zone),
+                                             datetime(2026, 11, 27, tzinfo=zone), all_day=True)
+    desk.submit_call()
+    desk.submit_call(caller={"name": "Ken Adams", "callback_number": "(312) 555-0100", "account_id": "ACC-3"},
+                     service="Massage (60 min)", requested_start="2026-11-25T15:00:00", duration_minutes=60,
+                     reason_codes=["new_booking", "returning"])
+    wait_for_calls(qtbot, window, 2)
+    for call in window.call_panel.model.rows():
+        desk.service.approve(call.proposal.id, call.proposal.version)
+    desk.google.fail_next = [TransientError("503 backend error", status=503)]
+    desk.sync_in_background().join(10)
+    desk.submit_call(caller=BAD_PHONE, service="Whitening consultation", requested_start="2026-11-24T10:45:00",
+                     reason_codes=["new_booking", "urgent"], summary="Sam wants whitening info, Tuesday late morning.")
+    wait_for_calls(qtbot, window, 3)
+    window.call_panel.select_call(window.call_panel.model.rows()[0].id)
+    qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 2 and "Failed" in
+                    [window.sync_panel.model.data(window.sync_panel.model.index(r, 4)) for r in range(2)],
+                    timeout=3000)
+    qtbot.wait(150)
+    assert window.grab().save("/tmp/ui-shot.png")
+
+
+def test_run_gui_runs_the_loop_until_closed(qtbot, desk):
+    seen = []
+
+    def ready(win):
+        seen.append(win.windowTitle())
+        win.close()
+        from PySide6.QtWidgets import QApplication
+        QApplication.instance().quit()
+
+    assert run_gui(desk, on_ready=ready, demo_banner="DEMO") == 0
+    assert seen == ["Receptionist Console — Demo Dental & Wellness"]

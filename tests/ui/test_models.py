@@ -1,0 +1,131 @@
+"""The Qt item models, with plain records and no widgets; each one through qtmodeltester."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor
+
+from receptionist.domain.models import (
+    AppointmentRecord,
+    AppointmentStatus,
+    LinkRecord,
+    SyncState,
+)
+from receptionist.domain.payload import normalise, parse_payload
+from receptionist.services import location_rules
+from receptionist.ui.models import AppointmentTableModel, CallListModel
+from tests.helpers.payloads import payload
+
+pytestmark = pytest.mark.gui
+
+T0 = datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # 10:30 AM in Chicago
+
+
+def record_calls(store, profile, clock, *overrides):
+    out = []
+    for kw in overrides:
+        capture = normalise(parse_payload(payload(**kw)), location_rules(profile), clock())
+        out.append(store.record_call(capture, {}, clock())[0])
+        clock.advance(minutes=3)
+    return list(reversed(out))  # newest first, like service.calls()
+
+
+def link(link_id, appt_id, calendar, state, error=None):
+    return LinkRecord(link_id, appt_id, calendar, state, None, None, None, error, 1 if error else 0, None,
+                      T0 if state is SyncState.SYNCED else None)
+
+
+def appointment(appt_id, start, *links):
+    return AppointmentRecord(appt_id, "Maria Lopez", "+13125550142", "ACC-1", "Teeth cleaning", start,
+                             start + timedelta(minutes=45), "", AppointmentStatus.CONFIRMED, "call-1", 1, links)
+
+
+def test_call_list_model(qtmodeltester, store, profile, clock):
+    calls = record_calls(store, profile, clock, {},
+                         {"caller": {"name": "Sam", "callback_number": "555-01"}, "service": "Whitening"})
+    model = CallListModel(profile.location.zone, now=clock)
+    qtmodeltester.check(model)
+    model.set_rows(calls)
+    qtmodeltester.check(model)
+    R = model.Role
+    top, bottom = model.index(0, 0), model.index(1, 0)
+    assert model.data(top, R.CALLER) == "Sam" and model.data(top, R.PHONE) == "555-01"
+    assert model.data(top, R.ERROR_COUNT) == 1 and model.data(top, R.STATUS) == "Needs review"
+    assert model.data(bottom, R.PHONE) == "(312) 555-0142" and model.data(bottom, R.ERROR_COUNT) == 0
+    assert model.data(bottom, R.RECEIVED) == "9:00 AM"  # today → time only, local
+    assert model.data(bottom, R.SERVICE) == "Teeth cleaning"
+    assert "9:00 AM" in model.data(bottom) and "Maria Lopez" in model.data(bottom)
+    assert "possible phone number" in model.data(top, Qt.ItemDataRole.ToolTipRole)
+    assert model.roleNames()[int(R.ERROR_COUNT)] == b"error_count"
+
+
+def test_call_list_inserts_new_calls_on_top_keeping_persistent_indexes(qtmodeltester, store, profile, clock):
+    older = record_calls(store, profile, clock, {})
+    model = CallListModel(profile.location.zone)
+    model.set_rows(older)
+    qtmodeltester.check(model)
+    kept = QPersistentModelIndex(model.index(0, 0))
+    inserted, resets = [], []
+    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
+    model.modelReset.connect(lambda: resets.append(1))
+    newer = record_calls(store, profile, clock, {"caller": {"name": "Ken", "callback_number": "3125550100"}})
+    model.set_rows(newer + older)
+    assert inserted == [(0, 0)] and not resets
+    assert kept.row() == 1 and model.data(kept, model.Role.CALLER) == "Maria Lopez"
+    model.set_rows(list(reversed(newer + older)))  # anything else: a reset
+    assert resets == [1]
+    assert model.row_of(older[0].id) == 0
+
+
+def test_appointment_table_model(qtmodeltester, profile):
+    model = AppointmentTableModel(profile.location.zone, [("google:primary", "Google Calendar"),
+                                                          ("outlook:default", "Outlook")])
+    qtmodeltester.check(model)
+    rows = [
+        appointment("a1", T0, link(1, "a1", "google:primary", SyncState.SYNCED),
+                    link(2, "a1", "outlook:default", SyncState.FAILED, "Outlook: 503 — retrying at 11/23/2026")),
+        appointment("a2", T0 + timedelta(days=1), link(3, "a2", "google:primary", SyncState.CONFLICT)),
+    ]
+    model.set_rows(rows)
+    qtmodeltester.check(model)
+    C = AppointmentTableModel.Column
+    assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
+        "When", "Caller", "Phone", "Service", "Google Calendar", "Outlook"]
+    assert model.data(model.index(0, C.WHEN)) == "11/24/2026 10:30 AM"
+    assert model.data(model.index(0, C.PHONE)) == "(312) 555-0142"
+    g, o = model.badge_column("google:primary"), model.badge_column("outlook:default")
+    assert model.data(model.index(0, g)) == "Synced"
+    assert model.data(model.index(0, o)) == "Failed"
+    assert model.data(model.index(0, o), Qt.ItemDataRole.ToolTipRole).startswith("Outlook: 503")
+    assert isinstance(model.data(model.index(0, o), Qt.ItemDataRole.DecorationRole), QColor)
+    assert model.data(model.index(0, o), Qt.ItemDataRole.BackgroundRole) != model.data(
+        model.index(0, g), Qt.ItemDataRole.BackgroundRole)
+    assert model.data(model.index(1, g)) == "Conflict"
+    assert model.data(model.index(1, o)) == "—"  # no link to that calendar
+    assert model.data(model.index(0, o), model.Role.LINK).id == 2
+    assert model.data(model.index(0, o), model.Role.SYNC_STATE) is SyncState.FAILED
+    assert [x.id for x in model.links_of_row(0)] == [1, 2]
+
+    # same appointments: in-place update, no reset
+    resets, changed = [], []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.dataChanged.connect(lambda a, b, roles=(): changed.append((a.row(), b.row())))
+    fixed = [replace(rows[0], links=(rows[0].links[0], replace(rows[0].links[1], state=SyncState.PENDING,
+                                                                      last_error=None))), rows[1]]
+    model.set_rows(fixed)
+    assert not resets and changed == [(0, 1)]
+    assert model.data(model.index(0, o)) == "Pending"
+
+    # a link to a calendar no longer connected gets its own column
+    orphan = appointment("a3", T0, link(9, "a3", "google:old", SyncState.FAILED, "calendar google:old is not "
+                                        "connected"))
+    model.set_rows(fixed + [orphan])
+    qtmodeltester.check(model)
+    assert model.columnCount() == 7 and model.data(model.index(2, 6)) == "Failed"
+    model.set_rows([])
+    qtmodeltester.check(model)
+    assert model.rowCount() == 0
