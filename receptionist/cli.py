@@ -166,7 +166,7 @@ def cmd_demo(args) -> int:
     first_call.daemon = True
     log.info("demo ready in %.2f s: database %s, webhook %s", time.monotonic() - started, db_url, app.receiver.url)
 
-    def on_ready() -> None:
+    def on_ready(_window) -> None:
         log.info("window shown %.2f s after start", time.monotonic() - started)
         first_call.start()
         simulator.start()

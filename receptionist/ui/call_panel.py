@@ -10,7 +10,19 @@ from __future__ import annotations
 import html
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QDate, QDateTime, QModelIndex, QRect, QSize, QStringListModel, Qt, QTime, QTimer, QTimeZone, Signal
+from PySide6.QtCore import (
+    QDate,
+    QDateTime,
+    QModelIndex,
+    QRect,
+    QSize,
+    QStringListModel,
+    Qt,
+    QTime,
+    QTimer,
+    QTimeZone,
+    Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QPainter, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -29,7 +41,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QSizePolicy,
     QSpinBox,
     QSplitter,
     QStyle,

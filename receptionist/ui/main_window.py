@@ -12,6 +12,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -73,7 +74,7 @@ class HealthPill(QLabel):
         background = {"ok": "#dcfce7", "pending": "#fef3c7", "error": "#fee2e2", "off": "#f1f5f9"}[state]
         self.setText(f"● {text or self.name}")
         self.setStyleSheet(f"QLabel#healthPill {{ color: {color}; background: {background}; border: 1px solid "
-                           f"{color}40; border-radius: 10px; padding: 2px 10px; font-weight: 600; }}")
+                           f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}")
         self.setToolTip(tooltip)
 
 
@@ -104,6 +105,11 @@ class MainWindow(QMainWindow):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addWidget(self._build_header(labels, demo_banner))
+        self.demo_label = QLabel(demo_banner or "")
+        self.demo_label.setObjectName("demoBanner")
+        self.demo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_label.setVisible(bool(demo_banner))
+        root.addWidget(self.demo_label)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -180,17 +186,12 @@ class MainWindow(QMainWindow):
         self.clock_label.setObjectName("headerClock")
         lay.addWidget(name)
         lay.addWidget(self.clock_label)
-        self.demo_label = QLabel(demo_banner or "")
-        self.demo_label.setObjectName("demoBanner")
-        self.demo_label.setVisible(bool(demo_banner))
-        lay.addWidget(self.demo_label)
         lay.addStretch(1)
 
         self.pills: dict[str, HealthPill] = {}
         for key, label in labels.items():
             self.pills[key] = HealthPill(label)
-        if self.app.profile.twilio.enabled or "twilio" in self.app.engine.health:
-            self.pills["twilio"] = HealthPill("Twilio SMS")
+        self.pills["twilio"] = HealthPill("Twilio SMS")
         self.pills["webhook"] = HealthPill("Webhook")
         self.pills["leader"] = HealthPill("Sync leader")
         for pill in self.pills.values():
@@ -250,6 +251,9 @@ class MainWindow(QMainWindow):
                                "Another desk holds the sync lease (or the first sync cycle has not run yet); "
                                "this desk shows what it writes.",
                                "Sync leader" if leader else "Not sync leader")
+            elif key == "twilio" and key not in health:
+                pill.set_state("off", "SMS confirmations are off (twilio.enabled = false in the profile).",
+                               "Twilio SMS off")
             else:
                 h = health.get(key)
                 if h is None:
@@ -291,7 +295,7 @@ class MainWindow(QMainWindow):
     def tick(self) -> None:
         """Every minute: the header clock and the calendar's now line."""
         now = self.service.clock().astimezone(self.zone)
-        self.clock_label.setText(f"{now:%A} {format_date(now, self.zone)} · {format_time(now, self.zone)} "
+        self.clock_label.setText(f"{now:%a} {format_date(now, self.zone)} · {format_time(now, self.zone)} "
                                  f"{now.tzname()}")
         self.calendar.tick()
 
@@ -338,11 +342,13 @@ class CrashHandler:
 
 
 def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str | None = None,
-            on_ready: Callable[[MainWindow], None] | None = None) -> int:
+            on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
+            screenshot: str | None = None) -> int:
     """Show the console for ``app`` and run the Qt event loop until the window closes; returns the exit code.
 
     The caller starts and stops ``app`` (``app.start()`` before, ``app.stop()`` after). ``on_ready(window)`` runs
-    once the event loop is running (e.g. to start a demo call simulator).
+    once the event loop is running (e.g. to start a demo call simulator). ``quit_after`` closes the window after
+    that many seconds, saving ``screenshot`` (a PNG path) first — for unattended demos and start-up benchmarks.
     """
     qapp = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
     qapp.setApplicationName("Receptionist Console")
@@ -359,10 +365,19 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
         window.show()
         if on_ready is not None:
             QTimer.singleShot(0, lambda: on_ready(window))
+        if quit_after is not None:
+            QTimer.singleShot(int(quit_after * 1000), lambda: _close(window, screenshot))
         return qapp.exec()
     finally:
         sys.excepthook = previous
         window.bridge.close()
+
+
+def _close(window: MainWindow, screenshot: str | None) -> None:
+    if screenshot:
+        Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+        window.grab().save(screenshot)
+    window.close()
 
 
 __all__ = ["CrashHandler", "HealthPill", "MainWindow", "run_gui"]

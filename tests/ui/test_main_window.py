@@ -3,16 +3,17 @@ thread, and the table, calendar and health pills follow the EventBus."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 import pytest
 from PySide6.QtCore import Qt
 
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.ports import RemoteEvent
-from receptionist.errors import TransientError
+from receptionist.errors import ConflictError, TransientError, UserError
 from receptionist.ui import call_panel as call_panel_module
-from receptionist.ui.main_window import MainWindow, run_gui
+from receptionist.ui import main_window as main_window_module
+from receptionist.ui.main_window import CrashHandler, MainWindow, run_gui
 from receptionist.ui.models import AppointmentTableModel
 
 pytestmark = pytest.mark.gui
@@ -45,7 +46,8 @@ def test_window_title_and_header(window, desk):
     assert window.windowTitle() == "Receptionist Console — Demo Dental & Wellness"
     assert window.demo_label.isVisible() and "DEMO" in window.demo_label.text()
     assert "11/23/2026" in window.clock_label.text() and "9:00 AM" in window.clock_label.text()
-    assert set(window.pills) == {"google:primary", "outlook:default", "webhook", "leader"}
+    assert set(window.pills) == {"google:primary", "outlook:default", "twilio", "webhook", "leader"}
+    assert window.pills["twilio"].state == "off" and window.pills["leader"].state == "ok"
     assert window.pills["webhook"].state == "ok" and "8765" in window.pills["webhook"].toolTip()
     assert window.pills["google:primary"].state == "pending"  # not contacted yet
 
@@ -134,6 +136,38 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     qtbot.mouseClick(panel.retry_all_button, Qt.MouseButton.LeftButton)
     assert badge(window, "google:primary")[0] == "Pending"
     assert not panel.retry_all_button.isEnabled()
+
+
+def test_conflict_keep_ours_sets_pending(qtbot, window, desk):
+    desk.submit_call()
+    wait_for_calls(qtbot, window, 1)
+    p = window.call_panel.model.rows()[0].proposal
+    desk.service.approve(p.id, p.version)
+    desk.google.fail_next = [ConflictError("412", status=412)]
+    desk.sync_in_background().join(10)
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Conflict", timeout=3000)
+    panel = window.sync_panel
+    panel.table.setCurrentIndex(panel.model.index(0, 0))  # a plain cell picks all the row's links
+    assert panel.override_button.isEnabled() and "changed on Google Calendar" in panel.error_text.toPlainText()
+    assert not panel.retry_all_button.isEnabled()  # nothing is Failed
+    qtbot.mouseClick(panel.override_button, Qt.MouseButton.LeftButton)
+    assert badge(window, "google:primary")[0] == "Pending"
+    assert badge(window, "outlook:default")[0] == "Synced"  # untouched
+
+
+def test_crash_handler_shows_user_errors_as_messages_and_bugs_as_reports(qtbot, monkeypatch):
+    warnings, reports = [], []
+    monkeypatch.setattr(main_window_module.QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text: warnings.append(text)))
+    monkeypatch.setattr(main_window_module.QMessageBox, "exec", lambda box: reports.append(box.detailedText()))
+    handler = CrashHandler(lambda: None, previous=lambda *a: None)
+    handler(UserError, UserError("the profile is wrong"), None)
+    assert warnings == ["the profile is wrong"] and not reports
+    try:
+        raise ValueError("boom")
+    except ValueError as exc:
+        handler(ValueError, exc, exc.__traceback__)
+    assert len(reports) == 1 and "ValueError: boom" in reports[0] and "Traceback" in reports[0]
 
 
 def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
@@ -225,8 +259,9 @@ def test_screenshot_with_data(qtbot, window, desk):
     desk.google.add_external("g-2", "Lunch & learn", day(23, 12), day(23, 13))
     desk.outlook.add_external("o-1", "Supplier call", day(25, 14), day(25, 14, 30))
     desk.outlook.add_external("o-2", "Team huddle", day(26, 8), day(26, 8, 30))
-    desk.outlook.events["o-3"] = RemoteEvent("o-3", '"y"', "Thanksgiving — closed", datetime(2026, 11, 26, tzinfo=zone),
-                                             datetime(2026, 11, 27, tzinfo=zone), all_day=True)
+    desk.outlook.events["o-3"] = RemoteEvent("o-3", '"y"', "Thanksgiving — closed",
+                                             datetime(2026, 11, 26, tzinfo=zone), datetime(2026, 11, 27, tzinfo=zone),
+                                             all_day=True)
     desk.submit_call()
     desk.submit_call(caller={"name": "Ken Adams", "callback_number": "(312) 555-0100", "account_id": "ACC-3"},
                      service="Massage (60 min)", requested_start="2026-11-25T15:00:00", duration_minutes=60,
