@@ -14,7 +14,6 @@ import json
 import logging
 import signal
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -140,52 +139,22 @@ def cmd_gui(args) -> int:
 
 def cmd_demo(args) -> int:
     """A fresh demo: sandbox stand-ins, seeded calendars, signed-in accounts, simulated calls, the console."""
-    from receptionist.app import App
-    from receptionist.providers.secrets import memory_secret_store
-    from receptionist.sandbox.simulator import CallSimulator
-    from receptionist.sandbox.stack import SandboxStack
+    from receptionist.demo import BANNER, DemoSession
     from receptionist.ui.main_window import run_gui
 
-    started = time.monotonic()
     lo, _, hi = args.demo_interval.partition(":")
-    interval = (float(lo), float(hi or lo))
-    base = _profile(args)
-    folder = Path(tempfile.mkdtemp(prefix="receptionist-demo-"))
-    db_url = args.db or f"sqlite:///{folder / 'demo.db'}"
-    stack = SandboxStack(time_zone=base.location.time_zone).start()
-    # Demo secrets are throwaway: keep them in memory, never in this machine's real keyring.
-    secrets = memory_secret_store("demo")
-    profile = stack.profile(base, ingest_port=0)
-    webhook_secret = stack.provision(profile, secrets)
-    stack.seed_week()
-    app = App.build(profile, db_url, secrets).start()
-    simulator = CallSimulator(app.receiver.url, webhook_secret, time_zone=profile.location.time_zone,
-                              interval=interval, open_hour=profile.location.open_hour,
-                              close_hour=profile.location.close_hour, business_name=profile.location.name)
-    first_call = threading.Timer(2.0, _post_quietly, args=(simulator,))
-    first_call.daemon = True
-    log.info("demo ready in %.2f s: database %s, webhook %s", time.monotonic() - started, db_url, app.receiver.url)
-
-    def on_ready(_window) -> None:
-        log.info("window shown %.2f s after start", time.monotonic() - started)
-        first_call.start()
-        simulator.start()
-
+    session = DemoSession(_profile(args), db_url=args.db, interval=(float(lo), float(hi or lo)))
     try:
-        return run_gui(app, demo_banner="DEMO — sandbox calendars and Twilio on loopback, simulated AI calls",
-                       on_ready=on_ready, quit_after=args.quit_after, screenshot=args.screenshot)
+        app = session.start()
+
+        def on_ready(_window) -> None:
+            log.info("window shown %.2f s after start", time.monotonic() - session.started)
+            session.start_calls()
+
+        return run_gui(app, demo_banner=BANNER, on_ready=on_ready, quit_after=args.quit_after,
+                       screenshot=args.screenshot)
     finally:
-        first_call.cancel()
-        simulator.stop()
-        app.stop()
-        stack.stop()
-
-
-def _post_quietly(simulator) -> None:
-    try:
-        simulator.post_one()
-    except Exception as exc:  # the demo goes on; the log says why
-        log.warning("simulated call failed: %s", exc)
+        session.stop()
 
 
 def cmd_service(args) -> int:

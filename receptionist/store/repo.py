@@ -321,11 +321,16 @@ class Store:
             if gone:
                 s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
                                                         t.ExternalEvent.remote_id.in_(gone)))
-            for e in events:
-                if e.cancelled:
-                    continue
+            live = [e for e in events if not e.cancelled]
+            # Recognise our own events by the link rows too: Graph delta answers carry no extended properties,
+            # so an event we wrote can come back without its uid.
+            ours = dict(s.execute(select(t.CalendarLink.remote_id, t.CalendarLink.appointment_id).where(
+                t.CalendarLink.calendar == calendar,
+                t.CalendarLink.remote_id.in_([e.remote_id for e in live if e.uid is None]))).all()) if live else {}
+            for e in live:
                 s.merge(t.ExternalEvent(calendar=calendar, remote_id=e.remote_id, title=e.title, start_at=e.start,
-                                        end_at=e.end, busy=e.busy, all_day=e.all_day, uid=e.uid, updated_at=now))
+                                        end_at=e.end, busy=e.busy, all_day=e.all_day,
+                                        uid=e.uid or ours.get(e.remote_id), updated_at=now))
             cur = s.get(t.SyncCursor, calendar) or t.SyncCursor(calendar=calendar)
             cur.cursor, cur.updated_at = cursor, now
             if full:

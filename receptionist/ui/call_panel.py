@@ -317,7 +317,13 @@ class CallDetail(QWidget):
             form.addRow(label, value)
         outer.addWidget(self.captured_box)
 
-        transcript_box = QGroupBox("Transcript")
+        self.empty_hint = QLabel("New calls appear at the top of the list as the AI agent takes them. Pick one to "
+                                 "check what it captured, fix anything marked ✗, then approve or reject it.")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setObjectName("muted")
+        outer.addWidget(self.empty_hint)
+
+        self.transcript_box = transcript_box = QGroupBox("Transcript")
         tlay = QVBoxLayout(transcript_box)
         self.transcript = QTextBrowser()
         self.transcript.setMinimumHeight(140)
@@ -350,11 +356,15 @@ class CallDetail(QWidget):
             self.state_banner.hide()
             self.proposal_box.hide()
             self.captured_box.hide()
+            self.transcript_box.hide()
+            self.empty_hint.show()
             self.transcript.clear()
             self.dirty = False
             return
         self.proposal_box.show()
         self.captured_box.show()
+        self.transcript_box.show()
+        self.empty_hint.hide()
         same = previous is not None and previous.id == call.id
         same_version = (same and previous.proposal is not None and call.proposal is not None
                         and previous.proposal.version == call.proposal.version
@@ -655,7 +665,13 @@ class CallPanel(QWidget):
         pending = sum(1 for c in calls if c.proposal is not None and c.proposal.status is ProposalStatus.PENDING)
         self.counts.setText(f"{pending} to review · {len(calls)} shown")
         self.detail.set_known_services([c.service for c in calls if c.service])
-        if self._selected_id is not None:
+        if self._selected_id is None:
+            # nothing chosen yet: open the newest call still waiting for review, the desk's next job
+            waiting = next((c for c in calls if c.proposal is not None
+                            and c.proposal.status is ProposalStatus.PENDING), None)
+            if waiting is not None:
+                self.select_call(waiting.id)
+        elif self._selected_id is not None:
             row = self.model.row_of(self._selected_id)
             if row < 0:
                 self._selected_id = None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import QItemSelectionModel, Signal
+from PySide6.QtCore import QItemSelectionModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QSizePolicy,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -50,8 +51,9 @@ class SyncPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
         bar = QHBoxLayout()
-        title = QLabel("Appointments & calendar sync")
+        title = QLabel("Appointments")
         title.setObjectName("panelTitle")
+        title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # never clipped
         self.summary = QLabel()
         self.summary.setObjectName("muted")
         self.retry_button = QPushButton("Retry")
@@ -138,10 +140,18 @@ class SyncPanel(QWidget):
 
     def _resize_columns(self) -> None:
         header = self.table.horizontalHeader()
+        metrics = header.fontMetrics()
         for col in range(self.model.columnCount()):
-            mode = QHeaderView.ResizeMode.Stretch if col == AppointmentTableModel.Column.SERVICE else \
-                QHeaderView.ResizeMode.ResizeToContents
-            header.setSectionResizeMode(col, mode)
+            if col == AppointmentTableModel.Column.SERVICE:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+            elif col >= AppointmentTableModel.FIRST_BADGE:
+                # badge columns: wide enough for the calendar's name (header padding + bold) and "Conflict"
+                label = str(self.model.headerData(col, Qt.Orientation.Horizontal))
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
+                header.resizeSection(col, max(metrics.horizontalAdvance(label), metrics.horizontalAdvance(
+                    "Conflict")) + 48)
+            else:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
 
     def select_appointment(self, appointment_id: str) -> bool:
         row = self.model.row_of(appointment_id)

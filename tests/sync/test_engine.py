@@ -146,3 +146,20 @@ def test_backoff_grows_and_respects_retry_after():
     assert delays[0] <= 2 and delays[-1] <= 900
     assert delays[5] > delays[0]
     assert retry_delay(1, retry_after=30, rng=rng) >= 30
+
+
+def test_our_events_read_back_without_uid_are_still_recognised(store, profile, clock, engine, cals):
+    """Graph delta answers carry no extended properties: our event must not show up as an external busy block."""
+    appt = approve(store, profile, clock)
+    engine.run_cycle()
+    outlook = cals[1]
+    remote_id = f"ev-{appt.id}"
+    outlook.events[remote_id] = replace(outlook.events[remote_id], uid=None)  # as a delta read returns it
+    outlook._changes.append(remote_id)
+    engine.pull()
+    cached = [e for e in store.external_events(appt.start, appt.end) if e.calendar == "outlook:default"]
+    assert [e.uid for e in cached] == [appt.id]
+    from receptionist.services import ConsoleService
+
+    week = ConsoleService(store, profile, events.EventBus(), []).week(appt.start.date())
+    assert all(e.uid != appt.id for e in week.external)

@@ -1,0 +1,64 @@
+"""Make docs/screenshot.png: the demo after a few calls, one approved (badges Synced), one waiting for review.
+
+Run on a real (virtual) screen:  xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshot.py
+It drives the window as a person would: select a clean call, click Approve, then open a call that needs fixing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PySide6.QtCore import QTimer  # noqa: E402
+
+from receptionist.config import Profile  # noqa: E402
+from receptionist.demo import BANNER, DemoSession  # noqa: E402
+from receptionist.domain.models import ProposalStatus, Severity  # noqa: E402
+from receptionist.ui.main_window import run_gui  # noqa: E402
+
+OUT = Path(__file__).resolve().parent / "screenshot.png"
+
+
+def main() -> int:
+    session = DemoSession(Profile(), interval=(1.5, 2.5), first_call_after=0.5)
+    app = session.start()
+
+    def pending():
+        return [c for c in app.service.calls() if c.proposal and c.proposal.status is ProposalStatus.PENDING]
+
+    def approve_clean(window) -> None:
+        for call in pending():
+            if not any(i.severity is Severity.ERROR or "overlaps" in i.message for i in call.issues):
+                window.call_panel.select_call(call.id)
+                QTimer.singleShot(400, lambda: window.call_panel.detail.approve_button.click())
+                return
+
+    def open_one_to_fix(window) -> None:
+        session.simulator.stop()
+        waiting = pending()
+        flawed = [c for c in waiting if any(i.severity is Severity.ERROR for i in c.issues)]
+        target = (flawed or waiting or app.service.calls())[0]
+        window.call_panel.select_call(target.id)
+
+    def shoot(window) -> None:
+        window.grab().save(str(OUT))
+        print(f"saved {OUT}")
+        window.close()
+
+    def on_ready(window) -> None:
+        session.start_calls()
+        QTimer.singleShot(7000, lambda: approve_clean(window))
+        QTimer.singleShot(9000, lambda: approve_clean(window))
+        QTimer.singleShot(12000, lambda: open_one_to_fix(window))
+        QTimer.singleShot(14000, lambda: shoot(window))
+
+    try:
+        return run_gui(app, demo_banner=BANNER, on_ready=on_ready)
+    finally:
+        session.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,81 @@
+"""Demo mode: sandbox stand-ins, signed-in accounts, a seeded week, a fresh database and simulated AI calls.
+
+Everything goes through the same code as a real installation: the adapters talk to the stand-ins through the real
+client libraries, and the simulated calls arrive as signed webhooks.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from receptionist.app import App
+from receptionist.config import Profile
+from receptionist.providers.secrets import memory_secret_store
+from receptionist.sandbox.simulator import CallSimulator
+from receptionist.sandbox.stack import SandboxStack
+
+log = logging.getLogger(__name__)
+
+BANNER = "DEMO — sandbox calendars and Twilio on loopback, simulated AI calls"
+
+
+class DemoSession:
+    """Attributes: stack, app, simulator (after ``start``); ``started`` is the monotonic start time."""
+
+    def __init__(self, base: Profile, *, db_url: str | None = None, interval: tuple[float, float] = (20.0, 40.0),
+                 first_call_after: float = 2.0):
+        self.base = base
+        self.db_url = db_url
+        self.interval = interval
+        self.first_call_after = first_call_after
+        self.started = time.monotonic()
+        self.stack: SandboxStack | None = None
+        self.app: App | None = None
+        self.simulator: CallSimulator | None = None
+        self._first_call: threading.Timer | None = None
+
+    def start(self) -> App:
+        folder = Path(tempfile.mkdtemp(prefix="receptionist-demo-"))
+        db_url = self.db_url or f"sqlite:///{folder / 'demo.db'}"
+        self.stack = SandboxStack(time_zone=self.base.location.time_zone).start()
+        # Demo secrets are throwaway: kept in memory, never in this machine's real keyring.
+        secrets = memory_secret_store("demo")
+        profile = self.stack.profile(self.base, ingest_port=0)
+        webhook_secret = self.stack.provision(profile, secrets)
+        self.stack.seed_week()
+        self.app = App.build(profile, db_url, secrets).start()
+        loc = profile.location
+        self.simulator = CallSimulator(self.app.receiver.url, webhook_secret, time_zone=loc.time_zone,
+                                       interval=self.interval, open_hour=loc.open_hour, close_hour=loc.close_hour,
+                                       business_name=loc.name)
+        log.info("demo ready in %.2f s: database %s, webhook %s", time.monotonic() - self.started, db_url,
+                 self.app.receiver.url)
+        return self.app
+
+    def start_calls(self) -> None:
+        """The first call soon (so the screen is not empty for long), then one every ``interval`` seconds."""
+        assert self.simulator is not None
+        self._first_call = threading.Timer(self.first_call_after, self._post_one)
+        self._first_call.daemon = True
+        self._first_call.start()
+        self.simulator.start()
+
+    def _post_one(self) -> None:
+        try:
+            self.simulator.post_one()
+        except Exception as exc:  # the demo goes on; the log says why
+            log.warning("simulated call failed: %s", exc)
+
+    def stop(self) -> None:
+        if self._first_call is not None:
+            self._first_call.cancel()
+        if self.simulator is not None:
+            self.simulator.stop()
+        if self.app is not None:
+            self.app.stop()
+        if self.stack is not None:
+            self.stack.stop()
