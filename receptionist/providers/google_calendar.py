@@ -25,7 +25,6 @@ One provider holds one httplib2 connection, which is not thread-safe; calls are 
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import socket
@@ -43,6 +42,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from receptionist.config import GoogleSettings
+from receptionist.providers.http import retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -93,22 +93,7 @@ def _error_message(exc: HttpError) -> str:
         return str(exc)
 
 
-def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+parse_retry_after = retry_after_seconds  # kept for callers/tests that import it from here
 
 
 def map_http_error(exc: HttpError, *, sync_token: bool = False) -> ProviderError:

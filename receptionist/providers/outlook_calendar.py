@@ -14,7 +14,6 @@ link → ``CursorExpired``, anything else → ``ProviderError`` carrying Graph's
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
 from dataclasses import replace
@@ -26,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 
 from receptionist.config import OutlookSettings
+from receptionist.providers.http import retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -121,18 +121,7 @@ def parse_event(item: dict) -> RemoteEvent:
 
 
 def _retry_after(response: requests.Response) -> float | None:
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    return retry_after_seconds(response.headers.get("Retry-After"))
 
 
 def _graph_error(response: requests.Response) -> tuple[str, str]:

@@ -22,11 +22,9 @@ A message whose answer was lost (timeout or dropped connection after Twilio stor
 
 from __future__ import annotations
 
-import email.utils
 import json
 import logging
 import threading
-import time
 from urllib.parse import urlparse
 
 import requests
@@ -36,6 +34,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from receptionist.config import TwilioSettings
+from receptionist.providers.http import retry_after_seconds
 from receptionist.domain.ports import SecretStore, SentMessage
 from receptionist.errors import (
     AuthError,
@@ -197,19 +196,7 @@ def _twilio_message(msg: str) -> str:
     return msg
 
 
-def _retry_after(value: str | None) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+_retry_after = retry_after_seconds
 
 
 def _mask(number: str) -> str:

@@ -54,7 +54,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist.sandbox.faults import Fault, FaultInjector, apply_delay
-from receptionist.sandbox.server import ServedApp
+from receptionist.sandbox.server import ServedApp, StandIn
 
 DEFAULT_ACCOUNT = "owner@demo.example"
 DEFAULT_TIME_ZONE = "America/Chicago"
@@ -215,8 +215,10 @@ class _AuthCode:
     used: bool = False
 
 
-class GoogleSandbox:
+class GoogleSandbox(StandIn):
     """A WSGI app standing in for Google Calendar v3 and Google's OAuth 2.0 endpoints (see module docstring)."""
+
+    stand_in_name = "google-sandbox"
 
     def __init__(self, *, client_id: str = "sandbox-google-client", client_secret: str = "sandbox-google-secret",
                  token_lifetime: int = 3600, now: Callable[[], datetime] | None = None,
@@ -235,7 +237,6 @@ class GoogleSandbox:
         self._codes: dict[str, _AuthCode] = {}
         self._etag_counter = itertools.count(int(time.time() * 1000) * 1000)
         self._served: ServedApp | None = None
-        self._url = ""
         self._map = Map([
             Rule(f"{API_PREFIX}/users/me/calendarList", endpoint="calendar_list", methods=["GET"]),
             Rule(f"{API_PREFIX}/users/me/calendarList/<calendar_id>", endpoint="calendar_list_entry",
@@ -257,28 +258,6 @@ class GoogleSandbox:
         ])
 
     # ------------------------------------------------------------------------------------------ lifecycle / URLs
-
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "GoogleSandbox":
-        self._served = ServedApp(self, host=host, port=port, name="google-sandbox").start()
-        self._url = self._served.url
-        return self
-
-    def stop(self) -> None:
-        if self._served is not None:
-            self._served.stop()
-            self._served = None
-
-    def __enter__(self) -> "GoogleSandbox":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if not self._url:
-            raise RuntimeError("GoogleSandbox is not started")
-        return self._url
 
     @property
     def api_endpoint(self) -> str:
@@ -691,7 +670,7 @@ class GoogleSandbox:
             "kind": "calendar#event",
             "id": event_id,
             "status": "confirmed",
-            "htmlLink": f"{self._url or 'http://sandbox.invalid'}/calendar/event?eid="
+            "htmlLink": f"{self._served.url if self._served else 'http://sandbox.invalid'}/calendar/event?eid="
                         + base64.urlsafe_b64encode(f"{event_id} {cal.id}".encode()).decode().rstrip("="),
             "created": _rfc3339_utc(self._now()),
             "creator": {"email": account, "self": True},

@@ -58,7 +58,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist.sandbox.faults import Fault, FaultInjector
-from receptionist.sandbox.server import ServedApp
+from receptionist.sandbox.server import ServedApp, StandIn
 
 log = logging.getLogger(__name__)
 
@@ -306,7 +306,7 @@ _PREFER_BODY = re.compile(r'outlook\.body-content-type\s*=\s*"?(text|html)"?', r
 _PREFER_PAGE = re.compile(r"odata\.maxpagesize\s*=\s*(\d+)", re.I)
 
 
-class MicrosoftSandbox:
+class MicrosoftSandbox(StandIn):
     """Microsoft identity platform + Graph calendar stand-in (see module docstring).
 
     ``approve_device_codes``: when True a device code is approved on its second poll (the first answers
@@ -314,6 +314,9 @@ class MicrosoftSandbox:
     (``approve_device_code(user_code)`` or the page).  ``device_code_interval`` is the polling interval handed
     to the client (AAD says 5; tests use 0 so msal polls again at once).
     """
+
+    stand_in_name = "microsoft-sandbox"
+    stand_in_tls = True  # msal refuses an http:// authority
 
     def __init__(
         self,
@@ -351,27 +354,6 @@ class MicrosoftSandbox:
         self._url_map = Map(self._rules(), strict_slashes=False, redirect_defaults=False)
 
     # ----------------------------------------------------------------------------------------- lifecycle
-    def start(self, host: str = "127.0.0.1", port: int = 0) -> "MicrosoftSandbox":
-        self._served = ServedApp(self, host=host, port=port, tls=True, name="microsoft-sandbox").start()
-        return self
-
-    def stop(self) -> None:
-        if self._served is not None:
-            self._served.stop()
-            self._served = None
-
-    def __enter__(self) -> "MicrosoftSandbox":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        if self._served is None:
-            raise RuntimeError("MicrosoftSandbox is not started")
-        return self._served.url
-
     @property
     def authority(self) -> str:
         return f"{self.url}/{self.tenant}"
@@ -379,10 +361,6 @@ class MicrosoftSandbox:
     @property
     def graph_endpoint(self) -> str:
         return f"{self.url}/v1.0"
-
-    @property
-    def cert_path(self):
-        return self._served.cert_path if self._served else None
 
     def now(self) -> datetime:
         return self._now()

@@ -138,3 +138,38 @@ class ServedApp:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+class StandIn:
+    """Lifecycle shared by the stand-ins: a WSGI ``__call__`` served by ``ServedApp``. Subclasses set
+    ``stand_in_name`` and ``stand_in_tls`` and call nothing else."""
+
+    stand_in_name = "sandbox"
+    stand_in_tls = False
+    _served: ServedApp | None = None
+
+    def start(self, host: str = "127.0.0.1", port: int = 0):
+        self._served = ServedApp(self, host=host, port=port, tls=self.stand_in_tls, name=self.stand_in_name).start()
+        return self
+
+    def stop(self) -> None:
+        if self._served is not None:
+            self._served.stop()
+            self._served = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        if self._served is None:
+            raise RuntimeError(f"{type(self).__name__} is not started")
+        return self._served.url
+
+    @property
+    def cert_path(self) -> Path | None:
+        """The self-signed certificate a client must trust (TLS stand-ins only)."""
+        return self._served.cert_path if self._served else None

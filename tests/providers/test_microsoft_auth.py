@@ -20,15 +20,7 @@ from receptionist.providers.microsoft_auth import (
 )
 from receptionist.sandbox.faults import Fault
 from receptionist.sandbox.microsoft import MicrosoftSandbox
-from tests.providers.conftest_microsoft import (  # noqa: F401 - fixtures
-    ScriptedBrowser,
-    connected_secrets,
-    microsoft_sandbox,
-    ms_clock,
-    outlook_secrets,
-    outlook_settings,
-    stored_secret_names,
-)
+from tests.providers.microsoft_fixtures import ScriptedBrowser, stored_secret_names
 
 
 def graph_me(sandbox, token: str) -> requests.Response:

@@ -20,16 +20,7 @@ from receptionist.errors import (
 from receptionist.providers.microsoft_auth import outlook_token_source
 from receptionist.providers.outlook_calendar import UID_PROPERTY_ID, OutlookCalendarProvider, outlook_provider
 from receptionist.sandbox.faults import Fault
-from tests.providers.conftest_microsoft import (  # noqa: F401 - fixtures
-    T0,
-    connected_secrets,
-    make_draft,
-    microsoft_sandbox,
-    ms_clock,
-    outlook,
-    outlook_secrets,
-    outlook_settings,
-)
+from tests.providers.microsoft_fixtures import T0, make_draft
 
 CAL = ""  # the account's default calendar
 WINDOW = (T0 - timedelta(days=1), T0 + timedelta(days=7))

@@ -1,7 +1,8 @@
 """Fixtures for the Microsoft identity / Graph tests: the TLS stand-in, settings pointed at it, a signed-in
 secret store, and a scripted "browser" for the interactive sign-in.
 
-Not a conftest.py (others own those): test modules import the fixtures they use from here.
+The fixtures are registered for the whole folder by ``tests/providers/conftest.py``; test modules import only
+the helpers (``T0``, ``make_draft``, ``ScriptedBrowser``, ``stored_secret_names``) from here.
 """
 
 from __future__ import annotations
