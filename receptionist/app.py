@@ -83,7 +83,10 @@ class App:
         store = Store(engine)
         bus = events.EventBus()
         targets, problems = calendar_targets(profile, secrets)
-        messenger = messenger_for(profile, secrets)
+        try:
+            messenger = messenger_for(profile, secrets)
+        except UserError as exc:  # SMS off until fixed; bookings and calendars carry on
+            messenger, problems["twilio"] = None, str(exc)
         sync = SyncEngine(store, profile, targets, messenger=messenger, bus=bus, clock=clock)
         for key, reason in problems.items():
             sync.health[key] = Health(ok=False, last_error=reason, last_error_at=clock())

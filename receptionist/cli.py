@@ -213,18 +213,24 @@ def cmd_sync(args) -> int:
 def cmd_connect(args) -> int:
     profile = _profile(args)
     secrets = _secrets(profile)
-    open_url = print if args.no_browser else None
+    open_url = print if args.no_browser else _open_browser
     if args.service_name == "google":
         from receptionist.providers.google_oauth import connect_google
 
-        kwargs = {"open_url": open_url} if open_url else {}
-        print(connect_google(profile.google, secrets, **kwargs))
+        print(connect_google(profile.google, secrets, open_url=open_url))
     else:
         from receptionist.providers.microsoft_auth import connect_outlook
 
-        kwargs = {"open_url": open_url} if open_url else {}
-        print(f"Connected Outlook as {connect_outlook(profile.outlook, secrets, device_code=args.device_code, **kwargs)}")
+        account = connect_outlook(profile.outlook, secrets, device_code=args.device_code, open_url=open_url)
+        print(f"Outlook connected as {account}")
     return 0
+
+
+def _open_browser(url: str) -> None:
+    import webbrowser
+
+    if not webbrowser.open(url):
+        print(f"Open this address in a browser to sign in:\n{url}")
 
 
 def cmd_sandbox(args) -> int:

@@ -80,3 +80,72 @@ def test_newer_database_is_refused_at_start(db_url, capsys):
     engine.dispose()
     assert main(["status", "--db", db_url]) == 2
     assert "newer version" in capsys.readouterr().err
+
+
+def _browser_that_consents(url: str) -> bool:
+    """A stand-in for the person at the browser: the sandbox consents at once and redirects to the loopback."""
+    import requests
+
+    requests.get(url, timeout=10)
+    return True
+
+
+def test_connect_google_and_outlook_keep_tokens_in_the_keyring_only(db_url, tmp_path, capsys, monkeypatch):
+    import keyring
+
+    from receptionist.providers.secrets import KeyringSecretStore
+    from receptionist.sandbox.stack import SandboxStack
+
+    monkeypatch.setattr("webbrowser.open", _browser_that_consents)
+    with SandboxStack() as stack:
+        profile = stack.profile()
+        path = tmp_path / "sandbox.toml"
+        path.write_text(profile.to_toml())
+        store = KeyringSecretStore(namespace=profile.location.name)
+        store.set("google.client_secret", stack.google.client_secret)
+        assert main(["connect", "google", "--profile", str(path)]) == 0
+        assert "connected as owner@demo.example" in capsys.readouterr().out
+        assert main(["connect", "outlook", "--device-code", "--profile", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "frontdesk@demo.example" in out
+        assert store.get("google.refresh_token") and store.get("outlook.token_cache")
+        assert keyring.get_keyring() is not None
+        # and nothing secret reached the profile or the database
+        assert stack.google.client_secret not in path.read_text()
+        assert main(["sync", "--once", "--db", db_url, "--profile", str(path)]) == 1  # Twilio not set up yet
+        assert "twilio.auth_token" in json.loads(capsys.readouterr().out)["not_connected"]["twilio"]
+        store.set("twilio.auth_token", stack.twilio.auth_token)
+        assert main(["sync", "--once", "--db", db_url, "--profile", str(path)]) == 0
+    raw = (tmp_path / "test.db").read_bytes()
+    assert store.get("google.refresh_token").encode() not in raw
+
+
+def test_sandbox_command_prints_a_profile_any_build_can_use(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import tomllib
+
+    from receptionist.config import Profile
+
+    env = {**os.environ, "PYTHON_KEYRING_BACKEND": "receptionist.providers.secrets.MemoryKeyring"}
+    proc = subprocess.Popen([sys.executable, "-m", "receptionist.cli", "sandbox", "--write-profile",
+                             str(tmp_path / "p.toml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    try:
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("max_attempts"):
+                break
+        profile = Profile.from_dict(tomllib.loads("".join(lines)))
+        assert profile.google.api_endpoint.startswith("http://127.0.0.1:")
+        assert profile.outlook.authority.startswith("https://127.0.0.1:")
+        assert Profile.load(tmp_path / "p.toml") == profile
+        import requests
+
+        assert requests.get(profile.twilio.api_base + "/_sandbox/faults", timeout=5).status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=10) == 0
