@@ -33,7 +33,7 @@ from receptionist.domain.models import BusyBlock
 from receptionist.errors import UserError
 from receptionist.domain.payload import BookingPayloadV1, LocationRules, PayloadError, normalise, parse_payload
 from receptionist.ingest.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from receptionist.sandbox.server import ServedApp
+from receptionist.serving import ServedApp
 from receptionist.store.repo import Store
 
 log = logging.getLogger(__name__)

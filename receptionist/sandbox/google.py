@@ -54,7 +54,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist.sandbox.faults import Fault, FaultInjector, apply_delay
-from receptionist.sandbox.server import ServedApp, StandIn
+from receptionist.sandbox.server import StandIn
+from receptionist.serving import ServedApp
 
 DEFAULT_ACCOUNT = "owner@demo.example"
 DEFAULT_TIME_ZONE = "America/Chicago"

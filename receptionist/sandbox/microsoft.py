@@ -58,7 +58,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist.sandbox.faults import Fault, FaultInjector
-from receptionist.sandbox.server import ServedApp, StandIn
+from receptionist.sandbox.server import StandIn
+from receptionist.serving import ServedApp
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist.sandbox.faults import Fault, FaultInjector, apply_delay
-from receptionist.sandbox.server import ServedApp
+from receptionist.serving import ServedApp
 
 log = logging.getLogger(__name__)
 

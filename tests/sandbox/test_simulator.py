@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from werkzeug.wrappers import Request, Response
 
 from receptionist.ingest import signing
-from receptionist.sandbox.server import ServedApp
+from receptionist.serving import ServedApp
 from receptionist.sandbox.simulator import DEFECTS, SERVICES, CallSimulator, spoken_when
 
 SECRET = "whsec-test-0123456789"

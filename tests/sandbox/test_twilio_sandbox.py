@@ -15,7 +15,7 @@ from twilio.rest import Client
 from werkzeug.wrappers import Request, Response
 
 from receptionist.sandbox.faults import Fault
-from receptionist.sandbox.server import ServedApp
+from receptionist.serving import ServedApp
 from receptionist.sandbox.twilio import TwilioSandbox, num_segments, twilio_signature
 
 FROM = "+13125550100"

@@ -1,0 +1,141 @@
+"""Run a WSGI app on a port in a background thread: the webhook receiver and every sandbox stand-in.
+
+Werkzeug's threaded server does the HTTP; each app is a plain WSGI app built on ``werkzeug.Request`` /
+``Response`` and ``werkzeug.routing.Map``.  ``tls=True`` serves HTTPS with a self-signed certificate made at
+start-up (msal refuses an ``http://`` authority); ``cert_path`` is the PEM a client must trust.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import ipaddress
+import socket
+import logging
+import tempfile
+import threading
+from pathlib import Path
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+log = logging.getLogger(__name__)
+
+
+def make_self_signed_cert(directory: Path, host: str = "127.0.0.1") -> tuple[Path, Path]:
+    """Write ``cert.pem`` and ``key.pem`` for ``host`` (and localhost) into ``directory``."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Receptionist sandbox")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(host))]
+            ),
+            critical=False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    directory.mkdir(parents=True, exist_ok=True)
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_path, key_path
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access-log line per request (errors are still logged): the demo's terminal stays readable.
+
+    TCP_NODELAY: the server writes headers and body separately; with Nagle + delayed ACK that adds ~10 ms to
+    every loopback request."""
+
+    def setup(self) -> None:
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    def log_request(self, code="-", size="-") -> None:  # noqa: ANN001 - base-class signature
+        log.debug("%s %s %s", self.command, self.path, code)
+
+
+class ServedApp:
+    """A WSGI app listening on ``host:port`` (port 0 = a free one) in a daemon thread.
+
+    Attributes:
+        url: ``http(s)://host:port`` once started.
+        cert_path: the self-signed certificate to trust when ``tls`` is on.
+    """
+
+    def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, tls: bool = False, name: str = "sandbox"):
+        self.app = app
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.name = name
+        self.cert_path: Path | None = None
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._tmp: tempfile.TemporaryDirectory | None = None
+
+    @property
+    def url(self) -> str:
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://{self.host}:{self.port}"
+
+    def start(self) -> "ServedApp":
+        ssl_context = None
+        if self.tls:
+            self._tmp = tempfile.TemporaryDirectory(prefix=f"receptionist-{self.name}-tls-")
+            cert, key = make_self_signed_cert(Path(self._tmp.name), self.host)
+            self.cert_path = cert
+            ssl_context = (str(cert), str(key))
+        try:
+            self._server = make_server(self.host, self.port, self.app, threaded=True, ssl_context=ssl_context,
+                                       request_handler=_QuietHandler)
+        except SystemExit as exc:  # werkzeug prints "Address already in use" and exits; we want an exception
+            raise OSError(errno.EADDRINUSE, f"address {self.host}:{self.port} already in use") from exc
+        self._server.daemon_threads = True
+        self.port = self._server.server_port
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"{self.name}-http", daemon=True
+        )
+        self._thread.start()
+        log.info("%s listening on %s", self.name, self.url)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+    def __enter__(self) -> "ServedApp":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
