@@ -9,6 +9,7 @@ news with :class:`Debouncer` (the sync thread can publish dozens of LINK_CHANGED
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
@@ -51,23 +52,33 @@ class EventBridge(QObject):
             unsubscribe()
 
 
-class Debouncer(QObject):
-    """Runs ``callback`` once, ``delay_ms`` after the last of a burst of ``trigger()`` calls."""
+class Throttle(QObject):
+    """Runs ``callback`` on the next event-loop turn after ``trigger()``, then at most once per ``interval_ms``
+    while triggers keep coming: the first news shows at once (no added latency), a burst (a sync cycle touching
+    many links) costs one refresh per interval, and a steady stream can never starve the view."""
 
-    def __init__(self, callback: Callable[[], None], delay_ms: int = 50, parent: QObject | None = None):
+    def __init__(self, callback: Callable[[], None], interval_ms: int = 100, parent: QObject | None = None):
         super().__init__(parent)
         self._callback = callback
+        self._interval = interval_ms / 1000
+        self._last_run = float("-inf")
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(delay_ms)
-        self._timer.timeout.connect(callback)
+        self._timer.timeout.connect(self._run)
 
     def trigger(self) -> None:
-        self._timer.start()
+        if self._timer.isActive():
+            return  # a run is already scheduled and will see this news too
+        wait = self._interval - (time.monotonic() - self._last_run)
+        self._timer.start(int(max(0.0, wait) * 1000))
+
+    def _run(self) -> None:
+        self._last_run = time.monotonic()
+        self._callback()
 
     @property
     def pending(self) -> bool:
         return self._timer.isActive()
 
 
-__all__ = ["Debouncer", "EventBridge"]
+__all__ = ["EventBridge", "Throttle"]

@@ -35,7 +35,7 @@ from receptionist.domain.formatting import format_date, format_time
 from receptionist.errors import UserError
 from receptionist.paths import resource
 from receptionist.ui import theme
-from receptionist.ui.bridge import Debouncer, EventBridge
+from receptionist.ui.bridge import EventBridge, Throttle
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.sync_panel import SyncPanel
@@ -149,10 +149,10 @@ class MainWindow(QMainWindow):
         # news → debounced refreshes
         self.bridge = EventBridge(app.bus, self)
         self.bridge.event_received.connect(self._on_event)
-        self._refresh_calls = Debouncer(self.refresh_calls, parent=self)
-        self._refresh_sync = Debouncer(self.refresh_sync, parent=self)
-        self._refresh_calendar = Debouncer(self.calendar.refresh, parent=self)
-        self._refresh_health = Debouncer(self.refresh_health, parent=self)
+        self._refresh_calls = Throttle(self.refresh_calls, parent=self)
+        self._refresh_sync = Throttle(self.refresh_sync, parent=self)
+        self._refresh_calendar = Throttle(self.calendar.refresh, parent=self)
+        self._refresh_health = Throttle(self.refresh_health, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
 
         self._minute = QTimer(self)

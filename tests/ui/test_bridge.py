@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QThread
 
 from receptionist import events
-from receptionist.ui.bridge import Debouncer, EventBridge
+from receptionist.ui.bridge import EventBridge, Throttle
 
 pytestmark = pytest.mark.gui
 
@@ -31,11 +31,14 @@ def test_events_from_a_worker_thread_arrive_on_the_gui_thread(qtbot):
     assert len(got) == 1
 
 
-def test_debouncer_coalesces_a_burst(qtbot):
+def test_throttle_runs_at_once_then_coalesces_a_burst(qtbot):
     calls = []
-    debouncer = Debouncer(lambda: calls.append(1), delay_ms=20)
+    throttle = Throttle(lambda: calls.append(1), interval_ms=200)
+    throttle.trigger()
+    qtbot.waitUntil(lambda: calls == [1], timeout=150)  # the first news is not delayed by the interval
     for _ in range(10):
-        debouncer.trigger()
-    qtbot.waitUntil(lambda: calls == [1], timeout=1000)
-    qtbot.wait(60)
-    assert calls == [1]
+        throttle.trigger()  # a burst inside the interval...
+    assert throttle.pending
+    qtbot.waitUntil(lambda: calls == [1, 1], timeout=1000)  # ...costs one more run, at the end of the interval
+    qtbot.wait(250)
+    assert calls == [1, 1] and not throttle.pending

@@ -3,6 +3,7 @@ thread, and the table, calendar and health pills follow the EventBus."""
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
 
 import pytest
@@ -282,6 +283,7 @@ def test_screenshot_with_data(qtbot, window, desk):
     assert window.grab().save("/tmp/ui-shot.png")
 
 
+@pytest.mark.skipif(not os.environ.get("RECEPTIONIST_RUN_GUI_LOOP"), reason="run by the subprocess test below")
 def test_run_gui_runs_the_loop_until_closed(qtbot, desk):
     seen = []
 
@@ -293,3 +295,18 @@ def test_run_gui_runs_the_loop_until_closed(qtbot, desk):
 
     assert run_gui(desk, on_ready=ready, demo_banner="DEMO") == 0
     assert seen == ["Receptionist Console — Demo Dental & Wellness"]
+
+
+def test_run_gui_in_its_own_process():
+    """``QApplication.exec()`` returning leaves the shared QApplication unable to deliver queued cross-thread
+    signals to later tests, so the real event loop runs in a process of its own."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         f"{__file__}::test_run_gui_runs_the_loop_until_closed"],
+        env={**os.environ, "RECEPTIONIST_RUN_GUI_LOOP": "1", "QT_QPA_PLATFORM": "offscreen"},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "1 passed" in result.stdout
