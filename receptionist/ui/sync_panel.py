@@ -99,6 +99,8 @@ class SyncPanel(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._resize_columns)
+        self.model.columnsInserted.connect(self._resize_columns)
+        self._resize_columns()  # an empty table too: headers readable, Service takes the spare width
         self._update_buttons()
 
     # --- data -----------------------------------------------------------------------------------------------------
