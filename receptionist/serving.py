@@ -139,3 +139,56 @@ class ServedApp:
     def __exit__(self, *exc) -> None:
         self.stop()
 
+
+
+class ProductionServer:
+    """A WSGI app on waitress (a production WSGI server: a bounded thread pool, request size limits, slow-client
+    buffering) in a background thread. The product's webhook receiver runs on this; the stand-ins keep Werkzeug's
+    server because msal needs TLS from them, which waitress leaves to a reverse proxy.
+
+    Attributes:
+        url: ``http://host:port`` once started (port 0 picks a free one).
+    """
+
+    def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4, name: str = "server",
+                 max_request_body_size: int = 1_048_576):
+        self.app, self.host, self.port, self.threads, self.name = app, host, port, threads, name
+        self.max_request_body_size = max_request_body_size
+        self._server = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> "ProductionServer":
+        from waitress.server import create_server
+
+        # waitress logs a full traceback for an app exception on its "waitress" logger; ours logs its own.
+        self._server = create_server(self.app, host=self.host, port=self.port, threads=self.threads,
+                                     ident="receptionist", clear_untrusted_proxy_headers=True,
+                                     max_request_body_size=self.max_request_body_size, channel_timeout=30,
+                                     asyncore_loop_timeout=0.2)  # how soon stop() is noticed
+        self.port = self._server.effective_port
+        self._thread = threading.Thread(target=self._server.run, name=f"{self.name}-http", daemon=True)
+        self._thread.start()
+        log.info("%s listening on %s", self.name, self.url)
+        return self
+
+    def stop(self) -> None:
+        server, self._server = self._server, None
+        if server is None:
+            return
+
+        def close_all() -> None:  # runs on the server's own loop thread: closing sockets under select() is unsafe
+            from waitress.wasyncore import dispatcher
+
+            for channel in list(server._map.values()):
+                own_close = type(channel).handle_close is not dispatcher.handle_close  # HTTP channels flush first
+                (channel.handle_close if own_close else channel.close)()
+
+        server.trigger.pull_trigger(close_all)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+        server.task_dispatcher.shutdown()

@@ -33,7 +33,7 @@ from receptionist.domain.models import BusyBlock
 from receptionist.errors import UserError
 from receptionist.domain.payload import BookingPayloadV1, LocationRules, PayloadError, normalise, parse_payload
 from receptionist.ingest.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
-from receptionist.serving import ServedApp
+from receptionist.serving import ProductionServer
 from receptionist.store.repo import Store
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ class WebhookReceiver:
         self.rejections: dict[str, int] = {}
         self._urls = Map([Rule(CALLS_PATH, endpoint="calls", methods=["POST"]),
                           Rule("/healthz", endpoint="health", methods=["GET"])])
-        self._served: ServedApp | None = None
+        self._served: ProductionServer | None = None
 
     @property
     def url(self) -> str:
@@ -146,7 +146,8 @@ class WebhookReceiver:
 
     def start(self) -> "WebhookReceiver":
         try:
-            self._served = ServedApp(self, host=self.settings.host, port=self.settings.port, name="webhook").start()
+            self._served = ProductionServer(self, host=self.settings.host, port=self.settings.port, name="webhook",
+                                            max_request_body_size=self.settings.max_body_bytes).start()
         except OSError as exc:
             raise UserError(
                 f"cannot listen for calls on {self.settings.host}:{self.settings.port} ({exc.strerror}); is another "
