@@ -8,6 +8,7 @@ demo mode falls back to it when the machine has no usable keyring (demo secrets 
 from __future__ import annotations
 
 import logging
+import secrets
 
 import keyring
 import keyring.backend
@@ -41,7 +42,15 @@ class MemoryKeyring(keyring.backend.KeyringBackend):
 
 
 class KeyringSecretStore:
-    """SecretStore on the ``keyring`` package. ``namespace`` separates locations/profiles sharing one machine."""
+    """SecretStore on the ``keyring`` package. ``namespace`` separates locations/profiles sharing one machine.
+
+    Long values are split: Windows Credential Manager holds at most 2,560 bytes per entry, and an msal token cache
+    is ~4 KB. A long value is written as parts ``key#<generation>.<i>`` first and then a manifest under ``key``,
+    and the previous generation's parts are removed last, so a reader never sees a half-written value.
+    """
+
+    CHUNK = 1000  # characters per entry: 2,000 bytes in Windows' UTF-16, under its 2,560-byte limit
+    _MANIFEST = "receptionist-chunked:v1:"
 
     def __init__(self, namespace: str = "default", backend: keyring.backend.KeyringBackend | None = None):
         self._service = f"{SERVICE}:{namespace}"
@@ -51,15 +60,51 @@ class KeyringSecretStore:
     def backend_name(self) -> str:
         return type(self._backend).__name__
 
+    def _manifest(self, raw: str | None) -> tuple[str, int] | None:
+        if raw is None or not raw.startswith(self._MANIFEST):
+            return None
+        generation, _, count = raw[len(self._MANIFEST):].partition(":")
+        return generation, int(count)
+
     def get(self, key: str) -> str | None:
-        return self._backend.get_password(self._service, key)
+        raw = self._backend.get_password(self._service, key)
+        manifest = self._manifest(raw)
+        if manifest is None:
+            return raw
+        generation, count = manifest
+        parts = [self._backend.get_password(self._service, f"{key}#{generation}.{i}") for i in range(count)]
+        if any(part is None for part in parts):
+            log.warning("secret %s is incomplete in the keyring (%d parts expected); treating it as missing", key,
+                        count)
+            return None
+        return "".join(parts)  # type: ignore[arg-type]
 
     def set(self, key: str, value: str) -> None:
-        self._backend.set_password(self._service, key, value)
+        previous = self._manifest(self._backend.get_password(self._service, key))
+        if len(value) <= self.CHUNK:
+            self._backend.set_password(self._service, key, value)
+        else:
+            generation = secrets.token_hex(4)
+            parts = [value[i:i + self.CHUNK] for i in range(0, len(value), self.CHUNK)]
+            for i, part in enumerate(parts):
+                self._backend.set_password(self._service, f"{key}#{generation}.{i}", part)
+            self._backend.set_password(self._service, key, f"{self._MANIFEST}{generation}:{len(parts)}")
+        if previous is not None:
+            self._delete_parts(key, *previous)
 
     def delete(self, key: str) -> None:
+        previous = self._manifest(self._backend.get_password(self._service, key))
+        self._delete_quietly(key)
+        if previous is not None:
+            self._delete_parts(key, *previous)
+
+    def _delete_parts(self, key: str, generation: str, count: int) -> None:
+        for i in range(count):
+            self._delete_quietly(f"{key}#{generation}.{i}")
+
+    def _delete_quietly(self, name: str) -> None:
         try:
-            self._backend.delete_password(self._service, key)
+            self._backend.delete_password(self._service, name)
         except keyring.errors.PasswordDeleteError:
             pass
 

@@ -82,7 +82,13 @@ def test_service_ingests_and_syncs(stack, tmp_path, monkeypatch):
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=20)[0]
     assert proc.returncode == 0, output[-3000:]
-    assert webhook_secret not in output  # secrets never reach the log
+    # secrets never reach the log (nor the database)
+    kept = [secrets.get(k) for k in ("google.refresh_token", "google.client_secret", "twilio.auth_token",
+                                     "ingest.webhook_secret")]
+    assert all(kept) and not [s for s in kept if s in output]
+    raw_db = (tmp_path / "shared.db").read_bytes() + (tmp_path / "shared.db-wal").read_bytes() if (
+        tmp_path / "shared.db-wal").exists() else (tmp_path / "shared.db").read_bytes()
+    assert not [s for s in kept if s.encode() in raw_db]
 
 
 def _up(url: str) -> bool:
