@@ -80,8 +80,9 @@ def outlook(outlook_settings, connected_secrets) -> OutlookCalendarProvider:
 
 
 def stored_secret_names(store) -> set[str]:
-    """Names held by a ``memory_secret_store`` (its backend is a MemoryKeyring)."""
-    return {name for (_service, name) in store._backend._data}  # noqa: SLF001 - test introspection
+    """Secret names held by a ``memory_secret_store`` (its backend is a MemoryKeyring); the parts of a long value
+    (``name#generation.i``) count as their secret."""
+    return {name.split("#")[0] for (_service, name) in store._backend._data}  # noqa: SLF001 - test introspection
 
 
 def make_draft(uid: str = "0" * 31 + "1", *, start: datetime = T0, minutes: int = 30, **fields) -> EventDraft:
