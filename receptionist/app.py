@@ -95,6 +95,9 @@ class App:
                                  wake_sync=scheduler.wake, sms_enabled=messenger is not None)
         ingestor = CallIngestor(store, location_rules(profile), bus, clock)
         receiver = WebhookReceiver(profile.ingest, lambda: secrets.get(SECRET_KEY), ingestor) if with_receiver else None
+        if receiver is not None and not secrets.get(SECRET_KEY):
+            problems["webhook"] = ("calls are refused until a signing secret is set: "
+                                   "receptionist secret set ingest.webhook_secret")
         return cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
 
     def start(self, *, sync: bool = True) -> "App":

@@ -284,6 +284,10 @@ class MainWindow(QMainWindow):
         tip = f"Listening on {url}"
         if rejected:
             tip += "\nRejected requests: " + ", ".join(f"{k} ×{n}" for k, n in rejected.items())
+        problem = (getattr(self.app, "problems", {}) or {}).get("webhook")
+        if problem:
+            pill.set_state("error", f"{tip}\n{problem}")
+            return
         pill.set_state("ok", tip)
         self.status.setToolTip(tip)
 

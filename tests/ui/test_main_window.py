@@ -310,3 +310,12 @@ def test_run_gui_in_its_own_process():
         capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "1 passed" in result.stdout
+
+
+def test_webhook_pill_shows_a_missing_secret(qtbot, desk):
+    desk.problems["webhook"] = "calls are refused until a signing secret is set"
+    win = MainWindow(desk)
+    qtbot.addWidget(win)
+    win.refresh_health()
+    assert win.pills["webhook"].state == "error"
+    assert "signing secret" in win.pills["webhook"].toolTip()
