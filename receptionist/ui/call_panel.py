@@ -228,6 +228,11 @@ class CallDetail(QWidget):
         self.state_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         outer.addWidget(self.heading)
         outer.addWidget(self.state_banner)
+        self.empty_hint = QLabel("New calls appear at the top of the list as the AI agent takes them. Pick one to "
+                                 "check what it captured, fix anything marked ✗, then approve or reject it.")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setObjectName("muted")
+        outer.addWidget(self.empty_hint)
 
         self.proposal_box = QGroupBox("Booking proposal")
         grid = QGridLayout(self.proposal_box)
@@ -317,12 +322,6 @@ class CallDetail(QWidget):
             form.addRow(label, value)
         outer.addWidget(self.captured_box)
 
-        self.empty_hint = QLabel("New calls appear at the top of the list as the AI agent takes them. Pick one to "
-                                 "check what it captured, fix anything marked ✗, then approve or reject it.")
-        self.empty_hint.setWordWrap(True)
-        self.empty_hint.setObjectName("muted")
-        outer.addWidget(self.empty_hint)
-
         self.transcript_box = transcript_box = QGroupBox("Transcript")
         tlay = QVBoxLayout(transcript_box)
         self.transcript = QTextBrowser()
@@ -330,6 +329,7 @@ class CallDetail(QWidget):
         self.transcript.setOpenExternalLinks(False)
         tlay.addWidget(self.transcript)
         outer.addWidget(transcript_box, 1)
+        outer.addStretch(0)  # takes the spare height only while the transcript is hidden (no call chosen)
 
         for edit in (self.name_edit, self.phone_edit, self.service_edit):
             edit.textEdited.connect(self._edited)

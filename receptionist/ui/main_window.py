@@ -96,7 +96,8 @@ class MainWindow(QMainWindow):
 
         labels = {key: target.label for key, target in app.engine.targets.items()}
         for key in getattr(app, "problems", {}) or {}:
-            labels.setdefault(key, _KIND_LABELS.get(key.split(":", 1)[0], key))
+            if ":" in key:  # a calendar that is enabled but not usable ("google:primary"); not "twilio"/"webhook"
+                labels.setdefault(key, _KIND_LABELS.get(key.split(":", 1)[0], key))
         calendars = [(key, labels.get(key, key)) for key in self.service.calendars]
 
         central = QWidget()
@@ -191,6 +192,12 @@ class MainWindow(QMainWindow):
         self.pills: dict[str, HealthPill] = {}
         for key, label in labels.items():
             self.pills[key] = HealthPill(label)
+        if not labels:  # a first start: say how to connect, rather than showing nothing
+            self.pills["calendars"] = HealthPill("No calendar connected")
+            self.pills["calendars"].set_state(
+                "off", "Appointments stay on this desk until a calendar is connected: set google.enabled or "
+                       "outlook.enabled in the location profile, then run `receptionist connect google` or "
+                       "`receptionist connect outlook` (see the README).", "No calendar connected")
         self.pills["twilio"] = HealthPill("Twilio SMS")
         self.pills["webhook"] = HealthPill("Webhook")
         self.pills["leader"] = HealthPill("Sync leader")
@@ -242,6 +249,8 @@ class MainWindow(QMainWindow):
         health = self.app.engine.health
         problems = getattr(self.app, "problems", {}) or {}
         for key, pill in self.pills.items():
+            if key == "calendars":
+                continue  # fixed at start: connecting a calendar needs a restart of the console
             if key == "webhook":
                 self._webhook_pill(pill)
             elif key == "leader":
