@@ -14,7 +14,7 @@ from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
 from receptionist.domain.formatting import format_date, format_phone, format_time
 from receptionist.domain.models import (
     AppointmentRecord,
-    BusyBlock,
+    AppointmentStatus,
     CallRecord,
     ExternalEventRecord,
     FieldIssue,
@@ -67,10 +67,7 @@ class ConsoleService:
         """Validate a draft and check it against busy time (our appointments and external calendars)."""
         draft, issues = validate_draft(draft, self.rules, self.clock())
         if draft.start is not None and draft.end is not None:
-            busy = [BusyBlock(a.start, a.end, "appointment", f"{a.service} — {a.caller_name}")
-                    for a in self.store.appointments(draft.start, draft.end) if a.id != ignore_appointment]
-            busy += [BusyBlock(e.start, e.end, e.calendar, e.title)
-                     for e in self.store.external_events(draft.start, draft.end) if e.busy and e.uid is None]
+            busy = self.store.busy_blocks(draft.start, draft.end, exclude_appointment=ignore_appointment)
             issues += conflict_issues(draft.start, draft.end, busy, self.rules.zone)
         return draft, issues
 
@@ -125,9 +122,11 @@ class ConsoleService:
         zone = self.rules.zone
         start = datetime.combine(first_day, time(0), zone).astimezone(timezone.utc)
         end = datetime.combine(first_day + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
-        ours = {a.id for a in self.store.appointments(start, end, include_cancelled=True)}
+        appointments = self.store.appointments(start, end, include_cancelled=True)
+        ours = {a.id for a in appointments}
         external = [e for e in self.store.external_events(start, end) if e.uid is None or e.uid not in ours]
-        return WeekView(start, end, self.store.appointments(start, end), external)
+        live = [a for a in appointments if a.status is not AppointmentStatus.CANCELLED]
+        return WeekView(start, end, live, external)
 
     def retry(self, link_id: int, actor: str = "staff") -> int:
         n = self.store.retry_links(self.clock(), [link_id], actor)

@@ -29,7 +29,6 @@ from werkzeug.wrappers import Request, Response
 from receptionist import events
 from receptionist.config import IngestSettings
 from receptionist.domain.availability import conflict_issues
-from receptionist.domain.models import BusyBlock
 from receptionist.errors import UserError
 from receptionist.domain.payload import BookingPayloadV1, LocationRules, PayloadError, normalise, parse_payload
 from receptionist.ingest.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, SignatureError, verify
@@ -100,10 +99,7 @@ class CallIngestor:
         capture = normalise(payload, self.rules, self.clock())
         if capture.requested_start is not None:
             start, end = capture.requested_start, capture.requested_end
-            busy = [BusyBlock(a.start, a.end, "appointment", f"{a.service} — {a.caller_name}")
-                    for a in self.store.appointments(start, end)]
-            busy += [BusyBlock(e.start, e.end, e.calendar, e.title)
-                     for e in self.store.external_events(start, end) if e.busy and e.uid is None]
+            busy = self.store.busy_blocks(start, end)
             extra = conflict_issues(start, end, busy, self.rules.zone)
             if extra:
                 capture = replace(capture, issues=capture.issues + tuple(extra))

@@ -19,6 +19,7 @@ from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
+    BusyBlock,
     CallRecord,
     ExternalEventRecord,
     FieldIssue,
@@ -350,6 +351,15 @@ class Store:
             return [ExternalEventRecord(calendar=r.calendar, remote_id=r.remote_id, title=r.title, start=r.start_at,
                                         end=r.end_at, busy=r.busy, all_day=r.all_day, uid=r.uid)
                     for r in s.scalars(q)]
+
+    def busy_blocks(self, start: datetime, end: datetime, exclude_appointment: str | None = None) -> list[BusyBlock]:
+        """What is not free in [start, end): our confirmed appointments and the calendars' busy events (ours, seen
+        again on a calendar, are not counted twice)."""
+        busy = [BusyBlock(a.start, a.end, "appointment", f"{a.service} — {a.caller_name}")
+                for a in self.appointments(start, end) if a.id != exclude_appointment]
+        busy += [BusyBlock(e.start, e.end, e.calendar, e.title)
+                 for e in self.external_events(start, end) if e.busy and e.uid is None]
+        return busy
 
     # --- outbox ---------------------------------------------------------------------------------------------------
 
