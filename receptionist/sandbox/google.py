@@ -366,11 +366,6 @@ class GoogleSandbox(StandIn):
 
     # ------------------------------------------------------------------------------------------ WSGI
 
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        response = self._dispatch(request)
-        return response(environ, start_response)
-
     def _dispatch(self, request: Request) -> Response:
         control = self.faults.handle_control(request)
         if control is not None:

@@ -453,11 +453,6 @@ class MicrosoftSandbox(StandIn):
             return len(self._refresh)
 
     # ------------------------------------------------------------------------------------------- WSGI
-    def __call__(self, environ, start_response):
-        request = Request(environ)
-        response = self._dispatch(request)
-        return response(environ, start_response)
-
     def _dispatch(self, request: Request) -> Response:
         control = self.faults.handle_control(request)
         if control is not None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from werkzeug.wrappers import Request, Response
+
 from receptionist.serving import ServedApp
 
 
@@ -14,6 +16,15 @@ class StandIn:
     stand_in_name = "sandbox"
     stand_in_tls = False
     _served: ServedApp | None = None
+
+    def __call__(self, environ, start_response):
+        """WSGI entry: a stand-in implements ``_dispatch(request) -> Response``."""
+        request = Request(environ)
+        response = self._dispatch(request)
+        return response(environ, start_response)
+
+    def _dispatch(self, request: Request) -> Response:  # pragma: no cover - every stand-in overrides it
+        raise NotImplementedError
 
     def start(self, host: str = "127.0.0.1", port: int = 0):
         self._served = ServedApp(self, host=host, port=port, tls=self.stand_in_tls, name=self.stand_in_name).start()

@@ -210,7 +210,25 @@ class _State:
     now_local: datetime | None = None
 
 
-class _DayHeader(QWidget):
+class _ItemTooltips:
+    """Tooltips for painted items: a widget mixing this in provides ``item_at(pos)``."""
+
+    def item_at(self, pos: QPoint) -> CalendarItem | None:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def event(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            item = self.item_at(event.pos())
+            if item is not None:
+                QToolTip.showText(event.globalPos(), item.tooltip, self)
+            else:
+                QToolTip.hideText()
+                event.ignore()
+            return True
+        return super().event(event)  # type: ignore[misc]
+
+
+class _DayHeader(_ItemTooltips, QWidget):
     """Day names and the all-day strip; stays put while the hours scroll."""
 
     ROW = 20
@@ -290,19 +308,9 @@ class _DayHeader(QWidget):
                 return item
         return None
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            item = self.item_at(event.pos())
-            if item is not None:
-                QToolTip.showText(event.globalPos(), item.tooltip, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
-        return super().event(event)
 
 
-class WeekCanvas(QWidget):
+class WeekCanvas(_ItemTooltips, QWidget):
     """The hours grid with timed items in lanes and the "now" line.
 
     Signals:
@@ -457,16 +465,6 @@ class WeekCanvas(QWidget):
                 return item
         return None
 
-    def event(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
-            item = self.item_at(event.pos())
-            if item is not None:
-                QToolTip.showText(event.globalPos(), item.tooltip, self)
-            else:
-                QToolTip.hideText()
-                event.ignore()
-            return True
-        return super().event(event)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
         item = self.item_at(event.position().toPoint())
