@@ -42,6 +42,13 @@ def main() -> int:
         target = (flawed or waiting or app.service.calls())[0]
         window.call_panel.select_call(target.id)
 
+    def show_booked_week(window) -> None:  # the merged view is most telling where our bookings are
+        booked = app.service.appointments()
+        if booked:
+            from receptionist.ui.calendar_view import week_start
+
+            window.calendar.show_week(week_start(booked[0].start.astimezone(app.profile.location.zone).date()))
+
     def shoot(window) -> None:
         window.grab().save(str(OUT))
         print(f"saved {OUT}")
@@ -52,6 +59,7 @@ def main() -> int:
         QTimer.singleShot(7000, lambda: approve_clean(window))
         QTimer.singleShot(9000, lambda: approve_clean(window))
         QTimer.singleShot(12000, lambda: open_one_to_fix(window))
+        QTimer.singleShot(12500, lambda: show_booked_week(window))
         QTimer.singleShot(14000, lambda: shoot(window))
 
     try:
