@@ -94,10 +94,17 @@ class App:
         service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,
                                  wake_sync=scheduler.wake, sms_enabled=messenger is not None)
         ingestor = CallIngestor(store, location_rules(profile), bus, clock)
-        receiver = WebhookReceiver(profile.ingest, lambda: secrets.get(SECRET_KEY), ingestor) if with_receiver else None
-        if receiver is not None and not secrets.get(SECRET_KEY):
-            problems["webhook"] = ("calls are refused until a signing secret is set: "
-                                   "receptionist secret set ingest.webhook_secret")
+        def webhook_secret() -> str | None:
+            try:
+                return secrets.get(SECRET_KEY)
+            except UserError as exc:  # no usable keyring: refuse calls (503) rather than crash
+                problems["webhook"] = str(exc)
+                return None
+
+        receiver = WebhookReceiver(profile.ingest, webhook_secret, ingestor) if with_receiver else None
+        if receiver is not None and not webhook_secret():
+            problems.setdefault("webhook", "calls are refused until a signing secret is set: "
+                                           "receptionist secret set ingest.webhook_secret")
         return cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
 
     def start(self, *, sync: bool = True) -> "App":

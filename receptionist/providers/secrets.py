@@ -14,6 +14,8 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from receptionist.errors import UserError
+
 log = logging.getLogger(__name__)
 
 SERVICE = "receptionist-console"
@@ -60,6 +62,19 @@ class KeyringSecretStore:
     def backend_name(self) -> str:
         return type(self._backend).__name__
 
+    def _call(self, method: str, *args):
+        """A backend call; a machine without a usable keyring becomes a UserError that says what to do."""
+        try:
+            return getattr(self._backend, method)(self._service, *args)
+        except keyring.errors.PasswordDeleteError:
+            raise
+        except keyring.errors.KeyringError as exc:
+            raise UserError(
+                f"the OS keyring is not available ({type(self._backend).__name__}: {exc}). Secrets are kept only "
+                "there: on Windows and macOS it is built in; on Linux start a Secret Service (GNOME Keyring or "
+                "KWallet) in the desktop session and unlock it."
+            ) from exc
+
     def _manifest(self, raw: str | None) -> tuple[str, int] | None:
         if raw is None or not raw.startswith(self._MANIFEST):
             return None
@@ -67,12 +82,12 @@ class KeyringSecretStore:
         return generation, int(count)
 
     def get(self, key: str) -> str | None:
-        raw = self._backend.get_password(self._service, key)
+        raw = self._call("get_password", key)
         manifest = self._manifest(raw)
         if manifest is None:
             return raw
         generation, count = manifest
-        parts = [self._backend.get_password(self._service, f"{key}#{generation}.{i}") for i in range(count)]
+        parts = [self._call("get_password", f"{key}#{generation}.{i}") for i in range(count)]
         if any(part is None for part in parts):
             log.warning("secret %s is incomplete in the keyring (%d parts expected); treating it as missing", key,
                         count)
@@ -80,20 +95,20 @@ class KeyringSecretStore:
         return "".join(parts)  # type: ignore[arg-type]
 
     def set(self, key: str, value: str) -> None:
-        previous = self._manifest(self._backend.get_password(self._service, key))
+        previous = self._manifest(self._call("get_password", key))
         if len(value) <= self.CHUNK:
-            self._backend.set_password(self._service, key, value)
+            self._call("set_password", key, value)
         else:
             generation = secrets.token_hex(4)
             parts = [value[i:i + self.CHUNK] for i in range(0, len(value), self.CHUNK)]
             for i, part in enumerate(parts):
-                self._backend.set_password(self._service, f"{key}#{generation}.{i}", part)
-            self._backend.set_password(self._service, key, f"{self._MANIFEST}{generation}:{len(parts)}")
+                self._call("set_password", f"{key}#{generation}.{i}", part)
+            self._call("set_password", key, f"{self._MANIFEST}{generation}:{len(parts)}")
         if previous is not None:
             self._delete_parts(key, *previous)
 
     def delete(self, key: str) -> None:
-        previous = self._manifest(self._backend.get_password(self._service, key))
+        previous = self._manifest(self._call("get_password", key))
         self._delete_quietly(key)
         if previous is not None:
             self._delete_parts(key, *previous)
@@ -104,7 +119,7 @@ class KeyringSecretStore:
 
     def _delete_quietly(self, name: str) -> None:
         try:
-            self._backend.delete_password(self._service, name)
+            self._call("delete_password", name)
         except keyring.errors.PasswordDeleteError:
             pass
 
@@ -112,9 +127,9 @@ class KeyringSecretStore:
         """Whether this backend accepts writes (no desktop session → the default backend refuses)."""
         probe = "__probe__"
         try:
-            self._backend.set_password(self._service, probe, "1")
-            self._backend.delete_password(self._service, probe)
-        except (keyring.errors.KeyringError, RuntimeError) as exc:
+            self._call("set_password", probe, "1")
+            self._call("delete_password", probe)
+        except (UserError, keyring.errors.KeyringError, RuntimeError) as exc:
             log.info("keyring backend %s is not writable: %s", self.backend_name, exc)
             return False
         return True

@@ -1,6 +1,7 @@
 """Secrets in the keyring, including values longer than one Windows Credential Manager entry."""
 
 import keyring.errors
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -64,3 +65,52 @@ def test_namespaces_are_separate():
     a, b = KeyringSecretStore("a", backend=backend), KeyringSecretStore("b", backend=backend)
     a.set("k", "1")
     assert b.get("k") is None and a.get("k") == "1"
+
+
+def test_no_keyring_on_this_machine_is_a_user_error_not_a_crash():
+    import keyring.backends.fail
+
+    from receptionist.errors import UserError
+
+    store = KeyringSecretStore("x", backend=keyring.backends.fail.Keyring())
+    with pytest.raises(UserError, match="OS keyring is not available.*Secret Service"):
+        store.get("google.refresh_token")
+    with pytest.raises(UserError):
+        store.set("k", "v")
+    assert store.writable() is False
+
+
+def test_without_a_keyring_the_console_still_runs_and_says_why_calendars_are_off(tmp_path, capsys, monkeypatch):
+    import keyring.backends.fail
+
+    from receptionist.cli import main
+
+    monkeypatch.setattr("keyring.get_keyring", lambda: keyring.backends.fail.Keyring())
+    profile = tmp_path / "p.toml"
+    profile.write_text("[google]\nenabled = true\nclient_id = 'x'\n")
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert main(["status", "--profile", str(profile), "--db", db]) == 0
+    capsys.readouterr()
+    assert main(["sync", "--once", "--profile", str(profile), "--db", db]) == 1
+    import json
+
+    assert "OS keyring is not available" in json.loads(capsys.readouterr().out)["not_connected"]["google:primary"]
+
+
+def test_without_a_keyring_the_app_builds_and_refuses_calls_with_a_reason(tmp_path, monkeypatch):
+    import keyring.backends.fail
+    import requests
+
+    from receptionist.app import App
+    from receptionist.config import Profile
+    from receptionist.providers.secrets import KeyringSecretStore
+
+    app = App.build(Profile.from_dict({"ingest": {"port": 0}}), f"sqlite:///{tmp_path / 'x.db'}",
+                    KeyringSecretStore("x", backend=keyring.backends.fail.Keyring()))
+    app.start(sync=False)
+    try:
+        assert "OS keyring is not available" in app.problems["webhook"]
+        r = requests.post(app.receiver.url, data=b"{}", timeout=5)
+        assert r.status_code == 503 and "secret is not configured" in r.json()["error"]
+    finally:
+        app.stop()
