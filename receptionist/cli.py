@@ -308,7 +308,8 @@ def cmd_doctor(args) -> int:
     targets, problems = calendar_targets(profile, store)
     for target in targets:
         try:
-            print(f"{target.key}: {target.provider.list_calendars()[0].name if target.provider.list_calendars() else 'no calendars'} — OK")
+            calendars = target.provider.list_calendars()  # one round trip per connection
+            print(f"{target.key}: {calendars[0].name if calendars else 'no calendars'} — OK")
         except Exception as exc:  # report every failure, keep checking the rest
             ok = False
             print(f"{target.key}: FAILED — {exc}")

@@ -149,3 +149,22 @@ def test_sandbox_command_prints_a_profile_any_build_can_use(tmp_path):
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+def test_doctor_checks_each_connection(db_url, tmp_path, capsys, monkeypatch):
+    from receptionist.providers.secrets import KeyringSecretStore, MemoryKeyring
+    from receptionist.sandbox.stack import SandboxStack
+
+    backend = MemoryKeyring()
+    monkeypatch.setattr("keyring.get_keyring", lambda: backend)
+    with SandboxStack() as stack:
+        profile = stack.profile()
+        path = tmp_path / "sandbox.toml"
+        path.write_text(profile.to_toml())
+        stack.provision(profile, KeyringSecretStore(namespace=profile.location.name))
+        calls_before = len(stack.google.requests)
+        assert main(["doctor", "--db", db_url, "--profile", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert "google:primary:" in out and "outlook:default:" in out and out.count("— OK") == 2
+        lists = [r for r in stack.google.requests[calls_before:] if r[1].endswith("/calendarList")]
+        assert len(lists) == 1
