@@ -25,7 +25,7 @@ from receptionist.app import App  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.ingest.signing import SECRET_KEY, signed_headers  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
-from receptionist.sandbox.simulator import CallSimulator  # noqa: E402
+from receptionist_sandbox.simulator import CallSimulator  # noqa: E402
 from receptionist.ui.main_window import MainWindow  # noqa: E402
 
 

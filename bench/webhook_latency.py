@@ -21,7 +21,7 @@ from receptionist.app import App  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.ingest.signing import SECRET_KEY  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
-from receptionist.sandbox.simulator import CallSimulator  # noqa: E402
+from receptionist_sandbox.simulator import CallSimulator  # noqa: E402
 
 
 def pct(values: list[float], p: float) -> float:

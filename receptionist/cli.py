@@ -127,6 +127,21 @@ def _wait_for_signal() -> None:
 # --- commands -----------------------------------------------------------------------------------------------------
 
 
+def _sandbox(module: str):
+    """A module of the sandbox package (stand-ins, simulator, demo), which a location build may leave out.
+
+    The one place the product reaches the sandbox, by name at run time, so nothing else can import it."""
+    import importlib
+
+    try:
+        return importlib.import_module(f"receptionist_sandbox.{module}")
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith("receptionist_sandbox"):
+            raise UserError("demo mode and the sandbox are not part of this build "
+                            "(install the receptionist_sandbox package)") from None
+        raise
+
+
 def cmd_gui(args) -> int:
     from receptionist.ui.main_window import run_gui
 
@@ -139,11 +154,11 @@ def cmd_gui(args) -> int:
 
 def cmd_demo(args) -> int:
     """A fresh demo: sandbox stand-ins, seeded calendars, signed-in accounts, simulated calls, the console."""
-    from receptionist.demo import BANNER, DemoSession
+    demo = _sandbox("demo")
     from receptionist.ui.main_window import run_gui
 
     lo, _, hi = args.demo_interval.partition(":")
-    session = DemoSession(_profile(args), db_url=args.db, interval=(float(lo), float(hi or lo)))
+    session = demo.DemoSession(_profile(args), db_url=args.db, interval=(float(lo), float(hi or lo)))
     try:
         app = session.start()
 
@@ -151,7 +166,7 @@ def cmd_demo(args) -> int:
             log.info("window shown %.2f s after start", time.monotonic() - session.started)
             session.start_calls()
 
-        return run_gui(app, demo_banner=BANNER, on_ready=on_ready, quit_after=args.quit_after,
+        return run_gui(app, demo_banner=demo.BANNER, on_ready=on_ready, quit_after=args.quit_after,
                        screenshot=args.screenshot)
     finally:
         session.stop()
@@ -234,10 +249,8 @@ def _open_browser(url: str) -> None:
 
 
 def cmd_sandbox(args) -> int:
-    from receptionist.sandbox.stack import SandboxStack
-
     base = _profile(args)
-    stack = SandboxStack(time_zone=base.location.time_zone).start()
+    stack = _sandbox("stack").SandboxStack(time_zone=base.location.time_zone).start()
     try:
         profile = stack.profile(base)
         stack.seed_week()

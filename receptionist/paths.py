@@ -1,9 +1,14 @@
-"""Where files live: the repository's resources/migrations (dev and installed-from-source) and user data."""
+"""Where files live: the package's own resources and migrations, and the user's data.
+
+Resources and migrations are inside the package (``receptionist/resources``, ``receptionist/migrations``) so a
+wheel or a PyInstaller bundle carries them; they are found with ``importlib.resources``, never relative to a
+checkout.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
+from importlib import resources
 from pathlib import Path
 
 import platformdirs
@@ -11,20 +16,18 @@ import platformdirs
 APP_NAME = "receptionist-console"
 
 
-def project_root() -> Path:
-    """The folder holding ``resources/`` and ``migrations/`` (a PyInstaller bundle unpacks them to _MEIPASS)."""
-    bundle = getattr(sys, "_MEIPASS", None)
-    if bundle:
-        return Path(bundle)
-    return Path(__file__).resolve().parent.parent
+def _package_dir(name: str) -> Path:
+    # Alembic and Qt want real paths; wheels and one-folder bundles are unpacked on disk, so as_file is a no-op.
+    traversable = resources.files("receptionist").joinpath(name)
+    return Path(str(traversable))
 
 
 def resource(*parts: str) -> Path:
-    return project_root().joinpath("resources", *parts)
+    return _package_dir("resources").joinpath(*parts)
 
 
 def migrations_dir() -> Path:
-    return project_root() / "migrations"
+    return _package_dir("migrations")
 
 
 def data_dir() -> Path:

@@ -49,7 +49,7 @@ def test_sync_once_fails_when_an_enabled_calendar_is_not_connected(db_url, tmp_p
 
 def test_sync_once_against_the_sandbox_succeeds(db_url, tmp_path, capsys, monkeypatch):
     from receptionist.providers.secrets import KeyringSecretStore, MemoryKeyring
-    from receptionist.sandbox.stack import SandboxStack
+    from receptionist_sandbox.stack import SandboxStack
 
     backend = MemoryKeyring()
     monkeypatch.setattr("keyring.get_keyring", lambda: backend)
@@ -94,7 +94,7 @@ def test_connect_google_and_outlook_keep_tokens_in_the_keyring_only(db_url, tmp_
     import keyring
 
     from receptionist.providers.secrets import KeyringSecretStore
-    from receptionist.sandbox.stack import SandboxStack
+    from receptionist_sandbox.stack import SandboxStack
 
     monkeypatch.setattr("webbrowser.open", _browser_that_consents)
     with SandboxStack() as stack:
@@ -153,7 +153,7 @@ def test_sandbox_command_prints_a_profile_any_build_can_use(tmp_path):
 
 def test_doctor_checks_each_connection(db_url, tmp_path, capsys, monkeypatch):
     from receptionist.providers.secrets import KeyringSecretStore, MemoryKeyring
-    from receptionist.sandbox.stack import SandboxStack
+    from receptionist_sandbox.stack import SandboxStack
 
     backend = MemoryKeyring()
     monkeypatch.setattr("keyring.get_keyring", lambda: backend)

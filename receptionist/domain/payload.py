@@ -10,7 +10,7 @@ Two levels of checking, on purpose:
   with a ``FieldIssue`` per field, so no caller is lost; a proposal with an error cannot be approved until edited.
 
 ``resources/schema/booking-payload-v1.json`` is generated from ``BookingPayloadV1`` (``python -m
-receptionist.domain.payload > resources/schema/booking-payload-v1.json``); a test keeps the two equal.
+receptionist.domain.payload > receptionist/resources/schema/booking-payload-v1.json``); a test keeps the two equal.
 """
 
 from __future__ import annotations

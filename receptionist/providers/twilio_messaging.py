@@ -1,7 +1,7 @@
 """Outbound SMS through Twilio Programmable Messaging, with the real ``twilio`` client library.
 
 ``TwilioMessenger`` implements ``receptionist.domain.ports.Messenger``.  The API root comes from the profile
-(``twilio.api_base``): the real ``https://api.twilio.com`` or the loopback sandbox (``receptionist.sandbox.twilio``).
+(``twilio.api_base``): the real ``https://api.twilio.com`` or the loopback sandbox (``receptionist_sandbox.twilio``).
 Every failure leaves as a ``receptionist.errors`` type:
 
 ==========================================  =====================================================

@@ -30,7 +30,7 @@ def issues_by_field(capture):
 
 def test_schema_resource_matches_the_model():
     on_disk = json.loads(resource("schema", "booking-payload-v1.json").read_text())
-    assert on_disk == json_schema(), "regenerate: python -m receptionist.domain.payload > resources/schema/..."
+    assert on_disk == json_schema(), "regenerate: python -m receptionist.domain.payload > receptionist/resources/schema/..."
 
 
 def test_clean_payload_normalises_to_utc_and_e164():

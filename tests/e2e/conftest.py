@@ -2,7 +2,7 @@ import pytest
 
 from receptionist.app import App
 from receptionist.providers.secrets import memory_secret_store
-from receptionist.sandbox.stack import SandboxStack
+from receptionist_sandbox.stack import SandboxStack
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from receptionist.domain.models import SyncState
-from receptionist.sandbox.stack import GOOGLE_ACCOUNT
+from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.helpers.payloads import payload, signed
 
 pytestmark = pytest.mark.e2e
@@ -83,7 +83,7 @@ def test_signed_call_to_synced_events_in_both_calendars(e2e_app, stack):
 
 
 def test_sandbox_faults_fail_the_link_then_it_recovers(e2e_app, stack):
-    from receptionist.sandbox.faults import Fault
+    from receptionist_sandbox.faults import Fault
 
     app = e2e_app
     local_start = next_weekday_local(15, 0)

@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from receptionist.domain.models import ProposalStatus
-from receptionist.sandbox.simulator import CallSimulator
+from receptionist_sandbox.simulator import CallSimulator
 from receptionist.ui.main_window import MainWindow
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui]

@@ -6,7 +6,7 @@ import pytest
 
 from receptionist.config import GoogleSettings
 from receptionist.providers.google_calendar import GoogleCalendarProvider
-from receptionist.sandbox.google import DEFAULT_ACCOUNT, GoogleSandbox
+from receptionist_sandbox.google import DEFAULT_ACCOUNT, GoogleSandbox
 from tests.providers.microsoft_fixtures import (  # noqa: F401 - fixtures for the Microsoft tests
     connected_secrets,
     microsoft_sandbox,

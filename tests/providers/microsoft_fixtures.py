@@ -18,7 +18,7 @@ from receptionist.domain.ports import EventDraft
 from receptionist.providers.microsoft_auth import connect_outlook
 from receptionist.providers.outlook_calendar import OutlookCalendarProvider, outlook_provider
 from receptionist.providers.secrets import memory_secret_store
-from receptionist.sandbox.microsoft import MicrosoftSandbox
+from receptionist_sandbox.microsoft import MicrosoftSandbox
 
 # Monday 11/23/2026 09:00 in Chicago (15:00 UTC), the same instant the shared clock fixture uses
 T0 = datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)

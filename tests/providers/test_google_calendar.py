@@ -33,8 +33,8 @@ from receptionist.providers.google_calendar import (
 )
 from receptionist.providers.google_oauth import connect_google
 from receptionist.providers.secrets import memory_secret_store
-from receptionist.sandbox.faults import Fault
-from receptionist.sandbox.google import DEFAULT_ACCOUNT
+from receptionist_sandbox.faults import Fault
+from receptionist_sandbox.google import DEFAULT_ACCOUNT
 
 UTC = timezone.utc
 BASE = datetime(2025, 1, 15, 14, 0, tzinfo=UTC)  # 08:00 in Chicago (CST, -06:00)

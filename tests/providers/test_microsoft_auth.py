@@ -18,8 +18,8 @@ from receptionist.providers.microsoft_auth import (
     is_connected,
     outlook_token_source,
 )
-from receptionist.sandbox.faults import Fault
-from receptionist.sandbox.microsoft import MicrosoftSandbox
+from receptionist_sandbox.faults import Fault
+from receptionist_sandbox.microsoft import MicrosoftSandbox
 from tests.providers.microsoft_fixtures import ScriptedBrowser, stored_secret_names
 
 

@@ -19,7 +19,7 @@ from receptionist.errors import (
 )
 from receptionist.providers.microsoft_auth import outlook_token_source
 from receptionist.providers.outlook_calendar import UID_PROPERTY_ID, OutlookCalendarProvider, outlook_provider
-from receptionist.sandbox.faults import Fault
+from receptionist_sandbox.faults import Fault
 from tests.providers.microsoft_fixtures import T0, make_draft
 
 CAL = ""  # the account's default calendar

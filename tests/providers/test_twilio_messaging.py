@@ -11,8 +11,8 @@ from receptionist.domain.ports import SentMessage
 from receptionist.errors import AuthError, ProviderError, RateLimited, TransientError, UserError
 from receptionist.providers.secrets import memory_secret_store
 from receptionist.providers.twilio_messaging import SECRET_KEY, TwilioMessenger, twilio_messenger
-from receptionist.sandbox.faults import Fault
-from receptionist.sandbox.twilio import TwilioSandbox
+from receptionist_sandbox.faults import Fault
+from receptionist_sandbox.twilio import TwilioSandbox
 
 FROM = "+13125550100"
 TO = "+13125550142"

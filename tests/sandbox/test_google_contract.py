@@ -13,7 +13,7 @@ import googleapiclient
 import pytest
 import requests
 
-from receptionist.sandbox.google import GoogleSandbox
+from receptionist_sandbox.google import GoogleSandbox
 
 DISCOVERY = json.loads((Path(googleapiclient.__file__).parent / "discovery_cache" / "documents" /
                         "calendar.v3.json").read_text())

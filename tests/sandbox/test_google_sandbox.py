@@ -12,8 +12,8 @@ import httplib2.auth
 import pytest
 import requests
 
-from receptionist.sandbox.faults import Fault
-from receptionist.sandbox.google import DEFAULT_ACCOUNT, GoogleSandbox
+from receptionist_sandbox.faults import Fault
+from receptionist_sandbox.google import DEFAULT_ACCOUNT, GoogleSandbox
 
 EVENT = {
     "summary": "Cleaning",

@@ -12,8 +12,8 @@ import msal
 import pytest
 import requests
 
-from receptionist.sandbox.faults import Fault
-from receptionist.sandbox.microsoft import MicrosoftSandbox, html_to_text, text_to_html
+from receptionist_sandbox.faults import Fault
+from receptionist_sandbox.microsoft import MicrosoftSandbox, html_to_text, text_to_html
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 SCOPE = "Calendars.ReadWrite User.Read offline_access openid profile"

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Request, Response
 
 from receptionist.ingest import signing
 from receptionist.serving import ServedApp
-from receptionist.sandbox.simulator import DEFECTS, SERVICES, CallSimulator, spoken_when
+from receptionist_sandbox.simulator import DEFECTS, SERVICES, CallSimulator, spoken_when
 
 SECRET = "whsec-test-0123456789"
 REASONS = {"new_booking", "reschedule", "cancel", "question", "urgent", "billing"}

@@ -14,9 +14,9 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from werkzeug.wrappers import Request, Response
 
-from receptionist.sandbox.faults import Fault
+from receptionist_sandbox.faults import Fault
 from receptionist.serving import ServedApp
-from receptionist.sandbox.twilio import TwilioSandbox, num_segments, twilio_signature
+from receptionist_sandbox.twilio import TwilioSandbox, num_segments, twilio_signature
 
 FROM = "+13125550100"
 TO = "+13125550142"

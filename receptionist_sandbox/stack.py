@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.ingest.signing import SECRET_KEY
-from receptionist.sandbox.google import GoogleSandbox
-from receptionist.sandbox.microsoft import MicrosoftSandbox
-from receptionist.sandbox.twilio import TwilioSandbox
+from receptionist_sandbox.google import GoogleSandbox
+from receptionist_sandbox.microsoft import MicrosoftSandbox
+from receptionist_sandbox.twilio import TwilioSandbox
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from receptionist.app import App
 from receptionist.config import Profile
 from receptionist.providers.secrets import memory_secret_store
-from receptionist.sandbox.simulator import CallSimulator
-from receptionist.sandbox.stack import SandboxStack
+from receptionist_sandbox.simulator import CallSimulator
+from receptionist_sandbox.stack import SandboxStack
 
 log = logging.getLogger(__name__)
 

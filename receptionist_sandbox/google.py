@@ -53,8 +53,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from receptionist.sandbox.faults import Fault, FaultInjector, apply_delay
-from receptionist.sandbox.server import StandIn
+from receptionist_sandbox.faults import Fault, FaultInjector, apply_delay
+from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
 
 DEFAULT_ACCOUNT = "owner@demo.example"

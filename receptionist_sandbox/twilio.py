@@ -52,7 +52,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from receptionist.sandbox.faults import Fault, FaultInjector, apply_delay
+from receptionist_sandbox.faults import Fault, FaultInjector, apply_delay
 from receptionist.serving import ServedApp
 
 log = logging.getLogger(__name__)

@@ -57,8 +57,8 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from receptionist.sandbox.faults import Fault, FaultInjector
-from receptionist.sandbox.server import StandIn
+from receptionist_sandbox.faults import Fault, FaultInjector
+from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
 
 log = logging.getLogger(__name__)
