@@ -16,7 +16,7 @@ from receptionist.ingest.signing import SECRET_KEY
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import Store
-from receptionist.sync.engine import CalendarTarget, Health, SyncEngine
+from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def enabled_calendars(profile: Profile) -> dict[str, str]:
+    """Every calendar the profile enables, connected or not, by link key → label. Links are owed to each."""
+    out = {}
+    if profile.google.enabled:
+        out[f"google:{profile.google.calendar_id}"] = "Google Calendar"
+    if profile.outlook.enabled:
+        out[f"outlook:{profile.outlook.calendar_id or 'default'}"] = "Outlook"
+    return out
 
 
 def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[CalendarTarget], dict[str, str]]:
@@ -73,7 +83,6 @@ class App:
     ingestor: CallIngestor
     receiver: WebhookReceiver | None
     problems: dict[str, str] = field(default_factory=dict)
-    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
@@ -87,12 +96,13 @@ class App:
             messenger = messenger_for(profile, secrets)
         except UserError as exc:  # SMS off until fixed; bookings and calendars carry on
             messenger, problems["twilio"] = None, str(exc)
-        sync = SyncEngine(store, profile, targets, messenger=messenger, bus=bus, clock=clock)
-        for key, reason in problems.items():
-            sync.health[key] = Health(ok=False, last_error=reason, last_error_at=clock())
-        scheduler = SyncScheduler(sync, profile.sync.interval_seconds)
-        service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,
-                                 wake_sync=scheduler.wake, sms_enabled=messenger is not None)
+        calendars = enabled_calendars(profile)
+        sync = SyncEngine(store, profile, targets, calendars=calendars, problems=problems, messenger=messenger,
+                          bus=bus, clock=clock)
+        scheduler = SyncScheduler(sync, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
+        service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
+                                 sms_enabled=messenger is not None, engine=sync, problems=problems,
+                                 is_leader=lambda: scheduler.is_leader)
         ingestor = CallIngestor(store, location_rules(profile), bus, clock)
         def webhook_secret() -> str | None:
             try:
@@ -116,11 +126,6 @@ class App:
         return self
 
     def stop(self) -> None:
-        for close in reversed(self.closers):
-            try:
-                close()
-            except Exception:
-                log.exception("error while stopping")
         if self.receiver is not None:
             self.receiver.stop()
         self.ingestor.stop()

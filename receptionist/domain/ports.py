@@ -119,6 +119,9 @@ class Messenger(Protocol):
 
     def send_sms(self, to: str, body: str) -> SentMessage: ...
 
+    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
+        """A message already sent to ``to`` with ``body`` since ``since`` (to check before sending again)."""
+
 
 class SecretStore(Protocol):
     """Where secrets live (the OS keyring). Keys are short names like ``google.refresh_token``."""
@@ -129,7 +132,3 @@ class SecretStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """Current instant, timezone-aware UTC."""

@@ -35,6 +35,7 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
+    Unreachable,
     UserError,
 )
 from receptionist.providers.microsoft_auth import http_session, is_connected, outlook_token_source
@@ -176,6 +177,8 @@ class OutlookCalendarProvider:
                 )
             except requests.Timeout as exc:
                 raise TransientError(f"Outlook did not answer within {self._settings.timeout_seconds:g} s") from exc
+            except requests.ConnectionError as exc:
+                raise Unreachable(f"Outlook could not be reached: {exc}") from exc
             except requests.RequestException as exc:
                 raise TransientError(f"Outlook could not be reached: {exc}") from exc
             if response.status_code != 401:
