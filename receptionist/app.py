@@ -115,7 +115,35 @@ class App:
         if receiver is not None and not webhook_secret():
             problems.setdefault("webhook", "calls are refused until a signing secret is set: "
                                            "receptionist secret set ingest.webhook_secret")
-        return cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        app = cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        service.reconnector = app.reconnect
+        return app
+
+    def reconnect(self, key: str, open_url: Callable[[str], None]) -> str:
+        """Run the sign-in flow of one enabled calendar (the browser opens through ``open_url``), then put it back
+        in service: its links waiting for sign-in are pushed at the next cycle. Returns a sentence for the person."""
+        kind = key.split(":", 1)[0]
+        if key not in self.service.calendars:
+            raise UserError(f"no calendar {key!r} is enabled in the profile")
+        if kind == "google":
+            from receptionist.providers.google_oauth import connect_google
+
+            said = connect_google(self.profile.google, self.secrets, open_url=open_url)
+        else:
+            from receptionist.providers.microsoft_auth import connect_outlook
+
+            said = f"Outlook connected as {connect_outlook(self.profile.outlook, self.secrets, open_url=open_url)}"
+        targets, problems = calendar_targets(self.profile, self.secrets)
+        target = next((t for t in targets if t.key == key), None)
+        if target is None:
+            raise UserError(problems.get(key) or f"{key} is still not usable after signing in")
+        self.engine.targets[key] = target
+        self.problems.pop(key, None)
+        self.store.reopen_calendar(key, self.engine.clock())
+        self.bus.publish(events.HEALTH_CHANGED)
+        self.bus.publish(events.LINK_CHANGED)
+        self.scheduler.wake()
+        return said
 
     def start(self, *, sync: bool = True) -> "App":
         self.ingestor.start()

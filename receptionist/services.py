@@ -66,6 +66,8 @@ class ConsoleService:
         self.engine = engine
         self.problems = problems if problems is not None else {}
         self.is_leader = is_leader
+        # Runs a calendar's sign-in flow and puts it back in service (App.reconnect); None where sign-in cannot run.
+        self.reconnector: Callable[[str, Callable[[str], None]], str] | None = None
         self.rules = location_rules(profile)
         self.template = event_template(profile)
 
@@ -363,6 +365,13 @@ class ConsoleService:
                 state, text = "ok", f"read {format_datetime(h.last_pull_at, self.rules.zone)}"
             out.append(CalendarStatus(key, label, state, text, h, counts.get(key, {})))
         return out
+
+    def reconnect(self, calendar: str, open_url: Callable[[str], None]) -> str:
+        """Sign a calendar in again (Reconnect…): the sign-in flow runs, then its waiting links are pushed. Slow
+        (a browser round trip): the window calls it on a worker."""
+        if self.reconnector is None:
+            raise UserError("signing in is not available here; run `receptionist connect` on this desk")
+        return self.reconnector(calendar, open_url)
 
     def messaging_status(self) -> tuple[str, str]:
         """(state, sentence) of SMS: off, error (with why) or ok."""

@@ -671,6 +671,18 @@ class Store:
             s.commit()
             return _health(row)
 
+    def reopen_calendar(self, calendar: str, now: datetime) -> int:
+        """After a sign-in: the calendar takes requests again and its links waiting for sign-in are owed now."""
+        with self.session() as s:
+            row = s.get(t.CalendarHealth, calendar)
+            if row is not None:
+                row.gate, row.paused_until, row.pause_reason, row.updated_at = "open", None, None, now
+            n = s.execute(update(t.CalendarLink).where(t.CalendarLink.calendar == calendar,
+                                                        t.CalendarLink.state == SyncState.RECONNECT.value)
+                          .values(state=SyncState.PENDING.value, last_error=None, updated_at=now)).rowcount
+            s.commit()
+            return n
+
     def resolve_mass_deletion(self, calendar: str, recreate: bool, actor: str, now: datetime) -> int:
         """A person's answer to the mass-deletion alert: re-create every vanished event, or accept the deletions
         (cancel those appointments, and delete them from the other calendars). Releases the hold."""
