@@ -356,6 +356,22 @@ class GoogleSandbox(StandIn):
             stored = self._insert(account, cal, copy.deepcopy(body))
             return self._view(cal, stored)
 
+    def edit_event(self, account: str, calendar_id: str, event_id: str, changes: dict) -> dict:
+        """Change an event as a person would in Google Calendar's own UI (patch semantics, new etag)."""
+        with self._lock:
+            cal = self._calendar(account, calendar_id)
+            stored = self._event(cal, event_id)
+            self._patch(cal, stored, copy.deepcopy(changes))
+            return self._view(cal, stored)
+
+    def remove_event(self, account: str, calendar_id: str, event_id: str) -> None:
+        """Delete an event as a person would in Google Calendar (it becomes ``cancelled``, as the API shows)."""
+        with self._lock:
+            cal = self._calendar(account, calendar_id)
+            stored = self._event(cal, event_id)
+            stored["status"] = "cancelled"
+            self._touch(cal, stored)
+
     def events(self, account: str, calendar_id: str, include_cancelled: bool = False) -> list[dict]:
         """The API view of every event of a calendar (for test assertions), sorted by start."""
         with self._lock:
@@ -768,27 +784,32 @@ class GoogleSandbox(StandIn):
             cal = self._calendar(account, calendar_id)
             stored = self._event(cal, event_id)
             self._check_if_match(request, stored)
-            merged = {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
-            merged["start"] = self._view(cal, stored)["start"]
-            merged["end"] = self._view(cal, stored)["end"]
-            for key, value in body.items():
-                if key in ("start", "end") and isinstance(value, dict):
-                    merged[key] = value  # a patched start/end replaces the whole EventDateTime
-                elif key == "extendedProperties" and isinstance(value, dict):
-                    ext = merged.setdefault("extendedProperties", {})
-                    for scope, props in value.items():
-                        if isinstance(props, dict) and isinstance(ext.get(scope), dict):
-                            ext[scope] = {**ext[scope], **props}
-                        else:
-                            ext[scope] = props
-                else:
-                    merged[key] = value
-            candidate = dict(stored)
-            self._apply_body(candidate, merged, cal)
-            stored.clear()
-            stored.update(candidate)
-            self._touch(cal, stored)
+            self._patch(cal, stored, body)
             return self._event_response(cal, stored)
+
+    def _patch(self, cal: _Calendar, stored: dict, body: dict) -> None:
+        """events.patch semantics: the given fields replace the stored ones (start/end whole, extended
+        properties merged per scope); a new etag and updated time."""
+        merged = {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
+        merged["start"] = self._view(cal, stored)["start"]
+        merged["end"] = self._view(cal, stored)["end"]
+        for key, value in body.items():
+            if key in ("start", "end") and isinstance(value, dict):
+                merged[key] = value  # a patched start/end replaces the whole EventDateTime
+            elif key == "extendedProperties" and isinstance(value, dict):
+                ext = merged.setdefault("extendedProperties", {})
+                for scope, props in value.items():
+                    if isinstance(props, dict) and isinstance(ext.get(scope), dict):
+                        ext[scope] = {**ext[scope], **props}
+                    else:
+                        ext[scope] = props
+            else:
+                merged[key] = value
+        candidate = dict(stored)
+        self._apply_body(candidate, merged, cal)
+        stored.clear()
+        stored.update(candidate)
+        self._touch(cal, stored)
 
     def _ep_events_delete(self, request: Request, calendar_id: str, event_id: str) -> Response:
         account = self._authenticate(request)

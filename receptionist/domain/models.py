@@ -90,6 +90,7 @@ class LinkRecord:
     next_attempt_at: datetime | None
     synced_at: datetime | None
     detail: dict | None = None  # Drift/Conflict: {"diff": {field: [ours, theirs]}, "deleted": bool}
+    generation: int = 0  # re-creations after a deletion (part of the create's idempotency key)
 
     @property
     def diff(self) -> dict[str, tuple[str, str]]:

@@ -38,6 +38,11 @@ class EventDraft:
     description: str = ""
     location: str = ""
     time_zone: str = "UTC"  # the location's IANA zone, for how the event is shown in the calendar app
+    create_key: str = ""  # idempotency key of a create (Graph transactionId); the uid unless re-created
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.create_key or self.uid
 
 
 @dataclass(frozen=True)

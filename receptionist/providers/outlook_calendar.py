@@ -1,9 +1,10 @@
 """Outlook / Microsoft 365 calendar over Microsoft Graph v1.0 (plain ``requests``; tokens from msal).
 
 Every request carries ``Prefer: outlook.timezone="UTC", outlook.body-content-type="text"`` so times come back in
-UTC and bodies as text.  Writes are idempotent and recognisable as ours: ``transactionId`` = the appointment uid
-(Graph answers a retried POST with the event the first POST created) and a single-value extended property
-``receptionist.uid`` holding the same uid.  Reads of one event expand that property; delta responses never carry
+UTC and bodies as text.  Writes are idempotent and recognisable as ours: ``transactionId`` = the draft's
+idempotency key (the appointment uid, plus a generation once re-created after a deletion: Graph refuses a
+transactionId used before; it answers a retried POST with the event the first POST created) and a single-value
+extended property ``receptionist.uid`` holding the uid.  Reads of one event expand that property; delta responses never carry
 extended properties, so events from ``list_changes`` have ``uid=None`` -- match them by ``remote_id``.
 
 Errors become ``receptionist.errors`` types: 429 → ``RateLimited`` (``retry_after`` from ``Retry-After``),
@@ -264,7 +265,7 @@ class OutlookCalendarProvider:
         return out
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
-        body = {**self._body(draft), "transactionId": draft.uid}
+        body = {**self._body(draft), "transactionId": draft.idempotency_key}
         try:
             response = self._request("POST", f"{self._calendar_path(calendar_id)}/events", json=body)
         except ProviderError as exc:

@@ -55,6 +55,7 @@ def _link(row: t.CalendarLink) -> LinkRecord:
         id=row.id, appointment_id=row.appointment_id, calendar=row.calendar, state=SyncState(row.state),
         remote_id=row.remote_id, etag=row.etag, content_hash=row.content_hash, last_error=row.last_error,
         attempts=row.attempts, next_attempt_at=row.next_attempt_at, synced_at=row.synced_at, detail=row.detail,
+        generation=row.generation or 0,
     )
 
 
@@ -224,7 +225,7 @@ class Store:
                 created_at=now, updated_at=now,
             )
             appt.links = [
-                t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, updated_at=now)
+                t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, generation=0, updated_at=now)
                 for c in calendars
             ]
             s.add(appt)
@@ -392,7 +393,7 @@ class Store:
                     t.Appointment.status == AppointmentStatus.CONFIRMED.value, ~has)))
                 for appointment_id in ids:
                     s.add(t.CalendarLink(appointment_id=appointment_id, calendar=cal, state=SyncState.PENDING.value,
-                                         attempts=0, updated_at=now))
+                                         attempts=0, generation=0, updated_at=now))
                 added += len(ids)
             s.commit()
         return added
@@ -466,6 +467,7 @@ class Store:
             deleted = bool((row.detail or {}).get("deleted")) or remote_hash is None
             if deleted:
                 row.remote_id = row.etag = row.content_hash = None
+                row.generation = (row.generation or 0) + 1
             else:
                 row.etag, row.content_hash = remote_etag, remote_hash
             row.state, row.attempts, row.next_attempt_at, row.last_error, row.detail = (
@@ -697,6 +699,7 @@ class Store:
                 count += 1
                 if recreate:
                     link.remote_id = link.etag = link.content_hash = None
+                    link.generation = (link.generation or 0) + 1
                     link.state = SyncState.PENDING.value
                 else:
                     appt = link.appointment

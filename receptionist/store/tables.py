@@ -162,6 +162,9 @@ class CalendarLink(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     detail: Mapped[dict | None] = mapped_column(JSON)
+    # Bumped each time the event is re-created after a deletion (Keep ours): the create's idempotency key
+    # changes with it, since Graph refuses a transactionId already used for a deleted event.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     appointment: Mapped[Appointment] = relationship(back_populates="links")

@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from receptionist import events
@@ -336,6 +336,8 @@ class SyncEngine:
     def plan(self, key: str, link: LinkRecord, appt: AppointmentRecord, remote: Remote,
              gate: CalendarGate) -> tuple[Action, EventDraft | None]:
         draft = None if appt.status is AppointmentStatus.CANCELLED else self.draft_for(appt)
+        if draft is not None and link.generation:
+            draft = replace(draft, create_key=f"{appt.id}-{link.generation}")
         want = EventContent.of(draft) if draft is not None else None
         status = LinkStatus(link.state, link.remote_id, link.etag, link.content_hash, link.attempts,
                             link.next_attempt_at)

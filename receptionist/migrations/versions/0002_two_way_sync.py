@@ -39,6 +39,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table('calendar_links', schema=None) as batch_op:
         batch_op.add_column(sa.Column('detail', sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column('generation', sa.Integer(), nullable=False, server_default='0'))
 
     with op.batch_alter_table('external_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('etag', sa.String(length=200), nullable=True))
@@ -62,6 +63,7 @@ def downgrade() -> None:
         batch_op.drop_column('etag')
 
     with op.batch_alter_table('calendar_links', schema=None) as batch_op:
+        batch_op.drop_column('generation')
         batch_op.drop_column('detail')
 
     with op.batch_alter_table('appointments', schema=None) as batch_op:
