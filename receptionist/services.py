@@ -10,7 +10,7 @@ from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.availability import conflict_issues
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
-from receptionist.domain.bookings import event_draft
+from receptionist.domain.bookings import MAX_APPOINTMENT, event_draft
 from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_time
 from receptionist.domain.models import (
     AppointmentRecord,
@@ -21,6 +21,7 @@ from receptionist.domain.models import (
     FieldIssue,
     LinkRecord,
     ProposalRecord,
+    SyncState,
 )
 from receptionist.domain.ports import RemoteEvent
 from receptionist.domain.sync_plan import content_hash, norm_text
@@ -312,6 +313,9 @@ class ConsoleService:
             changes = None
             outbox = self._sms("sms.cancel", appt, notify, self.cancel_text(appt))
         else:
+            if copy.end - copy.start > MAX_APPOINTMENT:
+                raise UserError(f"on {self.calendars.get(link.calendar, link.calendar)} it now lasts more than a "
+                                "day, which no appointment can: Keep ours, or change it there first")
             ours = event_draft(appt, self.template)
             changes = {}
             if copy.start != appt.start or copy.end != appt.end:
@@ -340,11 +344,12 @@ class ConsoleService:
 
     # --- health and status ------------------------------------------------------------------------------------------
 
-    def calendar_health(self) -> list[CalendarStatus]:
-        """Each enabled calendar's state in a sentence, for the health pills, ``status`` and ``doctor``."""
+    def calendar_health(self, all_counts: bool = False) -> list[CalendarStatus]:
+        """Each enabled calendar's state in a sentence, for the health pills, ``status`` and ``doctor``. The counts
+        are of links not Synced (indexed; the window asks often); ``all_counts`` adds Synced (``status``)."""
         now = self.clock()
         rows = self.store.calendar_health()
-        counts = self.store.sync_counts()
+        counts = self.store.sync_counts(None if all_counts else [s for s in SyncState if s is not SyncState.SYNCED])
         out = []
         for key, label in self.calendars.items():
             h = rows.get(key) or CalendarHealthRecord(calendar=key, gate="open")
@@ -407,7 +412,7 @@ class ConsoleService:
                         "paused_until": when(c.health.paused_until), "held_missing": c.health.held_missing,
                         "reconciled_at": when(c.health.reconciled_at), "reconcile": c.health.reconcile_report,
                         "links": c.counts}
-                for c in self.calendar_health()
+                for c in self.calendar_health(all_counts=True)
             },
             "appointments": [
                 {

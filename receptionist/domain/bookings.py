@@ -12,6 +12,9 @@ from receptionist.domain.payload import LocationRules, check_slot, normalise_pho
 from receptionist.domain.ports import EventDraft
 
 
+MAX_APPOINTMENT = timedelta(hours=24)  # nothing booked here lasts longer (the store's window queries rely on it)
+
+
 @dataclass(frozen=True)
 class BookingDraft:
     """The editable part of a proposal: what the front desk approves."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.bookings import MAX_APPOINTMENT, BookingDraft
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
@@ -35,6 +35,20 @@ from receptionist.domain.ports import RemoteEvent
 from receptionist.errors import UserError
 from receptionist.store import tables as t
 from receptionist.store.db import session_factory
+
+
+def _appt_overlaps(start: datetime, end: datetime):
+    """Appointments overlapping [start, end), bounded below too (no appointment lasts longer than
+    ``MAX_APPOINTMENT``) so the window index is searched, not scanned, whatever the years of data before it."""
+    A = t.Appointment
+    return and_(A.start_at < end, A.end_at > start, A.start_at > start - MAX_APPOINTMENT)
+
+
+def _event_overlaps(start: datetime, end: datetime):
+    """Cached calendar events overlapping [start, end): a bounded index search, plus the few long ones (a month's
+    leave) found by their own index."""
+    E = t.ExternalEvent
+    return and_(E.start_at < end, E.end_at > start, or_(E.start_at > start - LONG_EVENT, E.long_span.is_(True)))
 
 
 def _chunks(items: list, size: int):
@@ -85,6 +99,8 @@ def _health(r: t.CalendarHealth) -> CalendarHealthRecord:
 # Link states a change of the appointment puts back to Pending; Conflict/Drift wait for a person and Reconnect for
 # a sign-in (the plan pushes them once that happens).
 _REPUSH_STATES = (SyncState.SYNCED.value, SyncState.FAILED.value, SyncState.PENDING.value)
+LONG_EVENT = timedelta(days=31)  # calendar events longer than this are flagged ``long_span`` (and indexed)
+_ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.value, SyncState.RECONNECT.value)
 
 
 def _proposal(row: t.BookingProposal) -> ProposalRecord:
@@ -258,14 +274,43 @@ class Store:
     def appointments(self, start: datetime | None = None, end: datetime | None = None,
                      include_cancelled: bool = False) -> list[AppointmentRecord]:
         q = select(t.Appointment).options(selectinload(t.Appointment.links)).order_by(t.Appointment.start_at)
-        if start is not None:
+        if start is not None and end is not None:
+            q = q.where(_appt_overlaps(start, end))
+        elif start is not None:
             q = q.where(t.Appointment.end_at > start)
-        if end is not None:
+        elif end is not None:
             q = q.where(t.Appointment.start_at < end)
         if not include_cancelled:
             q = q.where(t.Appointment.status != AppointmentStatus.CANCELLED.value)
         with self.session() as s:
             return [_appointment(r) for r in s.scalars(q)]
+
+    def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0, limit: int = 200,
+                         include_cancelled: bool = True) -> list[AppointmentRecord]:
+        """One page of what the appointments view shows: the appointments in [start, end), then every other one
+        with a link that needs attention (Failed, Conflict, Drift, Reconnect), by start time. Indexed, limited:
+        the cost does not grow with the years of data behind it."""
+        A, L = t.Appointment, t.CalendarLink
+        attention = select(L.appointment_id).where(L.state.in_(_ATTENTION)).scalar_subquery()
+        in_window = _appt_overlaps(start, end)
+        q = select(A).options(selectinload(A.links)).where(or_(in_window, A.id.in_(attention)))
+        if not include_cancelled:
+            q = q.where(A.status != AppointmentStatus.CANCELLED.value)
+        q = q.order_by(A.start_at, A.id).offset(offset).limit(limit)
+        with self.session() as s:
+            return [_appointment(r) for r in s.scalars(q)]
+
+    def appointment_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Counts for the view's header, in SQL: appointments in the window (live and cancelled) and links that
+        need attention anywhere."""
+        A, L = t.Appointment, t.CalendarLink
+        with self.session() as s:
+            live, cancelled = (s.scalar(select(func.count()).select_from(A).where(
+                _appt_overlaps(start, end), A.status == status)) or 0
+                for status in (AppointmentStatus.CONFIRMED.value, AppointmentStatus.CANCELLED.value))
+            by_state = dict(s.execute(select(L.state, func.count()).where(L.state.in_(_ATTENTION))
+                                      .group_by(L.state)).all())
+        return {"live": live, "cancelled": cancelled, "attention": sum(by_state.values()), **by_state}
 
     def links_to_plan(self, calendar: str, changed_remote_ids: Iterable[str] = (),
                       window: tuple[datetime, datetime] | None = None,
@@ -278,12 +323,12 @@ class Store:
         clauses = [L.state != SyncState.SYNCED.value]
         changed = list(changed_remote_ids)
         if len(changed) > 2000 and window is not None:  # a full listing: every link in the window, not a huge IN
-            clauses.append(and_(L.remote_id.is_not(None), A.end_at > window[0], A.start_at < window[1]))
+            clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window)))
         elif changed:
             clauses.append(L.remote_id.in_(changed))
         if window is not None:
             missing = ~select(E.remote_id).where(E.calendar == calendar, E.remote_id == L.remote_id).exists()
-            clauses.append(and_(L.remote_id.is_not(None), A.end_at > window[0], A.start_at < window[1], missing))
+            clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window), missing))
         q = (select(L.appointment_id).join(A, A.id == L.appointment_id)
              .where(L.calendar == calendar, or_(*clauses))
              .order_by(L.next_attempt_at.is_(None).desc(), L.next_attempt_at, L.id))
@@ -307,7 +352,7 @@ class Store:
         with self.session() as s:
             return s.scalar(select(func.count()).select_from(L).join(A, A.id == L.appointment_id).where(
                 L.calendar == calendar, L.remote_id.is_not(None), A.status == AppointmentStatus.CONFIRMED.value,
-                A.end_at > start, A.start_at < end)) or 0
+                _appt_overlaps(start, end))) or 0
 
     def links_owed_now(self, now: datetime, calendars: Iterable[str]) -> bool:
         """Is any link of ``calendars`` Pending with nothing to wait for?"""
@@ -372,12 +417,16 @@ class Store:
             s.commit()
             return count
 
-    def sync_counts(self) -> dict[str, dict[str, int]]:
-        """{calendar: {state: count}} for the health view and ``status``."""
+    def sync_counts(self, states: Iterable[SyncState] | None = None) -> dict[str, dict[str, int]]:
+        """{calendar: {state: count}}. With ``states`` (the window's attention counts) only those are counted,
+        by index; without (``status``), every link."""
+        L = t.CalendarLink
+        q = select(L.calendar, L.state, func.count()).group_by(L.calendar, L.state)
+        if states is not None:
+            q = q.where(L.state.in_([SyncState(x).value for x in states]))
         with self.session() as s:
             out: dict[str, dict[str, int]] = {}
-            for cal, state, n in s.execute(select(t.CalendarLink.calendar, t.CalendarLink.state, func.count())
-                                           .group_by(t.CalendarLink.calendar, t.CalendarLink.state)):
+            for cal, state, n in s.execute(q):
                 out.setdefault(cal, {})[state] = n
             return out
 
@@ -542,13 +591,14 @@ class Store:
             from sqlalchemy.dialects.sqlite import insert
         rows = {e.remote_id: {"calendar": calendar, "remote_id": e.remote_id, "etag": e.etag, "title": e.title,
                               "description": e.description or "", "location": e.location or "",
-                              "start_at": e.start, "end_at": e.end, "busy": e.busy, "all_day": e.all_day,
+                              "start_at": e.start, "end_at": e.end, "long_span": e.end - e.start > LONG_EVENT,
+                              "busy": e.busy, "all_day": e.all_day,
                               "uid": e.uid or uids.get(e.remote_id), "updated_at": now} for e in events}
         values = list(rows.values())
         for i in range(0, len(values), 500):
             stmt = insert(t.ExternalEvent).values(values[i:i + 500])
             cols = {c: getattr(stmt.excluded, c) for c in ("etag", "title", "description", "location", "start_at",
-                                                            "end_at", "busy", "all_day", "updated_at")}
+                                                            "end_at", "long_span", "busy", "all_day", "updated_at")}
             # Graph delta answers carry no extended properties: keep a uid we already knew.
             cols["uid"] = func.coalesce(stmt.excluded.uid, t.ExternalEvent.uid)
             s.execute(stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols))
@@ -592,8 +642,7 @@ class Store:
         Returns the remote ids that were cached and are no longer listed."""
         with self.session() as s:
             E = t.ExternalEvent
-            before = set(s.scalars(select(E.remote_id).where(E.calendar == calendar, E.end_at > start,
-                                                             E.start_at < end)))
+            before = set(s.scalars(select(E.remote_id).where(E.calendar == calendar, _event_overlaps(start, end))))
             listed = {e.remote_id for e in events if not e.cancelled}
             vanished = before - listed
             for chunk in _chunks(sorted(vanished), 500):
@@ -628,7 +677,7 @@ class Store:
         return out
 
     def external_events(self, start: datetime, end: datetime) -> list[ExternalEventRecord]:
-        q = (select(t.ExternalEvent).where(t.ExternalEvent.end_at > start, t.ExternalEvent.start_at < end)
+        q = (select(t.ExternalEvent).where(_event_overlaps(start, end))
              .order_by(t.ExternalEvent.start_at))
         with self.session() as s:
             return [_external(r) for r in s.scalars(q)]
@@ -640,7 +689,7 @@ class Store:
         linked = select(L.id).where(L.calendar == calendar, L.remote_id == E.remote_id).exists()
         with self.session() as s:
             return [_external(r) for r in s.scalars(select(E).where(
-                E.calendar == calendar, E.uid.is_not(None), E.end_at > start, E.start_at < end, ~linked))]
+                E.calendar == calendar, E.uid.is_not(None), _event_overlaps(start, end), ~linked))]
 
     def synced_sample(self, calendar: str, start: datetime, end: datetime, n: int, seed: int) -> list[LinkRecord]:
         """Up to ``n`` Synced links of appointments in [start, end), picked by ``seed`` (reconciliation re-reads
@@ -649,7 +698,7 @@ class Store:
         with self.session() as s:
             ids = list(s.scalars(select(L.id).join(A, A.id == L.appointment_id).where(
                 L.calendar == calendar, L.state == SyncState.SYNCED.value, L.remote_id.is_not(None),
-                A.end_at > start, A.start_at < end)))
+                _appt_overlaps(start, end))))
             picked = random.Random(seed).sample(ids, min(n, len(ids)))
             return [_link(r) for r in s.scalars(select(L).where(L.id.in_(picked)))] if picked else []
 

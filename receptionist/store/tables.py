@@ -148,6 +148,9 @@ class CalendarLink(Base):
     __table_args__ = (
         UniqueConstraint("appointment_id", "calendar", name="uq_calendar_links_appointment_calendar"),
         Index("ix_calendar_links_due", "state", "next_attempt_at"),
+        Index("ix_calendar_links_state_calendar", "state", "calendar"),  # attention counts
+        Index("ix_calendar_links_calendar_state", "calendar", "state"),  # the plan's candidates, attention counts
+        Index("ix_calendar_links_calendar_remote", "calendar", "remote_id"),  # remote copy → link
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -186,7 +189,8 @@ class ExternalEvent(Base):
     ``uid``."""
 
     __tablename__ = "external_events"
-    __table_args__ = (Index("ix_external_events_window", "start_at", "end_at"),)
+    __table_args__ = (Index("ix_external_events_window", "start_at", "end_at"),
+                      Index("ix_external_events_long", "long_span", "start_at"))
 
     calendar: Mapped[str] = mapped_column(String(120), primary_key=True)
     remote_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
@@ -196,6 +200,7 @@ class ExternalEvent(Base):
     location: Mapped[str] = mapped_column(String(500), default="")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    long_span: Mapped[bool] = mapped_column(Boolean, default=False)  # longer than the store's LONG_EVENT
     busy: Mapped[bool] = mapped_column(Boolean, default=True)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     uid: Mapped[str | None] = mapped_column(String(64))

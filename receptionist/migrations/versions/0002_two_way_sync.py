@@ -40,11 +40,16 @@ def upgrade() -> None:
     with op.batch_alter_table('calendar_links', schema=None) as batch_op:
         batch_op.add_column(sa.Column('detail', sa.JSON(), nullable=True))
         batch_op.add_column(sa.Column('generation', sa.Integer(), nullable=False, server_default='0'))
+        batch_op.create_index('ix_calendar_links_calendar_state', ['calendar', 'state'], unique=False)
+        batch_op.create_index('ix_calendar_links_calendar_remote', ['calendar', 'remote_id'], unique=False)
+        batch_op.create_index('ix_calendar_links_state_calendar', ['state', 'calendar'], unique=False)
 
     with op.batch_alter_table('external_events', schema=None) as batch_op:
         batch_op.add_column(sa.Column('etag', sa.String(length=200), nullable=True))
         batch_op.add_column(sa.Column('description', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('location', sa.String(length=500), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('long_span', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.create_index('ix_external_events_long', ['long_span', 'start_at'], unique=False)
 
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('sending_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=True))
@@ -58,11 +63,16 @@ def downgrade() -> None:
         batch_op.drop_column('sending_at')
 
     with op.batch_alter_table('external_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_external_events_long')
+        batch_op.drop_column('long_span')
         batch_op.drop_column('location')
         batch_op.drop_column('description')
         batch_op.drop_column('etag')
 
     with op.batch_alter_table('calendar_links', schema=None) as batch_op:
+        batch_op.drop_index('ix_calendar_links_state_calendar')
+        batch_op.drop_index('ix_calendar_links_calendar_remote')
+        batch_op.drop_index('ix_calendar_links_calendar_state')
         batch_op.drop_column('generation')
         batch_op.drop_column('detail')
 
