@@ -366,6 +366,11 @@ class GoogleSandbox(StandIn):
             stored = self._insert(account, cal, copy.deepcopy(body))
             return self._view(cal, stored)
 
+    @staticmethod
+    def instance_id(series_id: str, original_start: datetime) -> str:
+        """The id of the instance of timed series ``series_id`` that starts at ``original_start``."""
+        return f"{series_id}_{original_start.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+
     def edit_event(self, account: str, calendar_id: str, event_id: str, changes: dict) -> dict:
         """Change an event as a person would in Google's UI (patch semantics, new etag, reported to sync tokens);
         an instance id of a series makes that instance an exception.  Returns the API view."""

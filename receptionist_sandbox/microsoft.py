@@ -414,6 +414,10 @@ class MicrosoftSandbox(StandIn):
             event = self._create(box, cal, body)
             return self._render(box, event, ZoneInfo("UTC"), "UTC", "html", expand=None, all_ext=True)
 
+    def occurrence_id(self, series_id: str, original_start: datetime) -> str:
+        """The id calendarView gives the occurrence of series ``series_id`` that starts at ``original_start``."""
+        return self._occurrence_id(series_id, original_start)
+
     def edit_event(self, user: str | None, event_id: str, changes: dict) -> dict:
         """Change an event as if someone edited it in Outlook (new changeKey/etag); an occurrence of a series
         becomes an exception."""
