@@ -277,9 +277,9 @@ def test_times_are_utc_instants_whatever_zone_the_calendar_answers_in(cal):
 
 
 def test_descriptions_come_back_as_plain_text(cal):
-    created = cal.provider.create_event(cal.calendar_id, draft(description="Booked by phone.\nPrefers <mornings> & tea."))
-    assert cal.provider.get_event(cal.calendar_id, created.remote_id).description == \
-        "Booked by phone.\nPrefers <mornings> & tea."
+    text = "Booked by phone.\nPrefers <mornings> & tea."
+    created = cal.provider.create_event(cal.calendar_id, draft(description=text))
+    assert cal.provider.get_event(cal.calendar_id, created.remote_id).description == text
     cal.add_external("Supplier visit", T0 + timedelta(days=1), T0 + timedelta(days=1, hours=1),
                      description="Bring the X-rays\nDoor code 4 & 5")
     visit = next(e for e in cal.provider.list_events(cal.calendar_id, *WINDOW) if e.title == "Supplier visit")

@@ -66,8 +66,10 @@ def test_single_events_expands_a_weekly_series_keeping_local_time_across_fall_ba
     assert {i["recurringEventId"] for i in items} == {master["id"]}
     assert all("recurrence" not in i for i in items)
     starts = [s for s, _ in instants(items)]
-    assert starts[:2] == [datetime(2026, 10, 20, 15, tzinfo=timezone.utc), datetime(2026, 10, 27, 15, tzinfo=timezone.utc)]
-    assert starts[2:4] == [datetime(2026, 11, 3, 16, tzinfo=timezone.utc), datetime(2026, 11, 10, 16, tzinfo=timezone.utc)]
+    assert starts[:2] == [datetime(2026, 10, 20, 15, tzinfo=timezone.utc),
+                          datetime(2026, 10, 27, 15, tzinfo=timezone.utc)]
+    assert starts[2:4] == [datetime(2026, 11, 3, 16, tzinfo=timezone.utc),
+                           datetime(2026, 11, 10, 16, tzinfo=timezone.utc)]
     assert all((e - s).total_seconds() == 1800 for s, e in instants(items))
     third = items[2]
     assert third["id"] == f"{master['id']}_20261103T160000Z"
@@ -176,7 +178,8 @@ def test_all_day_and_transparent_events(api):
                                     "start": {"dateTime": "2026-11-28T16:00:00Z"},
                                     "end": {"dateTime": "2026-11-28T17:00:00Z"}}).json()
     items = {i["id"]: i for i in listing(api, singleEvents="true", **WINDOW)}
-    assert items[all_day["id"]]["start"] == {"date": "2026-11-26"} and items[all_day["id"]]["end"] == {"date": "2026-11-27"}
+    assert items[all_day["id"]]["start"] == {"date": "2026-11-26"}
+    assert items[all_day["id"]]["end"] == {"date": "2026-11-27"}
     assert items[free["id"]]["transparency"] == "transparent"
     # an all-day series: instance ids end in the date
     series = api.post(api.base, json={"summary": "On call", "start": {"date": "2026-11-02"},
