@@ -1213,12 +1213,13 @@ class MicrosoftSandbox(StandIn):
                              "pattern is not valid.")
         pattern = {"type": None, "interval": 1, "month": 0, "dayOfMonth": 0, "daysOfWeek": [],
                    "firstDayOfWeek": "sunday", "index": "first", **given["pattern"]}
-        span = {"type": "noEnd", "startDate": event.start.astimezone(zone_for(event.start_tz)).date().isoformat(),
-                "endDate": "0001-01-01", "recurrenceTimeZone": event.start_tz, "numberOfOccurrences": 0,
-                **given["range"]}
-        event.recurrence = {"pattern": pattern, "range": span}
         try:
-            zone_for(span["recurrenceTimeZone"])
+            zone = ZoneInfo("UTC") if event.is_all_day else zone_for(
+                given["range"].get("recurrenceTimeZone") or event.start_tz)
+            span = {"type": "noEnd", "startDate": event.start.astimezone(zone).date().isoformat(),
+                    "endDate": "0001-01-01", "recurrenceTimeZone": event.start_tz, "numberOfOccurrences": 0,
+                    **given["range"]}
+            event.recurrence = {"pattern": pattern, "range": span}
             self._series_rules(event)
         except (ValueError, KeyError, TypeError) as exc:
             raise GraphError(400, "ErrorInvalidRequest", f"Your request can't be completed. {exc}") from None

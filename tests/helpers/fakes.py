@@ -138,6 +138,9 @@ class FakeCalendar:
 
     def human_edit(self, remote_id: str, **fields) -> RemoteEvent:
         """A person changes an event on the calendar (``RemoteEvent`` fields): new etag, recorded as a change."""
+        for key in ("start", "end"):
+            if key in fields:
+                fields[key] = fields[key].astimezone(timezone.utc)
         event = replace(self.events[remote_id], **fields, etag=f'"{next(self._etags)}"')
         self.events[remote_id] = event
         self._changes.append(remote_id)

@@ -132,3 +132,15 @@ def test_all_day_and_free_events_come_back_as_given(sandbox, view):
     assert items["Office closed"]["isAllDay"] is True
     assert items["Office closed"]["start"] == {"dateTime": "2026-11-26T00:00:00.0000000", "timeZone": "UTC"}
     assert items["Lunch"]["showAs"] == "free"
+
+
+def test_an_all_day_series_repeats_its_dates(sandbox, view):
+    sandbox.seed_event(None, {
+        "subject": "On call", "isAllDay": True,
+        "start": {"dateTime": "2026-11-02T00:00:00", "timeZone": "Central Standard Time"},
+        "end": {"dateTime": "2026-11-03T00:00:00", "timeZone": "Central Standard Time"},
+        "recurrence": {"pattern": {"type": "daily", "interval": 2}, "range": {"type": "numbered",
+                                                                              "numberOfOccurrences": 3}}})
+    days = [(i["start"]["dateTime"][:10], i["end"]["dateTime"][:10], i["isAllDay"]) for i in view()]
+    assert days == [("2026-11-02", "2026-11-03", True), ("2026-11-04", "2026-11-05", True),
+                    ("2026-11-06", "2026-11-07", True)]
