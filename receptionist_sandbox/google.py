@@ -27,7 +27,8 @@ What it mirrors of the real service (and what the tests rely on):
   redirect_uri checked) and ``refresh_token`` grants (client id/secret checked).
 * Fault injection (``.faults``, and ``/_sandbox/faults`` over HTTP) is consulted before routing.
 
-* Recurring events (Calendar v3 "Recurring events" guide, events.list/events.instances reference): a series is
+* Recurring events (after Calendar v3's "Recurring events" guide and events.list reference; the
+  events.instances method is not served): a series is
   one event with ``recurrence`` (``RRULE``/``EXRULE``/``RDATE``/``EXDATE`` lines) and ``start.timeZone``
   (required for a timed series); its occurrences keep their wall-clock time in that zone across DST changes
   (``receptionist_sandbox.recurrence``).  ``singleEvents=true`` expands the series into instances (id

@@ -169,15 +169,19 @@ def patterned_rules(recurrence: dict, first_start: datetime) -> rruleset:
 
 def occurrences(rules: rruleset, duration: timedelta, start: datetime | None = None,
                 end: datetime | None = None) -> list[datetime]:
-    """Occurrence starts whose [start, start + duration) overlaps [``start``, ``end``) (either bound may be None),
-    in order; at most ``MAX_OCCURRENCES`` when ``end`` is None."""
+    """Occurrence starts whose [s, s + duration) overlaps [``start``, ``end``) (either bound may be None; a
+    zero-length occurrence counts at ``start`` itself), in order; at most ``MAX_OCCURRENCES`` when ``end`` is
+    None."""
     if end is None:
-        found = itertools.islice(rules, MAX_OCCURRENCES)
-        return [s for s in found if start is None or s + duration > start or (duration == timedelta(0) and s >= start)]
-    lower = (start - duration) if start is not None else None
-    found = rules.between(lower, end, inc=False) if lower is not None else list(itertools.takewhile(
-        lambda s: s < end, itertools.islice(rules, MAX_OCCURRENCES)))
-    return [s for s in found if start is None or s + duration > start or (duration == timedelta(0) and s >= start)]
+        found = list(itertools.islice(rules, MAX_OCCURRENCES))
+    elif start is None:
+        found = list(itertools.takewhile(lambda s: s < end, itertools.islice(rules, MAX_OCCURRENCES)))
+    else:
+        found = rules.between(start - duration, end, inc=True)
+        found = [s for s in found if s < end]
+    if start is None:
+        return found
+    return [s for s in found if s + duration > start or (duration == timedelta(0) and s >= start)]
 
 
 def contains(rules: rruleset, moment: datetime) -> bool:
