@@ -284,3 +284,18 @@ def test_descriptions_come_back_as_plain_text(cal):
                      description="Bring the X-rays\nDoor code 4 & 5")
     visit = next(e for e in cal.provider.list_events(cal.calendar_id, *WINDOW) if e.title == "Supplier visit")
     assert visit.description == "Bring the X-rays\nDoor code 4 & 5"
+
+
+# ------------------------------------------------------------------------------------------------- the fake alone
+
+
+def test_the_fake_reports_an_emptied_calendar_as_deletions():
+    fake = FakeCalendar()
+    ours = fake.create_event("primary", draft())
+    fake.add_external("ext-1", "Lunch", T0, T0 + timedelta(hours=1))
+    full = fake.list_changes("primary", None, *WINDOW)
+    fake.empty()
+    assert fake.list_events("primary", *WINDOW) == []
+    changes = fake.list_changes("primary", full.cursor, *WINDOW)
+    assert {e.remote_id for e in changes.events if e.cancelled} == {ours.remote_id, "ext-1"}
+    assert fake.get_event("primary", ours.remote_id) is None

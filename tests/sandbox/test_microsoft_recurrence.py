@@ -96,6 +96,8 @@ def test_delta_reports_occurrences_and_removals(sandbox, graph):  # noqa: F811
     second = graph.get(first["@odata.deltaLink"], headers=headers).json()
     assert [(i["id"], i.get("subject"), "@removed" in i) for i in second["value"]] == [
         (occurrence_ids[0], "First huddle", False), (occurrence_ids[1], None, True)]
+    exception = second["value"][0]
+    assert (exception["type"], exception["seriesMasterId"]) == ("exception", master["id"])
 
     sandbox.remove_event(None, master["id"])
     third = graph.get(second["@odata.deltaLink"], headers=headers).json()
