@@ -54,7 +54,8 @@ def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[Calen
         try:
             from receptionist.providers.outlook_calendar import outlook_provider
 
-            targets.append(CalendarTarget(key, outlook_provider(profile.outlook, secrets),
+            targets.append(CalendarTarget(key, outlook_provider(profile.outlook, secrets,
+                                                                all_day_zone=profile.location.time_zone),
                                           profile.outlook.calendar_id, "Outlook"))
         except UserError as exc:
             problems[key] = str(exc)
