@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _user_error(exc: UserError) -> int:
-    log.debug("user error", exc_info=exc)
+    log.info("stopped: %s", exc, extra={"to_screen": False})
     print(f"receptionist: {exc}", file=sys.stderr)
     return EXIT_USER_ERROR
 

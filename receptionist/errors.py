@@ -147,7 +147,7 @@ def on_environment_problem(callback: Callable[[EnvironmentProblem], None]) -> Ca
 
 def report(problem: EnvironmentProblem) -> EnvironmentProblem:
     """Tell the listeners (the window's banner) about ``problem``; returns it, to be raised."""
-    log.error("%s", problem)
+    log.warning("%s", problem, extra={"to_screen": False})  # the caller prints or shows the sentence
     with _lock:
         listeners = list(_listeners)
     for callback in listeners:

@@ -16,6 +16,26 @@ BACKUPS = 5
 _NOISY = ("googleapiclient.discovery_cache", "apscheduler", "urllib3", "msal", "alembic")
 
 
+class _Stderr(logging.StreamHandler):
+    """stderr as it is when a record is written (tests and redirections swap ``sys.stderr``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addFilter(lambda record: getattr(record, "to_screen", True))
+
+    @property  # type: ignore[override]
+    def stream(self):  # noqa: ANN201
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:  # noqa: ANN001
+        pass
+
+
+#: ``log.info(..., extra=FILE_ONLY)``: for the file, not the screen (the sentence is printed there already)
+FILE_ONLY = {"to_screen": False}
+
+
 def log_file() -> Path:
     return paths.log_dir() / paths.LOG_FILE
 
@@ -33,7 +53,7 @@ def configure(verbose: bool = False, *, stderr: bool = True) -> Path | None:
     formatter = logging.Formatter(FORMAT)
     handlers: list[logging.Handler] = []
     if stderr and sys.stderr is not None:  # a windowed build on Windows has no stderr
-        handlers.append(logging.StreamHandler(sys.stderr))
+        handlers.append(_Stderr())
     path: Path | None = log_file()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
