@@ -6,6 +6,8 @@ Saving writes the user profile; the console applies it at its next start (it is 
 
 from __future__ import annotations
 
+import webbrowser
+from collections.abc import Callable
 from pathlib import Path
 
 import annotated_types
@@ -18,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QScrollArea,
     QSpinBox,
     QTabWidget,
@@ -29,7 +32,7 @@ from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
-from receptionist.ui.setup import ZoneBox, help_label, secret_edit
+from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit, with_help
 
 SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "twilio": "Twilio SMS",
                   "ingest": "Webhook", "sync": "Sync"}
@@ -57,8 +60,11 @@ class SettingsDialog(QDialog):
     """Attributes: ``editors[(section, option)]`` the widget of each option; ``secret_edits[key]``; ``written``."""
 
     def __init__(self, profile: Profile, secrets: SecretStore | None, *, target: Path | None = None,
-                 parent: QWidget | None = None):
+                 open_url: Callable[[str], object] = webbrowser.open,
+                 connect: Callable[..., str] = onboarding.connect, parent: QWidget | None = None):
         super().__init__(parent)
+        self.open_url = open_url
+        self._connect = connect
         self.setWindowTitle("Settings — Receptionist Console")
         self.profile = profile
         self.secrets = secrets
@@ -93,12 +99,13 @@ class SettingsDialog(QDialog):
         inner = QWidget()
         form = QFormLayout(inner)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        form.setVerticalSpacing(12)
         for name, field in model.model_fields.items():
             editor = self._editor(section, name, field, values[name])
             editor.setToolTip(field.description or "")
             self.editors[(section, name)] = editor
-            form.addRow(_label(name) if not isinstance(editor, QCheckBox) else "", editor)
-            form.addRow("", help_label(field.description or ""))
+            form.addRow(_label(name) if not isinstance(editor, QCheckBox) else "",
+                        with_help(editor, field.description or ""))
         return self._scroll(inner)
 
     def _editor(self, section: str, name: str, field, value) -> QWidget:  # noqa: ANN001
@@ -114,6 +121,7 @@ class SettingsDialog(QDialog):
             box = QSpinBox()
             box.setRange(int(lo) if lo is not None else -2**31, int(hi) if hi is not None else 2**31 - 1)
             box.setValue(int(value))
+            box.setMinimumWidth(110)
             return box
         if kind is float:
             lo, hi = _bounds(field)
@@ -121,11 +129,12 @@ class SettingsDialog(QDialog):
             box.setDecimals(1)
             box.setRange(max(float(lo), 0.1) if lo is not None else 0.0, float(hi) if hi is not None else 1e9)
             box.setValue(float(value))
+            box.setMinimumWidth(110)
             return box
         edit = QLineEdit(str(value))
         if (section, name) == ("location", "id"):
             edit.setReadOnly(True)  # keys the keyring, data folder and database: changing it would orphan them
-            edit.setPlaceholderText("derived from the name")
+            edit.setPlaceholderText(f"{self.profile.location.key} (derived from the name; written down on Save)")
         return edit
 
     def _secrets_tab(self) -> QWidget:
@@ -151,13 +160,41 @@ class SettingsDialog(QDialog):
             form.addRow(label, edit)
         self.secret_state.setText(
             f"Secrets cannot be stored right now: {problem}" if problem else
-            "Values are never shown; leave a field empty to keep what is stored. Google and Outlook sign-ins are "
-            "refreshed with Connect in the setup screen or `receptionist connect`.")
+            "Values are never shown; leave a field empty to keep what is stored.")
+        self.connect_buttons: dict[str, QPushButton] = {}
+        self.connect_status: dict[str, QLabel] = {}
+        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…")):
+            button = QPushButton(label)
+            status = help_label("Signs in with the settings on the calendar tabs (as edited here).")
+            button.clicked.connect(lambda _=False, kind=kind: self.connect_calendar(kind))
+            self.connect_buttons[kind], self.connect_status[kind] = button, status
+            form.addRow(button, status)
         if problem:
             self.secret_state.setStyleSheet("color: #dc2626;")
-            for edit in self.secret_edits.values():
+            for edit in [*self.secret_edits.values(), *self.connect_buttons.values()]:
                 edit.setEnabled(False)
+        self.sign_in = SignInRunner(self)
+        self.sign_in.finished.connect(self._signed_in)
         return self._scroll(inner)
+
+    def connect_calendar(self, kind: str) -> None:
+        """Run the sign-in flow on a worker thread (it waits for the browser); the answer comes back by signal."""
+        if kind in self.sign_in.running or self.secrets is None:
+            return
+        try:
+            profile = self.edited_profile()
+        except UserError as exc:
+            self.connect_status[kind].setText(f"✗ {exc}")
+            return
+        self.connect_buttons[kind].setEnabled(False)
+        self.connect_status[kind].setText("Waiting for you to finish signing in in the browser…")
+        secrets = self.secrets
+        self.sign_in.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
+
+    def _signed_in(self, kind: str, ok: bool, message: str) -> None:
+        self.sign_in.done(kind)
+        self.connect_buttons[kind].setEnabled(True)
+        self.connect_status[kind].setText(("✓ " if ok else "✗ ") + message)
 
     # --- reading the widgets back -----------------------------------------------------------------------------
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -99,6 +100,24 @@ def help_label(text: str) -> QLabel:
     return label
 
 
+def with_help(field: QWidget | QHBoxLayout, text: str) -> QWidget:
+    """A field with its help text right under it (a separate form row would leave a gap)."""
+    holder = QWidget()
+    holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+    lay = QVBoxLayout(holder)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.setSpacing(2)
+    if isinstance(field, (QLineEdit, QComboBox)):
+        lay.addWidget(field)
+    elif isinstance(field, QWidget):  # spin boxes, check boxes: their own width, the help text the full width
+        lay.addWidget(field, 0, Qt.AlignmentFlag.AlignLeft)
+    else:
+        lay.addLayout(field)
+    if text:
+        lay.addWidget(help_label(text))
+    return holder
+
+
 def secret_edit(placeholder: str = "") -> QLineEdit:
     edit = QLineEdit()
     edit.setEchoMode(QLineEdit.EchoMode.Password)
@@ -154,12 +173,12 @@ class LocationPage(QWizardPage):
         hours.addWidget(self.close_hour)
         hours.addStretch(1)
         form = QFormLayout(self)
-        form.addRow("Business name", self.name)
-        form.addRow("", help_label("Shown in the title bar and in SMS confirmations."))
-        form.addRow("Time zone", self.zone)
-        form.addRow("", help_label("All times are shown in this zone. Type part of a city or region to search."))
-        form.addRow("Opening hours", hours)
-        form.addRow("", help_label("Calls asking for a time outside these hours are flagged for a person."))
+        form.setVerticalSpacing(14)
+        form.addRow("Business name", with_help(self.name, "Shown in the title bar and in SMS confirmations."))
+        form.addRow("Time zone", with_help(self.zone, "All times are shown in this zone. Type part of a city or "
+                                                      "region to search."))
+        form.addRow("Opening hours", with_help(hours, "Calls asking for a time outside these hours are flagged "
+                                                      "for a person."))
         self.problem = QLabel()
         self.problem.setObjectName("problem")
         self.problem.setStyleSheet("color: #dc2626;")
@@ -258,7 +277,7 @@ class WebhookPage(QWizardPage):
         row.addWidget(self.copy_secret)
         row.addWidget(self.regenerate)
         form.addRow("Signing secret", row)
-        form.addRow("", help_label(
+        form.addRow(help_label(
             "Requests carry X-Receptionist-Signature: v1=HMAC-SHA256(secret, \"<unix time>.<body>\"). The console "
             "listens on this computer only; to reach it from the internet, put an HTTPS reverse proxy in front "
             "and paste that proxy's address instead."))
@@ -292,8 +311,7 @@ class TwilioPage(QWizardPage):
         form.addRow(self.enabled)
         form.addRow("Account SID", self.sid)
         form.addRow("From number", self.from_number)
-        form.addRow("Auth token", self.token)
-        form.addRow("", help_label("The auth token is kept in this computer's keyring only."))
+        form.addRow("Auth token", with_help(self.token, "Kept in this computer's keyring only."))
         for f in (self.sid, self.from_number, self.token):
             f.setEnabled(self.enabled.isChecked())
             self.enabled.toggled.connect(f.setEnabled)

@@ -268,7 +268,7 @@ def test_first_start_opens_setup_then_the_console(qapp, no_profile, tmp_path):
 
     QTimer.singleShot(100, fill_in)
     shot = tmp_path / "first.png"
-    assert main(["--quit-after", "1.5", "--screenshot", str(shot)]) == 0
+    assert main(["--quit-after", "0.5", "--screenshot", str(shot)]) == 0
     profile = Profile.load(paths.user_profile_path())
     assert profile.location.name == "First Start Clinic"
     assert (paths.data_dir() / profile.location.id / "receptionist.db").is_file()
@@ -299,3 +299,20 @@ def test_a_broken_database_at_start_is_a_sentence_and_exit_2(tmp_path, capsys, m
     assert isinstance(shown[0], errors.DatabaseUnusable)
     assert "is not a Receptionist Console database" in capsys.readouterr().err
     _ = QMessageBox  # the real box is shown only on a real screen
+
+
+def test_settings_can_connect_a_calendar_later_on_a_worker_thread(qtbot, keyring_backend):
+    seen = []
+
+    def fake_flow(kind, profile, secrets, open_url):
+        seen.append((kind, profile.outlook.client_id, threading.current_thread() is threading.main_thread()))
+        return "Outlook connected as frontdesk@example.com"
+
+    dialog = SettingsDialog(Profile(), location_secret_store(Profile().location, keyring_backend),
+                            connect=fake_flow)
+    qtbot.addWidget(dialog)
+    dialog.editors[("outlook", "client_id")].setText("app-123")
+    dialog.connect_buttons["outlook"].click()
+    qtbot.waitUntil(lambda: dialog.connect_buttons["outlook"].isEnabled(), timeout=5000)
+    assert seen == [("outlook", "app-123", False)]
+    assert dialog.connect_status["outlook"].text() == "✓ Outlook connected as frontdesk@example.com"
