@@ -222,8 +222,9 @@ def _installation(args, profile: Profile, db_url: str):
     from receptionist.onboarding import Installation
     from receptionist.store.db import describe_database
 
-    return Installation.describe(profile, getattr(args, "profile_source", None), describe_database(db_url)
-                                 .removeprefix("the "), _secrets(profile).service_name)
+    database = describe_database(db_url).removeprefix("the ").removeprefix("database file ")
+    return Installation.describe(profile, getattr(args, "profile_source", None), database,
+                                 _secrets(profile).service_name)
 
 
 def cmd_setup(args) -> int:

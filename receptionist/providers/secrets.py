@@ -81,10 +81,11 @@ class KeyringSecretStore:
         except keyring.errors.PasswordDeleteError:
             raise
         except keyring.errors.KeyringError as exc:
+            detail = "" if isinstance(exc, keyring.errors.NoKeyringError) else f" ({exc})"
             raise KeyringUnavailable(
-                f"the OS keyring is not available ({type(self._backend).__name__}: {exc}). Secrets are kept only "
-                "there: on Windows and macOS it is built in; on Linux start a Secret Service (GNOME Keyring or "
-                "KWallet) in the desktop session and unlock it."
+                f"the OS keyring is not available on this computer{detail}, so no secret can be read or stored: "
+                "on Windows and macOS it is built in; on Linux start a Secret Service (GNOME Keyring or KWallet) "
+                "in the desktop session and unlock it, then try again"
             ) from exc
 
     def _manifest(self, raw: str | None) -> tuple[str, int] | None:

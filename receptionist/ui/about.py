@@ -25,6 +25,7 @@ class AboutDialog(QDialog):
         logo = QLabel()
         logo.setPixmap(icons.app_icon().pixmap(64, 64))
         title = QLabel(f"<b style='font-size:16px'>Receptionist Console</b><br>version {installation.version}")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         head = QVBoxLayout()
         head.addWidget(logo, 0, Qt.AlignmentFlag.AlignHCenter)
         head.addWidget(title, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -48,8 +49,9 @@ class AboutDialog(QDialog):
         lay.addLayout(head)
         lay.addSpacing(8)
         lay.addLayout(form)
+        lay.addStretch(1)
         lay.addWidget(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(660)
 
 
 __all__ = ["AboutDialog"]
