@@ -21,7 +21,8 @@ from tests.helpers.payloads import payload
 
 
 def _one_sentence(err: str) -> str:
-    lines = err.strip().splitlines()
+    """The one line the user reads (progress lines of the log may come before it, never a traceback)."""
+    lines = [line for line in err.strip().splitlines() if not line[:4].isdigit()]  # log lines start with the date
     assert len(lines) == 1 and lines[0].startswith("receptionist: ") and "Traceback" not in err, err
     return lines[0]
 
@@ -175,3 +176,26 @@ def test_environment_problems_are_user_errors_with_a_title():
     for kind in (errors.DiskFull, errors.DatabaseUnusable, errors.DatabaseReadOnly, errors.DatabaseUnreachable,
                  errors.KeyringUnavailable, errors.ProfileUnreadable):
         assert issubclass(kind, errors.UserError) and kind.title
+
+
+def test_a_full_disk_on_the_command_line_exits_2_and_leaves_the_database_as_it_was(tmp_path, capsys):
+    from sqlalchemy import Engine
+
+    path = tmp_path / "fresh.db"
+    sqlite3.connect(path).execute("CREATE TABLE kept (note TEXT)").connection.commit()
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO kept VALUES ('written before the disk filled')")
+
+    def no_room_left(dbapi_conn, _record):
+        dbapi_conn.execute(f"PRAGMA max_page_count={dbapi_conn.execute('PRAGMA page_count').fetchone()[0]}")
+
+    event.listen(Engine, "connect", no_room_left)  # every engine the command makes
+    try:
+        assert main(["db", "upgrade", "--db", f"sqlite:///{path}"]) == 2
+    finally:
+        event.remove(Engine, "connect", no_room_left)
+    assert _one_sentence(capsys.readouterr().err) == "receptionist: the disk is full: free space, nothing was lost"
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT note FROM kept").fetchall() == [("written before the disk filled",)]
+        assert conn.execute("SELECT name FROM sqlite_master WHERE name = 'calls'").fetchall() == []  # all or nothing
+    assert main(["db", "upgrade", "--db", f"sqlite:///{path}"]) == 0  # once there is room

@@ -316,3 +316,37 @@ def test_settings_can_connect_a_calendar_later_on_a_worker_thread(qtbot, keyring
     qtbot.waitUntil(lambda: dialog.connect_buttons["outlook"].isEnabled(), timeout=5000)
     assert seen == [("outlook", "app-123", False)]
     assert dialog.connect_status["outlook"].text() == "✓ Outlook connected as frontdesk@example.com"
+
+
+def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, window, desk, monkeypatch):
+    from PySide6.QtCore import Qt
+    from sqlalchemy import Engine, event
+
+    from receptionist.ui import call_panel as call_panel_module
+
+    said, crashed = [], []
+    monkeypatch.setattr(call_panel_module.QMessageBox, "warning",
+                        staticmethod(lambda parent, title, text: said.append((title, text))))
+    monkeypatch.setattr(main_window_module.QMessageBox, "exec", lambda box: crashed.append(box))
+    desk.submit_call()
+    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
+    panel = window.call_panel
+    panel.select_call(panel.model.rows()[0].id)
+    panel.detail.notes_edit.setPlainText("Prefers mornings. " * 600)  # the appointment needs new pages
+
+    def no_room_left(dbapi_conn, _record):
+        dbapi_conn.execute(f"PRAGMA max_page_count={dbapi_conn.execute('PRAGMA page_count').fetchone()[0]}")
+
+    event.listen(Engine, "connect", no_room_left)
+    desk.store.engine.dispose()  # new connections from here on: the disk is full
+    try:
+        qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: window.environment_banner.isVisible(), timeout=3000)
+    finally:
+        event.remove(Engine, "connect", no_room_left)
+        desk.store.engine.dispose()
+    assert said == [("Cannot approve", "the disk is full: free space, nothing was lost")] and not crashed
+    assert "Disk full" in window.environment_banner.text()
+    assert desk.service.appointments() == []  # nothing half-approved
+    qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)  # room again: it goes through
+    assert len(desk.service.appointments()) == 1
