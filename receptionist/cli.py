@@ -263,8 +263,13 @@ def cmd_demo(args) -> int:
             log.info("window shown %.2f s after start", time.monotonic() - session.started)
             session.start_calls()
 
+        from receptionist.onboarding import Installation
+        from receptionist.store.db import describe_database
+
+        info = Installation.describe(app.profile, None, describe_database(app.store.engine.url).removeprefix("the "),
+                                     "none: demo secrets are kept in memory only")
         return run_gui(app, demo_banner=demo.BANNER, on_ready=on_ready, quit_after=args.quit_after,
-                       screenshot=args.screenshot)
+                       screenshot=args.screenshot, installation=info)
     finally:
         session.stop()
 

@@ -34,9 +34,11 @@ class AboutDialog(QDialog):
                                                   else "")
         self.rows = {
             "Location": f"{location_name} — id {location_id}",
-            "Profile": f"{source.path} ({source.how})" if source else "embedded defaults",
+            "Profile": f"{source.path} ({source.how})" if source else "none (the embedded defaults)",
             "Database": installation.database,
-            "Secrets": f"OS keyring, service {installation.keyring_service}",
+            "Secrets": (f"OS keyring, service {installation.keyring_service}"
+                        if installation.keyring_service.startswith("receptionist-console:")
+                        else installation.keyring_service),
             "Log folder": str(installation.log_folder),
         }
         form = QFormLayout()
