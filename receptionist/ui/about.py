@@ -17,14 +17,15 @@ def _value(text: str) -> QLabel:
 
 
 class AboutDialog(QDialog):
-    """Attributes: ``rows`` — the label → text shown, for tests."""
+    """Attributes: ``title`` (name and version) and ``rows`` (label → text shown)."""
 
     def __init__(self, installation: Installation, location_name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("About Receptionist Console")
         logo = QLabel()
         logo.setPixmap(icons.app_icon().pixmap(64, 64))
-        title = QLabel(f"<b style='font-size:16px'>Receptionist Console</b><br>version {installation.version}")
+        self.title = title = QLabel(f"<b style='font-size:16px'>Receptionist Console</b><br>"
+                                    f"version {installation.version}")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         head = QVBoxLayout()
         head.addWidget(logo, 0, Qt.AlignmentFlag.AlignHCenter)

@@ -159,7 +159,8 @@ class LocationPage(QWizardPage):
     def __init__(self, base: Profile):
         super().__init__()
         self.setTitle("Your business")
-        self.setSubTitle("The name callers hear and see in text messages, where you are, and when you are open.")
+        self.setSubTitle("Welcome! A few questions set this computer up for your front desk; everything can be "
+                         "changed later in File → Settings…. First: your business, where it is, and its hours.")
         loc = base.location
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Lakeside Dental")

@@ -10,7 +10,7 @@ import tomllib
 import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from receptionist import errors, paths
 from receptionist.config import Profile, describe_options
@@ -204,7 +204,7 @@ def test_help_menu_and_about(qtbot, window, desk):
     assert about.rows["Database"] == "database file /tmp/x.db" and about.rows["Log folder"] == str(paths.log_dir())
     from receptionist.version import version
 
-    assert version() in about.findChildren(type(about.findChild(type(window.status_counts))))[1].text()
+    assert f"version {version()}" in about.title.text()
 
 
 def test_open_log_folder_opens_the_platforms_log_folder(qtbot, window, monkeypatch):
@@ -298,7 +298,6 @@ def test_a_broken_database_at_start_is_a_sentence_and_exit_2(tmp_path, capsys, m
     assert main(["--db", f"sqlite:///{junk}"]) == 2
     assert isinstance(shown[0], errors.DatabaseUnusable)
     assert "is not a Receptionist Console database" in capsys.readouterr().err
-    _ = QMessageBox  # the real box is shown only on a real screen
 
 
 def test_settings_can_connect_a_calendar_later_on_a_worker_thread(qtbot, keyring_backend):
