@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -68,10 +69,12 @@ class NoProfile(UserError):
 DISK_FULL = "the disk is full: free space, nothing was lost"
 
 
-def environment_problem(exc: BaseException, *, what: str = "the database") -> EnvironmentProblem | None:
+def environment_problem(exc: BaseException, *, what: str = "the database",
+                        path: str | None = None) -> EnvironmentProblem | None:
     """The EnvironmentProblem ``exc`` stands for, or None when it is not one (then it is a bug or a UserError).
 
-    ``exc`` is a DBAPI error (sqlite3, psycopg) or an OSError; ``what`` names the file or server in the sentence.
+    ``exc`` is a DBAPI error (sqlite3, psycopg) or an OSError; ``what`` names the file or server in the sentence;
+    ``path`` (a SQLite file) lets a read-only drive be told from a file without write permission.
     """
     if isinstance(exc, EnvironmentProblem):
         return exc
@@ -82,13 +85,23 @@ def environment_problem(exc: BaseException, *, what: str = "the database") -> En
             return DatabaseReadOnly(f"{what} is on a read-only drive: move it to a writable folder")
         return None
     if isinstance(exc, sqlite3.Error):
-        return _sqlite_problem(exc, what)
+        return _sqlite_problem(exc, what, path)
     if type(exc).__module__.split(".")[0] == "psycopg":
         return _postgres_problem(exc, what)
     return None
 
 
-def _sqlite_problem(exc: sqlite3.Error, what: str) -> EnvironmentProblem | None:
+def _on_read_only_drive(path: str | None) -> bool:
+    if not path or not hasattr(os, "statvfs"):
+        return False
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _sqlite_problem(exc: sqlite3.Error, what: str, path: str | None = None) -> EnvironmentProblem | None:
     name = getattr(exc, "sqlite_errorname", "") or ""
     text = str(exc).lower()
     if name.startswith("SQLITE_FULL") or "database or disk is full" in text:
@@ -99,7 +112,11 @@ def _sqlite_problem(exc: sqlite3.Error, what: str) -> EnvironmentProblem | None:
     if name.startswith("SQLITE_CORRUPT") or "malformed" in text:
         return DatabaseUnusable(f"{what} is damaged (malformed): restore it from a backup, or move it away to "
                                 "start a new database; the damaged file is kept as it is")
-    if name.startswith("SQLITE_READONLY") or "readonly database" in text or "read-only" in text:
+    read_only = name.startswith("SQLITE_READONLY") or "readonly database" in text or "read-only" in text
+    if (read_only or name.startswith("SQLITE_CANTOPEN")) and _on_read_only_drive(path):
+        return DatabaseReadOnly(f"{what} is on a read-only drive: move it to a writable folder and point --db "
+                                "at it (nothing was changed)")
+    if read_only:
         return DatabaseReadOnly(f"{what} is read-only: give this user write permission on the file and its "
                                 "folder (nothing was changed)")
     if name.startswith("SQLITE_CANTOPEN") or "unable to open database file" in text:

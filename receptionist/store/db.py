@@ -65,12 +65,13 @@ def make_engine(url: str) -> Engine:
     except ModuleNotFoundError as exc:
         raise UserError(f"no driver for {parsed.drivername}: pip install 'receptionist-console[postgres]' ({exc})")
     what = describe_database(parsed)
+    file = (parsed.database or "").removeprefix("file:") if parsed.get_backend_name() == "sqlite" else None
 
     @event.listens_for(engine, "handle_error")
     def _environment_problems(context):  # noqa: ANN001
         if context.is_pre_ping:  # a dead pooled connection: the pool reconnects by itself
             return
-        problem = errors.environment_problem(context.original_exception, what=what)
+        problem = errors.environment_problem(context.original_exception, what=what, path=file or None)
         if problem is not None:
             raise errors.report(problem) from context.original_exception
 

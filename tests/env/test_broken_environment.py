@@ -80,24 +80,35 @@ def test_a_read_only_database_refuses_writes_and_keeps_what_it_holds(tmp_path, p
     assert _call_ids(path) == [call_id]
 
 
-@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root ignores file modes")
-def test_a_read_only_file_on_the_command_line(tmp_path, capsys, profile, clock):
-    folder = tmp_path / "ro"
-    folder.mkdir()
-    path = folder / "desk.db"
-    call_id = _desk_with_one_call(path, profile, clock)
-    path.chmod(0o444)
-    folder.chmod(0o555)
+@pytest.mark.skipif(not hasattr(os, "geteuid"), reason="POSIX file modes")
+def test_a_read_only_file_on_the_command_line(tmp_path, profile, clock):
+    """chmod a-w on the file and its folder; as root (who ignores modes) the command runs as user nobody."""
+    import subprocess
+    import sys
+    import tempfile
+    from pathlib import Path
+
+    folder = Path(tempfile.mkdtemp(prefix="ro-desk-"))
     try:
-        engine = make_engine(f"sqlite:///{path}")
-        with pytest.raises(errors.EnvironmentProblem, match="read-only|cannot be opened"):
-            Store(engine).record_call(normalise(parse_payload(payload()), location_rules(profile), clock()), {},
-                                      clock())
-        engine.dispose()
+        path = folder / "desk.db"
+        call_id = _desk_with_one_call(path, profile, clock)
+        before = path.read_bytes()
+        path.chmod(0o444)
+        folder.chmod(0o555)
+        env = {**os.environ, "RECEPTIONIST_LOG_DIR": str(folder / "log"), "HOME": str(folder)}
+        as_user = {"user": 65534, "group": 65534} if os.geteuid() == 0 else {}
+        try:
+            done = subprocess.run([sys.executable, "-m", "receptionist", "status", "--db", f"sqlite:///{path}"],
+                                  capture_output=True, text=True, env=env, timeout=60, cwd="/", **as_user)
+        except PermissionError:  # this Python is not executable by nobody (e.g. under /root): ?mode=ro above
+            pytest.skip("running as root and user nobody cannot start this Python")
+        assert done.returncode == 2, done.stderr
+        line = _one_sentence(done.stderr)
+        assert f"the database file {path} is read-only: give this user write permission" in line
+        assert path.read_bytes() == before and _call_ids(path) == [call_id]
     finally:
         folder.chmod(0o755)
-        path.chmod(0o644)
-    assert _call_ids(path) == [call_id]
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_full_disk_says_so_and_loses_nothing(tmp_path, profile, clock):
