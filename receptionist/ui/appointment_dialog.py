@@ -39,6 +39,8 @@ from receptionist.ui import theme
 from receptionist.ui.models import FIELD_LABELS, link_sentence
 
 SMS_TEXT = "Te&xt the caller about the change"
+# the console's QPushButton#danger colour outranks :disabled; a disabled danger button must look disabled
+DISABLED_DANGER = "QPushButton#danger:disabled { color: #94a3b8; background: #f8fafc; border-color: #e2e8f0; }"
 
 
 def user_sentence(exc: Exception) -> str:
@@ -161,8 +163,10 @@ class RescheduleDialog(_ActionDialog):
         self.length_spin.setSuffix(" min")
         self.length_spin.setValue(appt.duration_minutes)
         self.notify_check = sms_checkbox(service, appt)
+        time_label = QLabel("&Time")
+        time_label.setBuddy(self.time_edit)  # a row holding a layout gets no buddy by itself
         self.form.addRow("&Date", self.date_edit)
-        self.form.addRow("&Time", time_row)
+        self.form.addRow(time_label, time_row)
         self.form.addRow("&Length", self.length_spin)
         self.form.addRow("", self.notify_check)
         self.finish_layout()
@@ -251,7 +255,8 @@ class AppointmentDialog(QDialog):
         self.appt: AppointmentRecord | None = None
         self.sub_dialog: QDialog | None = None
         self.setWindowTitle("Appointment")
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
+        self.setStyleSheet(DISABLED_DANGER)
 
         layout = QVBoxLayout(self)
         self.heading = QLabel()
@@ -276,12 +281,14 @@ class AppointmentDialog(QDialog):
             form.addRow(f"{label}:", value)
         layout.addLayout(form)
 
+        layout.addSpacing(6)
         calendars_title = QLabel("Calendars")
         calendars_title.setObjectName("panelTitle")
         layout.addWidget(calendars_title)
         self.calendar_frame = QFrame()
         self.calendar_grid = QGridLayout(self.calendar_frame)
         self.calendar_grid.setContentsMargins(0, 0, 0, 0)
+        self.calendar_grid.setHorizontalSpacing(10)
         self.calendar_grid.setColumnStretch(2, 1)
         layout.addWidget(self.calendar_frame)
         self.badges: dict[str, QLabel] = {}
@@ -353,26 +360,31 @@ class AppointmentDialog(QDialog):
         calendars = dict(self.service.calendars)
         for key in links:
             calendars.setdefault(key, key)
-        for row, (key, label) in enumerate(calendars.items()):
+        cancelled = appt.status is AppointmentStatus.CANCELLED
+        row = 0
+        top = Qt.AlignmentFlag.AlignTop
+        for key, label in calendars.items():
             link = links.get(key)
             name = QLabel(label)
             name.setStyleSheet("font-weight: 600;")
             badge = badge_label(link.state if link is not None else None)
-            sentence = QLabel(link_sentence(link, label, self.zone) if link is not None
+            sentence = QLabel(link_sentence(link, label, self.zone, cancelled=cancelled) if link is not None
                               else f"Not written to {label}.")
             sentence.setWordWrap(True)
             sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            self.calendar_grid.addWidget(name, row, 0)
-            self.calendar_grid.addWidget(badge, row, 1, Qt.AlignmentFlag.AlignTop)
-            self.calendar_grid.addWidget(sentence, row, 2)
+            self.calendar_grid.addWidget(name, row, 0, top)
+            self.calendar_grid.addWidget(badge, row, 1, top)
+            self.calendar_grid.addWidget(sentence, row, 2, top)
             self.badges[key], self.sentences[key] = badge, sentence
+            row += 1
             if link is not None and link.state.needs_person:
                 button = QPushButton("Keep ours / Take theirs…")
                 button.setAutoDefault(False)
                 button.setToolTip(f"Compare our version with {label}'s, field by field, and decide")
                 button.clicked.connect(lambda _checked=False, link_id=link.id: self.compare_requested.emit(link_id))
-                self.calendar_grid.addWidget(button, row, 3, Qt.AlignmentFlag.AlignTop)
+                self.calendar_grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignLeft)
                 self.compare_buttons[key] = button
+                row += 1
 
     # --- actions --------------------------------------------------------------------------------------------------
 

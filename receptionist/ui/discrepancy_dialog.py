@@ -44,6 +44,7 @@ class DiscrepancyDialog(QDialog):
         self.link_id = link_id
         self.setWindowTitle("Ours or theirs?")
         self.setMinimumSize(640, 360)
+        self.resize(760, 500)
         d: Discrepancy = service.discrepancy(link_id)
         self.discrepancy = d
         label = d.calendar_label

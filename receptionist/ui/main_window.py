@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
         self.call_panel = CallPanel(self.service)
         self.call_panel.setMinimumWidth(470)
         self.calendar = WeekCalendarView(self.service, labels)
-        self.calendar.setMinimumHeight(380)
+        self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
         self.sync_panel = SyncPanel(self.service, calendars)
         self.sync_panel.setMinimumHeight(200)
 
@@ -142,7 +142,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         right.setChildrenCollapsible(False)
-        right.setSizes([560, 250])
+        right.setSizes([520, 300])
         right.setMinimumWidth(640)
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self._card(self.call_panel))

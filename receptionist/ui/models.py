@@ -200,10 +200,14 @@ def appointment_status(appt: AppointmentRecord) -> str:
     return "Cancelled" if appt.status is AppointmentStatus.CANCELLED else "Booked"
 
 
-def link_sentence(link: LinkRecord, calendar_label: str, zone: ZoneInfo) -> str:
+def link_sentence(link: LinkRecord, calendar_label: str, zone: ZoneInfo, cancelled: bool = False) -> str:
     """What a badge means, as a sentence for a person: the link's own error when it has one, else what it waits
     for. Drift/Conflict say what changed ("changed on Outlook (start, end)", "deleted on Outlook")."""
     state = link.state
+    if cancelled and state is SyncState.SYNCED:
+        return f"Removed from {calendar_label}, as the appointment is cancelled."
+    if cancelled and state is SyncState.PENDING and not link.last_error:
+        return f"Waiting to be removed from {calendar_label}."
     if state is SyncState.SYNCED:
         if link.synced_at is not None:
             return f"{calendar_label} holds our version (checked {format_datetime(link.synced_at, zone)})."
@@ -318,6 +322,12 @@ class AppointmentTableModel(QAbstractTableModel):
             return None
         return self._links[row].get(key)
 
+    def appointment_of_link(self, link_id: int) -> AppointmentRecord | None:
+        for appt in self._rows:
+            if any(link.id == link_id for link in appt.links):
+                return appt
+        return None
+
     def links_of_row(self, row: int) -> list[LinkRecord]:
         return [self._links[row][key] for key, _ in self._calendars if key in self._links[row]]
 
@@ -395,7 +405,8 @@ class AppointmentTableModel(QAbstractTableModel):
             return theme.sync_color(link.state)
         if role == Qt.ItemDataRole.ToolTipRole:
             label = dict(self._calendars)[key]
-            return f"{label}: {link.state.label}\n{link_sentence(link, label, self.zone)}"
+            sentence = link_sentence(link, label, self.zone, cancelled=appt.status is AppointmentStatus.CANCELLED)
+            return f"{label}: {link.state.label}\n{sentence}"
         return None
 
     def _plain_data(self, appt: AppointmentRecord, column: Column, role: int):

@@ -264,7 +264,9 @@ class SyncPanel(QWidget):
         lines = []
         for link in links:
             label = labels.get(link.calendar, link.calendar)
-            text = f"{label}: {link.state.label} — {link_sentence(link, label, self.zone)}"
+            appt = self.model.appointment_of_link(link.id)
+            cancelled = appt is not None and appt.status.value == "cancelled"
+            text = f"{label}: {link.state.label} — {link_sentence(link, label, self.zone, cancelled=cancelled)}"
             if link.attempts and link.state is not SyncState.SYNCED:
                 text += f" (attempts: {link.attempts})"
             lines.append(text)
