@@ -246,6 +246,10 @@ class SyncPanel(QWidget):
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.table.indexAt(pos)
+        if not index.isValid():  # the Menu key: the current row
+            index = self.table.currentIndex()
+            if index.isValid():
+                pos = self.table.visualRect(index).center()
         appointment_id = self.model.data(index, AppointmentTableModel.Role.APPOINTMENT_ID) if index.isValid() \
             else None
         if appointment_id:

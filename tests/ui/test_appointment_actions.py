@@ -122,6 +122,33 @@ def test_enter_and_double_click_open_the_appointment(qtbot, window, desk):
     assert window.appointment_dialog.appointment_id == appt_id
 
 
+def test_keyboard_only_open_reschedule_and_back(qtbot, window, desk):
+    """Menu key on the table row → Open… → Alt+R → Esc: nothing moved; mnemonics and Esc work without a mouse."""
+    [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
+    qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 1, timeout=2000)
+    table = window.sync_panel.table
+    table.setFocus()
+    table.setCurrentIndex(window.sync_panel.model.index(0, 0))
+    pos = QPoint(table.viewport().width() - 5, table.viewport().height() - 5)  # below the rows, as the Menu key gives
+    QApplication.sendEvent(table.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, pos,
+                                                               table.viewport().mapToGlobal(pos)))
+    menu = window.appointment_menu
+    assert menu is not None and menu.isVisible()
+    qtbot.keyClick(menu, Qt.Key.Key_O)  # &Open…
+    qtbot.waitUntil(lambda: window.appointment_dialog is not None and window.appointment_dialog.isVisible(),
+                    timeout=2000)
+    dialog = window.appointment_dialog
+    activate(qtbot, dialog)
+    qtbot.keyClick(dialog, "r", Qt.KeyboardModifier.AltModifier)  # &Reschedule… (a mnemonic animates a click)
+    qtbot.waitUntil(lambda: dialog.sub_dialog is not None, timeout=2000)
+    sub = dialog.sub_dialog
+    assert isinstance(sub, RescheduleDialog) and sub.isVisible()
+    activate(qtbot, sub)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
+    assert not sub.isVisible() and dialog.isVisible()
+    assert desk.service.appointment(appt_id).version == 1  # nothing changed
+
+
 def test_reschedule_refuses_with_a_sentence_then_moves_it_everywhere(qtbot, window, desk):
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
