@@ -85,14 +85,23 @@ class ReconnectJob(QObject):
 
     def _run(self) -> None:
         try:
-            said = self.service.reconnect(self.key, self.url_requested.emit)
+            said = self.service.reconnect(self.key, self._emit_url)
         except UserError as exc:
-            self.failed.emit(user_sentence(exc))
+            self._emit(self.failed, user_sentence(exc))
         except Exception as exc:  # noqa: BLE001 - a provider or flow error: a sentence, and the details in the log
             log.exception("reconnecting %s failed", self.key)
-            self.failed.emit(f"Signing in did not finish: {user_sentence(exc)}")
+            self._emit(self.failed, f"Signing in did not finish: {user_sentence(exc)}")
         else:
-            self.succeeded.emit(said or "Connected again.")
+            self._emit(self.succeeded, said or "Connected again.")
+
+    def _emit_url(self, url: str) -> None:
+        self._emit(self.url_requested, url)
+
+    def _emit(self, signal, text: str) -> None:
+        try:
+            signal.emit(text)
+        except RuntimeError:  # the window closed while the sign-in ran: nobody to tell
+            log.info("reconnect of %s finished after its window closed: %s", self.key, text)
 
 
 class CalendarAlert(QFrame):

@@ -385,6 +385,11 @@ class AppointmentDialog(QDialog):
                 self.calendar_grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignLeft)
                 self.compare_buttons[key] = button
                 row += 1
+        # Tab goes top to bottom: the decisions above first, then the actions row
+        chain = [*self.compare_buttons.values(), self.reschedule_button, self.edit_button, self.cancel_button,
+                 self.close_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     # --- actions --------------------------------------------------------------------------------------------------
 

@@ -369,7 +369,8 @@ def test_deleted_on_outlook_take_theirs_cancels_from_the_appointment_dialog(qtbo
     assert not [e for e in desk.google.events.values() if e.uid == appt_id and not e.cancelled]  # followed
 
 
-def test_take_theirs_moves_our_appointment(qtbot, window, desk):
+def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, desk):
+    desk.service.sms_enabled = True
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
     wait_synced(qtbot, window, appt_id)
@@ -380,8 +381,14 @@ def test_take_theirs_moves_our_appointment(qtbot, window, desk):
     qtbot.waitUntil(lambda: badge(window, appt_id, GOOGLE) == "Drift", timeout=3000)
     compare = window.open_discrepancy(next(l.id for l in desk.service.appointment(appt_id).links
                                            if l.calendar == GOOGLE))
+    assert compare.notify_check.isEnabled()
+    qtbot.mouseClick(compare.notify_check, Qt.MouseButton.LeftButton,
+                     pos=QPoint(8, compare.notify_check.height() // 2))  # on the box, not the empty width
+    assert compare.notify_check.isChecked()
     qtbot.mouseClick(compare.take_theirs_button, Qt.MouseButton.LeftButton)
     assert desk.service.appointment(appt_id).start == ours.start + timedelta(hours=2)
+    texts = [item for item in desk.store.outbox_items() if item.get("topic") == "sms.change"]
+    assert len(texts) == 1 and "12:30 PM" in str(texts[0])
     sync(desk)
     wait_synced(qtbot, window, appt_id)
     [event] = [e for e in desk.outlook.events.values() if e.uid == appt_id]
