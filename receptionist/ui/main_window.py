@@ -470,7 +470,11 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:
-        window.resize(*WINDOW_SIZE)
+        screen = qapp.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        # a 1366×768 laptop must see the whole window (and its alert bar), not 1440×900 cut at the edges
+        window.resize(min(WINDOW_SIZE[0], room.width()) if room else WINDOW_SIZE[0],
+                      min(WINDOW_SIZE[1], room.height()) if room else WINDOW_SIZE[1])
         window.show()
         if on_ready is not None:
             QTimer.singleShot(0, lambda: on_ready(window))
