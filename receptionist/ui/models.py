@@ -229,7 +229,8 @@ def link_sentence(link: LinkRecord, calendar_label: str, zone: ZoneInfo, cancell
         return f"Waiting for sign-in to {calendar_label}: press Reconnect…"
     if state is SyncState.PENDING:
         if link.next_attempt_at is not None:
-            return f"Waiting to be written to {calendar_label} (next try {format_datetime(link.next_attempt_at, zone)})."
+            when = format_datetime(link.next_attempt_at, zone)
+            return f"Waiting to be written to {calendar_label} (next try {when})."
         return f"Waiting to be written to {calendar_label}."
     return f"{state.label}."
 
