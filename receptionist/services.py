@@ -131,8 +131,9 @@ class ConsoleService:
 
     # --- appointments and sync ------------------------------------------------------------------------------------
 
-    def appointments(self, start: datetime | None = None, end: datetime | None = None) -> list[AppointmentRecord]:
-        return self.store.appointments(start, end)
+    def appointments(self, start: datetime | None = None, end: datetime | None = None, *,
+                     include_cancelled: bool = False) -> list[AppointmentRecord]:
+        return self.store.appointments(start, end, include_cancelled=include_cancelled)
 
     def week(self, first_day: date) -> WeekView:
         zone = self.rules.zone

@@ -485,9 +485,12 @@ class WeekCalendarView(QWidget):
 
     Signals:
         appointment_clicked(str): an appointment of ours was clicked (its id).
+        appointment_context_menu_requested(str, QPoint): right-click on one of ours (its id, the global position);
+            the window builds the menu.
     """
 
     appointment_clicked = Signal(str)
+    appointment_context_menu_requested = Signal(str, QPoint)
 
     def __init__(self, service: ConsoleService, calendar_labels: Mapping[str, str] | None = None,
                  now: Callable[[], datetime] | None = None, parent: QWidget | None = None):
@@ -553,6 +556,10 @@ class WeekCalendarView(QWidget):
         self.next_button.clicked.connect(lambda: self.show_week(self.state.first_day + timedelta(days=7)))
         self.today_button.clicked.connect(lambda: self.show_week(week_start(self.today())))
         self.canvas.item_clicked.connect(self._clicked)
+        for widget in (self.canvas, self.header):
+            widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            widget.customContextMenuRequested.connect(
+                lambda pos, widget=widget: self._context_menu(widget, pos))
 
     def _build_legend(self) -> None:
         self.legend.addWidget(_legend_chip(theme.APPOINTMENT_COLOR, "Our bookings"))
@@ -611,6 +618,12 @@ class WeekCalendarView(QWidget):
     def _clicked(self, item: CalendarItem) -> None:
         if item.kind == "appointment":
             self.appointment_clicked.emit(item.key)
+
+    def _context_menu(self, widget: QWidget, pos: QPoint) -> None:
+        find = getattr(widget, "item_at", None) or getattr(widget, "target_at")
+        item = find(pos)
+        if getattr(item, "kind", None) == "appointment":
+            self.appointment_context_menu_requested.emit(item.key, widget.mapToGlobal(pos))
 
 
 __all__ = ["CalendarItem", "WeekCalendarView", "WeekCanvas", "assign_lanes", "layout_week", "week_start",

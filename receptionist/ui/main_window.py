@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -35,9 +35,17 @@ from receptionist.domain.formatting import format_date, format_time
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.paths import log_dir, resource
 from receptionist.ui import icons, theme
+from receptionist.ui.alerts import AlertBar
+from receptionist.ui.appointment_dialog import (
+    AppointmentDialog,
+    CancelAppointmentDialog,
+    RescheduleDialog,
+    appointment_menu,
+)
 from receptionist.ui.bridge import EventBridge, Throttle
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.call_panel import CallPanel
+from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
 
 if TYPE_CHECKING:  # the window needs only these attributes of App (tests pass a lookalike)
@@ -80,8 +88,10 @@ class HealthPill(QLabel):
 
 _PILL_STATE = {"ok": "ok", "unknown": "pending", "throttled": "pending", "offline": "pending", "held": "error",
                "reconnect": "error", "error": "error"}
-_STATE_WORD = {"unknown": "not read yet", "throttled": "paused", "offline": "offline", "held": "held",
-               "reconnect": "reconnect", "error": "failing"}
+_STATE_WORD = {"unknown": "not read yet", "throttled": "paused", "offline": "waiting for network",
+               "held": "writes held", "reconnect": "sign-in needed", "error": "failing"}
+# link states that need a person (or a sign-in): the status bar's "sync problems"
+PROBLEM_STATES = ("failed", "conflict", "drift", "reconnect")
 
 
 class MainWindow(QMainWindow):
@@ -128,6 +138,8 @@ class MainWindow(QMainWindow):
                                               "font-weight: 600; }")
         self.environment_banner.setVisible(False)
         root.addWidget(self.environment_banner)
+        self.alert_bar = AlertBar(self.service)
+        root.addWidget(self.alert_bar)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -135,7 +147,7 @@ class MainWindow(QMainWindow):
         self.call_panel = CallPanel(self.service)
         self.call_panel.setMinimumWidth(470)
         self.calendar = WeekCalendarView(self.service, labels)
-        self.calendar.setMinimumHeight(380)
+        self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
         self.sync_panel = SyncPanel(self.service, calendars)
         self.sync_panel.setMinimumHeight(200)
 
@@ -145,7 +157,7 @@ class MainWindow(QMainWindow):
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         right.setChildrenCollapsible(False)
-        right.setSizes([560, 250])
+        right.setSizes([520, 300])
         right.setMinimumWidth(640)
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self._card(self.call_panel))
@@ -177,6 +189,16 @@ class MainWindow(QMainWindow):
         self._refresh_calendar = Throttle(self.calendar.refresh, parent=self)
         self._refresh_health = Throttle(self.refresh_health, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
+        self.calendar.appointment_context_menu_requested.connect(self.show_appointment_menu)
+        self.sync_panel.appointment_activated.connect(self.open_appointment)
+        self.sync_panel.decision_requested.connect(self.open_discrepancy)
+        self.sync_panel.context_menu_requested.connect(self.show_appointment_menu)
+        self.alert_bar.reported.connect(lambda text: self.status.showMessage(text, 10000))
+        self.appointment_dialog: AppointmentDialog | None = None
+        self.action_dialog: RescheduleDialog | CancelAppointmentDialog | None = None
+        self.discrepancy_dialog: DiscrepancyDialog | None = None
+        self.appointment_menu = None
+        self._sync_problems = 0
 
         self._minute = QTimer(self)
         self._minute.setInterval(60_000)
@@ -301,9 +323,8 @@ class MainWindow(QMainWindow):
 
     def refresh_all(self) -> None:
         self.refresh_calls()
-        self.refresh_sync()
+        self.refresh_sync()  # with the health pills and alerts
         self.calendar.refresh()
-        self.refresh_health()
         self.tick()
 
     def refresh_calls(self) -> None:
@@ -312,17 +333,22 @@ class MainWindow(QMainWindow):
 
     def refresh_sync(self) -> None:
         self.sync_panel.refresh()
-        self._update_counts()
+        self.refresh_health()  # the link counts (sync problems) and the alerts come with the health snapshot
+        if self.appointment_dialog is not None and self.appointment_dialog.isVisible():
+            self.appointment_dialog.reload()
 
     def _update_counts(self) -> None:
         calls = self.call_panel.model.rows()
         pending = sum(1 for c in calls if c.proposal is not None and c.proposal.status.value == "pending")
-        failing = sum(1 for a in self.sync_panel.model.rows() for link in a.links if link.state.value != "synced"
-                      and link.state.value != "pending")
-        self.status_counts.setText(f"{pending} call(s) to review   ·   {failing} sync problem(s)")
+        self.status_counts.setText(f"{pending} call(s) to review   ·   {self._sync_problems} sync problem(s)")
 
     def refresh_health(self) -> None:
-        calendars = {c.key: c for c in self.service.calendar_health()}
+        statuses = self.service.calendar_health()
+        calendars = {c.key: c for c in statuses}
+        # counted in SQL per calendar and state (service.calendar_health), not by walking the table's rows
+        self._sync_problems = sum(c.counts.get(state, 0) for c in statuses for state in PROBLEM_STATES)
+        self._update_counts()
+        self.alert_bar.show_statuses(statuses)
         for key, pill in self.pills.items():
             if key == "calendars":
                 continue  # fixed at start: connecting a calendar needs a restart of the console
@@ -350,8 +376,78 @@ class MainWindow(QMainWindow):
                     tip += (f"\nReconciled {self._when(c.health.reconciled_at)}: {report.get('events_read', 0)} "
                             f"events read, {report.get('needs_person', 0)} need a decision, "
                             f"{len(report.get('orphans', []))} unknown events of ours")
+                word = _STATE_WORD.get(c.state, c.state)
+                if c.state == "throttled" and c.health.paused_until is not None:
+                    word = f"paused until {format_time(c.health.paused_until, self.zone)}"
                 pill.set_state(_PILL_STATE.get(c.state, "error"), tip,
-                               None if c.state == "ok" else f"{c.label}: {_STATE_WORD.get(c.state, c.state)}")
+                               None if c.state == "ok" else f"{c.label}: {word}")
+
+    # --- an appointment's dialogs ---------------------------------------------------------------------------------
+
+    def open_appointment(self, appointment_id: str) -> AppointmentDialog:
+        """The appointment's detail (double-click / Enter in the table, Open… in a context menu)."""
+        if self.appointment_dialog is not None:
+            self.appointment_dialog.close()
+        dialog = AppointmentDialog(self.service, appointment_id, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
+        dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
+        self.appointment_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_action(self, appointment_id: str, kind: str) -> RescheduleDialog | CancelAppointmentDialog | None:
+        """Reschedule… / Cancel… straight from a context menu, without the detail dialog."""
+        try:
+            appt = self.service.appointment(appointment_id)
+        except UserError as exc:
+            self.status.showMessage(str(exc), 8000)
+            return None
+        cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
+        dialog = cls(self.service, appt, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.saved.connect(lambda saved: self.status.showMessage(
+            f"{saved.caller_name or 'Appointment'}: {'cancelled' if kind == 'cancel' else 'moved'}; the calendars "
+            "follow at the next sync.", 8000))
+        dialog.destroyed.connect(lambda *_: self._forget("action_dialog", dialog))
+        self.action_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def open_discrepancy(self, link_id: int, parent: QWidget | None = None) -> DiscrepancyDialog | None:
+        """Ours vs theirs for a Drift/Conflict link, with Keep ours / Take theirs."""
+        try:
+            dialog = DiscrepancyDialog(self.service, link_id, parent=parent or self)
+        except UserError as exc:
+            self.status.showMessage(str(exc), 8000)
+            return None
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.decided.connect(lambda which: self.status.showMessage(
+            "Kept our version: the calendar gets it at the next sync." if which == "ours" else
+            "Took the calendar's version: our appointment and the other calendars follow.", 8000))
+        dialog.destroyed.connect(lambda *_: self._forget("discrepancy_dialog", dialog))
+        self.discrepancy_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def show_appointment_menu(self, appointment_id: str, at: QPoint):
+        """Open… / Reschedule… / Cancel… for a right-click on an appointment (week view or table)."""
+        try:
+            appt = self.service.appointment(appointment_id)
+        except UserError:
+            appt = None
+        menu = appointment_menu(self, appt, open_=lambda: self.open_appointment(appointment_id),
+                                reschedule=lambda: self.open_action(appointment_id, "reschedule"),
+                                cancel=lambda: self.open_action(appointment_id, "cancel"))
+        if self.appointment_menu is not None:
+            self.appointment_menu.deleteLater()
+        self.appointment_menu = menu
+        menu.popup(at)
+        return menu
+
+    def _forget(self, name: str, dialog) -> None:
+        if getattr(self, name, None) is dialog:
+            setattr(self, name, None)
 
     def _webhook_pill(self, pill: HealthPill) -> None:
         receiver = getattr(self.app, "receiver", None)
@@ -476,7 +572,11 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:
-        window.resize(*WINDOW_SIZE)
+        screen = qapp.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        # a 1366×768 laptop must see the whole window (and its alert bar), not 1440×900 cut at the edges
+        window.resize(min(WINDOW_SIZE[0], room.width()) if room else WINDOW_SIZE[0],
+                      min(WINDOW_SIZE[1], room.height()) if room else WINDOW_SIZE[1])
         window.show()
         if on_ready is not None:
             QTimer.singleShot(0, lambda: on_ready(window))

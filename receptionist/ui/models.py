@@ -12,15 +12,18 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QColor, QFont
 
 from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_range, format_time
 from receptionist.domain.models import (
     AppointmentRecord,
+    AppointmentStatus,
     CallRecord,
     FieldIssue,
     LinkRecord,
     ProposalStatus,
     Severity,
+    SyncState,
 )
 from receptionist.ui import theme
 
@@ -188,12 +191,65 @@ def _field_label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
+DIFF_FIELDS = {"title": "Title", "start": "Start", "end": "End", "description": "Description",
+               "location": "Location"}
+
+
+def appointment_status(appt: AppointmentRecord) -> str:
+    """"Booked" / "Cancelled"."""
+    return "Cancelled" if appt.status is AppointmentStatus.CANCELLED else "Booked"
+
+
+def link_sentence(link: LinkRecord, calendar_label: str, zone: ZoneInfo, cancelled: bool = False) -> str:
+    """What a badge means, as a sentence for a person: the link's own error when it has one, else what it waits
+    for. Drift/Conflict say what changed ("changed on Outlook (start, end)", "deleted on Outlook")."""
+    state = link.state
+    if cancelled and state is SyncState.SYNCED:
+        return f"Removed from {calendar_label}, as the appointment is cancelled."
+    if cancelled and state is SyncState.PENDING and not link.last_error:
+        return f"Waiting to be removed from {calendar_label}."
+    if state is SyncState.SYNCED:
+        if link.synced_at is not None:
+            return f"{calendar_label} holds our version (checked {format_datetime(link.synced_at, zone)})."
+        return f"{calendar_label} holds our version."
+    if state in (SyncState.DRIFT, SyncState.CONFLICT):
+        if link.deleted_remotely:
+            what = f"deleted on {calendar_label}"
+        else:
+            default = f"changed here and on {calendar_label}" if state is SyncState.CONFLICT \
+                else f"changed on {calendar_label}"
+            # the engine's message may carry the raw difference after a colon; the fields are named below instead
+            what = (link.last_error or default).split(":")[0].strip() or default
+            if link.diff:
+                what += f" ({', '.join(DIFF_FIELDS.get(f, f).lower() for f in link.diff)})"
+        return _sentence(what) + " Choose Keep ours or Take theirs."
+    if link.last_error:
+        return _sentence(link.last_error)
+    if state is SyncState.RECONNECT:
+        return f"Waiting for sign-in to {calendar_label}: press Reconnect…"
+    if state is SyncState.PENDING:
+        if link.next_attempt_at is not None:
+            when = format_datetime(link.next_attempt_at, zone)
+            return f"Waiting to be written to {calendar_label} (next try {when})."
+        return f"Waiting to be written to {calendar_label}."
+    return f"{state.label}."
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
+
+
 class AppointmentTableModel(QAbstractTableModel):
     """Appointments with one sync badge column per connected calendar.
 
-    Columns: When, Caller, Phone, Service, then one per calendar (header = the calendar's label).  A badge cell
-    shows the state ("Synced", "Pending", "Failed", "Conflict", "Drift"), a coloured swatch (DecorationRole), a
-    pale background (BackgroundRole), and the link's last error as its tooltip.
+    Columns: When, Caller, Phone, Service, Status, then one per calendar (header = the calendar's label).  A badge
+    cell shows the state ("Synced", "Pending", "Failed", "Conflict", "Drift", "Reconnect"), a coloured swatch
+    (DecorationRole), a pale background (BackgroundRole), and as its tooltip the state with its sentence
+    (:func:`link_sentence`). Cancelled appointments stay listed: struck through, grey, Status "Cancelled".
     """
 
     class Column(enum.IntEnum):
@@ -201,9 +257,11 @@ class AppointmentTableModel(QAbstractTableModel):
         CALLER = 1
         PHONE = 2
         SERVICE = 3
+        STATUS = 4
 
     FIRST_BADGE = len(Column)
-    HEADERS = {Column.WHEN: "When", Column.CALLER: "Caller", Column.PHONE: "Phone", Column.SERVICE: "Service"}
+    HEADERS = {Column.WHEN: "When", Column.CALLER: "Caller", Column.PHONE: "Phone", Column.SERVICE: "Service",
+               Column.STATUS: "Status"}
 
     class Role(enum.IntEnum):
         APPOINTMENT = Qt.ItemDataRole.UserRole + 1  # the AppointmentRecord (every column)
@@ -264,6 +322,12 @@ class AppointmentTableModel(QAbstractTableModel):
         if key is None or not 0 <= row < len(self._rows):
             return None
         return self._links[row].get(key)
+
+    def appointment_of_link(self, link_id: int) -> AppointmentRecord | None:
+        for appt in self._rows:
+            if any(link.id == link_id for link in appt.links):
+                return appt
+        return None
 
     def links_of_row(self, row: int) -> list[LinkRecord]:
         return [self._links[row][key] for key, _ in self._calendars if key in self._links[row]]
@@ -341,15 +405,20 @@ class AppointmentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             return theme.sync_color(link.state)
         if role == Qt.ItemDataRole.ToolTipRole:
-            if link.last_error:
-                return link.last_error
-            if link.synced_at is not None:
-                return f"{link.state.label} — last written {format_datetime(link.synced_at, self.zone)}"
-            return link.state.label
+            label = dict(self._calendars)[key]
+            sentence = link_sentence(link, label, self.zone, cancelled=appt.status is AppointmentStatus.CANCELLED)
+            return f"{label}: {link.state.label}\n{sentence}"
         return None
 
     def _plain_data(self, appt: AppointmentRecord, column: Column, role: int):
         C = self.Column
+        cancelled = appt.status is AppointmentStatus.CANCELLED
+        if role == Qt.ItemDataRole.FontRole and cancelled:
+            font = QFont()
+            font.setStrikeOut(column != C.STATUS)
+            return font
+        if role == Qt.ItemDataRole.ForegroundRole and cancelled:
+            return QColor("#94a3b8") if column != C.STATUS else QColor("#b91c1c")
         if role == Qt.ItemDataRole.DisplayRole:
             if column == C.WHEN:
                 return format_datetime(appt.start, self.zone)
@@ -359,9 +428,15 @@ class AppointmentTableModel(QAbstractTableModel):
                 return format_phone(appt.callback_number)
             if column == C.SERVICE:
                 return appt.service or ""
+            if column == C.STATUS:
+                return appointment_status(appt)
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{appt.service or 'Appointment'} — {format_range(appt.start, appt.end, self.zone)}"
+            tip = f"{appt.service or 'Appointment'} — {format_range(appt.start, appt.end, self.zone)}"
+            if cancelled:
+                tip += f"\nCancelled: {appt.cancel_reason or 'no reason given'}"
+            return tip + "\nDouble-click or press Enter to open it."
         return None
 
 
-__all__ = ["AppointmentTableModel", "CallListModel", "FIELD_LABELS", "call_issues", "call_status", "display_phone"]
+__all__ = ["AppointmentTableModel", "CallListModel", "DIFF_FIELDS", "FIELD_LABELS", "appointment_status",
+           "link_sentence", "call_issues", "call_status", "display_phone"]

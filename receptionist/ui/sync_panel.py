@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
-from PySide6.QtCore import QItemSelectionModel, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -23,22 +24,29 @@ from receptionist.domain.models import LinkRecord, SyncState
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui.call_panel import show_user_error
-from receptionist.ui.models import AppointmentTableModel
+from receptionist.ui.models import DIFF_FIELDS, AppointmentTableModel, link_sentence
 
-RETRYABLE = {SyncState.FAILED, SyncState.CONFLICT, SyncState.DRIFT}
-OVERRIDABLE = {SyncState.CONFLICT, SyncState.DRIFT}
+RETRYABLE = {SyncState.FAILED, SyncState.RECONNECT}  # a Drift/Conflict waits for Keep ours / Take theirs
 
 
 class SyncPanel(QWidget):
-    """The appointments table with sync badges, Retry / Retry all failed / Keep ours, and the selected link's error.
+    """The appointments table with sync badges, Open…, Retry / Retry all failed, Keep ours / Take theirs…, and the
+    selected links' sentences (a Drift/Conflict badge lists what differs, ours vs theirs).
 
     Selecting a badge cell picks that calendar's link; selecting any other cell of a row picks all its links.
+    Cancelled appointments stay listed (struck through). Double-click or Enter opens the appointment.
 
     Signals:
         appointment_selected(str): the current row's appointment id.
+        appointment_activated(str): double-click / Enter / Open… on a row (the window opens the appointment).
+        decision_requested(int): Keep ours / Take theirs… on a Drift/Conflict link (its id).
+        context_menu_requested(str, QPoint): right-click on a row (appointment id, global position).
     """
 
     appointment_selected = Signal(str)
+    appointment_activated = Signal(str)
+    decision_requested = Signal(int)
+    context_menu_requested = Signal(str, QPoint)
 
     def __init__(self, service: ConsoleService, calendars: Sequence[tuple[str, str]] = (),
                  parent: QWidget | None = None):
@@ -56,18 +64,24 @@ class SyncPanel(QWidget):
         title.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)  # never clipped
         self.summary = QLabel()
         self.summary.setObjectName("muted")
+        self.open_button = QPushButton("Open…")
+        self.open_button.setToolTip("Open the selected appointment: reschedule, edit or cancel it (or double-click "
+                                    "it, or press Enter)")
         self.retry_button = QPushButton("Retry")
         self.retry_button.setToolTip("Write the selected failed link(s) again now")
         self.retry_all_button = QPushButton("Retry all failed")
-        self.override_button = QPushButton("Keep ours (override)")
-        self.override_button.setToolTip("Conflict/Drift: rewrite the calendar's event with our version")
+        self.retry_all_button.setToolTip("Write every failed link again now")
+        self.decide_button = QPushButton("Keep ours / Take theirs…")
+        self.decide_button.setToolTip("Drift/Conflict: compare our version with the calendar's, field by field, "
+                                      "and decide which one stays")
         bar.addWidget(title)
         bar.addSpacing(8)
         bar.addWidget(self.summary)
         bar.addStretch(1)
+        bar.addWidget(self.open_button)
+        bar.addWidget(self.decide_button)
         bar.addWidget(self.retry_button)
         bar.addWidget(self.retry_all_button)
-        bar.addWidget(self.override_button)
         layout.addLayout(bar)
 
         self.table = QTableView()
@@ -81,6 +95,7 @@ class SyncPanel(QWidget):
         self.table.setShowGrid(False)
         self.table.setWordWrap(False)
         self.table.setMinimumHeight(120)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         header = self.table.horizontalHeader()
         header.setHighlightSections(False)
         header.setMinimumSectionSize(70)
@@ -89,13 +104,17 @@ class SyncPanel(QWidget):
         self.error_text = QPlainTextEdit()
         self.error_text.setObjectName("linkError")
         self.error_text.setReadOnly(True)
-        self.error_text.setFixedHeight(58)
+        self.error_text.setFixedHeight(62)
         self.error_text.setPlaceholderText("Select a sync badge to see its details.")
         layout.addWidget(self.error_text)
 
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_all_button.clicked.connect(self.retry_all_failed)
-        self.override_button.clicked.connect(self.override_selected)
+        self.decide_button.clicked.connect(self.decide_selected)
+        self.open_button.clicked.connect(self.open_current)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.installEventFilter(self)  # Enter/Return on the current row opens it too
+        self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentChanged.connect(self._selection_changed)
         self.model.modelReset.connect(self._resize_columns)
@@ -112,15 +131,9 @@ class SyncPanel(QWidget):
         current = self.table.currentIndex()
         current_key = ((self.model.data(current, AppointmentTableModel.Role.APPOINTMENT_ID), current.column())
                        if current.isValid() else None)
-        self.model.set_rows(self.service.appointments())
+        self.model.set_rows(self.service.appointments(include_cancelled=True))
         self._restore(keep, current_key)
-        counts: dict[SyncState, int] = {}
-        for appt in self.model.rows():
-            for link in appt.links:
-                counts[link.state] = counts.get(link.state, 0) + 1
-        problems = [f"{n} {s.label.lower()}" for s, n in counts.items() if s is not SyncState.SYNCED and n]
-        self.summary.setText(f"{len(self.model.rows())} appointment(s) · " + (", ".join(problems) if problems
-                                                                        else "all synced"))
+        self.summary.setText(f"{len(self.model.rows())} appointment(s)")
         self._selection_changed()
 
     def _restore(self, keep, current_key) -> None:
@@ -195,14 +208,52 @@ class SyncPanel(QWidget):
             show_user_error(self, "Cannot retry", str(exc))
         self.refresh()
 
-    def override_selected(self) -> None:
-        links = [link for link in self.selected_links() if link.state in OVERRIDABLE]
-        try:
-            for link in links:
-                self.service.override(link.id)
-        except UserError as exc:
-            show_user_error(self, "Cannot override", str(exc))
-        self.refresh()
+    def decision_link(self) -> LinkRecord | None:
+        """The Drift/Conflict link Keep ours / Take theirs… opens: the current badge's, else the first selected."""
+        current = self.table.currentIndex()
+        link = self.model.link_at(current.row(), current.column()) if current.isValid() else None
+        if link is not None and link.state.needs_person:
+            return link
+        return next((link for link in self.selected_links() if link.state.needs_person), None)
+
+    def decide_selected(self) -> None:
+        link = self.decision_link()
+        if link is not None:
+            self.decision_requested.emit(link.id)
+
+    def current_appointment_id(self) -> str | None:
+        current = self.table.currentIndex()
+        if not current.isValid():
+            return None
+        return self.model.data(current, AppointmentTableModel.Role.APPOINTMENT_ID)
+
+    def open_current(self) -> None:
+        appointment_id = self.current_appointment_id()
+        if appointment_id:
+            self.appointment_activated.emit(appointment_id)
+
+    def _activated(self, index: QModelIndex) -> None:
+        appointment_id = self.model.data(index, AppointmentTableModel.Role.APPOINTMENT_ID)
+        if appointment_id:
+            self.appointment_activated.emit(appointment_id)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (watched is self.table and event.type() == QEvent.Type.KeyPress
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)):
+            self.open_current()
+            return True
+        return super().eventFilter(watched, event)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.table.indexAt(pos)
+        if not index.isValid():  # the Menu key: the current row
+            index = self.table.currentIndex()
+            if index.isValid():
+                pos = self.table.visualRect(index).center()
+        appointment_id = self.model.data(index, AppointmentTableModel.Role.APPOINTMENT_ID) if index.isValid() \
+            else None
+        if appointment_id:
+            self.context_menu_requested.emit(appointment_id, self.table.viewport().mapToGlobal(pos))
 
     # --- selection ------------------------------------------------------------------------------------------------
 
@@ -216,23 +267,41 @@ class SyncPanel(QWidget):
         labels = dict(self.model.calendars())
         lines = []
         for link in links:
-            text = f"{labels.get(link.calendar, link.calendar)}: {link.state.label}"
-            if link.last_error:
-                text += f" — {link.last_error}"
-            elif link.synced_at is not None:
-                text += f" — last written {format_datetime(link.synced_at, self.zone, with_zone=True)}"
-            if link.attempts:
+            label = labels.get(link.calendar, link.calendar)
+            appt = self.model.appointment_of_link(link.id)
+            cancelled = appt is not None and appt.status.value == "cancelled"
+            text = f"{label}: {link.state.label} — {link_sentence(link, label, self.zone, cancelled=cancelled)}"
+            if link.attempts and link.state is not SyncState.SYNCED:
                 text += f" (attempts: {link.attempts})"
             lines.append(text)
+            if link.state.needs_person and not link.deleted_remotely:
+                for name, (ours, theirs) in link.diff.items():
+                    lines.append(f"    {DIFF_FIELDS.get(name, name)}: ours {self._shown(name, ours)}  ·  "
+                                 f"{label} {self._shown(name, theirs)}")
         self.error_text.setPlainText("\n".join(lines))
         self._update_buttons(links)
 
     def _update_buttons(self, links: list[LinkRecord] | None = None) -> None:
         links = links or []
+        self.open_button.setEnabled(self.current_appointment_id() is not None)
         self.retry_button.setEnabled(any(link.state in RETRYABLE for link in links))
-        self.override_button.setEnabled(any(link.state in OVERRIDABLE for link in links))
+        self.decide_button.setEnabled(self.decision_link() is not None)
         self.retry_all_button.setEnabled(any(link.state is SyncState.FAILED
                                              for appt in self.model.rows() for link in appt.links))
+
+
+    def _shown(self, field: str, value: str) -> str:
+        if field in ("start", "end") and value:
+            try:
+                return format_datetime(datetime.fromisoformat(value), self.zone)
+            except ValueError:
+                pass
+        return _short(value)
+
+
+def _short(value: str, limit: int = 60) -> str:
+    value = " ".join(str(value or "—").split())
+    return value if len(value) <= limit else value[:limit - 1] + "…"
 
 
 __all__ = ["SyncPanel"]

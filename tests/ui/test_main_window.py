@@ -4,14 +4,15 @@ thread, and the table, calendar and health pills follow the EventBus."""
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import Qt
 
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.ports import RemoteEvent
-from receptionist.errors import ConflictError, TransientError, UserError
+from receptionist.errors import TransientError, UserError
 from receptionist.ui import call_panel as call_panel_module
 from receptionist.ui import main_window as main_window_module
 from receptionist.ui.main_window import CrashHandler, MainWindow, run_gui
@@ -130,7 +131,8 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     model = panel.model
     panel.table.setCurrentIndex(model.index(0, model.badge_column("google:primary")))
     assert "503 backend error" in panel.error_text.toPlainText()
-    assert panel.retry_button.isEnabled() and not panel.override_button.isEnabled()
+    assert panel.retry_button.isEnabled() and not panel.decide_button.isEnabled()
+    assert "1 sync problem(s)" in window.status_counts.text()
     assert panel.retry_all_button.isEnabled()
     qtbot.waitUntil(lambda: window.pills["google:primary"].state in ("error", "ok"), timeout=2000)
 
@@ -139,21 +141,42 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     assert not panel.retry_all_button.isEnabled()
 
 
-def test_conflict_keep_ours_sets_pending(qtbot, window, desk):
+def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
+    """A person edits our event on Google while we reschedule it here: Conflict, both versions shown; Keep ours
+    writes ours again and, after a sync cycle, the calendar holds our version."""
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
     p = window.call_panel.model.rows()[0].proposal
-    desk.service.approve(p.id, p.version)
-    desk.google.fail_next = [ConflictError("412", status=412)]
+    appt = desk.service.approve(p.id, p.version)
+    desk.sync_in_background().join(10)
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Synced", timeout=3000)
+    [rid] = [link.remote_id for link in desk.service.appointment(appt.id).links if link.calendar == "google:primary"]
+    event = desk.google.events[rid]
+    desk.google.events[rid] = replace(event, title="Teeth cleaning — Maria (moved by Dr. Patel)", etag='"person"')
+    desk.google._changes.append(rid)  # a person's edit, seen by the next incremental pull
+    ours = desk.service.reschedule(appt.id, appt.start + timedelta(hours=1))
     desk.sync_in_background().join(10)
     qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Conflict", timeout=3000)
+    assert badge(window, "outlook:default")[0] == "Synced"  # Outlook took the move
+
     panel = window.sync_panel
     panel.table.setCurrentIndex(panel.model.index(0, 0))  # a plain cell picks all the row's links
-    assert panel.override_button.isEnabled() and "changed on Google Calendar" in panel.error_text.toPlainText()
+    assert panel.decide_button.isEnabled() and "Google Calendar: Conflict" in panel.error_text.toPlainText()
     assert not panel.retry_all_button.isEnabled()  # nothing is Failed
-    qtbot.mouseClick(panel.override_button, Qt.MouseButton.LeftButton)
-    assert badge(window, "google:primary")[0] == "Pending"
+    assert "1 sync problem(s)" in window.status_counts.text()
+    qtbot.mouseClick(panel.decide_button, Qt.MouseButton.LeftButton)
+    compare = window.discrepancy_dialog
+    assert "changed both here and on Google Calendar" in compare.summary.text()
+    assert {"title", "start", "end"} <= set(compare.differing)
+    qtbot.mouseClick(compare.keep_ours_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Pending", timeout=2000)
     assert badge(window, "outlook:default")[0] == "Synced"  # untouched
+
+    desk.sync_in_background().join(10)
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Synced", timeout=3000)
+    event = desk.google.events[rid]
+    assert (event.title, event.start, event.end) == ("Teeth cleaning — Maria Lopez", ours.start, ours.end)
+    qtbot.waitUntil(lambda: "0 sync problem(s)" in window.status_counts.text(), timeout=2000)
 
 
 def test_crash_handler_shows_user_errors_as_messages_and_bugs_as_reports(qtbot, monkeypatch):
@@ -277,7 +300,8 @@ def test_screenshot_with_data(qtbot, window, desk):
     wait_for_calls(qtbot, window, 3)
     window.call_panel.select_call(window.call_panel.model.rows()[0].id)
     qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 2 and "Failed" in
-                    [window.sync_panel.model.data(window.sync_panel.model.index(r, 4)) for r in range(2)],
+                    [window.sync_panel.model.data(window.sync_panel.model.index(r, AppointmentTableModel.FIRST_BADGE))
+                     for r in range(2)],
                     timeout=3000)
     qtbot.wait(150)
     assert window.grab().save("/tmp/ui-shot.png")

@@ -94,13 +94,15 @@ def test_appointment_table_model(qtmodeltester, profile):
     qtmodeltester.check(model)
     C = AppointmentTableModel.Column
     assert [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())] == [
-        "When", "Caller", "Phone", "Service", "Google Calendar", "Outlook"]
+        "When", "Caller", "Phone", "Service", "Status", "Google Calendar", "Outlook"]
     assert model.data(model.index(0, C.WHEN)) == "11/24/2026 10:30 AM"
     assert model.data(model.index(0, C.PHONE)) == "(312) 555-0142"
     g, o = model.badge_column("google:primary"), model.badge_column("outlook:default")
     assert model.data(model.index(0, g)) == "Synced"
     assert model.data(model.index(0, o)) == "Failed"
-    assert model.data(model.index(0, o), Qt.ItemDataRole.ToolTipRole).startswith("Outlook: 503")
+    assert model.data(model.index(0, o), Qt.ItemDataRole.ToolTipRole) == (
+        "Outlook: Failed\nOutlook: 503 — retrying at 11/23/2026.")
+    assert model.data(model.index(0, C.STATUS)) == "Booked"
     assert isinstance(model.data(model.index(0, o), Qt.ItemDataRole.DecorationRole), QColor)
     assert model.data(model.index(0, o), Qt.ItemDataRole.BackgroundRole) != model.data(
         model.index(0, g), Qt.ItemDataRole.BackgroundRole)
@@ -125,7 +127,16 @@ def test_appointment_table_model(qtmodeltester, profile):
                                         "connected"))
     model.set_rows(fixed + [orphan])
     qtmodeltester.check(model)
-    assert model.columnCount() == 7 and model.data(model.index(2, 6)) == "Failed"
+    assert model.columnCount() == 8 and model.data(model.index(2, 7)) == "Failed"
+
+    # cancelled appointments stay listed, struck through, with the reason in the tooltip
+    gone = replace(fixed[1], status=AppointmentStatus.CANCELLED, cancel_reason="caller is ill")
+    model.set_rows([fixed[0], gone])
+    qtmodeltester.check(model)
+    assert model.data(model.index(1, C.STATUS)) == "Cancelled"
+    assert model.data(model.index(1, C.SERVICE), Qt.ItemDataRole.FontRole).strikeOut()
+    assert model.data(model.index(0, C.SERVICE), Qt.ItemDataRole.FontRole) is None
+    assert "Cancelled: caller is ill" in model.data(model.index(1, C.WHEN), Qt.ItemDataRole.ToolTipRole)
     model.set_rows([])
     qtmodeltester.check(model)
     assert model.rowCount() == 0

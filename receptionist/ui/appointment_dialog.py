@@ -1,0 +1,433 @@
+"""One appointment: its booking, each calendar's badge with its sentence, and what a person can do to it
+(Reschedule…, Edit…, Cancel appointment…). Each action is a small dialog that calls the service and shows its
+UserError as a sentence inside the dialog, so nothing typed is lost to a message box.
+
+The same three actions are offered by :func:`appointment_menu` (right-click in the week view or the table).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from PySide6.QtCore import QDate, Qt, QTime, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QTimeEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.domain.formatting import format_phone, format_range
+from receptionist.domain.models import AppointmentRecord, AppointmentStatus, SyncState
+from receptionist.errors import UserError
+from receptionist.services import ConsoleService
+from receptionist.ui import theme
+from receptionist.ui.models import FIELD_LABELS, link_sentence
+
+SMS_TEXT = "Te&xt the caller about the change"
+# the console's QPushButton#danger colour outranks :disabled; a disabled danger button must look disabled
+DISABLED_DANGER = "QPushButton#danger:disabled { color: #94a3b8; background: #f8fafc; border-color: #e2e8f0; }"
+
+
+def user_sentence(exc: Exception) -> str:
+    """A UserError as a sentence: capital first letter, full stop."""
+    text = str(exc).strip() or "That did not work."
+    for key, label in FIELD_LABELS.items():  # the service names fields by key ("requested_start: …")
+        text = text.replace(f"{key}: ", f"{label.lower()}: ")
+    text = text[0].upper() + text[1:]
+    return text if text[-1] in ".!?…" else text + "."
+
+
+def sms_checkbox(service: ConsoleService, appt: AppointmentRecord, text: str = SMS_TEXT) -> QCheckBox:
+    """The optional "text the caller" box: usable only when SMS is on and the appointment has a number."""
+    box = QCheckBox(text)
+    if not service.sms_enabled:
+        box.setEnabled(False)
+        box.setToolTip("SMS to callers is off for this location (twilio.enabled = false in the profile).")
+    elif not appt.callback_number:
+        box.setEnabled(False)
+        box.setToolTip("This appointment has no callback number to text.")
+    else:
+        box.setToolTip(f"Send an SMS to {format_phone(appt.callback_number)} once the change is saved.")
+    return box
+
+
+def badge_label(state: SyncState | None) -> QLabel:
+    label = QLabel(state.label if state is not None else "—")
+    label.setObjectName("badge")
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setMinimumWidth(80)
+    if state is not None:
+        label.setStyleSheet(f"QLabel#badge {{ color: {theme.SYNC_COLORS[state]}; background: "
+                            f"{theme.SYNC_BACKGROUNDS[state]}; border-radius: 9px; padding: 2px 8px; "
+                            "font-weight: 600; }")
+    return label
+
+
+def inline_error_label() -> QLabel:
+    label = QLabel()
+    label.setObjectName("dialogError")
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel#dialogError { color: #b91c1c; background: #fef2f2; border: 1px solid #fecaca; "
+                        "border-radius: 5px; padding: 6px; }")
+    label.hide()
+    return label
+
+
+class _ActionDialog(QDialog):
+    """A small form whose OK button calls the service; a UserError stays in the dialog as a red sentence."""
+
+    saved = Signal(object)  # the AppointmentRecord the service returned
+
+    def __init__(self, service: ConsoleService, appt: AppointmentRecord, title: str, ok_text: str,
+                 close_text: str = "Close", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service = service
+        self.appt = appt
+        self.zone = service.rules.zone
+        self.setWindowTitle(title)
+        self.setMinimumWidth(440)
+        self.layout_ = QVBoxLayout(self)
+        heading = QLabel(f"{appt.caller_name or 'Unknown caller'} — {appt.service or 'Appointment'}")
+        heading.setObjectName("detailHeading")
+        when = QLabel(format_range(appt.start, appt.end, self.zone))
+        when.setObjectName("muted")
+        self.layout_.addWidget(heading)
+        self.layout_.addWidget(when)
+        self.form = QFormLayout()
+        self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        self.layout_.addLayout(self.form)
+        self.error_label = inline_error_label()
+        self.buttons = QDialogButtonBox(self)  # parented now, so setDefault below reaches the dialog
+        self.ok_button = self.buttons.addButton(ok_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok_button.setObjectName("primary")
+        self.ok_button.setDefault(True)
+        self.close_button = self.buttons.addButton(close_text, QDialogButtonBox.ButtonRole.RejectRole)
+        self.close_button.setAutoDefault(False)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+
+    def finish_layout(self) -> None:
+        self.layout_.addWidget(self.error_label)
+        self.layout_.addStretch(1)
+        self.layout_.addWidget(self.buttons)
+
+    def perform(self) -> AppointmentRecord:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def accept(self) -> None:
+        try:
+            saved = self.perform()
+        except UserError as exc:
+            self.error_label.setText(user_sentence(exc))
+            self.error_label.show()
+            return
+        self.saved.emit(saved)
+        super().accept()
+
+
+class RescheduleDialog(_ActionDialog):
+    """Date, time and length in the location's zone; the service checks the new time like a new booking."""
+
+    def __init__(self, service: ConsoleService, appt: AppointmentRecord, parent: QWidget | None = None):
+        super().__init__(service, appt, "Reschedule appointment", "&Reschedule", parent=parent)
+        local = appt.start.astimezone(self.zone)
+        self.date_edit = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date_edit.setCalendarPopup(True)
+        self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
+        self.time_edit = QTimeEdit(QTime(local.hour, local.minute))
+        self.time_edit.setDisplayFormat("h:mm AP")
+        self.zone_label = QLabel(local.tzname() or str(self.zone))
+        self.zone_label.setObjectName("muted")
+        self.zone_label.setToolTip(f"Times are in the location's time zone ({self.zone.key}).")
+        time_row = QHBoxLayout()
+        time_row.addWidget(self.time_edit)
+        time_row.addWidget(self.zone_label)
+        time_row.addStretch(1)
+        self.length_spin = QSpinBox()
+        self.length_spin.setRange(5, 600)
+        self.length_spin.setSingleStep(5)
+        self.length_spin.setSuffix(" min")
+        self.length_spin.setValue(appt.duration_minutes)
+        self.notify_check = sms_checkbox(service, appt)
+        time_label = QLabel("&Time")
+        time_label.setBuddy(self.time_edit)  # a row holding a layout gets no buddy by itself
+        self.form.addRow("&Date", self.date_edit)
+        self.form.addRow(time_label, time_row)
+        self.form.addRow("&Length", self.length_spin)
+        self.form.addRow("", self.notify_check)
+        self.finish_layout()
+        self.date_edit.setFocus()
+
+    def new_start(self) -> datetime:
+        d, t = self.date_edit.date(), self.time_edit.time()
+        return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.zone)
+
+    def perform(self) -> AppointmentRecord:
+        return self.service.reschedule(self.appt.id, self.new_start(), self.length_spin.value(),
+                                       notify=self.notify_check.isChecked())
+
+
+class EditAppointmentDialog(_ActionDialog):
+    """Service, length and notes; the calendars get the new version."""
+
+    def __init__(self, service: ConsoleService, appt: AppointmentRecord, parent: QWidget | None = None):
+        super().__init__(service, appt, "Edit appointment", "&Save changes", parent=parent)
+        self.service_edit = QLineEdit(appt.service or "")
+        self.length_spin = QSpinBox()
+        self.length_spin.setRange(5, 600)
+        self.length_spin.setSingleStep(5)
+        self.length_spin.setSuffix(" min")
+        self.length_spin.setValue(appt.duration_minutes)
+        self.notes_edit = QPlainTextEdit(appt.notes or "")
+        self.notes_edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
+        self.notes_edit.setFixedHeight(72)
+        self.notify_check = sms_checkbox(service, appt)
+        self.notify_check.setToolTip(self.notify_check.toolTip() + "\nOnly a new service or length is texted.")
+        self.form.addRow("Ser&vice", self.service_edit)
+        self.form.addRow("&Length", self.length_spin)
+        self.form.addRow("&Notes", self.notes_edit)
+        self.form.addRow("", self.notify_check)
+        self.finish_layout()
+        self.service_edit.setFocus()
+
+    def perform(self) -> AppointmentRecord:
+        return self.service.edit_appointment(self.appt.id, service=self.service_edit.text().strip(),
+                                             duration_minutes=self.length_spin.value(),
+                                             notes=self.notes_edit.toPlainText(),
+                                             notify=self.notify_check.isChecked())
+
+
+class CancelAppointmentDialog(_ActionDialog):
+    """Asks why; the appointment stays listed as cancelled and its events are deleted from every calendar."""
+
+    def __init__(self, service: ConsoleService, appt: AppointmentRecord, parent: QWidget | None = None):
+        super().__init__(service, appt, "Cancel appointment", "&Cancel appointment", "&Keep appointment",
+                         parent=parent)
+        self.ok_button.setObjectName("danger")
+        self.ok_button.setDefault(False)
+        self.ok_button.setAutoDefault(False)
+        self.close_button.setAutoDefault(True)
+        self.close_button.setDefault(True)  # Enter never cancels an appointment by accident
+        explain = QLabel("The appointment stays in the list, marked cancelled; its event is deleted from every "
+                         "connected calendar.")
+        explain.setWordWrap(True)
+        self.layout_.insertWidget(2, explain)
+        self.reason_edit = QLineEdit()
+        self.reason_edit.setPlaceholderText("e.g. the caller asked to cancel")
+        self.notify_check = sms_checkbox(service, appt)
+        self.form.addRow("&Reason", self.reason_edit)
+        self.form.addRow("", self.notify_check)
+        self.finish_layout()
+        self.reason_edit.setFocus()
+
+    def perform(self) -> AppointmentRecord:
+        return self.service.cancel(self.appt.id, self.reason_edit.text(), notify=self.notify_check.isChecked())
+
+
+class AppointmentDialog(QDialog):
+    """The booking, a badge per calendar with its sentence (and Keep ours / Take theirs… where a person must
+    decide), and Reschedule… / Edit… / Cancel appointment…. ``reload()`` re-reads it (the window calls it on news).
+
+    Attributes: badges, sentences, compare_buttons — per calendar key; sub_dialog — the action dialog open now.
+    """
+
+    compare_requested = Signal(int)  # link id: open ours vs theirs
+
+    def __init__(self, service: ConsoleService, appointment_id: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service = service
+        self.appointment_id = appointment_id
+        self.zone = service.rules.zone
+        self.appt: AppointmentRecord | None = None
+        self.sub_dialog: QDialog | None = None
+        self.setWindowTitle("Appointment")
+        self.setMinimumWidth(640)
+        self.setStyleSheet(DISABLED_DANGER)
+
+        layout = QVBoxLayout(self)
+        self.heading = QLabel()
+        self.heading.setObjectName("detailHeading")
+        self.heading.setWordWrap(True)
+        self.status_banner = QLabel()
+        self.status_banner.setObjectName("cancelledBanner")
+        self.status_banner.setWordWrap(True)
+        self.status_banner.setStyleSheet("QLabel#cancelledBanner { color: #991b1b; background: #fee2e2; "
+                                         "border: 1px solid #fecaca; border-radius: 5px; padding: 6px; "
+                                         "font-weight: 600; }")
+        layout.addWidget(self.heading)
+        layout.addWidget(self.status_banner)
+        form = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("when", "When"), ("length", "Length"), ("caller", "Caller"), ("phone", "Phone"),
+                           ("service", "Service"), ("notes", "Notes")):
+            value = QLabel()
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.fields[key] = value
+            form.addRow(f"{label}:", value)
+        layout.addLayout(form)
+
+        layout.addSpacing(6)
+        calendars_title = QLabel("Calendars")
+        calendars_title.setObjectName("panelTitle")
+        layout.addWidget(calendars_title)
+        self.calendar_frame = QFrame()
+        self.calendar_grid = QGridLayout(self.calendar_frame)
+        self.calendar_grid.setContentsMargins(0, 0, 0, 0)
+        self.calendar_grid.setHorizontalSpacing(10)
+        self.calendar_grid.setColumnStretch(2, 1)
+        layout.addWidget(self.calendar_frame)
+        self.badges: dict[str, QLabel] = {}
+        self.sentences: dict[str, QLabel] = {}
+        self.compare_buttons: dict[str, QPushButton] = {}
+
+        self.error_label = inline_error_label()
+        layout.addWidget(self.error_label)
+        layout.addStretch(1)
+        buttons = QHBoxLayout()
+        self.reschedule_button = QPushButton("&Reschedule…")
+        self.edit_button = QPushButton("&Edit…")
+        self.cancel_button = QPushButton("&Cancel appointment…")
+        self.cancel_button.setObjectName("danger")
+        self.close_button = QPushButton("C&lose")
+        for b in (self.reschedule_button, self.edit_button, self.cancel_button, self.close_button):
+            b.setAutoDefault(False)
+        buttons.addWidget(self.reschedule_button)
+        buttons.addWidget(self.edit_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+
+        self.reschedule_button.clicked.connect(self.reschedule)
+        self.edit_button.clicked.connect(self.edit)
+        self.cancel_button.clicked.connect(self.cancel_appointment)
+        self.close_button.clicked.connect(self.reject)
+        self.reload()
+
+    # --- data -----------------------------------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        try:
+            appt = self.service.appointment(self.appointment_id)
+        except UserError as exc:
+            self.error_label.setText(user_sentence(exc))
+            self.error_label.show()
+            for b in (self.reschedule_button, self.edit_button, self.cancel_button):
+                b.setEnabled(False)
+            return
+        self.appt = appt
+        cancelled = appt.status is AppointmentStatus.CANCELLED
+        self.setWindowTitle(f"Appointment — {appt.caller_name or 'Unknown caller'}")
+        self.heading.setText(f"{appt.caller_name or 'Unknown caller'} — {appt.service or 'Appointment'}")
+        self.status_banner.setText(f"Cancelled: {appt.cancel_reason or 'no reason given'}. It stays listed; its "
+                                   "events are removed from the calendars." if cancelled else "")
+        self.status_banner.setVisible(cancelled)
+        self.fields["when"].setText(format_range(appt.start, appt.end, self.zone))
+        self.fields["length"].setText(f"{appt.duration_minutes} min")
+        self.fields["caller"].setText(appt.caller_name or "Unknown caller")
+        self.fields["phone"].setText(format_phone(appt.callback_number) or "no number")
+        self.fields["service"].setText(appt.service or "—")
+        self.fields["notes"].setText(appt.notes or "—")
+        for b in (self.reschedule_button, self.edit_button, self.cancel_button):
+            b.setEnabled(not cancelled)
+            b.setToolTip("A cancelled appointment cannot be changed; book a new one." if cancelled else "")
+        self._fill_calendars(appt)
+
+    def _fill_calendars(self, appt: AppointmentRecord) -> None:
+        while self.calendar_grid.count():
+            item = self.calendar_grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.badges.clear()
+        self.sentences.clear()
+        self.compare_buttons.clear()
+        links = {link.calendar: link for link in appt.links}
+        calendars = dict(self.service.calendars)
+        for key in links:
+            calendars.setdefault(key, key)
+        cancelled = appt.status is AppointmentStatus.CANCELLED
+        row = 0
+        top = Qt.AlignmentFlag.AlignTop
+        for key, label in calendars.items():
+            link = links.get(key)
+            name = QLabel(label)
+            name.setStyleSheet("font-weight: 600;")
+            badge = badge_label(link.state if link is not None else None)
+            sentence = QLabel(link_sentence(link, label, self.zone, cancelled=cancelled) if link is not None
+                              else f"Not written to {label}.")
+            sentence.setWordWrap(True)
+            sentence.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.calendar_grid.addWidget(name, row, 0, top)
+            self.calendar_grid.addWidget(badge, row, 1, top)
+            self.calendar_grid.addWidget(sentence, row, 2, top)
+            self.badges[key], self.sentences[key] = badge, sentence
+            row += 1
+            if link is not None and link.state.needs_person:
+                button = QPushButton("Keep ours / Take theirs…")
+                button.setAutoDefault(False)
+                button.setToolTip(f"Compare our version with {label}'s, field by field, and decide")
+                button.clicked.connect(lambda _checked=False, link_id=link.id: self.compare_requested.emit(link_id))
+                self.calendar_grid.addWidget(button, row, 2, Qt.AlignmentFlag.AlignLeft)
+                self.compare_buttons[key] = button
+                row += 1
+        # Tab goes top to bottom: the decisions above first, then the actions row
+        chain = [*self.compare_buttons.values(), self.reschedule_button, self.edit_button, self.cancel_button,
+                 self.close_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
+
+    # --- actions --------------------------------------------------------------------------------------------------
+
+    def _open(self, cls) -> QDialog | None:
+        if self.appt is None:
+            return None
+        dialog = cls(self.service, self.appt, parent=self)
+        dialog.saved.connect(lambda _appt: self.reload())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.sub_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def reschedule(self) -> QDialog | None:
+        return self._open(RescheduleDialog)
+
+    def edit(self) -> QDialog | None:
+        return self._open(EditAppointmentDialog)
+
+    def cancel_appointment(self) -> QDialog | None:
+        return self._open(CancelAppointmentDialog)
+
+
+def appointment_menu(parent: QWidget, appt: AppointmentRecord | None, *, open_: Callable[[], None],
+                     reschedule: Callable[[], None], cancel: Callable[[], None]) -> QMenu:
+    """Open… / Reschedule… / Cancel…, for a right-click on an appointment (the week view, the table)."""
+    menu = QMenu(parent)
+    live = appt is not None and appt.status is not AppointmentStatus.CANCELLED
+    menu.addAction("&Open…").triggered.connect(lambda _checked=False: open_())
+    action = menu.addAction("&Reschedule…")
+    action.setEnabled(live)
+    action.triggered.connect(lambda _checked=False: reschedule())
+    action = menu.addAction("&Cancel appointment…")
+    action.setEnabled(live)
+    action.triggered.connect(lambda _checked=False: cancel())
+    return menu
+
+
+__all__ = ["AppointmentDialog", "CancelAppointmentDialog", "EditAppointmentDialog", "RescheduleDialog",
+           "appointment_menu", "sms_checkbox", "user_sentence"]

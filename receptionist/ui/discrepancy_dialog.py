@@ -1,0 +1,144 @@
+"""Drift / Conflict: our version and the calendar's, field by field, and the person's decision — Keep ours (the
+calendar gets ours again, re-created if it was deleted) or Take theirs (our appointment follows the calendar, or is
+cancelled if the event was deleted there). Both go through the service, which audits who decided."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QFont
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from receptionist.domain.models import SyncState
+from receptionist.errors import UserError
+from receptionist.services import ConsoleService, Discrepancy
+from receptionist.ui.appointment_dialog import SMS_TEXT, badge_label, inline_error_label, sms_checkbox, user_sentence
+from receptionist.ui.models import DIFF_FIELDS
+
+DIFFERS_BACKGROUND = QColor("#fef3c7")
+
+
+class DiscrepancyDialog(QDialog):
+    """Ours vs theirs for one link (``service.discrepancy``), differing rows highlighted, Keep ours / Take theirs.
+
+    Signals:
+        decided(str): "ours" or "theirs", after the service accepted the decision.
+    """
+
+    decided = Signal(str)
+
+    def __init__(self, service: ConsoleService, link_id: int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.service = service
+        self.link_id = link_id
+        self.setWindowTitle("Ours or theirs?")
+        self.setMinimumSize(640, 360)
+        self.resize(760, 500)
+        d: Discrepancy = service.discrepancy(link_id)
+        self.discrepancy = d
+        label = d.calendar_label
+
+        layout = QVBoxLayout(self)
+        top = QHBoxLayout()
+        heading = QLabel(f"{d.appointment.caller_name or 'Unknown caller'} — {d.appointment.service or 'Appointment'}")
+        heading.setObjectName("detailHeading")
+        top.addWidget(heading, 1)
+        top.addWidget(badge_label(d.link.state))
+        layout.addLayout(top)
+        if d.deleted:
+            what = f"This event was deleted on {label}."
+        elif d.link.state is SyncState.CONFLICT:
+            what = f"This event was changed both here and on {label} since our last write."
+        else:
+            what = f"Someone changed this event on {label}."
+        self.summary = QLabel(f"{what} Nothing is changed until you decide. Differences are highlighted.")
+        self.summary.setWordWrap(True)
+        layout.addWidget(self.summary)
+
+        self.table = QTableWidget(len(d.rows), 2)
+        self.table.setHorizontalHeaderLabels(["Ours (this desk)", f"On {label}"])
+        self.table.setVerticalHeaderLabels([DIFF_FIELDS.get(name, name) for name, *_ in d.rows])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.table.setWordWrap(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # read-only: Tab goes straight to the decisions
+        bold = QFont()
+        bold.setBold(True)
+        self.differing: list[str] = []
+        for row, (name, ours, theirs, differs) in enumerate(d.rows):
+            for col, text in enumerate((ours, theirs)):
+                item = QTableWidgetItem(text or "—")
+                item.setToolTip(text)
+                if differs:
+                    item.setBackground(DIFFERS_BACKGROUND)
+                    item.setFont(bold)
+                self.table.setItem(row, col, item)
+            if differs:
+                self.differing.append(name)
+                self.table.verticalHeaderItem(row).setFont(bold)
+                self.table.verticalHeaderItem(row).setText(f"≠ {DIFF_FIELDS.get(name, name)}")
+        layout.addWidget(self.table, 1)
+
+        self.notify_check = sms_checkbox(service, d.appointment, SMS_TEXT + " (Take theirs)")
+        layout.addWidget(self.notify_check)
+        self.error_label = inline_error_label()
+        layout.addWidget(self.error_label)
+
+        buttons = QHBoxLayout()
+        self.keep_ours_button = QPushButton("Keep &ours")
+        self.keep_ours_button.setToolTip(
+            f"Write our version to {label} again" + (" (the event is re-created)" if d.deleted else ""))
+        self.take_theirs_button = QPushButton("Take &theirs (cancel the appointment)" if d.deleted
+                                              else "Take &theirs")
+        self.take_theirs_button.setToolTip(
+            f"Cancel our appointment, as it was deleted on {label}; the other calendars follow" if d.deleted else
+            f"Change our appointment to match {label}; the other calendars follow")
+        self.close_button = QPushButton("Close")
+        for b in (self.keep_ours_button, self.take_theirs_button, self.close_button):
+            b.setAutoDefault(False)
+        buttons.addWidget(self.keep_ours_button)
+        buttons.addWidget(self.take_theirs_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout.addLayout(buttons)
+        if not d.link.state.needs_person:  # decided meanwhile (another desk, or the calendar changed back)
+            self.keep_ours_button.setEnabled(False)
+            self.take_theirs_button.setEnabled(False)
+            self.summary.setText(f"Nothing to decide: this calendar link is {d.link.state.label}.")
+
+        self.keep_ours_button.clicked.connect(self.keep_ours)
+        self.take_theirs_button.clicked.connect(self.take_theirs)
+        self.close_button.clicked.connect(self.reject)
+        self.keep_ours_button.setFocus()
+
+    def _decide(self, which: str, action) -> None:
+        try:
+            action()
+        except UserError as exc:
+            self.error_label.setText(user_sentence(exc))
+            self.error_label.show()
+            return
+        self.decided.emit(which)
+        self.accept()
+
+    def keep_ours(self) -> None:
+        self._decide("ours", lambda: self.service.keep_ours(self.link_id))
+
+    def take_theirs(self) -> None:
+        self._decide("theirs", lambda: self.service.take_theirs(self.link_id,
+                                                                notify=self.notify_check.isChecked()))
+
+
+__all__ = ["DiscrepancyDialog"]

@@ -1,0 +1,52 @@
+"""Reconnect… from the window on the real stack: the Google grant is revoked (as the owner would in their account
+settings), the sync turns the calendar to "sign-in needed", the alert's Reconnect… runs the real installed-app flow
+on a worker thread (the "browser" follows the sandbox's consent redirect to the loopback receiver), and the
+calendar is back in service after the next cycle."""
+
+import threading
+
+import pytest
+import requests
+from PySide6.QtCore import Qt
+
+from receptionist.ui import alerts as alerts_module
+from receptionist.ui.main_window import MainWindow
+
+pytestmark = [pytest.mark.e2e, pytest.mark.gui]
+GOOGLE = "google:primary"
+
+
+def test_reconnect_google_from_the_alert(qtbot, stack, e2e_app, monkeypatch):
+    app = e2e_app
+    for token in stack.google.refresh_tokens():
+        stack.google.revoke_refresh_token(token)
+    opened = []
+
+    def browser(url):  # QDesktopServices.openUrl: a browser that clicks through consent, off the GUI thread
+        opened.append(url.toString())
+        threading.Thread(target=requests.get, args=(url.toString(),), kwargs={"timeout": 10}, daemon=True).start()
+        return True
+
+    monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(browser))
+    window = MainWindow(app)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+
+    cycle = threading.Thread(target=app.engine.run_cycle, daemon=True)
+    cycle.start()
+    cycle.join(30)
+    qtbot.waitUntil(lambda: GOOGLE in window.alert_bar.alerts, timeout=5000)
+    assert window.pills[GOOGLE].state == "error" and "sign-in needed" in window.pills[GOOGLE].text()
+    alert = window.alert_bar.alerts[GOOGLE]
+    qtbot.mouseClick(alert.reconnect_button, Qt.MouseButton.LeftButton)
+    assert alert.progress.isVisible()  # the sign-in runs on a worker: the window keeps answering
+    qtbot.waitUntil(lambda: "connected" in window.status.currentMessage().lower(), timeout=20000)
+    assert opened and opened[0].startswith(stack.google.auth_uri)
+
+    cycle = threading.Thread(target=app.engine.run_cycle, daemon=True)
+    cycle.start()
+    cycle.join(30)
+    qtbot.waitUntil(lambda: GOOGLE not in window.alert_bar.alerts and window.pills[GOOGLE].state == "ok",
+                    timeout=5000)
+    window.close()
