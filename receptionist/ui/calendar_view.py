@@ -610,8 +610,9 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
                 continue
             block = self._item_block(target, rect, inner, fm, title_at)
             if inner.height() >= line * 2:
-                when = f"{format_time(target.start, target.start.tzinfo)} – {format_time(target.end, target.end.tzinfo)}"
-                block.when = _elide(fm, when, inner.width())
+                zone = target.start.tzinfo
+                block.when = _elide(fm, f"{format_time(target.start, zone)} – {format_time(target.end, zone)}",
+                                    inner.width())
                 block.when_at = QPointF(inner.left(), inner.top() + line + fm.ascent())
             by_day[target.day].append(block)
         for blocks in by_day:
