@@ -9,7 +9,6 @@ Tooltips are written when the pointer rests on an item, not for every item up fr
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -18,7 +17,17 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontMetrics, QHelpEvent, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QFontMetrics,
+    QHelpEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPixmap,
+)
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -60,6 +69,7 @@ class CalendarItem:
     lane: int = 0
     lanes: int = 1
     sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
+    time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
     source: AppointmentRecord | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -143,6 +153,10 @@ def assign_lanes(items: list[CalendarItem]) -> list[CalendarItem]:
     return result
 
 
+def _time_label(start: datetime, end: datetime) -> str:
+    return f"{format_time(start, start.tzinfo)} – {format_time(end, end.tzinfo)}"
+
+
 def _replace(item: CalendarItem, **changes) -> CalendarItem:
     return replace(item, **changes)
 
@@ -156,7 +170,8 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[Calenda
         sync = tuple((link.calendar, link.state) for link in appt.links)
         title = f"{appt.service or 'Appointment'} — {appt.caller_name or 'Unknown caller'}"
         for day, s, e in _day_segments(start, end, first_day, zone):
-            timed.append(CalendarItem("appointment", appt.id, title, day, s, e, sync=sync, source=appt))
+            timed.append(CalendarItem("appointment", appt.id, title, day, s, e, sync=sync,
+                                      time_label=_time_label(s, e), source=appt))
     for ev in week.external:
         key = f"{ev.calendar}/{ev.remote_id}"
         if ev.all_day:
@@ -173,7 +188,8 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[Calenda
             continue
         start, end = ev.start.astimezone(zone), ev.end.astimezone(zone)
         for day, s, e in _day_segments(start, end, first_day, zone):
-            timed.append(CalendarItem("external", key, ev.title, day, s, e, calendar=ev.calendar, source=ev))
+            timed.append(CalendarItem("external", key, ev.title, day, s, e, calendar=ev.calendar,
+                                      time_label=_time_label(s, e), source=ev))
     timed_by_day: dict[int, list[CalendarItem]] = defaultdict(list)
     for item in timed:
         timed_by_day[item.day].append(item)
@@ -289,6 +305,7 @@ def item_color(item: CalendarItem) -> QColor:
 
 
 CHIP_COLOR = QColor("#475569")
+CHIP_FILL = QColor("#f1f5f9")
 
 
 @dataclass
@@ -339,32 +356,43 @@ class _Block:
 
 @dataclass
 class _Frame:
-    """Everything the canvas paints for one (layout, size): built when either changes, reused by every paint."""
+    """Everything the canvas paints for one (layout, size): built when either changes, reused by every paint.
+
+    ``backdrop`` is the grid and every block rendered once into a pixmap (for the shown week and today); a paint
+    copies the exposed part of it and draws the "now" line on top.
+    """
 
     layout: WeekLayout
     size: QSize
     hour_lines: list[tuple[float, str, QRectF]]  # y, label, label box
     half_lines: list[float]
-    by_day: list[list[_Block]]  # per day, sorted by top
-    tops: list[list[float]]
-    tallest: list[float]
+    by_day: list[list[_Block]]  # per day, in drawing order
+    backdrop: QPixmap | None = None
+    backdrop_key: tuple[date, date | None] | None = None
 
     def blocks(self) -> list[_Block]:
         return [b for day in self.by_day for b in day]
 
-    def blocks_in(self, area: QRectF) -> list[_Block]:
-        """The blocks that intersect ``area`` (what a paint of that exposed rectangle draws)."""
-        out = []
-        for day in range(7):
-            tops, blocks = self.tops[day], self.by_day[day]
-            first = bisect.bisect_left(tops, area.top() - self.tallest[day])
-            last = bisect.bisect_right(tops, area.bottom())
-            out.extend(b for b in blocks[first:last] if b.rect.intersects(area))
-        return out
 
+class _Elider:
+    """Elided text for one font, remembered by (text, width): a refresh after news about one booking finds nearly
+    every title and lane width of the week already elided."""
 
-def _elide(fm: QFontMetrics, text: str, width: float) -> str:
-    return fm.elidedText(text, Qt.TextElideMode.ElideRight, max(0, int(width)))
+    LIMIT = 20_000
+
+    def __init__(self, font: QFont):
+        self.font_key = font.key()
+        self.metrics = QFontMetrics(font)
+        self._done: dict[tuple[str, int], str] = {}
+
+    def __call__(self, text: str, width: float) -> str:
+        key = (text, max(0, int(width)))
+        elided = self._done.get(key)
+        if elided is None:
+            if len(self._done) >= self.LIMIT:
+                self._done.clear()
+            elided = self._done[key] = self.metrics.elidedText(text, Qt.TextElideMode.ElideRight, key[1])
+        return elided
 
 
 class _Tooltips:
@@ -433,6 +461,7 @@ class _DayHeader(_Tooltips, _MoreMenus, QWidget):
         self.more_menu: QMenu | None = None
         self.setMouseTracking(True)
         self._frame: tuple[WeekLayout, int, list[_Block]] | None = None
+        self._elider: _Elider | None = None
 
     def _rows(self) -> int:
         layout = self.state.layout
@@ -461,7 +490,9 @@ class _DayHeader(_Tooltips, _MoreMenus, QWidget):
             return self._frame[2]
         geo = _Geometry(self.width() - self.right_margin)
         cw = geo.column_width()
-        fm = QFontMetrics(self.font())
+        if self._elider is None or self._elider.font_key != self.font().key():
+            self._elider = _Elider(self.font())
+        elide, fm = self._elider, self._elider.metrics
         blocks = []
         targets: list[Target] = [i for i in self.state.layout.items if i.all_day]
         targets += [c for c in self.state.layout.chips if c.all_day]
@@ -474,7 +505,7 @@ class _DayHeader(_Tooltips, _MoreMenus, QWidget):
             fill = QColor(color)
             fill.setAlpha(45)
             baseline = rect.top() + (rect.height() + fm.ascent() - fm.descent()) / 2
-            blocks.append(_Block(rect, target, color, fill, color.darker(140), _elide(fm, text, rect.width() - 8),
+            blocks.append(_Block(rect, target, color, fill, color.darker(140), elide(text, rect.width() - 8),
                                  QPointF(rect.left() + 5, baseline)))
         self._frame = (self.state.layout, self.width(), blocks)
         return blocks
@@ -523,8 +554,9 @@ class _DayHeader(_Tooltips, _MoreMenus, QWidget):
 class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
     """The hours grid with timed items in lanes, "+N more" chips and the "now" line.
 
-    Rectangles, colours, elided titles and time labels are worked out by :meth:`frame` once per (layout, size);
-    a paint draws only the blocks that intersect the exposed rectangle.
+    Rectangles, colours, elided titles and time labels are worked out by :meth:`frame` once per (layout, size)
+    and rendered by :meth:`backdrop` into a pixmap; a paint copies the exposed rectangle of it and adds the "now"
+    line.
 
     Signals:
         item_clicked(CalendarItem)
@@ -544,6 +576,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._frame: _Frame | None = None
+        self._elider: _Elider | None = None
 
     def refresh(self) -> None:
         """The layout changed: fit the hours to it and repaint (the frame is rebuilt on the next paint)."""
@@ -583,46 +616,47 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
     def _build_frame(self) -> _Frame:
         geo = _Geometry(self.width())
         cw = geo.column_width()
-        fm = QFontMetrics(self._small_font())
-        line = fm.height()
+        small = self._small_font()
+        if self._elider is None or self._elider.font_key != small.key():
+            self._elider = _Elider(small)
+        elide, fm = self._elider, self._elider.metrics
+        line, ascent = fm.height(), fm.ascent()
+        hour_height, origin = self.hour_height(), self.first_hour * 60
+
+        def y_of(minutes: float) -> float:  # self.y_of without asking the widget its height for every item
+            return self.TOP + (minutes - origin) / 60 * hour_height
+
         hour_lines, half_lines = [], []
         for hour in range(self.first_hour, self.last_hour + 1):
-            y = self.y_of(hour * 60)
+            y = y_of(hour * 60)
             label = format_time(datetime(2000, 1, 1, hour % 24, tzinfo=timezone.utc), timezone.utc).replace(":00", "")
             hour_lines.append((y, label, QRectF(0, y - 8, geo.gutter - 8, 16)))
             if hour < self.last_hour:
-                half_lines.append(self.y_of(hour * 60 + 30))
+                half_lines.append(y_of(hour * 60 + 30))
         by_day: list[list[_Block]] = [[] for _ in range(7)]
         targets: list[Target] = [i for i in self.state.layout.items if not i.all_day]
         targets += [c for c in self.state.layout.chips if not c.all_day]
         for target in targets:
             lane_w = (cw - 6) / target.lanes
             x = geo.column_x(target.day) + 3 + target.lane * lane_w
-            top = self.y_of(target.start_minutes)
-            bottom = max(top + 16, self.y_of(target.end_minutes))
+            top = y_of(target.start_minutes)
+            bottom = max(top + 16, y_of(target.end_minutes))
             rect = QRectF(x, top, lane_w - 2, bottom - top - 1)
             inner = rect.adjusted(6, 2, -4, -2)
-            title_at = QPointF(inner.left(), inner.top() + fm.ascent())
+            title_at = QPointF(inner.left(), inner.top() + ascent)
             if isinstance(target, MoreChip):
-                fill = QColor("#f1f5f9")
-                by_day[target.day].append(_Block(rect, target, CHIP_COLOR, fill, CHIP_COLOR,
-                                                 _elide(fm, target.text, inner.width()), title_at))
+                by_day[target.day].append(_Block(rect, target, CHIP_COLOR, CHIP_FILL, CHIP_COLOR,
+                                                 elide(target.text, inner.width()), title_at))
                 continue
-            block = self._item_block(target, rect, inner, fm, title_at)
+            block = self._item_block(target, rect, inner, elide, title_at)
             if inner.height() >= line * 2:
-                zone = target.start.tzinfo
-                block.when = _elide(fm, f"{format_time(target.start, zone)} – {format_time(target.end, zone)}",
-                                    inner.width())
-                block.when_at = QPointF(inner.left(), inner.top() + line + fm.ascent())
+                block.when = elide(target.time_label, inner.width())
+                block.when_at = QPointF(inner.left(), inner.top() + line + ascent)
             by_day[target.day].append(block)
-        for blocks in by_day:
-            blocks.sort(key=lambda b: b.rect.top())
-        return _Frame(self.state.layout, self.size(), hour_lines, half_lines, by_day,
-                      [[b.rect.top() for b in blocks] for blocks in by_day],
-                      [max((b.rect.height() for b in blocks), default=0.0) for blocks in by_day])
+        return _Frame(self.state.layout, self.size(), hour_lines, half_lines, by_day)
 
     @staticmethod
-    def _item_block(item: CalendarItem, rect: QRectF, inner: QRectF, fm: QFontMetrics, title_at: QPointF) -> _Block:
+    def _item_block(item: CalendarItem, rect: QRectF, inner: QRectF, elide: _Elider, title_at: QPointF) -> _Block:
         color = item_color(item)
         ours = item.kind == "appointment"
         fill = QColor(color)
@@ -644,48 +678,53 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
                 at = (QRectF(pill.left() + 1, pill.top() + 2 + n * 10, 8, 8) if vertical
                       else QRectF(pill.left() + 3 + n * 10, pill.top() + 2, 8, 8))
                 dots.append((at, theme.sync_color(state)))
-        return _Block(rect, item, color.darker(115), fill, text_color, _elide(fm, item.title, inner.width() - dots_w),
+        return _Block(rect, item, color.darker(115), fill, text_color, elide(item.title, inner.width() - dots_w),
                       title_at, pill=pill, dots=tuple(dots))
 
     def item_rects(self) -> list[tuple[QRectF, CalendarItem]]:
         """Where each timed item is drawn at the current size."""
         return [(b.rect, b.target) for b in self.frame().blocks() if isinstance(b.target, CalendarItem)]
 
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def backdrop(self) -> QPixmap:
+        """The grid and all blocks as one pixmap: rendered once per frame, week and today; every paint reuses it."""
         frame = self.frame()
-        area = QRectF(event.rect())
-        p = QPainter(self)
-        p.setClipRect(event.rect())
-        geo = _Geometry(self.width())
-        cw = geo.column_width()
-        p.fillRect(area, QColor("#ffffff"))
+        key = (self.state.first_day, self.state.today)
+        if frame.backdrop is None or frame.backdrop_key != key:
+            frame.backdrop, frame.backdrop_key = self._render_backdrop(frame), key
+        return frame.backdrop
+
+    def _render_backdrop(self, frame: _Frame) -> QPixmap:
+        ratio = self.devicePixelRatioF()
+        pixmap = QPixmap(frame.size * ratio)
+        pixmap.setDevicePixelRatio(ratio)
+        pixmap.fill(QColor("#ffffff"))
+        p = QPainter(pixmap)
+        geo = _Geometry(frame.size.width())
+        cw, height, width = geo.column_width(), frame.size.height(), frame.size.width()
         for day in range(7):  # today's column and the weekend
             d = self.state.first_day + timedelta(days=day)
             x = geo.column_x(day)
             if d == self.state.today:
-                p.fillRect(QRectF(x, area.top(), cw, area.height()), QColor("#f0f7ff"))
+                p.fillRect(QRectF(x, 0, cw, height), QColor("#f0f7ff"))
             elif d.weekday() >= 5:
-                p.fillRect(QRectF(x, area.top(), cw, area.height()), QColor("#fafafa"))
+                p.fillRect(QRectF(x, 0, cw, height), QColor("#fafafa"))
         p.setFont(self._small_font())
         grid = QPen(QColor("#e2e8f0"))
-        top, bottom = area.top() - 8, area.bottom() + 8
         for y, label, box in frame.hour_lines:
-            if top <= y <= bottom:
-                p.setPen(grid)
-                p.drawLine(int(geo.gutter), int(y), self.width(), int(y))
-                p.setPen(QColor("#64748b"))
-                p.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
+            p.setPen(grid)
+            p.drawLine(int(geo.gutter), int(y), width, int(y))
+            p.setPen(QColor("#64748b"))
+            p.drawText(box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
         p.setPen(QPen(QColor("#f1f5f9"), 1, Qt.PenStyle.DotLine))
         for y in frame.half_lines:
-            if top <= y <= bottom:
-                p.drawLine(int(geo.gutter), int(y), self.width(), int(y))
+            p.drawLine(int(geo.gutter), int(y), width, int(y))
         p.setPen(grid)
         for day in range(8):
             x = int(geo.column_x(day))
-            p.drawLine(x, int(area.top()), x, int(area.bottom()) + 1)
+            p.drawLine(x, 0, x, height)
 
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        for block in frame.blocks_in(area):
+        for block in frame.blocks():
             p.setPen(QPen(block.border, 1))
             p.setBrush(block.fill)
             p.drawRoundedRect(block.rect, 4, 4)
@@ -703,6 +742,19 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
             p.drawText(block.title_at, block.title)
             if block.when_at is not None:
                 p.drawText(block.when_at, block.when)
+        p.end()
+        return pixmap
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        backdrop = self.backdrop()
+        area = QRectF(event.rect())
+        ratio = backdrop.devicePixelRatio()
+        p = QPainter(self)
+        p.drawPixmap(area, backdrop, QRectF(area.x() * ratio, area.y() * ratio,
+                                            area.width() * ratio, area.height() * ratio))
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        geo = _Geometry(self.width())
+        cw = geo.column_width()
 
         # the "now" line across today's column
         now = self.state.now_local
