@@ -3,8 +3,8 @@
 ``layout_week`` turns a :class:`WeekView` into :class:`CalendarItem` rows (day column, minutes, lane) without any
 widget, and ``cap_lanes`` folds what does not fit into "+N more" chips, so tests check what will be drawn without
 reading pixels. Both run on a worker thread with the week's query (:class:`~receptionist.ui.operations.QueryRunner`);
-the GUI thread only maps the result to rectangles, once per (layout, size), and paints the exposed part of them.
-Tooltips are written when the pointer rests on an item, not for every item up front.
+the GUI thread maps the result to rectangles and renders them into a pixmap once per (layout, size), and each paint
+copies the exposed part of it. Tooltips are written when the pointer rests on an item, not for every item up front.
 """
 
 from __future__ import annotations
@@ -54,8 +54,26 @@ MAX_ALL_DAY_ROWS = 3  # rows in the all-day strip, the last one becoming "+N mor
 MORE_SLOT_MINUTES = 30  # items folded into a chip are grouped by the half hour they start in
 
 
+class _Span:
+    """Minutes of a block's local ``start`` and ``end`` within its day."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def start_minutes(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+    @property
+    def end_minutes(self) -> int:
+        """Minutes after the day's midnight (1440 when it runs to the end of the day)."""
+        if self.end.date() > self.start.date():
+            return 24 * 60
+        return self.end.hour * 60 + self.end.minute
+
+
 @dataclass(frozen=True)
-class CalendarItem:
+class CalendarItem(_Span):
     """One block to draw. Times are local wall times in the location zone, clipped to the item's day."""
 
     kind: str  # "appointment" (ours) or "external"
@@ -71,17 +89,6 @@ class CalendarItem:
     sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
     time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
     source: AppointmentRecord | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def start_minutes(self) -> int:
-        return self.start.hour * 60 + self.start.minute
-
-    @property
-    def end_minutes(self) -> int:
-        """Minutes after the day's midnight (1440 when it runs to the end of the day)."""
-        if self.end.date() > self.start.date():
-            return 24 * 60
-        return self.end.hour * 60 + self.end.minute
 
 
 def week_start(day: date) -> date:
@@ -202,7 +209,7 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[Calenda
 
 
 @dataclass(frozen=True)
-class MoreChip:
+class MoreChip(_Span):
     """Stands for items that did not fit their day: drawn in the last lane (or all-day row) as "+N more"."""
 
     day: int
@@ -216,16 +223,6 @@ class MoreChip:
     @property
     def text(self) -> str:
         return f"+{len(self.hidden)} more"
-
-    @property
-    def start_minutes(self) -> int:
-        return self.start.hour * 60 + self.start.minute
-
-    @property
-    def end_minutes(self) -> int:
-        if self.end.date() > self.start.date():
-            return 24 * 60
-        return self.end.hour * 60 + self.end.minute
 
 
 @dataclass(frozen=True)
