@@ -140,8 +140,8 @@ def main() -> None:
             "frame": statistics.median(frames), "frame_max": max(frames), "resize": statistics.median(resizes),
         }
 
-    print(f"database: {links // len(CALENDARS):,} appointments ({links:,} link rows); view 1000x640 offscreen; medians of {args.runs} refreshes, "
-          f"{args.runs * 4} frames, {args.runs} resizes")
+    print(f"database: {links // len(CALENDARS):,} appointments ({links:,} link rows); view 1000x640 offscreen; "
+          f"medians of {args.runs} refreshes, {args.runs * 4} frames, {args.runs} resizes")
     print(f"{'week':<10}{'items':>7}{'drawn':>7}{'chips':>7}{'refresh ms':>12}{'(GUI ms)':>10}{'frame ms':>10}"
           f"{'(max)':>8}{'resize ms':>11}")
     for name, r in results.items():
