@@ -833,6 +833,9 @@ class WeekCalendarView(QWidget):
             b.setFixedWidth(34)
         self.title_label = QLabel()
         self.title_label.setObjectName("weekTitle")
+        self.loading_label = QLabel("Loading…")
+        self.loading_label.setObjectName("muted")
+        self.loading_label.hide()
         nav.addWidget(title)
         nav.addSpacing(8)
         nav.addWidget(self.prev_button)
@@ -840,6 +843,7 @@ class WeekCalendarView(QWidget):
         nav.addWidget(self.next_button)
         nav.addSpacing(8)
         nav.addWidget(self.title_label)
+        nav.addWidget(self.loading_label)
         nav.addStretch(1)
         layout.addLayout(nav)
         self.legend = QHBoxLayout()
@@ -912,7 +916,13 @@ class WeekCalendarView(QWidget):
         return item_tooltip(target, self.zone, self.calendar_labels)
 
     def show_week(self, first_day: date) -> None:
-        self.state.first_day = week_start(first_day)
+        """Go to ``first_day``'s week: its empty grid at once, "Loading…" until its items land."""
+        first_day = week_start(first_day)
+        if first_day != self.state.first_day:
+            self.state.first_day, self.state.layout = first_day, WeekLayout(first_day)
+            self.loading_label.show()
+            self.header.refresh()
+            self.canvas.refresh()
         self.refresh()
 
     def refresh(self) -> None:
@@ -925,6 +935,7 @@ class WeekCalendarView(QWidget):
 
     def _week_read(self, layout: WeekLayout) -> None:
         self.state.layout = layout
+        self.loading_label.hide()
         self.header.refresh()
         self.canvas.refresh()
         self.week_shown.emit(layout.first_day)

@@ -46,12 +46,15 @@ class WeekService:
         self.now = at(23, 9)
         self.appointments, self.external = list(appointments), list(external)
         self.read_threads: list[threading.Thread] = []
+        self.open = threading.Event()  # cleared, reads wait: a slow database
+        self.open.set()
 
     def clock(self) -> datetime:
         return self.now
 
     def week(self, first_day: date) -> WeekView:
         self.read_threads.append(threading.current_thread())
+        assert self.open.wait(5)
         start = datetime.combine(first_day, datetime.min.time(), CHICAGO).astimezone(timezone.utc)
         end = start + timedelta(days=7)
         return WeekView(start, end, [a for a in self.appointments if a.end > start and a.start < end],
@@ -77,6 +80,20 @@ def test_the_week_is_read_on_a_worker_not_the_gui_thread(make_view):
     view = make_view(service)
     assert [i.key for i in view.items] == ["a"]
     assert service.read_threads and threading.main_thread() not in service.read_threads
+
+
+def test_another_week_shows_its_empty_grid_until_its_items_land(qtbot, make_view):
+    service = WeekService([appt("this", at(24, 10)), appt("next", at(24, 10) + timedelta(days=7))])
+    view = make_view(service)
+    service.open.clear()
+    with qtbot.waitSignal(view.week_shown, timeout=3000) as landed:
+        qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+        qtbot.wait(20)  # the window keeps running while the read waits
+        assert view.items == [] and view.first_day == MONDAY + timedelta(days=7)  # not last week's blocks
+        assert view.loading_label.isVisible()
+        service.open.set()
+    assert landed.args == [MONDAY + timedelta(days=7)]
+    assert [i.key for i in view.items] == ["next"] and not view.loading_label.isVisible()
 
 
 def test_painting_again_reuses_the_frame_and_only_new_data_or_a_new_size_rebuilds_it(qtbot, make_view):
