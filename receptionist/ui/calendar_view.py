@@ -395,9 +395,7 @@ class _Elider:
 class _Tooltips:
     """Tooltips written on hover: a widget mixing this in provides ``target_at(pos)`` and ``describe(target)``."""
 
-    def target_at(self, pos: QPoint) -> Target | None:  # pragma: no cover - overridden
-        raise NotImplementedError
-
+    target_at: Callable[[QPoint], Target | None]
     describe: Callable[[Target], str]
 
     def event(self, event: QEvent) -> bool:
@@ -777,10 +775,6 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
             if block.rect.contains(point):
                 return block.target
         return None
-
-    def item_at(self, pos: QPoint) -> CalendarItem | None:
-        target = self.target_at(pos)
-        return target if isinstance(target, CalendarItem) else None
 
 
 def _legend_chip(color: str, text: str, dot: bool = False) -> QLabel:
