@@ -11,6 +11,7 @@ import pytest
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QHelpEvent
 from PySide6.QtWidgets import QApplication, QToolTip
+from sqlalchemy import event
 
 from receptionist.config import Profile
 from receptionist.domain.models import AppointmentRecord, AppointmentStatus, ExternalEventRecord
@@ -80,6 +81,23 @@ def test_the_week_is_read_on_a_worker_not_the_gui_thread(make_view):
     view = make_view(service)
     assert [i.key for i in view.items] == ["a"]
     assert service.read_threads and threading.main_thread() not in service.read_threads
+
+
+def test_the_real_service_runs_no_query_on_the_gui_thread(qtbot, desk):
+    query_threads = []
+    listen = lambda *_args: query_threads.append(threading.current_thread())  # noqa: E731
+    event.listen(desk.store.engine, "before_cursor_execute", listen)
+    try:
+        view = WeekCalendarView(desk.service)
+        qtbot.addWidget(view)
+        view.show()
+        with qtbot.waitSignal(view.week_shown, timeout=3000):
+            view.refresh()
+        with qtbot.waitSignal(view.week_shown, timeout=3000):
+            qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
+    finally:
+        event.remove(desk.store.engine, "before_cursor_execute", listen)
+    assert query_threads and threading.main_thread() not in query_threads
 
 
 def test_another_week_shows_its_empty_grid_until_its_items_land(qtbot, make_view):
