@@ -16,7 +16,7 @@ from receptionist.ingest.signing import SECRET_KEY
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import Store
-from receptionist.sync.engine import CalendarTarget, Health, SyncEngine
+from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
 
 log = logging.getLogger(__name__)
@@ -24,6 +24,16 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def enabled_calendars(profile: Profile) -> dict[str, str]:
+    """Every calendar the profile enables, connected or not, by link key → label. Links are owed to each."""
+    out = {}
+    if profile.google.enabled:
+        out[f"google:{profile.google.calendar_id}"] = "Google Calendar"
+    if profile.outlook.enabled:
+        out[f"outlook:{profile.outlook.calendar_id or 'default'}"] = "Outlook"
+    return out
 
 
 def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[CalendarTarget], dict[str, str]]:
@@ -44,7 +54,8 @@ def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[Calen
         try:
             from receptionist.providers.outlook_calendar import outlook_provider
 
-            targets.append(CalendarTarget(key, outlook_provider(profile.outlook, secrets),
+            targets.append(CalendarTarget(key, outlook_provider(profile.outlook, secrets,
+                                                                all_day_zone=profile.location.time_zone),
                                           profile.outlook.calendar_id, "Outlook"))
         except UserError as exc:
             problems[key] = str(exc)
@@ -73,7 +84,6 @@ class App:
     ingestor: CallIngestor
     receiver: WebhookReceiver | None
     problems: dict[str, str] = field(default_factory=dict)
-    closers: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
     def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
@@ -87,12 +97,13 @@ class App:
             messenger = messenger_for(profile, secrets)
         except UserError as exc:  # SMS off until fixed; bookings and calendars carry on
             messenger, problems["twilio"] = None, str(exc)
-        sync = SyncEngine(store, profile, targets, messenger=messenger, bus=bus, clock=clock)
-        for key, reason in problems.items():
-            sync.health[key] = Health(ok=False, last_error=reason, last_error_at=clock())
-        scheduler = SyncScheduler(sync, profile.sync.interval_seconds)
-        service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,
-                                 wake_sync=scheduler.wake, sms_enabled=messenger is not None)
+        calendars = enabled_calendars(profile)
+        sync = SyncEngine(store, profile, targets, calendars=calendars, problems=problems, messenger=messenger,
+                          bus=bus, clock=clock)
+        scheduler = SyncScheduler(sync, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
+        service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
+                                 sms_enabled=messenger is not None, engine=sync, problems=problems,
+                                 is_leader=lambda: scheduler.is_leader)
         ingestor = CallIngestor(store, location_rules(profile), bus, clock)
         def webhook_secret() -> str | None:
             try:
@@ -105,7 +116,35 @@ class App:
         if receiver is not None and not webhook_secret():
             problems.setdefault("webhook", "calls are refused until a signing secret is set: "
                                            "receptionist secret set ingest.webhook_secret")
-        return cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        app = cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        service.reconnector = app.reconnect
+        return app
+
+    def reconnect(self, key: str, open_url: Callable[[str], None]) -> str:
+        """Run the sign-in flow of one enabled calendar (the browser opens through ``open_url``), then put it back
+        in service: its links waiting for sign-in are pushed at the next cycle. Returns a sentence for the person."""
+        kind = key.split(":", 1)[0]
+        if key not in self.service.calendars:
+            raise UserError(f"no calendar {key!r} is enabled in the profile")
+        if kind == "google":
+            from receptionist.providers.google_oauth import connect_google
+
+            said = connect_google(self.profile.google, self.secrets, open_url=open_url)
+        else:
+            from receptionist.providers.microsoft_auth import connect_outlook
+
+            said = f"Outlook connected as {connect_outlook(self.profile.outlook, self.secrets, open_url=open_url)}"
+        targets, problems = calendar_targets(self.profile, self.secrets)
+        target = next((t for t in targets if t.key == key), None)
+        if target is None:
+            raise UserError(problems.get(key) or f"{key} is still not usable after signing in")
+        self.engine.targets[key] = target
+        self.problems.pop(key, None)
+        self.store.reopen_calendar(key, self.engine.clock())
+        self.bus.publish(events.HEALTH_CHANGED)
+        self.bus.publish(events.LINK_CHANGED)
+        self.scheduler.wake()
+        return said
 
     def start(self, *, sync: bool = True) -> "App":
         self.ingestor.start()
@@ -116,11 +155,6 @@ class App:
         return self
 
     def stop(self) -> None:
-        for close in reversed(self.closers):
-            try:
-                close()
-            except Exception:
-                log.exception("error while stopping")
         if self.receiver is not None:
             self.receiver.stop()
         self.ingestor.stop()

@@ -70,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade", "status"])
     p = sub.add_parser("doctor", help="check the profile, database, keyring and connections")
     _common(p)
+    from receptionist.commands import add_commands
+
+    add_commands(sub, _common)
     return parser
 
 
@@ -82,7 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command is None:
             return cmd_demo(args) if args.demo else cmd_gui(args)
-        return COMMANDS[args.command](args)
+        if args.command in COMMANDS:
+            return COMMANDS[args.command](args)
+        return cmd_action(args)
     except UserError as exc:
         print(f"receptionist: {exc}", file=sys.stderr)
         return EXIT_USER_ERROR
@@ -184,6 +189,17 @@ def cmd_service(args) -> int:
     return 0
 
 
+def cmd_action(args) -> int:
+    """``calls``, ``proposals``, ``appointments``, ``links``, ``calendars``: a person's action, from a script."""
+    from receptionist.commands import run
+
+    app = _build(args, with_receiver=False)
+    try:
+        return run(args, app.service)
+    finally:
+        app.stop()
+
+
 def cmd_status(args) -> int:
     app = _build(args, with_receiver=False)
     try:
@@ -195,32 +211,42 @@ def cmd_status(args) -> int:
 
         zone = app.profile.location.zone
         print(f"{status['location']} ({status['time_zone']}) — {len(status['appointments'])} appointment(s)")
+        for c in app.service.calendar_health():
+            print(f"  {c.label} ({c.key}): {c.state} — {c.text}")
         for a in app.service.appointments():
             badges = "  ".join(f"{link.calendar}: {link.state.label}" for link in a.links)
             print(f"  {format_datetime(a.start, zone)}  {a.caller_name or '?':<22} {a.service or '':<22} {badges}")
+        for reason in _not_synced(app):
+            print(f"  ! {reason}")
         return 0
     finally:
         app.stop()
 
 
+def _not_synced(app) -> list[str]:
+    """Why the desk is not fully in sync: one sentence per calendar problem and per link not Synced."""
+    out = [f"{c.label}: {c.text}" for c in app.service.calendar_health() if c.state not in ("ok", "unknown")]
+    for a in app.service.store.appointments(include_cancelled=True):
+        for link in a.links:
+            if link.state.value != "synced":
+                label = app.service.calendars.get(link.calendar, link.calendar)
+                out.append(f"{a.caller_name or a.id} on {label}: {link.state.label}"
+                           + (f" — {link.last_error}" if link.last_error else ""))
+    return out
+
+
 def cmd_sync(args) -> int:
-    from datetime import datetime, timedelta, timezone
-
-    from receptionist.sync.scheduler import LEASE
-
+    """One cycle as the leader. Exit 0 only when every link is Synced and every calendar was read."""
     app = _build(args, with_receiver=False)
     try:
-        store = app.store
-        if not store.acquire_lease(LEASE, app.scheduler.holder, timedelta(minutes=5), datetime.now(timezone.utc)):
-            raise UserError("another desk is the sync leader right now; its sync thread is doing this work")
-        try:
-            report = app.engine.run_cycle()
-        finally:
-            store.release_lease(LEASE, app.scheduler.holder)
-        print(json.dumps({"pushed": report.pushed, "failed": report.failed, "pulled": report.pulled,
+        report = app.scheduler.run_once()
+        why = _not_synced(app)
+        print(json.dumps({"pushed": report.pushed, "failed": report.failed, "waiting": report.waiting,
+                          "needs_person": report.needs_person, "pulled": report.pulled,
                           "pull_errors": report.pull_errors, "messages_sent": report.messages_sent,
-                          "message_errors": report.message_errors, "not_connected": app.problems}, indent=2))
-        return 0 if report.ok and not app.problems else 1
+                          "message_errors": report.message_errors, "not_connected": app.problems,
+                          "not_synced": why}, indent=2))
+        return 0 if report.ok and not app.problems and not why else 1
     finally:
         app.stop()
 
@@ -314,6 +340,11 @@ def cmd_doctor(args) -> int:
     try:
         current, head = schema_status(engine)
         print(f"database: {engine.url.render_as_string(hide_password=True)} schema {current or 'empty'} (head {head})")
+        if current == head:
+            from receptionist.store.repo import Store
+
+            for line in _reconciliation_lines(Store(engine), profile.location.zone):
+                print(line)
     finally:
         engine.dispose()
     from receptionist.app import calendar_targets
@@ -333,6 +364,25 @@ def cmd_doctor(args) -> int:
         for name, kind, default, help_text in describe_options():
             print(f"  {name} ({kind}, default {default!r}): {help_text}")
     return 0 if ok else 1
+
+
+def _reconciliation_lines(store, zone) -> list[str]:
+    """What the last reconciliation of each calendar found (``doctor``)."""
+    from receptionist.domain.formatting import format_datetime
+
+    lines = []
+    for key, h in sorted(store.calendar_health().items()):
+        r = h.reconcile_report
+        if not r:
+            lines.append(f"{key}: not reconciled yet")
+        elif "error" in r or "skipped" in r:
+            lines.append(f"{key}: last reconciliation {r.get('at', '')}: {r.get('error') or r.get('skipped')}")
+        else:
+            when = format_datetime(h.reconciled_at, zone, with_zone=True) if h.reconciled_at else r.get("at")
+            lines.append(f"{key}: reconciled {when}: {r['events_read']} events over {r['days']} days, "
+                         f"{r['needs_person']} need a decision, {r['sample_checked']} re-read "
+                         f"({r['sample_mismatched']} differed), {len(r['orphans'])} events of ours with no appointment")
+    return lines
 
 
 COMMANDS = {

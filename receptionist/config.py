@@ -86,6 +86,21 @@ class SyncSettings(_Section):
     window_days_back: int = Field(7, ge=0, description="How far back busy time and changes are read.")
     window_days_ahead: int = Field(60, ge=1, description="How far ahead busy time and changes are read.")
     max_attempts: int = Field(8, ge=1, description="Automatic retries of a failed write before it waits for a person.")
+    reconcile_interval_minutes: float = Field(
+        60.0, gt=0, description="How often every calendar is fully re-read and compared with our appointments.")
+    reconcile_days_ahead: int = Field(30, ge=1, description="How far ahead reconciliation compares (full read).")
+    reconcile_sample: int = Field(10, ge=0, description="Synced events re-read one by one at each reconciliation.")
+
+
+class EventSettings(_Section):
+    private: bool = Field(
+        False, description="Write generic titles and no caller details to calendars (for clinics).")
+    title_template: str = Field(
+        "{service} — {caller}", description="Event title. Fields: {service} {caller} {phone} {account} {location}.")
+    description_template: str = Field(
+        "Caller: {caller}\nCallback: {phone}\nAccount: {account}\n\n{notes}",
+        description="Event description; a line whose fields are all empty is left out.")
+    private_title: str = Field("Patient appointment", description="Event title when events.private is on.")
 
 
 class Profile(_Section):
@@ -97,6 +112,7 @@ class Profile(_Section):
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
+    events: EventSettings = Field(default_factory=EventSettings)
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Profile":
@@ -138,7 +154,7 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
 
 

@@ -36,6 +36,10 @@ class TransientError(ProviderError):
     retryable = True
 
 
+class Unreachable(TransientError):
+    """No answer at all (no network, DNS, connection refused): waited out, never counted as a failed attempt."""
+
+
 class RateLimited(TransientError):
     """429 (or Google's 403 rateLimitExceeded): wait ``retry_after`` seconds if given."""
 

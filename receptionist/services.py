@@ -2,27 +2,33 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.availability import conflict_issues
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
-from receptionist.domain.formatting import format_date, format_phone, format_time
+from receptionist.domain.bookings import MAX_APPOINTMENT, event_draft
+from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_time
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
+    CalendarHealthRecord,
     CallRecord,
     ExternalEventRecord,
     FieldIssue,
+    LinkRecord,
     ProposalRecord,
+    SyncState,
 )
+from receptionist.domain.ports import RemoteEvent
+from receptionist.domain.sync_plan import content_hash, norm_text
 from receptionist.domain.payload import LocationRules
 from receptionist.errors import UserError
 from receptionist.store.repo import Store
+from receptionist.sync.engine import SyncEngine, event_template
 
 
 def location_rules(profile: Profile) -> LocationRules:
@@ -37,22 +43,34 @@ class WeekView:
 
     start: datetime  # local midnight of the first day, as UTC
     end: datetime
-    appointments: list[AppointmentRecord]
+    appointments: list[AppointmentRecord]  # live ones
     external: list[ExternalEventRecord]
+    cancelled: list[AppointmentRecord] = field(default_factory=list)  # shown struck through, never as busy
 
 
 class ConsoleService:
-    def __init__(self, store: Store, profile: Profile, bus: events.EventBus, calendars: list[str],
+    """Every action of the window and the command line. ``calendars`` maps each enabled calendar's link key to its
+    label (connected or not: a booking is owed to every enabled calendar)."""
+
+    def __init__(self, store: Store, profile: Profile, bus: events.EventBus, calendars: dict[str, str],
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
-                 wake_sync: Callable[[], None] = lambda: None, sms_enabled: bool = False):
+                 wake_sync: Callable[[], None] = lambda: None, sms_enabled: bool = False,
+                 engine: "SyncEngine | None" = None, problems: dict[str, str] | None = None,
+                 is_leader: Callable[[], bool] = lambda: False):
         self.store = store
         self.profile = profile
         self.bus = bus
-        self.calendars = calendars
+        self.calendars = dict(calendars)
         self.clock = clock
         self.wake_sync = wake_sync
         self.sms_enabled = sms_enabled
+        self.engine = engine
+        self.problems = problems if problems is not None else {}
+        self.is_leader = is_leader
+        # Runs a calendar's sign-in flow and puts it back in service (App.reconnect); None where sign-in cannot run.
+        self.reconnector: Callable[[str, Callable[[str], None]], str] | None = None
         self.rules = location_rules(profile)
+        self.template = event_template(profile)
 
     # --- calls and proposals ----------------------------------------------------------------------------------
 
@@ -86,13 +104,12 @@ class ConsoleService:
                 raise UserError(f"booking proposal {proposal_id} does not exist")
             draft = self.draft_of(proposal)
         draft, issues = self.check(draft)
-        errors = blocking(issues)
-        if errors:
-            raise UserError("cannot approve yet: " + "; ".join(f"{i.field}: {i.message}" for i in errors))
+        self._refuse_blocking(issues, "cannot approve yet")
         outbox = []
         if self.sms_enabled and draft.callback_number:
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": self.confirmation_text(draft)}))
-        appt = self.store.approve_proposal(proposal_id, draft, version, self.calendars, actor, self.clock(), outbox)
+        appt = self.store.approve_proposal(proposal_id, draft, version, list(self.calendars), actor, self.clock(),
+                                           outbox)
         self.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         self.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         self.wake_sync()
@@ -108,8 +125,7 @@ class ConsoleService:
     def confirmation_text(self, draft: BookingDraft) -> str:
         assert draft.start is not None
         zone = self.rules.zone
-        first = (draft.caller_name or "").split(" ")[0] or "there"
-        return (f"Hi {first}, your {draft.service} at {self.profile.location.name} is confirmed for "
+        return (f"Hi {self._first_name(draft.caller_name)}, your {draft.service} at {self.profile.location.name} is confirmed for "
                 f"{format_date(draft.start, zone)} at {format_time(draft.start, zone)}. "
                 "Call us if you need to change it.")
 
@@ -126,7 +142,110 @@ class ConsoleService:
         ours = {a.id for a in appointments}
         external = [e for e in self.store.external_events(start, end) if e.uid is None or e.uid not in ours]
         live = [a for a in appointments if a.status is not AppointmentStatus.CANCELLED]
-        return WeekView(start, end, live, external)
+        cancelled = [a for a in appointments if a.status is AppointmentStatus.CANCELLED]
+        return WeekView(start, end, live, external, cancelled)
+
+    def appointment(self, appointment_id: str) -> AppointmentRecord:
+        appt = self.store.get_appointment(appointment_id)
+        if appt is None:
+            raise UserError(f"appointment {appointment_id} does not exist")
+        return appt
+
+    # --- an appointment's life: reschedule, edit, cancel ------------------------------------------------------------
+
+    def reschedule(self, appointment_id: str, start: datetime, duration_minutes: int | None = None, *,
+                   notify: bool = False, actor: str = "staff") -> AppointmentRecord:
+        """Move an appointment (checked like a new booking, ignoring itself); every calendar gets the move."""
+        appt = self.appointment(appointment_id)
+        minutes = duration_minutes or appt.duration_minutes
+        draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes)
+        draft, issues = self.check(draft, ignore_appointment=appointment_id)
+        self._refuse_blocking(issues, "cannot move it there")
+        assert draft.start is not None and draft.end is not None
+        outbox = self._sms("sms.change", appt, notify, self.change_text(appt, draft.start))
+        changed = self.store.change_appointment(appointment_id, appt.version, {"start": draft.start, "end": draft.end},
+                                                actor, self.clock(), outbox, action="appointment.rescheduled")
+        return self._changed(changed)
+
+    def edit_appointment(self, appointment_id: str, *, service: str | None = None, duration_minutes: int | None = None,
+                         notes: str | None = None, caller_name: str | None = None, notify: bool = False,
+                         actor: str = "staff") -> AppointmentRecord:
+        """Change the service, length, notes or name; the calendars get the new version."""
+        appt = self.appointment(appointment_id)
+        draft = BookingDraft(caller_name if caller_name is not None else appt.caller_name, appt.callback_number,
+                             service if service is not None else appt.service, appt.start,
+                             duration_minutes or appt.duration_minutes, notes if notes is not None else appt.notes)
+        draft, issues = self.check(draft, ignore_appointment=appointment_id)
+        self._refuse_blocking(issues, "cannot change it like that")
+        changes: dict = {}
+        if draft.service != appt.service:
+            changes["service"] = draft.service
+        if draft.caller_name != appt.caller_name:
+            changes["caller_name"] = draft.caller_name
+        if draft.end != appt.end:
+            changes["end"] = draft.end
+        if draft.notes != appt.notes:
+            changes["notes"] = draft.notes
+        if not changes:
+            return appt
+        # Our own fields edited here again: a title/description taken from a calendar earlier gives way to them.
+        if {"service", "caller_name"} & set(changes) and appt.title_override is not None:
+            changes["title_override"] = None
+        if {"notes", "caller_name"} & set(changes) and appt.description_override is not None:
+            changes["description_override"] = None
+        outbox = self._sms("sms.change", appt, notify and ("end" in changes or "service" in changes),
+                           self.change_text(appt, appt.start, draft.service))
+        changed = self.store.change_appointment(appointment_id, appt.version, changes, actor, self.clock(), outbox,
+                                                action="appointment.edited")
+        return self._changed(changed)
+
+    def cancel(self, appointment_id: str, reason: str = "", *, notify: bool = False,
+               actor: str = "staff") -> AppointmentRecord:
+        """Cancel: the appointment stays, shown as cancelled; its event is deleted from every calendar."""
+        appt = self.appointment(appointment_id)
+        reason = reason.strip() or "cancelled at the front desk"
+        outbox = self._sms("sms.cancel", appt, notify, self.cancel_text(appt))
+        changed = self.store.cancel_appointment(appointment_id, appt.version, reason, actor, self.clock(), outbox)
+        return self._changed(changed)
+
+    def _refuse_blocking(self, issues: list[FieldIssue], what: str) -> None:
+        errors = blocking(issues)
+        if errors:
+            raise UserError(f"{what}: " + "; ".join(f"{i.field}: {i.message}" for i in errors))
+
+    def _sms(self, topic: str, appt: AppointmentRecord, notify: bool, body: str) -> list[tuple[str, dict]]:
+        if not notify:
+            return []
+        if not self.sms_enabled:
+            raise UserError("texting the caller needs Twilio (twilio.enabled = true); nothing was changed")
+        if not appt.callback_number:
+            raise UserError("there is no callback number to text; nothing was changed")
+        return [(topic, {"to": appt.callback_number, "body": body})]
+
+    def _changed(self, appt: AppointmentRecord) -> AppointmentRecord:
+        self.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
+        for link in appt.links:
+            self.bus.publish(events.LINK_CHANGED, link_id=link.id, appointment_id=appt.id, calendar=link.calendar,
+                             state=link.state.value)
+        self.wake_sync()
+        return appt
+
+    def _first_name(self, name: str | None) -> str:
+        return (name or "").split(" ")[0] or "there"
+
+    def change_text(self, appt: AppointmentRecord, start: datetime, service: str | None = None) -> str:
+        zone = self.rules.zone
+        return (f"Hi {self._first_name(appt.caller_name)}, your {service or appt.service} at "
+                f"{self.profile.location.name} is now on {format_date(start, zone)} at {format_time(start, zone)}. "
+                "Call us if that does not suit you.")
+
+    def cancel_text(self, appt: AppointmentRecord) -> str:
+        zone = self.rules.zone
+        return (f"Hi {self._first_name(appt.caller_name)}, your {appt.service} at {self.profile.location.name} on "
+                f"{format_date(appt.start, zone)} at {format_time(appt.start, zone)} is cancelled. "
+                "Call us to book another time.")
+
+    # --- sync: Retry, Keep ours / Take theirs, the mass-deletion alert ------------------------------------------------
 
     def retry(self, link_id: int, actor: str = "staff") -> int:
         n = self.store.retry_links(self.clock(), [link_id], actor)
@@ -140,22 +259,161 @@ class ConsoleService:
         self.wake_sync()
         return n
 
-    def override(self, link_id: int, actor: str = "staff") -> None:
-        """Keep our version: rewrite the calendar's event without If-Match (for Conflict and Drift)."""
-        now = self.clock()
-        self.store.save_link(link_id, now, state="pending", etag=None, attempts=0, next_attempt_at=None)
-        self.store.audit(now, actor, "sync.override", "link", str(link_id), {})
-        self.bus.publish(events.LINK_CHANGED, link_id=link_id)
+    def link(self, link_id: int) -> LinkRecord:
+        link = self.store.get_link(link_id)
+        if link is None:
+            raise UserError(f"sync link {link_id} does not exist")
+        return link
+
+    def discrepancy(self, link_id: int) -> Discrepancy:
+        """Ours and the calendar's version of one event, field by field (what Keep ours / Take theirs decide)."""
+        link = self.link(link_id)
+        appt = self.appointment(link.appointment_id)
+        ours = None if appt.status is AppointmentStatus.CANCELLED else event_draft(appt, self.template)
+        theirs = self.store.cached_events(link.calendar, [link.remote_id]).get(link.remote_id) if link.remote_id \
+            else None
+        if link.deleted_remotely:
+            theirs = None
+        rows = []
+        zone = self.rules.zone
+        for name in ("title", "start", "end", "description", "location"):
+            a = getattr(ours, name) if ours is not None else None
+            b = getattr(theirs, name) if theirs is not None else None
+            show = (lambda v: format_datetime(v, zone) if isinstance(v, datetime) else (v or ""))
+            differs = (a != b) if name in ("start", "end") else (norm_text(a or "") != norm_text(b or ""))
+            rows.append((name, show(a) if ours is not None else "(cancelled)",
+                         show(b) if theirs is not None else "(deleted)", differs))
+        return Discrepancy(link, appt, self.calendars.get(link.calendar, link.calendar), theirs is None, rows)
+
+    def _needs_decision(self, link: LinkRecord) -> None:
+        if not link.state.needs_person:
+            raise UserError(f"this calendar link is {link.state.label}, not in Drift or Conflict: nothing to decide")
+
+    def keep_ours(self, link_id: int, actor: str = "staff") -> LinkRecord:
+        """Keep our version: the calendar gets it again (re-created if it was deleted there)."""
+        link = self.link(link_id)
+        self._needs_decision(link)
+        copy = None if link.deleted_remotely or not link.remote_id else \
+            self.store.cached_events(link.calendar, [link.remote_id]).get(link.remote_id)
+        remote_hash = content_hash(_as_event(copy)) if copy is not None else None
+        saved = self.store.keep_ours(link_id, copy.etag if copy else None, remote_hash, actor, self.clock())
+        self.bus.publish(events.LINK_CHANGED, link_id=link_id, appointment_id=saved.appointment_id)
         self.wake_sync()
+        return saved
+
+    def take_theirs(self, link_id: int, *, notify: bool = False, actor: str = "staff") -> AppointmentRecord:
+        """Take the calendar's version: our appointment moves/changes to match it, or is cancelled if the event was
+        deleted there; the other calendars follow. Optionally the caller is texted about the change."""
+        link = self.link(link_id)
+        self._needs_decision(link)
+        appt = self.appointment(link.appointment_id)
+        copy = None if link.deleted_remotely or not link.remote_id else \
+            self.store.cached_events(link.calendar, [link.remote_id]).get(link.remote_id)
+        if copy is None:
+            changes = None
+            outbox = self._sms("sms.cancel", appt, notify, self.cancel_text(appt))
+        else:
+            if copy.end - copy.start > MAX_APPOINTMENT:
+                raise UserError(f"on {self.calendars.get(link.calendar, link.calendar)} it now lasts more than a "
+                                "day, which no appointment can: Keep ours, or change it there first")
+            ours = event_draft(appt, self.template)
+            changes = {}
+            if copy.start != appt.start or copy.end != appt.end:
+                changes.update(start=copy.start, end=copy.end)
+            if copy.title.strip() != ours.title.strip():
+                changes["title_override"] = copy.title
+            if norm_text(copy.description) != norm_text(ours.description):
+                changes["description_override"] = copy.description
+            outbox = self._sms("sms.change", appt, notify and "start" in changes, self.change_text(appt, copy.start))
+        remote_hash = content_hash(_as_event(copy)) if copy is not None else None
+        changed = self.store.take_theirs(link_id, changes, copy.etag if copy else None, remote_hash, actor,
+                                         self.clock(), outbox)
+        return self._changed(changed)
+
+    def resolve_mass_deletion(self, calendar: str, *, recreate: bool, actor: str = "staff") -> int:
+        """The answer to "many events vanished from this calendar": re-create them all, or accept the deletions
+        (those appointments are cancelled and deleted from the other calendars)."""
+        if calendar not in self.calendars:
+            raise UserError(f"no calendar {calendar!r} is enabled (enabled: {', '.join(self.calendars) or 'none'})")
+        n = self.store.resolve_mass_deletion(calendar, recreate, actor, self.clock())
+        self.bus.publish(events.LINK_CHANGED)
+        self.bus.publish(events.APPOINTMENT_CHANGED)
+        self.bus.publish(events.HEALTH_CHANGED)
+        self.wake_sync()
+        return n
+
+    # --- health and status ------------------------------------------------------------------------------------------
+
+    def calendar_health(self, all_counts: bool = False) -> list[CalendarStatus]:
+        """Each enabled calendar's state in a sentence, for the health pills, ``status`` and ``doctor``. The counts
+        are of links not Synced (indexed; the window asks often); ``all_counts`` adds Synced (``status``)."""
+        now = self.clock()
+        rows = self.store.calendar_health()
+        counts = self.store.sync_counts(None if all_counts else [s for s in SyncState if s is not SyncState.SYNCED])
+        out = []
+        for key, label in self.calendars.items():
+            h = rows.get(key) or CalendarHealthRecord(calendar=key, gate="open")
+            problem = self.problems.get(key)
+            if problem:
+                state, text = "reconnect", problem
+            elif h.gate == "reconnect":
+                state, text = "reconnect", h.pause_reason or f"{label} needs to be connected again"
+            elif h.held_missing:
+                state, text = "held", h.pause_reason or f"{h.held_missing} events vanished from {label}"
+            elif h.paused_until is not None and h.paused_until > now:
+                state, text = h.gate, h.pause_reason or f"paused until {format_datetime(h.paused_until, self.rules.zone)}"
+            elif h.last_error_at is not None and (h.last_pull_at is None or h.last_error_at > h.last_pull_at):
+                state, text = "error", h.last_error or "the last request failed"
+            elif h.last_pull_at is None:
+                state, text = "unknown", "not read yet"
+            else:
+                state, text = "ok", f"read {format_datetime(h.last_pull_at, self.rules.zone)}"
+            out.append(CalendarStatus(key, label, state, text, h, counts.get(key, {})))
+        return out
+
+    def reconnect(self, calendar: str, open_url: Callable[[str], None]) -> str:
+        """Sign a calendar in again (Reconnect…): the sign-in flow runs, then its waiting links are pushed. Slow
+        (a browser round trip): the window calls it on a worker."""
+        if self.reconnector is None:
+            raise UserError("signing in is not available here; run `receptionist connect` on this desk")
+        return self.reconnector(calendar, open_url)
+
+    def messaging_status(self) -> tuple[str, str]:
+        """(state, sentence) of SMS: off, error (with why) or ok."""
+        if "twilio" in self.problems:
+            return "error", self.problems["twilio"]
+        if not self.sms_enabled:
+            return "off", "SMS to callers is off (twilio.enabled = false in the profile)."
+        error = self.engine.twilio_error if self.engine is not None else None
+        if error:
+            return "error", f"The last SMS failed: {error}"
+        return "ok", "SMS to callers go through Twilio."
+
+    def reconcile_now(self) -> dict[str, dict]:
+        """Compare every connected calendar with our appointments now (a full read), as the hourly job does."""
+        if self.engine is None:
+            raise UserError("this desk does not run calendar sync")
+        return self.engine.reconcile()
 
     def status(self) -> dict:
-        """What ``receptionist status --json`` prints."""
+        """What ``receptionist status --json`` prints: every appointment with every link, and each calendar's
+        health."""
         zone = self.rules.zone
+
+        def when(v: datetime | None) -> str | None:
+            return v.isoformat() if v else None
+
         return {
             "location": self.profile.location.name,
             "time_zone": self.profile.location.time_zone,
-            "calendars": self.calendars,
-            "sync_counts": self.store.sync_counts(),
+            "calendars": {
+                c.key: {"label": c.label, "state": c.state, "text": c.text, "last_pull_at": when(c.health.last_pull_at),
+                        "last_error": c.health.last_error, "last_error_at": when(c.health.last_error_at),
+                        "paused_until": when(c.health.paused_until), "held_missing": c.health.held_missing,
+                        "reconciled_at": when(c.health.reconciled_at), "reconcile": c.health.reconcile_report,
+                        "links": c.counts}
+                for c in self.calendar_health(all_counts=True)
+            },
             "appointments": [
                 {
                     "id": a.id,
@@ -166,23 +424,45 @@ class ConsoleService:
                     "end_utc": a.end.isoformat(),
                     "start_local": a.start.astimezone(zone).isoformat(),
                     "status": a.status.value,
-                    "sync": {
-                        link.calendar: {
-                            "state": link.state.value,
-                            "remote_id": link.remote_id,
-                            "error": link.last_error,
-                            "attempts": link.attempts,
-                            "next_attempt_at": link.next_attempt_at.isoformat() if link.next_attempt_at else None,
-                        }
-                        for link in a.links
-                    },
+                    "cancel_reason": a.cancel_reason,
+                    "sync": {link.calendar: link_json(link) for link in a.links},
                 }
                 for a in self.store.appointments(include_cancelled=True)
             ],
         }
 
-    def status_json(self) -> str:
-        return json.dumps(self.status(), indent=2)
+
+def link_json(link: LinkRecord) -> dict:
+    return {"link_id": link.id, "state": link.state.value, "remote_id": link.remote_id, "error": link.last_error,
+            "attempts": link.attempts,
+            "next_attempt_at": link.next_attempt_at.isoformat() if link.next_attempt_at else None,
+            "diff": {k: list(v) for k, v in link.diff.items()}, "deleted_remotely": link.deleted_remotely}
 
 
-__all__ = ["ConsoleService", "WeekView", "location_rules"]
+def _as_event(copy: ExternalEventRecord) -> RemoteEvent:
+    return RemoteEvent(remote_id=copy.remote_id, etag=copy.etag or "", title=copy.title, start=copy.start,
+                       end=copy.end, description=copy.description, location=copy.location, uid=copy.uid)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    """Ours and theirs for one Drift/Conflict: rows of (field, ours, theirs, differs)."""
+
+    link: LinkRecord
+    appointment: AppointmentRecord
+    calendar_label: str
+    deleted: bool
+    rows: list[tuple[str, str, str, bool]]
+
+
+@dataclass(frozen=True)
+class CalendarStatus:
+    key: str
+    label: str
+    state: str  # ok | unknown | error | throttled | offline | held | reconnect
+    text: str
+    health: CalendarHealthRecord
+    counts: dict[str, int]
+
+
+__all__ = ["CalendarStatus", "ConsoleService", "Discrepancy", "WeekView", "link_json", "location_rules"]

@@ -27,8 +27,18 @@ What it mirrors of the real service (and what the tests rely on):
   redirect_uri checked) and ``refresh_token`` grants (client id/secret checked).
 * Fault injection (``.faults``, and ``/_sandbox/faults`` over HTTP) is consulted before routing.
 
-Recurring events are stored but not expanded (``singleEvents`` returns the master event): the product never
-writes them and the tests do not need them yet.
+* Recurring events (after Calendar v3's "Recurring events" guide and events.list reference; the
+  events.instances method is not served): a series is
+  one event with ``recurrence`` (``RRULE``/``EXRULE``/``RDATE``/``EXDATE`` lines) and ``start.timeZone``
+  (required for a timed series); its occurrences keep their wall-clock time in that zone across DST changes
+  (``receptionist_sandbox.recurrence``).  ``singleEvents=true`` expands the series into instances (id
+  ``<seriesId>_<YYYYMMDDTHHMMSSZ>``, or ``_<YYYYMMDD>`` for an all-day series, ``recurringEventId``,
+  ``originalStartTime``, no ``recurrence``); without it the series event itself is listed.  An instance can be
+  read, patched, replaced or deleted by its id: the change is stored as an *exception* (a moved or retitled
+  instance is listed in place of the occurrence, also without ``singleEvents``; a deleted one becomes a cancelled
+  instance carrying only ``id``, ``status``, ``recurringEventId`` and ``originalStartTime``, the fields Google
+  guarantees).  A sync-token read reports a changed series as all its instances (``singleEvents=true``) and a
+  changed instance alone.
 """
 
 from __future__ import annotations
@@ -53,6 +63,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from receptionist_sandbox import recurrence
 from receptionist_sandbox.faults import Fault, FaultInjector, apply_delay
 from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
@@ -356,6 +367,33 @@ class GoogleSandbox(StandIn):
             stored = self._insert(account, cal, copy.deepcopy(body))
             return self._view(cal, stored)
 
+    @staticmethod
+    def instance_id(series_id: str, original_start: datetime) -> str:
+        """The id of the instance of timed series ``series_id`` that starts at ``original_start``."""
+        return f"{series_id}_{original_start.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+
+    def edit_event(self, account: str, calendar_id: str, event_id: str, changes: dict) -> dict:
+        """Change an event as a person would in Google's UI (patch semantics, new etag, reported to sync tokens);
+        an instance id of a series makes that instance an exception.  Returns the API view."""
+        with self._lock:
+            cal = self._calendar(account, calendar_id)
+            stored, virtual = self._event(cal, event_id)
+            self._patch(cal, stored, copy.deepcopy(changes))
+            if virtual:
+                cal.events[event_id] = stored
+            self._touch(cal, stored)
+            return self._view(cal, stored)
+
+    def remove_event(self, account: str, calendar_id: str, event_id: str) -> None:
+        """Delete an event as a person would in Google's UI (it becomes ``cancelled``); an instance id of a series
+        cancels that one occurrence."""
+        with self._lock:
+            cal = self._calendar(account, calendar_id)
+            stored, virtual = self._event(cal, event_id)
+            if virtual:
+                cal.events[event_id] = stored
+            self._cancel(cal, stored)
+
     def events(self, account: str, calendar_id: str, include_cancelled: bool = False) -> list[dict]:
         """The API view of every event of a calendar (for test assertions), sorted by start."""
         with self._lock:
@@ -639,10 +677,41 @@ class GoogleSandbox(StandIn):
             stored[key] = copy.deepcopy(value)
         stored["start"], stored["end"] = start, end
         stored["_start"], stored["_end"], stored["_all_day"] = start_at, end_at, start_all_day
+        stored.pop("_tz", None)
+        if stored.get("recurrence"):
+            self._check_recurrence(stored, body, cal)
         if "sequence" in body and isinstance(body["sequence"], int):
             stored["sequence"] = max(stored.get("sequence", 0), body["sequence"])
         if time_changed:
             stored["sequence"] = stored.get("sequence", 0) + 1
+
+    def _check_recurrence(self, stored: dict, body: dict, cal: _Calendar) -> None:
+        """A series needs its zone (``start.timeZone``, for the wall-clock time of every occurrence) and rules
+        that parse; an instance cannot carry rules of its own."""
+        lines = stored["recurrence"]
+        if stored.get("recurringEventId"):
+            raise ApiError(400, "invalid", "Invalid recurrence rule.")
+        zone = (body.get("start") or {}).get("timeZone") or body.get("timeZone")
+        if not stored["_all_day"] and not zone:
+            raise ApiError(400, "missingTimeZone", "Missing time zone definition for start time.",
+                           domain="calendar")
+        stored["_tz"] = zone or cal.time_zone
+        if not isinstance(lines, list):
+            raise ApiError(400, "invalid", "Invalid recurrence rule.")
+        try:
+            self._rules(cal, stored)
+        except (ValueError, TypeError, KeyError, ZoneInfoNotFoundError):
+            raise ApiError(400, "invalid", "Invalid recurrence rule.") from None
+
+    def _cancel(self, cal: _Calendar, stored: dict) -> None:
+        """Delete = mark cancelled; deleting a series cancels its exceptions too."""
+        stored["status"] = "cancelled"
+        self._touch(cal, stored)
+        if stored.get("recurrence"):
+            for other in cal.events.values():
+                if other.get("recurringEventId") == stored["id"] and other["status"] != "cancelled":
+                    other["status"] = "cancelled"
+                    self._touch(cal, other)
 
     def _touch(self, cal: _Calendar, stored: dict) -> None:
         cal.seq += 1
@@ -682,25 +751,107 @@ class GoogleSandbox(StandIn):
         cal.events[event_id] = stored
         return stored
 
-    def _view(self, cal: _Calendar, stored: dict, *, minimal_if_cancelled: bool = False) -> dict:
-        if minimal_if_cancelled and stored["status"] == "cancelled":
-            return {"kind": "calendar#event", "etag": stored["etag"], "id": stored["id"], "status": "cancelled",
-                    "updated": stored["updated"]}
+    def _view(self, cal: _Calendar, stored: dict, *, minimal_if_cancelled: bool = False,
+              full: bool = False) -> dict:
+        """The API view; a cancelled instance of a series (and, on a sync-token read, any cancelled event)
+        carries only what Google guarantees for it, unless ``full``."""
+        cancelled = stored["status"] == "cancelled" and not full
+        if cancelled and (minimal_if_cancelled or stored.get("recurringEventId")):
+            minimal = {"kind": "calendar#event", "etag": stored["etag"], "id": stored["id"], "status": "cancelled",
+                       "updated": stored["updated"]}
+            if stored.get("recurringEventId"):
+                minimal["recurringEventId"] = stored["recurringEventId"]
+                minimal["originalStartTime"] = self._when_view(cal, stored["originalStartTime"])
+            return minimal
         view = {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
-        for key in ("start", "end"):
-            when = dict(view[key])
-            if "dateTime" in when:
-                when["dateTime"] = _format_in_zone(when["dateTime"], cal.zone)
-            view[key] = when
+        for key in ("start", "end", "originalStartTime"):
+            if key in view:
+                view[key] = self._when_view(cal, view[key])
         order = ["kind", "etag", "id", "status", "htmlLink", "created", "updated", "summary", "description",
                  "location", "creator", "organizer", "start", "end"]
         return {**{k: view[k] for k in order if k in view}, **{k: v for k, v in view.items() if k not in order}}
 
-    def _event(self, cal: _Calendar, event_id: str) -> dict:
+    @staticmethod
+    def _when_view(cal: _Calendar, when: dict) -> dict:
+        when = dict(when)
+        if isinstance(when.get("dateTime"), datetime):
+            when["dateTime"] = _format_in_zone(when["dateTime"], cal.zone)
+        return when
+
+    def _event(self, cal: _Calendar, event_id: str) -> tuple[dict, bool]:
+        """(stored event, False), or for an instance of a series not changed on its own yet (a fresh copy built
+        from the series, True): a write stores that copy as the instance's exception."""
         stored = cal.events.get(event_id)
-        if stored is None:
-            raise ApiError(404)
-        return stored
+        if stored is not None:
+            return stored, False
+        master_id, _, stamp = event_id.rpartition("_")
+        master = cal.events.get(master_id)
+        if master is not None and master.get("recurrence"):
+            try:
+                if master["_all_day"]:
+                    day = datetime.strptime(stamp, "%Y%m%d").date()
+                    original = datetime.combine(day, datetime.min.time(), self._series_zone(cal, master))
+                else:
+                    original = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+            except ValueError:
+                raise ApiError(404) from None
+            if recurrence.contains(self._rules(cal, master), original):
+                return self._instance(cal, master, original), True
+        raise ApiError(404)
+
+    # ------------------------------------------------------------------------------------------ recurrence
+
+    @staticmethod
+    def _series_zone(cal: _Calendar, master: dict) -> ZoneInfo:
+        return ZoneInfo(master.get("_tz") or cal.time_zone)
+
+    def _rules(self, cal: _Calendar, master: dict):
+        return recurrence.rfc5545_rules(master["recurrence"],
+                                        master["_start"].astimezone(self._series_zone(cal, master)))
+
+    @staticmethod
+    def _instance_id(master: dict, original: datetime) -> str:
+        if master["_all_day"]:
+            return f"{master['id']}_{original.strftime('%Y%m%d')}"
+        return f"{master['id']}_{original.astimezone(timezone.utc).strftime('%Y%m%dT%H%M%SZ')}"
+
+    def _instance(self, cal: _Calendar, master: dict, original: datetime) -> dict:
+        """The occurrence of ``master`` that starts at ``original`` (aware, series zone), as stored events look."""
+        zone = self._series_zone(cal, master)
+        original = original.astimezone(zone)
+        instance_id = self._instance_id(master, original)
+        inst = {k: copy.deepcopy(v) for k, v in master.items() if k not in ("recurrence", "_tz")}
+        inst["id"] = instance_id
+        inst["recurringEventId"] = master["id"]
+        digest = hashlib.sha256(f"{master['etag']}/{instance_id}".encode()).hexdigest()
+        inst["etag"] = f'"{int(digest[:15], 16)}"'
+        if master["_all_day"]:
+            days = (master["_end"] - master["_start"]).days or 1
+            end_day = original.date() + timedelta(days=days)
+            extra = {"timeZone": master["start"]["timeZone"]} if master["start"].get("timeZone") else {}
+            inst["start"] = {"date": original.date().isoformat(), **extra}
+            inst["end"] = {"date": end_day.isoformat(), **extra}
+            inst["originalStartTime"] = {"date": original.date().isoformat()}
+            inst["_start"] = original.astimezone(timezone.utc)
+            inst["_end"] = datetime.combine(end_day, datetime.min.time(), zone).astimezone(timezone.utc)
+        else:
+            start = original.astimezone(timezone.utc)
+            end = start + (master["_end"] - master["_start"])
+            inst["start"] = {**master["start"], "dateTime": start}
+            inst["end"] = {**master["end"], "dateTime": end}
+            inst["originalStartTime"] = {"dateTime": start, "timeZone": zone.key}
+            inst["_start"], inst["_end"] = start, end
+        return inst
+
+    def _instances(self, cal: _Calendar, master: dict, time_min: datetime | None,
+                   time_max: datetime | None) -> list[dict]:
+        """The occurrences of ``master`` overlapping the window that were not changed on their own."""
+        duration = master["_end"] - master["_start"]
+        out = []
+        for original in recurrence.occurrences(self._rules(cal, master), duration, time_min, time_max):
+            if self._instance_id(master, original) not in cal.events:
+                out.append(self._instance(cal, master, original))
+        return out
 
     @staticmethod
     def _check_if_match(request: Request, stored: dict) -> None:
@@ -737,7 +888,7 @@ class GoogleSandbox(StandIn):
         account = self._authenticate(request)
         with self._lock:
             cal = self._calendar(account, calendar_id)
-            stored = self._event(cal, event_id)
+            stored, _ = self._event(cal, event_id)
             if request.headers.get("If-None-Match") == stored["etag"]:
                 return Response(status=304, headers={"ETag": stored["etag"]})
             return self._event_response(cal, stored)
@@ -747,46 +898,55 @@ class GoogleSandbox(StandIn):
         body = self._json_body(request)
         with self._lock:
             cal = self._calendar(account, calendar_id)
-            stored = self._event(cal, event_id)
+            stored, virtual = self._event(cal, event_id)
             self._check_if_match(request, stored)
             candidate = {k: v for k, v in stored.items()
                          if k in ("kind", "id", "htmlLink", "created", "creator", "organizer", "iCalUID",
-                                  "sequence", "eventType", "etag", "updated")
+                                  "sequence", "eventType", "etag", "updated", "recurringEventId",
+                                  "originalStartTime")
                          or k.startswith("_")}
             candidate["status"] = "confirmed"
             candidate["reminders"] = {"useDefault": True}
             self._apply_body(candidate, body, cal)
             stored.clear()
             stored.update(candidate)
+            if virtual:
+                cal.events[event_id] = stored
             self._touch(cal, stored)
             return self._event_response(cal, stored)
+
+    def _patch(self, cal: _Calendar, stored: dict, body: dict) -> None:
+        """Events.patch semantics: ``body`` merged onto ``stored`` (validated as a whole, then applied)."""
+        merged = {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
+        view = self._view(cal, stored, full=True)
+        merged["start"], merged["end"] = view["start"], view["end"]
+        for key, value in body.items():
+            if key in ("start", "end") and isinstance(value, dict):
+                merged[key] = value  # a patched start/end replaces the whole EventDateTime
+            elif key == "extendedProperties" and isinstance(value, dict):
+                ext = merged.setdefault("extendedProperties", {})
+                for scope, props in value.items():
+                    if isinstance(props, dict) and isinstance(ext.get(scope), dict):
+                        ext[scope] = {**ext[scope], **props}
+                    else:
+                        ext[scope] = props
+            else:
+                merged[key] = value
+        candidate = dict(stored)
+        self._apply_body(candidate, merged, cal)
+        stored.clear()
+        stored.update(candidate)
 
     def _ep_events_patch(self, request: Request, calendar_id: str, event_id: str) -> Response:
         account = self._authenticate(request)
         body = self._json_body(request)
         with self._lock:
             cal = self._calendar(account, calendar_id)
-            stored = self._event(cal, event_id)
+            stored, virtual = self._event(cal, event_id)
             self._check_if_match(request, stored)
-            merged = {k: copy.deepcopy(v) for k, v in stored.items() if not k.startswith("_")}
-            merged["start"] = self._view(cal, stored)["start"]
-            merged["end"] = self._view(cal, stored)["end"]
-            for key, value in body.items():
-                if key in ("start", "end") and isinstance(value, dict):
-                    merged[key] = value  # a patched start/end replaces the whole EventDateTime
-                elif key == "extendedProperties" and isinstance(value, dict):
-                    ext = merged.setdefault("extendedProperties", {})
-                    for scope, props in value.items():
-                        if isinstance(props, dict) and isinstance(ext.get(scope), dict):
-                            ext[scope] = {**ext[scope], **props}
-                        else:
-                            ext[scope] = props
-                else:
-                    merged[key] = value
-            candidate = dict(stored)
-            self._apply_body(candidate, merged, cal)
-            stored.clear()
-            stored.update(candidate)
+            self._patch(cal, stored, body)
+            if virtual:
+                cal.events[event_id] = stored  # an instance changed on its own becomes an exception
             self._touch(cal, stored)
             return self._event_response(cal, stored)
 
@@ -794,12 +954,13 @@ class GoogleSandbox(StandIn):
         account = self._authenticate(request)
         with self._lock:
             cal = self._calendar(account, calendar_id)
-            stored = self._event(cal, event_id)
+            stored, virtual = self._event(cal, event_id)
             if stored["status"] == "cancelled":
                 raise ApiError(410, "deleted", "Resource has been deleted")
             self._check_if_match(request, stored)
-            stored["status"] = "cancelled"
-            self._touch(cal, stored)
+            if virtual:
+                cal.events[event_id] = stored  # a cancelled exception of the series
+            self._cancel(cal, stored)
         return Response(b"", status=204)
 
     def _ep_events_list(self, request: Request, calendar_id: str) -> Response:
@@ -841,8 +1002,15 @@ class GoogleSandbox(StandIn):
                     raise ApiError(410, "fullSyncRequired",
                                    "Sync token is no longer valid, a full sync is required.", domain="calendar")
                 since = token["seq"]
-                items = [e for e in cal.events.values() if e["_seq"] > since]
-                items.sort(key=lambda e: (e["_seq"], e["id"]))
+                items = []
+                for e in cal.events.values():
+                    if e["_seq"] <= since:
+                        continue
+                    if single and e.get("recurrence"):
+                        items += self._instances(cal, e, None, None)
+                    else:
+                        items.append(e)
+                items.sort(key=lambda e: (e["_seq"], e["_start"], e["id"]))
                 minimal = True
             else:
                 time_min = self._parse_bound(args, "timeMin")
@@ -852,13 +1020,20 @@ class GoogleSandbox(StandIn):
                                    location="timeMax")
                 filters = self._extended_filters(args.getlist("privateExtendedProperty"), "privateExtendedProperty")
                 shared = self._extended_filters(args.getlist("sharedExtendedProperty"), "sharedExtendedProperty")
-                items = []
+                candidates = []
                 for e in cal.events.values():
+                    if e.get("recurrence") and single:
+                        candidates += self._instances(cal, e, time_min, time_max)
+                    elif e.get("recurrence"):
+                        duration = e["_end"] - e["_start"]
+                        if recurrence.occurrences(self._rules(cal, e), duration, time_min, time_max):
+                            candidates.append(e)
+                    elif not (time_min and e["_end"] <= time_min and not (e["_end"] == e["_start"] == time_min)) \
+                            and not (time_max and e["_start"] >= time_max):
+                        candidates.append(e)
+                items = []
+                for e in candidates:
                     if e["status"] == "cancelled" and not show_deleted:
-                        continue
-                    if time_min and e["_end"] <= time_min and not (e["_end"] == e["_start"] == time_min):
-                        continue
-                    if time_max and e["_start"] >= time_max:
                         continue
                     props = (e.get("extendedProperties") or {})
                     if any((props.get("private") or {}).get(k) != v for k, v in filters):

@@ -30,7 +30,16 @@ Wire details reproduced from the real services (see the report / tests for sourc
       delta rounds end in ``@odata.deltaLink`` (``$deltatoken``), pages in between use ``$skiptoken``; deleted
       events come back as ``{"id", "@removed": {"reason": "deleted"}}``; delta items carry no extended properties.
 
-Not modelled: recurrence (series/instances), attendees and meeting responses, attachments, /users/{id} paths.
+    * recurring series (Graph "event" and "patternedRecurrence" resources, calendarView/delta docs): an event
+      created with ``recurrence`` is a ``seriesMaster`` (listed by ``/events``, never by ``calendarView``);
+      ``calendarView`` and its delta expand it into ``occurrence`` items with ``seriesMasterId``,
+      ``occurrenceId`` and ``originalStart``, keeping the wall-clock time in the series' zone
+      (``range.recurrenceTimeZone``, else ``start.timeZone``) across DST (``receptionist_sandbox.recurrence``).
+      An occurrence read, patched or deleted by its id: a patch makes it an ``exception`` (same id), a delete
+      takes it out of the series; delta reports it ``@removed``, and a deleted series reports every occurrence
+      of the window ``@removed``.  ``showAs`` and ``isAllDay`` (midnight to midnight, floating) are kept as given.
+
+Not modelled: attendees and meeting responses, attachments, /users/{id} paths, the ``instances`` endpoint.
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ import secrets
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 from urllib.parse import urlencode, urlparse
@@ -57,6 +66,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from receptionist_sandbox import recurrence as rrules
 from receptionist_sandbox.faults import Fault, FaultInjector
 from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
@@ -200,6 +210,11 @@ class _Event:
     change_key: str
     ical_uid: str
     seq: int  # change sequence (for delta)
+    kind: str = "singleInstance"  # Graph "type": singleInstance | seriesMaster | occurrence | exception
+    recurrence: dict | None = None  # patternedRecurrence of a seriesMaster
+    series_master_id: str | None = None  # of an occurrence or exception
+    original_start: datetime | None = None  # of an occurrence or exception (UTC)
+    removed_occurrences: set = field(default_factory=set)  # of a seriesMaster: original starts (UTC) deleted
 
     @property
     def etag(self) -> str:
@@ -224,6 +239,7 @@ class _Mailbox:
     calendars: dict[str, _Calendar] = field(default_factory=dict)
     events: dict[str, _Event] = field(default_factory=dict)
     tombstones: dict[str, tuple[str, int]] = field(default_factory=dict)  # event id -> (calendar id, seq)
+    deleted_series: dict[str, "_Event"] = field(default_factory=dict)  # master id -> the master, for delta
     transactions: dict[str, tuple[str, str]] = field(default_factory=dict)  # tid -> (event id, calendar id)
 
     @property
@@ -398,20 +414,23 @@ class MicrosoftSandbox(StandIn):
             event = self._create(box, cal, body)
             return self._render(box, event, ZoneInfo("UTC"), "UTC", "html", expand=None, all_ext=True)
 
+    def occurrence_id(self, series_id: str, original_start: datetime) -> str:
+        """The id calendarView gives the occurrence of series ``series_id`` that starts at ``original_start``."""
+        return self._occurrence_id(series_id, original_start)
+
     def edit_event(self, user: str | None, event_id: str, changes: dict) -> dict:
-        """Change an event as if someone edited it in Outlook (new changeKey/etag)."""
+        """Change an event as if someone edited it in Outlook (new changeKey/etag); an occurrence of a series
+        becomes an exception."""
         with self._lock:
             box = self._box(user)
-            event = box.events[event_id]
-            self._apply(box, event, changes)
-            self._touch(event)
+            event = self._edit(box, self._find(box, None, event_id), changes)
             return self._render(box, event, ZoneInfo("UTC"), "UTC", "html", expand=None, all_ext=True)
 
     def remove_event(self, user: str | None, event_id: str) -> None:
-        """Delete an event as if someone deleted it in Outlook."""
+        """Delete an event as if someone deleted it in Outlook (an occurrence leaves its series)."""
         with self._lock:
             box = self._box(user)
-            self._delete(box, box.events[event_id])
+            self._delete(box, self._find(box, None, event_id))
 
     def events(self, user: str | None = None, calendar_id: str | None = None) -> list[dict]:
         """Every live event of a calendar (default: the user's default one), rendered in UTC with all
@@ -930,15 +949,16 @@ class MicrosoftSandbox(StandIn):
             "isCancelled": e.is_cancelled,
             "isOrganizer": True,
             "responseRequested": True,
-            "seriesMasterId": None,
+            "seriesMasterId": e.series_master_id,
             "showAs": e.show_as,
-            "type": "singleInstance",
+            "type": e.kind,
             "webLink": f"{self.url}/owa/?itemid={e.id}&exvsurl=1&path=/calendar/item",
             "onlineMeetingUrl": None,
             "isOnlineMeeting": False,
             "onlineMeetingProvider": "unknown",
             "allowNewTimeProposals": True,
-            "occurrenceId": None,
+            "occurrenceId": (f"OID.{e.series_master_id}.{e.original_start.date().isoformat()}"
+                             if e.series_master_id else None),
             "isDraft": False,
             "hideAttendees": False,
             "responseStatus": {"response": "organizer", "time": "0001-01-01T00:00:00Z"},
@@ -949,11 +969,13 @@ class MicrosoftSandbox(StandIn):
                          "address": {}, "coordinates": {}},
             "locations": ([{"displayName": e.location, "locationType": "default", "uniqueIdType": "unknown",
                             "address": {}, "coordinates": {}}] if e.location else []),
-            "recurrence": None,
+            "recurrence": copy.deepcopy(e.recurrence),
             "attendees": [],
             "organizer": {"emailAddress": {"name": box.display_name, "address": box.email}},
             "onlineMeeting": None,
         }
+        if e.original_start is not None:
+            out["originalStart"] = e.original_start.strftime("%Y-%m-%dT%H:%M:%SZ")
         if delta:
             out.pop("transactionId", None)
         if all_ext or expand is not None:
@@ -1016,6 +1038,9 @@ class MicrosoftSandbox(StandIn):
         )
         if event.body_type not in ("text", "html"):
             raise GraphError(400, "ErrorInvalidRequest", "Invalid body contentType.")
+        if body.get("recurrence") is not None:
+            event.kind, event.recurrence = "seriesMaster", copy.deepcopy(body["recurrence"])
+            self._check_recurrence(event)
         self._set_ext(event, body.get("singleValueExtendedProperties"))
         event.seq = self._next_seq()
         box.events[event.id] = event
@@ -1080,17 +1105,124 @@ class MicrosoftSandbox(StandIn):
             event.is_cancelled = bool(changes["isCancelled"])
         if "categories" in changes:
             event.categories = list(changes["categories"] or [])
+        if changes.get("recurrence") is not None:
+            if event.kind != "seriesMaster":
+                raise GraphError(400, "ErrorInvalidRequest", "Your request can't be completed. The recurrence "
+                                 "of an occurrence or a single event can't be changed.")
+            event.recurrence = copy.deepcopy(changes["recurrence"])
+            self._check_recurrence(event)
         self._set_ext(event, changes.get("singleValueExtendedProperties"))
 
+    def _edit(self, box: _Mailbox, event: _Event, changes: dict) -> _Event:
+        """Apply a PATCH as a whole or not at all; an occurrence changed on its own is an exception from then on."""
+        candidate = copy.deepcopy(event)
+        if candidate.kind == "occurrence":
+            candidate.kind = "exception"
+        self._apply(box, candidate, changes)
+        self._touch(candidate)
+        box.events[candidate.id] = candidate
+        return candidate
+
     def _delete(self, box: _Mailbox, event: _Event) -> None:
-        del box.events[event.id]
+        """Delete an event; an occurrence or exception leaves its series, a series takes its exceptions along."""
+        if event.kind in ("occurrence", "exception"):
+            master = box.events.get(event.series_master_id or "")
+            if master is not None:
+                master.removed_occurrences.add(event.original_start)
+        if event.kind == "seriesMaster":
+            for other in [e for e in box.events.values() if e.series_master_id == event.id]:
+                del box.events[other.id]
+                box.tombstones[other.id] = (other.calendar_id, self._next_seq())
+            box.deleted_series[event.id] = event
+        box.events.pop(event.id, None)
         box.tombstones[event.id] = (event.calendar_id, self._next_seq())
 
     def _find(self, box: _Mailbox, cal: _Calendar | None, event_id: str) -> _Event:
-        event = box.events.get(event_id)
+        """A stored event, or an occurrence of a series (built from its master, not stored: check ``kind``)."""
+        event = box.events.get(event_id) or self._virtual_occurrence(box, event_id)
         if event is None or (cal is not None and event.calendar_id != cal.id):
             raise GraphError(404, "ErrorItemNotFound", "The specified object was not found in the store.")
         return event
+
+    # ------------------------------------------------------------------------------------- recurrence
+    @staticmethod
+    def _series_zone(master: _Event) -> ZoneInfo:
+        if master.is_all_day:
+            return ZoneInfo("UTC")  # all-day events are floating; kept as midnight UTC here
+        name = (master.recurrence or {}).get("range", {}).get("recurrenceTimeZone") or master.start_tz
+        return zone_for(name)
+
+    def _series_rules(self, master: _Event):
+        return rrules.patterned_rules(master.recurrence or {}, master.start.astimezone(self._series_zone(master)))
+
+    @staticmethod
+    def _occurrence_id(master_id: str, original: datetime) -> str:
+        stamp = original.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+        return "AAMkAD" + _b64url(f"{master_id}|{stamp}".encode())
+
+    def _occurrence(self, master: _Event, original: datetime) -> _Event:
+        original = original.astimezone(UTC)
+        return replace(master, id=self._occurrence_id(master.id, original), kind="occurrence", recurrence=None,
+                       series_master_id=master.id, original_start=original, start=original,
+                       end=original + (master.end - master.start), ext_props=dict(master.ext_props),
+                       categories=list(master.categories), removed_occurrences=set(), transaction_id=None)
+
+    def _virtual_occurrence(self, box: _Mailbox, event_id: str) -> _Event | None:
+        if not event_id.startswith("AAMkAD"):
+            return None
+        try:
+            master_id, stamp = base64.urlsafe_b64decode(event_id[6:] + "=" * (-len(event_id[6:]) % 4)) \
+                .decode("utf-8").split("|")
+            original = datetime.strptime(stamp, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        master = box.events.get(master_id)
+        if master is None or master.kind != "seriesMaster" or original in master.removed_occurrences:
+            return None
+        if not rrules.contains(self._series_rules(master), original):
+            return None
+        return self._occurrence(master, original)
+
+    def _expand_series(self, box: _Mailbox, master: _Event, start: datetime, end: datetime) -> list[_Event]:
+        """The occurrences of ``master`` overlapping [start, end) that were neither deleted nor changed alone."""
+        out = []
+        for original in rrules.occurrences(self._series_rules(master), master.end - master.start, start, end):
+            occurrence = self._occurrence(master, original)
+            if original.astimezone(UTC) not in master.removed_occurrences and occurrence.id not in box.events:
+                out.append(occurrence)
+        return out
+
+    def _instances(self, box: _Mailbox, cal_id: str, start: datetime, end: datetime) -> list[_Event]:
+        """What calendarView shows of a calendar: single events, exceptions and occurrences, never masters."""
+        found = []
+        for e in box.events.values():
+            if e.calendar_id != cal_id:
+                continue
+            if e.kind == "seriesMaster":
+                found += self._expand_series(box, e, start, end)
+            elif self._overlaps(e, start, end):
+                found.append(e)
+        return found
+
+    def _check_recurrence(self, event: _Event) -> None:
+        """Validate a series' pattern and fill in the defaults Graph shows."""
+        given = event.recurrence
+        if not isinstance(given, dict) or not isinstance(given.get("pattern"), dict) \
+                or not isinstance(given.get("range"), dict):
+            raise GraphError(400, "ErrorInvalidRequest", "Your request can't be completed. The recurrence "
+                             "pattern is not valid.")
+        pattern = {"type": None, "interval": 1, "month": 0, "dayOfMonth": 0, "daysOfWeek": [],
+                   "firstDayOfWeek": "sunday", "index": "first", **given["pattern"]}
+        try:
+            zone = ZoneInfo("UTC") if event.is_all_day else zone_for(
+                given["range"].get("recurrenceTimeZone") or event.start_tz)
+            span = {"type": "noEnd", "startDate": event.start.astimezone(zone).date().isoformat(),
+                    "endDate": "0001-01-01", "recurrenceTimeZone": event.start_tz, "numberOfOccurrences": 0,
+                    **given["range"]}
+            event.recurrence = {"pattern": pattern, "range": span}
+            self._series_rules(event)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise GraphError(400, "ErrorInvalidRequest", f"Your request can't be completed. {exc}") from None
 
     @staticmethod
     def _check_if_match(request: Request, event: _Event) -> None:
@@ -1146,7 +1278,8 @@ class MicrosoftSandbox(StandIn):
         expand = self._expand(request)
         with self._lock:
             calendar = self._calendar(box, cal)
-            found = [e for e in box.events.values() if calendar is None or e.calendar_id == calendar.id]
+            found = [e for e in box.events.values() if (calendar is None or e.calendar_id == calendar.id)
+                     and e.kind in ("singleInstance", "seriesMaster")]
             flt = request.args.get("$filter")
             if flt:
                 m = _EXT_FILTER.search(flt)
@@ -1219,13 +1352,7 @@ class MicrosoftSandbox(StandIn):
                 changes = request.get_json(silent=True)
                 if changes is None:
                     raise GraphError(400, "UnableToDeserializePostBody", "were unable to deserialize ")
-                snapshot = copy.deepcopy(event)
-                try:
-                    self._apply(box, event, changes)
-                except GraphError:
-                    box.events[event.id] = snapshot
-                    raise
-                self._touch(event)
+                event = self._edit(box, event, changes)
                 out = self._render(box, event, zone, tz_name, body_type, expand=None)
             else:
                 out = self._render(box, event, zone, tz_name, body_type, expand=self._expand(request))
@@ -1259,9 +1386,7 @@ class MicrosoftSandbox(StandIn):
         expand = self._expand(request)
         with self._lock:
             calendar = self._calendar(box, cal) or box.default_calendar
-            found = sorted((e for e in box.events.values()
-                            if e.calendar_id == calendar.id and self._overlaps(e, start, end)),
-                           key=lambda e: (e.start, e.created))
+            found = sorted(self._instances(box, calendar.id, start, end), key=lambda e: (e.start, e.created, e.id))
             items, next_link = self._page(request, found, page)
             value = [self._render(box, e, zone, tz_name, body_type, expand=expand) for e in items]
         body = {"@odata.context": self._context(box, "calendarView"), "value": value}
@@ -1321,19 +1446,28 @@ class MicrosoftSandbox(StandIn):
         """Changes with since < seq <= upto, in change order: ("event", _Event) or ("removed", id).
 
         A full round (since=0) lists live events of the window only.  In an incremental round an event that was
-        changed and is now outside the window is reported removed, like an event that was deleted.
+        changed and is now outside the window is reported removed, like an event that was deleted.  A series
+        is never listed itself: a change to it reports its occurrences in the window, its deletion reports them
+        removed.
         """
         out: list[tuple[int, str, object]] = []
         for e in box.events.values():
             if e.calendar_id != cal_id or not (since < e.seq <= upto):
                 continue
-            if self._overlaps(e, start, end):
+            if e.kind == "seriesMaster":
+                out += [(e.seq, "event", o) for o in self._expand_series(box, e, start, end)]
+            elif self._overlaps(e, start, end):
                 out.append((e.seq, "event", e))
             elif since:
                 out.append((e.seq, "removed", e.id))
         if since:
             for event_id, (tomb_cal, seq) in box.tombstones.items():
-                if tomb_cal == cal_id and since < seq <= upto:
+                if tomb_cal != cal_id or not since < seq <= upto:
+                    continue
+                if event_id in box.deleted_series:
+                    series = box.deleted_series[event_id]
+                    out += [(seq, "removed", o.id) for o in self._expand_series(box, series, start, end)]
+                else:
                     out.append((seq, "removed", event_id))
         out.sort(key=lambda item: item[0])
         return [(kind, obj) for _, kind, obj in out]

@@ -49,8 +49,10 @@ GOOGLE_WEEK = [
     SeedEvent(4, None, 0, "On call — Dr. Okafor"),
     SeedEvent(5, time(10, 0), 60, "Tennis (personal)", busy=False),
 ]
-# The front desk's Outlook calendar: meetings.
+# The front desk's Outlook calendar: meetings, a day the office is closed, an optional webinar.
 OUTLOOK_WEEK = [
+    SeedEvent(5, None, 0, "Office closed — CPR recertification"),
+    SeedEvent(3, time(12, 0), 45, "Optional: sterilization webinar", busy=False),
     SeedEvent(0, time(8, 0), 15, "Morning huddle"),
     SeedEvent(1, time(8, 0), 15, "Morning huddle"),
     SeedEvent(1, time(14, 0), 60, "Insurance billing review"),
@@ -61,6 +63,24 @@ OUTLOOK_WEEK = [
     SeedEvent(4, time(8, 0), 15, "Morning huddle"),
     SeedEvent(4, time(10, 30), 45, "Vendor call — Patterson Dental"),
 ]
+
+
+@dataclass(frozen=True)
+class SeedSeries:
+    """A weekly meeting that started ``weeks_before`` weeks before this week and runs ``count`` times; this
+    week's occurrence was moved by a person (``moved_to``, same day, retitled), next week's was cancelled."""
+
+    day: int
+    start: time
+    minutes: int
+    title: str
+    moved_to: time
+    weeks_before: int = 4
+    count: int = 10
+
+
+GOOGLE_SERIES = SeedSeries(2, time(12, 30), 30, "Owners' check-in", moved_to=time(13, 30))
+OUTLOOK_SERIES = SeedSeries(4, time(12, 0), 45, "Lunch & learn", moved_to=time(12, 30))
 
 
 class SandboxStack:
@@ -115,7 +135,9 @@ class SandboxStack:
         return webhook_secret
 
     def seed_week(self, now: datetime | None = None) -> int:
-        """Fill the week containing ``now`` (in the location zone) and the next one with realistic events."""
+        """Fill the week containing ``now`` (in the location zone) and the next one with realistic events, and a
+        weekly meeting on each calendar with one moved and one cancelled occurrence; returns how many events
+        (a series counting once) were made."""
         zone = ZoneInfo(self.time_zone)
         today = (now or datetime.now(timezone.utc)).astimezone(zone).date()
         monday = today - timedelta(days=today.weekday())
@@ -127,7 +149,52 @@ class SandboxStack:
             for e in OUTLOOK_WEEK:
                 self.microsoft.seed_event(None, _graph_body(e, monday + timedelta(days=week), self.time_zone))
                 count += 1
-        return count
+        self._seed_google_series(GOOGLE_SERIES, monday, zone)
+        self._seed_outlook_series(OUTLOOK_SERIES, monday, zone)
+        return count + 2
+
+    def _seed_google_series(self, s: SeedSeries, monday: date, zone: ZoneInfo) -> None:
+        first = datetime.combine(monday + timedelta(days=s.day - 7 * s.weeks_before), s.start, zone)
+        master = self.google.seed_event(GOOGLE_ACCOUNT, "primary", {
+            "summary": s.title,
+            "start": {"dateTime": first.replace(tzinfo=None).isoformat(), "timeZone": zone.key},
+            "end": {"dateTime": (first + timedelta(minutes=s.minutes)).replace(tzinfo=None).isoformat(),
+                    "timeZone": zone.key},
+            "recurrence": [f"RRULE:FREQ=WEEKLY;COUNT={s.count}"]})
+        this_week, next_week = _occurrence(first, s.weeks_before), _occurrence(first, s.weeks_before + 1)
+        moved = datetime.combine(this_week.date(), s.moved_to, zone)
+        self.google.edit_event(GOOGLE_ACCOUNT, "primary", self.google.instance_id(master["id"], this_week), {
+            "summary": f"{s.title} (moved)",
+            "start": {"dateTime": moved.replace(tzinfo=None).isoformat(), "timeZone": zone.key},
+            "end": {"dateTime": (moved + timedelta(minutes=s.minutes)).replace(tzinfo=None).isoformat(),
+                    "timeZone": zone.key}})
+        self.google.remove_event(GOOGLE_ACCOUNT, "primary", self.google.instance_id(master["id"], next_week))
+
+    def _seed_outlook_series(self, s: SeedSeries, monday: date, zone: ZoneInfo) -> None:
+        first = datetime.combine(monday + timedelta(days=s.day - 7 * s.weeks_before), s.start, zone)
+        weekday = first.strftime("%A").lower()
+        master = self.microsoft.seed_event(None, {
+            "subject": s.title,
+            "start": {"dateTime": first.replace(tzinfo=None).isoformat(), "timeZone": zone.key},
+            "end": {"dateTime": (first + timedelta(minutes=s.minutes)).replace(tzinfo=None).isoformat(),
+                    "timeZone": zone.key},
+            "showAs": "busy",
+            "recurrence": {"pattern": {"type": "weekly", "interval": 1, "daysOfWeek": [weekday]},
+                           "range": {"type": "numbered", "startDate": first.date().isoformat(),
+                                     "numberOfOccurrences": s.count}}})
+        this_week, next_week = _occurrence(first, s.weeks_before), _occurrence(first, s.weeks_before + 1)
+        moved = datetime.combine(this_week.date(), s.moved_to, zone)
+        self.microsoft.edit_event(None, self.microsoft.occurrence_id(master["id"], this_week), {
+            "subject": f"{s.title} (moved)",
+            "start": {"dateTime": moved.replace(tzinfo=None).isoformat(), "timeZone": zone.key},
+            "end": {"dateTime": (moved + timedelta(minutes=s.minutes)).replace(tzinfo=None).isoformat(),
+                    "timeZone": zone.key}})
+        self.microsoft.remove_event(None, self.microsoft.occurrence_id(master["id"], next_week))
+
+
+def _occurrence(first: datetime, weeks: int) -> datetime:
+    """The start of a weekly series' occurrence ``weeks`` after ``first``, at the same wall-clock time."""
+    return (first.replace(tzinfo=None) + timedelta(weeks=weeks)).replace(tzinfo=first.tzinfo)
 
 
 def _bounds(e: SeedEvent, monday: date, zone: ZoneInfo) -> tuple[datetime, datetime]:
@@ -150,6 +217,15 @@ def _google_body(e: SeedEvent, monday: date, zone: ZoneInfo) -> dict:
 
 
 def _graph_body(e: SeedEvent, monday: date, zone_name: str) -> dict:
+    if e.start is None:
+        day = monday + timedelta(days=e.day)
+        return {
+            "subject": e.title,
+            "start": {"dateTime": f"{day.isoformat()}T00:00:00", "timeZone": zone_name},
+            "end": {"dateTime": f"{(day + timedelta(days=1)).isoformat()}T00:00:00", "timeZone": zone_name},
+            "showAs": "busy" if e.busy else "free",
+            "isAllDay": True,
+        }
     start, end = _bounds(e, monday, ZoneInfo(zone_name))
     return {
         "subject": e.title,

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import string
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from receptionist.domain.formatting import format_phone
-from receptionist.domain.models import FieldIssue, Severity
+from receptionist.domain.models import AppointmentRecord, FieldIssue, Severity
 from receptionist.domain.payload import LocationRules, check_slot, normalise_phone
-from receptionist.domain.ports import EventDraft, RemoteEvent
+from receptionist.domain.ports import EventDraft
+
+
+MAX_APPOINTMENT = timedelta(hours=24)  # nothing booked here lasts longer (the store's window queries rely on it)
 
 
 @dataclass(frozen=True)
@@ -54,55 +56,50 @@ def blocking(issues: list[FieldIssue] | tuple[FieldIssue, ...]) -> list[FieldIss
     return [i for i in issues if i.severity is Severity.ERROR]
 
 
-def event_title(service: str | None, caller_name: str | None) -> str:
-    return f"{service or 'Appointment'} — {caller_name or 'Unknown caller'}"
+@dataclass(frozen=True)
+class EventTemplate:
+    """How an appointment reads on a calendar, per location (``[events]`` in the profile)."""
+
+    title: str = "{service} — {caller}"
+    description: str = "Caller: {caller}\nCallback: {phone}\nAccount: {account}\n\n{notes}"
+    private: bool = False  # clinics: a generic title and no caller details on calendars others can see
+    private_title: str = "Patient appointment"
+    location_name: str = ""
+    time_zone: str = "UTC"
 
 
-def event_draft(
-    *, uid: str, service: str | None, caller_name: str | None, callback_number: str | None, start: datetime,
-    end: datetime, notes: str, account_id: str | None, call_id: str | None, location_name: str, time_zone: str,
-) -> EventDraft:
-    lines = [f"Caller: {caller_name or 'Unknown'}"]
-    if callback_number:
-        lines.append(f"Callback: {format_phone(callback_number)} ({callback_number})")
-    if account_id:
-        lines.append(f"Account: {account_id}")
-    if notes:
-        lines += ["", notes]
-    lines += ["", f"Booked by Receptionist Console{f' from call {call_id}' if call_id else ''}."]
-    return EventDraft(
-        uid=uid, title=event_title(service, caller_name), start=start, end=end, description="\n".join(lines),
-        location=location_name, time_zone=time_zone,
-    )
+FOOTER = "Booked by Receptionist Console"
 
 
-def fingerprint(draft: EventDraft) -> str:
-    """Content hash of the fields we own on the remote event (instants compared, not strings)."""
-    doc = {
-        "title": draft.title,
-        "start": draft.start.timestamp(),
-        "end": draft.end.timestamp(),
-        "description": _norm_text(draft.description),
-        "location": draft.location,
+def _fill(template: str, values: dict[str, str]) -> str:
+    """Fill ``{field}``s; a line whose fields are all empty is left out (no "Account: " with nothing after it)."""
+    out = []
+    for line in template.split("\n"):
+        names = [name for _, name, _, _ in string.Formatter().parse(line) if name]
+        if names and not any(values.get(n) for n in names):
+            continue
+        out.append(line.format_map({n: values.get(n, "") for n in names}) if names else line)
+    return "\n".join(out).strip("\n")
+
+
+def event_draft(appt: AppointmentRecord, template: EventTemplate) -> EventDraft:
+    """The calendar event an appointment should be (what the sync plan calls *want*)."""
+    values = {
+        "service": appt.service or "Appointment",
+        "caller": appt.caller_name or "Unknown caller",
+        "phone": f"{format_phone(appt.callback_number)} ({appt.callback_number})" if appt.callback_number else "",
+        "account": appt.account_id or "",
+        "notes": appt.notes or "",
+        "location": template.location_name,
     }
-    return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
-def _norm_text(text: str) -> str:
-    return "\n".join(line.rstrip() for line in text.replace("\r\n", "\n").strip().split("\n"))
-
-
-def differences(draft: EventDraft, remote: RemoteEvent) -> list[str]:
-    """Which of our fields the calendar holds differently (write-back validation, drift detection)."""
-    diffs = []
-    if remote.title != draft.title:
-        diffs.append(f"title is {remote.title!r}, expected {draft.title!r}")
-    if remote.start != draft.start:
-        diffs.append(f"start is {remote.start.isoformat()}, expected {draft.start.isoformat()}")
-    if remote.end != draft.end:
-        diffs.append(f"end is {remote.end.isoformat()}, expected {draft.end.isoformat()}")
-    if _norm_text(remote.description) != _norm_text(draft.description):
-        diffs.append("description differs")
-    if remote.cancelled:
-        diffs.append("event was cancelled on the calendar")
-    return diffs
+    footer = f"{FOOTER}{f' from call {appt.call_id}' if appt.call_id and not template.private else ''}."
+    if template.private:
+        title, description = template.private_title, footer
+    else:
+        title = _fill(template.title, values)
+        description = _fill(template.description, values) + "\n\n" + footer
+    return EventDraft(
+        uid=appt.id, title=appt.title_override or title, start=appt.start, end=appt.end,
+        description=appt.description_override if appt.description_override is not None else description,
+        location=template.location_name, time_zone=template.time_zone,
+    )

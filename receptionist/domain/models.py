@@ -24,12 +24,17 @@ class SyncState(str, enum.Enum):
     PENDING = "pending"  # a write is owed to the calendar
     SYNCED = "synced"  # the calendar holds what we last wrote, read back and compared
     FAILED = "failed"  # the last attempt failed; retried with backoff until max attempts
-    CONFLICT = "conflict"  # both sides changed (412): a person decides
-    DRIFT = "drift"  # the calendar no longer matches what we wrote (write-back validation / reconcile)
+    CONFLICT = "conflict"  # both sides changed: a person decides (Keep ours / Take theirs)
+    DRIFT = "drift"  # someone moved, edited or deleted our event on the calendar: a person decides
+    RECONNECT = "reconnect"  # owed, but the calendar is not signed in (never, or its sign-in was refused)
 
     @property
     def label(self) -> str:
         return self.value.capitalize()
+
+    @property
+    def needs_person(self) -> bool:
+        return self in (SyncState.CONFLICT, SyncState.DRIFT)
 
 
 class Severity(str, enum.Enum):
@@ -84,6 +89,16 @@ class LinkRecord:
     attempts: int
     next_attempt_at: datetime | None
     synced_at: datetime | None
+    detail: dict | None = None  # Drift/Conflict: {"diff": {field: [ours, theirs]}, "deleted": bool}
+    generation: int = 0  # re-creations after a deletion (part of the create's idempotency key)
+
+    @property
+    def diff(self) -> dict[str, tuple[str, str]]:
+        return {k: tuple(v) for k, v in ((self.detail or {}).get("diff") or {}).items()}
+
+    @property
+    def deleted_remotely(self) -> bool:
+        return bool((self.detail or {}).get("deleted"))
 
 
 @dataclass(frozen=True)
@@ -100,6 +115,13 @@ class AppointmentRecord:
     call_id: str | None
     version: int
     links: tuple[LinkRecord, ...] = ()
+    title_override: str | None = None
+    description_override: str | None = None
+    cancel_reason: str | None = None
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)
 
 
 @dataclass(frozen=True)
@@ -154,3 +176,22 @@ class ExternalEventRecord:
     busy: bool
     all_day: bool
     uid: str | None  # set when the event is one of ours
+    etag: str | None = None
+    description: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarHealthRecord:
+    """One calendar's health, as every desk sees it (``calendar_health`` row)."""
+
+    calendar: str
+    gate: str  # receptionist.domain.sync_plan.CalendarGate value
+    paused_until: datetime | None = None
+    pause_reason: str | None = None
+    last_pull_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    held_missing: int = 0
+    reconciled_at: datetime | None = None
+    reconcile_report: dict | None = None

@@ -38,6 +38,11 @@ class EventDraft:
     description: str = ""
     location: str = ""
     time_zone: str = "UTC"  # the location's IANA zone, for how the event is shown in the calendar app
+    create_key: str = ""  # idempotency key of a create (Graph transactionId); the uid unless re-created
+
+    @property
+    def idempotency_key(self) -> str:
+        return self.create_key or self.uid
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,9 @@ class Messenger(Protocol):
 
     def send_sms(self, to: str, body: str) -> SentMessage: ...
 
+    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
+        """A message already sent to ``to`` with ``body`` since ``since`` (to check before sending again)."""
+
 
 class SecretStore(Protocol):
     """Where secrets live (the OS keyring). Keys are short names like ``google.refresh_token``."""
@@ -129,7 +137,3 @@ class SecretStore(Protocol):
 
     def delete(self, key: str) -> None: ...
 
-
-class Clock(Protocol):
-    def now(self) -> datetime:
-        """Current instant, timezone-aware UTC."""

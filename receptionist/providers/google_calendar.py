@@ -52,6 +52,7 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
+    Unreachable,
     UserError,
 )
 
@@ -132,11 +133,11 @@ def map_exception(exc: BaseException, *, sync_token: bool = False) -> ProviderEr
             return TransientError(f"Google sign-in service unavailable: {exc}")
         return AuthError(f"Google refused the stored sign-in ({exc}); connect the account again")
     if isinstance(exc, google.auth.exceptions.TransportError):
-        return TransientError(f"Google sign-in service unreachable: {exc}")
+        return Unreachable(f"Google sign-in service unreachable: {exc}")
     if isinstance(exc, (TimeoutError, socket.timeout)):
         return TransientError(f"Google Calendar did not answer in time: {exc or 'timeout'}")
     if isinstance(exc, (httplib2.HttpLib2Error, ConnectionError, OSError)):
-        return TransientError(f"Google Calendar unreachable: {exc}")
+        return Unreachable(f"Google Calendar unreachable: {exc}")
     raise exc
 
 

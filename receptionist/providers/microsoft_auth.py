@@ -30,7 +30,7 @@ import requests
 
 from receptionist.config import OutlookSettings
 from receptionist.domain.ports import SecretStore
-from receptionist.errors import AuthError, TransientError, UserError
+from receptionist.errors import AuthError, TransientError, Unreachable, UserError
 
 log = logging.getLogger(__name__)
 
@@ -269,7 +269,7 @@ class OutlookTokenSource:
             try:
                 self._app = build_app(self._settings, self._cache, self.session)
             except _MSAL_FAILURES as exc:
-                raise TransientError(f"Microsoft sign-in service unreachable: {exc}") from exc
+                raise Unreachable(f"Microsoft sign-in service unreachable: {exc}") from exc
         return self._app
 
     def _persist(self) -> None:

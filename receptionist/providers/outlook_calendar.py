@@ -1,10 +1,16 @@
 """Outlook / Microsoft 365 calendar over Microsoft Graph v1.0 (plain ``requests``; tokens from msal).
 
 Every request carries ``Prefer: outlook.timezone="UTC", outlook.body-content-type="text"`` so times come back in
-UTC and bodies as text.  Writes are idempotent and recognisable as ours: ``transactionId`` = the appointment uid
-(Graph answers a retried POST with the event the first POST created) and a single-value extended property
-``receptionist.uid`` holding the same uid.  Reads of one event expand that property; delta responses never carry
+UTC and bodies as text.  Writes are idempotent and recognisable as ours: ``transactionId`` = the draft's
+idempotency key (the appointment uid, plus a generation once re-created after a deletion: Graph refuses a
+transactionId used before; it answers a retried POST with the event the first POST created) and a single-value
+extended property ``receptionist.uid`` holding the uid.  Reads of one event expand that property; delta responses never carry
 extended properties, so events from ``list_changes`` have ``uid=None`` -- match them by ``remote_id``.
+
+Reads go through ``calendarView`` (and its delta), so a recurring series arrives as one event per occurrence or
+exception (``seriesMasterId`` set), never as its master.  All-day events are floating dates: Graph answers them as
+midnight in the requested zone (UTC here), so they are read as midnight to midnight in ``all_day_zone`` (the
+location's zone), the day the people at the desk see them on.
 
 Errors become ``receptionist.errors`` types: 429 → ``RateLimited`` (``retry_after`` from ``Retry-After``),
 5xx/timeouts/connection errors → ``TransientError``, 401 after one token refresh → ``AuthError``, 404 →
@@ -35,6 +41,7 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
+    Unreachable,
     UserError,
 )
 from receptionist.providers.microsoft_auth import http_session, is_connected, outlook_token_source
@@ -97,24 +104,35 @@ def _clean_text(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").strip()
 
 
-def parse_event(item: dict) -> RemoteEvent:
-    """A Graph event (asked for with the ``Prefer`` headers above) as a ``RemoteEvent``."""
+def _all_day_instant(value: dict | None, zone: ZoneInfo) -> datetime:
+    """Midnight of an all-day event's date (whatever zone Graph labelled it with) in ``zone``, as UTC."""
+    if not value or not value.get("dateTime"):
+        raise ProviderError("Outlook returned an event without start/end")
+    day = _parse_iso(value["dateTime"]).date()
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
+
+
+def parse_event(item: dict, all_day_zone: ZoneInfo = ZoneInfo("UTC")) -> RemoteEvent:
+    """A Graph event (asked for with the ``Prefer`` headers above) as a ``RemoteEvent``; an all-day event spans
+    its dates in ``all_day_zone``."""
     uid = None
     for prop in item.get("singleValueExtendedProperties") or []:
         if str(prop.get("id", "")).casefold() == UID_PROPERTY_ID.casefold():
             uid = prop.get("value")
     modified = item.get("lastModifiedDateTime")
+    all_day = bool(item.get("isAllDay"))
+    when = (lambda value: _all_day_instant(value, all_day_zone)) if all_day else _parse_when
     return RemoteEvent(
         remote_id=item["id"],
         etag=item.get("@odata.etag") or "",
         title=item.get("subject") or "",
-        start=_parse_when(item.get("start")),
-        end=_parse_when(item.get("end")),
+        start=when(item.get("start")),
+        end=when(item.get("end")),
         description=_clean_text((item.get("body") or {}).get("content")),
         location=((item.get("location") or {}).get("displayName") or ""),
         uid=uid,
         busy=str(item.get("showAs") or "busy").lower() not in NOT_BUSY,
-        all_day=bool(item.get("isAllDay")),
+        all_day=all_day,
         cancelled=bool(item.get("isCancelled")),
         updated=_parse_iso(modified).astimezone(UTC) if modified else None,
     )
@@ -140,7 +158,7 @@ class OutlookCalendarProvider:
     kind = "outlook"
 
     def __init__(self, settings: OutlookSettings, tokens: TokenSource, *, session: requests.Session | None = None,
-                 page_size: int = 100):
+                 page_size: int = 100, all_day_zone: str = "UTC"):
         self._settings = settings
         self._tokens = tokens
         self._session = session or http_session(settings)
@@ -148,6 +166,7 @@ class OutlookCalendarProvider:
         origin = urlparse(self._root)
         self._origin = f"{origin.scheme}://{origin.netloc}"
         self.page_size = page_size
+        self._all_day_zone = _zone(all_day_zone)
 
     # -------------------------------------------------------------------------------------------- plumbing
     def _calendar_path(self, calendar_id: str | None) -> str:
@@ -176,6 +195,8 @@ class OutlookCalendarProvider:
                 )
             except requests.Timeout as exc:
                 raise TransientError(f"Outlook did not answer within {self._settings.timeout_seconds:g} s") from exc
+            except requests.ConnectionError as exc:
+                raise Unreachable(f"Outlook could not be reached: {exc}") from exc
             except requests.RequestException as exc:
                 raise TransientError(f"Outlook could not be reached: {exc}") from exc
             if response.status_code != 401:
@@ -261,7 +282,7 @@ class OutlookCalendarProvider:
         return out
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
-        body = {**self._body(draft), "transactionId": draft.uid}
+        body = {**self._body(draft), "transactionId": draft.idempotency_key}
         try:
             response = self._request("POST", f"{self._calendar_path(calendar_id)}/events", json=body)
         except ProviderError as exc:
@@ -273,7 +294,7 @@ class OutlookCalendarProvider:
                     raise
                 return self._converge(calendar_id, existing, draft)
             raise
-        event = replace(parse_event(response.json()), uid=draft.uid)
+        event = replace(parse_event(response.json(), self._all_day_zone), uid=draft.uid)
         return self._converge(calendar_id, event, draft)
 
     def _converge(self, calendar_id: str, event: RemoteEvent, draft: EventDraft) -> RemoteEvent:
@@ -289,20 +310,20 @@ class OutlookCalendarProvider:
         page = self._request("GET", f"{self._calendar_path(calendar_id)}/events",
                              params={"$filter": flt, "$expand": EXPAND_UID, "$top": "2"}).json()
         items = page.get("value") or []
-        return parse_event(items[0]) if items else None
+        return parse_event(items[0], self._all_day_zone) if items else None
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         try:
             response = self._request("GET", self._event_path(calendar_id, remote_id), params={"$expand": EXPAND_UID})
         except NotFound:
             return None
-        return parse_event(response.json())
+        return parse_event(response.json(), self._all_day_zone)
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
         headers = {"If-Match": etag} if etag else None
         response = self._request("PATCH", self._event_path(calendar_id, remote_id), json=self._body(draft),
                                  headers=headers)
-        event = parse_event(response.json())
+        event = parse_event(response.json(), self._all_day_zone)
         return replace(event, uid=event.uid or draft.uid)
 
     def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
@@ -316,7 +337,7 @@ class OutlookCalendarProvider:
         params = {**self._window(start, end), "$top": str(self.page_size), "$expand": EXPAND_UID}
         events: list[RemoteEvent] = []
         for page in self._pages(f"{self._calendar_path(calendar_id)}/calendarView", params):
-            events.extend(parse_event(item) for item in page.get("value", []))
+            events.extend(parse_event(item, self._all_day_zone) for item in page.get("value", []))
         return events
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
@@ -336,7 +357,7 @@ class OutlookCalendarProvider:
                     events.pop(item["id"], None)
                     deleted[item["id"]] = None
                 else:
-                    event = parse_event(item)
+                    event = parse_event(item, self._all_day_zone)
                     deleted.pop(event.remote_id, None)
                     events[event.remote_id] = event
             cursor_out = page.get("@odata.deltaLink") or cursor_out
@@ -346,8 +367,10 @@ class OutlookCalendarProvider:
         return batch
 
 
-def outlook_provider(settings: OutlookSettings, secrets: SecretStore) -> OutlookCalendarProvider:
-    """The Outlook provider for a profile, using the sign-in stored by ``receptionist connect outlook``."""
+def outlook_provider(settings: OutlookSettings, secrets: SecretStore, *,
+                     all_day_zone: str = "UTC") -> OutlookCalendarProvider:
+    """The Outlook provider for a profile, using the sign-in stored by ``receptionist connect outlook``;
+    ``all_day_zone`` is the location's zone (see the module docstring)."""
     if not is_connected(secrets):
         raise UserError("Outlook is not connected: run `receptionist connect outlook`")
-    return OutlookCalendarProvider(settings, outlook_token_source(settings, secrets))
+    return OutlookCalendarProvider(settings, outlook_token_source(settings, secrets), all_day_zone=all_day_zone)

@@ -25,6 +25,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from datetime import datetime, timedelta
 from urllib.parse import urlparse
 
 import requests
@@ -121,6 +122,18 @@ class TwilioMessenger:
         message = self._call(lambda: self._client.messages.create(**kwargs))
         log.info("SMS %s to %s: %s", message.sid, _mask(to), message.status)
         return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
+        """The message to ``to`` with ``body`` created since ``since``, if Twilio has one: was a send whose answer
+        we never got (a crash, a dropped connection) delivered after all? Twilio has no idempotency key."""
+        kwargs = {"to": to, "limit": 50}
+        if not self.settings.from_number.startswith("MG"):
+            kwargs["from_"] = self.settings.from_number
+        for message in self._call(lambda: self._client.messages.list(**kwargs)):
+            created = message.date_created
+            if message.body == body and (created is None or created >= since - timedelta(minutes=5)):
+                return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
+        return None
 
     def get_message(self, sid: str) -> SentMessage:
         """Current state of a sent message (``queued``, ``sent``, ``delivered``, ``undelivered``, ``failed``…)."""

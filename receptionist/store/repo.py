@@ -6,6 +6,7 @@ UI thread, the webhook thread and the sync thread never share a session.
 
 from __future__ import annotations
 
+import random
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -15,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
-from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.bookings import MAX_APPOINTMENT, BookingDraft
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
     BusyBlock,
+    CalendarHealthRecord,
     CallRecord,
     ExternalEventRecord,
     FieldIssue,
@@ -35,6 +37,25 @@ from receptionist.store import tables as t
 from receptionist.store.db import session_factory
 
 
+def _appt_overlaps(start: datetime, end: datetime):
+    """Appointments overlapping [start, end), bounded below too (no appointment lasts longer than
+    ``MAX_APPOINTMENT``) so the window index is searched, not scanned, whatever the years of data before it."""
+    A = t.Appointment
+    return and_(A.start_at < end, A.end_at > start, A.start_at > start - MAX_APPOINTMENT)
+
+
+def _event_overlaps(start: datetime, end: datetime):
+    """Cached calendar events overlapping [start, end): a bounded index search, plus the few long ones (a month's
+    leave) found by their own index."""
+    E = t.ExternalEvent
+    return and_(E.start_at < end, E.end_at > start, or_(E.start_at > start - LONG_EVENT, E.long_span.is_(True)))
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
 class StaleEdit(UserError):
     """Someone else (another desk) changed or decided this item first."""
 
@@ -47,7 +68,8 @@ def _link(row: t.CalendarLink) -> LinkRecord:
     return LinkRecord(
         id=row.id, appointment_id=row.appointment_id, calendar=row.calendar, state=SyncState(row.state),
         remote_id=row.remote_id, etag=row.etag, content_hash=row.content_hash, last_error=row.last_error,
-        attempts=row.attempts, next_attempt_at=row.next_attempt_at, synced_at=row.synced_at,
+        attempts=row.attempts, next_attempt_at=row.next_attempt_at, synced_at=row.synced_at, detail=row.detail,
+        generation=row.generation or 0,
     )
 
 
@@ -56,8 +78,29 @@ def _appointment(row: t.Appointment) -> AppointmentRecord:
         id=row.id, caller_name=row.caller_name, callback_number=row.callback_number, account_id=row.account_id,
         service=row.service, start=row.start_at, end=row.end_at, notes=row.notes,
         status=AppointmentStatus(row.status), call_id=row.call_id, version=row.version,
-        links=tuple(_link(link) for link in row.links),
+        links=tuple(_link(link) for link in row.links), title_override=row.title_override,
+        description_override=row.description_override, cancel_reason=row.cancel_reason,
     )
+
+
+def _external(r: t.ExternalEvent) -> ExternalEventRecord:
+    return ExternalEventRecord(calendar=r.calendar, remote_id=r.remote_id, title=r.title, start=r.start_at,
+                               end=r.end_at, busy=r.busy, all_day=r.all_day, uid=r.uid, etag=r.etag,
+                               description=r.description or "", location=r.location or "")
+
+
+def _health(r: t.CalendarHealth) -> CalendarHealthRecord:
+    return CalendarHealthRecord(
+        calendar=r.calendar, gate=r.gate, paused_until=r.paused_until, pause_reason=r.pause_reason,
+        last_pull_at=r.last_pull_at, last_error=r.last_error, last_error_at=r.last_error_at,
+        held_missing=r.held_missing or 0, reconciled_at=r.reconciled_at, reconcile_report=r.reconcile_report)
+
+
+# Link states a change of the appointment puts back to Pending; Conflict/Drift wait for a person and Reconnect for
+# a sign-in (the plan pushes them once that happens).
+_REPUSH_STATES = (SyncState.SYNCED.value, SyncState.FAILED.value, SyncState.PENDING.value)
+LONG_EVENT = timedelta(days=31)  # calendar events longer than this are flagged ``long_span`` (and indexed)
+_ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.value, SyncState.RECONNECT.value)
 
 
 def _proposal(row: t.BookingProposal) -> ProposalRecord:
@@ -198,7 +241,7 @@ class Store:
                 created_at=now, updated_at=now,
             )
             appt.links = [
-                t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, updated_at=now)
+                t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, generation=0, updated_at=now)
                 for c in calendars
             ]
             s.add(appt)
@@ -206,9 +249,7 @@ class Store:
             row.start_at, row.duration_minutes, row.notes = draft.start, draft.duration_minutes, draft.notes
             row.status, row.decided_at, row.decided_by = ProposalStatus.APPROVED.value, now, actor
             row.appointment_id = appt.id
-            for topic, payload in outbox:
-                s.add(t.OutboxMessage(topic=topic, payload={**payload, "appointment_id": appt.id}, created_at=now,
-                                      available_at=now, attempts=0))
+            self._queue(s, outbox, appt.id, now)
             self._audit(s, now, actor, "proposal.approved", "proposal", str(proposal_id), {"appointment": appt.id})
             self._commit(s)
             return self.get_appointment(appt.id)
@@ -233,38 +274,110 @@ class Store:
     def appointments(self, start: datetime | None = None, end: datetime | None = None,
                      include_cancelled: bool = False) -> list[AppointmentRecord]:
         q = select(t.Appointment).options(selectinload(t.Appointment.links)).order_by(t.Appointment.start_at)
-        if start is not None:
+        if start is not None and end is not None:
+            q = q.where(_appt_overlaps(start, end))
+        elif start is not None:
             q = q.where(t.Appointment.end_at > start)
-        if end is not None:
+        elif end is not None:
             q = q.where(t.Appointment.start_at < end)
         if not include_cancelled:
             q = q.where(t.Appointment.status != AppointmentStatus.CANCELLED.value)
         with self.session() as s:
             return [_appointment(r) for r in s.scalars(q)]
 
-    def links_due(self, now: datetime, max_attempts: int, limit: int = 100) -> list[LinkRecord]:
-        """Links owed a write: pending ones, and failed ones whose backoff has run out."""
-        q = (
-            select(t.CalendarLink)
-            .where(or_(
-                t.CalendarLink.state == SyncState.PENDING.value,
-                and_(t.CalendarLink.state == SyncState.FAILED.value, t.CalendarLink.attempts < max_attempts,
-                     or_(t.CalendarLink.next_attempt_at.is_(None), t.CalendarLink.next_attempt_at <= now)),
-            ))
-            .order_by(t.CalendarLink.next_attempt_at.is_(None).desc(), t.CalendarLink.next_attempt_at, t.CalendarLink.id)
-            .limit(limit)
-        )
+    def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0, limit: int = 200,
+                         include_cancelled: bool = True) -> list[AppointmentRecord]:
+        """One page of what the appointments view shows: the appointments in [start, end), then every other one
+        with a link that needs attention (Failed, Conflict, Drift, Reconnect), by start time. Indexed, limited:
+        the cost does not grow with the years of data behind it."""
+        A, L = t.Appointment, t.CalendarLink
+        attention = select(L.appointment_id).where(L.state.in_(_ATTENTION)).scalar_subquery()
+        in_window = _appt_overlaps(start, end)
+        q = select(A).options(selectinload(A.links)).where(or_(in_window, A.id.in_(attention)))
+        if not include_cancelled:
+            q = q.where(A.status != AppointmentStatus.CANCELLED.value)
+        q = q.order_by(A.start_at, A.id).offset(offset).limit(limit)
         with self.session() as s:
-            return [_link(r) for r in s.scalars(q)]
+            return [_appointment(r) for r in s.scalars(q)]
+
+    def appointment_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        """Counts for the view's header, in SQL: appointments in the window (live and cancelled) and links that
+        need attention anywhere."""
+        A, L = t.Appointment, t.CalendarLink
+        with self.session() as s:
+            live, cancelled = (s.scalar(select(func.count()).select_from(A).where(
+                _appt_overlaps(start, end), A.status == status)) or 0
+                for status in (AppointmentStatus.CONFIRMED.value, AppointmentStatus.CANCELLED.value))
+            by_state = dict(s.execute(select(L.state, func.count()).where(L.state.in_(_ATTENTION))
+                                      .group_by(L.state)).all())
+        return {"live": live, "cancelled": cancelled, "attention": sum(by_state.values()), **by_state}
+
+    def links_to_plan(self, calendar: str, changed_remote_ids: Iterable[str] = (),
+                      window: tuple[datetime, datetime] | None = None,
+                      limit: int | None = None) -> list[tuple[LinkRecord, AppointmentRecord]]:
+        """The links of ``calendar`` the sync plan must look at, with their appointments: every link that is not
+        Synced, every link whose remote copy just changed, and every Synced link of an appointment inside the
+        pulled ``window`` whose event is missing from the remote cache. A quiet cycle returns nothing, so it
+        costs nothing, however many appointments the desk keeps."""
+        L, A, E = t.CalendarLink, t.Appointment, t.ExternalEvent
+        clauses = [L.state != SyncState.SYNCED.value]
+        changed = list(changed_remote_ids)
+        if len(changed) > 2000 and window is not None:  # a full listing: every link in the window, not a huge IN
+            clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window)))
+        elif changed:
+            clauses.append(L.remote_id.in_(changed))
+        if window is not None:
+            missing = ~select(E.remote_id).where(E.calendar == calendar, E.remote_id == L.remote_id).exists()
+            clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window), missing))
+        q = (select(L.appointment_id).join(A, A.id == L.appointment_id)
+             .where(L.calendar == calendar, or_(*clauses))
+             .order_by(L.next_attempt_at.is_(None).desc(), L.next_attempt_at, L.id))
+        if limit is not None:
+            q = q.limit(limit)
+        with self.session() as s:
+            ids = list(s.scalars(q))
+            if not ids:
+                return []
+            rows = {r.id: r for r in s.scalars(select(A).options(selectinload(A.links)).where(A.id.in_(ids)))}
+            out = []
+            for appointment_id in ids:
+                appt = _appointment(rows[appointment_id])
+                link = next(link for link in appt.links if link.calendar == calendar)
+                out.append((link, appt))
+            return out
+
+    def count_linked_in_window(self, calendar: str, start: datetime, end: datetime) -> int:
+        """How many of our live appointments in [start, end) have an event on ``calendar`` (the guard's base)."""
+        L, A = t.CalendarLink, t.Appointment
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(L).join(A, A.id == L.appointment_id).where(
+                L.calendar == calendar, L.remote_id.is_not(None), A.status == AppointmentStatus.CONFIRMED.value,
+                _appt_overlaps(start, end))) or 0
+
+    def links_owed_now(self, now: datetime, calendars: Iterable[str]) -> bool:
+        """Is any link of ``calendars`` Pending with nothing to wait for?"""
+        L = t.CalendarLink
+        with self.session() as s:
+            return s.scalar(select(L.id).where(L.calendar.in_(list(calendars)), L.state == SyncState.PENDING.value, or_(
+                L.next_attempt_at.is_(None), L.next_attempt_at <= now)).limit(1)) is not None
 
     def next_retry_at(self, max_attempts: int) -> datetime | None:
         with self.session() as s:
             return s.scalar(select(func.min(t.CalendarLink.next_attempt_at)).where(
-                t.CalendarLink.state == SyncState.FAILED.value, t.CalendarLink.attempts < max_attempts))
+                t.CalendarLink.state.in_([SyncState.FAILED.value, SyncState.PENDING.value]),
+                t.CalendarLink.attempts < max_attempts))
 
-    def save_link(self, link_id: int, now: datetime, **changes) -> LinkRecord:
+    def get_link(self, link_id: int) -> LinkRecord | None:
+        with self.session() as s:
+            row = s.get(t.CalendarLink, link_id)
+            return _link(row) if row else None
+
+    def save_link(self, link_id: int, now: datetime, *, expect_updated: datetime | None = None,
+                  **changes) -> LinkRecord | None:
+        """Change a link row. With ``expect_updated`` (when the sync thread read it) the change is only made if
+        nobody touched the row since — a person's Retry or Keep ours pressed meanwhile wins; None is returned."""
         allowed = {"state", "remote_id", "etag", "content_hash", "last_error", "attempts", "next_attempt_at",
-                   "synced_at"}
+                   "synced_at", "detail"}
         unknown = set(changes) - allowed
         if unknown:
             raise TypeError(f"unknown link fields {unknown}")
@@ -273,22 +386,30 @@ class Store:
         with self.session() as s:
             row = s.get(t.CalendarLink, link_id)
             if row is None:
-                raise UserError(f"sync link {link_id} does not exist")
+                return None  # the appointment was deleted meanwhile
+            if expect_updated is not None and row.updated_at != expect_updated:
+                return None
             for key, value in changes.items():
                 setattr(row, key, value)
             row.updated_at = now
             s.commit()
             return _link(row)
 
+    def link_updated_at(self, link_id: int) -> datetime | None:
+        with self.session() as s:
+            return s.scalar(select(t.CalendarLink.updated_at).where(t.CalendarLink.id == link_id))
+
     def retry_links(self, now: datetime, link_ids: Iterable[int] | None = None, actor: str = "staff") -> int:
-        """Put failed/conflict/drift links back to pending now (a person pressed Retry / Retry all failed)."""
+        """Put failed links back to pending now (a person pressed Retry / Retry all failed). A Drift or Conflict
+        is not retried: it waits for Keep ours / Take theirs."""
         q = update(t.CalendarLink).values(state=SyncState.PENDING.value, attempts=0, next_attempt_at=None,
-                                          updated_at=now)
+                                          last_error=None, updated_at=now)
         if link_ids is None:
             q = q.where(t.CalendarLink.state == SyncState.FAILED.value)
         else:
             ids = list(link_ids)
-            q = q.where(t.CalendarLink.id.in_(ids), t.CalendarLink.state != SyncState.SYNCED.value)
+            q = q.where(t.CalendarLink.id.in_(ids),
+                        t.CalendarLink.state.in_([SyncState.FAILED.value, SyncState.RECONNECT.value]))
         with self.session() as s:
             count = s.execute(q).rowcount
             self._audit(s, now, actor, "sync.retry", "link", "all" if link_ids is None else ",".join(map(str, ids)),
@@ -296,61 +417,360 @@ class Store:
             s.commit()
             return count
 
-    def sync_counts(self) -> dict[str, dict[str, int]]:
-        """{calendar: {state: count}} for the health view and ``status``."""
+    def sync_counts(self, states: Iterable[SyncState] | None = None) -> dict[str, dict[str, int]]:
+        """{calendar: {state: count}}. With ``states`` (the window's attention counts) only those are counted,
+        by index; without (``status``), every link."""
+        L = t.CalendarLink
+        q = select(L.calendar, L.state, func.count()).group_by(L.calendar, L.state)
+        if states is not None:
+            q = q.where(L.state.in_([SyncState(x).value for x in states]))
         with self.session() as s:
             out: dict[str, dict[str, int]] = {}
-            for cal, state, n in s.execute(select(t.CalendarLink.calendar, t.CalendarLink.state, func.count())
-                                           .group_by(t.CalendarLink.calendar, t.CalendarLink.state)):
+            for cal, state, n in s.execute(q):
                 out.setdefault(cal, {})[state] = n
             return out
 
-    # --- external events (busy time, merged view) ---------------------------------------------------------------
+    def ensure_links(self, calendars: Iterable[str], now: datetime) -> int:
+        """Give every live appointment a link row for each enabled calendar (a calendar enabled after bookings
+        were made owes them too). Returns how many rows were added."""
+        added = 0
+        with self.session() as s:
+            for cal in calendars:
+                has = select(t.CalendarLink.id).where(t.CalendarLink.appointment_id == t.Appointment.id,
+                                                      t.CalendarLink.calendar == cal).exists()
+                ids = list(s.scalars(select(t.Appointment.id).where(
+                    t.Appointment.status == AppointmentStatus.CONFIRMED.value, ~has)))
+                for appointment_id in ids:
+                    s.add(t.CalendarLink(appointment_id=appointment_id, calendar=cal, state=SyncState.PENDING.value,
+                                         attempts=0, generation=0, updated_at=now))
+                added += len(ids)
+            s.commit()
+        return added
+
+    # --- appointment lifecycle (reschedule, edit, cancel) and a person's sync decisions ----------------------------
+
+    def _appointment_for_change(self, s: Session, appointment_id: str, version: int) -> t.Appointment:
+        row = s.scalar(select(t.Appointment).options(selectinload(t.Appointment.links))
+                       .where(t.Appointment.id == appointment_id))
+        if row is None:
+            raise UserError(f"appointment {appointment_id} does not exist")
+        if row.version != version:
+            raise StaleEdit("this appointment was changed at another desk; reopen it to see the change")
+        return row
+
+    @staticmethod
+    def _repush(row: t.Appointment, now: datetime) -> None:
+        for link in row.links:
+            if link.state in _REPUSH_STATES:
+                link.state, link.attempts, link.next_attempt_at, link.last_error = (
+                    SyncState.PENDING.value, 0, None, None)
+                link.updated_at = now
+
+    def change_appointment(self, appointment_id: str, version: int, changes: dict, actor: str, now: datetime,
+                           outbox: Iterable[tuple[str, dict]] = (), action: str = "appointment.changed"
+                           ) -> AppointmentRecord:
+        """Reschedule or edit (``start``, ``end``, ``service``, ``notes``, ``caller_name``, overrides): the
+        appointment changes and every calendar link is owed the new version, atomically with any SMS."""
+        allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
+                   "description_override"}
+        if set(changes) - allowed:
+            raise TypeError(f"unknown appointment fields {set(changes) - allowed}")
+        with self.session() as s:
+            row = self._appointment_for_change(s, appointment_id, version)
+            if row.status == AppointmentStatus.CANCELLED.value:
+                raise UserError("this appointment is cancelled; book a new one instead")
+            before = {"start": row.start_at.isoformat(), "end": row.end_at.isoformat(), "service": row.service}
+            for key, value in changes.items():
+                setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
+            row.updated_at = now
+            self._repush(row, now)
+            self._queue(s, outbox, appointment_id, now)
+            self._audit(s, now, actor, action, "appointment", appointment_id,
+                        {"before": before, "changes": {k: (v.isoformat() if isinstance(v, datetime) else v)
+                                                       for k, v in changes.items()}})
+            self._commit(s)
+        return self.get_appointment(appointment_id)
+
+    def cancel_appointment(self, appointment_id: str, version: int, reason: str, actor: str, now: datetime,
+                           outbox: Iterable[tuple[str, dict]] = ()) -> AppointmentRecord:
+        """Cancel: kept (shown as cancelled), and every calendar is owed the deletion of its event."""
+        with self.session() as s:
+            row = self._appointment_for_change(s, appointment_id, version)
+            if row.status == AppointmentStatus.CANCELLED.value:
+                raise StaleEdit(f"this appointment was already cancelled ({row.cancel_reason or 'no reason given'})")
+            row.status, row.cancel_reason, row.updated_at = AppointmentStatus.CANCELLED.value, reason, now
+            self._repush(row, now)
+            self._queue(s, outbox, appointment_id, now)
+            self._audit(s, now, actor, "appointment.cancelled", "appointment", appointment_id, {"reason": reason})
+            self._commit(s)
+        return self.get_appointment(appointment_id)
+
+    def keep_ours(self, link_id: int, remote_etag: str | None, remote_hash: str | None, actor: str,
+                  now: datetime) -> LinkRecord:
+        """Keep ours on a Drift/Conflict: the calendar gets our version again. Deleted there → created anew;
+        changed there → overwritten, with If-Match on the copy the person saw (a newer change is a new Conflict)."""
+        with self.session() as s:
+            row = s.get(t.CalendarLink, link_id)
+            if row is None:
+                raise UserError(f"sync link {link_id} does not exist")
+            deleted = bool((row.detail or {}).get("deleted")) or remote_hash is None
+            if deleted:
+                row.remote_id = row.etag = row.content_hash = None
+                row.generation = (row.generation or 0) + 1
+            else:
+                row.etag, row.content_hash = remote_etag, remote_hash
+            row.state, row.attempts, row.next_attempt_at, row.last_error, row.detail = (
+                SyncState.PENDING.value, 0, None, None, None)
+            row.updated_at = now
+            self._audit(s, now, actor, "sync.keep_ours", "link", str(link_id),
+                        {"calendar": row.calendar, "appointment": row.appointment_id, "recreate": deleted})
+            s.commit()
+            return _link(row)
+
+    def take_theirs(self, link_id: int, changes: dict | None, remote_etag: str | None, remote_hash: str | None,
+                    actor: str, now: datetime, outbox: Iterable[tuple[str, dict]] = ()) -> AppointmentRecord:
+        """Take theirs on a Drift/Conflict: our appointment follows the calendar. ``changes`` None means the event
+        was deleted there: the appointment is cancelled (and deleted from the other calendars). Otherwise the
+        appointment takes ``changes`` and this link counts the calendar's copy as confirmed; the other calendars
+        are owed the new version."""
+        with self.session() as s:
+            link = s.get(t.CalendarLink, link_id)
+            if link is None:
+                raise UserError(f"sync link {link_id} does not exist")
+            row = self._appointment_for_change(s, link.appointment_id, link.appointment.version)
+            label = link.calendar.split(":")[0].capitalize()
+            if changes is None:
+                row.status = AppointmentStatus.CANCELLED.value
+                row.cancel_reason = f"deleted on {label}; the deletion was accepted by {actor}"
+                link.remote_id = link.etag = link.content_hash = None
+            else:
+                for key, value in changes.items():
+                    setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
+                link.etag, link.content_hash = remote_etag, remote_hash
+            row.updated_at = now
+            self._repush(row, now)
+            link.state, link.detail, link.last_error, link.attempts = SyncState.SYNCED.value, None, None, 0
+            link.synced_at = link.updated_at = now
+            self._queue(s, outbox, row.id, now)
+            self._audit(s, now, actor, "sync.take_theirs", "link", str(link_id),
+                        {"calendar": link.calendar, "appointment": row.id, "cancelled": changes is None,
+                         "changes": {k: (v.isoformat() if isinstance(v, datetime) else v)
+                                     for k, v in (changes or {}).items()}})
+            self._commit(s)
+            appointment_id = row.id
+        return self.get_appointment(appointment_id)
+
+    @staticmethod
+    def _queue(s: Session, outbox: Iterable[tuple[str, dict]], appointment_id: str, now: datetime) -> None:
+        for topic, payload in outbox:
+            s.add(t.OutboxMessage(topic=topic, payload={**payload, "appointment_id": appointment_id},
+                                  created_at=now, available_at=now, attempts=0))
+
+    def links_deleted_remotely(self, calendar: str) -> list[LinkRecord]:
+        """The links of ``calendar`` in Drift because their event is gone (for the mass-deletion alert)."""
+        with self.session() as s:
+            rows = s.scalars(select(t.CalendarLink).where(t.CalendarLink.calendar == calendar,
+                                                          t.CalendarLink.state == SyncState.DRIFT.value))
+            return [link for link in map(_link, rows) if link.deleted_remotely]
+
+    # --- the remote cache (every event the pulls read: busy time, the merged view, and the plan's remote copy) ----
 
     def get_cursor(self, calendar: str) -> tuple[str | None, datetime | None, datetime | None]:
         with self.session() as s:
             row = s.get(t.SyncCursor, calendar)
             return (row.cursor, row.window_start, row.window_end) if row else (None, None, None)
 
+    def _upsert_events(self, s: Session, calendar: str, events: list[RemoteEvent], now: datetime,
+                       uids: dict[str, str]) -> None:
+        """Bulk upsert (one statement per chunk, ``ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL)."""
+        if not events:
+            return
+        if s.bind.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        rows = {e.remote_id: {"calendar": calendar, "remote_id": e.remote_id, "etag": e.etag, "title": e.title,
+                              "description": e.description or "", "location": e.location or "",
+                              "start_at": e.start, "end_at": e.end, "long_span": e.end - e.start > LONG_EVENT,
+                              "busy": e.busy, "all_day": e.all_day,
+                              "uid": e.uid or uids.get(e.remote_id), "updated_at": now} for e in events}
+        values = list(rows.values())
+        for i in range(0, len(values), 500):
+            stmt = insert(t.ExternalEvent).values(values[i:i + 500])
+            cols = {c: getattr(stmt.excluded, c) for c in ("etag", "title", "description", "location", "start_at",
+                                                            "end_at", "long_span", "busy", "all_day", "updated_at")}
+            # Graph delta answers carry no extended properties: keep a uid we already knew.
+            cols["uid"] = func.coalesce(stmt.excluded.uid, t.ExternalEvent.uid)
+            s.execute(stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols))
+
+    def _our_uids(self, s: Session, calendar: str, remote_ids: list[str]) -> dict[str, str]:
+        """Recognise our own events by the link rows (Graph delta answers carry no extended properties)."""
+        out: dict[str, str] = {}
+        for i in range(0, len(remote_ids), 500):
+            out.update(s.execute(select(t.CalendarLink.remote_id, t.CalendarLink.appointment_id).where(
+                t.CalendarLink.calendar == calendar, t.CalendarLink.remote_id.in_(remote_ids[i:i + 500]))).all())
+        return out
+
     def apply_remote_changes(self, calendar: str, events: list[RemoteEvent], deleted_ids: list[str], full: bool,
-                             cursor: str | None, window: tuple[datetime, datetime], now: datetime) -> None:
-        """Fold one incremental read into the cache, and move the cursor, in one transaction."""
+                             cursor: str | None, window: tuple[datetime, datetime], now: datetime) -> set[str]:
+        """Fold one incremental read into the cache, and move the cursor, in one transaction. Returns the remote
+        ids that changed or went away (what the plan must look at)."""
         with self.session() as s:
-            if full:
-                s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar))
             gone = set(deleted_ids) | {e.remote_id for e in events if e.cancelled}
-            if gone:
-                s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
-                                                        t.ExternalEvent.remote_id.in_(gone)))
+            if full:
+                before = set(s.scalars(select(t.ExternalEvent.remote_id).where(t.ExternalEvent.calendar == calendar)))
+                s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar))
+                gone |= before - {e.remote_id for e in events}
+            elif gone:
+                for chunk in _chunks(sorted(gone), 500):
+                    s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                            t.ExternalEvent.remote_id.in_(chunk)))
             live = [e for e in events if not e.cancelled]
-            # Recognise our own events by the link rows too: Graph delta answers carry no extended properties,
-            # so an event we wrote can come back without its uid.
-            ours = dict(s.execute(select(t.CalendarLink.remote_id, t.CalendarLink.appointment_id).where(
-                t.CalendarLink.calendar == calendar,
-                t.CalendarLink.remote_id.in_([e.remote_id for e in live if e.uid is None]))).all()) if live else {}
-            for e in live:
-                s.merge(t.ExternalEvent(calendar=calendar, remote_id=e.remote_id, title=e.title, start_at=e.start,
-                                        end_at=e.end, busy=e.busy, all_day=e.all_day,
-                                        uid=e.uid or ours.get(e.remote_id), updated_at=now))
+            self._upsert_events(s, calendar, live, now,
+                                self._our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
             cur = s.get(t.SyncCursor, calendar) or t.SyncCursor(calendar=calendar)
             cur.cursor, cur.updated_at = cursor, now
             if full:
                 cur.window_start, cur.window_end = window
             s.merge(cur)
             s.commit()
+            return gone | {e.remote_id for e in live}
 
-    def reset_cursor(self, calendar: str, now: datetime) -> None:
+    def replace_remote_window(self, calendar: str, events: list[RemoteEvent], start: datetime, end: datetime,
+                              now: datetime) -> set[str]:
+        """A full read of [start, end) (reconciliation): the cache of that window becomes exactly ``events``.
+        Returns the remote ids that were cached and are no longer listed."""
         with self.session() as s:
-            s.execute(update(t.SyncCursor).where(t.SyncCursor.calendar == calendar).values(cursor=None, updated_at=now))
+            E = t.ExternalEvent
+            before = set(s.scalars(select(E.remote_id).where(E.calendar == calendar, _event_overlaps(start, end))))
+            listed = {e.remote_id for e in events if not e.cancelled}
+            vanished = before - listed
+            for chunk in _chunks(sorted(vanished), 500):
+                s.execute(delete(E).where(E.calendar == calendar, E.remote_id.in_(chunk)))
+            live = [e for e in events if not e.cancelled]
+            self._upsert_events(s, calendar, live, now,
+                                self._our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
+            s.commit()
+            return vanished
+
+    def cache_event(self, calendar: str, event: RemoteEvent, uid: str, now: datetime) -> None:
+        """Our own write, as read back: cached at once, so the next pull's copy is compared with it and the event
+        never shows as somebody else's busy time."""
+        with self.session() as s:
+            self._upsert_events(s, calendar, [event], now, {event.remote_id: uid})
             s.commit()
 
+    def uncache_event(self, calendar: str, remote_id: str) -> None:
+        with self.session() as s:
+            s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                    t.ExternalEvent.remote_id == remote_id))
+            s.commit()
+
+    def cached_events(self, calendar: str, remote_ids: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        ids = [r for r in remote_ids if r]
+        out: dict[str, ExternalEventRecord] = {}
+        with self.session() as s:
+            for chunk in _chunks(ids, 500):
+                for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                                 t.ExternalEvent.remote_id.in_(chunk))):
+                    out[r.remote_id] = _external(r)
+        return out
+
     def external_events(self, start: datetime, end: datetime) -> list[ExternalEventRecord]:
-        q = (select(t.ExternalEvent).where(t.ExternalEvent.end_at > start, t.ExternalEvent.start_at < end)
+        q = (select(t.ExternalEvent).where(_event_overlaps(start, end))
              .order_by(t.ExternalEvent.start_at))
         with self.session() as s:
-            return [ExternalEventRecord(calendar=r.calendar, remote_id=r.remote_id, title=r.title, start=r.start_at,
-                                        end=r.end_at, busy=r.busy, all_day=r.all_day, uid=r.uid)
-                    for r in s.scalars(q)]
+            return [_external(r) for r in s.scalars(q)]
+
+    def our_events_without_link(self, calendar: str, start: datetime, end: datetime) -> list[ExternalEventRecord]:
+        """Events carrying one of our uids that no link row points at (a duplicate, or a booking deleted here but
+        not there) — reconciliation reports them."""
+        E, L = t.ExternalEvent, t.CalendarLink
+        linked = select(L.id).where(L.calendar == calendar, L.remote_id == E.remote_id).exists()
+        with self.session() as s:
+            return [_external(r) for r in s.scalars(select(E).where(
+                E.calendar == calendar, E.uid.is_not(None), _event_overlaps(start, end), ~linked))]
+
+    def synced_sample(self, calendar: str, start: datetime, end: datetime, n: int, seed: int) -> list[LinkRecord]:
+        """Up to ``n`` Synced links of appointments in [start, end), picked by ``seed`` (reconciliation re-reads
+        them one by one)."""
+        L, A = t.CalendarLink, t.Appointment
+        with self.session() as s:
+            ids = list(s.scalars(select(L.id).join(A, A.id == L.appointment_id).where(
+                L.calendar == calendar, L.state == SyncState.SYNCED.value, L.remote_id.is_not(None),
+                _appt_overlaps(start, end))))
+            picked = random.Random(seed).sample(ids, min(n, len(ids)))
+            return [_link(r) for r in s.scalars(select(L).where(L.id.in_(picked)))] if picked else []
+
+    # --- calendar health (shared by every desk) --------------------------------------------------------------------
+
+    def calendar_health(self) -> dict[str, CalendarHealthRecord]:
+        with self.session() as s:
+            return {r.calendar: _health(r) for r in s.scalars(select(t.CalendarHealth))}
+
+    def save_calendar_health(self, calendar: str, now: datetime, **changes) -> CalendarHealthRecord:
+        with self.session() as s:
+            row = s.get(t.CalendarHealth, calendar)
+            if row is None:
+                row = t.CalendarHealth(calendar=calendar, gate="open", held_missing=0)
+                s.add(row)
+            for key, value in changes.items():
+                if not hasattr(t.CalendarHealth, key):
+                    raise TypeError(f"unknown calendar health field {key}")
+                setattr(row, key, value)
+            row.updated_at = now
+            s.commit()
+            return _health(row)
+
+    def reopen_calendar(self, calendar: str, now: datetime) -> int:
+        """After a sign-in: the calendar takes requests again and its links waiting for sign-in are owed now."""
+        with self.session() as s:
+            row = s.get(t.CalendarHealth, calendar)
+            if row is not None:
+                row.gate, row.paused_until, row.pause_reason, row.updated_at = "open", None, None, now
+            n = s.execute(update(t.CalendarLink).where(t.CalendarLink.calendar == calendar,
+                                                        t.CalendarLink.state == SyncState.RECONNECT.value)
+                          .values(state=SyncState.PENDING.value, last_error=None, updated_at=now)).rowcount
+            s.commit()
+            return n
+
+    def resolve_mass_deletion(self, calendar: str, recreate: bool, actor: str, now: datetime) -> int:
+        """A person's answer to the mass-deletion alert: re-create every vanished event, or accept the deletions
+        (cancel those appointments, and delete them from the other calendars). Releases the hold."""
+        count = 0
+        with self.session() as s:
+            links = [link for link in s.scalars(select(t.CalendarLink).options(selectinload(t.CalendarLink.appointment))
+                                                .where(t.CalendarLink.calendar == calendar,
+                                                       t.CalendarLink.state == SyncState.DRIFT.value))
+                     if (link.detail or {}).get("deleted")]
+            label = calendar.split(":")[0].capitalize()
+            for link in links:
+                count += 1
+                if recreate:
+                    link.remote_id = link.etag = link.content_hash = None
+                    link.generation = (link.generation or 0) + 1
+                    link.state = SyncState.PENDING.value
+                else:
+                    appt = link.appointment
+                    if appt.status != AppointmentStatus.CANCELLED.value:
+                        appt.status = AppointmentStatus.CANCELLED.value
+                        appt.cancel_reason = f"deleted on {label}; the deletion was accepted by {actor}"
+                        appt.updated_at = now
+                        for other in appt.links:
+                            if other is not link and other.state in _REPUSH_STATES:
+                                other.state, other.attempts, other.next_attempt_at = SyncState.PENDING.value, 0, None
+                                other.updated_at = now
+                    link.remote_id = link.etag = link.content_hash = None
+                    link.state, link.synced_at = SyncState.SYNCED.value, now
+                link.detail, link.last_error, link.attempts, link.next_attempt_at = None, None, 0, None
+                link.updated_at = now
+            health = s.get(t.CalendarHealth, calendar)
+            if health is not None:
+                health.held_missing, health.gate, health.pause_reason, health.updated_at = 0, "open", None, now
+            self._audit(s, now, actor, "sync.mass_deletion." + ("recreate" if recreate else "accept"), "calendar",
+                        calendar, {"count": count})
+            s.commit()
+        return count
 
     def busy_blocks(self, start: datetime, end: datetime, exclude_appointment: str | None = None) -> list[BusyBlock]:
         """What is not free in [start, end): our confirmed appointments and the calendars' busy events (ours, seen
@@ -363,23 +783,45 @@ class Store:
 
     # --- outbox ---------------------------------------------------------------------------------------------------
 
-    def outbox_due(self, now: datetime, limit: int = 50) -> list[tuple[int, str, dict, int]]:
+    def outbox_due(self, now: datetime, limit: int = 50) -> list[tuple[int, str, dict, int, datetime | None]]:
+        """(id, topic, payload, attempts, sending_at) of messages owed now; ``sending_at`` set means an earlier
+        send may have gone out (a crash or a lost answer): check with the provider before sending again."""
         q = (select(t.OutboxMessage).where(t.OutboxMessage.done_at.is_(None), t.OutboxMessage.available_at <= now)
              .order_by(t.OutboxMessage.id).limit(limit))
         with self.session() as s:
-            return [(r.id, r.topic, dict(r.payload), r.attempts) for r in s.scalars(q)]
+            return [(r.id, r.topic, dict(r.payload), r.attempts, r.sending_at) for r in s.scalars(q)]
 
-    def outbox_done(self, message_id: int, now: datetime) -> None:
+    def outbox_sending(self, message_id: int, now: datetime) -> None:
+        """Committed before the provider is asked, so a crash right after sending is known at the next start."""
         with self.session() as s:
-            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(done_at=now))
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id, t.OutboxMessage.sending_at.is_(None))
+                      .values(sending_at=now))
             s.commit()
 
-    def outbox_failed(self, message_id: int, error: str, retry_at: datetime | None, now: datetime) -> None:
+    def outbox_done(self, message_id: int, now: datetime, provider_id: str | None = None) -> None:
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id)
+                      .values(done_at=now, provider_id=provider_id))
+            s.commit()
+
+    def outbox_failed(self, message_id: int, error: str, retry_at: datetime | None, now: datetime,
+                      surely_not_sent: bool = False) -> None:
+        """Record a failed send; ``surely_not_sent`` (the provider refused it) clears the sending mark, otherwise
+        (timeout, dropped answer) the next attempt checks with the provider first."""
         values = {"attempts": t.OutboxMessage.attempts + 1, "last_error": error}
         values["available_at" if retry_at else "done_at"] = retry_at or now
+        if surely_not_sent:
+            values["sending_at"] = None
         with self.session() as s:
             s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(**values))
             s.commit()
+
+    def outbox_items(self, limit: int = 200) -> list[dict]:
+        with self.session() as s:
+            rows = s.scalars(select(t.OutboxMessage).order_by(t.OutboxMessage.id.desc()).limit(limit))
+            return [{"id": r.id, "topic": r.topic, "payload": dict(r.payload), "attempts": r.attempts,
+                     "last_error": r.last_error, "sending_at": r.sending_at, "done_at": r.done_at,
+                     "provider_id": r.provider_id} for r in rows]
 
     # --- audit and leases -----------------------------------------------------------------------------------------
 
@@ -398,14 +840,24 @@ class Store:
             return [{"at": r.at, "actor": r.actor, "action": r.action, "entity": r.entity,
                      "entity_id": r.entity_id, "detail": r.detail} for r in rows]
 
-    def acquire_lease(self, name: str, holder: str, ttl: timedelta, now: datetime) -> bool:
+    def lease_holder(self, name: str, now: datetime) -> str | None:
+        """Who holds the lease ``name`` now (None if nobody, or it expired)."""
+        with self.session() as s:
+            row = s.get(t.Lease, name)
+            return row.holder if row is not None and row.expires_at > now else None
+
+    def acquire_lease(self, name: str, holder: str, ttl: timedelta, now: datetime,
+                      take_over: str | None = None) -> bool:
         """Take or renew the lease ``name`` for ``holder``. One conditional UPDATE, so two desks racing on a
-        shared PostgreSQL cannot both win."""
+        shared PostgreSQL cannot both win. ``take_over`` names a holder known to be dead (a crashed process of this
+        desk) whose unexpired lease may be taken at once."""
         expires = now + ttl
+        mine = [t.Lease.holder == holder, t.Lease.expires_at <= now]
+        if take_over:
+            mine.append(t.Lease.holder == take_over)
         with self.session() as s:
             won = s.execute(
-                update(t.Lease).where(t.Lease.name == name, or_(t.Lease.holder == holder, t.Lease.expires_at <= now))
-                .values(holder=holder, expires_at=expires)
+                update(t.Lease).where(t.Lease.name == name, or_(*mine)).values(holder=holder, expires_at=expires)
             ).rowcount
             if not won:
                 if s.get(t.Lease, name) is not None:

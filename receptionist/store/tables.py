@@ -123,6 +123,11 @@ class Appointment(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16))
     call_id: Mapped[str | None] = mapped_column(String(128))
+    # A person's edit on a calendar that staff took ("Take theirs"): it replaces the title/description made
+    # from the location's template, on every calendar, until staff edit those fields here.
+    title_override: Mapped[str | None] = mapped_column(String(500))
+    description_override: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -134,10 +139,18 @@ class Appointment(Base):
 
 
 class CalendarLink(Base):
+    """The sync status row of one (appointment, calendar): what we last wrote there and confirmed by reading back.
+
+    ``content_hash`` is the hash of the event as read back after our last good write (the plan's ``have``);
+    ``detail`` holds what a person needs to decide a Drift/Conflict (the field-by-field difference)."""
+
     __tablename__ = "calendar_links"
     __table_args__ = (
         UniqueConstraint("appointment_id", "calendar", name="uq_calendar_links_appointment_calendar"),
         Index("ix_calendar_links_due", "state", "next_attempt_at"),
+        Index("ix_calendar_links_state_calendar", "state", "calendar"),  # attention counts
+        Index("ix_calendar_links_calendar_state", "calendar", "state"),  # the plan's candidates, attention counts
+        Index("ix_calendar_links_calendar_remote", "calendar", "remote_id"),  # remote copy → link
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -151,6 +164,10 @@ class CalendarLink(Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    detail: Mapped[dict | None] = mapped_column(JSON)
+    # Bumped each time the event is re-created after a deletion (Keep ours): the create's idempotency key
+    # changes with it, since Graph refuses a transactionId already used for a deleted event.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     appointment: Mapped[Appointment] = relationship(back_populates="links")
@@ -167,19 +184,45 @@ class SyncCursor(Base):
 
 
 class ExternalEvent(Base):
-    """Cache of events read from a calendar (busy time, merged view). Ours are recognised by ``uid``."""
+    """The remote cache: every event the pulls read from a calendar, with its etag and our fields, so the sync plan
+    can compare the calendar's copy with what we wrote (and the week view shows busy time). Ours are recognised by
+    ``uid``."""
 
     __tablename__ = "external_events"
-    __table_args__ = (Index("ix_external_events_window", "start_at", "end_at"),)
+    __table_args__ = (Index("ix_external_events_window", "start_at", "end_at"),
+                      Index("ix_external_events_long", "long_span", "start_at"))
 
     calendar: Mapped[str] = mapped_column(String(120), primary_key=True)
     remote_id: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(500), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    location: Mapped[str] = mapped_column(String(500), default="")
     start_at: Mapped[datetime] = mapped_column(UTCDateTime)
     end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    long_span: Mapped[bool] = mapped_column(Boolean, default=False)  # longer than the store's LONG_EVENT
     busy: Mapped[bool] = mapped_column(Boolean, default=True)
     all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     uid: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarHealth(Base):
+    """How each calendar is doing, shared by every desk on the database: whether it takes writes (``gate``), until
+    when it is paused, the last good pull, the last error, the mass-deletion hold and the last reconciliation."""
+
+    __tablename__ = "calendar_health"
+
+    calendar: Mapped[str] = mapped_column(String(120), primary_key=True)
+    gate: Mapped[str] = mapped_column(String(16), default="open")
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pause_reason: Mapped[str | None] = mapped_column(Text)
+    last_pull_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    held_missing: Mapped[int] = mapped_column(Integer, default=0)  # >0: mass-deletion guard holds writes
+    reconciled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reconcile_report: Mapped[dict | None] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -196,6 +239,10 @@ class OutboxMessage(Base):
     available_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Set before the provider is asked to send: after a crash, a row with sending_at and no done_at is checked
+    # with the provider before it is sent again (so an SMS is never sent twice).
+    sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_id: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

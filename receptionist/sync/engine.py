@@ -1,8 +1,16 @@
-"""The sync engine: push owed writes to each calendar, pull each calendar's changes, send owed messages.
+"""The sync engine: for each calendar, pull → plan → apply each action in isolation → save; then the outbox.
 
-Each item is applied on its own, so one failure never stops the others. Every write is read back and compared
-(write-back validation): a write that "succeeded" but lands wrong is a failure, retried with backoff like any
-other. Creates are idempotent (the appointment id is the remote uid), updates and deletes carry If-Match.
+* **Pull** reads the calendar's changes (incremental cursor) into the remote cache, which keeps each event's etag
+  and our fields.
+* **Plan** asks ``domain.sync_plan.plan_link`` what to do with every link that may need something (not Synced,
+  its remote copy changed, or its event vanished from a window the cache covers).
+* **Apply** runs each action inside its own error boundary: a provider error or a bug fails that link with a
+  sentence and the rest go on. Every write is read back and compared (a 200 that landed wrong is a failure); a 412
+  is a conflict only after reading the event shows it is not our own earlier write.
+* Per calendar, not per link: a Retry-After pauses every request to that calendar until then, a refused sign-in
+  turns it to *Reconnect needed* (not retried with backoff), no network waits without counting attempts, and the
+  mass-deletion guard holds every write when many of our events vanish at once. The state lives in the
+  ``calendar_health`` table, so every desk and ``receptionist status`` see it.
 """
 
 from __future__ import annotations
@@ -12,15 +20,35 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 
 from receptionist import events
 from receptionist.config import Profile
-from receptionist.domain.bookings import differences, event_draft, fingerprint
+from receptionist.domain.bookings import EventTemplate, event_draft
 from receptionist.domain.formatting import format_datetime
-from receptionist.domain.models import AppointmentRecord, AppointmentStatus, LinkRecord, SyncState
-from receptionist.domain.ports import CalendarProvider, Messenger
+from receptionist.domain.models import (
+    AppointmentRecord,
+    AppointmentStatus,
+    CalendarHealthRecord,
+    LinkRecord,
+    SyncState,
+)
+from receptionist.domain.ports import CalendarProvider, EventDraft, Messenger, RemoteEvent
+from receptionist.domain.sync_plan import (
+    GONE,
+    UNKNOWN,
+    Action,
+    CalendarGate,
+    EventContent,
+    LinkStatus,
+    Op,
+    Remote,
+    classify_after_precondition_failed,
+    content_hash,
+    is_mass_deletion,
+    plan_link,
+)
 from receptionist.errors import (
     AuthError,
     ConflictError,
@@ -28,11 +56,16 @@ from receptionist.errors import (
     NotFound,
     ProviderError,
     RateLimited,
+    Unreachable,
 )
 from receptionist.store.repo import Store
 from receptionist.sync.backoff import next_attempt
 
 log = logging.getLogger(__name__)
+
+OFFLINE_RETRY = timedelta(seconds=30)  # no network: look again this soon, without counting an attempt
+RECONNECT_PROBE = timedelta(minutes=5)  # a refused sign-in: try one pull this often (a reconnect elsewhere)
+SMS_TOPICS = ("sms.confirmation", "sms.change", "sms.cancel")
 
 
 @dataclass
@@ -46,142 +79,228 @@ class CalendarTarget:
 
 
 @dataclass
-class Health:
-    """How an integration is doing, for the health view."""
-
-    ok: bool | None = None  # None = not tried yet
-    last_success: datetime | None = None
-    last_error: str | None = None
-    last_error_at: datetime | None = None
-    latency_ms: float | None = None
-
-
-@dataclass
 class CycleReport:
     pushed: int = 0
     failed: int = 0
+    waiting: int = 0  # links owed but held: sign-in, Retry-After, network, mass-deletion guard
+    needs_person: int = 0  # links that became Drift/Conflict this cycle
     pulled: dict[str, int] = field(default_factory=dict)
     pull_errors: dict[str, str] = field(default_factory=dict)
     messages_sent: int = 0
     message_errors: int = 0
+    lease_lost: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.pull_errors and not self.message_errors
+        return not (self.failed or self.pull_errors or self.message_errors or self.waiting or self.needs_person
+                    or self.lease_lost)
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def event_template(profile: Profile) -> EventTemplate:
+    ev, loc = profile.events, profile.location
+    return EventTemplate(title=ev.title_template, description=ev.description_template, private=ev.private,
+                         private_title=ev.private_title, location_name=loc.name, time_zone=loc.time_zone)
+
+
+def plain(exc: BaseException) -> str:
+    """An error as a sentence for the badge: the provider's message, or for a bug its type and message."""
+    if isinstance(exc, ProviderError):
+        return str(exc) or type(exc).__name__
+    return f"unexpected error ({type(exc).__name__}: {exc}); the log has the details"
+
+
+class _Paused(Exception):
+    """The calendar stopped taking requests during this cycle (Retry-After, sign-in, network)."""
+
+
 class SyncEngine:
+    """One desk's sync work. ``calendars`` maps every *enabled* calendar key to its label; ``targets`` are the
+    connected ones. An enabled calendar that is not connected owes its links all the same (they wait for sign-in)."""
+
     def __init__(self, store: Store, profile: Profile, targets: list[CalendarTarget], *,
+                 calendars: dict[str, str] | None = None, problems: dict[str, str] | None = None,
                  messenger: Messenger | None = None, bus: events.EventBus | None = None,
                  clock: Callable[[], datetime] = utcnow, rng: random.Random | None = None):
         self.store = store
         self.profile = profile
         self.targets = {t.key: t for t in targets}
+        self.calendars = dict(calendars) if calendars is not None else {t.key: t.label for t in targets}
+        self.problems = problems if problems is not None else {}
         self.messenger = messenger
         self.bus = bus or events.EventBus()
         self.clock = clock
         self.rng = rng or random.Random()
-        self.health: dict[str, Health] = {t.key: Health() for t in targets}
-        if messenger is not None:
-            self.health["twilio"] = Health()
+        self.may_write: Callable[[], bool] = lambda: True
+        self.template = event_template(profile)
+        self.twilio_error: str | None = None
         self._lock = threading.Lock()  # one cycle at a time per process
+        self._links_ensured = False
 
-    # --- push -----------------------------------------------------------------------------------------------------
+    # --- the cycle ------------------------------------------------------------------------------------------------
 
-    def push_due(self) -> tuple[int, int]:
-        """Write every owed link once. Returns (synced, failed)."""
-        synced = failed = 0
-        for link in self.store.links_due(self.clock(), self.profile.sync.max_attempts):
-            state = self.push_link(link)
-            if state is SyncState.SYNCED:
-                synced += 1
-            else:
-                failed += 1
-        return synced, failed
+    def run_cycle(self, may_write: Callable[[], bool] | None = None) -> CycleReport:
+        """One cycle over every enabled calendar, then the outbox. ``may_write`` is asked before each write (the
+        scheduler's lease renewal: a desk that lost the leadership mid-cycle stops writing)."""
+        with self._lock:
+            self.may_write = may_write or (lambda: True)
+            report = CycleReport()
+            if not self._links_ensured:
+                self.store.ensure_links(self.calendars, self.clock())
+                self._links_ensured = True
+            for key in self.calendars:
+                try:
+                    self.sync_calendar(key, report)
+                except Exception as exc:  # a bug in one calendar's path must not stop the others
+                    log.exception("sync of %s failed", key)
+                    report.pull_errors[key] = plain(exc)
+            self.send_outbox(report)
+            self.bus.publish(events.HEALTH_CHANGED)
+            return report
 
-    def draft_for(self, appt: AppointmentRecord):
-        loc = self.profile.location
-        return event_draft(
-            uid=appt.id, service=appt.service, caller_name=appt.caller_name, callback_number=appt.callback_number,
-            start=appt.start, end=appt.end, notes=appt.notes, account_id=appt.account_id, call_id=appt.call_id,
-            location_name=loc.name, time_zone=loc.time_zone,
-        )
-
-    def push_link(self, link: LinkRecord) -> SyncState:
-        target = self.targets.get(link.calendar)
+    def owed_now(self) -> bool:
+        """Work a cycle could do right now: a Pending link on a calendar whose gate is open."""
         now = self.clock()
+        health = self.store.calendar_health()
+        open_keys = [k for k in self.targets
+                     if self.write_gate(k, health.get(k) or CalendarHealthRecord(k, "open"), now) is CalendarGate.OPEN]
+        return bool(open_keys) and self.store.links_owed_now(now, open_keys)
+
+    def draft_for(self, appt: AppointmentRecord) -> EventDraft:
+        return event_draft(appt, self.template)
+
+    def label(self, key: str) -> str:
+        return self.calendars.get(key) or key
+
+    # --- calendar health and gates --------------------------------------------------------------------------------
+
+    def health_of(self, key: str) -> CalendarHealthRecord:
+        return self.store.calendar_health().get(key) or CalendarHealthRecord(calendar=key, gate="open")
+
+    def write_gate(self, key: str, health: CalendarHealthRecord, now: datetime) -> CalendarGate:
+        if key not in self.targets or health.gate == "reconnect":
+            return CalendarGate.RECONNECT
+        if health.held_missing or (health.paused_until is not None and health.paused_until > now):
+            return CalendarGate.PAUSED
+        return CalendarGate.OPEN
+
+    def _pause(self, key: str, exc: ProviderError, now: datetime) -> datetime:
+        """Stop every request to this calendar until the service says (or a short while with no network)."""
+        label = self.label(key)
+        if isinstance(exc, Unreachable):
+            until, gate, reason = now + OFFLINE_RETRY, "offline", f"waiting for network: {exc}"
+        else:
+            until = now + timedelta(seconds=exc.retry_after or 30)
+            gate = "throttled"
+            reason = (f"{label} asked us to wait until {format_datetime(until, self.profile.location.zone)} "
+                      f"({exc})")
+        self.store.save_calendar_health(key, now, gate=gate, paused_until=until, pause_reason=reason,
+                                        last_error=reason, last_error_at=now)
+        return until
+
+    def _needs_reconnect(self, key: str, exc: ProviderError, now: datetime) -> str:
+        reason = f"{self.label(key)} sign-in was refused: press Reconnect… ({exc})"
+        self.store.save_calendar_health(key, now, gate="reconnect", paused_until=now + RECONNECT_PROBE,
+                                        pause_reason=reason, last_error=reason, last_error_at=now)
+        return reason
+
+    @staticmethod
+    def _pauses(exc: ProviderError) -> bool:
+        return isinstance(exc, (RateLimited, Unreachable)) or (exc.status == 503 and exc.retry_after is not None)
+
+    # --- one calendar ---------------------------------------------------------------------------------------------
+
+    def sync_calendar(self, key: str, report: CycleReport) -> None:
+        now = self.clock()
+        health = self.health_of(key)
+        target = self.targets.get(key)
         if target is None:
-            self._save(link, now, state=SyncState.FAILED, last_error=f"calendar {link.calendar} is not connected",
-                       attempts=self.profile.sync.max_attempts)
-            return SyncState.FAILED
-        appt = self.store.get_appointment(link.appointment_id)
-        assert appt is not None  # links cascade with their appointment
-        provider, cal = target.provider, target.calendar_id
-        started = time.monotonic()
-        try:
-            if appt.status is AppointmentStatus.CANCELLED:
-                if link.remote_id:
-                    provider.delete_event(cal, link.remote_id, link.etag)
-                self._ok(target, started)
-                self._save(link, now, state=SyncState.SYNCED, last_error=None, attempts=0, next_attempt_at=None,
-                           synced_at=now)
-                return SyncState.SYNCED
-            draft = self.draft_for(appt)
+            report.pull_errors[key] = self.problems.get(key) or f"{self.label(key)} is not connected"
+        changed: set[str] = set()
+        pull_due = target is not None and (health.paused_until is None or health.paused_until <= now)
+        if pull_due:
+            changed = self.pull_calendar(target, report)
+            health = self.health_of(key)
+        _, w_start, w_end = self.store.get_cursor(key)
+        window = (w_start, w_end) if w_start is not None and w_end is not None else None
+        candidates = self.store.links_to_plan(key, changed, window)
+        if not candidates:
+            return
+        remotes = self._remotes(key, candidates, window)
+        if self._guard_mass_deletion(key, candidates, remotes, window, now):
+            health = self.health_of(key)
+        self._apply_all(target, key, candidates, remotes, health, report)
+        if health.held_missing and not self.store.links_deleted_remotely(key):
+            # every vanished event came back (the calendar was restored): the hold has nothing left to protect
+            self.store.save_calendar_health(key, self.clock(), held_missing=0, pause_reason=None)
+
+    def _remotes(self, key: str, candidates, window) -> dict[int, Remote]:
+        """Each candidate's remote copy from the cache: SEEN, GONE (the cache covers its time and it is not
+        there) or UNKNOWN."""
+        cached = self.store.cached_events(key, [link.remote_id for link, _ in candidates if link.remote_id])
+
+        def remote_of(link: LinkRecord, appt: AppointmentRecord) -> Remote:
             if link.remote_id is None:
-                written = provider.create_event(cal, draft)
-            else:
-                written = provider.update_event(cal, link.remote_id, draft, link.etag)
-            back = provider.get_event(cal, written.remote_id)
-            self._ok(target, started)
-            if back is None:
-                raise ProviderError("the event was not there when read back right after the write")
-            diffs = differences(draft, back)
-            if diffs:
-                raise _WriteBackMismatch("written, but read back different: " + "; ".join(diffs), written.remote_id,
-                                         back.etag)
-            self._save(link, now, state=SyncState.SYNCED, remote_id=back.remote_id, etag=back.etag,
-                       content_hash=fingerprint(draft), last_error=None, attempts=0, next_attempt_at=None,
-                       synced_at=now)
-            return SyncState.SYNCED
-        except ConflictError as exc:
-            self._err(target, exc)
-            self._save(link, now, state=SyncState.CONFLICT,
-                       last_error=f"changed on {target.label} since our last write ({exc})")
-            return SyncState.CONFLICT
-        except NotFound as exc:
-            self._err(target, exc)
-            self._save(link, now, state=SyncState.DRIFT, last_error=f"the event was deleted on {target.label}")
-            return SyncState.DRIFT
+                return UNKNOWN
+            copy = cached.get(link.remote_id)
+            if copy is not None:
+                return Remote.seen(_as_remote(copy))
+            if window is not None and appt.end > window[0] and appt.start < window[1]:
+                return GONE
+            return UNKNOWN
+
+        return {link.id: remote_of(link, appt) for link, appt in candidates}
+
+    def _apply_all(self, target: CalendarTarget | None, key: str, candidates, remotes: dict[int, Remote],
+                   health: CalendarHealthRecord, report: CycleReport) -> None:
+        for link, appt in candidates:
+            if report.lease_lost:
+                return
+            gate = self.write_gate(key, health, self.clock())
+            try:
+                self.apply_link(target, key, link, appt, remotes[link.id], gate, report)
+            except _Paused:
+                health = self.health_of(key)
+            except Exception as exc:  # the error boundary: this link fails with a sentence, the rest go on
+                log.exception("sync of link %s (%s) failed", link.id, key)
+                self._fail(link, key, exc, report)
+
+    def pull_calendar(self, target: CalendarTarget, report: CycleReport) -> set[str]:
+        """Read the calendar's changes into the remote cache. Returns the remote ids that changed."""
+        key, now = target.key, self.clock()
+        window = self.window()
+        cursor, w_start, _ = self.store.get_cursor(key)
+        if cursor is not None and w_start is not None and w_start < window[0] - timedelta(days=1):
+            cursor = None  # the window moved on: start a fresh listing so it covers the days ahead
+        try:
+            try:
+                batch = target.provider.list_changes(target.calendar_id, cursor, *window)
+            except CursorExpired:
+                log.info("%s: sync cursor expired, doing a full read", key)
+                batch = target.provider.list_changes(target.calendar_id, None, *window)
         except ProviderError as exc:
-            self._err(target, exc)
-            attempts = link.attempts + 1
-            if isinstance(exc, _WriteBackMismatch):
-                message, extra = str(exc), {"remote_id": exc.remote_id, "etag": exc.etag}
-            elif isinstance(exc, AuthError):
-                message, extra = f"sign-in to {target.label} expired: reconnect it ({exc})", {}
-            elif isinstance(exc, RateLimited):
-                message, extra = f"{target.label} is rate-limiting us ({exc})", {}
+            report.pull_errors[key] = plain(exc)
+            if isinstance(exc, AuthError):
+                self._needs_reconnect(key, exc, now)
+            elif self._pauses(exc):
+                self._pause(key, exc, now)
             else:
-                message, extra = f"{target.label}: {exc}", {}
-            retry_at = next_attempt(now, attempts, exc.retry_after, self.rng)
-            if attempts >= self.profile.sync.max_attempts:
-                message += f" — gave up after {attempts} attempts; press Retry"
-            else:
-                message += f" — retrying at {format_datetime(retry_at, self.profile.location.zone)}"
-            self._save(link, now, state=SyncState.FAILED, last_error=message, attempts=attempts,
-                       next_attempt_at=retry_at, **extra)
-            return SyncState.FAILED
-
-    def _save(self, link: LinkRecord, now: datetime, **changes) -> None:
-        saved = self.store.save_link(link.id, now, **changes)
-        self.bus.publish(events.LINK_CHANGED, link_id=saved.id, appointment_id=saved.appointment_id,
-                         calendar=saved.calendar, state=saved.state.value)
-
-    # --- pull -----------------------------------------------------------------------------------------------------
+                self.store.save_calendar_health(key, now, last_error=plain(exc), last_error_at=now)
+            return set()
+        changed = self.store.apply_remote_changes(key, batch.events, batch.deleted_ids, batch.full, batch.cursor,
+                                                  window, now)
+        report.pulled[key] = len(batch.events) + len(batch.deleted_ids)
+        health = self.health_of(key)
+        updates: dict = {"last_pull_at": now}
+        if health.gate in ("reconnect", "offline", "throttled"):  # it answered: open again
+            updates.update(gate="open", paused_until=None, pause_reason=None)
+        self.store.save_calendar_health(key, now, **updates)
+        if changed:
+            self.bus.publish(events.CALENDAR_REFRESHED, calendar=key, changes=len(changed))
+        return changed
 
     def window(self) -> tuple[datetime, datetime]:
         now = self.clock()
@@ -189,89 +308,347 @@ class SyncEngine:
         return (day - timedelta(days=self.profile.sync.window_days_back),
                 day + timedelta(days=self.profile.sync.window_days_ahead + 1))
 
-    def pull(self, report: CycleReport | None = None) -> CycleReport:
-        """Read each calendar's changes (incremental when a cursor is held) into the busy-time cache."""
-        report = report or CycleReport()
-        window = self.window()
-        for key, target in self.targets.items():
-            started = time.monotonic()
-            cursor, w_start, _ = self.store.get_cursor(key)
-            if cursor is not None and w_start is not None and w_start < window[0] - timedelta(days=1):
-                cursor = None  # the window moved on: start a fresh listing so it covers the days ahead
-            try:
-                try:
-                    batch = target.provider.list_changes(target.calendar_id, cursor, *window)
-                except CursorExpired:
-                    log.info("%s: sync cursor expired, doing a full read", key)
-                    batch = target.provider.list_changes(target.calendar_id, None, *window)
-                self.store.apply_remote_changes(key, batch.events, batch.deleted_ids, batch.full, batch.cursor,
-                                                window, self.clock())
-                report.pulled[key] = len(batch.events) + len(batch.deleted_ids)
-                self._ok(target, started)
-            except ProviderError as exc:
-                report.pull_errors[key] = str(exc)
-                self._err(target, exc)
-        self.bus.publish(events.CALENDAR_REFRESHED, changes=dict(report.pulled))
-        return report
+    def _guard_mass_deletion(self, key, candidates, remotes, window, now) -> bool:
+        """Many of our events gone at once: mark them Drift (deleted) without touching the calendar and hold every
+        write to it until a person answers the alert (re-create all / accept the deletions)."""
+        gone = [(link, appt) for link, appt in candidates
+                if remotes[link.id] is GONE and link.state is SyncState.SYNCED
+                and appt.status is AppointmentStatus.CONFIRMED]
+        if window is None or not gone:
+            return False
+        held = self.store.count_linked_in_window(key, *window)
+        if not is_mass_deletion(held, len(gone)):
+            return False
+        label = self.label(key)
+        reason = (f"{len(gone)} of our {held} events vanished from {label} at once; writes to it are held: "
+                  "re-create them all, or accept the deletions (cancel those appointments)")
+        log.warning("%s: %s", key, reason)
+        for link, _ in gone:
+            self._save(link, key, state=SyncState.DRIFT, last_error=f"deleted on {label} (one of {len(gone)})",
+                       detail={"deleted": True, "diff": {}})
+        self.store.save_calendar_health(key, now, held_missing=len(gone), pause_reason=reason,
+                                        last_error=reason, last_error_at=now)
+        self.bus.publish(events.HEALTH_CHANGED)
+        return True
 
-    # --- outbox (SMS confirmations) ------------------------------------------------------------------------------
+    # --- one link -------------------------------------------------------------------------------------------------
+
+    def plan(self, key: str, link: LinkRecord, appt: AppointmentRecord, remote: Remote,
+             gate: CalendarGate) -> tuple[Action, EventDraft | None]:
+        draft = None if appt.status is AppointmentStatus.CANCELLED else self.draft_for(appt)
+        if draft is not None and link.generation:
+            draft = replace(draft, create_key=f"{appt.id}-{link.generation}")
+        want = EventContent.of(draft) if draft is not None else None
+        status = LinkStatus(link.state, link.remote_id, link.etag, link.content_hash, link.attempts,
+                            link.next_attempt_at)
+        return plan_link(want, status, remote, gate, self.clock(), self.profile.sync.max_attempts,
+                         self.label(key)), draft
+
+    def apply_link(self, target: CalendarTarget | None, key: str, link: LinkRecord, appt: AppointmentRecord,
+                   remote: Remote, gate: CalendarGate, report: CycleReport) -> None:
+        action, draft = self.plan(key, link, appt, remote, gate)
+        op = action.op
+        label = self.label(key)
+        if op is Op.NOTHING:
+            return
+        if op is Op.WAIT:
+            report.waiting += 1
+            health = self.health_of(key)
+            reason = health.pause_reason or f"waiting for {label}"
+            if link.last_error != reason:
+                self._save(link, key, last_error=reason)
+            return
+        if op is Op.WAIT_RECONNECT:
+            report.waiting += 1
+            reason = self.problems.get(key) or self.health_of(key).pause_reason or action.reason
+            if link.state is not SyncState.RECONNECT or link.last_error != reason:
+                self._save(link, key, state=SyncState.RECONNECT, last_error=reason)
+            return
+        if op is Op.MARK_SYNCED:
+            want = content_hash(draft) if draft is not None else None
+            self._synced(link, key, remote_id=link.remote_id if draft is not None else None,
+                         etag=action.etag if draft is not None else None, have=want)
+            report.pushed += 1
+            return
+        if op in (Op.MARK_DRIFT, Op.MARK_CONFLICT):
+            self._needs_person(link, key, op, action.reason, action.diff, action.deleted, remote.etag, report)
+            return
+        assert target is not None  # the gate is RECONNECT without a target, and that never writes
+        if op.value in ("create", "update", "delete") and not self.may_write():
+            report.lease_lost = True
+            log.warning("lost the sync lease mid-cycle; another desk carries on")
+            return
+        try:
+            if op is Op.CHECK:
+                self._check(target, link, appt, gate, report)
+            elif op is Op.DELETE:
+                self._delete(target, link, draft, report)
+            else:
+                assert draft is not None
+                self._write(target, link, draft, op, report)
+        except ProviderError as exc:
+            self._provider_failure(target, link, exc, report)
+
+    def _check(self, target: CalendarTarget, link: LinkRecord, appt: AppointmentRecord, gate: CalendarGate,
+               report: CycleReport) -> None:
+        """The cache says our event is gone: read it. Moved out of the window → compare; gone → Drift (deleted)."""
+        assert link.remote_id is not None
+        current = target.provider.get_event(target.calendar_id, link.remote_id)
+        if current is None:
+            if appt.status is AppointmentStatus.CANCELLED:
+                self._synced(link, target.key, remote_id=None, etag=None, have=None)
+                return
+            self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
+            return
+        self.store.cache_event(target.key, current, appt.id, self.clock())
+        self.apply_link(target, target.key, link, appt, Remote.seen(current), gate, report)
+
+    def _write(self, target: CalendarTarget, link: LinkRecord, draft: EventDraft, op: Op,
+               report: CycleReport, retried: bool = False) -> None:
+        provider, cal = target.provider, target.calendar_id
+        want = EventContent.of(draft)
+        try:
+            if op is Op.CREATE or link.remote_id is None:
+                written = provider.create_event(cal, draft)
+            else:
+                written = provider.update_event(cal, link.remote_id, draft, link.etag)
+        except ConflictError:
+            # 412 on If-Match (or 409 on a create): read it before calling it a conflict — a lost answer whose
+            # write landed is ours, not a conflict.
+            current = provider.get_event(cal, link.remote_id) if link.remote_id else None
+            verdict = classify_after_precondition_failed(want, link.content_hash, current)
+            if verdict is Op.MARK_SYNCED:
+                assert current is not None
+                self.store.cache_event(target.key, current, draft.uid, self.clock())
+                self._synced(link, target.key, remote_id=current.remote_id, etag=current.etag, have=want.digest())
+                report.pushed += 1
+            elif verdict is Op.UPDATE and current is not None and not retried:
+                fresh = self._save(link, target.key, etag=current.etag) or link
+                self._write(target, fresh, draft, Op.UPDATE, report, retried=True)
+            elif verdict is Op.MARK_DRIFT:
+                self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None,
+                                   report)
+            else:
+                assert current is not None
+                self.store.cache_event(target.key, current, draft.uid, self.clock())
+                self._needs_person(link, target.key, Op.MARK_CONFLICT, f"changed on {target.label} as we wrote",
+                                   want.diff(EventContent.of(current)), False, current.etag, report)
+            return
+        except NotFound:
+            self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
+            return
+        back = provider.get_event(cal, written.remote_id)
+        if back is None:
+            raise ProviderError(f"{target.label} answered the write, but the event was not there when read back")
+        self.store.cache_event(target.key, back, draft.uid, self.clock())
+        landed = EventContent.of(back)
+        diff = want.diff(landed)
+        if diff:
+            # What the calendar holds now came from our write: it is our "have", so the retry is an update.
+            changes = "; ".join(f"{name} is {theirs!r}, expected {ours!r}" for name, (ours, theirs) in diff.items())
+            self._save(link, target.key, remote_id=back.remote_id, etag=back.etag, content_hash=landed.digest())
+            raise ProviderError(f"written, but {target.label} holds something else: {changes}")
+        self._synced(link, target.key, remote_id=back.remote_id, etag=back.etag, have=landed.digest())
+        report.pushed += 1
+
+    def _delete(self, target: CalendarTarget, link: LinkRecord, draft: EventDraft | None,
+                report: CycleReport, retried: bool = False) -> None:
+        provider, cal = target.provider, target.calendar_id
+        assert link.remote_id is not None
+        try:
+            provider.delete_event(cal, link.remote_id, link.etag)
+        except ConflictError:
+            current = provider.get_event(cal, link.remote_id)
+            verdict = classify_after_precondition_failed(None, link.content_hash, current)
+            if verdict is Op.DELETE and current is not None and not retried:
+                fresh = self._save(link, target.key, etag=current.etag) or link
+                self._delete(target, fresh, draft, report, retried=True)
+                return
+            if verdict is not Op.MARK_SYNCED:
+                assert current is not None
+                self.store.cache_event(target.key, current, link.appointment_id, self.clock())
+                self._needs_person(link, target.key, Op.MARK_CONFLICT,
+                                   f"cancelled here, but edited on {target.label} since our last write",
+                                   {"event": ("cancelled here", "edited there")}, False, current.etag, report)
+                return
+        self.store.uncache_event(target.key, link.remote_id)
+        self._synced(link, target.key, remote_id=None, etag=None, have=None)
+        report.pushed += 1
+
+    # --- outcomes -------------------------------------------------------------------------------------------------
+
+    def _save(self, link: LinkRecord, key: str, **changes) -> LinkRecord | None:
+        saved = self.store.save_link(link.id, self.clock(), **changes)
+        if saved is not None:
+            self.bus.publish(events.LINK_CHANGED, link_id=saved.id, appointment_id=saved.appointment_id,
+                             calendar=saved.calendar, state=saved.state.value)
+        return saved
+
+    def _synced(self, link: LinkRecord, key: str, *, remote_id: str | None, etag: str | None,
+                have: str | None) -> None:
+        now = self.clock()
+        self._save(link, key, state=SyncState.SYNCED, remote_id=remote_id, etag=etag, content_hash=have,
+                   last_error=None, attempts=0, next_attempt_at=None, synced_at=now, detail=None)
+
+    def _needs_person(self, link: LinkRecord, key: str, op: Op, reason: str, diff: dict, deleted: bool,
+                      seen_etag: str | None, report: CycleReport) -> None:
+        state = SyncState.DRIFT if op is Op.MARK_DRIFT else SyncState.CONFLICT
+        text = reason
+        if diff:
+            text += ": " + "; ".join(f"{name} {ours} → {theirs}" if name in ("start", "end") else f"{name} differs"
+                                     for name, (ours, theirs) in diff.items())
+        self._save(link, key, state=state, last_error=text, attempts=0, next_attempt_at=None,
+                   detail={"diff": {k: list(v) for k, v in diff.items()}, "deleted": deleted, "seen_etag": seen_etag})
+        report.needs_person += 1
+        log.info("%s link %s → %s: %s", key, link.id, state.value, text)
+
+    def _provider_failure(self, target: CalendarTarget, link: LinkRecord, exc: ProviderError,
+                          report: CycleReport) -> None:
+        now = self.clock()
+        key = target.key
+        if isinstance(exc, AuthError):
+            reason = self._needs_reconnect(key, exc, now)
+            self._save(link, key, state=SyncState.RECONNECT, last_error=reason)
+            report.waiting += 1
+            raise _Paused()
+        if isinstance(exc, Unreachable):
+            until = self._pause(key, exc, now)
+            self._save(link, key, last_error=f"waiting for network ({exc})", next_attempt_at=until)
+            report.waiting += 1
+            raise _Paused()
+        paused_until = self._pause(key, exc, now) if self._pauses(exc) else None
+        self._fail(link, key, exc, report, floor=paused_until)
+        if paused_until is not None:
+            raise _Paused()
+
+    def _fail(self, link: LinkRecord, key: str, exc: BaseException, report: CycleReport,
+              floor: datetime | None = None) -> None:
+        now = self.clock()
+        attempts = link.attempts + 1
+        retry_after = exc.retry_after if isinstance(exc, ProviderError) else None
+        retry_at = next_attempt(now, attempts, retry_after, self.rng)
+        if floor is not None and retry_at < floor:
+            retry_at = floor
+        message = f"{self.label(key)}: {plain(exc)}"
+        if attempts >= self.profile.sync.max_attempts:
+            message += f" — gave up after {attempts} attempts; press Retry"
+        else:
+            message += f" — retrying at {format_datetime(retry_at, self.profile.location.zone)}"
+        self._save(link, key, state=SyncState.FAILED, last_error=message, attempts=attempts, next_attempt_at=retry_at)
+        self.store.save_calendar_health(key, now, last_error=message, last_error_at=now)
+        report.failed += 1
+
+    # --- reconciliation ----------------------------------------------------------------------------------------------
+
+    def reconcile(self, seed: int | None = None) -> dict[str, dict]:
+        """Compare every calendar with our appointments over the next ``sync.reconcile_days_ahead`` days by a full
+        read (not the incremental cursor, which a service can lose or skew), re-read a sample of Synced events one
+        by one, and record what was found on each calendar's health row."""
+        results: dict[str, dict] = {}
+        with self._lock:
+            for key, target in self.targets.items():
+                try:
+                    results[key] = self._reconcile_calendar(target, seed)
+                except ProviderError as exc:
+                    results[key] = {"error": plain(exc)}
+                except Exception as exc:
+                    log.exception("reconciliation of %s failed", key)
+                    results[key] = {"error": plain(exc)}
+                now = self.clock()
+                self.store.save_calendar_health(key, now, reconciled_at=now, reconcile_report=results[key])
+        self.bus.publish(events.HEALTH_CHANGED)
+        return results
+
+    def _reconcile_calendar(self, target: CalendarTarget, seed: int | None) -> dict:
+        key, now = target.key, self.clock()
+        started = time.monotonic()
+        health = self.health_of(key)
+        if self.write_gate(key, health, now) is not CalendarGate.OPEN and not health.held_missing:
+            return {"at": now.isoformat(), "skipped": health.pause_reason or "calendar paused"}
+        start = now
+        end = now + timedelta(days=self.profile.sync.reconcile_days_ahead)
+        listed = target.provider.list_events(target.calendar_id, start, end)
+        vanished = self.store.replace_remote_window(key, listed, start, end, now)
+        report = CycleReport()
+        candidates = self.store.links_to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
+        remotes = self._remotes(key, candidates, (start, end))
+        self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
+        self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
+        sample = self.store.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
+                                          seed if seed is not None else self.rng.randrange(1 << 30))
+        mismatched = 0
+        for link in sample:
+            current = target.provider.get_event(target.calendar_id, link.remote_id)
+            appt = self.store.get_appointment(link.appointment_id)
+            if appt is None:
+                continue
+            before = report.needs_person
+            if current is None:
+                self._needs_person(link, key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
+            else:
+                self.store.cache_event(key, current, appt.id, self.clock())
+                self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
+            mismatched += report.needs_person - before
+        orphans = self.store.our_events_without_link(key, start, end)
+        return {
+            "at": now.isoformat(), "days": self.profile.sync.reconcile_days_ahead, "events_read": len(listed),
+            "vanished": len(vanished), "needs_person": report.needs_person, "repaired": report.pushed,
+            "failed": report.failed, "sample_checked": len(sample), "sample_mismatched": mismatched,
+            "orphans": [{"remote_id": o.remote_id, "title": o.title, "start": o.start.isoformat()} for o in orphans],
+            "seconds": round(time.monotonic() - started, 3),
+        }
+
+    # --- outbox (SMS) ---------------------------------------------------------------------------------------------
 
     def send_outbox(self, report: CycleReport) -> None:
         now = self.clock()
-        for message_id, topic, payload, attempts in self.store.outbox_due(now):
-            if topic != "sms.confirmation":
+        for message_id, topic, payload, attempts, sending_at in self.store.outbox_due(now):
+            if topic not in SMS_TOPICS:
                 self.store.outbox_failed(message_id, f"unknown outbox topic {topic!r}", None, now)
                 continue
             if self.messenger is None:
                 self.store.outbox_failed(message_id, "SMS is not configured (twilio.enabled = false)", None, now)
                 continue
             try:
-                sent = self.messenger.send_sms(payload["to"], payload["body"])
-            except ProviderError as exc:
+                self._send_one(message_id, payload, attempts, sending_at, now, report)
+            except Exception as exc:  # a bug: this message fails visibly, the others go on
+                log.exception("sending outbox message %s failed", message_id)
+                self.store.outbox_failed(message_id, plain(exc), None, now)
                 report.message_errors += 1
-                self._record_health("twilio", False, str(exc))
-                retry = next_attempt(now, attempts + 1, exc.retry_after, self.rng) if exc.retryable and attempts < 5 else None
-                self.store.outbox_failed(message_id, str(exc), retry, now)
-                continue
-            report.messages_sent += 1
-            self._record_health("twilio", True)
-            self.store.outbox_done(message_id, now)
-            self.store.audit(now, "sync", "sms.sent", "appointment", payload.get("appointment_id", ""),
-                             {"sid": sent.sid, "to": sent.to})
-            self.bus.publish(events.MESSAGE_SENT, appointment_id=payload.get("appointment_id"), sid=sent.sid)
 
-    # --- a whole cycle --------------------------------------------------------------------------------------------
+    def _send_one(self, message_id: int, payload: dict, attempts: int, sending_at: datetime | None,
+                  now: datetime, report: CycleReport) -> None:
+        to, body = payload["to"], payload["body"]
+        try:
+            if sending_at is not None:  # an earlier send may have gone out: ask before sending again
+                earlier = self.messenger.find_sent(to, body, sending_at)
+                if earlier is not None:
+                    self._sent(message_id, payload, earlier.sid, now, report)
+                    return
+            self.store.outbox_sending(message_id, now)
+            sent = self.messenger.send_sms(to, body)
+            if not sent.sid:
+                raise ProviderError("Twilio answered without a message id; checking before sending again")
+        except ProviderError as exc:
+            report.message_errors += 1
+            self.twilio_error = plain(exc)
+            retryable = exc.retryable or not exc.status
+            retry = next_attempt(now, attempts + 1, exc.retry_after, self.rng) if retryable and attempts < 5 else None
+            self.store.outbox_failed(message_id, plain(exc), retry, now,
+                                     surely_not_sent=exc.status is not None and 400 <= exc.status < 500)
+            return
+        self._sent(message_id, payload, sent.sid, now, report)
 
-    def run_cycle(self) -> CycleReport:
-        with self._lock:
-            report = CycleReport()
-            report.pushed, report.failed = self.push_due()
-            self.pull(report)
-            self.send_outbox(report)
-            self.bus.publish(events.HEALTH_CHANGED)
-            return report
-
-    # --- health ---------------------------------------------------------------------------------------------------
-
-    def _ok(self, target: CalendarTarget, started: float) -> None:
-        h = self.health[target.key]
-        h.ok, h.last_success, h.latency_ms = True, self.clock(), (time.monotonic() - started) * 1000
-
-    def _err(self, target: CalendarTarget, exc: Exception) -> None:
-        self._record_health(target.key, False, str(exc))
-
-    def _record_health(self, key: str, ok: bool, error: str | None = None) -> None:
-        h = self.health.setdefault(key, Health())
-        h.ok = ok
-        if ok:
-            h.last_success = self.clock()
-        else:
-            h.last_error, h.last_error_at = error, self.clock()
+    def _sent(self, message_id: int, payload: dict, sid: str, now: datetime, report: CycleReport) -> None:
+        report.messages_sent += 1
+        self.twilio_error = None
+        self.store.outbox_done(message_id, now, sid)
+        self.store.audit(now, "sync", "sms.sent", "appointment", payload.get("appointment_id", ""),
+                         {"sid": sid, "to": payload["to"]})
+        self.bus.publish(events.MESSAGE_SENT, appointment_id=payload.get("appointment_id"), sid=sid)
 
 
-class _WriteBackMismatch(ProviderError):
-    retryable = True
-
-    def __init__(self, message: str, remote_id: str, etag: str):
-        super().__init__(message)
-        self.remote_id, self.etag = remote_id, etag
+def _as_remote(copy) -> RemoteEvent:
+    return RemoteEvent(remote_id=copy.remote_id, etag=copy.etag or "", title=copy.title, start=copy.start,
+                       end=copy.end, description=copy.description, location=copy.location, uid=copy.uid,
+                       busy=copy.busy, all_day=copy.all_day)

@@ -1,9 +1,14 @@
 """Runs the sync engine in the background on APScheduler, as the one sync leader among the desks.
 
 One worker thread (a single-thread executor, ``max_instances=1``, coalescing) runs cycles every
-``sync.interval_seconds``; ``wake()`` pulls the next run forward (after an approval, a Retry press) and a failed
-write's backoff deadline pulls it forward too.  Before each cycle the desk renews a lease row in the database;
-only the holder writes to calendars, so several desks on one PostgreSQL never push the same change twice.
+``sync.interval_seconds``; ``wake()`` pulls the next run forward (after an approval, a Retry press), a backlog
+brings the next cycle straight back, and a failed write's backoff deadline pulls it forward too. A second job
+reconciles every ``sync.reconcile_interval_minutes``.
+
+Leadership is a lease row in the database: only its holder writes to calendars, so several desks on one
+PostgreSQL never push the same change twice. The lease is renewed before each cycle *and* before each write
+while a long cycle runs (``may_write``), so a cycle that outlasts the lease never overlaps another desk's. A lease
+left by a crashed process of this same machine is taken over at once instead of waiting for it to expire.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -18,26 +24,91 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from receptionist import events
+from receptionist.errors import UserError
 from receptionist.sync.engine import CycleReport, SyncEngine
 
 log = logging.getLogger(__name__)
 
 LEASE = "sync-leader"
 JOB = "sync-cycle"
+RECONCILE_JOB = "reconcile"
+
+
+def holder_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def dead_local_holder(holder: str | None) -> bool:
+    """Whether ``holder`` (host:pid:token) is a process of this machine that no longer runs."""
+    if not holder:
+        return False
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):
+        return False
+    return False
+
+
+class LeaderLease:
+    """This desk's claim to be the sync leader. ``renew()`` is cheap to call often: it only touches the database
+    once a third of the lease has passed."""
+
+    def __init__(self, engine: SyncEngine, ttl: timedelta, holder: str | None = None):
+        self.store = engine.store
+        self.clock = engine.clock
+        self.ttl = ttl
+        self.holder = holder or holder_identity()
+        self.held = False
+        self._renewed_at: datetime | None = None
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        with self._lock:
+            now = self.clock()
+            current = self.store.lease_holder(LEASE, now)
+            take_over = current if dead_local_holder(current) else None
+            if take_over:
+                log.info("taking over the sync lease of %s (that process is gone)", take_over)
+            self.held = self.store.acquire_lease(LEASE, self.holder, self.ttl, now, take_over=take_over)
+            self._renewed_at = now if self.held else None
+            return self.held
+
+    def renew(self) -> bool:
+        """Before a write: still the leader? Renews the lease when a third of it has passed."""
+        if not self.held:
+            return False
+        now = self.clock()
+        if self._renewed_at is not None and now - self._renewed_at < self.ttl / 3:
+            return True
+        return self.acquire()
+
+    def release(self) -> None:
+        with self._lock:
+            if self.held:
+                self.store.release_lease(LEASE, self.holder)
+            self.held = False
 
 
 class SyncScheduler:
     """Attributes:
-        holder: this desk's lease identity (host:pid:random).
-        is_leader: whether the last cycle held the lease.
+        lease: this desk's ``LeaderLease``.
         last_report: the last cycle's report.
     """
 
-    def __init__(self, engine: SyncEngine, interval: float):
+    def __init__(self, engine: SyncEngine, interval: float, reconcile_minutes: float | None = None):
         self.engine = engine
         self.interval = interval
-        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self.is_leader = False
+        self.reconcile_minutes = reconcile_minutes
+        self.lease = LeaderLease(engine, timedelta(seconds=max(60.0, interval * 3)))
         self.last_report: CycleReport | None = None
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -45,16 +116,26 @@ class SyncScheduler:
             timezone=timezone.utc,
         )
 
+    @property
+    def holder(self) -> str:
+        return self.lease.holder
+
+    @property
+    def is_leader(self) -> bool:
+        return self.lease.held
+
     def start(self) -> None:
         self._scheduler.add_job(self._tick, "interval", seconds=self.interval, id=JOB,
                                 next_run_time=datetime.now(timezone.utc))
+        if self.reconcile_minutes:
+            self._scheduler.add_job(self._reconcile, "interval", minutes=self.reconcile_minutes, id=RECONCILE_JOB,
+                                    next_run_time=datetime.now(timezone.utc) + timedelta(minutes=1))
         self._scheduler.start()
 
     def stop(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
-        if self.is_leader:
-            self.engine.store.release_lease(LEASE, self.holder)
+        self.lease.release()
 
     def wake(self, at: datetime | None = None) -> None:
         """Run a cycle now (or at ``at`` if that is sooner than the next planned one)."""
@@ -65,25 +146,47 @@ class SyncScheduler:
         if job is not None and (job.next_run_time is None or when < job.next_run_time):
             job.modify(next_run_time=when)
 
-    def _tick(self) -> None:
-        now = self.engine.clock()
-        ttl = timedelta(seconds=max(60.0, self.interval * 3))
+    def _lead(self) -> bool:
+        was = self.lease.held
         try:
-            leader = self.engine.store.acquire_lease(LEASE, self.holder, ttl, now)
+            leader = self.lease.acquire()
         except Exception:
             log.exception("could not take the sync lease")
-            return
-        if leader != self.is_leader:
+            return False
+        if leader != was:
             log.info("this desk %s the sync leader", "is now" if leader else "is no longer")
-        self.is_leader = leader
         if not leader:
             self.engine.bus.publish(events.HEALTH_CHANGED)
+        return leader
+
+    def _tick(self) -> None:
+        if not self._lead():
             return
         try:
-            self.last_report = self.engine.run_cycle()
+            self.last_report = report = self.engine.run_cycle(may_write=self.lease.renew)
         except Exception:  # a bug; keep the thread alive and visible in the log
             log.exception("sync cycle failed")
+            return
+        if not report.lease_lost and self.engine.owed_now():
+            self.wake()  # work arrived during the cycle (its wake() was swallowed by the running job): go again
             return
         retry_at = self.engine.store.next_retry_at(self.engine.profile.sync.max_attempts)
         if retry_at is not None:
             self.wake(max(retry_at, datetime.now(timezone.utc) + timedelta(seconds=1)))
+
+    def run_once(self) -> CycleReport:
+        """One cycle as the leader (``receptionist sync --once``); refused while another desk leads."""
+        if not self.lease.acquire():
+            raise UserError("another desk is the sync leader right now; its sync thread is doing this work")
+        try:
+            return self.engine.run_cycle(may_write=self.lease.renew)
+        finally:
+            self.lease.release()
+
+    def _reconcile(self) -> None:
+        if not self._lead():
+            return
+        try:
+            self.engine.reconcile()
+        except Exception:
+            log.exception("reconciliation failed")

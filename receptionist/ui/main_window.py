@@ -46,7 +46,6 @@ if TYPE_CHECKING:  # the window needs only these attributes of App (tests pass a
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1440, 900)
-_KIND_LABELS = {"google": "Google Calendar", "outlook": "Outlook"}
 
 
 def load_stylesheet() -> str:
@@ -78,6 +77,12 @@ class HealthPill(QLabel):
         self.setToolTip(tooltip)
 
 
+_PILL_STATE = {"ok": "ok", "unknown": "pending", "throttled": "pending", "offline": "pending", "held": "error",
+               "reconnect": "error", "error": "error"}
+_STATE_WORD = {"unknown": "not read yet", "throttled": "paused", "offline": "offline", "held": "held",
+               "reconnect": "reconnect", "error": "failing"}
+
+
 class MainWindow(QMainWindow):
     """Attributes:
         call_panel, calendar, sync_panel: the three views.
@@ -94,11 +99,8 @@ class MainWindow(QMainWindow):
         self.setMinimumSize(1100, 700)
         self.setStyleSheet(load_stylesheet())
 
-        labels = {key: target.label for key, target in app.engine.targets.items()}
-        for key in getattr(app, "problems", {}) or {}:
-            if ":" in key:  # a calendar that is enabled but not usable ("google:primary"); not "twilio"/"webhook"
-                labels.setdefault(key, _KIND_LABELS.get(key.split(":", 1)[0], key))
-        calendars = [(key, labels.get(key, key)) for key in self.service.calendars]
+        labels = dict(self.service.calendars)
+        calendars = list(labels.items())
 
         central = QWidget()
         central.setObjectName("central")
@@ -246,38 +248,36 @@ class MainWindow(QMainWindow):
         self.status_counts.setText(f"{pending} call(s) to review   ·   {failing} sync problem(s)")
 
     def refresh_health(self) -> None:
-        health = self.app.engine.health
-        problems = getattr(self.app, "problems", {}) or {}
+        calendars = {c.key: c for c in self.service.calendar_health()}
         for key, pill in self.pills.items():
             if key == "calendars":
                 continue  # fixed at start: connecting a calendar needs a restart of the console
             if key == "webhook":
                 self._webhook_pill(pill)
             elif key == "leader":
-                leader = bool(getattr(self.app.scheduler, "is_leader", False))
+                leader = self.service.is_leader()
                 pill.set_state("ok" if leader else "off",
                                "This desk runs the calendar sync." if leader else
                                "Another desk holds the sync lease (or the first sync cycle has not run yet); "
                                "this desk shows what it writes.",
                                "Sync leader" if leader else "Not sync leader")
-            elif key == "twilio" and key not in health:
-                pill.set_state("off", "SMS confirmations are off (twilio.enabled = false in the profile).",
-                               "Twilio SMS off")
-            else:
-                h = health.get(key)
-                if h is None:
-                    pill.set_state("error", problems.get(key, "not connected"))
-                elif h.ok is None:
-                    pill.set_state("pending", problems.get(key) or "not contacted yet")
-                elif h.ok:
-                    tip = f"OK — last success {self._when(h.last_success)}"
-                    if h.latency_ms is not None:
-                        tip += f" ({h.latency_ms:.0f} ms)"
-                    if h.last_error:
-                        tip += f"\nearlier error ({self._when(h.last_error_at)}): {h.last_error}"
-                    pill.set_state("ok", tip)
-                else:
-                    pill.set_state("error", f"{h.last_error or 'failing'}\n(at {self._when(h.last_error_at)})")
+            elif key == "twilio":
+                state, text = self.service.messaging_status()
+                pill.set_state(state, text, "Twilio SMS off" if state == "off" else None)
+            elif key in calendars:
+                c = calendars[key]
+                tip = c.text
+                if c.health.last_pull_at is not None:
+                    tip += f"\nLast good read: {self._when(c.health.last_pull_at)}"
+                if c.health.last_error and c.state != "error":
+                    tip += f"\nEarlier error ({self._when(c.health.last_error_at)}): {c.health.last_error}"
+                report = c.health.reconcile_report or {}
+                if report and "error" not in report and "skipped" not in report:
+                    tip += (f"\nReconciled {self._when(c.health.reconciled_at)}: {report.get('events_read', 0)} "
+                            f"events read, {report.get('needs_person', 0)} need a decision, "
+                            f"{len(report.get('orphans', []))} unknown events of ours")
+                pill.set_state(_PILL_STATE.get(c.state, "error"), tip,
+                               None if c.state == "ok" else f"{c.label}: {_STATE_WORD.get(c.state, c.state)}")
 
     def _webhook_pill(self, pill: HealthPill) -> None:
         receiver = getattr(self.app, "receiver", None)

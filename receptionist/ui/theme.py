@@ -12,6 +12,7 @@ SYNC_COLORS: dict[SyncState, str] = {
     SyncState.FAILED: "#dc2626",
     SyncState.CONFLICT: "#be185d",
     SyncState.DRIFT: "#c2410c",
+    SyncState.RECONNECT: "#6d28d9",
 }
 SYNC_BACKGROUNDS: dict[SyncState, str] = {
     SyncState.SYNCED: "#dcfce7",
@@ -19,6 +20,7 @@ SYNC_BACKGROUNDS: dict[SyncState, str] = {
     SyncState.FAILED: "#fee2e2",
     SyncState.CONFLICT: "#fce7f3",
     SyncState.DRIFT: "#ffedd5",
+    SyncState.RECONNECT: "#ede9fe",
 }
 
 PROPOSAL_COLORS: dict[ProposalStatus, str] = {

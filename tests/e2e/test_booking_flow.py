@@ -98,7 +98,12 @@ def test_sandbox_faults_fail_the_link_then_it_recovers(e2e_app, stack):
     assert links["google:primary"].state is SyncState.FAILED
     assert "rate" in links["google:primary"].last_error.lower()
     assert links["outlook:default"].state is SyncState.SYNCED
+    health = {c.key: c for c in app.service.calendar_health()}
+    assert health["google:primary"].state == "throttled" and health["outlook:default"].state == "ok"
     app.service.retry(links["google:primary"].id)
+    app.engine.run_cycle()  # Google asked for 1 s: the whole calendar waits, the press of Retry included
+    assert app.store.get_appointment(appt.id).links[0].state is SyncState.PENDING
+    time.sleep(1.1)
     app.engine.run_cycle()
     assert app.store.get_appointment(appt.id).links[0].state is SyncState.SYNCED
     assert len([e for e in stack.google.events(GOOGLE_ACCOUNT, "primary") if e["id"] == appt.id]) == 1

@@ -68,7 +68,8 @@ def test_service_ingests_and_syncs(stack, tmp_path, monkeypatch):
         engine = make_engine(db_url)
         other_desk = Store(engine)
         call = wait_for(lambda: next(iter(other_desk.recent_calls()), None))
-        desk = ConsoleService(other_desk, profile, EventBus(), ["google:primary", "outlook:default"])
+        desk = ConsoleService(other_desk, profile, EventBus(),
+                              {"google:primary": "Google Calendar", "outlook:default": "Outlook"})
         appt = desk.approve(call.proposal.id, call.proposal.version, actor="desk-2")
 
         def synced():

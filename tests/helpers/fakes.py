@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SentMessage
-from receptionist.errors import ConflictError, NotFound, ProviderError
+from receptionist.errors import ConflictError, CursorExpired, NotFound, ProviderError
 
 
 class FakeClock:
@@ -31,7 +32,12 @@ class FakeClock:
 class FakeCalendar:
     """An in-memory CalendarProvider. ``fail_next`` holds exceptions raised by the next event calls (create, get,
     update, delete), in order; ``fail_reads`` the same for list/changes; ``mangle`` rewrites what a write stores
-    (a server that answers 200 but stores something else)."""
+    (a server that answers 200 but stores something else).
+
+    What people do on the calendar (``add_external``, ``add_series``, ``human_edit``, ``human_delete``, ``empty``)
+    is recorded as a change, so ``list_changes`` reports it; ``expire_cursors`` makes every cursor handed out so
+    far raise ``CursorExpired``.  A recurring series is kept as its occurrences, one event each, so every read
+    sees it expanded as the real providers return it."""
 
     kind: str = "fake"
     events: dict[str, RemoteEvent] = field(default_factory=dict)
@@ -41,6 +47,7 @@ class FakeCalendar:
     calls: list[str] = field(default_factory=list)
     _etags: itertools.count = field(default_factory=lambda: itertools.count(1))
     _changes: list[str] = field(default_factory=list)
+    _epoch: int = 0
 
     def _maybe_fail(self, op: str) -> None:
         self.calls.append(op)
@@ -49,8 +56,9 @@ class FakeCalendar:
             raise queue.pop(0)
 
     def _store(self, remote_id: str, draft: EventDraft) -> RemoteEvent:
-        event = RemoteEvent(remote_id=remote_id, etag=f'"{next(self._etags)}"', title=draft.title, start=draft.start,
-                            end=draft.end, description=draft.description, location=draft.location, uid=draft.uid)
+        event = RemoteEvent(remote_id=remote_id, etag=f'"{next(self._etags)}"', title=draft.title,
+                            start=draft.start.astimezone(timezone.utc), end=draft.end.astimezone(timezone.utc),
+                            description=draft.description, location=draft.location, uid=draft.uid)
         if self.mangle:
             event = self.mangle(event)
         self.events[remote_id] = event
@@ -97,15 +105,61 @@ class FakeCalendar:
 
     def list_changes(self, calendar_id, cursor, start, end):
         self._maybe_fail("changes")
+        next_cursor = f"{self._epoch}:{len(self._changes)}"
         if cursor is None:
-            return ChangeBatch(events=self.list_events(calendar_id, start, end), cursor=str(len(self._changes)),
-                               full=True)
-        changed = {rid for rid in self._changes[int(cursor):]}
-        return ChangeBatch(events=[self.events[r] for r in changed], cursor=str(len(self._changes)))
+            return ChangeBatch(events=self.list_events(calendar_id, start, end), cursor=next_cursor, full=True)
+        epoch, _, position = cursor.partition(":")
+        if epoch != str(self._epoch) or not position.isdigit() or int(position) > len(self._changes):
+            raise CursorExpired("cursor expired", status=410)
+        changed = dict.fromkeys(self._changes[int(position):])  # each event once, in order of its first change
+        return ChangeBatch(events=[self.events[r] for r in changed], cursor=next_cursor)
 
     def add_external(self, remote_id: str, title: str, start: datetime, end: datetime, busy: bool = True):
         self.events[remote_id] = RemoteEvent(remote_id, '"x"', title, start, end, busy=busy)
         self._changes.append(remote_id)
+
+
+    def add_series(self, series_id: str, title: str, start: datetime, end: datetime, count: int,
+                   time_zone: str = "UTC", busy: bool = True) -> list[RemoteEvent]:
+        """A weekly series of ``count`` occurrences that keep ``start``'s wall-clock time in ``time_zone`` (across
+        DST changes), stored as one event per occurrence; returns them in order."""
+        zone = ZoneInfo(time_zone)
+        local_start, duration = start.astimezone(zone), end - start
+        out = []
+        for week in range(count):
+            wall = (local_start.replace(tzinfo=None) + timedelta(weeks=week)).replace(tzinfo=zone)
+            first = wall.astimezone(timezone.utc)
+            remote_id = f"{series_id}_{first:%Y%m%dT%H%M%SZ}"
+            self.events[remote_id] = RemoteEvent(remote_id, f'"{next(self._etags)}"', title, first,
+                                                 first + duration, busy=busy)
+            self._changes.append(remote_id)
+            out.append(self.events[remote_id])
+        return out
+
+    def human_edit(self, remote_id: str, **fields) -> RemoteEvent:
+        """A person changes an event on the calendar (``RemoteEvent`` fields): new etag, recorded as a change."""
+        for key in ("start", "end"):
+            if key in fields:
+                fields[key] = fields[key].astimezone(timezone.utc)
+        event = replace(self.events[remote_id], **fields, etag=f'"{next(self._etags)}"')
+        self.events[remote_id] = event
+        self._changes.append(remote_id)
+        return event
+
+    def human_delete(self, remote_id: str) -> None:
+        """A person deletes an event on the calendar: it reads as cancelled, recorded as a change."""
+        self.events[remote_id] = replace(self.events[remote_id], cancelled=True, etag=f'"{next(self._etags)}"')
+        self._changes.append(remote_id)
+
+    def empty(self) -> None:
+        """A person empties the calendar: every event is deleted."""
+        for remote_id, event in list(self.events.items()):
+            if not event.cancelled:
+                self.human_delete(remote_id)
+
+    def expire_cursors(self) -> None:
+        """Every cursor handed out so far raises ``CursorExpired`` (as a 410 on a stale sync token)."""
+        self._epoch += 1
 
 
 @dataclass

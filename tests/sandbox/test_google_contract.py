@@ -120,6 +120,27 @@ def test_all_day_and_calendar_list_bodies_match(api):
     check(http.get(f"{base}/calendars/primary"), "calendars", "get")
 
 
+def test_recurring_series_bodies_match(api):
+    sandbox, http, base = api
+    events = f"{base}/calendars/primary/events"
+    series = check(http.post(events, json={
+        "summary": "Weekly huddle",
+        "recurrence": ["RRULE:FREQ=WEEKLY;COUNT=4", "EXDATE;TZID=America/Chicago:20261103T100000"],
+        "start": {"dateTime": "2026-10-27T10:00:00", "timeZone": "America/Chicago"},
+        "end": {"dateTime": "2026-10-27T10:30:00", "timeZone": "America/Chicago"}}), "events", "insert")
+    window = {"timeMin": "2026-10-26T00:00:00Z", "timeMax": "2026-12-01T00:00:00Z"}
+    listing = check(http.get(events, params={**window, "singleEvents": "true"}), "events", "list")
+    instance = listing["items"][1]
+    assert instance["recurringEventId"] == series["id"] and "originalStartTime" in instance
+    check(http.patch(f"{events}/{instance['id']}", json={"summary": "Huddle (moved)"}), "events", "patch")
+    assert http.delete(f"{events}/{listing['items'][2]['id']}").status_code == 204
+    check(http.get(events, params={**window, "singleEvents": "true", "showDeleted": "true"}), "events", "list")
+    check(http.get(events, params=window), "events", "list")
+    changes = check(http.get(events, params={"syncToken": listing["nextSyncToken"], "singleEvents": "true"}),
+                    "events", "list")
+    assert {i["status"] for i in changes["items"]} == {"confirmed", "cancelled"}
+
+
 def test_error_bodies_have_googles_error_shape(api):
     sandbox, http, base = api
     missing = http.get(f"{base}/calendars/primary/events/doesnotexist1")

@@ -24,7 +24,7 @@ from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeClock
 from tests.helpers.payloads import payload
 
-CALENDARS = ["google:primary", "outlook:default"]
+CALENDARS = {"google:primary": "Google Calendar", "outlook:default": "Outlook"}
 
 
 @dataclass
@@ -61,8 +61,8 @@ def desk(store, profile, clock) -> Desk:
     google, outlook = FakeCalendar(kind="google"), FakeCalendar(kind="outlook")
     targets = [CalendarTarget("google:primary", google, "primary", "Google Calendar"),
                CalendarTarget("outlook:default", outlook, "", "Outlook")]
-    engine = SyncEngine(store, profile, targets, bus=bus, clock=clock, rng=random.Random(1))
-    service = ConsoleService(store, profile, bus, CALENDARS, clock=clock)
+    engine = SyncEngine(store, profile, targets, calendars=CALENDARS, bus=bus, clock=clock, rng=random.Random(1))
+    service = ConsoleService(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True)
     ingestor = CallIngestor(store, location_rules(profile), bus, clock)
     ingestor.start()
     yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook,

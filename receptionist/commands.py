@@ -1,0 +1,305 @@
+"""Every action a person takes in the window, as a command: ``calls``, ``proposals``, ``appointments``, ``links``,
+``calendars``. Back-office PCs and scripts use them, and tests drive the product through them as a user would.
+
+Each command prints a line a person can read, or with ``--json`` one JSON document; a ``UserError`` is one
+sentence and exit code 2 (``receptionist.cli``). The work is done by ``ConsoleService``, never here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta, timezone
+
+from receptionist.domain.formatting import format_datetime, format_phone
+from receptionist.domain.models import AppointmentRecord, CallRecord, ProposalRecord, Severity
+from receptionist.domain.payload import parse_requested_start
+from receptionist.errors import UserError
+from receptionist.services import ConsoleService, link_json
+
+
+def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Register the action commands on the CLI's subparsers (``common`` adds --profile/--db/-v)."""
+
+    def parser(name: str, help_text: str, group=sub) -> argparse.ArgumentParser:
+        p = group.add_parser(name, help=help_text)
+        common(p)
+        p.add_argument("--json", action="store_true", help="machine-readable output")
+        p.add_argument("--actor", default="cli", help="who is acting (recorded in the audit log)")
+        return p
+
+    calls = sub.add_parser("calls", help="the calls the AI agent took").add_subparsers(dest="action", required=True)
+    p = parser("list", "recent calls with their booking proposals", calls)
+    p.add_argument("--limit", type=int, default=50)
+
+    props = sub.add_parser("proposals", help="approve or reject an AI-proposed booking").add_subparsers(
+        dest="action", required=True)
+    p = parser("approve", "book it as captured (after the same checks as the window)", props)
+    p.add_argument("id", type=int)
+    p = parser("reject", "reject it, saying why", props)
+    p.add_argument("id", type=int)
+    p.add_argument("--reason", required=True)
+
+    appts = sub.add_parser("appointments", help="list, reschedule, edit or cancel appointments").add_subparsers(
+        dest="action", required=True)
+    p = parser("list", "appointments in a date range (default: today and the next 7 days)", appts)
+    p.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD (location's zone)")
+    p.add_argument("--days", type=int, default=8, help="how many days (default 8)")
+    p.add_argument("--include-cancelled", action="store_true")
+    p = parser("show", "one appointment with every calendar's sync state", appts)
+    p.add_argument("id")
+    p = parser("reschedule", "move an appointment; every calendar follows", appts)
+    p.add_argument("id")
+    p.add_argument("--start", required=True, metavar="ISO",
+                   help="new start: 2026-12-03T15:00 (location's zone) or with an offset")
+    p.add_argument("--minutes", type=int, help="new length (default: unchanged)")
+    p.add_argument("--notify", action="store_true", help="text the caller about the change")
+    p = parser("edit", "change service, length or notes", appts)
+    p.add_argument("id")
+    p.add_argument("--service")
+    p.add_argument("--minutes", type=int)
+    p.add_argument("--notes")
+    p.add_argument("--notify", action="store_true", help="text the caller about the change")
+    p = parser("cancel", "cancel: kept as cancelled, deleted from every calendar", appts)
+    p.add_argument("id")
+    p.add_argument("--reason", default="")
+    p.add_argument("--notify", action="store_true", help="text the caller that it is cancelled")
+
+    links = sub.add_parser("links", help="a calendar link's sync state and the decisions on it").add_subparsers(
+        dest="action", required=True)
+    p = parser("retry", "write a failed link again now", links)
+    target = p.add_mutually_exclusive_group(required=True)
+    target.add_argument("id", type=int, nargs="?")
+    target.add_argument("--all-failed", action="store_true")
+    p = parser("show", "ours and the calendar's version, field by field", links)
+    p.add_argument("id", type=int)
+    p = parser("keep-ours", "Drift/Conflict: the calendar gets our version again (re-created if deleted)", links)
+    p.add_argument("id", type=int)
+    p = parser("take-theirs", "Drift/Conflict: our appointment follows the calendar (cancelled if deleted)", links)
+    p.add_argument("id", type=int)
+    p.add_argument("--notify", action="store_true", help="text the caller about the change")
+
+    cals = sub.add_parser("calendars", help="each calendar's health, reconciliation, the mass-deletion alert") \
+        .add_subparsers(dest="action", required=True)
+    parser("list", "every enabled calendar: state, last good read, last error, reconciliation", cals)
+    parser("reconcile", "compare every calendar with our appointments now (a full read)", cals)
+    p = parser("recreate-all", "mass-deletion alert: re-create every vanished event", cals)
+    p.add_argument("calendar", help="e.g. outlook:default")
+    p = parser("accept-deletions", "mass-deletion alert: accept the deletions (cancel those appointments)", cals)
+    p.add_argument("calendar")
+
+
+def run(args, service: ConsoleService) -> int:
+    """Carry out one action command; returns the exit code."""
+    handler = _HANDLERS[(args.command, args.action)]
+    result, text = handler(args, service)
+    if args.json:
+        print(json.dumps(result, indent=2, default=_json_default))
+    else:
+        print(text)
+    return 0
+
+
+# --- handlers: (args, service) → (JSON-able result, text) ---------------------------------------------------------
+
+
+def _calls_list(args, service):
+    calls = service.calls(args.limit)
+    zone = service.rules.zone
+    lines = [f"{len(calls)} call(s)"]
+    for c in calls:
+        p = c.proposal
+        state = p.status.value if p else "no proposal"
+        lines.append(f"  {format_datetime(c.received_at, zone)}  {c.caller_name or '?':<22} "
+                     f"{format_phone(c.callback_number) or c.callback_number_raw or '':<16} {c.service or '':<20} "
+                     f"proposal {p.id if p else '-'} {state}")
+    return [call_json(c, zone) for c in calls], "\n".join(lines)
+
+
+def _proposal(service: ConsoleService, proposal_id: int) -> ProposalRecord:
+    proposal = service.store.get_proposal(proposal_id)
+    if proposal is None:
+        raise UserError(f"booking proposal {proposal_id} does not exist")
+    return proposal
+
+
+def _proposals_approve(args, service):
+    proposal = _proposal(service, args.id)
+    appt = service.approve(proposal.id, proposal.version, actor=args.actor)
+    return appointment_json(appt, service), f"approved: {_describe(appt, service)}"
+
+
+def _proposals_reject(args, service):
+    proposal = _proposal(service, args.id)
+    record = service.reject(proposal.id, proposal.version, args.reason, actor=args.actor)
+    return proposal_json(record), f"rejected proposal {record.id}: {record.reject_reason}"
+
+
+def _appointments_list(args, service):
+    zone = service.rules.zone
+    try:
+        first = date.fromisoformat(args.start) if args.start else service.clock().astimezone(zone).date()
+    except ValueError:
+        raise UserError(f"--from {args.start!r} is not a date like 2026-12-03") from None
+    start = datetime.combine(first, time(0), zone).astimezone(timezone.utc)
+    end = datetime.combine(first + timedelta(days=args.days), time(0), zone).astimezone(timezone.utc)
+    appts = service.store.appointments(start, end, include_cancelled=args.include_cancelled)
+    lines = [f"{len(appts)} appointment(s) from {first:%m/%d/%Y} for {args.days} day(s)"]
+    lines += [f"  {_describe(a, service)}" for a in appts]
+    return [appointment_json(a, service) for a in appts], "\n".join(lines)
+
+
+def _appointments_show(args, service):
+    appt = service.appointment(args.id)
+    lines = [_describe(appt, service)]
+    for link in appt.links:
+        lines.append(f"  link {link.id} {service.calendars.get(link.calendar, link.calendar)}: {link.state.label}"
+                     + (f" — {link.last_error}" if link.last_error else ""))
+    return appointment_json(appt, service), "\n".join(lines)
+
+
+def _appointments_reschedule(args, service):
+    start, issue = parse_requested_start(args.start, service.rules.zone)
+    if start is None or (issue is not None and issue.severity is Severity.ERROR):
+        raise UserError(f"--start: {issue.message if issue else 'not a date-time'}")
+    appt = service.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor)
+    return appointment_json(appt, service), f"rescheduled: {_describe(appt, service)}"
+
+
+def _appointments_edit(args, service):
+    if args.service is None and args.minutes is None and args.notes is None:
+        raise UserError("say what to change: --service, --minutes or --notes")
+    appt = service.edit_appointment(args.id, service=args.service, duration_minutes=args.minutes, notes=args.notes,
+                                    notify=args.notify, actor=args.actor)
+    return appointment_json(appt, service), f"changed: {_describe(appt, service)}"
+
+
+def _appointments_cancel(args, service):
+    appt = service.cancel(args.id, args.reason, notify=args.notify, actor=args.actor)
+    return appointment_json(appt, service), f"cancelled: {_describe(appt, service)}"
+
+
+def _links_retry(args, service):
+    n = service.retry_all_failed(actor=args.actor) if args.all_failed else service.retry(args.id, actor=args.actor)
+    return {"retried": n}, f"{n} link(s) will be written again at the next sync cycle"
+
+
+def _links_show(args, service):
+    d = service.discrepancy(args.id)
+    lines = [f"link {d.link.id}: {d.calendar_label} — {d.link.state.label}"
+             + (f" ({d.link.last_error})" if d.link.last_error else "")]
+    for name, ours, theirs, differs in d.rows:
+        mark = "≠" if differs else "="
+        lines.append(f"  {mark} {name:<12} ours: {_one_line(ours):<40} theirs: {_one_line(theirs)}")
+    result = {"link": link_json(d.link), "calendar": d.link.calendar, "deleted": d.deleted,
+              "fields": [{"field": n, "ours": o, "theirs": t, "differs": x} for n, o, t, x in d.rows]}
+    return result, "\n".join(lines)
+
+
+def _links_keep_ours(args, service):
+    link = service.keep_ours(args.id, actor=args.actor)
+    return link_json(link), f"link {link.id}: our version goes to the calendar at the next sync cycle"
+
+
+def _links_take_theirs(args, service):
+    appt = service.take_theirs(args.id, notify=args.notify, actor=args.actor)
+    return appointment_json(appt, service), f"took the calendar's version: {_describe(appt, service)}"
+
+
+def _calendars_list(args, service):
+    rows = service.calendar_health()
+    result = service.status()["calendars"]
+    lines = [f"{c.label} ({c.key}): {c.state} — {c.text}" for c in rows] or ["no calendar is enabled"]
+    return result, "\n".join(lines)
+
+
+def _calendars_reconcile(args, service):
+    found = service.reconcile_now()
+    lines = []
+    for key, r in found.items():
+        if "error" in r or "skipped" in r:
+            lines.append(f"{key}: {r.get('error') or r.get('skipped')}")
+        else:
+            lines.append(f"{key}: {r['events_read']} events read, {r['needs_person']} need a decision, "
+                         f"{r['sample_checked']} re-read ({r['sample_mismatched']} differed), "
+                         f"{len(r['orphans'])} events of ours with no appointment")
+    return found, "\n".join(lines) or "no calendar is connected"
+
+
+def _calendars_resolve(recreate: bool):
+    def handler(args, service):
+        n = service.resolve_mass_deletion(args.calendar, recreate=recreate, actor=args.actor)
+        verb = "will be re-created" if recreate else "were cancelled"
+        return {"calendar": args.calendar, "count": n}, f"{n} appointment(s) {verb}"
+    return handler
+
+
+_HANDLERS = {
+    ("calls", "list"): _calls_list,
+    ("proposals", "approve"): _proposals_approve,
+    ("proposals", "reject"): _proposals_reject,
+    ("appointments", "list"): _appointments_list,
+    ("appointments", "show"): _appointments_show,
+    ("appointments", "reschedule"): _appointments_reschedule,
+    ("appointments", "edit"): _appointments_edit,
+    ("appointments", "cancel"): _appointments_cancel,
+    ("links", "retry"): _links_retry,
+    ("links", "show"): _links_show,
+    ("links", "keep-ours"): _links_keep_ours,
+    ("links", "take-theirs"): _links_take_theirs,
+    ("calendars", "list"): _calendars_list,
+    ("calendars", "reconcile"): _calendars_reconcile,
+    ("calendars", "recreate-all"): _calendars_resolve(True),
+    ("calendars", "accept-deletions"): _calendars_resolve(False),
+}
+ACTION_COMMANDS = sorted({command for command, _ in _HANDLERS})
+
+
+# --- JSON shapes --------------------------------------------------------------------------------------------------
+
+
+def appointment_json(a: AppointmentRecord, service: ConsoleService) -> dict:
+    zone = service.rules.zone
+    return {"id": a.id, "status": a.status.value, "caller": a.caller_name, "phone": a.callback_number,
+            "service": a.service, "start_utc": a.start, "end_utc": a.end, "start_local": a.start.astimezone(zone),
+            "minutes": a.duration_minutes, "notes": a.notes, "cancel_reason": a.cancel_reason,
+            "sync": {link.calendar: link_json(link) for link in a.links}}
+
+
+def proposal_json(p: ProposalRecord) -> dict:
+    return {"id": p.id, "status": p.status.value, "caller": p.caller_name, "phone": p.callback_number,
+            "service": p.service, "start_utc": p.start, "minutes": p.duration_minutes, "notes": p.notes,
+            "appointment_id": p.appointment_id, "decided_by": p.decided_by, "reject_reason": p.reject_reason,
+            "issues": [i.to_dict() for i in p.issues], "version": p.version}
+
+
+def call_json(c: CallRecord, zone) -> dict:
+    return {"id": c.id, "platform": c.platform, "call_id": c.call_id, "received_at": c.received_at,
+            "caller": c.caller_name, "phone": c.callback_number, "phone_as_said": c.callback_number_raw,
+            "service": c.service, "requested_start_utc": c.requested_start, "summary": c.summary,
+            "issues": [i.to_dict() for i in c.issues],
+            "proposal": proposal_json(c.proposal) if c.proposal else None}
+
+
+def _describe(a: AppointmentRecord, service: ConsoleService) -> str:
+    zone = service.rules.zone
+    states = ", ".join(f"{service.calendars.get(link.calendar, link.calendar)} {link.state.label}"
+                       for link in a.links)
+    cancelled = " [cancelled]" if a.status.value == "cancelled" else ""
+    return (f"{format_datetime(a.start, zone)} ({a.duration_minutes} min) {a.caller_name or '?'} — "
+            f"{a.service or '?'}{cancelled}  [{a.id}]" + (f"  {states}" if states else ""))
+
+
+def _one_line(text: str) -> str:
+    text = " ⏎ ".join(line for line in (text or "").splitlines() if line.strip())
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
+__all__ = ["ACTION_COMMANDS", "add_commands", "run"]

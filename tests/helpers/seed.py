@@ -1,0 +1,42 @@
+"""Bulk rows for tests that need a realistic table size (query plans), inserted with SQLAlchemy Core."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import insert
+
+from receptionist.domain.models import AppointmentStatus, SyncState
+from receptionist.store import tables as t
+
+CALENDARS = ("google:primary", "outlook:default")
+
+
+def seed_appointments(store, clock, n: int, *, every: timedelta = timedelta(hours=7)) -> list[str]:
+    """``n`` appointments spread back in time from now, each with a Synced link and a cached event per calendar
+    (one in 20 Failed, one in 50 cancelled)."""
+    now = clock()
+    ids, appts, links, cached = [], [], [], []
+    for i in range(n):
+        appt_id = uuid.uuid4().hex
+        start = now - every * i
+        ids.append(appt_id)
+        appts.append(dict(id=appt_id, caller_name=f"Caller {i}", callback_number="+13125550142", account_id=None,
+                          service="Teeth cleaning", start_at=start, end_at=start + timedelta(minutes=30), notes="",
+                          status=(AppointmentStatus.CANCELLED if i % 50 == 7 else AppointmentStatus.CONFIRMED).value,
+                          call_id=None, created_at=now, updated_at=now, version=1))
+        for cal in CALENDARS:
+            state = SyncState.FAILED if i % 20 == 3 else SyncState.SYNCED
+            links.append(dict(appointment_id=appt_id, calendar=cal, state=state.value, remote_id=f"ev-{appt_id}",
+                              etag='"1"', content_hash=None, last_error=None, attempts=0, generation=0,
+                              updated_at=now))
+            cached.append(dict(calendar=cal, remote_id=f"ev-{appt_id}", etag='"1"', title="x", description="",
+                               location="", start_at=start, end_at=start + timedelta(minutes=30), long_span=False, busy=True,
+                               all_day=False, uid=appt_id, updated_at=now))
+    with store.session() as s:
+        s.execute(insert(t.Appointment), appts)
+        s.execute(insert(t.CalendarLink), links)
+        s.execute(insert(t.ExternalEvent), cached)
+        s.commit()
+    return ids
