@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -76,7 +76,7 @@ class _Span:
 class CalendarItem(_Span):
     """One block to draw. Times are local wall times in the location zone, clipped to the item's day."""
 
-    kind: str  # "appointment" (ours) or "external"
+    kind: str  # "appointment" (ours), "cancelled" (ours, struck through) or "external"
     key: str  # appointment id or "calendar/remote_id"
     title: str
     day: int  # 0 = Monday of the shown week
@@ -172,13 +172,14 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[Calenda
     """Everything in one week: all-day items (lane = row in the top strip) and timed items in lanes."""
     timed: list[CalendarItem] = []
     all_day: list[CalendarItem] = []
-    for appt in week.appointments:
+    ours = [("appointment", a) for a in week.appointments] + [("cancelled", a) for a in week.cancelled]
+    for kind, appt in ours:
         start, end = appt.start.astimezone(zone), appt.end.astimezone(zone)
-        sync = tuple((link.calendar, link.state) for link in appt.links)
+        sync = tuple((link.calendar, link.state) for link in appt.links) if kind == "appointment" else ()
         title = f"{appt.service or 'Appointment'} — {appt.caller_name or 'Unknown caller'}"
         for day, s, e in _day_segments(start, end, first_day, zone):
-            timed.append(CalendarItem("appointment", appt.id, title, day, s, e, sync=sync,
-                                      time_label=_time_label(s, e), source=appt))
+            timed.append(CalendarItem(kind, appt.id, title, day, s, e, sync=sync, time_label=_time_label(s, e),
+                                      source=appt))
     for ev in week.external:
         key = f"{ev.calendar}/{ev.remote_id}"
         if ev.all_day:
@@ -271,6 +272,8 @@ def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[st
     source = item.source
     if isinstance(source, AppointmentRecord):
         lines = [item.title, format_range(source.start, source.end, zone)]
+        if item.kind == "cancelled":
+            lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")
         if source.callback_number:
             lines.append(format_phone(source.callback_number))
         lines += [f"{calendar_labels.get(cal, cal)}: {state.label}" for cal, state in item.sync]
@@ -297,12 +300,18 @@ def _one_line(item: CalendarItem) -> str:
     return f"{format_time(item.start, item.start.tzinfo)} {item.title}"
 
 
-def item_color(item: CalendarItem) -> QColor:
-    return QColor(theme.APPOINTMENT_COLOR) if item.kind == "appointment" else theme.calendar_color(item.calendar or "")
-
-
 CHIP_COLOR = QColor("#475569")
 CHIP_FILL = QColor("#f1f5f9")
+CANCELLED_COLOR = QColor("#94a3b8")
+CANCELLED_FILL = QColor("#f8fafc")
+
+
+def item_color(item: CalendarItem) -> QColor:
+    if item.kind == "appointment":
+        return QColor(theme.APPOINTMENT_COLOR)
+    if item.kind == "cancelled":
+        return QColor(CANCELLED_COLOR)
+    return theme.calendar_color(item.calendar or "")
 
 
 @dataclass
@@ -349,6 +358,7 @@ class _Block:
     when_at: QPointF | None = None
     pill: QRectF | None = None
     dots: tuple[tuple[QRectF, QColor], ...] = ()
+    strike: QLineF | None = None  # through the title of a cancelled booking
 
 
 @dataclass
@@ -654,6 +664,12 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
     def _item_block(item: CalendarItem, rect: QRectF, inner: QRectF, elide: _Elider, title_at: QPointF) -> _Block:
         color = item_color(item)
         ours = item.kind == "appointment"
+        if item.kind == "cancelled":
+            title = elide(item.title, inner.width())
+            width = elide.metrics.horizontalAdvance(title)
+            middle = title_at.y() - elide.metrics.strikeOutPos()
+            return _Block(rect, item, color, CANCELLED_FILL, color.darker(130), title, title_at,
+                          strike=QLineF(title_at.x(), middle, title_at.x() + width, middle))
         fill = QColor(color)
         if not ours:
             fill.setAlpha(40)
@@ -724,7 +740,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
             p.setBrush(block.fill)
             p.drawRoundedRect(block.rect, 4, 4)
             target = block.target
-            if isinstance(target, CalendarItem) and target.kind != "appointment":
+            if isinstance(target, CalendarItem) and target.kind == "external":
                 p.fillRect(QRectF(block.rect.left(), block.rect.top(), 3, block.rect.height()), block.border)
             if block.pill is not None:
                 p.setPen(Qt.PenStyle.NoPen)
@@ -735,6 +751,8 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
                     p.drawEllipse(at)
             p.setPen(block.text_color)
             p.drawText(block.title_at, block.title)
+            if block.strike is not None:
+                p.drawLine(block.strike)
             if block.when_at is not None:
                 p.drawText(block.when_at, block.when)
         p.end()
@@ -946,7 +964,7 @@ class WeekCalendarView(QWidget):
         self.scroll.verticalScrollBar().setValue(int(self.canvas.y_of(hour * 60)) - 4)
 
     def _clicked(self, item: CalendarItem) -> None:
-        if item.kind == "appointment":
+        if item.kind in ("appointment", "cancelled"):
             self.appointment_clicked.emit(item.key)
 
 

@@ -41,8 +41,10 @@ def test_appointments_and_links_read_back_as_inserted(store):
 def test_external_events_read_back_and_a_duplicate_fails_its_chunk(store):
     events = [ExternalEventRecord("google:primary", f"e{n}", f"Meeting {n}", NOW + timedelta(hours=n),
                                   NOW + timedelta(hours=n, minutes=30), True, False, None) for n in range(4)]
-    assert insert_external_events(store, events, NOW) == 4
-    assert store.external_events(NOW, NOW + timedelta(days=1)) == events
+    leave = ExternalEventRecord("outlook:default", "leave", "Parental leave", NOW - timedelta(days=60),
+                                NOW + timedelta(days=60), True, True, None)  # longer than the store's LONG_EVENT
+    assert insert_external_events(store, events + [leave], NOW) == 5
+    assert store.external_events(NOW, NOW + timedelta(days=1)) == [leave] + events
     with pytest.raises(IntegrityError):
         insert_external_events(store, events[:1], NOW)
-    assert len(store.external_events(NOW, NOW + timedelta(days=1))) == 4
+    assert len(store.external_events(NOW, NOW + timedelta(days=1))) == 5

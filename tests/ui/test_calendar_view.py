@@ -4,6 +4,7 @@ busy slots fold into "+N more" chips, and tooltips are written only on hover."""
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -42,10 +43,10 @@ def all_day(rid, day):
 class WeekService:
     """The part of ConsoleService the week view uses, over records in memory; notes the thread of each read."""
 
-    def __init__(self, appointments=(), external=()):
+    def __init__(self, appointments=(), external=(), cancelled=()):
         self.rules = location_rules(Profile())
         self.now = at(23, 9)
-        self.appointments, self.external = list(appointments), list(external)
+        self.appointments, self.external, self.cancelled = list(appointments), list(external), list(cancelled)
         self.read_threads: list[threading.Thread] = []
         self.open = threading.Event()  # cleared, reads wait: a slow database
         self.open.set()
@@ -58,8 +59,9 @@ class WeekService:
         assert self.open.wait(5)
         start = datetime.combine(first_day, datetime.min.time(), CHICAGO).astimezone(timezone.utc)
         end = start + timedelta(days=7)
-        return WeekView(start, end, [a for a in self.appointments if a.end > start and a.start < end],
-                        [e for e in self.external if e.end > start and e.start < end])
+        def inside(records):
+            return [r for r in records if r.end > start and r.start < end]
+        return WeekView(start, end, inside(self.appointments), inside(self.external), inside(self.cancelled))
 
 
 @pytest.fixture
@@ -175,6 +177,22 @@ def test_many_overlapping_items_fold_into_a_more_chip_that_lists_them(qtbot, mak
     assert menu is not None and len(menu.actions()) == 9
     menu.actions()[0].trigger()
     assert clicked == [chip.hidden[0].key]
+
+
+def test_a_cancelled_booking_is_drawn_struck_through_and_says_why(qtbot, make_view):
+    gone = replace(appt("gone", at(24, 10)), status=AppointmentStatus.CANCELLED, cancel_reason="caller is ill")
+    view = make_view(WeekService([appt("kept", at(24, 10))], cancelled=[gone]))
+    kinds = {i.key: i.kind for i in view.items}
+    assert kinds == {"kept": "appointment", "gone": "cancelled"}
+    blocks = {b.target.key: b for b in view.canvas.frame().blocks()}
+    assert blocks["gone"].strike is not None and blocks["kept"].strike is None
+    assert blocks["gone"].dots == ()  # its events are being deleted: no sync dots to read
+    gone_item = next(i for i in view.items if i.key == "gone")
+    assert view.tooltip_of(gone_item).splitlines()[1] == "Cancelled: caller is ill"
+    clicked = []
+    view.appointment_clicked.connect(clicked.append)
+    qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=blocks["gone"].rect.center().toPoint())
+    assert clicked == ["gone"]
 
 
 def test_a_crowded_all_day_strip_keeps_two_rows_and_a_chip():
