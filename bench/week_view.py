@@ -83,11 +83,12 @@ def main() -> None:
     # two weeks past the seeded span, so each holds exactly what is put there
     heavy_week = week_start(today + timedelta(days=2 * 365))
     light_week = heavy_week + timedelta(days=7)
-    service = ConsoleService(store, profile, events.EventBus(), list(CALENDARS))
+    labels = {"google:primary": "Google Calendar", "outlook:default": "Outlook"}
+    service = ConsoleService(store, profile, events.EventBus(), {key: labels[key] for key in CALENDARS})
     fill_week(service, heavy_week, args.items, rng, "h")
     fill_week(service, light_week, args.baseline_items, rng, "l")
     links = sum(sum(states.values()) for states in store.sync_counts().values())
-    view = WeekCalendarView(service, {"google:primary": "Google Calendar", "outlook:default": "Outlook"})
+    view = WeekCalendarView(service, labels)
     view.resize(1000, 640)
     view.show()
     qapp.processEvents()

@@ -9,10 +9,11 @@ copies the exposed part of it. Tooltips are written when the pointer rests on an
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -161,11 +162,22 @@ def assign_lanes(items: list[CalendarItem]) -> list[CalendarItem]:
 
 
 def _time_label(start: datetime, end: datetime) -> str:
-    return f"{format_time(start, start.tzinfo)} – {format_time(end, end.tzinfo)}"
+    return f"{clock_label(start.hour, start.minute)} – {clock_label(end.hour, end.minute)}"
+
+
+@functools.lru_cache(maxsize=24 * 60)
+def clock_label(hour: int, minute: int) -> str:
+    """``9:30 AM`` for a local wall time. Remembered: ``strftime`` is slow enough here (it imports ``time`` on every
+    call, through PySide6's import hook) to be most of laying out a busy week."""
+    return format_time(datetime(2000, 1, 1, hour, minute, tzinfo=timezone.utc), timezone.utc)
 
 
 def _replace(item: CalendarItem, **changes) -> CalendarItem:
-    return replace(item, **changes)
+    """``dataclasses.replace`` without re-running ``__init__``: lanes are set on every item of the week on every
+    refresh, and the copy is a third of the cost of the layout otherwise. CalendarItem has no ``__post_init__``."""
+    copy = object.__new__(CalendarItem)
+    copy.__dict__.update(item.__dict__, **changes)
+    return copy
 
 
 def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[CalendarItem]:
@@ -297,7 +309,7 @@ def chip_tooltip(chip: MoreChip, limit: int = 20) -> str:
 def _one_line(item: CalendarItem) -> str:
     if item.all_day:
         return item.title
-    return f"{format_time(item.start, item.start.tzinfo)} {item.title}"
+    return f"{clock_label(item.start.hour, item.start.minute)} {item.title}"
 
 
 CHIP_COLOR = QColor("#475569")
@@ -634,7 +646,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         hour_lines, half_lines = [], []
         for hour in range(self.first_hour, self.last_hour + 1):
             y = y_of(hour * 60)
-            label = format_time(datetime(2000, 1, 1, hour % 24, tzinfo=timezone.utc), timezone.utc).replace(":00", "")
+            label = clock_label(hour % 24, 0).replace(":00", "")
             hour_lines.append((y, label, QRectF(0, y - 8, geo.gutter - 8, 16)))
             if hour < self.last_hour:
                 half_lines.append(y_of(hour * 60 + 30))
