@@ -7,6 +7,8 @@ Measured on the GUI thread, offscreen, view 1000 × 640 px:
 - frame: one repaint of the whole visible canvas with nothing changed (the steady cost of a paint).
 - resize: the view changes width by 40 px, its layout runs and the canvas repaints (rectangles, elided text and
   the backdrop rebuilt).
+- query, layout: the two parts of the worker's share of a refresh, timed apart (``ConsoleService.week``, then
+  ``layout_week`` + ``cap_lanes``).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/week_view.py --background 100000
 """
@@ -37,7 +39,7 @@ from receptionist.services import ConsoleService  # noqa: E402
 from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store.repo import Store  # noqa: E402
-from receptionist.ui.calendar_view import WeekCalendarView, week_start  # noqa: E402
+from receptionist.ui.calendar_view import WeekCalendarView, cap_lanes, layout_week, week_start  # noqa: E402
 from seed import CALENDARS, appointments_between, external_between, seed  # noqa: E402  (bench/seed.py)
 
 
@@ -120,6 +122,14 @@ def main() -> None:
         view.canvas.repaint()
         return (time.perf_counter() - started) * 1000
 
+    def worker_parts(monday: date) -> tuple[float, float]:
+        """What the worker does in a refresh, timed piece by piece here: the service's week query, the layout."""
+        started = time.perf_counter()
+        week = service.week(monday)
+        read = time.perf_counter()
+        cap_lanes(monday, layout_week(week, monday, zone))
+        return (read - started) * 1000, (time.perf_counter() - read) * 1000
+
     results = {}
     for name, monday in (("baseline", light_week), ("heavy", heavy_week)):
         refresh(monday)  # warm up: first read of the week, fonts
@@ -134,20 +144,22 @@ def main() -> None:
             resizes.append((time.perf_counter() - started) * 1000)
         view.resize(1000, 640)
         qapp.processEvents()
+        parts = [worker_parts(monday) for _ in range(args.runs)]
         results[name] = {
             "items": len(view.items) + sum(len(c.hidden) for c in view.chips),
             "drawn": len(view.items), "chips": len(view.chips),
             "refresh": statistics.median(r[0] for r in runs), "refresh_gui": statistics.median(r[1] for r in runs),
             "frame": statistics.median(frames), "frame_max": max(frames), "resize": statistics.median(resizes),
+            "query": statistics.median(q for q, _ in parts), "layout": statistics.median(lay for _, lay in parts),
         }
 
     print(f"database: {links // len(CALENDARS):,} appointments ({links:,} link rows); view 1000x640 offscreen; "
           f"medians of {args.runs} refreshes, {args.runs * 4} frames, {args.runs} resizes")
     print(f"{'week':<10}{'items':>7}{'drawn':>7}{'chips':>7}{'refresh ms':>12}{'(GUI ms)':>10}{'frame ms':>10}"
-          f"{'(max)':>8}{'resize ms':>11}")
+          f"{'(max)':>8}{'resize ms':>11}{'| query ms':>11}{'layout ms':>11}")
     for name, r in results.items():
         print(f"{name:<10}{r['items']:>7}{r['drawn']:>7}{r['chips']:>7}{r['refresh']:>12.1f}{r['refresh_gui']:>10.1f}"
-              f"{r['frame']:>10.2f}{r['frame_max']:>8.2f}{r['resize']:>11.1f}")
+              f"{r['frame']:>10.2f}{r['frame_max']:>8.2f}{r['resize']:>11.1f}{r['query']:>11.1f}{r['layout']:>11.1f}")
     heavy, base = results["heavy"], results["baseline"]
     print(f"heavy/baseline: refresh {heavy['refresh'] / base['refresh']:.1f}x, "
           f"frame {heavy['frame'] / base['frame']:.1f}x")
