@@ -195,13 +195,29 @@ def test_a_cancelled_booking_is_drawn_struck_through_and_says_why(qtbot, make_vi
     assert clicked == ["gone"]
 
 
-def test_a_crowded_all_day_strip_keeps_two_rows_and_a_chip():
+def test_folded_items_are_grouped_by_the_half_hour_they_start_in():
+    crowd = [appt(f"a{n}", at(24, 10), 90) for n in range(6)] + [appt(f"b{n}", at(24, 10, 40)) for n in range(2)]
+    items = layout_week(WeekView(at(23, 0), at(30, 0), crowd, []), MONDAY, CHICAGO)
+    layout = cap_lanes(MONDAY, items, max_lanes=4, slot_minutes=30)
+    assert len(layout.items) == 3 and {i.lanes for i in layout.items} == {4}
+    assert [(c.start.strftime("%H:%M"), c.end.strftime("%H:%M"), c.text) for c in layout.chips] == \
+        [("10:00", "10:30", "+3 more"), ("10:30", "11:00", "+2 more")]
+    assert sum(len(c.hidden) for c in layout.chips) + len(layout.items) == len(crowd)
+
+
+def test_a_crowded_all_day_strip_keeps_two_rows_and_a_chip_that_lists_the_rest(qtbot, make_view):
     items = layout_week(WeekView(at(23, 0), at(30, 0), [], [all_day(f"e{n}", 25) for n in range(5)]),
                         MONDAY, CHICAGO)
     layout = cap_lanes(MONDAY, items, max_rows=3)
     assert sorted(i.lane for i in layout.items) == [0, 1]
     (chip,) = layout.chips
     assert chip.all_day and chip.lane == 2 and chip.text == "+3 more"
+
+    view = make_view(WeekService(external=[all_day(f"e{n}", 25) for n in range(5)]))
+    (block,) = [b for b in view.header.blocks() if b.target in view.chips]
+    assert block.title == "+3 more"
+    qtbot.mouseClick(view.header, Qt.MouseButton.LeftButton, pos=block.rect.center().toPoint())
+    assert [a.text() for a in view.header.more_menu.actions()] == [i.title for i in block.target.hidden]
 
 
 def test_tooltips_are_written_on_hover_not_up_front(qtbot, make_view, monkeypatch):
