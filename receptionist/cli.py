@@ -1,9 +1,12 @@
-"""Command line: ``receptionist`` (the console), ``--demo``, ``service``, ``status``, ``sync --once``,
+"""Command line: ``receptionist`` (the console), ``--demo``, ``setup``, ``service``, ``status``, ``sync --once``,
 ``connect``, ``sandbox``, ``secret``, ``db upgrade``, ``doctor``.
 
-Every command takes ``--profile FILE`` (location profile, TOML; default: the embedded defaults) and ``--db URL``
-(default ``$RECEPTIONIST_DB``, else SQLite in the platform's data folder).  A ``UserError`` prints one sentence
-and exits 2; anything else is a bug and shows its traceback.
+Every command takes ``--profile FILE``, ``--db URL`` and ``-v``, before or after the command's name.  The profile
+is found by ``config.find_profile`` (``--profile``, ``$RECEPTIONIST_PROFILE``, the user's config folder, an
+IT-managed folder, the build's baked profile); without one the window opens the setup screen and the other
+commands say how to make one.  ``--db`` defaults to ``$RECEPTIONIST_DB``, else SQLite in the location's data folder.
+A ``UserError`` (an ``EnvironmentProblem`` included) prints one sentence and exits 2; anything else is a bug and
+shows its traceback.  Every run logs to a rotating file in the platform's log folder as well.
 """
 
 from __future__ import annotations
@@ -18,23 +21,31 @@ import threading
 import time
 from pathlib import Path
 
-from receptionist.config import Profile, describe_options
-from receptionist.errors import UserError
+from receptionist.config import Profile, describe_options, find_profile, no_profile_error
+from receptionist.errors import EnvironmentProblem, UserError, environment_problem
+from receptionist.version import version
 
 log = logging.getLogger("receptionist")
 
 EXIT_USER_ERROR = 2
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--profile", metavar="FILE", help="location profile (TOML); default: embedded defaults")
-    parser.add_argument("--db", metavar="URL", help="database URL (default $RECEPTIONIST_DB or local SQLite)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # A subcommand's copy must not overwrite what was given before the subcommand's name (argparse lets a
+    # subparser's defaults win), so only the top-level parser has defaults; the copies are SUPPRESSed.
+    default = {} if top else {"default": argparse.SUPPRESS}
+    parser.add_argument("--profile", metavar="FILE", **default,
+                        help="location profile (TOML); default: $RECEPTIONIST_PROFILE, the user's, the "
+                             "machine's, or the build's profile")
+    parser.add_argument("--db", metavar="URL", **default,
+                        help="database URL (default $RECEPTIONIST_DB or the location's SQLite file)")
+    parser.add_argument("-v", "--verbose", action="store_true", **default, help="log debug detail")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="receptionist", description="Receptionist Console")
-    _common(parser)
+    _common(parser, top=True)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("--demo", action="store_true",
                         help="demo mode: fresh database, sandbox calendars + Twilio, simulated calls")
     parser.add_argument("--demo-interval", default="20:40", metavar="LO:HI",
@@ -43,6 +54,16 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window just before quitting")
     sub = parser.add_subparsers(dest="command")
 
+    p = sub.add_parser("setup", help="write the user profile for a new location (the window's setup screen, "
+                                     "from flags)")
+    _common(p)
+    p.add_argument("--name", required=True, help="business location name")
+    p.add_argument("--time-zone", required=True, metavar="ZONE", help="IANA time zone, e.g. America/Chicago")
+    p.add_argument("--open-hour", type=int, default=8, help="opening hour, local 24h (default 8)")
+    p.add_argument("--close-hour", type=int, default=18, help="closing hour, local 24h (default 18)")
+    p.add_argument("--id", dest="location_id", help="location id (default: generated from the name)")
+    p.add_argument("--out", metavar="FILE", help="write here instead of the user profile")
+    p.add_argument("--force", action="store_true", help="replace an existing profile")
     p = sub.add_parser("service", help="run webhook ingest and calendar sync without a window")
     _common(p)
     p = sub.add_parser("status", help="appointments and their per-calendar sync state")
@@ -78,10 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("googleapiclient.discovery_cache", "apscheduler", "urllib3", "msal", "alembic"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    from receptionist import logs
+
+    logs.configure(args.verbose)
     try:
         if args.command is None:
             return cmd_demo(args) if args.demo else cmd_gui(args)
@@ -89,36 +109,66 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[args.command](args)
         return cmd_action(args)
     except UserError as exc:
-        print(f"receptionist: {exc}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        return _user_error(exc)
+    except OSError as exc:  # a full disk or a read-only drive met outside the database
+        problem = environment_problem(exc, what="a file")
+        if problem is None:
+            raise
+        return _user_error(problem)
     except KeyboardInterrupt:
         return 130
+
+
+def _user_error(exc: UserError) -> int:
+    log.info("stopped: %s", exc, extra={"to_screen": False})
+    print(f"receptionist: {exc}", file=sys.stderr)
+    return EXIT_USER_ERROR
 
 
 # --- helpers ------------------------------------------------------------------------------------------------------
 
 
-def _profile(args) -> Profile:
-    return Profile.load(args.profile)
+def _profile(args, *, required: bool = True) -> Profile:
+    """The profile ``find_profile`` picks (remembered in ``args.profile_source``); without one, a UserError saying
+    how to make one, or the embedded defaults when ``required`` is False."""
+    source = find_profile(args.profile)
+    args.profile_source = source
+    if source is None:
+        if required:
+            raise no_profile_error()
+        return Profile()
+    return Profile.load(source.path)
 
 
 def _secrets(profile: Profile):
-    from receptionist.providers.secrets import KeyringSecretStore
+    from receptionist.providers.secrets import location_secret_store
 
-    return KeyringSecretStore(namespace=profile.location.name)
-
-
-def _db_url(args) -> str:
-    from receptionist.store.db import resolve_db_url
-
-    return resolve_db_url(args.db)
+    return location_secret_store(profile.location)
 
 
-def _build(args, **kwargs):
+def _db_url(args, profile: Profile | None = None) -> str:
+    import os
+
+    from receptionist.store.db import DB_ENV, resolve_db_url
+
+    if args.db or os.environ.get(DB_ENV):
+        return resolve_db_url(args.db)
+    if profile is None:
+        profile = _profile(args)
+    if not profile.location.id:  # a profile from before location ids: its database moves into its folder, once
+        from receptionist.paths import adopt_legacy_db
+
+        moved = adopt_legacy_db(profile.location.key)
+        if moved is not None:
+            log.info("moved the shared database into this location's folder: %s", moved)
+    return resolve_db_url(None, profile.location.key)
+
+
+def _build(args, profile: Profile | None = None, **kwargs):
     from receptionist.app import App
 
-    profile = _profile(args)
-    return App.build(profile, _db_url(args), _secrets(profile), **kwargs)
+    profile = profile or _profile(args)
+    return App.build(profile, _db_url(args, profile), _secrets(profile), **kwargs)
 
 
 def _wait_for_signal() -> None:
@@ -148,13 +198,60 @@ def _sandbox(module: str):
 
 
 def cmd_gui(args) -> int:
-    from receptionist.ui.main_window import run_gui
+    """The console. Without a profile anywhere, the setup screen first (it writes the user profile)."""
+    from receptionist.ui import main_window
 
-    app = _build(args).start()
     try:
-        return run_gui(app, quit_after=args.quit_after, screenshot=args.screenshot)
+        source = find_profile(args.profile)
+        if source is None:
+            from receptionist.ui.setup import run_setup
+
+            written = run_setup()
+            if written is None:
+                print("receptionist: setup was cancelled; nothing was written", file=sys.stderr)
+                return 0
+        profile = _profile(args)
+        db_url = _db_url(args, profile)
+        app = _build(args, profile).start()
+    except UserError as exc:  # the window is the only place a windowed build can say it
+        main_window.show_startup_problem(exc)
+        return _user_error(exc)
+    try:
+        return main_window.run_gui(app, quit_after=args.quit_after, screenshot=args.screenshot,
+                                   installation=_installation(args, profile, db_url))
     finally:
         app.stop()
+
+
+def _installation(args, profile: Profile, db_url: str):
+    from receptionist.onboarding import Installation
+    from receptionist.store.db import describe_database
+
+    database = describe_database(db_url).removeprefix("the ").removeprefix("database file ")
+    return Installation.describe(profile, getattr(args, "profile_source", None), database,
+                                 _secrets(profile).service_name)
+
+
+def cmd_setup(args) -> int:
+    from receptionist import onboarding
+    from receptionist.paths import user_profile_path
+
+    target = Path(args.out) if args.out else user_profile_path()
+    if target.exists() and not args.force:
+        raise UserError(f"a profile already exists at {target}: edit it in the window (File → Settings…), or "
+                        "pass --force to replace it")
+    profile = onboarding.new_profile(args.name, args.time_zone, open_hour=args.open_hour,
+                                     close_hour=args.close_hour, location_id=args.location_id)
+    onboarding.save_profile(profile, target)
+    print(f"wrote {target} (location id {profile.location.id})")
+    try:
+        onboarding.ensure_webhook_secret(_secrets(profile))
+        print(f"webhook signing secret stored in the keyring; point the AI platform at "
+              f"{onboarding.webhook_url(profile)}")
+    except EnvironmentProblem as exc:
+        print(f"receptionist: the profile is written, but {exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -163,7 +260,7 @@ def cmd_demo(args) -> int:
     from receptionist.ui.main_window import run_gui
 
     lo, _, hi = args.demo_interval.partition(":")
-    session = demo.DemoSession(_profile(args), db_url=args.db, interval=(float(lo), float(hi or lo)))
+    session = demo.DemoSession(_profile(args, required=False), db_url=args.db, interval=(float(lo), float(hi or lo)))
     try:
         app = session.start()
 
@@ -171,8 +268,13 @@ def cmd_demo(args) -> int:
             log.info("window shown %.2f s after start", time.monotonic() - session.started)
             session.start_calls()
 
+        from receptionist.onboarding import Installation
+        from receptionist.store.db import describe_database
+
+        info = Installation.describe(app.profile, None, describe_database(app.store.engine.url).removeprefix("the "),
+                                     "none: demo secrets are kept in memory only")
         return run_gui(app, demo_banner=demo.BANNER, on_ready=on_ready, quit_after=args.quit_after,
-                       screenshot=args.screenshot)
+                       screenshot=args.screenshot, installation=info)
     finally:
         session.stop()
 
@@ -275,7 +377,7 @@ def _open_browser(url: str) -> None:
 
 
 def cmd_sandbox(args) -> int:
-    base = _profile(args)
+    base = _profile(args, required=False)
     stack = _sandbox("stack").SandboxStack(time_zone=base.location.time_zone).start()
     try:
         profile = stack.profile(base)
@@ -326,17 +428,26 @@ def cmd_db(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from receptionist.providers.secrets import KeyringSecretStore
     from receptionist.store.db import make_engine, schema_status
 
     profile = _profile(args)
+    source = args.profile_source
     ok = True
-    print(f"profile: {args.profile or '(embedded defaults)'} — {profile.location.name}, {profile.location.time_zone}")
-    store = KeyringSecretStore(namespace=profile.location.name)
+    print(f"profile: {source.path} ({source.how}) — {profile.location.name}, {profile.location.time_zone}")
+    if profile.location.id:
+        print(f"location id: {profile.location.id}")
+    else:
+        print(f"location id: {profile.location.key} (derived from the name: add id = \"{profile.location.key}\" "
+              "under [location] so renaming the location keeps its secrets and database)")
+    store = _secrets(profile)
     writable = store.writable()
     ok &= writable
-    print(f"keyring: {store.backend_name} ({'writable' if writable else 'NOT writable: secrets cannot be stored'})")
-    engine = make_engine(_db_url(args))
+    print(f"keyring: {store.backend_name}, service {store.service_name} "
+          f"({'writable' if writable else 'NOT writable: secrets cannot be stored'})")
+    from receptionist import logs
+
+    print(f"log file: {logs.log_file()}")
+    engine = make_engine(_db_url(args, profile))
     try:
         current, head = schema_status(engine)
         print(f"database: {engine.url.render_as_string(hide_password=True)} schema {current or 'empty'} (head {head})")
@@ -386,6 +497,7 @@ def _reconciliation_lines(store, zone) -> list[str]:
 
 
 COMMANDS = {
+    "setup": cmd_setup,
     "service": cmd_service,
     "status": cmd_status,
     "sync": cmd_sync,

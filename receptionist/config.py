@@ -4,17 +4,44 @@ Every option is declared exactly once, here, with its type, default and help tex
 ``receptionist doctor`` and the README's configuration table are generated from these declarations.  Secrets are
 never options: client secrets, tokens, the webhook signing secret and the Twilio auth token live in the OS
 keyring (see ``receptionist.providers.secrets``).
+
+Which profile a desk runs is decided by :func:`find_profile`: ``--profile``, then ``$RECEPTIONIST_PROFILE``, then
+the user's config folder (written by setup and Settings), then an IT-managed machine folder, then the profile baked
+into a per-location build.  ``location.id`` (a slug, generated once by setup) keys the keyring service, the data
+folder and the default database, so renaming a location changes nothing stored; a profile without one gets an id
+derived from its name (``doctor`` says so).
 """
 
 from __future__ import annotations
 
+import os
+import re
+import secrets as _secrets
 import tomllib
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from receptionist.errors import UserError
+from receptionist import paths
+from receptionist.errors import NoProfile, ProfileUnreadable, UserError
+
+PROFILE_ENV = "RECEPTIONIST_PROFILE"
+_ID_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$")
+
+
+def slugify(name: str) -> str:
+    """A location id from a name, the same on every machine: ``"Café Smile & Co."`` → ``"cafe-smile-co"``."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name).strip("-")[:40].strip("-")
+    return slug or "location"
+
+
+def new_location_id(name: str) -> str:
+    """A fresh id for setup: the name's slug plus a short random suffix (two "Main St" clinics never collide)."""
+    return f"{slugify(name)[:33].strip('-')}-{_secrets.token_hex(3)}"
 
 
 class _Section(BaseModel):
@@ -22,6 +49,9 @@ class _Section(BaseModel):
 
 
 class LocationSettings(_Section):
+    id: str = Field("", description="Stable id of this location (lowercase letters, digits, dashes), generated once "
+                    "by setup; keys its keyring entries, data folder and database. Never change it; empty: derived "
+                    "from the name.")
     name: str = Field("Demo Dental & Wellness", description="Business location name shown in the title bar and SMS.")
     time_zone: str = Field("America/Chicago", description="IANA time zone of the location; all times display in it.")
     country: str = Field("US", description="ISO country used to read phone numbers written without +country code.")
@@ -37,6 +67,19 @@ class LocationSettings(_Section):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown IANA time zone {value!r}") from exc
         return value
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        if value and not _ID_PATTERN.match(value):
+            raise ValueError(f"{value!r} is not a location id: use 1-48 lowercase letters, digits and dashes "
+                             "(no dash at either end), e.g. 'main-street-dental'")
+        return value
+
+    @property
+    def key(self) -> str:
+        """The id that keys everything stored for this location: ``id``, or one derived from the name."""
+        return self.id or slugify(self.name)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -124,6 +167,17 @@ class Profile(_Section):
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
             raise UserError(f"profile {path} does not exist") from exc
+        except IsADirectoryError as exc:
+            raise ProfileUnreadable(f"profile {path} is a folder, not a file: give the path of the .toml file "
+                                    "inside it") from exc
+        except UnicodeDecodeError as exc:
+            raise ProfileUnreadable(f"profile {path} is not UTF-8 text (byte {exc.start} cannot be read): save it "
+                                    "again as UTF-8 in a text editor") from exc
+        except PermissionError as exc:
+            raise ProfileUnreadable(f"profile {path} cannot be read by this user: give it read permission") \
+                from exc
+        except OSError as exc:
+            raise ProfileUnreadable(f"profile {path} cannot be read ({exc.strerror or exc})") from exc
         except tomllib.TOMLDecodeError as exc:
             raise UserError(f"profile {path} is not valid TOML: {exc}") from exc
         return cls.from_dict(data, source=str(path))
@@ -149,6 +203,65 @@ class Profile(_Section):
         return "\n".join(lines)
 
 
+def write_profile(profile: Profile, path: str | Path) -> Path:
+    """Write ``profile`` to ``path`` atomically (a temporary file, then a rename): a crash never leaves half a
+    profile.  Secrets are not options, so none can reach the file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text("# Receptionist Console location profile (written by setup / Settings; secrets are in the "
+                       "OS keyring)\n" + profile.to_toml(), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        from receptionist.errors import environment_problem
+
+        raise (environment_problem(exc, what=f"the profile {path}")
+               or ProfileUnreadable(f"cannot write the profile {path} ({exc.strerror or exc})")) from exc
+    return path
+
+
+@dataclass(frozen=True)
+class ProfileSource:
+    """Which profile a run uses and how it was found (``doctor`` and About say it)."""
+
+    path: Path
+    how: str  # "--profile", "$RECEPTIONIST_PROFILE", "user config folder", "IT-managed folder", "baked into build"
+
+
+def profile_candidates(cli_value: str | None = None) -> list[tuple[str, Path | None]]:
+    """Every place looked, in order, as (how, path); a path of None means that place is not set."""
+    env = os.environ.get(PROFILE_ENV)
+    return [
+        ("--profile", Path(cli_value) if cli_value else None),
+        (f"${PROFILE_ENV}", Path(env) if env else None),
+        ("user config folder", paths.user_profile_path()),
+        ("IT-managed folder", paths.site_profile_path()),
+        ("baked into this build", paths.baked_profile()),
+    ]
+
+
+def find_profile(cli_value: str | None = None) -> ProfileSource | None:
+    """The profile to use, or None when there is none anywhere (then setup creates the user profile).
+
+    ``--profile`` and ``$RECEPTIONIST_PROFILE`` are taken as given (a missing file is an error, said when it is
+    loaded); the folders count only when the file is there."""
+    for how, path in profile_candidates(cli_value):
+        if path is None:
+            continue
+        if how.startswith(("--", "$")) or path.exists():
+            return ProfileSource(path, how)
+    return None
+
+
+def no_profile_error() -> NoProfile:
+    looked = ", ".join(str(p) for how, p in profile_candidates() if p is not None and not how.startswith("$"))
+    return NoProfile(f"no location profile found (looked in {looked}, and --profile / ${PROFILE_ENV} are not set): "
+                     "start `receptionist` to set one up in the window, or run `receptionist setup --name NAME "
+                     "--time-zone ZONE`, or pass --profile FILE")
+
+
 def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -167,3 +280,11 @@ def describe_options() -> list[tuple[str, str, object, str]]:
             rows.append((f"{section}.{name}", getattr(opt.annotation, "__name__", str(opt.annotation)), opt.default,
                          opt.description or ""))
     return rows
+
+
+def options_markdown() -> str:
+    """The README's configuration table, generated from the declarations (``tests/env`` checks the README)."""
+    lines = ["| option | type | default | meaning |", "|---|---|---|---|"]
+    for name, kind, default, help_text in describe_options():
+        lines.append(f"| `{name}` | {kind} | `{default!r}` | {help_text} |")
+    return "\n".join(lines)

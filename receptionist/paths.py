@@ -37,5 +37,61 @@ def data_dir() -> Path:
     return path
 
 
-def default_db_url() -> str:
-    return f"sqlite:///{data_dir() / 'receptionist.db'}"
+DB_FILE = "receptionist.db"
+PROFILE_FILE = "profile.toml"
+LOG_FILE = "receptionist.log"
+
+
+def location_dir(location_id: str) -> Path:
+    """``<data>/<location id>``: one folder per location, so several locations on one PC stay apart."""
+    path = data_dir() / location_id
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def legacy_db_path() -> Path:
+    """Where every location's database was before locations had ids (one shared file)."""
+    return data_dir() / DB_FILE
+
+
+def default_db_url(location_id: str | None = None) -> str:
+    if location_id is None:
+        return f"sqlite:///{legacy_db_path()}"
+    return f"sqlite:///{location_dir(location_id) / DB_FILE}"
+
+
+def user_profile_path() -> Path:
+    """The profile setup and Settings write: ``<user config folder>/profile.toml``."""
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / PROFILE_FILE
+
+
+def site_profile_path() -> Path:
+    """A profile IT places for every user of the machine (e.g. /etc/xdg/…, C:\\ProgramData\\…)."""
+    return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / PROFILE_FILE
+
+
+def baked_profile() -> Path | None:
+    """The profile baked into a per-location build (``resources/baked-profile.toml``), if this build has one."""
+    path = resource("baked-profile.toml")
+    return path if path.is_file() else None
+
+
+def log_dir() -> Path:
+    override = os.environ.get("RECEPTIONIST_LOG_DIR")
+    return Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def adopt_legacy_db(location_id: str) -> Path | None:
+    """Move the one shared database of a build before location ids into ``<data>/<id>/`` (with its -wal/-shm
+    files), once, for a profile whose id is derived from its name; returns the new path when it moved.
+
+    Renames within one folder tree are atomic per file and keep every byte, so nothing stored is lost."""
+    old, new = legacy_db_path(), data_dir() / location_id / DB_FILE
+    if not old.is_file() or new.exists():
+        return None
+    new.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("-wal", "-shm", ""):  # the main file last: until it moves, the old place is still complete
+        companion = old.with_name(old.name + suffix)
+        if companion.exists():
+            os.replace(companion, new.with_name(new.name + suffix))
+    return new

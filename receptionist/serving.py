@@ -1,7 +1,8 @@
 """Run a WSGI app on a port in a background thread: the webhook receiver and every sandbox stand-in.
 
-Werkzeug's threaded server does the HTTP; each app is a plain WSGI app built on ``werkzeug.Request`` /
-``Response`` and ``werkzeug.routing.Map``.  ``tls=True`` serves HTTPS with a self-signed certificate made at
+The webhook receiver runs on waitress (``ProductionServer``); the stand-ins on Werkzeug's threaded server
+(``ServedApp``). Each app is a plain WSGI app built on ``werkzeug.Request`` / ``Response`` and
+``werkzeug.routing.Map``.  ``tls=True`` serves HTTPS with a self-signed certificate made at
 start-up (msal refuses an ``http://`` authority); ``cert_path`` is the PEM a client must trust.
 """
 

@@ -19,8 +19,27 @@ from tests.helpers.fakes import FakeClock  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _data_dir(tmp_path, monkeypatch):
+    """Every test gets its own data, log and config folders (never the machine's), and a user profile with the
+    embedded defaults, as if setup had run; a test of the first start removes it (``no_profile``)."""
     monkeypatch.setenv("RECEPTIONIST_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("RECEPTIONIST_LOG_DIR", str(tmp_path / "log"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("XDG_CONFIG_DIRS", str(tmp_path / "site-config"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.delenv("RECEPTIONIST_DB", raising=False)
+    monkeypatch.delenv("RECEPTIONIST_PROFILE", raising=False)
+    from receptionist.paths import user_profile_path
+
+    user_profile_path().parent.mkdir(parents=True, exist_ok=True)
+    user_profile_path().write_text(Profile().to_toml(), encoding="utf-8")
+
+
+@pytest.fixture
+def no_profile():
+    """A machine where no profile exists anywhere (a first start)."""
+    from receptionist.paths import user_profile_path
+
+    user_profile_path().unlink()
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ def test_sync_once_fails_when_an_enabled_calendar_is_not_connected(db_url, tmp_p
 
 
 def test_sync_once_against_the_sandbox_succeeds(db_url, tmp_path, capsys, monkeypatch):
-    from receptionist.providers.secrets import KeyringSecretStore, MemoryKeyring
+    from receptionist.providers.secrets import MemoryKeyring, location_secret_store
     from receptionist_sandbox.stack import SandboxStack
 
     backend = MemoryKeyring()
@@ -59,7 +59,7 @@ def test_sync_once_against_the_sandbox_succeeds(db_url, tmp_path, capsys, monkey
         profile = stack.profile()
         path = tmp_path / "sandbox.toml"
         path.write_text(profile.to_toml())
-        stack.provision(profile, KeyringSecretStore(namespace=profile.location.name))
+        stack.provision(profile, location_secret_store(profile.location))
         stack.seed_week()
         assert main(["sync", "--once", "--db", db_url, "--profile", str(path)]) == 0
         out = json.loads(capsys.readouterr().out)
@@ -95,7 +95,7 @@ def _browser_that_consents(url: str) -> bool:
 def test_connect_google_and_outlook_keep_tokens_in_the_keyring_only(db_url, tmp_path, capsys, monkeypatch):
     import keyring
 
-    from receptionist.providers.secrets import KeyringSecretStore
+    from receptionist.providers.secrets import location_secret_store
     from receptionist_sandbox.stack import SandboxStack
 
     monkeypatch.setattr("webbrowser.open", _browser_that_consents)
@@ -103,7 +103,7 @@ def test_connect_google_and_outlook_keep_tokens_in_the_keyring_only(db_url, tmp_
         profile = stack.profile()
         path = tmp_path / "sandbox.toml"
         path.write_text(profile.to_toml())
-        store = KeyringSecretStore(namespace=profile.location.name)
+        store = location_secret_store(profile.location)
         store.set("google.client_secret", stack.google.client_secret)
         assert main(["connect", "google", "--profile", str(path)]) == 0
         assert "connected as owner@demo.example" in capsys.readouterr().out
@@ -154,7 +154,7 @@ def test_sandbox_command_prints_a_profile_any_build_can_use(tmp_path):
 
 
 def test_doctor_checks_each_connection(db_url, tmp_path, capsys, monkeypatch):
-    from receptionist.providers.secrets import KeyringSecretStore, MemoryKeyring
+    from receptionist.providers.secrets import MemoryKeyring, location_secret_store
     from receptionist_sandbox.stack import SandboxStack
 
     backend = MemoryKeyring()
@@ -163,7 +163,7 @@ def test_doctor_checks_each_connection(db_url, tmp_path, capsys, monkeypatch):
         profile = stack.profile()
         path = tmp_path / "sandbox.toml"
         path.write_text(profile.to_toml())
-        stack.provision(profile, KeyringSecretStore(namespace=profile.location.name))
+        stack.provision(profile, location_secret_store(profile.location))
         calls_before = len(stack.google.requests)
         assert main(["doctor", "--db", db_url, "--profile", str(path)]) == 0
         out = capsys.readouterr().out

@@ -45,3 +45,12 @@ def test_to_toml_round_trips():
 
 def test_every_option_has_help():
     assert all(help_text for *_, help_text in describe_options())
+
+
+def test_the_readme_table_is_the_declarations():
+    from pathlib import Path
+
+    from receptionist.config import options_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    assert options_markdown() in readme

@@ -1,8 +1,13 @@
 """Secrets in the OS keyring, never in the database, logs or config files.
 
-``KeyringSecretStore`` is the product's store.  ``MemoryKeyring`` is a keyring backend that keeps secrets in
-process memory: tests select it with ``PYTHON_KEYRING_BACKEND=receptionist.providers.secrets.MemoryKeyring`` and
-demo mode falls back to it when the machine has no usable keyring (demo secrets are throwaway).
+``KeyringSecretStore`` is the product's store; ``location_secret_store(location)`` is the one for a location
+(keyring service ``receptionist-console:<location id>``, so renaming a location orphans nothing).
+
+``MemoryKeyring`` is a keyring backend that keeps secrets in process memory.  keyring votes among *every* imported
+``KeyringBackend`` subclass, so its priority is negative: on a machine without a usable keyring, keyring's
+``fail.Keyring`` (priority 0) still wins and a write fails loudly instead of vanishing with the process.  Only an
+explicit choice picks it: tests set ``PYTHON_KEYRING_BACKEND=receptionist.providers.secrets.MemoryKeyring``, and
+demo mode builds ``memory_secret_store()`` (demo secrets are throwaway).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
-from receptionist.errors import UserError
+from receptionist.errors import KeyringUnavailable, UserError
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +27,9 @@ SERVICE = "receptionist-console"
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
-    """An in-process keyring backend (tests, demo fallback)."""
+    """An in-process keyring backend, only ever chosen explicitly (tests, demo mode)."""
 
-    priority = 0.1  # never chosen automatically over a real backend
+    priority = -1  # below fail.Keyring (0): never the product's keyring by keyring's own selection
 
     def __init__(self) -> None:
         super().__init__()
@@ -54,25 +59,33 @@ class KeyringSecretStore:
     CHUNK = 1000  # characters per entry: 2,000 bytes in Windows' UTF-16, under its 2,560-byte limit
     _MANIFEST = "receptionist-chunked:v1:"
 
-    def __init__(self, namespace: str = "default", backend: keyring.backend.KeyringBackend | None = None):
+    def __init__(self, namespace: str = "default", backend: keyring.backend.KeyringBackend | None = None, *,
+                 legacy_namespaces: tuple[str, ...] = ()):
         self._service = f"{SERVICE}:{namespace}"
+        self._legacy = tuple(f"{SERVICE}:{n}" for n in legacy_namespaces if f"{SERVICE}:{n}" != self._service)
         self._backend = backend or keyring.get_keyring()
 
     @property
-    def backend_name(self) -> str:
-        return type(self._backend).__name__
+    def service_name(self) -> str:
+        return self._service
 
-    def _call(self, method: str, *args):
+    @property
+    def backend_name(self) -> str:
+        kind = type(self._backend)
+        return f"{kind.__module__}.{kind.__qualname__}"
+
+    def _call(self, method: str, *args, service: str | None = None):
         """A backend call; a machine without a usable keyring becomes a UserError that says what to do."""
         try:
-            return getattr(self._backend, method)(self._service, *args)
+            return getattr(self._backend, method)(service or self._service, *args)
         except keyring.errors.PasswordDeleteError:
             raise
         except keyring.errors.KeyringError as exc:
-            raise UserError(
-                f"the OS keyring is not available ({type(self._backend).__name__}: {exc}). Secrets are kept only "
-                "there: on Windows and macOS it is built in; on Linux start a Secret Service (GNOME Keyring or "
-                "KWallet) in the desktop session and unlock it."
+            detail = "" if isinstance(exc, keyring.errors.NoKeyringError) else f" ({exc})"
+            raise KeyringUnavailable(
+                f"the OS keyring is not available on this computer{detail}, so no secret can be read or stored: "
+                "on Windows and macOS it is built in; on Linux start a Secret Service (GNOME Keyring or KWallet) "
+                "in the desktop session and unlock it, then try again"
             ) from exc
 
     def _manifest(self, raw: str | None) -> tuple[str, int] | None:
@@ -82,12 +95,23 @@ class KeyringSecretStore:
         return generation, int(count)
 
     def get(self, key: str) -> str | None:
-        raw = self._call("get_password", key)
+        value = self._get(key, self._service)
+        for legacy in self._legacy if value is None else ():
+            value = self._get(key, legacy)
+            if value is not None:  # a profile from before location ids: copy it under the id, keep the original
+                log.info("secret %s found under the old keyring service %s; copied to %s", key, legacy,
+                         self._service)
+                self.set(key, value)
+                break
+        return value
+
+    def _get(self, key: str, service: str) -> str | None:
+        raw = self._call("get_password", key, service=service)
         manifest = self._manifest(raw)
         if manifest is None:
             return raw
         generation, count = manifest
-        parts = [self._call("get_password", f"{key}#{generation}.{i}") for i in range(count)]
+        parts = [self._call("get_password", f"{key}#{generation}.{i}", service=service) for i in range(count)]
         if any(part is None for part in parts):
             log.warning("secret %s is incomplete in the keyring (%d parts expected); treating it as missing", key,
                         count)
@@ -133,6 +157,15 @@ class KeyringSecretStore:
             log.info("keyring backend %s is not writable: %s", self.backend_name, exc)
             return False
         return True
+
+
+def location_secret_store(location, backend: keyring.backend.KeyringBackend | None = None) -> KeyringSecretStore:
+    """The secrets of one location (a ``config.LocationSettings``): service ``receptionist-console:<id>``.
+
+    A profile written before locations had ids keeps its secrets under the location's name; they are read from
+    there (and copied under the id) until the profile gets a ``location.id``."""
+    legacy = () if location.id else (location.name,)
+    return KeyringSecretStore(location.key, backend, legacy_namespaces=legacy)
 
 
 def memory_secret_store(namespace: str = "default") -> KeyringSecretStore:

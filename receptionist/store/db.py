@@ -3,6 +3,10 @@
 SQLite (the default, in the platform's data folder) runs in WAL mode with foreign keys on and a busy timeout,
 so the UI, the webhook thread and the sync thread can share it.  PostgreSQL (``postgresql+psycopg://...``) is for
 several desks sharing one database.
+
+Errors of the environment (disk full, not a database, damaged, read-only, server unreachable) are turned into an
+``EnvironmentProblem`` sentence on every engine, in one ``handle_error`` hook, by ``errors.environment_problem``;
+any other database error stays an exception (a bug).
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from receptionist import errors
 from receptionist.errors import UserError
 from receptionist.paths import default_db_url, migrations_dir
 
@@ -27,9 +32,20 @@ log = logging.getLogger(__name__)
 DB_ENV = "RECEPTIONIST_DB"
 
 
-def resolve_db_url(cli_value: str | None) -> str:
-    """``--db`` wins, then ``$RECEPTIONIST_DB``, then SQLite in the data folder."""
-    return cli_value or os.environ.get(DB_ENV) or default_db_url()
+def resolve_db_url(cli_value: str | None, location_id: str | None = None) -> str:
+    """``--db`` wins, then ``$RECEPTIONIST_DB``, then SQLite in the location's data folder."""
+    return cli_value or os.environ.get(DB_ENV) or default_db_url(location_id)
+
+
+def describe_database(url) -> str:  # noqa: ANN001
+    """How a sentence names the database: the SQLite file, or the server and database name."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite":
+        name = parsed.database or ""
+        if name in ("", ":memory:"):
+            return "the in-memory database"
+        return f"the database file {name.removeprefix('file:')}"
+    return f"the database {parsed.database or ''} on {parsed.host or 'localhost'}:{parsed.port or 5432}"
 
 
 def make_engine(url: str) -> Engine:
@@ -48,6 +64,17 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(parsed, **kwargs)
     except ModuleNotFoundError as exc:
         raise UserError(f"no driver for {parsed.drivername}: pip install 'receptionist-console[postgres]' ({exc})")
+    what = describe_database(parsed)
+    file = (parsed.database or "").removeprefix("file:") if parsed.get_backend_name() == "sqlite" else None
+
+    @event.listens_for(engine, "handle_error")
+    def _environment_problems(context):  # noqa: ANN001
+        if context.is_pre_ping:  # a dead pooled connection: the pool reconnects by itself
+            return
+        problem = errors.environment_problem(context.original_exception, what=what, path=file or None)
+        if problem is not None:
+            raise errors.report(problem) from context.original_exception
+
     if engine.dialect.name == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
 
@@ -88,7 +115,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     script = ScriptDirectory.from_config(alembic_config())
     try:
         current, head = schema_status(engine)
-    except OperationalError as exc:
+    except OperationalError as exc:  # not one errors.environment_problem recognised: still say which database
         raise UserError(f"cannot open the database {engine.url.render_as_string(hide_password=True)}: {exc.orig}")
     if current is not None:
         try:

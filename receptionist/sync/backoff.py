@@ -1,8 +1,8 @@
 """When to try a failed write again.
 
-Exponential backoff with "full jitter" (AWS architecture blog, 2015): the delay is uniform in
-[0, min(cap, base * 2**attempt)], so many desks failing together do not retry together; a ``Retry-After`` from
-the service is a floor.  The retry state lives in the database (``calendar_links.next_attempt_at``), not in a
+Exponential backoff with "half jitter": the delay is uniform in [c/2, c] with c = min(cap, base * 2**attempt),
+so many desks failing together do not retry together yet attempts keep a minimum spacing (full jitter, from 0,
+could retry at once); a ``Retry-After`` from the service is a floor.  The retry state lives in the database (``calendar_links.next_attempt_at``), not in a
 sleeping thread, which is why an in-process retry library (tenacity) does not fit here.
 """
 

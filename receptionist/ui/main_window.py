@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QCloseEvent, QFont
+from PySide6.QtCore import Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist import events
+from receptionist import errors, events, logs
 from receptionist.domain.formatting import format_date, format_time
-from receptionist.errors import UserError
-from receptionist.paths import resource
-from receptionist.ui import theme
+from receptionist.errors import EnvironmentProblem, UserError
+from receptionist.paths import log_dir, resource
+from receptionist.ui import icons, theme
 from receptionist.ui.bridge import EventBridge, Throttle
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.call_panel import CallPanel
@@ -42,6 +42,7 @@ from receptionist.ui.sync_panel import SyncPanel
 
 if TYPE_CHECKING:  # the window needs only these attributes of App (tests pass a lookalike)
     from receptionist.app import App
+    from receptionist.onboarding import Installation
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +89,17 @@ class MainWindow(QMainWindow):
         call_panel, calendar, sync_panel: the three views.
         bridge: the EventBridge the views refresh from.
         pills: health pill per integration key (calendar keys, "twilio", "webhook", "leader").
+        environment_banner: a problem of this computer (disk full, database read-only, ...), until it is fixed.
     """
 
-    def __init__(self, app: "App | Any", *, demo_banner: str | None = None, parent: QWidget | None = None):
+    #: (title, sentence) of an EnvironmentProblem reported from any thread (``errors.on_environment_problem``)
+    environment_problem_reported = Signal(str, str)
+
+    def __init__(self, app: "App | Any", *, demo_banner: str | None = None,
+                 installation: "Installation | None" = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.app = app
+        self.installation = installation
         self.service = app.service
         self.zone = app.profile.location.zone
         self.setWindowTitle(f"Receptionist Console — {app.profile.location.name}")
@@ -113,6 +120,14 @@ class MainWindow(QMainWindow):
         self.demo_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.demo_label.setVisible(bool(demo_banner))
         root.addWidget(self.demo_label)
+        self.environment_banner = QLabel()
+        self.environment_banner.setObjectName("environmentBanner")
+        self.environment_banner.setWordWrap(True)
+        self.environment_banner.setStyleSheet("QLabel#environmentBanner { background: #fee2e2; color: #991b1b; "
+                                              "border-bottom: 1px solid #fca5a5; padding: 6px 12px; "
+                                              "font-weight: 600; }")
+        self.environment_banner.setVisible(False)
+        root.addWidget(self.environment_banner)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
@@ -144,6 +159,11 @@ class MainWindow(QMainWindow):
         root.addWidget(body, 1)
         self.setCentralWidget(central)
 
+        self._build_menus()
+        self.environment_problem_reported.connect(self.show_environment_problem)
+        self._stop_listening = errors.on_environment_problem(
+            lambda problem: self.environment_problem_reported.emit(problem.title, str(problem)))
+
         self.status = QStatusBar()
         self.status_counts = QLabel()
         self.status.addPermanentWidget(self.status_counts)
@@ -165,6 +185,60 @@ class MainWindow(QMainWindow):
 
         self.refresh_all()
         QTimer.singleShot(0, lambda: self.calendar.scroll_to_hour(max(0, self.app.profile.location.open_hour - 1)))
+
+    # --- menus, dialogs and environment problems -----------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.settings_action = QAction("&Settings…", self)
+        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        self.settings_action.triggered.connect(self.open_settings)
+        file_menu.addAction(self.settings_action)
+        file_menu.addSeparator()
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.log_folder_action = QAction("Open &log folder", self)
+        self.log_folder_action.triggered.connect(self.open_log_folder)
+        help_menu.addAction(self.log_folder_action)
+        self.about_action = QAction("&About Receptionist Console", self)
+        self.about_action.triggered.connect(self.open_about)
+        help_menu.addAction(self.about_action)
+
+    def settings_dialog(self):
+        from receptionist.ui.settings import SettingsDialog
+
+        return SettingsDialog(self.app.profile, getattr(self.app, "secrets", None), parent=self)
+
+    def open_settings(self) -> None:
+        dialog = self.settings_dialog()
+        if dialog.exec() and dialog.written is not None:
+            self.status.showMessage(f"Settings saved to {dialog.written}; they apply when the console starts "
+                                    "again.", 15000)
+
+    def open_log_folder(self) -> bool:
+        folder = log_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+
+    def about_dialog(self):
+        from receptionist.onboarding import Installation
+        from receptionist.ui.about import AboutDialog
+
+        info = self.installation or Installation.describe(self.app.profile, None, "(not known)", "(not known)")
+        return AboutDialog(info, self.app.profile.location.name, parent=self)
+
+    def open_about(self) -> None:
+        self.about_dialog().exec()
+
+    def show_environment_problem(self, title: str, sentence: str) -> None:
+        """A problem of this computer, not a bug: a banner that stays until the console is restarted."""
+        self.environment_banner.setText(f"⚠ {title} — {sentence}")
+        self.environment_banner.setToolTip("This is a problem on this computer, not in the console: fix it as the "
+                                           "message says; nothing stored was lost.")
+        self.environment_banner.setVisible(True)
 
     # --- layout helpers -------------------------------------------------------------------------------------------
 
@@ -313,6 +387,7 @@ class MainWindow(QMainWindow):
         self.calendar.tick()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self._stop_listening()
         self.bridge.close()
         self._minute.stop()
         super().closeEvent(event)
@@ -335,6 +410,14 @@ class CrashHandler:
             return
         self._showing = True
         try:
+            problem = exc if isinstance(exc, EnvironmentProblem) else (
+                errors.environment_problem(exc) if isinstance(exc, OSError) else None)
+            if problem is not None:  # the computer, not the console: a sentence, never the crash dialog
+                parent = self.parent()
+                if isinstance(parent, MainWindow):
+                    parent.show_environment_problem(problem.title, str(problem))
+                QMessageBox.warning(parent, f"{problem.title} — a problem on this computer", str(problem))
+                return
             if issubclass(exc_type, UserError):
                 QMessageBox.warning(self.parent(), "Receptionist Console", str(exc))
                 return
@@ -347,16 +430,34 @@ class CrashHandler:
                         f"{exc_type.__name__}: {exc}")
             box.setInformativeText("Your data is saved. You can keep working; if it happens again, copy the "
                                    "details below and send them to support.")
-            box.setDetailedText(report)
+            tail = logs.tail(150)
+            box.setDetailedText(report + (f"\n--- the last lines of {logs.log_file()} ---\n{tail}" if tail else ""))
             box.setStandardButtons(QMessageBox.StandardButton.Ok)
             box.exec()
         finally:
             self._showing = False
 
 
+def show_startup_problem(exc: UserError) -> None:
+    """The console cannot start (no database, a broken profile, ...): say why in a window — a windowed build has
+    no terminal to print to."""
+    qapp = QApplication.instance() or QApplication(sys.argv[:1])
+    qapp.setWindowIcon(icons.app_icon())
+    title = exc.title if isinstance(exc, EnvironmentProblem) else "Receptionist Console cannot start"
+    box = QMessageBox(QMessageBox.Icon.Warning, f"{title} — Receptionist Console", str(exc))
+    box.setInformativeText(f"Nothing was changed. The log is in {log_dir()}.")
+    if os_offscreen():
+        return  # tests and unattended runs: the sentence is printed and logged as well
+    box.exec()
+
+
+def os_offscreen() -> bool:
+    return QApplication.platformName() in ("offscreen", "minimal")
+
+
 def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str | None = None,
             on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
-            screenshot: str | None = None) -> int:
+            screenshot: str | None = None, installation: "Installation | None" = None) -> int:
     """Show the console for ``app`` and run the Qt event loop until the window closes; returns the exit code.
 
     The caller starts and stops ``app`` (``app.start()`` before, ``app.stop()`` after). ``on_ready(window)`` runs
@@ -366,11 +467,12 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
     qapp = QApplication.instance() or QApplication(list(argv) if argv is not None else sys.argv[:1])
     qapp.setApplicationName("Receptionist Console")
     qapp.setApplicationDisplayName("Receptionist Console")
+    qapp.setWindowIcon(icons.app_icon())
     font = QFont(qapp.font())
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         qapp.setFont(font)
-    window = MainWindow(app, demo_banner=demo_banner)
+    window = MainWindow(app, demo_banner=demo_banner, installation=installation)
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:
@@ -393,4 +495,4 @@ def _close(window: MainWindow, screenshot: str | None) -> None:
     window.close()
 
 
-__all__ = ["CrashHandler", "HealthPill", "MainWindow", "run_gui"]
+__all__ = ["CrashHandler", "HealthPill", "MainWindow", "run_gui", "show_startup_problem"]

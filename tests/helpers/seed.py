@@ -1,4 +1,5 @@
-"""Bulk rows for tests that need a realistic table size (query plans), inserted with SQLAlchemy Core."""
+"""Rows for tests: bulk rows for a realistic table size (query plans), inserted with SQLAlchemy Core, and
+bookings approved straight through the store."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ from datetime import timedelta
 
 from sqlalchemy import insert
 
+from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import AppointmentStatus, SyncState
+from receptionist.domain.payload import normalise, parse_payload
+from receptionist.services import location_rules
 from receptionist.store import tables as t
+from tests.helpers.payloads import payload
 
 CALENDARS = ("google:primary", "outlook:default")
 
@@ -40,3 +45,17 @@ def seed_appointments(store, clock, n: int, *, every: timedelta = timedelta(hour
         s.execute(insert(t.ExternalEvent), cached)
         s.commit()
     return ids
+
+
+def approve_many(store, profile, clock, n: int, calendars=("google:primary",)):
+    out = []
+    first = clock().replace(hour=15, minute=0) + timedelta(days=1)
+    for i in range(n):
+        start = first + timedelta(minutes=30 * i)
+        capture = normalise(parse_payload(payload(call_id=f"lease-{i}", requested_start=start.isoformat())),
+                            location_rules(profile), clock())
+        call, _ = store.record_call(capture, {}, clock())
+        p = call.proposal
+        draft = BookingDraft(p.caller_name, p.callback_number, p.service, start, p.duration_minutes, p.notes)
+        out.append(store.approve_proposal(p.id, draft, p.version, list(calendars), "amy", clock()))
+    return out

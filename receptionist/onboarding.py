@@ -1,0 +1,104 @@
+"""Setting a location up and changing its settings: what the setup screen, the Settings dialog and
+``receptionist setup`` share.  No Qt here (the windows call these; tests and the command line too).
+
+Options go to the user profile (TOML, ``paths.user_profile_path()``); secrets go to the OS keyring only.
+"""
+
+from __future__ import annotations
+
+import secrets as _secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from receptionist import paths
+from receptionist.config import Profile, ProfileSource, new_location_id, write_profile
+from receptionist.domain.ports import SecretStore
+from receptionist.ingest.receiver import CALLS_PATH
+from receptionist.ingest.signing import SECRET_KEY as WEBHOOK_SECRET_KEY
+from receptionist.version import version
+
+#: the secrets a person can enter, with what each is for (key → label); tokens from sign-in are not listed
+SECRET_FIELDS = {
+    "google.client_secret": "Google OAuth client secret",
+    "twilio.auth_token": "Twilio auth token",
+    WEBHOOK_SECRET_KEY: "Webhook signing secret",
+}
+
+
+def new_profile(name: str, time_zone: str, *, open_hour: int = 8, close_hour: int = 18,
+                base: Profile | None = None, location_id: str | None = None, **sections: dict) -> Profile:
+    """A profile for a new location, with a fresh ``location.id``; ``sections`` override whole option groups."""
+    data = (base or Profile()).model_dump()
+    data["location"].update(id=location_id or new_location_id(name), name=name, time_zone=time_zone,
+                            open_hour=open_hour, close_hour=close_hour)
+    for section, values in sections.items():
+        data.setdefault(section, {}).update(values)
+    return Profile.from_dict(data, source="setup")
+
+
+def save_profile(profile: Profile, path: Path | None = None) -> Path:
+    """Write the user profile (or ``path``); returns where it went."""
+    return write_profile(profile, path or paths.user_profile_path())
+
+
+def generate_webhook_secret() -> str:
+    return _secrets.token_urlsafe(32)
+
+
+def ensure_webhook_secret(secrets: SecretStore) -> str:
+    """The location's webhook signing secret, generated and stored on first use."""
+    current = secrets.get(WEBHOOK_SECRET_KEY)
+    if current:
+        return current
+    value = generate_webhook_secret()
+    secrets.set(WEBHOOK_SECRET_KEY, value)
+    return value
+
+
+def webhook_url(profile: Profile, host: str | None = None) -> str:
+    """The address to paste into the AI platform (``host`` defaults to the bind address; 0.0.0.0 → this PC)."""
+    bind = host or profile.ingest.host
+    if bind in ("0.0.0.0", "::", ""):
+        import socket
+
+        bind = socket.gethostname()
+    port = profile.ingest.port or 8765
+    return f"http://{bind}:{port}{CALLS_PATH}"
+
+
+def connect(kind: str, profile: Profile, secrets: SecretStore, *, open_url: Callable[[str], object],
+            on_prompt: Callable[[str], object] = print, device_code: bool = False, timeout: float = 300) -> str:
+    """Run the sign-in flow of ``kind`` ("google" or "outlook"); returns a line saying who is connected.
+
+    Blocks until the person finishes in the browser: the window runs it on a worker thread."""
+    if kind == "google":
+        from receptionist.providers.google_oauth import connect_google
+
+        return connect_google(profile.google, secrets, open_url=open_url, timeout=timeout)
+    if kind == "outlook":
+        from receptionist.providers.microsoft_auth import connect_outlook
+
+        account = connect_outlook(profile.outlook, secrets, device_code=device_code, open_url=open_url,
+                                  on_prompt=on_prompt, timeout=timeout)
+        return f"Outlook connected as {account}"
+    raise ValueError(kind)
+
+
+@dataclass(frozen=True)
+class Installation:
+    """Where this run's things are, for ``doctor`` and Help → About."""
+
+    version: str
+    profile: ProfileSource | None
+    location_id: str
+    location_id_derived: bool
+    database: str
+    log_folder: Path
+    keyring_service: str
+
+    @classmethod
+    def describe(cls, profile: Profile, source: ProfileSource | None, database: str,
+                 keyring_service: str) -> "Installation":
+        return cls(version(), source, profile.location.key, not profile.location.id, database, paths.log_dir(),
+                   keyring_service)

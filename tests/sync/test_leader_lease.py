@@ -1,0 +1,84 @@
+"""One sync leader among desks: the lease is renewed while a long cycle runs and checked before each write, and a
+lease left by a crashed process of this machine is taken over at once."""
+
+import os
+import subprocess
+import sys
+from datetime import timedelta
+
+from receptionist import events
+from receptionist.sync.engine import CalendarTarget, SyncEngine
+from receptionist.sync.scheduler import LEASE, LeaderLease, SyncScheduler, dead_local_holder, holder_identity
+from tests.helpers.fakes import FakeCalendar
+
+
+def engine_for(store, profile, clock, calendar=None):
+    cal = calendar or FakeCalendar(kind="google")
+    return SyncEngine(store, profile, [CalendarTarget("google:primary", cal, "primary", "Google Calendar")],
+                      bus=events.EventBus(), clock=clock)
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_crashed_process_of_this_machine_leaves_a_lease_taken_over_at_once(store, profile, clock):
+    import socket
+
+    crashed = f"{socket.gethostname()}:{dead_pid()}:deadbeef"
+    assert store.acquire_lease(LEASE, crashed, timedelta(minutes=5), clock())
+    assert dead_local_holder(crashed)
+    lease = LeaderLease(engine_for(store, profile, clock), timedelta(minutes=5))
+    assert lease.acquire()  # no waiting for the five minutes to run out
+    assert store.lease_holder(LEASE, clock()) == lease.holder
+
+
+def test_a_live_holder_keeps_its_lease(store, profile, clock):
+    import socket
+
+    alive = f"{socket.gethostname()}:{os.getppid()}:cafe"  # our parent runs
+    other_host = f"another-desk:{dead_pid()}:cafe"  # another machine's pid means nothing here
+    for holder in (alive, other_host):
+        store.release_lease(LEASE, store.lease_holder(LEASE, clock()) or "")
+        assert store.acquire_lease(LEASE, holder, timedelta(minutes=5), clock())
+        assert not dead_local_holder(holder)
+        assert not LeaderLease(engine_for(store, profile, clock), timedelta(minutes=5)).acquire()
+
+
+def test_the_lease_is_renewed_during_a_long_cycle_and_writes_stop_when_it_is_lost(store, profile, clock):
+    from tests.helpers.seed import approve_many
+
+    cal = FakeCalendar(kind="google")
+    engine = engine_for(store, profile, clock, cal)
+    approve_many(store, profile, clock, 6)
+    lease = LeaderLease(engine, timedelta(seconds=60), holder=holder_identity())
+    assert lease.acquire()
+    writes = []
+
+    def slow_create(calendar_id, draft, _create=cal.create_event):
+        writes.append(draft.uid)
+        clock.advance(seconds=25)  # every write takes long: the lease would run out without renewal
+        if len(writes) == 4:
+            # meanwhile the lease expired for some reason and another desk took it
+            clock.advance(seconds=120)
+            store.acquire_lease(LEASE, "another-desk:1:x", timedelta(seconds=60), clock())
+        return _create(calendar_id, draft)
+
+    cal.create_event = slow_create
+    report = engine.run_cycle(may_write=lease.renew)
+    assert report.lease_lost and not report.ok
+    assert len(writes) == 4  # renewed twice on the way (25 s > 60 s / 3), then refused before the fifth write
+    assert store.lease_holder(LEASE, clock()) == "another-desk:1:x"
+
+
+def test_scheduler_run_once_is_refused_while_another_desk_leads(store, profile, clock):
+    import pytest
+
+    from receptionist.errors import UserError
+
+    engine = engine_for(store, profile, clock)
+    assert store.acquire_lease(LEASE, "another-desk:1:x", timedelta(minutes=5), clock())
+    with pytest.raises(UserError, match="another desk is the sync leader"):
+        SyncScheduler(engine, 30).run_once()
