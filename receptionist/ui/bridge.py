@@ -3,7 +3,8 @@
 Workers (the ingest thread, the sync thread) publish on :class:`receptionist.events.EventBus` from their own
 threads. :class:`EventBridge` subscribes to that bus and re-emits every event as ``event_received`` on the thread
 the bridge lives on (the GUI thread), so views never touch widgets from another thread.  Views coalesce bursts of
-news with :class:`Debouncer` (the sync thread can publish dozens of LINK_CHANGED in one cycle).
+news with :class:`Throttle` (the sync thread can publish dozens of LINK_CHANGED in one cycle). Reads that follow the
+news go through :class:`receptionist.ui.operations.QueryRunner`, off the GUI thread.
 """
 
 from __future__ import annotations

@@ -59,6 +59,7 @@ from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui import theme
 from receptionist.ui.models import FIELD_LABELS, CallListModel, display_phone
+from receptionist.ui.wheel_guard import guard_wheel
 
 # A QDateTimeEdit cannot be empty: its minimum shows as "choose a time" and means "no start".
 _UTC = QTimeZone.utc()
@@ -210,6 +211,7 @@ class CallDetail(QWidget):
         self._recheck_timer.setInterval(120)
         self._recheck_timer.timeout.connect(self.recheck)
         self._build()
+        guard_wheel(self)  # scrolling the pane must not edit the duration or start under the pointer
         self.show_call(None)
 
     # --- layout ---------------------------------------------------------------------------------------------------

@@ -262,16 +262,18 @@ def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
     assert items["Supplier call"].lanes == 1 and items["Supplier call"].calendar == "outlook:default"
     training = items["Staff training"]
     assert training.all_day and training.day == 2
-    assert "Google Calendar: Synced" in ours.tooltip
+    assert "Google Calendar: Synced" in window.calendar.tooltip_of(ours)
     assert window.calendar.title_label.text() == "November 23 – 29, 2026"
     # the drawn rectangles: ours and Dr. Patel share Tuesday's column, half each
     rects = {item.title: rect for rect, item in window.calendar.canvas.item_rects()}
     a, b = rects["Teeth cleaning — Maria Lopez"], rects["Dr. Patel out"]
     assert abs(a.width() - b.width()) < 1 and not a.intersects(b)
 
-    qtbot.mouseClick(window.calendar.next_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.calendar.week_shown, timeout=3000):  # the week is read on a worker
+        qtbot.mouseClick(window.calendar.next_button, Qt.MouseButton.LeftButton)
     assert window.calendar.items == [] and window.calendar.today_button.isEnabled()
-    qtbot.mouseClick(window.calendar.today_button, Qt.MouseButton.LeftButton)
+    with qtbot.waitSignal(window.calendar.week_shown, timeout=3000):
+        qtbot.mouseClick(window.calendar.today_button, Qt.MouseButton.LeftButton)
     assert len(window.calendar.items) == 4
 
 
