@@ -33,6 +33,7 @@ from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
 from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit, with_help
+from receptionist.ui.wheel_guard import guard_wheel
 
 SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "twilio": "Twilio SMS",
                   "ingest": "Webhook", "sync": "Sync"}
@@ -87,6 +88,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(buttons)
         self.setMinimumSize(640, 480)
         self.resize(760, 600)
+        guard_wheel(self)  # scrolling a long tab must not edit the spin boxes it passes over
 
     def _scroll(self, inner: QWidget) -> QScrollArea:
         scroll = QScrollArea()

@@ -42,6 +42,7 @@ from receptionist.config import Profile, new_location_id
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import EnvironmentProblem, ProviderError, UserError
 from receptionist.ui import icons
+from receptionist.ui.wheel_guard import guard_wheel
 
 log = logging.getLogger(__name__)
 
@@ -346,6 +347,7 @@ class SetupWizard(QWizard):
         self.resize(780, 600)
         self.sign_in = SignInRunner(self)
         self.sign_in.finished.connect(self._signed_in)
+        guard_wheel(self)  # the hours and the zone take the wheel only when focused
 
     # --- what the pages say, as a profile ---------------------------------------------------------------------------
 
