@@ -146,6 +146,25 @@ class ConsoleService:
         cancelled = [a for a in appointments if a.status is AppointmentStatus.CANCELLED]
         return WeekView(start, end, live, external, cancelled)
 
+    def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0,
+                         limit: int = 200) -> list[AppointmentRecord]:
+        """What the appointments view lists: the window's appointments, then every other one needing attention."""
+        return self.store.appointment_page(start, end, offset=offset, limit=limit)
+
+    def appointment_counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        return self.store.appointment_counts(start, end)
+
+    def appointments_by_id(self, ids) -> list[AppointmentRecord]:
+        """The current version of these appointments (a view updating the rows an event named)."""
+        return self.store.appointments_by_id(ids)
+
+    def view_window(self, days_back: int = 7, days_ahead: int = 60) -> tuple[datetime, datetime]:
+        """The appointments view's date window around today, from local midnight, in UTC."""
+        zone = self.rules.zone
+        today = self.clock().astimezone(zone).date()
+        return (datetime.combine(today - timedelta(days=days_back), time(0), zone).astimezone(timezone.utc),
+                datetime.combine(today + timedelta(days=days_ahead + 1), time(0), zone).astimezone(timezone.utc))
+
     def appointment(self, appointment_id: str) -> AppointmentRecord:
         appt = self.store.get_appointment(appointment_id)
         if appt is None:
@@ -379,6 +398,10 @@ class ConsoleService:
             raise UserError("signing in is not available here; run `receptionist connect` on this desk")
         return self.reconnector(calendar, open_url)
 
+    def health_snapshot(self) -> HealthSnapshot:
+        """Everything the window's pills, alerts and counts show, in one read (the window runs it on a worker)."""
+        return HealthSnapshot(self.calendar_health(), self.messaging_status(), self.is_leader())
+
     def messaging_status(self) -> tuple[str, str]:
         """(state, sentence) of SMS: off, error (with why) or ok."""
         if "twilio" in self.problems:
@@ -457,6 +480,13 @@ class Discrepancy:
 
 
 @dataclass(frozen=True)
+class HealthSnapshot:
+    calendars: list["CalendarStatus"]
+    messaging: tuple[str, str]  # (state, sentence)
+    leader: bool
+
+
+@dataclass(frozen=True)
 class CalendarStatus:
     key: str
     label: str
@@ -466,4 +496,5 @@ class CalendarStatus:
     counts: dict[str, int]
 
 
-__all__ = ["CalendarStatus", "ConsoleService", "Discrepancy", "WeekView", "link_json", "location_rules"]
+__all__ = ["CalendarStatus", "ConsoleService", "Discrepancy", "HealthSnapshot", "WeekView", "link_json",
+           "location_rules"]

@@ -285,6 +285,15 @@ class Store:
         with self.session() as s:
             return [_appointment(r) for r in s.scalars(q)]
 
+    def appointments_by_id(self, ids: Iterable[str]) -> list[AppointmentRecord]:
+        wanted = list(dict.fromkeys(ids))
+        out: list[AppointmentRecord] = []
+        with self.session() as s:
+            for chunk in _chunks(wanted, 500):
+                out += [_appointment(r) for r in s.scalars(select(t.Appointment).options(
+                    selectinload(t.Appointment.links)).where(t.Appointment.id.in_(chunk)))]
+        return out
+
     def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0, limit: int = 200,
                          include_cancelled: bool = True) -> list[AppointmentRecord]:
         """One page of what the appointments view shows: the appointments in [start, end), then every other one

@@ -34,6 +34,7 @@ from receptionist import errors, events, logs
 from receptionist.domain.formatting import format_date, format_time
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.paths import log_dir, resource
+from receptionist.services import HealthSnapshot
 from receptionist.ui import icons, theme
 from receptionist.ui.alerts import AlertBar
 from receptionist.ui.appointment_dialog import (
@@ -43,6 +44,7 @@ from receptionist.ui.appointment_dialog import (
     appointment_menu,
 )
 from receptionist.ui.bridge import EventBridge, Throttle
+from receptionist.ui.operations import QueryRunner
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
@@ -146,9 +148,12 @@ class MainWindow(QMainWindow):
         body_layout.setContentsMargins(10, 10, 10, 6)
         self.call_panel = CallPanel(self.service)
         self.call_panel.setMinimumWidth(470)
-        self.calendar = WeekCalendarView(self.service, labels)
+        # One worker pool for every read that grows with the data (week, appointments, health): the GUI thread
+        # only lays out what lands.
+        self.runner = QueryRunner(self)
+        self.calendar = WeekCalendarView(self.service, labels, runner=self.runner)
         self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
-        self.sync_panel = SyncPanel(self.service, calendars)
+        self.sync_panel = SyncPanel(self.service, calendars, runner=self.runner)
         self.sync_panel.setMinimumHeight(200)
 
         right = QSplitter(Qt.Orientation.Vertical)
@@ -311,13 +316,17 @@ class MainWindow(QMainWindow):
             if topic == events.CALL_RECEIVED:
                 self.status.showMessage(f"New call received ({data.get('call_id', '')})", 8000)
         elif topic in (events.APPOINTMENT_CHANGED, events.LINK_CHANGED):
-            self._refresh_sync.trigger()
+            if data.get("appointment_id"):  # one row changed: update it in place
+                self.sync_panel.appointments_changed([data["appointment_id"]])
+                self._reload_dialog()
+            else:  # many changed at once (Retry all failed, a mass-deletion answer): read the window again
+                self._refresh_sync.trigger()
+            self._refresh_health.trigger()  # the counts of links needing attention
             self._refresh_calendar.trigger()
         elif topic == events.CALENDAR_REFRESHED:
             self._refresh_calendar.trigger()
         elif topic == events.HEALTH_CHANGED:
             self._refresh_health.trigger()
-            self._refresh_sync.trigger()  # a cycle ended: badge tooltips ("retrying at …") may have moved
         elif topic == events.MESSAGE_SENT:
             self.status.showMessage("SMS confirmation sent", 8000)
 
@@ -334,6 +343,9 @@ class MainWindow(QMainWindow):
     def refresh_sync(self) -> None:
         self.sync_panel.refresh()
         self.refresh_health()  # the link counts (sync problems) and the alerts come with the health snapshot
+        self._reload_dialog()
+
+    def _reload_dialog(self) -> None:
         if self.appointment_dialog is not None and self.appointment_dialog.isVisible():
             self.appointment_dialog.reload()
 
@@ -343,7 +355,11 @@ class MainWindow(QMainWindow):
         self.status_counts.setText(f"{pending} call(s) to review   ·   {self._sync_problems} sync problem(s)")
 
     def refresh_health(self) -> None:
-        statuses = self.service.calendar_health()
+        """Read the health snapshot on the worker; the pills, alerts and counts follow when it lands."""
+        self.runner.run("health", self.service.health_snapshot, self.show_health)
+
+    def show_health(self, snapshot: HealthSnapshot) -> None:
+        statuses = snapshot.calendars
         calendars = {c.key: c for c in statuses}
         # counted in SQL per calendar and state (service.calendar_health), not by walking the table's rows
         self._sync_problems = sum(c.counts.get(state, 0) for c in statuses for state in PROBLEM_STATES)
@@ -355,14 +371,14 @@ class MainWindow(QMainWindow):
             if key == "webhook":
                 self._webhook_pill(pill)
             elif key == "leader":
-                leader = self.service.is_leader()
+                leader = snapshot.leader
                 pill.set_state("ok" if leader else "off",
                                "This desk runs the calendar sync." if leader else
                                "Another desk holds the sync lease (or the first sync cycle has not run yet); "
                                "this desk shows what it writes.",
                                "Sync leader" if leader else "Not sync leader")
             elif key == "twilio":
-                state, text = self.service.messaging_status()
+                state, text = snapshot.messaging
                 pill.set_state(state, text, "Twilio SMS off" if state == "off" else None)
             elif key in calendars:
                 c = calendars[key]
@@ -486,6 +502,7 @@ class MainWindow(QMainWindow):
         self._stop_listening()
         self.bridge.close()
         self._minute.stop()
+        self.runner.wait_for_done(5000)  # no read may outlive the window (the store closes next)
         super().closeEvent(event)
 
 

@@ -301,6 +301,20 @@ class AppointmentTableModel(QAbstractTableModel):
         self._calendars, self._rows, self._links = calendars, rows, links
         self.endResetModel()
 
+    def replace_rows(self, updated: Sequence[AppointmentRecord]) -> list[str]:
+        """Update the rows of these appointments in place (one ``dataChanged`` per row, no reset: the selection
+        and scroll position stay). Returns the ids that are not listed (the caller decides whether to reload)."""
+        missing = []
+        for appt in updated:
+            row = self.row_of(appt.id)
+            if row < 0 or any(link.calendar not in {k for k, _ in self._calendars} for link in appt.links):
+                missing.append(appt.id)
+                continue
+            self._rows[row] = appt
+            self._links[row] = {link.calendar: link for link in appt.links}
+            self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
+        return missing
+
     def rows(self) -> list[AppointmentRecord]:
         return list(self._rows)
 

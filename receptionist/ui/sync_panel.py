@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,13 +25,21 @@ from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui.call_panel import show_user_error
 from receptionist.ui.models import DIFF_FIELDS, AppointmentTableModel, link_sentence
+from receptionist.ui.operations import QueryRunner
 
 RETRYABLE = {SyncState.FAILED, SyncState.RECONNECT}  # a Drift/Conflict waits for Keep ours / Take theirs
+
+
+PAGE = 200  # rows read at a time; "Show more" reads the next page
 
 
 class SyncPanel(QWidget):
     """The appointments table with sync badges, Open…, Retry / Retry all failed, Keep ours / Take theirs…, and the
     selected links' sentences (a Drift/Conflict badge lists what differs, ours vs theirs).
+
+    It lists a window, not the table: the appointments from a week back to two months ahead, then every other one
+    with a link needing attention, a page at a time. Every read runs on a worker (``runner``) and lands by signal;
+    news naming an appointment updates that row in place (``appointments_changed``), never a reload.
 
     Selecting a badge cell picks that calendar's link; selecting any other cell of a row picks all its links.
     Cancelled appointments stay listed (struck through). Double-click or Enter opens the appointment.
@@ -48,12 +56,22 @@ class SyncPanel(QWidget):
     decision_requested = Signal(int)
     context_menu_requested = Signal(str, QPoint)
 
+    loaded = Signal()  # a read landed and is shown
+
     def __init__(self, service: ConsoleService, calendars: Sequence[tuple[str, str]] = (),
-                 parent: QWidget | None = None):
+                 runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.service = service
         self.zone = service.rules.zone
         self.model = AppointmentTableModel(self.zone, calendars, parent=self)
+        self.runner = runner or QueryRunner(self)
+        self._wanted = PAGE  # rows the view shows (grows with Show more)
+        self._dirty: set[str] = set()  # appointments named by news, updated together
+        self._batches = 0
+        self._flush = QTimer(self)
+        self._flush.setSingleShot(True)
+        self._flush.setInterval(50)
+        self._flush.timeout.connect(self._read_dirty)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -106,7 +124,15 @@ class SyncPanel(QWidget):
         self.error_text.setReadOnly(True)
         self.error_text.setFixedHeight(62)
         self.error_text.setPlaceholderText("Select a sync badge to see its details.")
+        self.more_button = QPushButton("Show more")
+        self.more_button.setToolTip(f"List the next {PAGE} appointments needing attention or in the window")
+        self.more_button.hide()
+        more = QHBoxLayout()
+        more.addStretch(1)
+        more.addWidget(self.more_button)
+        layout.addLayout(more)
         layout.addWidget(self.error_text)
+        self.more_button.clicked.connect(self.show_more)
 
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_all_button.clicked.connect(self.retry_all_failed)
@@ -125,16 +151,59 @@ class SyncPanel(QWidget):
     # --- data -----------------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload appointments; the selected cells survive a reset (found again by appointment id)."""
+        """Read the window again (on the worker); the selected cells survive (found again by appointment id)."""
+        service, wanted = self.service, self._wanted
+
+        def read():
+            start, end = service.view_window()
+            rows = service.appointment_page(start, end, limit=wanted + 1)
+            return rows, service.appointment_counts(start, end)
+
+        self.runner.run("sync-panel", read, self._show)
+
+    def show_more(self) -> None:
+        self._wanted += PAGE
+        self.refresh()
+
+    def appointments_changed(self, ids) -> None:
+        """News named these appointments: their rows are read again and updated in place, together."""
+        self._dirty.update(i for i in ids if i)
+        if not self._flush.isActive():
+            self._flush.start()
+
+    def _read_dirty(self) -> None:
+        ids, self._dirty = list(self._dirty), set()
+        if ids:
+            self._batches += 1
+            self.runner.run(f"sync-rows-{self._batches}", lambda: self.service.appointments_by_id(ids),
+                            self._update_rows)
+
+    def _update_rows(self, rows) -> None:
+        if self.model.replace_rows(rows):
+            self.refresh()  # a new appointment, or one on a calendar without a column yet: read the window
+        else:
+            self._selection_changed()
+
+    def _show(self, result) -> None:
+        rows, counts = result
+        more = len(rows) > self._wanted
+        rows = rows[:self._wanted]
         keep = [(self.model.data(i, AppointmentTableModel.Role.APPOINTMENT_ID), i.column())
                 for i in self.table.selectionModel().selectedIndexes()]
         current = self.table.currentIndex()
         current_key = ((self.model.data(current, AppointmentTableModel.Role.APPOINTMENT_ID), current.column())
                        if current.isValid() else None)
-        self.model.set_rows(self.service.appointments(include_cancelled=True))
+        self.model.set_rows(rows)
         self._restore(keep, current_key)
-        self.summary.setText(f"{len(self.model.rows())} appointment(s)")
+        self.more_button.setVisible(more)
+        text = f"{counts['live']} appointment(s) from last week to two months ahead"
+        if counts["cancelled"]:
+            text += f", {counts['cancelled']} cancelled"
+        if counts["attention"]:
+            text += f" · {counts['attention']} calendar link(s) need attention"
+        self.summary.setText(text + (f" · {len(rows)} shown" if more else ""))
         self._selection_changed()
+        self.loaded.emit()
 
     def _restore(self, keep, current_key) -> None:
         sm = self.table.selectionModel()

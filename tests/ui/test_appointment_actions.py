@@ -463,6 +463,7 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
 
     desk.service.reconnector = reconnector
     window.refresh_health()
+    qtbot.waitUntil(lambda: not window.runner.busy)
     pill = window.pills[OUTLOOK]
     assert pill.state == "error" and pill.text() == "● Outlook: sign-in needed"
     assert "invalid_grant" in pill.toolTip()
@@ -480,6 +481,7 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
     qtbot.waitUntil(lambda: "connected as frontdesk@example.com" in window.status.currentMessage(), timeout=3000)
     assert not alert.progress.isVisible()
     window.refresh_health()
+    qtbot.waitUntil(lambda: not window.runner.busy)
     assert OUTLOOK not in window.alert_bar.alerts and window.pills[OUTLOOK].state != "error"
 
 
@@ -493,6 +495,7 @@ def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
 
     desk.service.reconnector = reconnector
     window.refresh_health()
+    qtbot.waitUntil(lambda: not window.runner.busy)
     alert = window.alert_bar.alerts[GOOGLE]
     qtbot.mouseClick(alert.reconnect_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(shown), timeout=3000)
@@ -507,6 +510,7 @@ def test_paused_calendars_say_until_when_or_waiting_for_network(qtbot, window, d
     desk.store.save_calendar_health(OUTLOOK, now, gate="offline", paused_until=now + timedelta(minutes=1),
                                     pause_reason="waiting for network: connection refused")
     window.refresh_health()
+    qtbot.waitUntil(lambda: not window.runner.busy)
     assert window.pills[GOOGLE].text() == "● Google Calendar: paused until 9:05 AM"
     assert "asked us to wait" in window.pills[GOOGLE].toolTip()
     assert window.pills[OUTLOOK].text() == "● Outlook: waiting for network"

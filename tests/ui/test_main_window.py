@@ -44,7 +44,8 @@ def badge(win, calendar):
     return model.data(index), model.data(index, Qt.ItemDataRole.ToolTipRole)
 
 
-def test_window_title_and_header(window, desk):
+def test_window_title_and_header(qtbot, window, desk):
+    qtbot.waitUntil(lambda: not window.runner.busy)  # the health snapshot is read on a worker
     assert window.windowTitle() == "Receptionist Console — Demo Dental & Wellness"
     assert window.demo_label.isVisible() and "DEMO" in window.demo_label.text()
     assert "11/23/2026" in window.clock_label.text() and "9:00 AM" in window.clock_label.text()
@@ -126,18 +127,18 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Failed", timeout=3000)
     text, tip = badge(window, "google:primary")
     assert "503 backend error" in tip and "retrying at" in tip
-    assert badge(window, "outlook:default")[0] == "Synced"
+    qtbot.waitUntil(lambda: badge(window, "outlook:default")[0] == "Synced", timeout=3000)
     panel = window.sync_panel
     model = panel.model
     panel.table.setCurrentIndex(model.index(0, model.badge_column("google:primary")))
     assert "503 backend error" in panel.error_text.toPlainText()
     assert panel.retry_button.isEnabled() and not panel.decide_button.isEnabled()
-    assert "1 sync problem(s)" in window.status_counts.text()
+    qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=3000)
     assert panel.retry_all_button.isEnabled()
     qtbot.waitUntil(lambda: window.pills["google:primary"].state in ("error", "ok"), timeout=2000)
 
     qtbot.mouseClick(panel.retry_all_button, Qt.MouseButton.LeftButton)
-    assert badge(window, "google:primary")[0] == "Pending"
+    qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Pending", timeout=3000)
     assert not panel.retry_all_button.isEnabled()
 
 
@@ -343,5 +344,42 @@ def test_webhook_pill_shows_a_missing_secret(qtbot, desk):
     win = MainWindow(desk)
     qtbot.addWidget(win)
     win.refresh_health()
+    qtbot.waitUntil(lambda: not win.runner.busy)
     assert win.pills["webhook"].state == "error"
     assert "signing secret" in win.pills["webhook"].toolTip()
+
+
+def test_a_sync_cycle_runs_no_query_on_the_gui_thread_and_updates_rows_in_place(qtbot, window, desk):
+    """While the sync thread pushes, the window's reads run on its worker; a link's news updates that row, no
+    reset (selection kept), and nothing reloads on HEALTH_CHANGED."""
+    import threading
+
+    from sqlalchemy import event as sa_event
+
+    desk.submit_call()
+    desk.submit_call(call_id="call-2", requested_start="2026-11-25T11:00:00")
+    wait_for_calls(qtbot, window, 2)
+    for call in window.call_panel.model.rows():
+        desk.service.approve(call.proposal.id, call.proposal.version)
+    qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 2, timeout=5000)
+    panel = window.sync_panel
+    panel.table.selectRow(1)
+    resets = []
+    panel.model.modelReset.connect(lambda: resets.append(1))
+    gui_queries = []
+
+    def on_query(*_args):
+        if threading.current_thread() is threading.main_thread():
+            gui_queries.append(_args[2][:80])
+
+    sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
+    try:
+        desk.sync_in_background().join(10)
+        qtbot.waitUntil(lambda: {badge(window, c)[0] for c in ("google:primary", "outlook:default")} == {"Synced"},
+                        timeout=5000)
+        qtbot.waitUntil(lambda: not window.runner.busy)
+    finally:
+        sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    assert gui_queries == []
+    assert resets == []  # rows updated in place
+    assert [i.row() for i in panel.table.selectionModel().selectedRows()] == [1]

@@ -54,6 +54,7 @@ def test_save_sync_screens(qtbot, desk, size):
     sync(desk)
     desk.service.problems[OUTLOOK] = "Outlook sign-in was refused (invalid_grant): press Reconnect…"
     win.refresh_all()
+    qtbot.waitUntil(lambda: not win.runner.busy)
     qtbot.wait(300)
     panel = win.sync_panel
     panel.table.setCurrentIndex(panel.model.index(panel.model.row_of(moved), panel.model.badge_column(GOOGLE)))
@@ -102,6 +103,7 @@ def test_save_sync_screens(qtbot, desk, size):
             person_deletes(desk.outlook, link.remote_id)
     sync(desk)
     win.refresh_all()
+    qtbot.waitUntil(lambda: not win.runner.busy)
     qtbot.wait(300)
     win.grab().save(str(out / f"main-held-{tag}.png"))
     win.close()
