@@ -32,6 +32,27 @@ class SyncState(str, enum.Enum):
         return self.value.capitalize()
 
 
+class Intent(str, enum.Enum):
+    """Why the caller called, as classified from the platform's structured data, then the summary/transcript."""
+
+    BOOK = "book"  # a new appointment
+    RESCHEDULE = "reschedule"  # move an existing appointment
+    CANCEL = "cancel"  # cancel an existing appointment
+    QUESTION = "question"  # hours, prices, directions...: nothing to book
+    CALLBACK = "callback"  # the caller wants a person to call back
+    URGENT = "urgent"  # needs a person now (pain, emergency)
+
+    @property
+    def label(self) -> str:
+        return {"book": "New booking", "reschedule": "Reschedule", "cancel": "Cancel", "question": "Question",
+                "callback": "Callback request", "urgent": "Urgent"}[self.value]
+
+    @property
+    def books(self) -> bool:
+        """Only a new-booking call may be approved as a new booking."""
+        return self is Intent.BOOK
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"  # must be fixed before the booking can be approved
     WARNING = "warning"  # shown; a person may approve anyway

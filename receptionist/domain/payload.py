@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from receptionist.domain.models import FieldIssue, Severity
+from receptionist.domain.models import FieldIssue, Intent, Severity
 
 SCHEMA_VERSION = "1"
 SCHEMA_ID = "https://receptionist-console.example/schema/booking-payload-v1.json"
@@ -163,6 +163,10 @@ class CallCapture:
     agent_id: str | None
     custom_fields: dict[str, CustomValue] = field(default_factory=dict)
     issues: tuple[FieldIssue, ...] = ()
+    intent: Intent = Intent.BOOK
+    caller_id_number: str | None = None  # E.164 from the platform's caller id (ANI), when it sent one
+    # The raw text beside each resolved value ("requested_start": "next Thursday at 3", "callback_number": ...).
+    raw_fields: dict[str, str] = field(default_factory=dict)
 
     @property
     def requested_end(self) -> datetime | None:
