@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 
 from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.ports import Messenger, SecretStore
 from receptionist.errors import UserError
-from receptionist.ingest.receiver import CallIngestor, WebhookReceiver
+from receptionist.ingest.intake import Intake
+from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import Store
 from receptionist.sync.engine import CalendarTarget, Health, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
+
+if TYPE_CHECKING:
+    from receptionist.ingest.polling import PollingScheduler
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,28 @@ def messenger_for(profile: Profile, secrets: SecretStore) -> Messenger | None:
     return twilio_messenger(profile.twilio, secrets)
 
 
+def confirmers_for(profile: Profile, secrets: SecretStore) -> dict:
+    """Read-back of deliveries whose signature does not cover the body (Synthflow)."""
+    from receptionist.ingest.polling import synthflow_confirmer
+
+    return {"synthflow": synthflow_confirmer(profile.synthflow, lambda: _secret(secrets, "synthflow.api_key"))}
+
+
+def polling_scheduler(profile: Profile, secrets: SecretStore, intake: Intake, clock) -> "PollingScheduler | None":
+    """The polling sources the profile switches on (``vapi.poll`` ...), on one background scheduler."""
+    from receptionist.ingest.polling import PollingScheduler, sources_for
+
+    sources = sources_for(profile, lambda key: _secret(secrets, key), intake, clock)
+    return PollingScheduler(sources) if sources else None
+
+
+def _secret(secrets: SecretStore, key: str) -> str | None:
+    try:
+        return secrets.get(key)
+    except UserError:
+        return None
+
+
 @dataclass
 class App:
     """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker and the sync thread."""
@@ -70,9 +97,10 @@ class App:
     service: ConsoleService
     engine: SyncEngine
     scheduler: SyncScheduler
-    ingestor: CallIngestor
+    ingestor: Intake  # the durable intake: the door and the inbox worker
     receiver: WebhookReceiver | None
     problems: dict[str, str] = field(default_factory=dict)
+    polling: "PollingScheduler | None" = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     @classmethod
@@ -91,21 +119,27 @@ class App:
         for key, reason in problems.items():
             sync.health[key] = Health(ok=False, last_error=reason, last_error_at=clock())
         scheduler = SyncScheduler(sync, profile.sync.interval_seconds)
-        service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,
-                                 wake_sync=scheduler.wake, sms_enabled=messenger is not None)
-        ingestor = CallIngestor(store, location_rules(profile), bus, clock)
-        def webhook_secret() -> str | None:
+        def secret_for(key: str) -> str | None:
             try:
-                return secrets.get(SECRET_KEY)
+                return secrets.get(key)
             except UserError as exc:  # no usable keyring: refuse calls (503) rather than crash
                 problems["webhook"] = str(exc)
                 return None
 
-        receiver = WebhookReceiver(profile.ingest, webhook_secret, ingestor) if with_receiver else None
-        if receiver is not None and not webhook_secret():
+        ing = profile.ingest
+        ingestor = Intake(store, location_rules(profile), bus, secret_for, clock=clock, queue_size=ing.queue_size,
+                          batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
+                          confirmers=confirmers_for(profile, secrets))
+        service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,
+                                 wake_sync=scheduler.wake, sms_enabled=messenger is not None, intake=ingestor)
+        receiver = WebhookReceiver(profile.ingest, ingestor) if with_receiver else None
+        if receiver is not None and not secret_for(SECRET_KEY):
             problems.setdefault("webhook", "calls are refused until a signing secret is set: "
                                            "receptionist secret set ingest.webhook_secret")
-        return cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        polling = polling_scheduler(profile, secrets, ingestor, clock)
+        app = cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        app.polling = polling
+        return app
 
     def start(self, *, sync: bool = True) -> "App":
         self.ingestor.start()
@@ -113,6 +147,8 @@ class App:
             self.receiver.start()
         if sync:
             self.scheduler.start()
+        if self.polling is not None:
+            self.polling.start()
         return self
 
     def stop(self) -> None:
@@ -121,6 +157,8 @@ class App:
                 close()
             except Exception:
                 log.exception("error while stopping")
+        if self.polling is not None:
+            self.polling.stop()
         if self.receiver is not None:
             self.receiver.stop()
         self.ingestor.stop()

@@ -163,6 +163,17 @@ class CallRecord:
     custom_fields: dict
     issues: tuple[FieldIssue, ...]
     proposal: ProposalRecord | None = None
+    intent: "Intent" = None  # type: ignore[assignment]  # set to Intent.BOOK in __post_init__ when not given
+    caller_id_number: str | None = None  # E.164 from the platform's caller id
+    raw_fields: dict | None = None  # the raw text beside each resolved value
+
+    def __post_init__(self) -> None:
+        if self.intent is None:
+            object.__setattr__(self, "intent", Intent.BOOK)
+        elif not isinstance(self.intent, Intent):
+            object.__setattr__(self, "intent", Intent(self.intent))
+        if self.raw_fields is None:
+            object.__setattr__(self, "raw_fields", {})
 
 
 @dataclass(frozen=True)
