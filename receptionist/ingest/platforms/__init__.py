@@ -11,10 +11,22 @@ from receptionist.ingest.platforms.base import (
     MappingError,
     PlatformAdapter,
 )
+from receptionist.ingest.platforms.bland import BlandAdapter
+from receptionist.ingest.platforms.elevenlabs import ElevenLabsAdapter
 from receptionist.ingest.platforms.generic import GenericAdapter
+from receptionist.ingest.platforms.retell import RetellAdapter
+from receptionist.ingest.platforms.synthflow import SynthflowAdapter
+from receptionist.ingest.platforms.twilio import TwilioAdapter
+from receptionist.ingest.platforms.vapi import VapiAdapter
 
 ADAPTERS: dict[str, PlatformAdapter] = {
     "generic": GenericAdapter(),
+    "vapi": VapiAdapter(),
+    "retell": RetellAdapter(),
+    "elevenlabs": ElevenLabsAdapter(),
+    "twilio": TwilioAdapter(),
+    "bland": BlandAdapter(),
+    "synthflow": SynthflowAdapter(),
 }
 
 __all__ = ["ADAPTERS", "Delivery", "DeliveryRefused", "Ignored", "Interpretation", "LiveUpdate", "MappingError",

@@ -16,15 +16,19 @@ the intake, see ``synthflow.py``), so a stored delivery can be interpreted again
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, Union, runtime_checkable
 
-from receptionist.domain.payload import CallCapture, LocationRules
+from receptionist.domain.payload import CallCapture, CallFacts, CaptureError, LocationRules, build_capture
+
+log = logging.getLogger(__name__)
 
 #: Nesting deeper than this is refused: no platform nests its payloads past a dozen levels, and a deep body is
 #: either a bug or an attack on the parser's recursion.
@@ -246,3 +250,32 @@ class AdapterOptions:
 
     replay_window_seconds: int = 300
     extra: dict[str, str] = field(default_factory=dict)
+
+
+INTERNAL = "could not map this delivery (internal error"
+
+
+def guarded(interpret):
+    """A last net under ``interpret``: an unexpected exception becomes a ``MappingError`` (quarantine, Replay after
+    a fix) instead of a lost call. Tests hold the adapters to never reaching it (reasons start with ``INTERNAL``)."""
+    @functools.wraps(interpret)
+    def wrapper(self, delivery, rules):
+        try:
+            return interpret(self, delivery, rules)
+        except (MappingError, DeliveryRefused):
+            raise
+        except RecursionError:
+            raise MappingError("the body is nested too deeply to map") from None
+        except Exception as exc:  # noqa: BLE001 - see docstring
+            log.exception("%s adapter failed on a delivery", self.platform)
+            raise MappingError(f"{INTERNAL}: {type(exc).__name__}: {str(exc)[:200]})") from None
+
+    return wrapper
+
+
+def facts_to_capture(facts: CallFacts, rules: LocationRules, now: datetime) -> CallCapture:
+    """``build_capture`` with its refusal turned into the adapters' ``MappingError``."""
+    try:
+        return build_capture(facts, rules, now)
+    except CaptureError as exc:
+        raise MappingError(str(exc)) from None
