@@ -66,9 +66,9 @@ def messenger_for(profile: Profile, secrets: SecretStore) -> Messenger | None:
 
 def confirmers_for(profile: Profile, secrets: SecretStore) -> dict:
     """Read-back of deliveries whose signature does not cover the body (Synthflow)."""
-    from receptionist.ingest.polling import synthflow_confirmer
+    from receptionist.ingest.polling import synthflow_read_back
 
-    return {"synthflow": synthflow_confirmer(profile.synthflow, lambda: _secret(secrets, "synthflow.api_key"))}
+    return {"synthflow": synthflow_read_back(profile.synthflow, lambda: _secret(secrets, "synthflow.api_key"))}
 
 
 def polling_scheduler(profile: Profile, secrets: SecretStore, intake: Intake, clock) -> "PollingScheduler | None":

@@ -46,9 +46,9 @@ from receptionist.store.repo import Store
 
 log = logging.getLogger(__name__)
 
-#: Confirms a capture with the platform's API before it is trusted (Synthflow signs only the call id). Returns the
-#: capture to store (the platform's own copy wins), or raises ``MappingError`` with the reason.
-Confirmer = Callable[[Delivery, CallCapture], CallCapture]
+#: Reads a call back from the platform's API before its capture is trusted (Synthflow signs only the call id):
+#: call id → the API's answer, or ``MappingError`` with the reason. The adapter's ``confirm`` maps the answer.
+Confirmer = Callable[[str], dict]
 
 
 def utcnow() -> datetime:
@@ -348,11 +348,13 @@ class Intake:
         return Outcome(record.id, InboxState.DONE, capture=capture, payload=body_as_payload(record.body))
 
     def _confirm(self, adapter: PlatformAdapter, delivery: Delivery, capture: CallCapture) -> CallCapture:
-        confirm = self.confirmers.get(adapter.platform)
-        if confirm is None:
-            raise MappingError(f"{adapter.platform} deliveries must be confirmed with its API and no "
-                               f"{adapter.platform} API key is configured; set it, then Replay")
-        return confirm(delivery, capture)
+        read_back = self.confirmers.get(adapter.platform)
+        if read_back is None:
+            raise MappingError(f"{adapter.platform} deliveries must be confirmed with its API and this desk cannot "
+                               f"reach it; set {adapter.platform}.api_key, then Replay")
+        answer = read_back(capture.call_id)
+        confirm = getattr(adapter, "confirm", None)
+        return confirm(answer, delivery, self.rules) if confirm is not None else capture
 
     def _with_conflicts(self, capture: CallCapture) -> CallCapture:
         """Add clashes with appointments and calendars' busy time, as the review pane would show them."""

@@ -8,7 +8,7 @@ stored once.
   ``status == "ended"`` calls are taken, wrapped as an ``end-of-call-report`` server message.
 * **Retell** — ``POST /v3/list-calls`` with ``filter_criteria.start_timestamp >= cursor``, ascending, following
   ``pagination_key`` while ``has_more``; the list omits transcripts, so each ended call is read with
-  ``GET /v2/get-call/{call_id}``, wrapped as a ``call_analyzed`` (or ``call_ended``) event.
+  ``GET /v2/get-call/{call_id}`` and, once its ``call_analysis`` is there, wrapped as a ``call_analyzed`` event.
 * **ElevenLabs** — ``GET /v1/convai/conversations?call_start_after_unix=<cursor>&cursor=<page>`` (``xi-api-key``),
   following ``next_cursor`` while ``has_more``; each ``done`` conversation is read with
   ``GET /v1/convai/conversations/{id}``, wrapped as a ``post_call_transcription`` event.
@@ -24,13 +24,12 @@ import json
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import requests
 
 from receptionist.domain.intake import DeliverySource
-from receptionist.domain.payload import CallCapture
 from receptionist.ingest.platforms import Delivery, MappingError
 
 log = logging.getLogger(__name__)
@@ -187,9 +186,12 @@ class RetellPoller(_HttpSource):
                     return newest
                 report.fetched += 1
                 call = self._request("GET", f"/v2/get-call/{item['call_id']}")
-                event = "call_analyzed" if call.get("call_analysis") else "call_ended"
-                if not self._deliver({"event": event, "call": call}, f"{self.base}/v2/get-call/{item['call_id']}",
-                                     report):
+                if not call.get("call_analysis"):  # analysis still running: the next poll takes it
+                    report.fetched -= 1
+                    report.skipped += 1
+                    return newest
+                if not self._deliver({"event": "call_analyzed", "call": call},
+                                     f"{self.base}/v2/get-call/{item['call_id']}", report):
                     return newest
                 newest = str(call.get("start_timestamp") or item.get("start_timestamp") or newest)
             if not page.get("has_more") or not page.get("pagination_key"):
@@ -295,49 +297,37 @@ class PollingScheduler:
             self._thread = None
 
 
-def synthflow_confirmer(settings, api_key: Callable[[], str | None],
-                        session: requests.Session | None = None) -> Callable[[Delivery, CallCapture], CallCapture]:
-    """Synthflow's webhook signature covers only the call id: before a capture is trusted, read the call back
-    (``GET /v2/calls/{call_id}``) and keep Synthflow's own record of the caller and transcript."""
+def synthflow_read_back(settings, api_key: Callable[[], str | None],
+                        session: requests.Session | None = None) -> Callable[[str], dict]:
+    """Synthflow's webhook signature covers only the call id: before a capture is trusted the intake reads the
+    call back (``GET /v2/calls/{call_id}``, Bearer API key) and the adapter maps Synthflow's own record."""
     http = session or requests.Session()
+    http.trust_env = not settings.api_base.startswith(("http://127.0.0.1", "http://localhost"))
 
-    def confirm(delivery: Delivery, capture: CallCapture) -> CallCapture:
+    def read_back(call_id: str) -> dict:
         key = api_key()
         if not key:
             raise MappingError("Synthflow deliveries are confirmed with its API and no Synthflow API key is set "
                                "(receptionist secret set synthflow.api_key); Replay after setting it")
-        url = f"{settings.api_base.rstrip('/')}/calls/{capture.call_id}"
+        url = f"{settings.api_base.rstrip('/')}/calls/{call_id}"
         try:
             r = http.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=TIMEOUT)
         except requests.RequestException as exc:
             raise MappingError(f"could not confirm the call with Synthflow ({exc}); Replay later") from None
         if r.status_code == 404:
-            raise MappingError(f"Synthflow has no call {capture.call_id}: the delivery is not authentic")
+            raise MappingError(f"Synthflow has no call {call_id}: the delivery is not authentic")
         if r.status_code >= 400:
             raise MappingError(f"Synthflow answered HTTP {r.status_code} when confirming the call; Replay later")
         try:
-            calls = (r.json().get("response") or {}).get("calls") or []
-        except (ValueError, AttributeError):
-            calls = []
-        record = next((c for c in calls if isinstance(c, dict) and str(c.get("call_id")) == capture.call_id), None)
-        if record is None:
-            raise MappingError(f"Synthflow has no call {capture.call_id}: the delivery is not authentic")
-        said_from = record.get("phone_number_from") or record.get("lead_phone_number")
-        if capture.caller_id_number and said_from and said_from != capture.caller_id_number:
-            raise MappingError(f"the delivery says the caller was {capture.caller_id_number} but Synthflow's record "
-                               f"says {said_from}: not trusted")
-        transcript = record.get("transcript")
-        if isinstance(transcript, str) and transcript.strip() and not capture.transcript:
-            turns = []
-            for line in transcript.splitlines():
-                speaker, _, text = line.partition(":")
-                if text:
-                    turns.append(("agent" if speaker.strip() == "bot" else "caller", text.strip()))
-            capture = replace(capture, transcript=tuple(turns))
-        return capture
+            answer = r.json()
+        except ValueError:
+            raise MappingError("Synthflow answered something that is not JSON when confirming the call") from None
+        if not isinstance(answer, dict) or not (answer.get("response") or {}).get("calls"):
+            raise MappingError(f"Synthflow has no call {call_id}: the delivery is not authentic")
+        return answer
 
-    return confirm
+    return read_back
 
 
 __all__ = ["ElevenLabsPoller", "PollError", "PollReport", "PollingScheduler", "RetellPoller", "SOURCES",
-           "VapiPoller", "sources_for", "synthflow_confirmer"]
+           "VapiPoller", "sources_for", "synthflow_read_back"]
