@@ -144,6 +144,10 @@ def parse_payload(raw: bytes | str | dict) -> BookingPayload:
             data = json.loads(raw)
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise PayloadError({"body": f"not valid JSON ({exc})"}) from None
+        except ValueError as exc:  # an integer past Python's 4300-digit conversion limit
+            raise PayloadError({"body": f"a value cannot be read ({exc})"}) from None
+        except RecursionError:
+            raise PayloadError({"body": "nested too deeply"}) from None
     else:
         data = raw
     if not isinstance(data, dict):

@@ -174,3 +174,10 @@ def test_human_formats_normalise_to_the_same_e164(area, line, fmt):
 def test_phone_normalisation_never_raises(raw):
     e164, issue = normalise_phone(raw, "US")
     assert (e164 is None) != (issue is None)
+
+
+@pytest.mark.parametrize("raw", [b'{"call_id": 1' + b"0" * 5000 + b"}", b"[" * 100_000 + b"]" * 100_000])
+def test_unreadable_numbers_and_nesting_are_payload_errors(raw):
+    with pytest.raises(PayloadError) as err:
+        parse_payload(raw)
+    assert "body" in err.value.errors

@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Protocol, Union, runtime_checkable
@@ -159,16 +160,25 @@ def parse_unix(platform: str, text: str, *, milliseconds: bool = False) -> float
     return value / 1000 if milliseconds else float(value)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _check_depth(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
+    """Bounded nesting, and no lone surrogates (``"\\ud800"`` parses, but cannot be stored or hashed as UTF-8)."""
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > limit:
             raise ValueError(f"nested deeper than {limit} levels")
         if isinstance(node, dict):
-            stack.extend((v, depth + 1) for v in node.values())
+            for key, item in node.items():
+                if _SURROGATE.search(key):
+                    raise ValueError("a name with an invalid unicode escape (a lone surrogate)")
+                stack.append((item, depth + 1))
         elif isinstance(node, list):
             stack.extend((v, depth + 1) for v in node)
+        elif isinstance(node, str) and _SURROGATE.search(node):
+            raise ValueError("a text with an invalid unicode escape (a lone surrogate)")
 
 
 def _bounded_int(text: str) -> int | float:

@@ -36,6 +36,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "intent": ("intent", "call_intent", "caller_intent", "call_reason", "reason_for_call", "purpose",
                "call_purpose", "request_type", "call_type", "call_category", "category", "reason"),
 }
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _ALIAS_INDEX = {alias: ours for ours, aliases in ALIASES.items() for alias in aliases}
 MAX_FIELDS = 200
 
@@ -58,12 +59,13 @@ def dig(value: Any, *path: str | int) -> Any:
 
 
 def text(value: Any) -> str | None:
-    """A string, or a number shown as one; anything else is ``None``."""
+    """A string without control characters (NUL & co.), or a number shown as one; anything else is ``None``."""
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
         return str(value) if value == value and abs(value) < 1e18 else None
     if isinstance(value, str):
+        value = _CONTROL.sub("", value)
         return value if value.strip() else None
     return None
 

@@ -7,11 +7,19 @@ per-field list (the sender has a bug) and nothing is stored; what the AI capture
 
 from __future__ import annotations
 
-from receptionist.domain.payload import CallCapture, LocationRules, PayloadError, normalise, parse_payload
+from receptionist.domain.payload import (
+    CallCapture,
+    CaptureError,
+    LocationRules,
+    PayloadError,
+    normalise,
+    parse_payload,
+)
 from receptionist.ingest.platforms.base import (
     Delivery,
     DeliveryRefused,
     MappingError,
+    guarded,
     json_answer,
     load_json,
     require_secret,
@@ -55,6 +63,7 @@ class GenericAdapter:
                                   fields=exc.errors) from None
         return f"generic:{payload.platform}:{payload.call_id}"
 
+    @guarded
     def interpret(self, delivery: Delivery, rules: LocationRules) -> CallCapture:
         try:
             payload = self._parse(delivery)
@@ -62,6 +71,8 @@ class GenericAdapter:
             raise MappingError(f"the payload does not match the booking payload schema ({exc})") from None
         try:
             return normalise(payload, rules, delivery.received_at)
+        except CaptureError as exc:
+            raise MappingError(str(exc)) from None
         except OverflowError:
             raise MappingError("a date in the payload is too close to year 1 or 9999 to convert to UTC") from None
 

@@ -90,9 +90,10 @@ class RetellAdapter:
         if call_id is None:
             raise DeliveryRefused(400, "the Retell delivery names no call (call.call_id)")
         if _is_function_call(body):
-            args = repr(sorted((str(k), str(v)) for k, v in body["args"].items()))
-            digest = hashlib.sha256(f"{body['name']}|{args}".encode()).hexdigest()[:16]
-            return f"retell:{call_id[:128]}:function:{body['name'][:60]}:{digest}"
+            name = text(body["name"]) or "unnamed"
+            args = repr(sorted((str(k), str(v)[:1000]) for k, v in body["args"].items()))
+            digest = hashlib.sha256(f"{name}|{args}".encode()).hexdigest()[:16]
+            return f"retell:{call_id[:128]}:function:{name[:60]}:{digest}"
         event = text(body.get("event"))
         if event is None:
             raise DeliveryRefused(400, "not a Retell webhook (no event) nor a custom function call (name, args)")

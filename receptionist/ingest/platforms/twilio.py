@@ -35,7 +35,7 @@ from receptionist.ingest.platforms.base import (
     guarded,
     require_secret,
 )
-from receptionist.ingest.platforms.fields import as_int
+from receptionist.ingest.platforms.fields import as_int, text
 
 LIVE = {"queued": "ringing", "initiated": "ringing", "ringing": "ringing", "in-progress": "in-progress"}
 FINISHED = frozenset({"completed", "busy", "no-answer", "failed", "canceled"})
@@ -114,10 +114,11 @@ class TwilioAdapter:
             form = read_form(delivery.body)
         except ValueError as exc:
             raise DeliveryRefused(400, str(exc)) from None
-        sid = form.get("CallSid", "").strip()
+        sid = (text(form.get("CallSid")) or "").strip()
         if not sid:
             raise DeliveryRefused(400, "the Twilio request names no call (CallSid)")
-        return f"twilio:{sid[:64]}:{form.get('CallStatus', '')[:20]}:{form.get('SequenceNumber', '')[:8]}"
+        status = (text(form.get("CallStatus")) or "").strip()[:20]
+        return f"twilio:{sid[:64]}:{status}:{(text(form.get('SequenceNumber')) or '').strip()[:8]}"
 
     def answer(self, delivery: Delivery) -> tuple[int, bytes, str]:
         return 200, EMPTY_TWIML, "text/xml"
@@ -128,10 +129,10 @@ class TwilioAdapter:
             form = read_form(delivery.body)
         except ValueError as exc:
             raise MappingError(str(exc)) from None
-        sid = form.get("CallSid", "").strip()
+        sid = (text(form.get("CallSid")) or "").strip()
         if not sid:
             raise MappingError("the Twilio request names no call (CallSid)")
-        status = form.get("CallStatus", "").strip().lower()
+        status = (text(form.get("CallStatus")) or "").strip().lower()
         caller_raw = form.get("To") if form.get("Direction", "inbound").startswith("outbound") else form.get("From")
         caller = normalise_phone(caller_raw, rules.country)[0] if caller_raw else None
         sent = _timestamp(form.get("Timestamp"))
