@@ -4,8 +4,9 @@ fetched with our API key over TLS). Each fetched call is wrapped in the shape th
 has, so the adapter maps it the same way and its dedupe key is the webhook's: a call that arrives both ways is
 stored once.
 
-* **Vapi** — ``GET /call?createdAtGe=<cursor>&limit=N`` (Bearer API key): a JSON array of Call objects; only
-  ``status == "ended"`` calls are taken, wrapped as an ``end-of-call-report`` server message.
+* **Vapi** — ``GET /call?createdAtGe=<cursor>&limit=N`` (Bearer API key): a JSON array of the newest N Call
+  objects, so older pages are read with ``createdAtLt``; only ``status == "ended"`` calls are taken, wrapped as an
+  ``end-of-call-report`` server message.
 * **Retell** — ``POST /v3/list-calls`` with ``filter_criteria.start_timestamp >= cursor``, ascending, following
   ``pagination_key`` while ``has_more``; the list omits transcripts, so each ended call is read with
   ``GET /v2/get-call/{call_id}`` and, once its ``call_analysis`` is there, wrapped as a ``call_analyzed`` event.
@@ -142,13 +143,21 @@ class VapiPoller(_HttpSource):
     name = "vapi"
 
     def _poll(self, cursor: str | None, report: PollReport) -> str | None:
-        params = {"limit": self.settings.page_size}
+        # GET /call answers the newest ``limit`` calls: page backwards with createdAtLt until a short page
+        params: dict = {"limit": self.settings.page_size}
         if cursor:
             params["createdAtGe"] = cursor
-        calls = self._request("GET", "/call", params=params)
-        if not isinstance(calls, list):
-            raise PollError("Vapi GET /call did not answer a list of calls")
-        calls = sorted((c for c in calls if isinstance(c, dict)), key=lambda c: str(c.get("createdAt", "")))
+        calls: list[dict] = []
+        for _ in range(1000):
+            page = self._request("GET", "/call", params=params)
+            if not isinstance(page, list):
+                raise PollError("Vapi GET /call did not answer a list of calls")
+            page = [c for c in page if isinstance(c, dict) and c.get("createdAt")]
+            calls += page
+            if len(page) < self.settings.page_size:
+                break
+            params = {**params, "createdAtLt": min(str(c["createdAt"]) for c in page)}
+        calls = sorted({str(c.get("id")): c for c in calls}.values(), key=lambda c: str(c.get("createdAt", "")))
         newest = cursor
         for call in calls:
             if call.get("status") != "ended":
