@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStatusBar,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -37,6 +38,7 @@ from receptionist.paths import resource
 from receptionist.ui import theme
 from receptionist.ui.bridge import EventBridge, Throttle
 from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.sync_panel import SyncPanel
 
@@ -122,9 +124,16 @@ class MainWindow(QMainWindow):
         self.sync_panel = SyncPanel(self.service, calendars)
         self.sync_panel.setMinimumHeight(200)
 
+        self.quarantine_panel = QuarantinePanel(self.service)
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.addTab(self.sync_panel, "Sync")
+        self.lower_tabs.addTab(self.quarantine_panel, "Quarantine")
+        self.quarantine_panel.count_changed.connect(self._quarantine_count)
+
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self._card(self.calendar))
-        right.addWidget(self._card(self.sync_panel))
+        right.addWidget(self._card(self.lower_tabs))
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         right.setChildrenCollapsible(False)
@@ -154,6 +163,8 @@ class MainWindow(QMainWindow):
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
         self._refresh_calendar = Throttle(self.calendar.refresh, parent=self)
         self._refresh_health = Throttle(self.refresh_health, parent=self)
+        self._refresh_live = Throttle(self.call_panel.live.refresh, parent=self)
+        self._refresh_quarantine = Throttle(self.quarantine_panel.refresh, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
 
         self._minute = QTimer(self)
@@ -208,6 +219,11 @@ class MainWindow(QMainWindow):
     # --- refreshing -----------------------------------------------------------------------------------------------
 
     def _on_event(self, topic: str, data: dict) -> None:
+        if topic == events.LIVE_CALL_CHANGED:
+            self._refresh_live.trigger()
+        elif topic == events.QUARANTINE_CHANGED:
+            self._refresh_quarantine.trigger()
+            self._refresh_calls.trigger()  # a replayed delivery may have become a call
         if topic in (events.CALL_RECEIVED, events.PROPOSAL_DECIDED):
             self._refresh_calls.trigger()
             if topic == events.CALL_RECEIVED:
@@ -244,6 +260,9 @@ class MainWindow(QMainWindow):
         failing = sum(1 for a in self.sync_panel.model.rows() for link in a.links if link.state.value != "synced"
                       and link.state.value != "pending")
         self.status_counts.setText(f"{pending} call(s) to review   ·   {failing} sync problem(s)")
+
+    def _quarantine_count(self, count: int) -> None:
+        self.lower_tabs.setTabText(1, f"Quarantine ({count})" if count else "Quarantine")
 
     def refresh_health(self) -> None:
         health = self.app.engine.health
