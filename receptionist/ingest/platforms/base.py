@@ -23,8 +23,8 @@ import json
 import logging
 import math
 import re
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, Union, runtime_checkable
 
 from receptionist.domain.payload import CallCapture, CallFacts, CaptureError, LocationRules, build_capture
@@ -99,8 +99,6 @@ class LiveUpdate:
 
 
 Interpretation = Union[Ignored, LiveUpdate, CallCapture]
-
-LIVE_STATUSES = ("ringing", "in-progress", "ended")
 
 
 @runtime_checkable
@@ -243,23 +241,8 @@ def json_object_or_mapping_error(delivery: Delivery) -> dict[str, Any]:
     return value
 
 
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 def json_answer(status: int, body: Any) -> tuple[int, bytes, str]:
     return status, json.dumps(body).encode(), "application/json"
-
-
-ACCEPTED = json_answer(200, {"received": True})
-
-
-@dataclass(frozen=True)
-class AdapterOptions:
-    """Per-desk knobs an adapter may take (replay window, which Vapi auth mode is configured...)."""
-
-    replay_window_seconds: int = 300
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 INTERNAL = "could not map this delivery (internal error"

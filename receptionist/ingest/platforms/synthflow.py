@@ -43,7 +43,6 @@ from receptionist.ingest.platforms.fields import (
     first_text,
     from_iso,
     pick_fields,
-    text,
     transcript_from_text,
 )
 

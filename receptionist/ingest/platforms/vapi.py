@@ -102,7 +102,7 @@ def _tool_calls(message: dict) -> list[tuple[str, str, Any]]:
 
 
 def _is_booking(name: str) -> bool:
-    return name.lower().replace("-", "_") in BOOKING_FUNCTIONS or name.lower() in BOOKING_FUNCTIONS
+    return name.lower().replace("-", "_") in BOOKING_FUNCTIONS
 
 
 class VapiAdapter:

@@ -116,3 +116,13 @@ def test_unreadable_bodies_have_no_dedupe_key(platform, body):
 def test_answers_are_what_the_platform_expects(platform, name):
     status, body, content_type = ADAPTERS[platform].answer(delivery(platform, fixture(platform, name)))
     assert 200 <= status < 300 and isinstance(body, bytes) and content_type
+
+
+def test_a_desk_can_widen_one_platforms_replay_window():
+    from receptionist.ingest.platforms import build_adapters
+
+    body = fixture("retell", "call_analyzed.json")
+    signed_at = RECEIVED - timedelta(minutes=10)
+    d = delivery("retell", body, SIGNERS["retell"](body, SECRET, signed_at))
+    refused(ADAPTERS["retell"], d)
+    build_adapters({"retell": 900})["retell"].authenticate(d, SECRET, RECEIVED)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from datetime import datetime, timezone
+from datetime import timezone
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
