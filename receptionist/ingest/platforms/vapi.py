@@ -20,7 +20,9 @@ window: deduplication by call id is then the only protection against a replay).
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 from datetime import datetime
 from typing import Any
 
@@ -132,7 +134,9 @@ class VapiAdapter:
             if offered.lower().startswith("sha256="):
                 offered = offered[7:]
             expected = hmac_hex(secret, stamp.strip().encode() + b"." + delivery.body)
-            if not same_mac(expected, offered):
+            as_base64 = base64.b64encode(bytes.fromhex(expected)).decode()  # the credential's signatureEncoding
+            if not (same_mac(expected, offered) or hmac.compare_digest(as_base64.encode(), offered.encode(
+                    "utf-8", "replace"))):
                 raise DeliveryRefused(401, "Vapi signature does not match the body (wrong secret or modified body)")
             return
         authorization = delivery.header("authorization")

@@ -254,3 +254,23 @@ def test_nul_characters_never_reach_the_capture(rules):
     body["message"]["analysis"]["summary"] = "\u0000" * 10 + "ok"
     capture = interpret("vapi", "", rules, json.dumps(body).encode())
     assert capture.caller_name == "Maria Lopez" and capture.summary == "ok"
+
+
+def test_vapi_other_auth_modes(rules):
+    import base64
+    import hashlib
+    import hmac
+
+    body = fixture("vapi", "end-of-call-report.json")
+    stamp = str(int(RECEIVED.timestamp() * 1000))  # milliseconds, base64, with a GitHub-style prefix
+    mac = base64.b64encode(hmac.new(b"s3cret", stamp.encode() + b"." + body, hashlib.sha256).digest()).decode()
+    ADAPTERS["vapi"].authenticate(delivery("vapi", body, {"x-signature": f"sha256={mac}", "x-timestamp": stamp}),
+                                  "s3cret", RECEIVED)
+    ADAPTERS["vapi"].authenticate(delivery("vapi", body, {"Authorization": "Bearer s3cret"}), "s3cret", RECEIVED)
+    ADAPTERS["vapi"].authenticate(delivery("vapi", body, {"X-Vapi-Secret": "s3cret"}), "s3cret", RECEIVED)
+    from receptionist.ingest.platforms import DeliveryRefused
+
+    for headers in ({"Authorization": "Bearer nope"}, {"X-Vapi-Secret": "nope"}, {"Authorization": "Basic s3cret"}):
+        with pytest.raises(DeliveryRefused) as caught:
+            ADAPTERS["vapi"].authenticate(delivery("vapi", body, headers), "s3cret", RECEIVED)
+        assert caught.value.status == 401
