@@ -127,7 +127,13 @@ class App:
                 return None
 
         ing = profile.ingest
-        ingestor = Intake(store, location_rules(profile), bus, secret_for, clock=clock, queue_size=ing.queue_size,
+        from receptionist.ingest.platforms import ADAPTERS
+        from receptionist.ingest.platforms.generic import GenericAdapter
+
+        # our own payload's window is a profile option; each platform keeps the window its own SDK uses
+        adapters = {**ADAPTERS, "generic": GenericAdapter(replay_window_seconds=ing.replay_window_seconds)}
+        ingestor = Intake(store, location_rules(profile), bus, secret_for, adapters=adapters, clock=clock,
+                          queue_size=ing.queue_size,
                           batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                           confirmers=confirmers_for(profile, secrets))
         service = ConsoleService(store, profile, bus, [t.key for t in targets], clock=clock,

@@ -269,7 +269,8 @@ class Intake:
             records = [r for r in self.inbox.get_many(inbox_ids) if r.state is InboxState.PENDING]
             if not records:
                 return []
-            outcomes = [self._interpret(r) for r in records]
+            interpreted = [self._interpret(r) for r in records]
+            outcomes = self._with_conflicts(interpreted)
             now = self.clock()
             try:
                 applied = self.inbox.apply(outcomes, now)
@@ -341,11 +342,12 @@ class Intake:
                 transcript=tuple(result.transcript)))
         if not isinstance(result, CallCapture):
             return quarantined(f"the {record.platform} adapter returned {type(result).__name__}, not a call")
-        try:
-            capture = self._with_conflicts(result)
-        except (OverflowError, ValueError) as exc:
-            return quarantined(f"the requested time cannot be used ({exc})")
-        return Outcome(record.id, InboxState.DONE, capture=capture, payload=body_as_payload(record.body))
+        if result.requested_start is not None:
+            try:
+                result.requested_end  # noqa: B018 - a start near year 9999 cannot have an end
+            except OverflowError as exc:
+                return quarantined(f"the requested time cannot be used ({exc})")
+        return Outcome(record.id, InboxState.DONE, capture=result, payload=body_as_payload(record.body))
 
     def _confirm(self, adapter: PlatformAdapter, delivery: Delivery, capture: CallCapture) -> CallCapture:
         read_back = self.confirmers.get(adapter.platform)
@@ -356,14 +358,24 @@ class Intake:
         confirm = getattr(adapter, "confirm", None)
         return confirm(answer, delivery, self.rules) if confirm is not None else capture
 
-    def _with_conflicts(self, capture: CallCapture) -> CallCapture:
-        """Add clashes with appointments and calendars' busy time, as the review pane would show them."""
-        if capture.requested_start is None:
-            return capture
-        start, end = capture.requested_start, capture.requested_end
+    def _with_conflicts(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Add clashes with appointments and calendars' busy time, as the review pane would show them: one read
+        of busy time for the whole batch."""
+        timed = [o for o in outcomes if o.capture is not None and o.capture.requested_start is not None]
+        if not timed:
+            return outcomes
+        start = min(o.capture.requested_start for o in timed)
+        end = max(o.capture.requested_end for o in timed)
         busy = self.store.busy_blocks(start, end)
-        extra = conflict_issues(start, end, busy, self.rules.zone)
-        return replace(capture, issues=capture.issues + tuple(extra)) if extra else capture
+        out = []
+        for o in outcomes:
+            c = o.capture
+            if c is not None and c.requested_start is not None and busy:
+                extra = conflict_issues(c.requested_start, c.requested_end, busy, self.rules.zone)
+                if extra:
+                    o = replace(o, capture=replace(c, issues=c.issues + tuple(extra)))
+            out.append(o)
+        return out
 
     # --- quarantine --------------------------------------------------------------------------------------------------
 

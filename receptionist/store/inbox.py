@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError, SQLAlchemyError, StatementError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from receptionist.domain.intake import CallerHistory, DeliverySource, InboxRecord, InboxState, LiveCallRecord
@@ -147,57 +147,84 @@ class InboxStore:
         Raises ``StorageUnavailable`` (nothing written; retry later) or ``ValueRefused`` (nothing written; the
         caller retries each outcome alone to find the one the database refuses)."""
         try:
-            with self.session() as s:
-                applied = [self._apply_one(s, o, now) for o in outcomes]
+            with self.session() as s, s.no_autoflush:
+                applied = self._apply_batch(s, outcomes, now)
                 s.commit()
                 return applied
         except (StorageUnavailable, ValueRefused):
             raise
-        except (DataError, StatementError, IntegrityError, OverflowError, ValueError) as exc:
+        except (SQLAlchemyError, OverflowError, ValueError) as exc:
             if isinstance(exc, SQLAlchemyError) and _is_environment(exc):
                 raise StorageUnavailable(str(getattr(exc, "orig", exc))) from exc
             raise ValueRefused(f"the database refused a value: {getattr(exc, 'orig', exc)}") from exc
-        except SQLAlchemyError as exc:
-            if _is_environment(exc):
-                raise StorageUnavailable(str(getattr(exc, "orig", exc))) from exc
-            raise ValueRefused(f"the database refused a value: {getattr(exc, 'orig', exc)}") from exc
 
-    def _apply_one(self, s: Session, o: Outcome, now: datetime) -> Applied:
-        inbox = s.get(t.InboxDelivery, o.inbox_id)
-        if inbox is None:
-            raise ValueRefused(f"inbox row {o.inbox_id} is gone")
-        inbox.attempts = (inbox.attempts or 0) + 1
-        inbox.processed_at = now
-        call_record, created, live = None, False, None
-        state, reason = o.state, o.reason
-        if o.capture is not None:
-            c = o.capture
-            existing = s.scalar(select(t.Call).options(selectinload(t.Call.proposal)).where(
-                t.Call.platform == c.platform, t.Call.call_id == c.call_id))
-            if existing is None:
-                row = call_row(c, o.payload or {}, inbox.received_at, inbox_id=inbox.id)
-                s.add(row)
-                s.flush()
-                Store._audit(s, now, "ingest", "call.received", "call", str(row.id),
-                             {"platform": c.platform, "call_id": c.call_id, "inbox": inbox.id})
-                call_record, created = row, True
-            else:
-                call_record = existing
-                reason = reason or f"the same call is already stored (call #{existing.id})"
-            inbox.call_row_id = call_record.id
-            lc = s.get(t.LiveCall, (c.platform, c.call_id))
-            if lc is not None and lc.ended_at is None:
-                lc.ended_at, lc.status, lc.updated_at = now, "ended", now
-        if o.live is not None:
-            live = self._upsert_live(s, o.live, now)
-        inbox.state, inbox.reason = state.value, reason
+    def _apply_batch(self, s: Session, outcomes: list[Outcome], now: datetime) -> list[Applied]:
+        """A few queries for the whole batch (inbox rows, calls already stored, live calls), one flush."""
+        inbox = {r.id: r for r in s.scalars(select(t.InboxDelivery).where(
+            t.InboxDelivery.id.in_([o.inbox_id for o in outcomes])))}
+        missing = [o.inbox_id for o in outcomes if o.inbox_id not in inbox]
+        if missing:
+            raise ValueRefused(f"inbox rows {missing} are gone")
+        keys = {(o.capture.platform, o.capture.call_id) for o in outcomes if o.capture is not None}
+        keys |= {(o.live.platform, o.live.call_id) for o in outcomes if o.live is not None}
+        existing: dict[tuple[str, str], t.Call] = {}
+        lives: dict[tuple[str, str], t.LiveCall] = {}
+        if keys:
+            ids = {k[1] for k in keys}
+            for row in s.scalars(select(t.Call).options(selectinload(t.Call.proposal))
+                                 .where(t.Call.call_id.in_(ids))):
+                existing[(row.platform, row.call_id)] = row
+            for row in s.scalars(select(t.LiveCall).where(t.LiveCall.call_id.in_(ids))):
+                lives[(row.platform, row.call_id)] = row
+        created: list[tuple[Outcome, t.Call]] = []
+        results: dict[int, tuple[t.Call | None, bool, t.LiveCall | None]] = {}
+        for o in outcomes:
+            row = inbox[o.inbox_id]
+            row.attempts = (row.attempts or 0) + 1
+            row.processed_at = now
+            row.state, row.reason = o.state.value, o.reason
+            call, is_new, live = None, False, None
+            if o.capture is not None:
+                c = o.capture
+                key = (c.platform, c.call_id)
+                call = existing.get(key)
+                if call is None:
+                    call = call_row(c, o.payload or {}, row.received_at, inbox_id=row.id)
+                    s.add(call)
+                    existing[key] = call
+                    created.append((o, call))
+                    is_new = True
+                else:
+                    row.reason = o.reason or "the same call is already stored"
+                lc = lives.get(key)
+                if lc is not None and lc.ended_at is None:
+                    lc.ended_at, lc.status, lc.updated_at = now, "ended", now
+            if o.live is not None:
+                live = self._upsert_live(s, lives, o.live, now)
+            results[o.inbox_id] = (call, is_new, live)
         s.flush()
-        return Applied(o.inbox_id, state, _call(call_record) if call_record is not None else None, created,
-                       _live(live) if live is not None else None)
+        for o, call in created:
+            inbox[o.inbox_id].call_row_id = call.id
+            Store._audit(s, now, "ingest", "call.received", "call", str(call.id),
+                         {"platform": call.platform, "call_id": call.call_id, "inbox": o.inbox_id})
+        for o in outcomes:
+            call = results[o.inbox_id][0]
+            if call is not None and inbox[o.inbox_id].call_row_id is None:
+                inbox[o.inbox_id].call_row_id = call.id
+                if inbox[o.inbox_id].reason == "the same call is already stored":
+                    inbox[o.inbox_id].reason = f"the same call is already stored (call #{call.id})"
+        s.flush()
+        out = []
+        for o in outcomes:
+            call, is_new, live = results[o.inbox_id]
+            out.append(Applied(o.inbox_id, o.state, _call(call) if call is not None else None, is_new,
+                               _live(live) if live is not None else None))
+        return out
 
     @staticmethod
-    def _upsert_live(s: Session, update_: LiveCallRecord, now: datetime) -> t.LiveCall:
-        row = s.get(t.LiveCall, (update_.platform, update_.call_id))
+    def _upsert_live(s: Session, lives: dict, update_: LiveCallRecord, now: datetime) -> t.LiveCall:
+        key = (update_.platform, update_.call_id)
+        row = lives.get(key)
         ended = update_.status == "ended"
         if row is None:
             row = t.LiveCall(platform=update_.platform, call_id=update_.call_id, status=update_.status,
@@ -205,6 +232,7 @@ class InboxStore:
                              updated_at=now, ended_at=now if ended else None,
                              transcript=[list(x) for x in update_.transcript])
             s.add(row)
+            lives[key] = row
             return row
         if row.ended_at is not None and not ended:
             return row  # a late "in-progress" after the end changes nothing
