@@ -117,14 +117,55 @@ class Load:
             self.statuses[status] = self.statuses.get(status, 0) + 1
 
 
-def hold_idle(port: int, n: int) -> list[socket.socket]:
-    sockets = []
-    for i in range(n):
-        s = socket.create_connection(("127.0.0.1", port), timeout=5)
-        if i % 2:  # half of them slow: a request line and a header, then nothing
+class IdleCrowd:
+    """``n`` connections held open for the whole run: half idle (nothing sent), half slow (a request line, then a
+    header line every few seconds, never finished). The receiver closes idle ones after ``channel_timeout``; the
+    crowd reconnects them, as scanners and stalled clients do, so ``n`` stay open throughout."""
+
+    def __init__(self, port: int, n: int):
+        self.port, self.n = port, n
+        self.sockets: list[socket.socket] = [self._open(i) for i in range(n)]
+        self.reopened = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._keep, daemon=True)
+        self._thread.start()
+
+    def _open(self, i: int) -> socket.socket:
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
+        if i % 2:
             s.sendall(b"POST /webhooks/v1/calls HTTP/1.1\r\nHost: desk\r\n")
-        sockets.append(s)
-    return sockets
+        s.setblocking(False)
+        return s
+
+    def _closed(self, s: socket.socket) -> bool:
+        try:
+            return s.recv(1, socket.MSG_PEEK) == b""
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+
+    def _keep(self) -> None:
+        while not self._stop.wait(3.0):
+            for i, s in enumerate(self.sockets):
+                if self._closed(s):
+                    s.close()
+                    self.sockets[i] = self._open(i)
+                    self.reopened += 1
+                elif i % 2:
+                    try:
+                        s.send(b"X-Slow: 1\r\n")
+                    except OSError:
+                        pass
+
+    def open_now(self) -> int:
+        return sum(not self._closed(s) for s in self.sockets)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        for s in self.sockets:
+            s.close()
 
 
 def main() -> None:
@@ -154,8 +195,8 @@ def main() -> None:
     port = int(app.receiver.base_url.rsplit(":", 1)[1])
     platforms = PLATFORMS if args.platform == "mix" else [args.platform]
     load = Load(app, platforms, secrets)
-    idle = hold_idle(port, args.idle)
-    print(f"receiver {app.receiver.base_url}, {len(idle)} idle/slow connections held open, database {db_url}")
+    idle = IdleCrowd(port, args.idle)
+    print(f"receiver {app.receiver.base_url}, {idle.open_now()} idle/slow connections held open, database {db_url}")
     print(f"platform(s): {', '.join(platforms)}; waitress threads {profile.ingest.threads}, connection_limit "
           f"{profile.ingest.connection_limit}; {os.cpu_count()} CPU(s)")
 
@@ -212,19 +253,9 @@ def main() -> None:
               f"({stored} stored in {drained:.1f} s, the worker writing in batches of {profile.ingest.batch_size})")
         print(f"  HTTP answer p50 {statistics.median(load.answer_ms):.1f} ms, p99 {pct(load.answer_ms, 99):.1f} ms")
 
-    alive = 0
-    for s in idle:
-        try:
-            s.setblocking(False)
-            alive += s.recv(1, socket.MSG_PEEK) != b""
-        except BlockingIOError:
-            alive += 1  # still open, nothing to read
-        except OSError:
-            pass
-        finally:
-            s.close()
-    print(f"\nidle/slow connections still open at the end: {alive}/{len(idle)} "
-          f"(channel_timeout {profile.ingest.channel_timeout_seconds} s closes the slow ones)")
+    print(f"\nidle/slow connections open at the end: {idle.open_now()}/{args.idle} (re-opened {idle.reopened} that "
+          f"channel_timeout {profile.ingest.channel_timeout_seconds} s had closed)")
+    idle.close()
     print(f"inbox: {app.service.intake_status()['inbox']}")
     app.stop()
 

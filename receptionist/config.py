@@ -77,7 +77,9 @@ class TwilioSettings(_Section):
 class IngestSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the webhook receiver binds to.")
     port: int = Field(8765, ge=0, le=65535, description="Webhook receiver port (0 picks a free one).")
-    replay_window_seconds: int = Field(300, ge=10, description="Signed requests older or newer than this are refused.")
+    replay_window_seconds: int = Field(
+        300, ge=10, description="Our generic payload: signed requests older or newer than this are refused (each "
+                                "platform keeps the window of its own SDK).")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest webhook body accepted.")
     public_base_url: str = Field(
         "", description="URL the platforms post to, e.g. https://desk.example.com (behind a reverse proxy); "
@@ -106,7 +108,7 @@ class VapiSettings(_PollSource):
 
 
 class RetellSettings(_PollSource):
-    api_base: str = Field("https://api.retellai.com", description="Retell REST API root (POST /v2/list-calls).")
+    api_base: str = Field("https://api.retellai.com", description="Retell REST API root (POST /v3/list-calls, GET /v2/get-call).")
 
 
 class ElevenLabsSettings(_PollSource):

@@ -242,6 +242,7 @@ class Intake:
 
     def _sweep(self) -> None:
         try:
+            self.expire_live_calls()  # a platform that never sent the end of a call
             ids = self.inbox.pending_ids(limit=self.batch_size * 10)
         except Exception:
             log.exception("cannot read the inbox")
