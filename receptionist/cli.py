@@ -346,6 +346,22 @@ def cmd_doctor(args) -> int:
     for key, problem in problems.items():
         ok = False
         print(f"{key}: {problem}")
+    from receptionist.ingest.platforms import ADAPTERS
+
+    def has(key: str) -> bool:
+        try:
+            return bool(store.get(key))
+        except UserError:
+            return False
+
+    marks = [f"{name} {'set' if has(a.secret_key) else 'not set'}" for name, a in ADAPTERS.items()]
+    print(f"webhook signing secrets: {', '.join(marks)} (a platform without its secret is answered 503)")
+    for name in ("vapi", "retell", "elevenlabs"):
+        if getattr(profile, name).poll:
+            key_ok = has(f"{name}.api_key")
+            ok &= key_ok
+            print(f"polling {name}: every {getattr(profile, name).interval_seconds:g} s, API key "
+                  f"{'set' if key_ok else 'NOT set: receptionist secret set ' + name + '.api_key'}")
     if args.verbose:
         for name, kind, default, help_text in describe_options():
             print(f"  {name} ({kind}, default {default!r}): {help_text}")

@@ -115,7 +115,7 @@ class ConsoleService:
         """Why a proposal can not be approved as a new booking whatever is edited (the caller called to cancel or
         to move an appointment), or None. The review pane shows it and disables Approve."""
         call = self.store.call_of_proposal(proposal_id)
-        if call is None or call.intent.books or call.intent not in (Intent.CANCEL, Intent.RESCHEDULE):
+        if call is None or call.intent not in (Intent.CANCEL, Intent.RESCHEDULE):
             return None
         verb = "cancel" if call.intent is Intent.CANCEL else "reschedule"
         return (f"the caller asked to {verb} an appointment, not to book a new one: approving would book it and "

@@ -135,21 +135,21 @@ class Intake:
         started = time.monotonic()
         adapter = self.adapters.get(delivery.platform)
         if adapter is None:
-            return self._refuse(404, f"no adapter for platform {delivery.platform!r} "
+            return self.refuse(404, f"no adapter for platform {delivery.platform!r} "
                                      f"(known: {', '.join(sorted(self.adapters))})")
         if len(delivery.body) > self.max_body_bytes:
-            return self._refuse(413, f"body larger than {self.max_body_bytes} bytes")
+            return self.refuse(413, f"body larger than {self.max_body_bytes} bytes")
         try:
             if not trusted:
                 adapter.authenticate(delivery, self.secret(adapter.secret_key), self.clock())
             key = adapter.dedupe_key(delivery)
         except DeliveryRefused as exc:
-            return self._refuse(exc.status, exc.reason, exc.fields)
+            return self.refuse(exc.status, exc.reason, exc.fields)
         except Exception:  # an adapter bug must not become a 500 the platform retries forever
             log.exception("%s adapter failed at the door", delivery.platform)
-            return self._refuse(400, f"the {delivery.platform} delivery could not be read")
+            return self.refuse(400, f"the {delivery.platform} delivery could not be read")
         if self._queue.full():
-            return self._refuse(503, "this desk is busy mapping earlier deliveries; retry shortly")
+            return self.refuse(503, "this desk is busy mapping earlier deliveries; retry shortly")
         try:
             inbox_id, created = self.inbox.store_delivery(
                 platform=delivery.platform, dedupe_key=key, source=source, received_at=delivery.received_at,
@@ -157,7 +157,7 @@ class Intake:
         except StorageUnavailable as exc:
             self.storage_failures += 1
             log.error("delivery from %s not stored (answered 503 so it is retried): %s", delivery.platform, exc)
-            return self._refuse(503, "this desk could not store the delivery; retry later")
+            return self.refuse(503, "this desk could not store the delivery; retry later")
         if not created:
             return self._answer(adapter, delivery, inbox_id, duplicate=True)
         self._received_mono[inbox_id] = started
@@ -167,7 +167,8 @@ class Intake:
             pass  # stored; the sweep maps it
         return self._answer(adapter, delivery, inbox_id)
 
-    def _refuse(self, status: int, reason: str, fields: dict | None = None) -> Answer:
+    def refuse(self, status: int, reason: str, fields: dict | None = None) -> Answer:
+        """A refusal answer, counted by reason (the webhook pill's tooltip)."""
         label = reason.split(" (")[0]
         self.rejections[label] = self.rejections.get(label, 0) + 1
         log.warning("delivery refused (%s): %s", status, reason)

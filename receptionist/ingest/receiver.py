@@ -117,10 +117,10 @@ class WebhookReceiver:
     def _deliver(self, request: Request, platform: str) -> Answer:
         limit = self.settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
-            return self.intake._refuse(413, f"body larger than {limit} bytes")
+            return self.intake.refuse(413, f"body larger than {limit} bytes")
         body = request.get_data(cache=False)
         if len(body) > limit:
-            return self.intake._refuse(413, f"body larger than {limit} bytes")
+            return self.intake.refuse(413, f"body larger than {limit} bytes")
         delivery = Delivery(platform=platform, body=body,
                             headers={k.lower(): v for k, v in request.headers.items()},
                             url=self._public_url(request), received_at=datetime.now(timezone.utc))

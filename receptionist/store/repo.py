@@ -102,9 +102,9 @@ def call_row(capture: CallCapture, payload: dict, received_at: datetime, inbox_i
         notes=capture.summary or capture.message or "", issues=[i.to_dict() for i in capture.issues],
         created_at=received_at,
     )
-    row.intent = getattr(getattr(capture, "intent", None), "value", None) or "book"
-    row.caller_id_number = getattr(capture, "caller_id_number", None)
-    row.raw_fields = dict(getattr(capture, "raw_fields", None) or {})
+    row.intent = capture.intent.value
+    row.caller_id_number = capture.caller_id_number
+    row.raw_fields = dict(capture.raw_fields)
     row.inbox_id = inbox_id
     return row
 

@@ -223,6 +223,7 @@ class MainWindow(QMainWindow):
             self._refresh_live.trigger()
         elif topic == events.QUARANTINE_CHANGED:
             self._refresh_quarantine.trigger()
+            self._refresh_health.trigger()  # the webhook pill counts the quarantine
             self._refresh_calls.trigger()  # a replayed delivery may have become a call
         if topic in (events.CALL_RECEIVED, events.PROPOSAL_DECIDED):
             self._refresh_calls.trigger()
@@ -315,6 +316,10 @@ class MainWindow(QMainWindow):
         problem = (getattr(self.app, "problems", {}) or {}).get("webhook")
         if problem:
             pill.set_state("error", f"{tip}\n{problem}")
+            return
+        held = self.service.quarantine_count()
+        if held:
+            pill.set_state("pending", f"{tip}\n{held} delivery(ies) in quarantine: see the Quarantine tab")
             return
         pill.set_state("ok", tip)
         self.status.setToolTip(tip)
