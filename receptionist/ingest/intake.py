@@ -216,12 +216,15 @@ class Intake:
         return self._queue.qsize()
 
     def _run(self) -> None:
-        self._sweep()  # what a crash left pending
+        next_sweep = 0.0  # at once: what a crash (or another desk) left pending
         while not self._stop.is_set():
+            if time.monotonic() >= next_sweep:
+                full = self._sweep()
+                # a backlog is drained a chunk at a time, between the batches of new deliveries
+                next_sweep = time.monotonic() + (0.0 if full else self.sweep_seconds)
             try:
-                first = self._queue.get(timeout=self.sweep_seconds)
+                first = self._queue.get(timeout=max(0.0, next_sweep - time.monotonic()) or 0.001)
             except queue.Empty:
-                self._sweep()
                 continue
             if first is None:
                 return
@@ -241,17 +244,25 @@ class Intake:
                 log.exception("intake worker failed on %s", batch)
                 self._stop.wait(1.0)
 
-    def _sweep(self) -> None:
+    def _sweep(self) -> bool:
+        """Map a chunk of pending deliveries from the table; True if there may be more."""
+        chunk = self.batch_size * 10
         try:
             self.expire_live_calls()  # a platform that never sent the end of a call
-            ids = self.inbox.pending_ids(limit=self.batch_size * 10)
+            ids = self.inbox.pending_ids(limit=chunk)
         except Exception:
             log.exception("cannot read the inbox")
-            return
+            return False
         for start in range(0, len(ids), self.batch_size):
             if self._stop.is_set():
-                return
-            self.process(ids[start:start + self.batch_size])
+                return False
+            try:
+                if not self.process(ids[start:start + self.batch_size]):
+                    return False  # the database is not taking writes: wait for the next sweep
+            except Exception:
+                log.exception("intake sweep failed")
+                return False
+        return len(ids) == chunk
 
     def drain(self) -> int:
         """Map every pending delivery now, on this thread (tests, ``receptionist ingest``). Returns how many."""

@@ -168,11 +168,17 @@ class InboxStore:
 
     def _apply_batch(self, s: Session, outcomes: list[Outcome], now: datetime) -> list[Applied]:
         """A few queries for the whole batch (inbox rows, calls already stored, live calls), one flush."""
+        # FOR UPDATE (PostgreSQL): two desks mapping the same delivery take turns, and the second finds it done
         inbox = {r.id: r for r in s.scalars(select(t.InboxDelivery).where(
-            t.InboxDelivery.id.in_([o.inbox_id for o in outcomes])))}
+            t.InboxDelivery.id.in_([o.inbox_id for o in outcomes])).with_for_update())}
         missing = [o.inbox_id for o in outcomes if o.inbox_id not in inbox]
         if missing:
             raise ValueRefused(f"inbox rows {missing} are gone")
+        already = [o for o in outcomes if inbox[o.inbox_id].state != InboxState.PENDING.value]
+        outcomes = [o for o in outcomes if inbox[o.inbox_id].state == InboxState.PENDING.value]
+        skipped = [Applied(o.inbox_id, InboxState(inbox[o.inbox_id].state)) for o in already]
+        if not outcomes:
+            return skipped
         keys = {(o.capture.platform, o.capture.call_id) for o in outcomes if o.capture is not None}
         keys |= {(o.live.platform, o.live.call_id) for o in outcomes if o.live is not None}
         existing: dict[tuple[str, str], t.Call] = {}
@@ -222,7 +228,7 @@ class InboxStore:
                 if inbox[o.inbox_id].reason == "the same call is already stored":
                     inbox[o.inbox_id].reason = f"the same call is already stored (call #{call.id})"
         s.flush()
-        out = []
+        out = skipped
         for o in outcomes:
             call, is_new, live = results[o.inbox_id]
             out.append(Applied(o.inbox_id, o.state, _call(call) if call is not None else None, is_new,
