@@ -64,3 +64,22 @@ def test_a_raw_nul_in_a_generic_payload_is_stored_without_it(pg_store, profile, 
     intake.process([answer.inbox_id])
     assert capture_count(pg_store) == (1, 1)
     assert "\x00" not in pg_store.recent_calls()[0].caller_name
+
+
+def test_two_desks_mapping_the_same_inbox_store_each_call_once(pg_store, profile, clock):
+    import threading
+
+    from receptionist.store.repo import Store as DeskStore
+
+    other = DeskStore(make_engine(pg_store.engine.url.render_as_string(hide_password=False)))
+    desks = [Intake(s, location_rules(profile), events.EventBus(), lambda key: None,
+                    adapters={"scripted": ScriptedAdapter()}, clock=clock, batch_size=5) for s in (pg_store, other)]
+    ids = [desks[0].receive(scripted_delivery(f"two-{i}"), trusted=True).inbox_id for i in range(30)]
+    threads = [threading.Thread(target=d.process, args=(ids,)) for d in desks]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert capture_count(pg_store) == (30, 30)
+    assert desks[0].inbox.counts() == {"done": 30}
+    other.engine.dispose()
