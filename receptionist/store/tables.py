@@ -282,3 +282,8 @@ class PollCursor(Base):
     source: Mapped[str] = mapped_column(String(40), primary_key=True)
     cursor: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
+Index("ix_calls_callback_number", Call.callback_number)
+Index("ix_appointments_callback_number", Appointment.callback_number)

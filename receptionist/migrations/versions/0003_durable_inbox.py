@@ -66,10 +66,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('raw_fields', sa.JSON(), server_default=sa.text("'{}'"), nullable=False))
         batch_op.add_column(sa.Column('inbox_id', sa.Integer(), nullable=True))
         batch_op.create_index(batch_op.f('ix_calls_caller_id_number'), ['caller_id_number'], unique=False)
+        batch_op.create_index('ix_calls_callback_number', ['callback_number'], unique=False)
+    with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.create_index('ix_appointments_callback_number', ['callback_number'], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.drop_index('ix_appointments_callback_number')
     with op.batch_alter_table('calls', schema=None) as batch_op:
+        batch_op.drop_index('ix_calls_callback_number')
         batch_op.drop_index(batch_op.f('ix_calls_caller_id_number'))
         batch_op.drop_column('inbox_id')
         batch_op.drop_column('raw_fields')
