@@ -51,8 +51,10 @@ class DemoSession:
         self.stack.seed_week()
         from receptionist.ingest.platforms import ADAPTERS
 
-        for platform in DEMO_PLATFORMS:  # each platform signs with its own secret; in the demo they are one
-            secrets.set(ADAPTERS[platform].secret_key, webhook_secret)
+        # each platform signs with its own secret: Retell with the account's API key, the others with the demo's one
+        signing = {p: self.stack.voice.api_keys["retell"] if p == "retell" else webhook_secret for p in DEMO_PLATFORMS}
+        for platform, secret in signing.items():
+            secrets.set(ADAPTERS[platform].secret_key, secret)
         self.app = App.build(profile, db_url, secrets).start()
         loc = profile.location
         rx = self.app.receiver
@@ -60,7 +62,7 @@ class DemoSession:
         lo, hi = self.interval
         n = len(DEMO_PLATFORMS)
         self.simulators = [
-            CallSimulator(rx.url if p == "generic" else rx.url_for(p), webhook_secret, time_zone=loc.time_zone,
+            CallSimulator(rx.url if p == "generic" else rx.url_for(p), signing[p], time_zone=loc.time_zone,
                           interval=(lo * n, hi * n), open_hour=loc.open_hour, close_hour=loc.close_hour,
                           business_name=loc.name, platform=p, live_updates=True)
             for p in DEMO_PLATFORMS]
