@@ -19,7 +19,7 @@ from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.intake import InboxState
 from receptionist.errors import UserError
 from receptionist.ingest.intake import Intake
-from receptionist.ingest.platforms import ADAPTERS, Delivery
+from receptionist.ingest.platforms import ADAPTERS
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.services import ConsoleService, location_rules
 from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery
@@ -322,7 +322,3 @@ def test_a_saved_delivery_is_replayed_through_the_same_path(intake, store, profi
     assert answer.status == 401 and record is None  # headers given: the signature is checked
     with pytest.raises(UserError, match="unknown platform"):
         service.ingest_file("nosuch", b"{}")
-
-
-def _delivery(body: bytes, clock) -> Delivery:
-    return Delivery("generic", body, {}, "file://", clock())
