@@ -127,11 +127,10 @@ class App:
                 return None
 
         ing = profile.ingest
-        from receptionist.ingest.platforms import ADAPTERS
-        from receptionist.ingest.platforms.generic import GenericAdapter
+        from receptionist.ingest.platforms import build_adapters
 
         # our own payload's window is a profile option; each platform keeps the window its own SDK uses
-        adapters = {**ADAPTERS, "generic": GenericAdapter(replay_window_seconds=ing.replay_window_seconds)}
+        adapters = build_adapters({"generic": ing.replay_window_seconds})
         ingestor = Intake(store, location_rules(profile), bus, secret_for, adapters=adapters, clock=clock,
                           queue_size=ing.queue_size,
                           batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
