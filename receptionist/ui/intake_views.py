@@ -92,8 +92,7 @@ class LiveCallsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             if col == 0:
                 shown = display_phone(call.caller_id_number) or "Unknown number"
-                note = self._notes.get((call.platform, call.call_id))
-                return f"{shown} — {note}" if note else shown
+                return f"{shown} · returning" if self._notes.get((call.platform, call.call_id)) else shown
             if col == 1:
                 return elapsed_text(call.elapsed_seconds(self._now()))
             if col == 2:
@@ -101,6 +100,8 @@ class LiveCallsModel(QAbstractTableModel):
             if col == 3:
                 return call.transcript[-1][1] if call.transcript else ""
         if role == Qt.ItemDataRole.ToolTipRole:
+            if col == 0:
+                return self._notes.get((call.platform, call.call_id)) or "First call from this number"
             return "\n".join(f"{s}: {x}" for s, x in call.transcript) or "No transcript yet"
         if role == Qt.ItemDataRole.ForegroundRole and col == 2:
             from PySide6.QtGui import QColor
@@ -125,8 +126,12 @@ class LiveCallsStrip(QWidget):
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(120)
+        header = self.table.horizontalHeader()
+        for column in (0, 1, 2):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.table.setWordWrap(False)
+        self.table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.title)
         layout.addWidget(self.table)
         self._timer = QTimer(self)
@@ -140,6 +145,9 @@ class LiveCallsStrip(QWidget):
         self.model.set_rows(rows)
         live = sum(1 for r in rows if r.live)
         self.title.setText(f"Live now · {live} in progress" if live else "Just ended")
+        shown = min(len(rows), 3)  # the strip grows to three calls, then scrolls
+        row_h = self.table.verticalHeader().defaultSectionSize()
+        self.table.setFixedHeight(self.table.horizontalHeader().height() + row_h * max(shown, 1) + 4)
         self.setVisible(bool(rows))
 
 

@@ -114,7 +114,9 @@ def test_intake_models(qtmodeltester, clock):
     live.set_rows([LiveCallRecord("vapi", "c1", "+13125550142", "in-progress", clock() - timedelta(seconds=75),
                                   clock(), None, (("agent", "Hello"),))])
     qtmodeltester.check(live)
-    assert live.data(live.index(0, 0)) == "(312) 555-0142 — Returning caller"
+    assert live.data(live.index(0, 0)) == "(312) 555-0142 · returning"
+    assert live.data(live.index(0, 0), __import__("PySide6.QtCore").QtCore.Qt.ItemDataRole.ToolTipRole) == \
+        "Returning caller"
     assert live.data(live.index(0, 1)) == "1:15" and elapsed_text(3725) == "1:02:05"
     q = QuarantineModel(__import__("zoneinfo").ZoneInfo("America/Chicago"))
     q.set_rows([InboxRecord(1, "vapi", "k", DeliverySource.WEBHOOK, clock(), "u", {}, b"{}", InboxState.QUARANTINED,
