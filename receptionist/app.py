@@ -5,19 +5,24 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import datetime, timezone
 
 from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.ports import Messenger, SecretStore
 from receptionist.errors import UserError
-from receptionist.ingest.receiver import CallIngestor, WebhookReceiver
+from receptionist.ingest.intake import Intake
+from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
+
+if TYPE_CHECKING:
+    from receptionist.ingest.polling import PollingScheduler
 
 log = logging.getLogger(__name__)
 
@@ -70,9 +75,64 @@ def messenger_for(profile: Profile, secrets: SecretStore) -> Messenger | None:
     return twilio_messenger(profile.twilio, secrets)
 
 
+def confirmers_for(profile: Profile, secrets: SecretStore) -> dict:
+    """Read-back of deliveries whose signature does not cover the body (Synthflow)."""
+    from receptionist.ingest.polling import synthflow_read_back
+
+    return {"synthflow": synthflow_read_back(profile.synthflow, lambda: _secret(secrets, "synthflow.api_key"))}
+
+
+def polling_scheduler(profile: Profile, secrets: SecretStore, intake: Intake, clock) -> "PollingScheduler | None":
+    """The polling sources the profile switches on (``vapi.poll`` ...), on one background scheduler."""
+    from receptionist.ingest.polling import PollingScheduler, sources_for
+
+    sources = sources_for(profile, lambda key: _secret(secrets, key), intake, clock)
+    return PollingScheduler(sources) if sources else None
+
+
+def _secret(secrets: SecretStore, key: str) -> str | None:
+    try:
+        return secrets.get(key)
+    except UserError:
+        return None
+
+
+@dataclass
+class Adapters:
+    """The outside world a desk talks to, built from the profile and the keyring (``build_adapters``), or fakes
+    handed in by a test (``App.assemble``)."""
+
+    targets: list[CalendarTarget]  # connected calendars
+    problems: dict[str, str]  # why an enabled integration is unusable (calendar keys, "twilio", "webhook")
+    messenger: Messenger | None = None
+    secret_for: Callable[[str], str | None] = lambda key: None  # signing secrets of the AI platforms
+    confirmers: dict = field(default_factory=dict)  # read-back of deliveries the signature does not cover
+    polling_for: Callable[[Intake], "PollingScheduler | None"] = lambda intake: None  # sources feeding the intake
+
+
+def build_adapters(profile: Profile, secrets: SecretStore, clock: Callable[[], datetime] = utcnow) -> Adapters:
+    """The real adapters: calendars, Twilio, the platforms' secrets and read-backs, polling sources."""
+    targets, problems = calendar_targets(profile, secrets)
+    try:
+        messenger = messenger_for(profile, secrets)
+    except UserError as exc:  # SMS off until fixed; bookings and calendars carry on
+        messenger, problems["twilio"] = None, str(exc)
+
+    def secret_for(key: str) -> str | None:
+        try:
+            return secrets.get(key)
+        except UserError as exc:  # no usable keyring: refuse calls (503) rather than crash
+            problems["webhook"] = str(exc)
+            return None
+
+    return Adapters(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
+                    lambda intake: polling_scheduler(profile, secrets, intake, clock))
+
+
 @dataclass
 class App:
-    """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker and the sync thread."""
+    """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker, the polling sources and
+    the sync thread. ``build`` makes the real adapters; ``assemble`` puts any adapters together (tests)."""
 
     profile: Profile
     store: Store
@@ -81,42 +141,49 @@ class App:
     service: ConsoleService
     engine: SyncEngine
     scheduler: SyncScheduler
-    ingestor: CallIngestor
+    ingestor: Intake  # the durable intake: the door and the inbox worker
     receiver: WebhookReceiver | None
     problems: dict[str, str] = field(default_factory=dict)
+    polling: "PollingScheduler | None" = None
 
     @classmethod
     def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
               clock: Callable[[], datetime] = utcnow) -> "App":
         engine = make_engine(db_url)
         upgrade(engine)
-        store = Store(engine)
-        bus = events.EventBus()
-        targets, problems = calendar_targets(profile, secrets)
-        try:
-            messenger = messenger_for(profile, secrets)
-        except UserError as exc:  # SMS off until fixed; bookings and calendars carry on
-            messenger, problems["twilio"] = None, str(exc)
-        calendars = enabled_calendars(profile)
-        sync = SyncEngine(store, profile, targets, calendars=calendars, problems=problems, messenger=messenger,
-                          bus=bus, clock=clock)
-        scheduler = SyncScheduler(sync, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
-        service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
-                                 sms_enabled=messenger is not None, engine=sync, problems=problems,
-                                 is_leader=lambda: scheduler.is_leader)
-        ingestor = CallIngestor(store, location_rules(profile), bus, clock)
-        def webhook_secret() -> str | None:
-            try:
-                return secrets.get(SECRET_KEY)
-            except UserError as exc:  # no usable keyring: refuse calls (503) rather than crash
-                problems["webhook"] = str(exc)
-                return None
+        return cls.assemble(profile, Store(engine), secrets, build_adapters(profile, secrets, clock),
+                            with_receiver=with_receiver, clock=clock)
 
-        receiver = WebhookReceiver(profile.ingest, webhook_secret, ingestor) if with_receiver else None
-        if receiver is not None and not webhook_secret():
+    @classmethod
+    def assemble(cls, profile: Profile, store: Store, secrets: SecretStore, adapters: Adapters, *,
+                 with_receiver: bool = True, clock: Callable[[], datetime] = utcnow,
+                 rng=None) -> "App":
+        """A desk from its parts: the store and the adapters (real, or fakes in a test)."""
+        bus = events.EventBus()
+        problems = adapters.problems
+        calendars = enabled_calendars(profile)
+        for target in adapters.targets:  # a test may hand in calendars the profile does not enable
+            calendars.setdefault(target.key, target.label)
+        sync = SyncEngine(store, profile, adapters.targets, calendars=calendars, problems=problems,
+                          messenger=adapters.messenger, bus=bus, clock=clock, rng=rng)
+        scheduler = SyncScheduler(sync, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
+        ing = profile.ingest
+        from receptionist.ingest.platforms import build_adapters as platform_adapters
+
+        # our own payload's window is a profile option; each platform keeps the window its own SDK uses
+        intake = Intake(store, location_rules(profile), bus, adapters.secret_for,
+                        adapters=platform_adapters({"generic": ing.replay_window_seconds}), clock=clock,
+                        queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
+                        confirmers=adapters.confirmers)
+        service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
+                                 sms_enabled=adapters.messenger is not None, engine=sync, problems=problems,
+                                 is_leader=lambda: scheduler.is_leader, intake=intake)
+        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
+        if receiver is not None and not adapters.secret_for(SECRET_KEY):
             problems.setdefault("webhook", "calls are refused until a signing secret is set: "
                                            "receptionist secret set ingest.webhook_secret")
-        app = cls(profile, store, secrets, bus, service, sync, scheduler, ingestor, receiver, problems)
+        app = cls(profile, store, secrets, bus, service, sync, scheduler, intake, receiver, problems,
+                  adapters.polling_for(intake))
         service.reconnector = app.reconnect
         return app
 
@@ -152,9 +219,13 @@ class App:
             self.receiver.start()
         if sync:
             self.scheduler.start()
+        if self.polling is not None:
+            self.polling.start()
         return self
 
     def stop(self) -> None:
+        if self.polling is not None:
+            self.polling.stop()
         if self.receiver is not None:
             self.receiver.stop()
         self.ingestor.stop()

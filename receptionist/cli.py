@@ -1,5 +1,7 @@
 """Command line: ``receptionist`` (the console), ``--demo``, ``setup``, ``service``, ``status``, ``sync --once``,
-``connect``, ``sandbox``, ``secret``, ``db upgrade``, ``doctor``.
+``connect``, ``sandbox``, ``secret``, ``db upgrade``, ``doctor``, ``quarantine``, ``ingest``, ``poll --once``, and
+every action a person takes in the window (``receptionist.commands``: calls, proposals, appointments, links,
+calendars).
 
 Every command takes ``--profile FILE``, ``--db URL`` and ``-v``, before or after the command's name.  The profile
 is found by ``config.find_profile`` (``--profile``, ``$RECEPTIONIST_PROFILE``, the user's config folder, an
@@ -91,6 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade", "status"])
     p = sub.add_parser("doctor", help="check the profile, database, keyring and connections")
     _common(p)
+    p = sub.add_parser("quarantine", help="deliveries that could not be mapped: list, replay or discard them")
+    _common(p)
+    p.add_argument("action", choices=["list", "replay", "discard"])
+    p.add_argument("id", nargs="?", type=int, help="the delivery (replay, discard)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("ingest", help="take a saved delivery (as the platform sent it) through the intake")
+    _common(p)
+    p.add_argument("file", metavar="FILE", help="the body as the platform sent it (JSON, or form-encoded: Twilio)")
+    p.add_argument("--platform", required=True, help="vapi, retell, elevenlabs, twilio, bland, synthflow, generic")
+    p.add_argument("--headers", metavar="FILE",
+                   help="the delivery's headers (JSON object, or 'Name: value' lines); the signature is then checked")
+    p.add_argument("--url", default="file://operator", help="the URL it was posted to (Twilio signs the URL)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = sub.add_parser("poll", help="fetch finished calls from the platforms' APIs once (vapi.poll = true ...)")
+    _common(p)
+    p.add_argument("--once", action="store_true", required=True, help="one poll of every source, then exit")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     from receptionist.commands import add_commands
 
     add_commands(sub, _common)
@@ -471,6 +490,22 @@ def cmd_doctor(args) -> int:
     for key, problem in problems.items():
         ok = False
         print(f"{key}: {problem}")
+    from receptionist.ingest.platforms import ADAPTERS
+
+    def has(key: str) -> bool:
+        try:
+            return bool(store.get(key))
+        except UserError:
+            return False
+
+    marks = [f"{name} {'set' if has(a.secret_key) else 'not set'}" for name, a in ADAPTERS.items()]
+    print(f"webhook signing secrets: {', '.join(marks)} (a platform without its secret is answered 503)")
+    for name in ("vapi", "retell", "elevenlabs"):
+        if getattr(profile, name).poll:
+            key_ok = has(f"{name}.api_key")
+            ok &= key_ok
+            print(f"polling {name}: every {getattr(profile, name).interval_seconds:g} s, API key "
+                  f"{'set' if key_ok else 'NOT set: receptionist secret set ' + name + '.api_key'}")
     if args.verbose:
         for name, kind, default, help_text in describe_options():
             print(f"  {name} ({kind}, default {default!r}): {help_text}")
@@ -496,6 +531,103 @@ def _reconciliation_lines(store, zone) -> list[str]:
     return lines
 
 
+def _read_headers(path: str) -> dict[str, str]:
+    text = Path(path).read_text(encoding="utf-8")
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        return {str(k): str(v) for k, v in data.items()}
+    headers = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition(":")
+        if sep and name.strip():
+            headers[name.strip()] = value.strip()
+    if not headers:
+        raise UserError(f"{path}: no headers found (a JSON object, or 'Name: value' lines)")
+    return headers
+
+
+def cmd_quarantine(args) -> int:
+    app = _build(args, with_receiver=False)
+    try:
+        service = app.service
+        if args.action == "list":
+            rows = [r.summary() for r in service.quarantined()]
+            if args.json:
+                print(json.dumps(rows, indent=2))
+            elif not rows:
+                print("quarantine is empty")
+            for r in rows if not args.json else ():
+                print(f"#{r['id']:<5} {r['received_at'][:19]}  {r['platform']:<10} {r['reason']}")
+            return 0
+        if args.id is None:
+            raise UserError(f"quarantine {args.action} needs the delivery id (see: receptionist quarantine list)")
+        if args.action == "replay":
+            record = service.replay(args.id, actor="cli")
+            out = record.summary()
+            if record.call_row_id is not None:
+                out["call_row_id"] = record.call_row_id
+            print(json.dumps(out, indent=2) if args.json else
+                  f"delivery {args.id}: {record.state.value}" + (f" ({record.reason})" if record.reason else ""))
+            return 0 if record.state.value == "done" else 1
+        service.discard(args.id, actor="cli")
+        print(json.dumps({"id": args.id, "state": "discarded"}) if args.json else f"delivery {args.id} discarded")
+        return 0
+    finally:
+        app.stop()
+
+
+def cmd_ingest(args) -> int:
+    try:
+        body = Path(args.file).read_bytes()
+    except OSError as exc:
+        raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
+    headers = _read_headers(args.headers) if args.headers else None
+    app = _build(args, with_receiver=False)
+    try:
+        answer, record = app.service.ingest_file(args.platform, body, headers, url=args.url)
+        out = {"http_status": answer.status, "duplicate": answer.duplicate, "answer": answer.json()}
+        if record is not None:
+            out.update(inbox_id=record.id, state=record.state.value, reason=record.reason,
+                       call_row_id=record.call_row_id)
+        else:
+            out["refused"] = answer.reason
+        if args.json:
+            print(json.dumps(out, indent=2))
+        elif record is None:
+            print(f"refused ({answer.status}): {answer.reason}")
+        else:
+            print(f"delivery {record.id}: {record.state.value}" + (" (already received)" if answer.duplicate else "")
+                  + (f" — {record.reason}" if record.reason else "")
+                  + (f" — call #{record.call_row_id}" if record.call_row_id else ""))
+        return 0 if record is not None and record.state.value == "done" else 1
+    finally:
+        app.stop()
+
+
+def cmd_poll(args) -> int:
+    from receptionist.ingest.polling import sources_for
+
+    app = _build(args, with_receiver=False)
+    try:
+        sources = sources_for(app.profile, app.secrets.get, app.ingestor, app.service.clock)
+        if not sources:
+            raise UserError("no polling source is switched on (set vapi.poll, retell.poll or elevenlabs.poll "
+                            "to true in the profile)")
+        reports = [s.poll_once().as_dict() for s in sources]
+        app.ingestor.drain()
+        if args.json:
+            print(json.dumps(reports, indent=2))
+        for r in reports if not args.json else ():
+            print(f"{r['source']}: {r['stored']} new, {r['duplicates']} known, {r['skipped']} in progress"
+                  + (f" — {'; '.join(r['errors'])}" if r["errors"] else ""))
+        return 0 if all(not r["errors"] for r in reports) else 1
+    finally:
+        app.stop()
+
+
 COMMANDS = {
     "setup": cmd_setup,
     "service": cmd_service,
@@ -506,6 +638,9 @@ COMMANDS = {
     "secret": cmd_secret,
     "db": cmd_db,
     "doctor": cmd_doctor,
+    "quarantine": cmd_quarantine,
+    "ingest": cmd_ingest,
+    "poll": cmd_poll,
 }
 
 if __name__ == "__main__":

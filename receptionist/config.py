@@ -120,8 +120,48 @@ class TwilioSettings(_Section):
 class IngestSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the webhook receiver binds to.")
     port: int = Field(8765, ge=0, le=65535, description="Webhook receiver port (0 picks a free one).")
-    replay_window_seconds: int = Field(300, ge=10, description="Signed requests older or newer than this are refused.")
+    replay_window_seconds: int = Field(
+        300, ge=10, description="Our generic payload: signed requests older or newer than this are refused (each "
+                                "platform keeps the window of its own SDK).")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest webhook body accepted.")
+    public_base_url: str = Field(
+        "", description="URL the platforms post to, e.g. https://desk.example.com (behind a reverse proxy); "
+                        "Twilio signs it. Empty: the address the request arrived at.")
+    threads: int = Field(8, ge=1, le=64, description="Receiver worker threads (requests answered at once).")
+    connection_limit: int = Field(
+        1000, ge=10, description="Open connections the receiver holds before it stops accepting (idle ones too).")
+    channel_timeout_seconds: int = Field(
+        30, ge=1, description="An inactive connection is closed after this many seconds.")
+    queue_size: int = Field(
+        1000, ge=1, description="Stored deliveries waiting to be mapped before the receiver answers 503.")
+    batch_size: int = Field(20, ge=1, le=500, description="Deliveries the mapper writes per transaction under load.")
+
+
+class _PollSource(_Section):
+    """A platform's REST API, polled for finished calls by desks that have no public URL (the key is in the
+    keyring as ``<platform>.api_key``)."""
+
+    poll: bool = Field(False, description="Fetch finished calls from the platform's API on an interval.")
+    interval_seconds: float = Field(60.0, ge=5, description="How often to fetch new calls.")
+    page_size: int = Field(50, ge=1, le=1000, description="Calls asked for per request.")
+
+
+class VapiSettings(_PollSource):
+    api_base: str = Field("https://api.vapi.ai", description="Vapi REST API root (GET /call).")
+
+
+class RetellSettings(_PollSource):
+    api_base: str = Field("https://api.retellai.com", description="Retell REST API root (POST /v3/list-calls, GET /v2/get-call).")
+
+
+class ElevenLabsSettings(_PollSource):
+    api_base: str = Field("https://api.elevenlabs.io", description="ElevenLabs API root (conversational AI).")
+    agent_id: str = Field("", description="Only this agent's conversations (empty: all agents of the account).")
+
+
+class SynthflowSettings(_Section):
+    api_base: str = Field("https://api.synthflow.ai/v2", description="Synthflow API root; each webhook is "
+                                                                       "confirmed by reading the call back.")
 
 
 class SyncSettings(_Section):
@@ -156,6 +196,10 @@ class Profile(_Section):
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)
     events: EventSettings = Field(default_factory=EventSettings)
+    vapi: VapiSettings = Field(default_factory=VapiSettings)
+    retell: RetellSettings = Field(default_factory=RetellSettings)
+    elevenlabs: ElevenLabsSettings = Field(default_factory=ElevenLabsSettings)
+    synthflow: SynthflowSettings = Field(default_factory=SynthflowSettings)
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Profile":

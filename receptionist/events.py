@@ -20,6 +20,8 @@ LINK_CHANGED = "link_changed"
 CALENDAR_REFRESHED = "calendar_refreshed"
 HEALTH_CHANGED = "health_changed"
 MESSAGE_SENT = "message_sent"
+LIVE_CALL_CHANGED = "live_call_changed"  # a call in progress changed (platform, call_id)
+QUARANTINE_CHANGED = "quarantine_changed"  # a delivery went to, or left, quarantine (inbox_id)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
@@ -19,16 +20,22 @@ from receptionist.domain.models import (
     CallRecord,
     ExternalEventRecord,
     FieldIssue,
+    Intent,
     LinkRecord,
     ProposalRecord,
     SyncState,
 )
+from receptionist.domain.intake import CallerHistory, DeliverySource, InboxRecord, LiveCallRecord
 from receptionist.domain.ports import RemoteEvent
 from receptionist.domain.sync_plan import content_hash, norm_text
 from receptionist.domain.payload import LocationRules
 from receptionist.errors import UserError
+from receptionist.store.inbox import InboxStore
 from receptionist.store.repo import Store
 from receptionist.sync.engine import SyncEngine, event_template
+
+if TYPE_CHECKING:
+    from receptionist.ingest.intake import Answer, Intake
 
 
 def location_rules(profile: Profile) -> LocationRules:
@@ -56,7 +63,7 @@ class ConsoleService:
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  wake_sync: Callable[[], None] = lambda: None, sms_enabled: bool = False,
                  engine: "SyncEngine | None" = None, problems: dict[str, str] | None = None,
-                 is_leader: Callable[[], bool] = lambda: False):
+                 is_leader: Callable[[], bool] = lambda: False, intake: "Intake | None" = None):
         self.store = store
         self.profile = profile
         self.bus = bus
@@ -71,6 +78,8 @@ class ConsoleService:
         self.reconnector: Callable[[str, Callable[[str], None]], str] | None = None
         self.rules = location_rules(profile)
         self.template = event_template(profile)
+        self.intake = intake
+        self.inbox = InboxStore(store)
 
     # --- calls and proposals ----------------------------------------------------------------------------------
 
@@ -103,6 +112,9 @@ class ConsoleService:
             if proposal is None:
                 raise UserError(f"booking proposal {proposal_id} does not exist")
             draft = self.draft_of(proposal)
+        refusal = self.approval_refusal(proposal_id)
+        if refusal:
+            raise UserError(refusal)
         draft, issues = self.check(draft)
         self._refuse_blocking(issues, "cannot approve yet")
         outbox = []
@@ -114,6 +126,17 @@ class ConsoleService:
         self.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         self.wake_sync()
         return appt
+
+    def approval_refusal(self, proposal_id: int) -> str | None:
+        """Why a proposal can not be approved as a new booking whatever is edited (the caller called to cancel or
+        to move an appointment), or None. The review pane shows it and disables Approve."""
+        call = self.store.call_of_proposal(proposal_id)
+        if call is None or call.intent not in (Intent.CANCEL, Intent.RESCHEDULE):
+            return None
+        verb = "cancel" if call.intent is Intent.CANCEL else "reschedule"
+        return (f"the caller asked to {verb} an appointment, not to book a new one: approving would book it and "
+                f"send a confirmation. {verb.capitalize()} the matching appointment instead, then reject this "
+                "proposal with that reason.")
 
     def reject(self, proposal_id: int, version: int, reason: str, actor: str = "staff") -> ProposalRecord:
         if not reason.strip():
@@ -400,7 +423,8 @@ class ConsoleService:
 
     def health_snapshot(self) -> HealthSnapshot:
         """Everything the window's pills, alerts and counts show, in one read (the window runs it on a worker)."""
-        return HealthSnapshot(self.calendar_health(), self.messaging_status(), self.is_leader())
+        return HealthSnapshot(self.calendar_health(), self.messaging_status(), self.is_leader(),
+                              self.quarantine_count() if self.intake is not None else 0)
 
     def messaging_status(self) -> tuple[str, str]:
         """(state, sentence) of SMS: off, error (with why) or ok."""
@@ -456,12 +480,88 @@ class ConsoleService:
         }
 
 
+    # --- intake: quarantine, saved deliveries, live calls, callers ------------------------------------------------
+
+    def _intake(self) -> "Intake":
+        if self.intake is None:
+            raise UserError("this console was started without the intake")
+        return self.intake
+
+    def quarantined(self, limit: int = 200) -> list[InboxRecord]:
+        """Deliveries that could not be mapped, newest first, each with its reason."""
+        return self.inbox.quarantined(limit)
+
+    def quarantine_count(self) -> int:
+        return self.inbox.quarantine_count()
+
+    def replay(self, inbox_id: int, actor: str = "staff") -> InboxRecord:
+        """Map a quarantined delivery again (after a fix, an upgrade, or an API key was set)."""
+        record = self._intake().replay(inbox_id, actor)
+        if record is None:
+            raise UserError(f"delivery {inbox_id} is not in quarantine")
+        return record
+
+    def discard(self, inbox_id: int, actor: str = "staff") -> None:
+        """A person decided a quarantined delivery is not a call: it leaves quarantine (the raw copy is kept)."""
+        if not self.inbox.discard(inbox_id, actor, self.clock()):
+            raise UserError(f"delivery {inbox_id} is not in quarantine")
+        self.bus.publish(events.QUARANTINE_CHANGED, inbox_id=inbox_id)
+
+    def ingest_file(self, platform: str, body: bytes, headers: dict[str, str] | None = None,
+                    url: str = "file://operator") -> tuple["Answer", InboxRecord | None]:
+        """A saved delivery given by the operator, through the same door and mapping as a webhook. Trusted
+        (the operator gave it), unless headers are given: then its signature is checked as the platform's."""
+        from receptionist.ingest.platforms import Delivery
+
+        intake = self._intake()
+        if platform not in intake.adapters:
+            raise UserError(f"unknown platform {platform!r}; one of {', '.join(sorted(intake.adapters))}")
+        delivery = Delivery(platform=platform, body=body, headers={k.lower(): v for k, v in (headers or {}).items()},
+                            url=url, received_at=self.clock())
+        answer = intake.receive(delivery, source=DeliverySource.FILE, trusted=headers is None)
+        if answer.inbox_id is None:
+            return answer, None
+        intake.process([answer.inbox_id])
+        return answer, self.inbox.get(answer.inbox_id)
+
+    def live_calls(self, ended_within: timedelta = timedelta(minutes=10)) -> list[LiveCallRecord]:
+        """Calls in progress and those that ended in the last minutes (the live strip of the call panel)."""
+        return self.inbox.live_calls(self.clock() - ended_within)
+
+    def caller_history(self, number: str | None, before_call_row_id: int | None = None) -> CallerHistory | None:
+        """Earlier calls and appointments of the caller's number (E.164), or None without a number."""
+        if not number:
+            return None
+        return self.inbox.caller_history(number, self.clock(), before_call_row_id)
+
+    def returning_caller_text(self, number: str | None, before_call_row_id: int | None = None) -> str | None:
+        """"Returning caller, last visit 10/14/2026" (or None for a first-time caller)."""
+        history = self.caller_history(number, before_call_row_id)
+        if history is None or not history.returning:
+            return None
+        zone = self.rules.zone
+        parts = ["Returning caller"]
+        if history.last_visit is not None:
+            parts.append(f"last visit {format_date(history.last_visit, zone)}")
+        elif history.last_call_at is not None:
+            parts.append(f"called before on {format_date(history.last_call_at, zone)}")
+        if history.next_visit is not None:
+            parts.append(f"next visit {format_date(history.next_visit, zone)}")
+        return ", ".join(parts)
+
+    def intake_status(self) -> dict:
+        counts = self.inbox.counts()
+        intake = self.intake
+        return {"inbox": counts, "queued": intake.queued if intake else 0,
+                "rejections": dict(intake.rejections) if intake else {},
+                "storage_failures": intake.storage_failures if intake else 0}
+
+
 def link_json(link: LinkRecord) -> dict:
     return {"link_id": link.id, "state": link.state.value, "remote_id": link.remote_id, "error": link.last_error,
             "attempts": link.attempts,
             "next_attempt_at": link.next_attempt_at.isoformat() if link.next_attempt_at else None,
             "diff": {k: list(v) for k, v in link.diff.items()}, "deleted_remotely": link.deleted_remotely}
-
 
 def _as_event(copy: ExternalEventRecord) -> RemoteEvent:
     return RemoteEvent(remote_id=copy.remote_id, etag=copy.etag or "", title=copy.title, start=copy.start,
@@ -484,6 +584,7 @@ class HealthSnapshot:
     calendars: list["CalendarStatus"]
     messaging: tuple[str, str]  # (state, sentence)
     leader: bool
+    quarantined: int = 0  # deliveries waiting in quarantine
 
 
 @dataclass(frozen=True)

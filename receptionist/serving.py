@@ -152,9 +152,12 @@ class ProductionServer:
     """
 
     def __init__(self, app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 4, name: str = "server",
-                 max_request_body_size: int = 1_048_576):
+                 max_request_body_size: int = 1_048_576, connection_limit: int = 1000, channel_timeout: int = 30):
         self.app, self.host, self.port, self.threads, self.name = app, host, port, threads, name
         self.max_request_body_size = max_request_body_size
+        # waitress stops accepting at connection_limit (default 100): idle sockets held open by scanners or
+        # stalled clients would otherwise lock valid deliveries out.
+        self.connection_limit, self.channel_timeout = connection_limit, channel_timeout
         self._server = None
         self._thread: threading.Thread | None = None
 
@@ -168,7 +171,8 @@ class ProductionServer:
         # waitress logs a full traceback for an app exception on its "waitress" logger; ours logs its own.
         self._server = create_server(self.app, host=self.host, port=self.port, threads=self.threads,
                                      ident="receptionist", clear_untrusted_proxy_headers=True,
-                                     max_request_body_size=self.max_request_body_size, channel_timeout=30,
+                                     max_request_body_size=self.max_request_body_size,
+                                     channel_timeout=self.channel_timeout, connection_limit=self.connection_limit,
                                      asyncore_loop_timeout=0.2)  # how soon stop() is noticed
         self.port = self._server.effective_port
         self._thread = threading.Thread(target=self._server.run, name=f"{self.name}-http", daemon=True)

@@ -21,6 +21,7 @@ from receptionist_sandbox.stack import SandboxStack
 log = logging.getLogger(__name__)
 
 BANNER = "DEMO — sandbox calendars and Twilio on loopback, simulated AI calls"
+DEMO_PLATFORMS = ("generic", "vapi", "retell", "elevenlabs")
 
 
 class DemoSession:
@@ -36,6 +37,7 @@ class DemoSession:
         self.stack: SandboxStack | None = None
         self.app: App | None = None
         self.simulator: CallSimulator | None = None
+        self.simulators: list[CallSimulator] = []
         self._first_call: threading.Timer | None = None
 
     def start(self) -> App:
@@ -47,11 +49,24 @@ class DemoSession:
         profile = self.stack.profile(self.base, ingest_port=0)
         webhook_secret = self.stack.provision(profile, secrets)
         self.stack.seed_week()
+        from receptionist.ingest.platforms import ADAPTERS
+
+        # each platform signs with its own secret: Retell with the account's API key, the others with the demo's one
+        signing = {p: self.stack.voice.api_keys["retell"] if p == "retell" else webhook_secret for p in DEMO_PLATFORMS}
+        for platform, secret in signing.items():
+            secrets.set(ADAPTERS[platform].secret_key, secret)
         self.app = App.build(profile, db_url, secrets).start()
         loc = profile.location
-        self.simulator = CallSimulator(self.app.receiver.url, webhook_secret, time_zone=loc.time_zone,
-                                       interval=self.interval, open_hour=loc.open_hour, close_hour=loc.close_hour,
-                                       business_name=loc.name)
+        rx = self.app.receiver
+        # the calls come from several platforms in turn, each in its own payload and signature, with live updates
+        lo, hi = self.interval
+        n = len(DEMO_PLATFORMS)
+        self.simulators = [
+            CallSimulator(rx.url if p == "generic" else rx.url_for(p), signing[p], time_zone=loc.time_zone,
+                          interval=(lo * n, hi * n), open_hour=loc.open_hour, close_hour=loc.close_hour,
+                          business_name=loc.name, platform=p, live_updates=True)
+            for p in DEMO_PLATFORMS]
+        self.simulator = self.simulators[0]
         log.info("demo ready in %.2f s: database %s, webhook %s", time.monotonic() - self.started, db_url,
                  self.app.receiver.url)
         return self.app
@@ -62,7 +77,8 @@ class DemoSession:
         self._first_call = threading.Timer(self.first_call_after, self._post_one)
         self._first_call.daemon = True
         self._first_call.start()
-        self.simulator.start()
+        for sim in self.simulators:
+            sim.start()
 
     def _post_one(self) -> None:
         try:
@@ -73,8 +89,8 @@ class DemoSession:
     def stop(self) -> None:
         if self._first_call is not None:
             self._first_call.cancel()
-        if self.simulator is not None:
-            self.simulator.stop()
+        for sim in self.simulators:
+            sim.stop()
         if self.app is not None:
             self.app.stop()
         if self.stack is not None:

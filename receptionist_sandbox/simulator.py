@@ -118,13 +118,18 @@ class CallSimulator:
         defect_rate: share of calls carrying one of ``defects``.
         business_name: what the agent answers the phone with.
         timeout: HTTP timeout for each POST.
+        platform: which platform to speak (``voice_platforms.PLATFORMS``): ``generic`` posts our v1 payload;
+            the others post that platform's own payload, signed as it signs, to ``post_url`` (its route).
+        live_updates: before each call's report, post the platform's "call in progress" event (Vapi
+            status-update, Retell call_started, Twilio in-progress) so the console shows it live.
     """
 
     def __init__(self, post_url: str, secret: str, *, time_zone: str = "America/Chicago",
                  interval: tuple[float, float] = (20.0, 40.0), seed: int | None = None,
                  now: Callable[[], datetime] | None = None, open_hour: int = 8, close_hour: int = 18,
                  defect_rate: float = 0.125, defects: Sequence[str] = DEFECTS,
-                 business_name: str = "Demo Dental & Wellness", timeout: float = 10.0):
+                 business_name: str = "Demo Dental & Wellness", timeout: float = 10.0, platform: str = "generic",
+                 live_updates: bool = False):
         lo, hi = interval
         if lo < 0 or hi < lo:
             raise ValueError("interval must be (lo, hi) with 0 <= lo <= hi")
@@ -135,8 +140,15 @@ class CallSimulator:
         unknown = set(defects) - set(DEFECTS)
         if unknown or not defects:
             raise ValueError(f"defects must be a non-empty subset of {DEFECTS}")
+        from receptionist_sandbox.voice_platforms import PLATFORMS
+
+        if platform not in PLATFORMS:
+            raise ValueError(f"platform must be one of {PLATFORMS}")
         self.post_url = post_url
         self.secret = secret
+        self.platform = platform
+        self.live_updates = live_updates
+        self.last_call = None  # the last PlatformCall posted (its platform call id, caller id...)
         self.zone = ZoneInfo(time_zone)
         self.interval = (float(lo), float(hi))
         self.open_hour = open_hour
@@ -424,13 +436,33 @@ class CallSimulator:
     # ------------------------------------------------------------------ sending
 
     def post_one(self) -> tuple[int, object]:
-        """Make one payload, sign it, POST it. Returns (HTTP status, parsed JSON answer or None).
+        """Make one call, sign it as the platform signs, POST it. Returns (HTTP status, parsed JSON answer or None).
 
         Network errors (``requests.RequestException``) propagate.
         """
         payload = self.make_payload()
-        body = json.dumps(payload).encode("utf-8")
-        headers = signed_headers(self.secret, int(time.time()), body)
+        if self.platform == "generic":
+            body = json.dumps(payload).encode("utf-8")
+            return self._post(payload["call_id"], body, signed_headers(self.secret, int(time.time()), body))
+        from receptionist_sandbox.voice_platforms import PlatformCall
+
+        call = PlatformCall.from_v1(self.platform, payload)
+        self.last_call = call
+        if self.live_updates and self.platform in ("vapi", "retell", "twilio"):
+            self.post_platform(call, "live", upto=2, count=False)
+        return self.post_platform(call, "ended")
+
+    def post_platform(self, call, event: str = "ended", *, upto: int | None = None,
+                      count: bool = True) -> tuple[int, object]:
+        """POST one of ``call``'s deliveries (``voice_platforms.render``) signed as its platform signs."""
+        from receptionist_sandbox.voice_platforms import render, sign
+
+        body, extra = render(call, event, upto=upto)
+        headers = sign(call.platform, self.secret, body, url=self.post_url, call_id=call.call_id,
+                       form=extra.get("form"))
+        return self._post(call.call_id, body, headers, count=count)
+
+    def _post(self, call_id: str, body: bytes, headers: dict, count: bool = True) -> tuple[int, object]:
         try:
             answer = self._session.post(self.post_url, data=body, headers=headers, timeout=self.timeout)
         except requests.RequestException:
@@ -441,11 +473,10 @@ class CallSimulator:
         except ValueError:
             parsed = None
         if 200 <= answer.status_code < 300:
-            self.sent += 1
+            self.sent += count
         else:
             self.failed += 1
-            log.warning("simulated call %s refused: HTTP %s %s", payload["call_id"], answer.status_code,
-                        answer.text[:200])
+            log.warning("simulated call %s refused: HTTP %s %s", call_id, answer.status_code, answer.text[:200])
         self.last_result = (answer.status_code, parsed)
         return answer.status_code, parsed
 

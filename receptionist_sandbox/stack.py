@@ -19,6 +19,7 @@ from receptionist.ingest.signing import SECRET_KEY
 from receptionist_sandbox.google import GoogleSandbox
 from receptionist_sandbox.microsoft import MicrosoftSandbox
 from receptionist_sandbox.twilio import TwilioSandbox
+from receptionist_sandbox.voice_platforms import VoicePlatformsSandbox
 
 log = logging.getLogger(__name__)
 
@@ -84,22 +85,25 @@ OUTLOOK_SERIES = SeedSeries(4, time(12, 0), 45, "Lunch & learn", moved_to=time(1
 
 
 class SandboxStack:
-    """Google Calendar, Microsoft identity + Graph, and Twilio stand-ins on loopback ports."""
+    """Google Calendar, Microsoft identity + Graph, Twilio, and the AI voice platforms' REST APIs (Vapi, Retell,
+    ElevenLabs, Synthflow) as stand-ins on loopback ports."""
 
     def __init__(self, *, time_zone: str = "America/Chicago"):
         self.time_zone = time_zone
         self.google = GoogleSandbox(default_time_zone=time_zone)
         self.microsoft = MicrosoftSandbox(device_code_interval=0)
         self.twilio = TwilioSandbox(numbers=[FROM_NUMBER])
+        self.voice = VoicePlatformsSandbox()
 
     def start(self) -> "SandboxStack":
         self.google.start()
         self.microsoft.start()
         self.twilio.start()
+        self.voice.start()
         return self
 
     def stop(self) -> None:
-        for part in (self.twilio, self.microsoft, self.google):
+        for part in (self.voice, self.twilio, self.microsoft, self.google):
             part.stop()
 
     def __enter__(self) -> "SandboxStack":
@@ -118,6 +122,8 @@ class SandboxStack:
                                ca_bundle=str(self.microsoft.cert_path), calendar_id="")
         data["twilio"].update(enabled=True, api_base=self.twilio.url, account_sid=self.twilio.account_sid,
                               from_number=FROM_NUMBER)
+        for platform in ("vapi", "retell", "elevenlabs", "synthflow"):  # polling stays off unless the base says so
+            data[platform]["api_base"] = self.voice.api_base(platform)
         if ingest_port is not None:
             data["ingest"]["port"] = ingest_port
         return Profile.from_dict(data, source="sandbox profile")
@@ -132,6 +138,8 @@ class SandboxStack:
         secrets.set("twilio.auth_token", self.twilio.auth_token)
         webhook_secret = webhook_secret or _secrets.token_urlsafe(32)
         secrets.set(SECRET_KEY, webhook_secret)
+        for platform, key in self.voice.api_keys.items():  # what polling and Synthflow's read-back use
+            secrets.set(f"{platform}.api_key", key)
         return webhook_secret
 
     def seed_week(self, now: datetime | None = None) -> int:

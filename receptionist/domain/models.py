@@ -37,6 +37,27 @@ class SyncState(str, enum.Enum):
         return self in (SyncState.CONFLICT, SyncState.DRIFT)
 
 
+class Intent(str, enum.Enum):
+    """Why the caller called, as classified from the platform's structured data, then the summary/transcript."""
+
+    BOOK = "book"  # a new appointment
+    RESCHEDULE = "reschedule"  # move an existing appointment
+    CANCEL = "cancel"  # cancel an existing appointment
+    QUESTION = "question"  # hours, prices, directions...: nothing to book
+    CALLBACK = "callback"  # the caller wants a person to call back
+    URGENT = "urgent"  # needs a person now (pain, emergency)
+
+    @property
+    def label(self) -> str:
+        return {"book": "New booking", "reschedule": "Reschedule", "cancel": "Cancel", "question": "Question",
+                "callback": "Callback request", "urgent": "Urgent"}[self.value]
+
+    @property
+    def books(self) -> bool:
+        """Only a new-booking call may be approved as a new booking."""
+        return self is Intent.BOOK
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"  # must be fixed before the booking can be approved
     WARNING = "warning"  # shown; a person may approve anyway
@@ -164,6 +185,17 @@ class CallRecord:
     custom_fields: dict
     issues: tuple[FieldIssue, ...]
     proposal: ProposalRecord | None = None
+    intent: "Intent" = None  # type: ignore[assignment]  # set to Intent.BOOK in __post_init__ when not given
+    caller_id_number: str | None = None  # E.164 from the platform's caller id
+    raw_fields: dict | None = None  # the raw text beside each resolved value
+
+    def __post_init__(self) -> None:
+        if self.intent is None:
+            object.__setattr__(self, "intent", Intent.BOOK)
+        elif not isinstance(self.intent, Intent):
+            object.__setattr__(self, "intent", Intent(self.intent))
+        if self.raw_fields is None:
+            object.__setattr__(self, "raw_fields", {})
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,34 @@ def _call(row: t.Call) -> CallRecord:
         summary=row.summary, transcript=tuple((s, x) for s, x in (row.transcript or ())), agent_id=row.agent_id,
         custom_fields=dict(row.custom_fields or {}), issues=_issues(row.issues),
         proposal=_proposal(row.proposal) if row.proposal is not None else None,
+        intent=row.intent or "book", caller_id_number=row.caller_id_number, raw_fields=dict(row.raw_fields or {}),
     )
+
+
+def call_row(capture: CallCapture, payload: dict, received_at: datetime, inbox_id: int | None = None) -> t.Call:
+    """The call row and its pending proposal for one capture (not added to any session)."""
+    row = t.Call(
+        platform=capture.platform, call_id=capture.call_id, received_at=received_at,
+        occurred_at=capture.occurred_at, caller_name=capture.caller_name, callback_number=capture.callback_number,
+        callback_number_raw=capture.callback_number_raw, account_id=capture.account_id,
+        reason_codes=list(capture.reason_codes), service=capture.service,
+        requested_start=capture.requested_start, requested_start_raw=capture.requested_start_raw,
+        duration_minutes=capture.duration_minutes, message=capture.message, summary=capture.summary,
+        transcript=[list(turn) for turn in capture.transcript], agent_id=capture.agent_id,
+        custom_fields=capture.custom_fields, issues=[i.to_dict() for i in capture.issues], payload=payload,
+    )
+    row.proposal = t.BookingProposal(
+        status=ProposalStatus.PENDING.value, caller_name=capture.caller_name,
+        callback_number=capture.callback_number or capture.callback_number_raw, service=capture.service,
+        start_at=capture.requested_start, duration_minutes=capture.duration_minutes,
+        notes=capture.summary or capture.message or "", issues=[i.to_dict() for i in capture.issues],
+        created_at=received_at,
+    )
+    row.intent = capture.intent.value
+    row.caller_id_number = capture.caller_id_number
+    row.raw_fields = dict(capture.raw_fields)
+    row.inbox_id = inbox_id
+    return row
 
 
 class Store:
@@ -143,23 +170,7 @@ class Store:
 
     def record_call(self, capture: CallCapture, payload: dict, received_at: datetime) -> tuple[CallRecord, bool]:
         """Store a call and its booking proposal in one transaction. A second delivery returns (existing, False)."""
-        row = t.Call(
-            platform=capture.platform, call_id=capture.call_id, received_at=received_at,
-            occurred_at=capture.occurred_at, caller_name=capture.caller_name, callback_number=capture.callback_number,
-            callback_number_raw=capture.callback_number_raw, account_id=capture.account_id,
-            reason_codes=list(capture.reason_codes), service=capture.service,
-            requested_start=capture.requested_start, requested_start_raw=capture.requested_start_raw,
-            duration_minutes=capture.duration_minutes, message=capture.message, summary=capture.summary,
-            transcript=[list(turn) for turn in capture.transcript], agent_id=capture.agent_id,
-            custom_fields=capture.custom_fields, issues=[i.to_dict() for i in capture.issues], payload=payload,
-        )
-        row.proposal = t.BookingProposal(
-            status=ProposalStatus.PENDING.value, caller_name=capture.caller_name,
-            callback_number=capture.callback_number or capture.callback_number_raw, service=capture.service,
-            start_at=capture.requested_start, duration_minutes=capture.duration_minutes,
-            notes=capture.summary or capture.message or "", issues=[i.to_dict() for i in capture.issues],
-            created_at=received_at,
-        )
+        row = call_row(capture, payload, received_at)
         with self.session() as s:
             s.add(row)
             try:
@@ -189,6 +200,11 @@ class Store:
         with self.session() as s:
             rows = s.scalars(self._call_query().order_by(t.Call.received_at.desc(), t.Call.id.desc()).limit(limit))
             return [_call(r) for r in rows]
+
+    def call_of_proposal(self, proposal_id: int) -> CallRecord | None:
+        with self.session() as s:
+            row = s.scalar(self._call_query().join(t.BookingProposal).where(t.BookingProposal.id == proposal_id))
+            return _call(row) if row else None
 
     def get_proposal(self, proposal_id: int) -> ProposalRecord | None:
         with self.session() as s:

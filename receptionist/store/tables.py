@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
+    LargeBinary,
     Boolean,
     DateTime,
     ForeignKey,
@@ -81,6 +82,11 @@ class Call(Base):
     custom_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     issues: Mapped[list] = mapped_column(JSON, default=list)
     payload: Mapped[dict] = mapped_column(JSON)
+    # issue 6 (durable intake): what the platform adapters add to a capture
+    intent: Mapped[str] = mapped_column(String(16), default="book", server_default="book")
+    caller_id_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    raw_fields: Mapped[dict] = mapped_column(JSON, default=dict)
+    inbox_id: Mapped[int | None] = mapped_column(Integer)  # the delivery this call was mapped from
 
     proposal: Mapped["BookingProposal | None"] = relationship(back_populates="call", uselist=False)
 
@@ -266,3 +272,65 @@ class Lease(Base):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     holder: Mapped[str] = mapped_column(String(120))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- durable intake (issue 6) ---------------------------------------------------------------------------------------
+
+
+class InboxDelivery(Base):
+    """A delivery exactly as it came in (raw bytes, headers, URL), written before it is acknowledged.
+
+    ``state``: ``pending`` (not mapped yet: a crash leaves it here and the next start maps it), ``done``,
+    ``quarantined`` (could not be mapped; ``reason`` says why; Replay or Discard), ``discarded``.
+    One row per (platform, dedupe key): a platform's retry of the same delivery finds the row and changes nothing.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "dedupe_key", name="uq_inbox_platform_dedupe_key"),
+        Index("ix_inbox_state", "state", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    dedupe_key: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(16))  # webhook | poll | file
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    url: Mapped[str] = mapped_column(Text)
+    headers: Mapped[dict] = mapped_column(JSON)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    call_row_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class LiveCall(Base):
+    """A call in progress, from the platforms' status updates; ``ended_at`` set when it ended."""
+
+    __tablename__ = "live_calls"
+
+    platform: Mapped[str] = mapped_column(String(40), primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    caller_id_number: Mapped[str | None] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(40))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    transcript: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class PollCursor(Base):
+    """Where each polling source (``vapi``, ``retell``, ``elevenlabs``) left off."""
+
+    __tablename__ = "poll_cursors"
+
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
+Index("ix_calls_callback_number", Call.callback_number)
+Index("ix_appointments_callback_number", Appointment.callback_number)

@@ -53,7 +53,7 @@ from PySide6.QtWidgets import (
 
 from receptionist.domain.bookings import BookingDraft, blocking
 from receptionist.domain.formatting import format_datetime, format_range
-from receptionist.domain.models import CallRecord, FieldIssue, ProposalStatus, Severity
+from receptionist.domain.models import CallRecord, FieldIssue, Intent, ProposalStatus, Severity
 from receptionist.domain.payload import resolve_local_time
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
@@ -205,6 +205,7 @@ class CallDetail(QWidget):
         self.call: CallRecord | None = None
         self.issues: list[FieldIssue] = []
         self.dirty = False
+        self.refusal: str | None = None  # why Approve is off whatever is edited (cancel/reschedule calls)
         self._loading = False
         self._recheck_timer = QTimer(self)
         self._recheck_timer.setSingleShot(True)
@@ -228,7 +229,16 @@ class CallDetail(QWidget):
         self.state_banner.setObjectName("stateBanner")
         self.state_banner.setWordWrap(True)
         self.state_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.intent_banner = QLabel()
+        self.intent_banner.setObjectName("intentBanner")
+        self.intent_banner.setWordWrap(True)
+        self.intent_banner.hide()
+        self.caller_note = QLabel()
+        self.caller_note.setObjectName("callerNote")
+        self.caller_note.hide()
+        outer.addWidget(self.intent_banner)
         outer.addWidget(self.heading)
+        outer.addWidget(self.caller_note)
         outer.addWidget(self.state_banner)
         self.empty_hint = QLabel("New calls appear at the top of the list as the AI agent takes them. Pick one to "
                                  "check what it captured, fix anything marked ✗, then approve or reject it.")
@@ -354,6 +364,9 @@ class CallDetail(QWidget):
         previous = self.call
         self.call = call
         if call is None:
+            self.refusal = None
+            self.intent_banner.hide()
+            self.caller_note.hide()
             self.heading.setText("Select a call to review it")
             self.state_banner.hide()
             self.proposal_box.hide()
@@ -389,6 +402,7 @@ class CallDetail(QWidget):
             self.heading.setText(f"{(p.caller_name if p else call.caller_name) or 'Unknown caller'} — "
                                  f"{(p.service if p else call.service) or 'no service'}")
             self._fill_captured(call)
+            self._show_intent(call)
             if p is None:
                 self._banner("No booking proposal was made from this call.", "#f1f5f9", "#334155")
                 self._set_editable(False)
@@ -417,6 +431,32 @@ class CallDetail(QWidget):
             self._loading = False
         if call.proposal is not None and call.proposal.status is ProposalStatus.PENDING:
             self.recheck()  # issues stored at capture time may be stale (time passed, calendar filled up)
+
+    def _show_intent(self, call: CallRecord) -> None:
+        """The caller's intent at the top when it is not a plain new booking; cancel/reschedule block Approve."""
+        p = call.proposal
+        self.refusal = (self.service.approval_refusal(p.id)
+                        if p is not None and p.status is ProposalStatus.PENDING else None)
+        intent = call.intent
+        if intent is Intent.BOOK:
+            self.intent_banner.hide()
+        else:
+            strong = intent in (Intent.CANCEL, Intent.RESCHEDULE, Intent.URGENT)
+            text = f"<b>{html.escape(intent.label.upper())}</b> — "
+            text += {Intent.CANCEL: "the caller wants to cancel an appointment, not book a new one.",
+                     Intent.RESCHEDULE: "the caller wants to move an appointment, not book a new one.",
+                     Intent.URGENT: "the caller needs someone now.",
+                     Intent.QUESTION: "the caller asked a question; there may be nothing to book.",
+                     Intent.CALLBACK: "the caller asked to be called back."}.get(intent, "")
+            self.intent_banner.setText(text)
+            self.intent_banner.setStyleSheet(
+                f"background: {'#fee2e2' if strong else '#e0e7ff'}; color: {'#991b1b' if strong else '#3730a3'};"
+                " padding: 8px; border-radius: 4px; font-size: 14px;")
+            self.intent_banner.show()
+        note = self.service.returning_caller_text(call.caller_id_number or call.callback_number,
+                                                  before_call_row_id=call.id)
+        self.caller_note.setText(note or "")
+        self.caller_note.setVisible(bool(note))
 
     def _banner(self, text: str, background: str, color: str) -> None:
         self.state_banner.setText(text)
@@ -530,8 +570,10 @@ class CallDetail(QWidget):
         errors = blocking(self.issues)
         pending = self.call is not None and self.call.proposal is not None and \
             self.call.proposal.status is ProposalStatus.PENDING
-        self.approve_button.setEnabled(pending and not errors)
+        refusal = getattr(self, "refusal", None)
+        self.approve_button.setEnabled(pending and not errors and not refusal)
         self.approve_button.setToolTip(
+            f"Cannot approve: {refusal}" if refusal else
             "Fix first: " + "; ".join(f"{FIELD_LABELS.get(i.field, i.field)}: {i.message}" for i in errors)
             if errors else "Confirm the booking and write it to the connected calendars")
         self.save_button.setEnabled(pending)
@@ -621,6 +663,10 @@ class CallPanel(QWidget):
         header.addStretch(1)
         header.addWidget(self.counts)
         layout.addLayout(header)
+        from receptionist.ui.intake_views import LiveCallsStrip
+
+        self.live = LiveCallsStrip(service)
+        layout.addWidget(self.live)
 
         self.list_view = QListView()
         self.list_view.setObjectName("callList")

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QStatusBar,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +47,7 @@ from receptionist.ui.appointment_dialog import (
 from receptionist.ui.bridge import EventBridge, Throttle
 from receptionist.ui.operations import QueryRunner
 from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
@@ -156,9 +158,16 @@ class MainWindow(QMainWindow):
         self.sync_panel = SyncPanel(self.service, calendars, runner=self.runner)
         self.sync_panel.setMinimumHeight(200)
 
+        self.quarantine_panel = QuarantinePanel(self.service)
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.addTab(self.sync_panel, "Sync")
+        self.lower_tabs.addTab(self.quarantine_panel, "Quarantine")
+        self.quarantine_panel.count_changed.connect(self._quarantine_count)
+
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self._card(self.calendar))
-        right.addWidget(self._card(self.sync_panel))
+        right.addWidget(self._card(self.lower_tabs))
         right.setStretchFactor(0, 3)
         right.setStretchFactor(1, 2)
         right.setChildrenCollapsible(False)
@@ -193,6 +202,8 @@ class MainWindow(QMainWindow):
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
         self._refresh_calendar = Throttle(self.calendar.refresh, parent=self)
         self._refresh_health = Throttle(self.refresh_health, parent=self)
+        self._refresh_live = Throttle(self.call_panel.live.refresh, parent=self)
+        self._refresh_quarantine = Throttle(self.quarantine_panel.refresh, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
         self.calendar.appointment_context_menu_requested.connect(self.show_appointment_menu)
         self.sync_panel.appointment_activated.connect(self.open_appointment)
@@ -311,6 +322,12 @@ class MainWindow(QMainWindow):
     # --- refreshing -----------------------------------------------------------------------------------------------
 
     def _on_event(self, topic: str, data: dict) -> None:
+        if topic == events.LIVE_CALL_CHANGED:
+            self._refresh_live.trigger()
+        elif topic == events.QUARANTINE_CHANGED:
+            self._refresh_quarantine.trigger()
+            self._refresh_health.trigger()  # the webhook pill counts the quarantine
+            self._refresh_calls.trigger()  # a replayed delivery may have become a call
         if topic in (events.CALL_RECEIVED, events.PROPOSAL_DECIDED):
             self._refresh_calls.trigger()
             if topic == events.CALL_RECEIVED:
@@ -354,6 +371,9 @@ class MainWindow(QMainWindow):
         pending = sum(1 for c in calls if c.proposal is not None and c.proposal.status.value == "pending")
         self.status_counts.setText(f"{pending} call(s) to review   ·   {self._sync_problems} sync problem(s)")
 
+    def _quarantine_count(self, count: int) -> None:
+        self.lower_tabs.setTabText(1, f"Quarantine ({count})" if count else "Quarantine")
+
     def refresh_health(self) -> None:
         """Read the health snapshot on the worker; the pills, alerts and counts follow when it lands."""
         self.runner.run("health", self.service.health_snapshot, self.show_health)
@@ -369,7 +389,7 @@ class MainWindow(QMainWindow):
             if key == "calendars":
                 continue  # fixed at start: connecting a calendar needs a restart of the console
             if key == "webhook":
-                self._webhook_pill(pill)
+                self._webhook_pill(pill, snapshot.quarantined)
             elif key == "leader":
                 leader = snapshot.leader
                 pill.set_state("ok" if leader else "off",
@@ -465,7 +485,7 @@ class MainWindow(QMainWindow):
         if getattr(self, name, None) is dialog:
             setattr(self, name, None)
 
-    def _webhook_pill(self, pill: HealthPill) -> None:
+    def _webhook_pill(self, pill: HealthPill, held: int = 0) -> None:
         receiver = getattr(self.app, "receiver", None)
         if receiver is None:
             pill.set_state("off", "The webhook receiver is not running on this desk.", "Webhook off")
@@ -482,6 +502,9 @@ class MainWindow(QMainWindow):
         problem = (getattr(self.app, "problems", {}) or {}).get("webhook")
         if problem:
             pill.set_state("error", f"{tip}\n{problem}")
+            return
+        if held:
+            pill.set_state("pending", f"{tip}\n{held} delivery(ies) in quarantine: see the Quarantine tab")
             return
         pill.set_state("ok", tip)
         self.status.setToolTip(tip)

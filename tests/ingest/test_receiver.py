@@ -8,7 +8,8 @@ import requests
 
 from receptionist import events
 from receptionist.config import IngestSettings
-from receptionist.ingest.receiver import CallIngestor, WebhookReceiver
+from receptionist.ingest.intake import Intake
+from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.services import location_rules
 from tests.helpers.payloads import payload, signed
 
@@ -20,9 +21,9 @@ def receiver(store, profile):
     bus = events.EventBus()
     received = []
     bus.subscribe(lambda e: received.append(e) if e.topic == events.CALL_RECEIVED else None)
-    ingestor = CallIngestor(store, location_rules(profile), bus)
+    ingestor = Intake(store, location_rules(profile), bus, lambda key: SECRET)
     ingestor.start()
-    rx = WebhookReceiver(IngestSettings(port=0), lambda: SECRET, ingestor).start()
+    rx = WebhookReceiver(IngestSettings(port=0), ingestor).start()
     rx.received = received
     yield rx
     rx.stop()
@@ -138,16 +139,22 @@ def test_health_endpoint(receiver):
 
 
 def test_conflicts_with_existing_appointments_become_warnings(store, profile, clock):
-    from receptionist.domain.payload import parse_payload
-
-    ingestor = CallIngestor(store, location_rules(profile), events.EventBus(), clock)
-    first, _ = ingestor.process(parse_payload(payload(call_id="a")), {}, clock())
-    p = first.proposal
     from receptionist.domain.bookings import BookingDraft
+    from receptionist.ingest.platforms import Delivery
 
+    intake = Intake(store, location_rules(profile), events.EventBus(), lambda key: None, clock=clock)
+
+    def take(call_id):
+        answer = intake.receive(Delivery("generic", json.dumps(payload(call_id=call_id)).encode(), {}, "file://",
+                                         clock()), trusted=True)
+        [applied] = intake.process([answer.inbox_id])
+        return applied.call
+
+    first = take("a")
+    p = first.proposal
     store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
                                               p.duration_minutes), p.version, [], "amy", clock())
-    second, _ = ingestor.process(parse_payload(payload(call_id="b")), {}, clock())
+    second = take("b")
     assert any("overlaps" in i.message for i in second.issues)
     assert json.dumps([i.to_dict() for i in second.issues])
 
@@ -156,6 +163,6 @@ def test_port_in_use_is_a_clear_user_error(receiver, store, profile):
     from receptionist.errors import UserError
 
     port = int(receiver.url.split(":")[2].split("/")[0])
-    other = WebhookReceiver(IngestSettings(port=port), lambda: SECRET, None)
+    other = WebhookReceiver(IngestSettings(port=port), None)
     with pytest.raises(UserError, match=f"127.0.0.1:{port}.*another Receptionist Console"):
         other.start()

@@ -16,8 +16,8 @@ import pytest
 
 from receptionist import events
 from receptionist.config import Profile
-from receptionist.domain.payload import parse_payload
-from receptionist.ingest.receiver import CallIngestor
+from receptionist.ingest.intake import Intake
+from receptionist.ingest.platforms import Delivery
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.repo import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
@@ -34,7 +34,7 @@ class Desk:
     bus: events.EventBus
     service: ConsoleService
     engine: SyncEngine
-    ingestor: CallIngestor
+    ingestor: Intake
     clock: FakeClock
     google: FakeCalendar
     outlook: FakeCalendar
@@ -45,7 +45,8 @@ class Desk:
     def submit_call(self, **overrides) -> str:
         """Deliver a call the way the webhook receiver does (stored on the ingest thread, then announced)."""
         body = payload(**overrides)
-        self.ingestor.submit(parse_payload(body), json.loads(json.dumps(body)))
+        self.ingestor.receive(Delivery("generic", json.dumps(body).encode(), {}, "file://test", self.clock()),
+                              trusted=True)
         return body["call_id"]
 
     def sync_in_background(self) -> threading.Thread:
@@ -62,8 +63,9 @@ def desk(store, profile, clock) -> Desk:
     targets = [CalendarTarget("google:primary", google, "primary", "Google Calendar"),
                CalendarTarget("outlook:default", outlook, "", "Outlook")]
     engine = SyncEngine(store, profile, targets, calendars=CALENDARS, bus=bus, clock=clock, rng=random.Random(1))
-    service = ConsoleService(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True)
-    ingestor = CallIngestor(store, location_rules(profile), bus, clock)
+    ingestor = Intake(store, location_rules(profile), bus, lambda key: None, clock=clock)
+    service = ConsoleService(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True,
+                             intake=ingestor)
     ingestor.start()
     yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook,
                receiver=SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={}))

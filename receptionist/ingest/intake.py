@@ -1,0 +1,411 @@
+"""Durable intake: the door (authenticate, store raw, answer) and the worker (inbox → calls, live calls, quarantine).
+
+The door, for every delivery (webhook, polling source, or a file the operator gives ``receptionist ingest``)::
+
+    size limit → adapter.authenticate → adapter.dedupe_key → inbox row (one short transaction) → adapter.answer
+
+Nothing is acknowledged before it is stored: if the inbox write fails (disk full, read-only, locked) or the work
+queue is full, the answer is 503 and the platform retries. A second delivery with a stored dedupe key is answered as
+a success and changes nothing.
+
+The worker takes inbox ids from a bounded queue (and sweeps the table for pending rows: at start, which picks up
+what a crash left, and whenever the queue runs dry), maps each delivery with ``adapter.interpret`` and writes the
+outcome with the inbox row's new state in one transaction — a batch of up to ``batch_size`` under load, retried one
+by one when the database refuses a value, so a single bad delivery is quarantined alone. Whatever cannot be mapped
+(``MappingError``, an adapter bug, a value the database refuses, a date it cannot convert) is quarantined with the
+reason; nothing is dropped.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+from urllib.parse import parse_qsl
+
+from receptionist import events
+from receptionist.domain.availability import conflict_issues
+from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
+from receptionist.domain.payload import CallCapture, LocationRules
+from receptionist.ingest.platforms import (
+    ADAPTERS,
+    Delivery,
+    DeliveryRefused,
+    Ignored,
+    LiveUpdate,
+    MappingError,
+    PlatformAdapter,
+)
+from receptionist.store.inbox import Applied, InboxStore, Outcome, StorageUnavailable, ValueRefused
+from receptionist.store.repo import Store
+
+log = logging.getLogger(__name__)
+
+#: Reads a call back from the platform's API before its capture is trusted (Synthflow signs only the call id):
+#: call id → the API's answer, or ``MappingError`` with the reason. The adapter's ``confirm`` maps the answer.
+Confirmer = Callable[[str], dict]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the door answers: the HTTP status, body and content type, and what happened to the delivery."""
+
+    status: int
+    body: bytes
+    content_type: str = "application/json"
+    inbox_id: int | None = None
+    duplicate: bool = False
+    reason: str | None = None  # why it was refused (None when stored)
+
+    @property
+    def stored(self) -> bool:
+        return self.inbox_id is not None
+
+    def json(self) -> object:
+        try:
+            return json.loads(self.body)
+        except ValueError:
+            return None
+
+
+def refused(http_status: int, reason: str, fields: dict | None = None) -> Answer:
+    body: dict = {"status": "rejected", "error": reason}
+    if fields:
+        body["fields"] = fields
+    return Answer(http_status, json.dumps(body).encode(), "application/json", reason=reason)
+
+
+def body_as_payload(body: bytes) -> dict:
+    """The delivery body as the JSON kept on the call row: the object itself, or a form's fields (Twilio)."""
+    try:
+        value = json.loads(body)
+        return value if isinstance(value, dict) else {"body": value}
+    except (ValueError, RecursionError):
+        text = body.decode("utf-8", "replace")
+        return {"form": dict(parse_qsl(text, keep_blank_values=True))}
+
+
+class Intake:
+    """The door and the worker over the inbox.
+
+    Attributes:
+        latencies_ms: receipt → stored call announced, per created call (health view, benchmarks).
+        rejections: refusal reason → count (the webhook pill's tooltip).
+    """
+
+    def __init__(self, store: Store, rules: LocationRules, bus: events.EventBus,
+                 secret: Callable[[str], str | None], *, adapters: Mapping[str, PlatformAdapter] | None = None,
+                 clock: Callable[[], datetime] = utcnow, queue_size: int = 1000, batch_size: int = 20,
+                 max_body_bytes: int = 1_000_000, confirmers: Mapping[str, Confirmer] | None = None,
+                 sweep_seconds: float = 5.0):
+        self.store = store
+        self.inbox = InboxStore(store)
+        self.rules = rules
+        self.bus = bus
+        self.secret = secret
+        self.adapters = dict(adapters if adapters is not None else ADAPTERS)
+        self.clock = clock
+        self.batch_size = max(1, batch_size)
+        self.max_body_bytes = max_body_bytes
+        self.confirmers = dict(confirmers or {})
+        self.sweep_seconds = sweep_seconds
+        self._queue: queue.Queue[int | None] = queue.Queue(maxsize=max(1, queue_size))
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self._work_lock = threading.Lock()  # one mapping pass at a time (worker, replay, CLI)
+        self._received_mono: dict[int, float] = {}
+        self.latencies_ms: list[float] = []
+        self.rejections: dict[str, int] = {}
+        self.storage_failures = 0
+
+    # --- the door ---------------------------------------------------------------------------------------------------
+
+    def receive(self, delivery: Delivery, *, source: DeliverySource = DeliverySource.WEBHOOK,
+                trusted: bool = False) -> Answer:
+        """Authenticate (unless ``trusted``), store, answer. Never raises for anything a sender can send."""
+        started = time.monotonic()
+        adapter = self.adapters.get(delivery.platform)
+        if adapter is None:
+            return self.refuse(404, f"no adapter for platform {delivery.platform!r} "
+                                     f"(known: {', '.join(sorted(self.adapters))})")
+        if len(delivery.body) > self.max_body_bytes:
+            return self.refuse(413, f"body larger than {self.max_body_bytes} bytes")
+        try:
+            if not trusted:
+                adapter.authenticate(delivery, self.secret(adapter.secret_key), self.clock())
+            key = adapter.dedupe_key(delivery)
+        except DeliveryRefused as exc:
+            return self.refuse(exc.status, exc.reason, exc.fields)
+        except Exception:  # an adapter bug must not become a 500 the platform retries forever
+            log.exception("%s adapter failed at the door", delivery.platform)
+            return self.refuse(400, f"the {delivery.platform} delivery could not be read")
+        if self._queue.full():
+            return self.refuse(503, "this desk is busy mapping earlier deliveries; retry shortly")
+        try:
+            inbox_id, created = self.inbox.store_delivery(
+                platform=delivery.platform, dedupe_key=key, source=source, received_at=delivery.received_at,
+                url=delivery.url, headers=delivery.headers, body=delivery.body)
+        except StorageUnavailable as exc:
+            self.storage_failures += 1
+            log.error("delivery from %s not stored (answered 503 so it is retried): %s", delivery.platform, exc)
+            return self.refuse(503, "this desk could not store the delivery; retry later")
+        if not created:
+            return self._answer(adapter, delivery, inbox_id, duplicate=True)
+        self._received_mono[inbox_id] = started
+        try:
+            self._queue.put_nowait(inbox_id)
+        except queue.Full:
+            pass  # stored; the sweep maps it
+        return self._answer(adapter, delivery, inbox_id)
+
+    def refuse(self, status: int, reason: str, fields: dict | None = None) -> Answer:
+        """A refusal answer, counted by reason (the webhook pill's tooltip)."""
+        label = reason.split(" (")[0]
+        self.rejections[label] = self.rejections.get(label, 0) + 1
+        log.warning("delivery refused (%s): %s", status, reason)
+        return refused(status, reason, fields)
+
+    @staticmethod
+    def _answer(adapter: PlatformAdapter, delivery: Delivery, inbox_id: int, duplicate: bool = False) -> Answer:
+        if duplicate and adapter.platform == "generic":
+            call_id = None
+            try:
+                call_id = json.loads(delivery.body).get("call_id")
+            except Exception:
+                pass
+            return Answer(200, json.dumps({"status": "duplicate", "call_id": call_id,
+                                           "detail": "this call id was already received; nothing was changed"})
+                          .encode(), inbox_id=inbox_id, duplicate=True)
+        try:
+            status, body, content_type = adapter.answer(delivery)
+        except Exception:  # stored already: the platform must hear success, or it retries a stored delivery
+            log.exception("%s adapter failed to build its answer", delivery.platform)
+            status, body, content_type = 200, b'{"received": true}', "application/json"
+        return Answer(status, body, content_type, inbox_id=inbox_id, duplicate=duplicate)
+
+    # --- the worker ---------------------------------------------------------------------------------------------------
+
+    def start(self) -> "Intake":
+        if self._thread is None:
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="intake-worker", daemon=True)
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._stop.set()
+            try:
+                self._queue.put_nowait(None)
+            except queue.Full:
+                pass
+            self._thread.join(timeout=10)
+            self._thread = None
+
+    @property
+    def queued(self) -> int:
+        return self._queue.qsize()
+
+    def _run(self) -> None:
+        next_sweep = 0.0  # at once: what a crash (or another desk) left pending
+        while not self._stop.is_set():
+            if time.monotonic() >= next_sweep:
+                full = self._sweep()
+                # a backlog is drained a chunk at a time, between the batches of new deliveries
+                next_sweep = time.monotonic() + (0.0 if full else self.sweep_seconds)
+            try:
+                first = self._queue.get(timeout=max(0.0, next_sweep - time.monotonic()) or 0.001)
+            except queue.Empty:
+                continue
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < self.batch_size:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    self._stop.set()
+                    break
+                batch.append(nxt)
+            try:
+                self.process(batch)
+            except Exception:  # a bug; the rows stay pending and the next sweep retries them
+                log.exception("intake worker failed on %s", batch)
+                self._stop.wait(1.0)
+
+    def _sweep(self) -> bool:
+        """Map a chunk of pending deliveries from the table; True if there may be more."""
+        chunk = self.batch_size * 10
+        try:
+            self.expire_live_calls()  # a platform that never sent the end of a call
+            ids = self.inbox.pending_ids(limit=chunk)
+        except Exception:
+            log.exception("cannot read the inbox")
+            return False
+        for start in range(0, len(ids), self.batch_size):
+            if self._stop.is_set():
+                return False
+            try:
+                if not self.process(ids[start:start + self.batch_size]):
+                    return False  # the database is not taking writes: wait for the next sweep
+            except Exception:
+                log.exception("intake sweep failed")
+                return False
+        return len(ids) == chunk
+
+    def drain(self) -> int:
+        """Map every pending delivery now, on this thread (tests, ``receptionist ingest``). Returns how many."""
+        done = 0
+        while True:
+            ids = self.inbox.pending_ids(limit=self.batch_size)
+            if not ids:
+                return done
+            applied = self.process(ids)
+            if not applied:
+                return done
+            done += len(applied)
+
+    def process(self, inbox_ids: list[int]) -> list[Applied]:
+        """Map these deliveries (those still pending) and write the outcomes; announce what changed."""
+        with self._work_lock:
+            records = [r for r in self.inbox.get_many(inbox_ids) if r.state is InboxState.PENDING]
+            if not records:
+                return []
+            interpreted = [self._interpret(r) for r in records]
+            outcomes = self._with_conflicts(interpreted)
+            now = self.clock()
+            try:
+                applied = self.inbox.apply(outcomes, now)
+            except StorageUnavailable as exc:
+                log.error("cannot write mapped deliveries (they stay pending): %s", exc)
+                return []
+            except ValueRefused:
+                applied = []
+                for outcome in outcomes:
+                    try:
+                        applied += self.inbox.apply([outcome], now)
+                    except ValueRefused as exc:
+                        self._quarantine(outcome.inbox_id, str(exc), now)
+                        applied.append(Applied(outcome.inbox_id, InboxState.QUARANTINED))
+                    except StorageUnavailable as exc:
+                        log.error("cannot write mapped delivery %s (stays pending): %s", outcome.inbox_id, exc)
+                        break
+        self._announce(applied)
+        return applied
+
+    def _quarantine(self, inbox_id: int, reason: str, now: datetime) -> None:
+        try:
+            self.inbox.quarantine(inbox_id, reason, now)
+        except StorageUnavailable as exc:
+            log.error("cannot quarantine delivery %s (stays pending): %s", inbox_id, exc)
+
+    def _announce(self, applied: list[Applied]) -> None:
+        for a in applied:
+            started = self._received_mono.pop(a.inbox_id, None)
+            if a.call is not None and a.call_created:
+                if started is not None:
+                    self.latencies_ms.append((time.monotonic() - started) * 1000)
+                self.bus.publish(events.CALL_RECEIVED, call_row_id=a.call.id, call_id=a.call.call_id)
+            if a.live is not None or (a.call is not None and a.call_created):
+                self.bus.publish(events.LIVE_CALL_CHANGED, platform=(a.live or a.call).platform,
+                                 call_id=(a.live or a.call).call_id)
+            if a.state is InboxState.QUARANTINED:
+                self.bus.publish(events.QUARANTINE_CHANGED, inbox_id=a.inbox_id)
+
+    def _interpret(self, record: InboxRecord) -> Outcome:
+        """One delivery → its outcome. Never raises: what cannot be mapped is a quarantine outcome."""
+
+        def quarantined(reason: str) -> Outcome:
+            return Outcome(record.id, InboxState.QUARANTINED, reason)
+
+        adapter = self.adapters.get(record.platform)
+        if adapter is None:
+            return quarantined(f"this version has no adapter for platform {record.platform!r}")
+        delivery = Delivery(platform=record.platform, body=record.body, headers=record.headers, url=record.url,
+                            received_at=record.received_at)
+        try:
+            result = adapter.interpret(delivery, self.rules)
+            if isinstance(result, CallCapture) and getattr(adapter, "needs_confirmation", False):
+                result = self._confirm(adapter, delivery, result)
+        except MappingError as exc:
+            return quarantined(exc.reason)
+        except (OverflowError, RecursionError) as exc:
+            return quarantined(f"a value in the delivery is out of range ({type(exc).__name__}: {exc})")
+        except Exception as exc:  # an adapter bug: keep the delivery, say so, replay after a fix
+            log.exception("%s adapter failed on inbox row %s", record.platform, record.id)
+            return quarantined(f"the {record.platform} adapter failed on this delivery ({type(exc).__name__}: "
+                               f"{exc}); Replay after an update")
+        if isinstance(result, Ignored):
+            return Outcome(record.id, InboxState.DONE, f"ignored: {result.reason}")
+        if isinstance(result, LiveUpdate):
+            return Outcome(record.id, InboxState.DONE, live=LiveCallRecord(
+                platform=result.platform, call_id=result.call_id, caller_id_number=result.caller_id_number,
+                status=result.status, started_at=result.started_at, updated_at=record.received_at, ended_at=None,
+                transcript=tuple(result.transcript)))
+        if not isinstance(result, CallCapture):
+            return quarantined(f"the {record.platform} adapter returned {type(result).__name__}, not a call")
+        if result.requested_start is not None:
+            try:
+                result.requested_end  # noqa: B018 - a start near year 9999 cannot have an end
+            except OverflowError as exc:
+                return quarantined(f"the requested time cannot be used ({exc})")
+        return Outcome(record.id, InboxState.DONE, capture=result, payload=body_as_payload(record.body))
+
+    def _confirm(self, adapter: PlatformAdapter, delivery: Delivery, capture: CallCapture) -> CallCapture:
+        read_back = self.confirmers.get(adapter.platform)
+        if read_back is None:
+            raise MappingError(f"{adapter.platform} deliveries must be confirmed with its API and this desk cannot "
+                               f"reach it; set {adapter.platform}.api_key, then Replay")
+        answer = read_back(capture.call_id)
+        confirm = getattr(adapter, "confirm", None)
+        return confirm(answer, delivery, self.rules) if confirm is not None else capture
+
+    def _with_conflicts(self, outcomes: list[Outcome]) -> list[Outcome]:
+        """Add clashes with appointments and calendars' busy time, as the review pane would show them: one read
+        of busy time for the whole batch."""
+        timed = [o for o in outcomes if o.capture is not None and o.capture.requested_start is not None]
+        if not timed:
+            return outcomes
+        start = min(o.capture.requested_start for o in timed)
+        end = max(o.capture.requested_end for o in timed)
+        busy = self.store.busy_blocks(start, end)
+        out = []
+        for o in outcomes:
+            c = o.capture
+            if c is not None and c.requested_start is not None and busy:
+                extra = conflict_issues(c.requested_start, c.requested_end, busy, self.rules.zone)
+                if extra:
+                    o = replace(o, capture=replace(c, issues=c.issues + tuple(extra)))
+            out.append(o)
+        return out
+
+    # --- quarantine --------------------------------------------------------------------------------------------------
+
+    def replay(self, inbox_id: int, actor: str = "staff") -> InboxRecord | None:
+        """A quarantined delivery mapped again now (after a fix or an upgrade); returns its new state."""
+        if not self.inbox.reopen(inbox_id, actor, self.clock()):
+            return None
+        self.process([inbox_id])
+        self.bus.publish(events.QUARANTINE_CHANGED, inbox_id=inbox_id)
+        return self.inbox.get(inbox_id)
+
+    def expire_live_calls(self, quiet_for: timedelta = timedelta(minutes=30)) -> int:
+        now = self.clock()
+        n = self.inbox.expire_live(now - quiet_for, now)
+        if n:
+            self.bus.publish(events.LIVE_CALL_CHANGED)
+        return n
+
+
+__all__ = ["Answer", "Confirmer", "Intake", "body_as_payload", "refused"]

@@ -1,0 +1,85 @@
+"""On PostgreSQL a text value with a NUL character is refused by the database: that delivery is quarantined
+with the reason and the rest of its batch is stored."""
+
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from receptionist import events
+from receptionist.ingest.intake import Intake
+from receptionist.ingest.platforms import ADAPTERS, Delivery
+from receptionist.services import location_rules
+from receptionist.store.db import make_engine, upgrade
+from receptionist.store.repo import Store
+from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery
+from tests.helpers.payloads import payload
+from tests.helpers.postgres import postgres_server
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def pg_server():
+    with postgres_server() as (url, reason):
+        if url is None:
+            pytest.skip(reason)
+        yield url
+
+
+@pytest.fixture
+def pg_store(pg_server):
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    engine = make_engine(pg_server.rsplit("/", 1)[0] + f"/{name}")
+    upgrade(engine)
+    yield Store(engine)
+    engine.dispose()
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+def test_a_nul_character_is_quarantined_and_the_batch_goes_on(pg_store, profile, clock):
+    intake = Intake(pg_store, location_rules(profile), events.EventBus(), lambda key: None,
+                    adapters={"scripted": ScriptedAdapter()}, clock=clock)
+    ids = [intake.receive(scripted_delivery(f"pg-{i}", kind), trusted=True).inbox_id
+           for i, kind in enumerate(["call", "nul", "call"])]
+    intake.process(ids)
+    assert capture_count(pg_store) == (2, 2)
+    [bad] = intake.inbox.quarantined()
+    assert bad.id == ids[1] and "NUL" in bad.reason
+
+
+def test_a_raw_nul_in_a_generic_payload_is_stored_without_it(pg_store, profile, clock):
+    import json
+
+    intake = Intake(pg_store, location_rules(profile), events.EventBus(), lambda key: None,
+                    adapters={"generic": ADAPTERS["generic"]}, clock=clock)
+    body = json.dumps(payload(call_id="pg-nul", caller={"name": "Nul\u0000Byte", "callback_number": "(312) 555-0142"}))
+    answer = intake.receive(Delivery("generic", body.encode(), {}, "file://", clock()), trusted=True)
+    assert answer.status == 202  # the raw bytes are stored as they came (bytea takes a NUL)
+    intake.process([answer.inbox_id])
+    assert capture_count(pg_store) == (1, 1)
+    assert "\x00" not in pg_store.recent_calls()[0].caller_name
+
+
+def test_two_desks_mapping_the_same_inbox_store_each_call_once(pg_store, profile, clock):
+    import threading
+
+    from receptionist.store.repo import Store as DeskStore
+
+    other = DeskStore(make_engine(pg_store.engine.url.render_as_string(hide_password=False)))
+    desks = [Intake(s, location_rules(profile), events.EventBus(), lambda key: None,
+                    adapters={"scripted": ScriptedAdapter()}, clock=clock, batch_size=5) for s in (pg_store, other)]
+    ids = [desks[0].receive(scripted_delivery(f"two-{i}"), trusted=True).inbox_id for i in range(30)]
+    threads = [threading.Thread(target=d.process, args=(ids,)) for d in desks]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert capture_count(pg_store) == (30, 30)
+    assert desks[0].inbox.counts() == {"done": 30}
+    other.engine.dispose()

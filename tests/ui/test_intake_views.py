@@ -1,0 +1,125 @@
+"""The intake in the window: calls in progress in the live strip, the quarantine tab with Replay and Discard, the
+caller's intent at the top of the review pane (cancel/reschedule cannot be approved), returning callers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
+from receptionist.ui.intake_views import LiveCallsModel, QuarantineModel, elapsed_text
+from receptionist.ui.main_window import MainWindow
+from tests.helpers.intake import ScriptedAdapter, scripted_delivery
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def scripted(desk):
+    adapter = ScriptedAdapter()
+    desk.ingestor.adapters["scripted"] = adapter
+    return adapter
+
+
+@pytest.fixture
+def window(qtbot, desk, scripted):
+    win = MainWindow(desk)
+    qtbot.addWidget(win)
+    win.resize(1440, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.close()
+
+
+def deliver(desk, call_id, kind="call", **extra):
+    return desk.ingestor.receive(scripted_delivery(call_id, kind, received_at=desk.clock(), **extra), trusted=True)
+
+
+def test_a_call_in_progress_shows_live_then_ends(qtbot, window, desk):
+    strip = window.call_panel.live
+    assert strip.isHidden()
+    deliver(desk, "live-1", "live", **{"from": "+13125550142", "transcript": [["agent", "Hi there!"]]})
+    qtbot.waitUntil(lambda: strip.model.rowCount() == 1, timeout=5000)
+    assert strip.isVisible() and "1 in progress" in strip.title.text()
+    m = strip.model
+    assert m.data(m.index(0, 0)) == "(312) 555-0142"
+    assert m.data(m.index(0, 1)) == "2:00"  # started 14:58Z, now 15:00Z
+    assert m.data(m.index(0, 3)) == "Hi there!"
+    deliver(desk, "live-1", "call", **{"from": "+13125550142"})
+    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
+    qtbot.waitUntil(lambda: not strip.model.rows()[0].live, timeout=5000)
+    assert "Just ended" in strip.title.text()
+
+
+def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
+    scripted.broken.add("q-1")
+    deliver(desk, "q-1")
+    deliver(desk, "q-2", "boom")
+    panel = window.quarantine_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=5000)
+    assert window.lower_tabs.tabText(1) == "Quarantine (2)"
+    assert not panel.replay_button.isEnabled()
+    assert panel.select(next(r.id for r in panel.model.rows() if b"q-1" in r.body))
+    assert "cannot map q-1 yet" in panel.model.data(panel.model.index(panel.table.currentIndex().row(), 2))
+    assert '"q-1"' in panel.body.toPlainText()
+    scripted.broken.clear()
+    result = panel.replay_selected()
+    assert result.state is InboxState.DONE
+    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
+    assert panel.model.rowCount() == 1 and window.lower_tabs.tabText(1) == "Quarantine (1)"
+    panel.table.selectRow(0)
+    assert panel.discard_selected()
+    assert panel.model.rowCount() == 0 and window.lower_tabs.tabText(1) == "Quarantine"
+
+
+@pytest.mark.parametrize("intent, word", [("cancel", "CANCEL"), ("reschedule", "RESCHEDULE")])
+def test_cancel_or_reschedule_is_shown_on_top_and_approve_is_disabled(qtbot, window, desk, intent, word):
+    deliver(desk, f"{intent}-call", intent=intent)
+    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
+    panel = window.call_panel
+    panel.select_call(panel.model.rows()[0].id)
+    detail = panel.detail
+    assert detail.intent_banner.isVisible() and word in detail.intent_banner.text()
+    assert not detail.approve_button.isEnabled()
+    assert f"asked to {intent}" in detail.approve_button.toolTip()
+    detail.name_edit.setText("Someone Else")  # editing does not make it a new booking
+    detail.recheck()
+    assert not detail.approve_button.isEnabled()
+
+
+def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qtbot, window, desk):
+    first = deliver(desk, "v-1")
+    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
+    call = desk.store.recent_calls()[0]
+    p = call.proposal
+    desk.store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
+                                                   datetime(2026, 10, 14, 15, 0, tzinfo=timezone.utc), 45),
+                                p.version, [], "amy", desk.clock() - timedelta(days=45))
+    deliver(desk, "v-2")
+    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 2, timeout=5000)
+    panel = window.call_panel
+    newest = panel.model.rows()[0]
+    panel.select_call(newest.id)
+    detail = panel.detail
+    assert detail.intent_banner.isHidden() and detail.approve_button.isEnabled()
+    assert detail.caller_note.isVisible() and detail.caller_note.text() == "Returning caller, last visit 10/14/2026"
+    assert first.stored
+
+
+def test_intake_models(qtmodeltester, clock):
+    live = LiveCallsModel(clock, lambda n: "Returning caller" if n else None)
+    live.set_rows([LiveCallRecord("vapi", "c1", "+13125550142", "in-progress", clock() - timedelta(seconds=75),
+                                  clock(), None, (("agent", "Hello"),))])
+    qtmodeltester.check(live)
+    assert live.data(live.index(0, 0)) == "(312) 555-0142 · returning"
+    assert live.data(live.index(0, 0), __import__("PySide6.QtCore").QtCore.Qt.ItemDataRole.ToolTipRole) == \
+        "Returning caller"
+    assert live.data(live.index(0, 1)) == "1:15" and elapsed_text(3725) == "1:02:05"
+    q = QuarantineModel(__import__("zoneinfo").ZoneInfo("America/Chicago"))
+    q.set_rows([InboxRecord(1, "vapi", "k", DeliverySource.WEBHOOK, clock(), "u", {}, b"{}", InboxState.QUARANTINED,
+                            "no adapter", 1, clock(), None)])
+    qtmodeltester.check(q)
+    assert q.data(q.index(0, 1)) == "vapi (webhook)" and q.data(q.index(0, 2)) == "no adapter"
