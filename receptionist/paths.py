@@ -39,3 +39,14 @@ def data_dir() -> Path:
 
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / 'receptionist.db'}"
+
+
+BAKED_PROFILE = "baked-profile.toml"
+
+
+def baked_profile() -> Path | None:
+    """The location profile baked into a per-location build (``packaging/build.py`` writes it as
+    ``receptionist/resources/baked-profile.toml``); ``None`` in a checkout or a plain wheel. The last place the
+    profile lookup looks."""
+    path = resource(BAKED_PROFILE)
+    return path if path.is_file() else None
