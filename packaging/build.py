@@ -187,6 +187,22 @@ def _kept(entry):
 
 a.binaries = [entry for entry in a.binaries if _kept(entry)]
 a.datas = [entry for entry in a.datas if _kept(entry)]
+
+if PLATFORM == "linux":
+    # The system libraries that only the dropped plugins needed (GTK, pango, cairo for the gtk3 theme, ...) are
+    # still in the list: keep a top-level shared library only if something kept links against it (ldd's closure).
+    import os.path
+    from PyInstaller.depend.bindepend import get_imports
+
+    def _system_lib(entry):
+        dest = entry[0].replace("\\", "/")
+        return "/" not in dest and dest.startswith("lib") and ".so" in dest and "libpython" not in dest
+
+    needed = set()
+    for dest, src, _kind in a.binaries:
+        if not _system_lib((dest, src, _kind)):
+            needed.update(os.path.basename(name) for name, _path in get_imports(src))
+    a.binaries = [entry for entry in a.binaries if not _system_lib(entry) or entry[0] in needed]
 if not {sandbox!r}:
     a.pure = [entry for entry in a.pure if not entry[0].startswith("receptionist_sandbox")]
 
@@ -312,12 +328,12 @@ def make_archive(out: Path, name: str, version: str, plat: str) -> Path:
     label = {"win32": "windows", "darwin": "macos", "linux": "linux"}[plat]
     base = out / f"{name}-{version}-{label}-{arch}"
     if plat == "linux":
-        archive = base.with_suffix(".tar.gz")
+        archive = base.parent / f"{base.name}.tar.gz"
         with tarfile.open(archive, "w:gz", compresslevel=6) as tar:
             tar.add(out / name, arcname=name)
         return archive
     if plat == "darwin" and shutil.which("ditto"):
-        archive = base.with_suffix(".zip")  # ditto keeps the framework symlinks a signed .app needs
+        archive = base.parent / f"{base.name}.zip"  # ditto keeps the framework symlinks a signed .app needs
         subprocess.run(["ditto", "-c", "-k", "--keepParent", str(out / f"{name}.app"), str(archive)], check=True)
         return archive
     source = out / (f"{name}.app" if plat == "darwin" else name)
