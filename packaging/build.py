@@ -375,7 +375,9 @@ def build(args: argparse.Namespace) -> Path:
                       sandbox=args.sandbox, bundle_id=bundle_id, version=version, plat=plat)
     print(f"==> {display_name}: {spec}", flush=True)
     started = time.monotonic()
-    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", args.log_level,
+    # No --clean: PyInstaller's binary cache (~/.cache/pyinstaller) is reused by the next build; the work folder is
+    # this build's own.
+    command = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--log-level", args.log_level,
                "--distpath", str(out), "--workpath", str(work / "pyinstaller"), str(spec)]
     result = subprocess.run(command, cwd=str(work))
     if result.returncode != 0:

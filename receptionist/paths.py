@@ -50,3 +50,13 @@ def baked_profile() -> Path | None:
     profile lookup looks."""
     path = resource(BAKED_PROFILE)
     return path if path.is_file() else None
+
+
+def baked_icon() -> Path | None:
+    """The location's icon baked into a per-location build (``build.py --icon``: ``resources/baked-icon.<ext>``),
+    for the window icon; ``None`` when the build has none."""
+    for suffix in (".png", ".svg", ".ico", ".icns"):
+        path = resource(f"baked-icon{suffix}")
+        if path.is_file():
+            return path
+    return None

@@ -14,3 +14,12 @@ def test_baked_profile_found_inside_the_resources(tmp_path, monkeypatch):
     monkeypatch.setattr(paths, "_package_dir", lambda name: tmp_path / name)
 
     assert paths.baked_profile() == baked
+
+
+def test_baked_icon(tmp_path, monkeypatch):
+    (tmp_path / "resources").mkdir()
+    monkeypatch.setattr(paths, "_package_dir", lambda name: tmp_path / name)
+    assert paths.baked_icon() is None
+    icon = tmp_path / "resources" / "baked-icon.png"
+    icon.write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert paths.baked_icon() == icon
