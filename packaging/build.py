@@ -54,7 +54,7 @@ QT_PLUGINS = {
     "wayland-shell-integration": ["xdg-shell"],
     "wayland-graphics-integration-client": ["wayland-egl"],
     "wayland-decoration-client": ["bradient"],
-    "styles": ["modernwindows", "windowsvista", "macstyle"],
+    "styles": ["modernwindowsstyle", "windowsvistastyle", "macstyle"],
 }
 # Qt libraries no part of the console uses (pulled in by plugins or hooks otherwise).
 QT_LIBS_DROPPED = ["Qt6Qml", "Qt6Quick", "Qt6WebEngine", "Qt6WebChannel", "Qt6WebSockets", "Qt6Multimedia",
@@ -178,8 +178,8 @@ def _kept(entry):
         return False  # 110 MB of discovery documents; the app uses Calendar v3 only
     if "PySide6/Qt/translations/" in dest or "PySide6/translations/" in dest:
         return False  # the console's text is US English
-    if any(lib in name for lib in QT_LIBS_DROPPED):
-        return False
+    if any(lib in name or lib.replace("Qt6", "Qt", 1) + ".framework/" in dest for lib in QT_LIBS_DROPPED):
+        return False  # Qt6Pdf.dll, libQt6Pdf.so.6, QtPdf.framework/...
     if not {sandbox!r} and (dest.startswith("receptionist_sandbox/") or "/receptionist_sandbox/" in dest):
         return False
     return _qt_plugin_kept(dest)
