@@ -19,7 +19,6 @@ import socketserver
 import ssl
 import sys
 import threading
-from pathlib import Path
 
 import pytest
 import requests
@@ -35,7 +34,6 @@ from receptionist.providers.microsoft_auth import http_session
 from receptionist.providers.twilio_messaging import TwilioMessenger
 
 HOST = "calendar.office.test"
-SYSTEM_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="puts a CA in/out of the OS store via OpenSSL paths")
 
@@ -45,20 +43,27 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
+def _root_ca(name: str, now: dt.datetime):
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = (x509.CertificateBuilder().subject_name(_name(name)).issuer_name(_name(name))
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                         content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False, decipher_only=False),
+                           critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
 @pytest.fixture(scope="module")
 def pki(tmp_path_factory):
     folder = tmp_path_factory.mktemp("pki")
     now = dt.datetime.now(dt.timezone.utc)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("Office Test Root CA")).issuer_name(_name("Office Test Root CA"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
-                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca_key, ca = _root_ca("Office Test Root CA", now)
+    _, other = _root_ca("Some Other Root CA", now)  # a store/bundle that does not hold the office CA
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (x509.CertificateBuilder().subject_name(_name(HOST)).issuer_name(ca.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
@@ -75,9 +80,11 @@ def pki(tmp_path_factory):
     cert_file = folder / "server.pem"
     cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    other_file = folder / "other-ca.pem"
+    other_file.write_bytes(other.public_bytes(serialization.Encoding.PEM))
     empty_dir = folder / "empty-capath"
     empty_dir.mkdir()
-    return {"ca": str(ca_file), "server": str(cert_file), "empty_dir": str(empty_dir)}
+    return {"ca": str(ca_file), "other": str(other_file), "server": str(cert_file), "empty_dir": str(empty_dir)}
 
 
 class _Hello(http.server.BaseHTTPRequestHandler):
@@ -165,7 +172,7 @@ def os_store(monkeypatch, pki):
     """Choose what the OS store (OpenSSL's default paths) holds: the test CA, or only the system's roots."""
 
     def choose(with_office_ca: bool) -> None:
-        monkeypatch.setenv("SSL_CERT_FILE", pki["ca"] if with_office_ca else SYSTEM_BUNDLE)
+        monkeypatch.setenv("SSL_CERT_FILE", pki["ca"] if with_office_ca else pki["other"])
         monkeypatch.setenv("SSL_CERT_DIR", pki["empty_dir"])
 
     return choose
@@ -175,8 +182,8 @@ def os_store(monkeypatch, pki):
 def test_no_override_uses_os_store_and_system_proxy(proxy, os_store, pki, monkeypatch):
     os_store(with_office_ca=True)
     # An environment CA bundle that does not hold the office CA: it must not be what decides.
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", SYSTEM_BUNDLE)
-    monkeypatch.setenv("CURL_CA_BUNDLE", SYSTEM_BUNDLE)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["other"])
+    monkeypatch.setenv("CURL_CA_BUNDLE", pki["other"])
     session = http_session(OutlookSettings())
     assert isinstance(session, OfficeSession) and session.trust_env and session.verify is True
     assert isinstance(session.get_adapter(f"https://{HOST}/").ssl_context, truststore.SSLContext)
@@ -199,7 +206,7 @@ def test_no_override_refuses_a_ca_that_is_only_in_requests_ca_bundle(proxy, os_s
 
 def test_profile_ca_bundle_is_used_instead_of_the_os_store(proxy, os_store, pki, monkeypatch):
     os_store(with_office_ca=False)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", SYSTEM_BUNDLE)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["other"])
     session = http_session(OutlookSettings(ca_bundle=pki["ca"]))
     assert session.verify == pki["ca"]
 
@@ -209,11 +216,9 @@ def test_profile_ca_bundle_is_used_instead_of_the_os_store(proxy, os_store, pki,
     assert proxy.requests == [f"CONNECT {HOST}:443"]
 
 
-def test_profile_ca_bundle_refuses_what_only_the_os_store_trusts(proxy, os_store, pki, tmp_path):
+def test_profile_ca_bundle_refuses_what_only_the_os_store_trusts(proxy, os_store, pki):
     os_store(with_office_ca=True)
-    other = tmp_path / "other-ca.pem"
-    other.write_text(Path(SYSTEM_BUNDLE).read_text())  # a bundle without the office CA
-    session = office_session(ca_bundle=str(other))
+    session = office_session(ca_bundle=pki["other"])  # a bundle without the office CA
 
     with pytest.raises(requests.exceptions.SSLError):
         session.get(f"https://{HOST}/me")
@@ -221,7 +226,7 @@ def test_profile_ca_bundle_refuses_what_only_the_os_store_trusts(proxy, os_store
 
 def test_twilio_client_uses_the_same_trust_and_proxy(proxy, os_store, pki, monkeypatch):
     os_store(with_office_ca=True)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", SYSTEM_BUNDLE)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["other"])
     settings = TwilioSettings(api_base=f"https://{HOST}", account_sid="AC" + "0" * 32, from_number="+15551234567")
     messenger = TwilioMessenger(settings, "token")
     http = messenger._http
