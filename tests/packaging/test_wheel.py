@@ -72,7 +72,8 @@ def installed(wheel, tmp_path_factory) -> Path:
 
 def _env(tmp: Path) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "RECEPTIONIST_DB", "VIRTUAL_ENV"}}
-    env.update(QT_QPA_PLATFORM="offscreen", RECEPTIONIST_DATA_DIR=str(tmp / "data"),
+    env.update(QT_QPA_PLATFORM="offscreen", RECEPTIONIST_DATA_DIR=str(tmp / "data"), HOME=str(tmp / "home"),
+               XDG_CONFIG_HOME=str(tmp / "home" / ".config"), XDG_DATA_HOME=str(tmp / "home" / ".local" / "share"),
                # keyring's in-memory backend of the product (no Secret Service on CI)
                PYTHON_KEYRING_BACKEND="receptionist.providers.secrets.MemoryKeyring")
     return env
@@ -116,8 +117,20 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path):
     assert addons.returncode != 0
 
 
+DESK_PROFILE = """
+[location]
+name = "Wheel Test Dental"
+time_zone = "America/Denver"
+
+[ingest]
+port = 0
+"""
+
+
 def test_db_upgrade_then_status_json(installed, tmp_path):
     db = f"sqlite:///{tmp_path / 'desk.db'}"
+    profile = tmp_path / "desk.toml"
+    profile.write_text(DESK_PROFILE, encoding="utf-8")
 
     upgraded = _run(installed, tmp_path, "db", "upgrade", "--db", db)
     assert upgraded.returncode == 0, upgraded.stderr
@@ -127,11 +140,11 @@ def test_db_upgrade_then_status_json(installed, tmp_path):
     assert again.returncode == 0, again.stderr
     assert "0001" in again.stdout
 
-    status = _run(installed, tmp_path, "status", "--json", "--db", db)
+    status = _run(installed, tmp_path, "status", "--json", "--profile", str(profile), "--db", db)
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
+    assert report["location"] == "Wheel Test Dental" and report["time_zone"] == "America/Denver"
     assert report["appointments"] == [] and report["calendars"] == []
-    assert report["time_zone"] == "America/Chicago"
 
 
 def test_demo_runs_and_quits(installed, tmp_path):
