@@ -30,17 +30,6 @@ def migrations_dir() -> Path:
     return _package_dir("migrations")
 
 
-def data_dir() -> Path:
-    override = os.environ.get("RECEPTIONIST_DATA_DIR")
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def default_db_url() -> str:
-    return f"sqlite:///{data_dir() / 'receptionist.db'}"
-
-
 BAKED_PROFILE = "baked-profile.toml"
 
 
@@ -60,3 +49,15 @@ def baked_icon() -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+def data_dir() -> Path:
+    override = os.environ.get("RECEPTIONIST_DATA_DIR")
+    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{data_dir() / 'receptionist.db'}"
+
