@@ -28,10 +28,10 @@ from urllib.parse import parse_qs, urlparse
 import msal
 import requests
 
+from receptionist.providers.http import office_session
 from receptionist.config import OutlookSettings
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import AuthError, TransientError, UserError
-from receptionist.providers.http import office_session
 
 log = logging.getLogger(__name__)
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
+from urllib.parse import urlparse
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -62,7 +62,7 @@ class _RecordingHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout)
         self._local = threading.local()
         # System proxies (never for loopback), the OS trust store or the profile's CA bundle: providers.http.
-        self.session = office_session(ca_bundle=ca_bundle, pool_maxsize=min(32, (os.cpu_count() or 1) + 4))
+        self.session = office_session(ca_bundle=ca_bundle)
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
                 allow_redirects=False) -> TwilioResponse:
