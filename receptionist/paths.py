@@ -60,4 +60,3 @@ def data_dir() -> Path:
 
 def default_db_url() -> str:
     return f"sqlite:///{data_dir() / 'receptionist.db'}"
-
