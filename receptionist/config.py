@@ -106,7 +106,7 @@ class OutlookSettings(_Section):
         "https://login.microsoftonline.com/common", description="Microsoft identity authority (tenant URL)."
     )
     client_id: str = Field("", description="Azure app registration (public client) id.")
-    ca_bundle: str = Field("", description="Extra CA certificate file to trust (only for a TLS stand-in).")
+    ca_bundle: str = Field("", description="CA certificate file (PEM) to trust instead of the OS store.")
     timeout_seconds: float = Field(20.0, gt=0, description="Per-request timeout.")
 
 
@@ -115,6 +115,7 @@ class TwilioSettings(_Section):
     api_base: str = Field("https://api.twilio.com", description="Twilio REST API root.")
     account_sid: str = Field("", description="Twilio Account SID (the auth token is in the keyring).")
     from_number: str = Field("", description="Sending number in E.164, e.g. +15551234567.")
+    ca_bundle: str = Field("", description="CA certificate file (PEM) to trust instead of the OS store.")
 
 
 class IngestSettings(_Section):

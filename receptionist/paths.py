@@ -30,6 +30,27 @@ def migrations_dir() -> Path:
     return _package_dir("migrations")
 
 
+BAKED_PROFILE = "baked-profile.toml"
+
+
+def baked_profile() -> Path | None:
+    """The location profile baked into a per-location build (``packaging/build.py`` writes it as
+    ``receptionist/resources/baked-profile.toml``); ``None`` in a checkout or a plain wheel. The last place the
+    profile lookup looks."""
+    path = resource(BAKED_PROFILE)
+    return path if path.is_file() else None
+
+
+def baked_icon() -> Path | None:
+    """The location's icon baked into a per-location build (``build.py --icon``: ``resources/baked-icon.<ext>``),
+    for the window icon; ``None`` when the build has none."""
+    for suffix in (".png", ".svg", ".ico", ".icns"):
+        path = resource(f"baked-icon{suffix}")
+        if path.is_file():
+            return path
+    return None
+
+
 def data_dir() -> Path:
     override = os.environ.get("RECEPTIONIST_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))

@@ -1,9 +1,16 @@
-"""Small HTTP facts shared by the adapters."""
+"""Small HTTP facts shared by the adapters, and the requests session they use on office networks."""
 
 from __future__ import annotations
 
 import email.utils
+import ssl
 from datetime import datetime, timezone
+from urllib.parse import urlparse
+
+import requests
+import truststore
+from requests.adapters import HTTPAdapter
+from requests.sessions import merge_setting
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -23,3 +30,83 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+# ------------------------------------------------------------------------------------------- office networks
+# The requests sessions of the Microsoft (msal + Graph) and Twilio adapters are built here, so every one of them
+# goes through an office network the same way:
+# - proxies: the system's settings (``trust_env``): ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` on every OS, and
+#   on Windows/macOS also the proxy set in the OS (registry / System Settings, read by ``urllib.request``); never
+#   for a loopback address (the sandbox), whatever the environment says;
+# - trust: the OS certificate store through ``truststore`` (Windows CryptoAPI, macOS Security framework,
+#   OpenSSL's system paths on Linux), so a company root CA that IT installed (a TLS-inspecting proxy) is trusted
+#   as the browser trusts it; or, when the profile names one, that CA bundle file instead.  ``REQUESTS_CA_BUNDLE``
+#   and ``CURL_CA_BUNDLE`` are ignored: the profile is the one place that overrides trust.
+_LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def is_loopback(url: str) -> bool:
+    host = (urlparse(url).hostname or "").lower()
+    return host in _LOOPBACK_HOSTS or host.startswith("127.")
+
+
+def os_trust_context() -> ssl.SSLContext:
+    """A client TLS context that verifies against the operating system's certificate store."""
+    return truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+class _TrustAdapter(HTTPAdapter):
+    """Connections verified with a given ``SSLContext`` when the request says ``verify=True``; a CA bundle path
+    (``verify="file.pem"``) keeps requests' own handling (that file only)."""
+
+    def __init__(self, ssl_context: ssl.SSLContext, **kwargs):
+        self.ssl_context = ssl_context
+        super().__init__(**kwargs)
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[override]
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        if verify is True:
+            pool_kwargs["ssl_context"] = self.ssl_context
+        return host_params, pool_kwargs
+
+
+class OfficeSession(requests.Session):
+    """A ``requests.Session`` for office networks: system proxies, OS trust store or the profile's CA bundle,
+    and a default timeout (msal passes none)."""
+
+    def __init__(self, *, ca_bundle: str = "", timeout: float | None = None, pool_maxsize: int = 10):
+        super().__init__()
+        self.trust_env = True  # proxies from the system; the CA overrides of the environment are dropped below
+        self.default_timeout = timeout
+        self.ca_bundle = ca_bundle
+        self.verify = ca_bundle or True
+        self.ssl_context: ssl.SSLContext | None = None if ca_bundle else os_trust_context()
+        if self.ssl_context is not None:
+            self.mount("https://", _TrustAdapter(self.ssl_context, pool_maxsize=pool_maxsize))
+        else:
+            self.mount("https://", HTTPAdapter(pool_maxsize=pool_maxsize))
+
+    def request(self, method, url, **kwargs):  # type: ignore[override]
+        if self.default_timeout is not None:
+            kwargs.setdefault("timeout", self.default_timeout)
+        return super().request(method, url, **kwargs)
+
+    def merge_environment_settings(self, url, proxies, stream, verify, cert):  # type: ignore[override]
+        own = dict(proxies or {})  # callers (twilio) pass a dict of their own; requests would write into it
+        merged = super().merge_environment_settings(url, own, stream, verify, cert)
+        # Trust is ours: what the caller asked for, else the session's (OS store or the profile's bundle), never
+        # REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE.
+        merged["verify"] = self.verify if verify is None else verify
+        if is_loopback(url):
+            merged["proxies"] = merge_setting(dict(proxies or {}), self.proxies)
+        return merged
+
+    def describe(self) -> str:
+        """One line for ``doctor`` and logs: where trust and proxies come from."""
+        trust = f"CA bundle {self.ca_bundle}" if self.ca_bundle else "the OS certificate store"
+        return f"trusts {trust}; proxies from the system settings"
+
+
+def office_session(*, ca_bundle: str = "", timeout: float | None = None, pool_maxsize: int = 10) -> OfficeSession:
+    """The session the Microsoft and Twilio adapters use (see the notes above ``OfficeSession``)."""
+    return OfficeSession(ca_bundle=ca_bundle, timeout=timeout, pool_maxsize=pool_maxsize)

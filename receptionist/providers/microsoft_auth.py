@@ -7,9 +7,9 @@ object whose ``access_token()`` answers from that cache, refreshing silently wit
 no account or the refresh is refused it raises ``AuthError`` telling the person to connect again.
 
 msal notes (1.39): it refuses ``http://`` authorities, so a stand-in must speak TLS (``settings.ca_bundle`` names
-its certificate); we pass our own ``requests.Session`` with ``trust_env=False`` so ``REQUESTS_CA_BUNDLE`` and
-proxies from the environment cannot override that; instance discovery (a call to login.microsoftonline.com) is
-switched off for authorities that are not Microsoft's.  ``acquire_token_interactive`` opens the browser itself, so
+its certificate); we pass our own ``requests.Session`` (``providers.http.office_session``: system proxies, never
+for loopback; the OS trust store, or the profile's CA bundle, which ``REQUESTS_CA_BUNDLE`` cannot override);
+instance discovery (a call to login.microsoftonline.com) is switched off for authorities that are not Microsoft's.  ``acquire_token_interactive`` opens the browser itself, so
 the interactive flow here uses ``initiate_auth_code_flow``/``acquire_token_by_auth_code_flow`` with a small
 loopback receiver of our own and an injectable ``open_url``.
 """
@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlparse
 import msal
 import requests
 
+from receptionist.providers.http import office_session
 from receptionist.config import OutlookSettings
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import AuthError, TransientError, Unreachable, UserError
@@ -47,24 +48,10 @@ MICROSOFT_AUTHORITY_HOSTS = {
 _MSAL_FAILURES = (requests.RequestException, msal.exceptions.MsalServiceError, ValueError)
 
 
-class _TimeoutSession(requests.Session):
-    """A Session whose requests time out by default (msal passes no timeout to the http client)."""
-
-    def __init__(self, timeout: float):
-        super().__init__()
-        self.default_timeout = timeout
-
-    def request(self, method, url, **kwargs):  # type: ignore[override]
-        kwargs.setdefault("timeout", self.default_timeout)
-        return super().request(method, url, **kwargs)
-
-
 def http_session(settings: OutlookSettings) -> requests.Session:
-    """The Session every Microsoft call uses: no environment proxies/CA overrides, the profile's CA bundle."""
-    session = _TimeoutSession(settings.timeout_seconds)
-    session.trust_env = False
-    session.verify = settings.ca_bundle or True
-    return session
+    """The Session every Microsoft call uses: system proxies, the OS trust store or the profile's CA bundle
+    (``REQUESTS_CA_BUNDLE`` cannot override it), the profile's timeout."""
+    return office_session(ca_bundle=settings.ca_bundle, timeout=settings.timeout_seconds)
 
 
 def _authority_is_microsoft(authority: str) -> bool:

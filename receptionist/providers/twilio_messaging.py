@@ -35,7 +35,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from receptionist.config import TwilioSettings
-from receptionist.providers.http import retry_after_seconds
+from receptionist.providers.http import office_session, retry_after_seconds
 from receptionist.domain.ports import SecretStore, SentMessage
 from receptionist.errors import (
     AuthError,
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 
 SECRET_KEY = "twilio.auth_token"  # key of the Auth Token in the SecretStore
 DEFAULT_TIMEOUT = 15.0
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class _RecordingHttpClient(TwilioHttpClient):
@@ -60,12 +59,11 @@ class _RecordingHttpClient(TwilioHttpClient):
     read from the response recorded here.
     """
 
-    def __init__(self, *, timeout: float, trust_env: bool):
+    def __init__(self, *, timeout: float, ca_bundle: str = ""):
         super().__init__(timeout=timeout)
         self._local = threading.local()
-        if self.session is not None:
-            # Loopback sandbox: ignore HTTP(S)_PROXY / REQUESTS_CA_BUNDLE from the environment.
-            self.session.trust_env = trust_env
+        # System proxies (never for loopback), the OS trust store or the profile's CA bundle: providers.http.
+        self.session = office_session(ca_bundle=ca_bundle)
 
     def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,
                 allow_redirects=False) -> TwilioResponse:
@@ -101,8 +99,7 @@ class TwilioMessenger:
         self.settings = settings
         self.status_callback = status_callback
         base = settings.api_base.rstrip("/")
-        host = urlparse(base).hostname or ""
-        self._http = _RecordingHttpClient(timeout=timeout, trust_env=host not in _LOOPBACK)
+        self._http = _RecordingHttpClient(timeout=timeout, ca_bundle=settings.ca_bundle)
         self._client = Client(settings.account_sid, auth_token, http_client=self._http)
         # region/edge (also read from TWILIO_REGION / TWILIO_EDGE) would rewrite the host name; the profile's
         # api_base is the only place the endpoint is configured.

@@ -1,0 +1,159 @@
+"""The wheel as an installer gets it: built from the tracked sources, installed (not editable) into a fresh
+virtualenv, and run from outside the checkout: ``db upgrade``, ``status --json`` and the demo.
+
+Slow (about 1–2 minutes: the fresh venv installs every dependency): marked ``packaging``, deselected by default,
+run by its own step in ``.ci/run`` (``pytest -m packaging``).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.packaging, pytest.mark.timeout(900)]
+
+MUST_CARRY = [
+    "receptionist/resources/profiles/example.toml",
+    "receptionist/resources/schema/booking-payload-v1.json",
+    "receptionist/resources/style/console.qss",
+    "receptionist/migrations/alembic.ini",
+    "receptionist/migrations/env.py",
+    "receptionist/migrations/script.py.mako",
+    "receptionist/migrations/versions/0001_initial_schema.py",
+    "receptionist_sandbox/__init__.py",
+    "receptionist_sandbox/demo.py",
+    "receptionist_sandbox/stack.py",
+]
+
+
+def _tracked_copy(dest: Path) -> Path:
+    """The sources as git has them (no build/, egg-info or caches of this checkout leak into the wheel)."""
+    files = subprocess.run(["git", "ls-files", "pyproject.toml", "README.md", "receptionist", "receptionist_sandbox"],
+                           cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()
+    assert files, "git ls-files found nothing"
+    for name in files:
+        target = dest / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / name, target)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory) -> Path:
+    source = _tracked_copy(tmp_path_factory.mktemp("src"))
+    out = tmp_path_factory.mktemp("dist")
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(source)], check=True,
+                   capture_output=True, text=True)
+    wheels = list(out.glob("receptionist_console-*.whl"))
+    assert len(wheels) == 1, wheels
+    return wheels[0]
+
+
+@pytest.fixture(scope="module")
+def installed(wheel, tmp_path_factory) -> Path:
+    """A fresh venv (no system site-packages, nothing of the checkout) with the wheel installed."""
+    home = tmp_path_factory.mktemp("venv")
+    venv.EnvBuilder(with_pip=True, clear=True).create(home)
+    python = home / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(wheel)],
+                   check=True, capture_output=True, text=True)
+    return home
+
+
+def _env(tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "RECEPTIONIST_DB", "VIRTUAL_ENV"}}
+    env.update(QT_QPA_PLATFORM="offscreen", RECEPTIONIST_DATA_DIR=str(tmp / "data"), HOME=str(tmp / "home"),
+               XDG_CONFIG_HOME=str(tmp / "home" / ".config"), XDG_DATA_HOME=str(tmp / "home" / ".local" / "share"),
+               # keyring's in-memory backend of the product (no Secret Service on CI)
+               PYTHON_KEYRING_BACKEND="receptionist.providers.secrets.MemoryKeyring")
+    return env
+
+
+def _run(home: Path, tmp: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess:
+    exe = home / ("Scripts/receptionist.exe" if os.name == "nt" else "bin/receptionist")
+    return subprocess.run([str(exe), *args], cwd=tmp, env=_env(tmp), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def test_wheel_carries_resources_migrations_and_sandbox(wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        metadata_name = next(n for n in names if n.endswith(".dist-info/METADATA"))
+        metadata = email.parser.Parser().parsestr(archive.read(metadata_name).decode())
+    missing = [name for name in MUST_CARRY if name not in names]
+    assert not missing, f"the wheel lacks {missing}"
+    assert not any(name.startswith(("tests/", "bench/", "packaging/")) for name in names)
+    assert not any("__pycache__" in name for name in names)
+    requires = [r.split(";")[0].replace(" ", "") for r in metadata.get_all("Requires-Dist")]
+    base = [r for r in metadata.get_all("Requires-Dist") if "extra ==" not in r]
+    assert any(r.startswith("PySide6-Essentials") and "<6.12" in r for r in requires)
+    assert not any(r.lower().startswith(("pyside6-addons", "pyside6>", "pyside6=", "pyside6<")) for r in base)
+    assert any(r.startswith("truststore") for r in base)
+
+
+def test_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path):
+    python = installed / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    probe = subprocess.run(
+        [str(python), "-c", "import receptionist, receptionist_sandbox, receptionist.paths as p; "
+                            "print(receptionist.__file__); print(p.resource('profiles', 'example.toml').is_file()); "
+                            "print(p.migrations_dir().joinpath('versions').is_dir())"],
+        cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, check=True)
+    where, has_profile, has_versions = probe.stdout.split()
+    assert Path(where).resolve().is_relative_to(installed.resolve())
+    assert not Path(where).resolve().is_relative_to(ROOT)
+    assert (has_profile, has_versions) == ("True", "True")
+    # Qt Addons are not installed, and nothing needs them.
+    addons = subprocess.run([str(python), "-m", "pip", "show", "PySide6-Addons"], capture_output=True, text=True)
+    assert addons.returncode != 0
+
+
+DESK_PROFILE = """
+[location]
+name = "Wheel Test Dental"
+time_zone = "America/Denver"
+
+[ingest]
+port = 0
+"""
+
+
+def test_db_upgrade_then_status_json(installed, tmp_path):
+    db = f"sqlite:///{tmp_path / 'desk.db'}"
+    profile = tmp_path / "desk.toml"
+    profile.write_text(DESK_PROFILE, encoding="utf-8")
+
+    upgraded = _run(installed, tmp_path, "db", "upgrade", "--db", db)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "→" in upgraded.stdout and "0001" in upgraded.stdout
+
+    again = _run(installed, tmp_path, "db", "status", "--db", db)
+    assert again.returncode == 0, again.stderr
+    assert "0001" in again.stdout
+
+    status = _run(installed, tmp_path, "status", "--json", "--profile", str(profile), "--db", db)
+    assert status.returncode == 0, status.stderr
+    report = json.loads(status.stdout)
+    assert report["location"] == "Wheel Test Dental" and report["time_zone"] == "America/Denver"
+    assert report["appointments"] == [] and report["calendars"] == []
+
+
+def test_demo_runs_and_quits(installed, tmp_path):
+    shot = tmp_path / "demo.png"
+
+    demo = _run(installed, tmp_path, "--demo", "--demo-interval", "1:2", "--quit-after", "5", "--screenshot",
+                str(shot), timeout=180)
+
+    assert demo.returncode == 0, demo.stderr[-3000:]
+    assert "Traceback" not in demo.stderr
+    assert shot.is_file() and shot.stat().st_size > 10_000
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
