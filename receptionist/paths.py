@@ -91,12 +91,6 @@ def site_profile_path() -> Path:
     return Path(platformdirs.site_config_dir(APP_NAME, appauthor=False)) / PROFILE_FILE
 
 
-def baked_profile() -> Path | None:
-    """The profile baked into a per-location build (``resources/baked-profile.toml``), if this build has one."""
-    path = resource("baked-profile.toml")
-    return path if path.is_file() else None
-
-
 def log_dir() -> Path:
     override = os.environ.get("RECEPTIONIST_LOG_DIR")
     return Path(override) if override else Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
