@@ -30,12 +30,15 @@ class FakeClock:
 @dataclass
 class FakeCalendar:
     """An in-memory CalendarProvider. ``fail_next`` holds exceptions raised by the next event calls (create, get,
-    update, delete), in order; ``fail_reads`` the same for list/changes; ``mangle`` rewrites what a write stores
-    (a server that answers 200 but stores something else)."""
+    update, delete), in order; ``fail_reads`` the same for list/changes; ``lose_answers`` exceptions raised by the
+    next writes after they took effect; ``mangle`` rewrites what a write stores (a server that answers 200 but
+    stores something else). ``human_edit``/``human_delete``/``empty`` are a person at the calendar."""
 
     kind: str = "fake"
     events: dict[str, RemoteEvent] = field(default_factory=dict)
     fail_next: list[Exception] = field(default_factory=list)
+    # raised by the next writes *after* they landed (an answer lost on the way back: the write took effect)
+    lose_answers: list[Exception] = field(default_factory=list)
     fail_reads: list[Exception] = field(default_factory=list)
     mangle: object = None
     calls: list[str] = field(default_factory=list)
@@ -57,15 +60,22 @@ class FakeCalendar:
         self._changes.append(remote_id)
         return event
 
+    def _lost(self) -> None:
+        if self.lose_answers:
+            raise self.lose_answers.pop(0)
+
     def list_calendars(self) -> list[CalendarInfo]:
         return [CalendarInfo("primary", "Fake", primary=True)]
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
         self._maybe_fail("create")
         remote_id = f"ev-{draft.uid}"
-        if remote_id in self.events:
-            return self.events[remote_id]
-        return self._store(remote_id, draft)
+        if remote_id in self.events and not self.events[remote_id].cancelled:
+            event = self.events[remote_id]
+        else:
+            event = self._store(remote_id, draft)
+        self._lost()
+        return event
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         self._maybe_fail("get")
@@ -79,7 +89,9 @@ class FakeCalendar:
             raise NotFound("gone", status=404)
         if etag is not None and etag != current.etag:
             raise ConflictError("etag mismatch", status=412)
-        return self._store(remote_id, draft)
+        event = self._store(remote_id, draft)
+        self._lost()
+        return event
 
     def delete_event(self, calendar_id, remote_id, etag):
         self._maybe_fail("delete")
@@ -90,6 +102,7 @@ class FakeCalendar:
             raise ConflictError("etag mismatch", status=412)
         self.events[remote_id] = replace(current, cancelled=True, etag=f'"{next(self._etags)}"')
         self._changes.append(remote_id)
+        self._lost()
 
     def list_events(self, calendar_id, start, end):
         self._maybe_fail("list")
@@ -103,6 +116,29 @@ class FakeCalendar:
         changed = {rid for rid in self._changes[int(cursor):]}
         return ChangeBatch(events=[self.events[r] for r in changed], cursor=str(len(self._changes)))
 
+    # --- a person at the calendar (no fault switches, no call counted) ----------------------------------------
+
+    def human_edit(self, remote_id: str, **fields) -> RemoteEvent:
+        """A person changes the event in Google/Outlook: new etag, reported by the next ``list_changes``."""
+        event = replace(self.events[remote_id], etag=f'"{next(self._etags)}"', **fields)
+        self.events[remote_id] = event
+        self._changes.append(remote_id)
+        return event
+
+    def human_delete(self, remote_id: str) -> None:
+        current = self.events[remote_id]
+        self.events[remote_id] = replace(current, cancelled=True, etag=f'"{next(self._etags)}"')
+        self._changes.append(remote_id)
+
+    def empty(self) -> None:
+        """Every event deleted at once (a calendar emptied, or a wrong account connected)."""
+        for remote_id, event in list(self.events.items()):
+            if not event.cancelled:
+                self.human_delete(remote_id)
+
+    def live(self, uid: str | None = None) -> list[RemoteEvent]:
+        return [e for e in self.events.values() if not e.cancelled and (uid is None or e.uid == uid)]
+
     def add_external(self, remote_id: str, title: str, start: datetime, end: datetime, busy: bool = True):
         self.events[remote_id] = RemoteEvent(remote_id, '"x"', title, start, end, busy=busy)
         self._changes.append(remote_id)
@@ -110,15 +146,27 @@ class FakeCalendar:
 
 @dataclass
 class FakeMessenger:
+    """``fail_next``: exceptions raised before sending; ``blank_sid_next``: that many sends go out but are answered
+    without a message id."""
+
     sent: list[SentMessage] = field(default_factory=list)
     fail_next: list[Exception] = field(default_factory=list)
+    blank_sid_next: int = 0
+    lookups: int = 0
 
     def send_sms(self, to: str, body: str) -> SentMessage:
         if self.fail_next:
             raise self.fail_next.pop(0)
         message = SentMessage(sid=f"SM{len(self.sent):032d}", status="queued", to=to, body=body)
         self.sent.append(message)
+        if self.blank_sid_next:
+            self.blank_sid_next -= 1
+            return replace(message, sid="")
         return message
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
+        self.lookups += 1
+        return next((m for m in self.sent if m.to == to and m.body == body), None)
 
 
 __all__ = ["FakeCalendar", "FakeClock", "FakeMessenger", "ProviderError"]
