@@ -236,8 +236,10 @@ class SyncEngine:
         if not candidates:
             return
         remotes = self._remotes(key, candidates, window)
-        if self._guard_mass_deletion(key, candidates, remotes, window, now):
+        held = self._guard_mass_deletion(key, candidates, remotes, window, now)
+        if held:
             health = self.health_of(key)
+            candidates = [(link, appt) for link, appt in candidates if link.id not in held]
         self._apply_all(target, key, candidates, remotes, health, report)
         if health.held_missing and not self.store.links_deleted_remotely(key):
             # every vanished event came back (the calendar was restored): the hold has nothing left to protect
@@ -314,17 +316,18 @@ class SyncEngine:
         return (day - timedelta(days=self.profile.sync.window_days_back),
                 day + timedelta(days=self.profile.sync.window_days_ahead + 1))
 
-    def _guard_mass_deletion(self, key, candidates, remotes, window, now) -> bool:
+    def _guard_mass_deletion(self, key, candidates, remotes, window, now) -> set[int]:
         """Many of our events gone at once: mark them Drift (deleted) without touching the calendar and hold every
-        write to it until a person answers the alert (re-create all / accept the deletions)."""
+        write to it until a person answers the alert (re-create all / accept the deletions). Returns the ids of the
+        links it marked (the caller must not plan them again from their stale Synced records)."""
         gone = [(link, appt) for link, appt in candidates
                 if remotes[link.id] is GONE and link.state is SyncState.SYNCED
                 and appt.status is AppointmentStatus.CONFIRMED]
         if window is None or not gone:
-            return False
+            return set()
         held = self.store.count_linked_in_window(key, *window)
         if not is_mass_deletion(held, len(gone)):
-            return False
+            return set()
         label = self.label(key)
         reason = (f"{len(gone)} of our {held} events vanished from {label} at once; writes to it are held: "
                   "re-create them all, or accept the deletions (cancel those appointments)")
@@ -335,7 +338,7 @@ class SyncEngine:
         self.store.save_calendar_health(key, now, held_missing=len(gone), pause_reason=reason,
                                         last_error=reason, last_error_at=now)
         self.bus.publish(events.HEALTH_CHANGED)
-        return True
+        return {link.id for link, _ in gone}
 
     # --- one link -------------------------------------------------------------------------------------------------
 
@@ -576,7 +579,8 @@ class SyncEngine:
         report = CycleReport()
         candidates = self.store.links_to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
         remotes = self._remotes(key, candidates, (start, end))
-        self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
+        held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
+        candidates = [(link, appt) for link, appt in candidates if link.id not in held]
         self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
         sample = self.store.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
                                           seed if seed is not None else self.rng.randrange(1 << 30))
