@@ -106,12 +106,15 @@ class FakeCalendar:
 
     def list_events(self, calendar_id, start, end):
         self._maybe_fail("list")
+        return self._in_window(start, end)
+
+    def _in_window(self, start, end):
         return [e for e in self.events.values() if not e.cancelled and e.start < end and start < e.end]
 
     def list_changes(self, calendar_id, cursor, start, end):
         self._maybe_fail("changes")
         if cursor is None:
-            return ChangeBatch(events=self.list_events(calendar_id, start, end), cursor=str(len(self._changes)),
+            return ChangeBatch(events=self._in_window(start, end), cursor=str(len(self._changes)),
                                full=True)
         changed = {rid for rid in self._changes[int(cursor):]}
         return ChangeBatch(events=[self.events[r] for r in changed], cursor=str(len(self._changes)))
