@@ -280,6 +280,9 @@ class Store:
             clauses.append(and_(L.remote_id.is_not(None), A.end_at > window[0], A.start_at < window[1]))
         elif changed:
             clauses.append(L.remote_id.in_(changed))
+            # our event seen before its link learnt the remote id (a create whose answer was lost)
+            clauses.append(and_(L.remote_id.is_(None), L.appointment_id.in_(
+                select(E.uid).where(E.calendar == calendar, E.remote_id.in_(changed), E.uid.is_not(None)))))
         if window is not None:
             missing = ~select(E.remote_id).where(E.calendar == calendar, E.remote_id == L.remote_id).exists()
             clauses.append(and_(L.remote_id.is_not(None), A.end_at > window[0], A.start_at < window[1], missing))
@@ -623,6 +626,18 @@ class Store:
                 for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
                                                                  t.ExternalEvent.remote_id.in_(chunk))):
                     out[r.remote_id] = _external(r)
+        return out
+
+    def cached_by_uid(self, calendar: str, uids: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        """Cached events of ``calendar`` carrying one of our ``uids`` (a create whose answer was lost, found by the
+        pull before the link learnt its remote id)."""
+        ids = [u for u in uids if u]
+        out: dict[str, ExternalEventRecord] = {}
+        with self.session() as s:
+            for chunk in _chunks(ids, 500):
+                for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                                 t.ExternalEvent.uid.in_(chunk))):
+                    out[r.uid] = _external(r)
         return out
 
     def external_events(self, start: datetime, end: datetime) -> list[ExternalEventRecord]:

@@ -235,6 +235,7 @@ class SyncEngine:
         candidates = self.store.links_to_plan(key, changed, window)
         if not candidates:
             return
+        candidates = self._adopt_orphans(key, candidates)
         remotes = self._remotes(key, candidates, window)
         held = self._guard_mass_deletion(key, candidates, remotes, window, now)
         if held:
@@ -244,6 +245,25 @@ class SyncEngine:
         if health.held_missing and not self.store.links_deleted_remotely(key):
             # every vanished event came back (the calendar was restored): the hold has nothing left to protect
             self.store.save_calendar_health(key, self.clock(), held_missing=0, pause_reason=None)
+
+    def _adopt_orphans(self, key: str, candidates):
+        """A cancelled appointment whose link never learnt its remote id (the create landed, its answer was lost or
+        the process died before saving it) would be marked Synced with "nothing to delete" while its event stays on
+        the calendar. If the pull cached an event with our uid, the link takes it: what we would have written
+        last is its ``have``, so an untouched event is deleted and an edited one is a Conflict for a person."""
+        orphans = self.store.cached_by_uid(key, [appt.id for link, appt in candidates
+                                                 if link.remote_id is None
+                                                 and appt.status is AppointmentStatus.CANCELLED])
+        if not orphans:
+            return candidates
+        out = []
+        for link, appt in candidates:
+            copy = orphans.get(appt.id) if link.remote_id is None else None
+            if copy is not None and appt.status is AppointmentStatus.CANCELLED:
+                link = self._save(link, key, remote_id=copy.remote_id, etag=copy.etag,
+                                  content_hash=content_hash(self.draft_for(appt))) or link
+            out.append((link, appt))
+        return out
 
     def _remotes(self, key: str, candidates, window) -> dict[int, Remote]:
         """Each candidate's remote copy from the cache: SEEN, GONE (the cache covers its time and it is not

@@ -658,3 +658,16 @@ def test_content_hash_is_what_the_link_confirms(store, clock, engine, desk, cals
     engine.run_cycle()
     [event] = ours(cals[0], appt.id)
     assert links(store, appt.id)[G].content_hash == content_hash(event)
+
+
+def test_a_create_whose_answer_was_lost_then_cancelled_leaves_no_orphan(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]  # created; we never learnt its id
+    engine.run_cycle()
+    assert links(store, appt.id)[G].remote_id is None and len(ours(g, appt.id)) == 1
+    desk.cancel(appt.id)
+    clock.advance(seconds=10)
+    engine.run_cycle()
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert ours(g, appt.id) == [] and ours(cals[1], appt.id) == []
