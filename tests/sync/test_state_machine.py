@@ -426,5 +426,5 @@ from hypothesis import Phase  # noqa: E402
 
 PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("SYNCMACHINE_SHRINK") else [])
 TestSyncMachine = SyncMachine.TestCase
-TestSyncMachine.settings = settings(max_examples=30, stateful_step_count=30, deadline=None, phases=PHASES,
+TestSyncMachine.settings = settings(max_examples=20, stateful_step_count=30, deadline=None, phases=PHASES,
                                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
