@@ -556,7 +556,9 @@ class SyncEngine:
         retry_at = next_attempt(now, attempts, retry_after, self.rng)
         if floor is not None and retry_at < floor:
             retry_at = floor
-        message = f"{self.label(key)}: {plain(exc)}"
+        text = plain(exc)
+        # the adapters' sentences name their service already ("Outlook: …", "Google Calendar answered 503 …")
+        message = text if text.startswith(self.label(key)) else f"{self.label(key)}: {text}"
         if attempts >= self.profile.sync.max_attempts:
             message += f" — gave up after {attempts} attempts; press Retry"
         else:
