@@ -671,3 +671,12 @@ def test_a_create_whose_answer_was_lost_then_cancelled_leaves_no_orphan(store, c
     engine.run_cycle()
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert ours(g, appt.id) == [] and ours(cals[1], appt.id) == []
+
+
+def test_an_error_names_its_calendar_once(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    cals[0].fail_next = [TransientError("Google Calendar answered 503 backendError: Backend Error", status=503)]
+    cals[1].fail_next = [TransientError("backend error", status=503)]
+    engine.run_cycle()
+    assert links(store, appt.id)[G].last_error.startswith("Google Calendar answered 503 backendError: Backend Error —")
+    assert links(store, appt.id)[O].last_error.startswith("Outlook: backend error —")
