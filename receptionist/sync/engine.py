@@ -442,7 +442,11 @@ class SyncEngine:
         except ConflictError:
             # 412 on If-Match (or 409 on a create): read it before calling it a conflict — a lost answer whose
             # write landed is ours, not a conflict.
-            current = provider.get_event(cal, link.remote_id) if link.remote_id else None
+            if link.remote_id is None:
+                # a 409 on a create: there is no event of ours to read yet, so nothing says it was deleted (the
+                # old path called it Drift "deleted on …"); a failure, retried — creates are idempotent by uid
+                raise
+            current = provider.get_event(cal, link.remote_id)
             verdict = classify_after_precondition_failed(want, link.content_hash, current)
             if verdict is Op.MARK_SYNCED:
                 assert current is not None
