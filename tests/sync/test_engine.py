@@ -10,7 +10,7 @@ import pytest
 from receptionist import events
 from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.domain.sync_plan import content_hash
-from receptionist.errors import AuthError, RateLimited, TransientError, Unreachable
+from receptionist.errors import AuthError, ConflictError, RateLimited, TransientError, Unreachable
 from receptionist.services import ConsoleService
 from receptionist.sync.backoff import retry_delay
 from receptionist.sync.engine import CalendarTarget, SyncEngine
@@ -680,3 +680,13 @@ def test_an_error_names_its_calendar_once(store, clock, engine, desk, cals):
     engine.run_cycle()
     assert links(store, appt.id)[G].last_error.startswith("Google Calendar answered 503 backendError: Backend Error —")
     assert links(store, appt.id)[O].last_error.startswith("Outlook: backend error —")
+
+
+def test_a_409_on_a_create_is_a_failure_retried_not_a_deletion(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    cals[0].fail_next = [ConflictError("duplicate", status=409)]
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.FAILED and "deleted" not in link.last_error and not link.deleted_remotely
+    clock.advance(seconds=10)
+    assert engine.run_cycle().ok and synced(store, appt.id) and len(ours(cals[0], appt.id)) == 1
