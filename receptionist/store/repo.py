@@ -499,6 +499,10 @@ class Store:
                 for key, value in changes.items():
                     setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
                 link.etag, link.content_hash = remote_etag, remote_hash
+                if row.status == AppointmentStatus.CANCELLED.value:
+                    # "cancelled here, edited there": the calendar's version is a live booking. Left cancelled,
+                    # this link was Synced over a live event that nothing would ever delete.
+                    row.status, row.cancel_reason = AppointmentStatus.CONFIRMED.value, None
             row.updated_at = now
             self._repush(row, now)
             link.state, link.detail, link.last_error, link.attempts = SyncState.SYNCED.value, None, None, 0
