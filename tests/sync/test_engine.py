@@ -690,3 +690,19 @@ def test_a_409_on_a_create_is_a_failure_retried_not_a_deletion(store, clock, eng
     assert link.state is SyncState.FAILED and "deleted" not in link.last_error and not link.deleted_remotely
     clock.advance(seconds=10)
     assert engine.run_cycle().ok and synced(store, appt.id) and len(ours(cals[0], appt.id)) == 1
+
+
+def test_take_theirs_on_cancelled_here_edited_there_restores_the_booking(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g, o = cals
+    o.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
+    desk.cancel(appt.id)
+    engine.run_cycle()
+    link = links(store, appt.id)[O]
+    assert link.state is SyncState.CONFLICT and "cancelled here" in link.last_error
+    assert ours(g, appt.id) == []  # Google had no change of theirs: deleted
+    restored = desk.take_theirs(link.id, actor="amy")
+    assert restored.status is AppointmentStatus.CONFIRMED and restored.start == at("15:00")
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.start for e in ours(o, appt.id)] == [at("15:00")] == [e.start for e in ours(g, appt.id)]

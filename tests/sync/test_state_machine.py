@@ -17,6 +17,7 @@ appointments.
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import tempfile
@@ -26,9 +27,9 @@ from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from receptionist import events
 from receptionist.config import Profile
@@ -421,10 +422,11 @@ class SyncMachine(RuleBasedStateMachine):
             assert have == want, f"{key} does not hold exactly our live appointments"
 
 
-import os  # noqa: E402
-from hypothesis import Phase  # noqa: E402
-
-PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + ([Phase.shrink] if os.environ.get("SYNCMACHINE_SHRINK") else [])
+# SYNCMACHINE_EXAMPLES / SYNCMACHINE_STEPS for a longer hunt; SYNCMACHINE_SHRINK=1 to shrink a failure (slow)
+PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
+    [Phase.shrink] if os.environ.get("SYNCMACHINE_SHRINK") else [])
 TestSyncMachine = SyncMachine.TestCase
-TestSyncMachine.settings = settings(max_examples=20, stateful_step_count=30, deadline=None, phases=PHASES,
-                                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+TestSyncMachine.settings = settings(
+    max_examples=int(os.environ.get("SYNCMACHINE_EXAMPLES", "20")),
+    stateful_step_count=int(os.environ.get("SYNCMACHINE_STEPS", "30")), deadline=None, phases=PHASES,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
