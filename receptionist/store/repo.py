@@ -351,6 +351,9 @@ class Store:
             clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window)))
         elif changed:
             clauses.append(L.remote_id.in_(changed))
+            # our event seen before its link learnt the remote id (a create whose answer was lost)
+            clauses.append(and_(L.remote_id.is_(None), L.appointment_id.in_(
+                select(E.uid).where(E.calendar == calendar, E.remote_id.in_(changed), E.uid.is_not(None)))))
         if window is not None:
             missing = ~select(E.remote_id).where(E.calendar == calendar, E.remote_id == L.remote_id).exists()
             clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window), missing))
@@ -572,6 +575,10 @@ class Store:
                 for key, value in changes.items():
                     setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
                 link.etag, link.content_hash = remote_etag, remote_hash
+                if row.status == AppointmentStatus.CANCELLED.value:
+                    # "cancelled here, edited there": the calendar's version is a live booking. Left cancelled,
+                    # this link was Synced over a live event that nothing would ever delete.
+                    row.status, row.cancel_reason = AppointmentStatus.CONFIRMED.value, None
             row.updated_at = now
             self._repush(row, now)
             link.state, link.detail, link.last_error, link.attempts = SyncState.SYNCED.value, None, None, 0
@@ -699,6 +706,18 @@ class Store:
                 for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
                                                                  t.ExternalEvent.remote_id.in_(chunk))):
                     out[r.remote_id] = _external(r)
+        return out
+
+    def cached_by_uid(self, calendar: str, uids: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        """Cached events of ``calendar`` carrying one of our ``uids`` (a create whose answer was lost, found by the
+        pull before the link learnt its remote id)."""
+        ids = [u for u in uids if u]
+        out: dict[str, ExternalEventRecord] = {}
+        with self.session() as s:
+            for chunk in _chunks(ids, 500):
+                for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                                 t.ExternalEvent.uid.in_(chunk))):
+                    out[r.uid] = _external(r)
         return out
 
     def external_events(self, start: datetime, end: datetime) -> list[ExternalEventRecord]:

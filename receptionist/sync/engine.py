@@ -89,11 +89,12 @@ class CycleReport:
     messages_sent: int = 0
     message_errors: int = 0
     lease_lost: bool = False
+    unsettled: int = 0  # links of the enabled calendars not Synced at the end of the cycle (from any cycle)
 
     @property
     def ok(self) -> bool:
         return not (self.failed or self.pull_errors or self.message_errors or self.waiting or self.needs_person
-                    or self.lease_lost)
+                    or self.lease_lost or self.unsettled)
 
 
 def utcnow() -> datetime:
@@ -158,6 +159,11 @@ class SyncEngine:
                     log.exception("sync of %s failed", key)
                     report.pull_errors[key] = plain(exc)
             self.send_outbox(report)
+            # A Drift left from an earlier cycle, or a Failed link waiting out its backoff, plans NOTHING and so
+            # counts nowhere above: without this the cycle reads "ok" (and `sync --once` exits 0) while it waits.
+            counts = self.store.sync_counts()
+            report.unsettled = sum(n for key in self.calendars for state, n in counts.get(key, {}).items()
+                                   if state != SyncState.SYNCED.value)
             self.bus.publish(events.HEALTH_CHANGED)
             return report
 
@@ -229,13 +235,35 @@ class SyncEngine:
         candidates = self.store.links_to_plan(key, changed, window)
         if not candidates:
             return
+        candidates = self._adopt_orphans(key, candidates)
         remotes = self._remotes(key, candidates, window)
-        if self._guard_mass_deletion(key, candidates, remotes, window, now):
+        held = self._guard_mass_deletion(key, candidates, remotes, window, now)
+        if held:
             health = self.health_of(key)
+            candidates = [(link, appt) for link, appt in candidates if link.id not in held]
         self._apply_all(target, key, candidates, remotes, health, report)
         if health.held_missing and not self.store.links_deleted_remotely(key):
             # every vanished event came back (the calendar was restored): the hold has nothing left to protect
             self.store.save_calendar_health(key, self.clock(), held_missing=0, pause_reason=None)
+
+    def _adopt_orphans(self, key: str, candidates):
+        """A cancelled appointment whose link never learnt its remote id (the create landed, its answer was lost or
+        the process died before saving it) would be marked Synced with "nothing to delete" while its event stays on
+        the calendar. If the pull cached an event with our uid, the link takes it: what we would have written
+        last is its ``have``, so an untouched event is deleted and an edited one is a Conflict for a person."""
+        orphans = self.store.cached_by_uid(key, [appt.id for link, appt in candidates
+                                                 if link.remote_id is None
+                                                 and appt.status is AppointmentStatus.CANCELLED])
+        if not orphans:
+            return candidates
+        out = []
+        for link, appt in candidates:
+            copy = orphans.get(appt.id) if link.remote_id is None else None
+            if copy is not None and appt.status is AppointmentStatus.CANCELLED:
+                link = self._save(link, key, remote_id=copy.remote_id, etag=copy.etag,
+                                  content_hash=content_hash(self.draft_for(appt))) or link
+            out.append((link, appt))
+        return out
 
     def _remotes(self, key: str, candidates, window) -> dict[int, Remote]:
         """Each candidate's remote copy from the cache: SEEN, GONE (the cache covers its time and it is not
@@ -308,17 +336,18 @@ class SyncEngine:
         return (day - timedelta(days=self.profile.sync.window_days_back),
                 day + timedelta(days=self.profile.sync.window_days_ahead + 1))
 
-    def _guard_mass_deletion(self, key, candidates, remotes, window, now) -> bool:
+    def _guard_mass_deletion(self, key, candidates, remotes, window, now) -> set[int]:
         """Many of our events gone at once: mark them Drift (deleted) without touching the calendar and hold every
-        write to it until a person answers the alert (re-create all / accept the deletions)."""
+        write to it until a person answers the alert (re-create all / accept the deletions). Returns the ids of the
+        links it marked (the caller must not plan them again from their stale Synced records)."""
         gone = [(link, appt) for link, appt in candidates
                 if remotes[link.id] is GONE and link.state is SyncState.SYNCED
                 and appt.status is AppointmentStatus.CONFIRMED]
         if window is None or not gone:
-            return False
+            return set()
         held = self.store.count_linked_in_window(key, *window)
         if not is_mass_deletion(held, len(gone)):
-            return False
+            return set()
         label = self.label(key)
         reason = (f"{len(gone)} of our {held} events vanished from {label} at once; writes to it are held: "
                   "re-create them all, or accept the deletions (cancel those appointments)")
@@ -329,7 +358,7 @@ class SyncEngine:
         self.store.save_calendar_health(key, now, held_missing=len(gone), pause_reason=reason,
                                         last_error=reason, last_error_at=now)
         self.bus.publish(events.HEALTH_CHANGED)
-        return True
+        return {link.id for link, _ in gone}
 
     # --- one link -------------------------------------------------------------------------------------------------
 
@@ -415,7 +444,11 @@ class SyncEngine:
         except ConflictError:
             # 412 on If-Match (or 409 on a create): read it before calling it a conflict — a lost answer whose
             # write landed is ours, not a conflict.
-            current = provider.get_event(cal, link.remote_id) if link.remote_id else None
+            if link.remote_id is None:
+                # a 409 on a create: there is no event of ours to read yet, so nothing says it was deleted (the
+                # old path called it Drift "deleted on …"); a failure, retried — creates are idempotent by uid
+                raise
+            current = provider.get_event(cal, link.remote_id)
             verdict = classify_after_precondition_failed(want, link.content_hash, current)
             if verdict is Op.MARK_SYNCED:
                 assert current is not None
@@ -529,7 +562,9 @@ class SyncEngine:
         retry_at = next_attempt(now, attempts, retry_after, self.rng)
         if floor is not None and retry_at < floor:
             retry_at = floor
-        message = f"{self.label(key)}: {plain(exc)}"
+        text = plain(exc)
+        # the adapters' sentences name their service already ("Outlook: …", "Google Calendar answered 503 …")
+        message = text if text.startswith(self.label(key)) else f"{self.label(key)}: {text}"
         if attempts >= self.profile.sync.max_attempts:
             message += f" — gave up after {attempts} attempts; press Retry"
         else:
@@ -572,7 +607,8 @@ class SyncEngine:
         report = CycleReport()
         candidates = self.store.links_to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
         remotes = self._remotes(key, candidates, (start, end))
-        self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
+        held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
+        candidates = [(link, appt) for link, appt in candidates if link.id not in held]
         self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
         sample = self.store.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
                                           seed if seed is not None else self.rng.randrange(1 << 30))

@@ -31,7 +31,8 @@ class FakeClock:
 @dataclass
 class FakeCalendar:
     """An in-memory CalendarProvider. ``fail_next`` holds exceptions raised by the next event calls (create, get,
-    update, delete), in order; ``fail_reads`` the same for list/changes; ``mangle`` rewrites what a write stores
+    update, delete), in order; ``fail_reads`` the same for list/changes; ``lose_answers`` exceptions raised by the
+    next writes after they took effect (an answer lost on the way back); ``mangle`` rewrites what a write stores
     (a server that answers 200 but stores something else).
 
     What people do on the calendar (``add_external``, ``add_series``, ``human_edit``, ``human_delete``, ``empty``)
@@ -43,6 +44,7 @@ class FakeCalendar:
     events: dict[str, RemoteEvent] = field(default_factory=dict)
     fail_next: list[Exception] = field(default_factory=list)
     fail_reads: list[Exception] = field(default_factory=list)
+    lose_answers: list[Exception] = field(default_factory=list)
     mangle: object = None
     calls: list[str] = field(default_factory=list)
     _etags: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -54,6 +56,10 @@ class FakeCalendar:
         queue = self.fail_reads if op in ("list", "changes") else self.fail_next
         if queue:
             raise queue.pop(0)
+
+    def _lost(self) -> None:
+        if self.lose_answers:
+            raise self.lose_answers.pop(0)
 
     def _store(self, remote_id: str, draft: EventDraft) -> RemoteEvent:
         event = RemoteEvent(remote_id=remote_id, etag=f'"{next(self._etags)}"', title=draft.title,
@@ -71,9 +77,12 @@ class FakeCalendar:
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
         self._maybe_fail("create")
         remote_id = f"ev-{draft.uid}"
-        if remote_id in self.events:
-            return self.events[remote_id]
-        return self._store(remote_id, draft)
+        if remote_id in self.events and not self.events[remote_id].cancelled:
+            event = self.events[remote_id]  # a replayed create: the event it made
+        else:
+            event = self._store(remote_id, draft)  # new, or made again after a deletion
+        self._lost()
+        return event
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         self._maybe_fail("get")
@@ -87,7 +96,9 @@ class FakeCalendar:
             raise NotFound("gone", status=404)
         if etag is not None and etag != current.etag:
             raise ConflictError("etag mismatch", status=412)
-        return self._store(remote_id, draft)
+        event = self._store(remote_id, draft)
+        self._lost()
+        return event
 
     def delete_event(self, calendar_id, remote_id, etag):
         self._maybe_fail("delete")
@@ -98,6 +109,7 @@ class FakeCalendar:
             raise ConflictError("etag mismatch", status=412)
         self.events[remote_id] = replace(current, cancelled=True, etag=f'"{next(self._etags)}"')
         self._changes.append(remote_id)
+        self._lost()
 
     def list_events(self, calendar_id, start, end):
         self._maybe_fail("list")
@@ -117,7 +129,6 @@ class FakeCalendar:
     def add_external(self, remote_id: str, title: str, start: datetime, end: datetime, busy: bool = True):
         self.events[remote_id] = RemoteEvent(remote_id, '"x"', title, start, end, busy=busy)
         self._changes.append(remote_id)
-
 
     def add_series(self, series_id: str, title: str, start: datetime, end: datetime, count: int,
                    time_zone: str = "UTC", busy: bool = True) -> list[RemoteEvent]:
@@ -157,6 +168,10 @@ class FakeCalendar:
             if not event.cancelled:
                 self.human_delete(remote_id)
 
+    def live(self, uid: str | None = None) -> list[RemoteEvent]:
+        """The events that exist (not deleted), optionally only ours for ``uid``."""
+        return [e for e in self.events.values() if not e.cancelled and (uid is None or e.uid == uid)]
+
     def expire_cursors(self) -> None:
         """Every cursor handed out so far raises ``CursorExpired`` (as a 410 on a stale sync token)."""
         self._epoch += 1
@@ -164,15 +179,27 @@ class FakeCalendar:
 
 @dataclass
 class FakeMessenger:
+    """``fail_next``: exceptions raised before sending; ``blank_sid_next``: that many sends go out but are answered
+    without a message id."""
+
     sent: list[SentMessage] = field(default_factory=list)
     fail_next: list[Exception] = field(default_factory=list)
+    blank_sid_next: int = 0
+    lookups: int = 0
 
     def send_sms(self, to: str, body: str) -> SentMessage:
         if self.fail_next:
             raise self.fail_next.pop(0)
         message = SentMessage(sid=f"SM{len(self.sent):032d}", status="queued", to=to, body=body)
         self.sent.append(message)
+        if self.blank_sid_next:
+            self.blank_sid_next -= 1
+            return replace(message, sid="")
         return message
+
+    def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
+        self.lookups += 1
+        return next((m for m in self.sent if m.to == to and m.body == body), None)
 
 
 __all__ = ["FakeCalendar", "FakeClock", "FakeMessenger", "ProviderError"]

@@ -66,17 +66,48 @@ def test_stale_version_is_refused(store, clock):
         store.update_proposal(p.id, draft_of(p), [], p.version, "desk-2", clock())
 
 
-def test_links_due_respects_backoff_and_max_attempts(store, clock):
+def test_links_to_plan_is_what_is_owed_changed_or_missing_and_nothing_when_quiet(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
     appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
     a, b = appt.links
-    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=1, next_attempt_at=clock() + timedelta(minutes=1))
-    store.save_link(b.id, clock(), state=SyncState.FAILED, attempts=8, next_attempt_at=clock())
-    assert store.links_due(clock(), max_attempts=8) == []
-    assert [link.id for link in store.links_due(clock() + timedelta(minutes=2), max_attempts=8)] == [a.id]
-    assert store.retry_links(clock()) == 2
-    assert {link.state for link in store.links_due(clock(), 8)} == {SyncState.PENDING}
+    assert {link.id for link, _ in store.links_to_plan("a")} == {a.id}  # Pending
+    window = (clock() - timedelta(days=1), clock() + timedelta(days=30))
+    store.save_link(a.id, clock(), state=SyncState.SYNCED, remote_id="ev-a", etag='"1"', content_hash="h")
+    # Synced, but its event is not in the cache of a window that covers it: the plan must look (CHECK)
+    assert [link.id for link, _ in store.links_to_plan("a", (), window)] == [a.id]
+    from receptionist.domain.ports import RemoteEvent
+    event = RemoteEvent("ev-a", '"1"', "x", appt.start, appt.end, uid=appt.id)
+    store.cache_event("a", event, appt.id, clock())
+    assert store.links_to_plan("a", (), window) == []  # quiet: nothing to look at
+    assert [link.id for link, _ in store.links_to_plan("a", ["ev-a"], window)] == [a.id]  # its copy changed
+    assert store.links_to_plan("a", ["ev-other"], window) == []
+
+
+def test_retry_puts_failed_links_back_but_not_drift(store, clock):
+    call, _ = store.record_call(capture(), {}, clock())
+    p = call.proposal
+    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
+    a, b = appt.links
+    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=8, next_attempt_at=clock())
+    store.save_link(b.id, clock(), state=SyncState.DRIFT, detail={"deleted": True})
+    assert store.retry_links(clock()) == 1
+    links = {link.id: link for link in store.get_appointment(appt.id).links}
+    assert links[a.id].state is SyncState.PENDING and links[a.id].attempts == 0
+    assert links[b.id].state is SyncState.DRIFT
+
+
+def test_save_link_with_expect_updated_loses_to_a_person(store, clock):
+    call, _ = store.record_call(capture(), {}, clock())
+    p = call.proposal
+    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a"], "amy", clock())
+    [a] = appt.links
+    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=8)
+    read_at = store.link_updated_at(a.id)
+    clock.advance(seconds=1)
+    assert store.retry_links(clock(), [a.id]) == 1  # a person pressed Retry meanwhile
+    assert store.save_link(a.id, clock(), expect_updated=read_at, state=SyncState.FAILED, attempts=9) is None
+    assert store.get_link(a.id).state is SyncState.PENDING
 
 
 def test_lease_has_one_holder(store, clock):

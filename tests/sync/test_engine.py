@@ -1,21 +1,26 @@
-"""The sync engine against in-memory calendars with switchable faults."""
+"""The sync engine (pull → plan → apply per calendar) against in-memory calendars with switchable faults, driven
+through the console service as the desk would."""
 
 import random
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from receptionist import events
-from receptionist.domain.bookings import BookingDraft
-from receptionist.domain.models import SyncState
-from receptionist.errors import AuthError, ConflictError, RateLimited, TransientError
+from receptionist.domain.models import AppointmentStatus, SyncState
+from receptionist.domain.sync_plan import content_hash
+from receptionist.errors import AuthError, ConflictError, RateLimited, TransientError, Unreachable
+from receptionist.services import ConsoleService
 from receptionist.sync.backoff import retry_delay
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeMessenger
 from tests.helpers.payloads import payload
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services import location_rules
+
+G, O = "google:primary", "outlook:default"
+LABELS = {G: "Google Calendar", O: "Outlook"}
 
 
 @pytest.fixture
@@ -24,120 +29,620 @@ def cals():
 
 
 @pytest.fixture
-def engine(store, profile, clock, cals):
+def messenger():
+    return FakeMessenger()
+
+
+@pytest.fixture
+def targets(cals):
     g, o = cals
-    targets = [CalendarTarget("google:primary", g, "primary", "Google Calendar"),
-               CalendarTarget("outlook:default", o, "", "Outlook")]
-    return SyncEngine(store, profile, targets, messenger=FakeMessenger(), bus=events.EventBus(), clock=clock,
-                      rng=random.Random(1))
+    return {G: CalendarTarget(G, g, "primary", LABELS[G]), O: CalendarTarget(O, o, "", LABELS[O])}
 
 
-def approve(store, profile, clock, **kw):
-    capture = normalise(parse_payload(payload(**kw)), location_rules(profile), clock())
+@pytest.fixture
+def engine(store, profile, clock, targets, messenger):
+    return SyncEngine(store, profile, list(targets.values()), messenger=messenger, bus=events.EventBus(),
+                      clock=clock, rng=random.Random(1))
+
+
+@pytest.fixture
+def desk(store, profile, clock, engine):
+    return ConsoleService(store, profile, events.EventBus(), LABELS, clock=clock, engine=engine, sms_enabled=True)
+
+
+def approve(desk, store, clock, start="2026-11-24T10:30:00", **kw):
+    capture = normalise(parse_payload(payload(requested_start=start, **kw)), location_rules(desk.profile), clock())
     call, _ = store.record_call(capture, {}, clock())
-    p = call.proposal
-    draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
-    return store.approve_proposal(p.id, draft, p.version, ["google:primary", "outlook:default"], "amy", clock(),
-                                  [("sms.confirmation", {"to": p.callback_number, "body": "confirmed"})])
+    return desk.approve(call.proposal.id, call.proposal.version, actor="amy")
+
+
+def links(store, appt_id):
+    return {link.calendar: link for link in store.get_appointment(appt_id).links}
 
 
 def states(store, appt_id):
-    return {link.calendar: link.state for link in store.get_appointment(appt_id).links}
+    return {k: v.state for k, v in links(store, appt_id).items()}
 
 
-def test_approved_appointment_is_pushed_read_back_and_synced(store, profile, clock, engine, cals):
-    appt = approve(store, profile, clock)
+def synced(store, appt_id):
+    return states(store, appt_id) == {G: SyncState.SYNCED, O: SyncState.SYNCED}
+
+
+def ours(cal, appt_id):
+    return cal.live(appt_id)
+
+
+def at(hhmm: str, day: int = 24) -> datetime:
+    """A local Chicago time on 11/day/2026, as UTC (CST = UTC-6)."""
+    h, m = map(int, hhmm.split(":"))
+    return datetime(2026, 11, day, h + 6, m, tzinfo=timezone.utc)
+
+
+# --- push ----------------------------------------------------------------------------------------------------------
+
+def test_approved_appointment_is_pushed_read_back_and_synced(store, clock, engine, desk, cals, messenger):
+    appt = approve(desk, store, clock)
     report = engine.run_cycle()
     assert report.ok and report.pushed == 2 and report.messages_sent == 1
-    assert states(store, appt.id) == {"google:primary": SyncState.SYNCED, "outlook:default": SyncState.SYNCED}
+    assert synced(store, appt.id)
     for cal in cals:
-        [event] = [e for e in cal.events.values() if e.uid == appt.id]
+        [event] = ours(cal, appt.id)
         assert event.start == appt.start and event.title == "Teeth cleaning — Maria Lopez"
         assert "(312) 555-0142" in event.description
-    assert cals[0].calls[:2] == ["create", "get"]  # write, then read back
-    assert engine.run_cycle().pushed == 0  # nothing owed any more
+        assert cal.calls == ["changes", "create", "get"]  # pull, write, read back
+    assert [m.body for m in messenger.sent] == [desk.confirmation_text(desk.draft_of(
+        store.get_proposal(1)))]
+    again = engine.run_cycle()
+    assert again.ok and again.pushed == 0
 
 
-def test_one_calendar_failing_does_not_stop_the_other(store, profile, clock, engine, cals):
-    appt = approve(store, profile, clock)
-    cals[0].fail_next = [TransientError("503 backend error", status=503)]
+def test_one_calendar_failing_does_not_stop_the_other(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    cals[0].fail_next = [TransientError("backend error", status=503)]
     report = engine.run_cycle()
     assert report.pushed == 1 and report.failed == 1 and not report.ok
-    link = {x.calendar: x for x in store.get_appointment(appt.id).links}
-    assert link["outlook:default"].state is SyncState.SYNCED
-    g = link["google:primary"]
-    assert g.state is SyncState.FAILED and "503 backend error" in g.last_error and "retrying at" in g.last_error
+    g = links(store, appt.id)[G]
+    assert links(store, appt.id)[O].state is SyncState.SYNCED
+    assert g.state is SyncState.FAILED and "backend error" in g.last_error and "retrying at" in g.last_error
     assert g.attempts == 1 and g.next_attempt_at > clock()
-    assert "503" in engine.health["google:primary"].last_error  # the pull after it answered, so ok again
-    assert engine.health["outlook:default"].last_error is None
-    # not due yet
-    assert engine.run_cycle().pushed == 0
+    assert "backend error" in engine.health_of(G).last_error
+    assert engine.health_of(O).last_error is None
+    engine.run_cycle()  # not due yet
+    assert links(store, appt.id)[G].attempts == 1 and cals[0].calls.count("create") == 1
     clock.advance(seconds=5)
-    assert engine.run_cycle().pushed == 1
-    assert states(store, appt.id)["google:primary"] is SyncState.SYNCED
+    assert engine.run_cycle().pushed == 1 and synced(store, appt.id)
+    assert len(ours(cals[0], appt.id)) == 1
 
 
-def test_retry_after_is_honoured(store, profile, clock, engine, cals):
-    appt = approve(store, profile, clock)
-    cals[0].fail_next = [RateLimited("429", status=429, retry_after=120)]
+def test_retry_after_pauses_every_request_to_that_calendar_and_the_other_goes_on(store, clock, engine, desk, cals):
+    first = approve(desk, store, clock, start="2026-11-24T09:00:00")
+    second = approve(desk, store, clock, start="2026-11-24T11:00:00")
+    g, o = cals
+    g.fail_next = [RateLimited("rate limit exceeded", status=429, retry_after=120)]
+    report = engine.run_cycle()
+    assert g.calls == ["changes", "create"]  # the second write was never tried
+    assert not report.ok and report.waiting >= 1
+    assert states(store, first.id)[O] is SyncState.SYNCED and states(store, second.id)[O] is SyncState.SYNCED
+    health = engine.health_of(G)
+    assert health.gate == "throttled" and health.paused_until == clock() + timedelta(seconds=120)
+    assert "asked us to wait until" in health.pause_reason
+    failed = links(store, first.id)[G]
+    assert failed.state is SyncState.FAILED and failed.next_attempt_at >= clock() + timedelta(seconds=120)
+    waiting = links(store, second.id)[G]
+    assert waiting.state is SyncState.PENDING and "asked us to wait" in waiting.last_error
+    assert [c.state for c in desk.calendar_health() if c.key == G] == ["throttled"]
+
+    # a minute later: no request at all to Google (not even the pull); Outlook goes on
+    clock.advance(seconds=60)
+    g.calls.clear()
+    o.calls.clear()
+    desk.reschedule(first.id, at("13:00"))
     engine.run_cycle()
-    g = next(x for x in store.get_appointment(appt.id).links if x.calendar == "google:primary")
-    assert g.next_attempt_at - clock() >= timedelta(seconds=120)
-    assert "rate-limiting" in g.last_error
+    assert g.calls == [] and "update" in o.calls
+    # after Retry-After: pull, then every owed write
+    clock.advance(seconds=61)
+    report = engine.run_cycle()
+    assert g.calls[0] == "changes" and g.calls.count("create") == 2
+    assert synced(store, first.id) and synced(store, second.id) and report.ok
+    assert [e.start for e in ours(g, first.id)] == [at("13:00")]
 
 
-def test_write_that_lands_wrong_is_a_failure(store, profile, clock, engine, cals):
-    appt = approve(store, profile, clock)
-    cals[0].mangle = lambda e: replace(e, start=e.start + timedelta(hours=1))  # a server shifting the time
-    engine.run_cycle()
-    g = next(x for x in store.get_appointment(appt.id).links if x.calendar == "google:primary")
-    assert g.state is SyncState.FAILED and "read back different" in g.last_error and "start is" in g.last_error
-    cals[0].mangle = None
-    clock.advance(seconds=10)
-    engine.run_cycle()  # the retry updates the existing event (remote id kept), and now it reads back right
-    assert states(store, appt.id)["google:primary"] is SyncState.SYNCED
-    assert len([e for e in cals[0].events.values() if e.uid == appt.id]) == 1
-
-
-def test_conflict_and_auth_errors_are_surfaced(store, profile, clock, engine, cals):
-    appt = approve(store, profile, clock)
-    cals[0].fail_next = [ConflictError("412", status=412)]
-    cals[1].fail_next = [AuthError("invalid_grant", status=401)]
-    engine.run_cycle()
-    links = {x.calendar: x for x in store.get_appointment(appt.id).links}
-    assert links["google:primary"].state is SyncState.CONFLICT
-    assert links["outlook:default"].state is SyncState.FAILED
-    assert "reconnect" in links["outlook:default"].last_error
-
-
-def test_gives_up_after_max_attempts_until_a_person_retries(store, profile, clock, engine, cals):
-    appt = approve(store, profile, clock)
-    max_attempts = profile.sync.max_attempts
-    cals[0].fail_next = [TransientError("down")] * (max_attempts + 5)
-    for _ in range(max_attempts + 2):
-        engine.run_cycle()
-        clock.advance(hours=1)
-    g = next(x for x in store.get_appointment(appt.id).links if x.calendar == "google:primary")
-    assert g.attempts == max_attempts and "gave up" in g.last_error
-    cals[0].fail_next = []
-    assert store.retry_links(clock()) == 1
-    engine.run_cycle()
-    assert states(store, appt.id)["google:primary"] is SyncState.SYNCED
-
-
-def test_pull_caches_external_events_incrementally(store, profile, clock, engine, cals):
+def test_refused_sign_in_needs_reconnect_and_is_not_retried_with_backoff(store, clock, engine, desk, cals):
+    first = approve(desk, store, clock, start="2026-11-24T09:00:00")
+    second = approve(desk, store, clock, start="2026-11-24T11:00:00")
     g = cals[0]
-    start = clock() + timedelta(days=1)
-    g.add_external("dentist-lunch", "Lunch with rep", start, start + timedelta(hours=1))
-    report = engine.pull()
-    assert report.pulled["google:primary"] == 1
-    assert [e.title for e in store.external_events(start - timedelta(days=1), start + timedelta(days=1))] == [
-        "Lunch with rep"]
-    g.add_external("oncall", "On call", start + timedelta(hours=2), start + timedelta(hours=3))
-    g.delete_event("primary", "dentist-lunch", None)
-    engine.pull()
-    assert [e.title for e in store.external_events(start - timedelta(days=1), start + timedelta(days=1))] == [
-        "On call"]
+    g.fail_next = [AuthError("invalid_grant: Token has been expired or revoked.", status=400)]
+    report = engine.run_cycle()
+    assert not report.ok and report.waiting == 2
+    assert engine.health_of(G).gate == "reconnect"
+    for appt in (first, second):
+        link = links(store, appt.id)[G]
+        assert link.state is SyncState.RECONNECT and link.attempts == 0 and link.next_attempt_at is None
+        assert "Reconnect" in link.last_error and "<" not in link.last_error  # a sentence, not a repr
+    assert [c.state for c in desk.calendar_health() if c.key == G] == ["reconnect"]
+    calls = len(g.calls)
+    for _ in range(3):
+        clock.advance(seconds=30)
+        engine.run_cycle()
+    assert len(g.calls) == calls  # not retried with backoff
+    # the person reconnects (App.reconnect does this after the sign-in flow)
+    assert store.reopen_calendar(G, clock()) == 2
+    assert engine.run_cycle().ok
+    assert synced(store, first.id) and synced(store, second.id)
+
+
+def test_no_network_waits_without_counting_attempts(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.fail_next = [Unreachable("connection refused")]
+    report = engine.run_cycle()
+    assert not report.ok and report.waiting == 1 and report.failed == 0
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.PENDING and link.attempts == 0
+    assert "waiting for network" in link.last_error
+    assert engine.health_of(G).gate == "offline"
+    # the pull itself finds no network: nothing is tried, nothing counted
+    clock.advance(seconds=31)
+    g.fail_reads = [Unreachable("network is unreachable")]
+    g.calls.clear()
+    report = engine.run_cycle()
+    assert g.calls == ["changes"] and "network" in report.pull_errors[G]
+    assert links(store, appt.id)[G].attempts == 0
+    clock.advance(seconds=31)
+    assert engine.run_cycle().ok and synced(store, appt.id)
+
+
+def test_a_write_that_lands_wrong_is_failed_and_the_retry_is_an_update(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.mangle = lambda e: replace(e, start=e.start + timedelta(hours=1))  # a server shifting the time
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.FAILED and "holds something else" in link.last_error
+    assert "start is" in link.last_error
+    g.mangle = None
+    clock.advance(seconds=10)
+    g.calls.clear()
+    engine.run_cycle()
+    assert "update" in g.calls and "create" not in g.calls  # the remote id was kept
+    assert synced(store, appt.id)
+    [event] = ours(g, appt.id)
+    assert event.start == appt.start
+
+
+def test_a_lost_answer_to_a_create_is_not_a_duplicate(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]
+    engine.run_cycle()
+    assert links(store, appt.id)[G].state is SyncState.FAILED
+    clock.advance(seconds=10)
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert len(ours(g, appt.id)) == 1
+
+
+def test_a_lost_answer_to_an_update_is_checked_by_reading_not_a_false_conflict(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g = cals[0]
+    desk.reschedule(appt.id, at("14:00"))
+    g.lose_answers = [TransientError("connection reset by peer")]  # the update landed, its answer was lost
+    engine.run_cycle()
+    assert links(store, appt.id)[G].state is SyncState.FAILED
+    clock.advance(seconds=10)
+    g.fail_reads = [TransientError("backend error", status=500)]  # the pull misses it: the cache is old
+    g.calls.clear()
+    engine.run_cycle()
+    assert g.calls[:3] == ["changes", "update", "get"]  # old etag → 412 → read it: it is ours
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.SYNCED, link.last_error
+    assert link.etag == ours(g, appt.id)[0].etag
+    assert [e.start for e in ours(g, appt.id)] == [at("14:00")]
+
+
+def test_a_lost_answer_seen_by_the_pull_is_synced_without_a_write(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g = cals[0]
+    desk.reschedule(appt.id, at("14:00"))
+    g.lose_answers = [TransientError("connection reset by peer")]
+    engine.run_cycle()
+    clock.advance(seconds=10)
+    g.calls.clear()
+    engine.run_cycle()
+    assert g.calls == ["changes"] and synced(store, appt.id)
+
+
+# --- inbound: a person at the calendar ---------------------------------------------------------------------------
+
+def test_a_person_moving_our_event_is_drift_with_the_difference(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g = cals[0]
+    g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
+    report = engine.run_cycle()
+    assert not report.ok and report.needs_person == 1
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.DRIFT and "changed on Google Calendar" in link.last_error
+    assert link.diff == {"start": (at("10:30").isoformat(), at("15:00").isoformat()),
+                         "end": (at("11:15").isoformat(), at("15:45").isoformat())}
+    assert links(store, appt.id)[O].state is SyncState.SYNCED
+    assert [e.start for e in ours(g, appt.id)] == [at("15:00")]  # nothing written back silently
+    assert not engine.run_cycle().ok  # still waiting for a person: the badge never turns Synced by itself
+    assert links(store, appt.id)[G].state is SyncState.DRIFT
+
+
+def test_a_person_retitling_our_event_is_drift(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    cals[1].human_edit(f"ev-{appt.id}", title="Maria L. — bring X-rays")
+    engine.run_cycle()
+    link = links(store, appt.id)[O]
+    assert link.state is SyncState.DRIFT
+    assert link.diff == {"title": ("Teeth cleaning — Maria Lopez", "Maria L. — bring X-rays")}
+    assert desk.discrepancy(link.id).rows[0] == ("title", "Teeth cleaning — Maria Lopez", "Maria L. — bring X-rays",
+                                                 True)
+
+
+def test_a_person_deleting_our_event_is_drift_deleted(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    o = cals[1]
+    o.human_delete(f"ev-{appt.id}")
+    o.calls.clear()
+    engine.run_cycle()
+    link = links(store, appt.id)[O]
+    assert link.state is SyncState.DRIFT and link.deleted_remotely
+    assert link.last_error == "deleted on Outlook"
+    assert "create" not in o.calls  # never silently re-created
+    assert store.get_appointment(appt.id).status is AppointmentStatus.CONFIRMED  # nor silently cancelled
+
+
+def test_both_sides_changed_is_a_conflict(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g = cals[0]
+    g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
+    desk.reschedule(appt.id, at("13:00"))
+    g.calls.clear()
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.CONFLICT and "changed here and on Google Calendar" in link.last_error
+    assert "update" not in g.calls
+    assert links(store, appt.id)[O].state is SyncState.SYNCED  # Outlook took our move
+    assert [e.start for e in ours(cals[1], appt.id)] == [at("13:00")]
+
+
+def test_keep_ours_on_a_moved_event_pushes_ours_again(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g = cals[0]
+    g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
+    engine.run_cycle()
+    desk.keep_ours(links(store, appt.id)[G].id, actor="amy")
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.start for e in ours(g, appt.id)] == [appt.start]
+    assert any(e["action"] == "sync.keep_ours" and e["actor"] == "amy" for e in store.audit_entries())
+
+
+def test_keep_ours_on_a_deleted_event_recreates_it(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    o = cals[1]
+    o.human_delete(f"ev-{appt.id}")
+    engine.run_cycle()
+    desk.keep_ours(links(store, appt.id)[O].id)
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    [event] = ours(o, appt.id)
+    assert event.start == appt.start and links(store, appt.id)[O].remote_id == event.remote_id
+
+
+def test_take_theirs_on_a_move_moves_the_appointment_and_the_other_calendar(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g, o = cals
+    g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
+    engine.run_cycle()
+    moved = desk.take_theirs(links(store, appt.id)[G].id, actor="amy")
+    assert moved.start == at("15:00") and moved.end == at("15:45")
+    g.calls.clear()
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert "update" not in g.calls  # already holds it
+    assert [e.start for e in ours(o, appt.id)] == [at("15:00")]
+
+
+def test_take_theirs_on_a_retitle_keeps_their_title(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g, o = cals
+    g.human_edit(f"ev-{appt.id}", title="Maria — bring X-rays")
+    engine.run_cycle()
+    changed = desk.take_theirs(links(store, appt.id)[G].id)
+    assert changed.title_override == "Maria — bring X-rays"
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.title for e in ours(o, appt.id)] == ["Maria — bring X-rays"]
+
+
+def test_take_theirs_on_a_deletion_cancels_and_deletes_from_the_other(store, clock, engine, desk, cals, messenger):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g, o = cals
+    g.human_delete(f"ev-{appt.id}")
+    engine.run_cycle()
+    cancelled = desk.take_theirs(links(store, appt.id)[G].id, notify=True, actor="amy")
+    assert cancelled.status is AppointmentStatus.CANCELLED and "accepted by amy" in cancelled.cancel_reason
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert ours(o, appt.id) == [] and ours(g, appt.id) == []
+    assert "is cancelled" in messenger.sent[-1].body
+
+
+# --- our own changes ---------------------------------------------------------------------------------------------
+
+def test_reschedule_edit_and_cancel_become_update_and_delete_on_both(store, clock, engine, desk, cals, messenger):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    desk.reschedule(appt.id, at("14:00"), notify=True)
+    for cal in cals:
+        cal.calls.clear()
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    for cal in cals:
+        assert cal.calls == ["changes", "update", "get"]
+        [event] = ours(cal, appt.id)
+        assert event.start == at("14:00") and event.end == at("14:45")
+    assert "is now on" in messenger.sent[-1].body
+
+    desk.edit_appointment(appt.id, service="Whitening", duration_minutes=60, notes="Sensitive teeth")
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    for cal in cals:
+        [event] = ours(cal, appt.id)
+        assert event.title == "Whitening — Maria Lopez" and event.end == at("15:00")
+        assert "Sensitive teeth" in event.description
+
+    desk.cancel(appt.id, "caller moved away")
+    for cal in cals:
+        cal.calls.clear()
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    for cal in cals:
+        assert "delete" in cal.calls and ours(cal, appt.id) == []
+    kept = store.get_appointment(appt.id)
+    assert kept.status is AppointmentStatus.CANCELLED and kept.cancel_reason == "caller moved away"
+    assert [a.id for a in store.appointments(include_cancelled=True)] == [appt.id]
+    assert engine.run_cycle().pushed == 0  # nothing more to do
+
+
+def test_cancel_before_the_first_push_writes_nothing(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    desk.cancel(appt.id)
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert all("create" not in cal.calls for cal in cals)
+
+
+# --- the mass-deletion guard -------------------------------------------------------------------------------------
+
+def six(desk, store, clock):
+    return [approve(desk, store, clock, start=f"2026-11-{day}T{hour}:00:00")
+            for day in (24, 25) for hour in ("09", "11", "14")]
+
+
+def emptied(store, clock, engine, desk, cals):
+    appts = six(desk, store, clock)
+    engine.run_cycle()
+    g = cals[0]
+    g.empty()
+    g.calls.clear()
+    report = engine.run_cycle()
+    return appts, report
+
+
+def test_an_emptied_calendar_holds_writes_and_asks_once(store, clock, engine, desk, cals):
+    appts, report = emptied(store, clock, engine, desk, cals)
+    g, o = cals
+    assert not report.ok and g.calls == ["changes"]  # no write, not even a read of each event
+    for appt in appts:
+        link = links(store, appt.id)[G]
+        assert link.state is SyncState.DRIFT and link.deleted_remotely and "deleted on Google Calendar" in \
+            link.last_error
+        assert links(store, appt.id)[O].state is SyncState.SYNCED
+    [health] = [c for c in desk.calendar_health() if c.key == G]
+    assert health.state == "held" and "6 of our 6 events vanished" in health.text
+    # held: our own change goes to Outlook only
+    desk.reschedule(appts[0].id, at("16:00"))
+    g.calls.clear()
+    engine.run_cycle()
+    assert g.calls == ["changes"] and synced_on(store, appts[0].id, O)
+    assert links(store, appts[0].id)[G].state is SyncState.DRIFT
+
+
+def synced_on(store, appt_id, key):
+    return links(store, appt_id)[key].state is SyncState.SYNCED
+
+
+def test_mass_deletion_recreate_all(store, clock, engine, desk, cals):
+    appts, _ = emptied(store, clock, engine, desk, cals)
+    assert desk.resolve_mass_deletion(G, recreate=True, actor="amy") == 6
+    assert engine.run_cycle().ok
+    g = cals[0]
+    for appt in appts:
+        assert synced(store, appt.id)
+        [event] = ours(g, appt.id)
+        assert event.start == store.get_appointment(appt.id).start
+    assert [c.state for c in desk.calendar_health() if c.key == G] == ["ok"]
+
+
+def test_mass_deletion_accepted_cancels_them_everywhere(store, clock, engine, desk, cals):
+    appts, _ = emptied(store, clock, engine, desk, cals)
+    assert desk.resolve_mass_deletion(G, recreate=False, actor="amy") == 6
+    assert engine.run_cycle().ok
+    for appt in appts:
+        record = store.get_appointment(appt.id)
+        assert record.status is AppointmentStatus.CANCELLED and synced(store, appt.id)
+        assert ours(cals[1], appt.id) == []
+    assert not {"create", "update", "delete"} & set(cals[0].calls)  # nothing re-created, nothing to delete there
+
+
+# --- calendars not connected, bugs in an adapter ------------------------------------------------------------------
+
+def test_an_enabled_calendar_not_connected_waits_for_sign_in_then_is_pushed(store, profile, clock, desk, targets):
+    engine = SyncEngine(store, profile, [targets[G]], calendars=LABELS, messenger=FakeMessenger(),
+                        clock=clock, rng=random.Random(1))
+    desk.engine = engine
+    appt = approve(desk, store, clock)
+    report = engine.run_cycle()
+    assert not report.ok and report.waiting == 1 and O in report.pull_errors
+    link = links(store, appt.id)[O]
+    assert link.state is SyncState.RECONNECT and link.last_error == "waiting for sign-in to Outlook"
+    assert desk.status()["appointments"][0]["sync"][O]["state"] == "reconnect"
+    assert synced_on(store, appt.id, G)
+    engine.targets[O] = targets[O]  # connected (App.reconnect)
+    store.reopen_calendar(O, clock())
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert len(ours(targets[O].provider, appt.id)) == 1
+
+
+def test_a_bug_in_one_adapter_fails_that_link_and_everything_else_goes_on(store, clock, engine, desk, cals,
+                                                                          messenger):
+    first = approve(desk, store, clock, start="2026-11-24T09:00:00")
+    second = approve(desk, store, clock, start="2026-11-24T11:00:00")
+    g = cals[0]
+    g.fail_next = [KeyError("dateTime")]
+    report = engine.run_cycle()
+    link = links(store, first.id)[G]
+    assert link.state is SyncState.FAILED
+    assert "unexpected error (KeyError: 'dateTime')" in link.last_error
+    assert synced_on(store, second.id, G) and synced_on(store, first.id, O) and synced_on(store, second.id, O)
+    assert report.messages_sent == 2 and len(messenger.sent) == 2 and not report.ok
+
+
+def test_a_bug_in_a_pull_stops_only_that_calendar(store, clock, engine, desk, cals, messenger):
+    appt = approve(desk, store, clock)
+    cals[1].fail_reads = [ZeroDivisionError("division by zero")]
+    report = engine.run_cycle()
+    assert "unexpected error (ZeroDivisionError" in report.pull_errors[O] and not report.ok
+    assert synced_on(store, appt.id, G) and report.messages_sent == 1
+    assert engine.run_cycle().ok and synced(store, appt.id)
+
+
+def test_cycle_is_not_ok_while_a_link_waits_for_a_person_or_a_retry(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    cals[0].human_delete(f"ev-{appt.id}")
+    assert not engine.run_cycle().ok
+    assert not engine.run_cycle().ok  # the next cycle too: the Drift is still there
+    desk.keep_ours(links(store, appt.id)[G].id)
+    cals[0].fail_next = [TransientError("backend error", status=500)]
+    assert not engine.run_cycle().ok
+    assert not engine.run_cycle().ok  # in backoff: still not ok
+    clock.advance(minutes=5)
+    assert engine.run_cycle().ok
+
+
+# --- SMS ----------------------------------------------------------------------------------------------------------
+
+def test_an_sms_answered_without_a_sid_is_not_recorded_as_sent(store, clock, engine, desk, messenger):
+    approve(desk, store, clock)
+    messenger.blank_sid_next = 1
+    report = engine.run_cycle()
+    assert report.messages_sent == 0 and report.message_errors == 1 and not report.ok
+    [item] = store.outbox_items()
+    assert item["done_at"] is None and item["sending_at"] is not None and "without a message id" in item["last_error"]
+    clock.advance(minutes=10)
+    report = engine.run_cycle()
+    assert report.messages_sent == 1 and len(messenger.sent) == 1  # found, not sent again
+    [item] = store.outbox_items()
+    assert item["done_at"] is not None and item["provider_id"] == messenger.sent[0].sid
+
+
+def test_a_crash_between_sending_and_done_checks_before_sending_again(store, clock, engine, desk, messenger):
+    approve(desk, store, clock)
+    [(message_id, _, body, _, _)] = store.outbox_due(clock())
+    # the process sent it and died before recording it
+    store.outbox_sending(message_id, clock())
+    messenger.send_sms(body["to"], body["body"])
+    report = engine.run_cycle()
+    assert report.messages_sent == 1 and len(messenger.sent) == 1 and messenger.lookups == 1
+    assert store.outbox_items()[0]["done_at"] is not None
+
+
+def test_a_crash_before_sending_sends_once(store, clock, engine, desk, messenger):
+    approve(desk, store, clock)
+    [(message_id, *_)] = store.outbox_due(clock())
+    store.outbox_sending(message_id, clock())  # marked, then the process died before asking Twilio
+    engine.run_cycle()
+    assert len(messenger.sent) == 1 and messenger.lookups == 1
+
+
+# --- our own event seen before we knew its id; reconciliation; a quiet cycle ---------------------------------------
+
+def test_our_event_read_without_uid_is_never_a_phantom_busy_block(store, clock, engine, desk, cals):
+    """Graph delta answers carry no extended properties, and the pull may see our event before the create's answer
+    is saved: it must not stay an external busy block beside the appointment."""
+    appt = approve(desk, store, clock)
+    o = cals[1]
+    o.lose_answers = [TransientError("connection reset by peer")]  # created; we never learnt its id
+    engine.run_cycle()
+    remote_id = f"ev-{appt.id}"
+    o.events[remote_id] = replace(o.events[remote_id], uid=None)  # as a delta read returns it
+    o._changes.append(remote_id)
+    clock.advance(seconds=1)
+    engine.run_cycle()  # the pull caches it (no uid) before the retry creates... and finds it
+    clock.advance(seconds=10)
+    engine.run_cycle()
+    assert synced(store, appt.id)
+    cached = [e for e in store.external_events(appt.start, appt.end) if e.calendar == O]
+    assert [e.uid for e in cached] == [appt.id]
+    week = desk.week(appt.start.date())
+    assert all(e.uid != appt.id for e in week.external)
+    assert [b.source for b in store.busy_blocks(appt.start, appt.end)] == ["appointment"]
+
+
+def test_reconciliation_finds_drift_the_cursor_missed_and_rereads_a_sample(store, clock, engine, desk, cals):
+    appts = six(desk, store, clock)
+    engine.run_cycle()
+    engine.run_cycle()  # reads back our own writes through the cursor
+    g = cals[0]
+    # a change the incremental cursor never reports (a service skewing or losing its change feed)
+    rid = f"ev-{appts[2].id}"
+    g.events[rid] = replace(g.events[rid], start=at("16:00", 24), end=at("16:45", 24), etag='"silent"')
+    assert engine.run_cycle().ok  # the incremental cycle cannot see it
+    g.calls.clear()
+    results = engine.reconcile(seed=7)
+    assert results[G]["events_read"] == 6 and results[G]["needs_person"] == 1
+    assert results[G]["sample_checked"] == 5 and g.calls.count("list") == 1 and g.calls.count("get") == 5
+    assert results[O]["needs_person"] == 0 and results[O]["sample_mismatched"] == 0
+    link = links(store, appts[2].id)[G]
+    assert link.state is SyncState.DRIFT and "start" in link.diff
+    assert engine.health_of(G).reconcile_report["needs_person"] == 1
+
+
+def test_reconciliation_sample_catches_a_change_in_content_the_listing_agrees_on(store, clock, engine, desk, cals):
+    appts = six(desk, store, clock)
+    engine.run_cycle()
+    o = cals[1]
+    # changed silently: same etag, so the cached copy and the listing look alike until read one by one
+    for appt in appts:
+        rid = f"ev-{appt.id}"
+        o.events[rid] = replace(o.events[rid], title="tampered")
+    real_list = o.list_events
+    o.list_events = lambda cal, s, e: [replace(ev, title=store.cached_events(O, [ev.remote_id])[ev.remote_id].title)
+                                       for ev in real_list(cal, s, e)]
+    results = engine.reconcile(seed=3)
+    assert results[O]["sample_checked"] == 6 and results[O]["sample_mismatched"] == 6
+
+
+def test_an_incremental_cycle_with_nothing_changed_is_one_request_per_calendar(store, clock, engine, desk, cals):
+    appts = six(desk, store, clock)
+    engine.run_cycle()
+    engine.run_cycle()  # the change feed reports our own six creates once
+    for cal in cals:
+        cal.calls.clear()
+    planned = []
+    real_plan = engine.plan
+    engine.plan = lambda *a, **kw: planned.append(a) or real_plan(*a, **kw)
+    report = engine.run_cycle()
+    assert report.ok and report.pushed == 0
+    assert [cal.calls for cal in cals] == [["changes"], ["changes"]]
+    assert planned == []
+    assert all(synced(store, a.id) for a in appts)
 
 
 def test_backoff_grows_and_respects_retry_after():
@@ -148,18 +653,56 @@ def test_backoff_grows_and_respects_retry_after():
     assert retry_delay(1, retry_after=30, rng=rng) >= 30
 
 
-def test_our_events_read_back_without_uid_are_still_recognised(store, profile, clock, engine, cals):
-    """Graph delta answers carry no extended properties: our event must not show up as an external busy block."""
-    appt = approve(store, profile, clock)
+def test_content_hash_is_what_the_link_confirms(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
     engine.run_cycle()
-    outlook = cals[1]
-    remote_id = f"ev-{appt.id}"
-    outlook.events[remote_id] = replace(outlook.events[remote_id], uid=None)  # as a delta read returns it
-    outlook._changes.append(remote_id)
-    engine.pull()
-    cached = [e for e in store.external_events(appt.start, appt.end) if e.calendar == "outlook:default"]
-    assert [e.uid for e in cached] == [appt.id]
-    from receptionist.services import ConsoleService
+    [event] = ours(cals[0], appt.id)
+    assert links(store, appt.id)[G].content_hash == content_hash(event)
 
-    week = ConsoleService(store, profile, events.EventBus(), []).week(appt.start.date())
-    assert all(e.uid != appt.id for e in week.external)
+
+def test_a_create_whose_answer_was_lost_then_cancelled_leaves_no_orphan(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]  # created; we never learnt its id
+    engine.run_cycle()
+    assert links(store, appt.id)[G].remote_id is None and len(ours(g, appt.id)) == 1
+    desk.cancel(appt.id)
+    clock.advance(seconds=10)
+    engine.run_cycle()
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert ours(g, appt.id) == [] and ours(cals[1], appt.id) == []
+
+
+def test_an_error_names_its_calendar_once(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    cals[0].fail_next = [TransientError("Google Calendar answered 503 backendError: Backend Error", status=503)]
+    cals[1].fail_next = [TransientError("backend error", status=503)]
+    engine.run_cycle()
+    assert links(store, appt.id)[G].last_error.startswith("Google Calendar answered 503 backendError: Backend Error —")
+    assert links(store, appt.id)[O].last_error.startswith("Outlook: backend error —")
+
+
+def test_a_409_on_a_create_is_a_failure_retried_not_a_deletion(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    cals[0].fail_next = [ConflictError("duplicate", status=409)]
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.FAILED and "deleted" not in link.last_error and not link.deleted_remotely
+    clock.advance(seconds=10)
+    assert engine.run_cycle().ok and synced(store, appt.id) and len(ours(cals[0], appt.id)) == 1
+
+
+def test_take_theirs_on_cancelled_here_edited_there_restores_the_booking(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    engine.run_cycle()
+    g, o = cals
+    o.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
+    desk.cancel(appt.id)
+    engine.run_cycle()
+    link = links(store, appt.id)[O]
+    assert link.state is SyncState.CONFLICT and "cancelled here" in link.last_error
+    assert ours(g, appt.id) == []  # Google had no change of theirs: deleted
+    restored = desk.take_theirs(link.id, actor="amy")
+    assert restored.status is AppointmentStatus.CONFIRMED and restored.start == at("15:00")
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.start for e in ours(o, appt.id)] == [at("15:00")] == [e.start for e in ours(g, appt.id)]

@@ -1,0 +1,191 @@
+"""Reconciliation and a quiet incremental cycle against the sandbox stand-ins, through the real client libraries.
+
+1. N appointments (default 1,000) are approved and pushed to both calendars (Google and Outlook stand-ins).
+2. ``engine.reconcile()`` (full read of the next 30 days, plus the re-read sample) is timed and its requests
+   counted at the stand-ins; in the same run the same window is read with the bare client library
+   (googleapiclient ``events.list`` paging; ``requests`` on Graph ``calendarView`` with ``@odata.nextLink``).
+3. An incremental cycle with nothing changed: requests per calendar, wall time, and CPU — ``time.process_time``
+   (the whole process, which includes the in-process stand-ins answering) and ``time.thread_time`` (the thread
+   running the cycle: the product's own work).
+
+Run: PYTHONPATH=. .venv/bin/python bench/reconcile.py --appointments 1000
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import requests  # noqa: E402
+from google.oauth2.credentials import Credentials  # noqa: E402
+from googleapiclient.discovery import build  # noqa: E402
+
+from receptionist.app import App  # noqa: E402
+from receptionist.domain.bookings import BookingDraft  # noqa: E402
+from receptionist.domain.payload import normalise, parse_payload  # noqa: E402
+from receptionist.providers.secrets import memory_secret_store  # noqa: E402
+from receptionist.services import location_rules  # noqa: E402
+from receptionist_sandbox.stack import SandboxStack  # noqa: E402
+
+ZONE = ZoneInfo("America/Chicago")
+
+
+class Counted:
+    """Counts the API requests a stand-in answers (token endpoints apart), by calendar."""
+
+    def __init__(self, stand_in, name: str, counts: Counter):
+        self.inner, self.name, self.counts = stand_in._dispatch, name, counts
+        stand_in._dispatch = self
+
+    def __call__(self, request):
+        path = request.path
+        if not any(part in path for part in ("/token", "oauth2", "openid", "devicecode", ".well-known")):
+            self.counts[self.name] += 1
+        return self.inner(request)
+
+
+def slots(n: int, minutes: int) -> list[datetime]:
+    out, day = [], datetime.now(ZONE).date() + timedelta(days=1)
+    per_day = (9 * 60) // minutes
+    while len(out) < n:
+        if day.weekday() < 5:
+            out += [datetime(day.year, day.month, day.day, 8, 0, tzinfo=ZONE) + timedelta(minutes=minutes * i)
+                    for i in range(per_day)]
+        day += timedelta(days=1)
+    return out[:n]
+
+
+def approve_many(app: App, n: int) -> None:
+    store, profile = app.store, app.profile
+    now = datetime.now(timezone.utc)
+    from tests.helpers.payloads import payload
+
+    for i, start in enumerate(slots(n, 10)):
+        body = payload(requested_start=start.replace(tzinfo=None).isoformat(), duration_minutes=10,
+                       caller={"name": f"Caller {i}", "callback_number": f"(312) 555-{i % 10000:04d}",
+                               "account_id": f"ACC-{i}"})
+        call, _ = store.record_call(normalise(parse_payload(body), location_rules(profile), now), {}, now)
+        p = call.proposal
+        draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
+        store.approve_proposal(p.id, draft, p.version, list(app.engine.calendars), "bench", now)
+
+
+def bare_google(stack: SandboxStack, profile, secrets, start: datetime, end: datetime) -> tuple[int, int]:
+    creds = Credentials(token=None, refresh_token=secrets.get("google.refresh_token"),
+                        token_uri=profile.google.token_uri, client_id=profile.google.client_id,
+                        client_secret=secrets.get("google.client_secret"))
+    service = build("calendar", "v3", credentials=creds, static_discovery=True, cache_discovery=False,
+                    client_options={"api_endpoint": profile.google.api_endpoint})
+    events = pages = 0
+    token = None
+    while True:
+        data = service.events().list(calendarId="primary", timeMin=start.isoformat(), timeMax=end.isoformat(),
+                                     singleEvents=True, maxResults=250, pageToken=token).execute()
+        pages += 1
+        events += len(data.get("items", []))
+        token = data.get("nextPageToken")
+        if not token:
+            return events, pages
+
+
+def bare_graph(app: App, start: datetime, end: datetime) -> tuple[int, int]:
+    provider = app.engine.targets["outlook:default"].provider
+    token = provider._tokens.access_token()  # the same sign-in; the read below is plain requests
+    session = requests.Session()
+    session.trust_env = False
+    session.verify = app.profile.outlook.ca_bundle
+    url = app.profile.outlook.graph_endpoint.rstrip("/") + "/me/calendar/calendarView"
+    params = {"startDateTime": start.strftime("%Y-%m-%dT%H:%M:%SZ"), "endDateTime": end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+              "$top": "100"}
+    headers = {"Authorization": f"Bearer {token}", "Prefer": 'outlook.timezone="UTC"'}
+    events = pages = 0
+    while url:
+        data = session.get(url, params=params, headers=headers, timeout=30).json()
+        pages += 1
+        events += len(data.get("value", []))
+        url, params = data.get("@odata.nextLink"), None
+    return events, pages
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--appointments", type=int, default=1000)
+    parser.add_argument("--quiet-cycles", type=int, default=5)
+    args = parser.parse_args()
+
+    counts: Counter = Counter()
+    with SandboxStack() as stack, tempfile.TemporaryDirectory() as tmp:
+        Counted(stack.google, "google", counts)
+        Counted(stack.microsoft, "outlook", counts)
+        profile = stack.profile()
+        secrets = memory_secret_store("bench")
+        stack.provision(profile, secrets)
+        app = App.build(profile, f"sqlite:///{Path(tmp) / 'bench.db'}", secrets, with_receiver=False)
+        engine = app.engine
+        try:
+            t0 = time.perf_counter()
+            approve_many(app, args.appointments)
+            print(f"approved {args.appointments} appointments in {time.perf_counter() - t0:.1f} s")
+            counts.clear()
+            t0 = time.perf_counter()
+            report = engine.run_cycle()
+            print(f"first push: {report.pushed} links in {time.perf_counter() - t0:.1f} s, requests {dict(counts)}"
+                  f", ok={report.ok}")
+            engine.run_cycle()  # the change feeds report our own writes once
+
+            counts.clear()
+            t0, c0 = time.perf_counter(), time.process_time()
+            results = engine.reconcile(seed=1)
+            wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+            print(f"\nreconcile ({profile.sync.reconcile_days_ahead} days ahead, sample "
+                  f"{profile.sync.reconcile_sample}): {wall:.2f} s wall, {cpu:.2f} s CPU (process)")
+            for key, r in results.items():
+                print(f"  {key}: events read {r.get('events_read')}, sample {r.get('sample_checked')}, needs person "
+                      f"{r.get('needs_person')}, engine's own timing {r.get('seconds')} s")
+            print(f"  requests: {dict(counts)}")
+
+            now = datetime.now(timezone.utc)
+            end = now + timedelta(days=profile.sync.reconcile_days_ahead)
+            counts.clear()
+            t0 = time.perf_counter()
+            g_events, g_pages = bare_google(stack, profile, secrets, now, end)
+            g_wall = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            o_events, o_pages = bare_graph(app, now, end)
+            o_wall = time.perf_counter() - t0
+            print("bare client, same window:")
+            print(f"  googleapiclient events.list: {g_events} events, {g_pages} pages, {g_wall:.2f} s")
+            print(f"  requests calendarView:       {o_events} events, {o_pages} pages, {o_wall:.2f} s")
+            print(f"  requests: {dict(counts)}")
+
+            walls, cpus, threads, reqs = [], [], [], []
+            for _ in range(args.quiet_cycles):
+                counts.clear()
+                t0, c0, th0 = time.perf_counter(), time.process_time(), time.thread_time()
+                report = engine.run_cycle()
+                walls.append((time.perf_counter() - t0) * 1000)
+                cpus.append((time.process_time() - c0) * 1000)
+                threads.append((time.thread_time() - th0) * 1000)
+                reqs.append(dict(counts))
+                assert report.ok and report.pushed == 0, report
+            print(f"\nincremental cycle, nothing changed ({args.quiet_cycles} runs, median):")
+            print(f"  requests per calendar: {reqs[-1]} (all runs: {reqs})")
+            print(f"  wall {statistics.median(walls):.1f} ms; CPU {statistics.median(cpus):.1f} ms process_time "
+                  f"(includes the in-process stand-ins), {statistics.median(threads):.1f} ms thread_time "
+                  f"(the cycle's own thread)")
+        finally:
+            app.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
