@@ -582,7 +582,8 @@ class Store:
 
     def _upsert_events(self, s: Session, calendar: str, events: list[RemoteEvent], now: datetime,
                        uids: dict[str, str]) -> None:
-        """Bulk upsert (one statement per chunk, ``ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL)."""
+        """Bulk upsert: one ``INSERT ... ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL) executed over every row
+        (the driver's executemany), so the statement is compiled once and cached, whatever the number of rows."""
         if not events:
             return
         if s.bind.dialect.name == "postgresql":
@@ -594,14 +595,15 @@ class Store:
                               "start_at": e.start, "end_at": e.end, "long_span": e.end - e.start > LONG_EVENT,
                               "busy": e.busy, "all_day": e.all_day,
                               "uid": e.uid or uids.get(e.remote_id), "updated_at": now} for e in events}
-        values = list(rows.values())
-        for i in range(0, len(values), 500):
-            stmt = insert(t.ExternalEvent).values(values[i:i + 500])
-            cols = {c: getattr(stmt.excluded, c) for c in ("etag", "title", "description", "location", "start_at",
-                                                            "end_at", "long_span", "busy", "all_day", "updated_at")}
-            # Graph delta answers carry no extended properties: keep a uid we already knew.
-            cols["uid"] = func.coalesce(stmt.excluded.uid, t.ExternalEvent.uid)
-            s.execute(stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols))
+        table = t.ExternalEvent.__table__
+        stmt = insert(table)
+        cols = {c: stmt.excluded[c] for c in ("etag", "title", "description", "location", "start_at", "end_at",
+                                              "long_span", "busy", "all_day", "updated_at")}
+        # Graph delta answers carry no extended properties: keep a uid we already knew.
+        cols["uid"] = func.coalesce(stmt.excluded.uid, table.c.uid)
+        stmt = stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols)
+        # Core, on the session's connection and transaction: the ORM's bulk path would re-check every row.
+        s.connection().execute(stmt, list(rows.values()))
 
     def _our_uids(self, s: Session, calendar: str, remote_ids: list[str]) -> dict[str, str]:
         """Recognise our own events by the link rows (Graph delta answers carry no extended properties)."""
