@@ -63,6 +63,8 @@ UID_PROPERTY = "receptionist_uid"
 REFRESH_TOKEN_KEY = "google.refresh_token"
 CLIENT_SECRET_KEY = "google.client_secret"
 NOT_CONNECTED = "Google Calendar is not connected: run `receptionist connect google`"
+# events.list answers at most 2,500 events a page (its default is 250): a 10,000-event initial read is 4 requests.
+MAX_PAGE = 2500
 
 # ---------------------------------------------------------------------------------------------- error mapping
 
@@ -189,7 +191,7 @@ class GoogleCalendarProvider:
     kind = "google"
 
     def __init__(self, settings: GoogleSettings, *, refresh_token: str, client_secret: str,
-                 client_id: str | None = None, page_size: int = 250):
+                 client_id: str | None = None, page_size: int = MAX_PAGE):
         self.settings = settings
         self.page_size = page_size
         # Built explicitly: Credentials.from_authorized_user_info() would put Google's token URI back.
