@@ -60,6 +60,8 @@ MAX_PAGE = 1000
 
 
 class TokenSource(Protocol):
+    """``access_token()`` for every request; a source may also have ``new_cycle()`` (see ``begin_cycle``)."""
+
     def access_token(self, force_refresh: bool = False) -> str: ...
 
 
@@ -170,6 +172,13 @@ class OutlookCalendarProvider:
         self._origin = f"{origin.scheme}://{origin.netloc}"
         self.page_size = page_size
         self._all_day_zone = _zone(all_day_zone)
+
+    def begin_cycle(self) -> None:
+        """A sync cycle begins (the engine says so): the stored sign-in is read from the keyring once more at the
+        next request, not at every request."""
+        new_cycle = getattr(self._tokens, "new_cycle", None)
+        if new_cycle is not None:
+            new_cycle()
 
     # -------------------------------------------------------------------------------------------- plumbing
     def _calendar_path(self, calendar_id: str | None) -> str:

@@ -151,6 +151,7 @@ class SyncEngine:
             if not self._links_ensured:
                 self.store.ensure_links(self.calendars, self.clock())
                 self._links_ensured = True
+            self._begin_cycle()
             for key in self.calendars:
                 try:
                     self.sync_calendar(key, report)
@@ -160,6 +161,14 @@ class SyncEngine:
             self.send_outbox(report)
             self.bus.publish(events.HEALTH_CHANGED)
             return report
+
+    def _begin_cycle(self) -> None:
+        """Tell each provider a cycle begins: what it caches per cycle (the Outlook sign-in read from the keyring)
+        is read again once, not at every request."""
+        for target in self.targets.values():
+            begin = getattr(target.provider, "begin_cycle", None)
+            if begin is not None:
+                begin()
 
     def owed_now(self) -> bool:
         """Work a cycle could do right now: a Pending link on a calendar whose gate is open."""
@@ -546,6 +555,7 @@ class SyncEngine:
         by one, and record what was found on each calendar's health row."""
         results: dict[str, dict] = {}
         with self._lock:
+            self._begin_cycle()
             for key, target in self.targets.items():
                 try:
                     results[key] = self._reconcile_calendar(target, seed)
