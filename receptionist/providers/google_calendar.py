@@ -211,6 +211,9 @@ class GoogleCalendarProvider:
             cache_discovery=False,
             client_options={"api_endpoint": settings.api_endpoint},
         )
+        # ``service.events()`` builds the resource's every method from the discovery document (~20 ms of CPU):
+        # built once here, not for every request.
+        self._events = self._service.events()
         self._lock = threading.RLock()
         self._zones: dict[str, ZoneInfo] = {}
 
@@ -292,14 +295,14 @@ class GoogleCalendarProvider:
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
         body = {"id": draft.uid, **self._body(draft)}
-        request = self._service.events().insert(calendarId=calendar_id, body=body, sendUpdates="none")
+        request = self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
         try:
             item = self._execute(request)
         except ConflictError as exc:
             if exc.status != 409:
                 raise
             # The id is taken: our own earlier insert whose answer was lost (or httplib2's replay of it).
-            existing = self._execute(self._service.events().get(calendarId=calendar_id, eventId=draft.uid))
+            existing = self._execute(self._events.get(calendarId=calendar_id, eventId=draft.uid))
             uid = ((existing.get("extendedProperties") or {}).get("private") or {}).get(UID_PROPERTY)
             if uid != draft.uid:
                 raise ConflictError(
@@ -307,7 +310,7 @@ class GoogleCalendarProvider:
             if existing.get("status") == "cancelled":
                 # Deleted earlier (the id stays reserved): bring it back with the wanted content.
                 log.info("reviving cancelled Google event %s", draft.uid)
-                item = self._execute(self._service.events().patch(
+                item = self._execute(self._events.patch(
                     calendarId=calendar_id, eventId=draft.uid, sendUpdates="none",
                     body={**self._body(draft), "status": "confirmed"}))
             else:
@@ -317,7 +320,7 @@ class GoogleCalendarProvider:
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         try:
-            item = self._execute(self._service.events().get(calendarId=calendar_id, eventId=remote_id))
+            item = self._execute(self._events.get(calendarId=calendar_id, eventId=remote_id))
         except NotFound:
             return None
         if item.get("status") == "cancelled":
@@ -325,13 +328,13 @@ class GoogleCalendarProvider:
         return self._to_remote(calendar_id, item)
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
-        request = self._service.events().patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
+        request = self._events.patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
                                                sendUpdates="none")
         item = self._execute(request, if_match=etag)
         return self._to_remote(calendar_id, item)
 
     def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
-        request = self._service.events().delete(calendarId=calendar_id, eventId=remote_id, sendUpdates="none")
+        request = self._events.delete(calendarId=calendar_id, eventId=remote_id, sendUpdates="none")
         try:
             self._execute(request, if_match=etag)
         except NotFound:
@@ -340,7 +343,7 @@ class GoogleCalendarProvider:
     def _pages(self, calendar_id: str, params: dict, *, sync_token: bool = False):
         page_token = None
         while True:
-            request = self._service.events().list(calendarId=calendar_id, pageToken=page_token, **params)
+            request = self._events.list(calendarId=calendar_id, pageToken=page_token, **params)
             data = self._execute(request, sync_token=sync_token)
             if data.get("timeZone") and _zone(data["timeZone"]):
                 self._zones.setdefault(calendar_id, ZoneInfo(data["timeZone"]))
