@@ -373,9 +373,11 @@ class Store:
             return _link(row) if row else None
 
     def save_link(self, link_id: int, now: datetime, *, expect_updated: datetime | None = None,
-                  **changes) -> LinkRecord | None:
+                  cache: tuple[str, RemoteEvent, str] | None = None, **changes) -> LinkRecord | None:
         """Change a link row. With ``expect_updated`` (when the sync thread read it) the change is only made if
-        nobody touched the row since — a person's Retry or Keep ours pressed meanwhile wins; None is returned."""
+        nobody touched the row since — a person's Retry or Keep ours pressed meanwhile wins; None is returned.
+        ``cache`` = (calendar, event, uid): our write as read back goes into the remote cache (``cache_event``) in
+        the same transaction, so a pushed link costs one commit, not two."""
         allowed = {"state", "remote_id", "etag", "content_hash", "last_error", "attempts", "next_attempt_at",
                    "synced_at", "detail"}
         unknown = set(changes) - allowed
@@ -384,10 +386,15 @@ class Store:
         if isinstance(changes.get("state"), SyncState):
             changes["state"] = changes["state"].value
         with self.session() as s:
+            if cache is not None:
+                calendar, event, uid = cache
+                self._upsert_events(s, calendar, [event], now, {event.remote_id: uid})
             row = s.get(t.CalendarLink, link_id)
             if row is None:
+                s.commit()
                 return None  # the appointment was deleted meanwhile
             if expect_updated is not None and row.updated_at != expect_updated:
+                s.commit()
                 return None
             for key, value in changes.items():
                 setattr(row, key, value)
