@@ -9,8 +9,11 @@ libraries making the same creates and read-backs in the same run; then a quiet i
   (googleapiclient ``events().insert`` + ``events().get`` on one ``events()`` resource; requests + one msal token ``POST /me/calendar/events`` +
   ``GET /me/events/{id}``), one calendar after the other like the engine.
 * **quiet cycle**: after the drain, ``run_cycle()`` with nothing changed, several times: CPU
-  (``time.process_time``; the stand-ins answer in this process too, so it is an upper bound) and wall time, and
-  requests per calendar (goal: one, under 50 ms CPU).
+  (``time.process_time``; the stand-ins answer in this process too, so it is an upper bound; ``time.thread_time``
+  of the cycle's thread alone is printed too) and wall time, and requests per calendar (goal: one, under 50 ms
+  CPU).
+* Also printed: how much of the drain was spent inside provider calls (the request and the adapter's parsing)
+  and how much was the engine's own work (plan, store, events), per link.
 
     .venv/bin/python bench/drain.py --approvals 1000
 """
@@ -155,6 +158,20 @@ def main() -> None:
         print(f"backlog: {n} approvals, {sum(link_states(app).values())} links Pending "
               f"(sync.interval_seconds = {profile.sync.interval_seconds:g})")
 
+        in_provider = Counter()  # seconds inside provider calls (request + the adapter's parsing), per calendar
+
+        def timed_method(name, fn):
+            def wrapper(*a, **kw):
+                t0 = time.perf_counter()
+                try:
+                    return fn(*a, **kw)
+                finally:
+                    in_provider[name] += time.perf_counter() - t0
+            return wrapper
+
+        for key, target in app.engine.targets.items():
+            for method in ("create_event", "get_event", "update_event", "delete_event", "list_changes"):
+                setattr(target.provider, method, timed_method(key, getattr(target.provider, method)))
         marks = {"google": len(stack.google.requests), "outlook": len(stack.microsoft.requests)}
         cycles = Counter()
         real_cycle = app.engine.run_cycle
@@ -199,13 +216,14 @@ def main() -> None:
         bare_graph(stack, profile, secrets, n)
         bare_o = time.perf_counter() - t0
 
-        quiet_cpu, quiet_wall, quiet_reqs = [], [], []
+        quiet_cpu, quiet_thread, quiet_wall, quiet_reqs = [], [], [], []
         app.engine.run_cycle()  # the pulls see the bare clients' events once
         for _ in range(args.quiet_cycles):
             before = {"google": len(stack.google.requests), "outlook": len(stack.microsoft.requests)}
-            c0, w0 = time.process_time(), time.perf_counter()
+            c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
             report = app.engine.run_cycle()
             quiet_cpu.append(time.process_time() - c0)
+            quiet_thread.append(time.thread_time() - t0)
             quiet_wall.append(time.perf_counter() - w0)
             quiet_reqs.append((len(stack.google.requests) - before["google"],
                                len(stack.microsoft.requests) - before["outlook"]))
@@ -217,10 +235,15 @@ def main() -> None:
         for name, counts in per.items():
             total = sum(counts.values())
             print(f"  {name:7} {total} requests = {total / n:.2f} per link ({dict(counts)})")
+        spent = sum(in_provider.values())
+        print(f"  inside provider calls {spent:.1f} s ({', '.join(f'{k} {v:.1f} s' for k, v in in_provider.items())}); "
+              f"the engine's own work (plan, store, events) {drain - spent:.1f} s = "
+              f"{(drain - spent) / (2 * n) * 1000:.1f} ms per link")
         print(f"bare clients, same run: {n} creates + {n} reads on each calendar: Google {bare_g:.1f} s + "
               f"Outlook {bare_o:.1f} s = {bare_g + bare_o:.1f} s -> drain is {drain / (bare_g + bare_o):.2f}x")
         print(f"quiet cycle after the drain ({args.quiet_cycles} runs): CPU median {statistics.median(quiet_cpu) * 1000:.0f} ms "
-              f"(min {min(quiet_cpu) * 1000:.0f}), wall median {statistics.median(quiet_wall) * 1000:.0f} ms; "
+              f"(min {min(quiet_cpu) * 1000:.0f}; the cycle's own thread {statistics.median(quiet_thread) * 1000:.0f} ms, "
+              f"the rest is the stand-ins answering), wall median {statistics.median(quiet_wall) * 1000:.0f} ms; "
               f"requests (google, outlook) per cycle {sorted(set(quiet_reqs))}")
         app.stop()
 
