@@ -211,8 +211,8 @@ class GoogleCalendarProvider:
             cache_discovery=False,
             client_options={"api_endpoint": settings.api_endpoint},
         )
-        # ``service.events()`` builds the resource's every method from the discovery document (~20 ms of CPU):
-        # built once here, not for every request.
+        # ``service.events()`` builds every method of the resource from the discovery document (~2.5 ms of CPU
+        # here, more than a loopback request): built once, not for every request.
         self._events = self._service.events()
         self._lock = threading.RLock()
         self._zones: dict[str, ZoneInfo] = {}
@@ -329,7 +329,7 @@ class GoogleCalendarProvider:
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
         request = self._events.patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
-                                               sendUpdates="none")
+                                     sendUpdates="none")
         item = self._execute(request, if_match=etag)
         return self._to_remote(calendar_id, item)
 
