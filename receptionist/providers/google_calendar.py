@@ -63,6 +63,8 @@ UID_PROPERTY = "receptionist_uid"
 REFRESH_TOKEN_KEY = "google.refresh_token"
 CLIENT_SECRET_KEY = "google.client_secret"
 NOT_CONNECTED = "Google Calendar is not connected: run `receptionist connect google`"
+# events.list answers at most 2,500 events a page (its default is 250): a 10,000-event initial read is 4 requests.
+MAX_PAGE = 2500
 
 # ---------------------------------------------------------------------------------------------- error mapping
 
@@ -189,7 +191,7 @@ class GoogleCalendarProvider:
     kind = "google"
 
     def __init__(self, settings: GoogleSettings, *, refresh_token: str, client_secret: str,
-                 client_id: str | None = None, page_size: int = 250):
+                 client_id: str | None = None, page_size: int = MAX_PAGE):
         self.settings = settings
         self.page_size = page_size
         # Built explicitly: Credentials.from_authorized_user_info() would put Google's token URI back.
@@ -209,6 +211,9 @@ class GoogleCalendarProvider:
             cache_discovery=False,
             client_options={"api_endpoint": settings.api_endpoint},
         )
+        # ``service.events()`` builds every method of the resource from the discovery document (~2.5 ms of CPU
+        # here, more than a loopback request): built once, not for every request.
+        self._events = self._service.events()
         self._lock = threading.RLock()
         self._zones: dict[str, ZoneInfo] = {}
 
@@ -290,14 +295,14 @@ class GoogleCalendarProvider:
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
         body = {"id": draft.uid, **self._body(draft)}
-        request = self._service.events().insert(calendarId=calendar_id, body=body, sendUpdates="none")
+        request = self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
         try:
             item = self._execute(request)
         except ConflictError as exc:
             if exc.status != 409:
                 raise
             # The id is taken: our own earlier insert whose answer was lost (or httplib2's replay of it).
-            existing = self._execute(self._service.events().get(calendarId=calendar_id, eventId=draft.uid))
+            existing = self._execute(self._events.get(calendarId=calendar_id, eventId=draft.uid))
             uid = ((existing.get("extendedProperties") or {}).get("private") or {}).get(UID_PROPERTY)
             if uid != draft.uid:
                 raise ConflictError(
@@ -305,7 +310,7 @@ class GoogleCalendarProvider:
             if existing.get("status") == "cancelled":
                 # Deleted earlier (the id stays reserved): bring it back with the wanted content.
                 log.info("reviving cancelled Google event %s", draft.uid)
-                item = self._execute(self._service.events().patch(
+                item = self._execute(self._events.patch(
                     calendarId=calendar_id, eventId=draft.uid, sendUpdates="none",
                     body={**self._body(draft), "status": "confirmed"}))
             else:
@@ -315,7 +320,7 @@ class GoogleCalendarProvider:
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         try:
-            item = self._execute(self._service.events().get(calendarId=calendar_id, eventId=remote_id))
+            item = self._execute(self._events.get(calendarId=calendar_id, eventId=remote_id))
         except NotFound:
             return None
         if item.get("status") == "cancelled":
@@ -323,13 +328,13 @@ class GoogleCalendarProvider:
         return self._to_remote(calendar_id, item)
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
-        request = self._service.events().patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
-                                               sendUpdates="none")
+        request = self._events.patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
+                                     sendUpdates="none")
         item = self._execute(request, if_match=etag)
         return self._to_remote(calendar_id, item)
 
     def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
-        request = self._service.events().delete(calendarId=calendar_id, eventId=remote_id, sendUpdates="none")
+        request = self._events.delete(calendarId=calendar_id, eventId=remote_id, sendUpdates="none")
         try:
             self._execute(request, if_match=etag)
         except NotFound:
@@ -338,7 +343,7 @@ class GoogleCalendarProvider:
     def _pages(self, calendar_id: str, params: dict, *, sync_token: bool = False):
         page_token = None
         while True:
-            request = self._service.events().list(calendarId=calendar_id, pageToken=page_token, **params)
+            request = self._events.list(calendarId=calendar_id, pageToken=page_token, **params)
             data = self._execute(request, sync_token=sync_token)
             if data.get("timeZone") and _zone(data["timeZone"]):
                 self._zones.setdefault(calendar_id, ZoneInfo(data["timeZone"]))

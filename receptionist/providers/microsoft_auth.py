@@ -76,14 +76,18 @@ def build_app(settings: OutlookSettings, cache: msal.TokenCache | None = None,
 
 
 def load_cache(secrets: SecretStore) -> tuple[msal.SerializableTokenCache, str | None]:
-    cache = msal.SerializableTokenCache()
     raw = secrets.get(CACHE_KEY)
+    return _cache_from(raw), raw
+
+
+def _cache_from(raw: str | None) -> msal.SerializableTokenCache:
+    cache = msal.SerializableTokenCache()
     if raw:
         try:
             cache.deserialize(raw)
         except ValueError:
             log.warning("stored Outlook token cache is unreadable; a new sign-in is needed")
-    return cache, raw
+    return cache
 
 
 def is_connected(secrets: SecretStore) -> bool:
@@ -236,7 +240,15 @@ class OutlookTokenSource:
     the cached access token (after Graph answered 401 to it).  Raises ``AuthError`` (connect again) when there is
     no account or the refresh token is refused, ``TransientError`` when the sign-in service cannot be reached or
     fails with a 5xx/429.
+
+    Neither the keyring nor msal is asked on every request: the keyring copy of the cache is read again once per
+    sync cycle (``new_cycle()``, or after ``KEYRING_RECHECK`` seconds without one, so a sign-in made in another
+    process is picked up) and whenever a refresh is forced; an access token is reused until it has
+    ``TOKEN_MARGIN`` seconds left (msal's own margin: it refreshes tokens closer to expiry).
     """
+
+    KEYRING_RECHECK = 60.0
+    TOKEN_MARGIN = 300.0
 
     def __init__(self, settings: OutlookSettings, secrets: SecretStore):
         self._settings = settings
@@ -245,13 +257,23 @@ class OutlookTokenSource:
         self._app: msal.PublicClientApplication | None = None
         self._cache: msal.SerializableTokenCache | None = None
         self._raw: str | None = None
+        self._read_at: float | None = None  # time.monotonic() of the last keyring read; None = read at next use
+        self._token: tuple[str, float] | None = None  # (access token, time.time() until which it is reused)
         self.session = http_session(settings)
 
-    def _ensure(self) -> msal.PublicClientApplication:
-        raw = self._secrets.get(CACHE_KEY)
-        if self._cache is None or raw != self._raw:  # first use, or someone connected again meanwhile
-            self._cache, self._raw = load_cache(self._secrets)
-            self._app = None
+    def new_cycle(self) -> None:
+        """A sync cycle begins: the next request reads the stored sign-in from the keyring again."""
+        with self._lock:
+            self._read_at = None
+
+    def _ensure(self, recheck: bool = False) -> msal.PublicClientApplication:
+        stale = self._read_at is None or time.monotonic() - self._read_at > self.KEYRING_RECHECK
+        if self._cache is None or recheck or stale:
+            raw = self._secrets.get(CACHE_KEY)
+            self._read_at = time.monotonic()
+            if self._cache is None or raw != self._raw:  # first use, or someone connected again meanwhile
+                self._cache, self._raw = _cache_from(raw), raw
+                self._app, self._token = None, None
         if self._app is None:
             try:
                 self._app = build_app(self._settings, self._cache, self.session)
@@ -273,7 +295,10 @@ class OutlookTokenSource:
 
     def access_token(self, force_refresh: bool = False) -> str:
         with self._lock:
-            app = self._ensure()
+            app = self._ensure(recheck=force_refresh)
+            if not force_refresh and self._token is not None and time.time() < self._token[1]:
+                return self._token[0]
+            self._token = None
             accounts = app.get_accounts()
             if not accounts:
                 raise AuthError(EXPIRED_MESSAGE)
@@ -283,8 +308,11 @@ class OutlookTokenSource:
                 raise TransientError(f"Microsoft sign-in service failed: {exc}") from exc
             finally:
                 self._persist()
-        if result and "access_token" in result:
-            return result["access_token"]
+            if result and "access_token" in result:
+                lifetime = float(result.get("expires_in") or 0)
+                if lifetime > self.TOKEN_MARGIN:
+                    self._token = (result["access_token"], time.time() + lifetime - self.TOKEN_MARGIN)
+                return result["access_token"]
         error = (result or {}).get("error")
         if error in ("temporarily_unavailable", "server_error"):
             raise TransientError(f"Microsoft sign-in service is busy: {result.get('error_description')}")

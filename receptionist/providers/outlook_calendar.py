@@ -54,9 +54,14 @@ EXPAND_UID = f"singleValueExtendedProperties($filter=id eq '{UID_PROPERTY_ID}')"
 PREFER = 'outlook.timezone="UTC", outlook.body-content-type="text"'
 NOT_BUSY = {"free", "workingelsewhere"}
 DEFAULT_CALENDAR_ALIASES = {"", "primary", "default", "calendar"}
+# Outlook resources page 10 by default and take up to 1,000 a page ($top, Prefer: odata.maxpagesize); a bigger
+# page costs Graph no more than the round trips it saves. A service that caps lower just sends more pages.
+MAX_PAGE = 1000
 
 
 class TokenSource(Protocol):
+    """``access_token()`` for every request; a source may also have ``new_cycle()`` (see ``begin_cycle``)."""
+
     def access_token(self, force_refresh: bool = False) -> str: ...
 
 
@@ -158,7 +163,7 @@ class OutlookCalendarProvider:
     kind = "outlook"
 
     def __init__(self, settings: OutlookSettings, tokens: TokenSource, *, session: requests.Session | None = None,
-                 page_size: int = 100, all_day_zone: str = "UTC"):
+                 page_size: int = MAX_PAGE, all_day_zone: str = "UTC"):
         self._settings = settings
         self._tokens = tokens
         self._session = session or http_session(settings)
@@ -167,6 +172,13 @@ class OutlookCalendarProvider:
         self._origin = f"{origin.scheme}://{origin.netloc}"
         self.page_size = page_size
         self._all_day_zone = _zone(all_day_zone)
+
+    def begin_cycle(self) -> None:
+        """A sync cycle begins (the engine says so): the stored sign-in is read from the keyring once more at the
+        next request, not at every request."""
+        new_cycle = getattr(self._tokens, "new_cycle", None)
+        if new_cycle is not None:
+            new_cycle()
 
     # -------------------------------------------------------------------------------------------- plumbing
     def _calendar_path(self, calendar_id: str | None) -> str:

@@ -6,6 +6,7 @@ UI thread, the webhook thread and the sync thread never share a session.
 
 from __future__ import annotations
 
+import functools
 import random
 import uuid
 from collections.abc import Iterable
@@ -54,6 +55,23 @@ def _event_overlaps(start: datetime, end: datetime):
 def _chunks(items: list, size: int):
     for i in range(0, len(items), size):
         yield items[i:i + size]
+
+
+@functools.cache
+def _upsert_statement(dialect: str):
+    """The upsert, built once per dialect (building its ``excluded`` alias copies every column: ~1 ms, which
+    was most of caching one event after a write)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = t.ExternalEvent.__table__
+    stmt = insert(table)
+    cols = {c: stmt.excluded[c] for c in ("etag", "title", "description", "location", "start_at", "end_at",
+                                          "long_span", "busy", "all_day", "updated_at")}
+    # Graph delta answers carry no extended properties: keep a uid we already knew.
+    cols["uid"] = func.coalesce(stmt.excluded.uid, table.c.uid)
+    return stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols)
 
 
 class StaleEdit(UserError):
@@ -401,9 +419,11 @@ class Store:
             return _link(row) if row else None
 
     def save_link(self, link_id: int, now: datetime, *, expect_updated: datetime | None = None,
-                  **changes) -> LinkRecord | None:
+                  cache: tuple[str, RemoteEvent, str] | None = None, **changes) -> LinkRecord | None:
         """Change a link row. With ``expect_updated`` (when the sync thread read it) the change is only made if
-        nobody touched the row since — a person's Retry or Keep ours pressed meanwhile wins; None is returned."""
+        nobody touched the row since — a person's Retry or Keep ours pressed meanwhile wins; None is returned.
+        ``cache`` = (calendar, event, uid): our write as read back goes into the remote cache (``cache_event``) in
+        the same transaction, so a pushed link costs one commit, not two."""
         allowed = {"state", "remote_id", "etag", "content_hash", "last_error", "attempts", "next_attempt_at",
                    "synced_at", "detail"}
         unknown = set(changes) - allowed
@@ -412,10 +432,15 @@ class Store:
         if isinstance(changes.get("state"), SyncState):
             changes["state"] = changes["state"].value
         with self.session() as s:
+            if cache is not None:
+                calendar, event, uid = cache
+                self._upsert_events(s, calendar, [event], now, {event.remote_id: uid})
             row = s.get(t.CalendarLink, link_id)
             if row is None:
+                s.commit()
                 return None  # the appointment was deleted meanwhile
             if expect_updated is not None and row.updated_at != expect_updated:
+                s.commit()
                 return None
             for key, value in changes.items():
                 setattr(row, key, value)
@@ -614,26 +639,17 @@ class Store:
 
     def _upsert_events(self, s: Session, calendar: str, events: list[RemoteEvent], now: datetime,
                        uids: dict[str, str]) -> None:
-        """Bulk upsert (one statement per chunk, ``ON CONFLICT DO UPDATE`` on SQLite and PostgreSQL)."""
+        """Bulk upsert: one ``INSERT ... ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL) executed over every row
+        (the driver's executemany), so the statement is compiled once and cached, whatever the number of rows."""
         if not events:
             return
-        if s.bind.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
         rows = {e.remote_id: {"calendar": calendar, "remote_id": e.remote_id, "etag": e.etag, "title": e.title,
                               "description": e.description or "", "location": e.location or "",
                               "start_at": e.start, "end_at": e.end, "long_span": e.end - e.start > LONG_EVENT,
                               "busy": e.busy, "all_day": e.all_day,
                               "uid": e.uid or uids.get(e.remote_id), "updated_at": now} for e in events}
-        values = list(rows.values())
-        for i in range(0, len(values), 500):
-            stmt = insert(t.ExternalEvent).values(values[i:i + 500])
-            cols = {c: getattr(stmt.excluded, c) for c in ("etag", "title", "description", "location", "start_at",
-                                                            "end_at", "long_span", "busy", "all_day", "updated_at")}
-            # Graph delta answers carry no extended properties: keep a uid we already knew.
-            cols["uid"] = func.coalesce(stmt.excluded.uid, t.ExternalEvent.uid)
-            s.execute(stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols))
+        # Core, on the session's connection and transaction: the ORM's bulk path would re-check every row.
+        s.connection().execute(_upsert_statement(s.bind.dialect.name), list(rows.values()))
 
     def _our_uids(self, s: Session, calendar: str, remote_ids: list[str]) -> dict[str, str]:
         """Recognise our own events by the link rows (Graph delta answers carry no extended properties)."""

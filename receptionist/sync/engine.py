@@ -152,6 +152,7 @@ class SyncEngine:
             if not self._links_ensured:
                 self.store.ensure_links(self.calendars, self.clock())
                 self._links_ensured = True
+            self._begin_cycle()
             for key in self.calendars:
                 try:
                     self.sync_calendar(key, report)
@@ -166,6 +167,14 @@ class SyncEngine:
                                    if state != SyncState.SYNCED.value)
             self.bus.publish(events.HEALTH_CHANGED)
             return report
+
+    def _begin_cycle(self) -> None:
+        """Tell each provider a cycle begins: what it caches per cycle (the Outlook sign-in read from the keyring)
+        is read again once, not at every request."""
+        for target in self.targets.values():
+            begin = getattr(target.provider, "begin_cycle", None)
+            if begin is not None:
+                begin()
 
     def owed_now(self) -> bool:
         """Work a cycle could do right now: a Pending link on a calendar whose gate is open."""
@@ -473,15 +482,16 @@ class SyncEngine:
         back = provider.get_event(cal, written.remote_id)
         if back is None:
             raise ProviderError(f"{target.label} answered the write, but the event was not there when read back")
-        self.store.cache_event(target.key, back, draft.uid, self.clock())
         landed = EventContent.of(back)
         diff = want.diff(landed)
+        cache = (target.key, back, draft.uid)  # cached with the link's new state, in one transaction
         if diff:
             # What the calendar holds now came from our write: it is our "have", so the retry is an update.
             changes = "; ".join(f"{name} is {theirs!r}, expected {ours!r}" for name, (ours, theirs) in diff.items())
-            self._save(link, target.key, remote_id=back.remote_id, etag=back.etag, content_hash=landed.digest())
+            self._save(link, target.key, cache=cache, remote_id=back.remote_id, etag=back.etag,
+                       content_hash=landed.digest())
             raise ProviderError(f"written, but {target.label} holds something else: {changes}")
-        self._synced(link, target.key, remote_id=back.remote_id, etag=back.etag, have=landed.digest())
+        self._synced(link, target.key, remote_id=back.remote_id, etag=back.etag, have=landed.digest(), cache=cache)
         report.pushed += 1
 
     def _delete(self, target: CalendarTarget, link: LinkRecord, draft: EventDraft | None,
@@ -518,10 +528,10 @@ class SyncEngine:
         return saved
 
     def _synced(self, link: LinkRecord, key: str, *, remote_id: str | None, etag: str | None,
-                have: str | None) -> None:
+                have: str | None, cache: tuple[str, RemoteEvent, str] | None = None) -> None:
         now = self.clock()
-        self._save(link, key, state=SyncState.SYNCED, remote_id=remote_id, etag=etag, content_hash=have,
-                   last_error=None, attempts=0, next_attempt_at=None, synced_at=now, detail=None)
+        self._save(link, key, cache=cache, state=SyncState.SYNCED, remote_id=remote_id, etag=etag,
+                   content_hash=have, last_error=None, attempts=0, next_attempt_at=None, synced_at=now, detail=None)
 
     def _needs_person(self, link: LinkRecord, key: str, op: Op, reason: str, diff: dict, deleted: bool,
                       seen_etag: str | None, report: CycleReport) -> None:
@@ -581,6 +591,7 @@ class SyncEngine:
         by one, and record what was found on each calendar's health row."""
         results: dict[str, dict] = {}
         with self._lock:
+            self._begin_cycle()
             for key, target in self.targets.items():
                 try:
                     results[key] = self._reconcile_calendar(target, seed)

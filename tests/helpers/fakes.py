@@ -113,13 +113,16 @@ class FakeCalendar:
 
     def list_events(self, calendar_id, start, end):
         self._maybe_fail("list")
+        return self._in_window(start, end)
+
+    def _in_window(self, start, end):
         return [e for e in self.events.values() if not e.cancelled and e.start < end and start < e.end]
 
     def list_changes(self, calendar_id, cursor, start, end):
         self._maybe_fail("changes")
         next_cursor = f"{self._epoch}:{len(self._changes)}"
         if cursor is None:
-            return ChangeBatch(events=self.list_events(calendar_id, start, end), cursor=next_cursor, full=True)
+            return ChangeBatch(events=self._in_window(start, end), cursor=next_cursor, full=True)
         epoch, _, position = cursor.partition(":")
         if epoch != str(self._epoch) or not position.isdigit() or int(position) > len(self._changes):
             raise CursorExpired("cursor expired", status=410)

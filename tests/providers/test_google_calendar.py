@@ -29,6 +29,7 @@ from receptionist.providers.google_calendar import (
     NOT_CONNECTED,
     REFRESH_TOKEN_KEY,
     UID_PROPERTY,
+    GoogleCalendarProvider,
     google_provider,
 )
 from receptionist.providers.google_oauth import connect_google
@@ -198,6 +199,23 @@ def test_list_events_follows_every_page(make_google_provider, google_sandbox):
     assert [e.remote_id for e in listed] == [e.remote_id for e in made]
     pages = [p for m, p in google_sandbox.requests if m == "GET" and p.endswith("/events")]
     assert len(pages) == 3
+
+
+def test_a_full_read_asks_for_the_largest_page(google_sandbox, google_settings):
+    """Google answers up to 2,500 events a page (250 unless asked): 300 events are one request, not two."""
+    provider = GoogleCalendarProvider(google_settings, refresh_token=google_sandbox.issue_refresh_token(DEFAULT_ACCOUNT),
+                                      client_secret=google_sandbox.client_secret)
+    for n in range(300):
+        google_sandbox.seed_event(DEFAULT_ACCOUNT, "primary", {
+            "summary": f"busy {n}", "start": {"dateTime": (BASE + timedelta(minutes=5 * n)).isoformat()},
+            "end": {"dateTime": (BASE + timedelta(minutes=5 * n + 5)).isoformat()}})
+    google_sandbox.requests.clear()
+
+    batch = provider.list_changes("primary", None, *WINDOW)
+
+    assert len(batch.events) == 300 and batch.cursor
+    assert [p for m, p in google_sandbox.requests if m == "GET" and p.endswith("/events")] == [
+        "/calendar/v3/calendars/primary/events"]
 
 
 def test_paged_changes_return_cursor_from_last_page(make_google_provider):

@@ -176,3 +176,50 @@ def test_sign_in_service_outage_is_transient_not_a_lost_sign_in(microsoft_sandbo
 
     with pytest.raises(TransientError):
         source.access_token(force_refresh=True)
+
+
+class CountingSecrets:
+    """A secret store that counts reads (each one is a keyring round trip on a desktop)."""
+
+    def __init__(self, inner):
+        self.inner, self.reads = inner, 0
+
+    def get(self, key):
+        self.reads += 1
+        return self.inner.get(key)
+
+    def set(self, key, value):
+        self.inner.set(key, value)
+
+    def delete(self, key):
+        self.inner.delete(key)
+
+
+def test_the_keyring_is_read_once_per_cycle_not_per_request(microsoft_sandbox, outlook_settings, connected_secrets):
+    counting = CountingSecrets(connected_secrets)
+    source = outlook_token_source(outlook_settings, counting)
+    posts = token_posts(microsoft_sandbox)
+
+    tokens = {source.access_token() for _ in range(20)}
+
+    assert len(tokens) == 1 and counting.reads == 1
+    assert token_posts(microsoft_sandbox) == posts  # and msal answered from its cache
+    source.new_cycle()
+    assert {source.access_token() for _ in range(5)} == tokens
+    assert counting.reads == 2
+    source.access_token(force_refresh=True)  # Graph refused the token: the keyring may hold a newer sign-in
+    assert counting.reads == 3
+
+
+def test_a_sign_in_made_elsewhere_is_used_from_the_next_cycle(microsoft_sandbox, outlook_settings,
+                                                              connected_secrets):
+    source = outlook_token_source(outlook_settings, connected_secrets)
+    old = source.access_token()
+
+    # another process (``receptionist connect outlook``) signs in again and stores a new token cache
+    connect_outlook(outlook_settings, connected_secrets, device_code=True, on_prompt=lambda m: None, timeout=10)
+    assert source.access_token() == old  # within this cycle: the copy read at its start
+    source.new_cycle()
+
+    new = source.access_token()
+    assert new != old and graph_me(microsoft_sandbox, new).status_code == 200

@@ -193,6 +193,19 @@ def test_calendar_view_follows_every_page(outlook, microsoft_sandbox):
     assert len(views) == 3
 
 
+def test_a_full_delta_read_asks_for_large_pages(outlook_settings, connected_secrets, microsoft_sandbox):
+    """Graph pages 10 events unless asked (Prefer: odata.maxpagesize, up to 1,000): 150 events are one request."""
+    outlook = outlook_provider(outlook_settings, connected_secrets)
+    for i in range(150):
+        seed(microsoft_sandbox, f"busy {i}", T0 + timedelta(minutes=10 * i), minutes=10)
+    microsoft_sandbox.requests.clear()
+
+    batch = outlook.list_changes(CAL, None, *WINDOW)
+
+    assert len(batch.events) == 150 and batch.cursor
+    assert [p for m, p in microsoft_sandbox.requests if p.endswith("/delta")] == ["/v1.0/me/calendar/calendarView/delta"]
+
+
 def test_delta_reports_changes_and_removals_incrementally(outlook, microsoft_sandbox):
     keep = seed(microsoft_sandbox, "keep", T0)
     doomed = seed(microsoft_sandbox, "doomed", T0 + timedelta(hours=2))

@@ -1,0 +1,64 @@
+"""The remote cache's write paths used by the sync engine: bulk upsert, and a pushed link saved with its copy."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.models import SyncState
+from receptionist.domain.payload import LocationRules, normalise, parse_payload
+from receptionist.domain.ports import RemoteEvent
+from tests.helpers.payloads import payload
+
+RULES = LocationRules(zone=ZoneInfo("America/Chicago"))
+CAL = "google:primary"
+
+
+def approved(store, clock):
+    capture = normalise(parse_payload(payload()), RULES, datetime(2026, 11, 23, 15, tzinfo=timezone.utc))
+    call, _ = store.record_call(capture, {}, clock())
+    p = call.proposal
+    draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
+    return store.approve_proposal(p.id, draft, p.version, [CAL], "amy", clock())
+
+
+def event(remote_id: str, start: datetime, uid: str | None = None, title: str = "Busy") -> RemoteEvent:
+    return RemoteEvent(remote_id=remote_id, etag=f'"{remote_id}"', title=title, start=start,
+                       end=start + timedelta(minutes=30), uid=uid)
+
+
+def test_a_pushed_link_and_its_read_back_copy_are_saved_together(store, clock):
+    appt = approved(store, clock)
+    [link] = appt.links
+    back = event(appt.id, appt.start, uid=appt.id, title="Teeth cleaning")
+
+    saved = store.save_link(link.id, clock(), cache=(CAL, back, appt.id), state=SyncState.SYNCED,
+                            remote_id=back.remote_id, etag=back.etag)
+
+    assert saved.state is SyncState.SYNCED and saved.remote_id == appt.id
+    cached = store.cached_events(CAL, [appt.id])[appt.id]
+    assert (cached.uid, cached.title, cached.start, cached.etag) == (appt.id, "Teeth cleaning", appt.start, back.etag)
+
+
+def test_the_copy_is_cached_even_when_the_link_is_gone(store, clock):
+    back = event("gone-link", clock(), uid="a" * 32)
+    assert store.save_link(987654, clock(), cache=(CAL, back, "a" * 32), state=SyncState.SYNCED) is None
+    assert store.cached_events(CAL, ["gone-link"])["gone-link"].uid == "a" * 32
+
+
+def test_bulk_upsert_updates_in_place_and_keeps_a_known_uid(store, clock):
+    now = clock()
+    window = (now - timedelta(days=1), now + timedelta(days=60))
+    first = [event(f"r{i}", now + timedelta(hours=i), uid="b" * 32 if i == 0 else None) for i in range(1200)]
+    store.apply_remote_changes(CAL, first, [], True, "c1", window, now)
+    # a delta answer (Graph's carry no extended properties): the same ids, retitled, without uids
+    again = [event(f"r{i}", now + timedelta(hours=i), title=f"Busy {i}") for i in range(0, 1200, 3)]
+    changed = store.apply_remote_changes(CAL, again, ["r1"], False, "c2", window, now)
+
+    assert changed == {e.remote_id for e in again} | {"r1"}
+    cached = store.cached_events(CAL, [f"r{i}" for i in range(1200)])
+    assert len(cached) == 1199 and "r1" not in cached
+    assert cached["r0"].uid == "b" * 32 and cached["r0"].title == "Busy 0"
+    assert cached["r3"].title == "Busy 3" and cached["r4"].title == "Busy"
+    assert store.get_cursor(CAL)[0] == "c2"
