@@ -32,15 +32,6 @@ pytestmark = [
 ]
 
 
-def _source(name: str) -> str:
-    return (ROOT / "receptionist" / name).read_text(encoding="utf-8")
-
-
-# The env helper's parts, enabled here as soon as they are in the tree.
-HAS_VERSION = '"--version"' in _source("cli.py")
-HAS_PROFILE_LOOKUP = "baked_profile" in _source("cli.py") + _source("config.py")
-
-
 def _build(out: Path, *extra: str) -> tuple[Path, str]:
     result = subprocess.run([sys.executable, str(ROOT / "packaging" / "build.py"), "--profile", str(EXAMPLE),
                              "--out", str(out), *extra], capture_output=True, text=True, timeout=1100)
@@ -124,7 +115,6 @@ def test_bundle_contents_are_trimmed(shipping):
 
 
 # ------------------------------------------------------------------------------------------------ running it
-@pytest.mark.skipif(not HAS_VERSION, reason="`--version` is not in receptionist/cli.py yet (env helper)")
 def test_version(shipping, tmp_path):
     executable, _ = shipping
     result = _run(executable, tmp_path, "--version")
@@ -152,7 +142,6 @@ def test_db_upgrade_and_doctor(shipping, tmp_path):
     assert "Traceback" not in doctor.stderr
 
 
-@pytest.mark.skipif(not HAS_PROFILE_LOOKUP, reason="the profile lookup does not read the baked profile yet")
 def test_baked_profile_is_the_default(shipping, tmp_path):
     executable, _ = shipping
     doctor = _run(executable, tmp_path, "doctor")
