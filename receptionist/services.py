@@ -84,7 +84,26 @@ class ConsoleService:
     # --- calls and proposals ----------------------------------------------------------------------------------
 
     def calls(self, limit: int = 200) -> list[CallRecord]:
+        """The newest calls, whole (transcripts included): the command line's list."""
         return self.store.recent_calls(limit)
+
+    def call_list(self, limit: int = 200) -> list[CallRecord]:
+        """The window's call list: newest first, without transcripts (``complete=False``)."""
+        return self.store.call_list(limit)
+
+    def calls_by_id(self, ids) -> list[CallRecord]:
+        return self.store.calls_by_id(ids)
+
+    def call(self, call_row_id: int) -> CallRecord:
+        """One call, whole (the review pane)."""
+        call = self.store.get_call(call_row_id)
+        if call is None:
+            raise UserError(f"call {call_row_id} does not exist")
+        return call
+
+    def pending_count(self) -> int:
+        """Booking proposals waiting for a person (counted in SQL)."""
+        return self.store.pending_proposal_count()
 
     def draft_of(self, proposal: ProposalRecord) -> BookingDraft:
         return BookingDraft(proposal.caller_name, proposal.callback_number, proposal.service, proposal.start,

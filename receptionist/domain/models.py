@@ -188,6 +188,7 @@ class CallRecord:
     intent: "Intent" = None  # type: ignore[assignment]  # set to Intent.BOOK in __post_init__ when not given
     caller_id_number: str | None = None  # E.164 from the platform's caller id
     raw_fields: dict | None = None  # the raw text beside each resolved value
+    complete: bool = True  # False in the call list: transcript and custom fields not read (the pane reads it whole)
 
     def __post_init__(self) -> None:
         if self.intent is None:

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from receptionist.domain.bookings import MAX_APPOINTMENT, BookingDraft
@@ -130,17 +130,20 @@ def _proposal(row: t.BookingProposal) -> ProposalRecord:
     )
 
 
-def _call(row: t.Call) -> CallRecord:
+def _call(row: t.Call, complete: bool = True) -> CallRecord:
+    """A call row as a record; ``complete=False`` for list rows read without transcript and custom fields."""
     return CallRecord(
         id=row.id, platform=row.platform, call_id=row.call_id, received_at=row.received_at,
         occurred_at=row.occurred_at, caller_name=row.caller_name, callback_number=row.callback_number,
         callback_number_raw=row.callback_number_raw, account_id=row.account_id,
         reason_codes=tuple(row.reason_codes or ()), service=row.service, requested_start=row.requested_start,
         requested_start_raw=row.requested_start_raw, duration_minutes=row.duration_minutes, message=row.message,
-        summary=row.summary, transcript=tuple((s, x) for s, x in (row.transcript or ())), agent_id=row.agent_id,
-        custom_fields=dict(row.custom_fields or {}), issues=_issues(row.issues),
+        summary=row.summary, transcript=tuple((s, x) for s, x in (row.transcript or ())) if complete else (),
+        agent_id=row.agent_id, custom_fields=dict(row.custom_fields or {}) if complete else {},
+        issues=_issues(row.issues),
         proposal=_proposal(row.proposal) if row.proposal is not None else None,
         intent=row.intent or "book", caller_id_number=row.caller_id_number, raw_fields=dict(row.raw_fields or {}),
+        complete=complete,
     )
 
 
@@ -213,6 +216,32 @@ class Store:
         with self.session() as s:
             row = s.scalar(self._call_query().where(t.Call.id == call_row_id))
             return _call(row) if row else None
+
+    @staticmethod
+    def _call_list_query():
+        # the list shows neither the raw payload nor the transcript: they stay in the database
+        return select(t.Call).options(selectinload(t.Call.proposal), defer(t.Call.payload),
+                                      defer(t.Call.transcript), defer(t.Call.custom_fields))
+
+    def call_list(self, limit: int = 200) -> list[CallRecord]:
+        """The call list, newest first, without payloads and transcripts (``complete=False`` records)."""
+        with self.session() as s:
+            rows = s.scalars(self._call_list_query().order_by(t.Call.received_at.desc(), t.Call.id.desc())
+                             .limit(limit))
+            return [_call(r, complete=False) for r in rows]
+
+    def calls_by_id(self, ids: Iterable[int]) -> list[CallRecord]:
+        """List rows of these calls (``complete=False``), newest first."""
+        wanted = list(dict.fromkeys(ids))
+        with self.session() as s:
+            rows = s.scalars(self._call_list_query().where(t.Call.id.in_(wanted))
+                             .order_by(t.Call.received_at.desc(), t.Call.id.desc())) if wanted else []
+            return [_call(r, complete=False) for r in rows]
+
+    def pending_proposal_count(self) -> int:
+        with self.session() as s:
+            return s.scalar(select(func.count()).select_from(t.BookingProposal).where(
+                t.BookingProposal.status == ProposalStatus.PENDING.value)) or 0
 
     def recent_calls(self, limit: int = 200) -> list[CallRecord]:
         with self.session() as s:

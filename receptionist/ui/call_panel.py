@@ -59,6 +59,7 @@ from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui import theme
 from receptionist.ui.models import FIELD_LABELS, CallListModel, display_phone
+from receptionist.ui.operations import QueryRunner
 from receptionist.ui.wheel_guard import guard_wheel
 
 # A QDateTimeEdit cannot be empty: its minimum shows as "choose a time" and means "no start".
@@ -640,17 +641,27 @@ def _plain(value: object) -> str:
 class CallPanel(QWidget):
     """The call list (newest first) above the review pane of the selected call.
 
+    The list is read on a worker (``runner``) without transcripts or payloads; a new call or a decided proposal
+    named by news is read alone and updated in place. The review pane reads its one call whole (a lookup by key).
+
     Signals:
         call_selected(int): the selected call's row id (-1 when none).
+        calls_counted(int): a read landed; how many proposals wait for a person.
     """
 
     call_selected = Signal(int)
+    calls_counted = Signal(int)
 
-    def __init__(self, service: ConsoleService, parent: QWidget | None = None):
+    LIST_SIZE = 200  # newest calls listed
+
+    def __init__(self, service: ConsoleService, runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.service = service
         self.model = CallListModel(service.rules.zone, now=service.clock, parent=self)
+        self.runner = runner or QueryRunner(self)
         self._selected_id: int | None = None
+        self._pending = 0
+        self._batches = 0
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -702,17 +713,57 @@ class CallPanel(QWidget):
         layout.addWidget(splitter, 1)
 
         self.list_view.selectionModel().currentChanged.connect(self._current_changed)
-        self.detail.decided.connect(lambda *_: self.refresh())
+        self.detail.decided.connect(self._decided)
 
     # --- data -----------------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        """Reload the calls; the selection (and any edits in the review pane) survive."""
-        calls = self.service.calls()
+        """Read the call list again (on the worker); the selection (and any edits in the review pane) survive."""
+        service, size = self.service, self.LIST_SIZE
+        self.runner.run("calls", lambda: (service.call_list(size), service.pending_count()), self._show_calls)
+
+    def _decided(self, *_args) -> None:
+        """Approved, saved or rejected here: the pane shows the new state at once, the list follows."""
+        if self._selected_id is not None:
+            self.detail.show_call(self.service.call(self._selected_id))
+            self.calls_changed([self._selected_id])
+
+    def calls_changed(self, call_row_ids) -> None:
+        """News named these calls (a new one, a decision): read them alone and update the list in place."""
+        ids = [i for i in call_row_ids if i is not None]
+        if not ids:
+            self.refresh()
+            return
+        self._batches += 1
+        service = self.service
+        self.runner.run(f"call-rows-{self._batches}", lambda: (service.calls_by_id(ids), service.pending_count()),
+                        self._upsert)
+
+    def _upsert(self, result) -> None:
+        calls, pending = result
+        self.model.upsert(calls)
+        self._counted(pending)
+        self._follow_selection()
+
+    @property
+    def pending(self) -> int:
+        """Proposals waiting for a person, as last counted."""
+        return self._pending
+
+    def _counted(self, pending: int) -> None:
+        self._pending = pending
+        self.counts.setText(f"{pending} to review · {self.model.rowCount()} shown")
+        self.detail.set_known_services([c.service for c in self.model.rows() if c.service])
+        self.calls_counted.emit(pending)
+
+    def _show_calls(self, result) -> None:
+        calls, pending = result
         self.model.set_rows(calls)
-        pending = sum(1 for c in calls if c.proposal is not None and c.proposal.status is ProposalStatus.PENDING)
-        self.counts.setText(f"{pending} to review · {len(calls)} shown")
-        self.detail.set_known_services([c.service for c in calls if c.service])
+        self._counted(pending)
+        self._follow_selection()
+
+    def _follow_selection(self) -> None:
+        calls = self.model.rows()
         if self._selected_id is None:
             # nothing chosen yet: open the newest call still waiting for review, the desk's next job
             waiting = next((c for c in calls if c.proposal is not None
@@ -728,7 +779,9 @@ class CallPanel(QWidget):
                 index = self.model.index(row, 0)
                 if self.list_view.currentIndex() != index:
                     self.list_view.setCurrentIndex(index)
-                self.detail.show_call(self.model.call_at(row))
+                listed, shown = self.model.call_at(row), self.detail.call
+                if shown is None or _version(shown) != _version(listed):
+                    self.detail.show_call(self.service.call(listed.id))  # one call by key, whole
 
     def select_call(self, call_row_id: int) -> bool:
         row = self.model.row_of(call_row_id)
@@ -741,10 +794,15 @@ class CallPanel(QWidget):
         return self.detail.call
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        call = self.model.call_at(current.row()) if current.isValid() else None
-        self._selected_id = call.id if call is not None else None
-        self.detail.show_call(call)
-        self.call_selected.emit(call.id if call is not None else -1)
+        listed = self.model.call_at(current.row()) if current.isValid() else None
+        self._selected_id = listed.id if listed is not None else None
+        self.detail.show_call(self.service.call(listed.id) if listed is not None else None)
+        self.call_selected.emit(listed.id if listed is not None else -1)
+
+
+def _version(call: CallRecord) -> tuple:
+    p = call.proposal
+    return (call.id, p.version, p.status) if p is not None else (call.id,)
 
 
 __all__ = ["CallDetail", "CallItemDelegate", "CallPanel", "FieldMark", "show_user_error"]

@@ -148,11 +148,12 @@ class MainWindow(QMainWindow):
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(10, 10, 10, 6)
-        self.call_panel = CallPanel(self.service)
-        self.call_panel.setMinimumWidth(470)
-        # One worker pool for every read that grows with the data (week, appointments, health): the GUI thread
-        # only lays out what lands.
+        # One worker pool for every read that grows with the data (calls, week, appointments, health): the GUI
+        # thread only lays out what lands.
         self.runner = QueryRunner(self)
+        self.call_panel = CallPanel(self.service, runner=self.runner)
+        self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
+        self.call_panel.setMinimumWidth(470)
         self.calendar = WeekCalendarView(self.service, labels, runner=self.runner)
         self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
         self.sync_panel = SyncPanel(self.service, calendars, runner=self.runner)
@@ -328,10 +329,11 @@ class MainWindow(QMainWindow):
             self._refresh_quarantine.trigger()
             self._refresh_health.trigger()  # the webhook pill counts the quarantine
             self._refresh_calls.trigger()  # a replayed delivery may have become a call
-        if topic in (events.CALL_RECEIVED, events.PROPOSAL_DECIDED):
+        if topic == events.CALL_RECEIVED:
+            self.call_panel.calls_changed([data.get("call_row_id")])  # that one call, inserted at the top
+            self.status.showMessage(f"New call received ({data.get('call_id', '')})", 8000)
+        elif topic == events.PROPOSAL_DECIDED:
             self._refresh_calls.trigger()
-            if topic == events.CALL_RECEIVED:
-                self.status.showMessage(f"New call received ({data.get('call_id', '')})", 8000)
         elif topic in (events.APPOINTMENT_CHANGED, events.LINK_CHANGED):
             if data.get("appointment_id"):  # one row changed: update it in place
                 self.sync_panel.appointments_changed([data["appointment_id"]])
@@ -354,8 +356,7 @@ class MainWindow(QMainWindow):
         self.tick()
 
     def refresh_calls(self) -> None:
-        self.call_panel.refresh()
-        self._update_counts()
+        self.call_panel.refresh()  # the counts follow when the list lands (calls_counted)
 
     def refresh_sync(self) -> None:
         self.sync_panel.refresh()
@@ -367,8 +368,7 @@ class MainWindow(QMainWindow):
             self.appointment_dialog.reload()
 
     def _update_counts(self) -> None:
-        calls = self.call_panel.model.rows()
-        pending = sum(1 for c in calls if c.proposal is not None and c.proposal.status.value == "pending")
+        pending = self.call_panel.pending
         self.status_counts.setText(f"{pending} call(s) to review   ·   {self._sync_problems} sync problem(s)")
 
     def _quarantine_count(self, count: int) -> None:

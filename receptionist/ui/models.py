@@ -95,6 +95,23 @@ class CallListModel(QAbstractListModel):
         self._rows = rows
         self.endResetModel()
 
+    def upsert(self, calls: Sequence[CallRecord]) -> None:
+        """Calls named by news: a known one is replaced in place (one ``dataChanged``), a new one is inserted at
+        the top (the list is newest first), so the selection and scroll position stay."""
+        fresh = []
+        for call in calls:
+            row = self.row_of(call.id)
+            if row >= 0:
+                self._rows[row] = call
+                self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
+            else:
+                fresh.append(call)
+        if fresh:
+            fresh.sort(key=lambda c: (c.received_at, c.id), reverse=True)
+            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
+            self._rows[0:0] = fresh
+            self.endInsertRows()
+
     def rows(self) -> list[CallRecord]:
         return list(self._rows)
 

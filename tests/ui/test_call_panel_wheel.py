@@ -30,7 +30,7 @@ def panel(qtbot, desk):
     qtbot.waitExposed(panel)
     qtbot.waitUntil(lambda: bool(desk.service.calls()), timeout=5000)
     panel.refresh()
-    assert panel.detail.call is not None
+    qtbot.waitUntil(lambda: panel.detail.call is not None, timeout=5000)  # the list is read on a worker
     return panel
 
 

@@ -232,7 +232,8 @@ def test_reject_asks_for_a_reason_and_user_errors_are_messages(qtbot, window, de
     qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
     assert panel.detail.call.proposal.status is ProposalStatus.REJECTED
     assert "Caller booked by phone already" in panel.detail.state_banner.text()
-    assert panel.model.data(panel.model.index(0, 0), panel.model.Role.STATUS) == "Rejected"
+    qtbot.waitUntil(lambda: panel.model.data(panel.model.index(0, 0), panel.model.Role.STATUS) == "Rejected",
+                    timeout=3000)  # the list row is read again on the worker
 
 
 def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
