@@ -1,6 +1,6 @@
 """durable intake: inbox (raw deliveries, quarantine), live calls, polling cursors; intent and caller id on calls
 
-Revision ID: 0003_durable_inbox
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-01 09:05:00
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 import receptionist.store.tables
 
 
-revision = "0003_durable_inbox"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
