@@ -174,7 +174,7 @@ class App:
         intake = Intake(store, location_rules(profile), bus, adapters.secret_for,
                         adapters=platform_adapters({"generic": ing.replay_window_seconds}), clock=clock,
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
-                        confirmers=adapters.confirmers)
+                        confirmers=adapters.confirmers, calendar_labels=calendars)
         service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
                                  sms_enabled=adapters.messenger is not None, engine=sync, problems=problems,
                                  is_leader=lambda: scheduler.is_leader, intake=intake)

@@ -114,7 +114,7 @@ class ConsoleService:
         draft, issues = validate_draft(draft, self.rules, self.clock())
         if draft.start is not None and draft.end is not None:
             busy = self.store.busy_blocks(draft.start, draft.end, exclude_appointment=ignore_appointment)
-            issues += conflict_issues(draft.start, draft.end, busy, self.rules.zone)
+            issues += conflict_issues(draft.start, draft.end, busy, self.rules.zone, self.calendars)
         return draft, issues
 
     def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str = "staff") -> ProposalRecord:

@@ -14,11 +14,16 @@ def conflicts(start: datetime, end: datetime, busy: Iterable[BusyBlock]) -> list
     return sorted((b for b in busy if b.overlaps(start, end)), key=lambda b: b.start)
 
 
-def conflict_issues(start: datetime, end: datetime, busy: Iterable[BusyBlock], zone) -> list[FieldIssue]:
+def conflict_issues(start: datetime, end: datetime, busy: Iterable[BusyBlock], zone,
+                    labels: dict[str, str] | None = None) -> list[FieldIssue]:
+    """A warning per busy block the slot overlaps; ``labels`` names each source as a person knows it
+    ("Outlook", not "outlook:default")."""
+    names = {"appointment": "our booking", **(labels or {})}
     return [
         FieldIssue(
             "requested_start", Severity.WARNING,
-            f"overlaps {b.title or 'a busy block'} ({b.source}, {format_range(b.start, b.end, zone)})",
+            f"overlaps {b.title or 'a busy block'} ({names.get(b.source, b.source)}, "
+            f"{format_range(b.start, b.end, zone)})",
         )
         for b in conflicts(start, end, busy)
     ]

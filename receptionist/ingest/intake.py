@@ -106,8 +106,9 @@ class Intake:
                  secret: Callable[[str], str | None], *, adapters: Mapping[str, PlatformAdapter] | None = None,
                  clock: Callable[[], datetime] = utcnow, queue_size: int = 1000, batch_size: int = 20,
                  max_body_bytes: int = 1_000_000, confirmers: Mapping[str, Confirmer] | None = None,
-                 sweep_seconds: float = 5.0):
+                 sweep_seconds: float = 5.0, calendar_labels: Mapping[str, str] | None = None):
         self.store = store
+        self.calendar_labels = dict(calendar_labels or {})  # how a clash names the calendar ("Outlook")
         self.inbox = InboxStore(store)
         self.rules = rules
         self.bus = bus
@@ -384,7 +385,8 @@ class Intake:
         for o in outcomes:
             c = o.capture
             if c is not None and c.requested_start is not None and busy:
-                extra = conflict_issues(c.requested_start, c.requested_end, busy, self.rules.zone)
+                extra = conflict_issues(c.requested_start, c.requested_end, busy, self.rules.zone,
+                                        self.calendar_labels)
                 if extra:
                     o = replace(o, capture=replace(c, issues=c.issues + tuple(extra)))
             out.append(o)

@@ -874,7 +874,7 @@ class WeekCalendarView(QWidget):
         nav.addStretch(1)
         layout.addLayout(nav)
         self.legend = QHBoxLayout()
-        self.legend.setSpacing(14)
+        self.legend.setSpacing(10)
         layout.addLayout(self.legend)
 
         frame = QFrame()
@@ -917,7 +917,7 @@ class WeekCalendarView(QWidget):
             seen.add(kind)
             self.legend.addWidget(_legend_chip(theme.calendar_color(key).name(), label))
         dots = " ".join(f'<span style="color:{theme.SYNC_COLORS[s]};">●</span>&nbsp;{s.label}' for s in SyncState)
-        sync = QLabel("Sync dots: " + dots)
+        sync = QLabel("Sync: " + dots)
         sync.setObjectName("legend")
         sync.setToolTip("Dots on a booking: its sync state with each calendar, in the sync table's column order")
         self.legend.addStretch(1)

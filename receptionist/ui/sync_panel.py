@@ -196,12 +196,14 @@ class SyncPanel(QWidget):
         self.model.set_rows(rows)
         self._restore(keep, current_key)
         self.more_button.setVisible(more)
-        text = f"{counts['live']} appointment(s) from last week to two months ahead"
+        text = f"{counts['live']} booked"
         if counts["cancelled"]:
-            text += f", {counts['cancelled']} cancelled"
+            text += f" · {counts['cancelled']} cancelled"
         if counts["attention"]:
-            text += f" · {counts['attention']} calendar link(s) need attention"
+            text += f" · {counts['attention']} need attention"
         self.summary.setText(text + (f" · {len(rows)} shown" if more else ""))
+        self.summary.setToolTip("From a week ago to two months ahead, and every appointment whose calendar link "
+                                "needs attention, whenever it is")
         self._selection_changed()
         self.loaded.emit()
 

@@ -11,7 +11,7 @@ SYNC_COLORS: dict[SyncState, str] = {
     SyncState.PENDING: "#b45309",
     SyncState.FAILED: "#dc2626",
     SyncState.CONFLICT: "#be185d",
-    SyncState.DRIFT: "#c2410c",
+    SyncState.DRIFT: "#0e7490",  # cyan: unlike Pending's amber at a glance
     SyncState.RECONNECT: "#6d28d9",
 }
 SYNC_BACKGROUNDS: dict[SyncState, str] = {
@@ -19,7 +19,7 @@ SYNC_BACKGROUNDS: dict[SyncState, str] = {
     SyncState.PENDING: "#fef3c7",
     SyncState.FAILED: "#fee2e2",
     SyncState.CONFLICT: "#fce7f3",
-    SyncState.DRIFT: "#ffedd5",
+    SyncState.DRIFT: "#cffafe",
     SyncState.RECONNECT: "#ede9fe",
 }
 
