@@ -21,9 +21,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # The newest migration of the tree under test: what a fresh database is upgraded to.
-HEAD = max(re.findall(r'^revision = ["']([^"']+)["']', "".join(
-    p.read_text(encoding="utf-8") for p in (ROOT / "receptionist" / "migrations" / "versions").glob("*.py")),
-    re.M))
+HEAD = max(re.findall(r"^revision = .(\w+).$", "".join(
+    p.read_text(encoding="utf-8") for p in (ROOT / "receptionist" / "migrations" / "versions").glob("*.py")), re.M))
 EXAMPLE = ROOT / "receptionist" / "resources" / "profiles" / "example.toml"
 LOCATION = "Lakeview Dental & Wellness"
 NAME = "receptionist-lakeview-dental-wellness"
