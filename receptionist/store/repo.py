@@ -744,25 +744,22 @@ class Store:
             s.commit()
 
     def cached_events(self, calendar: str, remote_ids: Iterable[str]) -> dict[str, ExternalEventRecord]:
-        ids = [r for r in remote_ids if r]
-        out: dict[str, ExternalEventRecord] = {}
-        with self.session() as s:
-            for chunk in _chunks(ids, 500):
-                for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
-                                                                 t.ExternalEvent.remote_id.in_(chunk))):
-                    out[r.remote_id] = _external(r)
-        return out
+        """The cached copies of these remote ids, by remote id."""
+        return self._cached(calendar, t.ExternalEvent.remote_id, remote_ids)
 
     def cached_by_uid(self, calendar: str, uids: Iterable[str]) -> dict[str, ExternalEventRecord]:
         """Cached events of ``calendar`` carrying one of our ``uids`` (a create whose answer was lost, found by the
-        pull before the link learnt its remote id)."""
-        ids = [u for u in uids if u]
+        pull before the link learnt its remote id), by uid."""
+        return self._cached(calendar, t.ExternalEvent.uid, uids)
+
+    def _cached(self, calendar: str, column, values: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        wanted = [v for v in values if v]
         out: dict[str, ExternalEventRecord] = {}
         with self.session() as s:
-            for chunk in _chunks(ids, 500):
+            for chunk in _chunks(wanted, 500):
                 for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
-                                                                 t.ExternalEvent.uid.in_(chunk))):
-                    out[r.uid] = _external(r)
+                                                                 column.in_(chunk))):
+                    out[getattr(r, column.key)] = _external(r)
         return out
 
     def external_events(self, start: datetime, end: datetime) -> list[ExternalEventRecord]:
