@@ -1,7 +1,12 @@
-"""Demo start-up: process start → window shown, over several runs (Qt offscreen unless DISPLAY is set).
+"""Start-up: process start → window shown, over several runs (Qt offscreen unless DISPLAY is set).
 
-Includes Python start and imports, the sandbox stand-ins starting (TLS certificate made), the Outlook device-code
-sign-in and the Google grant, seeding two weeks of events, the database migration, and the first window paint.
+Two modes:
+
+* ``--demo`` (default): the demo — Python start and imports, the sandbox stand-ins (TLS certificate made), the
+  sign-ins, seeding, the migration and the first paint.
+* ``--db URL``: the console on that database (e.g. one filled by ``bench/seed.py --appointments 100000``), against
+  its baseline in the same run: the same console on an empty database. Prints the time to the window and the peak
+  RSS the process reports when its window is shown.
 """
 
 from __future__ import annotations
@@ -12,40 +17,72 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+SHOWN = re.compile(r"window shown(?: ([\d.]+) s after start)?(?:; peak RSS (\d+) MB)?")
+
+
+def one_run(argv: list[str], env: dict) -> tuple[float, float | None]:
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "receptionist.cli", *argv, "--quit-after", "0.5"], cwd=ROOT,
+                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    seen = rss = None
+    tail = []
+    for line in proc.stderr:  # timestamp the log line as it arrives: process start → window on screen
+        tail.append(line)
+        match = SHOWN.search(line)
+        if seen is None and match:
+            seen = time.perf_counter() - started
+            rss = float(match.group(2)) if match.group(2) else None
+    proc.wait(timeout=300)
+    if proc.returncode != 0 or seen is None:
+        print("".join(tail[-40:]))
+        raise SystemExit(f"the console did not start: {' '.join(argv)}")
+    return seen, rss
+
+
+def console_args(db_url: str, folder: Path) -> list[str]:
+    profile = folder / "bench.toml"
+    if not profile.exists():
+        profile.write_text('[location]\nid = "bench-desk"\nname = "Bench Desk"\ntime_zone = "America/Chicago"\n'
+                           '[ingest]\nport = 0\n', encoding="utf-8")
+    return ["--profile", str(profile), "--db", db_url]
+
+
+def report(name: str, runs: list[tuple[float, float | None]]) -> None:
+    times = [t for t, _ in runs]
+    rss = [r for _, r in runs if r is not None]
+    text = f"{name}: median process start → window shown {statistics.median(times):.2f} s over {len(runs)} runs"
+    if rss:
+        text += f"; peak RSS {statistics.median(rss):.0f} MB"
+    print(text)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--db", metavar="URL", help="the console on this database, against an empty one")
     args = parser.parse_args()
     env = dict(os.environ)
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"
-    shown, total = [], []
-    for _ in range(args.runs):
-        started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "receptionist.cli", "--demo", "--quit-after", "0.5"],
-                                cwd=ROOT, env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-        seen = None
-        tail = []
-        for line in proc.stderr:  # timestamp the log line as it arrives: process start → window on screen
-            tail.append(line)
-            if seen is None and re.search(r"window shown ([\d.]+) s after start", line):
-                seen = time.perf_counter() - started
-        proc.wait(timeout=120)
-        total.append(time.perf_counter() - started)
-        if proc.returncode != 0 or seen is None:
-            print("".join(tail[-40:]))
-            raise SystemExit("demo did not start")
-        shown.append(seen)
-        print(f"run: process start → window shown {seen:.2f} s; whole run incl. 0.5 s on screen and shutdown "
-              f"{total[-1]:.2f} s")
-    print(f"median process start → window shown {statistics.median(shown):.2f} s; median whole run {statistics.median(total):.2f} s"
-          f" over {args.runs} runs")
+    if not args.db:
+        report("demo", [one_run(["--demo"], env) for _ in range(args.runs)])
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        env.update(PYTHON_KEYRING_BACKEND="receptionist.providers.secrets.MemoryKeyring",
+                   RECEPTIONIST_DATA_DIR=str(folder / "data"), RECEPTIONIST_LOG_DIR=str(folder / "log"))
+        empty = f"sqlite:///{folder / 'empty.db'}"
+        runs = {"empty database (baseline)": [], f"{args.db}": []}
+        for _ in range(args.runs):  # interleaved, so both see the same machine
+            runs["empty database (baseline)"].append(one_run(console_args(empty, folder), env))
+            runs[f"{args.db}"].append(one_run(console_args(args.db, folder), env))
+        for name, results in runs.items():
+            report(name, results)
 
 
 if __name__ == "__main__":

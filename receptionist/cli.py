@@ -237,9 +237,17 @@ def cmd_gui(args) -> int:
         return _user_error(exc)
     try:
         return main_window.run_gui(app, quit_after=args.quit_after, screenshot=args.screenshot,
-                                   installation=_installation(args, profile, db_url))
+                                   installation=_installation(args, profile, db_url), on_ready=_log_shown)
     finally:
         app.stop()
+
+
+def _log_shown(_window) -> None:
+    """The line ``bench/startup.py`` times: the window is on screen and its event loop runs."""
+    import resource
+
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # kilobytes on Linux
+    log.info("window shown; peak RSS %.0f MB", rss_mb)
 
 
 def _installation(args, profile: Profile, db_url: str):
