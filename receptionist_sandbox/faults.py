@@ -22,7 +22,6 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 
-from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Request, Response
 
 
@@ -102,6 +101,3 @@ def apply_delay(fault: Fault) -> None:
     if fault.delay:
         time.sleep(fault.delay)
 
-
-class FaultHTTPException(HTTPException):
-    pass

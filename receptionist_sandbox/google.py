@@ -1091,8 +1091,3 @@ class GoogleSandbox(StandIn):
             out.append((key, wanted))
         return out
 
-
-def demo_sandbox(account: str = DEFAULT_ACCOUNT) -> tuple[GoogleSandbox, str]:
-    """A started sandbox with a pre-authorised grant for ``account`` (demo mode): (sandbox, refresh token)."""
-    sandbox = GoogleSandbox().start()
-    return sandbox, sandbox.issue_refresh_token(account)

@@ -22,6 +22,7 @@ import json
 import logging
 import queue
 import threading
+from collections import deque
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -124,7 +125,7 @@ class Intake:
         self._stop = threading.Event()
         self._work_lock = threading.Lock()  # one mapping pass at a time (worker, replay, CLI)
         self._received_mono: dict[int, float] = {}
-        self.latencies_ms: list[float] = []
+        self.latencies_ms: deque[float] = deque(maxlen=10_000)  # the latest only: a desk runs for months
         self.rejections: dict[str, int] = {}
         self.storage_failures = 0
 

@@ -287,12 +287,6 @@ class OutlookTokenSource:
             self._secrets.set(CACHE_KEY, self._raw)
             self._cache.has_state_changed = False
 
-    def account(self) -> str | None:
-        """The signed-in account's user name, if any (no network once msal is built)."""
-        with self._lock:
-            accounts = self._ensure().get_accounts()
-            return accounts[0].get("username") if accounts else None
-
     def access_token(self, force_refresh: bool = False) -> str:
         with self._lock:
             app = self._ensure(recheck=force_refresh)

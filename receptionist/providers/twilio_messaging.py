@@ -157,7 +157,7 @@ class TwilioMessenger:
 
     def _translate(self, status: int, code, message: str, exc: Exception) -> ProviderError:
         response = self._http.last_response
-        retry_after = _retry_after(response.headers.get("Retry-After")) if response is not None else None
+        retry_after = retry_after_seconds(response.headers.get("Retry-After")) if response is not None else None
         more_info = None
         if response is not None:
             try:
@@ -204,9 +204,6 @@ def _twilio_message(msg: str) -> str:
         if msg.startswith(prefix):
             return msg[len(prefix):]
     return msg
-
-
-_retry_after = retry_after_seconds
 
 
 def _mask(number: str) -> str:

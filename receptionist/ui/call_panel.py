@@ -645,11 +645,9 @@ class CallPanel(QWidget):
     named by news is read alone and updated in place. The review pane reads its one call whole (a lookup by key).
 
     Signals:
-        call_selected(int): the selected call's row id (-1 when none).
         calls_counted(int): a read landed; how many proposals wait for a person.
     """
 
-    call_selected = Signal(int)
     calls_counted = Signal(int)
 
     LIST_SIZE = 200  # newest calls listed
@@ -790,14 +788,11 @@ class CallPanel(QWidget):
         self.list_view.setCurrentIndex(self.model.index(row, 0))
         return True
 
-    def selected_call(self) -> CallRecord | None:
-        return self.detail.call
 
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         listed = self.model.call_at(current.row()) if current.isValid() else None
         self._selected_id = listed.id if listed is not None else None
         self.detail.show_call(self.service.call(listed.id) if listed is not None else None)
-        self.call_selected.emit(listed.id if listed is not None else -1)
 
 
 def _version(call: CallRecord) -> tuple:

@@ -45,13 +45,11 @@ class SyncPanel(QWidget):
     Cancelled appointments stay listed (struck through). Double-click or Enter opens the appointment.
 
     Signals:
-        appointment_selected(str): the current row's appointment id.
         appointment_activated(str): double-click / Enter / Open… on a row (the window opens the appointment).
         decision_requested(int): Keep ours / Take theirs… on a Drift/Conflict link (its id).
         context_menu_requested(str, QPoint): right-click on a row (appointment id, global position).
     """
 
-    appointment_selected = Signal(str)
     appointment_activated = Signal(str)
     decision_requested = Signal(int)
     context_menu_requested = Signal(str, QPoint)
@@ -330,11 +328,6 @@ class SyncPanel(QWidget):
 
     def _selection_changed(self, *_args) -> None:
         links = self.selected_links()
-        current = self.table.currentIndex()
-        if current.isValid():
-            appt_id = self.model.data(current, AppointmentTableModel.Role.APPOINTMENT_ID)
-            if appt_id:
-                self.appointment_selected.emit(appt_id)
         labels = dict(self.model.calendars())
         lines = []
         for link in links:
