@@ -155,8 +155,11 @@ def test_conflicts_with_existing_appointments_become_warnings(store, profile, cl
     store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
                                               p.duration_minutes), p.version, [], "amy", clock())
     second = take("b")
-    assert any("overlaps" in i.message for i in second.issues)
-    assert json.dumps([i.to_dict() for i in second.issues])
+    [clash] = [i for i in second.issues if "overlaps" in i.message]
+    assert clash.field == "requested_start" and clash.severity.value == "warning"  # approvable anyway
+    assert "our booking" in clash.message and "Teeth cleaning — Maria Lopez" in clash.message
+    stored = store.get_call(second.id)
+    assert [i.to_dict() for i in stored.issues] == [i.to_dict() for i in second.issues]  # kept with the call
 
 
 def test_port_in_use_is_a_clear_user_error(receiver, store, profile):
