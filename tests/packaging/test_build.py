@@ -140,7 +140,7 @@ def test_db_upgrade_and_doctor(shipping, tmp_path):
     doctor = _run(executable, tmp_path, "doctor", "--profile", str(EXAMPLE))
     assert doctor.returncode == 1, doctor.stdout + doctor.stderr
     assert f"{LOCATION}, America/Chicago" in doctor.stdout
-    assert "schema 0001 (head 0001)" in doctor.stdout
+    assert f"schema {HEAD} (head {HEAD})" in doctor.stdout
     assert "not connected" in doctor.stdout
     assert "Traceback" not in doctor.stderr
 

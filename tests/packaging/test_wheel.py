@@ -148,7 +148,7 @@ def test_db_upgrade_then_status_json(installed, tmp_path):
     assert status.returncode == 0, status.stderr
     report = json.loads(status.stdout)
     assert report["location"] == "Wheel Test Dental" and report["time_zone"] == "America/Denver"
-    assert report["appointments"] == [] and report["calendars"] == []
+    assert report["appointments"] == [] and report["calendars"] == {}  # none enabled in this profile
 
 
 def test_demo_runs_and_quits(installed, tmp_path):
