@@ -255,6 +255,10 @@ class CalendarsPage(QWizardPage):
                 f.setEnabled(box.isChecked())
 
 
+POLLING_PLATFORMS = (("", "No polling (webhooks)"), ("vapi", "Vapi"), ("retell", "Retell"),
+                     ("elevenlabs", "ElevenLabs"))
+
+
 class WebhookPage(QWizardPage):
     def __init__(self, wizard: "SetupWizard"):
         super().__init__()
@@ -285,12 +289,30 @@ class WebhookPage(QWizardPage):
             "and paste that proxy's address instead."))
         self.copied = help_label("")
         form.addRow("", self.copied)
+        # A desk with no public address: fetch finished calls from the platform's API instead.
+        self.poll_platform = QComboBox()
+        for key, label in POLLING_PLATFORMS:
+            self.poll_platform.addItem(label, key)
+        self.poll_key = secret_edit()
+        self.poll_key.setPlaceholderText("the platform's API key (kept in this computer's keyring)")
+        form.addRow("Or fetch calls from", self.poll_platform)
+        form.addRow("API key", self.poll_key)
+        form.addRow(help_label("For a desk the AI platform cannot reach: the console asks the platform for finished "
+                               "calls every minute instead of waiting for webhooks. Leave it on \"No polling\" when "
+                               "the webhook above is used."))
+        self.poll_platform.currentIndexChanged.connect(
+            lambda _i: self.poll_key.setEnabled(bool(self.poll_platform.currentData())))
+        self.poll_key.setEnabled(False)
         self.copy_url.clicked.connect(lambda: self._copy(self.url.text(), "Webhook URL copied."))
         self.copy_secret.clicked.connect(lambda: self._copy(self.secret.text(), "Signing secret copied."))
         self.regenerate.clicked.connect(lambda: self.secret.setText(onboarding.generate_webhook_secret()))
 
     def initializePage(self) -> None:
         self.url.setText(onboarding.webhook_url(self.wizard_.profile()))
+
+    def polling(self) -> str | None:
+        """The platform chosen for polling (vapi, retell, elevenlabs), or None."""
+        return self.poll_platform.currentData() or None
 
     def _copy(self, text: str, done: str) -> None:
         QGuiApplication.clipboard().setText(text)
@@ -359,6 +381,7 @@ class SetupWizard(QWizard):
 
     def profile(self) -> Profile:
         c, t = self.calendars, self.twilio
+        polling = {self.webhook.polling(): {"poll": True}} if self.webhook.polling() else {}
         return onboarding.new_profile(
             self.location.name.text().strip() or "New location", self.location.zone.zone(),
             open_hour=self.location.open_hour.value(), close_hour=self.location.close_hour.value(),
@@ -368,12 +391,14 @@ class SetupWizard(QWizard):
             outlook={"enabled": c.outlook_enabled.isChecked(), "client_id": c.outlook_client_id.text().strip(),
                      "authority": c.outlook_authority.text().strip() or self.base.outlook.authority},
             twilio={"enabled": t.enabled.isChecked(), "account_sid": t.sid.text().strip(),
-                    "from_number": t.from_number.text().strip()})
+                    "from_number": t.from_number.text().strip()}, **polling)
 
     def secrets_entered(self) -> dict[str, str]:
         values = {"google.client_secret": self.calendars.google_secret.text(),
                   "twilio.auth_token": self.twilio.token.text(),
                   "ingest.webhook_secret": self.webhook.secret.text()}
+        if self.webhook.polling():
+            values[f"{self.webhook.polling()}.api_key"] = self.webhook.poll_key.text()
         return {key: value for key, value in values.items() if value}
 
     # --- sign-in on a worker thread -----------------------------------------------------------------------------

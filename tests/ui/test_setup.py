@@ -121,6 +121,22 @@ def test_connect_google_runs_the_real_sign_in_on_a_worker_thread(qtbot, keyring_
     assert Profile.load(paths.user_profile_path()).google.enabled
 
 
+def test_a_desk_without_a_public_address_chooses_a_polling_source(qtbot, wizard, keyring_backend):
+    qtbot.keyClicks(wizard.location.name, "Back Office Clinic")
+    page = wizard.webhook
+    page.initializePage()
+    assert not page.poll_key.isEnabled()  # "No polling (webhooks)" first
+    page.poll_platform.setCurrentIndex(page.poll_platform.findData("retell"))
+    assert page.poll_key.isEnabled()
+    qtbot.keyClicks(page.poll_key, "key_retell_123")
+    wizard.accept()
+    text = paths.user_profile_path().read_text(encoding="utf-8")
+    profile = Profile.from_dict(tomllib.loads(text))
+    assert profile.retell.poll and not profile.vapi.poll and not profile.elevenlabs.poll
+    assert "key_retell_123" not in text  # the API key: keyring only
+    assert location_secret_store(profile.location, keyring_backend).get("retell.api_key") == "key_retell_123"
+
+
 def test_a_failed_sign_in_is_a_sentence_in_the_page(qtbot, wizard):
     def refuse(kind, profile, secrets, open_url):
         raise errors.UserError("the Google OAuth client secret is not in the keyring")
