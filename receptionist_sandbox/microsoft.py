@@ -1409,9 +1409,11 @@ class MicrosoftSandbox(StandIn):
                 calendar = self._calendar(box, cal) or box.default_calendar
                 start, end = self._window(request.args)
                 state = {"u": box.oid, "cal": calendar.id, "start": start.isoformat(), "end": end.isoformat(),
-                         "since": 0, "upto": self._last_seq, "offset": 0, "g": self._delta_generation}
+                         "since": 0, "full": True, "upto": self._last_seq, "offset": 0,
+                         "g": self._delta_generation}
             start, end = datetime.fromisoformat(state["start"]), datetime.fromisoformat(state["end"])
-            items = self._delta_items(box, state["cal"], start, end, state["since"], state["upto"])
+            items = self._delta_items(box, state["cal"], start, end, state["since"], state["upto"],
+                                      full=state.get("full", False))
             offset = state["offset"]
             chunk = items[offset:offset + page]
             value = []
@@ -1426,7 +1428,7 @@ class MicrosoftSandbox(StandIn):
                 token = _b64url_json({**state, "offset": offset + page})
                 body["@odata.nextLink"] = f"{base}?$skiptoken={token}"
             else:
-                token = _b64url_json({**state, "since": state["upto"], "offset": 0})
+                token = _b64url_json({**state, "since": state["upto"], "full": False, "offset": 0})
                 body["@odata.deltaLink"] = f"{base}?$deltatoken={token}"
         return self._json(body, headers={"Preference-Applied": ", ".join(applied)} if applied else None)
 
@@ -1442,10 +1444,11 @@ class MicrosoftSandbox(StandIn):
         return state
 
     def _delta_items(self, box: _Mailbox, cal_id: str, start: datetime, end: datetime, since: int,
-                     upto: int) -> list[tuple[str, object]]:
+                     upto: int, *, full: bool) -> list[tuple[str, object]]:
         """Changes with since < seq <= upto, in change order: ("event", _Event) or ("removed", id).
 
-        A full round (since=0) lists live events of the window only.  In an incremental round an event that was
+        A full round (the first, with no delta token) lists live events of the window only; an incremental one
+        reports deletions too, even from a token handed out before the mailbox's first change (since=0).  In an incremental round an event that was
         changed and is now outside the window is reported removed, like an event that was deleted.  A series
         is never listed itself: a change to it reports its occurrences in the window, its deletion reports them
         removed.
@@ -1458,9 +1461,9 @@ class MicrosoftSandbox(StandIn):
                 out += [(e.seq, "event", o) for o in self._expand_series(box, e, start, end)]
             elif self._overlaps(e, start, end):
                 out.append((e.seq, "event", e))
-            elif since:
+            elif not full:
                 out.append((e.seq, "removed", e.id))
-        if since:
+        if not full:
             for event_id, (tomb_cal, seq) in box.tombstones.items():
                 if tomb_cal != cal_id or not since < seq <= upto:
                     continue

@@ -325,6 +325,17 @@ def test_delta_rounds_skiptoken_deltatoken_removed_and_410(sandbox, graph):
     assert graph.get(url, params={"$deltatoken": "garbage"}).status_code == 410
 
 
+def test_a_delta_token_from_an_empty_calendar_still_reports_what_happens_next(sandbox, graph):
+    url = f"{sandbox.graph_endpoint}/me/calendarView/delta"
+    first = graph.get(url, params=WINDOW).json()
+    assert first["value"] == [] and "$deltatoken=" in first["@odata.deltaLink"]
+    made = seed(sandbox, "new", start="2026-11-23T10:00:00", end="2026-11-23T10:30:00")
+    sandbox.remove_event(None, made["id"])
+    changes = graph.get(first["@odata.deltaLink"]).json()
+    assert changes["value"] == [{"@odata.type": "#microsoft.graph.event", "id": made["id"],
+                                 "@removed": {"reason": "deleted"}}]
+
+
 def test_faults_answer_in_the_services_shape(sandbox, graph, http):
     sandbox.faults.add(Fault(status=429, retry_after=3), method="GET", path=r"/calendarView$")
     throttled = graph.get(f"{sandbox.graph_endpoint}/me/calendarView", params=WINDOW)
