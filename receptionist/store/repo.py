@@ -118,6 +118,7 @@ def _health(r: t.CalendarHealth) -> CalendarHealthRecord:
 # a sign-in (the plan pushes them once that happens).
 _REPUSH_STATES = (SyncState.SYNCED.value, SyncState.FAILED.value, SyncState.PENDING.value)
 LONG_EVENT = timedelta(days=31)  # calendar events longer than this are flagged ``long_span`` (and indexed)
+_WHAT_THE_CALENDAR_HOLDS = ("remote_id", "etag", "content_hash")  # facts of a write, whatever it was planned from
 _ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.value, SyncState.RECONNECT.value)
 
 
@@ -448,9 +449,14 @@ class Store:
             return _link(row) if row else None
 
     def save_link(self, link_id: int, now: datetime, *, expect_updated: datetime | None = None,
-                  cache: tuple[str, RemoteEvent, str] | None = None, **changes) -> LinkRecord | None:
+                  planned_version: int | None = None, cache: tuple[str, RemoteEvent, str] | None = None,
+                  **changes) -> LinkRecord | None:
         """Change a link row. With ``expect_updated`` (when the sync thread read it) the change is only made if
         nobody touched the row since — a person's Retry or Keep ours pressed meanwhile wins; None is returned.
+        ``planned_version`` is the appointment's version the sync thread planned from: if a desk changed the
+        appointment since (a reschedule while we wrote the old time), what the write left on the calendar is
+        recorded (remote id, etag, content hash) but not its verdict — the link stays as that change left it
+        (Pending), so the new version is pushed next instead of the old one being called Synced.
         ``cache`` = (calendar, event, uid): our write as read back goes into the remote cache (``cache_event``) in
         the same transaction, so a pushed link costs one commit, not two."""
         allowed = {"state", "remote_id", "etag", "content_hash", "last_error", "attempts", "next_attempt_at",
@@ -471,6 +477,8 @@ class Store:
             if expect_updated is not None and row.updated_at != expect_updated:
                 s.commit()
                 return None
+            if planned_version is not None and row.appointment.version != planned_version:
+                changes = {k: v for k, v in changes.items() if k in _WHAT_THE_CALENDAR_HOLDS}
             for key, value in changes.items():
                 setattr(row, key, value)
             row.updated_at = now

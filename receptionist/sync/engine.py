@@ -140,6 +140,7 @@ class SyncEngine:
         self.twilio_error: str | None = None
         self._lock = threading.Lock()  # one cycle at a time per process
         self._links_ensured = False
+        self._planned: dict[int, int] = {}  # link id → the appointment version its action was planned from
 
     # --- the cycle ------------------------------------------------------------------------------------------------
 
@@ -148,6 +149,7 @@ class SyncEngine:
         scheduler's lease renewal: a desk that lost the leadership mid-cycle stops writing)."""
         with self._lock:
             self.may_write = may_write or (lambda: True)
+            self._planned.clear()
             report = CycleReport()
             if not self._links_ensured:
                 self.store.ensure_links(self.calendars, self.clock())
@@ -384,6 +386,7 @@ class SyncEngine:
 
     def apply_link(self, target: CalendarTarget | None, key: str, link: LinkRecord, appt: AppointmentRecord,
                    remote: Remote, gate: CalendarGate, report: CycleReport) -> None:
+        self._planned[link.id] = appt.version
         action, draft = self.plan(key, link, appt, remote, gate)
         op = action.op
         label = self.label(key)
@@ -521,7 +524,8 @@ class SyncEngine:
     # --- outcomes -------------------------------------------------------------------------------------------------
 
     def _save(self, link: LinkRecord, key: str, **changes) -> LinkRecord | None:
-        saved = self.store.save_link(link.id, self.clock(), **changes)
+        # the appointment version this link was planned from: a change made at another desk meanwhile wins
+        saved = self.store.save_link(link.id, self.clock(), planned_version=self._planned.get(link.id), **changes)
         if saved is not None:
             self.bus.publish(events.LINK_CHANGED, link_id=saved.id, appointment_id=saved.appointment_id,
                              calendar=saved.calendar, state=saved.state.value)

@@ -706,3 +706,28 @@ def test_take_theirs_on_cancelled_here_edited_there_restores_the_booking(store, 
     assert restored.status is AppointmentStatus.CONFIRMED and restored.start == at("15:00")
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(o, appt.id)] == [at("15:00")] == [e.start for e in ours(g, appt.id)]
+
+
+def test_a_reschedule_at_another_desk_while_the_old_time_is_written_is_not_called_synced(store, clock, engine,
+                                                                                         desk, cals):
+    """The race the crash test found: the sync thread planned from version 1 and wrote its time; meanwhile another
+    desk moved the appointment. The old write's verdict must not mark the link Synced over the new version."""
+    appt = approve(desk, store, clock)
+    google, _ = cals
+    original = google.create_event
+    moved_to = at("14:00")
+
+    def create_while_another_desk_reschedules(calendar_id, draft):
+        event = original(calendar_id, draft)
+        if draft.uid == appt.id and draft.start == appt.start:  # the old time has just been written
+            desk.reschedule(appt.id, moved_to)
+        return event
+
+    google.create_event = create_while_another_desk_reschedules
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.PENDING and link.remote_id is not None  # the write is known, not its verdict
+    engine.run_cycle()
+    assert synced(store, appt.id)
+    [event] = ours(google, appt.id)
+    assert event.start == moved_to  # the new version, not the one written first
