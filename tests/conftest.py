@@ -64,3 +64,59 @@ def store(db_url) -> Store:
     upgrade(engine)
     yield Store(engine)
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A throwaway PostgreSQL cluster for the whole run (skipped where PostgreSQL is not installed)."""
+    from tests.helpers.postgres import postgres_server
+
+    with postgres_server() as (url, reason):
+        if url is None:
+            pytest.skip(reason)
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server):
+    """A fresh database on it per test."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"t_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as conn:
+        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
+@pytest.fixture
+def google_sandbox():
+    """The Google Calendar v3 + OAuth stand-in on loopback."""
+    from receptionist_sandbox.google import GoogleSandbox
+
+    sandbox = GoogleSandbox().start()
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()
+
+
+@pytest.fixture
+def google_api(google_sandbox):
+    """A requests.Session authorised as the demo owner, with ``base`` = the primary calendar's events URL."""
+    import requests
+
+    token = requests.post(google_sandbox.token_uri, data={
+        "grant_type": "refresh_token", "refresh_token": google_sandbox.issue_refresh_token(),
+        "client_id": google_sandbox.client_id, "client_secret": google_sandbox.client_secret},
+        timeout=5).json()["access_token"]
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {token}"
+    session.base = google_sandbox.api_endpoint + "calendars/primary/events"
+    yield session
+    session.close()

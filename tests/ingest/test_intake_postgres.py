@@ -1,10 +1,8 @@
 """On PostgreSQL a text value with a NUL character is refused by the database: that delivery is quarantined
 with the reason and the rest of its batch is stored."""
 
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from receptionist import events
 from receptionist.ingest.intake import Intake
@@ -14,32 +12,16 @@ from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import Store
 from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery
 from tests.helpers.payloads import payload
-from tests.helpers.postgres import postgres_server
 
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture(scope="module")
-def pg_server():
-    with postgres_server() as (url, reason):
-        if url is None:
-            pytest.skip(reason)
-        yield url
-
-
 @pytest.fixture
-def pg_store(pg_server):
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    engine = make_engine(pg_server.rsplit("/", 1)[0] + f"/{name}")
+def pg_store(pg_url):
+    engine = make_engine(pg_url)
     upgrade(engine)
     yield Store(engine)
     engine.dispose()
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 def test_a_nul_character_is_quarantined_and_the_batch_goes_on(pg_store, profile, clock):

@@ -6,7 +6,7 @@ import pytest
 
 from receptionist.config import GoogleSettings
 from receptionist.providers.google_calendar import GoogleCalendarProvider
-from receptionist_sandbox.google import DEFAULT_ACCOUNT, GoogleSandbox
+from receptionist_sandbox.google import DEFAULT_ACCOUNT
 from tests.providers.microsoft_fixtures import (  # noqa: F401 - fixtures for the Microsoft tests
     connected_secrets,
     microsoft_sandbox,
@@ -15,15 +15,6 @@ from tests.providers.microsoft_fixtures import (  # noqa: F401 - fixtures for th
     outlook_secrets,
     outlook_settings,
 )
-
-
-@pytest.fixture
-def google_sandbox():
-    sandbox = GoogleSandbox().start()
-    try:
-        yield sandbox
-    finally:
-        sandbox.stop()
 
 
 @pytest.fixture

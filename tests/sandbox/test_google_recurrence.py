@@ -10,9 +10,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-import requests
 
-from receptionist_sandbox.google import DEFAULT_ACCOUNT, GoogleSandbox
+from receptionist_sandbox.google import DEFAULT_ACCOUNT
 
 CHICAGO = "America/Chicago"
 SERIES = {
@@ -25,24 +24,13 @@ WINDOW = {"timeMin": "2026-10-19T00:00:00Z", "timeMax": "2027-01-01T00:00:00Z"}
 
 
 @pytest.fixture
-def sandbox():
-    sb = GoogleSandbox().start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+def sandbox(google_sandbox):
+    return google_sandbox
 
 
 @pytest.fixture
-def api(sandbox):
-    token = requests.post(sandbox.token_uri, data={
-        "grant_type": "refresh_token", "refresh_token": sandbox.issue_refresh_token(),
-        "client_id": sandbox.client_id, "client_secret": sandbox.client_secret}, timeout=5).json()["access_token"]
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    session.base = sandbox.api_endpoint + "calendars/primary/events"
-    yield session
-    session.close()
+def api(google_api):
+    return google_api
 
 
 def utc(text: str) -> datetime:

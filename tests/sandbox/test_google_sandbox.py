@@ -23,25 +23,13 @@ EVENT = {
 
 
 @pytest.fixture
-def sandbox():
-    sb = GoogleSandbox().start()
-    try:
-        yield sb
-    finally:
-        sb.stop()
+def sandbox(google_sandbox):
+    return google_sandbox
 
 
 @pytest.fixture
-def api(sandbox):
-    """A requests.Session authorised as the demo owner, with ``base`` = the Calendar v3 root."""
-    token = requests.post(sandbox.token_uri, data={
-        "grant_type": "refresh_token", "refresh_token": sandbox.issue_refresh_token(),
-        "client_id": sandbox.client_id, "client_secret": sandbox.client_secret}, timeout=5).json()["access_token"]
-    session = requests.Session()
-    session.headers["Authorization"] = f"Bearer {token}"
-    session.base = sandbox.api_endpoint + "calendars/primary/events"
-    yield session
-    session.close()
+def api(google_api):
+    return google_api
 
 
 def reason_of(response) -> str:

@@ -1,13 +1,11 @@
 """Several desks on one PostgreSQL: migrations, one sync leader, no lost or doubled approvals."""
 
 import threading
-import uuid
 from datetime import timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
 
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.payload import normalise, parse_payload
@@ -17,30 +15,8 @@ from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import StaleEdit, Store
 from receptionist.store.tables import Base
 from tests.helpers.payloads import payload
-from tests.helpers.postgres import postgres_server
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture(scope="module")
-def pg_server():
-    with postgres_server() as (url, reason):
-        if url is None:
-            pytest.skip(reason)
-        yield url
-
-
-@pytest.fixture
-def pg_url(pg_server):
-    """A fresh database per test."""
-    name = f"t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    yield pg_server.rsplit("/", 1)[0] + f"/{name}"
-    with admin.connect() as conn:
-        conn.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
-    admin.dispose()
 
 
 @pytest.fixture
