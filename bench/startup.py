@@ -7,11 +7,14 @@ Two modes:
 * ``--db URL``: the console on that database (e.g. one filled by ``bench/seed.py --appointments 100000``), against
   its baseline in the same run: the same console on an empty database. Prints the time to the window and the peak
   RSS the process reports when its window is shown.
+
+Our packages are byte-compiled first, as they are in a wheel or a packaged build.
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import statistics
@@ -66,6 +69,10 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--db", metavar="URL", help="the console on this database, against an empty one")
     args = parser.parse_args()
+    # An installed console (a wheel, a packaged build) runs from compiled bytecode; a checkout under
+    # PYTHONDONTWRITEBYTECODE would compile every module of ours from source on every start instead (~0.3 s here).
+    for package in ("receptionist", "receptionist_sandbox"):
+        compileall.compile_dir(ROOT / package, quiet=1)
     env = dict(os.environ)
     if not env.get("DISPLAY"):
         env["QT_QPA_PLATFORM"] = "offscreen"

@@ -89,7 +89,6 @@ def connect(kind: str, profile: Profile, secrets: SecretStore, *, open_url: Call
 class Installation:
     """Where this run's things are, for ``doctor`` and Help → About."""
 
-    version: str
     profile: ProfileSource | None
     location_id: str
     location_id_derived: bool
@@ -100,5 +99,10 @@ class Installation:
     @classmethod
     def describe(cls, profile: Profile, source: ProfileSource | None, database: str,
                  keyring_service: str) -> "Installation":
-        return cls(version(), source, profile.location.key, not profile.location.id, database, paths.log_dir(),
+        return cls(source, profile.location.key, not profile.location.id, database, paths.log_dir(),
                    keyring_service)
+
+    @property
+    def version(self) -> str:
+        """Read from the package metadata when asked (parsing it costs a tenth of a second at start-up)."""
+        return version()

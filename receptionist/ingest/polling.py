@@ -27,11 +27,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-
-import requests
+from typing import TYPE_CHECKING
 
 from receptionist.domain.intake import DeliverySource
 from receptionist.ingest.platforms import Delivery, MappingError
+
+if TYPE_CHECKING:  # requests is imported where a session is made: a desk that polls nothing never loads it
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +76,8 @@ class _HttpSource:
         self.intake = intake
         self.clock = clock
         self.interval = float(settings.interval_seconds)
+        import requests
+
         self.session = session or requests.Session()
         self.session.trust_env = not settings.api_base.startswith(("http://127.0.0.1", "http://localhost"))
         self.last_report: PollReport | None = None
@@ -89,6 +93,8 @@ class _HttpSource:
         return key
 
     def _request(self, method: str, path: str, **kwargs):
+        import requests
+
         try:
             r = self.session.request(method, self.base + path, timeout=TIMEOUT, headers=self._headers(), **kwargs)
         except requests.RequestException as exc:
@@ -309,11 +315,17 @@ class PollingScheduler:
 def synthflow_read_back(settings, api_key: Callable[[], str | None],
                         session: requests.Session | None = None) -> Callable[[str], dict]:
     """Synthflow's webhook signature covers only the call id: before a capture is trusted the intake reads the
-    call back (``GET /v2/calls/{call_id}``, Bearer API key) and the adapter maps Synthflow's own record."""
-    http = session or requests.Session()
-    http.trust_env = not settings.api_base.startswith(("http://127.0.0.1", "http://localhost"))
+    call back (``GET /v2/calls/{call_id}``, Bearer API key) and the adapter maps Synthflow's own record. The
+    session is made at the first read-back, so a desk Synthflow never calls does not load requests."""
+    sessions = [session] if session is not None else []
 
     def read_back(call_id: str) -> dict:
+        import requests
+
+        if not sessions:
+            sessions.append(requests.Session())
+        http = sessions[0]
+        http.trust_env = not settings.api_base.startswith(("http://127.0.0.1", "http://localhost"))
         key = api_key()
         if not key:
             raise MappingError("Synthflow deliveries are confirmed with its API and no Synthflow API key is set "

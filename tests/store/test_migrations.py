@@ -53,3 +53,27 @@ def test_a_newer_database_is_refused_with_a_clear_message(db_url):
 def test_bad_database_url_is_a_user_error():
     with pytest.raises(UserError, match="not valid"):
         make_engine("not a url")
+
+
+def test_the_head_read_from_file_names_is_alembics_head_and_history_is_one_line():
+    """``head_revision`` spares start-up the alembic import by trusting the file names; hold them to alembic."""
+    from alembic.script import ScriptDirectory
+
+    from receptionist.store.db import _VERSION_FILE, alembic_config, head_revision
+
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [head_revision()]
+    for revision in script.walk_revisions():
+        assert _VERSION_FILE.match(revision.path.rsplit("/", 1)[-1]).group(1) == revision.revision
+
+
+def test_an_up_to_date_database_is_opened_without_importing_alembic(tmp_path):
+    import subprocess
+    import sys
+
+    url = f"sqlite:///{tmp_path / 'desk.db'}"
+    upgrade(make_engine(url))
+    probe = ("import sys; from receptionist.store.db import make_engine, upgrade; "
+             f"print(upgrade(make_engine({url!r}))); print('alembic' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert out[-1] == "False"
