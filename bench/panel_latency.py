@@ -43,7 +43,7 @@ def main() -> None:
     secrets.set(SECRET_KEY, "bench-secret")
     app = App.build(Profile.from_dict({"ingest": {"port": 0}}), f"sqlite:///{tempfile.mkdtemp()}/b.db", secrets)
     app.start(sync=False)
-    window = MainWindow(app)
+    window = MainWindow(app.service, app.bus)
     window.resize(1440, 900)
     window.show()
     sent: dict[str, float] = {}

@@ -63,7 +63,7 @@ def main() -> int:
         QTimer.singleShot(14000, lambda: shoot(window))
 
     try:
-        return run_gui(app, demo_banner=BANNER, on_ready=on_ready)
+        return run_gui(app.service, app.bus, demo_banner=BANNER, on_ready=on_ready)
     finally:
         session.stop()
 

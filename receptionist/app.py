@@ -175,10 +175,11 @@ class App:
                         adapters=platform_adapters({"generic": ing.replay_window_seconds}), clock=clock,
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=adapters.confirmers, calendar_labels=calendars)
+        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
         service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
                                  sms_enabled=adapters.messenger is not None, engine=sync, problems=problems,
-                                 is_leader=lambda: scheduler.is_leader, intake=intake)
-        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
+                                 is_leader=lambda: scheduler.is_leader, intake=intake, webhook=receiver,
+                                 secrets=secrets)
         if receiver is not None and not adapters.secret_for(SECRET_KEY):
             problems.setdefault("webhook", "calls are refused until a signing secret is set: "
                                            "receptionist secret set ingest.webhook_secret")

@@ -236,7 +236,7 @@ def cmd_gui(args) -> int:
         main_window.show_startup_problem(exc)
         return _user_error(exc)
     try:
-        return main_window.run_gui(app, quit_after=args.quit_after, screenshot=args.screenshot,
+        return main_window.run_gui(app.service, app.bus, quit_after=args.quit_after, screenshot=args.screenshot,
                                    installation=_installation(args, profile, db_url), on_ready=_log_shown)
     finally:
         app.stop()
@@ -300,8 +300,8 @@ def cmd_demo(args) -> int:
 
         info = Installation.describe(app.profile, None, describe_database(app.store.engine.url).removeprefix("the "),
                                      "none: demo secrets are kept in memory only")
-        return run_gui(app, demo_banner=demo.BANNER, on_ready=on_ready, quit_after=args.quit_after,
-                       screenshot=args.screenshot, installation=info)
+        return run_gui(app.service, app.bus, demo_banner=demo.BANNER, on_ready=on_ready,
+                       quit_after=args.quit_after, screenshot=args.screenshot, installation=info)
     finally:
         session.stop()
 

@@ -35,7 +35,9 @@ from receptionist.store.repo import Store
 from receptionist.sync.engine import SyncEngine, event_template
 
 if TYPE_CHECKING:
+    from receptionist.domain.ports import SecretStore
     from receptionist.ingest.intake import Answer, Intake
+    from receptionist.ingest.receiver import WebhookReceiver
 
 
 def location_rules(profile: Profile) -> LocationRules:
@@ -63,7 +65,8 @@ class ConsoleService:
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc),
                  wake_sync: Callable[[], None] = lambda: None, sms_enabled: bool = False,
                  engine: "SyncEngine | None" = None, problems: dict[str, str] | None = None,
-                 is_leader: Callable[[], bool] = lambda: False, intake: "Intake | None" = None):
+                 is_leader: Callable[[], bool] = lambda: False, intake: "Intake | None" = None,
+                 webhook: "WebhookReceiver | None" = None, secrets: "SecretStore | None" = None):
         self.store = store
         self.profile = profile
         self.bus = bus
@@ -80,6 +83,8 @@ class ConsoleService:
         self.template = event_template(profile)
         self.intake = intake
         self.inbox = InboxStore(store)
+        self.webhook = webhook  # the desk's receiver (None: this desk takes no webhooks)
+        self.secrets = secrets  # the location's keyring entries, for File → Settings…
 
     # --- calls and proposals ----------------------------------------------------------------------------------
 
@@ -442,8 +447,28 @@ class ConsoleService:
 
     def health_snapshot(self) -> HealthSnapshot:
         """Everything the window's pills, alerts and counts show, in one read (the window runs it on a worker)."""
-        return HealthSnapshot(self.calendar_health(), self.messaging_status(), self.is_leader(),
-                              self.quarantine_count() if self.intake is not None else 0)
+        quarantined = self.quarantine_count() if self.intake is not None else 0
+        return HealthSnapshot(self.calendar_health(), self.messaging_status(), self.is_leader(), quarantined,
+                              self.webhook_status(quarantined))
+
+    def webhook_status(self, quarantined: int = 0) -> tuple[str, str]:
+        """(state, sentence) of the webhook receiver: off, pending (not listening yet, or deliveries held in
+        quarantine), error (with why) or ok; the sentence says where it listens and what it refused."""
+        if self.webhook is None:
+            return "off", "The webhook receiver is not running on this desk."
+        try:
+            url = self.webhook.url
+        except (AssertionError, AttributeError):
+            return "pending", "The webhook receiver has not started yet."
+        tip = f"Listening on {url}"
+        rejected = getattr(self.webhook, "rejections", None) or {}
+        if rejected:
+            tip += "\nRejected requests: " + ", ".join(f"{k} ×{n}" for k, n in rejected.items())
+        if self.problems.get("webhook"):
+            return "error", f"{tip}\n{self.problems['webhook']}"
+        if quarantined:
+            return "pending", f"{tip}\n{quarantined} delivery(ies) in quarantine: see the Quarantine tab"
+        return "ok", tip
 
     def messaging_status(self) -> tuple[str, str]:
         """(state, sentence) of SMS: off, error (with why) or ok."""
@@ -604,6 +629,7 @@ class HealthSnapshot:
     messaging: tuple[str, str]  # (state, sentence)
     leader: bool
     quarantined: int = 0  # deliveries waiting in quarantine
+    webhook: tuple[str, str] = ("off", "")  # (state, sentence): ConsoleService.webhook_status
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,9 @@ def test_layering(rel, imported):
         assert all(i.startswith("receptionist.domain") for i in ours), f"domain module {rel} imports {ours}"
     if not rel.startswith("ui/") and rel != "cli.py":  # the entry point starts the window
         assert not any(i.startswith("receptionist.ui") for i in ours), f"{rel} imports the UI"
+    if rel.startswith("ui/"):  # the window talks to the service layer and the event bus, never the pieces behind
+        banned = ("receptionist.store", "receptionist.sync", "receptionist.ingest", "receptionist.app")
+        assert not any(i.startswith(banned) for i in ours), f"{rel} reaches past the service: {ours}"
     if rel.startswith(("store/", "providers/", "ingest/", "sync/")):
         assert not any(i.startswith(("receptionist.app", "receptionist.cli")) for i in ours), rel
     # The product never imports its stand-ins: cli.py reaches them by name at run time (``_sandbox``), so a

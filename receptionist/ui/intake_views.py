@@ -27,6 +27,7 @@ from receptionist.domain.intake import InboxRecord, LiveCallRecord
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui.models import display_phone
+from receptionist.ui.operations import QueryRunner
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -202,9 +203,10 @@ class QuarantinePanel(QWidget):
 
     count_changed = Signal(int)
 
-    def __init__(self, service: ConsoleService, parent: QWidget | None = None):
+    def __init__(self, service: ConsoleService, runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.service = service
+        self.runner = runner or QueryRunner(self)
         self.model = QuarantineModel(service.rules.zone, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -238,8 +240,11 @@ class QuarantinePanel(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
+        """Read the quarantine again on the worker; the list, the selection and the count follow when it lands."""
+        self.runner.run("quarantine", self.service.quarantined, self._show)
+
+    def _show(self, rows: list[InboxRecord]) -> None:
         selected = self.selected()
-        rows = self.service.quarantined()
         self.model.set_rows(rows)
         self.summary.setText(f"{len(rows)} delivery(ies) could not be mapped" if rows else
                              "Nothing in quarantine: every delivery became a call.")

@@ -1,7 +1,9 @@
 """The main window (header with health pills; calls on the left; week calendar and sync table on the right) and
 ``run_gui``, which owns the QApplication, the crash dialog and the event loop.
 
-Views refresh from the EventBus (through :class:`EventBridge`), debounced, never by poking each other.
+The window is built from a service and an event bus only: it reads through ``ConsoleService`` (slow reads on the
+``QueryRunner``'s worker) and refreshes from the bus (through :class:`EventBridge`), debounced, never by poking
+each other; a test builds it on the real service with fake adapters.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import traceback
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QKeySequence
@@ -35,7 +37,8 @@ from receptionist import errors, events, logs
 from receptionist.domain.formatting import format_date, format_time
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.paths import log_dir, resource
-from receptionist.services import HealthSnapshot
+from receptionist.events import EventBus
+from receptionist.services import ConsoleService, HealthSnapshot
 from receptionist.ui import icons, theme
 from receptionist.ui.alerts import AlertBar
 from receptionist.ui.appointment_dialog import (
@@ -52,8 +55,7 @@ from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
 
-if TYPE_CHECKING:  # the window needs only these attributes of App (tests pass a lookalike)
-    from receptionist.app import App
+if TYPE_CHECKING:
     from receptionist.onboarding import Installation
 
 log = logging.getLogger(__name__)
@@ -109,14 +111,14 @@ class MainWindow(QMainWindow):
     #: (title, sentence) of an EnvironmentProblem reported from any thread (``errors.on_environment_problem``)
     environment_problem_reported = Signal(str, str)
 
-    def __init__(self, app: "App | Any", *, demo_banner: str | None = None,
+    def __init__(self, service: ConsoleService, bus: EventBus, *, demo_banner: str | None = None,
                  installation: "Installation | None" = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.app = app
         self.installation = installation
-        self.service = app.service
-        self.zone = app.profile.location.zone
-        self.setWindowTitle(f"Receptionist Console — {app.profile.location.name}")
+        self.service = service
+        self.profile = service.profile
+        self.zone = self.profile.location.zone
+        self.setWindowTitle(f"Receptionist Console — {self.profile.location.name}")
         self.setMinimumSize(1100, 700)
         self.setStyleSheet(load_stylesheet())
 
@@ -159,7 +161,7 @@ class MainWindow(QMainWindow):
         self.sync_panel = SyncPanel(self.service, calendars, runner=self.runner)
         self.sync_panel.setMinimumHeight(200)
 
-        self.quarantine_panel = QuarantinePanel(self.service)
+        self.quarantine_panel = QuarantinePanel(self.service, runner=self.runner)
         self.lower_tabs = QTabWidget()
         self.lower_tabs.setObjectName("lowerTabs")
         self.lower_tabs.addTab(self.sync_panel, "Sync")
@@ -197,7 +199,7 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
 
         # news → debounced refreshes
-        self.bridge = EventBridge(app.bus, self)
+        self.bridge = EventBridge(bus, self)
         self.bridge.event_received.connect(self._on_event)
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
@@ -223,7 +225,7 @@ class MainWindow(QMainWindow):
         self._minute.start()
 
         self.refresh_all()
-        QTimer.singleShot(0, lambda: self.calendar.scroll_to_hour(max(0, self.app.profile.location.open_hour - 1)))
+        QTimer.singleShot(0, lambda: self.calendar.scroll_to_hour(max(0, self.profile.location.open_hour - 1)))
 
     # --- menus, dialogs and environment problems -----------------------------------------------------------------
 
@@ -249,7 +251,7 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.app.profile, getattr(self.app, "secrets", None), parent=self)
+        return SettingsDialog(self.profile, self.service.secrets, parent=self)
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()
@@ -266,8 +268,8 @@ class MainWindow(QMainWindow):
         from receptionist.onboarding import Installation
         from receptionist.ui.about import AboutDialog
 
-        info = self.installation or Installation.describe(self.app.profile, None, "(not known)", "(not known)")
-        return AboutDialog(info, self.app.profile.location.name, parent=self)
+        info = self.installation or Installation.describe(self.profile, None, "(not known)", "(not known)")
+        return AboutDialog(info, self.profile.location.name, parent=self)
 
     def open_about(self) -> None:
         self.about_dialog().exec()
@@ -296,7 +298,7 @@ class MainWindow(QMainWindow):
         lay = QHBoxLayout(header)
         lay.setContentsMargins(16, 10, 16, 10)
         lay.setSpacing(10)
-        name = QLabel(self.app.profile.location.name)
+        name = QLabel(self.profile.location.name)
         name.setObjectName("locationName")
         self.clock_label = QLabel()
         self.clock_label.setObjectName("headerClock")
@@ -389,7 +391,7 @@ class MainWindow(QMainWindow):
             if key == "calendars":
                 continue  # fixed at start: connecting a calendar needs a restart of the console
             if key == "webhook":
-                self._webhook_pill(pill, snapshot.quarantined)
+                self._webhook_pill(pill, snapshot.webhook)
             elif key == "leader":
                 leader = snapshot.leader
                 pill.set_state("ok" if leader else "off",
@@ -485,29 +487,11 @@ class MainWindow(QMainWindow):
         if getattr(self, name, None) is dialog:
             setattr(self, name, None)
 
-    def _webhook_pill(self, pill: HealthPill, held: int = 0) -> None:
-        receiver = getattr(self.app, "receiver", None)
-        if receiver is None:
-            pill.set_state("off", "The webhook receiver is not running on this desk.", "Webhook off")
-            return
-        try:
-            url = receiver.url
-        except (AssertionError, AttributeError):
-            pill.set_state("pending", "The webhook receiver has not started yet.")
-            return
-        rejected = getattr(receiver, "rejections", {}) or {}
-        tip = f"Listening on {url}"
-        if rejected:
-            tip += "\nRejected requests: " + ", ".join(f"{k} ×{n}" for k, n in rejected.items())
-        problem = (getattr(self.app, "problems", {}) or {}).get("webhook")
-        if problem:
-            pill.set_state("error", f"{tip}\n{problem}")
-            return
-        if held:
-            pill.set_state("pending", f"{tip}\n{held} delivery(ies) in quarantine: see the Quarantine tab")
-            return
-        pill.set_state("ok", tip)
-        self.status.setToolTip(tip)
+    def _webhook_pill(self, pill: HealthPill, status: tuple[str, str]) -> None:
+        state, tip = status
+        pill.set_state(state, tip, "Webhook off" if state == "off" else None)
+        if state == "ok":
+            self.status.setToolTip(tip)
 
     def _when(self, instant: datetime | None) -> str:
         if instant is None:
@@ -591,12 +575,13 @@ def os_offscreen() -> bool:
     return QApplication.platformName() in ("offscreen", "minimal")
 
 
-def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str | None = None,
-            on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
+def run_gui(service: ConsoleService, bus: EventBus, *, argv: list[str] | None = None,
+            demo_banner: str | None = None, on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
             screenshot: str | None = None, installation: "Installation | None" = None) -> int:
-    """Show the console for ``app`` and run the Qt event loop until the window closes; returns the exit code.
+    """Show the console on ``service`` and ``bus`` and run the Qt event loop until the window closes; returns the
+    exit code.
 
-    The caller starts and stops ``app`` (``app.start()`` before, ``app.stop()`` after). ``on_ready(window)`` runs
+    The caller starts and stops the desk's workers (``App.start()`` before, ``App.stop()`` after). ``on_ready(window)`` runs
     once the event loop is running (e.g. to start a demo call simulator). ``quit_after`` closes the window after
     that many seconds, saving ``screenshot`` (a PNG path) first — for unattended demos and start-up benchmarks.
     """
@@ -608,7 +593,7 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         qapp.setFont(font)
-    window = MainWindow(app, demo_banner=demo_banner, installation=installation)
+    window = MainWindow(service, bus, demo_banner=demo_banner, installation=installation)
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:

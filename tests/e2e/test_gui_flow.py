@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.gui]
 def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, stack, e2e_app):
     app = e2e_app
     app.scheduler.start()
-    window = MainWindow(app, demo_banner="DEMO")
+    window = MainWindow(app.service, app.bus, demo_banner="DEMO")
     qtbot.addWidget(window)
     window.resize(1440, 900)
     window.show()

@@ -28,7 +28,7 @@ def test_reconnect_google_from_the_alert(qtbot, stack, e2e_app, monkeypatch):
         return True
 
     monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(browser))
-    window = MainWindow(app)
+    window = MainWindow(app.service, app.bus)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)

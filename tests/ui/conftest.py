@@ -1,7 +1,7 @@
 """A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real service, engine and ingestor.
 
-``App.build`` needs real providers, so ``Desk`` assembles the same attributes ``MainWindow`` reads (profile,
-service, bus, engine, scheduler, receiver, problems) from the pieces directly.
+``App.build`` needs real providers, so ``Desk`` assembles the pieces directly; the window is built from
+``desk.service`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
@@ -38,9 +38,6 @@ class Desk:
     clock: FakeClock
     google: FakeCalendar
     outlook: FakeCalendar
-    scheduler: SimpleNamespace = field(default_factory=lambda: SimpleNamespace(is_leader=True))
-    receiver: object = None
-    problems: dict = field(default_factory=dict)
 
     def submit_call(self, **overrides) -> str:
         """Deliver a call the way the webhook receiver does (stored on the ingest thread, then announced)."""
@@ -64,9 +61,9 @@ def desk(store, profile, clock) -> Desk:
                CalendarTarget("outlook:default", outlook, "", "Outlook")]
     engine = SyncEngine(store, profile, targets, calendars=CALENDARS, bus=bus, clock=clock, rng=random.Random(1))
     ingestor = Intake(store, location_rules(profile), bus, lambda key: None, clock=clock)
+    receiver = SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={})  # never listens
     service = ConsoleService(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True,
-                             intake=ingestor)
+                             intake=ingestor, webhook=receiver)
     ingestor.start()
-    yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook,
-               receiver=SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={}))
+    yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook)
     ingestor.stop()

@@ -28,7 +28,7 @@ GOOGLE, OUTLOOK = "google:primary", "outlook:default"
 
 @pytest.fixture
 def window(qtbot, desk):
-    win = MainWindow(desk)
+    win = MainWindow(desk.service, desk.bus)
     qtbot.addWidget(win)
     win.resize(1440, 900)
     win.show()

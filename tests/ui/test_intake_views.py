@@ -25,7 +25,7 @@ def scripted(desk):
 
 @pytest.fixture
 def window(qtbot, desk, scripted):
-    win = MainWindow(desk)
+    win = MainWindow(desk.service, desk.bus)
     qtbot.addWidget(win)
     win.resize(1440, 900)
     win.show()
@@ -69,10 +69,12 @@ def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
     result = panel.replay_selected()
     assert result.state is InboxState.DONE
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
-    assert panel.model.rowCount() == 1 and window.lower_tabs.tabText(1) == "Quarantine (1)"
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5000)  # the list is read again on the worker
+    assert window.lower_tabs.tabText(1) == "Quarantine (1)"
     panel.table.selectRow(0)
     assert panel.discard_selected()
-    assert panel.model.rowCount() == 0 and window.lower_tabs.tabText(1) == "Quarantine"
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 0, timeout=5000)
+    assert window.lower_tabs.tabText(1) == "Quarantine"
 
 
 @pytest.mark.parametrize("intent, word", [("cancel", "CANCEL"), ("reschedule", "RESCHEDULE")])

@@ -25,7 +25,7 @@ BAD_PHONE = {"name": "Sam Carter", "callback_number": "555-01", "account_id": "A
 
 @pytest.fixture
 def window(qtbot, desk):
-    win = MainWindow(desk, demo_banner="DEMO — sandbox calendars, simulated calls")
+    win = MainWindow(desk.service, desk.bus, demo_banner="DEMO — sandbox calendars, simulated calls")
     qtbot.addWidget(win)
     win.resize(1440, 900)
     win.show()
@@ -321,7 +321,7 @@ def test_run_gui_runs_the_loop_until_closed(qtbot, desk):
         from PySide6.QtWidgets import QApplication
         QApplication.instance().quit()
 
-    assert run_gui(desk, on_ready=ready, demo_banner="DEMO") == 0
+    assert run_gui(desk.service, desk.bus, on_ready=ready, demo_banner="DEMO") == 0
     assert seen == ["Receptionist Console — Demo Dental & Wellness"]
 
 
@@ -341,8 +341,8 @@ def test_run_gui_in_its_own_process():
 
 
 def test_webhook_pill_shows_a_missing_secret(qtbot, desk):
-    desk.problems["webhook"] = "calls are refused until a signing secret is set"
-    win = MainWindow(desk)
+    desk.service.problems["webhook"] = "calls are refused until a signing secret is set"
+    win = MainWindow(desk.service, desk.bus)
     qtbot.addWidget(win)
     win.refresh_health()
     qtbot.waitUntil(lambda: not win.runner.busy)

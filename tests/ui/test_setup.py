@@ -199,7 +199,7 @@ def test_settings_refuses_a_bad_value_with_a_sentence(qtbot, monkeypatch, keyrin
 
 @pytest.fixture
 def window(qtbot, desk):
-    win = MainWindow(desk)
+    win = MainWindow(desk.service, desk.bus)
     qtbot.addWidget(win)
     win.show()
     yield win

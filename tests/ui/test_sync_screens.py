@@ -34,7 +34,7 @@ def test_save_sync_screens(qtbot, desk, size):
     out.mkdir(parents=True, exist_ok=True)
     tag = f"{size[0]}x{size[1]}"
     desk.service.sms_enabled = True
-    win = MainWindow(desk)
+    win = MainWindow(desk.service, desk.bus)
     qtbot.addWidget(win)
     win.resize(*size)
     win.show()
