@@ -26,9 +26,11 @@ class CalendarInfo:
 class EventDraft:
     """What we want an event to look like on a remote calendar.
 
-    ``uid`` is our appointment id (32 lowercase hex digits).  Adapters use it to make a create idempotent (Google:
-    client-supplied event id; Graph: ``transactionId``) and store it on the event (Google private extended
-    property / Graph single-value extended property ``receptionist.uid``) so the event can be recognised as ours.
+    ``uid`` is our appointment id (32 lowercase hex digits).  Adapters make a create idempotent by
+    ``idempotency_key`` — the uid, plus ``g<generation>`` once re-created after a deletion (Google: the
+    client-supplied event id, base32hex; Graph: ``transactionId``) — and store the uid on the event (Google
+    private extended property / Graph single-value extended property ``receptionist.uid``) so the event can be
+    recognised as ours.
     """
 
     uid: str
@@ -38,7 +40,7 @@ class EventDraft:
     description: str = ""
     location: str = ""
     time_zone: str = "UTC"  # the location's IANA zone, for how the event is shown in the calendar app
-    create_key: str = ""  # idempotency key of a create (Graph transactionId); the uid unless re-created
+    create_key: str = ""  # a create's idempotency key (Google event id, Graph transactionId) once re-created
 
     @property
     def idempotency_key(self) -> str:
@@ -93,7 +95,9 @@ class CalendarProvider(Protocol):
     def list_calendars(self) -> list[CalendarInfo]: ...
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
-        """Create idempotently: a retry of the same ``draft.uid`` returns the existing event, never a second one."""
+        """Create idempotently: a retry with the same ``draft.idempotency_key`` returns the event the first request
+        made, as the calendar holds it now (a person may have changed it since: the engine compares), never a
+        second one. If that event has been deleted since, ``NotFound``: it is not made again."""
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         """The event, or None if it does not exist / was deleted (a cancelled Google event counts as deleted)."""

@@ -17,8 +17,9 @@ other 4xx                                                  ``ProviderError``
 =========================================================  =============================================
 
 Calls are not retried here (``num_retries=0``): the sync engine owns backoff.  httplib2 itself re-sends a request
-once after a dropped connection (a POST included); creates use the appointment id as the event id, so such a
-replay answers 409 and is resolved by reading the event back.
+once after a dropped connection (a POST included); creates use the draft's idempotency key (the appointment id,
+plus a generation once re-created after a deletion) as the event id, so such a replay answers 409 and is resolved
+by reading the event back — or ``NotFound`` if it was deleted since.
 
 One provider holds one httplib2 connection, which is not thread-safe; calls are serialised with a lock.
 """
@@ -294,28 +295,27 @@ class GoogleCalendarProvider:
                 return out
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
-        body = {"id": draft.uid, **self._body(draft)}
+        event_id = draft.idempotency_key
+        body = {"id": event_id, **self._body(draft)}
         request = self._events.insert(calendarId=calendar_id, body=body, sendUpdates="none")
         try:
             item = self._execute(request)
         except ConflictError as exc:
             if exc.status != 409:
                 raise
-            # The id is taken: our own earlier insert whose answer was lost (or httplib2's replay of it).
-            existing = self._execute(self._events.get(calendarId=calendar_id, eventId=draft.uid))
+            # The id is taken: our own earlier insert whose answer was lost (or httplib2's replay of it). It is
+            # returned as Google holds it now; the engine compares it with what it sent.
+            existing = self._execute(self._events.get(calendarId=calendar_id, eventId=event_id))
             uid = ((existing.get("extendedProperties") or {}).get("private") or {}).get(UID_PROPERTY)
             if uid != draft.uid:
                 raise ConflictError(
-                    f"event id {draft.uid} already exists on {calendar_id} and is not ours", status=409) from exc
+                    f"event id {event_id} already exists on {calendar_id} and is not ours", status=409) from exc
             if existing.get("status") == "cancelled":
-                # Deleted earlier (the id stays reserved): bring it back with the wanted content.
-                log.info("reviving cancelled Google event %s", draft.uid)
-                item = self._execute(self._events.patch(
-                    calendarId=calendar_id, eventId=draft.uid, sendUpdates="none",
-                    body={**self._body(draft), "status": "confirmed"}))
-            else:
-                log.info("Google event %s already existed (replayed create); using it", draft.uid)
-                item = existing
+                # made by the first request, then deleted by a person: a re-create is a new generation's id
+                raise NotFound(f"Google Calendar: our event {event_id} was deleted after it was created",
+                               status=410) from exc
+            log.info("Google event %s already existed (replayed create); using it", event_id)
+            item = existing
         return self._to_remote(calendar_id, item)
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:

@@ -3,9 +3,10 @@
 Every request carries ``Prefer: outlook.timezone="UTC", outlook.body-content-type="text"`` so times come back in
 UTC and bodies as text.  Writes are idempotent and recognisable as ours: ``transactionId`` = the draft's
 idempotency key (the appointment uid, plus a generation once re-created after a deletion: Graph refuses a
-transactionId used before; it answers a retried POST with the event the first POST created) and a single-value
-extended property ``receptionist.uid`` holding the uid.  Reads of one event expand that property; delta responses never carry
-extended properties, so events from ``list_changes`` have ``uid=None`` -- match them by ``remote_id``.
+transactionId used before; it answers a retried POST with the event the first POST created, as it is now, which
+the engine compares with what it sent) and a single-value extended property ``receptionist.uid`` holding the uid.
+Reads of one event expand that property; delta responses never carry extended properties, so events from
+``list_changes`` have ``uid=None`` -- match them by ``remote_id``.
 
 Reads go through ``calendarView`` (and its delta), so a recurring series arrives as one event per occurrence or
 exception (``seriesMasterId`` set), never as its master.  All-day events are floating dates: Graph answers them as
@@ -279,11 +280,6 @@ class OutlookCalendarProvider:
             "singleValueExtendedProperties": [{"id": UID_PROPERTY_ID, "value": draft.uid}],
         }
 
-    @staticmethod
-    def _matches(event: RemoteEvent, draft: EventDraft) -> bool:
-        return (event.title == draft.title and event.start == draft.start and event.end == draft.end
-                and event.description == _clean_text(draft.description) and event.location == draft.location)
-
     # ------------------------------------------------------------------------------------------ the port
     def list_calendars(self) -> list[CalendarInfo]:
         out = []
@@ -294,26 +290,22 @@ class OutlookCalendarProvider:
         return out
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
+        """A POST with our ``transactionId``: Graph answers a replayed one with the event the first made, as it is
+        now, which is returned as it is (the engine compares it with what it sent)."""
         body = {**self._body(draft), "transactionId": draft.idempotency_key}
         try:
             response = self._request("POST", f"{self._calendar_path(calendar_id)}/events", json=body)
         except ProviderError as exc:
             if getattr(exc, "graph_code", None) == "ErrorDuplicateTransactionId":
                 # the transactionId was used before for an event Graph no longer pairs with this POST (moved
-                # or deleted): adopt our event if it is still there, by its receptionist.uid property.
+                # or deleted): our event, if it is still there, is found by its receptionist.uid property.
                 existing = self.find_by_uid(calendar_id, draft.uid)
                 if existing is None:
-                    raise
-                return self._converge(calendar_id, existing, draft)
+                    raise NotFound(f"Outlook: our event for this appointment was deleted after it was created "
+                                   f"({exc})", status=404) from exc
+                return existing
             raise
-        event = replace(parse_event(response.json(), self._all_day_zone), uid=draft.uid)
-        return self._converge(calendar_id, event, draft)
-
-    def _converge(self, calendar_id: str, event: RemoteEvent, draft: EventDraft) -> RemoteEvent:
-        """A retried create answers with the first event; make it look like the draft if it does not."""
-        if self._matches(event, draft):
-            return event
-        return self.update_event(calendar_id, event.remote_id, draft, event.etag)
+        return replace(parse_event(response.json(), self._all_day_zone), uid=draft.uid)
 
     def find_by_uid(self, calendar_id: str, uid: str) -> RemoteEvent | None:
         """Our event with ``receptionist.uid == uid`` in the calendar, if any."""

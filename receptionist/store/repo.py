@@ -641,6 +641,9 @@ class Store:
                     # "cancelled here, edited there": the calendar's version is a live booking. Left cancelled,
                     # this link was Synced over a live event that nothing would ever delete.
                     row.status, row.cancel_reason = AppointmentStatus.CONFIRMED.value, None
+                    for other in row.links:  # events we deleted for the cancellation are made anew, new ids
+                        if other is not link and other.remote_id is None:
+                            other.generation = (other.generation or 0) + 1
             row.updated_at = now
             self._repush(row, now)
             link.state, link.detail, link.last_error, link.attempts = SyncState.SYNCED.value, None, None, 0

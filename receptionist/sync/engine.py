@@ -377,7 +377,7 @@ class SyncEngine:
              gate: CalendarGate) -> tuple[Action, EventDraft | None]:
         draft = None if appt.status is AppointmentStatus.CANCELLED else self.draft_for(appt)
         if draft is not None and link.generation:
-            draft = replace(draft, create_key=f"{appt.id}-{link.generation}")
+            draft = replace(draft, create_key=f"{appt.id}g{link.generation}")  # base32hex: a Google event id
         want = EventContent.of(draft) if draft is not None else None
         status = LinkStatus(link.state, link.remote_id, link.etag, link.content_hash, link.attempts,
                             link.next_attempt_at)
@@ -448,11 +448,22 @@ class SyncEngine:
                report: CycleReport, retried: bool = False) -> None:
         provider, cal = target.provider, target.calendar_id
         want = EventContent.of(draft)
+        creating = op is Op.CREATE or link.remote_id is None
+        # A link with no event yet holds, in content_hash, what an earlier create sent if its outcome never came
+        # back (a lost answer, a failed read-back): the create's retry may return that event, changed since.
+        sent = link.content_hash if creating else None
         try:
-            if op is Op.CREATE or link.remote_id is None:
-                written = provider.create_event(cal, draft)
+            if creating:
+                try:
+                    written = provider.create_event(cal, draft)
+                    back = provider.get_event(cal, written.remote_id)
+                except ProviderError as exc:
+                    if not isinstance(exc, (ConflictError, NotFound)) and sent != want.digest():
+                        self._save(link, target.key, content_hash=want.digest())  # it may have landed
+                    raise
             else:
                 written = provider.update_event(cal, link.remote_id, draft, link.etag)
+                back = provider.get_event(cal, written.remote_id)
         except ConflictError:
             # 412 on If-Match (or 409 on a create): read it before calling it a conflict — a lost answer whose
             # write landed is ours, not a conflict.
@@ -482,12 +493,20 @@ class SyncEngine:
         except NotFound:
             self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             return
-        back = provider.get_event(cal, written.remote_id)
         if back is None:
             raise ProviderError(f"{target.label} answered the write, but the event was not there when read back")
         landed = EventContent.of(back)
         diff = want.diff(landed)
         cache = (target.key, back, draft.uid)  # cached with the link's new state, in one transaction
+        if diff and sent is not None and not retried:
+            # The retried create found the event the first one made. What it sent is our "have": planning again
+            # tells our change (an update) from a person's edit since (Drift or Conflict, never overwritten).
+            fresh = self._save(link, target.key, cache=cache, remote_id=back.remote_id, etag=back.etag,
+                               content_hash=sent)
+            appt = self.store.get_appointment(link.appointment_id) if fresh is not None else None
+            if fresh is not None and appt is not None:
+                self.apply_link(target, target.key, fresh, appt, Remote.seen(back), CalendarGate.OPEN, report)
+            return
         if diff:
             # What the calendar holds now came from our write: it is our "have", so the retry is an update.
             changes = "; ".join(f"{name} is {theirs!r}, expected {ours!r}" for name, (ours, theirs) in diff.items())

@@ -81,6 +81,23 @@ def test_an_answer_lost_after_the_create_landed_is_one_event(app, stack):
     assert len(outlook_event(stack, links(app, appt.id)[O].remote_id)) == 1
 
 
+def test_a_persons_edit_between_a_lost_create_and_its_retry_is_drift_on_both_calendars_not_overwritten(app, stack):
+    appt = approve(app, 34)
+    stack.google.faults.add(Fault(drop_after_store=True), method="POST", path=r"/events$", times=1)
+    stack.microsoft.faults.add(Fault(drop_after_store=True), method="POST", path=r"/events$", times=1)
+    app.engine.run_cycle()
+    assert links(app, appt.id)[G].remote_id is None and links(app, appt.id)[O].remote_id is None
+    stack.google.edit_event(GOOGLE_ACCOUNT, "primary", appt.id, {"summary": "Moved to Friday — Dr. Patel"})
+    [landed] = [e for e in stack.microsoft.events() if appt.id in str(e.get("singleValueExtendedProperties"))]
+    stack.microsoft.edit_event(None, landed["id"], {"subject": "Moved to Friday — Dr. Patel"})
+    settle(app)
+    for key in (G, O):
+        link = links(app, appt.id)[key]
+        assert link.state is SyncState.DRIFT and set(link.diff) == {"title"}, link
+    assert google_event(stack, appt.id)[0]["summary"] == "Moved to Friday — Dr. Patel"
+    assert outlook_event(stack, landed["id"])[0]["subject"] == "Moved to Friday — Dr. Patel"
+
+
 def test_a_refused_sign_in_is_reconnect_not_retried_then_a_new_sign_in_pushes(app, stack):
     appt = approve(app, 32)
     stack.microsoft.revoke_refresh_tokens()

@@ -76,11 +76,13 @@ class FakeCalendar:
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
         self._maybe_fail("create")
-        remote_id = f"ev-{draft.uid}"
-        if remote_id in self.events and not self.events[remote_id].cancelled:
-            event = self.events[remote_id]  # a replayed create: the event it made
+        remote_id = f"ev-{draft.idempotency_key}"
+        if remote_id in self.events:  # a replayed create: the event it made, as it is now
+            event = self.events[remote_id]
+            if event.cancelled:  # deleted since; a re-create comes with a new generation's key
+                raise NotFound("the event this create made was deleted", status=410)
         else:
-            event = self._store(remote_id, draft)  # new, or made again after a deletion
+            event = self._store(remote_id, draft)
         self._lost()
         return event
 

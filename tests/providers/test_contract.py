@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from receptionist.domain.ports import CalendarProvider, EventDraft, RemoteEvent
-from receptionist.errors import ConflictError, CursorExpired
+from receptionist.errors import ConflictError, CursorExpired, NotFound
 from receptionist_sandbox.google import DEFAULT_ACCOUNT
 from receptionist_sandbox.microsoft import text_to_html
 from tests.helpers.fakes import FakeCalendar
@@ -164,6 +164,16 @@ def test_create_is_idempotent_per_uid(cal):
     listed = [e for e in cal.provider.list_events(cal.calendar_id, *WINDOW) if e.title == draft().title]
     assert [e.remote_id for e in listed] == [first.remote_id]
     assert first.uid == draft().uid
+
+
+def test_a_replayed_create_returns_the_event_as_it_is_now_and_not_found_once_deleted(cal):
+    first = cal.provider.create_event(cal.calendar_id, draft())
+    cal.provider.update_event(cal.calendar_id, first.remote_id, draft(title="Changed there"), first.etag)
+    again = cal.provider.create_event(cal.calendar_id, draft())
+    assert (again.remote_id, again.title) == (first.remote_id, "Changed there")
+    cal.provider.delete_event(cal.calendar_id, first.remote_id, None)
+    with pytest.raises(NotFound):
+        cal.provider.create_event(cal.calendar_id, draft())
 
 
 def test_get_of_a_missing_event_is_none(cal):

@@ -7,6 +7,7 @@ wire, token refresh, the connect flow.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -290,12 +291,15 @@ def test_lost_answer_then_retry_returns_the_stored_event(provider, google_sandbo
     assert len(google_sandbox.events(DEFAULT_ACCOUNT, "primary")) == 1
 
 
-def test_recreate_after_delete_revives_the_event(provider, google_sandbox):
+def test_a_replayed_create_of_an_event_deleted_since_is_not_found_and_a_new_generation_is_made(
+        provider, google_sandbox):
     wanted = draft(1)
     created = provider.create_event("primary", wanted)
-    provider.delete_event("primary", created.remote_id, None)
-    revived = provider.create_event("primary", draft(1, uid=wanted.uid, title="back again"))
-    assert revived.remote_id == created.remote_id and not revived.cancelled and revived.title == "back again"
+    provider.delete_event("primary", created.remote_id, None)  # a person deleted it (the id stays reserved)
+    with pytest.raises(NotFound):
+        provider.create_event("primary", wanted)
+    again = provider.create_event("primary", dataclasses.replace(wanted, create_key=f"{wanted.uid}g1"))
+    assert again.remote_id == f"{wanted.uid}g1" != created.remote_id and again.uid == wanted.uid
 
 
 def test_foreign_event_with_our_id_is_a_conflict(provider, google_sandbox):

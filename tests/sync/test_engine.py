@@ -731,3 +731,69 @@ def test_a_reschedule_at_another_desk_while_the_old_time_is_written_is_not_calle
     assert synced(store, appt.id)
     [event] = ours(google, appt.id)
     assert event.start == moved_to  # the new version, not the one written first
+
+
+# --- a create whose answer was lost, retried after the event changed there ------------------------------------------
+
+
+def test_a_persons_edit_before_a_lost_create_is_retried_is_drift_not_overwritten(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]  # created; we never learnt its id
+    engine.run_cycle()
+    assert links(store, appt.id)[G].remote_id is None
+    g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))  # a person moves it meanwhile
+    clock.advance(seconds=10)
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.DRIFT and link.remote_id == f"ev-{appt.id}"
+    assert [e.start for e in ours(g, appt.id)] == [at("15:00")]  # the person's move stands
+    assert desk.take_theirs(link.id, actor="amy").start == at("15:00")
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.start for e in ours(cals[1], appt.id)] == [at("15:00")]
+
+
+def test_our_reschedule_before_a_lost_create_is_retried_updates_the_one_event(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]
+    engine.run_cycle()
+    moved = desk.reschedule(appt.id, at("13:00"))
+    clock.advance(seconds=10)
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.start for e in ours(g, appt.id)] == [moved.start] == [at("13:00")]
+    assert g.calls.count("create") == 2 and g.calls.count("update") == 1
+
+
+def test_both_changed_before_a_lost_create_is_retried_is_a_conflict(store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]
+    engine.run_cycle()
+    g.human_edit(f"ev-{appt.id}", title="Dr. Patel — do not book")
+    desk.reschedule(appt.id, at("13:00"))
+    clock.advance(seconds=10)
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.CONFLICT
+    assert [(e.title, e.start) for e in ours(g, appt.id)] == [("Dr. Patel — do not book", appt.start)]
+    desk.keep_ours(link.id, actor="amy")  # If-Match on the copy the person saw
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert [e.start for e in ours(g, appt.id)] == [at("13:00")]
+
+
+def test_a_lost_create_deleted_there_before_the_retry_is_drift_deleted_and_keep_ours_makes_it_anew(
+        store, clock, engine, desk, cals):
+    appt = approve(desk, store, clock)
+    g = cals[0]
+    g.lose_answers = [TransientError("connection reset by peer")]
+    engine.run_cycle()
+    g.human_delete(f"ev-{appt.id}")
+    clock.advance(seconds=10)
+    engine.run_cycle()
+    link = links(store, appt.id)[G]
+    assert link.state is SyncState.DRIFT and link.deleted_remotely and ours(g, appt.id) == []
+    desk.keep_ours(link.id, actor="amy")
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    [again] = ours(g, appt.id)
+    assert again.remote_id == f"ev-{appt.id}g1" and links(store, appt.id)[G].remote_id == again.remote_id
