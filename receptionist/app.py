@@ -170,9 +170,9 @@ class App:
         ing = profile.ingest
         from receptionist.ingest.platforms import build_adapters as platform_adapters
 
-        # our own payload's window is a profile option; each platform keeps the window its own SDK uses
+        # each platform's replay window is a profile option (<platform>.replay_window_seconds)
         intake = Intake(store, location_rules(profile), bus, adapters.secret_for,
-                        adapters=platform_adapters({"generic": ing.replay_window_seconds}), clock=clock,
+                        adapters=platform_adapters(profile), clock=clock,
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=adapters.confirmers, calendar_labels=calendars)
         receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None

@@ -12,8 +12,9 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
-from receptionist.domain.formatting import format_datetime, format_phone
-from receptionist.domain.models import AppointmentRecord, CallRecord, ProposalRecord, Severity
+from receptionist.domain.formatting import format_datetime, format_elapsed, format_phone
+from receptionist.domain.intake import LiveCallRecord
+from receptionist.domain.models import AppointmentRecord, AppointmentStatus, CallRecord, ProposalRecord, Severity
 from receptionist.domain.payload import parse_requested_start
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService, link_json
@@ -32,6 +33,12 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     calls = sub.add_parser("calls", help="the calls the AI agent took").add_subparsers(dest="action", required=True)
     p = parser("list", "recent calls with their booking proposals", calls)
     p.add_argument("--limit", type=int, default=50)
+    parser("live", "calls in progress and just ended, each caller matched against earlier calls (the live strip)",
+           calls)
+    p = parser("history", "a caller's earlier calls and appointments", calls)
+    p.add_argument("number", help="written any way: '(312) 555-0142', 312.555.0142, +13125550142 (read in the "
+                                  "location's country)")
+    p.add_argument("--limit", type=int, default=20, help="most calls and appointments listed (default 20)")
 
     props = sub.add_parser("proposals", help="approve or reject an AI-proposed booking").add_subparsers(
         dest="action", required=True)
@@ -107,14 +114,52 @@ def run(args, service: ConsoleService) -> int:
 def _calls_list(args, service):
     calls = service.calls(args.limit)
     zone = service.rules.zone
-    lines = [f"{len(calls)} call(s)"]
-    for c in calls:
-        p = c.proposal
-        state = p.status.value if p else "no proposal"
-        lines.append(f"  {format_datetime(c.received_at, zone)}  {c.caller_name or '?':<22} "
-                     f"{format_phone(c.callback_number) or c.callback_number_raw or '':<16} {c.service or '':<20} "
-                     f"proposal {p.id if p else '-'} {state}")
+    lines = [f"{len(calls)} call(s)"] + [f"  {_call_line(c, zone)}" for c in calls]
     return [call_json(c, zone) for c in calls], "\n".join(lines)
+
+
+def _calls_live(args, service):
+    zone, country, now = service.rules.zone, service.rules.country, service.clock()
+    rows = [(c, service.live_caller_text(c)) for c in service.live_calls()]
+    live = sum(1 for c, _ in rows if c.live)
+    lines = [f"{live} call(s) in progress, {len(rows) - live} just ended" if rows else "no call in progress"]
+    for c, note in rows:
+        timing = f"started {format_datetime(c.started_at, zone)}" if c.started_at else "start not known"
+        elapsed = format_elapsed(c.elapsed_seconds(now))
+        if elapsed:
+            timing += f", {elapsed} so far" if c.live else f", lasted {elapsed}"
+        caller = format_phone(c.caller_id_number, country) or "Unknown number"
+        lines.append(f"  {'●' if c.live else ' '} {caller:<16} {c.status} ({c.platform}), {timing}")
+        lines.append(f"      {note or 'First call from this number'}")
+        if c.transcript:
+            speaker, said = c.transcript[-1]
+            lines.append(f"      said last, {speaker}: {_one_line(said, 100)}")
+    return [live_call_json(c, note, now) for c, note in rows], "\n".join(lines)
+
+
+def _calls_history(args, service):
+    found = service.caller_file(args.number, args.limit)
+    zone, history, shown_number = service.rules.zone, found.history, format_phone(found.number, service.rules.country)
+    lines = [f"{shown_number} ({found.number}): "
+             f"{found.note or 'first call from this number: no earlier calls or appointments'}"]
+    if history.names:
+        lines.append(f"  known as {', '.join(history.names)}")
+    if found.calls:
+        shown = f" (the latest {len(found.calls)})" if history.earlier_calls > len(found.calls) else ""
+        lines.append(f"  {history.earlier_calls} call(s){shown}:")
+        lines += [f"    {_call_line(c, zone, phone=False)}" for c in found.calls]
+    if found.appointments:
+        cancelled = sum(1 for a in found.appointments if a.status is AppointmentStatus.CANCELLED)
+        lines.append(f"  {history.appointments} appointment(s)" + (f", {cancelled} cancelled" if cancelled else "")
+                     + ":")
+        lines += [f"    {_describe(a, service)}" for a in found.appointments]
+    result = {"number": found.number, "phone": shown_number, "returning": history.returning,
+              "note": found.note, "names": list(history.names),
+              "counts": {"calls": history.earlier_calls, "appointments": history.appointments},
+              "last_call_utc": history.last_call_at, "last_visit_utc": history.last_visit,
+              "next_visit_utc": history.next_visit, "calls": [call_json(c, zone) for c in found.calls],
+              "appointments": [appointment_json(a, service) for a in found.appointments]}
+    return result, "\n".join(lines)
 
 
 def _proposal(service: ConsoleService, proposal_id: int) -> ProposalRecord:
@@ -237,6 +282,8 @@ def _calendars_resolve(recreate: bool):
 
 _HANDLERS = {
     ("calls", "list"): _calls_list,
+    ("calls", "live"): _calls_live,
+    ("calls", "history"): _calls_history,
     ("proposals", "approve"): _proposals_approve,
     ("proposals", "reject"): _proposals_reject,
     ("appointments", "list"): _appointments_list,
@@ -282,6 +329,21 @@ def call_json(c: CallRecord, zone) -> dict:
             "proposal": proposal_json(c.proposal) if c.proposal else None}
 
 
+def live_call_json(c: LiveCallRecord, note: str | None, now: datetime) -> dict:
+    return {"platform": c.platform, "call_id": c.call_id, "caller_id": c.caller_id_number, "status": c.status,
+            "live": c.live, "started_at": c.started_at, "updated_at": c.updated_at, "ended_at": c.ended_at,
+            "elapsed_seconds": c.elapsed_seconds(now), "said_last": c.transcript[-1][1] if c.transcript else None,
+            "transcript": [{"speaker": speaker, "text": said} for speaker, said in c.transcript],
+            "returning": note is not None, "caller_note": note}
+
+
+def _call_line(c: CallRecord, zone, phone: bool = True) -> str:
+    p = c.proposal
+    number = f"{format_phone(c.callback_number) or c.callback_number_raw or '':<16} " if phone else ""
+    return (f"{format_datetime(c.received_at, zone)}  {c.caller_name or '?':<22} {number}{c.service or '':<20} "
+            f"proposal {p.id if p else '-'} {p.status.value if p else 'no proposal'}")
+
+
 def _describe(a: AppointmentRecord, service: ConsoleService) -> str:
     zone = service.rules.zone
     states = ", ".join(f"{service.calendars.get(link.calendar, link.calendar)} {link.state.label}"
@@ -291,9 +353,9 @@ def _describe(a: AppointmentRecord, service: ConsoleService) -> str:
             f"{a.service or '?'}{cancelled}  [{a.id}]" + (f"  {states}" if states else ""))
 
 
-def _one_line(text: str) -> str:
+def _one_line(text: str, width: int = 40) -> str:
     text = " ⏎ ".join(line for line in (text or "").splitlines() if line.strip())
-    return text if len(text) <= 40 else text[:39] + "…"
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def _json_default(value):

@@ -48,6 +48,14 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def _replay_window(default: int, signed_time: str):
+    """A platform's replay window: how far the time it signs may be from this desk's clock, in seconds. Under 10 s
+    a retry or a clock a little off is refused; past a day the window no longer stops a replay (deduplication by
+    the platform's ids still does)."""
+    return Field(default, ge=10, le=86_400, description=f"{signed_time} further than this many seconds from this "
+                 "desk's clock is refused as a replay (10 to 86400).")
+
+
 class LocationSettings(_Section):
     id: str = Field("", description="Stable id of this location (lowercase letters, digits, dashes), generated once "
                     "by setup; keys its keyring entries, data folder and database. Never change it; empty: derived "
@@ -116,14 +124,19 @@ class TwilioSettings(_Section):
     account_sid: str = Field("", description="Twilio Account SID (the auth token is in the keyring).")
     from_number: str = Field("", description="Sending number in E.164, e.g. +15551234567.")
     ca_bundle: str = Field("", description="CA certificate file (PEM) to trust instead of the OS store.")
+    # Twilio's signature has no time in it (twilio.com/docs/usage/webhooks/webhooks-security) and Twilio publishes
+    # no tolerance; a voice status callback's signed ``Timestamp`` parameter is when its event happened, so 15
+    # minutes is this project's allowance for a callback delivered late, not a Twilio figure.
+    replay_window_seconds: int = _replay_window(
+        15 * 60, "A voice status callback (webhooks/twilio) whose signed Timestamp parameter is")
 
 
 class IngestSettings(_Section):
     host: str = Field("127.0.0.1", description="Address the webhook receiver binds to.")
     port: int = Field(8765, ge=0, le=65535, description="Webhook receiver port (0 picks a free one).")
-    replay_window_seconds: int = Field(
-        300, ge=10, description="Our generic payload: signed requests older or newer than this are refused (each "
-                                "platform keeps the window of its own SDK).")
+    # Ours (receptionist.ingest.signing); 5 minutes, the usual webhook tolerance (Stripe's SDKs, Retell's).
+    replay_window_seconds: int = _replay_window(
+        300, "Our generic payload (webhooks/v1/calls): one whose X-Receptionist-Timestamp is")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest webhook body accepted.")
     public_base_url: str = Field(
         "", description="URL the platforms post to, e.g. https://desk.example.com (behind a reverse proxy); "
@@ -149,15 +162,26 @@ class _PollSource(_Section):
 
 class VapiSettings(_PollSource):
     api_base: str = Field("https://api.vapi.ai", description="Vapi REST API root (GET /call).")
+    # Vapi's HMAC credential sends a timestamp "for replay protection" but publishes no tolerance
+    # (docs.vapi.ai/server-url/server-authentication); 5 minutes, as Retell's SDK and Stripe's use.
+    replay_window_seconds: int = _replay_window(
+        300, "A Vapi delivery signed by an HMAC credential (x-timestamp) at a time")
 
 
 class RetellSettings(_PollSource):
     api_base: str = Field("https://api.retellai.com", description="Retell REST API root (POST /v3/list-calls, GET /v2/get-call).")
+    # Retell's own SDK: retell-python-sdk src/retell/lib/webhook_auth.py, FIVE_MINUTES = 5 * 60 * 1000 (ms).
+    replay_window_seconds: int = _replay_window(
+        300, "A Retell delivery whose x-retell-signature time (v=) is")
 
 
 class ElevenLabsSettings(_PollSource):
     api_base: str = Field("https://api.elevenlabs.io", description="ElevenLabs API root (conversational AI).")
     agent_id: str = Field("", description="Only this agent's conversations (empty: all agents of the account).")
+    # ElevenLabs' own SDK: elevenlabs-python src/elevenlabs/webhooks_custom.py, construct_event refuses a
+    # signature older than 30 * 60 * 1000 ms (it does not bound the future; we do, by the same window).
+    replay_window_seconds: int = _replay_window(
+        30 * 60, "An ElevenLabs delivery whose ElevenLabs-Signature time (t=) is")
 
 
 class SynthflowSettings(_Section):

@@ -28,7 +28,7 @@ from receptionist.domain.models import (
 from receptionist.domain.intake import CallerHistory, DeliverySource, InboxRecord, LiveCallRecord
 from receptionist.domain.ports import RemoteEvent
 from receptionist.domain.sync_plan import content_hash, norm_text
-from receptionist.domain.payload import LocationRules
+from receptionist.domain.payload import LocationRules, normalise_phone
 from receptionist.errors import UserError
 from receptionist.store.inbox import InboxStore
 from receptionist.store.repo import Store
@@ -569,8 +569,25 @@ class ConsoleService:
         return answer, self.inbox.get(answer.inbox_id)
 
     def live_calls(self, ended_within: timedelta = timedelta(minutes=10)) -> list[LiveCallRecord]:
-        """Calls in progress and those that ended in the last minutes (the live strip of the call panel)."""
+        """Calls in progress and those that ended in the last minutes (the live strip of the call panel and
+        ``calls live``), the latest news first."""
         return self.inbox.live_calls(self.clock() - ended_within)
+
+    def live_caller_text(self, call: LiveCallRecord) -> str | None:
+        """The live strip's note on a call's caller (``returning_caller_text``), counting only the calls before
+        this one: once it ended it is a stored call too, and it does not make its own caller a returning one."""
+        return self.returning_caller_text(call.caller_id_number,
+                                          before_call_row_id=self.store.call_row_id(call.platform, call.call_id))
+
+    def caller_number(self, written: str) -> str:
+        """A number as a person writes it — (312) 555-0142, 312.555.0142, +1 312 555 0142 — in E.164, read in the
+        location's country as every number the desk takes is; a ``UserError`` saying why it is not one."""
+        if not written.strip():
+            raise UserError("give a phone number, e.g. (312) 555-0142")
+        number, problem = normalise_phone(written, self.rules.country)
+        if problem is not None:
+            raise UserError(problem.message)
+        return number
 
     def caller_history(self, number: str | None, before_call_row_id: int | None = None) -> CallerHistory | None:
         """Earlier calls and appointments of the caller's number (E.164), or None without a number."""
@@ -580,7 +597,9 @@ class ConsoleService:
 
     def returning_caller_text(self, number: str | None, before_call_row_id: int | None = None) -> str | None:
         """"Returning caller, last visit 10/14/2026" (or None for a first-time caller)."""
-        history = self.caller_history(number, before_call_row_id)
+        return self._returning_text(self.caller_history(number, before_call_row_id))
+
+    def _returning_text(self, history: CallerHistory | None) -> str | None:
         if history is None or not history.returning:
             return None
         zone = self.rules.zone
@@ -592,6 +611,14 @@ class ConsoleService:
         if history.next_visit is not None:
             parts.append(f"next visit {format_date(history.next_visit, zone)}")
         return ", ".join(parts)
+
+    def caller_file(self, written_number: str, limit: int = 20) -> "CallerFile":
+        """What the desk knows about a number written any way (``calls history``): the history and the sentence
+        the window shows, and the latest ``limit`` calls and appointments themselves."""
+        number = self.caller_number(written_number)
+        history = self.caller_history(number)
+        return CallerFile(number, history, self._returning_text(history), self.store.calls_from_number(number, limit),
+                          self.store.appointments_for_number(number, limit))
 
     def intake_status(self) -> dict:
         counts = self.inbox.counts()
@@ -624,6 +651,18 @@ class Discrepancy:
 
 
 @dataclass(frozen=True)
+class CallerFile:
+    """A caller's number (E.164), its history, the window's sentence on it, and its latest calls (list rows,
+    newest first) and appointments (cancelled too, the latest start first)."""
+
+    number: str
+    history: CallerHistory
+    note: str | None
+    calls: list[CallRecord]
+    appointments: list[AppointmentRecord]
+
+
+@dataclass(frozen=True)
 class HealthSnapshot:
     calendars: list["CalendarStatus"]
     messaging: tuple[str, str]  # (state, sentence)
@@ -642,5 +681,5 @@ class CalendarStatus:
     counts: dict[str, int]
 
 
-__all__ = ["CalendarStatus", "ConsoleService", "Discrepancy", "HealthSnapshot", "WeekView", "link_json",
+__all__ = ["CalendarStatus", "CallerFile", "ConsoleService", "Discrepancy", "HealthSnapshot", "WeekView", "link_json",
            "location_rules"]

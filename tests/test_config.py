@@ -24,6 +24,29 @@ def test_bad_options_name_the_file_and_the_option(tmp_path):
     assert "location.open_hour" in text
 
 
+REPLAY_WINDOWS = {"ingest": 300, "vapi": 300, "retell": 300, "elevenlabs": 1800, "twilio": 900}
+
+
+def test_each_platforms_replay_window_is_an_option_with_its_own_default():
+    defaults = Profile()
+    assert {section: getattr(defaults, section).replay_window_seconds for section in REPLAY_WINDOWS} == REPLAY_WINDOWS
+    assert {name for name, *_ in describe_options() if name.endswith(".replay_window_seconds")} == \
+        {f"{section}.replay_window_seconds" for section in REPLAY_WINDOWS}
+    assert Profile.from_dict({"retell": {"replay_window_seconds": 86_400}}).retell.replay_window_seconds == 86_400
+
+
+@pytest.mark.parametrize("section", sorted(REPLAY_WINDOWS))
+@pytest.mark.parametrize("value, said", [(-300, "greater than or equal to 10"), (0, "greater than or equal to 10"),
+                                         (10**12, "less than or equal to 86400"), ("5 minutes", "valid integer")])
+def test_a_bad_replay_window_names_the_file_the_option_and_the_bounds(tmp_path, section, value, said):
+    path = tmp_path / "p.toml"
+    path.write_text(f"[{section}]\nreplay_window_seconds = {value!r}\n".replace("'", '"'))
+    with pytest.raises(UserError) as err:
+        Profile.load(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}: {section}.replay_window_seconds: Input should be") and said in text
+
+
 def test_unknown_option_and_bad_toml(tmp_path):
     path = tmp_path / "p.toml"
     path.write_text("[google]\ncalendar = 'x'\n")

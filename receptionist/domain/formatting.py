@@ -43,6 +43,15 @@ def format_datetime(instant: datetime, zone: ZoneInfo, with_zone: bool = False) 
     return text
 
 
+def format_elapsed(seconds: int | None) -> str:
+    """How long a call has lasted: ``1:15``, ``1:02:05``; empty when its start is not known."""
+    if seconds is None:
+        return ""
+    minutes, secs = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
 def format_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     """``11/24/2026 10:30 AM – 11:15 AM CST``."""
     same_day = local(start, zone).date() == local(end, zone).date()

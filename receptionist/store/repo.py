@@ -186,9 +186,10 @@ class Store:
 
     # --- calls and proposals ----------------------------------------------------------------------------------
 
-    def call_exists(self, platform: str, call_id: str) -> bool:
+    def call_row_id(self, platform: str, call_id: str) -> int | None:
+        """The row of the platform's call, once it ended and was stored (a live call has none yet)."""
         with self.session() as s:
-            return s.scalar(select(t.Call.id).where(t.Call.platform == platform, t.Call.call_id == call_id)) is not None
+            return s.scalar(select(t.Call.id).where(t.Call.platform == platform, t.Call.call_id == call_id))
 
     def record_call(self, capture: CallCapture, payload: dict, received_at: datetime) -> tuple[CallRecord, bool]:
         """Store a call and its booking proposal in one transaction. A second delivery returns (existing, False)."""
@@ -237,6 +238,15 @@ class Store:
         with self.session() as s:
             rows = s.scalars(self._call_list_query().where(t.Call.id.in_(wanted))
                              .order_by(t.Call.received_at.desc(), t.Call.id.desc())) if wanted else []
+            return [_call(r, complete=False) for r in rows]
+
+    def calls_from_number(self, number: str, limit: int = 20) -> list[CallRecord]:
+        """List rows (``complete=False``) of the calls from ``number`` (E.164: the number said or the caller id),
+        newest first."""
+        with self.session() as s:
+            rows = s.scalars(self._call_list_query().where(
+                or_(t.Call.callback_number == number, t.Call.caller_id_number == number))
+                .order_by(t.Call.received_at.desc(), t.Call.id.desc()).limit(limit))
             return [_call(r, complete=False) for r in rows]
 
     def pending_proposal_count(self) -> int:
@@ -348,6 +358,14 @@ class Store:
             q = q.where(t.Appointment.status != AppointmentStatus.CANCELLED.value)
         with self.session() as s:
             return [_appointment(r) for r in s.scalars(q)]
+
+    def appointments_for_number(self, number: str, limit: int = 20) -> list[AppointmentRecord]:
+        """Appointments booked for ``number`` (E.164), cancelled ones too, the latest start first."""
+        with self.session() as s:
+            return [_appointment(r) for r in s.scalars(
+                select(t.Appointment).options(selectinload(t.Appointment.links))
+                .where(t.Appointment.callback_number == number)
+                .order_by(t.Appointment.start_at.desc()).limit(limit))]
 
     def appointments_by_id(self, ids: Iterable[str]) -> list[AppointmentRecord]:
         wanted = list(dict.fromkeys(ids))

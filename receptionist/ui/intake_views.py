@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.domain.formatting import format_datetime
+from receptionist.domain.formatting import format_datetime, format_elapsed
 from receptionist.domain.intake import InboxRecord, LiveCallRecord
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
@@ -30,14 +30,6 @@ from receptionist.ui.models import display_phone
 from receptionist.ui.operations import QueryRunner
 
 _Index = QModelIndex | QPersistentModelIndex
-
-
-def elapsed_text(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, secs = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 class LiveCallsModel(QAbstractTableModel):
@@ -48,11 +40,11 @@ class LiveCallsModel(QAbstractTableModel):
     class Role(enum.IntEnum):
         CALL = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, now: Callable[[], datetime], history: Callable[[str | None], str | None] | None = None,
-                 parent=None):
+    def __init__(self, now: Callable[[], datetime],
+                 history: Callable[[LiveCallRecord], str | None] | None = None, parent=None):
         super().__init__(parent)
         self._now = now
-        self._history = history or (lambda _n: None)
+        self._history = history or (lambda _call: None)
         self._rows: list[LiveCallRecord] = []
         self._notes: dict[tuple[str, str], str | None] = {}
 
@@ -62,7 +54,7 @@ class LiveCallsModel(QAbstractTableModel):
         for r in self._rows:  # one history lookup per new caller, not per tick
             key = (r.platform, r.call_id)
             if key not in self._notes:
-                self._notes[key] = self._history(r.caller_id_number)
+                self._notes[key] = self._history(r)
         self.endResetModel()
 
     def rows(self) -> list[LiveCallRecord]:
@@ -95,7 +87,7 @@ class LiveCallsModel(QAbstractTableModel):
                 shown = display_phone(call.caller_id_number) or "Unknown number"
                 return f"{shown} · returning" if self._notes.get((call.platform, call.call_id)) else shown
             if col == 1:
-                return elapsed_text(call.elapsed_seconds(self._now()))
+                return format_elapsed(call.elapsed_seconds(self._now()))
             if col == 2:
                 return f"{'● ' if call.live else ''}{'Ended' if not call.live else call.status} ({call.platform})"
             if col == 3:
@@ -117,7 +109,7 @@ class LiveCallsStrip(QWidget):
     def __init__(self, service: ConsoleService, parent: QWidget | None = None):
         super().__init__(parent)
         self.service = service
-        self.model = LiveCallsModel(service.clock, lambda n: service.returning_caller_text(n), self)
+        self.model = LiveCallsModel(service.clock, service.live_caller_text, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         self.title = QLabel("Live now")
@@ -297,4 +289,4 @@ class QuarantinePanel(QWidget):
         return True
 
 
-__all__ = ["LiveCallsModel", "LiveCallsStrip", "QuarantineModel", "QuarantinePanel", "elapsed_text"]
+__all__ = ["LiveCallsModel", "LiveCallsStrip", "QuarantineModel", "QuarantinePanel"]

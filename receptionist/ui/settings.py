@@ -35,8 +35,9 @@ from receptionist.errors import UserError
 from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit, with_help
 from receptionist.ui.wheel_guard import guard_wheel
 
-SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "twilio": "Twilio SMS",
-                  "ingest": "Webhook", "sync": "Sync"}
+# Twilio's tab holds SMS and the voice status callbacks' replay window (one account, one auth token).
+SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "twilio": "Twilio",
+                  "ingest": "Webhook", "sync": "Sync", "elevenlabs": "ElevenLabs"}
 
 
 def _bounds(field) -> tuple[float | None, float | None]:  # noqa: ANN001

@@ -1,7 +1,7 @@
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from receptionist.domain.formatting import format_datetime, format_phone, format_range
+from receptionist.domain.formatting import format_datetime, format_elapsed, format_phone, format_range
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -20,3 +20,8 @@ def test_dates_and_times_display_in_the_location_zone():
     )
     summer = datetime(2026, 7, 1, 15, 0, tzinfo=timezone.utc)
     assert format_datetime(summer, CHICAGO, with_zone=True) == "07/01/2026 10:00 AM CDT"
+
+
+def test_how_long_a_call_has_lasted():
+    assert [format_elapsed(s) for s in (0, 75, 3599, 3725)] == ["0:00", "1:15", "59:59", "1:02:05"]
+    assert format_elapsed(None) == ""

@@ -1,11 +1,15 @@
-"""The composed App: polling sources and Synthflow's read-back wired from the profile and the keyring."""
+"""The composed App: polling sources, Synthflow's read-back and each platform's replay window wired from the
+profile and the keyring."""
 
 import time
+from datetime import timedelta
 
+import pytest
 import requests
 
-from receptionist.app import App
+from receptionist.app import Adapters, App
 from receptionist.config import Profile
+from receptionist.ingest.platforms import ADAPTERS
 from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.voice_platforms import PlatformCall, VoicePlatformsSandbox, render, sign
@@ -52,3 +56,37 @@ def test_app_polls_vapi_and_confirms_synthflow_from_the_profile(db_url):
             assert ("synthflow", "GET", f"/v2/calls/{known.call_id}") in api.requests
         finally:
             app.stop()
+
+
+# Narrower and wider than each platform's default (vapi 300, retell 300, elevenlabs 1800, twilio 900).
+WINDOWS = {"vapi": 120, "retell": 900, "elevenlabs": 3600, "twilio": 60}
+
+
+@pytest.mark.parametrize("platform", sorted(WINDOWS))
+def test_a_platforms_replay_window_comes_from_the_profile(store, clock, platform):
+    window = WINDOWS[platform]
+    profile = Profile.from_dict({"ingest": {"port": 0}, platform: {"replay_window_seconds": window}})
+    secret = f"{platform}-secret"
+    adapters = Adapters(targets=[], problems={}, secret_for={ADAPTERS[platform].secret_key: secret}.get)
+    app = App.assemble(profile, store, memory_secret_store("windows"), adapters, clock=clock).start(sync=False)
+    call = PlatformCall.from_v1(platform, CallSimulator("http://unused", "x", seed=4, defect_rate=0.0).make_payload())
+    url = app.receiver.url_for(platform)
+
+    def post_signed(seconds_ago: int) -> requests.Response:
+        signed_at = clock() - timedelta(seconds=seconds_ago)
+        if platform == "twilio":  # the signature has no time: the signed Timestamp parameter carries it
+            call.ended_at = signed_at
+        body, extra = render(call)
+        headers = sign(platform, secret, body, url=url, now=signed_at, form=extra.get("form"))
+        return requests.post(url, data=body, headers=headers, timeout=5)
+
+    try:
+        for seconds_ago in (window + 2, -(window + 2)):  # just too old, just too far in the future
+            r = post_signed(seconds_ago)
+            assert r.status_code == 401 and f"window {window} s" in r.json()["error"], r.text
+        assert sum(app.ingestor.inbox.counts().values()) == 0
+        r = post_signed(window - 2)  # just inside
+        assert 200 <= r.status_code < 300, r.text
+        assert wait_for(lambda: capture_count(app.store) == (1, 1))
+    finally:
+        app.stop()

@@ -174,11 +174,14 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     dialog.editors[("location", "time_zone")].set_zone("Europe/Dublin")
     dialog.editors[("sync", "max_attempts")].setValue(3)
     dialog.editors[("twilio", "enabled")].setChecked(True)
+    retell_window = dialog.editors[("retell", "replay_window_seconds")]  # bounded as declared
+    assert (retell_window.minimum(), retell_window.maximum(), retell_window.value()) == (10, 86_400, 300)
+    retell_window.setValue(600)
     dialog.secret_edits["twilio.auth_token"].setText("tok-123")
     dialog.accept()
     saved = Profile.load(paths.user_profile_path())
     assert saved.location.name == "New Name" and saved.location.time_zone == "Europe/Dublin"
-    assert saved.sync.max_attempts == 3 and saved.twilio.enabled
+    assert saved.sync.max_attempts == 3 and saved.twilio.enabled and saved.retell.replay_window_seconds == 600
     assert saved.location.id == "old-name"  # the derived id, written down before the rename took effect
     assert "tok-123" not in paths.user_profile_path().read_text()
     assert location_secret_store(saved.location, keyring_backend).get("twilio.auth_token") == "tok-123"

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from receptionist.config import Profile
 from receptionist.ingest.platforms.base import (
     Delivery,
     DeliveryRefused,
@@ -22,26 +21,23 @@ from receptionist.ingest.platforms.twilio import TwilioAdapter
 from receptionist.ingest.platforms.vapi import VapiAdapter
 
 
-def build_adapters(replay_windows: Mapping[str, int] | None = None) -> dict[str, PlatformAdapter]:
-    """The adapters with this desk's replay windows (seconds, by platform); others keep each platform's default
-    (Vapi/Retell/generic 5 min, ElevenLabs 30 min, Twilio 15 min; Bland and Synthflow sign no time)."""
-    windows = dict(replay_windows or {})
-
-    def window(name: str, default: int) -> int:
-        return int(windows.get(name, default))
-
+def build_adapters(profile: Profile) -> dict[str, PlatformAdapter]:
+    """The adapters with the profile's replay windows: ``<platform>.replay_window_seconds``, and for our generic
+    payload ``ingest.replay_window_seconds`` (each default, and where it comes from, is in ``config.py``). Bland
+    and Synthflow sign no time, so they have no window: deduplication by call id stops their replays."""
     return {
-        "generic": GenericAdapter(window("generic", 300)),
-        "vapi": VapiAdapter(window("vapi", 300)),
-        "retell": RetellAdapter(window("retell", 300)),
-        "elevenlabs": ElevenLabsAdapter(window("elevenlabs", 30 * 60)),
-        "twilio": TwilioAdapter(window("twilio", 15 * 60)),
+        "generic": GenericAdapter(profile.ingest.replay_window_seconds),
+        "vapi": VapiAdapter(profile.vapi.replay_window_seconds),
+        "retell": RetellAdapter(profile.retell.replay_window_seconds),
+        "elevenlabs": ElevenLabsAdapter(profile.elevenlabs.replay_window_seconds),
+        "twilio": TwilioAdapter(profile.twilio.replay_window_seconds),
         "bland": BlandAdapter(),
         "synthflow": SynthflowAdapter(),
     }
 
 
-ADAPTERS: dict[str, PlatformAdapter] = build_adapters()
+#: The adapters with every default window (secret keys and mapping do not depend on the profile).
+ADAPTERS: dict[str, PlatformAdapter] = build_adapters(Profile())
 
 __all__ = ["ADAPTERS", "Delivery", "DeliveryRefused", "Ignored", "Interpretation", "LiveUpdate", "MappingError",
            "PlatformAdapter", "build_adapters"]

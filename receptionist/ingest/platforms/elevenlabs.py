@@ -9,9 +9,9 @@ response it mirrors): ``{"type": "post_call_transcription", "event_timestamp": <
 ``conversation_initiation_client_data.dynamic_variables`` (``system__caller_id`` ...). ``post_call_audio`` and
 ``call_initiation_failure`` are acknowledged and ignored.
 
-Signature: ``ElevenLabs-Signature: t=<unix s>,v0=<hex HMAC-SHA256(secret, "t.body")>``, checked within 30 minutes
-as ElevenLabs' own SDK does. ElevenLabs does not retry by default and disables a webhook that keeps failing, so
-the answer must be a quick 200.
+Signature: ``ElevenLabs-Signature: t=<unix s>,v0=<hex HMAC-SHA256(secret, "t.body")>``, checked within
+``elevenlabs.replay_window_seconds`` (30 minutes unless the profile says otherwise, as ElevenLabs' own SDK does).
+ElevenLabs does not retry by default and disables a webhook that keeps failing, so the answer must be a quick 200.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class ElevenLabsAdapter:
     secret_key = "elevenlabs.webhook_secret"
     signature_header = "elevenlabs-signature"
 
-    def __init__(self, replay_window_seconds: int = 30 * 60):
+    def __init__(self, replay_window_seconds: int):
         self.replay_window_seconds = replay_window_seconds
 
     def authenticate(self, delivery: Delivery, secret: str | None, now: datetime) -> None:

@@ -37,7 +37,7 @@ class GenericAdapter:
     platform = "generic"
     secret_key = SECRET_KEY
 
-    def __init__(self, replay_window_seconds: int = 300):
+    def __init__(self, replay_window_seconds: int):
         self.replay_window_seconds = replay_window_seconds
 
     def authenticate(self, delivery: Delivery, secret: str | None, now) -> None:

@@ -11,7 +11,7 @@ its API reference; the ``retell-sdk`` Python package, ``src/retell/lib/webhook_a
   function → ``CallCapture``, answered with a short result the agent reads back.
 
 Signature: ``x-retell-signature: v=<unix ms>,d=<hex HMAC-SHA256(api key, body + str(ms))>``; the SDK allows five
-minutes either way, and so do we.
+minutes either way, and so do we unless the profile says otherwise (``retell.replay_window_seconds``).
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class RetellAdapter:
     secret_key = "retell.api_key"  # Retell signs with the account's API key (one with the webhook badge)
     signature_header = "x-retell-signature"
 
-    def __init__(self, replay_window_seconds: int = 300):
+    def __init__(self, replay_window_seconds: int):
         self.replay_window_seconds = replay_window_seconds
 
     def authenticate(self, delivery: Delivery, secret: str | None, now: datetime) -> None:

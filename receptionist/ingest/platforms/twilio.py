@@ -12,7 +12,7 @@ calls back whoever rang), ringing/in-progress ones are live updates.
 Signature: ``X-Twilio-Signature`` checked with the twilio package's ``RequestValidator`` over the full URL Twilio
 posted to and the form parameters, keyed with the Auth Token (HMAC-SHA1), or SHA-256 when
 ``X-Twilio-Webhooks-Signature-Settings`` says so. The signature has no time in it; the signed ``Timestamp``
-parameter, when present, gives the replay window.
+parameter, when present, gives the replay window (``twilio.replay_window_seconds``).
 """
 
 from __future__ import annotations
@@ -85,7 +85,7 @@ class TwilioAdapter:
     secret_key = "twilio.auth_token"
     signature_header = "x-twilio-signature"
 
-    def __init__(self, replay_window_seconds: int = 15 * 60):
+    def __init__(self, replay_window_seconds: int):
         self.replay_window_seconds = replay_window_seconds
 
     def authenticate(self, delivery: Delivery, secret: str | None, now: datetime) -> None:

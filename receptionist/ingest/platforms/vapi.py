@@ -14,8 +14,9 @@ Vapi's server SDKs, e.g. vapi_server_sdk ``ServerMessageEndOfCallReport``, ``Ser
 * anything else (speech-update, transcript, conversation-update, hang...) → ``Ignored``.
 
 Auth is whatever the desk configured on its Vapi credential: HMAC (``x-signature`` = hex HMAC-SHA256 of
-``{x-timestamp}.{body}``), a Bearer token, or the legacy ``X-Vapi-Secret`` header (no body integrity, no replay
-window: deduplication by call id is then the only protection against a replay).
+``{x-timestamp}.{body}``, the timestamp within ``vapi.replay_window_seconds``), a Bearer token, or the legacy
+``X-Vapi-Secret`` header (no body integrity, no replay window: deduplication by call id is then the only protection
+against a replay).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class VapiAdapter:
     signature_header = "x-signature"
     timestamp_header = "x-timestamp"
 
-    def __init__(self, replay_window_seconds: int = 300, modes: tuple[str, ...] = ("hmac", "bearer", "secret")):
+    def __init__(self, replay_window_seconds: int, modes: tuple[str, ...] = ("hmac", "bearer", "secret")):
         self.replay_window_seconds = replay_window_seconds
         self.modes = modes
 
