@@ -23,6 +23,7 @@ from receptionist.domain.models import (
     Intent,
     LinkRecord,
     ProposalRecord,
+    ProposalStatus,
     SyncState,
 )
 from receptionist.domain.intake import CallerHistory, DeliverySource, InboxRecord, LiveCallRecord
@@ -99,12 +100,18 @@ class ConsoleService:
     def calls_by_id(self, ids) -> list[CallRecord]:
         return self.store.calls_by_id(ids)
 
-    def call(self, call_row_id: int) -> CallRecord:
-        """One call, whole (the review pane)."""
+    def review(self, call_row_id: int) -> "CallReview":
+        """What the review pane shows of one call, in one read (the window runs it on its worker): the call whole,
+        why it can not be approved as a new booking, the returning-caller note, and its pending proposal checked
+        again now (issues stored at capture time go stale as time passes and the calendars fill up)."""
         call = self.store.get_call(call_row_id)
         if call is None:
             raise UserError(f"call {call_row_id} does not exist")
-        return call
+        p = call.proposal
+        pending = p is not None and p.status is ProposalStatus.PENDING
+        issues = self.check(self.draft_of(p), ignore_appointment=p.appointment_id)[1] if pending else None
+        note = self.returning_caller_text(call.caller_id_number or call.callback_number, before_call_row_id=call.id)
+        return CallReview(call, _refusal(call.intent) if pending else None, note, issues)
 
     def pending_count(self) -> int:
         """Booking proposals waiting for a person (counted in SQL)."""
@@ -155,12 +162,7 @@ class ConsoleService:
         """Why a proposal can not be approved as a new booking whatever is edited (the caller called to cancel or
         to move an appointment), or None. The review pane shows it and disables Approve."""
         call = self.store.call_of_proposal(proposal_id)
-        if call is None or call.intent not in (Intent.CANCEL, Intent.RESCHEDULE):
-            return None
-        verb = "cancel" if call.intent is Intent.CANCEL else "reschedule"
-        return (f"the caller asked to {verb} an appointment, not to book a new one: approving would book it and "
-                f"send a confirmation. {verb.capitalize()} the matching appointment instead, then reject this "
-                "proposal with that reason.")
+        return _refusal(call.intent) if call is not None else None
 
     def reject(self, proposal_id: int, version: int, reason: str, actor: str = "staff") -> ProposalRecord:
         if not reason.strip():
@@ -663,6 +665,23 @@ class CallerFile:
 
 
 @dataclass(frozen=True)
+class CallReview:
+    call: CallRecord
+    refusal: str | None  # why Approve is off whatever is edited (ConsoleService.approval_refusal)
+    caller_note: str | None  # "Returning caller, last visit …"
+    issues: list[FieldIssue] | None  # the pending proposal checked now; None when it is decided or there is none
+
+
+def _refusal(intent: Intent) -> str | None:
+    if intent not in (Intent.CANCEL, Intent.RESCHEDULE):
+        return None
+    verb = "cancel" if intent is Intent.CANCEL else "reschedule"
+    return (f"the caller asked to {verb} an appointment, not to book a new one: approving would book it and "
+            f"send a confirmation. {verb.capitalize()} the matching appointment instead, then reject this "
+            "proposal with that reason.")
+
+
+@dataclass(frozen=True)
 class HealthSnapshot:
     calendars: list["CalendarStatus"]
     messaging: tuple[str, str]  # (state, sentence)
@@ -681,5 +700,5 @@ class CalendarStatus:
     counts: dict[str, int]
 
 
-__all__ = ["CalendarStatus", "CallerFile", "ConsoleService", "Discrepancy", "HealthSnapshot", "WeekView", "link_json",
-           "location_rules"]
+__all__ = ["CalendarStatus", "CallReview", "CallerFile", "ConsoleService", "Discrepancy", "HealthSnapshot",
+           "WeekView", "link_json", "location_rules"]

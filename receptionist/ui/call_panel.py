@@ -56,7 +56,7 @@ from receptionist.domain.formatting import format_datetime, format_range
 from receptionist.domain.models import CallRecord, FieldIssue, Intent, ProposalStatus, Severity
 from receptionist.domain.payload import resolve_local_time
 from receptionist.errors import UserError
-from receptionist.services import ConsoleService
+from receptionist.services import CallReview, ConsoleService
 from receptionist.ui import theme
 from receptionist.ui.models import FIELD_LABELS, CallListModel, display_phone
 from receptionist.ui.operations import QueryRunner
@@ -214,7 +214,7 @@ class CallDetail(QWidget):
         self._recheck_timer.timeout.connect(self.recheck)
         self._build()
         guard_wheel(self)  # scrolling the pane must not edit the duration or start under the pointer
-        self.show_call(None)
+        self.show_review(None)
 
     # --- layout ---------------------------------------------------------------------------------------------------
 
@@ -360,11 +360,12 @@ class CallDetail(QWidget):
         if wanted != self._services.stringList():
             self._services.setStringList(wanted)
 
-    def show_call(self, call: CallRecord | None) -> None:
-        """Show ``call``. The same call again keeps what is being typed; a new version reloads unless edited."""
+    def show_review(self, review: CallReview | None) -> None:
+        """Show a call as ``ConsoleService.review`` read it. The same call again keeps what is being typed; a new
+        version reloads unless edited."""
         previous = self.call
-        self.call = call
-        if call is None:
+        call = self.call = review.call if review is not None else None
+        if review is None or call is None:
             self.refusal = None
             self.intent_banner.hide()
             self.caller_note.hide()
@@ -391,11 +392,12 @@ class CallDetail(QWidget):
                 self._banner("This booking was changed elsewhere while you were editing; saving may be refused.",
                              "#fef3c7", "#92400e")
             elif not same_version:
-                self._load(call)
+                self._load(review)
             return
-        self._load(call)
+        self._load(review)
 
-    def _load(self, call: CallRecord) -> None:
+    def _load(self, review: CallReview) -> None:
+        call = review.call
         self._loading = True
         try:
             self.dirty = False
@@ -403,7 +405,7 @@ class CallDetail(QWidget):
             self.heading.setText(f"{(p.caller_name if p else call.caller_name) or 'Unknown caller'} — "
                                  f"{(p.service if p else call.service) or 'no service'}")
             self._fill_captured(call)
-            self._show_intent(call)
+            self._show_intent(call, review.refusal, review.caller_note)
             if p is None:
                 self._banner("No booking proposal was made from this call.", "#f1f5f9", "#334155")
                 self._set_editable(False)
@@ -426,18 +428,15 @@ class CallDetail(QWidget):
                 self._banner(f"Rejected by {p.decided_by or 'staff'}: {p.reject_reason or ''}", "#f1f5f9", "#334155")
             else:
                 self.state_banner.hide()
-            self.issues = list(p.issues)
+            # a pending proposal comes checked again as of now (stored issues go stale)
+            self.issues = list(review.issues if review.issues is not None else p.issues)
             self._show_issues()
         finally:
             self._loading = False
-        if call.proposal is not None and call.proposal.status is ProposalStatus.PENDING:
-            self.recheck()  # issues stored at capture time may be stale (time passed, calendar filled up)
 
-    def _show_intent(self, call: CallRecord) -> None:
+    def _show_intent(self, call: CallRecord, refusal: str | None, note: str | None) -> None:
         """The caller's intent at the top when it is not a plain new booking; cancel/reschedule block Approve."""
-        p = call.proposal
-        self.refusal = (self.service.approval_refusal(p.id)
-                        if p is not None and p.status is ProposalStatus.PENDING else None)
+        self.refusal = refusal
         intent = call.intent
         if intent is Intent.BOOK:
             self.intent_banner.hide()
@@ -454,8 +453,6 @@ class CallDetail(QWidget):
                 f"background: {'#fee2e2' if strong else '#e0e7ff'}; color: {'#991b1b' if strong else '#3730a3'};"
                 " padding: 8px; border-radius: 4px; font-size: 14px;")
             self.intent_banner.show()
-        note = self.service.returning_caller_text(call.caller_id_number or call.callback_number,
-                                                  before_call_row_id=call.id)
         self.caller_note.setText(note or "")
         self.caller_note.setVisible(bool(note))
 
@@ -674,7 +671,7 @@ class CallPanel(QWidget):
         layout.addLayout(header)
         from receptionist.ui.intake_views import LiveCallsStrip
 
-        self.live = LiveCallsStrip(service)
+        self.live = LiveCallsStrip(service, runner=self.runner)
         layout.addWidget(self.live)
 
         self.list_view = QListView()
@@ -721,10 +718,16 @@ class CallPanel(QWidget):
         self.runner.run("calls", lambda: (service.call_list(size), service.pending_count()), self._show_calls)
 
     def _decided(self, *_args) -> None:
-        """Approved, saved or rejected here: the pane shows the new state at once, the list follows."""
+        """Approved, saved or rejected here: the pane and the list read the new state."""
         if self._selected_id is not None:
-            self.detail.show_call(self.service.call(self._selected_id))
+            self._review(self._selected_id)
             self.calls_changed([self._selected_id])
+
+    def _review(self, call_row_id: int | None) -> None:
+        """Show that call in the review pane, read on the worker (None: the empty pane, superseding any read)."""
+        service = self.service
+        self.runner.run("review", (lambda: service.review(call_row_id)) if call_row_id is not None else
+                        (lambda: None), self.detail.show_review, lambda _exc: self.detail.show_review(None))
 
     def calls_changed(self, call_row_ids) -> None:
         """News named these calls (a new one, a decision): read them alone and update the list in place."""
@@ -772,14 +775,14 @@ class CallPanel(QWidget):
             row = self.model.row_of(self._selected_id)
             if row < 0:
                 self._selected_id = None
-                self.detail.show_call(None)
+                self._review(None)
             else:
                 index = self.model.index(row, 0)
                 if self.list_view.currentIndex() != index:
                     self.list_view.setCurrentIndex(index)
                 listed, shown = self.model.call_at(row), self.detail.call
                 if shown is None or _version(shown) != _version(listed):
-                    self.detail.show_call(self.service.call(listed.id))  # one call by key, whole
+                    self._review(listed.id)
 
     def select_call(self, call_row_id: int) -> bool:
         row = self.model.row_of(call_row_id)
@@ -792,7 +795,7 @@ class CallPanel(QWidget):
     def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         listed = self.model.call_at(current.row()) if current.isValid() else None
         self._selected_id = listed.id if listed is not None else None
-        self.detail.show_call(self.service.call(listed.id) if listed is not None else None)
+        self._review(self._selected_id)
 
 
 def _version(call: CallRecord) -> tuple:

@@ -40,22 +40,23 @@ class LiveCallsModel(QAbstractTableModel):
     class Role(enum.IntEnum):
         CALL = Qt.ItemDataRole.UserRole + 1
 
-    def __init__(self, now: Callable[[], datetime],
-                 history: Callable[[LiveCallRecord], str | None] | None = None, parent=None):
+    def __init__(self, now: Callable[[], datetime], parent=None):
         super().__init__(parent)
         self._now = now
-        self._history = history or (lambda _call: None)
         self._rows: list[LiveCallRecord] = []
         self._notes: dict[tuple[str, str], str | None] = {}
 
-    def set_rows(self, rows: Sequence[LiveCallRecord]) -> None:
+    def set_rows(self, rows: Sequence[LiveCallRecord], notes: dict[tuple[str, str], str | None]) -> None:
+        """The calls, with the caller notes of the calls new since the last set (the others keep theirs)."""
         self.beginResetModel()
         self._rows = list(rows)
-        for r in self._rows:  # one history lookup per new caller, not per tick
-            key = (r.platform, r.call_id)
-            if key not in self._notes:
-                self._notes[key] = self._history(r)
+        self._notes = {key: note for key, note in {**self._notes, **notes}.items()
+                       if key in {(r.platform, r.call_id) for r in self._rows}}
         self.endResetModel()
+
+    def known(self) -> set[tuple[str, str]]:
+        """The calls whose caller note is already here: one history lookup per new call, not per refresh."""
+        return set(self._notes)
 
     def rows(self) -> list[LiveCallRecord]:
         return list(self._rows)
@@ -106,10 +107,11 @@ class LiveCallsModel(QAbstractTableModel):
 class LiveCallsStrip(QWidget):
     """"Live now": calls in progress, ticking each second; hidden when there are none."""
 
-    def __init__(self, service: ConsoleService, parent: QWidget | None = None):
+    def __init__(self, service: ConsoleService, runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.service = service
-        self.model = LiveCallsModel(service.clock, service.live_caller_text, self)
+        self.runner = runner or QueryRunner(self)
+        self.model = LiveCallsModel(service.clock, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         self.title = QLabel("Live now")
@@ -134,8 +136,19 @@ class LiveCallsStrip(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        rows = self.service.live_calls()
-        self.model.set_rows(rows)
+        """Read the live calls (and the notes of callers new to the strip) on the worker; shown when they land."""
+        service, known = self.service, self.model.known()
+
+        def read() -> tuple[list[LiveCallRecord], dict[tuple[str, str], str | None]]:
+            rows = service.live_calls()
+            return rows, {(r.platform, r.call_id): service.live_caller_text(r) for r in rows
+                          if (r.platform, r.call_id) not in known}
+
+        self.runner.run("live-calls", read, self._show)
+
+    def _show(self, result: tuple[list[LiveCallRecord], dict[tuple[str, str], str | None]]) -> None:
+        rows, notes = result
+        self.model.set_rows(rows, notes)
         live = sum(1 for r in rows if r.live)
         self.title.setText(f"Live now · {live} in progress" if live else "Just ended")
         shown = min(len(rows), 3)  # the strip grows to three calls, then scrolls

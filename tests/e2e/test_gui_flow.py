@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt
 from receptionist.domain.models import ProposalStatus
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist.ui.main_window import MainWindow
+from tests.helpers.ui import review
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui]
 
@@ -28,7 +29,7 @@ def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, st
 
     panel = window.call_panel
     call = panel.model.rows()[0]
-    assert panel.select_call(call.id)
+    review(qtbot, panel, call.id)
     qtbot.waitUntil(lambda: panel.detail.approve_button.isEnabled(), timeout=3000)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
 

@@ -67,3 +67,4 @@ def desk(store, profile, clock) -> Desk:
     ingestor.start()
     yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook)
     ingestor.stop()
+

@@ -12,6 +12,7 @@ from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, 
 from receptionist.ui.intake_views import LiveCallsModel, QuarantineModel
 from receptionist.ui.main_window import MainWindow
 from tests.helpers.intake import ScriptedAdapter, scripted_delivery
+from tests.helpers.ui import review
 
 pytestmark = pytest.mark.gui
 
@@ -82,7 +83,7 @@ def test_cancel_or_reschedule_is_shown_on_top_and_approve_is_disabled(qtbot, win
     deliver(desk, f"{intent}-call", intent=intent)
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
     panel = window.call_panel
-    panel.select_call(panel.model.rows()[0].id)
+    review(qtbot, panel, panel.model.rows()[0].id)
     detail = panel.detail
     assert detail.intent_banner.isVisible() and word in detail.intent_banner.text()
     assert not detail.approve_button.isEnabled()
@@ -104,7 +105,7 @@ def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qt
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 2, timeout=5000)
     panel = window.call_panel
     newest = panel.model.rows()[0]
-    panel.select_call(newest.id)
+    review(qtbot, panel, newest.id)
     detail = panel.detail
     assert detail.intent_banner.isHidden() and detail.approve_button.isEnabled()
     assert detail.caller_note.isVisible() and detail.caller_note.text() == "Returning caller, last visit 10/14/2026"
@@ -112,10 +113,17 @@ def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qt
 
 
 def test_intake_models(qtmodeltester, clock):
-    live = LiveCallsModel(clock, lambda call: "Returning caller" if call.caller_id_number else None)
-    live.set_rows([LiveCallRecord("vapi", "c1", "+13125550142", "in-progress", clock() - timedelta(seconds=75),
-                                  clock(), None, (("agent", "Hello"),))])
+    live = LiveCallsModel(clock)
+    call = LiveCallRecord("vapi", "c1", "+13125550142", "in-progress", clock() - timedelta(seconds=75), clock(), None,
+                          (("agent", "Hello"),))
+    live.set_rows([call], {("vapi", "c1"): "Returning caller"})
     qtmodeltester.check(live)
+    assert live.known() == {("vapi", "c1")}
+    live.set_rows([call], {})  # a refresh with nothing new keeps the note
+    assert live.data(live.index(0, 0)) == "(312) 555-0142 · returning"
+    live.set_rows([], {})
+    assert live.known() == set()  # gone from the strip: forgotten
+    live.set_rows([call], {("vapi", "c1"): "Returning caller"})
     assert live.data(live.index(0, 0)) == "(312) 555-0142 · returning"
     assert live.data(live.index(0, 0), __import__("PySide6.QtCore").QtCore.Qt.ItemDataRole.ToolTipRole) == \
         "Returning caller"
@@ -125,3 +133,45 @@ def test_intake_models(qtmodeltester, clock):
                             "no adapter", 1, clock(), None)])
     qtmodeltester.check(q)
     assert q.data(q.index(0, 1)) == "vapi (webhook)" and q.data(q.index(0, 2)) == "no adapter"
+
+
+def test_the_window_reads_nothing_on_the_gui_thread_as_calls_live_calls_and_quarantine_arrive(qtbot, desk, scripted):
+    """Every view's list (calls, live strip, quarantine, appointments, week, health) and the review pane of the
+    call opened by itself are read on the worker: the GUI thread issues no SQL at all."""
+    import threading
+    import traceback
+
+    from sqlalchemy import event as sa_event
+
+    gui_queries = []
+
+    def on_query(_conn, _cursor, statement, *_rest):
+        if threading.current_thread() is threading.main_thread():  # the statement and where it came from
+            ours = [f"{f.name}:{f.lineno}" for f in traceback.extract_stack() if "/receptionist/" in f.filename]
+            gui_queries.append(f"{statement[:60]} @ {' < '.join(reversed(ours[-6:]))}")
+
+    sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
+    try:
+        win = MainWindow(desk.service, desk.bus)
+        qtbot.addWidget(win)
+        win.show()
+        qtbot.waitUntil(lambda: not win.runner.busy)
+        scripted.broken.add("q-9")
+
+        def platform():  # deliveries come in on the receiver's threads
+            deliver(desk, "live-9", "live", **{"from": "+13125550142", "transcript": [["agent", "Hi!"]]})
+            deliver(desk, "q-9")
+            deliver(desk, "v-9")
+
+        sender = threading.Thread(target=platform)
+        sender.start()
+        sender.join(10)
+        qtbot.waitUntil(lambda: (win.call_panel.live.model.rowCount(), win.quarantine_panel.model.rowCount(),
+                                 win.call_panel.model.rowCount()) == (1, 1, 1), timeout=5000)
+        qtbot.waitUntil(lambda: win.call_panel.detail.call is not None and not win.runner.busy, timeout=5000)
+        win.refresh_all()
+        qtbot.waitUntil(lambda: not win.runner.busy)
+    finally:
+        sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    assert gui_queries == [], "\n".join(gui_queries)
+    win.close()

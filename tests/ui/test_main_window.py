@@ -17,6 +17,7 @@ from receptionist.ui import call_panel as call_panel_module
 from receptionist.ui import main_window as main_window_module
 from receptionist.ui.main_window import CrashHandler, MainWindow, run_gui
 from receptionist.ui.models import AppointmentTableModel
+from tests.helpers.ui import review
 
 pytestmark = pytest.mark.gui
 
@@ -59,7 +60,7 @@ def test_call_arrives_and_shows_checked_fields(qtbot, window, desk):
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
     panel = window.call_panel
-    assert panel.select_call(panel.model.rows()[0].id)
+    review(qtbot, panel, panel.model.rows()[0].id)
     detail = panel.detail
     assert detail.name_edit.text() == "Maria Lopez"
     assert detail.phone_edit.text() == "(312) 555-0142"
@@ -77,7 +78,7 @@ def test_bad_phone_blocks_approve_until_fixed(qtbot, window, desk):
     desk.submit_call(caller=BAD_PHONE)
     wait_for_calls(qtbot, window, 1)
     panel = window.call_panel
-    panel.select_call(panel.model.rows()[0].id)
+    review(qtbot, panel, panel.model.rows()[0].id)
     detail = panel.detail
     mark = detail.marks["callback_number"]
     assert mark.mark == "✗" and "possible phone number" in mark.toolTip() and mark.message.isVisible()
@@ -94,14 +95,14 @@ def test_approve_then_sync_turns_badges_synced(qtbot, window, desk):
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
     panel = window.call_panel
-    panel.select_call(panel.model.rows()[0].id)
+    review(qtbot, panel, panel.model.rows()[0].id)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
 
     [appt] = desk.service.appointments()
     assert appt.caller_name == "Maria Lopez"
     qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 1, timeout=2000)
     assert badge(window, "google:primary")[0] == "Pending"
-    assert panel.detail.call.proposal.status is ProposalStatus.APPROVED
+    qtbot.waitUntil(lambda: panel.detail.call.proposal.status is ProposalStatus.APPROVED, timeout=3000)
     assert "Approved" in panel.detail.state_banner.text() and not panel.detail.approve_button.isVisible()
     assert panel.detail.name_edit.isReadOnly()
 
@@ -200,7 +201,7 @@ def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
     wait_for_calls(qtbot, window, 1)
     panel = window.call_panel
     first = panel.model.rows()[0]
-    panel.select_call(first.id)
+    review(qtbot, panel, first.id)
     detail = panel.detail
     detail.name_edit.clear()
     qtbot.keyClicks(detail.name_edit, "Maria L. Lopez")
@@ -221,7 +222,7 @@ def test_reject_asks_for_a_reason_and_user_errors_are_messages(qtbot, window, de
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
     panel = window.call_panel
-    panel.select_call(panel.model.rows()[0].id)
+    review(qtbot, panel, panel.model.rows()[0].id)
     shown = []
     monkeypatch.setattr(call_panel_module, "show_user_error", lambda parent, title, msg: shown.append(msg))
     answers = iter([("   ", True), ("Caller booked by phone already", True)])
@@ -230,7 +231,7 @@ def test_reject_asks_for_a_reason_and_user_errors_are_messages(qtbot, window, de
     qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
     assert shown and "say why" in shown[0]  # UserError → message, no traceback
     qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
-    assert panel.detail.call.proposal.status is ProposalStatus.REJECTED
+    qtbot.waitUntil(lambda: panel.detail.call.proposal.status is ProposalStatus.REJECTED, timeout=3000)
     assert "Caller booked by phone already" in panel.detail.state_banner.text()
     qtbot.waitUntil(lambda: panel.model.data(panel.model.index(0, 0), panel.model.Role.STATUS) == "Rejected",
                     timeout=3000)  # the list row is read again on the worker
@@ -302,7 +303,7 @@ def test_screenshot_with_data(qtbot, window, desk):
     desk.submit_call(caller=BAD_PHONE, service="Whitening consultation", requested_start="2026-11-24T10:45:00",
                      reason_codes=["new_booking", "urgent"], summary="Sam wants whitening info, Tuesday late morning.")
     wait_for_calls(qtbot, window, 3)
-    window.call_panel.select_call(window.call_panel.model.rows()[0].id)
+    review(qtbot, window.call_panel, window.call_panel.model.rows()[0].id)
     qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 2 and "Failed" in
                     [window.sync_panel.model.data(window.sync_panel.model.index(r, AppointmentTableModel.FIRST_BADGE))
                      for r in range(2)],

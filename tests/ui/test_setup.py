@@ -19,6 +19,7 @@ from receptionist.ui import main_window as main_window_module
 from receptionist.ui.main_window import CrashHandler, MainWindow
 from receptionist.ui.settings import SettingsDialog
 from receptionist.ui.setup import SetupWizard, ZoneBox
+from tests.helpers.ui import review
 
 pytestmark = pytest.mark.gui
 
@@ -349,7 +350,7 @@ def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, win
     desk.submit_call()
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
     panel = window.call_panel
-    panel.select_call(panel.model.rows()[0].id)
+    review(qtbot, panel, panel.model.rows()[0].id)
     panel.detail.notes_edit.setPlainText("Prefers mornings. " * 600)  # the appointment needs new pages
 
     def no_room_left(dbapi_conn, _record):
