@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -145,6 +146,7 @@ class App:
     receiver: WebhookReceiver | None
     problems: dict[str, str] = field(default_factory=dict)
     polling: "PollingScheduler | None" = None
+    _starting: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
@@ -214,17 +216,34 @@ class App:
         self.scheduler.wake()
         return said
 
-    def start(self, *, sync: bool = True) -> "App":
+    def start(self, *, sync: bool = True, busy_port_fatal: bool = True) -> "App":
         self.ingestor.start()
         if self.receiver is not None:
-            self.receiver.start()
+            try:
+                self.receiver.start()
+            except UserError as exc:  # the port is taken (another console?)
+                if busy_port_fatal:
+                    raise
+                self.problems["webhook"] = str(exc)
+                self.bus.publish(events.HEALTH_CHANGED)
         if sync:
             self.scheduler.start()
         if self.polling is not None:
             self.polling.start()
         return self
 
+    def start_in_background(self) -> threading.Thread:
+        """``start`` on a thread of its own, for the window: it is shown first and the desk's workers (the
+        receiver's server, the scheduler, their imports) come up while it paints. A port already taken is not
+        fatal there: the webhook pill says so and the rest runs. ``stop`` waits for it."""
+        self._starting = threading.Thread(target=lambda: self.start(busy_port_fatal=False), name="start",
+                                          daemon=True)
+        self._starting.start()
+        return self._starting
+
     def stop(self) -> None:
+        if self._starting is not None:
+            self._starting.join()
         if self.polling is not None:
             self.polling.stop()
         if self.receiver is not None:

@@ -231,13 +231,18 @@ def cmd_gui(args) -> int:
                 return 0
         profile = _profile(args)
         db_url = _db_url(args, profile)
-        app = _build(args, profile).start()
+        app = _build(args, profile)
     except UserError as exc:  # the window is the only place a windowed build can say it
         main_window.show_startup_problem(exc)
         return _user_error(exc)
+
+    def ready(window) -> None:
+        _log_shown(window)
+        app.start_in_background()  # the receiver, the ingest worker, polling and sync, while the window paints
+
     try:
         return main_window.run_gui(app.service, app.bus, quit_after=args.quit_after, screenshot=args.screenshot,
-                                   installation=_installation(args, profile, db_url), on_ready=_log_shown)
+                                   installation=_installation(args, profile, db_url), on_ready=ready)
     finally:
         app.stop()
 

@@ -458,16 +458,17 @@ class ConsoleService:
         quarantine), error (with why) or ok; the sentence says where it listens and what it refused."""
         if self.webhook is None:
             return "off", "The webhook receiver is not running on this desk."
+        problem = self.problems.get("webhook")  # no signing secret, or the port is taken
         try:
             url = self.webhook.url
-        except (AssertionError, AttributeError):
-            return "pending", "The webhook receiver has not started yet."
+        except (AssertionError, AttributeError):  # not listening (yet)
+            return ("error", problem) if problem else ("pending", "The webhook receiver has not started yet.")
         tip = f"Listening on {url}"
         rejected = getattr(self.webhook, "rejections", None) or {}
         if rejected:
             tip += "\nRejected requests: " + ", ".join(f"{k} ×{n}" for k, n in rejected.items())
-        if self.problems.get("webhook"):
-            return "error", f"{tip}\n{self.problems['webhook']}"
+        if problem:
+            return "error", f"{tip}\n{problem}"
         if quarantined:
             return "pending", f"{tip}\n{quarantined} delivery(ies) in quarantine: see the Quarantine tab"
         return "ok", tip

@@ -90,3 +90,30 @@ def test_a_platforms_replay_window_comes_from_the_profile(store, clock, platform
         assert wait_for(lambda: capture_count(app.store) == (1, 1))
     finally:
         app.stop()
+
+
+def test_the_window_starts_the_desk_in_the_background_and_a_taken_port_is_a_pill_not_a_refusal(store, clock):
+    import socket
+
+    from receptionist import events
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        profile = Profile.from_dict({"ingest": {"port": taken.getsockname()[1]}})
+        adapters = Adapters(targets=[], problems={}, secret_for={"ingest.webhook_secret": "s"}.get)
+        app = App.assemble(profile, store, memory_secret_store("busy"), adapters, clock=clock)
+        told = []
+        app.bus.subscribe(lambda event: told.append(event.topic))
+        app.start_in_background().join(10)
+        try:
+            assert "another Receptionist Console" in app.problems["webhook"]
+            assert events.HEALTH_CHANGED in told
+            assert app.scheduler._scheduler.running  # sync runs all the same
+            state, sentence = app.service.health_snapshot().webhook
+            assert state == "error" and "another Receptionist Console" in sentence
+        finally:
+            app.stop()
+    finally:
+        taken.close()
