@@ -141,6 +141,11 @@ class ServedApp:
         self.stop()
 
 
+#: How long waitress's loop waits in select() for news. waitress takes it as a whole number of seconds (0.2 became
+#: 0: a loop that never waited, holding the GIL half the time and slowing every other thread of the desk); stop()
+#: wakes the loop through waitress's trigger at once, so this does not delay stopping.
+LOOP_TIMEOUT_SECONDS = 1
+
 
 class ProductionServer:
     """A WSGI app on waitress (a production WSGI server: a bounded thread pool, request size limits, slow-client
@@ -173,7 +178,7 @@ class ProductionServer:
                                      ident="receptionist", clear_untrusted_proxy_headers=True,
                                      max_request_body_size=self.max_request_body_size,
                                      channel_timeout=self.channel_timeout, connection_limit=self.connection_limit,
-                                     asyncore_loop_timeout=0.2)  # how soon stop() is noticed
+                                     asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS)
         self.port = self._server.effective_port
         self._thread = threading.Thread(target=self._server.run, name=f"{self.name}-http", daemon=True)
         self._thread.start()

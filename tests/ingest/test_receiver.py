@@ -169,3 +169,11 @@ def test_port_in_use_is_a_clear_user_error(receiver, store, profile):
     other = WebhookReceiver(IngestSettings(port=port), None)
     with pytest.raises(UserError, match=f"127.0.0.1:{port}.*another Receptionist Console"):
         other.start()
+
+
+def test_the_receiver_loop_waits_in_select_between_requests(receiver):
+    """waitress reads its loop timeout as whole seconds: the 0.2 once given became 0, a loop that never waited and
+    held the GIL half the time, slowing the intake worker and the window."""
+    from receptionist.serving import LOOP_TIMEOUT_SECONDS
+
+    assert receiver._served._server.adj.asyncore_loop_timeout == LOOP_TIMEOUT_SECONDS >= 1
