@@ -176,7 +176,8 @@ class App:
         intake = Intake(store, location_rules(profile), bus, adapters.secret_for,
                         adapters=platform_adapters(profile), clock=clock,
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
-                        confirmers=adapters.confirmers, calendar_labels=calendars)
+                        confirmers=adapters.confirmers, calendar_labels=calendars,
+                        store_wait_seconds=ing.store_wait_seconds)
         receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
         service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
                                  sms_enabled=adapters.messenger is not None, engine=sync, problems=problems,

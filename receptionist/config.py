@@ -149,6 +149,9 @@ class IngestSettings(_Section):
     queue_size: int = Field(
         1000, ge=1, description="Stored deliveries waiting to be mapped before the receiver answers 503.")
     batch_size: int = Field(20, ge=1, le=500, description="Deliveries the mapper writes per transaction under load.")
+    store_wait_seconds: float = Field(
+        2.0, gt=0, le=30, description="How long the receiver waits for a database another program holds locked "
+                                      "before answering 503, so the platform retries (they time out in seconds).")
 
 
 class _PollSource(_Section):

@@ -4,9 +4,9 @@ The door, for every delivery (webhook, polling source, or a file the operator gi
 
     size limit → adapter.authenticate → adapter.dedupe_key → inbox row (one short transaction) → adapter.answer
 
-Nothing is acknowledged before it is stored: if the inbox write fails (disk full, read-only, locked) or the work
-queue is full, the answer is 503 and the platform retries. A second delivery with a stored dedupe key is answered as
-a success and changes nothing.
+Nothing is acknowledged before it is stored: if the inbox write fails (disk full, read-only, locked longer than
+``store_wait_seconds`` by another program) or the work queue is full, the answer is 503 and the platform retries.
+A second delivery with a stored dedupe key is answered as a success and changes nothing.
 
 The worker takes inbox ids from a bounded queue (and sweeps the table for pending rows: at start, which picks up
 what a crash left, and whenever the queue runs dry), maps each delivery with ``adapter.interpret`` and writes the
@@ -42,7 +42,14 @@ from receptionist.ingest.platforms import (
     MappingError,
     PlatformAdapter,
 )
-from receptionist.store.inbox import Applied, InboxStore, Outcome, StorageUnavailable, ValueRefused
+from receptionist.store.inbox import (
+    DOOR_WAIT_SECONDS,
+    Applied,
+    InboxStore,
+    Outcome,
+    StorageUnavailable,
+    ValueRefused,
+)
 from receptionist.store.repo import Store
 
 log = logging.getLogger(__name__)
@@ -107,7 +114,8 @@ class Intake:
                  secret: Callable[[str], str | None], *, adapters: Mapping[str, PlatformAdapter] | None = None,
                  clock: Callable[[], datetime] = utcnow, queue_size: int = 1000, batch_size: int = 20,
                  max_body_bytes: int = 1_000_000, confirmers: Mapping[str, Confirmer] | None = None,
-                 sweep_seconds: float = 5.0, calendar_labels: Mapping[str, str] | None = None):
+                 sweep_seconds: float = 5.0, calendar_labels: Mapping[str, str] | None = None,
+                 store_wait_seconds: float = DOOR_WAIT_SECONDS):
         self.store = store
         self.calendar_labels = dict(calendar_labels or {})  # how a clash names the calendar ("Outlook")
         self.inbox = InboxStore(store)
@@ -118,6 +126,7 @@ class Intake:
         self.clock = clock
         self.batch_size = max(1, batch_size)
         self.max_body_bytes = max_body_bytes
+        self.store_wait_seconds = store_wait_seconds
         self.confirmers = dict(confirmers or {})
         self.sweep_seconds = sweep_seconds
         self._queue: queue.Queue[int | None] = queue.Queue(maxsize=max(1, queue_size))
@@ -155,7 +164,7 @@ class Intake:
         try:
             inbox_id, created = self.inbox.store_delivery(
                 platform=delivery.platform, dedupe_key=key, source=source, received_at=delivery.received_at,
-                url=delivery.url, headers=delivery.headers, body=delivery.body)
+                url=delivery.url, headers=delivery.headers, body=delivery.body, wait_seconds=self.store_wait_seconds)
         except StorageUnavailable as exc:
             self.storage_failures += 1
             log.error("delivery from %s not stored (answered 503 so it is retried): %s", delivery.platform, exc)

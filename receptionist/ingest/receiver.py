@@ -9,8 +9,8 @@
 * 401 — missing/bad signature, or a timestamp outside the replay window (the reason is in ``error``);
 * 400 — unreadable (not JSON, nested too deep, integers past 64 bits...), with ``fields`` for generic;
 * 404 — unknown platform; 413 — body too large;
-* 503 — the desk could not store it (disk full, read-only, locked), the work queue is full, or no signing secret
-  is set: the platform retries later.
+* 503 — the desk could not store it (disk full, read-only, locked by another program for longer than
+  ``ingest.store_wait_seconds``), the work queue is full, or no signing secret is set: the platform retries later.
 
 An unexpected error is answered 503 too (never 500: a 5xx other than 503 would tell some platforms to give up or
 disable the webhook). waitress runs it with a connection limit well above the number of idle or slow connections a

@@ -4,6 +4,13 @@ SQLite (the default, in the platform's data folder) runs in WAL mode with foreig
 so the UI, the webhook thread and the sync thread can share it.  PostgreSQL (``postgresql+psycopg://...``) is for
 several desks sharing one database.
 
+Durability on SQLite: ``synchronous=NORMAL`` in WAL mode does not sync the log at each commit. A commit survives the
+app crashing (it is in the OS's file cache), but a power cut or an OS crash may roll the database back to its last
+sync — consistent, without the latest transactions. That is accepted for everything a desk can redo (the mapper's
+outcome: an inbox row rolled back to pending is mapped again at start; a person's last click), not for a delivery the
+platform was told we have: ``bounded_write`` syncs the log before the door's commit returns (``synchronous=FULL`` for
+that one transaction), which also makes every earlier commit durable.
+
 Errors of the environment (disk full, not a database, damaged, read-only, server unreachable) are turned into an
 ``EnvironmentProblem`` sentence on every engine, in one ``handle_error`` hook, by ``errors.environment_problem``;
 any other database error stays an exception (a bug).
@@ -13,11 +20,12 @@ from __future__ import annotations
 
 import logging
 import os
-
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -32,6 +40,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DB_ENV = "RECEPTIONIST_DB"
+
+#: How long a SQLite connection waits for another writer (another thread, or another program such as a CLI command)
+#: before its statement fails "database is locked". ``bounded_write`` shortens it for one transaction.
+BUSY_TIMEOUT_SECONDS = 30
 
 
 def resolve_db_url(cli_value: str | None, location_id: str | None = None) -> str:
@@ -59,7 +71,7 @@ def make_engine(url: str) -> Engine:
         parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3, not the psycopg2 default
     kwargs: dict = {}
     if parsed.get_backend_name() == "sqlite":
-        kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
+        kwargs["connect_args"] = {"timeout": BUSY_TIMEOUT_SECONDS, "check_same_thread": False}
     else:
         kwargs["pool_pre_ping"] = True
     try:
@@ -90,6 +102,37 @@ def make_engine(url: str) -> Engine:
             cur.close()
 
     return engine
+
+
+@contextmanager
+def bounded_write(conn: Connection, wait_seconds: float) -> Iterator[Connection]:
+    """Transactions on ``conn`` inside this block wait at most ``wait_seconds`` for a lock another writer holds (then
+    the statement fails, "database is locked"), and on SQLite each commit syncs the log to disk first (durable
+    through a power cut, see the module docstring).
+
+    SQLite keeps both as settings of the connection: they are set here and put back before the connection goes
+    back to the pool. PostgreSQL: ``lock_timeout`` for this session, reset likewise."""
+    wait_ms = max(1, int(wait_seconds * 1000))
+    if conn.dialect.name != "sqlite":
+        conn.exec_driver_sql(f"SET lock_timeout = {wait_ms}")
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.exec_driver_sql("RESET lock_timeout")
+            conn.commit()
+        return
+    raw = conn.connection.dbapi_connection
+    busy = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    synchronous = raw.execute("PRAGMA synchronous").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout = {wait_ms}")
+    raw.execute("PRAGMA synchronous = FULL")
+    try:
+        yield conn
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {busy}")
+        raw.execute(f"PRAGMA synchronous = {synchronous}")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:

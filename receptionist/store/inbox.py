@@ -1,8 +1,8 @@
 """Durable intake in the store: the inbox of raw deliveries (and its quarantine), live calls, polling cursors,
 and a caller's history.
 
-The door writes a delivery with ``store_delivery`` in one short transaction before the platform is answered; the
-worker maps it later and writes the outcome with ``apply`` — the call + proposal (or live-call update) and the
+The door writes a delivery with ``store_delivery`` in one short transaction, synced to disk, before the platform is
+answered, waiting a bounded time for a database that is busy (``ingest.store_wait_seconds``); the worker maps it later and writes the outcome with ``apply`` — the call + proposal (or live-call update) and the
 inbox row's new state in one transaction, so a delivery is never half-recorded. A failure of the database itself
 (disk full, read-only, locked) is raised as ``StorageUnavailable`` so the door can answer 503 and the platform
 retries; a value the database refuses for one delivery (a NUL on PostgreSQL, an out-of-range date) is raised as
@@ -12,11 +12,12 @@ retries; a value the database refuses for one delivery (a NUL on PostgreSQL, an 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -25,7 +26,12 @@ from receptionist.domain.models import AppointmentStatus, CallRecord
 from receptionist.domain.payload import CallCapture
 from receptionist.errors import EnvironmentProblem
 from receptionist.store import tables as t
+from receptionist.store.db import bounded_write
 from receptionist.store.repo import Store, _call, call_row
+
+
+#: How long the door waits for the database by default (``ingest.store_wait_seconds`` in a profile).
+DOOR_WAIT_SECONDS = 2.0
 
 
 class StorageUnavailable(Exception):
@@ -102,29 +108,40 @@ class InboxStore:
     # --- the door -------------------------------------------------------------------------------------------------
 
     def store_delivery(self, *, platform: str, dedupe_key: str, source: DeliverySource, received_at: datetime,
-                       url: str, headers: dict[str, str], body: bytes) -> tuple[int, bool]:
-        """Write a delivery; (id, True), or (existing id, False) when this dedupe key is already stored.
+                       url: str, headers: dict[str, str], body: bytes,
+                       wait_seconds: float = DOOR_WAIT_SECONDS) -> tuple[int, bool]:
+        """Write a delivery, durably (on SQLite, synced to disk) before returning; (id, True), or (existing id,
+        False) when this dedupe key is already stored.
 
-        Raises ``StorageUnavailable`` when the database cannot take the write."""
-        row = t.InboxDelivery(platform=platform, dedupe_key=dedupe_key[:300], source=source.value,
-                              received_at=received_at, url=url, headers=dict(headers), body=bytes(body),
-                              state=InboxState.PENDING.value, attempts=0)
+        Waits at most ``wait_seconds`` in all for the other writers of this process and for a lock another program
+        holds, then raises ``StorageUnavailable`` (as when the database cannot take the write at all): the platform
+        is answered 503 and retries, rather than timing out on a desk that waits 30 s."""
+        deadline = time.monotonic() + wait_seconds
+        key = dedupe_key[:300]
+        if not self._write_lock.acquire(timeout=wait_seconds):
+            raise StorageUnavailable(f"the database stayed busy with other writes for {wait_seconds:g} s")
         try:
-            with self._write_lock, self.session() as s:
-                s.add(row)
+            with self.store.engine.connect() as conn, \
+                    bounded_write(conn, max(0.001, deadline - time.monotonic())):
                 try:
-                    s.commit()
-                    return row.id, True
+                    with conn.begin():
+                        inserted = conn.execute(insert(t.InboxDelivery.__table__).values(
+                            platform=platform, dedupe_key=key, source=source.value, received_at=received_at,
+                            url=url, headers=dict(headers), body=bytes(body), state=InboxState.PENDING.value,
+                            attempts=0))
+                    return inserted.inserted_primary_key[0], True
                 except IntegrityError:
-                    s.rollback()
-                    existing = s.scalar(select(t.InboxDelivery.id).where(
-                        t.InboxDelivery.platform == platform, t.InboxDelivery.dedupe_key == dedupe_key[:300]))
+                    existing = conn.scalar(select(t.InboxDelivery.id).where(
+                        t.InboxDelivery.platform == platform, t.InboxDelivery.dedupe_key == key))
+                    conn.rollback()
                     if existing is None:
                         raise
                     return existing, False
         except (SQLAlchemyError, EnvironmentProblem) as exc:
             raise StorageUnavailable(f"the database did not take the delivery: {getattr(exc, 'orig', exc)}") \
                 from exc
+        finally:
+            self._write_lock.release()
 
     def known(self, platform: str, dedupe_key: str) -> int | None:
         with self.session() as s:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
+import threading
 import time
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -116,6 +118,71 @@ def test_storage_failure_is_answered_503_then_stored_on_redelivery(running, stor
     r = post_generic(running, body)  # the platform retries
     assert r.status_code == 202
     assert wait_for(lambda: capture_count(store) == (1, 1))
+
+
+@contextmanager
+def locked_by_another_program(store):
+    """A second connection of its own (as a CLI command or a DB browser would hold) takes SQLite's write lock."""
+    other = sqlite3.connect(store.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+def test_a_database_locked_by_another_program_is_answered_503_then_stored_once(store, profile, bus, adapter):
+    """The door gives up after ingest.store_wait_seconds (not the 30 s busy timeout, past the platform's own
+    timeout) and answers 503; the platform's retry after the lock is released is stored once."""
+    intake = make_intake(store, profile, bus, adapter, store_wait_seconds=0.5)
+    intake.start()
+    rx = WebhookReceiver(IngestSettings(port=0), intake).start()
+    try:
+        body = payload(call_id="locked-1")
+        with locked_by_another_program(store):
+            r = post_generic(rx, body)  # the client waits 5 s: a 30 s wait would be a timeout, not an answer
+            assert r.status_code == 503 and "could not store" in r.json()["error"]
+        assert intake.inbox.counts() == {}
+        assert post_generic(rx, body).status_code == 202  # the platform retries
+        assert post_generic(rx, body).status_code == 200  # and once more: a duplicate, nothing changes
+        assert wait_for(lambda: capture_count(store) == (1, 1))
+        assert intake.inbox.counts() == {"done": 1}
+    finally:
+        rx.stop()
+        intake.stop()
+
+
+def test_the_worker_waits_out_a_lock_the_door_gives_up_on(store, profile, bus, adapter):
+    intake = make_intake(store, profile, bus, adapter, store_wait_seconds=0.2)
+    first = intake.receive(scripted_delivery("wait-1"))
+    applied = []
+    with locked_by_another_program(store):
+        worker = threading.Thread(target=lambda: applied.extend(intake.process([first.inbox_id])))
+        worker.start()
+        assert wait_for(lambda: intake.inbox._write_lock.locked())  # the worker is at its write, waiting
+        second = intake.receive(scripted_delivery("wait-2"))
+        assert second.status == 503 and not second.stored
+    worker.join(10)
+    assert [(a.inbox_id, a.state) for a in applied] == [(first.inbox_id, InboxState.DONE)]
+    assert capture_count(store) == (1, 1)
+
+
+def test_the_doors_short_wait_and_synced_commit_stay_with_the_door(store, intake):
+    """Every pooled connection keeps the 30 s busy timeout and synchronous=NORMAL after the door wrote."""
+    from receptionist.store.db import BUSY_TIMEOUT_SECONDS
+
+    assert intake.receive(scripted_delivery("pool-1")).stored
+    assert intake.receive(scripted_delivery("pool-1")).duplicate
+    pooled = [store.engine.raw_connection() for _ in range(store.engine.pool.checkedin())]
+    try:
+        assert pooled
+        for conn in pooled:
+            assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == BUSY_TIMEOUT_SECONDS * 1000
+            assert conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    finally:
+        for conn in pooled:
+            conn.close()
 
 
 def test_retries_of_the_same_delivery_are_one_row_and_answered_as_success(running, store, intake):
