@@ -2,8 +2,9 @@
 and a caller's history.
 
 The door writes a delivery with ``store_delivery`` in one short transaction, synced to disk, before the platform is
-answered, waiting a bounded time for a database that is busy (``ingest.store_wait_seconds``); the worker maps it later and writes the outcome with ``apply`` — the call + proposal (or live-call update) and the
-inbox row's new state in one transaction, so a delivery is never half-recorded. A failure of the database itself
+answered, waiting a bounded time for a busy database (``ingest.store_wait_seconds``); the worker maps it later and
+writes the outcome with ``apply`` — the call + proposal (or live-call update) and the inbox row's new state in one
+transaction, so a delivery is never half-recorded. A failure of the database itself
 (disk full, read-only, locked) is raised as ``StorageUnavailable`` so the door can answer 503 and the platform
 retries; a value the database refuses for one delivery (a NUL on PostgreSQL, an out-of-range date) is raised as
 ``ValueRefused`` so that delivery alone goes to quarantine.
@@ -11,11 +12,13 @@ retries; a value the database refuses for one delivery (a NUL on PostgreSQL, an 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
@@ -26,9 +29,10 @@ from receptionist.domain.models import AppointmentStatus, CallRecord
 from receptionist.domain.payload import CallCapture
 from receptionist.errors import EnvironmentProblem
 from receptionist.store import tables as t
-from receptionist.store.db import bounded_write
+from receptionist.store.db import bounded_write, checkpoint
 from receptionist.store.repo import Store, _call, call_row
 
+log = logging.getLogger(__name__)
 
 #: How long the door waits for the database by default (``ingest.store_wait_seconds`` in a profile).
 DOOR_WAIT_SECONDS = 2.0
@@ -70,6 +74,16 @@ class Applied:
     call: CallRecord | None = None
     call_created: bool = False
     live: LiveCallRecord | None = None
+
+
+class _Batch(NamedTuple):
+    """A batch read and changed in the session, not yet written (``InboxStore._read_batch``)."""
+
+    skipped: list[Applied]  # no longer pending: nothing to write
+    outcomes: list[Outcome]  # to write
+    inbox: dict[int, t.InboxDelivery]
+    results: dict[int, tuple[t.Call | None, bool, t.LiveCall | None]]  # inbox id → (call, created, live call)
+    created: list[tuple[Outcome, t.Call]]
 
 
 def _record(row: t.InboxDelivery) -> InboxRecord:
@@ -143,6 +157,13 @@ class InboxStore:
         finally:
             self._write_lock.release()
 
+    def checkpoint(self) -> None:
+        """SQLite's log copied into the database file (``db.checkpoint``); a failure is only logged."""
+        try:
+            checkpoint(self.store.engine)
+        except (SQLAlchemyError, EnvironmentProblem) as exc:
+            log.warning("could not checkpoint the database log: %s", getattr(exc, "orig", exc))
+
     def known(self, platform: str, dedupe_key: str) -> int | None:
         with self.session() as s:
             return s.scalar(select(t.InboxDelivery.id).where(t.InboxDelivery.platform == platform,
@@ -173,9 +194,11 @@ class InboxStore:
         Raises ``StorageUnavailable`` (nothing written; retry later) or ``ValueRefused`` (nothing written; the
         caller retries each outcome alone to find the one the database refuses)."""
         try:
-            with self._write_lock, self.session() as s, s.no_autoflush:
-                applied = self._apply_batch(s, outcomes, now)
-                s.commit()
+            with self.session() as s, s.no_autoflush:
+                batch = self._read_batch(s, outcomes, now)
+                with self._write_lock:  # only the writes: the door waits for as little as possible
+                    applied = self._write_batch(s, batch, now)
+                    s.commit()
                 return applied
         except (StorageUnavailable, ValueRefused):
             raise
@@ -186,8 +209,10 @@ class InboxStore:
                 raise StorageUnavailable(str(getattr(exc, "orig", exc))) from exc
             raise ValueRefused(f"the database refused a value: {getattr(exc, 'orig', exc)}") from exc
 
-    def _apply_batch(self, s: Session, outcomes: list[Outcome], now: datetime) -> list[Applied]:
-        """A few queries for the whole batch (inbox rows, calls already stored, live calls), one flush."""
+    def _read_batch(self, s: Session, outcomes: list[Outcome], now: datetime) -> _Batch:
+        """A few queries for the whole batch (inbox rows, calls already stored, live calls), and the changes made
+        in the session, not yet written. The reads need no write lock: only this process's mapper (one pass at a
+        time) changes pending rows, and on PostgreSQL FOR UPDATE keeps another desk's mapper out."""
         # FOR UPDATE (PostgreSQL): two desks mapping the same delivery take turns, and the second finds it done
         inbox = {r.id: r for r in s.scalars(select(t.InboxDelivery).where(
             t.InboxDelivery.id.in_([o.inbox_id for o in outcomes])).with_for_update())}
@@ -198,7 +223,7 @@ class InboxStore:
         outcomes = [o for o in outcomes if inbox[o.inbox_id].state == InboxState.PENDING.value]
         skipped = [Applied(o.inbox_id, InboxState(inbox[o.inbox_id].state)) for o in already]
         if not outcomes:
-            return skipped
+            return _Batch(skipped, [], inbox, {}, [])
         keys = {(o.capture.platform, o.capture.call_id) for o in outcomes if o.capture is not None}
         keys |= {(o.live.platform, o.live.call_id) for o in outcomes if o.live is not None}
         existing: dict[tuple[str, str], t.Call] = {}
@@ -236,6 +261,14 @@ class InboxStore:
             if o.live is not None:
                 live = self._upsert_live(s, lives, o.live, now)
             results[o.inbox_id] = (call, is_new, live)
+        return _Batch(skipped, outcomes, inbox, results, created)
+
+    @staticmethod
+    def _write_batch(s: Session, batch: _Batch, now: datetime) -> list[Applied]:
+        """Flush the batch's changes, with the audit of each new call, in two flushes (the calls' ids first)."""
+        skipped, outcomes, inbox, results, created = batch
+        if not outcomes:
+            return skipped
         s.flush()
         for o, call in created:
             inbox[o.inbox_id].call_row_id = call.id

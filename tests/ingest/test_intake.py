@@ -185,6 +185,26 @@ def test_the_doors_short_wait_and_synced_commit_stay_with_the_door(store, intake
             conn.close()
 
 
+def test_the_worker_checkpoints_the_log_when_its_queue_runs_dry(store, intake):
+    """SQLite's own checkpoint is off here, so the database file grows only when the worker checkpoints."""
+    from pathlib import Path
+
+    from receptionist.ingest.intake import CHECKPOINT_EVERY
+
+    event.listen(store.engine, "connect", lambda conn, _record: conn.execute("PRAGMA wal_autocheckpoint = 0"))
+    store.engine.dispose()
+    database = Path(store.engine.url.database)
+    before = database.stat().st_size
+    intake.start()
+    try:
+        for n in range(CHECKPOINT_EVERY):
+            assert intake.receive(scripted_delivery(f"ck-{n}")).stored
+        assert wait_for(lambda: capture_count(store) == (CHECKPOINT_EVERY, CHECKPOINT_EVERY))
+        assert wait_for(lambda: database.stat().st_size > before)
+    finally:
+        intake.stop()
+
+
 def test_retries_of_the_same_delivery_are_one_row_and_answered_as_success(running, store, intake):
     for _ in range(3):
         assert post_scripted(running, "dup-1").status_code == 200
