@@ -890,10 +890,20 @@ class Store:
     def busy_blocks(self, start: datetime, end: datetime, exclude_appointment: str | None = None) -> list[BusyBlock]:
         """What is not free in [start, end): our confirmed appointments and the calendars' busy events (ours, seen
         again on a calendar, are not counted twice)."""
-        busy = [BusyBlock(a.start, a.end, "appointment", f"{a.service} — {a.caller_name}")
-                for a in self.appointments(start, end) if a.id != exclude_appointment]
-        busy += [BusyBlock(e.start, e.end, e.calendar, e.title)
-                 for e in self.external_events(start, end) if e.busy and e.uid is None]
+        A, E = t.Appointment, t.ExternalEvent
+        # columns only, no records (the mapper asks once per batch of deliveries, the review pane once per edit)
+        ours = (select(A.start_at, A.end_at, A.service, A.caller_name)
+                .where(_appt_overlaps(start, end), A.status != AppointmentStatus.CANCELLED.value)
+                .order_by(A.start_at))
+        if exclude_appointment is not None:
+            ours = ours.where(A.id != exclude_appointment)
+        theirs = (select(E.start_at, E.end_at, E.calendar, E.title)
+                  .where(_event_overlaps(start, end), E.busy.is_(True), E.uid.is_(None)).order_by(E.start_at))
+        with self.session() as s:
+            busy = [BusyBlock(a_start, a_end, "appointment", f"{service} — {caller}")
+                    for a_start, a_end, service, caller in s.execute(ours)]
+            busy += [BusyBlock(e_start, e_end, calendar, title)
+                     for e_start, e_end, calendar, title in s.execute(theirs)]
         return busy
 
     # --- outbox ---------------------------------------------------------------------------------------------------
