@@ -117,3 +117,18 @@ def test_the_window_starts_the_desk_in_the_background_and_a_taken_port_is_a_pill
             app.stop()
     finally:
         taken.close()
+
+
+def test_a_started_desk_is_out_of_the_garbage_collectors_full_collections(db_url):
+    """What exists once the desk runs lives as long as it: gc.freeze(), so a full collection (which holds the GIL,
+    stopping the door, the mapper and the window) walks only what came after."""
+    import gc
+
+    app = App.build(Profile.from_dict({"ingest": {"port": 0}}), db_url, memory_secret_store("frozen"))
+    gc.unfreeze()
+    try:
+        app.start(sync=False)
+        assert gc.get_freeze_count() > 0
+    finally:
+        app.stop()
+        gc.unfreeze()  # the next tests' garbage is collected as usual
