@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.formatting import format_phone, format_range, format_time
-from receptionist.domain.models import AppointmentRecord, ExternalEventRecord, SyncState
+from receptionist.domain.models import AppointmentRow, ExternalEventRecord, SyncState
 from receptionist.services import ConsoleService, WeekView
 from receptionist.ui import theme
 from receptionist.ui.operations import QueryRunner
@@ -89,7 +89,7 @@ class CalendarItem(_Span):
     lanes: int = 1
     sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
     time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
-    source: AppointmentRecord | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
+    source: AppointmentRow | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
 
 
 def week_start(day: date) -> date:
@@ -282,7 +282,7 @@ def cap_lanes(first_day: date, items: list[CalendarItem], max_lanes: int = MAX_L
 def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[str, str]) -> str:
     """The hover text of one item (built when asked: formatting the phone number is not cheap)."""
     source = item.source
-    if isinstance(source, AppointmentRecord):
+    if isinstance(source, AppointmentRow):
         lines = [item.title, format_range(source.start, source.end, zone)]
         if item.kind == "cancelled":
             lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")

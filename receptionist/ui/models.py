@@ -16,10 +16,11 @@ from PySide6.QtGui import QColor, QFont
 
 from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_range, format_time
 from receptionist.domain.models import (
-    AppointmentRecord,
+    AppointmentRow,
     AppointmentStatus,
     CallRecord,
     FieldIssue,
+    LinkBadge,
     LinkRecord,
     ProposalStatus,
     Severity,
@@ -212,12 +213,12 @@ DIFF_FIELDS = {"title": "Title", "start": "Start", "end": "End", "description": 
                "location": "Location"}
 
 
-def appointment_status(appt: AppointmentRecord) -> str:
+def appointment_status(appt: AppointmentRow) -> str:
     """"Booked" / "Cancelled"."""
     return "Cancelled" if appt.status is AppointmentStatus.CANCELLED else "Booked"
 
 
-def link_sentence(link: LinkRecord, calendar_label: str, zone: ZoneInfo, cancelled: bool = False) -> str:
+def link_sentence(link: LinkRecord | LinkBadge, calendar_label: str, zone: ZoneInfo, cancelled: bool = False) -> str:
     """What a badge means, as a sentence for a person: the link's own error when it has one, else what it waits
     for. Drift/Conflict say what changed ("changed on Outlook (start, end)", "deleted on Outlook")."""
     state = link.state
@@ -281,9 +282,9 @@ class AppointmentTableModel(QAbstractTableModel):
                Column.STATUS: "Status"}
 
     class Role(enum.IntEnum):
-        APPOINTMENT = Qt.ItemDataRole.UserRole + 1  # the AppointmentRecord (every column)
+        APPOINTMENT = Qt.ItemDataRole.UserRole + 1  # the AppointmentRow (every column)
         APPOINTMENT_ID = enum.auto()  # str
-        LINK = enum.auto()  # LinkRecord on a badge column (None elsewhere, or when the calendar has no link)
+        LINK = enum.auto()  # LinkBadge on a badge column (None elsewhere, or when the calendar has no link)
         SYNC_STATE = enum.auto()  # SyncState on a badge column
         CALENDAR = enum.auto()  # calendar key on a badge column
 
@@ -292,12 +293,12 @@ class AppointmentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.zone = zone
         self._calendars: list[tuple[str, str]] = list(calendars)
-        self._rows: list[AppointmentRecord] = []
-        self._links: list[dict[str, LinkRecord]] = []
+        self._rows: list[AppointmentRow] = []
+        self._links: list[dict[str, LinkBadge]] = []
 
     # --- rows -----------------------------------------------------------------------------------------------------
 
-    def set_rows(self, rows: Sequence[AppointmentRecord]) -> None:
+    def set_rows(self, rows: Sequence[AppointmentRow]) -> None:
         """Replace the appointments. Same appointments in the same order → cells update in place (selection kept);
         otherwise the model resets. A link to a calendar that is no longer connected gets its own column."""
         rows = list(rows)
@@ -318,7 +319,7 @@ class AppointmentTableModel(QAbstractTableModel):
         self._calendars, self._rows, self._links = calendars, rows, links
         self.endResetModel()
 
-    def replace_rows(self, updated: Sequence[AppointmentRecord]) -> list[str]:
+    def replace_rows(self, updated: Sequence[AppointmentRow]) -> list[str]:
         """Update the rows of these appointments in place (one ``dataChanged`` per row, no reset: the selection
         and scroll position stay). Returns the ids that are not listed (the caller decides whether to reload)."""
         missing = []
@@ -332,7 +333,7 @@ class AppointmentTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
         return missing
 
-    def rows(self) -> list[AppointmentRecord]:
+    def rows(self) -> list[AppointmentRow]:
         return list(self._rows)
 
     def calendars(self) -> list[tuple[str, str]]:
@@ -348,19 +349,19 @@ class AppointmentTableModel(QAbstractTableModel):
         i = column - self.FIRST_BADGE
         return self._calendars[i][0] if 0 <= i < len(self._calendars) else None
 
-    def link_at(self, row: int, column: int) -> LinkRecord | None:
+    def link_at(self, row: int, column: int) -> LinkBadge | None:
         key = self.calendar_of_column(column)
         if key is None or not 0 <= row < len(self._rows):
             return None
         return self._links[row].get(key)
 
-    def appointment_of_link(self, link_id: int) -> AppointmentRecord | None:
+    def appointment_of_link(self, link_id: int) -> AppointmentRow | None:
         for appt in self._rows:
             if any(link.id == link_id for link in appt.links):
                 return appt
         return None
 
-    def links_of_row(self, row: int) -> list[LinkRecord]:
+    def links_of_row(self, row: int) -> list[LinkBadge]:
         return [self._links[row][key] for key, _ in self._calendars if key in self._links[row]]
 
     def row_of(self, appointment_id: str) -> int:
@@ -441,7 +442,7 @@ class AppointmentTableModel(QAbstractTableModel):
             return f"{label}: {link.state.label}\n{sentence}"
         return None
 
-    def _plain_data(self, appt: AppointmentRecord, column: Column, role: int):
+    def _plain_data(self, appt: AppointmentRow, column: Column, role: int):
         C = self.Column
         cancelled = appt.status is AppointmentStatus.CANCELLED
         if role == Qt.ItemDataRole.FontRole and cancelled:

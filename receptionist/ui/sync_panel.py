@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.formatting import format_datetime
-from receptionist.domain.models import LinkRecord, SyncState
+from receptionist.domain.models import LinkBadge, SyncState
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui.call_panel import show_user_error
@@ -245,9 +245,9 @@ class SyncPanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
-    def selected_links(self) -> list[LinkRecord]:
+    def selected_links(self) -> list[LinkBadge]:
         """Badge cells → their link; other cells → every link of that row. No duplicates, in table order."""
-        seen: dict[int, LinkRecord] = {}
+        seen: dict[int, LinkBadge] = {}
         indexes = sorted(self.table.selectionModel().selectedIndexes(), key=lambda i: (i.row(), i.column()))
         for index in indexes:
             if self.model.calendar_of_column(index.column()) is not None:
@@ -277,7 +277,7 @@ class SyncPanel(QWidget):
             show_user_error(self, "Cannot retry", str(exc))
         self.refresh()
 
-    def decision_link(self) -> LinkRecord | None:
+    def decision_link(self) -> LinkBadge | None:
         """The Drift/Conflict link Keep ours / Take theirs… opens: the current badge's, else the first selected."""
         current = self.table.currentIndex()
         link = self.model.link_at(current.row(), current.column()) if current.isValid() else None
@@ -345,7 +345,7 @@ class SyncPanel(QWidget):
         self.error_text.setPlainText("\n".join(lines))
         self._update_buttons(links)
 
-    def _update_buttons(self, links: list[LinkRecord] | None = None) -> None:
+    def _update_buttons(self, links: list[LinkBadge] | None = None) -> None:
         links = links or []
         self.open_button.setEnabled(self.current_appointment_id() is not None)
         self.retry_button.setEnabled(any(link.state in RETRYABLE for link in links))

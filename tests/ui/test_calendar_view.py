@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication, QToolTip
 from sqlalchemy import event
 
 from receptionist.config import Profile
-from receptionist.domain.models import AppointmentRecord, AppointmentStatus, ExternalEventRecord
+from receptionist.domain.models import AppointmentRow, AppointmentStatus, ExternalEventRecord
 from receptionist.services import WeekView, location_rules
 from receptionist.ui import calendar_view
 from receptionist.ui.calendar_view import MAX_LANES, WeekCalendarView, cap_lanes, layout_week
@@ -31,8 +31,8 @@ def at(day, hour, minute=0):
 
 
 def appt(aid, start, minutes=30, phone="+13125550142"):
-    return AppointmentRecord(aid, f"Caller {aid}", phone, None, "Cleaning", start, start + timedelta(minutes=minutes),
-                             "", AppointmentStatus.CONFIRMED, None, 1)
+    return AppointmentRow(aid, start, start + timedelta(minutes=minutes), f"Caller {aid}", phone, "Cleaning",
+                          AppointmentStatus.CONFIRMED)
 
 
 def all_day(rid, day):

@@ -10,9 +10,9 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from receptionist.domain.models import (
-    AppointmentRecord,
+    AppointmentRow,
     AppointmentStatus,
-    LinkRecord,
+    LinkBadge,
     SyncState,
 )
 from receptionist.domain.payload import normalise, parse_payload
@@ -34,14 +34,14 @@ def record_calls(store, profile, clock, *overrides):
     return list(reversed(out))  # newest first, like service.calls()
 
 
-def link(link_id, appt_id, calendar, state, error=None):
-    return LinkRecord(link_id, appt_id, calendar, state, None, None, None, error, 1 if error else 0, None,
-                      T0 if state is SyncState.SYNCED else None)
+def link(link_id, calendar, state, error=None):
+    return LinkBadge(link_id, calendar, state, error, 1 if error else 0, None,
+                     T0 if state is SyncState.SYNCED else None)
 
 
 def appointment(appt_id, start, *links):
-    return AppointmentRecord(appt_id, "Maria Lopez", "+13125550142", "ACC-1", "Teeth cleaning", start,
-                             start + timedelta(minutes=45), "", AppointmentStatus.CONFIRMED, "call-1", 1, links)
+    return AppointmentRow(appt_id, start, start + timedelta(minutes=45), "Maria Lopez", "+13125550142",
+                          "Teeth cleaning", AppointmentStatus.CONFIRMED, links=links)
 
 
 def test_call_list_model(qtmodeltester, store, profile, clock):
@@ -86,9 +86,9 @@ def test_appointment_table_model(qtmodeltester, profile):
                                                           ("outlook:default", "Outlook")])
     qtmodeltester.check(model)
     rows = [
-        appointment("a1", T0, link(1, "a1", "google:primary", SyncState.SYNCED),
-                    link(2, "a1", "outlook:default", SyncState.FAILED, "Outlook: 503 — retrying at 11/23/2026")),
-        appointment("a2", T0 + timedelta(days=1), link(3, "a2", "google:primary", SyncState.CONFLICT)),
+        appointment("a1", T0, link(1, "google:primary", SyncState.SYNCED),
+                    link(2, "outlook:default", SyncState.FAILED, "Outlook: 503 — retrying at 11/23/2026")),
+        appointment("a2", T0 + timedelta(days=1), link(3, "google:primary", SyncState.CONFLICT)),
     ]
     model.set_rows(rows)
     qtmodeltester.check(model)
@@ -123,7 +123,7 @@ def test_appointment_table_model(qtmodeltester, profile):
     assert model.data(model.index(0, o)) == "Pending"
 
     # a link to a calendar no longer connected gets its own column
-    orphan = appointment("a3", T0, link(9, "a3", "google:old", SyncState.FAILED, "calendar google:old is not "
+    orphan = appointment("a3", T0, link(9, "google:old", SyncState.FAILED, "calendar google:old is not "
                                         "connected"))
     model.set_rows(fixed + [orphan])
     qtmodeltester.check(model)
