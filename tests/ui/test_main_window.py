@@ -384,3 +384,19 @@ def test_a_sync_cycle_runs_no_query_on_the_gui_thread_and_updates_rows_in_place(
     assert gui_queries == []
     assert resets == []  # rows updated in place
     assert [i.row() for i in panel.table.selectionModel().selectedRows()] == [1]
+
+
+def test_appointments_table_sizes_its_columns_without_measuring_rows(qtbot, window):
+    """Qt measuring every listed row (ResizeToContents) was most of a refresh with thousands of rows: the widths
+    come from the headers and the model's widest texts; Service takes the spare width, Caller can be dragged."""
+    from PySide6.QtWidgets import QHeaderView
+
+    header = window.sync_panel.table.horizontalHeader()
+    model = window.sync_panel.model
+    modes = [header.sectionResizeMode(c) for c in range(model.columnCount())]
+    assert QHeaderView.ResizeMode.ResizeToContents not in modes
+    assert modes[AppointmentTableModel.Column.SERVICE] is QHeaderView.ResizeMode.Stretch
+    assert modes[AppointmentTableModel.Column.CALLER] is QHeaderView.ResizeMode.Interactive
+    metrics = window.sync_panel.table.fontMetrics()
+    when = header.sectionSize(AppointmentTableModel.Column.WHEN)
+    assert when >= metrics.horizontalAdvance(model.widest_text(AppointmentTableModel.Column.WHEN))

@@ -17,7 +17,7 @@ from receptionist.domain.models import (
 )
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services import location_rules
-from receptionist.ui.models import AppointmentTableModel, CallListModel
+from receptionist.ui.models import AppointmentTableModel, CallListModel, table_rows
 from tests.helpers.payloads import payload
 
 pytestmark = pytest.mark.gui
@@ -140,3 +140,31 @@ def test_appointment_table_model(qtmodeltester, profile):
     model.set_rows([])
     qtmodeltester.check(model)
     assert model.rowCount() == 0
+
+
+def test_rows_made_ready_on_the_worker_reuse_the_rows_shown(qtmodeltester, profile):
+    """A refresh's rows are made ready on the worker (``table_rows``): each row equal to the one shown is that very
+    object, so the GUI thread frees only what changed; the model then sets them without walking them."""
+    model = AppointmentTableModel(profile.location.zone, [("google:primary", "Google Calendar")])
+    rows = [appointment(f"a{n}", T0 + timedelta(hours=n), link(n, "google:primary", SyncState.SYNCED))
+            for n in range(3)]
+    model.set_rows(table_rows(rows))
+    again = [replace(r) for r in rows]  # equal copies, as the next read returns them
+    again[1] = replace(again[1], caller_name="Ann Lee")
+    ready = table_rows(again, model.shown())
+    assert ready.rows[0] is rows[0] and ready.rows[2] is rows[2] and ready.rows[1] is again[1]
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.set_rows(ready)
+    qtmodeltester.check(model)
+    C = AppointmentTableModel.Column
+    assert not resets and model.data(model.index(1, C.CALLER)) == "Ann Lee"
+    assert model.states() == {SyncState.SYNCED}
+    model.replace_rows([replace(again[0], links=(link(0, "google:primary", SyncState.FAILED),))])
+    assert model.states() == {SyncState.SYNCED, SyncState.FAILED}
+    assert model.appointment_of_link(2).id == "a2" and model.row_of("a1") == 1 and model.row_of("zz") == -1
+    # columns of known format are sized from their widest text, never by asking every row
+    assert model.widest_text(C.WHEN) == "12/28/2026 10:48 PM"
+    assert model.widest_text(C.PHONE) == "(888) 888-8888"
+    assert model.widest_text(model.badge_column("google:primary")) == "Reconnect"
+    assert model.widest_text(C.CALLER) is None and model.widest_text(C.SERVICE) is None
