@@ -6,6 +6,7 @@ Views refresh from the EventBus (through :class:`EventBridge`), debounced, never
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -76,18 +77,24 @@ class HealthPill(QLabel):
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.name = name
-        self.state = "pending"
+        self.state = ""
         self.setObjectName("healthPill")
         self.set_state("pending", "")
 
     def set_state(self, state: str, tooltip: str, text: str | None = None) -> None:
-        self.state = state
-        color = theme.HEALTH_COLORS[state]
-        background = {"ok": "#dcfce7", "pending": "#fef3c7", "error": "#fee2e2", "off": "#f1f5f9"}[state]
-        self.setText(f"● {text or self.name}")
-        self.setStyleSheet(f"QLabel#healthPill {{ color: {color}; background: {background}; border: 1px solid "
-                           f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}")
-        self.setToolTip(tooltip)
+        """Shown as given; the style sheet is set only when the state changes (setting one repolishes the pill
+        and relays out the header, and the health snapshot lands several times a second during a sync cycle)."""
+        if state != self.state:
+            self.state = state
+            color = theme.HEALTH_COLORS[state]
+            background = {"ok": "#dcfce7", "pending": "#fef3c7", "error": "#fee2e2", "off": "#f1f5f9"}[state]
+            self.setStyleSheet(f"QLabel#healthPill {{ color: {color}; background: {background}; border: 1px solid "
+                               f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}")
+        label = f"● {text or self.name}"
+        if label != self.text():
+            self.setText(label)
+        if tooltip != self.toolTip():
+            self.setToolTip(tooltip)
 
 
 _PILL_STATE = {"ok": "ok", "unknown": "pending", "throttled": "pending", "offline": "pending", "held": "error",
@@ -201,8 +208,11 @@ class MainWindow(QMainWindow):
         self.bridge.event_received.connect(self._on_event)
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
-        self._refresh_calendar = Throttle(self.calendar.refresh, parent=self)
-        self._refresh_health = Throttle(self.refresh_health, parent=self)
+        # A sync cycle announces every link it writes: the week (read and laid out again, then drawn) and the health
+        # snapshot follow at most once a second while that lasts, so the window's own reads leave the GUI thread
+        # its share of the interpreter (the first news still shows at once).
+        self._refresh_calendar = Throttle(self.calendar.refresh, 1000, parent=self)
+        self._refresh_health = Throttle(self.refresh_health, 1000, parent=self)
         self._refresh_live = Throttle(self.call_panel.live.refresh, parent=self)
         self._refresh_quarantine = Throttle(self.quarantine_panel.refresh, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
@@ -618,6 +628,7 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
         window.resize(min(WINDOW_SIZE[0], room.width()) if room else WINDOW_SIZE[0],
                       min(WINDOW_SIZE[1], room.height()) if room else WINDOW_SIZE[1])
         window.show()
+        settle_heap()
         if on_ready is not None:
             QTimer.singleShot(0, lambda: on_ready(window))
         if quit_after is not None:
@@ -628,6 +639,19 @@ def run_gui(app: "App | Any", *, argv: list[str] | None = None, demo_banner: str
         window.bridge.close()
 
 
+def settle_heap() -> None:
+    """Once the window is up: collect, then move everything start-up made into the collector's permanent
+    generation (``gc.freeze``).
+
+    A full collection scans every tracked object while holding the interpreter lock, whichever thread sets it
+    off — the sync thread loading a cycle's links, usually — and the GUI thread waits for it: with the start-up
+    heap (Qt wrappers, modules, the calendar clients' discovery documents) in every scan, one took 100-160 ms
+    during a sync cycle on a desk's ten years (``bench/gui_freeze.py``), the window frozen all that time. What
+    start-up made lives as long as the console, so nothing is lost by never scanning it again."""
+    gc.collect()
+    gc.freeze()
+
+
 def _close(window: MainWindow, screenshot: str | None) -> None:
     if screenshot:
         Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
@@ -635,4 +659,4 @@ def _close(window: MainWindow, screenshot: str | None) -> None:
     window.close()
 
 
-__all__ = ["CrashHandler", "HealthPill", "MainWindow", "run_gui", "show_startup_problem"]
+__all__ = ["CrashHandler", "HealthPill", "MainWindow", "run_gui", "settle_heap", "show_startup_problem"]

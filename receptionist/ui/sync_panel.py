@@ -69,11 +69,12 @@ class SyncPanel(QWidget):
         self.model = AppointmentTableModel(self.zone, calendars, parent=self)
         self.runner = runner or QueryRunner(self)
         self._wanted = PAGE  # rows the view shows (grows with Show more)
+        self._more = False  # the window holds more rows than are shown
         self._dirty: set[str] = set()  # appointments named by news, updated together
         self._batches = 0
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
-        self._flush.setInterval(50)
+        self._flush.setInterval(250)  # a cycle's news about many rows becomes a few reads, not one per link
         self._flush.timeout.connect(self._read_dirty)
 
         layout = QVBoxLayout(self)
@@ -182,13 +183,24 @@ class SyncPanel(QWidget):
                             self._update_rows)
 
     def _update_rows(self, rows) -> None:
-        if self.model.replace_rows(rows):
+        missing = set(self.model.replace_rows(rows))
+        if any(row.id in missing and self._may_list(row) for row in rows):
             self.refresh()  # a new appointment, or one on a calendar without a column yet: read the window
         else:
             self._selection_changed()
 
+    def _may_list(self, row) -> bool:
+        """Whether reading the window again could show this row that is not shown (or lacks a column): not when
+        it comes after the last row shown while more are left for Show more (the page lists by start, then id) —
+        during a cycle most news is about such rows, and each would read the whole window again."""
+        if self.model.row_of(row.id) >= 0 or not self._more or not self.model.rowCount():
+            return True
+        last = self.model.data(self.model.index(self.model.rowCount() - 1, 0), AppointmentTableModel.Role.APPOINTMENT)
+        return (row.start, row.id) < (last.start, last.id)
+
     def _show(self, result) -> None:
         rows, more, counts = result
+        self._more = more
         keep = [(self.model.data(i, AppointmentTableModel.Role.APPOINTMENT_ID), i.column())
                 for i in self.table.selectionModel().selectedIndexes()]
         current = self.table.currentIndex()

@@ -133,6 +133,11 @@ def test_painting_again_reuses_the_frame_and_only_new_data_or_a_new_size_rebuild
     resized = canvas.frame()
     assert resized is not frame and resized.size == canvas.size()
 
+    with qtbot.waitSignal(view.week_shown, timeout=3000):
+        view.refresh()  # news about something else: the week reads back as it is shown
+    canvas.grab()
+    assert canvas.frame() is resized  # nothing laid out, elided or rendered again
+
     service.appointments.append(appt("c", at(26, 9)))
     with qtbot.waitSignal(view.week_shown, timeout=3000):
         view.refresh()
