@@ -250,7 +250,8 @@ class TimedApplication(QApplication):
                 self.paints[what].append(took)
             if self.depth == 0:
                 self.count += 1
-                entry = (took, self.count, f"{what} {kind.name} (GUI thread CPU {(time.thread_time() - cpu) * 1000:.0f} ms)")
+                cpu_ms = (time.thread_time() - cpu) * 1000
+                entry = (took, self.count, f"{what} {kind.name} (GUI thread CPU {cpu_ms:.0f} ms)")
                 if len(self.longest) < 8:
                     heapq.heappush(self.longest, entry)
                 elif took > self.longest[0][0]:

@@ -555,5 +555,5 @@ _SYNC_COLORS = {state: theme.sync_color(state) for state in SyncState}
 _SYNC_BACKGROUNDS = {state: theme.sync_background(state) for state in SyncState}
 
 
-__all__ = ["AppointmentTableModel", "CallListModel", "DIFF_FIELDS", "FIELD_LABELS", "Listed", "TableRows", "appointment_status",
-           "link_sentence", "call_issues", "call_status", "display_phone", "table_rows"]
+__all__ = ["AppointmentTableModel", "CallListModel", "DIFF_FIELDS", "FIELD_LABELS", "Listed", "TableRows",
+           "appointment_status", "link_sentence", "call_issues", "call_status", "display_phone", "table_rows"]
