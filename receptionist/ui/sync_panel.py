@@ -195,7 +195,8 @@ class SyncPanel(QWidget):
         during a cycle most news is about such rows, and each would read the whole window again."""
         if self.model.row_of(row.id) >= 0 or not self._more or not self.model.rowCount():
             return True
-        last = self.model.data(self.model.index(self.model.rowCount() - 1, 0), AppointmentTableModel.Role.APPOINTMENT)
+        last_row = self.model.index(self.model.rowCount() - 1, 0)
+        last = self.model.data(last_row, AppointmentTableModel.Role.APPOINTMENT)
         return (row.start, row.id) < (last.start, last.id)
 
     def _show(self, result) -> None:
