@@ -2,8 +2,10 @@
 a desk's ten years (``--background`` appointments seeded like ``bench/seed.py``, or an already seeded ``--db``).
 
 Measured on the GUI thread, offscreen, view 1000 × 640 px:
-- refresh: ``view.refresh()`` → week read and laid out on the worker → result applied → first full paint done;
-  and the part of it the GUI thread spends (the rest runs on the worker while the window stays responsive).
+- refresh: ``view.refresh()`` → week read and laid out on the worker → result applied → first full paint done,
+  as after news about the shown week; and the part of it the GUI thread spends (the rest runs on the worker while
+  the window stays responsive). "same": a refresh whose week reads back as it is shown (news about another
+  week), which is not drawn again.
 - frame: one repaint of the whole visible canvas with nothing changed (the steady cost of a paint).
 - resize: the view changes width by 40 px, its layout runs and the canvas repaints (rectangles, elided text and
   the backdrop rebuilt).
@@ -39,7 +41,13 @@ from receptionist.services import ConsoleService  # noqa: E402
 from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store.repo import Store  # noqa: E402
-from receptionist.ui.calendar_view import WeekCalendarView, cap_lanes, layout_week, week_start  # noqa: E402
+from receptionist.ui.calendar_view import (  # noqa: E402
+    WeekCalendarView,
+    WeekLayout,
+    cap_lanes,
+    layout_week,
+    week_start,
+)
 from seed import CALENDARS, appointments_between, external_between, seed  # noqa: E402  (bench/seed.py)
 
 
@@ -105,8 +113,12 @@ def main() -> None:
 
     view._week_read = timed_week_read  # the runner calls what refresh() passes it
 
-    def refresh(monday: date) -> tuple[float, float]:
+    def refresh(monday: date, changed: bool = True) -> tuple[float, float]:
+        """One refresh; ``changed``: as after news about the shown week (a week that reads back as it is shown is
+        not drawn again, so the shown layout is dropped first)."""
         view.state.first_day = monday
+        if changed:
+            view.state.layout = WeekLayout(monday)
         started = time.perf_counter()
         view.refresh()
         asked = time.perf_counter()
@@ -134,6 +146,7 @@ def main() -> None:
     for name, monday in (("baseline", light_week), ("heavy", heavy_week)):
         refresh(monday)  # warm up: first read of the week, fonts
         runs = [refresh(monday) for _ in range(args.runs)]
+        same = [refresh(monday, changed=False) for _ in range(args.runs)]
         frames = [frame() for _ in range(args.runs * 4)]
         resizes = []
         for n in range(args.runs):
@@ -149,17 +162,19 @@ def main() -> None:
             "items": len(view.items) + sum(len(c.hidden) for c in view.chips),
             "drawn": len(view.items), "chips": len(view.chips),
             "refresh": statistics.median(r[0] for r in runs), "refresh_gui": statistics.median(r[1] for r in runs),
+            "same": statistics.median(r[0] for r in same),
             "frame": statistics.median(frames), "frame_max": max(frames), "resize": statistics.median(resizes),
             "query": statistics.median(q for q, _ in parts), "layout": statistics.median(lay for _, lay in parts),
         }
 
     print(f"database: {links // len(CALENDARS):,} appointments ({links:,} link rows); view 1000x640 offscreen; "
           f"medians of {args.runs} refreshes, {args.runs * 4} frames, {args.runs} resizes")
-    print(f"{'week':<10}{'items':>7}{'drawn':>7}{'chips':>7}{'refresh ms':>12}{'(GUI ms)':>10}{'frame ms':>10}"
-          f"{'(max)':>8}{'resize ms':>11}{'| query ms':>11}{'layout ms':>11}")
+    print(f"{'week':<10}{'items':>7}{'drawn':>7}{'chips':>7}{'refresh ms':>12}{'(GUI ms)':>10}{'same ms':>9}"
+          f"{'frame ms':>10}{'(max)':>8}{'resize ms':>11}{'| query ms':>11}{'layout ms':>11}")
     for name, r in results.items():
         print(f"{name:<10}{r['items']:>7}{r['drawn']:>7}{r['chips']:>7}{r['refresh']:>12.1f}{r['refresh_gui']:>10.1f}"
-              f"{r['frame']:>10.2f}{r['frame_max']:>8.2f}{r['resize']:>11.1f}{r['query']:>11.1f}{r['layout']:>11.1f}")
+              f"{r['same']:>9.1f}{r['frame']:>10.2f}{r['frame_max']:>8.2f}{r['resize']:>11.1f}{r['query']:>11.1f}"
+              f"{r['layout']:>11.1f}")
     heavy, base = results["heavy"], results["baseline"]
     print(f"heavy/baseline: refresh {heavy['refresh'] / base['refresh']:.1f}x, "
           f"frame {heavy['frame'] / base['frame']:.1f}x")

@@ -131,6 +131,20 @@ def build_adapters(profile: Profile, secrets: SecretStore, clock: Callable[[], d
                     lambda intake: polling_scheduler(profile, secrets, intake, clock))
 
 
+def settle_heap() -> None:
+    """Once the desk runs: collect, then move everything made so far into the collector's permanent generation
+    (``gc.freeze``).
+
+    A full collection scans every tracked object while holding the interpreter lock, whichever thread sets it off,
+    and every other thread waits: the door, the mapper, and the window. With the start-up heap in every scan
+    (~135,000 objects: modules, mappers, compiled queries, the window's Qt wrappers, the calendar clients'
+    discovery documents) one took ~30 ms under intake load and 100-160 ms during a sync cycle on a desk's ten
+    years (``bench/panel_latency.py --stages``, ``bench/gui_freeze.py``). What start-up made lives as long as the
+    desk, so nothing is lost by never scanning it again."""
+    gc.collect()
+    gc.freeze()
+
+
 @dataclass
 class App:
     """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker, the polling sources and
@@ -232,11 +246,7 @@ class App:
             self.scheduler.start()
         if self.polling is not None:
             self.polling.start()
-        # What is alive now (modules, mappers, compiled queries, the window) lives as long as the desk: out of the
-        # garbage collector's reach, its full collections walk only what came later. They walked ~135,000 objects,
-        # ~30 ms holding the GIL, so the door, the mapper and the window stopped a few times a minute under load.
-        gc.collect()
-        gc.freeze()
+        settle_heap()
         return self
 
     def start_in_background(self) -> threading.Thread:

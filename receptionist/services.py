@@ -15,6 +15,7 @@ from receptionist.domain.bookings import MAX_APPOINTMENT, event_draft
 from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_time
 from receptionist.domain.models import (
     AppointmentRecord,
+    AppointmentRow,
     AppointmentStatus,
     CalendarHealthRecord,
     CallRecord,
@@ -53,9 +54,9 @@ class WeekView:
 
     start: datetime  # local midnight of the first day, as UTC
     end: datetime
-    appointments: list[AppointmentRecord]  # live ones
+    appointments: list[AppointmentRow]  # live ones
     external: list[ExternalEventRecord]
-    cancelled: list[AppointmentRecord] = field(default_factory=list)  # shown struck through, never as busy
+    cancelled: list[AppointmentRow] = field(default_factory=list)  # shown struck through, never as busy
 
 
 class ConsoleService:
@@ -188,7 +189,7 @@ class ConsoleService:
         zone = self.rules.zone
         start = datetime.combine(first_day, time(0), zone).astimezone(timezone.utc)
         end = datetime.combine(first_day + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
-        appointments = self.store.appointments(start, end, include_cancelled=True)
+        appointments = self.store.appointment_rows(start, end)
         ours = {a.id for a in appointments}
         external = [e for e in self.store.external_events(start, end) if e.uid is None or e.uid not in ours]
         live = [a for a in appointments if a.status is not AppointmentStatus.CANCELLED]
@@ -196,15 +197,15 @@ class ConsoleService:
         return WeekView(start, end, live, external, cancelled)
 
     def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0,
-                         limit: int = 200) -> list[AppointmentRecord]:
+                         limit: int = 200) -> list[AppointmentRow]:
         """What the appointments view lists: the window's appointments, then every other one needing attention."""
         return self.store.appointment_page(start, end, offset=offset, limit=limit)
 
     def appointment_counts(self, start: datetime, end: datetime) -> dict[str, int]:
         return self.store.appointment_counts(start, end)
 
-    def appointments_by_id(self, ids) -> list[AppointmentRecord]:
-        """The current version of these appointments (a view updating the rows an event named)."""
+    def appointments_by_id(self, ids) -> list[AppointmentRow]:
+        """The current rows of these appointments (a view updating the rows an event named)."""
         return self.store.appointments_by_id(ids)
 
     def view_window(self, days_back: int = 7, days_ahead: int = 60) -> tuple[datetime, datetime]:

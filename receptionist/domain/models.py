@@ -95,8 +95,22 @@ class BusyBlock:
 # --- plain records the store hands out (no ORM objects leave receptionist.store) ----------------------------------
 
 
+class _LinkDetail:
+    """What a Drift/Conflict link's ``detail`` says, for every record of a link that carries it."""
+
+    detail: dict | None
+
+    @property
+    def diff(self) -> dict[str, tuple[str, str]]:
+        return {k: tuple(v) for k, v in ((self.detail or {}).get("diff") or {}).items()}
+
+    @property
+    def deleted_remotely(self) -> bool:
+        return bool((self.detail or {}).get("deleted"))
+
+
 @dataclass(frozen=True)
-class LinkRecord:
+class LinkRecord(_LinkDetail):
     """One (appointment, calendar) sync status row."""
 
     id: int
@@ -112,14 +126,6 @@ class LinkRecord:
     synced_at: datetime | None
     detail: dict | None = None  # Drift/Conflict: {"diff": {field: [ours, theirs]}, "deleted": bool}
     generation: int = 0  # re-creations after a deletion (part of the create's idempotency key)
-
-    @property
-    def diff(self) -> dict[str, tuple[str, str]]:
-        return {k: tuple(v) for k, v in ((self.detail or {}).get("diff") or {}).items()}
-
-    @property
-    def deleted_remotely(self) -> bool:
-        return bool((self.detail or {}).get("deleted"))
 
 
 @dataclass(frozen=True)
@@ -143,6 +149,38 @@ class AppointmentRecord:
     @property
     def duration_minutes(self) -> int:
         return int((self.end - self.start).total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class LinkBadge(_LinkDetail):
+    """What the views show of a link: its badge and sentence, and its id for Retry / Keep ours / Take theirs.
+    The remote id, etag and content hash are the sync engine's and stay in the database."""
+
+    id: int
+    calendar: str
+    state: SyncState
+    last_error: str | None = None
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    synced_at: datetime | None = None
+    detail: dict | None = None
+
+
+@dataclass(frozen=True)
+class AppointmentRow:
+    """An appointment as the views list it (the appointments table, the week calendar): the columns they show
+    and a badge per link, read column by column. Notes, overrides and the call stay in the database; opening an
+    appointment reads it whole (``AppointmentRecord``)."""
+
+    id: str
+    start: datetime
+    end: datetime
+    caller_name: str | None
+    callback_number: str | None
+    service: str | None
+    status: AppointmentStatus
+    cancel_reason: str | None = None
+    links: tuple[LinkBadge, ...] = ()
 
 
 @dataclass(frozen=True)

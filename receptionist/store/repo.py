@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, and_, delete, func, or_, select, update
+from sqlalchemy import Engine, and_, case, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import flag_modified
@@ -20,12 +20,14 @@ from sqlalchemy.orm.attributes import flag_modified
 from receptionist.domain.bookings import MAX_APPOINTMENT, BookingDraft
 from receptionist.domain.models import (
     AppointmentRecord,
+    AppointmentRow,
     AppointmentStatus,
     BusyBlock,
     CalendarHealthRecord,
     CallRecord,
     ExternalEventRecord,
     FieldIssue,
+    LinkBadge,
     LinkRecord,
     ProposalRecord,
     ProposalStatus,
@@ -120,6 +122,19 @@ _REPUSH_STATES = (SyncState.SYNCED.value, SyncState.FAILED.value, SyncState.PEND
 LONG_EVENT = timedelta(days=31)  # calendar events longer than this are flagged ``long_span`` (and indexed)
 _WHAT_THE_CALENDAR_HOLDS = ("remote_id", "etag", "content_hash")  # facts of a write, whatever it was planned from
 _ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.value, SyncState.RECONNECT.value)
+# The columns of a view's row and of a link's badge (``_rows``), and their enums by stored value (a dict lookup:
+# calling ``SyncState(value)`` costs microseconds, per link of every row listed).
+_ROW_COLUMNS = (t.Appointment.id, t.Appointment.start_at, t.Appointment.end_at, t.Appointment.caller_name,
+                t.Appointment.callback_number, t.Appointment.service, t.Appointment.status,
+                t.Appointment.cancel_reason)
+_BADGE_COLUMNS = (t.CalendarLink.appointment_id, t.CalendarLink.id, t.CalendarLink.calendar, t.CalendarLink.state,
+                  t.CalendarLink.last_error, t.CalendarLink.attempts, t.CalendarLink.next_attempt_at,
+                  t.CalendarLink.synced_at,
+                  # what differs matters for a Drift/Conflict only; every other link's detail is not decoded
+                  case((t.CalendarLink.state.in_((SyncState.DRIFT.value, SyncState.CONFLICT.value)),
+                        t.CalendarLink.detail)))
+_SYNC_STATES = {s.value: s for s in SyncState}
+_APPOINTMENT_STATUSES = {s.value: s for s in AppointmentStatus}
 
 
 def _proposal(row: t.BookingProposal) -> ProposalRecord:
@@ -367,29 +382,49 @@ class Store:
                 .where(t.Appointment.callback_number == number)
                 .order_by(t.Appointment.start_at.desc()).limit(limit))]
 
-    def appointments_by_id(self, ids: Iterable[str]) -> list[AppointmentRecord]:
+    # --- what the views list: columns, not whole appointments ---------------------------------------------------
+
+    def appointment_rows(self, start: datetime, end: datetime) -> list[AppointmentRow]:
+        """The appointments overlapping [start, end), cancelled ones too, by start time, as the week view shows
+        them (``AppointmentRow``: the shown columns and a badge per link)."""
+        A = t.Appointment
+        return self._rows(select(*_ROW_COLUMNS).where(_appt_overlaps(start, end)).order_by(A.start_at, A.id))
+
+    def appointments_by_id(self, ids: Iterable[str]) -> list[AppointmentRow]:
+        """The rows of these appointments (a view updating the rows an event named)."""
         wanted = list(dict.fromkeys(ids))
-        out: list[AppointmentRecord] = []
-        with self.session() as s:
-            for chunk in _chunks(wanted, 500):
-                out += [_appointment(r) for r in s.scalars(select(t.Appointment).options(
-                    selectinload(t.Appointment.links)).where(t.Appointment.id.in_(chunk)))]
+        out: list[AppointmentRow] = []
+        for chunk in _chunks(wanted, 500):
+            out += self._rows(select(*_ROW_COLUMNS).where(t.Appointment.id.in_(chunk)))
         return out
 
-    def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0, limit: int = 200,
-                         include_cancelled: bool = True) -> list[AppointmentRecord]:
+    def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0,
+                         limit: int = 200) -> list[AppointmentRow]:
         """One page of what the appointments view shows: the appointments in [start, end), then every other one
         with a link that needs attention (Failed, Conflict, Drift, Reconnect), by start time. Indexed, limited:
         the cost does not grow with the years of data behind it."""
         A, L = t.Appointment, t.CalendarLink
         attention = select(L.appointment_id).where(L.state.in_(_ATTENTION)).scalar_subquery()
-        in_window = _appt_overlaps(start, end)
-        q = select(A).options(selectinload(A.links)).where(or_(in_window, A.id.in_(attention)))
-        if not include_cancelled:
-            q = q.where(A.status != AppointmentStatus.CANCELLED.value)
-        q = q.order_by(A.start_at, A.id).offset(offset).limit(limit)
+        return self._rows(select(*_ROW_COLUMNS).where(or_(_appt_overlaps(start, end), A.id.in_(attention)))
+                          .order_by(A.start_at, A.id).offset(offset).limit(limit))
+
+    def _rows(self, appointments) -> list[AppointmentRow]:
+        """``appointments`` (a select of ``_ROW_COLUMNS``) as rows, in its order, each with its links' badges
+        (read by the appointment ids, 500 at a time, through the (appointment, calendar) unique index)."""
+        L = t.CalendarLink
         with self.session() as s:
-            return [_appointment(r) for r in s.scalars(q)]
+            conn = s.connection()  # Core rows: the ORM's result layer would cost more than the rows themselves
+            found = conn.execute(appointments).all()
+            badges: dict[str, list[LinkBadge]] = {}
+            for chunk in _chunks([r[0] for r in found], 500):
+                for appointment_id, *link in conn.execute(select(*_BADGE_COLUMNS)
+                                                          .where(L.appointment_id.in_(chunk))
+                                                          .order_by(L.appointment_id, L.calendar)).all():
+                    badges.setdefault(appointment_id, []).append(
+                        LinkBadge(link[0], link[1], _SYNC_STATES[link[2]], *link[3:]))
+        return [AppointmentRow(i, start, end, caller, phone, service, _APPOINTMENT_STATUSES[status], reason,
+                               tuple(badges.get(i, ())))
+                for i, start, end, caller, phone, service, status, reason in found]
 
     def appointment_counts(self, start: datetime, end: datetime) -> dict[str, int]:
         """Counts for the view's header, in SQL: appointments in the window (live and cancelled) and links that

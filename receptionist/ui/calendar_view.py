@@ -43,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.formatting import format_phone, format_range, format_time
-from receptionist.domain.models import AppointmentRecord, ExternalEventRecord, SyncState
+from receptionist.domain.models import AppointmentRow, ExternalEventRecord, SyncState
 from receptionist.services import ConsoleService, WeekView
 from receptionist.ui import theme
 from receptionist.ui.operations import QueryRunner
@@ -89,7 +89,7 @@ class CalendarItem(_Span):
     lanes: int = 1
     sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
     time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
-    source: AppointmentRecord | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
+    source: AppointmentRow | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
 
 
 def week_start(day: date) -> date:
@@ -282,7 +282,7 @@ def cap_lanes(first_day: date, items: list[CalendarItem], max_lanes: int = MAX_L
 def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[str, str]) -> str:
     """The hover text of one item (built when asked: formatting the phone number is not cheap)."""
     source = item.source
-    if isinstance(source, AppointmentRecord):
+    if isinstance(source, AppointmentRow):
         lines = [item.title, format_range(source.start, source.end, zone)]
         if item.kind == "cancelled":
             lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")
@@ -319,11 +319,31 @@ CANCELLED_FILL = QColor("#f8fafc")
 
 
 def item_color(item: CalendarItem) -> QColor:
-    if item.kind == "appointment":
+    return _kind_color(item.kind, item.calendar)
+
+
+def _kind_color(kind: str, calendar: str | None) -> QColor:
+    if kind == "appointment":
         return QColor(theme.APPOINTMENT_COLOR)
-    if item.kind == "cancelled":
+    if kind == "cancelled":
         return QColor(CANCELLED_COLOR)
-    return theme.calendar_color(item.calendar or "")
+    return theme.calendar_color(calendar or "")
+
+
+@functools.lru_cache(maxsize=64)
+def _block_colors(kind: str, calendar: str | None) -> tuple[QColor, QColor, QColor]:
+    """(border, fill, text) of a timed item of this kind and calendar: made once, not for every item of every
+    frame (the frame is rebuilt each time the week's layout changes, several times a second during a sync)."""
+    color = _kind_color(kind, calendar)
+    if kind == "cancelled":
+        return color, CANCELLED_FILL, color.darker(130)
+    fill = QColor(color)
+    if kind != "appointment":
+        fill.setAlpha(40)
+    return color.darker(115), fill, QColor("#ffffff") if kind == "appointment" else color.darker(160)
+
+
+_SYNC_DOTS = {state: theme.sync_color(state) for state in SyncState}
 
 
 @dataclass
@@ -674,18 +694,14 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
 
     @staticmethod
     def _item_block(item: CalendarItem, rect: QRectF, inner: QRectF, elide: _Elider, title_at: QPointF) -> _Block:
-        color = item_color(item)
+        border, fill, text_color = _block_colors(item.kind, item.calendar)
         ours = item.kind == "appointment"
         if item.kind == "cancelled":
             title = elide(item.title, inner.width())
             width = elide.metrics.horizontalAdvance(title)
             middle = title_at.y() - elide.metrics.strikeOutPos()
-            return _Block(rect, item, color, CANCELLED_FILL, color.darker(130), title, title_at,
+            return _Block(rect, item, border, fill, text_color, title, title_at,
                           strike=QLineF(title_at.x(), middle, title_at.x() + width, middle))
-        fill = QColor(color)
-        if not ours:
-            fill.setAlpha(40)
-        text_color = QColor("#ffffff") if ours else color.darker(160)
         dots_w, pill, dots = 0, None, []
         if ours and item.sync:
             # one dot per calendar, in the sync table's column order, on a white pill so any colour reads
@@ -700,8 +716,8 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
             for n, (_cal, state) in enumerate(item.sync):
                 at = (QRectF(pill.left() + 1, pill.top() + 2 + n * 10, 8, 8) if vertical
                       else QRectF(pill.left() + 3 + n * 10, pill.top() + 2, 8, 8))
-                dots.append((at, theme.sync_color(state)))
-        return _Block(rect, item, color.darker(115), fill, text_color, elide(item.title, inner.width() - dots_w),
+                dots.append((at, _SYNC_DOTS[state]))
+        return _Block(rect, item, border, fill, text_color, elide(item.title, inner.width() - dots_w),
                       title_at, pill=pill, dots=tuple(dots))
 
     def item_rects(self) -> list[tuple[QRectF, CalendarItem]]:
@@ -957,18 +973,25 @@ class WeekCalendarView(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Ask for the shown week: read and laid out on a worker, drawn when it lands (``week_shown``)."""
+        """Ask for the shown week: read and laid out on a worker, drawn when it lands (``week_shown``). A week that
+        comes back as it is shown (news about a booking elsewhere) is not drawn again."""
         first_day = self.state.first_day
         self.title_label.setText(week_title(first_day))
         self.tick()
-        service, zone = self.service, self.zone
-        self.runner.run("week", lambda: read_week_layout(service, first_day, zone), self._week_read)
+        service, zone, shown = self.service, self.zone, self.state.layout
+
+        def read() -> WeekLayout:
+            layout = read_week_layout(service, first_day, zone)
+            return shown if layout == shown else layout
+
+        self.runner.run("week", read, self._week_read)
 
     def _week_read(self, layout: WeekLayout) -> None:
-        self.state.layout = layout
         self.loading_label.hide()
-        self.header.refresh()
-        self.canvas.refresh()
+        if layout is not self.state.layout:
+            self.state.layout = layout
+            self.header.refresh()
+            self.canvas.refresh()
         self.week_shown.emit(layout.first_day)
 
     def tick(self) -> None:

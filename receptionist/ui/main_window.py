@@ -78,18 +78,24 @@ class HealthPill(QLabel):
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.name = name
-        self.state = "pending"
+        self.state = ""
         self.setObjectName("healthPill")
         self.set_state("pending", "")
 
     def set_state(self, state: str, tooltip: str, text: str | None = None) -> None:
-        self.state = state
-        color = theme.HEALTH_COLORS[state]
-        background = {"ok": "#dcfce7", "pending": "#fef3c7", "error": "#fee2e2", "off": "#f1f5f9"}[state]
-        self.setText(f"● {text or self.name}")
-        self.setStyleSheet(f"QLabel#healthPill {{ color: {color}; background: {background}; border: 1px solid "
-                           f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}")
-        self.setToolTip(tooltip)
+        """Shown as given; the style sheet is set only when the state changes (setting one repolishes the pill
+        and relays out the header, and the health snapshot lands several times a second during a sync cycle)."""
+        if state != self.state:
+            self.state = state
+            color = theme.HEALTH_COLORS[state]
+            background = {"ok": "#dcfce7", "pending": "#fef3c7", "error": "#fee2e2", "off": "#f1f5f9"}[state]
+            self.setStyleSheet(f"QLabel#healthPill {{ color: {color}; background: {background}; border: 1px solid "
+                               f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}")
+        label = f"● {text or self.name}"
+        if label != self.text():
+            self.setText(label)
+        if tooltip != self.toolTip():
+            self.setToolTip(tooltip)
 
 
 _PILL_STATE = {"ok": "ok", "unknown": "pending", "throttled": "pending", "offline": "pending", "held": "error",
@@ -203,8 +209,11 @@ class MainWindow(QMainWindow):
         self.bridge.event_received.connect(self._on_event)
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
-        self._refresh_calendar = Throttle(self.calendar.refresh, parent=self)
-        self._refresh_health = Throttle(self.refresh_health, parent=self)
+        # A sync cycle announces every link it writes: the week (read and laid out again, then drawn) and the health
+        # snapshot follow at most once a second while that lasts, so the window's own reads leave the GUI thread
+        # its share of the interpreter (the first news still shows at once).
+        self._refresh_calendar = Throttle(self.calendar.refresh, 1000, parent=self)
+        self._refresh_health = Throttle(self.refresh_health, 1000, parent=self)
         self._refresh_live = Throttle(self.call_panel.live.refresh, parent=self)
         self._refresh_quarantine = Throttle(self.quarantine_panel.refresh, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)

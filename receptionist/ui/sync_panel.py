@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontMetrics
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -20,17 +21,21 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.formatting import format_datetime
-from receptionist.domain.models import LinkRecord, SyncState
+from receptionist.domain.models import LinkBadge, SyncState
 from receptionist.errors import UserError
 from receptionist.services import ConsoleService
 from receptionist.ui.call_panel import show_user_error
-from receptionist.ui.models import DIFF_FIELDS, AppointmentTableModel, link_sentence
+from receptionist.ui.models import DIFF_FIELDS, AppointmentTableModel, link_sentence, table_rows
 from receptionist.ui.operations import QueryRunner
 
 RETRYABLE = {SyncState.FAILED, SyncState.RECONNECT}  # a Drift/Conflict waits for Keep ours / Take theirs
 
 
 PAGE = 200  # rows read at a time; "Show more" reads the next page
+LONG_NAME = "Maria Rodriguez"  # the Caller column's first width (a longer name elides; the column can be dragged)
+HEADER_PADDING = 20  # the header's padding (style sheet: 8 px a side) and some air
+CELL_PADDING = 12  # a cell's margins and some air
+SWATCH = 24  # a badge's coloured swatch (DecorationRole) and its gap
 
 
 class SyncPanel(QWidget):
@@ -64,11 +69,12 @@ class SyncPanel(QWidget):
         self.model = AppointmentTableModel(self.zone, calendars, parent=self)
         self.runner = runner or QueryRunner(self)
         self._wanted = PAGE  # rows the view shows (grows with Show more)
+        self._more = False  # the window holds more rows than are shown
         self._dirty: set[str] = set()  # appointments named by news, updated together
         self._batches = 0
         self._flush = QTimer(self)
         self._flush.setSingleShot(True)
-        self._flush.setInterval(50)
+        self._flush.setInterval(250)  # a cycle's news about many rows becomes a few reads, not one per link
         self._flush.timeout.connect(self._read_dirty)
 
         layout = QVBoxLayout(self)
@@ -141,21 +147,21 @@ class SyncPanel(QWidget):
         self.table.customContextMenuRequested.connect(self._context_menu)
         self.table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.table.selectionModel().currentChanged.connect(self._selection_changed)
-        self.model.modelReset.connect(self._resize_columns)
-        self.model.columnsInserted.connect(self._resize_columns)
-        self._resize_columns()  # an empty table too: headers readable, Service takes the spare width
+        self._sized_columns = 0  # the columns _size_columns last sized (a calendar column may come with rows)
+        self.model.modelReset.connect(self._size_columns)
+        self._size_columns()  # an empty table too: headers readable, Service takes the spare width
         self._update_buttons()
 
     # --- data -----------------------------------------------------------------------------------------------------
 
     def refresh(self) -> None:
         """Read the window again (on the worker); the selected cells survive (found again by appointment id)."""
-        service, wanted = self.service, self._wanted
+        service, wanted, shown = self.service, self._wanted, self.model.shown()
 
         def read():
             start, end = service.view_window()
             rows = service.appointment_page(start, end, limit=wanted + 1)
-            return rows, service.appointment_counts(start, end)
+            return table_rows(rows[:wanted], shown), len(rows) > wanted, service.appointment_counts(start, end)
 
         self.runner.run("sync-panel", read, self._show)
 
@@ -177,15 +183,25 @@ class SyncPanel(QWidget):
                             self._update_rows)
 
     def _update_rows(self, rows) -> None:
-        if self.model.replace_rows(rows):
+        missing = set(self.model.replace_rows(rows))
+        if any(row.id in missing and self._may_list(row) for row in rows):
             self.refresh()  # a new appointment, or one on a calendar without a column yet: read the window
         else:
             self._selection_changed()
 
+    def _may_list(self, row) -> bool:
+        """Whether reading the window again could show this row that is not shown (or lacks a column): not when
+        it comes after the last row shown while more are left for Show more (the page lists by start, then id) —
+        during a cycle most news is about such rows, and each would read the whole window again."""
+        if self.model.row_of(row.id) >= 0 or not self._more or not self.model.rowCount():
+            return True
+        last_row = self.model.index(self.model.rowCount() - 1, 0)
+        last = self.model.data(last_row, AppointmentTableModel.Role.APPOINTMENT)
+        return (row.start, row.id) < (last.start, last.id)
+
     def _show(self, result) -> None:
-        rows, counts = result
-        more = len(rows) > self._wanted
-        rows = rows[:self._wanted]
+        rows, more, counts = result
+        self._more = more
         keep = [(self.model.data(i, AppointmentTableModel.Role.APPOINTMENT_ID), i.column())
                 for i in self.table.selectionModel().selectedIndexes()]
         current = self.table.currentIndex()
@@ -199,7 +215,7 @@ class SyncPanel(QWidget):
             text += f" · {counts['cancelled']} cancelled"
         if counts["attention"]:
             text += f" · {counts['attention']} need attention"
-        self.summary.setText(text + (f" · {len(rows)} shown" if more else ""))
+        self.summary.setText(text + (f" · {len(rows.rows)} shown" if more else ""))
         self.summary.setToolTip("From a week ago to two months ahead, and every appointment whose calendar link "
                                 "needs attention, whenever it is")
         self._selection_changed()
@@ -222,20 +238,30 @@ class SyncPanel(QWidget):
             if row >= 0:
                 sm.setCurrentIndex(self.model.index(row, current_key[1]), QItemSelectionModel.SelectionFlag.NoUpdate)
 
-    def _resize_columns(self) -> None:
+    def _size_columns(self) -> None:
+        """Widths from what each column can show — its header (bold, padded) and the model's widest text — never
+        from the rows: Qt measuring every listed row (ResizeToContents) was most of a refresh on the GUI thread,
+        growing with the rows. Service takes the spare width; Caller starts wide enough for a long name and can
+        be dragged wider (names elide). Sized again only when the columns change, so a dragged width stays."""
+        columns = self.model.columnCount()
+        if columns == self._sized_columns:
+            return
+        self._sized_columns = columns
         header = self.table.horizontalHeader()
-        metrics = header.fontMetrics()
-        for col in range(self.model.columnCount()):
-            if col == AppointmentTableModel.Column.SERVICE:
+        bold = QFont(header.font())
+        bold.setWeight(QFont.Weight.DemiBold)
+        titles, cells = QFontMetrics(bold), self.table.fontMetrics()
+        C = AppointmentTableModel.Column
+        for col in range(columns):
+            if col == C.SERVICE:
                 header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
-            elif col >= AppointmentTableModel.FIRST_BADGE:
-                # badge columns: wide enough for the calendar's name (header padding + bold) and "Conflict"
-                label = str(self.model.headerData(col, Qt.Orientation.Horizontal))
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Fixed)
-                header.resizeSection(col, max(metrics.horizontalAdvance(label), metrics.horizontalAdvance(
-                    "Conflict")) + 48)
-            else:
-                header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+                continue
+            title = titles.horizontalAdvance(str(self.model.headerData(col, Qt.Orientation.Horizontal)))
+            widest = self.model.widest_text(col) or LONG_NAME
+            text = cells.horizontalAdvance(widest) + (SWATCH if col >= AppointmentTableModel.FIRST_BADGE else 0)
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.Interactive if col == C.CALLER
+                                        else QHeaderView.ResizeMode.Fixed)
+            header.resizeSection(col, max(title + HEADER_PADDING, text + CELL_PADDING))
 
     def select_appointment(self, appointment_id: str) -> bool:
         row = self.model.row_of(appointment_id)
@@ -245,9 +271,9 @@ class SyncPanel(QWidget):
         self.table.scrollTo(self.model.index(row, 0))
         return True
 
-    def selected_links(self) -> list[LinkRecord]:
+    def selected_links(self) -> list[LinkBadge]:
         """Badge cells → their link; other cells → every link of that row. No duplicates, in table order."""
-        seen: dict[int, LinkRecord] = {}
+        seen: dict[int, LinkBadge] = {}
         indexes = sorted(self.table.selectionModel().selectedIndexes(), key=lambda i: (i.row(), i.column()))
         for index in indexes:
             if self.model.calendar_of_column(index.column()) is not None:
@@ -277,7 +303,7 @@ class SyncPanel(QWidget):
             show_user_error(self, "Cannot retry", str(exc))
         self.refresh()
 
-    def decision_link(self) -> LinkRecord | None:
+    def decision_link(self) -> LinkBadge | None:
         """The Drift/Conflict link Keep ours / Take theirs… opens: the current badge's, else the first selected."""
         current = self.table.currentIndex()
         link = self.model.link_at(current.row(), current.column()) if current.isValid() else None
@@ -345,13 +371,12 @@ class SyncPanel(QWidget):
         self.error_text.setPlainText("\n".join(lines))
         self._update_buttons(links)
 
-    def _update_buttons(self, links: list[LinkRecord] | None = None) -> None:
+    def _update_buttons(self, links: list[LinkBadge] | None = None) -> None:
         links = links or []
         self.open_button.setEnabled(self.current_appointment_id() is not None)
         self.retry_button.setEnabled(any(link.state in RETRYABLE for link in links))
         self.decide_button.setEnabled(self.decision_link() is not None)
-        self.retry_all_button.setEnabled(any(link.state is SyncState.FAILED
-                                             for appt in self.model.rows() for link in appt.links))
+        self.retry_all_button.setEnabled(SyncState.FAILED in self.model.states())
 
 
     def _shown(self, field: str, value: str) -> str:

@@ -82,3 +82,9 @@ def test_one_sync_leader_among_desks(desks, clock):
     for t in threads:
         t.join()
     assert sorted(w for _, w in wins) == [False, True]
+
+
+def test_view_rows_read_the_same_on_postgresql(desks, clock):
+    from tests.store.test_repo import test_view_rows_carry_the_shown_columns_and_a_badge_per_link as same_checks
+
+    same_checks(desks[0], clock)

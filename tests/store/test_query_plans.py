@@ -63,7 +63,8 @@ def window(clock):
 VIEW_READS = {
     "appointments view page": lambda s, c: s.appointment_page(*window(c), limit=200),
     "appointments view counts": lambda s, c: s.appointment_counts(*window(c)),
-    "week view appointments": lambda s, c: s.appointments(*window(c), include_cancelled=True),
+    "week view appointments": lambda s, c: s.appointment_rows(*window(c)),
+    "rows an event named": lambda s, c: s.appointments_by_id([r.id for r in s.appointment_rows(*window(c))][:20]),
     "week view calendar events": lambda s, c: s.external_events(*window(c)),
     "busy time for a proposal": lambda s, c: s.busy_blocks(c(), c() + timedelta(hours=1)),
     "attention counts": lambda s, c: s.sync_counts(states=[SyncState.FAILED, SyncState.DRIFT]),

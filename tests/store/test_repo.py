@@ -117,3 +117,37 @@ def test_lease_has_one_holder(store, clock):
     assert store.acquire_lease("sync", "desk-1", ttl, clock())  # renew
     assert store.acquire_lease("sync", "desk-2", ttl, clock() + timedelta(seconds=61))  # expired → taken over
     assert not store.acquire_lease("sync", "desk-1", ttl, clock() + timedelta(seconds=62))
+
+
+def test_view_rows_carry_the_shown_columns_and_a_badge_per_link(store, clock):
+    """The views' reads (week, appointments page, rows by id) hand out rows, not whole appointments: the shown
+    columns, a badge per link in calendar order, and what differs only for a Drift/Conflict."""
+    calendars = ["outlook:default", "google:primary"]
+    booked = []
+    for n, start in enumerate(("2026-11-25T11:00:00", "2026-11-24T10:30:00")):
+        call, _ = store.record_call(capture(call_id=f"c{n}", requested_start=start), {}, clock())
+        p = call.proposal
+        booked.append(store.approve_proposal(p.id, draft_of(p), p.version, calendars, "amy", clock()))
+    later, first = booked
+    drift = {"diff": {"start": ["ours", "theirs"]}, "deleted": False}
+    google = next(link for link in first.links if link.calendar == "google:primary")
+    store.save_link(google.id, clock(), state=SyncState.DRIFT, detail=drift, last_error="changed on Google")
+    outlook = next(link for link in first.links if link.calendar == "outlook:default")
+    store.save_link(outlook.id, clock(), state=SyncState.SYNCED, detail={"ignored": True})
+    store.cancel_appointment(later.id, later.version, "caller is ill", "amy", clock())
+    day = datetime(2026, 11, 24, 6, tzinfo=timezone.utc)
+
+    rows = store.appointment_rows(day, day + timedelta(days=2))
+    assert [r.id for r in rows] == [first.id, later.id]  # by start, the cancelled one too
+    row = rows[0]
+    assert (row.start, row.end, row.caller_name, row.callback_number, row.service) == (
+        first.start, first.end, first.caller_name, first.callback_number, first.service)
+    assert [(b.calendar, b.state) for b in row.links] == [("google:primary", SyncState.DRIFT),
+                                                           ("outlook:default", SyncState.SYNCED)]
+    assert row.links[0].diff == {"start": ("ours", "theirs")} and row.links[0].last_error == "changed on Google"
+    assert row.links[1].detail is None  # not a Drift/Conflict: its detail is not read
+    assert rows[1].status.value == "cancelled" and rows[1].cancel_reason == "caller is ill"
+    assert store.appointment_page(day, day + timedelta(days=2), limit=1) == rows[:1]
+    assert store.appointment_page(day, day + timedelta(days=2), offset=1) == rows[1:]
+    by_id = store.appointments_by_id([later.id, first.id, later.id])
+    assert sorted(by_id, key=lambda r: r.id) == sorted(rows, key=lambda r: r.id)

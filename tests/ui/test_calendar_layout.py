@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from receptionist.domain.models import AppointmentRecord, AppointmentStatus, ExternalEventRecord
+from receptionist.domain.models import AppointmentRow, AppointmentStatus, ExternalEventRecord
 from receptionist.services import WeekView
 from receptionist.ui.calendar_view import layout_week, week_start, week_title
 
@@ -24,7 +24,7 @@ def ext(rid, start, end, calendar="google:primary", all_day=False, title=None):
 
 
 def appt(aid, start, end):
-    return AppointmentRecord(aid, "Ann", None, None, "Cleaning", start, end, "", AppointmentStatus.CONFIRMED, None, 1)
+    return AppointmentRow(aid, start, end, "Ann", None, "Cleaning", AppointmentStatus.CONFIRMED)
 
 
 def week(appointments=(), external=()):

@@ -165,7 +165,8 @@ def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
     panel.table.setCurrentIndex(panel.model.index(0, 0))  # a plain cell picks all the row's links
     assert panel.decide_button.isEnabled() and "Google Calendar: Conflict" in panel.error_text.toPlainText()
     assert not panel.retry_all_button.isEnabled()  # nothing is Failed
-    assert "1 sync problem(s)" in window.status_counts.text()
+    # the counts come with the health snapshot, read at most once a second while news keeps coming
+    qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=3000)
     qtbot.mouseClick(panel.decide_button, Qt.MouseButton.LeftButton)
     compare = window.discrepancy_dialog
     assert "changed both here and on Google Calendar" in compare.summary.text()
@@ -385,3 +386,57 @@ def test_a_sync_cycle_runs_no_query_on_the_gui_thread_and_updates_rows_in_place(
     assert gui_queries == []
     assert resets == []  # rows updated in place
     assert [i.row() for i in panel.table.selectionModel().selectedRows()] == [1]
+
+
+def test_appointments_table_sizes_its_columns_without_measuring_rows(qtbot, window):
+    """Qt measuring every listed row (ResizeToContents) was most of a refresh with thousands of rows: the widths
+    come from the headers and the model's widest texts; Service takes the spare width, Caller can be dragged."""
+    from PySide6.QtWidgets import QHeaderView
+
+    header = window.sync_panel.table.horizontalHeader()
+    model = window.sync_panel.model
+    modes = [header.sectionResizeMode(c) for c in range(model.columnCount())]
+    assert QHeaderView.ResizeMode.ResizeToContents not in modes
+    assert modes[AppointmentTableModel.Column.SERVICE] is QHeaderView.ResizeMode.Stretch
+    assert modes[AppointmentTableModel.Column.CALLER] is QHeaderView.ResizeMode.Interactive
+    metrics = window.sync_panel.table.fontMetrics()
+    when = header.sectionSize(AppointmentTableModel.Column.WHEN)
+    assert when >= metrics.horizontalAdvance(model.widest_text(AppointmentTableModel.Column.WHEN))
+
+
+def test_news_about_a_row_past_the_shown_page_reads_no_window_again(qtbot, desk, monkeypatch):
+    """During a cycle most news names appointments past the page shown (Show more would list them): their rows are
+    read by id and dropped, not followed by a read of the whole window; a new one inside the page still is."""
+    from receptionist.ui import sync_panel as sync_panel_module
+
+    monkeypatch.setattr(sync_panel_module, "PAGE", 2)
+    for n, start in enumerate(("2026-11-24T10:30:00", "2026-11-25T10:30:00", "2026-11-26T10:30:00")):
+        desk.submit_call(call_id=f"c{n}", requested_start=start)
+    qtbot.waitUntil(lambda: len(desk.service.calls()) == 3, timeout=5000)
+    for call in sorted(desk.service.calls(), key=lambda c: c.requested_start):
+        desk.service.approve(call.proposal.id, call.proposal.version)
+    panel = sync_panel_module.SyncPanel(desk.service, list(desk.service.calendars.items()))
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.refresh()
+    listed = [row.id for row in panel.model.rows()]
+    last = next(a for a in desk.service.appointments() if a.id not in listed)
+    reads = []
+    real_run = panel.runner.run
+
+    def run(view, *args, **kwargs):
+        reads.append(view)
+        return real_run(view, *args, **kwargs)
+
+    monkeypatch.setattr(panel.runner, "run", run)
+    panel.appointments_changed([last.id])  # the third, after the two shown
+    qtbot.waitUntil(lambda: bool(reads) and not panel.runner.busy, timeout=3000)
+    assert [view for view in reads if view == "sync-panel"] == []
+
+    desk.submit_call(call_id="early", requested_start="2026-11-23T13:00:00")
+    qtbot.waitUntil(lambda: len(desk.service.calls()) == 4, timeout=5000)
+    early = next(c for c in desk.service.calls() if c.call_id == "early")
+    booked = desk.service.approve(early.proposal.id, early.proposal.version)
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.appointments_changed([booked.id])  # new, and before the last shown: the window is read again
+    assert panel.model.row_of(booked.id) == 0

@@ -10,14 +10,14 @@ from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor
 
 from receptionist.domain.models import (
-    AppointmentRecord,
+    AppointmentRow,
     AppointmentStatus,
-    LinkRecord,
+    LinkBadge,
     SyncState,
 )
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services import location_rules
-from receptionist.ui.models import AppointmentTableModel, CallListModel
+from receptionist.ui.models import AppointmentTableModel, CallListModel, table_rows
 from tests.helpers.payloads import payload
 
 pytestmark = pytest.mark.gui
@@ -34,14 +34,14 @@ def record_calls(store, profile, clock, *overrides):
     return list(reversed(out))  # newest first, like service.calls()
 
 
-def link(link_id, appt_id, calendar, state, error=None):
-    return LinkRecord(link_id, appt_id, calendar, state, None, None, None, error, 1 if error else 0, None,
-                      T0 if state is SyncState.SYNCED else None)
+def link(link_id, calendar, state, error=None):
+    return LinkBadge(link_id, calendar, state, error, 1 if error else 0, None,
+                     T0 if state is SyncState.SYNCED else None)
 
 
 def appointment(appt_id, start, *links):
-    return AppointmentRecord(appt_id, "Maria Lopez", "+13125550142", "ACC-1", "Teeth cleaning", start,
-                             start + timedelta(minutes=45), "", AppointmentStatus.CONFIRMED, "call-1", 1, links)
+    return AppointmentRow(appt_id, start, start + timedelta(minutes=45), "Maria Lopez", "+13125550142",
+                          "Teeth cleaning", AppointmentStatus.CONFIRMED, links=links)
 
 
 def test_call_list_model(qtmodeltester, store, profile, clock):
@@ -86,9 +86,9 @@ def test_appointment_table_model(qtmodeltester, profile):
                                                           ("outlook:default", "Outlook")])
     qtmodeltester.check(model)
     rows = [
-        appointment("a1", T0, link(1, "a1", "google:primary", SyncState.SYNCED),
-                    link(2, "a1", "outlook:default", SyncState.FAILED, "Outlook: 503 — retrying at 11/23/2026")),
-        appointment("a2", T0 + timedelta(days=1), link(3, "a2", "google:primary", SyncState.CONFLICT)),
+        appointment("a1", T0, link(1, "google:primary", SyncState.SYNCED),
+                    link(2, "outlook:default", SyncState.FAILED, "Outlook: 503 — retrying at 11/23/2026")),
+        appointment("a2", T0 + timedelta(days=1), link(3, "google:primary", SyncState.CONFLICT)),
     ]
     model.set_rows(rows)
     qtmodeltester.check(model)
@@ -123,7 +123,7 @@ def test_appointment_table_model(qtmodeltester, profile):
     assert model.data(model.index(0, o)) == "Pending"
 
     # a link to a calendar no longer connected gets its own column
-    orphan = appointment("a3", T0, link(9, "a3", "google:old", SyncState.FAILED, "calendar google:old is not "
+    orphan = appointment("a3", T0, link(9, "google:old", SyncState.FAILED, "calendar google:old is not "
                                         "connected"))
     model.set_rows(fixed + [orphan])
     qtmodeltester.check(model)
@@ -140,3 +140,31 @@ def test_appointment_table_model(qtmodeltester, profile):
     model.set_rows([])
     qtmodeltester.check(model)
     assert model.rowCount() == 0
+
+
+def test_rows_made_ready_on_the_worker_reuse_the_rows_shown(qtmodeltester, profile):
+    """A refresh's rows are made ready on the worker (``table_rows``): each row equal to the one shown is that very
+    object, so the GUI thread frees only what changed; the model then sets them without walking them."""
+    model = AppointmentTableModel(profile.location.zone, [("google:primary", "Google Calendar")])
+    rows = [appointment(f"a{n}", T0 + timedelta(hours=n), link(n, "google:primary", SyncState.SYNCED))
+            for n in range(3)]
+    model.set_rows(table_rows(rows))
+    again = [replace(r) for r in rows]  # equal copies, as the next read returns them
+    again[1] = replace(again[1], caller_name="Ann Lee")
+    ready = table_rows(again, model.shown())
+    assert ready.rows[0] is rows[0] and ready.rows[2] is rows[2] and ready.rows[1] is again[1]
+    resets = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.set_rows(ready)
+    qtmodeltester.check(model)
+    C = AppointmentTableModel.Column
+    assert not resets and model.data(model.index(1, C.CALLER)) == "Ann Lee"
+    assert model.states() == {SyncState.SYNCED}
+    model.replace_rows([replace(again[0], links=(link(0, "google:primary", SyncState.FAILED),))])
+    assert model.states() == {SyncState.SYNCED, SyncState.FAILED}
+    assert model.appointment_of_link(2).id == "a2" and model.row_of("a1") == 1 and model.row_of("zz") == -1
+    # columns of known format are sized from their widest text, never by asking every row
+    assert model.widest_text(C.WHEN) == "12/28/2026 10:48 PM"
+    assert model.widest_text(C.PHONE) == "(888) 888-8888"
+    assert model.widest_text(model.badge_column("google:primary")) == "Reconnect"
+    assert model.widest_text(C.CALLER) is None and model.widest_text(C.SERVICE) is None
