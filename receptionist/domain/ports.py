@@ -102,6 +102,10 @@ class CalendarProvider(Protocol):
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         """The event, or None if it does not exist / was deleted (a cancelled Google event counts as deleted)."""
 
+    def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
+        """The event of ours a create with this key made, if it exists: for a create whose answer never came back
+        (a lost answer, a crash) when there is nothing to retry it for (the appointment was cancelled)."""
+
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
         """Replace our fields; with ``etag`` send ``If-Match`` and raise ``ConflictError`` on 412."""
 

@@ -22,7 +22,8 @@ The table (first matching row wins; "ours changed" = want ≠ have, "theirs chan
 | link in Conflict/Drift               | SEEN    | remote = want|                | SYNCED (resolved on the calendar)|
 | link in Conflict/Drift               | other   |              |                | nothing: a person decides       |
 | link Failed, backoff running / gave up| any    |              |                | nothing                         |
-| cancelled (want = None)              | no id / GONE |         |                | SYNCED (nothing to delete)      |
+| cancelled (want = None), not Synced  | no id   |              |                | CHECK (find what a create made) |
+| cancelled (want = None)              | GONE    |              |                | SYNCED (nothing to delete)      |
 | cancelled                            | SEEN    |              | yes            | CONFLICT (they edited what we'd delete) |
 | cancelled                            | SEEN/UNKNOWN |         | no             | DELETE (If-Match)               |
 | no remote id yet                     | any     |              |                | CREATE (idempotent by uid)      |
@@ -40,8 +41,10 @@ sign-in missing or refused → WAIT reconnect (badge Reconnect); paused by Retry
 mass-deletion guard → WAIT (no attempt counted). Marks need no request, so a drift is shown even then.
 
 "Owed" means the link is not Synced or ours changed. A CHECK reads the event itself (one GET) and plans again with
-the answer as ``SEEN`` or definitely ``GONE``; a definite GONE with a remote id is DRIFT "deleted on the calendar"
-— never silently re-created (Keep ours does that) nor cancelled (Take theirs does that).
+the answer as ``SEEN`` or definitely ``GONE``; for a cancelled appointment with no event id it asks the calendar for
+the event a create of ours may have made without its answer reaching us, and deletes it if there is one. A definite
+GONE with a remote id is DRIFT "deleted on the calendar" — never silently re-created (Keep ours does that) nor
+cancelled (Take theirs does that).
 """
 
 from __future__ import annotations
@@ -205,7 +208,9 @@ def _compare(want: EventContent | None, status: LinkStatus, remote: Remote, now:
         return Action(Op.NOTHING)
 
     if want is None:  # cancelled: the event must not exist
-        if status.remote_id is None or remote.presence is Presence.GONE:
+        if status.remote_id is None:  # a create may have landed unanswered (a lost answer, a crash): look for it
+            return Action(Op.CHECK, "a create may have landed") if owed else Action(Op.NOTHING)
+        if remote.presence is Presence.GONE:
             return Action(Op.MARK_SYNCED, "nothing to delete") if owed else Action(Op.NOTHING)
         if seen and remote_hash != status.have:
             return Action(Op.MARK_CONFLICT, f"cancelled here, but edited on {calendar_label} since our last write",

@@ -327,6 +327,10 @@ class GoogleCalendarProvider:
             return None
         return self._to_remote(calendar_id, item)
 
+    def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
+        event = self.get_event(calendar_id, idempotency_key)  # the create's key is the event id
+        return event if event is not None and event.uid == uid else None
+
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
         request = self._events.patch(calendarId=calendar_id, eventId=remote_id, body=self._body(draft),
                                      sendUpdates="none")

@@ -307,6 +307,9 @@ class OutlookCalendarProvider:
             raise
         return replace(parse_event(response.json(), self._all_day_zone), uid=draft.uid)
 
+    def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
+        return self.find_by_uid(calendar_id, uid)  # whichever generation made it: it is this appointment's
+
     def find_by_uid(self, calendar_id: str, uid: str) -> RemoteEvent | None:
         """Our event with ``receptionist.uid == uid`` in the calendar, if any."""
         flt = (f"singleValueExtendedProperties/Any(ep: ep/id eq '{UID_PROPERTY_ID}' and ep/value eq "

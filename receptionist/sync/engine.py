@@ -118,6 +118,12 @@ class _Paused(Exception):
     """The calendar stopped taking requests during this cycle (Retry-After, sign-in, network)."""
 
 
+def create_key(appointment_id: str, generation: int) -> str:
+    """A create's idempotency key: the appointment id, plus ``g<n>`` once re-created after a deletion (base32hex,
+    so Google takes it as the event id; Graph refuses a transactionId it has seen before)."""
+    return f"{appointment_id}g{generation}" if generation else appointment_id
+
+
 class SyncEngine:
     """One desk's sync work. ``calendars`` maps every *enabled* calendar key to its label; ``targets`` are the
     connected ones. An enabled calendar that is not connected owes its links all the same (they wait for sign-in)."""
@@ -377,7 +383,7 @@ class SyncEngine:
              gate: CalendarGate) -> tuple[Action, EventDraft | None]:
         draft = None if appt.status is AppointmentStatus.CANCELLED else self.draft_for(appt)
         if draft is not None and link.generation:
-            draft = replace(draft, create_key=f"{appt.id}g{link.generation}")  # base32hex: a Google event id
+            draft = replace(draft, create_key=create_key(appt.id, link.generation))
         want = EventContent.of(draft) if draft is not None else None
         status = LinkStatus(link.state, link.remote_id, link.etag, link.content_hash, link.attempts,
                             link.next_attempt_at)
@@ -432,8 +438,20 @@ class SyncEngine:
 
     def _check(self, target: CalendarTarget, link: LinkRecord, appt: AppointmentRecord, gate: CalendarGate,
                report: CycleReport) -> None:
-        """The cache says our event is gone: read it. Moved out of the window → compare; gone → Drift (deleted)."""
-        assert link.remote_id is not None
+        """The cache says our event is gone: read it. Moved out of the window → compare; gone → Drift (deleted).
+        A cancelled appointment with no event id: find the event a create may have made unanswered, and plan
+        again with it (deleted, unless a person edited it since what we sent)."""
+        if link.remote_id is None:
+            found = target.provider.find_created(target.calendar_id, appt.id, create_key(appt.id, link.generation))
+            if found is None:
+                self._synced(link, target.key, remote_id=None, etag=None, have=None)
+                return
+            self.store.cache_event(target.key, found, appt.id, self.clock())
+            fresh = self._save(link, target.key, remote_id=found.remote_id, etag=found.etag,
+                               content_hash=link.content_hash or content_hash(found))  # what we sent, if known
+            if fresh is not None:
+                self.apply_link(target, target.key, fresh, appt, Remote.seen(found), gate, report)
+            return
         current = target.provider.get_event(target.calendar_id, link.remote_id)
         if current is None:
             if appt.status is AppointmentStatus.CANCELLED:

@@ -91,6 +91,11 @@ class FakeCalendar:
         event = self.events.get(remote_id)
         return None if event is None or event.cancelled else event
 
+    def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
+        self._maybe_fail("get")
+        event = self.events.get(f"ev-{idempotency_key}")
+        return None if event is None or event.cancelled or event.uid != uid else event
+
     def update_event(self, calendar_id, remote_id, draft, etag):
         self._maybe_fail("update")
         current = self.events.get(remote_id)

@@ -176,6 +176,16 @@ def test_a_replayed_create_returns_the_event_as_it_is_now_and_not_found_once_del
         cal.provider.create_event(cal.calendar_id, draft())
 
 
+def test_the_event_a_create_made_is_found_by_its_key(cal):
+    made = draft()
+    assert cal.provider.find_created(cal.calendar_id, made.uid, made.idempotency_key) is None
+    created = cal.provider.create_event(cal.calendar_id, made)
+    found = cal.provider.find_created(cal.calendar_id, made.uid, made.idempotency_key)
+    assert found is not None and found.remote_id == created.remote_id
+    cal.provider.delete_event(cal.calendar_id, created.remote_id, None)
+    assert cal.provider.find_created(cal.calendar_id, made.uid, made.idempotency_key) is None
+
+
 def test_get_of_a_missing_event_is_none(cal):
     assert cal.provider.get_event(cal.calendar_id, cal.missing_id) is None
 

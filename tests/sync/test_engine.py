@@ -797,3 +797,15 @@ def test_a_lost_create_deleted_there_before_the_retry_is_drift_deleted_and_keep_
     assert engine.run_cycle().ok and synced(store, appt.id)
     [again] = ours(g, appt.id)
     assert again.remote_id == f"ev-{appt.id}g1" and links(store, appt.id)[G].remote_id == again.remote_id
+
+
+def test_a_create_that_landed_as_the_desk_died_then_cancelled_is_found_and_deleted(store, clock, engine, desk, cals):
+    """Killed between sending a create and saving anything: no id, no hash. Cancelled since, the event is found by
+    the create's key and deleted, on both calendars, rather than left behind."""
+    appt = approve(desk, store, clock)
+    for cal in cals:  # the creates land; the process dies before a word of it is saved
+        cal.create_event("primary", engine.draft_for(store.get_appointment(appt.id)))
+    desk.cancel(appt.id)
+    assert engine.run_cycle().ok and synced(store, appt.id)
+    assert ours(cals[0], appt.id) == [] and ours(cals[1], appt.id) == []
+    assert engine.run_cycle().pushed == 0  # checked once; nothing more owed
