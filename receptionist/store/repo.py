@@ -440,13 +440,23 @@ class Store:
 
     def links_to_plan(self, calendar: str, changed_remote_ids: Iterable[str] = (),
                       window: tuple[datetime, datetime] | None = None,
-                      limit: int | None = None) -> list[tuple[LinkRecord, AppointmentRecord]]:
+                      limit: int | None = None, resting: tuple[datetime, int] | None = None
+                      ) -> list[tuple[LinkRecord, AppointmentRecord]]:
         """The links of ``calendar`` the sync plan must look at, with their appointments: every link that is not
         Synced, every link whose remote copy just changed, and every Synced link of an appointment inside the
         pulled ``window`` whose event is missing from the remote cache. A quiet cycle returns nothing, so it
-        costs nothing, however many appointments the desk keeps."""
+        costs nothing, however many appointments the desk keeps.
+
+        ``resting`` = (now, max attempts) leaves out the Failed links the plan would leave alone anyway (waiting
+        for their backoff, or given up until Retry), unless their remote copy changed: years of given-up links
+        are not loaded every cycle."""
         L, A, E = t.CalendarLink, t.Appointment, t.ExternalEvent
-        clauses = [L.state != SyncState.SYNCED.value]
+        owed = L.state != SyncState.SYNCED.value
+        if resting is not None:
+            now, max_attempts = resting
+            owed = and_(owed, ~and_(L.state == SyncState.FAILED.value, or_(
+                L.attempts >= max_attempts, and_(L.next_attempt_at.is_not(None), L.next_attempt_at > now))))
+        clauses = [owed]
         changed = list(changed_remote_ids)
         if len(changed) > 2000 and window is not None:  # a full listing: every link in the window, not a huge IN
             clauses.append(and_(L.remote_id.is_not(None), _appt_overlaps(*window)))

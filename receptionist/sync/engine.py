@@ -249,7 +249,8 @@ class SyncEngine:
             health = self.health_of(key)
         _, w_start, w_end = self.store.get_cursor(key)
         window = (w_start, w_end) if w_start is not None and w_end is not None else None
-        candidates = self.store.links_to_plan(key, changed, window)
+        candidates = self.store.links_to_plan(key, changed, window,
+                                              resting=(self.clock(), self.profile.sync.max_attempts))
         if not candidates:
             return
         candidates = self._adopt_orphans(key, candidates)

@@ -84,6 +84,28 @@ def test_links_to_plan_is_what_is_owed_changed_or_missing_and_nothing_when_quiet
     assert store.links_to_plan("a", ["ev-other"], window) == []
 
 
+def test_links_to_plan_leaves_out_failed_links_resting_in_their_backoff_or_given_up(store, clock):
+    call, _ = store.record_call(capture(), {}, clock())
+    p = call.proposal
+    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a"], "amy", clock())
+    [a] = appt.links
+    resting = (clock(), 3)
+
+    def planned(changed=()):
+        return [link.id for link, _ in store.links_to_plan("a", changed, None, resting=resting)]
+
+    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=1, next_attempt_at=clock() + timedelta(minutes=5))
+    assert planned() == [] and [link.id for link, _ in store.links_to_plan("a")] == [a.id]
+    store.save_link(a.id, clock(), attempts=1, next_attempt_at=clock() - timedelta(seconds=1))
+    assert planned() == [a.id]  # due again
+    store.save_link(a.id, clock(), attempts=3, next_attempt_at=None)
+    assert planned() == []  # gave up: until Retry
+    store.save_link(a.id, clock(), remote_id="ev-a")
+    assert planned(["ev-a"]) == [a.id]  # its copy changed: looked at all the same
+    store.save_link(a.id, clock(), attempts=0, next_attempt_at=None)
+    assert planned() == [a.id]  # Failed with no backoff set: owed
+
+
 def test_retry_puts_failed_links_back_but_not_drift(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
