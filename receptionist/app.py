@@ -241,12 +241,12 @@ class App:
                 if busy_port_fatal:
                     raise
                 self.problems["webhook"] = str(exc)
-                self.bus.publish(events.HEALTH_CHANGED)
         if sync:
             self.scheduler.start()
         if self.polling is not None:
             self.polling.start()
         settle_heap()
+        self.bus.publish(events.HEALTH_CHANGED)  # the webhook pill: listening now (or why not)
         return self
 
     def start_in_background(self) -> threading.Thread:
