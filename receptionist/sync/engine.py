@@ -468,18 +468,16 @@ class SyncEngine:
         provider, cal = target.provider, target.calendar_id
         want = EventContent.of(draft)
         creating = op is Op.CREATE or link.remote_id is None
-        # A link with no event yet holds, in content_hash, what an earlier create sent if its outcome never came
-        # back (a lost answer, a failed read-back): the create's retry may return that event, changed since.
+        # A link with no event yet holds, in content_hash, what its last create sent, saved before sending: if the
+        # outcome never came back (a lost answer, a failed read-back, the desk killed), the retry may return that
+        # event, changed since by a person.
         sent = link.content_hash if creating else None
         try:
             if creating:
-                try:
-                    written = provider.create_event(cal, draft)
-                    back = provider.get_event(cal, written.remote_id)
-                except ProviderError as exc:
-                    if not isinstance(exc, (ConflictError, NotFound)) and sent != want.digest():
-                        self._save(link, target.key, content_hash=want.digest())  # it may have landed
-                    raise
+                if sent != want.digest():
+                    link = self._save(link, target.key, content_hash=want.digest()) or link
+                written = provider.create_event(cal, draft)
+                back = provider.get_event(cal, written.remote_id)
             else:
                 written = provider.update_event(cal, link.remote_id, draft, link.etag)
                 back = provider.get_event(cal, written.remote_id)
