@@ -44,7 +44,7 @@ from receptionist.config import Profile  # noqa: E402
 from receptionist.services import ConsoleService  # noqa: E402
 from receptionist.store.bulk import insert_appointments  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
-from receptionist.store.repo import Store  # noqa: E402
+from receptionist.store import Store  # noqa: E402
 from receptionist.ui import sync_panel as sync_panel_module  # noqa: E402
 from receptionist.ui.models import AppointmentTableModel  # noqa: E402
 from receptionist.ui.sync_panel import SyncPanel  # noqa: E402
@@ -182,7 +182,7 @@ def main() -> None:
         profile = Profile()
         service = ConsoleService(store, profile, events.EventBus(), {key: LABELS[key] for key in CALENDARS})
         added = top_up(service, args.rows)
-        links = sum(sum(states.values()) for states in store.sync_counts().values())
+        links = sum(sum(states.values()) for states in store.links.counts().values())
         panels = {}
         for name in ("baseline", "heavy"):
             panel = SyncPanel(service, list(service.calendars.items()))

@@ -64,7 +64,7 @@ from receptionist.ingest.signing import SECRET_KEY  # noqa: E402
 from receptionist.providers.microsoft_auth import CACHE_KEY as OUTLOOK_CACHE_KEY  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
 from receptionist.store import tables as t  # noqa: E402
-from receptionist.store.repo import _appt_overlaps  # noqa: E402
+from receptionist.store.base import appointment_overlaps as _appt_overlaps  # noqa: E402
 from receptionist.sync.engine import CycleReport  # noqa: E402
 
 ZONE = "America/Chicago"
@@ -159,7 +159,7 @@ def agree_with_the_stand_ins(app, calendars: StandIns) -> dict:
         counts["failed given up"] = conn.execute(update(L).where(L.state == SyncState.FAILED.value).values(
             attempts=app.profile.sync.max_attempts)).rowcount
     seeded = 0
-    appointments = store.appointments(start, end, include_cancelled=True)
+    appointments = store.appointments.between(start, end, include_cancelled=True)
     for key, body_of in ((GOOGLE, lambda d: {"id": d.uid, **GoogleCalendarProvider._body(d)}),
                          (OUTLOOK, lambda d: {**OutlookCalendarProvider._body(d), "transactionId": d.idempotency_key})):
         links = [(link, appt) for appt in appointments if appt.status is AppointmentStatus.CONFIRMED
@@ -172,7 +172,7 @@ def agree_with_the_stand_ins(app, calendars: StandIns) -> dict:
                              [{"link": link.id, "remote": rid} for (link, _), rid in zip(links, ids)])
         engine.pull_calendar(engine.targets[key], CycleReport())  # a full read: the cache holds them all
         if links:
-            cached = store.cached_events(key, ids)
+            cached = store.cache.by_remote_id(key, ids)
             with store.engine.begin() as conn:
                 conn.execute(update(L).where(L.id == bindparam("link")).values(
                     etag=bindparam("tag"), content_hash=bindparam("have")),

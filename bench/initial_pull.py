@@ -43,7 +43,7 @@ from receptionist.app import calendar_targets, enabled_calendars  # noqa: E402
 from receptionist.providers.microsoft_auth import outlook_token_source  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
-from receptionist.store.repo import Store  # noqa: E402
+from receptionist.store import Store  # noqa: E402
 from receptionist.sync.engine import CycleReport, SyncEngine  # noqa: E402
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT, SandboxStack  # noqa: E402
 

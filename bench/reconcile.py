@@ -76,7 +76,7 @@ def approve_many(app: App, n: int) -> None:
         call, _ = store.record_call(normalise(parse_payload(body), location_rules(profile), now), {}, now)
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
-        store.approve_proposal(p.id, draft, p.version, list(app.engine.calendars), "bench", now)
+        store.proposals.approve(p.id, draft, p.version, list(app.engine.calendars), "bench", now)
 
 
 def bare_google(stack: SandboxStack, profile, secrets, start: datetime, end: datetime) -> tuple[int, int]:

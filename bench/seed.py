@@ -30,7 +30,7 @@ from receptionist.domain.models import (  # noqa: E402
 )
 from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
-from receptionist.store.repo import Store  # noqa: E402
+from receptionist.store import Store  # noqa: E402
 
 CALENDARS = ("google:primary", "outlook:default")
 SERVICES = ("Teeth cleaning", "Checkup", "Filling", "Whitening consult", "X-ray", "Crown fitting", "Emergency visit")

@@ -40,7 +40,7 @@ from receptionist.config import Profile  # noqa: E402
 from receptionist.services import ConsoleService  # noqa: E402
 from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
-from receptionist.store.repo import Store  # noqa: E402
+from receptionist.store import Store  # noqa: E402
 from receptionist.ui.calendar_view import (  # noqa: E402
     WeekCalendarView,
     WeekLayout,
@@ -97,7 +97,7 @@ def main() -> None:
     service = ConsoleService(store, profile, events.EventBus(), {key: labels[key] for key in CALENDARS})
     fill_week(service, heavy_week, args.items, rng, "h")
     fill_week(service, light_week, args.baseline_items, rng, "l")
-    links = sum(sum(states.values()) for states in store.sync_counts().values())
+    links = sum(sum(states.values()) for states in store.links.counts().values())
     view = WeekCalendarView(service, labels)
     view.resize(1000, 640)
     view.show()

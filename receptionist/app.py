@@ -19,7 +19,7 @@ from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
 
@@ -226,7 +226,7 @@ class App:
             raise UserError(problems.get(key) or f"{key} is still not usable after signing in")
         self.engine.targets[key] = target
         self.problems.pop(key, None)
-        self.store.reopen_calendar(key, self.engine.clock())
+        self.store.health.reopen(key, self.engine.clock())
         self.bus.publish(events.HEALTH_CHANGED)
         self.bus.publish(events.LINK_CHANGED)
         self.scheduler.wake()

@@ -360,7 +360,7 @@ def cmd_status(args) -> int:
 def _not_synced(app) -> list[str]:
     """Why the desk is not fully in sync: one sentence per calendar problem and per link not Synced."""
     out = [f"{c.label}: {c.text}" for c in app.service.calendar_health() if c.state not in ("ok", "unknown")]
-    for a in app.service.store.appointments(include_cancelled=True):
+    for a in app.service.store.appointments.between(include_cancelled=True):
         for link in a.links:
             if link.state.value != "synced":
                 label = app.service.calendars.get(link.calendar, link.calendar)
@@ -484,7 +484,7 @@ def cmd_doctor(args) -> int:
         current, head = schema_status(engine)
         print(f"database: {engine.url.render_as_string(hide_password=True)} schema {current or 'empty'} (head {head})")
         if current == head:
-            from receptionist.store.repo import Store
+            from receptionist.store import Store
 
             for line in _reconciliation_lines(Store(engine), profile.location.zone):
                 print(line)
@@ -530,7 +530,7 @@ def _reconciliation_lines(store, zone) -> list[str]:
     from receptionist.domain.formatting import format_datetime
 
     lines = []
-    for key, h in sorted(store.calendar_health().items()):
+    for key, h in sorted(store.health.all().items()):
         r = h.reconcile_report
         if not r:
             lines.append(f"{key}: not reconciled yet")

@@ -163,7 +163,7 @@ def _calls_history(args, service):
 
 
 def _proposal(service: ConsoleService, proposal_id: int) -> ProposalRecord:
-    proposal = service.store.get_proposal(proposal_id)
+    proposal = service.store.proposals.get(proposal_id)
     if proposal is None:
         raise UserError(f"booking proposal {proposal_id} does not exist")
     return proposal
@@ -189,7 +189,7 @@ def _appointments_list(args, service):
         raise UserError(f"--from {args.start!r} is not a date like 2026-12-03") from None
     start = datetime.combine(first, time(0), zone).astimezone(timezone.utc)
     end = datetime.combine(first + timedelta(days=args.days), time(0), zone).astimezone(timezone.utc)
-    appts = service.store.appointments(start, end, include_cancelled=args.include_cancelled)
+    appts = service.store.appointments.between(start, end, include_cancelled=args.include_cancelled)
     lines = [f"{len(appts)} appointment(s) from {first:%m/%d/%Y} for {args.days} day(s)"]
     lines += [f"  {_describe(a, service)}" for a in appts]
     return [appointment_json(a, service) for a in appts], "\n".join(lines)

@@ -32,8 +32,7 @@ from receptionist.domain.ports import RemoteEvent
 from receptionist.domain.sync_plan import content_hash, norm_text
 from receptionist.domain.payload import LocationRules, normalise_phone
 from receptionist.errors import UserError
-from receptionist.store.inbox import InboxStore
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from receptionist.sync.engine import SyncEngine, event_template
 
 if TYPE_CHECKING:
@@ -84,7 +83,7 @@ class ConsoleService:
         self.rules = location_rules(profile)
         self.template = event_template(profile)
         self.intake = intake
-        self.inbox = InboxStore(store)
+        self.inbox = store.inbox
         self.webhook = webhook  # the desk's receiver (None: this desk takes no webhooks)
         self.secrets = secrets  # the location's keyring entries, for File → Settings…
 
@@ -92,20 +91,20 @@ class ConsoleService:
 
     def calls(self, limit: int = 200) -> list[CallRecord]:
         """The newest calls, whole (transcripts included): the command line's list."""
-        return self.store.recent_calls(limit)
+        return self.store.calls.recent(limit)
 
     def call_list(self, limit: int = 200) -> list[CallRecord]:
         """The window's call list: newest first, without transcripts (``complete=False``)."""
-        return self.store.call_list(limit)
+        return self.store.calls.list_rows(limit)
 
     def calls_by_id(self, ids) -> list[CallRecord]:
-        return self.store.calls_by_id(ids)
+        return self.store.calls.by_id(ids)
 
     def review(self, call_row_id: int) -> "CallReview":
         """What the review pane shows of one call, in one read (the window runs it on its worker): the call whole,
         why it can not be approved as a new booking, the returning-caller note, and its pending proposal checked
         again now (issues stored at capture time go stale as time passes and the calendars fill up)."""
-        call = self.store.get_call(call_row_id)
+        call = self.store.calls.get(call_row_id)
         if call is None:
             raise UserError(f"call {call_row_id} does not exist")
         p = call.proposal
@@ -116,7 +115,7 @@ class ConsoleService:
 
     def pending_count(self) -> int:
         """Booking proposals waiting for a person (counted in SQL)."""
-        return self.store.pending_proposal_count()
+        return self.store.proposals.pending_count()
 
     def draft_of(self, proposal: ProposalRecord) -> BookingDraft:
         return BookingDraft(proposal.caller_name, proposal.callback_number, proposal.service, proposal.start,
@@ -126,13 +125,13 @@ class ConsoleService:
         """Validate a draft and check it against busy time (our appointments and external calendars)."""
         draft, issues = validate_draft(draft, self.rules, self.clock())
         if draft.start is not None and draft.end is not None:
-            busy = self.store.busy_blocks(draft.start, draft.end, exclude_appointment=ignore_appointment)
+            busy = self.store.busy.blocks(draft.start, draft.end, exclude_appointment=ignore_appointment)
             issues += conflict_issues(draft.start, draft.end, busy, self.rules.zone, self.calendars)
         return draft, issues
 
     def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str = "staff") -> ProposalRecord:
         draft, issues = self.check(draft)
-        record = self.store.update_proposal(proposal_id, draft, issues, version, actor, self.clock())
+        record = self.store.proposals.update(proposal_id, draft, issues, version, actor, self.clock())
         self.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="edited")
         return record
 
@@ -140,7 +139,7 @@ class ConsoleService:
                 actor: str = "staff") -> AppointmentRecord:
         """Confirm a proposal (as captured, or as edited): an appointment owed to every connected calendar."""
         if draft is None:
-            proposal = self.store.get_proposal(proposal_id)
+            proposal = self.store.proposals.get(proposal_id)
             if proposal is None:
                 raise UserError(f"booking proposal {proposal_id} does not exist")
             draft = self.draft_of(proposal)
@@ -152,7 +151,7 @@ class ConsoleService:
         outbox = []
         if self.sms_enabled and draft.callback_number:
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": self.confirmation_text(draft)}))
-        appt = self.store.approve_proposal(proposal_id, draft, version, list(self.calendars), actor, self.clock(),
+        appt = self.store.proposals.approve(proposal_id, draft, version, list(self.calendars), actor, self.clock(),
                                            outbox)
         self.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         self.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
@@ -162,13 +161,13 @@ class ConsoleService:
     def approval_refusal(self, proposal_id: int) -> str | None:
         """Why a proposal can not be approved as a new booking whatever is edited (the caller called to cancel or
         to move an appointment), or None. The review pane shows it and disables Approve."""
-        call = self.store.call_of_proposal(proposal_id)
+        call = self.store.calls.of_proposal(proposal_id)
         return _refusal(call.intent) if call is not None else None
 
     def reject(self, proposal_id: int, version: int, reason: str, actor: str = "staff") -> ProposalRecord:
         if not reason.strip():
             raise UserError("say why the booking is rejected (the owner sees it when calling back)")
-        record = self.store.reject_proposal(proposal_id, version, reason.strip(), actor, self.clock())
+        record = self.store.proposals.reject(proposal_id, version, reason.strip(), actor, self.clock())
         self.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="rejected")
         return record
 
@@ -183,15 +182,15 @@ class ConsoleService:
 
     def appointments(self, start: datetime | None = None, end: datetime | None = None, *,
                      include_cancelled: bool = False) -> list[AppointmentRecord]:
-        return self.store.appointments(start, end, include_cancelled=include_cancelled)
+        return self.store.appointments.between(start, end, include_cancelled=include_cancelled)
 
     def week(self, first_day: date) -> WeekView:
         zone = self.rules.zone
         start = datetime.combine(first_day, time(0), zone).astimezone(timezone.utc)
         end = datetime.combine(first_day + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
-        appointments = self.store.appointment_rows(start, end)
+        appointments = self.store.appointments.rows(start, end)
         ours = {a.id for a in appointments}
-        external = [e for e in self.store.external_events(start, end) if e.uid is None or e.uid not in ours]
+        external = [e for e in self.store.cache.events_between(start, end) if e.uid is None or e.uid not in ours]
         live = [a for a in appointments if a.status is not AppointmentStatus.CANCELLED]
         cancelled = [a for a in appointments if a.status is AppointmentStatus.CANCELLED]
         return WeekView(start, end, live, external, cancelled)
@@ -199,14 +198,14 @@ class ConsoleService:
     def appointment_page(self, start: datetime, end: datetime, *, offset: int = 0,
                          limit: int = 200) -> list[AppointmentRow]:
         """What the appointments view lists: the window's appointments, then every other one needing attention."""
-        return self.store.appointment_page(start, end, offset=offset, limit=limit)
+        return self.store.appointments.page(start, end, offset=offset, limit=limit)
 
     def appointment_counts(self, start: datetime, end: datetime) -> dict[str, int]:
-        return self.store.appointment_counts(start, end)
+        return self.store.appointments.counts(start, end)
 
     def appointments_by_id(self, ids) -> list[AppointmentRow]:
         """The current rows of these appointments (a view updating the rows an event named)."""
-        return self.store.appointments_by_id(ids)
+        return self.store.appointments.rows_by_id(ids)
 
     def view_window(self, days_back: int = 7, days_ahead: int = 60) -> tuple[datetime, datetime]:
         """The appointments view's date window around today, from local midnight, in UTC."""
@@ -216,7 +215,7 @@ class ConsoleService:
                 datetime.combine(today + timedelta(days=days_ahead + 1), time(0), zone).astimezone(timezone.utc))
 
     def appointment(self, appointment_id: str) -> AppointmentRecord:
-        appt = self.store.get_appointment(appointment_id)
+        appt = self.store.appointments.get(appointment_id)
         if appt is None:
             raise UserError(f"appointment {appointment_id} does not exist")
         return appt
@@ -233,7 +232,7 @@ class ConsoleService:
         self._refuse_blocking(issues, "cannot move it there")
         assert draft.start is not None and draft.end is not None
         outbox = self._sms("sms.change", appt, notify, self.change_text(appt, draft.start))
-        changed = self.store.change_appointment(appointment_id, appt.version, {"start": draft.start, "end": draft.end},
+        changed = self.store.appointments.change(appointment_id, appt.version, {"start": draft.start, "end": draft.end},
                                                 actor, self.clock(), outbox, action="appointment.rescheduled")
         return self._changed(changed)
 
@@ -265,7 +264,7 @@ class ConsoleService:
             changes["description_override"] = None
         outbox = self._sms("sms.change", appt, notify and ("end" in changes or "service" in changes),
                            self.change_text(appt, appt.start, draft.service))
-        changed = self.store.change_appointment(appointment_id, appt.version, changes, actor, self.clock(), outbox,
+        changed = self.store.appointments.change(appointment_id, appt.version, changes, actor, self.clock(), outbox,
                                                 action="appointment.edited")
         return self._changed(changed)
 
@@ -275,7 +274,7 @@ class ConsoleService:
         appt = self.appointment(appointment_id)
         reason = reason.strip() or "cancelled at the front desk"
         outbox = self._sms("sms.cancel", appt, notify, self.cancel_text(appt))
-        changed = self.store.cancel_appointment(appointment_id, appt.version, reason, actor, self.clock(), outbox)
+        changed = self.store.appointments.cancel(appointment_id, appt.version, reason, actor, self.clock(), outbox)
         return self._changed(changed)
 
     def _refuse_blocking(self, issues: list[FieldIssue], what: str) -> None:
@@ -318,19 +317,19 @@ class ConsoleService:
     # --- sync: Retry, Keep ours / Take theirs, the mass-deletion alert ------------------------------------------------
 
     def retry(self, link_id: int, actor: str = "staff") -> int:
-        n = self.store.retry_links(self.clock(), [link_id], actor)
+        n = self.store.links.retry(self.clock(), [link_id], actor)
         self.bus.publish(events.LINK_CHANGED, link_id=link_id)
         self.wake_sync()
         return n
 
     def retry_all_failed(self, actor: str = "staff") -> int:
-        n = self.store.retry_links(self.clock(), None, actor)
+        n = self.store.links.retry(self.clock(), None, actor)
         self.bus.publish(events.LINK_CHANGED)
         self.wake_sync()
         return n
 
     def link(self, link_id: int) -> LinkRecord:
-        link = self.store.get_link(link_id)
+        link = self.store.links.get(link_id)
         if link is None:
             raise UserError(f"sync link {link_id} does not exist")
         return link
@@ -340,7 +339,7 @@ class ConsoleService:
         link = self.link(link_id)
         appt = self.appointment(link.appointment_id)
         ours = None if appt.status is AppointmentStatus.CANCELLED else event_draft(appt, self.template)
-        theirs = self.store.cached_events(link.calendar, [link.remote_id]).get(link.remote_id) if link.remote_id \
+        theirs = self.store.cache.by_remote_id(link.calendar, [link.remote_id]).get(link.remote_id) if link.remote_id \
             else None
         if link.deleted_remotely:
             theirs = None
@@ -364,9 +363,9 @@ class ConsoleService:
         link = self.link(link_id)
         self._needs_decision(link)
         copy = None if link.deleted_remotely or not link.remote_id else \
-            self.store.cached_events(link.calendar, [link.remote_id]).get(link.remote_id)
+            self.store.cache.by_remote_id(link.calendar, [link.remote_id]).get(link.remote_id)
         remote_hash = content_hash(_as_event(copy)) if copy is not None else None
-        saved = self.store.keep_ours(link_id, copy.etag if copy else None, remote_hash, actor, self.clock())
+        saved = self.store.links.keep_ours(link_id, copy.etag if copy else None, remote_hash, actor, self.clock())
         self.bus.publish(events.LINK_CHANGED, link_id=link_id, appointment_id=saved.appointment_id)
         self.wake_sync()
         return saved
@@ -378,7 +377,7 @@ class ConsoleService:
         self._needs_decision(link)
         appt = self.appointment(link.appointment_id)
         copy = None if link.deleted_remotely or not link.remote_id else \
-            self.store.cached_events(link.calendar, [link.remote_id]).get(link.remote_id)
+            self.store.cache.by_remote_id(link.calendar, [link.remote_id]).get(link.remote_id)
         if copy is None:
             changes = None
             outbox = self._sms("sms.cancel", appt, notify, self.cancel_text(appt))
@@ -396,7 +395,7 @@ class ConsoleService:
                 changes["description_override"] = copy.description
             outbox = self._sms("sms.change", appt, notify and "start" in changes, self.change_text(appt, copy.start))
         remote_hash = content_hash(_as_event(copy)) if copy is not None else None
-        changed = self.store.take_theirs(link_id, changes, copy.etag if copy else None, remote_hash, actor,
+        changed = self.store.links.take_theirs(link_id, changes, copy.etag if copy else None, remote_hash, actor,
                                          self.clock(), outbox)
         return self._changed(changed)
 
@@ -405,7 +404,7 @@ class ConsoleService:
         (those appointments are cancelled and deleted from the other calendars)."""
         if calendar not in self.calendars:
             raise UserError(f"no calendar {calendar!r} is enabled (enabled: {', '.join(self.calendars) or 'none'})")
-        n = self.store.resolve_mass_deletion(calendar, recreate, actor, self.clock())
+        n = self.store.links.resolve_mass_deletion(calendar, recreate, actor, self.clock())
         self.bus.publish(events.LINK_CHANGED)
         self.bus.publish(events.APPOINTMENT_CHANGED)
         self.bus.publish(events.HEALTH_CHANGED)
@@ -418,8 +417,8 @@ class ConsoleService:
         """Each enabled calendar's state in a sentence, for the health pills, ``status`` and ``doctor``. The counts
         are of links not Synced (indexed; the window asks often); ``all_counts`` adds Synced (``status``)."""
         now = self.clock()
-        rows = self.store.calendar_health()
-        counts = self.store.sync_counts(None if all_counts else [s for s in SyncState if s is not SyncState.SYNCED])
+        rows = self.store.health.all()
+        counts = self.store.links.counts(None if all_counts else [s for s in SyncState if s is not SyncState.SYNCED])
         out = []
         for key, label in self.calendars.items():
             h = rows.get(key) or CalendarHealthRecord(calendar=key, gate="open")
@@ -523,7 +522,7 @@ class ConsoleService:
                     "cancel_reason": a.cancel_reason,
                     "sync": {link.calendar: link_json(link) for link in a.links},
                 }
-                for a in self.store.appointments(include_cancelled=True)
+                for a in self.store.appointments.between(include_cancelled=True)
             ],
         }
 
@@ -581,7 +580,7 @@ class ConsoleService:
         """The live strip's note on a call's caller (``returning_caller_text``), counting only the calls before
         this one: once it ended it is a stored call too, and it does not make its own caller a returning one."""
         return self.returning_caller_text(call.caller_id_number,
-                                          before_call_row_id=self.store.call_row_id(call.platform, call.call_id))
+                                          before_call_row_id=self.store.calls.row_id(call.platform, call.call_id))
 
     def caller_number(self, written: str) -> str:
         """A number as a person writes it — (312) 555-0142, 312.555.0142, +1 312 555 0142 — in E.164, read in the
@@ -621,8 +620,8 @@ class ConsoleService:
         the window shows, and the latest ``limit`` calls and appointments themselves."""
         number = self.caller_number(written_number)
         history = self.caller_history(number)
-        return CallerFile(number, history, self._returning_text(history), self.store.calls_from_number(number, limit),
-                          self.store.appointments_for_number(number, limit))
+        return CallerFile(number, history, self._returning_text(history), self.store.calls.from_number(number, limit),
+                          self.store.appointments.for_number(number, limit))
 
     def intake_status(self) -> dict:
         counts = self.inbox.counts()

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 from receptionist.config import Profile  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
-from receptionist.store.repo import Store  # noqa: E402
+from receptionist.store import Store  # noqa: E402
 from tests.helpers.fakes import FakeClock  # noqa: E402
 
 

@@ -5,7 +5,7 @@ import json
 from receptionist.cli import main
 from receptionist.domain.bookings import BookingDraft
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import Store
+from receptionist.store import Store
 
 
 def test_db_upgrade_then_status(db_url, capsys):
@@ -28,7 +28,7 @@ def test_status_json_lists_appointments_with_sync_state(db_url, capsys, clock):
     store = Store(engine)
     call, _ = store.record_call(normalise(parse_payload(payload()), location_rules(Profile()), clock()), {}, clock())
     p = call.proposal
-    store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
+    store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
                                               p.duration_minutes), p.version, ["google:primary"], "amy", clock())
     engine.dispose()
     capsys.readouterr()

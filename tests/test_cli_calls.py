@@ -13,7 +13,7 @@ from receptionist.cli import main
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.formatting import format_date, format_datetime
 from receptionist.store.db import make_engine
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from tests.helpers.payloads import payload
 
 VAPI = Path(__file__).resolve().parent / "fixtures" / "platforms" / "vapi"
@@ -76,8 +76,8 @@ def test_a_returning_caller_live_and_their_history_with_the_number_written_any_w
     [call] = cli("calls", "list", "--json")
     visit = (datetime.now(timezone.utc) - timedelta(days=30)).replace(minute=0, second=0, microsecond=0)
     engine = make_engine(db_url)
-    p = Store(engine).get_proposal(call["proposal"]["id"])
-    Store(engine).approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, visit, 45),
+    p = Store(engine).proposals.get(call["proposal"]["id"])
+    Store(engine).proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, visit, 45),
                                    p.version, [], "amy", visit - timedelta(days=2))
     engine.dispose()
     expected_note = f"Returning caller, last visit {format_date(visit, CHICAGO)}"

@@ -46,12 +46,11 @@ from receptionist.ingest.platforms import (
 from receptionist.store.inbox import (
     DOOR_WAIT_SECONDS,
     Applied,
-    InboxStore,
     Outcome,
     StorageUnavailable,
     ValueRefused,
 )
-from receptionist.store.repo import Store
+from receptionist.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +122,7 @@ class Intake:
                  store_wait_seconds: float = DOOR_WAIT_SECONDS):
         self.store = store
         self.calendar_labels = dict(calendar_labels or {})  # how a clash names the calendar ("Outlook")
-        self.inbox = InboxStore(store)
+        self.inbox = store.inbox
         self.rules = rules
         self.bus = bus
         self.secret = secret
@@ -404,7 +403,7 @@ class Intake:
             return outcomes
         start = min(o.capture.requested_start for o in timed)
         end = max(o.capture.requested_end for o in timed)
-        busy = self.store.busy_blocks(start, end)
+        busy = self.store.busy.blocks(start, end)
         out = []
         for o in outcomes:
             c = o.capture

@@ -1,0 +1,42 @@
+"""The store: every read and write the rest of the app makes, one room per part of the data, each method in its
+own short transaction, plain records in and out (``receptionist.domain.models``)."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine
+
+from receptionist.store.appointments import AppointmentStore
+from receptionist.store.audit import AuditLog
+from receptionist.store.base import StaleEdit
+from receptionist.store.busy import BusyTime
+from receptionist.store.calls import CallStore, ProposalStore
+from receptionist.store.db import session_factory
+from receptionist.store.health import HealthStore
+from receptionist.store.inbox import InboxStore
+from receptionist.store.leases import Leases
+from receptionist.store.links import LinkStore
+from receptionist.store.outbox import OutboxStore
+from receptionist.store.remote_cache import RemoteCache
+
+
+class Store:
+    """The rooms over one database engine (SQLAlchemy's ``engine``), sharing one session factory."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        sessions = session_factory(engine)
+        self.session = sessions
+        self.calls = CallStore(sessions)
+        self.proposals = ProposalStore(sessions)
+        self.appointments = AppointmentStore(sessions)
+        self.links = LinkStore(sessions)
+        self.cache = RemoteCache(sessions)
+        self.busy = BusyTime(sessions)
+        self.health = HealthStore(sessions)
+        self.outbox = OutboxStore(sessions)
+        self.audit = AuditLog(sessions)
+        self.leases = Leases(sessions)
+        self.inbox = InboxStore(engine, sessions)
+
+
+__all__ = ["StaleEdit", "Store"]

@@ -16,7 +16,8 @@ from sqlalchemy import insert
 
 from receptionist.domain.models import AppointmentRecord, ExternalEventRecord
 from receptionist.store import tables as t
-from receptionist.store.repo import LONG_EVENT, Store
+from receptionist.store import Store
+from receptionist.store.base import LONG_EVENT
 
 CHUNK = 5000
 R = TypeVar("R")

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from receptionist.domain.intake import CallerHistory, DeliverySource, InboxRecord, InboxState, LiveCallRecord
 from receptionist.domain.models import AppointmentStatus, CallRecord
@@ -30,7 +30,8 @@ from receptionist.domain.payload import CallCapture
 from receptionist.errors import EnvironmentProblem
 from receptionist.store import tables as t
 from receptionist.store.db import bounded_write, checkpoint
-from receptionist.store.repo import Store, _call, call_row
+from receptionist.store.audit import audit_in
+from receptionist.store.records import call_record, call_row
 
 log = logging.getLogger(__name__)
 
@@ -104,20 +105,16 @@ def _live(row: t.LiveCall) -> LiveCallRecord:
 
 
 class InboxStore:
-    """Inbox, quarantine, live calls and polling cursors over the same engine as ``Store``."""
+    """Inbox, quarantine, live calls and polling cursors: the store's room for the intake (``Store.inbox``, one
+    per store, shared by the door, the worker and the window)."""
 
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]):
+        self.engine = engine
+        self.session = sessions
         # One writer at a time within this process: SQLite takes one writer anyway, and a thread that finds the
         # write lock taken sleeps in SQLite's busy handler with growing back-offs (up to 100 ms each), which is
         # what made the tail latency under load. A Python lock wakes the next writer at once.
-        lock = getattr(store, "_intake_write_lock", None)
-        if lock is None:
-            lock = store._intake_write_lock = threading.Lock()
-        self._write_lock = lock
-
-    def session(self) -> Session:
-        return self.store.session()
+        self._write_lock = threading.Lock()
 
     # --- the door -------------------------------------------------------------------------------------------------
 
@@ -135,7 +132,7 @@ class InboxStore:
         if not self._write_lock.acquire(timeout=wait_seconds):
             raise StorageUnavailable(f"the database stayed busy with other writes for {wait_seconds:g} s")
         try:
-            with self.store.engine.connect() as conn, \
+            with self.engine.connect() as conn, \
                     bounded_write(conn, max(0.001, deadline - time.monotonic())):
                 try:
                     with conn.begin():
@@ -160,7 +157,7 @@ class InboxStore:
     def checkpoint(self) -> None:
         """SQLite's log copied into the database file (``db.checkpoint``); a failure is only logged."""
         try:
-            checkpoint(self.store.engine)
+            checkpoint(self.engine)
         except (SQLAlchemyError, EnvironmentProblem) as exc:
             log.warning("could not checkpoint the database log: %s", getattr(exc, "orig", exc))
 
@@ -272,7 +269,7 @@ class InboxStore:
         s.flush()
         for o, call in created:
             inbox[o.inbox_id].call_row_id = call.id
-            Store._audit(s, now, "ingest", "call.received", "call", str(call.id),
+            audit_in(s, now, "ingest", "call.received", "call", str(call.id),
                          {"platform": call.platform, "call_id": call.call_id, "inbox": o.inbox_id})
         for o in outcomes:
             call = results[o.inbox_id][0]
@@ -284,7 +281,7 @@ class InboxStore:
         out = skipped
         for o in outcomes:
             call, is_new, live = results[o.inbox_id]
-            out.append(Applied(o.inbox_id, o.state, _call(call) if call is not None else None, is_new,
+            out.append(Applied(o.inbox_id, o.state, call_record(call) if call is not None else None, is_new,
                                _live(live) if live is not None else None))
         return out
 
@@ -320,7 +317,7 @@ class InboxStore:
                 s.execute(update(t.InboxDelivery).where(t.InboxDelivery.id == inbox_id).values(
                     state=InboxState.QUARANTINED.value, reason=reason[:4000], processed_at=now,
                     attempts=t.InboxDelivery.attempts + 1))
-                Store._audit(s, now, "ingest", "delivery.quarantined", "inbox", str(inbox_id),
+                audit_in(s, now, "ingest", "delivery.quarantined", "inbox", str(inbox_id),
                              {"reason": reason[:500]})
                 s.commit()
         except (SQLAlchemyError, EnvironmentProblem) as exc:
@@ -346,7 +343,7 @@ class InboxStore:
                 t.InboxDelivery.id == inbox_id, t.InboxDelivery.state == InboxState.QUARANTINED.value)
                 .values(state=InboxState.PENDING.value)).rowcount
             if n:
-                Store._audit(s, now, actor, "delivery.replayed", "inbox", str(inbox_id), {})
+                audit_in(s, now, actor, "delivery.replayed", "inbox", str(inbox_id), {})
             s.commit()
             return bool(n)
 
@@ -356,7 +353,7 @@ class InboxStore:
                 t.InboxDelivery.id == inbox_id, t.InboxDelivery.state == InboxState.QUARANTINED.value)
                 .values(state=InboxState.DISCARDED.value, processed_at=now)).rowcount
             if n:
-                Store._audit(s, now, actor, "delivery.discarded", "inbox", str(inbox_id), {})
+                audit_in(s, now, actor, "delivery.discarded", "inbox", str(inbox_id), {})
             s.commit()
             return bool(n)
 

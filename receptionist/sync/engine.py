@@ -58,7 +58,7 @@ from receptionist.errors import (
     RateLimited,
     Unreachable,
 )
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
 
 log = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class SyncEngine:
             self._planned.clear()
             report = CycleReport()
             if not self._links_ensured:
-                self.store.ensure_links(self.calendars, self.clock())
+                self.store.links.ensure(self.calendars, self.clock())
                 self._links_ensured = True
             self._begin_cycle()
             for key in self.calendars:
@@ -170,7 +170,7 @@ class SyncEngine:
             self.send_outbox(report)
             # A Drift left from an earlier cycle, or a Failed link waiting out its backoff, plans NOTHING and so
             # counts nowhere above: without this the cycle reads "ok" (and `sync --once` exits 0) while it waits.
-            counts = self.store.sync_counts()
+            counts = self.store.links.counts()
             report.unsettled = sum(n for key in self.calendars for state, n in counts.get(key, {}).items()
                                    if state != SyncState.SYNCED.value)
             self.bus.publish(events.HEALTH_CHANGED)
@@ -187,10 +187,10 @@ class SyncEngine:
     def owed_now(self) -> bool:
         """Work a cycle could do right now: a Pending link on a calendar whose gate is open."""
         now = self.clock()
-        health = self.store.calendar_health()
+        health = self.store.health.all()
         open_keys = [k for k in self.targets
                      if self.write_gate(k, health.get(k) or CalendarHealthRecord(k, "open"), now) is CalendarGate.OPEN]
-        return bool(open_keys) and self.store.links_owed_now(now, open_keys)
+        return bool(open_keys) and self.store.links.owed_now(now, open_keys)
 
     def draft_for(self, appt: AppointmentRecord) -> EventDraft:
         return event_draft(appt, self.template)
@@ -201,7 +201,7 @@ class SyncEngine:
     # --- calendar health and gates --------------------------------------------------------------------------------
 
     def health_of(self, key: str) -> CalendarHealthRecord:
-        return self.store.calendar_health().get(key) or CalendarHealthRecord(calendar=key, gate="open")
+        return self.store.health.all().get(key) or CalendarHealthRecord(calendar=key, gate="open")
 
     def write_gate(self, key: str, health: CalendarHealthRecord, now: datetime) -> CalendarGate:
         if key not in self.targets or health.gate == "reconnect":
@@ -220,13 +220,13 @@ class SyncEngine:
             gate = "throttled"
             reason = (f"{label} asked us to wait until {format_datetime(until, self.profile.location.zone)} "
                       f"({exc})")
-        self.store.save_calendar_health(key, now, gate=gate, paused_until=until, pause_reason=reason,
+        self.store.health.save(key, now, gate=gate, paused_until=until, pause_reason=reason,
                                         last_error=reason, last_error_at=now)
         return until
 
     def _needs_reconnect(self, key: str, exc: ProviderError, now: datetime) -> str:
         reason = f"{self.label(key)} sign-in was refused: press Reconnect… ({exc})"
-        self.store.save_calendar_health(key, now, gate="reconnect", paused_until=now + RECONNECT_PROBE,
+        self.store.health.save(key, now, gate="reconnect", paused_until=now + RECONNECT_PROBE,
                                         pause_reason=reason, last_error=reason, last_error_at=now)
         return reason
 
@@ -247,9 +247,9 @@ class SyncEngine:
         if pull_due:
             changed = self.pull_calendar(target, report)
             health = self.health_of(key)
-        _, w_start, w_end = self.store.get_cursor(key)
+        _, w_start, w_end = self.store.cache.cursor(key)
         window = (w_start, w_end) if w_start is not None and w_end is not None else None
-        candidates = self.store.links_to_plan(key, changed, window,
+        candidates = self.store.links.to_plan(key, changed, window,
                                               resting=(self.clock(), self.profile.sync.max_attempts))
         if not candidates:
             return
@@ -260,16 +260,16 @@ class SyncEngine:
             health = self.health_of(key)
             candidates = [(link, appt) for link, appt in candidates if link.id not in held]
         self._apply_all(target, key, candidates, remotes, health, report)
-        if health.held_missing and not self.store.links_deleted_remotely(key):
+        if health.held_missing and not self.store.links.deleted_remotely(key):
             # every vanished event came back (the calendar was restored): the hold has nothing left to protect
-            self.store.save_calendar_health(key, self.clock(), held_missing=0, pause_reason=None)
+            self.store.health.save(key, self.clock(), held_missing=0, pause_reason=None)
 
     def _adopt_orphans(self, key: str, candidates):
         """A cancelled appointment whose link never learnt its remote id (the create landed, its answer was lost or
         the process died before saving it) would be marked Synced with "nothing to delete" while its event stays on
         the calendar. If the pull cached an event with our uid, the link takes it: what we would have written
         last is its ``have``, so an untouched event is deleted and an edited one is a Conflict for a person."""
-        orphans = self.store.cached_by_uid(key, [appt.id for link, appt in candidates
+        orphans = self.store.cache.by_uid(key, [appt.id for link, appt in candidates
                                                  if link.remote_id is None
                                                  and appt.status is AppointmentStatus.CANCELLED])
         if not orphans:
@@ -286,7 +286,7 @@ class SyncEngine:
     def _remotes(self, key: str, candidates, window) -> dict[int, Remote]:
         """Each candidate's remote copy from the cache: SEEN, GONE (the cache covers its time and it is not
         there) or UNKNOWN."""
-        cached = self.store.cached_events(key, [link.remote_id for link, _ in candidates if link.remote_id])
+        cached = self.store.cache.by_remote_id(key, [link.remote_id for link, _ in candidates if link.remote_id])
 
         def remote_of(link: LinkRecord, appt: AppointmentRecord) -> Remote:
             if link.remote_id is None:
@@ -318,7 +318,7 @@ class SyncEngine:
         """Read the calendar's changes into the remote cache. Returns the remote ids that changed."""
         key, now = target.key, self.clock()
         window = self.window()
-        cursor, w_start, _ = self.store.get_cursor(key)
+        cursor, w_start, _ = self.store.cache.cursor(key)
         if cursor is not None and w_start is not None and w_start < window[0] - timedelta(days=1):
             cursor = None  # the window moved on: start a fresh listing so it covers the days ahead
         try:
@@ -334,16 +334,16 @@ class SyncEngine:
             elif self._pauses(exc):
                 self._pause(key, exc, now)
             else:
-                self.store.save_calendar_health(key, now, last_error=plain(exc), last_error_at=now)
+                self.store.health.save(key, now, last_error=plain(exc), last_error_at=now)
             return set()
-        changed = self.store.apply_remote_changes(key, batch.events, batch.deleted_ids, batch.full, batch.cursor,
+        changed = self.store.cache.apply_changes(key, batch.events, batch.deleted_ids, batch.full, batch.cursor,
                                                   window, now)
         report.pulled[key] = len(batch.events) + len(batch.deleted_ids)
         health = self.health_of(key)
         updates: dict = {"last_pull_at": now}
         if health.gate in ("reconnect", "offline", "throttled"):  # it answered: open again
             updates.update(gate="open", paused_until=None, pause_reason=None)
-        self.store.save_calendar_health(key, now, **updates)
+        self.store.health.save(key, now, **updates)
         if changed:
             self.bus.publish(events.CALENDAR_REFRESHED, calendar=key, changes=len(changed))
         return changed
@@ -363,7 +363,7 @@ class SyncEngine:
                 and appt.status is AppointmentStatus.CONFIRMED]
         if window is None or not gone:
             return set()
-        held = self.store.count_linked_in_window(key, *window)
+        held = self.store.links.count_linked_in_window(key, *window)
         if not is_mass_deletion(held, len(gone)):
             return set()
         label = self.label(key)
@@ -373,7 +373,7 @@ class SyncEngine:
         for link, _ in gone:
             self._save(link, key, state=SyncState.DRIFT, last_error=f"deleted on {label} (one of {len(gone)})",
                        detail={"deleted": True, "diff": {}})
-        self.store.save_calendar_health(key, now, held_missing=len(gone), pause_reason=reason,
+        self.store.health.save(key, now, held_missing=len(gone), pause_reason=reason,
                                         last_error=reason, last_error_at=now)
         self.bus.publish(events.HEALTH_CHANGED)
         return {link.id for link, _ in gone}
@@ -447,7 +447,7 @@ class SyncEngine:
             if found is None:
                 self._synced(link, target.key, remote_id=None, etag=None, have=None)
                 return
-            self.store.cache_event(target.key, found, appt.id, self.clock())
+            self.store.cache.put(target.key, found, appt.id, self.clock())
             fresh = self._save(link, target.key, remote_id=found.remote_id, etag=found.etag,
                                content_hash=link.content_hash or content_hash(found))  # what we sent, if known
             if fresh is not None:
@@ -460,7 +460,7 @@ class SyncEngine:
                 return
             self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             return
-        self.store.cache_event(target.key, current, appt.id, self.clock())
+        self.store.cache.put(target.key, current, appt.id, self.clock())
         self.apply_link(target, target.key, link, appt, Remote.seen(current), gate, report)
 
     def _write(self, target: CalendarTarget, link: LinkRecord, draft: EventDraft, op: Op,
@@ -492,7 +492,7 @@ class SyncEngine:
             verdict = classify_after_precondition_failed(want, link.content_hash, current)
             if verdict is Op.MARK_SYNCED:
                 assert current is not None
-                self.store.cache_event(target.key, current, draft.uid, self.clock())
+                self.store.cache.put(target.key, current, draft.uid, self.clock())
                 self._synced(link, target.key, remote_id=current.remote_id, etag=current.etag, have=want.digest())
                 report.pushed += 1
             elif verdict is Op.UPDATE and current is not None and not retried:
@@ -503,7 +503,7 @@ class SyncEngine:
                                    report)
             else:
                 assert current is not None
-                self.store.cache_event(target.key, current, draft.uid, self.clock())
+                self.store.cache.put(target.key, current, draft.uid, self.clock())
                 self._needs_person(link, target.key, Op.MARK_CONFLICT, f"changed on {target.label} as we wrote",
                                    want.diff(EventContent.of(current)), False, current.etag, report)
             return
@@ -520,7 +520,7 @@ class SyncEngine:
             # tells our change (an update) from a person's edit since (Drift or Conflict, never overwritten).
             fresh = self._save(link, target.key, cache=cache, remote_id=back.remote_id, etag=back.etag,
                                content_hash=sent)
-            appt = self.store.get_appointment(link.appointment_id) if fresh is not None else None
+            appt = self.store.appointments.get(link.appointment_id) if fresh is not None else None
             if fresh is not None and appt is not None:
                 self.apply_link(target, target.key, fresh, appt, Remote.seen(back), CalendarGate.OPEN, report)
             return
@@ -548,12 +548,12 @@ class SyncEngine:
                 return
             if verdict is not Op.MARK_SYNCED:
                 assert current is not None
-                self.store.cache_event(target.key, current, link.appointment_id, self.clock())
+                self.store.cache.put(target.key, current, link.appointment_id, self.clock())
                 self._needs_person(link, target.key, Op.MARK_CONFLICT,
                                    f"cancelled here, but edited on {target.label} since our last write",
                                    {"event": ("cancelled here", "edited there")}, False, current.etag, report)
                 return
-        self.store.uncache_event(target.key, link.remote_id)
+        self.store.cache.drop(target.key, link.remote_id)
         self._synced(link, target.key, remote_id=None, etag=None, have=None)
         report.pushed += 1
 
@@ -561,7 +561,7 @@ class SyncEngine:
 
     def _save(self, link: LinkRecord, key: str, **changes) -> LinkRecord | None:
         # the appointment version this link was planned from: a change made at another desk meanwhile wins
-        saved = self.store.save_link(link.id, self.clock(), planned_version=self._planned.get(link.id), **changes)
+        saved = self.store.links.save(link.id, self.clock(), planned_version=self._planned.get(link.id), **changes)
         if saved is not None:
             self.bus.publish(events.LINK_CHANGED, link_id=saved.id, appointment_id=saved.appointment_id,
                              calendar=saved.calendar, state=saved.state.value)
@@ -620,7 +620,7 @@ class SyncEngine:
         else:
             message += f" — retrying at {format_datetime(retry_at, self.profile.location.zone)}"
         self._save(link, key, state=SyncState.FAILED, last_error=message, attempts=attempts, next_attempt_at=retry_at)
-        self.store.save_calendar_health(key, now, last_error=message, last_error_at=now)
+        self.store.health.save(key, now, last_error=message, last_error_at=now)
         report.failed += 1
 
     # --- reconciliation ----------------------------------------------------------------------------------------------
@@ -641,7 +641,7 @@ class SyncEngine:
                     log.exception("reconciliation of %s failed", key)
                     results[key] = {"error": plain(exc)}
                 now = self.clock()
-                self.store.save_calendar_health(key, now, reconciled_at=now, reconcile_report=results[key])
+                self.store.health.save(key, now, reconciled_at=now, reconcile_report=results[key])
         self.bus.publish(events.HEALTH_CHANGED)
         return results
 
@@ -654,29 +654,29 @@ class SyncEngine:
         start = now
         end = now + timedelta(days=self.profile.sync.reconcile_days_ahead)
         listed = target.provider.list_events(target.calendar_id, start, end)
-        vanished = self.store.replace_remote_window(key, listed, start, end, now)
+        vanished = self.store.cache.replace_window(key, listed, start, end, now)
         report = CycleReport()
-        candidates = self.store.links_to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
+        candidates = self.store.links.to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
         remotes = self._remotes(key, candidates, (start, end))
         held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
         candidates = [(link, appt) for link, appt in candidates if link.id not in held]
         self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
-        sample = self.store.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
+        sample = self.store.links.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
                                           seed if seed is not None else self.rng.randrange(1 << 30))
         mismatched = 0
         for link in sample:
             current = target.provider.get_event(target.calendar_id, link.remote_id)
-            appt = self.store.get_appointment(link.appointment_id)
+            appt = self.store.appointments.get(link.appointment_id)
             if appt is None:
                 continue
             before = report.needs_person
             if current is None:
                 self._needs_person(link, key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             else:
-                self.store.cache_event(key, current, appt.id, self.clock())
+                self.store.cache.put(key, current, appt.id, self.clock())
                 self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
             mismatched += report.needs_person - before
-        orphans = self.store.our_events_without_link(key, start, end)
+        orphans = self.store.cache.ours_without_link(key, start, end)
         return {
             "at": now.isoformat(), "days": self.profile.sync.reconcile_days_ahead, "events_read": len(listed),
             "vanished": len(vanished), "needs_person": report.needs_person, "repaired": report.pushed,
@@ -689,18 +689,18 @@ class SyncEngine:
 
     def send_outbox(self, report: CycleReport) -> None:
         now = self.clock()
-        for message_id, topic, payload, attempts, sending_at in self.store.outbox_due(now):
+        for message_id, topic, payload, attempts, sending_at in self.store.outbox.due(now):
             if topic not in SMS_TOPICS:
-                self.store.outbox_failed(message_id, f"unknown outbox topic {topic!r}", None, now)
+                self.store.outbox.failed(message_id, f"unknown outbox topic {topic!r}", None, now)
                 continue
             if self.messenger is None:
-                self.store.outbox_failed(message_id, "SMS is not configured (twilio.enabled = false)", None, now)
+                self.store.outbox.failed(message_id, "SMS is not configured (twilio.enabled = false)", None, now)
                 continue
             try:
                 self._send_one(message_id, payload, attempts, sending_at, now, report)
             except Exception as exc:  # a bug: this message fails visibly, the others go on
                 log.exception("sending outbox message %s failed", message_id)
-                self.store.outbox_failed(message_id, plain(exc), None, now)
+                self.store.outbox.failed(message_id, plain(exc), None, now)
                 report.message_errors += 1
 
     def _send_one(self, message_id: int, payload: dict, attempts: int, sending_at: datetime | None,
@@ -712,7 +712,7 @@ class SyncEngine:
                 if earlier is not None:
                     self._sent(message_id, payload, earlier.sid, now, report)
                     return
-            self.store.outbox_sending(message_id, now)
+            self.store.outbox.sending(message_id, now)
             sent = self.messenger.send_sms(to, body)
             if not sent.sid:
                 raise ProviderError("Twilio answered without a message id; checking before sending again")
@@ -721,7 +721,7 @@ class SyncEngine:
             self.twilio_error = plain(exc)
             retryable = exc.retryable or not exc.status
             retry = next_attempt(now, attempts + 1, exc.retry_after, self.rng) if retryable and attempts < 5 else None
-            self.store.outbox_failed(message_id, plain(exc), retry, now,
+            self.store.outbox.failed(message_id, plain(exc), retry, now,
                                      surely_not_sent=exc.status is not None and 400 <= exc.status < 500)
             return
         self._sent(message_id, payload, sent.sid, now, report)
@@ -729,8 +729,8 @@ class SyncEngine:
     def _sent(self, message_id: int, payload: dict, sid: str, now: datetime, report: CycleReport) -> None:
         report.messages_sent += 1
         self.twilio_error = None
-        self.store.outbox_done(message_id, now, sid)
-        self.store.audit(now, "sync", "sms.sent", "appointment", payload.get("appointment_id", ""),
+        self.store.outbox.done(message_id, now, sid)
+        self.store.audit.record(now, "sync", "sms.sent", "appointment", payload.get("appointment_id", ""),
                          {"sid": sid, "to": payload["to"]})
         self.bus.publish(events.MESSAGE_SENT, appointment_id=payload.get("appointment_id"), sid=sid)
 

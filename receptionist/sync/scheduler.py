@@ -74,11 +74,11 @@ class LeaderLease:
     def acquire(self) -> bool:
         with self._lock:
             now = self.clock()
-            current = self.store.lease_holder(LEASE, now)
+            current = self.store.leases.holder(LEASE, now)
             take_over = current if dead_local_holder(current) else None
             if take_over:
                 log.info("taking over the sync lease of %s (that process is gone)", take_over)
-            self.held = self.store.acquire_lease(LEASE, self.holder, self.ttl, now, take_over=take_over)
+            self.held = self.store.leases.acquire(LEASE, self.holder, self.ttl, now, take_over=take_over)
             self._renewed_at = now if self.held else None
             return self.held
 
@@ -94,7 +94,7 @@ class LeaderLease:
     def release(self) -> None:
         with self._lock:
             if self.held:
-                self.store.release_lease(LEASE, self.holder)
+                self.store.leases.release(LEASE, self.holder)
             self.held = False
 
 
@@ -170,7 +170,7 @@ class SyncScheduler:
         if not report.lease_lost and self.engine.owed_now():
             self.wake()  # work arrived during the cycle (its wake() was swallowed by the running job): go again
             return
-        retry_at = self.engine.store.next_retry_at(self.engine.profile.sync.max_attempts)
+        retry_at = self.engine.store.links.next_retry_at(self.engine.profile.sync.max_attempts)
         if retry_at is not None:
             self.wake(max(retry_at, datetime.now(timezone.utc) + timedelta(seconds=1)))
 

@@ -59,7 +59,7 @@ def test_signed_call_to_synced_events_in_both_calendars(e2e_app, stack):
     assert report.ok, report
     assert report.messages_sent == 1
 
-    appt = app.store.get_appointment(appt.id)
+    appt = app.store.appointments.get(appt.id)
     assert {link.calendar: link.state for link in appt.links} == {
         "google:primary": SyncState.SYNCED, "outlook:default": SyncState.SYNCED}
 
@@ -94,7 +94,7 @@ def test_sandbox_faults_fail_the_link_then_it_recovers(e2e_app, stack):
     appt = app.service.approve(call.proposal.id, call.proposal.version)
     stack.google.faults.add(Fault(status=429, retry_after=1), method="POST", path=r"/events$", times=1)
     app.engine.run_cycle()
-    links = {link.calendar: link for link in app.store.get_appointment(appt.id).links}
+    links = {link.calendar: link for link in app.store.appointments.get(appt.id).links}
     assert links["google:primary"].state is SyncState.FAILED
     assert "rate" in links["google:primary"].last_error.lower()
     assert links["outlook:default"].state is SyncState.SYNCED
@@ -102,8 +102,8 @@ def test_sandbox_faults_fail_the_link_then_it_recovers(e2e_app, stack):
     assert health["google:primary"].state == "throttled" and health["outlook:default"].state == "ok"
     app.service.retry(links["google:primary"].id)
     app.engine.run_cycle()  # Google asked for 1 s: the whole calendar waits, the press of Retry included
-    assert app.store.get_appointment(appt.id).links[0].state is SyncState.PENDING
+    assert app.store.appointments.get(appt.id).links[0].state is SyncState.PENDING
     time.sleep(1.1)
     app.engine.run_cycle()
-    assert app.store.get_appointment(appt.id).links[0].state is SyncState.SYNCED
+    assert app.store.appointments.get(appt.id).links[0].state is SyncState.SYNCED
     assert len([e for e in stack.google.events(GOOGLE_ACCOUNT, "primary") if e["id"] == appt.id]) == 1

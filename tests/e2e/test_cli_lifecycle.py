@@ -42,7 +42,7 @@ def _record_call(db_url, profile, start_local: datetime) -> int:
     from receptionist.domain.payload import normalise, parse_payload
     from receptionist.services import location_rules
     from receptionist.store.db import make_engine, upgrade
-    from receptionist.store.repo import Store
+    from receptionist.store import Store
 
     engine = make_engine(db_url)
     upgrade(engine)
@@ -141,10 +141,10 @@ def _outlook_event(stack, appointment_id):
 
 def _audit(db_url):
     from receptionist.store.db import make_engine
-    from receptionist.store.repo import Store
+    from receptionist.store import Store
 
     engine = make_engine(db_url)
     try:
-        return Store(engine).audit_entries(200)
+        return Store(engine).audit.entries(200)
     finally:
         engine.dispose()

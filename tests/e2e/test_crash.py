@@ -24,7 +24,7 @@ from receptionist.events import EventBus
 from receptionist.providers.secrets import KeyringSecretStore
 from receptionist.services import ConsoleService, location_rules
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.e2e.test_service_process import _up, free_port
 from tests.helpers.file_keyring import FileKeyring
@@ -158,9 +158,9 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
         deadline = time.monotonic() + 40
 
         def settled() -> bool:
-            links = [link for a in store.appointments(include_cancelled=True) for link in a.links]
+            links = [link for a in store.appointments.between(include_cancelled=True) for link in a.links]
             return all(link.state is SyncState.SYNCED for link in links) and \
-                all(m["done_at"] is not None for m in store.outbox_items(limit=2000))
+                all(m["done_at"] is not None for m in store.outbox.items(limit=2000))
 
         while not settled():
             assert time.monotonic() < deadline, _stuck(store)
@@ -171,7 +171,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
             service.proc.kill()
         engine.dispose()
 
-    records = {a.id: a for a in store.appointments(include_cancelled=True)}
+    records = {a.id: a for a in store.appointments.between(include_cancelled=True)}
     live = {i: a for i, a in records.items() if a.status is AppointmentStatus.CONFIRMED}
     assert {i for i, a in records.items() if a.status is AppointmentStatus.CANCELLED} == cancelled
 
@@ -185,11 +185,11 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
 
     texts = [(m["to"], m["body"]) for m in stack.twilio.messages[texts_before:]]
     assert [t for t, n in Counter(texts).items() if n > 1] == []  # no SMS sent twice
-    assert len(texts) == len(store.outbox_items(limit=2000)) == APPOINTMENTS + changes
+    assert len(texts) == len(store.outbox.items(limit=2000)) == APPOINTMENTS + changes
 
 
 def _stuck(store) -> str:
-    links = [link for a in store.appointments(include_cancelled=True) for link in a.links
+    links = [link for a in store.appointments.between(include_cancelled=True) for link in a.links
              if link.state is not SyncState.SYNCED]
-    waiting = [m for m in store.outbox_items(limit=2000) if m["done_at"] is None]
+    waiting = [m for m in store.outbox.items(limit=2000) if m["done_at"] is None]
     return f"not settled: {len(links)} links, e.g. {links[:3]}; {len(waiting)} SMS, e.g. {waiting[:2]}"

@@ -72,14 +72,14 @@ def test_a_backlog_drains_in_one_cycle_at_two_requests_a_link_then_one_request_a
         call, _ = app.store.record_call(capture, {}, datetime.now(timezone.utc))
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, day + timedelta(minutes=30 * i), 30, "")
-        ids.append(app.store.approve_proposal(p.id, draft, p.version, list(app.engine.calendars), "desk",
+        ids.append(app.store.proposals.approve(p.id, draft, p.version, list(app.engine.calendars), "desk",
                                               datetime.now(timezone.utc)).id)
     before = {"g": len(stack.google.requests), "o": len(stack.microsoft.requests)}
 
     report = app.engine.run_cycle()
 
     assert report.pushed == 60 and report.ok, report
-    assert all(link.state is SyncState.SYNCED for i in ids for link in app.store.get_appointment(i).links)
+    assert all(link.state is SyncState.SYNCED for i in ids for link in app.store.appointments.get(i).links)
     google = [(m, p.rsplit("/", 2)[-2:]) for m, p in stack.google.requests[before["g"]:]]
     graph = [(m, p) for m, p in stack.microsoft.requests[before["o"]:] if "/v1.0/" in p]
     assert len(google) == 1 + 2 * 30 and len(graph) == 1 + 2 * 30

@@ -33,7 +33,7 @@ def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, st
     qtbot.waitUntil(lambda: panel.detail.approve_button.isEnabled(), timeout=3000)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
 
-    qtbot.waitUntil(lambda: app.store.get_proposal(call.proposal.id).status is ProposalStatus.APPROVED, timeout=3000)
+    qtbot.waitUntil(lambda: app.store.proposals.get(call.proposal.id).status is ProposalStatus.APPROVED, timeout=3000)
     model = window.sync_panel.model
 
     def badges():
@@ -43,7 +43,7 @@ def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, st
 
     # the sync thread pushes both writes, reads them back, and the table follows over the event bus
     qtbot.waitUntil(lambda: badges() == {"google:primary": "Synced", "outlook:default": "Synced"}, timeout=15000)
-    appt = app.store.appointments()[0]
+    appt = app.store.appointments.between()[0]
     assert any(e["id"] == appt.id for e in stack.google.events("owner@demo.example", "primary"))
     assert any(e.get("transactionId") == appt.id for e in stack.microsoft.events())
     window.close()

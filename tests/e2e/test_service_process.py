@@ -17,7 +17,7 @@ from receptionist.providers.secrets import KeyringSecretStore
 from receptionist.services import ConsoleService
 from receptionist.events import EventBus
 from receptionist.store.db import make_engine
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from tests.helpers.file_keyring import FileKeyring
 from tests.helpers.payloads import payload, signed
 
@@ -67,13 +67,13 @@ def test_service_ingests_and_syncs(stack, tmp_path, monkeypatch):
 
         engine = make_engine(db_url)
         other_desk = Store(engine)
-        call = wait_for(lambda: next(iter(other_desk.recent_calls()), None))
+        call = wait_for(lambda: next(iter(other_desk.calls.recent()), None))
         desk = ConsoleService(other_desk, profile, EventBus(),
                               {"google:primary": "Google Calendar", "outlook:default": "Outlook"})
         appt = desk.approve(call.proposal.id, call.proposal.version, actor="desk-2")
 
         def synced():
-            links = other_desk.get_appointment(appt.id).links
+            links = other_desk.appointments.get(appt.id).links
             return all(link.state is SyncState.SYNCED for link in links)
 
         wait_for(synced)  # the service's sync thread (not this process) did the writes

@@ -118,7 +118,7 @@ def test_a_refused_sign_in_is_reconnect_not_retried_then_a_new_sign_in_pushes(ap
 
     target = next(t for t in calendar_targets(app.profile, app.secrets)[0] if t.key == O)
     app.engine.targets[O] = target
-    app.store.reopen_calendar(O, app.engine.clock())
+    app.store.health.reopen(O, app.engine.clock())
     app.engine.run_cycle()
     assert all_synced(app, appt.id)
 

@@ -56,7 +56,7 @@ def approve(app, n: int):
 
 
 def links(app, appt_id):
-    return {link.calendar: link for link in app.store.get_appointment(appt_id).links}
+    return {link.calendar: link for link in app.store.appointments.get(appt_id).links}
 
 
 def all_synced(app, appt_id):
@@ -152,4 +152,4 @@ def test_an_emptied_outlook_calendar_is_held_until_a_person_answers(app, stack):
     assert app.engine.run_cycle().ok
     ids = {e["id"] for e in stack.microsoft.events()}
     assert all(all_synced(app, a.id) and links(app, a.id)[O].remote_id in ids for a in appts)
-    assert all(app.store.get_appointment(a.id).status is AppointmentStatus.CONFIRMED for a in appts)
+    assert all(app.store.appointments.get(a.id).status is AppointmentStatus.CONFIRMED for a in appts)

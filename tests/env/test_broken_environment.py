@@ -16,7 +16,7 @@ from receptionist.cli import main
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services import location_rules
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from tests.helpers.payloads import payload
 
 

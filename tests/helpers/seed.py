@@ -57,5 +57,5 @@ def approve_many(store, profile, clock, n: int, calendars=("google:primary",)):
         call, _ = store.record_call(capture, {}, clock())
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, start, p.duration_minutes, p.notes)
-        out.append(store.approve_proposal(p.id, draft, p.version, list(calendars), "amy", clock()))
+        out.append(store.proposals.approve(p.id, draft, p.version, list(calendars), "amy", clock()))
     return out

@@ -42,7 +42,7 @@ def test_app_polls_vapi_and_confirms_synthflow_from_the_profile(db_url):
         try:
             assert app.polling is not None and [s.name for s in app.polling.sources] == ["vapi"]
             assert wait_for(lambda: capture_count(app.store) == (1, 1))
-            assert app.store.recent_calls()[0].call_id == polled.call_id
+            assert app.store.calls.recent()[0].call_id == polled.call_id
             known = api.add(PlatformCall.from_v1("synthflow", sim.make_payload()))
             unknown = PlatformCall.from_v1("synthflow", sim.make_payload())
             for call in (known, unknown):
@@ -51,7 +51,7 @@ def test_app_polls_vapi_and_confirms_synthflow_from_the_profile(db_url):
                                   headers=sign("synthflow", "sf-secret", body, call_id=call.call_id), timeout=5)
                 assert r.status_code == 200
             assert wait_for(lambda: capture_count(app.store) == (2, 2) and app.service.quarantine_count() == 1)
-            assert {c.call_id for c in app.store.recent_calls()} == {polled.call_id, known.call_id}
+            assert {c.call_id for c in app.store.calls.recent()} == {polled.call_id, known.call_id}
             assert "Synthflow has no call" in app.service.quarantined()[0].reason
             assert ("synthflow", "GET", f"/v2/calls/{known.call_id}") in api.requests
         finally:

@@ -307,7 +307,7 @@ def test_year_1_and_9999_dates_go_to_quarantine_not_a_crash(running, store, inta
     assert "y1" in quarantined and "year 1 or 9999" in quarantined["y1"]
     # the 9999 request is either kept with a finding on the time, or quarantined with a reason: never dropped
     if "y9999" not in quarantined:
-        [call] = [c for c in store.recent_calls() if c.call_id == "y9999"]
+        [call] = [c for c in store.calls.recent() if c.call_id == "y9999"]
         assert any(i.field == "requested_start" for i in call.issues)
 
 
@@ -373,7 +373,7 @@ def test_a_returning_caller_is_recognised_with_the_last_visit(intake, store, pro
     [applied] = intake.process([first.inbox_id])
     p = applied.call.proposal
     start = datetime(2026, 10, 14, 15, 0, tzinfo=timezone.utc)
-    store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, start, 45), p.version,
+    store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, start, 45), p.version,
                            [], "amy", clock() - timedelta(days=50))
     second = intake.receive(scripted_delivery("visit-2"))
     [again] = intake.process([second.inbox_id])
@@ -394,7 +394,7 @@ def test_a_cancel_or_reschedule_call_cannot_be_approved_as_a_new_booking(intake,
     assert refusal and f"asked to {intent}" in refusal
     with pytest.raises(UserError, match=f"asked to {intent}"):
         service.approve(p.id, p.version)
-    assert store.appointments() == []
+    assert store.appointments.between() == []
     book = intake.receive(scripted_delivery("book-1"))
     [ok] = intake.process([book.inbox_id])
     assert service.approval_refusal(ok.call.proposal.id) is None

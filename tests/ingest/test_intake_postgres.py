@@ -9,7 +9,7 @@ from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import ADAPTERS, Delivery
 from receptionist.services import location_rules
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery
 from tests.helpers.payloads import payload
 
@@ -45,13 +45,13 @@ def test_a_raw_nul_in_a_generic_payload_is_stored_without_it(pg_store, profile, 
     assert answer.status == 202  # the raw bytes are stored as they came (bytea takes a NUL)
     intake.process([answer.inbox_id])
     assert capture_count(pg_store) == (1, 1)
-    assert "\x00" not in pg_store.recent_calls()[0].caller_name
+    assert "\x00" not in pg_store.calls.recent()[0].caller_name
 
 
 def test_two_desks_mapping_the_same_inbox_store_each_call_once(pg_store, profile, clock):
     import threading
 
-    from receptionist.store.repo import Store as DeskStore
+    from receptionist.store import Store as DeskStore
 
     other = DeskStore(make_engine(pg_store.engine.url.render_as_string(hide_password=False)))
     desks = [Intake(s, location_rules(profile), events.EventBus(), lambda key: None,

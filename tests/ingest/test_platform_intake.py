@@ -94,7 +94,7 @@ def test_a_valid_delivery_becomes_a_call_and_a_proposal(desk, platforms_api, pla
     r = post(desk, platform, body, headers)
     assert 200 <= r.status_code < 300, r.text
     assert wait_for(lambda: capture_count(desk.store) == (1, 1)), desk.intake.inbox.counts()
-    [stored] = desk.store.recent_calls()
+    [stored] = desk.store.calls.recent()
     assert stored.platform == (platform if platform != "generic" else "simulator")
     assert stored.proposal is not None and stored.proposal.status.value == "pending"
     if platform != "twilio":  # a Twilio status callback carries no AI data: a callback request by caller id

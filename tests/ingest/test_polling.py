@@ -65,7 +65,7 @@ def test_polling_takes_exactly_the_new_finished_calls(api, intake, store, platfo
     report = source.poll_once()
     assert report.ok and report.stored == 3 and report.skipped == 1, report
     intake.drain()
-    assert {c.call_id for c in store.recent_calls()} == {c.call_id for c in first}
+    assert {c.call_id for c in store.calls.recent()} == {c.call_id for c in first}
     again = source.poll_once()  # nothing new: the boundary call may be re-read, never stored twice
     assert again.ok and again.stored == 0
     api.set_status(platform, waiting.call_id, "done" if platform == "elevenlabs" else "ended")
@@ -73,7 +73,7 @@ def test_polling_takes_exactly_the_new_finished_calls(api, intake, store, platfo
     third = source.poll_once()
     assert third.ok and third.stored == 3, third
     intake.drain()
-    assert {c.call_id for c in store.recent_calls()} == {c.call_id for c in first + [waiting] + later}
+    assert {c.call_id for c in store.calls.recent()} == {c.call_id for c in first + [waiting] + later}
     assert capture_count(store) == (6, 6)
     assert intake.inbox.get_poll_cursor(platform) == third.cursor
 

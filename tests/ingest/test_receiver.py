@@ -48,19 +48,19 @@ def test_signed_payload_is_accepted_then_stored_and_announced(receiver, store):
     r = post(receiver, body, headers)
     assert r.status_code == 202 and r.json() == {"status": "accepted", "call_id": "c-1"}
     assert wait_for(lambda: receiver.received)
-    [call] = store.recent_calls()
+    [call] = store.calls.recent()
     assert call.call_id == "c-1" and call.callback_number == "+13125550142"
     assert call.proposal is not None and call.proposal.status.value == "pending"
 
 
 def stored_snapshot(store):
-    return [(c.call_id, c.caller_name, c.proposal.status) for c in store.recent_calls()]
+    return [(c.call_id, c.caller_name, c.proposal.status) for c in store.calls.recent()]
 
 
 def test_duplicate_delivery_creates_one_record(receiver, store):
     body, headers = signed(payload(call_id="dup-1"), SECRET)
     assert post(receiver, body, headers).status_code == 202
-    assert wait_for(lambda: len(store.recent_calls()) == 1)
+    assert wait_for(lambda: len(store.calls.recent()) == 1)
     before = stored_snapshot(store)
     # the platform retries with a changed body but the same call id
     body2, headers2 = signed(payload(call_id="dup-1", caller={"name": "Someone Else"}), SECRET)
@@ -74,16 +74,16 @@ def test_two_deliveries_at_once_still_create_one_record(receiver, store):
     body, headers = signed(payload(call_id="burst"), SECRET)
     statuses = sorted(post(receiver, body, headers).json()["status"] for _ in range(3))
     assert statuses.count("accepted") == 1 and statuses.count("duplicate") == 2
-    assert wait_for(lambda: len(store.recent_calls()) == 1)
+    assert wait_for(lambda: len(store.calls.recent()) == 1)
     time.sleep(0.1)
-    assert len(store.recent_calls()) == 1
+    assert len(store.calls.recent()) == 1
 
 
 @pytest.fixture
 def one_stored_call(receiver, store):
     body, headers = signed(payload(call_id="keep-me"), SECRET)
     post(receiver, body, headers)
-    assert wait_for(lambda: len(store.recent_calls()) == 1)
+    assert wait_for(lambda: len(store.calls.recent()) == 1)
     return stored_snapshot(store)
 
 
@@ -152,13 +152,13 @@ def test_conflicts_with_existing_appointments_become_warnings(store, profile, cl
 
     first = take("a")
     p = first.proposal
-    store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
+    store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
                                               p.duration_minutes), p.version, [], "amy", clock())
     second = take("b")
     [clash] = [i for i in second.issues if "overlaps" in i.message]
     assert clash.field == "requested_start" and clash.severity.value == "warning"  # approvable anyway
     assert "our booking" in clash.message and "Teeth cleaning — Maria Lopez" in clash.message
-    stored = store.get_call(second.id)
+    stored = store.calls.get(second.id)
     assert [i.to_dict() for i in stored.issues] == [i.to_dict() for i in second.issues]  # kept with the call
 
 

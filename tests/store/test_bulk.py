@@ -31,11 +31,11 @@ def appointment(n: int) -> AppointmentRecord:
 def test_appointments_and_links_read_back_as_inserted(store):
     records = [appointment(n) for n in range(7)]
     assert insert_appointments(store, iter(records), NOW, chunk=3) == 7  # three chunks
-    got = store.appointments()
+    got = store.appointments.between()
     assert [replace(a, links=()) for a in got] == [replace(a, links=()) for a in records]
     assert [[(link.calendar, link.state, link.remote_id, link.synced_at) for link in a.links] for a in got] == \
         [[(link.calendar, link.state, link.remote_id, link.synced_at) for link in a.links] for a in records]
-    assert store.sync_counts()["outlook:default"]["failed"] == 7
+    assert store.links.counts()["outlook:default"]["failed"] == 7
 
 
 def test_external_events_read_back_and_a_duplicate_fails_its_chunk(store):
@@ -44,7 +44,7 @@ def test_external_events_read_back_and_a_duplicate_fails_its_chunk(store):
     leave = ExternalEventRecord("outlook:default", "leave", "Parental leave", NOW - timedelta(days=60),
                                 NOW + timedelta(days=60), True, True, None)  # longer than the store's LONG_EVENT
     assert insert_external_events(store, events + [leave], NOW) == 5
-    assert store.external_events(NOW, NOW + timedelta(days=1)) == [leave] + events
+    assert store.cache.events_between(NOW, NOW + timedelta(days=1)) == [leave] + events
     with pytest.raises(IntegrityError):
         insert_external_events(store, events[:1], NOW)
-    assert len(store.external_events(NOW, NOW + timedelta(days=1))) == 5
+    assert len(store.cache.events_between(NOW, NOW + timedelta(days=1))) == 5

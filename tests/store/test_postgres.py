@@ -12,7 +12,7 @@ from receptionist.domain.payload import normalise, parse_payload
 from receptionist.config import Profile
 from receptionist.services import location_rules
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import StaleEdit, Store
+from receptionist.store import StaleEdit, Store
 from receptionist.store.tables import Base
 from tests.helpers.payloads import payload
 
@@ -39,7 +39,7 @@ def test_migrations_apply_and_match_the_models(pg_url):
 def test_times_round_trip_as_utc(desks, clock):
     desk, _ = desks
     call, _ = desk.record_call(normalise(parse_payload(payload()), location_rules(Profile()), clock()), {}, clock())
-    assert desk.get_call(call.id).requested_start == call.requested_start
+    assert desk.calls.get(call.id).requested_start == call.requested_start
     assert call.requested_start.utcoffset() == timedelta(0)
 
 
@@ -54,7 +54,7 @@ def test_two_desks_approving_at_once_make_one_appointment(desks, clock):
     def approve(store, who):
         barrier.wait()
         try:
-            results.append(store.approve_proposal(p.id, draft, p.version, ["google:primary"], who, clock()))
+            results.append(store.proposals.approve(p.id, draft, p.version, ["google:primary"], who, clock()))
         except StaleEdit as exc:
             results.append(exc)
 
@@ -64,7 +64,7 @@ def test_two_desks_approving_at_once_make_one_appointment(desks, clock):
     for t in threads:
         t.join()
     assert sum(isinstance(r, StaleEdit) for r in results) == 1
-    assert len(a.appointments()) == 1
+    assert len(a.appointments.between()) == 1
 
 
 def test_one_sync_leader_among_desks(desks, clock):
@@ -74,7 +74,7 @@ def test_one_sync_leader_among_desks(desks, clock):
 
     def take(store, who):
         barrier.wait()
-        wins.append((who, store.acquire_lease("sync-leader", who, ttl, clock())))
+        wins.append((who, store.leases.acquire("sync-leader", who, ttl, clock())))
 
     threads = [threading.Thread(target=take, args=(s, f"desk-{i}")) for i, s in enumerate(desks)]
     for t in threads:

@@ -61,16 +61,16 @@ def window(clock):
 
 
 VIEW_READS = {
-    "appointments view page": lambda s, c: s.appointment_page(*window(c), limit=200),
-    "appointments view counts": lambda s, c: s.appointment_counts(*window(c)),
-    "week view appointments": lambda s, c: s.appointment_rows(*window(c)),
-    "rows an event named": lambda s, c: s.appointments_by_id([r.id for r in s.appointment_rows(*window(c))][:20]),
-    "week view calendar events": lambda s, c: s.external_events(*window(c)),
-    "busy time for a proposal": lambda s, c: s.busy_blocks(c(), c() + timedelta(hours=1)),
-    "attention counts": lambda s, c: s.sync_counts(states=[SyncState.FAILED, SyncState.DRIFT]),
-    "quiet sync cycle": lambda s, c: s.links_to_plan("google:primary", [], window(c)),
-    "one link": lambda s, c: s.get_link(1),
-    "one appointment": lambda s, c: s.get_appointment("0" * 32),
+    "appointments view page": lambda s, c: s.appointments.page(*window(c), limit=200),
+    "appointments view counts": lambda s, c: s.appointments.counts(*window(c)),
+    "week view appointments": lambda s, c: s.appointments.rows(*window(c)),
+    "rows an event named": lambda s, c: s.appointments.rows_by_id([r.id for r in s.appointments.rows(*window(c))][:20]),
+    "week view calendar events": lambda s, c: s.cache.events_between(*window(c)),
+    "busy time for a proposal": lambda s, c: s.busy.blocks(c(), c() + timedelta(hours=1)),
+    "attention counts": lambda s, c: s.links.counts(states=[SyncState.FAILED, SyncState.DRIFT]),
+    "quiet sync cycle": lambda s, c: s.links.to_plan("google:primary", [], window(c)),
+    "one link": lambda s, c: s.links.get(1),
+    "one appointment": lambda s, c: s.appointments.get("0" * 32),
 }
 
 
@@ -80,6 +80,6 @@ def test_view_and_cycle_reads_use_indexes(seeded, clock, name):
 
 
 def test_list_reads_are_limited(seeded, clock):
-    [(statement, _)] = [s for s in statements(seeded, lambda: seeded.appointment_page(*window(clock), limit=50))
+    [(statement, _)] = [s for s in statements(seeded, lambda: seeded.appointments.page(*window(clock), limit=50))
                         if "FROM appointments" in s[0]]
     assert "LIMIT" in statement.upper()

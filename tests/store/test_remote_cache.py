@@ -20,7 +20,7 @@ def approved(store, clock):
     call, _ = store.record_call(capture, {}, clock())
     p = call.proposal
     draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
-    return store.approve_proposal(p.id, draft, p.version, [CAL], "amy", clock())
+    return store.proposals.approve(p.id, draft, p.version, [CAL], "amy", clock())
 
 
 def event(remote_id: str, start: datetime, uid: str | None = None, title: str = "Busy") -> RemoteEvent:
@@ -33,32 +33,32 @@ def test_a_pushed_link_and_its_read_back_copy_are_saved_together(store, clock):
     [link] = appt.links
     back = event(appt.id, appt.start, uid=appt.id, title="Teeth cleaning")
 
-    saved = store.save_link(link.id, clock(), cache=(CAL, back, appt.id), state=SyncState.SYNCED,
+    saved = store.links.save(link.id, clock(), cache=(CAL, back, appt.id), state=SyncState.SYNCED,
                             remote_id=back.remote_id, etag=back.etag)
 
     assert saved.state is SyncState.SYNCED and saved.remote_id == appt.id
-    cached = store.cached_events(CAL, [appt.id])[appt.id]
+    cached = store.cache.by_remote_id(CAL, [appt.id])[appt.id]
     assert (cached.uid, cached.title, cached.start, cached.etag) == (appt.id, "Teeth cleaning", appt.start, back.etag)
 
 
 def test_the_copy_is_cached_even_when_the_link_is_gone(store, clock):
     back = event("gone-link", clock(), uid="a" * 32)
-    assert store.save_link(987654, clock(), cache=(CAL, back, "a" * 32), state=SyncState.SYNCED) is None
-    assert store.cached_events(CAL, ["gone-link"])["gone-link"].uid == "a" * 32
+    assert store.links.save(987654, clock(), cache=(CAL, back, "a" * 32), state=SyncState.SYNCED) is None
+    assert store.cache.by_remote_id(CAL, ["gone-link"])["gone-link"].uid == "a" * 32
 
 
 def test_bulk_upsert_updates_in_place_and_keeps_a_known_uid(store, clock):
     now = clock()
     window = (now - timedelta(days=1), now + timedelta(days=60))
     first = [event(f"r{i}", now + timedelta(hours=i), uid="b" * 32 if i == 0 else None) for i in range(1200)]
-    store.apply_remote_changes(CAL, first, [], True, "c1", window, now)
+    store.cache.apply_changes(CAL, first, [], True, "c1", window, now)
     # a delta answer (Graph's carry no extended properties): the same ids, retitled, without uids
     again = [event(f"r{i}", now + timedelta(hours=i), title=f"Busy {i}") for i in range(0, 1200, 3)]
-    changed = store.apply_remote_changes(CAL, again, ["r1"], False, "c2", window, now)
+    changed = store.cache.apply_changes(CAL, again, ["r1"], False, "c2", window, now)
 
     assert changed == {e.remote_id for e in again} | {"r1"}
-    cached = store.cached_events(CAL, [f"r{i}" for i in range(1200)])
+    cached = store.cache.by_remote_id(CAL, [f"r{i}" for i in range(1200)])
     assert len(cached) == 1199 and "r1" not in cached
     assert cached["r0"].uid == "b" * 32 and cached["r0"].title == "Busy 0"
     assert cached["r3"].title == "Busy 3" and cached["r4"].title == "Busy"
-    assert store.get_cursor(CAL)[0] == "c2"
+    assert store.cache.cursor(CAL)[0] == "c2"

@@ -5,7 +5,7 @@ import pytest
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.payload import LocationRules, normalise, parse_payload
-from receptionist.store.repo import StaleEdit
+from receptionist.store import StaleEdit
 from tests.helpers.payloads import payload
 
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ def test_record_call_is_deduplicated_by_platform_and_call_id(store, clock):
     again, created_again = store.record_call(capture(call_id="abc"), {"raw": 2}, clock())
     assert created and not created_again
     assert again.id == first.id
-    assert len(store.recent_calls()) == 1
+    assert len(store.calls.recent()) == 1
     other, created_other = store.record_call(capture(call_id="abc", platform="vapi"), {}, clock())
     assert created_other and other.id != first.id
 
@@ -40,81 +40,81 @@ def draft_of(p):
 def test_approve_creates_appointment_with_pending_links_atomically(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["google:primary", "outlook:default"], "amy",
+    appt = store.proposals.approve(p.id, draft_of(p), p.version, ["google:primary", "outlook:default"], "amy",
                                   clock(), [("sms.confirmation", {"to": "+13125550142", "body": "hi"})])
     assert [link.state for link in appt.links] == [SyncState.PENDING, SyncState.PENDING]
     assert appt.end - appt.start == timedelta(minutes=45)
-    assert store.get_proposal(p.id).status is ProposalStatus.APPROVED
-    assert store.outbox_due(clock())[0][1] == "sms.confirmation"
-    assert [e["action"] for e in store.audit_entries()][:2] == ["proposal.approved", "call.received"]
+    assert store.proposals.get(p.id).status is ProposalStatus.APPROVED
+    assert store.outbox.due(clock())[0][1] == "sms.confirmation"
+    assert [e["action"] for e in store.audit.entries()][:2] == ["proposal.approved", "call.received"]
 
 
 def test_second_desk_cannot_approve_or_edit_a_decided_proposal(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    store.approve_proposal(p.id, draft_of(p), p.version, ["google:primary"], "desk-1", clock())
+    store.proposals.approve(p.id, draft_of(p), p.version, ["google:primary"], "desk-1", clock())
     with pytest.raises(StaleEdit, match="already approved by desk-1"):
-        store.approve_proposal(p.id, draft_of(p), p.version, ["google:primary"], "desk-2", clock())
-    assert len(store.appointments()) == 1
+        store.proposals.approve(p.id, draft_of(p), p.version, ["google:primary"], "desk-2", clock())
+    assert len(store.appointments.between()) == 1
 
 
 def test_stale_version_is_refused(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    store.update_proposal(p.id, draft_of(p), [], p.version, "desk-1", clock())
+    store.proposals.update(p.id, draft_of(p), [], p.version, "desk-1", clock())
     with pytest.raises(StaleEdit, match="changed at another desk"):
-        store.update_proposal(p.id, draft_of(p), [], p.version, "desk-2", clock())
+        store.proposals.update(p.id, draft_of(p), [], p.version, "desk-2", clock())
 
 
 def test_links_to_plan_is_what_is_owed_changed_or_missing_and_nothing_when_quiet(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
+    appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
     a, b = appt.links
-    assert {link.id for link, _ in store.links_to_plan("a")} == {a.id}  # Pending
+    assert {link.id for link, _ in store.links.to_plan("a")} == {a.id}  # Pending
     window = (clock() - timedelta(days=1), clock() + timedelta(days=30))
-    store.save_link(a.id, clock(), state=SyncState.SYNCED, remote_id="ev-a", etag='"1"', content_hash="h")
+    store.links.save(a.id, clock(), state=SyncState.SYNCED, remote_id="ev-a", etag='"1"', content_hash="h")
     # Synced, but its event is not in the cache of a window that covers it: the plan must look (CHECK)
-    assert [link.id for link, _ in store.links_to_plan("a", (), window)] == [a.id]
+    assert [link.id for link, _ in store.links.to_plan("a", (), window)] == [a.id]
     from receptionist.domain.ports import RemoteEvent
     event = RemoteEvent("ev-a", '"1"', "x", appt.start, appt.end, uid=appt.id)
-    store.cache_event("a", event, appt.id, clock())
-    assert store.links_to_plan("a", (), window) == []  # quiet: nothing to look at
-    assert [link.id for link, _ in store.links_to_plan("a", ["ev-a"], window)] == [a.id]  # its copy changed
-    assert store.links_to_plan("a", ["ev-other"], window) == []
+    store.cache.put("a", event, appt.id, clock())
+    assert store.links.to_plan("a", (), window) == []  # quiet: nothing to look at
+    assert [link.id for link, _ in store.links.to_plan("a", ["ev-a"], window)] == [a.id]  # its copy changed
+    assert store.links.to_plan("a", ["ev-other"], window) == []
 
 
 def test_links_to_plan_leaves_out_failed_links_resting_in_their_backoff_or_given_up(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a"], "amy", clock())
+    appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a"], "amy", clock())
     [a] = appt.links
     resting = (clock(), 3)
 
     def planned(changed=()):
-        return [link.id for link, _ in store.links_to_plan("a", changed, None, resting=resting)]
+        return [link.id for link, _ in store.links.to_plan("a", changed, None, resting=resting)]
 
-    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=1, next_attempt_at=clock() + timedelta(minutes=5))
-    assert planned() == [] and [link.id for link, _ in store.links_to_plan("a")] == [a.id]
-    store.save_link(a.id, clock(), attempts=1, next_attempt_at=clock() - timedelta(seconds=1))
+    store.links.save(a.id, clock(), state=SyncState.FAILED, attempts=1, next_attempt_at=clock() + timedelta(minutes=5))
+    assert planned() == [] and [link.id for link, _ in store.links.to_plan("a")] == [a.id]
+    store.links.save(a.id, clock(), attempts=1, next_attempt_at=clock() - timedelta(seconds=1))
     assert planned() == [a.id]  # due again
-    store.save_link(a.id, clock(), attempts=3, next_attempt_at=None)
+    store.links.save(a.id, clock(), attempts=3, next_attempt_at=None)
     assert planned() == []  # gave up: until Retry
-    store.save_link(a.id, clock(), remote_id="ev-a")
+    store.links.save(a.id, clock(), remote_id="ev-a")
     assert planned(["ev-a"]) == [a.id]  # its copy changed: looked at all the same
-    store.save_link(a.id, clock(), attempts=0, next_attempt_at=None)
+    store.links.save(a.id, clock(), attempts=0, next_attempt_at=None)
     assert planned() == [a.id]  # Failed with no backoff set: owed
 
 
 def test_retry_puts_failed_links_back_but_not_drift(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
+    appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
     a, b = appt.links
-    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=8, next_attempt_at=clock())
-    store.save_link(b.id, clock(), state=SyncState.DRIFT, detail={"deleted": True})
-    assert store.retry_links(clock()) == 1
-    links = {link.id: link for link in store.get_appointment(appt.id).links}
+    store.links.save(a.id, clock(), state=SyncState.FAILED, attempts=8, next_attempt_at=clock())
+    store.links.save(b.id, clock(), state=SyncState.DRIFT, detail={"deleted": True})
+    assert store.links.retry(clock()) == 1
+    links = {link.id: link for link in store.appointments.get(appt.id).links}
     assert links[a.id].state is SyncState.PENDING and links[a.id].attempts == 0
     assert links[b.id].state is SyncState.DRIFT
 
@@ -122,23 +122,23 @@ def test_retry_puts_failed_links_back_but_not_drift(store, clock):
 def test_save_link_with_expect_updated_loses_to_a_person(store, clock):
     call, _ = store.record_call(capture(), {}, clock())
     p = call.proposal
-    appt = store.approve_proposal(p.id, draft_of(p), p.version, ["a"], "amy", clock())
+    appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a"], "amy", clock())
     [a] = appt.links
-    store.save_link(a.id, clock(), state=SyncState.FAILED, attempts=8)
+    store.links.save(a.id, clock(), state=SyncState.FAILED, attempts=8)
     read_at = store.link_updated_at(a.id)
     clock.advance(seconds=1)
-    assert store.retry_links(clock(), [a.id]) == 1  # a person pressed Retry meanwhile
-    assert store.save_link(a.id, clock(), expect_updated=read_at, state=SyncState.FAILED, attempts=9) is None
-    assert store.get_link(a.id).state is SyncState.PENDING
+    assert store.links.retry(clock(), [a.id]) == 1  # a person pressed Retry meanwhile
+    assert store.links.save(a.id, clock(), expect_updated=read_at, state=SyncState.FAILED, attempts=9) is None
+    assert store.links.get(a.id).state is SyncState.PENDING
 
 
 def test_lease_has_one_holder(store, clock):
     ttl = timedelta(seconds=60)
-    assert store.acquire_lease("sync", "desk-1", ttl, clock())
-    assert not store.acquire_lease("sync", "desk-2", ttl, clock())
-    assert store.acquire_lease("sync", "desk-1", ttl, clock())  # renew
-    assert store.acquire_lease("sync", "desk-2", ttl, clock() + timedelta(seconds=61))  # expired → taken over
-    assert not store.acquire_lease("sync", "desk-1", ttl, clock() + timedelta(seconds=62))
+    assert store.leases.acquire("sync", "desk-1", ttl, clock())
+    assert not store.leases.acquire("sync", "desk-2", ttl, clock())
+    assert store.leases.acquire("sync", "desk-1", ttl, clock())  # renew
+    assert store.leases.acquire("sync", "desk-2", ttl, clock() + timedelta(seconds=61))  # expired → taken over
+    assert not store.leases.acquire("sync", "desk-1", ttl, clock() + timedelta(seconds=62))
 
 
 def test_view_rows_carry_the_shown_columns_and_a_badge_per_link(store, clock):
@@ -149,17 +149,17 @@ def test_view_rows_carry_the_shown_columns_and_a_badge_per_link(store, clock):
     for n, start in enumerate(("2026-11-25T11:00:00", "2026-11-24T10:30:00")):
         call, _ = store.record_call(capture(call_id=f"c{n}", requested_start=start), {}, clock())
         p = call.proposal
-        booked.append(store.approve_proposal(p.id, draft_of(p), p.version, calendars, "amy", clock()))
+        booked.append(store.proposals.approve(p.id, draft_of(p), p.version, calendars, "amy", clock()))
     later, first = booked
     drift = {"diff": {"start": ["ours", "theirs"]}, "deleted": False}
     google = next(link for link in first.links if link.calendar == "google:primary")
-    store.save_link(google.id, clock(), state=SyncState.DRIFT, detail=drift, last_error="changed on Google")
+    store.links.save(google.id, clock(), state=SyncState.DRIFT, detail=drift, last_error="changed on Google")
     outlook = next(link for link in first.links if link.calendar == "outlook:default")
-    store.save_link(outlook.id, clock(), state=SyncState.SYNCED, detail={"ignored": True})
-    store.cancel_appointment(later.id, later.version, "caller is ill", "amy", clock())
+    store.links.save(outlook.id, clock(), state=SyncState.SYNCED, detail={"ignored": True})
+    store.appointments.cancel(later.id, later.version, "caller is ill", "amy", clock())
     day = datetime(2026, 11, 24, 6, tzinfo=timezone.utc)
 
-    rows = store.appointment_rows(day, day + timedelta(days=2))
+    rows = store.appointments.rows(day, day + timedelta(days=2))
     assert [r.id for r in rows] == [first.id, later.id]  # by start, the cancelled one too
     row = rows[0]
     assert (row.start, row.end, row.caller_name, row.callback_number, row.service) == (
@@ -169,7 +169,7 @@ def test_view_rows_carry_the_shown_columns_and_a_badge_per_link(store, clock):
     assert row.links[0].diff == {"start": ("ours", "theirs")} and row.links[0].last_error == "changed on Google"
     assert row.links[1].detail is None  # not a Drift/Conflict: its detail is not read
     assert rows[1].status.value == "cancelled" and rows[1].cancel_reason == "caller is ill"
-    assert store.appointment_page(day, day + timedelta(days=2), limit=1) == rows[:1]
-    assert store.appointment_page(day, day + timedelta(days=2), offset=1) == rows[1:]
-    by_id = store.appointments_by_id([later.id, first.id, later.id])
+    assert store.appointments.page(day, day + timedelta(days=2), limit=1) == rows[:1]
+    assert store.appointments.page(day, day + timedelta(days=2), offset=1) == rows[1:]
+    by_id = store.appointments.rows_by_id([later.id, first.id, later.id])
     assert sorted(by_id, key=lambda r: r.id) == sorted(rows, key=lambda r: r.id)

@@ -57,7 +57,7 @@ def approve(desk, store, clock, start="2026-11-24T10:30:00", **kw):
 
 
 def links(store, appt_id):
-    return {link.calendar: link for link in store.get_appointment(appt_id).links}
+    return {link.calendar: link for link in store.appointments.get(appt_id).links}
 
 
 def states(store, appt_id):
@@ -91,7 +91,7 @@ def test_approved_appointment_is_pushed_read_back_and_synced(store, clock, engin
         assert "(312) 555-0142" in event.description
         assert cal.calls == ["changes", "create", "get"]  # pull, write, read back
     assert [m.body for m in messenger.sent] == [desk.confirmation_text(desk.draft_of(
-        store.get_proposal(1)))]
+        store.proposals.get(1)))]
     again = engine.run_cycle()
     assert again.ok and again.pushed == 0
 
@@ -166,7 +166,7 @@ def test_refused_sign_in_needs_reconnect_and_is_not_retried_with_backoff(store, 
         engine.run_cycle()
     assert len(g.calls) == calls  # not retried with backoff
     # the person reconnects (App.reconnect does this after the sign-in flow)
-    assert store.reopen_calendar(G, clock()) == 2
+    assert store.health.reopen(G, clock()) == 2
     assert engine.run_cycle().ok
     assert synced(store, first.id) and synced(store, second.id)
 
@@ -295,7 +295,7 @@ def test_a_person_deleting_our_event_is_drift_deleted(store, clock, engine, desk
     assert link.state is SyncState.DRIFT and link.deleted_remotely
     assert link.last_error == "deleted on Outlook"
     assert "create" not in o.calls  # never silently re-created
-    assert store.get_appointment(appt.id).status is AppointmentStatus.CONFIRMED  # nor silently cancelled
+    assert store.appointments.get(appt.id).status is AppointmentStatus.CONFIRMED  # nor silently cancelled
 
 
 def test_both_sides_changed_is_a_conflict(store, clock, engine, desk, cals):
@@ -322,7 +322,7 @@ def test_keep_ours_on_a_moved_event_pushes_ours_again(store, clock, engine, desk
     desk.keep_ours(links(store, appt.id)[G].id, actor="amy")
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(g, appt.id)] == [appt.start]
-    assert any(e["action"] == "sync.keep_ours" and e["actor"] == "amy" for e in store.audit_entries())
+    assert any(e["action"] == "sync.keep_ours" and e["actor"] == "amy" for e in store.audit.entries())
 
 
 def test_keep_ours_on_a_deleted_event_recreates_it(store, clock, engine, desk, cals):
@@ -404,9 +404,9 @@ def test_reschedule_edit_and_cancel_become_update_and_delete_on_both(store, cloc
     assert engine.run_cycle().ok and synced(store, appt.id)
     for cal in cals:
         assert "delete" in cal.calls and ours(cal, appt.id) == []
-    kept = store.get_appointment(appt.id)
+    kept = store.appointments.get(appt.id)
     assert kept.status is AppointmentStatus.CANCELLED and kept.cancel_reason == "caller moved away"
-    assert [a.id for a in store.appointments(include_cancelled=True)] == [appt.id]
+    assert [a.id for a in store.appointments.between(include_cancelled=True)] == [appt.id]
     assert engine.run_cycle().pushed == 0  # nothing more to do
 
 
@@ -465,7 +465,7 @@ def test_mass_deletion_recreate_all(store, clock, engine, desk, cals):
     for appt in appts:
         assert synced(store, appt.id)
         [event] = ours(g, appt.id)
-        assert event.start == store.get_appointment(appt.id).start
+        assert event.start == store.appointments.get(appt.id).start
     assert [c.state for c in desk.calendar_health() if c.key == G] == ["ok"]
 
 
@@ -474,7 +474,7 @@ def test_mass_deletion_accepted_cancels_them_everywhere(store, clock, engine, de
     assert desk.resolve_mass_deletion(G, recreate=False, actor="amy") == 6
     assert engine.run_cycle().ok
     for appt in appts:
-        record = store.get_appointment(appt.id)
+        record = store.appointments.get(appt.id)
         assert record.status is AppointmentStatus.CANCELLED and synced(store, appt.id)
         assert ours(cals[1], appt.id) == []
     assert not {"create", "update", "delete"} & set(cals[0].calls)  # nothing re-created, nothing to delete there
@@ -494,7 +494,7 @@ def test_an_enabled_calendar_not_connected_waits_for_sign_in_then_is_pushed(stor
     assert desk.status()["appointments"][0]["sync"][O]["state"] == "reconnect"
     assert synced_on(store, appt.id, G)
     engine.targets[O] = targets[O]  # connected (App.reconnect)
-    store.reopen_calendar(O, clock())
+    store.health.reopen(O, clock())
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert len(ours(targets[O].provider, appt.id)) == 1
 
@@ -543,30 +543,30 @@ def test_an_sms_answered_without_a_sid_is_not_recorded_as_sent(store, clock, eng
     messenger.blank_sid_next = 1
     report = engine.run_cycle()
     assert report.messages_sent == 0 and report.message_errors == 1 and not report.ok
-    [item] = store.outbox_items()
+    [item] = store.outbox.items()
     assert item["done_at"] is None and item["sending_at"] is not None and "without a message id" in item["last_error"]
     clock.advance(minutes=10)
     report = engine.run_cycle()
     assert report.messages_sent == 1 and len(messenger.sent) == 1  # found, not sent again
-    [item] = store.outbox_items()
+    [item] = store.outbox.items()
     assert item["done_at"] is not None and item["provider_id"] == messenger.sent[0].sid
 
 
 def test_a_crash_between_sending_and_done_checks_before_sending_again(store, clock, engine, desk, messenger):
     approve(desk, store, clock)
-    [(message_id, _, body, _, _)] = store.outbox_due(clock())
+    [(message_id, _, body, _, _)] = store.outbox.due(clock())
     # the process sent it and died before recording it
-    store.outbox_sending(message_id, clock())
+    store.outbox.sending(message_id, clock())
     messenger.send_sms(body["to"], body["body"])
     report = engine.run_cycle()
     assert report.messages_sent == 1 and len(messenger.sent) == 1 and messenger.lookups == 1
-    assert store.outbox_items()[0]["done_at"] is not None
+    assert store.outbox.items()[0]["done_at"] is not None
 
 
 def test_a_crash_before_sending_sends_once(store, clock, engine, desk, messenger):
     approve(desk, store, clock)
-    [(message_id, *_)] = store.outbox_due(clock())
-    store.outbox_sending(message_id, clock())  # marked, then the process died before asking Twilio
+    [(message_id, *_)] = store.outbox.due(clock())
+    store.outbox.sending(message_id, clock())  # marked, then the process died before asking Twilio
     engine.run_cycle()
     assert len(messenger.sent) == 1 and messenger.lookups == 1
 
@@ -588,11 +588,11 @@ def test_our_event_read_without_uid_is_never_a_phantom_busy_block(store, clock, 
     clock.advance(seconds=10)
     engine.run_cycle()
     assert synced(store, appt.id)
-    cached = [e for e in store.external_events(appt.start, appt.end) if e.calendar == O]
+    cached = [e for e in store.cache.events_between(appt.start, appt.end) if e.calendar == O]
     assert [e.uid for e in cached] == [appt.id]
     week = desk.week(appt.start.date())
     assert all(e.uid != appt.id for e in week.external)
-    assert [b.source for b in store.busy_blocks(appt.start, appt.end)] == ["appointment"]
+    assert [b.source for b in store.busy.blocks(appt.start, appt.end)] == ["appointment"]
 
 
 def test_reconciliation_finds_drift_the_cursor_missed_and_rereads_a_sample(store, clock, engine, desk, cals):
@@ -623,7 +623,7 @@ def test_reconciliation_sample_catches_a_change_in_content_the_listing_agrees_on
         rid = f"ev-{appt.id}"
         o.events[rid] = replace(o.events[rid], title="tampered")
     real_list = o.list_events
-    o.list_events = lambda cal, s, e: [replace(ev, title=store.cached_events(O, [ev.remote_id])[ev.remote_id].title)
+    o.list_events = lambda cal, s, e: [replace(ev, title=store.cache.by_remote_id(O, [ev.remote_id])[ev.remote_id].title)
                                        for ev in real_list(cal, s, e)]
     results = engine.reconcile(seed=3)
     assert results[O]["sample_checked"] == 6 and results[O]["sample_mismatched"] == 6
@@ -804,7 +804,7 @@ def test_a_create_that_landed_as_the_desk_died_then_cancelled_is_found_and_delet
     the create's key and deleted, on both calendars, rather than left behind."""
     appt = approve(desk, store, clock)
     for cal in cals:  # the creates land; the process dies before a word of it is saved
-        cal.create_event("primary", engine.draft_for(store.get_appointment(appt.id)))
+        cal.create_event("primary", engine.draft_for(store.appointments.get(appt.id)))
     desk.cancel(appt.id)
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert ours(cals[0], appt.id) == [] and ours(cals[1], appt.id) == []

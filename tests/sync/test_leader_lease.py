@@ -28,11 +28,11 @@ def test_a_crashed_process_of_this_machine_leaves_a_lease_taken_over_at_once(sto
     import socket
 
     crashed = f"{socket.gethostname()}:{dead_pid()}:deadbeef"
-    assert store.acquire_lease(LEASE, crashed, timedelta(minutes=5), clock())
+    assert store.leases.acquire(LEASE, crashed, timedelta(minutes=5), clock())
     assert dead_local_holder(crashed)
     lease = LeaderLease(engine_for(store, profile, clock), timedelta(minutes=5))
     assert lease.acquire()  # no waiting for the five minutes to run out
-    assert store.lease_holder(LEASE, clock()) == lease.holder
+    assert store.leases.holder(LEASE, clock()) == lease.holder
 
 
 def test_a_live_holder_keeps_its_lease(store, profile, clock):
@@ -41,8 +41,8 @@ def test_a_live_holder_keeps_its_lease(store, profile, clock):
     alive = f"{socket.gethostname()}:{os.getppid()}:cafe"  # our parent runs
     other_host = f"another-desk:{dead_pid()}:cafe"  # another machine's pid means nothing here
     for holder in (alive, other_host):
-        store.release_lease(LEASE, store.lease_holder(LEASE, clock()) or "")
-        assert store.acquire_lease(LEASE, holder, timedelta(minutes=5), clock())
+        store.leases.release(LEASE, store.leases.holder(LEASE, clock()) or "")
+        assert store.leases.acquire(LEASE, holder, timedelta(minutes=5), clock())
         assert not dead_local_holder(holder)
         assert not LeaderLease(engine_for(store, profile, clock), timedelta(minutes=5)).acquire()
 
@@ -63,14 +63,14 @@ def test_the_lease_is_renewed_during_a_long_cycle_and_writes_stop_when_it_is_los
         if len(writes) == 4:
             # meanwhile the lease expired for some reason and another desk took it
             clock.advance(seconds=120)
-            store.acquire_lease(LEASE, "another-desk:1:x", timedelta(seconds=60), clock())
+            store.leases.acquire(LEASE, "another-desk:1:x", timedelta(seconds=60), clock())
         return _create(calendar_id, draft)
 
     cal.create_event = slow_create
     report = engine.run_cycle(may_write=lease.renew)
     assert report.lease_lost and not report.ok
     assert len(writes) == 4  # renewed twice on the way (25 s > 60 s / 3), then refused before the fifth write
-    assert store.lease_holder(LEASE, clock()) == "another-desk:1:x"
+    assert store.leases.holder(LEASE, clock()) == "another-desk:1:x"
 
 
 def test_scheduler_run_once_is_refused_while_another_desk_leads(store, profile, clock):
@@ -79,6 +79,6 @@ def test_scheduler_run_once_is_refused_while_another_desk_leads(store, profile, 
     from receptionist.errors import UserError
 
     engine = engine_for(store, profile, clock)
-    assert store.acquire_lease(LEASE, "another-desk:1:x", timedelta(minutes=5), clock())
+    assert store.leases.acquire(LEASE, "another-desk:1:x", timedelta(minutes=5), clock())
     with pytest.raises(UserError, match="another desk is the sync leader"):
         SyncScheduler(engine, 30).run_once()

@@ -38,9 +38,9 @@ from receptionist.domain.payload import normalise, parse_payload
 from receptionist.domain.sync_plan import EventContent
 from receptionist.errors import AuthError, RateLimited, TransientError, Unreachable, UserError
 from receptionist.services import ConsoleService, location_rules
-from receptionist.store import repo as repo_module
+from receptionist.store import calls as repo_module
 from receptionist.store.db import make_engine, upgrade
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeClock, FakeMessenger
 from tests.helpers.payloads import payload
@@ -101,7 +101,7 @@ class WatchedCalendar(FakeCalendar):
     def delete_event(self, calendar_id, remote_id, etag):
         current = self.events.get(remote_id)
         if current is not None and not current.cancelled and not self.fail_next:
-            appt = self.machine.store.get_appointment(current.uid) if current.uid else None
+            appt = self.machine.store.appointments.get(current.uid) if current.uid else None
             if appt is None or appt.status is not AppointmentStatus.CANCELLED:
                 self.machine.violations.append(f"{self.key}: deleted {remote_id} of a live appointment")
             if self._theirs(remote_id, etag):
@@ -149,7 +149,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.desk = ConsoleService(self.store, self.profile, events.EventBus(), LABELS, clock=self.clock,
                                    engine=self.engine, sms_enabled=True)
         self.crash_armed = False
-        real_save = self.store.save_link
+        real_save = self.store.links.save
 
         def save_link(link_id, now, **changes):
             if self.crash_armed and changes.get("state") is SyncState.SYNCED:
@@ -157,7 +157,7 @@ class SyncMachine(RuleBasedStateMachine):
                 raise RuntimeError("simulated crash between the write and saving the link")
             return real_save(link_id, now, **changes)
 
-        self.store.save_link = save_link
+        self.store.links.save = save_link
         # appointment ids in order, so a run replays exactly (hypothesis needs the same draws for the same choices)
         counter = iter(range(1, 1 << 30))
         self._uuid = repo_module.uuid
@@ -174,7 +174,7 @@ class SyncMachine(RuleBasedStateMachine):
     # --- helpers --------------------------------------------------------------------------------------------------
 
     def appointments(self, live_only=False):
-        return [a for a in self.store.appointments(include_cancelled=True)
+        return [a for a in self.store.appointments.between(include_cancelled=True)
                 if not live_only or a.status is not AppointmentStatus.CANCELLED]
 
     def links(self):
@@ -185,7 +185,7 @@ class SyncMachine(RuleBasedStateMachine):
 
     def quiet(self) -> bool:
         now = self.clock()
-        health = self.store.calendar_health()
+        health = self.store.health.all()
         for key, cal in self.cals.items():
             if cal.fail_next or cal.fail_reads or cal.lose_answers or key not in self.engine.targets:
                 return False
@@ -273,7 +273,7 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(key=st.sampled_from([G, O]))
     def reconnect(self, key):
         self.engine.targets[key] = self.targets[key]
-        self.store.reopen_calendar(key, self.clock())
+        self.store.health.reopen(key, self.clock())
 
     # --- people at the calendars ------------------------------------------------------------------------------------
 
@@ -343,10 +343,10 @@ class SyncMachine(RuleBasedStateMachine):
             return  # e.g. the appointment was changed meanwhile (StaleEdit)
         self.decided(link)
 
-    @precondition(lambda self: any(h.held_missing for h in self.store.calendar_health().values()))
+    @precondition(lambda self: any(h.held_missing for h in self.store.health.all().values()))
     @rule(data=st.data(), recreate=st.booleans())
     def answer_mass_deletion(self, data, recreate):
-        key = data.draw(st.sampled_from(sorted(k for k, h in self.store.calendar_health().items()
+        key = data.draw(st.sampled_from(sorted(k for k, h in self.store.health.all().items()
                                                if h.held_missing)))
         for link in self.links():
             if link.calendar == key and link.deleted_remotely:
@@ -388,14 +388,14 @@ class SyncMachine(RuleBasedStateMachine):
         for key in self.cals:
             self.reconnect(key)
         for _ in range(12):
-            for key, h in self.store.calendar_health().items():
+            for key, h in self.store.health.all().items():
                 if h.held_missing:
                     self.desk.resolve_mass_deletion(key, recreate=True, actor="amy")
             for link in self.links():
                 if link.state.needs_person:
                     self.desk.keep_ours(link.id, actor="amy")
                     self.decided(link)
-            self.store.retry_links(self.clock())  # links that gave up
+            self.store.links.retry(self.clock())  # links that gave up
             self.clock.advance(hours=1)
             report = self.engine.run_cycle()
             if report.ok:

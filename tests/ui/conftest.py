@@ -19,7 +19,7 @@ from receptionist.config import Profile
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import Delivery
 from receptionist.services import ConsoleService, location_rules
-from receptionist.store.repo import Store
+from receptionist.store import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeClock
 from tests.helpers.payloads import payload

@@ -255,7 +255,7 @@ def test_text_the_caller_box_follows_sms_and_queues_the_text(qtbot, window, desk
     assert sub.notify_check.isChecked()
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
     assert not sub.isVisible()
-    texts = [item for item in desk.store.outbox_items() if item.get("topic") == "sms.change"]
+    texts = [item for item in desk.store.outbox.items() if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "11:30 AM" in str(texts[0])
 
 
@@ -337,7 +337,7 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     wait_synced(qtbot, window, appt_id)
     event = desk.google.events[remote_id(desk, appt_id, GOOGLE)]
     assert (event.start, event.end) == (ours.start, ours.end)  # the calendar holds our version again
-    assert any(e["action"] == "sync.keep_ours" or "keep" in e["action"] for e in desk.store.audit_entries())
+    assert any(e["action"] == "sync.keep_ours" or "keep" in e["action"] for e in desk.store.audit.entries())
     qtbot.waitUntil(lambda: "0 sync problem(s)" in window.status_counts.text(), timeout=2000)
 
 
@@ -387,7 +387,7 @@ def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, d
     assert compare.notify_check.isChecked()
     qtbot.mouseClick(compare.take_theirs_button, Qt.MouseButton.LeftButton)
     assert desk.service.appointment(appt_id).start == ours.start + timedelta(hours=2)
-    texts = [item for item in desk.store.outbox_items() if item.get("topic") == "sms.change"]
+    texts = [item for item in desk.store.outbox.items() if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "12:30 PM" in str(texts[0])
     sync(desk)
     wait_synced(qtbot, window, appt_id)
@@ -505,9 +505,9 @@ def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
 
 def test_paused_calendars_say_until_when_or_waiting_for_network(qtbot, window, desk):
     now = desk.clock()
-    desk.store.save_calendar_health(GOOGLE, now, gate="throttled", paused_until=now + timedelta(minutes=5),
+    desk.store.health.save(GOOGLE, now, gate="throttled", paused_until=now + timedelta(minutes=5),
                                     pause_reason="Google Calendar asked us to wait until 9:05 AM (429)")
-    desk.store.save_calendar_health(OUTLOOK, now, gate="offline", paused_until=now + timedelta(minutes=1),
+    desk.store.health.save(OUTLOOK, now, gate="offline", paused_until=now + timedelta(minutes=1),
                                     pause_reason="waiting for network: connection refused")
     window.refresh_health()
     qtbot.waitUntil(lambda: not window.runner.busy)

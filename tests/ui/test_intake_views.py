@@ -96,9 +96,9 @@ def test_cancel_or_reschedule_is_shown_on_top_and_approve_is_disabled(qtbot, win
 def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qtbot, window, desk):
     first = deliver(desk, "v-1")
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
-    call = desk.store.recent_calls()[0]
+    call = desk.store.calls.recent()[0]
     p = call.proposal
-    desk.store.approve_proposal(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
+    desk.store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
                                                    datetime(2026, 10, 14, 15, 0, tzinfo=timezone.utc), 45),
                                 p.version, [], "amy", desk.clock() - timedelta(days=45))
     deliver(desk, "v-2")

@@ -215,7 +215,7 @@ def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
     assert detail.call.id == first.id and detail.name_edit.text() == "Maria L. Lopez"
 
     qtbot.mouseClick(detail.save_button, Qt.MouseButton.LeftButton)
-    assert desk.store.get_proposal(first.proposal.id).caller_name == "Maria L. Lopez"
+    assert desk.store.proposals.get(first.proposal.id).caller_name == "Maria L. Lopez"
     assert not detail.dirty and detail.call.id == first.id
 
 

@@ -1,0 +1,31 @@
+"""The audit log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from receptionist.store import tables as t
+from receptionist.store.base import (Room)
+
+
+def audit_in(s: Session, now: datetime, actor: str, action: str, entity: str, entity_id: str, detail: dict) -> None:
+    """An audit row in the caller's transaction."""
+    s.add(t.AuditEntry(at=now, actor=actor, action=action, entity=entity, entity_id=entity_id, detail=detail))
+
+
+class AuditLog(Room):
+    """Who did what, when."""
+
+    def record(self, now: datetime, actor: str, action: str, entity: str, entity_id: str, detail: dict | None = None):
+        with self.session() as s:
+            audit_in(s, now, actor, action, entity, entity_id, detail or {})
+            s.commit()
+
+    def entries(self, limit: int = 100) -> list[dict]:
+        with self.session() as s:
+            rows = s.scalars(select(t.AuditEntry).order_by(t.AuditEntry.id.desc()).limit(limit))
+            return [{"at": r.at, "actor": r.actor, "action": r.action, "entity": r.entity,
+                     "entity_id": r.entity_id, "detail": r.detail} for r in rows]

@@ -1,0 +1,61 @@
+"""What every room of the store shares: its session factory, the optimistic-locking error, and the indexed
+window conditions the queries are built from."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import Session, sessionmaker
+
+from receptionist.domain.bookings import MAX_APPOINTMENT
+from receptionist.domain.models import SyncState
+from receptionist.errors import UserError
+from receptionist.store import tables as t
+
+LONG_EVENT = timedelta(days=31)  # calendar events longer than this are flagged ``long_span`` (and indexed)
+# Link states a change of the appointment puts back to Pending; Conflict/Drift wait for a person and Reconnect for
+# a sign-in (the plan pushes them once that happens).
+REPUSH_STATES = (SyncState.SYNCED.value, SyncState.FAILED.value, SyncState.PENDING.value)
+
+
+class StaleEdit(UserError):
+    """Someone else (another desk) changed or decided this item first."""
+
+
+class Room:
+    """One part of the store over the shared session factory. Thread-safe: each method opens and closes its own
+    session, so no ORM object leaves the store and the window, the webhook and the sync thread never share one."""
+
+    def __init__(self, sessions: sessionmaker[Session]):
+        self.session = sessions
+
+
+def commit_or_stale(s: Session) -> None:
+    """Commit; a row whose version moved under us (another desk saved first) is a ``StaleEdit``."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    try:
+        s.commit()
+    except StaleDataError:
+        s.rollback()
+        raise StaleEdit("this item was changed at another desk at the same moment; reopen it") from None
+
+
+def appointment_overlaps(start: datetime, end: datetime):
+    """Appointments overlapping [start, end), bounded below too (no appointment lasts longer than
+    ``MAX_APPOINTMENT``) so the window index is searched, not scanned, whatever the years of data before it."""
+    A = t.Appointment
+    return and_(A.start_at < end, A.end_at > start, A.start_at > start - MAX_APPOINTMENT)
+
+
+def event_overlaps(start: datetime, end: datetime):
+    """Cached calendar events overlapping [start, end): a bounded index search, plus the few long ones (a month's
+    leave) found by their own index."""
+    E = t.ExternalEvent
+    return and_(E.start_at < end, E.end_at > start, or_(E.start_at > start - LONG_EVENT, E.long_span.is_(True)))
+
+
+def chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]

@@ -1,0 +1,63 @@
+"""The outbox: texts owed to callers, written with the change they tell of."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from receptionist.store import tables as t
+from receptionist.store.base import (Room)
+
+
+def queue_in(s: Session, outbox: Iterable[tuple[str, dict]], appointment_id: str, now: datetime) -> None:
+    """Add messages to the outbox in the caller's transaction (atomically with the change they tell of)."""
+    for topic, payload in outbox:
+        s.add(t.OutboxMessage(topic=topic, payload={**payload, "appointment_id": appointment_id},
+                              created_at=now, available_at=now, attempts=0))
+
+
+class OutboxStore(Room):
+    """Messages owed to callers (SMS), each sent once: due, sending, done or failed."""
+
+    def due(self, now: datetime, limit: int = 50) -> list[tuple[int, str, dict, int, datetime | None]]:
+        """(id, topic, payload, attempts, sending_at) of messages owed now; ``sending_at`` set means an earlier
+        send may have gone out (a crash or a lost answer): check with the provider before sending again."""
+        q = (select(t.OutboxMessage).where(t.OutboxMessage.done_at.is_(None), t.OutboxMessage.available_at <= now)
+             .order_by(t.OutboxMessage.id).limit(limit))
+        with self.session() as s:
+            return [(r.id, r.topic, dict(r.payload), r.attempts, r.sending_at) for r in s.scalars(q)]
+
+    def sending(self, message_id: int, now: datetime) -> None:
+        """Committed before the provider is asked, so a crash right after sending is known at the next start."""
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id, t.OutboxMessage.sending_at.is_(None))
+                      .values(sending_at=now))
+            s.commit()
+
+    def done(self, message_id: int, now: datetime, provider_id: str | None = None) -> None:
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id)
+                      .values(done_at=now, provider_id=provider_id))
+            s.commit()
+
+    def failed(self, message_id: int, error: str, retry_at: datetime | None, now: datetime,
+                      surely_not_sent: bool = False) -> None:
+        """Record a failed send; ``surely_not_sent`` (the provider refused it) clears the sending mark, otherwise
+        (timeout, dropped answer) the next attempt checks with the provider first."""
+        values = {"attempts": t.OutboxMessage.attempts + 1, "last_error": error}
+        values["available_at" if retry_at else "done_at"] = retry_at or now
+        if surely_not_sent:
+            values["sending_at"] = None
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(**values))
+            s.commit()
+
+    def items(self, limit: int = 200) -> list[dict]:
+        with self.session() as s:
+            rows = s.scalars(select(t.OutboxMessage).order_by(t.OutboxMessage.id.desc()).limit(limit))
+            return [{"id": r.id, "topic": r.topic, "payload": dict(r.payload), "attempts": r.attempts,
+                     "last_error": r.last_error, "sending_at": r.sending_at, "done_at": r.done_at,
+                     "provider_id": r.provider_id} for r in rows]

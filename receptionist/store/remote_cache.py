@@ -1,0 +1,158 @@
+"""The remote cache: every calendar event the pulls read."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from receptionist.domain.models import (
+    ExternalEventRecord,
+)
+from receptionist.domain.ports import RemoteEvent
+from receptionist.store import tables as t
+from receptionist.store.base import (LONG_EVENT, Room, chunks,
+                                     event_overlaps)
+from receptionist.store.records import (external_record)
+
+
+@functools.cache
+def _upsert_statement(dialect: str):
+    """The upsert, built once per dialect (building its ``excluded`` alias copies every column: ~1 ms, which
+    was most of caching one event after a write)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = t.ExternalEvent.__table__
+    stmt = insert(table)
+    cols = {c: stmt.excluded[c] for c in ("etag", "title", "description", "location", "start_at", "end_at",
+                                          "long_span", "busy", "all_day", "updated_at")}
+    # Graph delta answers carry no extended properties: keep a uid we already knew.
+    cols["uid"] = func.coalesce(stmt.excluded.uid, table.c.uid)
+    return stmt.on_conflict_do_update(index_elements=["calendar", "remote_id"], set_=cols)
+
+
+def upsert_events(s: Session, calendar: str, events: list[RemoteEvent], now: datetime,
+                   uids: dict[str, str]) -> None:
+    """Bulk upsert: one ``INSERT ... ON CONFLICT DO UPDATE`` (SQLite and PostgreSQL) executed over every row
+    (the driver's executemany), so the statement is compiled once and cached, whatever the number of rows."""
+    if not events:
+        return
+    rows = {e.remote_id: {"calendar": calendar, "remote_id": e.remote_id, "etag": e.etag, "title": e.title,
+                          "description": e.description or "", "location": e.location or "",
+                          "start_at": e.start, "end_at": e.end, "long_span": e.end - e.start > LONG_EVENT,
+                          "busy": e.busy, "all_day": e.all_day,
+                          "uid": e.uid or uids.get(e.remote_id), "updated_at": now} for e in events}
+    # Core, on the session's connection and transaction: the ORM's bulk path would re-check every row.
+    s.connection().execute(_upsert_statement(s.bind.dialect.name), list(rows.values()))
+
+
+def our_uids(s: Session, calendar: str, remote_ids: list[str]) -> dict[str, str]:
+    """Recognise our own events by the link rows (Graph delta answers carry no extended properties)."""
+    out: dict[str, str] = {}
+    for i in range(0, len(remote_ids), 500):
+        out.update(s.execute(select(t.CalendarLink.remote_id, t.CalendarLink.appointment_id).where(
+            t.CalendarLink.calendar == calendar, t.CalendarLink.remote_id.in_(remote_ids[i:i + 500]))).all())
+    return out
+
+
+class RemoteCache(Room):
+    """Every event the pulls read, per calendar, with the cursor of the next incremental read: busy time, the merged view, and the sync plan's remote copy."""
+
+    def cursor(self, calendar: str) -> tuple[str | None, datetime | None, datetime | None]:
+        with self.session() as s:
+            row = s.get(t.SyncCursor, calendar)
+            return (row.cursor, row.window_start, row.window_end) if row else (None, None, None)
+
+    def apply_changes(self, calendar: str, events: list[RemoteEvent], deleted_ids: list[str], full: bool,
+                             cursor: str | None, window: tuple[datetime, datetime], now: datetime) -> set[str]:
+        """Fold one incremental read into the cache, and move the cursor, in one transaction. Returns the remote
+        ids that changed or went away (what the plan must look at)."""
+        with self.session() as s:
+            gone = set(deleted_ids) | {e.remote_id for e in events if e.cancelled}
+            if full:
+                before = set(s.scalars(select(t.ExternalEvent.remote_id).where(t.ExternalEvent.calendar == calendar)))
+                s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar))
+                gone |= before - {e.remote_id for e in events}
+            elif gone:
+                for chunk in chunks(sorted(gone), 500):
+                    s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                            t.ExternalEvent.remote_id.in_(chunk)))
+            live = [e for e in events if not e.cancelled]
+            upsert_events(s, calendar, live, now,
+                                our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
+            cur = s.get(t.SyncCursor, calendar) or t.SyncCursor(calendar=calendar)
+            cur.cursor, cur.updated_at = cursor, now
+            if full:
+                cur.window_start, cur.window_end = window
+            s.merge(cur)
+            s.commit()
+            return gone | {e.remote_id for e in live}
+
+    def replace_window(self, calendar: str, events: list[RemoteEvent], start: datetime, end: datetime,
+                              now: datetime) -> set[str]:
+        """A full read of [start, end) (reconciliation): the cache of that window becomes exactly ``events``.
+        Returns the remote ids that were cached and are no longer listed."""
+        with self.session() as s:
+            E = t.ExternalEvent
+            before = set(s.scalars(select(E.remote_id).where(E.calendar == calendar, event_overlaps(start, end))))
+            listed = {e.remote_id for e in events if not e.cancelled}
+            vanished = before - listed
+            for chunk in chunks(sorted(vanished), 500):
+                s.execute(delete(E).where(E.calendar == calendar, E.remote_id.in_(chunk)))
+            live = [e for e in events if not e.cancelled]
+            upsert_events(s, calendar, live, now,
+                                our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
+            s.commit()
+            return vanished
+
+    def put(self, calendar: str, event: RemoteEvent, uid: str, now: datetime) -> None:
+        """Our own write, as read back: cached at once, so the next pull's copy is compared with it and the event
+        never shows as somebody else's busy time."""
+        with self.session() as s:
+            upsert_events(s, calendar, [event], now, {event.remote_id: uid})
+            s.commit()
+
+    def drop(self, calendar: str, remote_id: str) -> None:
+        with self.session() as s:
+            s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                    t.ExternalEvent.remote_id == remote_id))
+            s.commit()
+
+    def by_remote_id(self, calendar: str, remote_ids: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        """The cached copies of these remote ids, by remote id."""
+        return self._cached(calendar, t.ExternalEvent.remote_id, remote_ids)
+
+    def by_uid(self, calendar: str, uids: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        """Cached events of ``calendar`` carrying one of our ``uids`` (a create whose answer was lost, found by the
+        pull before the link learnt its remote id), by uid."""
+        return self._cached(calendar, t.ExternalEvent.uid, uids)
+
+    def _cached(self, calendar: str, column, values: Iterable[str]) -> dict[str, ExternalEventRecord]:
+        wanted = [v for v in values if v]
+        out: dict[str, ExternalEventRecord] = {}
+        with self.session() as s:
+            for chunk in chunks(wanted, 500):
+                for r in s.scalars(select(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                                 column.in_(chunk))):
+                    out[getattr(r, column.key)] = external_record(r)
+        return out
+
+    def events_between(self, start: datetime, end: datetime) -> list[ExternalEventRecord]:
+        q = (select(t.ExternalEvent).where(event_overlaps(start, end))
+             .order_by(t.ExternalEvent.start_at))
+        with self.session() as s:
+            return [external_record(r) for r in s.scalars(q)]
+
+    def ours_without_link(self, calendar: str, start: datetime, end: datetime) -> list[ExternalEventRecord]:
+        """Events carrying one of our uids that no link row points at (a duplicate, or a booking deleted here but
+        not there) — reconciliation reports them."""
+        E, L = t.ExternalEvent, t.CalendarLink
+        linked = select(L.id).where(L.calendar == calendar, L.remote_id == E.remote_id).exists()
+        with self.session() as s:
+            return [external_record(r) for r in s.scalars(select(E).where(
+                E.calendar == calendar, E.uid.is_not(None), event_overlaps(start, end), ~linked))]
