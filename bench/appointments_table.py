@@ -3,7 +3,7 @@
 the view's window until the view lists ``--rows``).
 
 A refresh is what happens when news makes the panel read its window again (Retry all failed, a mass-deletion
-answer): ``SyncPanel.refresh()`` → the page read on the worker (``ConsoleService.appointment_page`` +
+answer): ``SyncPanel.refresh()`` → the page read on the worker (``Appointments.page`` +
 ``appointment_counts``) → the rows set on the model on the GUI thread → the table laid out and painted. Timed:
 
 - total: ask → rows on screen (the table's viewport painted, after the layouts Qt posts ran);
@@ -13,7 +13,7 @@ answer): ``SyncPanel.refresh()`` → the page read on the worker (``ConsoleServi
 - data() calls: how many times Qt asked the model for a role during the refresh.
 
 The view pages by 200 ("Show more"): the 10,000 rows are reached by pressing it until they are listed, and the
-last press (9,800 → 10,000) is timed too. 200 rows is a second panel on the same service, same window, same run.
+last press (9,800 → 10,000) is timed too. 200 rows is a second panel on the same desk, same window, same run.
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/appointments_table.py --db sqlite:////tmp/desk2.db
 """
@@ -41,7 +41,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
-from receptionist.services import ConsoleService  # noqa: E402
+from receptionist.services import Desk  # noqa: E402
+from tests.helpers.desk import make_desk  # noqa: E402
 from receptionist.store.bulk import insert_appointments  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
@@ -71,16 +72,16 @@ def database(args, tmp: Path) -> str:
     return url
 
 
-def top_up(service: ConsoleService, rows: int) -> int:
+def top_up(desk: Desk, rows: int) -> int:
     """Appointments in the view's window until the view lists at least ``rows`` + 1 (so "Show more" stays)."""
-    start, end = service.view_window()
-    listed = len(service.appointment_page(start, end, limit=rows + 1))
+    start, end = desk.appointments.view_window()
+    listed = len(desk.appointments.page(start, end, limit=rows + 1))
     missing = rows + 1 - listed
     if missing > 0:
-        zone = service.rules.zone
+        zone = desk.context.rules.zone
         first = start.astimezone(zone).date() + timedelta(days=1)
         records = appointments_between(first, (end - start).days - 2, missing, zone, random.Random(11))
-        insert_appointments(service.store, (replace(r, id="t" + r.id[1:]) for r in records),
+        insert_appointments(desk.store, (replace(r, id="t" + r.id[1:]) for r in records),
                             datetime.now(timezone.utc))
     return max(missing, 0)
 
@@ -180,12 +181,12 @@ def main() -> None:
         upgrade(engine)
         store = Store(engine)
         profile = Profile()
-        service = ConsoleService(store, profile, events.EventBus(), {key: LABELS[key] for key in CALENDARS})
-        added = top_up(service, args.rows)
+        desk = make_desk(store, profile, events.EventBus(), {key: LABELS[key] for key in CALENDARS})
+        added = top_up(desk, args.rows)
         links = sum(sum(states.values()) for states in store.links.counts().values())
         panels = {}
         for name in ("baseline", "heavy"):
-            panel = SyncPanel(service, list(service.calendars.items()))
+            panel = SyncPanel(desk, list(desk.context.calendars.items()))
             panel.resize(*SIZE)
             panel.show()
             panels[name] = (panel, Probe(panel), Painted(panel.table.viewport()))

@@ -64,7 +64,7 @@ def backlog(app: App, n: int) -> None:
                           service="Teeth cleaning", start_at=start, end_at=start + timedelta(minutes=30),
                           notes="Booked by phone.", status=AppointmentStatus.CONFIRMED.value, call_id=f"call-{i}",
                           created_at=now, updated_at=now, version=1))
-        for cal in app.engine.calendars:
+        for cal in app.sync_engine.calendars:
             links.append(dict(appointment_id=appt_id, calendar=cal, state=SyncState.PENDING.value, attempts=0,
                               generation=0, updated_at=now))
     with app.store.session() as s:
@@ -155,7 +155,7 @@ def main() -> None:
         stack.seed_week()
         app = App.build(profile, f"sqlite:///{Path(tmp) / 'drain.db'}", secrets, with_receiver=False)
         app.scheduler.reconcile_minutes = None  # reconciliation (hourly, first after a minute) is not the drain
-        app.engine.run_cycle()  # the first (full) pulls, so the drain measures pushing only
+        app.sync_engine.run_cycle()  # the first (full) pulls, so the drain measures pushing only
         backlog(app, n)
         print(f"backlog: {n} approvals, {sum(link_states(app).values())} links Pending "
               f"(sync.interval_seconds = {profile.sync.interval_seconds:g})")
@@ -171,18 +171,18 @@ def main() -> None:
                     in_provider[name] += time.perf_counter() - t0
             return wrapper
 
-        for key, target in app.engine.targets.items():
+        for key, target in app.sync_engine.targets.items():
             for method in ("create_event", "get_event", "update_event", "delete_event", "list_changes"):
                 setattr(target.provider, method, timed_method(key, getattr(target.provider, method)))
         marks = {"google": len(stack.google.requests), "outlook": len(stack.microsoft.requests)}
         cycles = Counter()
-        real_cycle = app.engine.run_cycle
+        real_cycle = app.sync_engine.run_cycle
 
         def counted_cycle(*a, **kw):
             cycles["n"] += 1
             return real_cycle(*a, **kw)
 
-        app.engine.run_cycle = counted_cycle
+        app.sync_engine.run_cycle = counted_cycle
         # Finished when the bus has announced every link Synced (what the window hears), checked in the store
         # after: no polling thread competing with the sync thread for the GIL while it runs.
         synced: set[int] = set()
@@ -216,7 +216,7 @@ def main() -> None:
         states = link_states(app)
         assert states == Counter({SyncState.SYNCED.value: 2 * n}), states
         app.scheduler.stop()
-        app.engine.run_cycle = real_cycle
+        app.sync_engine.run_cycle = real_cycle
         per = {name: request_counts(sb, marks[name]) for name, sb in (("google", stack.google),
                                                                      ("outlook", stack.microsoft))}
 
@@ -228,11 +228,11 @@ def main() -> None:
         bare_o = time.perf_counter() - t0
 
         quiet_cpu, quiet_thread, quiet_wall, quiet_reqs = [], [], [], []
-        app.engine.run_cycle()  # the pulls see the bare clients' events once
+        app.sync_engine.run_cycle()  # the pulls see the bare clients' events once
         for _ in range(args.quiet_cycles):
             before = {"google": len(stack.google.requests), "outlook": len(stack.microsoft.requests)}
             c0, t0, w0 = time.process_time(), time.thread_time(), time.perf_counter()
-            report = app.engine.run_cycle()
+            report = app.sync_engine.run_cycle()
             quiet_cpu.append(time.process_time() - c0)
             quiet_thread.append(time.thread_time() - t0)
             quiet_wall.append(time.perf_counter() - w0)

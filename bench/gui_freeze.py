@@ -133,7 +133,7 @@ def build_window(app):
     from receptionist.app import settle_heap
     from receptionist.ui.main_window import MainWindow
 
-    window = MainWindow(app.service, app.bus)
+    window = MainWindow(app.desk, app.bus)
     window.resize(1440, 900)
     window.show()
     settle_heap()
@@ -145,7 +145,7 @@ def agree_with_the_stand_ins(app, calendars: StandIns) -> dict:
     from receptionist.providers.google_calendar import GoogleCalendarProvider
     from receptionist.providers.outlook_calendar import OutlookCalendarProvider
 
-    store, engine = app.store, app.engine
+    store, engine = app.store, app.sync_engine
     A, L = t.Appointment, t.CalendarLink
     start, end = engine.window()
     in_window = select(A.id).where(_appt_overlaps(start, end))
@@ -211,7 +211,7 @@ def approvals(app, n: int, first_day: datetime, offset: int = 0) -> list[str]:
 def our_synced_events(app, key: str, n: int, skip: set[str]) -> list[str]:
     """Remote ids of ``n`` of our Synced events on ``key`` in the sync window (not yet edited)."""
     L = t.CalendarLink
-    start, end = app.engine.window()
+    start, end = app.sync_engine.window()
     with app.store.engine.connect() as conn:
         rows = conn.execute(select(L.remote_id).join(t.Appointment, t.Appointment.id == L.appointment_id).where(
             L.calendar == key, L.state == SyncState.SYNCED.value, L.remote_id.is_not(None),
@@ -400,7 +400,7 @@ def scenario(name: str, db_url: str | None, args, qapp: TimedApplication, tmp: P
         app = App.build(calendars.profile, url, secrets, with_receiver=False)
         started = time.perf_counter()
         prepared = agree_with_the_stand_ins(app, calendars)
-        report = app.engine.run_cycle()  # settles: links ensured, the window's own Pending links pushed
+        report = app.sync_engine.run_cycle()  # settles: links ensured, the window's own Pending links pushed
         setup_s = time.perf_counter() - started
         with app.store.engine.connect() as conn:
             size = conn.execute(select(func.count()).select_from(t.Appointment)).scalar()
@@ -445,7 +445,7 @@ def scenario(name: str, db_url: str | None, args, qapp: TimedApplication, tmp: P
                     for appt_id in approvals(app, args.more, tomorrow, offset=args.approvals + (n - 1) * args.more):
                         app.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt_id)
                 out["started"] = time.perf_counter()
-                out["report"] = app.engine.run_cycle()
+                out["report"] = app.sync_engine.run_cycle()
                 out["took"] = time.perf_counter() - out["started"]
 
             thread = threading.Thread(target=work, name="sync")

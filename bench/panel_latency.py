@@ -56,9 +56,9 @@ class Stages:
         self.gc_pauses: list[tuple[int, float]] = []
         self._gc_started = 0.0
         self._door = threading.local()
-        intake, inbox, service = app.ingestor, app.ingestor.inbox, app.service
+        intake, inbox, desk = app.ingestor, app.ingestor.inbox, app.desk
         receive, store_delivery, apply, calls_by_id = (intake.receive, inbox.store_delivery, inbox.apply,
-                                                       service.calls_by_id)
+                                                       desk.bookings.calls_by_id)
 
         def timed_receive(delivery, **kwargs):
             try:
@@ -96,7 +96,7 @@ class Stages:
                 self.mark(data.get("call_id"), "news")
 
         intake.receive, inbox.store_delivery, inbox.apply = timed_receive, timed_store_delivery, timed_apply
-        service.calls_by_id = timed_calls_by_id
+        desk.bookings.calls_by_id = timed_calls_by_id
         window.bridge.event_received.connect(news)
         gc.callbacks.append(self._gc)
 
@@ -137,7 +137,7 @@ def main() -> None:
     secrets.set(SECRET_KEY, "bench-secret")
     app = App.build(Profile.from_dict({"ingest": {"port": 0}}), f"sqlite:///{tempfile.mkdtemp()}/b.db", secrets)
     app.start(sync=False)
-    window = MainWindow(app.service, app.bus)
+    window = MainWindow(app.desk, app.bus)
     window.resize(1440, 900)
     window.show()
     stages = Stages(app, window) if args.stages else None

@@ -33,7 +33,7 @@ from receptionist.app import App  # noqa: E402
 from receptionist.domain.bookings import BookingDraft  # noqa: E402
 from receptionist.domain.payload import normalise, parse_payload  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
-from receptionist.services import location_rules  # noqa: E402
+from receptionist.services.context import location_rules  # noqa: E402
 from receptionist_sandbox.stack import SandboxStack  # noqa: E402
 
 ZONE = ZoneInfo("America/Chicago")
@@ -76,7 +76,7 @@ def approve_many(app: App, n: int) -> None:
         call, _ = store.record_call(normalise(parse_payload(body), location_rules(profile), now), {}, now)
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
-        store.proposals.approve(p.id, draft, p.version, list(app.engine.calendars), "bench", now)
+        store.proposals.approve(p.id, draft, p.version, list(app.sync_engine.calendars), "bench", now)
 
 
 def bare_google(stack: SandboxStack, profile, secrets, start: datetime, end: datetime) -> tuple[int, int]:
@@ -98,7 +98,7 @@ def bare_google(stack: SandboxStack, profile, secrets, start: datetime, end: dat
 
 
 def bare_graph(app: App, start: datetime, end: datetime) -> tuple[int, int]:
-    provider = app.engine.targets["outlook:default"].provider
+    provider = app.sync_engine.targets["outlook:default"].provider
     token = provider._tokens.access_token()  # the same sign-in; the read below is plain requests
     session = requests.Session()
     session.trust_env = False
@@ -130,7 +130,7 @@ def main() -> int:
         secrets = memory_secret_store("bench")
         stack.provision(profile, secrets)
         app = App.build(profile, f"sqlite:///{Path(tmp) / 'bench.db'}", secrets, with_receiver=False)
-        engine = app.engine
+        engine = app.sync_engine
         try:
             t0 = time.perf_counter()
             approve_many(app, args.appointments)

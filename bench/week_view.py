@@ -9,7 +9,7 @@ Measured on the GUI thread, offscreen, view 1000 × 640 px:
 - frame: one repaint of the whole visible canvas with nothing changed (the steady cost of a paint).
 - resize: the view changes width by 40 px, its layout runs and the canvas repaints (rectangles, elided text and
   the backdrop rebuilt).
-- query, layout: the two parts of the worker's share of a refresh, timed apart (``ConsoleService.week``, then
+- query, layout: the two parts of the worker's share of a refresh, timed apart (``Appointments.week``, then
   ``layout_week`` + ``cap_lanes``).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python bench/week_view.py --background 100000
@@ -37,7 +37,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
-from receptionist.services import ConsoleService  # noqa: E402
+from receptionist.services import Desk  # noqa: E402
+from tests.helpers.desk import make_desk  # noqa: E402
 from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
@@ -51,16 +52,16 @@ from receptionist.ui.calendar_view import (  # noqa: E402
 from seed import CALENDARS, appointments_between, external_between, seed  # noqa: E402  (bench/seed.py)
 
 
-def fill_week(service: ConsoleService, monday: date, items: int, rng: random.Random, tag: str) -> None:
+def fill_week(desk: Desk, monday: date, items: int, rng: random.Random, tag: str) -> None:
     """``items`` in the week of ``monday``: nine in ten our appointments, the rest the calendars' events. A week
     that already holds items (an earlier run on the same ``--db``) is left as it is."""
-    week = service.week(monday)
+    week = desk.appointments.week(monday)
     if week.appointments or week.external:
         return
-    zone, ours, now = service.rules.zone, items * 9 // 10, datetime.now(timezone.utc)
+    zone, ours, now = desk.context.rules.zone, items * 9 // 10, datetime.now(timezone.utc)
     records = appointments_between(monday, 7, ours, zone, rng)
-    insert_appointments(service.store, (replace(r, id=tag + r.id[len(tag):]) for r in records), now)
-    insert_external_events(service.store, external_between(monday, 5, items - ours, zone, rng, prefix=tag), now)
+    insert_appointments(desk.store, (replace(r, id=tag + r.id[len(tag):]) for r in records), now)
+    insert_external_events(desk.store, external_between(monday, 5, items - ours, zone, rng, prefix=tag), now)
 
 
 def wait_for(signal, timeout_ms: int = 30_000) -> None:
@@ -94,11 +95,11 @@ def main() -> None:
     heavy_week = week_start(today + timedelta(days=2 * 365))
     light_week = heavy_week + timedelta(days=7)
     labels = {"google:primary": "Google Calendar", "outlook:default": "Outlook"}
-    service = ConsoleService(store, profile, events.EventBus(), {key: labels[key] for key in CALENDARS})
-    fill_week(service, heavy_week, args.items, rng, "h")
-    fill_week(service, light_week, args.baseline_items, rng, "l")
+    desk = make_desk(store, profile, events.EventBus(), {key: labels[key] for key in CALENDARS})
+    fill_week(desk, heavy_week, args.items, rng, "h")
+    fill_week(desk, light_week, args.baseline_items, rng, "l")
     links = sum(sum(states.values()) for states in store.links.counts().values())
-    view = WeekCalendarView(service, labels)
+    view = WeekCalendarView(desk, labels)
     view.resize(1000, 640)
     view.show()
     qapp.processEvents()
@@ -137,7 +138,7 @@ def main() -> None:
     def worker_parts(monday: date) -> tuple[float, float]:
         """What the worker does in a refresh, timed piece by piece here: the service's week query, the layout."""
         started = time.perf_counter()
-        week = service.week(monday)
+        week = desk.appointments.week(monday)
         read = time.perf_counter()
         cap_lanes(monday, layout_week(week, monday, zone))
         return (read - started) * 1000, (time.perf_counter() - read) * 1000

@@ -26,7 +26,7 @@ def main() -> int:
     app = session.start()
 
     def pending():
-        return [c for c in app.service.calls() if c.proposal and c.proposal.status is ProposalStatus.PENDING]
+        return [c for c in app.desk.bookings.calls() if c.proposal and c.proposal.status is ProposalStatus.PENDING]
 
     def approve_clean(window) -> None:
         for call in pending():
@@ -39,11 +39,11 @@ def main() -> int:
         session.simulator.stop()
         waiting = pending()
         flawed = [c for c in waiting if any(i.severity is Severity.ERROR for i in c.issues)]
-        target = (flawed or waiting or app.service.calls())[0]
+        target = (flawed or waiting or app.desk.bookings.calls())[0]
         window.call_panel.select_call(target.id)
 
     def show_booked_week(window) -> None:  # the merged view is most telling where our bookings are
-        booked = app.service.appointments()
+        booked = app.desk.appointments.between()
         if booked:
             from receptionist.ui.calendar_view import week_start
 
@@ -63,7 +63,7 @@ def main() -> int:
         QTimer.singleShot(14000, lambda: shoot(window))
 
     try:
-        return run_gui(app.service, app.bus, demo_banner=BANNER, on_ready=on_ready)
+        return run_gui(app.desk, app.bus, demo_banner=BANNER, on_ready=on_ready)
     finally:
         session.stop()
 

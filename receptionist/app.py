@@ -7,19 +7,21 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.ports import Messenger, SecretStore
 from receptionist.errors import UserError
 from receptionist.ingest.intake import Intake
+from receptionist.ingest.platforms import platform_adapters
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
-from receptionist.services import ConsoleService, location_rules
-from receptionist.store.db import make_engine, upgrade
+from receptionist.services import Desk, DeskContext
+from receptionist.services.context import location_rules
 from receptionist.store import Store
+from receptionist.store.db import make_engine, upgrade
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
 
@@ -100,8 +102,8 @@ def _secret(secrets: SecretStore, key: str) -> str | None:
 
 
 @dataclass
-class Adapters:
-    """The outside world a desk talks to, built from the profile and the keyring (``build_adapters``), or fakes
+class OutsideWorld:
+    """The outside world a desk talks to, built from the profile and the keyring (``outside_world``), or fakes
     handed in by a test (``App.assemble``)."""
 
     targets: list[CalendarTarget]  # connected calendars
@@ -112,7 +114,7 @@ class Adapters:
     polling_for: Callable[[Intake], "PollingScheduler | None"] = lambda intake: None  # sources feeding the intake
 
 
-def build_adapters(profile: Profile, secrets: SecretStore, clock: Callable[[], datetime] = utcnow) -> Adapters:
+def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], datetime] = utcnow) -> OutsideWorld:
     """The real adapters: calendars, Twilio, the platforms' secrets and read-backs, polling sources."""
     targets, problems = calendar_targets(profile, secrets)
     try:
@@ -127,7 +129,7 @@ def build_adapters(profile: Profile, secrets: SecretStore, clock: Callable[[], d
             problems["webhook"] = str(exc)
             return None
 
-    return Adapters(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
+    return OutsideWorld(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
                     lambda intake: polling_scheduler(profile, secrets, intake, clock))
 
 
@@ -146,71 +148,22 @@ def settle_heap() -> None:
 
 
 @dataclass
-class App:
-    """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker, the polling sources and
-    the sync thread. ``build`` makes the real adapters; ``assemble`` puts any adapters together (tests)."""
+class CalendarSignIn:
+    """Signs one enabled calendar in (the browser opens through ``open_url``) and puts it back in service at once:
+    the sync engine gets the new connection, the calendar's gate reopens and its links waiting for sign-in are
+    pushed at the next cycle, which is woken. The window's Reconnect… (``CalendarHealth.reconnect``)."""
 
     profile: Profile
-    store: Store
     secrets: SecretStore
+    store: Store
     bus: events.EventBus
-    service: ConsoleService
-    engine: SyncEngine
-    scheduler: SyncScheduler
-    ingestor: Intake  # the durable intake: the door and the inbox worker
-    receiver: WebhookReceiver | None
-    problems: dict[str, str] = field(default_factory=dict)
-    polling: "PollingScheduler | None" = None
-    _starting: threading.Thread | None = field(default=None, init=False, repr=False)
+    sync_engine: SyncEngine
+    problems: dict[str, str]
+    wake_sync: Callable[[], None]
 
-    @classmethod
-    def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
-              clock: Callable[[], datetime] = utcnow) -> "App":
-        engine = make_engine(db_url)
-        upgrade(engine)
-        return cls.assemble(profile, Store(engine), secrets, build_adapters(profile, secrets, clock),
-                            with_receiver=with_receiver, clock=clock)
-
-    @classmethod
-    def assemble(cls, profile: Profile, store: Store, secrets: SecretStore, adapters: Adapters, *,
-                 with_receiver: bool = True, clock: Callable[[], datetime] = utcnow,
-                 rng=None) -> "App":
-        """A desk from its parts: the store and the adapters (real, or fakes in a test)."""
-        bus = events.EventBus()
-        problems = adapters.problems
-        calendars = enabled_calendars(profile)
-        for target in adapters.targets:  # a test may hand in calendars the profile does not enable
-            calendars.setdefault(target.key, target.label)
-        sync = SyncEngine(store, profile, adapters.targets, calendars=calendars, problems=problems,
-                          messenger=adapters.messenger, bus=bus, clock=clock, rng=rng)
-        scheduler = SyncScheduler(sync, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
-        ing = profile.ingest
-        from receptionist.ingest.platforms import build_adapters as platform_adapters
-
-        # each platform's replay window is a profile option (<platform>.replay_window_seconds)
-        intake = Intake(store, location_rules(profile), bus, adapters.secret_for,
-                        adapters=platform_adapters(profile), clock=clock,
-                        queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
-                        confirmers=adapters.confirmers, calendar_labels=calendars,
-                        store_wait_seconds=ing.store_wait_seconds)
-        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
-        service = ConsoleService(store, profile, bus, calendars, clock=clock, wake_sync=scheduler.wake,
-                                 sms_enabled=adapters.messenger is not None, engine=sync, problems=problems,
-                                 is_leader=lambda: scheduler.is_leader, intake=intake, webhook=receiver,
-                                 secrets=secrets)
-        if receiver is not None and not adapters.secret_for(SECRET_KEY):
-            problems.setdefault("webhook", "calls are refused until a signing secret is set: "
-                                           "receptionist secret set ingest.webhook_secret")
-        app = cls(profile, store, secrets, bus, service, sync, scheduler, intake, receiver, problems,
-                  adapters.polling_for(intake))
-        service.reconnector = app.reconnect
-        return app
-
-    def reconnect(self, key: str, open_url: Callable[[str], None]) -> str:
-        """Run the sign-in flow of one enabled calendar (the browser opens through ``open_url``), then put it back
-        in service: its links waiting for sign-in are pushed at the next cycle. Returns a sentence for the person."""
+    def __call__(self, key: str, open_url: Callable[[str], None]) -> str:
         kind = key.split(":", 1)[0]
-        if key not in self.service.calendars:
+        if key not in self.sync_engine.calendars:
             raise UserError(f"no calendar {key!r} is enabled in the profile")
         if kind == "google":
             from receptionist.providers.google_oauth import connect_google
@@ -224,13 +177,73 @@ class App:
         target = next((t for t in targets if t.key == key), None)
         if target is None:
             raise UserError(problems.get(key) or f"{key} is still not usable after signing in")
-        self.engine.targets[key] = target
+        self.sync_engine.targets[key] = target
         self.problems.pop(key, None)
-        self.store.health.reopen(key, self.engine.clock())
+        self.store.health.reopen(key, self.sync_engine.clock())
         self.bus.publish(events.HEALTH_CHANGED)
         self.bus.publish(events.LINK_CHANGED)
-        self.scheduler.wake()
+        self.wake_sync()
         return said
+
+
+@dataclass
+class App:
+    """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker, the polling sources and
+    the sync thread. ``build`` makes the real adapters; ``assemble`` puts any adapters together (tests)."""
+
+    profile: Profile
+    store: Store
+    secrets: SecretStore
+    bus: events.EventBus
+    desk: Desk
+    sync_engine: SyncEngine
+    scheduler: SyncScheduler
+    ingestor: Intake  # the durable intake: the door and the inbox worker
+    receiver: WebhookReceiver | None
+    sign_in: CalendarSignIn
+    problems: dict[str, str] = field(default_factory=dict)
+    polling: "PollingScheduler | None" = None
+    _starting: threading.Thread | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def build(cls, profile: Profile, db_url: str, secrets: SecretStore, *, with_receiver: bool = True,
+              clock: Callable[[], datetime] = utcnow) -> "App":
+        engine = make_engine(db_url)
+        upgrade(engine)
+        return cls.assemble(profile, Store(engine), secrets, outside_world(profile, secrets, clock),
+                            with_receiver=with_receiver, clock=clock)
+
+    @classmethod
+    def assemble(cls, profile: Profile, store: Store, secrets: SecretStore, world: OutsideWorld, *,
+                 with_receiver: bool = True, clock: Callable[[], datetime] = utcnow,
+                 rng=None) -> "App":
+        """A desk from its parts: the store and the outside world (real, or fakes in a test)."""
+        bus = events.EventBus()
+        problems = world.problems
+        calendars = enabled_calendars(profile)
+        for target in world.targets:  # a test may hand in calendars the profile does not enable
+            calendars.setdefault(target.key, target.label)
+        sync_engine = SyncEngine(store, profile, world.targets, calendars=calendars, problems=problems,
+                                 messenger=world.messenger, bus=bus, clock=clock, rng=rng)
+        scheduler = SyncScheduler(sync_engine, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
+        ing = profile.ingest
+        # each platform's replay window is a profile option (<platform>.replay_window_seconds)
+        intake = Intake(store, location_rules(profile), bus, world.secret_for,
+                        adapters=platform_adapters(profile), clock=clock,
+                        queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
+                        confirmers=world.confirmers, calendar_labels=calendars,
+                        store_wait_seconds=ing.store_wait_seconds)
+        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
+        if receiver is not None and not world.secret_for(SECRET_KEY):
+            problems.setdefault("webhook", "calls are refused until a signing secret is set: "
+                                           "receptionist secret set ingest.webhook_secret")
+        sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
+        context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
+                                 sms_enabled=world.messenger is not None, secrets=secrets)
+        desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
+                    is_leader=lambda: scheduler.is_leader)
+        return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
+                   world.polling_for(intake))
 
     def start(self, *, sync: bool = True, busy_port_fatal: bool = True) -> "App":
         self.ingestor.start()

@@ -1,4 +1,4 @@
-"""Command line: ``receptionist`` (the console), ``--demo``, ``setup``, ``service``, ``status``, ``sync --once``,
+"""Command line: ``receptionist`` (the console), ``--demo``, ``setup``, ``desk``, ``status``, ``sync --once``,
 ``connect``, ``sandbox``, ``secret``, ``db upgrade``, ``doctor``, ``quarantine``, ``ingest``, ``poll --once``, and
 every action a person takes in the window (``receptionist.commands``: calls, proposals, appointments, links,
 calendars).
@@ -241,7 +241,7 @@ def cmd_gui(args) -> int:
         app.start_in_background()  # the receiver, the ingest worker, polling and sync, while the window paints
 
     try:
-        return main_window.run_gui(app.service, app.bus, quit_after=args.quit_after, screenshot=args.screenshot,
+        return main_window.run_gui(app.desk, app.bus, quit_after=args.quit_after, screenshot=args.screenshot,
                                    installation=_installation(args, profile, db_url), on_ready=ready)
     finally:
         app.stop()
@@ -305,7 +305,7 @@ def cmd_demo(args) -> int:
 
         info = Installation.describe(app.profile, None, describe_database(app.store.engine.url).removeprefix("the "),
                                      "none: demo secrets are kept in memory only")
-        return run_gui(app.service, app.bus, demo_banner=demo.BANNER, on_ready=on_ready,
+        return run_gui(app.desk, app.bus, demo_banner=demo.BANNER, on_ready=on_ready,
                        quit_after=args.quit_after, screenshot=args.screenshot, installation=info)
     finally:
         session.stop()
@@ -313,7 +313,7 @@ def cmd_demo(args) -> int:
 
 def cmd_service(args) -> int:
     app = _build(args).start()
-    log.info("service running: webhook %s, calendars %s", app.receiver.url, ", ".join(app.engine.targets) or "none")
+    log.info("service running: webhook %s, calendars %s", app.receiver.url, ", ".join(app.sync_engine.targets) or "none")
     for key, problem in app.problems.items():
         log.warning("%s: %s", key, problem)
     try:
@@ -329,7 +329,7 @@ def cmd_action(args) -> int:
 
     app = _build(args, with_receiver=False)
     try:
-        return run(args, app.service)
+        return run(args, app.desk)
     finally:
         app.stop()
 
@@ -337,7 +337,7 @@ def cmd_action(args) -> int:
 def cmd_status(args) -> int:
     app = _build(args, with_receiver=False)
     try:
-        status = app.service.status()
+        status = app.desk.health.status()
         if args.json:
             print(json.dumps(status, indent=2))
             return 0
@@ -345,9 +345,9 @@ def cmd_status(args) -> int:
 
         zone = app.profile.location.zone
         print(f"{status['location']} ({status['time_zone']}) — {len(status['appointments'])} appointment(s)")
-        for c in app.service.calendar_health():
+        for c in app.desk.health.calendars():
             print(f"  {c.label} ({c.key}): {c.state} — {c.text}")
-        for a in app.service.appointments():
+        for a in app.desk.appointments.between():
             badges = "  ".join(f"{link.calendar}: {link.state.label}" for link in a.links)
             print(f"  {format_datetime(a.start, zone)}  {a.caller_name or '?':<22} {a.service or '':<22} {badges}")
         for reason in _not_synced(app):
@@ -359,11 +359,11 @@ def cmd_status(args) -> int:
 
 def _not_synced(app) -> list[str]:
     """Why the desk is not fully in sync: one sentence per calendar problem and per link not Synced."""
-    out = [f"{c.label}: {c.text}" for c in app.service.calendar_health() if c.state not in ("ok", "unknown")]
-    for a in app.service.store.appointments.between(include_cancelled=True):
+    out = [f"{c.label}: {c.text}" for c in app.desk.health.calendars() if c.state not in ("ok", "unknown")]
+    for a in app.desk.appointments.between(include_cancelled=True):
         for link in a.links:
             if link.state.value != "synced":
-                label = app.service.calendars.get(link.calendar, link.calendar)
+                label = app.desk.context.calendars.get(link.calendar, link.calendar)
                 out.append(f"{a.caller_name or a.id} on {label}: {link.state.label}"
                            + (f" — {link.last_error}" if link.last_error else ""))
     return out
@@ -474,7 +474,7 @@ def cmd_doctor(args) -> int:
     store = _secrets(profile)
     writable = store.writable()
     ok &= writable
-    print(f"keyring: {store.backend_name}, service {store.service_name} "
+    print(f"keyring: {store.backend_name}, desk {store.service_name} "
           f"({'writable' if writable else 'NOT writable: secrets cannot be stored'})")
     from receptionist import logs
 
@@ -565,9 +565,9 @@ def _read_headers(path: str) -> dict[str, str]:
 def cmd_quarantine(args) -> int:
     app = _build(args, with_receiver=False)
     try:
-        service = app.service
+        desk = app.desk
         if args.action == "list":
-            rows = [r.summary() for r in service.quarantined()]
+            rows = [r.summary() for r in desk.intake.quarantined()]
             if args.json:
                 print(json.dumps(rows, indent=2))
             elif not rows:
@@ -578,14 +578,14 @@ def cmd_quarantine(args) -> int:
         if args.id is None:
             raise UserError(f"quarantine {args.action} needs the delivery id (see: receptionist quarantine list)")
         if args.action == "replay":
-            record = service.replay(args.id, actor="cli")
+            record = desk.intake.replay(args.id, actor="cli")
             out = record.summary()
             if record.call_row_id is not None:
                 out["call_row_id"] = record.call_row_id
             print(json.dumps(out, indent=2) if args.json else
                   f"delivery {args.id}: {record.state.value}" + (f" ({record.reason})" if record.reason else ""))
             return 0 if record.state.value == "done" else 1
-        service.discard(args.id, actor="cli")
+        desk.intake.discard(args.id, actor="cli")
         print(json.dumps({"id": args.id, "state": "discarded"}) if args.json else f"delivery {args.id} discarded")
         return 0
     finally:
@@ -600,7 +600,7 @@ def cmd_ingest(args) -> int:
     headers = _read_headers(args.headers) if args.headers else None
     app = _build(args, with_receiver=False)
     try:
-        answer, record = app.service.ingest_file(args.platform, body, headers, url=args.url)
+        answer, record = app.desk.intake.ingest_file(args.platform, body, headers, url=args.url)
         out = {"http_status": answer.status, "duplicate": answer.duplicate, "answer": answer.json()}
         if record is not None:
             out.update(inbox_id=record.id, state=record.state.value, reason=record.reason,
@@ -625,7 +625,7 @@ def cmd_poll(args) -> int:
 
     app = _build(args, with_receiver=False)
     try:
-        sources = sources_for(app.profile, app.secrets.get, app.ingestor, app.service.clock)
+        sources = sources_for(app.profile, app.secrets.get, app.ingestor, app.desk.context.clock)
         if not sources:
             raise UserError("no polling source is switched on (set vapi.poll, retell.poll or elevenlabs.poll "
                             "to true in the profile)")

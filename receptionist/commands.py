@@ -2,7 +2,7 @@
 ``calendars``. Back-office PCs and scripts use them, and tests drive the product through them as a user would.
 
 Each command prints a line a person can read, or with ``--json`` one JSON document; a ``UserError`` is one
-sentence and exit code 2 (``receptionist.cli``). The work is done by ``ConsoleService``, never here.
+sentence and exit code 2 (``receptionist.cli``). The work is done by the ``Desk``'s capabilities (``receptionist.services``), never here.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import AppointmentRecord, AppointmentStatus, CallRecord, ProposalRecord, Severity
 from receptionist.domain.payload import parse_requested_start
 from receptionist.errors import UserError
-from receptionist.services import ConsoleService, link_json
+from receptionist.services import Desk
+from receptionist.services.sync_decisions import link_json
 
 
 def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -62,7 +63,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
                    help="new start: 2026-12-03T15:00 (location's zone) or with an offset")
     p.add_argument("--minutes", type=int, help="new length (default: unchanged)")
     p.add_argument("--notify", action="store_true", help="text the caller about the change")
-    p = parser("edit", "change service, length or notes", appts)
+    p = parser("edit", "change the booked service, length or notes", appts)
     p.add_argument("id")
     p.add_argument("--service")
     p.add_argument("--minutes", type=int)
@@ -97,10 +98,10 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("calendar")
 
 
-def run(args, service: ConsoleService) -> int:
+def run(args, desk: Desk) -> int:
     """Carry out one action command; returns the exit code."""
     handler = _HANDLERS[(args.command, args.action)]
-    result, text = handler(args, service)
+    result, text = handler(args, desk)
     if args.json:
         print(json.dumps(result, indent=2, default=_json_default))
     else:
@@ -111,16 +112,16 @@ def run(args, service: ConsoleService) -> int:
 # --- handlers: (args, service) → (JSON-able result, text) ---------------------------------------------------------
 
 
-def _calls_list(args, service):
-    calls = service.calls(args.limit)
-    zone = service.rules.zone
+def _calls_list(args, desk):
+    calls = desk.bookings.calls(args.limit)
+    zone = desk.context.rules.zone
     lines = [f"{len(calls)} call(s)"] + [f"  {_call_line(c, zone)}" for c in calls]
     return [call_json(c, zone) for c in calls], "\n".join(lines)
 
 
-def _calls_live(args, service):
-    zone, country, now = service.rules.zone, service.rules.country, service.clock()
-    rows = [(c, service.live_caller_text(c)) for c in service.live_calls()]
+def _calls_live(args, desk):
+    zone, country, now = desk.context.rules.zone, desk.context.rules.country, desk.context.clock()
+    rows = [(c, desk.intake.live_caller_text(c)) for c in desk.intake.live_calls()]
     live = sum(1 for c, _ in rows if c.live)
     lines = [f"{live} call(s) in progress, {len(rows) - live} just ended" if rows else "no call in progress"]
     for c, note in rows:
@@ -137,9 +138,9 @@ def _calls_live(args, service):
     return [live_call_json(c, note, now) for c, note in rows], "\n".join(lines)
 
 
-def _calls_history(args, service):
-    found = service.caller_file(args.number, args.limit)
-    zone, history, shown_number = service.rules.zone, found.history, format_phone(found.number, service.rules.country)
+def _calls_history(args, desk):
+    found = desk.callers.file(args.number, args.limit)
+    zone, history, shown_number = desk.context.rules.zone, found.history, format_phone(found.number, desk.context.rules.country)
     lines = [f"{shown_number} ({found.number}): "
              f"{found.note or 'first call from this number: no earlier calls or appointments'}"]
     if history.names:
@@ -152,86 +153,79 @@ def _calls_history(args, service):
         cancelled = sum(1 for a in found.appointments if a.status is AppointmentStatus.CANCELLED)
         lines.append(f"  {history.appointments} appointment(s)" + (f", {cancelled} cancelled" if cancelled else "")
                      + ":")
-        lines += [f"    {_describe(a, service)}" for a in found.appointments]
+        lines += [f"    {_describe(a, desk)}" for a in found.appointments]
     result = {"number": found.number, "phone": shown_number, "returning": history.returning,
               "note": found.note, "names": list(history.names),
               "counts": {"calls": history.earlier_calls, "appointments": history.appointments},
               "last_call_utc": history.last_call_at, "last_visit_utc": history.last_visit,
               "next_visit_utc": history.next_visit, "calls": [call_json(c, zone) for c in found.calls],
-              "appointments": [appointment_json(a, service) for a in found.appointments]}
+              "appointments": [appointment_json(a, desk) for a in found.appointments]}
     return result, "\n".join(lines)
 
 
-def _proposal(service: ConsoleService, proposal_id: int) -> ProposalRecord:
-    proposal = service.store.proposals.get(proposal_id)
-    if proposal is None:
-        raise UserError(f"booking proposal {proposal_id} does not exist")
-    return proposal
+def _proposals_approve(args, desk):
+    proposal = desk.bookings.proposal(args.id)
+    appt = desk.bookings.approve(proposal.id, proposal.version, actor=args.actor)
+    return appointment_json(appt, desk), f"approved: {_describe(appt, desk)}"
 
 
-def _proposals_approve(args, service):
-    proposal = _proposal(service, args.id)
-    appt = service.approve(proposal.id, proposal.version, actor=args.actor)
-    return appointment_json(appt, service), f"approved: {_describe(appt, service)}"
-
-
-def _proposals_reject(args, service):
-    proposal = _proposal(service, args.id)
-    record = service.reject(proposal.id, proposal.version, args.reason, actor=args.actor)
+def _proposals_reject(args, desk):
+    proposal = desk.bookings.proposal(args.id)
+    record = desk.bookings.reject(proposal.id, proposal.version, args.reason, actor=args.actor)
     return proposal_json(record), f"rejected proposal {record.id}: {record.reject_reason}"
 
 
-def _appointments_list(args, service):
-    zone = service.rules.zone
+def _appointments_list(args, desk):
+    zone = desk.context.rules.zone
     try:
-        first = date.fromisoformat(args.start) if args.start else service.clock().astimezone(zone).date()
+        first = date.fromisoformat(args.start) if args.start else desk.context.clock().astimezone(zone).date()
     except ValueError:
         raise UserError(f"--from {args.start!r} is not a date like 2026-12-03") from None
     start = datetime.combine(first, time(0), zone).astimezone(timezone.utc)
     end = datetime.combine(first + timedelta(days=args.days), time(0), zone).astimezone(timezone.utc)
-    appts = service.store.appointments.between(start, end, include_cancelled=args.include_cancelled)
+    appts = desk.appointments.between(start, end, include_cancelled=args.include_cancelled)
     lines = [f"{len(appts)} appointment(s) from {first:%m/%d/%Y} for {args.days} day(s)"]
-    lines += [f"  {_describe(a, service)}" for a in appts]
-    return [appointment_json(a, service) for a in appts], "\n".join(lines)
+    lines += [f"  {_describe(a, desk)}" for a in appts]
+    return [appointment_json(a, desk) for a in appts], "\n".join(lines)
 
 
-def _appointments_show(args, service):
-    appt = service.appointment(args.id)
-    lines = [_describe(appt, service)]
+def _appointments_show(args, desk):
+    appt = desk.appointments.get(args.id)
+    lines = [_describe(appt, desk)]
     for link in appt.links:
-        lines.append(f"  link {link.id} {service.calendars.get(link.calendar, link.calendar)}: {link.state.label}"
+        lines.append(f"  link {link.id} {desk.context.calendars.get(link.calendar, link.calendar)}: {link.state.label}"
                      + (f" — {link.last_error}" if link.last_error else ""))
-    return appointment_json(appt, service), "\n".join(lines)
+    return appointment_json(appt, desk), "\n".join(lines)
 
 
-def _appointments_reschedule(args, service):
-    start, issue = parse_requested_start(args.start, service.rules.zone)
+def _appointments_reschedule(args, desk):
+    start, issue = parse_requested_start(args.start, desk.context.rules.zone)
     if start is None or (issue is not None and issue.severity is Severity.ERROR):
         raise UserError(f"--start: {issue.message if issue else 'not a date-time'}")
-    appt = service.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor)
-    return appointment_json(appt, service), f"rescheduled: {_describe(appt, service)}"
+    appt = desk.appointments.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor)
+    return appointment_json(appt, desk), f"rescheduled: {_describe(appt, desk)}"
 
 
-def _appointments_edit(args, service):
+def _appointments_edit(args, desk):
     if args.service is None and args.minutes is None and args.notes is None:
-        raise UserError("say what to change: --service, --minutes or --notes")
-    appt = service.edit_appointment(args.id, service=args.service, duration_minutes=args.minutes, notes=args.notes,
+        raise UserError("say what to change: --desk, --minutes or --notes")
+    appt = desk.appointments.edit(args.id, service=args.service, duration_minutes=args.minutes, notes=args.notes,
                                     notify=args.notify, actor=args.actor)
-    return appointment_json(appt, service), f"changed: {_describe(appt, service)}"
+    return appointment_json(appt, desk), f"changed: {_describe(appt, desk)}"
 
 
-def _appointments_cancel(args, service):
-    appt = service.cancel(args.id, args.reason, notify=args.notify, actor=args.actor)
-    return appointment_json(appt, service), f"cancelled: {_describe(appt, service)}"
+def _appointments_cancel(args, desk):
+    appt = desk.appointments.cancel(args.id, args.reason, notify=args.notify, actor=args.actor)
+    return appointment_json(appt, desk), f"cancelled: {_describe(appt, desk)}"
 
 
-def _links_retry(args, service):
-    n = service.retry_all_failed(actor=args.actor) if args.all_failed else service.retry(args.id, actor=args.actor)
+def _links_retry(args, desk):
+    n = desk.sync.retry_all_failed(actor=args.actor) if args.all_failed else desk.sync.retry(args.id, actor=args.actor)
     return {"retried": n}, f"{n} link(s) will be written again at the next sync cycle"
 
 
-def _links_show(args, service):
-    d = service.discrepancy(args.id)
+def _links_show(args, desk):
+    d = desk.sync.discrepancy(args.id)
     lines = [f"link {d.link.id}: {d.calendar_label} — {d.link.state.label}"
              + (f" ({d.link.last_error})" if d.link.last_error else "")]
     for name, ours, theirs, differs in d.rows:
@@ -242,25 +236,25 @@ def _links_show(args, service):
     return result, "\n".join(lines)
 
 
-def _links_keep_ours(args, service):
-    link = service.keep_ours(args.id, actor=args.actor)
+def _links_keep_ours(args, desk):
+    link = desk.sync.keep_ours(args.id, actor=args.actor)
     return link_json(link), f"link {link.id}: our version goes to the calendar at the next sync cycle"
 
 
-def _links_take_theirs(args, service):
-    appt = service.take_theirs(args.id, notify=args.notify, actor=args.actor)
-    return appointment_json(appt, service), f"took the calendar's version: {_describe(appt, service)}"
+def _links_take_theirs(args, desk):
+    appt = desk.sync.take_theirs(args.id, notify=args.notify, actor=args.actor)
+    return appointment_json(appt, desk), f"took the calendar's version: {_describe(appt, desk)}"
 
 
-def _calendars_list(args, service):
-    rows = service.calendar_health()
-    result = service.status()["calendars"]
+def _calendars_list(args, desk):
+    rows = desk.health.calendars()
+    result = desk.health.status()["calendars"]
     lines = [f"{c.label} ({c.key}): {c.state} — {c.text}" for c in rows] or ["no calendar is enabled"]
     return result, "\n".join(lines)
 
 
-def _calendars_reconcile(args, service):
-    found = service.reconcile_now()
+def _calendars_reconcile(args, desk):
+    found = desk.health.reconcile_now()
     lines = []
     for key, r in found.items():
         if "error" in r or "skipped" in r:
@@ -273,8 +267,8 @@ def _calendars_reconcile(args, service):
 
 
 def _calendars_resolve(recreate: bool):
-    def handler(args, service):
-        n = service.resolve_mass_deletion(args.calendar, recreate=recreate, actor=args.actor)
+    def handler(args, desk):
+        n = desk.sync.resolve_mass_deletion(args.calendar, recreate=recreate, actor=args.actor)
         verb = "will be re-created" if recreate else "were cancelled"
         return {"calendar": args.calendar, "count": n}, f"{n} appointment(s) {verb}"
     return handler
@@ -306,8 +300,8 @@ ACTION_COMMANDS = sorted({command for command, _ in _HANDLERS})
 # --- JSON shapes --------------------------------------------------------------------------------------------------
 
 
-def appointment_json(a: AppointmentRecord, service: ConsoleService) -> dict:
-    zone = service.rules.zone
+def appointment_json(a: AppointmentRecord, desk: Desk) -> dict:
+    zone = desk.context.rules.zone
     return {"id": a.id, "status": a.status.value, "caller": a.caller_name, "phone": a.callback_number,
             "service": a.service, "start_utc": a.start, "end_utc": a.end, "start_local": a.start.astimezone(zone),
             "minutes": a.duration_minutes, "notes": a.notes, "cancel_reason": a.cancel_reason,
@@ -344,9 +338,9 @@ def _call_line(c: CallRecord, zone, phone: bool = True) -> str:
             f"proposal {p.id if p else '-'} {p.status.value if p else 'no proposal'}")
 
 
-def _describe(a: AppointmentRecord, service: ConsoleService) -> str:
-    zone = service.rules.zone
-    states = ", ".join(f"{service.calendars.get(link.calendar, link.calendar)} {link.state.label}"
+def _describe(a: AppointmentRecord, desk: Desk) -> str:
+    zone = desk.context.rules.zone
+    states = ", ".join(f"{desk.context.calendars.get(link.calendar, link.calendar)} {link.state.label}"
                        for link in a.links)
     cancelled = " [cancelled]" if a.status.value == "cancelled" else ""
     return (f"{format_datetime(a.start, zone)} ({a.duration_minutes} min) {a.caller_name or '?'} — "

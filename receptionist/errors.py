@@ -224,3 +224,10 @@ class CursorExpired(ProviderError):
 
 class ValidationFailed(ProviderError):
     """A write returned success but reading it back shows something else (write-back validation)."""
+
+
+def plain(exc: BaseException) -> str:
+    """An error as a sentence for the badge: the provider's message, or for a bug its type and message."""
+    if isinstance(exc, ProviderError):
+        return str(exc) or type(exc).__name__
+    return f"unexpected error ({type(exc).__name__}: {exc}); the log has the details"

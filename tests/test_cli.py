@@ -19,7 +19,7 @@ def test_db_upgrade_then_status(db_url, capsys):
 
 def test_status_json_lists_appointments_with_sync_state(db_url, capsys, clock):
     from receptionist.domain.payload import normalise, parse_payload
-    from receptionist.services import location_rules
+    from receptionist.services.context import location_rules
     from receptionist.config import Profile
     from tests.helpers.payloads import payload
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from receptionist.domain.formatting import format_range
@@ -27,3 +27,13 @@ def conflict_issues(start: datetime, end: datetime, busy: Iterable[BusyBlock], z
         )
         for b in conflicts(start, end, busy)
     ]
+
+
+def busy_issues(slots: Sequence[tuple[datetime, datetime]], read_busy: Callable[[datetime, datetime], list[BusyBlock]],
+                zone, labels: dict[str, str] | None = None) -> list[list[FieldIssue]]:
+    """The clashes of each slot with busy time, read once (``read_busy(start, end)``) over the span of them all:
+    a booking checked at the desk and a batch of captured calls are checked by the same rule."""
+    if not slots:
+        return []
+    busy = read_busy(min(s for s, _ in slots), max(e for _, e in slots))
+    return [conflict_issues(start, end, busy, zone, labels) if busy else [] for start, end in slots]

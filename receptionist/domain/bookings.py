@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from receptionist.domain.formatting import format_phone
 from receptionist.domain.models import AppointmentRecord, FieldIssue, Severity
-from receptionist.domain.payload import LocationRules, check_slot, normalise_phone
+from receptionist.domain.payload import LocationRules, booking_issues, normalise_phone
 from receptionist.domain.ports import EventDraft
 
 
@@ -32,23 +32,15 @@ class BookingDraft:
 
 
 def validate_draft(draft: BookingDraft, rules: LocationRules, now: datetime) -> tuple[BookingDraft, list[FieldIssue]]:
-    """Re-check an (edited) draft the way an incoming call is checked; returns it with the number normalised."""
+    """Re-check an (edited) draft by the rules an incoming call is checked by (``booking_issues``); returns it with
+    the number normalised."""
     issues: list[FieldIssue] = []
     phone, problem = normalise_phone(draft.callback_number, rules.country)
     if problem:
         issues.append(problem)
     else:
         draft = replace(draft, callback_number=phone)
-    if not (draft.caller_name or "").strip():
-        issues.append(FieldIssue("caller_name", Severity.WARNING, "the caller's name is empty"))
-    if not (draft.service or "").strip():
-        issues.append(FieldIssue("service", Severity.ERROR, "choose a service"))
-    if draft.start is None:
-        issues.append(FieldIssue("requested_start", Severity.ERROR, "choose an appointment time"))
-    else:
-        issues.extend(check_slot(draft.start, draft.duration_minutes, rules, now))
-    if not 5 <= draft.duration_minutes <= 480:
-        issues.append(FieldIssue("duration_minutes", Severity.ERROR, "length must be 5–480 minutes"))
+    issues += booking_issues(draft.caller_name, draft.service, draft.start, draft.duration_minutes, rules, now)
     return draft, issues
 
 

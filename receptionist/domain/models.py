@@ -36,6 +36,11 @@ class SyncState(str, enum.Enum):
     def needs_person(self) -> bool:
         return self in (SyncState.CONFLICT, SyncState.DRIFT)
 
+    @property
+    def retryable(self) -> bool:
+        """Retry puts it back to Pending; a Drift/Conflict waits for Keep ours / Take theirs instead."""
+        return self in (SyncState.FAILED, SyncState.RECONNECT)
+
 
 class Intent(str, enum.Enum):
     """Why the caller called, as classified from the platform's structured data, then the summary/transcript."""

@@ -38,6 +38,7 @@ from receptionist.domain.spoken import read_spoken_time, spoken_digits
 
 SCHEMA_VERSION = "2"  # the newest; "1" is still accepted
 SCHEMA_VERSIONS = ("1", "2")
+MIN_MINUTES, MAX_MINUTES = 5, 480  # the length of any appointment, captured or edited
 SCHEMA_ID = "https://receptionist-console.example/schema/booking-payload-v1.json"
 SCHEMA_ID_V2 = "https://receptionist-console.example/schema/booking-payload-v2.json"
 
@@ -90,7 +91,8 @@ class BookingPayloadV1(BaseModel):
         description="Requested start: ISO 8601 with an offset, or a local date-time without one, read in the "
         "location's time zone.",
     )
-    duration_minutes: int | None = Field(None, ge=5, le=480, description="Requested length in minutes.")
+    duration_minutes: int | None = Field(None, ge=MIN_MINUTES, le=MAX_MINUTES,
+                                         description="Requested length in minutes.")
     message: Annotated[str, StringConstraints(max_length=5_000)] | None = Field(
         None, description="What the caller asked to pass on."
     )
@@ -305,6 +307,26 @@ def check_slot(start: datetime, minutes: int, rules: LocationRules, now: datetim
     return issues
 
 
+def booking_issues(caller_name: str | None, service: str | None, start: datetime | None, minutes: int,
+                   rules: LocationRules, now: datetime, *, time_missing: bool = True) -> list[FieldIssue]:
+    """The booking rules every proposal meets, captured by the agent or edited by a person: a name, a service,
+    a time (``time_missing`` False where its absence was already reported), the slot's rules, and a length of
+    ``MIN_MINUTES``–``MAX_MINUTES``."""
+    issues: list[FieldIssue] = []
+    if not (caller_name or "").strip():
+        issues.append(FieldIssue("caller_name", Severity.WARNING, "the caller's name is missing"))
+    if not (service or "").strip():
+        issues.append(FieldIssue("service", Severity.ERROR, "choose a service"))
+    if start is not None:
+        issues.extend(check_slot(start, minutes, rules, now))
+    elif time_missing:
+        issues.append(FieldIssue("requested_start", Severity.ERROR, "choose an appointment time"))
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        issues.append(FieldIssue("duration_minutes", Severity.ERROR,
+                                 f"length must be {MIN_MINUTES}–{MAX_MINUTES} minutes"))
+    return issues
+
+
 def _hour(h: int) -> str:
     if h in (0, 24):
         return "midnight"
@@ -466,13 +488,10 @@ def build_capture(facts: CallFacts, rules: LocationRules, now: datetime) -> Call
     start, found = read_requested_start(cleaned["requested_start"], rules.zone, occurred_at)
     issues.extend(found)
     minutes = facts.duration_minutes if isinstance(facts.duration_minutes, int) and \
-        5 <= facts.duration_minutes <= 480 else rules.default_duration_minutes
-    if start is not None and not any(i.severity is Severity.ERROR for i in issues if i.field == "requested_start"):
-        issues.extend(check_slot(start, minutes, rules, now))
-    if not cleaned["caller_name"]:
-        issues.append(FieldIssue("caller_name", Severity.WARNING, "the caller's name was not captured"))
-    if not cleaned["service"]:
-        issues.append(FieldIssue("service", Severity.ERROR, "no service was captured"))
+        MIN_MINUTES <= facts.duration_minutes <= MAX_MINUTES else rules.default_duration_minutes
+    unreadable_time = any(i.severity is Severity.ERROR for i in issues if i.field == "requested_start")
+    issues.extend(booking_issues(cleaned["caller_name"], cleaned["service"], None if unreadable_time else start,
+                                 minutes, rules, now, time_missing=False))  # read_requested_start said why
 
     transcript = tuple(
         (clean_text(who, TEXT_LIMITS["speaker"]) or "unknown", clean_text(said, TEXT_LIMITS["turn"]) or "")

@@ -55,7 +55,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from receptionist.domain.models import SyncState
+from receptionist.domain.models import ExternalEventRecord, SyncState
 from receptionist.domain.ports import EventDraft, RemoteEvent
 
 WAITING_STATES = {SyncState.CONFLICT, SyncState.DRIFT}  # a person decides
@@ -101,6 +101,13 @@ class EventContent:
 
 def content_hash(event: EventDraft | RemoteEvent) -> str:
     return EventContent.of(event).digest()
+
+
+def remote_event_of(copy: ExternalEventRecord) -> RemoteEvent:
+    """A cached copy as the calendar's event (the plan's *remote*, a discrepancy's *theirs*)."""
+    return RemoteEvent(remote_id=copy.remote_id, etag=copy.etag or "", title=copy.title, start=copy.start,
+                       end=copy.end, description=copy.description, location=copy.location, uid=copy.uid,
+                       busy=copy.busy, all_day=copy.all_day)
 
 
 # --- inputs ------------------------------------------------------------------------------------------------------

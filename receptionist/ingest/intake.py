@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
 from receptionist import events
-from receptionist.domain.availability import conflict_issues
+from receptionist.domain.availability import busy_issues
 from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
 from receptionist.domain.payload import CallCapture, LocationRules
 from receptionist.ingest.platforms import (
@@ -398,21 +398,14 @@ class Intake:
     def _with_conflicts(self, outcomes: list[Outcome]) -> list[Outcome]:
         """Add clashes with appointments and calendars' busy time, as the review pane would show them: one read
         of busy time for the whole batch."""
-        timed = [o for o in outcomes if o.capture is not None and o.capture.requested_start is not None]
-        if not timed:
-            return outcomes
-        start = min(o.capture.requested_start for o in timed)
-        end = max(o.capture.requested_end for o in timed)
-        busy = self.store.busy.blocks(start, end)
-        out = []
-        for o in outcomes:
-            c = o.capture
-            if c is not None and c.requested_start is not None and busy:
-                extra = conflict_issues(c.requested_start, c.requested_end, busy, self.rules.zone,
-                                        self.calendar_labels)
-                if extra:
-                    o = replace(o, capture=replace(c, issues=c.issues + tuple(extra)))
-            out.append(o)
+        timed = [i for i, o in enumerate(outcomes) if o.capture is not None and o.capture.requested_start is not None]
+        found = busy_issues([(outcomes[i].capture.requested_start, outcomes[i].capture.requested_end) for i in timed],
+                            self.store.busy.blocks, self.rules.zone, self.calendar_labels)
+        out = list(outcomes)
+        for i, extra in zip(timed, found):
+            if extra:
+                c = out[i].capture
+                out[i] = replace(out[i], capture=replace(c, issues=c.issues + tuple(extra)))
         return out
 
     # --- quarantine --------------------------------------------------------------------------------------------------

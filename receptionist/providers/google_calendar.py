@@ -231,7 +231,7 @@ class GoogleCalendarProvider:
 
     def _calendar_zone(self, calendar_id: str) -> ZoneInfo | None:
         if calendar_id not in self._zones:
-            data = self._execute(self._service.calendars().get(calendarId=calendar_id))
+            data = self._execute(self._desk.context.calendars().get(calendarId=calendar_id))
             zone = _zone(data.get("timeZone"))
             if zone is None:
                 return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.store import tables as t
@@ -61,3 +61,12 @@ class OutboxStore(Room):
             return [{"id": r.id, "topic": r.topic, "payload": dict(r.payload), "attempts": r.attempts,
                      "last_error": r.last_error, "sending_at": r.sending_at, "done_at": r.done_at,
                      "provider_id": r.provider_id} for r in rows]
+
+    def last_error(self) -> str | None:
+        """Why the newest message tried failed, or None when it went out (or none was tried): the SMS pill's
+        sentence, the same at every desk and after a restart."""
+        M = t.OutboxMessage
+        tried = or_(M.attempts > 0, M.done_at.is_not(None), M.sending_at.is_not(None))
+        with self.session() as s:
+            row = s.execute(select(M.provider_id, M.last_error).where(tried).order_by(M.id.desc()).limit(1)).first()
+        return None if row is None or row.provider_id is not None else row.last_error

@@ -37,6 +37,7 @@ from receptionist.domain.models import (
 from receptionist.domain.ports import CalendarProvider, EventDraft, Messenger, RemoteEvent
 from receptionist.domain.sync_plan import (
     GONE,
+    remote_event_of,
     UNKNOWN,
     Action,
     CalendarGate,
@@ -50,6 +51,7 @@ from receptionist.domain.sync_plan import (
     plan_link,
 )
 from receptionist.errors import (
+    plain,
     AuthError,
     ConflictError,
     CursorExpired,
@@ -60,12 +62,12 @@ from receptionist.errors import (
 )
 from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
+from receptionist.sync.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
 
 OFFLINE_RETRY = timedelta(seconds=30)  # no network: look again this soon, without counting an attempt
 RECONNECT_PROBE = timedelta(minutes=5)  # a refused sign-in: try one pull this often (a reconnect elsewhere)
-SMS_TOPICS = ("sms.confirmation", "sms.change", "sms.cancel")
 
 
 @dataclass
@@ -107,13 +109,6 @@ def event_template(profile: Profile) -> EventTemplate:
                          private_title=ev.private_title, location_name=loc.name, time_zone=loc.time_zone)
 
 
-def plain(exc: BaseException) -> str:
-    """An error as a sentence for the badge: the provider's message, or for a bug its type and message."""
-    if isinstance(exc, ProviderError):
-        return str(exc) or type(exc).__name__
-    return f"unexpected error ({type(exc).__name__}: {exc}); the log has the details"
-
-
 class _Paused(Exception):
     """The calendar stopped taking requests during this cycle (Retry-After, sign-in, network)."""
 
@@ -143,7 +138,7 @@ class SyncEngine:
         self.rng = rng or random.Random()
         self.may_write: Callable[[], bool] = lambda: True
         self.template = event_template(profile)
-        self.twilio_error: str | None = None
+        self.outbox = OutboxSender(store, messenger, self.bus, clock, self.rng)
         self._lock = threading.Lock()  # one cycle at a time per process
         self._links_ensured = False
         self._planned: dict[int, int] = {}  # link id → the appointment version its action was planned from
@@ -167,7 +162,7 @@ class SyncEngine:
                 except Exception as exc:  # a bug in one calendar's path must not stop the others
                     log.exception("sync of %s failed", key)
                     report.pull_errors[key] = plain(exc)
-            self.send_outbox(report)
+            self.outbox.send_due(report)
             # A Drift left from an earlier cycle, or a Failed link waiting out its backoff, plans NOTHING and so
             # counts nowhere above: without this the cycle reads "ok" (and `sync --once` exits 0) while it waits.
             counts = self.store.links.counts()
@@ -201,7 +196,7 @@ class SyncEngine:
     # --- calendar health and gates --------------------------------------------------------------------------------
 
     def health_of(self, key: str) -> CalendarHealthRecord:
-        return self.store.health.all().get(key) or CalendarHealthRecord(calendar=key, gate="open")
+        return self.store.health.of(key)
 
     def write_gate(self, key: str, health: CalendarHealthRecord, now: datetime) -> CalendarGate:
         if key not in self.targets or health.gate == "reconnect":
@@ -293,7 +288,7 @@ class SyncEngine:
                 return UNKNOWN
             copy = cached.get(link.remote_id)
             if copy is not None:
-                return Remote.seen(_as_remote(copy))
+                return Remote.seen(remote_event_of(copy))
             if window is not None and appt.end > window[0] and appt.start < window[1]:
                 return GONE
             return UNKNOWN
@@ -684,58 +679,3 @@ class SyncEngine:
             "orphans": [{"remote_id": o.remote_id, "title": o.title, "start": o.start.isoformat()} for o in orphans],
             "seconds": round(time.monotonic() - started, 3),
         }
-
-    # --- outbox (SMS) ---------------------------------------------------------------------------------------------
-
-    def send_outbox(self, report: CycleReport) -> None:
-        now = self.clock()
-        for message_id, topic, payload, attempts, sending_at in self.store.outbox.due(now):
-            if topic not in SMS_TOPICS:
-                self.store.outbox.failed(message_id, f"unknown outbox topic {topic!r}", None, now)
-                continue
-            if self.messenger is None:
-                self.store.outbox.failed(message_id, "SMS is not configured (twilio.enabled = false)", None, now)
-                continue
-            try:
-                self._send_one(message_id, payload, attempts, sending_at, now, report)
-            except Exception as exc:  # a bug: this message fails visibly, the others go on
-                log.exception("sending outbox message %s failed", message_id)
-                self.store.outbox.failed(message_id, plain(exc), None, now)
-                report.message_errors += 1
-
-    def _send_one(self, message_id: int, payload: dict, attempts: int, sending_at: datetime | None,
-                  now: datetime, report: CycleReport) -> None:
-        to, body = payload["to"], payload["body"]
-        try:
-            if sending_at is not None:  # an earlier send may have gone out: ask before sending again
-                earlier = self.messenger.find_sent(to, body, sending_at)
-                if earlier is not None:
-                    self._sent(message_id, payload, earlier.sid, now, report)
-                    return
-            self.store.outbox.sending(message_id, now)
-            sent = self.messenger.send_sms(to, body)
-            if not sent.sid:
-                raise ProviderError("Twilio answered without a message id; checking before sending again")
-        except ProviderError as exc:
-            report.message_errors += 1
-            self.twilio_error = plain(exc)
-            retryable = exc.retryable or not exc.status
-            retry = next_attempt(now, attempts + 1, exc.retry_after, self.rng) if retryable and attempts < 5 else None
-            self.store.outbox.failed(message_id, plain(exc), retry, now,
-                                     surely_not_sent=exc.status is not None and 400 <= exc.status < 500)
-            return
-        self._sent(message_id, payload, sent.sid, now, report)
-
-    def _sent(self, message_id: int, payload: dict, sid: str, now: datetime, report: CycleReport) -> None:
-        report.messages_sent += 1
-        self.twilio_error = None
-        self.store.outbox.done(message_id, now, sid)
-        self.store.audit.record(now, "sync", "sms.sent", "appointment", payload.get("appointment_id", ""),
-                         {"sid": sid, "to": payload["to"]})
-        self.bus.publish(events.MESSAGE_SENT, appointment_id=payload.get("appointment_id"), sid=sid)
-
-
-def _as_remote(copy) -> RemoteEvent:
-    return RemoteEvent(remote_id=copy.remote_id, etag=copy.etag or "", title=copy.title, start=copy.start,
-                       end=copy.end, description=copy.description, location=copy.location, uid=copy.uid,
-                       busy=copy.busy, all_day=copy.all_day)

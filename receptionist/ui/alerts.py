@@ -1,11 +1,11 @@
 """The alert bar under the header: one alert per calendar that needs a person, never one per appointment.
 
 - ``held`` (the mass-deletion guard): how many of our events vanished, **Re-create all** / **Accept deletions
-  (cancel them)…** → ``service.resolve_mass_deletion``.
-- ``reconnect``: the sign-in was refused or is missing, **Reconnect…** runs ``service.reconnect`` on a worker
+  (cancel them)…** → ``desk.sync.resolve_mass_deletion``.
+- ``reconnect``: the sign-in was refused or is missing, **Reconnect…** runs ``desk.health.reconnect`` on a worker
   thread (a browser round trip; the GUI thread never waits for it) and reports the result or the error sentence.
 
-The bar is fed with ``service.calendar_health()`` snapshots (:meth:`AlertBar.show_statuses`); it reads nothing
+The bar is fed with ``desk.health.calendars()`` snapshots (:meth:`AlertBar.show_statuses`); it reads nothing
 itself.
 """
 
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import UserError
-from receptionist.services import CalendarStatus, ConsoleService
+from receptionist.services import CalendarStatus, Desk
 from receptionist.ui.appointment_dialog import user_sentence
 
 log = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def open_in_browser(url: str) -> None:
 
 
 class ReconnectJob(QObject):
-    """``service.reconnect(key, open_url)`` on a thread of its own. Results come back as queued signals; the sign-in
+    """``desk.health.reconnect(key, open_url)`` on a thread of its own. Results come back as queued signals; the sign-in
     page the flow asks for is opened on the GUI thread (``open_url`` only queues it).
 
     Signals:
@@ -73,9 +73,9 @@ class ReconnectJob(QObject):
     succeeded = Signal(str)
     failed = Signal(str)
 
-    def __init__(self, service: ConsoleService, key: str, parent: QObject | None = None):
+    def __init__(self, desk: Desk, key: str, parent: QObject | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.key = key
         self.thread: threading.Thread | None = None
 
@@ -85,7 +85,7 @@ class ReconnectJob(QObject):
 
     def _run(self) -> None:
         try:
-            said = self.service.reconnect(self.key, self._emit_url)
+            said = self.desk.health.reconnect(self.key, self._emit_url)
         except UserError as exc:
             self._emit(self.failed, user_sentence(exc))
         except Exception as exc:  # noqa: BLE001 - a provider or flow error: a sentence, and the details in the log
@@ -178,10 +178,10 @@ class AlertBar(QWidget):
 
     reported = Signal(str)
 
-    def __init__(self, service: ConsoleService, open_url: Callable[[str], None] = open_in_browser,
+    def __init__(self, desk: Desk, open_url: Callable[[str], None] = open_in_browser,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.open_url = open_url
         self.alerts: dict[str, CalendarAlert] = {}
         self.jobs: dict[str, ReconnectJob] = {}
@@ -210,7 +210,7 @@ class AlertBar(QWidget):
         self.setVisible(bool(self.alerts))
 
     def _label(self, key: str) -> str:
-        return self.service.calendars.get(key, key)
+        return self.desk.context.calendars.get(key, key)
 
     # --- mass deletion --------------------------------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class AlertBar(QWidget):
     def _resolve(self, key: str, *, recreate: bool) -> None:
         label = self._label(key)
         try:
-            n = self.service.resolve_mass_deletion(key, recreate=recreate)
+            n = self.desk.sync.resolve_mass_deletion(key, recreate=recreate)
         except UserError as exc:
             show_error(self, "Cannot do that", user_sentence(exc))
             return
@@ -243,7 +243,7 @@ class AlertBar(QWidget):
         if key in self.jobs:
             return self.jobs[key]
         label = self._label(key)
-        job = ReconnectJob(self.service, key, self)
+        job = ReconnectJob(self.desk, key, self)
         job.url_requested.connect(self._open_url, Qt.ConnectionType.QueuedConnection)
         job.succeeded.connect(lambda said, key=key: self._reconnected(key, said, True),
                               Qt.ConnectionType.QueuedConnection)

@@ -33,8 +33,9 @@ from PySide6.QtWidgets import (
 
 from receptionist.domain.formatting import format_phone, format_range
 from receptionist.domain.models import AppointmentRecord, AppointmentStatus, SyncState
+from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES
 from receptionist.errors import UserError
-from receptionist.services import ConsoleService
+from receptionist.services import Desk
 from receptionist.ui import theme
 from receptionist.ui.models import FIELD_LABELS, link_sentence
 
@@ -52,10 +53,10 @@ def user_sentence(exc: Exception) -> str:
     return text if text[-1] in ".!?…" else text + "."
 
 
-def sms_checkbox(service: ConsoleService, appt: AppointmentRecord, text: str = SMS_TEXT) -> QCheckBox:
+def sms_checkbox(desk: Desk, appt: AppointmentRecord, text: str = SMS_TEXT) -> QCheckBox:
     """The optional "text the caller" box: usable only when SMS is on and the appointment has a number."""
     box = QCheckBox(text)
-    if not service.sms_enabled:
+    if not desk.context.sms_enabled:
         box.setEnabled(False)
         box.setToolTip("SMS to callers is off for this location (twilio.enabled = false in the profile).")
     elif not appt.callback_number:
@@ -93,12 +94,12 @@ class _ActionDialog(QDialog):
 
     saved = Signal(object)  # the AppointmentRecord the service returned
 
-    def __init__(self, service: ConsoleService, appt: AppointmentRecord, title: str, ok_text: str,
+    def __init__(self, desk: Desk, appt: AppointmentRecord, title: str, ok_text: str,
                  close_text: str = "Close", parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.appt = appt
-        self.zone = service.rules.zone
+        self.zone = desk.context.rules.zone
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
         self.layout_ = QVBoxLayout(self)
@@ -143,8 +144,8 @@ class _ActionDialog(QDialog):
 class RescheduleDialog(_ActionDialog):
     """Date, time and length in the location's zone; the service checks the new time like a new booking."""
 
-    def __init__(self, service: ConsoleService, appt: AppointmentRecord, parent: QWidget | None = None):
-        super().__init__(service, appt, "Reschedule appointment", "&Reschedule", parent=parent)
+    def __init__(self, desk: Desk, appt: AppointmentRecord, parent: QWidget | None = None):
+        super().__init__(desk, appt, "Reschedule appointment", "&Reschedule", parent=parent)
         local = appt.start.astimezone(self.zone)
         self.date_edit = QDateEdit(QDate(local.year, local.month, local.day))
         self.date_edit.setCalendarPopup(True)
@@ -159,11 +160,11 @@ class RescheduleDialog(_ActionDialog):
         time_row.addWidget(self.zone_label)
         time_row.addStretch(1)
         self.length_spin = QSpinBox()
-        self.length_spin.setRange(5, 600)
+        self.length_spin.setRange(MIN_MINUTES, MAX_MINUTES)
         self.length_spin.setSingleStep(5)
         self.length_spin.setSuffix(" min")
         self.length_spin.setValue(appt.duration_minutes)
-        self.notify_check = sms_checkbox(service, appt)
+        self.notify_check = sms_checkbox(desk, appt)
         time_label = QLabel("&Time")
         time_label.setBuddy(self.time_edit)  # a row holding a layout gets no buddy by itself
         self.form.addRow("&Date", self.date_edit)
@@ -178,25 +179,25 @@ class RescheduleDialog(_ActionDialog):
         return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.zone)
 
     def perform(self) -> AppointmentRecord:
-        return self.service.reschedule(self.appt.id, self.new_start(), self.length_spin.value(),
+        return self.desk.appointments.reschedule(self.appt.id, self.new_start(), self.length_spin.value(),
                                        notify=self.notify_check.isChecked())
 
 
 class EditAppointmentDialog(_ActionDialog):
     """Service, length and notes; the calendars get the new version."""
 
-    def __init__(self, service: ConsoleService, appt: AppointmentRecord, parent: QWidget | None = None):
-        super().__init__(service, appt, "Edit appointment", "&Save changes", parent=parent)
+    def __init__(self, desk: Desk, appt: AppointmentRecord, parent: QWidget | None = None):
+        super().__init__(desk, appt, "Edit appointment", "&Save changes", parent=parent)
         self.service_edit = QLineEdit(appt.service or "")
         self.length_spin = QSpinBox()
-        self.length_spin.setRange(5, 600)
+        self.length_spin.setRange(MIN_MINUTES, MAX_MINUTES)
         self.length_spin.setSingleStep(5)
         self.length_spin.setSuffix(" min")
         self.length_spin.setValue(appt.duration_minutes)
         self.notes_edit = QPlainTextEdit(appt.notes or "")
         self.notes_edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.notes_edit.setFixedHeight(72)
-        self.notify_check = sms_checkbox(service, appt)
+        self.notify_check = sms_checkbox(desk, appt)
         self.notify_check.setToolTip(self.notify_check.toolTip() + "\nOnly a new service or length is texted.")
         self.form.addRow("Ser&vice", self.service_edit)
         self.form.addRow("&Length", self.length_spin)
@@ -206,7 +207,7 @@ class EditAppointmentDialog(_ActionDialog):
         self.service_edit.setFocus()
 
     def perform(self) -> AppointmentRecord:
-        return self.service.edit_appointment(self.appt.id, service=self.service_edit.text().strip(),
+        return self.desk.appointments.edit(self.appt.id, service=self.service_edit.text().strip(),
                                              duration_minutes=self.length_spin.value(),
                                              notes=self.notes_edit.toPlainText(),
                                              notify=self.notify_check.isChecked())
@@ -215,8 +216,8 @@ class EditAppointmentDialog(_ActionDialog):
 class CancelAppointmentDialog(_ActionDialog):
     """Asks why; the appointment stays listed as cancelled and its events are deleted from every calendar."""
 
-    def __init__(self, service: ConsoleService, appt: AppointmentRecord, parent: QWidget | None = None):
-        super().__init__(service, appt, "Cancel appointment", "&Cancel appointment", "&Keep appointment",
+    def __init__(self, desk: Desk, appt: AppointmentRecord, parent: QWidget | None = None):
+        super().__init__(desk, appt, "Cancel appointment", "&Cancel appointment", "&Keep appointment",
                          parent=parent)
         self.ok_button.setObjectName("danger")
         self.ok_button.setDefault(False)
@@ -229,14 +230,14 @@ class CancelAppointmentDialog(_ActionDialog):
         self.layout_.insertWidget(2, explain)
         self.reason_edit = QLineEdit()
         self.reason_edit.setPlaceholderText("e.g. the caller asked to cancel")
-        self.notify_check = sms_checkbox(service, appt)
+        self.notify_check = sms_checkbox(desk, appt)
         self.form.addRow("&Reason", self.reason_edit)
         self.form.addRow("", self.notify_check)
         self.finish_layout()
         self.reason_edit.setFocus()
 
     def perform(self) -> AppointmentRecord:
-        return self.service.cancel(self.appt.id, self.reason_edit.text(), notify=self.notify_check.isChecked())
+        return self.desk.appointments.cancel(self.appt.id, self.reason_edit.text(), notify=self.notify_check.isChecked())
 
 
 class AppointmentDialog(QDialog):
@@ -248,11 +249,11 @@ class AppointmentDialog(QDialog):
 
     compare_requested = Signal(int)  # link id: open ours vs theirs
 
-    def __init__(self, service: ConsoleService, appointment_id: str, parent: QWidget | None = None):
+    def __init__(self, desk: Desk, appointment_id: str, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.appointment_id = appointment_id
-        self.zone = service.rules.zone
+        self.zone = desk.context.rules.zone
         self.appt: AppointmentRecord | None = None
         self.sub_dialog: QDialog | None = None
         self.setWindowTitle("Appointment")
@@ -324,7 +325,7 @@ class AppointmentDialog(QDialog):
 
     def reload(self) -> None:
         try:
-            appt = self.service.appointment(self.appointment_id)
+            appt = self.desk.appointments.get(self.appointment_id)
         except UserError as exc:
             self.error_label.setText(user_sentence(exc))
             self.error_label.show()
@@ -358,7 +359,7 @@ class AppointmentDialog(QDialog):
         self.sentences.clear()
         self.compare_buttons.clear()
         links = {link.calendar: link for link in appt.links}
-        calendars = dict(self.service.calendars)
+        calendars = dict(self.desk.context.calendars)
         for key in links:
             calendars.setdefault(key, key)
         cancelled = appt.status is AppointmentStatus.CANCELLED
@@ -397,7 +398,7 @@ class AppointmentDialog(QDialog):
     def _open(self, cls) -> QDialog | None:
         if self.appt is None:
             return None
-        dialog = cls(self.service, self.appt, parent=self)
+        dialog = cls(self.desk, self.appt, parent=self)
         dialog.saved.connect(lambda _appt: self.reload())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.sub_dialog = dialog

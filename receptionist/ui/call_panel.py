@@ -1,6 +1,6 @@
 """The live call panel: the list of calls the AI agent took, and a review pane for the selected one.
 
-The review pane edits a :class:`BookingDraft`; every edit is re-checked (debounced) with ``service.check`` so the
+The review pane edits a :class:`BookingDraft`; every edit is re-checked (debounced) with ``desk.checks.check`` so the
 validation marks and the Approve button follow what is typed. Times are edited as wall-clock time in the location's
 zone and converted to UTC here (DST gaps are reported as a field error, not silently shifted).
 """
@@ -57,7 +57,7 @@ from receptionist.domain.formatting import format_datetime, format_range
 from receptionist.domain.models import CallRecord, FieldIssue, Intent, ProposalStatus, Severity
 from receptionist.domain.payload import resolve_local_time
 from receptionist.errors import UserError
-from receptionist.services import CallReview, ConsoleService
+from receptionist.services import CallReview, Desk
 from receptionist.ui import theme
 from receptionist.ui.models import FIELD_LABELS, CallListModel, display_phone
 from receptionist.ui.operations import QueryRunner
@@ -75,7 +75,7 @@ def show_user_error(parent: QWidget, title: str, message: str) -> None:
 
 
 class CallItemDelegate(QStyledItemDelegate):
-    """Paints a call as two lines: caller and time; phone · service, with a status chip and issue counts.
+    """Paints a call as two lines: caller and time; phone · desk, with a status chip and issue counts.
 
     Each row is drawn once into a pixmap, kept while its call record (the model replaces it when the call changes),
     received time, size and selection are the same: a new call inserted at the top moves every row and repaints
@@ -237,10 +237,10 @@ class CallDetail(QWidget):
 
     decided = Signal(int, str)
 
-    def __init__(self, service: ConsoleService, parent: QWidget | None = None):
+    def __init__(self, desk: Desk, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
-        self.zone = service.rules.zone
+        self.desk = desk
+        self.zone = desk.context.rules.zone
         self.call: CallRecord | None = None
         self.issues: list[FieldIssue] = []
         self.dirty = False
@@ -399,7 +399,7 @@ class CallDetail(QWidget):
             self._services.setStringList(wanted)
 
     def show_review(self, review: CallReview | None) -> None:
-        """Show a call as ``ConsoleService.review`` read it. The same call again keeps what is being typed; a new
+        """Show a call as ``Desk.review`` read it. The same call again keeps what is being typed; a new
         version reloads unless edited."""
         previous = self.call
         call = self.call = review.call if review is not None else None
@@ -586,7 +586,7 @@ class CallDetail(QWidget):
             return
         _, time_issue = self.start_utc()
         appointment = self.call.proposal.appointment_id
-        _, issues = self.service.check(self.draft(), ignore_appointment=appointment)
+        _, issues = self.desk.checks.check(self.draft(), ignore_appointment=appointment)
         if time_issue is not None:
             issues = [time_issue] + [i for i in issues if i.field != "requested_start" or time_issue.severity
                                      is not Severity.ERROR]
@@ -625,7 +625,7 @@ class CallDetail(QWidget):
         if blocking(self.issues):
             return
         try:
-            self.service.approve(p.id, p.version, self.draft())
+            self.desk.bookings.approve(p.id, p.version, self.draft())
         except UserError as exc:
             show_user_error(self, "Cannot approve", str(exc))
             return
@@ -637,7 +637,7 @@ class CallDetail(QWidget):
         if p is None:
             return
         try:
-            self.service.edit(p.id, self.draft(), p.version)
+            self.desk.bookings.edit(p.id, self.draft(), p.version)
         except UserError as exc:
             show_user_error(self, "Cannot save", str(exc))
             return
@@ -653,7 +653,7 @@ class CallDetail(QWidget):
         if not ok:
             return
         try:
-            self.service.reject(p.id, p.version, reason)
+            self.desk.bookings.reject(p.id, p.version, reason)
         except UserError as exc:
             show_user_error(self, "Cannot reject", str(exc))
             return
@@ -687,10 +687,10 @@ class CallPanel(QWidget):
 
     LIST_SIZE = 200  # newest calls listed
 
-    def __init__(self, service: ConsoleService, runner: QueryRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, desk: Desk, runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
-        self.model = CallListModel(service.rules.zone, now=service.clock, parent=self)
+        self.desk = desk
+        self.model = CallListModel(desk.context.rules.zone, now=desk.context.clock, parent=self)
         self.runner = runner or QueryRunner(self)
         self._selected_id: int | None = None
         self._pending = 0
@@ -709,7 +709,7 @@ class CallPanel(QWidget):
         layout.addLayout(header)
         from receptionist.ui.intake_views import LiveCallsStrip
 
-        self.live = LiveCallsStrip(service, runner=self.runner)
+        self.live = LiveCallsStrip(desk, runner=self.runner)
         layout.addWidget(self.live)
 
         self.list_view = QListView()
@@ -721,7 +721,7 @@ class CallPanel(QWidget):
         self.list_view.setMinimumHeight(150)
         self.list_view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
 
-        self.detail = CallDetail(service)
+        self.detail = CallDetail(desk)
         scroll = QScrollArea()
         scroll.setObjectName("detailScroll")
         scroll.setWidgetResizable(True)
@@ -752,8 +752,8 @@ class CallPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the call list again (on the worker); the selection (and any edits in the review pane) survive."""
-        service, size = self.service, self.LIST_SIZE
-        self.runner.run("calls", lambda: (service.call_list(size), service.pending_count()), self._show_calls)
+        desk, size = self.desk, self.LIST_SIZE
+        self.runner.run("calls", lambda: (desk.bookings.call_list(size), desk.bookings.pending_count()), self._show_calls)
 
     def _decided(self, *_args) -> None:
         """Approved, saved or rejected here: the pane and the list read the new state."""
@@ -763,8 +763,8 @@ class CallPanel(QWidget):
 
     def _review(self, call_row_id: int | None) -> None:
         """Show that call in the review pane, read on the worker (None: the empty pane, superseding any read)."""
-        service = self.service
-        self.runner.run("review", (lambda: service.review(call_row_id)) if call_row_id is not None else
+        desk = self.desk
+        self.runner.run("review", (lambda: desk.bookings.review(call_row_id)) if call_row_id is not None else
                         (lambda: None), self.detail.show_review, lambda _exc: self.detail.show_review(None))
 
     def calls_changed(self, call_row_ids) -> None:
@@ -774,8 +774,8 @@ class CallPanel(QWidget):
             self.refresh()
             return
         self._batches += 1
-        service = self.service
-        self.runner.run(f"call-rows-{self._batches}", lambda: (service.calls_by_id(ids), service.pending_count()),
+        desk = self.desk
+        self.runner.run(f"call-rows-{self._batches}", lambda: (desk.bookings.calls_by_id(ids), desk.bookings.pending_count()),
                         self._upsert)
 
     def _upsert(self, result) -> None:

@@ -1,6 +1,6 @@
 """Drift / Conflict: our version and the calendar's, field by field, and the person's decision — Keep ours (the
 calendar gets ours again, re-created if it was deleted) or Take theirs (our appointment follows the calendar, or is
-cancelled if the event was deleted there). Both go through the service, which audits who decided."""
+cancelled if the event was deleted there). Both go through the desk, which audits who decided."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from receptionist.domain.models import SyncState
 from receptionist.errors import UserError
-from receptionist.services import ConsoleService, Discrepancy
+from receptionist.services import Desk, Discrepancy
 from receptionist.ui.appointment_dialog import SMS_TEXT, badge_label, inline_error_label, sms_checkbox, user_sentence
 from receptionist.ui.models import DIFF_FIELDS
 
@@ -29,7 +29,7 @@ DIFFERS_BACKGROUND = QColor("#fef3c7")
 
 
 class DiscrepancyDialog(QDialog):
-    """Ours vs theirs for one link (``service.discrepancy``), differing rows highlighted, Keep ours / Take theirs.
+    """Ours vs theirs for one link (``desk.sync.discrepancy``), differing rows highlighted, Keep ours / Take theirs.
 
     Signals:
         decided(str): "ours" or "theirs", after the service accepted the decision.
@@ -37,14 +37,14 @@ class DiscrepancyDialog(QDialog):
 
     decided = Signal(str)
 
-    def __init__(self, service: ConsoleService, link_id: int, parent: QWidget | None = None):
+    def __init__(self, desk: Desk, link_id: int, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.link_id = link_id
         self.setWindowTitle("Ours or theirs?")
         self.setMinimumSize(640, 360)
         self.resize(760, 500)
-        d: Discrepancy = service.discrepancy(link_id)
+        d: Discrepancy = desk.sync.discrepancy(link_id)
         self.discrepancy = d
         label = d.calendar_label
 
@@ -91,7 +91,7 @@ class DiscrepancyDialog(QDialog):
                 self.table.verticalHeaderItem(row).setText(f"≠ {DIFF_FIELDS.get(name, name)}")
         layout.addWidget(self.table, 1)
 
-        self.notify_check = sms_checkbox(service, d.appointment, SMS_TEXT + " (Take theirs)")
+        self.notify_check = sms_checkbox(desk, d.appointment, SMS_TEXT + " (Take theirs)")
         layout.addWidget(self.notify_check)
         self.error_label = inline_error_label()
         layout.addWidget(self.error_label)
@@ -134,10 +134,10 @@ class DiscrepancyDialog(QDialog):
         self.accept()
 
     def keep_ours(self) -> None:
-        self._decide("ours", lambda: self.service.keep_ours(self.link_id))
+        self._decide("ours", lambda: self.desk.sync.keep_ours(self.link_id))
 
     def take_theirs(self) -> None:
-        self._decide("theirs", lambda: self.service.take_theirs(self.link_id,
+        self._decide("theirs", lambda: self.desk.sync.take_theirs(self.link_id,
                                                                 notify=self.notify_check.isChecked()))
 
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from receptionist.domain.formatting import format_datetime, format_elapsed
 from receptionist.domain.intake import InboxRecord, LiveCallRecord
 from receptionist.errors import UserError
-from receptionist.services import ConsoleService
+from receptionist.services import Desk
 from receptionist.ui.models import display_phone
 from receptionist.ui.operations import QueryRunner
 
@@ -107,11 +107,11 @@ class LiveCallsModel(QAbstractTableModel):
 class LiveCallsStrip(QWidget):
     """"Live now": calls in progress, ticking each second; hidden when there are none."""
 
-    def __init__(self, service: ConsoleService, runner: QueryRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, desk: Desk, runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.runner = runner or QueryRunner(self)
-        self.model = LiveCallsModel(service.clock, self)
+        self.model = LiveCallsModel(desk.context.clock, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         self.title = QLabel("Live now")
@@ -137,11 +137,11 @@ class LiveCallsStrip(QWidget):
 
     def refresh(self) -> None:
         """Read the live calls (and the notes of callers new to the strip) on the worker; shown when they land."""
-        service, known = self.service, self.model.known()
+        desk, known = self.desk, self.model.known()
 
         def read() -> tuple[list[LiveCallRecord], dict[tuple[str, str], str | None]]:
-            rows = service.live_calls()
-            return rows, {(r.platform, r.call_id): service.live_caller_text(r) for r in rows
+            rows = desk.intake.live_calls()
+            return rows, {(r.platform, r.call_id): desk.intake.live_caller_text(r) for r in rows
                           if (r.platform, r.call_id) not in known}
 
         self.runner.run("live-calls", read, self._show)
@@ -208,11 +208,11 @@ class QuarantinePanel(QWidget):
 
     count_changed = Signal(int)
 
-    def __init__(self, service: ConsoleService, runner: QueryRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, desk: Desk, runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
+        self.desk = desk
         self.runner = runner or QueryRunner(self)
-        self.model = QuarantineModel(service.rules.zone, self)
+        self.model = QuarantineModel(desk.context.rules.zone, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
@@ -246,7 +246,7 @@ class QuarantinePanel(QWidget):
 
     def refresh(self) -> None:
         """Read the quarantine again on the worker; the list, the selection and the count follow when it lands."""
-        self.runner.run("quarantine", self.service.quarantined, self._show)
+        self.runner.run("quarantine", self.desk.intake.quarantined, self._show)
 
     def _show(self, rows: list[InboxRecord]) -> None:
         selected = self.selected()
@@ -282,7 +282,7 @@ class QuarantinePanel(QWidget):
         if r is None:
             return None
         try:
-            result = self.service.replay(r.id)
+            result = self.desk.intake.replay(r.id)
         except UserError as exc:
             QMessageBox.warning(self, "Cannot replay", str(exc))
             return None
@@ -294,7 +294,7 @@ class QuarantinePanel(QWidget):
         if r is None:
             return False
         try:
-            self.service.discard(r.id)
+            self.desk.intake.discard(r.id)
         except UserError as exc:
             QMessageBox.warning(self, "Cannot discard", str(exc))
             return False

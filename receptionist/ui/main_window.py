@@ -1,7 +1,7 @@
 """The main window (header with health pills; calls on the left; week calendar and sync table on the right) and
 ``run_gui``, which owns the QApplication, the crash dialog and the event loop.
 
-The window is built from a service and an event bus only: it reads through ``ConsoleService`` (slow reads on the
+The window is built from a service and an event bus only: it reads through ``Desk`` (slow reads on the
 ``QueryRunner``'s worker) and refreshes from the bus (through :class:`EventBridge`), debounced, never by poking
 each other; a test builds it on the real service with fake adapters.
 """
@@ -38,7 +38,7 @@ from receptionist.domain.formatting import format_date, format_time
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.paths import log_dir, resource
 from receptionist.events import EventBus
-from receptionist.services import ConsoleService, HealthSnapshot
+from receptionist.services import Desk, HealthSnapshot
 from receptionist.ui import icons, theme
 from receptionist.ui.alerts import AlertBar
 from receptionist.ui.appointment_dialog import (
@@ -117,18 +117,18 @@ class MainWindow(QMainWindow):
     #: (title, sentence) of an EnvironmentProblem reported from any thread (``errors.on_environment_problem``)
     environment_problem_reported = Signal(str, str)
 
-    def __init__(self, service: ConsoleService, bus: EventBus, *, demo_banner: str | None = None,
+    def __init__(self, desk: Desk, bus: EventBus, *, demo_banner: str | None = None,
                  installation: "Installation | None" = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.installation = installation
-        self.service = service
-        self.profile = service.profile
+        self.desk = desk
+        self.profile = desk.context.profile
         self.zone = self.profile.location.zone
         self.setWindowTitle(f"Receptionist Console — {self.profile.location.name}")
         self.setMinimumSize(1100, 700)
         self.setStyleSheet(load_stylesheet())
 
-        labels = dict(self.service.calendars)
+        labels = dict(self.desk.context.calendars)
         calendars = list(labels.items())
 
         central = QWidget()
@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
                                               "font-weight: 600; }")
         self.environment_banner.setVisible(False)
         root.addWidget(self.environment_banner)
-        self.alert_bar = AlertBar(self.service)
+        self.alert_bar = AlertBar(self.desk)
         root.addWidget(self.alert_bar)
 
         body = QWidget()
@@ -159,15 +159,15 @@ class MainWindow(QMainWindow):
         # One worker pool for every read that grows with the data (calls, week, appointments, health): the GUI
         # thread only lays out what lands.
         self.runner = QueryRunner(self)
-        self.call_panel = CallPanel(self.service, runner=self.runner)
+        self.call_panel = CallPanel(self.desk, runner=self.runner)
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
-        self.calendar = WeekCalendarView(self.service, labels, runner=self.runner)
+        self.calendar = WeekCalendarView(self.desk, labels, runner=self.runner)
         self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
-        self.sync_panel = SyncPanel(self.service, calendars, runner=self.runner)
+        self.sync_panel = SyncPanel(self.desk, calendars, runner=self.runner)
         self.sync_panel.setMinimumHeight(200)
 
-        self.quarantine_panel = QuarantinePanel(self.service, runner=self.runner)
+        self.quarantine_panel = QuarantinePanel(self.desk, runner=self.runner)
         self.lower_tabs = QTabWidget()
         self.lower_tabs.setObjectName("lowerTabs")
         self.lower_tabs.addTab(self.sync_panel, "Sync")
@@ -260,7 +260,7 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.profile, self.service.secrets, parent=self)
+        return SettingsDialog(self.profile, self.desk.context.secrets, parent=self)
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()
@@ -387,12 +387,12 @@ class MainWindow(QMainWindow):
 
     def refresh_health(self) -> None:
         """Read the health snapshot on the worker; the pills, alerts and counts follow when it lands."""
-        self.runner.run("health", self.service.health_snapshot, self.show_health)
+        self.runner.run("health", self.desk.health.snapshot, self.show_health)
 
     def show_health(self, snapshot: HealthSnapshot) -> None:
         statuses = snapshot.calendars
         calendars = {c.key: c for c in statuses}
-        # counted in SQL per calendar and state (service.calendar_health), not by walking the table's rows
+        # counted in SQL per calendar and state (desk.health.calendars), not by walking the table's rows
         self._sync_problems = sum(c.counts.get(state, 0) for c in statuses for state in PROBLEM_STATES)
         self._update_counts()
         self.alert_bar.show_statuses(statuses)
@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
         """The appointment's detail (double-click / Enter in the table, Open… in a context menu)."""
         if self.appointment_dialog is not None:
             self.appointment_dialog.close()
-        dialog = AppointmentDialog(self.service, appointment_id, parent=self)
+        dialog = AppointmentDialog(self.desk, appointment_id, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
         dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
@@ -446,12 +446,12 @@ class MainWindow(QMainWindow):
     def open_action(self, appointment_id: str, kind: str) -> RescheduleDialog | CancelAppointmentDialog | None:
         """Reschedule… / Cancel… straight from a context menu, without the detail dialog."""
         try:
-            appt = self.service.appointment(appointment_id)
+            appt = self.desk.appointments.get(appointment_id)
         except UserError as exc:
             self.status.showMessage(str(exc), 8000)
             return None
         cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
-        dialog = cls(self.service, appt, parent=self)
+        dialog = cls(self.desk, appt, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda saved: self.status.showMessage(
             f"{saved.caller_name or 'Appointment'}: {'cancelled' if kind == 'cancel' else 'moved'}; the calendars "
@@ -464,7 +464,7 @@ class MainWindow(QMainWindow):
     def open_discrepancy(self, link_id: int, parent: QWidget | None = None) -> DiscrepancyDialog | None:
         """Ours vs theirs for a Drift/Conflict link, with Keep ours / Take theirs."""
         try:
-            dialog = DiscrepancyDialog(self.service, link_id, parent=parent or self)
+            dialog = DiscrepancyDialog(self.desk, link_id, parent=parent or self)
         except UserError as exc:
             self.status.showMessage(str(exc), 8000)
             return None
@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
     def show_appointment_menu(self, appointment_id: str, at: QPoint):
         """Open… / Reschedule… / Cancel… for a right-click on an appointment (week view or table)."""
         try:
-            appt = self.service.appointment(appointment_id)
+            appt = self.desk.appointments.get(appointment_id)
         except UserError:
             appt = None
         menu = appointment_menu(self, appt, open_=lambda: self.open_appointment(appointment_id),
@@ -509,7 +509,7 @@ class MainWindow(QMainWindow):
 
     def tick(self) -> None:
         """Every minute: the header clock and the calendar's now line."""
-        now = self.service.clock().astimezone(self.zone)
+        now = self.desk.context.clock().astimezone(self.zone)
         self.clock_label.setText(f"{now:%a} {format_date(now, self.zone)} · {format_time(now, self.zone)} "
                                  f"{now.tzname()}")
         self.calendar.tick()
@@ -584,7 +584,7 @@ def os_offscreen() -> bool:
     return QApplication.platformName() in ("offscreen", "minimal")
 
 
-def run_gui(service: ConsoleService, bus: EventBus, *, argv: list[str] | None = None,
+def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
             demo_banner: str | None = None, on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
             screenshot: str | None = None, installation: "Installation | None" = None) -> int:
     """Show the console on ``service`` and ``bus`` and run the Qt event loop until the window closes; returns the
@@ -602,7 +602,7 @@ def run_gui(service: ConsoleService, bus: EventBus, *, argv: list[str] | None = 
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         qapp.setFont(font)
-    window = MainWindow(service, bus, demo_banner=demo_banner, installation=installation)
+    window = MainWindow(desk, bus, demo_banner=demo_banner, installation=installation)
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.models import LinkBadge, SyncState
 from receptionist.errors import UserError
-from receptionist.services import ConsoleService
+from receptionist.services import Desk
 from receptionist.ui.call_panel import show_user_error
 from receptionist.ui.models import DIFF_FIELDS, AppointmentTableModel, link_sentence, table_rows
 from receptionist.ui.operations import QueryRunner
@@ -61,11 +61,11 @@ class SyncPanel(QWidget):
 
     loaded = Signal()  # a read landed and is shown
 
-    def __init__(self, service: ConsoleService, calendars: Sequence[tuple[str, str]] = (),
+    def __init__(self, desk: Desk, calendars: Sequence[tuple[str, str]] = (),
                  runner: QueryRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.service = service
-        self.zone = service.rules.zone
+        self.desk = desk
+        self.zone = desk.context.rules.zone
         self.model = AppointmentTableModel(self.zone, calendars, parent=self)
         self.runner = runner or QueryRunner(self)
         self._wanted = PAGE  # rows the view shows (grows with Show more)
@@ -156,12 +156,12 @@ class SyncPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the window again (on the worker); the selected cells survive (found again by appointment id)."""
-        service, wanted, shown = self.service, self._wanted, self.model.shown()
+        desk, wanted, shown = self.desk, self._wanted, self.model.shown()
 
         def read():
-            start, end = service.view_window()
-            rows = service.appointment_page(start, end, limit=wanted + 1)
-            return table_rows(rows[:wanted], shown), len(rows) > wanted, service.appointment_counts(start, end)
+            start, end = desk.appointments.view_window()
+            rows = desk.appointments.page(start, end, limit=wanted + 1)
+            return table_rows(rows[:wanted], shown), len(rows) > wanted, desk.appointments.counts(start, end)
 
         self.runner.run("sync-panel", read, self._show)
 
@@ -179,7 +179,7 @@ class SyncPanel(QWidget):
         ids, self._dirty = list(self._dirty), set()
         if ids:
             self._batches += 1
-            self.runner.run(f"sync-rows-{self._batches}", lambda: self.service.appointments_by_id(ids),
+            self.runner.run(f"sync-rows-{self._batches}", lambda: self.desk.appointments.rows_by_id(ids),
                             self._update_rows)
 
     def _update_rows(self, rows) -> None:
@@ -291,14 +291,14 @@ class SyncPanel(QWidget):
         links = [link for link in self.selected_links() if link.state in RETRYABLE]
         try:
             for link in links:
-                self.service.retry(link.id)
+                self.desk.sync.retry(link.id)
         except UserError as exc:
             show_user_error(self, "Cannot retry", str(exc))
         self.refresh()
 
     def retry_all_failed(self) -> None:
         try:
-            self.service.retry_all_failed()
+            self.desk.sync.retry_all_failed()
         except UserError as exc:
             show_user_error(self, "Cannot retry", str(exc))
         self.refresh()

@@ -47,15 +47,15 @@ def test_signed_call_to_synced_events_in_both_calendars(e2e_app, stack):
     r = requests.post(app.receiver.url, data=raw, headers=headers, timeout=5)
     assert r.status_code == 202
 
-    call = wait_for(lambda: next(iter(app.service.calls()), None))
+    call = wait_for(lambda: next(iter(app.desk.bookings.calls()), None))
     proposal = call.proposal
     expected_start = local_start.replace(tzinfo=CHICAGO).astimezone(timezone.utc)
     assert proposal.start == expected_start  # stored in UTC, read in the location's zone
     assert not [i for i in proposal.issues if i.severity.value == "error"]
 
-    appt = app.service.approve(proposal.id, proposal.version, actor="test-desk")
+    appt = app.desk.bookings.approve(proposal.id, proposal.version, actor="test-desk")
     assert {link.state for link in appt.links} == {SyncState.PENDING}
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
     assert report.ok, report
     assert report.messages_sent == 1
 
@@ -90,20 +90,20 @@ def test_sandbox_faults_fail_the_link_then_it_recovers(e2e_app, stack):
     raw, headers = signed(payload(call_id="e2e-fault", requested_start=local_start.isoformat(),
                                   timestamp=datetime.now(timezone.utc).isoformat()), app.webhook_secret)
     assert requests.post(app.receiver.url, data=raw, headers=headers, timeout=5).status_code == 202
-    call = wait_for(lambda: next((c for c in app.service.calls() if c.call_id == "e2e-fault"), None))
-    appt = app.service.approve(call.proposal.id, call.proposal.version)
+    call = wait_for(lambda: next((c for c in app.desk.bookings.calls() if c.call_id == "e2e-fault"), None))
+    appt = app.desk.bookings.approve(call.proposal.id, call.proposal.version)
     stack.google.faults.add(Fault(status=429, retry_after=1), method="POST", path=r"/events$", times=1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     links = {link.calendar: link for link in app.store.appointments.get(appt.id).links}
     assert links["google:primary"].state is SyncState.FAILED
     assert "rate" in links["google:primary"].last_error.lower()
     assert links["outlook:default"].state is SyncState.SYNCED
-    health = {c.key: c for c in app.service.calendar_health()}
+    health = {c.key: c for c in app.desk.health.calendars()}
     assert health["google:primary"].state == "throttled" and health["outlook:default"].state == "ok"
-    app.service.retry(links["google:primary"].id)
-    app.engine.run_cycle()  # Google asked for 1 s: the whole calendar waits, the press of Retry included
+    app.desk.sync.retry(links["google:primary"].id)
+    app.sync_engine.run_cycle()  # Google asked for 1 s: the whole calendar waits, the press of Retry included
     assert app.store.appointments.get(appt.id).links[0].state is SyncState.PENDING
     time.sleep(1.1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     assert app.store.appointments.get(appt.id).links[0].state is SyncState.SYNCED
     assert len([e for e in stack.google.events(GOOGLE_ACCOUNT, "primary") if e["id"] == appt.id]) == 1

@@ -40,7 +40,7 @@ def cli(stack, db_url, tmp_path, monkeypatch, capsys):
 
 def _record_call(db_url, profile, start_local: datetime) -> int:
     from receptionist.domain.payload import normalise, parse_payload
-    from receptionist.services import location_rules
+    from receptionist.services.context import location_rules
     from receptionist.store.db import make_engine, upgrade
     from receptionist.store import Store
 

@@ -22,7 +22,8 @@ from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.events import EventBus
 from receptionist.providers.secrets import KeyringSecretStore
-from receptionist.services import ConsoleService, location_rules
+from receptionist.services.context import location_rules
+from tests.helpers.desk import make_desk
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
@@ -110,7 +111,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
     engine = make_engine(db_url)
     upgrade(engine)
     store = Store(engine)
-    desk = ConsoleService(store, profile, EventBus(), CALENDARS, sms_enabled=True)  # another desk: no sync here
+    desk = make_desk(store, profile, EventBus(), CALENDARS, sms_enabled=True)  # another desk: no sync here
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "tests.helpers.file_keyring.FileKeyring",
            "RECEPTIONIST_TEST_KEYRING": str(tmp_path / "keyring.json")}
     service = Service(tmp_path, stack, data, db_url, env)
@@ -126,7 +127,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
                              "account_id": f"ACC-{i}"})
         capture = normalise(parse_payload(body), location_rules(profile), now)
         call, _ = store.record_call(capture, {}, now)
-        return desk.approve(call.proposal.id, call.proposal.version, actor="desk-2")
+        return desk.bookings.approve(call.proposal.id, call.proposal.version, actor="desk-2")
 
     appointments = [approve(i) for i in range(APPOINTMENTS)]
     cancelled: set[str] = set()
@@ -145,11 +146,11 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
                 if appt.id in cancelled:
                     continue
                 if rng.random() < 0.4:
-                    desk.cancel(appt.id, "caller cancelled", notify=True, actor="desk-2")
+                    desk.appointments.cancel(appt.id, "caller cancelled", notify=True, actor="desk-2")
                     cancelled.add(appt.id)
                     changes += 1
                 elif free:
-                    desk.reschedule(appt.id, free.pop().astimezone(timezone.utc), notify=True, actor="desk-2")
+                    desk.appointments.reschedule(appt.id, free.pop().astimezone(timezone.utc), notify=True, actor="desk-2")
                     changes += 1
             time.sleep(max(0.0, service.started + lifetime - time.monotonic()))
             service.kill()

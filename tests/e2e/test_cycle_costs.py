@@ -41,11 +41,11 @@ def counted(stack, db_url):
 def test_the_outlook_sign_in_is_read_from_the_keyring_once_per_cycle(counted, stack):
     app, secrets = counted
     stack.seed_week()
-    app.engine.targets["outlook:default"].provider.page_size = 3  # a full read of many pages
+    app.sync_engine.targets["outlook:default"].provider.page_size = 3  # a full read of many pages
     for cycle in range(3):
         secrets.reads.clear()
         before = len(stack.microsoft.requests)
-        report = app.engine.run_cycle()
+        report = app.sync_engine.run_cycle()
         assert not report.pull_errors, report
         graph = [p for _m, p in stack.microsoft.requests[before:] if "/v1.0/" in p]
         assert len(graph) >= (5 if cycle == 0 else 1)
@@ -63,8 +63,8 @@ def test_a_backlog_drains_in_one_cycle_at_two_requests_a_link_then_one_request_a
     from tests.helpers.payloads import payload
 
     app, _ = counted
-    app.engine.run_cycle()  # the first full reads
-    rules = LocationRules(zone=app.service.rules.zone)
+    app.sync_engine.run_cycle()  # the first full reads
+    rules = LocationRules(zone=app.desk.context.rules.zone)
     day = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
     ids = []
     for i in range(30):
@@ -72,11 +72,11 @@ def test_a_backlog_drains_in_one_cycle_at_two_requests_a_link_then_one_request_a
         call, _ = app.store.record_call(capture, {}, datetime.now(timezone.utc))
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, day + timedelta(minutes=30 * i), 30, "")
-        ids.append(app.store.proposals.approve(p.id, draft, p.version, list(app.engine.calendars), "desk",
+        ids.append(app.store.proposals.approve(p.id, draft, p.version, list(app.sync_engine.calendars), "desk",
                                               datetime.now(timezone.utc)).id)
     before = {"g": len(stack.google.requests), "o": len(stack.microsoft.requests)}
 
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
 
     assert report.pushed == 60 and report.ok, report
     assert all(link.state is SyncState.SYNCED for i in ids for link in app.store.appointments.get(i).links)
@@ -86,6 +86,6 @@ def test_a_backlog_drains_in_one_cycle_at_two_requests_a_link_then_one_request_a
     assert sum(m == "POST" for m, _ in google) == 30 and sum(m == "POST" for m, _ in graph) == 30
 
     before = {"g": len(stack.google.requests), "o": len(stack.microsoft.requests)}
-    assert app.engine.run_cycle().ok
+    assert app.sync_engine.run_cycle().ok
     assert len(stack.google.requests) - before["g"] == 1
     assert len([p for _m, p in stack.microsoft.requests[before["o"]:] if "/v1.0/" in p]) == 1

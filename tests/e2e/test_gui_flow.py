@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.gui]
 def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, stack, e2e_app):
     app = e2e_app
     app.scheduler.start()
-    window = MainWindow(app.service, app.bus, demo_banner="DEMO")
+    window = MainWindow(app.desk, app.bus, demo_banner="DEMO")
     qtbot.addWidget(window)
     window.resize(1440, 900)
     window.show()
@@ -39,7 +39,7 @@ def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, st
     def badges():
         if model.rowCount() != 1:
             return None
-        return {cal: model.data(model.index(0, model.badge_column(cal))) for cal in app.service.calendars}
+        return {cal: model.data(model.index(0, model.badge_column(cal))) for cal in app.desk.context.calendars}
 
     # the sync thread pushes both writes, reads them back, and the table follows over the event bus
     qtbot.waitUntil(lambda: badges() == {"google:primary": "Synced", "outlook:default": "Synced"}, timeout=15000)

@@ -28,12 +28,12 @@ def test_reconnect_google_from_the_alert(qtbot, stack, e2e_app, monkeypatch):
         return True
 
     monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(browser))
-    window = MainWindow(app.service, app.bus)
+    window = MainWindow(app.desk, app.bus)
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
 
-    cycle = threading.Thread(target=app.engine.run_cycle, daemon=True)
+    cycle = threading.Thread(target=app.sync_engine.run_cycle, daemon=True)
     cycle.start()
     cycle.join(30)
     qtbot.waitUntil(lambda: GOOGLE in window.alert_bar.alerts, timeout=5000)
@@ -44,7 +44,7 @@ def test_reconnect_google_from_the_alert(qtbot, stack, e2e_app, monkeypatch):
     qtbot.waitUntil(lambda: "connected" in window.status.currentMessage().lower(), timeout=20000)
     assert opened and opened[0].startswith(stack.google.auth_uri)
 
-    cycle = threading.Thread(target=app.engine.run_cycle, daemon=True)
+    cycle = threading.Thread(target=app.sync_engine.run_cycle, daemon=True)
     cycle.start()
     cycle.join(30)
     qtbot.waitUntil(lambda: GOOGLE not in window.alert_bar.alerts and window.pills[GOOGLE].state == "ok",

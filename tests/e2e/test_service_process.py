@@ -14,7 +14,7 @@ import requests
 
 from receptionist.domain.models import SyncState
 from receptionist.providers.secrets import KeyringSecretStore
-from receptionist.services import ConsoleService
+from tests.helpers.desk import make_desk
 from receptionist.events import EventBus
 from receptionist.store.db import make_engine
 from receptionist.store import Store
@@ -68,9 +68,9 @@ def test_service_ingests_and_syncs(stack, tmp_path, monkeypatch):
         engine = make_engine(db_url)
         other_desk = Store(engine)
         call = wait_for(lambda: next(iter(other_desk.calls.recent()), None))
-        desk = ConsoleService(other_desk, profile, EventBus(),
+        desk = make_desk(other_desk, profile, EventBus(),
                               {"google:primary": "Google Calendar", "outlook:default": "Outlook"})
-        appt = desk.approve(call.proposal.id, call.proposal.version, actor="desk-2")
+        appt = desk.bookings.approve(call.proposal.id, call.proposal.version, actor="desk-2")
 
         def synced():
             links = other_desk.appointments.get(appt.id).links

@@ -38,8 +38,8 @@ def app(stack, db_url):
 def settle(app, cycles: int = 3):
     """Let backoffs run out (fake clock) and cycle until quiet."""
     for _ in range(cycles):
-        app.engine.clock.advance(minutes=20)
-        app.engine.run_cycle()
+        app.sync_engine.clock.advance(minutes=20)
+        app.sync_engine.run_cycle()
 
 
 @pytest.mark.parametrize("status", [500, 503])
@@ -47,7 +47,7 @@ def test_a_server_error_fails_the_link_then_it_lands_once(app, stack, status):
     appt = approve(app, 20 + status % 7)
     stack.google.faults.add(Fault(status=status), method="POST", path=r"/events$", times=1)
     stack.microsoft.faults.add(Fault(status=status), method="POST", path=r"/events$", times=1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     for key in (G, O):
         link = links(app, appt.id)[key]
         assert link.state is SyncState.FAILED and "retrying at" in link.last_error, link
@@ -62,7 +62,7 @@ def test_a_timeout_whose_write_landed_is_not_a_second_event(app, stack):
     # the stand-in stores the event, but answers after the client gave up: a lost answer on both calendars
     stack.google.faults.add(Fault(delay=1.5), method="POST", path=r"/events$", times=1)
     stack.microsoft.faults.add(Fault(delay=1.5), method="POST", path=r"/events$", times=1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     assert {links(app, appt.id)[k].state for k in (G, O)} <= {SyncState.FAILED, SyncState.SYNCED}
     settle(app)
     assert all_synced(app, appt.id)
@@ -74,7 +74,7 @@ def test_an_answer_lost_after_the_create_landed_is_one_event(app, stack):
     appt = approve(app, 31)
     stack.google.faults.add(Fault(drop_after_store=True), method="POST", path=r"/events$", times=1)
     stack.microsoft.faults.add(Fault(drop_after_store=True), method="POST", path=r"/events$", times=1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     settle(app)
     assert all_synced(app, appt.id)
     assert len(google_event(stack, appt.id)) == 1
@@ -85,7 +85,7 @@ def test_a_persons_edit_between_a_lost_create_and_its_retry_is_drift_on_both_cal
     appt = approve(app, 34)
     stack.google.faults.add(Fault(drop_after_store=True), method="POST", path=r"/events$", times=1)
     stack.microsoft.faults.add(Fault(drop_after_store=True), method="POST", path=r"/events$", times=1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     assert links(app, appt.id)[G].remote_id is None and links(app, appt.id)[O].remote_id is None
     stack.google.edit_event(GOOGLE_ACCOUNT, "primary", appt.id, {"summary": "Moved to Friday — Dr. Patel"})
     [landed] = [e for e in stack.microsoft.events() if appt.id in str(e.get("singleValueExtendedProperties"))]
@@ -102,14 +102,14 @@ def test_a_refused_sign_in_is_reconnect_not_retried_then_a_new_sign_in_pushes(ap
     appt = approve(app, 32)
     stack.microsoft.revoke_refresh_tokens()
     stack.microsoft.expire_access_tokens()
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     assert links(app, appt.id)[O].state is SyncState.RECONNECT
     assert links(app, appt.id)[G].state is SyncState.SYNCED  # the other calendar goes on
-    [outlook] = [c for c in app.service.calendar_health() if c.key == O]
+    [outlook] = [c for c in app.desk.health.calendars() if c.key == O]
     assert outlook.state == "reconnect" and "Reconnect" in outlook.text
     requests_before = len(stack.microsoft.requests)
-    app.engine.clock.advance(seconds=30)
-    app.engine.run_cycle()  # not retried with backoff: still waiting for a person
+    app.sync_engine.clock.advance(seconds=30)
+    app.sync_engine.run_cycle()  # not retried with backoff: still waiting for a person
     assert links(app, appt.id)[O].state is SyncState.RECONNECT
     assert len(stack.microsoft.requests) == requests_before  # no request to a calendar that refused us
 
@@ -117,22 +117,22 @@ def test_a_refused_sign_in_is_reconnect_not_retried_then_a_new_sign_in_pushes(ap
     from receptionist.app import calendar_targets
 
     target = next(t for t in calendar_targets(app.profile, app.secrets)[0] if t.key == O)
-    app.engine.targets[O] = target
-    app.store.health.reopen(O, app.engine.clock())
-    app.engine.run_cycle()
+    app.sync_engine.targets[O] = target
+    app.store.health.reopen(O, app.sync_engine.clock())
+    app.sync_engine.run_cycle()
     assert all_synced(app, appt.id)
 
 
 def test_an_expired_sync_token_is_a_full_read_that_still_sees_a_persons_edit(app, stack):
     appt = approve(app, 33)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     assert all_synced(app, appt.id)
     later = appt.start + timedelta(hours=1)
     stack.google.edit_event(GOOGLE_ACCOUNT, "primary", appt.id,
                             {"start": {"dateTime": later.isoformat()},
                              "end": {"dateTime": (later + timedelta(minutes=45)).isoformat()}})
     stack.google.invalidate_sync_tokens()  # the next incremental read answers 410
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
     assert G not in report.pull_errors  # 410 → a full read, not a failure
     link = links(app, appt.id)[G]
     assert link.state is SyncState.DRIFT and set(link.diff) == {"start", "end"}

@@ -11,7 +11,7 @@ from receptionist.app import App
 from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.providers.secrets import memory_secret_store
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist_sandbox.faults import Fault
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.helpers.fakes import FakeClock
@@ -48,11 +48,11 @@ def slot(n: int) -> datetime:
 
 
 def approve(app, n: int):
-    now = app.engine.clock()
+    now = app.sync_engine.clock()
     body = payload(requested_start=slot(n).replace(tzinfo=None).isoformat(), duration_minutes=45,
                    caller={"name": f"Caller {n}", "callback_number": f"(312) 555-{2000 + n}", "account_id": "A"})
     call, _ = app.store.record_call(normalise(parse_payload(body), location_rules(app.profile), now), {}, now)
-    return app.service.approve(call.proposal.id, call.proposal.version, actor="amy")
+    return app.desk.bookings.approve(call.proposal.id, call.proposal.version, actor="amy")
 
 
 def links(app, appt_id):
@@ -82,31 +82,31 @@ def graph_when(moment: datetime) -> dict:
 
 def test_moved_in_outlook_is_drift_and_take_theirs_moves_google_too(app, stack):
     appt = approve(app, 0)
-    assert app.engine.run_cycle().ok and all_synced(app, appt.id)
+    assert app.sync_engine.run_cycle().ok and all_synced(app, appt.id)
     rid = links(app, appt.id)[O].remote_id
     later = appt.start + timedelta(hours=2)
     stack.microsoft.edit_event(None, rid, {"start": graph_when(later), "end": graph_when(later + timedelta(
         minutes=45))})
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
     link = links(app, appt.id)[O]
     assert not report.ok and link.state is SyncState.DRIFT and set(link.diff) == {"start", "end"}
     assert [instant(e["start"]) for e in google_event(stack, appt.id)] == [appt.start]  # nothing decided silently
-    moved = app.service.take_theirs(link.id, actor="amy")
+    moved = app.desk.sync.take_theirs(link.id, actor="amy")
     assert moved.start == later
-    assert app.engine.run_cycle().ok and all_synced(app, appt.id)
+    assert app.sync_engine.run_cycle().ok and all_synced(app, appt.id)
     assert [instant(e["start"]) for e in google_event(stack, appt.id)] == [later]
 
 
 def test_deleted_in_outlook_is_drift_and_keep_ours_recreates_it(app, stack):
     appt = approve(app, 1)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     rid = links(app, appt.id)[O].remote_id
     stack.microsoft.remove_event(None, rid)
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
     link = links(app, appt.id)[O]
     assert link.state is SyncState.DRIFT and link.deleted_remotely and link.last_error == "deleted on Outlook"
-    app.service.keep_ours(link.id, actor="amy")
-    report = app.engine.run_cycle()
+    app.desk.sync.keep_ours(link.id, actor="amy")
+    report = app.sync_engine.run_cycle()
     assert report.ok and all_synced(app, appt.id), links(app, appt.id)[O].last_error
     new_id = links(app, appt.id)[O].remote_id
     assert new_id != rid and [instant(e["start"]) for e in outlook_event(stack, new_id)] == [appt.start]
@@ -114,42 +114,42 @@ def test_deleted_in_outlook_is_drift_and_keep_ours_recreates_it(app, stack):
 
 def test_a_lost_answer_to_a_google_update_is_not_a_conflict(app, stack):
     appt = approve(app, 2)
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     target = slot(3).astimezone(timezone.utc)
-    app.service.reschedule(appt.id, target)
+    app.desk.appointments.reschedule(appt.id, target)
     stack.google.faults.add(Fault(drop_after_store=True), method="PATCH", path=r"/events/", times=2)
-    app.engine.run_cycle()
-    app.engine.clock.advance(minutes=5)
-    app.engine.run_cycle()
-    app.engine.clock.advance(minutes=5)
-    assert app.engine.run_cycle().ok and all_synced(app, appt.id)
+    app.sync_engine.run_cycle()
+    app.sync_engine.clock.advance(minutes=5)
+    app.sync_engine.run_cycle()
+    app.sync_engine.clock.advance(minutes=5)
+    assert app.sync_engine.run_cycle().ok and all_synced(app, appt.id)
     assert [instant(e["start"]) for e in google_event(stack, appt.id)] == [target]
 
 
 def test_retry_after_from_google_pauses_google_and_outlook_goes_on(app, stack):
     first, second = approve(app, 4), approve(app, 5)
     stack.google.faults.add(Fault(status=429, retry_after=120), method="POST", path=r"/events$", times=1)
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
     assert not report.ok
     assert [links(app, a.id)[O].state for a in (first, second)] == [SyncState.SYNCED] * 2
     assert [links(app, a.id)[G].state for a in (first, second)] == [SyncState.FAILED, SyncState.PENDING]
-    assert [c.state for c in app.service.calendar_health() if c.key == G] == ["throttled"]
-    app.engine.clock.advance(seconds=121)
-    assert app.engine.run_cycle().ok and all_synced(app, first.id) and all_synced(app, second.id)
+    assert [c.state for c in app.desk.health.calendars() if c.key == G] == ["throttled"]
+    app.sync_engine.clock.advance(seconds=121)
+    assert app.sync_engine.run_cycle().ok and all_synced(app, first.id) and all_synced(app, second.id)
 
 
 def test_an_emptied_outlook_calendar_is_held_until_a_person_answers(app, stack):
     appts = [approve(app, 8 + i) for i in range(6)]
-    app.engine.run_cycle()
+    app.sync_engine.run_cycle()
     for a in appts:
         stack.microsoft.remove_event(None, links(app, a.id)[O].remote_id)
-    report = app.engine.run_cycle()
+    report = app.sync_engine.run_cycle()
     assert not report.ok
     assert {links(app, a.id)[O].state for a in appts} == {SyncState.DRIFT}
-    [health] = [c for c in app.service.calendar_health() if c.key == O]
+    [health] = [c for c in app.desk.health.calendars() if c.key == O]
     assert health.state == "held" and "6 of our 6 events vanished from Outlook" in health.text
-    assert app.service.resolve_mass_deletion(O, recreate=True, actor="amy") == 6
-    assert app.engine.run_cycle().ok
+    assert app.desk.sync.resolve_mass_deletion(O, recreate=True, actor="amy") == 6
+    assert app.sync_engine.run_cycle().ok
     ids = {e["id"] for e in stack.microsoft.events()}
     assert all(all_synced(app, a.id) and links(app, a.id)[O].remote_id in ids for a in appts)
     assert all(app.store.appointments.get(a.id).status is AppointmentStatus.CONFIRMED for a in appts)

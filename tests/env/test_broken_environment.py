@@ -14,7 +14,7 @@ from sqlalchemy import event
 from receptionist import errors
 from receptionist.cli import main
 from receptionist.domain.payload import normalise, parse_payload
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
 from tests.helpers.payloads import payload

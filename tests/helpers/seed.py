@@ -11,7 +11,7 @@ from sqlalchemy import insert
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.domain.payload import normalise, parse_payload
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist.store import tables as t
 from tests.helpers.payloads import payload
 

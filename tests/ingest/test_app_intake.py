@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from receptionist.app import Adapters, App
+from receptionist.app import OutsideWorld, App
 from receptionist.config import Profile
 from receptionist.ingest.platforms import ADAPTERS
 from receptionist.providers.secrets import memory_secret_store
@@ -50,9 +50,9 @@ def test_app_polls_vapi_and_confirms_synthflow_from_the_profile(db_url):
                 r = requests.post(app.receiver.url_for("synthflow"), data=body,
                                   headers=sign("synthflow", "sf-secret", body, call_id=call.call_id), timeout=5)
                 assert r.status_code == 200
-            assert wait_for(lambda: capture_count(app.store) == (2, 2) and app.service.quarantine_count() == 1)
+            assert wait_for(lambda: capture_count(app.store) == (2, 2) and app.desk.intake.quarantine_count() == 1)
             assert {c.call_id for c in app.store.calls.recent()} == {polled.call_id, known.call_id}
-            assert "Synthflow has no call" in app.service.quarantined()[0].reason
+            assert "Synthflow has no call" in app.desk.intake.quarantined()[0].reason
             assert ("synthflow", "GET", f"/v2/calls/{known.call_id}") in api.requests
         finally:
             app.stop()
@@ -67,7 +67,7 @@ def test_a_platforms_replay_window_comes_from_the_profile(store, clock, platform
     window = WINDOWS[platform]
     profile = Profile.from_dict({"ingest": {"port": 0}, platform: {"replay_window_seconds": window}})
     secret = f"{platform}-secret"
-    adapters = Adapters(targets=[], problems={}, secret_for={ADAPTERS[platform].secret_key: secret}.get)
+    adapters = OutsideWorld(targets=[], problems={}, secret_for={ADAPTERS[platform].secret_key: secret}.get)
     app = App.assemble(profile, store, memory_secret_store("windows"), adapters, clock=clock).start(sync=False)
     call = PlatformCall.from_v1(platform, CallSimulator("http://unused", "x", seed=4, defect_rate=0.0).make_payload())
     url = app.receiver.url_for(platform)
@@ -102,7 +102,7 @@ def test_the_window_starts_the_desk_in_the_background_and_a_taken_port_is_a_pill
     taken.listen()
     try:
         profile = Profile.from_dict({"ingest": {"port": taken.getsockname()[1]}})
-        adapters = Adapters(targets=[], problems={}, secret_for={"ingest.webhook_secret": "s"}.get)
+        adapters = OutsideWorld(targets=[], problems={}, secret_for={"ingest.webhook_secret": "s"}.get)
         app = App.assemble(profile, store, memory_secret_store("busy"), adapters, clock=clock)
         told = []
         app.bus.subscribe(lambda event: told.append(event.topic))
@@ -111,7 +111,7 @@ def test_the_window_starts_the_desk_in_the_background_and_a_taken_port_is_a_pill
             assert "another Receptionist Console" in app.problems["webhook"]
             assert events.HEALTH_CHANGED in told
             assert app.scheduler._scheduler.running  # sync runs all the same
-            state, sentence = app.service.health_snapshot().webhook
+            state, sentence = app.desk.health.snapshot().webhook
             assert state == "error" and "another Receptionist Console" in sentence
         finally:
             app.stop()

@@ -23,7 +23,8 @@ from receptionist.errors import UserError
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import ADAPTERS
 from receptionist.ingest.receiver import WebhookReceiver
-from receptionist.services import ConsoleService, location_rules
+from receptionist.services.context import location_rules
+from tests.helpers.desk import make_desk
 from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery
 from tests.helpers.payloads import payload, signed
 
@@ -271,15 +272,15 @@ def test_what_cannot_be_mapped_is_quarantined_with_its_reason_then_replayed(inta
     answer = intake.receive(scripted_delivery("later"))
     assert answer.status == 200  # acknowledged: it is stored, a person will see it
     intake.process([answer.inbox_id])
-    service = ConsoleService(store, profile, bus, [], intake=intake)
-    [row] = service.quarantined()
-    assert row.reason == "cannot map later yet" and service.quarantine_count() == 1
+    desk = make_desk(store, profile, bus, [], intake=intake)
+    [row] = desk.intake.quarantined()
+    assert row.reason == "cannot map later yet" and desk.intake.quarantine_count() == 1
     with pytest.raises(UserError, match="not in quarantine"):
-        service.discard(answer.inbox_id + 99)
+        desk.intake.discard(answer.inbox_id + 99)
     adapter.broken.clear()  # the fix (an upgrade)
-    replayed = service.replay(row.id)
+    replayed = desk.intake.replay(row.id)
     assert replayed.state is InboxState.DONE and replayed.call_row_id is not None
-    assert capture_count(store) == (1, 1) and service.quarantined() == []
+    assert capture_count(store) == (1, 1) and desk.intake.quarantined() == []
 
 
 def test_an_adapter_bug_is_quarantined_not_dropped_and_can_be_discarded(intake, store, profile, bus):
@@ -287,12 +288,12 @@ def test_an_adapter_bug_is_quarantined_not_dropped_and_can_be_discarded(intake, 
     seen = []
     bus.subscribe(lambda e: seen.append(e.topic))
     intake.process([answer.inbox_id])
-    service = ConsoleService(store, profile, bus, [], intake=intake)
-    [row] = service.quarantined()
+    desk = make_desk(store, profile, bus, [], intake=intake)
+    [row] = desk.intake.quarantined()
     assert "adapter failed" in row.reason and "RuntimeError" in row.reason
     assert events.QUARANTINE_CHANGED in seen
-    service.discard(row.id)
-    assert service.quarantined() == [] and intake.inbox.get(row.id).state is InboxState.DISCARDED
+    desk.intake.discard(row.id)
+    assert desk.intake.quarantined() == [] and intake.inbox.get(row.id).state is InboxState.DISCARDED
 
 
 def test_year_1_and_9999_dates_go_to_quarantine_not_a_crash(running, store, intake):
@@ -348,27 +349,27 @@ def test_receiver_keeps_answering_while_200_idle_connections_are_open(running, s
 
 
 def test_a_live_call_shows_then_becomes_an_ended_call_with_its_summary(intake, store, profile, bus, clock):
-    service = ConsoleService(store, profile, bus, [], clock=clock, intake=intake)
+    desk = make_desk(store, profile, bus, [], clock=clock, intake=intake)
     a = intake.receive(scripted_delivery("live-1", "live", **{"from": "+13125550142",
                                                             "transcript": [["agent", "Hello!"]]}))
     intake.process([a.inbox_id])
-    [live] = service.live_calls()
+    [live] = desk.intake.live_calls()
     assert live.live and live.caller_id_number == "+13125550142" and live.transcript == (("agent", "Hello!"),)
     assert live.elapsed_seconds(clock()) == 120
     b = intake.receive(scripted_delivery("live-1", "live", status="in-progress", **{
         "from": "+13125550142", "transcript": [["agent", "Hello!"], ["caller", "I'd like a cleaning"]]}))
     intake.process([b.inbox_id])
-    assert service.live_calls()[0].transcript[-1] == ("caller", "I'd like a cleaning")
+    assert desk.intake.live_calls()[0].transcript[-1] == ("caller", "I'd like a cleaning")
     c = intake.receive(scripted_delivery("live-1", "call", **{"from": "+13125550142"}))
     [applied] = intake.process([c.inbox_id])
-    [ended] = service.live_calls()
+    [ended] = desk.intake.live_calls()
     assert not ended.live and applied.call.call_id == "live-1" and applied.call.summary
     assert applied.call.caller_id_number == "+13125550142"
     assert applied.call.raw_fields == {"requested_start": "2026-11-24T10:30:00"}
 
 
 def test_a_returning_caller_is_recognised_with_the_last_visit(intake, store, profile, bus, clock):
-    service = ConsoleService(store, profile, bus, [], clock=clock, intake=intake)
+    desk = make_desk(store, profile, bus, [], clock=clock, intake=intake)
     first = intake.receive(scripted_delivery("visit-1"))
     [applied] = intake.process([first.inbox_id])
     p = applied.call.proposal
@@ -377,35 +378,35 @@ def test_a_returning_caller_is_recognised_with_the_last_visit(intake, store, pro
                            [], "amy", clock() - timedelta(days=50))
     second = intake.receive(scripted_delivery("visit-2"))
     [again] = intake.process([second.inbox_id])
-    text = service.returning_caller_text(again.call.callback_number, before_call_row_id=again.call.id)
+    text = desk.callers.returning_text(again.call.callback_number, before_call_row_id=again.call.id)
     assert text == "Returning caller, last visit 10/14/2026"
-    assert service.returning_caller_text("+19995550000") is None
-    assert service.caller_history(None) is None
+    assert desk.callers.returning_text("+19995550000") is None
+    assert desk.callers.history(None) is None
 
 
 @pytest.mark.parametrize("intent", ["cancel", "reschedule"])
 def test_a_cancel_or_reschedule_call_cannot_be_approved_as_a_new_booking(intake, store, profile, bus, clock, intent):
-    service = ConsoleService(store, profile, bus, [], clock=clock, intake=intake)
+    desk = make_desk(store, profile, bus, [], clock=clock, intake=intake)
     answer = intake.receive(scripted_delivery(f"{intent}-1", intent=intent))
     [applied] = intake.process([answer.inbox_id])
     p = applied.call.proposal
     assert applied.call.intent.value == intent
-    refusal = service.approval_refusal(p.id)
+    refusal = desk.bookings.approval_refusal(p.id)
     assert refusal and f"asked to {intent}" in refusal
     with pytest.raises(UserError, match=f"asked to {intent}"):
-        service.approve(p.id, p.version)
+        desk.bookings.approve(p.id, p.version)
     assert store.appointments.between() == []
     book = intake.receive(scripted_delivery("book-1"))
     [ok] = intake.process([book.inbox_id])
-    assert service.approval_refusal(ok.call.proposal.id) is None
+    assert desk.bookings.approval_refusal(ok.call.proposal.id) is None
 
 
 def test_a_saved_delivery_is_replayed_through_the_same_path(intake, store, profile, bus):
-    service = ConsoleService(store, profile, bus, [], intake=intake)
+    desk = make_desk(store, profile, bus, [], intake=intake)
     d = scripted_delivery("from-file")
-    answer, record = service.ingest_file("scripted", d.body)  # trusted: no headers given
+    answer, record = desk.intake.ingest_file("scripted", d.body)  # trusted: no headers given
     assert answer.status == 200 and record.state is InboxState.DONE and record.call_row_id
-    answer, record = service.ingest_file("scripted", scripted_delivery("file-2").body, {"X-Scripted-Secret": "no"})
+    answer, record = desk.intake.ingest_file("scripted", scripted_delivery("file-2").body, {"X-Scripted-Secret": "no"})
     assert answer.status == 401 and record is None  # headers given: the signature is checked
     with pytest.raises(UserError, match="unknown platform"):
-        service.ingest_file("nosuch", b"{}")
+        desk.intake.ingest_file("nosuch", b"{}")

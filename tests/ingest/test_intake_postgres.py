@@ -7,7 +7,7 @@ import pytest
 from receptionist import events
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import ADAPTERS, Delivery
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
 from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery

@@ -20,7 +20,7 @@ from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import ADAPTERS
 from receptionist.ingest.polling import synthflow_read_back
 from receptionist.ingest.receiver import WebhookReceiver
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.voice_platforms import PlatformCall, VoicePlatformsSandbox, render, sign
 from tests.helpers.intake import capture_count

@@ -11,7 +11,7 @@ from receptionist import events
 from receptionist.config import ElevenLabsSettings, Profile, RetellSettings, VapiSettings
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.polling import SOURCES, PollingScheduler, sources_for
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.voice_platforms import PlatformCall, VoicePlatformsSandbox, render, sign
 from tests.helpers.intake import capture_count

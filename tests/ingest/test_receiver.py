@@ -10,7 +10,7 @@ from receptionist import events
 from receptionist.config import IngestSettings
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.receiver import WebhookReceiver
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from tests.helpers.payloads import payload, signed
 
 SECRET = "whsec-test"

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.config import Profile
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import StaleEdit, Store
 from receptionist.store.tables import Base

@@ -11,13 +11,13 @@ from receptionist import events
 from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.domain.sync_plan import content_hash
 from receptionist.errors import AuthError, ConflictError, RateLimited, TransientError, Unreachable
-from receptionist.services import ConsoleService
+from tests.helpers.desk import make_desk
 from receptionist.sync.backoff import retry_delay
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeMessenger
 from tests.helpers.payloads import payload
 from receptionist.domain.payload import normalise, parse_payload
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 
 G, O = "google:primary", "outlook:default"
 LABELS = {G: "Google Calendar", O: "Outlook"}
@@ -47,13 +47,13 @@ def engine(store, profile, clock, targets, messenger):
 
 @pytest.fixture
 def desk(store, profile, clock, engine):
-    return ConsoleService(store, profile, events.EventBus(), LABELS, clock=clock, engine=engine, sms_enabled=True)
+    return make_desk(store, profile, events.EventBus(), LABELS, clock=clock, engine=engine, sms_enabled=True)
 
 
 def approve(desk, store, clock, start="2026-11-24T10:30:00", **kw):
     capture = normalise(parse_payload(payload(requested_start=start, **kw)), location_rules(desk.profile), clock())
     call, _ = store.record_call(capture, {}, clock())
-    return desk.approve(call.proposal.id, call.proposal.version, actor="amy")
+    return desk.bookings.approve(call.proposal.id, call.proposal.version, actor="amy")
 
 
 def links(store, appt_id):
@@ -90,7 +90,7 @@ def test_approved_appointment_is_pushed_read_back_and_synced(store, clock, engin
         assert event.start == appt.start and event.title == "Teeth cleaning — Maria Lopez"
         assert "(312) 555-0142" in event.description
         assert cal.calls == ["changes", "create", "get"]  # pull, write, read back
-    assert [m.body for m in messenger.sent] == [desk.confirmation_text(desk.draft_of(
+    assert [m.body for m in messenger.sent] == [desk.wording.confirmation(desk.checks.draft_of(
         store.proposals.get(1)))]
     again = engine.run_cycle()
     assert again.ok and again.pushed == 0
@@ -130,13 +130,13 @@ def test_retry_after_pauses_every_request_to_that_calendar_and_the_other_goes_on
     assert failed.state is SyncState.FAILED and failed.next_attempt_at >= clock() + timedelta(seconds=120)
     waiting = links(store, second.id)[G]
     assert waiting.state is SyncState.PENDING and "asked us to wait" in waiting.last_error
-    assert [c.state for c in desk.calendar_health() if c.key == G] == ["throttled"]
+    assert [c.state for c in desk.health.calendars() if c.key == G] == ["throttled"]
 
     # a minute later: no request at all to Google (not even the pull); Outlook goes on
     clock.advance(seconds=60)
     g.calls.clear()
     o.calls.clear()
-    desk.reschedule(first.id, at("13:00"))
+    desk.appointments.reschedule(first.id, at("13:00"))
     engine.run_cycle()
     assert g.calls == [] and "update" in o.calls
     # after Retry-After: pull, then every owed write
@@ -159,7 +159,7 @@ def test_refused_sign_in_needs_reconnect_and_is_not_retried_with_backoff(store, 
         link = links(store, appt.id)[G]
         assert link.state is SyncState.RECONNECT and link.attempts == 0 and link.next_attempt_at is None
         assert "Reconnect" in link.last_error and "<" not in link.last_error  # a sentence, not a repr
-    assert [c.state for c in desk.calendar_health() if c.key == G] == ["reconnect"]
+    assert [c.state for c in desk.health.calendars() if c.key == G] == ["reconnect"]
     calls = len(g.calls)
     for _ in range(3):
         clock.advance(seconds=30)
@@ -225,7 +225,7 @@ def test_a_lost_answer_to_an_update_is_checked_by_reading_not_a_false_conflict(s
     appt = approve(desk, store, clock)
     engine.run_cycle()
     g = cals[0]
-    desk.reschedule(appt.id, at("14:00"))
+    desk.appointments.reschedule(appt.id, at("14:00"))
     g.lose_answers = [TransientError("connection reset by peer")]  # the update landed, its answer was lost
     engine.run_cycle()
     assert links(store, appt.id)[G].state is SyncState.FAILED
@@ -244,7 +244,7 @@ def test_a_lost_answer_seen_by_the_pull_is_synced_without_a_write(store, clock, 
     appt = approve(desk, store, clock)
     engine.run_cycle()
     g = cals[0]
-    desk.reschedule(appt.id, at("14:00"))
+    desk.appointments.reschedule(appt.id, at("14:00"))
     g.lose_answers = [TransientError("connection reset by peer")]
     engine.run_cycle()
     clock.advance(seconds=10)
@@ -280,7 +280,7 @@ def test_a_person_retitling_our_event_is_drift(store, clock, engine, desk, cals)
     link = links(store, appt.id)[O]
     assert link.state is SyncState.DRIFT
     assert link.diff == {"title": ("Teeth cleaning — Maria Lopez", "Maria L. — bring X-rays")}
-    assert desk.discrepancy(link.id).rows[0] == ("title", "Teeth cleaning — Maria Lopez", "Maria L. — bring X-rays",
+    assert desk.sync.discrepancy(link.id).rows[0] == ("title", "Teeth cleaning — Maria Lopez", "Maria L. — bring X-rays",
                                                  True)
 
 
@@ -303,7 +303,7 @@ def test_both_sides_changed_is_a_conflict(store, clock, engine, desk, cals):
     engine.run_cycle()
     g = cals[0]
     g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
-    desk.reschedule(appt.id, at("13:00"))
+    desk.appointments.reschedule(appt.id, at("13:00"))
     g.calls.clear()
     engine.run_cycle()
     link = links(store, appt.id)[G]
@@ -319,7 +319,7 @@ def test_keep_ours_on_a_moved_event_pushes_ours_again(store, clock, engine, desk
     g = cals[0]
     g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
     engine.run_cycle()
-    desk.keep_ours(links(store, appt.id)[G].id, actor="amy")
+    desk.sync.keep_ours(links(store, appt.id)[G].id, actor="amy")
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(g, appt.id)] == [appt.start]
     assert any(e["action"] == "sync.keep_ours" and e["actor"] == "amy" for e in store.audit.entries())
@@ -331,7 +331,7 @@ def test_keep_ours_on_a_deleted_event_recreates_it(store, clock, engine, desk, c
     o = cals[1]
     o.human_delete(f"ev-{appt.id}")
     engine.run_cycle()
-    desk.keep_ours(links(store, appt.id)[O].id)
+    desk.sync.keep_ours(links(store, appt.id)[O].id)
     assert engine.run_cycle().ok and synced(store, appt.id)
     [event] = ours(o, appt.id)
     assert event.start == appt.start and links(store, appt.id)[O].remote_id == event.remote_id
@@ -343,7 +343,7 @@ def test_take_theirs_on_a_move_moves_the_appointment_and_the_other_calendar(stor
     g, o = cals
     g.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
     engine.run_cycle()
-    moved = desk.take_theirs(links(store, appt.id)[G].id, actor="amy")
+    moved = desk.sync.take_theirs(links(store, appt.id)[G].id, actor="amy")
     assert moved.start == at("15:00") and moved.end == at("15:45")
     g.calls.clear()
     assert engine.run_cycle().ok and synced(store, appt.id)
@@ -357,7 +357,7 @@ def test_take_theirs_on_a_retitle_keeps_their_title(store, clock, engine, desk, 
     g, o = cals
     g.human_edit(f"ev-{appt.id}", title="Maria — bring X-rays")
     engine.run_cycle()
-    changed = desk.take_theirs(links(store, appt.id)[G].id)
+    changed = desk.sync.take_theirs(links(store, appt.id)[G].id)
     assert changed.title_override == "Maria — bring X-rays"
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.title for e in ours(o, appt.id)] == ["Maria — bring X-rays"]
@@ -369,7 +369,7 @@ def test_take_theirs_on_a_deletion_cancels_and_deletes_from_the_other(store, clo
     g, o = cals
     g.human_delete(f"ev-{appt.id}")
     engine.run_cycle()
-    cancelled = desk.take_theirs(links(store, appt.id)[G].id, notify=True, actor="amy")
+    cancelled = desk.sync.take_theirs(links(store, appt.id)[G].id, notify=True, actor="amy")
     assert cancelled.status is AppointmentStatus.CANCELLED and "accepted by amy" in cancelled.cancel_reason
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert ours(o, appt.id) == [] and ours(g, appt.id) == []
@@ -381,7 +381,7 @@ def test_take_theirs_on_a_deletion_cancels_and_deletes_from_the_other(store, clo
 def test_reschedule_edit_and_cancel_become_update_and_delete_on_both(store, clock, engine, desk, cals, messenger):
     appt = approve(desk, store, clock)
     engine.run_cycle()
-    desk.reschedule(appt.id, at("14:00"), notify=True)
+    desk.appointments.reschedule(appt.id, at("14:00"), notify=True)
     for cal in cals:
         cal.calls.clear()
     assert engine.run_cycle().ok and synced(store, appt.id)
@@ -391,14 +391,14 @@ def test_reschedule_edit_and_cancel_become_update_and_delete_on_both(store, cloc
         assert event.start == at("14:00") and event.end == at("14:45")
     assert "is now on" in messenger.sent[-1].body
 
-    desk.edit_appointment(appt.id, service="Whitening", duration_minutes=60, notes="Sensitive teeth")
+    desk.appointments.edit(appt.id, service="Whitening", duration_minutes=60, notes="Sensitive teeth")
     assert engine.run_cycle().ok and synced(store, appt.id)
     for cal in cals:
         [event] = ours(cal, appt.id)
         assert event.title == "Whitening — Maria Lopez" and event.end == at("15:00")
         assert "Sensitive teeth" in event.description
 
-    desk.cancel(appt.id, "caller moved away")
+    desk.appointments.cancel(appt.id, "caller moved away")
     for cal in cals:
         cal.calls.clear()
     assert engine.run_cycle().ok and synced(store, appt.id)
@@ -412,7 +412,7 @@ def test_reschedule_edit_and_cancel_become_update_and_delete_on_both(store, cloc
 
 def test_cancel_before_the_first_push_writes_nothing(store, clock, engine, desk, cals):
     appt = approve(desk, store, clock)
-    desk.cancel(appt.id)
+    desk.appointments.cancel(appt.id)
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert all("create" not in cal.calls for cal in cals)
 
@@ -443,10 +443,10 @@ def test_an_emptied_calendar_holds_writes_and_asks_once(store, clock, engine, de
         assert link.state is SyncState.DRIFT and link.deleted_remotely and "deleted on Google Calendar" in \
             link.last_error
         assert links(store, appt.id)[O].state is SyncState.SYNCED
-    [health] = [c for c in desk.calendar_health() if c.key == G]
+    [health] = [c for c in desk.health.calendars() if c.key == G]
     assert health.state == "held" and "6 of our 6 events vanished" in health.text
     # held: our own change goes to Outlook only
-    desk.reschedule(appts[0].id, at("16:00"))
+    desk.appointments.reschedule(appts[0].id, at("16:00"))
     g.calls.clear()
     engine.run_cycle()
     assert g.calls == ["changes"] and synced_on(store, appts[0].id, O)
@@ -459,19 +459,19 @@ def synced_on(store, appt_id, key):
 
 def test_mass_deletion_recreate_all(store, clock, engine, desk, cals):
     appts, _ = emptied(store, clock, engine, desk, cals)
-    assert desk.resolve_mass_deletion(G, recreate=True, actor="amy") == 6
+    assert desk.sync.resolve_mass_deletion(G, recreate=True, actor="amy") == 6
     assert engine.run_cycle().ok
     g = cals[0]
     for appt in appts:
         assert synced(store, appt.id)
         [event] = ours(g, appt.id)
         assert event.start == store.appointments.get(appt.id).start
-    assert [c.state for c in desk.calendar_health() if c.key == G] == ["ok"]
+    assert [c.state for c in desk.health.calendars() if c.key == G] == ["ok"]
 
 
 def test_mass_deletion_accepted_cancels_them_everywhere(store, clock, engine, desk, cals):
     appts, _ = emptied(store, clock, engine, desk, cals)
-    assert desk.resolve_mass_deletion(G, recreate=False, actor="amy") == 6
+    assert desk.sync.resolve_mass_deletion(G, recreate=False, actor="amy") == 6
     assert engine.run_cycle().ok
     for appt in appts:
         record = store.appointments.get(appt.id)
@@ -485,13 +485,13 @@ def test_mass_deletion_accepted_cancels_them_everywhere(store, clock, engine, de
 def test_an_enabled_calendar_not_connected_waits_for_sign_in_then_is_pushed(store, profile, clock, desk, targets):
     engine = SyncEngine(store, profile, [targets[G]], calendars=LABELS, messenger=FakeMessenger(),
                         clock=clock, rng=random.Random(1))
-    desk.engine = engine
+    desk.sync_engine = engine
     appt = approve(desk, store, clock)
     report = engine.run_cycle()
     assert not report.ok and report.waiting == 1 and O in report.pull_errors
     link = links(store, appt.id)[O]
     assert link.state is SyncState.RECONNECT and link.last_error == "waiting for sign-in to Outlook"
-    assert desk.status()["appointments"][0]["sync"][O]["state"] == "reconnect"
+    assert desk.health.status()["appointments"][0]["sync"][O]["state"] == "reconnect"
     assert synced_on(store, appt.id, G)
     engine.targets[O] = targets[O]  # connected (App.reconnect)
     store.health.reopen(O, clock())
@@ -528,7 +528,7 @@ def test_cycle_is_not_ok_while_a_link_waits_for_a_person_or_a_retry(store, clock
     cals[0].human_delete(f"ev-{appt.id}")
     assert not engine.run_cycle().ok
     assert not engine.run_cycle().ok  # the next cycle too: the Drift is still there
-    desk.keep_ours(links(store, appt.id)[G].id)
+    desk.sync.keep_ours(links(store, appt.id)[G].id)
     cals[0].fail_next = [TransientError("backend error", status=500)]
     assert not engine.run_cycle().ok
     assert not engine.run_cycle().ok  # in backoff: still not ok
@@ -590,7 +590,7 @@ def test_our_event_read_without_uid_is_never_a_phantom_busy_block(store, clock, 
     assert synced(store, appt.id)
     cached = [e for e in store.cache.events_between(appt.start, appt.end) if e.calendar == O]
     assert [e.uid for e in cached] == [appt.id]
-    week = desk.week(appt.start.date())
+    week = desk.appointments.week(appt.start.date())
     assert all(e.uid != appt.id for e in week.external)
     assert [b.source for b in store.busy.blocks(appt.start, appt.end)] == ["appointment"]
 
@@ -666,7 +666,7 @@ def test_a_create_whose_answer_was_lost_then_cancelled_leaves_no_orphan(store, c
     g.lose_answers = [TransientError("connection reset by peer")]  # created; we never learnt its id
     engine.run_cycle()
     assert links(store, appt.id)[G].remote_id is None and len(ours(g, appt.id)) == 1
-    desk.cancel(appt.id)
+    desk.appointments.cancel(appt.id)
     clock.advance(seconds=10)
     engine.run_cycle()
     assert engine.run_cycle().ok and synced(store, appt.id)
@@ -697,12 +697,12 @@ def test_take_theirs_on_cancelled_here_edited_there_restores_the_booking(store, 
     engine.run_cycle()
     g, o = cals
     o.human_edit(f"ev-{appt.id}", start=at("15:00"), end=at("15:45"))
-    desk.cancel(appt.id)
+    desk.appointments.cancel(appt.id)
     engine.run_cycle()
     link = links(store, appt.id)[O]
     assert link.state is SyncState.CONFLICT and "cancelled here" in link.last_error
     assert ours(g, appt.id) == []  # Google had no change of theirs: deleted
-    restored = desk.take_theirs(link.id, actor="amy")
+    restored = desk.sync.take_theirs(link.id, actor="amy")
     assert restored.status is AppointmentStatus.CONFIRMED and restored.start == at("15:00")
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(o, appt.id)] == [at("15:00")] == [e.start for e in ours(g, appt.id)]
@@ -720,7 +720,7 @@ def test_a_reschedule_at_another_desk_while_the_old_time_is_written_is_not_calle
     def create_while_another_desk_reschedules(calendar_id, draft):
         event = original(calendar_id, draft)
         if draft.uid == appt.id and draft.start == appt.start:  # the old time has just been written
-            desk.reschedule(appt.id, moved_to)
+            desk.appointments.reschedule(appt.id, moved_to)
         return event
 
     google.create_event = create_while_another_desk_reschedules
@@ -748,7 +748,7 @@ def test_a_persons_edit_before_a_lost_create_is_retried_is_drift_not_overwritten
     link = links(store, appt.id)[G]
     assert link.state is SyncState.DRIFT and link.remote_id == f"ev-{appt.id}"
     assert [e.start for e in ours(g, appt.id)] == [at("15:00")]  # the person's move stands
-    assert desk.take_theirs(link.id, actor="amy").start == at("15:00")
+    assert desk.sync.take_theirs(link.id, actor="amy").start == at("15:00")
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(cals[1], appt.id)] == [at("15:00")]
 
@@ -758,7 +758,7 @@ def test_our_reschedule_before_a_lost_create_is_retried_updates_the_one_event(st
     g = cals[0]
     g.lose_answers = [TransientError("connection reset by peer")]
     engine.run_cycle()
-    moved = desk.reschedule(appt.id, at("13:00"))
+    moved = desk.appointments.reschedule(appt.id, at("13:00"))
     clock.advance(seconds=10)
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(g, appt.id)] == [moved.start] == [at("13:00")]
@@ -771,13 +771,13 @@ def test_both_changed_before_a_lost_create_is_retried_is_a_conflict(store, clock
     g.lose_answers = [TransientError("connection reset by peer")]
     engine.run_cycle()
     g.human_edit(f"ev-{appt.id}", title="Dr. Patel — do not book")
-    desk.reschedule(appt.id, at("13:00"))
+    desk.appointments.reschedule(appt.id, at("13:00"))
     clock.advance(seconds=10)
     engine.run_cycle()
     link = links(store, appt.id)[G]
     assert link.state is SyncState.CONFLICT
     assert [(e.title, e.start) for e in ours(g, appt.id)] == [("Dr. Patel — do not book", appt.start)]
-    desk.keep_ours(link.id, actor="amy")  # If-Match on the copy the person saw
+    desk.sync.keep_ours(link.id, actor="amy")  # If-Match on the copy the person saw
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(g, appt.id)] == [at("13:00")]
 
@@ -793,7 +793,7 @@ def test_a_lost_create_deleted_there_before_the_retry_is_drift_deleted_and_keep_
     engine.run_cycle()
     link = links(store, appt.id)[G]
     assert link.state is SyncState.DRIFT and link.deleted_remotely and ours(g, appt.id) == []
-    desk.keep_ours(link.id, actor="amy")
+    desk.sync.keep_ours(link.id, actor="amy")
     assert engine.run_cycle().ok and synced(store, appt.id)
     [again] = ours(g, appt.id)
     assert again.remote_id == f"ev-{appt.id}g1" and links(store, appt.id)[G].remote_id == again.remote_id
@@ -805,7 +805,7 @@ def test_a_create_that_landed_as_the_desk_died_then_cancelled_is_found_and_delet
     appt = approve(desk, store, clock)
     for cal in cals:  # the creates land; the process dies before a word of it is saved
         cal.create_event("primary", engine.draft_for(store.appointments.get(appt.id)))
-    desk.cancel(appt.id)
+    desk.appointments.cancel(appt.id)
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert ours(cals[0], appt.id) == [] and ours(cals[1], appt.id) == []
     assert engine.run_cycle().pushed == 0  # checked once; nothing more owed

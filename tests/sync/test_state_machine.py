@@ -37,7 +37,8 @@ from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.domain.payload import normalise, parse_payload
 from receptionist.domain.sync_plan import EventContent
 from receptionist.errors import AuthError, RateLimited, TransientError, Unreachable, UserError
-from receptionist.services import ConsoleService, location_rules
+from receptionist.services.context import location_rules
+from tests.helpers.desk import make_desk
 from receptionist.store import calls as repo_module
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
@@ -146,7 +147,7 @@ class SyncMachine(RuleBasedStateMachine):
         self.engine = SyncEngine(self.store, self.profile, list(self.targets.values()), calendars=LABELS,
                                  messenger=FakeMessenger(), bus=events.EventBus(), clock=self.clock,
                                  rng=random.Random(0))
-        self.desk = ConsoleService(self.store, self.profile, events.EventBus(), LABELS, clock=self.clock,
+        self.desk = make_desk(self.store, self.profile, events.EventBus(), LABELS, clock=self.clock,
                                    engine=self.engine, sms_enabled=True)
         self.crash_armed = False
         real_save = self.store.links.save
@@ -226,14 +227,14 @@ class SyncMachine(RuleBasedStateMachine):
         capture = normalise(parse_payload(payload(requested_start=start, duration_minutes=45)),
                             location_rules(self.profile), self.clock())
         call, _ = self.store.record_call(capture, {}, self.clock())
-        self.desk.approve(call.proposal.id, call.proposal.version, actor="amy")
+        self.desk.bookings.approve(call.proposal.id, call.proposal.version, actor="amy")
 
     @precondition(lambda self: self.appointments(live_only=True))
     @rule(data=st.data(), slot=st.integers(0, len(SLOTS) - 1))
     def reschedule(self, data, slot):
         appt = data.draw(st.sampled_from(self.appointments(live_only=True)))
         try:
-            self.desk.reschedule(appt.id, SLOTS[slot].astimezone(timezone.utc), notify=data.draw(st.booleans()))
+            self.desk.appointments.reschedule(appt.id, SLOTS[slot].astimezone(timezone.utc), notify=data.draw(st.booleans()))
         except UserError:
             pass  # e.g. the same time: nothing to do
 
@@ -242,13 +243,13 @@ class SyncMachine(RuleBasedStateMachine):
           service=st.sampled_from([None, "Whitening", "Teeth cleaning"]))
     def edit(self, data, notes, service):
         appt = data.draw(st.sampled_from(self.appointments(live_only=True)))
-        self.desk.edit_appointment(appt.id, notes=notes, service=service)
+        self.desk.appointments.edit(appt.id, notes=notes, service=service)
 
     @precondition(lambda self: self.appointments(live_only=True))
     @rule(data=st.data())
     def cancel(self, data):
         appt = data.draw(st.sampled_from(self.appointments(live_only=True)))
-        self.desk.cancel(appt.id, "caller cancelled", notify=data.draw(st.booleans()))
+        self.desk.appointments.cancel(appt.id, "caller cancelled", notify=data.draw(st.booleans()))
 
     # --- the calendars misbehave ------------------------------------------------------------------------------------
 
@@ -336,9 +337,9 @@ class SyncMachine(RuleBasedStateMachine):
                                                 key=lambda x: x.id)))
         try:
             if keep:
-                self.desk.keep_ours(link.id, actor="amy")
+                self.desk.sync.keep_ours(link.id, actor="amy")
             else:
-                self.desk.take_theirs(link.id, actor="amy")
+                self.desk.sync.take_theirs(link.id, actor="amy")
         except UserError:
             return  # e.g. the appointment was changed meanwhile (StaleEdit)
         self.decided(link)
@@ -351,7 +352,7 @@ class SyncMachine(RuleBasedStateMachine):
         for link in self.links():
             if link.calendar == key and link.deleted_remotely:
                 self.decided(link)
-        self.desk.resolve_mass_deletion(key, recreate=recreate, actor="amy")
+        self.desk.sync.resolve_mass_deletion(key, recreate=recreate, actor="amy")
 
     # --- invariants -------------------------------------------------------------------------------------------------
 
@@ -390,10 +391,10 @@ class SyncMachine(RuleBasedStateMachine):
         for _ in range(12):
             for key, h in self.store.health.all().items():
                 if h.held_missing:
-                    self.desk.resolve_mass_deletion(key, recreate=True, actor="amy")
+                    self.desk.sync.resolve_mass_deletion(key, recreate=True, actor="amy")
             for link in self.links():
                 if link.state.needs_person:
-                    self.desk.keep_ours(link.id, actor="amy")
+                    self.desk.sync.keep_ours(link.id, actor="amy")
                     self.decided(link)
             self.store.links.retry(self.clock())  # links that gave up
             self.clock.advance(hours=1)

@@ -1,7 +1,7 @@
 """A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real service, engine and ingestor.
 
 ``App.build`` needs real providers, so ``Desk`` assembles the pieces directly; the window is built from
-``desk.service`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
+``desk.desk`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from receptionist import events
 from receptionist.config import Profile
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import Delivery
-from receptionist.services import ConsoleService, location_rules
+from receptionist.services import Desk
+from receptionist.services.context import location_rules
+from tests.helpers.desk import make_desk
 from receptionist.store import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeClock
@@ -28,12 +30,12 @@ CALENDARS = {"google:primary": "Google Calendar", "outlook:default": "Outlook"}
 
 
 @dataclass
-class Desk:
+class TestDesk:
     profile: Profile
     store: Store
     bus: events.EventBus
-    service: ConsoleService
-    engine: SyncEngine
+    desk: Desk
+    sync_engine: SyncEngine
     ingestor: Intake
     clock: FakeClock
     google: FakeCalendar
@@ -48,13 +50,13 @@ class Desk:
 
     def sync_in_background(self) -> threading.Thread:
         """One sync cycle on a worker thread, as the scheduler runs it."""
-        thread = threading.Thread(target=self.engine.run_cycle, name="test-sync", daemon=True)
+        thread = threading.Thread(target=self.sync_engine.run_cycle, name="test-sync", daemon=True)
         thread.start()
         return thread
 
 
 @pytest.fixture
-def desk(store, profile, clock) -> Desk:
+def desk(store, profile, clock) -> TestDesk:
     bus = events.EventBus()
     google, outlook = FakeCalendar(kind="google"), FakeCalendar(kind="outlook")
     targets = [CalendarTarget("google:primary", google, "primary", "Google Calendar"),
@@ -62,9 +64,9 @@ def desk(store, profile, clock) -> Desk:
     engine = SyncEngine(store, profile, targets, calendars=CALENDARS, bus=bus, clock=clock, rng=random.Random(1))
     ingestor = Intake(store, location_rules(profile), bus, lambda key: None, clock=clock)
     receiver = SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={})  # never listens
-    service = ConsoleService(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True,
+    capabilities = make_desk(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True,
                              intake=ingestor, webhook=receiver)
     ingestor.start()
-    yield Desk(profile, store, bus, service, engine, ingestor, clock, google, outlook)
+    yield TestDesk(profile, store, bus, capabilities, engine, ingestor, clock, google, outlook)
     ingestor.stop()
 

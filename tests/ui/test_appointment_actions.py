@@ -28,7 +28,7 @@ GOOGLE, OUTLOOK = "google:primary", "outlook:default"
 
 @pytest.fixture
 def window(qtbot, desk):
-    win = MainWindow(desk.service, desk.bus)
+    win = MainWindow(desk.desk, desk.bus)
     qtbot.addWidget(win)
     win.resize(1440, 900)
     win.show()
@@ -42,10 +42,10 @@ def book(qtbot, desk, *starts: str) -> list[str]:
     for i, start in enumerate(starts):
         desk.submit_call(requested_start=start, caller={"name": f"Caller {i}", "callback_number": "(312) 555-0142",
                                                         "account_id": None})
-    qtbot.waitUntil(lambda: len(desk.service.calls()) == len(starts), timeout=5000)
+    qtbot.waitUntil(lambda: len(desk.desk.bookings.calls()) == len(starts), timeout=5000)
     ids = []
-    for call in sorted(desk.service.calls(), key=lambda c: c.proposal.start):
-        ids.append(desk.service.approve(call.proposal.id, call.proposal.version).id)
+    for call in sorted(desk.desk.bookings.calls(), key=lambda c: c.proposal.start):
+        ids.append(desk.desk.bookings.approve(call.proposal.id, call.proposal.version).id)
     return ids
 
 
@@ -65,7 +65,7 @@ def person_deletes(calendar, remote_id: str) -> None:
 
 
 def remote_id(desk, appointment_id: str, calendar: str) -> str:
-    return next(link.remote_id for link in desk.service.appointment(appointment_id).links
+    return next(link.remote_id for link in desk.desk.appointments.get(appointment_id).links
                 if link.calendar == calendar)
 
 
@@ -146,7 +146,7 @@ def test_keyboard_only_open_reschedule_and_back(qtbot, window, desk):
     activate(qtbot, sub)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     assert not sub.isVisible() and dialog.isVisible()
-    assert desk.service.appointment(appt_id).version == 1  # nothing changed
+    assert desk.desk.appointments.get(appt_id).version == 1  # nothing changed
 
 
 def test_reschedule_refuses_with_a_sentence_then_moves_it_everywhere(qtbot, window, desk):
@@ -168,14 +168,14 @@ def test_reschedule_refuses_with_a_sentence_then_moves_it_everywhere(qtbot, wind
     assert sub.isVisible() and sub.error_label.isVisible()
     assert sub.error_label.text() == "Cannot move it there: start: the requested time is in the past."
     sub.date_edit.setDate(sub.date_edit.date().addDays(2))
-    assert desk.service.appointment(appt_id).start == datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)
+    assert desk.desk.appointments.get(appt_id).start == datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)
 
     sub.date_edit.setDate(sub.date_edit.date().addDays(1))
     sub.time_edit.setTime(sub.time_edit.time().fromString("2:00 PM", "h:mm AP"))
     sub.length_spin.setValue(60)
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
     assert not sub.isVisible()
-    moved = desk.service.appointment(appt_id)
+    moved = desk.desk.appointments.get(appt_id)
     zone = desk.profile.location.zone
     assert moved.start == datetime(2026, 11, 25, 14, 0, tzinfo=zone)
     assert moved.duration_minutes == 60
@@ -208,7 +208,7 @@ def test_edit_then_cancel_keeps_it_listed_as_cancelled(qtbot, window, desk):
     sub.notes_edit.selectAll()
     qtbot.keyClicks(sub.notes_edit, "Bring X-rays.")
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
-    edited = desk.service.appointment(appt_id)
+    edited = desk.desk.appointments.get(appt_id)
     assert (edited.service, edited.duration_minutes, edited.notes) == ("Deep cleaning", 60, "Bring X-rays.")
     assert dialog.fields["service"].text() == "Deep cleaning"
 
@@ -220,13 +220,13 @@ def test_edit_then_cancel_keeps_it_listed_as_cancelled(qtbot, window, desk):
     qtbot.keyClicks(sub.reason_edit, "Caller is ill")
     qtbot.keyClick(sub.reason_edit, Qt.Key.Key_Return)  # Enter is "Keep appointment": nothing cancelled by accident
     assert not sub.isVisible()
-    assert desk.service.appointment(appt_id).status is AppointmentStatus.CONFIRMED
+    assert desk.desk.appointments.get(appt_id).status is AppointmentStatus.CONFIRMED
 
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     sub = dialog.sub_dialog
     qtbot.keyClicks(sub.reason_edit, "Caller is ill")
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
-    cancelled = desk.service.appointment(appt_id)
+    cancelled = desk.desk.appointments.get(appt_id)
     assert cancelled.status is AppointmentStatus.CANCELLED and cancelled.cancel_reason == "Caller is ill"
     assert dialog.status_banner.isVisible() and "Cancelled: Caller is ill" in dialog.status_banner.text()
     assert not dialog.reschedule_button.isEnabled() and not dialog.cancel_button.isEnabled()
@@ -244,7 +244,7 @@ def test_edit_then_cancel_keeps_it_listed_as_cancelled(qtbot, window, desk):
 
 
 def test_text_the_caller_box_follows_sms_and_queues_the_text(qtbot, window, desk):
-    desk.service.sms_enabled = True
+    desk.desk.context.sms_enabled = True
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     dialog = window.open_appointment(appt_id)
     qtbot.mouseClick(dialog.reschedule_button, Qt.MouseButton.LeftButton)
@@ -276,7 +276,7 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     sub.time_edit.setTime(sub.time_edit.time().fromString("3:15 PM", "h:mm AP"))
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
     zone = desk.profile.location.zone
-    assert desk.service.appointment(appt_id).start == datetime(2026, 11, 24, 15, 15, tzinfo=zone)
+    assert desk.desk.appointments.get(appt_id).start == datetime(2026, 11, 24, 15, 15, tzinfo=zone)
 
     qtbot.waitUntil(lambda: any(i.key == appt_id and i.start.hour == 15 for i in window.calendar.items),
                     timeout=3000)
@@ -287,7 +287,7 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     sub = window.action_dialog
     assert isinstance(sub, CancelAppointmentDialog)
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
-    assert desk.service.appointment(appt_id).status is AppointmentStatus.CANCELLED
+    assert desk.desk.appointments.get(appt_id).status is AppointmentStatus.CANCELLED
 
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(2, 2),
                                                      canvas.mapToGlobal(QPoint(2, 2))))  # empty grid: no menu
@@ -302,7 +302,7 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
     wait_synced(qtbot, window, appt_id)
-    ours = desk.service.appointment(appt_id)
+    ours = desk.desk.appointments.get(appt_id)
     rid = remote_id(desk, appt_id, GOOGLE)
     person_edits(desk.google, rid, start=ours.start + timedelta(hours=1), end=ours.end + timedelta(hours=1))
     sync(desk)
@@ -331,7 +331,7 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     qtbot.mouseClick(compare.keep_ours_button, Qt.MouseButton.LeftButton)
     assert not compare.isVisible()
     qtbot.waitUntil(lambda: badge(window, appt_id, GOOGLE) == "Pending", timeout=2000)
-    assert desk.service.appointment(appt_id).start == ours.start  # ours did not move
+    assert desk.desk.appointments.get(appt_id).start == ours.start  # ours did not move
 
     sync(desk)
     wait_synced(qtbot, window, appt_id)
@@ -361,7 +361,7 @@ def test_deleted_on_outlook_take_theirs_cancels_from_the_appointment_dialog(qtbo
     assert not compare.notify_check.isEnabled()  # SMS is off on this desk
     qtbot.mouseClick(compare.take_theirs_button, Qt.MouseButton.LeftButton)
     assert not compare.isVisible()
-    assert desk.service.appointment(appt_id).status is AppointmentStatus.CANCELLED
+    assert desk.desk.appointments.get(appt_id).status is AppointmentStatus.CANCELLED
     qtbot.waitUntil(lambda: dialog.status_banner.isVisible(), timeout=2000)
 
     sync(desk)
@@ -370,23 +370,23 @@ def test_deleted_on_outlook_take_theirs_cancels_from_the_appointment_dialog(qtbo
 
 
 def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, desk):
-    desk.service.sms_enabled = True
+    desk.desk.context.sms_enabled = True
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
     wait_synced(qtbot, window, appt_id)
-    ours = desk.service.appointment(appt_id)
+    ours = desk.desk.appointments.get(appt_id)
     person_edits(desk.google, remote_id(desk, appt_id, GOOGLE), start=ours.start + timedelta(hours=2),
                  end=ours.end + timedelta(hours=2))
     sync(desk)
     qtbot.waitUntil(lambda: badge(window, appt_id, GOOGLE) == "Drift", timeout=3000)
-    compare = window.open_discrepancy(next(l.id for l in desk.service.appointment(appt_id).links
+    compare = window.open_discrepancy(next(l.id for l in desk.desk.appointments.get(appt_id).links
                                            if l.calendar == GOOGLE))
     assert compare.notify_check.isEnabled()
     qtbot.mouseClick(compare.notify_check, Qt.MouseButton.LeftButton,
                      pos=QPoint(8, compare.notify_check.height() // 2))  # on the box, not the empty width
     assert compare.notify_check.isChecked()
     qtbot.mouseClick(compare.take_theirs_button, Qt.MouseButton.LeftButton)
-    assert desk.service.appointment(appt_id).start == ours.start + timedelta(hours=2)
+    assert desk.desk.appointments.get(appt_id).start == ours.start + timedelta(hours=2)
     texts = [item for item in desk.store.outbox.items() if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "12:30 PM" in str(texts[0])
     sync(desk)
@@ -441,9 +441,9 @@ def test_mass_deletion_accept_asks_then_cancels(qtbot, window, desk, monkeypatch
     alert = window.alert_bar.alerts[OUTLOOK]
     qtbot.mouseClick(alert.accept_button, Qt.MouseButton.LeftButton)  # No: nothing happens
     assert "Cancel the 6 appointments whose events vanished from Outlook?" in asked[0]
-    assert all(desk.service.appointment(i).status is AppointmentStatus.CONFIRMED for i in ids)
+    assert all(desk.desk.appointments.get(i).status is AppointmentStatus.CONFIRMED for i in ids)
     qtbot.mouseClick(alert.accept_button, Qt.MouseButton.LeftButton)
-    assert all(desk.service.appointment(i).status is AppointmentStatus.CANCELLED for i in ids)
+    assert all(desk.desk.appointments.get(i).status is AppointmentStatus.CANCELLED for i in ids)
     sync(desk)
     assert not [e for e in desk.google.events.values() if e.uid in ids and not e.cancelled]
     qtbot.waitUntil(lambda: not window.alert_bar.alerts, timeout=2000)
@@ -452,16 +452,16 @@ def test_mass_deletion_accept_asks_then_cancels(qtbot, window, desk, monkeypatch
 def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch):
     opened, release, threads = [], threading.Event(), []
     monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url)))
-    desk.service.problems[OUTLOOK] = "Outlook sign-in was refused: press Reconnect… (invalid_grant)"
+    desk.desk.context.problems[OUTLOOK] = "Outlook sign-in was refused: press Reconnect… (invalid_grant)"
 
     def reconnector(key, open_url):
         threads.append(threading.current_thread())
         open_url("https://login.example/authorize?client_id=x")
         release.wait(10)
-        desk.service.problems.pop(key, None)
+        desk.desk.context.problems.pop(key, None)
         return "Outlook connected as frontdesk@example.com"
 
-    desk.service.reconnector = reconnector
+    desk.desk.reconnector = reconnector
     window.refresh_health()
     qtbot.waitUntil(lambda: not window.runner.busy)
     pill = window.pills[OUTLOOK]
@@ -488,12 +488,12 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
 def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
     shown = []
     monkeypatch.setattr(alerts_module, "show_error", lambda parent, title, text: shown.append(text))
-    desk.service.problems[GOOGLE] = "Google Calendar needs to be connected again"
+    desk.desk.context.problems[GOOGLE] = "Google Calendar needs to be connected again"
 
     def reconnector(key, open_url):
         raise UserError("the browser sign-in was closed before it finished")
 
-    desk.service.reconnector = reconnector
+    desk.desk.reconnector = reconnector
     window.refresh_health()
     qtbot.waitUntil(lambda: not window.runner.busy)
     alert = window.alert_bar.alerts[GOOGLE]
@@ -504,7 +504,7 @@ def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
 
 
 def test_paused_calendars_say_until_when_or_waiting_for_network(qtbot, window, desk):
-    now = desk.clock()
+    now = desk.context.clock()
     desk.store.health.save(GOOGLE, now, gate="throttled", paused_until=now + timedelta(minutes=5),
                                     pause_reason="Google Calendar asked us to wait until 9:05 AM (429)")
     desk.store.health.save(OUTLOOK, now, gate="offline", paused_until=now + timedelta(minutes=1),

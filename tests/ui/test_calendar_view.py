@@ -16,7 +16,8 @@ from sqlalchemy import event
 
 from receptionist.config import Profile
 from receptionist.domain.models import AppointmentRow, AppointmentStatus, ExternalEventRecord
-from receptionist.services import WeekView, location_rules
+from receptionist.services import WeekView
+from receptionist.services.context import location_rules
 from receptionist.ui import calendar_view
 from receptionist.ui.calendar_view import MAX_LANES, WeekCalendarView, cap_lanes, layout_week
 
@@ -66,8 +67,8 @@ class WeekService:
 
 @pytest.fixture
 def make_view(qtbot):
-    def make(service: WeekService) -> WeekCalendarView:
-        view = WeekCalendarView(service, {"google:primary": "Google Calendar"})
+    def make(desk: WeekService) -> WeekCalendarView:
+        view = WeekCalendarView(desk, {"google:primary": "Google Calendar"})
         qtbot.addWidget(view)
         view.resize(1000, 700)
         view.show()
@@ -79,10 +80,10 @@ def make_view(qtbot):
 
 
 def test_the_week_is_read_on_a_worker_not_the_gui_thread(make_view):
-    service = WeekService([appt("a", at(24, 10))])
-    view = make_view(service)
+    desk = WeekService([appt("a", at(24, 10))])
+    view = make_view(desk)
     assert [i.key for i in view.items] == ["a"]
-    assert service.read_threads and threading.main_thread() not in service.read_threads
+    assert desk.read_threads and threading.main_thread() not in desk.read_threads
 
 
 def test_the_real_service_runs_no_query_on_the_gui_thread(qtbot, desk):
@@ -90,7 +91,7 @@ def test_the_real_service_runs_no_query_on_the_gui_thread(qtbot, desk):
     listen = lambda *_args: query_threads.append(threading.current_thread())  # noqa: E731
     event.listen(desk.store.engine, "before_cursor_execute", listen)
     try:
-        view = WeekCalendarView(desk.service)
+        view = WeekCalendarView(desk.desk)
         qtbot.addWidget(view)
         view.show()
         with qtbot.waitSignal(view.week_shown, timeout=3000):
@@ -103,22 +104,22 @@ def test_the_real_service_runs_no_query_on_the_gui_thread(qtbot, desk):
 
 
 def test_another_week_shows_its_empty_grid_until_its_items_land(qtbot, make_view):
-    service = WeekService([appt("this", at(24, 10)), appt("next", at(24, 10) + timedelta(days=7))])
-    view = make_view(service)
-    service.open.clear()
+    desk = WeekService([appt("this", at(24, 10)), appt("next", at(24, 10) + timedelta(days=7))])
+    view = make_view(desk)
+    desk.open.clear()
     with qtbot.waitSignal(view.week_shown, timeout=3000) as landed:
         qtbot.mouseClick(view.next_button, Qt.MouseButton.LeftButton)
         qtbot.wait(20)  # the window keeps running while the read waits
         assert view.items == [] and view.first_day == MONDAY + timedelta(days=7)  # not last week's blocks
         assert view.loading_label.isVisible()
-        service.open.set()
+        desk.open.set()
     assert landed.args == [MONDAY + timedelta(days=7)]
     assert [i.key for i in view.items] == ["next"] and not view.loading_label.isVisible()
 
 
 def test_painting_again_reuses_the_frame_and_only_new_data_or_a_new_size_rebuilds_it(qtbot, make_view):
-    service = WeekService([appt("a", at(24, 10)), appt("b", at(25, 14, 30), 90)])
-    view = make_view(service)
+    desk = WeekService([appt("a", at(24, 10)), appt("b", at(25, 14, 30), 90)])
+    view = make_view(desk)
     canvas = view.canvas
     canvas.grab()
     frame = canvas.frame()
@@ -138,7 +139,7 @@ def test_painting_again_reuses_the_frame_and_only_new_data_or_a_new_size_rebuild
     canvas.grab()
     assert canvas.frame() is resized  # nothing laid out, elided or rendered again
 
-    service.appointments.append(appt("c", at(26, 9)))
+    desk.appointments.between.append(appt("c", at(26, 9)))
     with qtbot.waitSignal(view.week_shown, timeout=3000):
         view.refresh()
     assert canvas.frame() is not resized
@@ -146,8 +147,8 @@ def test_painting_again_reuses_the_frame_and_only_new_data_or_a_new_size_rebuild
 
 
 def test_the_grid_and_blocks_render_once_and_paints_copy_the_exposed_part(make_view):
-    service = WeekService([appt("mon-9", at(23, 9)), appt("fri-9", at(27, 9))])
-    view = make_view(service)
+    desk = WeekService([appt("mon-9", at(23, 9)), appt("fri-9", at(27, 9))])
+    view = make_view(desk)
     canvas = view.canvas
     canvas.grab()
     backdrop = canvas.backdrop()
@@ -157,7 +158,7 @@ def test_the_grid_and_blocks_render_once_and_paints_copy_the_exposed_part(make_v
     assert canvas.backdrop() is backdrop
     assert canvas.grab().toImage() == canvas.grab().toImage()
 
-    service.now = at(24, 9)  # midnight passed: today's column moves, so the backdrop is rendered again
+    desk.now = at(24, 9)  # midnight passed: today's column moves, so the backdrop is rendered again
     view.tick()
     canvas.grab()
     assert canvas.backdrop() is not backdrop and canvas.frame().backdrop_key[1] == date(2026, 11, 24)

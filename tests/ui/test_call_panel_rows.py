@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QListView
 
 from receptionist.domain.models import ProposalStatus
 from receptionist.domain.payload import normalise, parse_payload
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist.ui.call_panel import CallItemDelegate
 from receptionist.ui.models import CallListModel
 from tests.helpers.payloads import payload

@@ -23,12 +23,12 @@ def wheel_down_over(widget: QWidget) -> None:
 @pytest.fixture
 def panel(qtbot, desk):
     desk.submit_call()
-    panel = CallPanel(desk.service)
+    panel = CallPanel(desk.desk)
     qtbot.addWidget(panel)
     panel.resize(520, 560)  # shorter than the review pane: it scrolls
     panel.show()
     qtbot.waitExposed(panel)
-    qtbot.waitUntil(lambda: bool(desk.service.calls()), timeout=5000)
+    qtbot.waitUntil(lambda: bool(desk.desk.bookings.calls()), timeout=5000)
     panel.refresh()
     qtbot.waitUntil(lambda: panel.detail.call is not None, timeout=5000)  # the list is read on a worker
     return panel

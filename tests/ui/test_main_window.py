@@ -26,7 +26,7 @@ BAD_PHONE = {"name": "Sam Carter", "callback_number": "555-01", "account_id": "A
 
 @pytest.fixture
 def window(qtbot, desk):
-    win = MainWindow(desk.service, desk.bus, demo_banner="DEMO — sandbox calendars, simulated calls")
+    win = MainWindow(desk.desk, desk.bus, demo_banner="DEMO — sandbox calendars, simulated calls")
     qtbot.addWidget(win)
     win.resize(1440, 900)
     win.show()
@@ -98,7 +98,7 @@ def test_approve_then_sync_turns_badges_synced(qtbot, window, desk):
     review(qtbot, panel, panel.model.rows()[0].id)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
 
-    [appt] = desk.service.appointments()
+    [appt] = desk.desk.appointments.between()
     assert appt.caller_name == "Maria Lopez"
     qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 1, timeout=2000)
     assert badge(window, "google:primary")[0] == "Pending"
@@ -122,7 +122,7 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     wait_for_calls(qtbot, window, 1)
     call = window.call_panel.model.rows()[0]
     p = call.proposal
-    desk.service.approve(p.id, p.version)
+    desk.desk.bookings.approve(p.id, p.version)
     desk.google.fail_next = [TransientError("503 backend error", status=503)]
     desk.sync_in_background().join(10)
     qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Failed", timeout=3000)
@@ -149,14 +149,14 @@ def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
     p = window.call_panel.model.rows()[0].proposal
-    appt = desk.service.approve(p.id, p.version)
+    appt = desk.desk.bookings.approve(p.id, p.version)
     desk.sync_in_background().join(10)
     qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Synced", timeout=3000)
-    [rid] = [link.remote_id for link in desk.service.appointment(appt.id).links if link.calendar == "google:primary"]
+    [rid] = [link.remote_id for link in desk.desk.appointments.get(appt.id).links if link.calendar == "google:primary"]
     event = desk.google.events[rid]
     desk.google.events[rid] = replace(event, title="Teeth cleaning — Maria (moved by Dr. Patel)", etag='"person"')
     desk.google._changes.append(rid)  # a person's edit, seen by the next incremental pull
-    ours = desk.service.reschedule(appt.id, appt.start + timedelta(hours=1))
+    ours = desk.desk.appointments.reschedule(appt.id, appt.start + timedelta(hours=1))
     desk.sync_in_background().join(10)
     qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Conflict", timeout=3000)
     assert badge(window, "outlook:default")[0] == "Synced"  # Outlook took the move
@@ -248,7 +248,7 @@ def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
     p = window.call_panel.model.rows()[0].proposal
-    desk.service.approve(p.id, p.version)
+    desk.desk.bookings.approve(p.id, p.version)
     desk.sync_in_background().join(10)
 
     def drawn():
@@ -298,7 +298,7 @@ def test_screenshot_with_data(qtbot, window, desk):
                      reason_codes=["new_booking", "returning"])
     wait_for_calls(qtbot, window, 2)
     for call in window.call_panel.model.rows():
-        desk.service.approve(call.proposal.id, call.proposal.version)
+        desk.desk.bookings.approve(call.proposal.id, call.proposal.version)
     desk.google.fail_next = [TransientError("503 backend error", status=503)]
     desk.sync_in_background().join(10)
     desk.submit_call(caller=BAD_PHONE, service="Whitening consultation", requested_start="2026-11-24T10:45:00",
@@ -323,7 +323,7 @@ def test_run_gui_runs_the_loop_until_closed(qtbot, desk):
         from PySide6.QtWidgets import QApplication
         QApplication.instance().quit()
 
-    assert run_gui(desk.service, desk.bus, on_ready=ready, demo_banner="DEMO") == 0
+    assert run_gui(desk.desk, desk.bus, on_ready=ready, demo_banner="DEMO") == 0
     assert seen == ["Receptionist Console — Demo Dental & Wellness"]
 
 
@@ -343,8 +343,8 @@ def test_run_gui_in_its_own_process():
 
 
 def test_webhook_pill_shows_a_missing_secret(qtbot, desk):
-    desk.service.problems["webhook"] = "calls are refused until a signing secret is set"
-    win = MainWindow(desk.service, desk.bus)
+    desk.desk.context.problems["webhook"] = "calls are refused until a signing secret is set"
+    win = MainWindow(desk.desk, desk.bus)
     qtbot.addWidget(win)
     win.refresh_health()
     qtbot.waitUntil(lambda: not win.runner.busy)
@@ -363,7 +363,7 @@ def test_a_sync_cycle_runs_no_query_on_the_gui_thread_and_updates_rows_in_place(
     desk.submit_call(call_id="call-2", requested_start="2026-11-25T11:00:00")
     wait_for_calls(qtbot, window, 2)
     for call in window.call_panel.model.rows():
-        desk.service.approve(call.proposal.id, call.proposal.version)
+        desk.desk.bookings.approve(call.proposal.id, call.proposal.version)
     qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 2, timeout=5000)
     panel = window.sync_panel
     panel.table.selectRow(1)
@@ -412,15 +412,15 @@ def test_news_about_a_row_past_the_shown_page_reads_no_window_again(qtbot, desk,
     monkeypatch.setattr(sync_panel_module, "PAGE", 2)
     for n, start in enumerate(("2026-11-24T10:30:00", "2026-11-25T10:30:00", "2026-11-26T10:30:00")):
         desk.submit_call(call_id=f"c{n}", requested_start=start)
-    qtbot.waitUntil(lambda: len(desk.service.calls()) == 3, timeout=5000)
-    for call in sorted(desk.service.calls(), key=lambda c: c.requested_start):
-        desk.service.approve(call.proposal.id, call.proposal.version)
-    panel = sync_panel_module.SyncPanel(desk.service, list(desk.service.calendars.items()))
+    qtbot.waitUntil(lambda: len(desk.desk.bookings.calls()) == 3, timeout=5000)
+    for call in sorted(desk.desk.bookings.calls(), key=lambda c: c.requested_start):
+        desk.desk.bookings.approve(call.proposal.id, call.proposal.version)
+    panel = sync_panel_module.SyncPanel(desk.desk, list(desk.desk.context.calendars.items()))
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.loaded, timeout=3000):
         panel.refresh()
     listed = [row.id for row in panel.model.rows()]
-    last = next(a for a in desk.service.appointments() if a.id not in listed)
+    last = next(a for a in desk.desk.appointments.between() if a.id not in listed)
     reads = []
     real_run = panel.runner.run
 
@@ -434,9 +434,9 @@ def test_news_about_a_row_past_the_shown_page_reads_no_window_again(qtbot, desk,
     assert [view for view in reads if view == "sync-panel"] == []
 
     desk.submit_call(call_id="early", requested_start="2026-11-23T13:00:00")
-    qtbot.waitUntil(lambda: len(desk.service.calls()) == 4, timeout=5000)
-    early = next(c for c in desk.service.calls() if c.call_id == "early")
-    booked = desk.service.approve(early.proposal.id, early.proposal.version)
+    qtbot.waitUntil(lambda: len(desk.desk.bookings.calls()) == 4, timeout=5000)
+    early = next(c for c in desk.desk.bookings.calls() if c.call_id == "early")
+    booked = desk.desk.bookings.approve(early.proposal.id, early.proposal.version)
     with qtbot.waitSignal(panel.loaded, timeout=3000):
         panel.appointments_changed([booked.id])  # new, and before the last shown: the window is read again
     assert panel.model.row_of(booked.id) == 0

@@ -16,7 +16,7 @@ from receptionist.domain.models import (
     SyncState,
 )
 from receptionist.domain.payload import normalise, parse_payload
-from receptionist.services import location_rules
+from receptionist.services.context import location_rules
 from receptionist.ui.models import AppointmentTableModel, CallListModel, table_rows
 from tests.helpers.payloads import payload
 
@@ -31,7 +31,7 @@ def record_calls(store, profile, clock, *overrides):
         capture = normalise(parse_payload(payload(**kw)), location_rules(profile), clock())
         out.append(store.record_call(capture, {}, clock())[0])
         clock.advance(minutes=3)
-    return list(reversed(out))  # newest first, like service.calls()
+    return list(reversed(out))  # newest first, like desk.bookings.calls()
 
 
 def link(link_id, calendar, state, error=None):

@@ -203,7 +203,7 @@ def test_settings_refuses_a_bad_value_with_a_sentence(qtbot, monkeypatch, keyrin
 
 @pytest.fixture
 def window(qtbot, desk):
-    win = MainWindow(desk.service, desk.bus)
+    win = MainWindow(desk.desk, desk.bus)
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -366,6 +366,6 @@ def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, win
         desk.store.engine.dispose()
     assert said == [("Cannot approve", "the disk is full: free space, nothing was lost")] and not crashed
     assert "Disk full" in window.environment_banner.text()
-    assert desk.service.appointments() == []  # nothing half-approved
+    assert desk.desk.appointments.between() == []  # nothing half-approved
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)  # room again: it goes through
-    assert len(desk.service.appointments()) == 1
+    assert len(desk.desk.appointments.between()) == 1

@@ -33,8 +33,8 @@ def test_save_sync_screens(qtbot, desk, size):
     out = Path(SHOTS)
     out.mkdir(parents=True, exist_ok=True)
     tag = f"{size[0]}x{size[1]}"
-    desk.service.sms_enabled = True
-    win = MainWindow(desk.service, desk.bus)
+    desk.desk.context.sms_enabled = True
+    win = MainWindow(desk.desk, desk.bus)
     qtbot.addWidget(win)
     win.resize(*size)
     win.show()
@@ -43,16 +43,16 @@ def test_save_sync_screens(qtbot, desk, size):
                "2026-11-26T11:00:00")
     sync(desk)
     moved, cancelled, failing, _ = ids
-    appt = desk.service.appointment(moved)
+    appt = desk.desk.appointments.get(moved)
     person_edits(desk.google, remote_id(desk, moved, GOOGLE), start=appt.start + timedelta(hours=1),
                  end=appt.end + timedelta(hours=1), title="Teeth cleaning — Caller 0 (moved by Dr. Patel)")
-    desk.service.cancel(cancelled, "Caller is ill")
-    desk.service.reschedule(failing, desk.service.appointment(failing).start + timedelta(hours=2))
+    desk.desk.appointments.cancel(cancelled, "Caller is ill")
+    desk.desk.appointments.reschedule(failing, desk.desk.appointments.get(failing).start + timedelta(hours=2))
     from receptionist.errors import TransientError
 
     desk.outlook.fail_next = [TransientError("503 backend error", status=503)]
     sync(desk)
-    desk.service.problems[OUTLOOK] = "Outlook sign-in was refused (invalid_grant): press Reconnect…"
+    desk.desk.context.problems[OUTLOOK] = "Outlook sign-in was refused (invalid_grant): press Reconnect…"
     win.refresh_all()
     qtbot.waitUntil(lambda: not win.runner.busy)
     qtbot.wait(300)
@@ -64,7 +64,7 @@ def test_save_sync_screens(qtbot, desk, size):
     dialog = win.open_appointment(moved)
     qtbot.wait(300)
     dialog.grab().save(str(out / f"appointment-{tag}.png"))
-    compare = win.open_discrepancy(next(link.id for link in desk.service.appointment(moved).links
+    compare = win.open_discrepancy(next(link.id for link in desk.desk.appointments.get(moved).links
                                         if link.calendar == GOOGLE), dialog)
     qtbot.wait(300)
     compare.grab().save(str(out / f"compare-{tag}.png"))
@@ -94,11 +94,11 @@ def test_save_sync_screens(qtbot, desk, size):
     win.appointment_menu.close()
 
     # Outlook emptied by a person: one alert for the calendar
-    desk.service.problems.pop(OUTLOOK)
+    desk.desk.context.problems.pop(OUTLOOK)
     more = book_more(qtbot, desk)
     sync(desk)
     for appt_id in more:
-        link = next(link for link in desk.service.appointment(appt_id).links if link.calendar == OUTLOOK)
+        link = next(link for link in desk.desk.appointments.get(appt_id).links if link.calendar == OUTLOOK)
         if link.remote_id and link.remote_id in desk.outlook.events:
             person_deletes(desk.outlook, link.remote_id)
     sync(desk)
@@ -110,14 +110,14 @@ def test_save_sync_screens(qtbot, desk, size):
 
 
 def book_more(qtbot, desk) -> list[str]:
-    before = {c.id for c in desk.service.calls()}
+    before = {c.id for c in desk.desk.bookings.calls()}
     starts = [f"2026-11-27T{h:02d}:00:00" for h in (9, 10, 11, 13, 14, 15)]
     for i, start in enumerate(starts):
         desk.submit_call(requested_start=start, caller={"name": f"Late caller {i}", "callback_number": "(312) 555-0142",
                                                         "account_id": None})
-    qtbot.waitUntil(lambda: len(desk.service.calls()) == len(before) + len(starts), timeout=5000)
-    ids = [desk.service.approve(c.proposal.id, c.proposal.version).id for c in desk.service.calls()
+    qtbot.waitUntil(lambda: len(desk.desk.bookings.calls()) == len(before) + len(starts), timeout=5000)
+    ids = [desk.desk.bookings.approve(c.proposal.id, c.proposal.version).id for c in desk.desk.bookings.calls()
            if c.id not in before]
-    return ids + [a.id for a in desk.service.appointments() if a.id not in ids]
+    return ids + [a.id for a in desk.desk.appointments.between() if a.id not in ids]
 
 

@@ -21,7 +21,7 @@ from receptionist.ingest.platforms.twilio import TwilioAdapter
 from receptionist.ingest.platforms.vapi import VapiAdapter
 
 
-def build_adapters(profile: Profile) -> dict[str, PlatformAdapter]:
+def platform_adapters(profile: Profile) -> dict[str, PlatformAdapter]:
     """The adapters with the profile's replay windows: ``<platform>.replay_window_seconds``, and for our generic
     payload ``ingest.replay_window_seconds`` (each default, and where it comes from, is in ``config.py``). Bland
     and Synthflow sign no time, so they have no window: deduplication by call id stops their replays."""
@@ -37,7 +37,7 @@ def build_adapters(profile: Profile) -> dict[str, PlatformAdapter]:
 
 
 #: The adapters with every default window (secret keys and mapping do not depend on the profile).
-ADAPTERS: dict[str, PlatformAdapter] = build_adapters(Profile())
+ADAPTERS: dict[str, PlatformAdapter] = platform_adapters(Profile())
 
 __all__ = ["ADAPTERS", "Delivery", "DeliveryRefused", "Ignored", "Interpretation", "LiveUpdate", "MappingError",
-           "PlatformAdapter", "build_adapters"]
+           "PlatformAdapter", "platform_adapters"]

@@ -1,0 +1,55 @@
+"""Everything a person can do at the desk, one capability per module over one immutable ``DeskContext``:
+
+- ``checks``: a booking draft against the booking rules and busy time;
+- ``bookings``: the calls and a person's decision on each proposal;
+- ``appointments``: what the views list, and reschedule / edit / cancel;
+- ``sync_decisions``: Retry, Keep ours / Take theirs, the mass-deletion answer;
+- ``health``: each connection's state, Reconnect, reconciliation on demand, ``status``;
+- ``intake``: quarantine, a saved delivery handed in, the calls in progress;
+- ``callers``: a number as written, and what the desk knows of its caller;
+- ``wording``: the words a caller reads.
+
+``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from receptionist.services.appointments import Appointments, WeekView
+from receptionist.services.bookings import Bookings, CallReview
+from receptionist.services.callers import Callers
+from receptionist.services.checks import Checks
+from receptionist.services.context import DeskContext
+from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
+from receptionist.services.intake import IntakeDesk
+from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
+from receptionist.services.wording import Wording
+
+if TYPE_CHECKING:
+    from receptionist.ingest.intake import Intake
+    from receptionist.ingest.receiver import WebhookReceiver
+    from receptionist.sync.engine import SyncEngine
+
+
+class Desk:
+    """The capabilities of one desk over one context."""
+
+    def __init__(self, ctx: DeskContext, *, engine: "SyncEngine | None" = None, intake: "Intake | None" = None,
+                 webhook: "WebhookReceiver | None" = None, sign_in: SignIn | None = None,
+                 is_leader: Callable[[], bool] = lambda: False):
+        self.context = ctx
+        self.checks = Checks(ctx)
+        self.wording = Wording(ctx)
+        self.callers = Callers(ctx)
+        self.bookings = Bookings(ctx, self.checks, self.wording, self.callers)
+        self.appointments = Appointments(ctx, self.checks, self.wording)
+        self.sync = SyncDecisions(ctx, self.appointments, self.wording)
+        self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
+                                     takes_deliveries=intake is not None)
+        self.intake = IntakeDesk(ctx, intake, self.callers)
+
+
+# the records the window shows, with the capabilities that return them
+__all__ = ["CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy", "HealthSnapshot", "WeekView"]

@@ -1,0 +1,141 @@
+"""Appointments: what the views list, and an appointment's life (reschedule, edit, cancel)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+
+from receptionist import events
+from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.models import AppointmentRecord, AppointmentRow, AppointmentStatus, ExternalEventRecord
+from receptionist.errors import UserError
+from receptionist.services.checks import Checks, refuse_blocking
+from receptionist.services.context import DeskContext
+from receptionist.services.wording import Wording
+
+
+@dataclass(frozen=True)
+class WeekView:
+    """A week of the merged calendar: our appointments and the connected calendars' other events."""
+
+    start: datetime  # local midnight of the first day, as UTC
+    end: datetime
+    appointments: list[AppointmentRow]  # live ones
+    external: list[ExternalEventRecord]
+    cancelled: list[AppointmentRow] = field(default_factory=list)  # shown struck through, never as busy
+
+
+def announce_changed(ctx: DeskContext, appt: AppointmentRecord) -> AppointmentRecord:
+    """News of a changed appointment and each of its links, and the sync thread woken to push it."""
+    ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
+    for link in appt.links:
+        ctx.bus.publish(events.LINK_CHANGED, link_id=link.id, appointment_id=appt.id, calendar=link.calendar,
+                        state=link.state.value)
+    ctx.wake_sync()
+    return appt
+
+
+class Appointments:
+    def __init__(self, ctx: DeskContext, checks: Checks, wording: Wording):
+        self.ctx, self.checks, self.wording = ctx, checks, wording
+
+    # --- what the views list ---------------------------------------------------------------------------------------
+
+    def between(self, start: datetime | None = None, end: datetime | None = None, *,
+                include_cancelled: bool = False) -> list[AppointmentRecord]:
+        return self.ctx.store.appointments.between(start, end, include_cancelled=include_cancelled)
+
+    def week(self, first_day: date) -> WeekView:
+        store, zone = self.ctx.store, self.ctx.rules.zone
+        start = datetime.combine(first_day, time(0), zone).astimezone(timezone.utc)
+        end = datetime.combine(first_day + timedelta(days=7), time(0), zone).astimezone(timezone.utc)
+        appointments = store.appointments.rows(start, end)
+        ours = {a.id for a in appointments}
+        external = [e for e in store.cache.events_between(start, end) if e.uid is None or e.uid not in ours]
+        live = [a for a in appointments if a.status is not AppointmentStatus.CANCELLED]
+        cancelled = [a for a in appointments if a.status is AppointmentStatus.CANCELLED]
+        return WeekView(start, end, live, external, cancelled)
+
+    def page(self, start: datetime, end: datetime, *, offset: int = 0, limit: int = 200) -> list[AppointmentRow]:
+        """What the appointments view lists: the window's appointments, then every other one needing attention."""
+        return self.ctx.store.appointments.page(start, end, offset=offset, limit=limit)
+
+    def counts(self, start: datetime, end: datetime) -> dict[str, int]:
+        return self.ctx.store.appointments.counts(start, end)
+
+    def rows_by_id(self, ids) -> list[AppointmentRow]:
+        """The current rows of these appointments (a view updating the rows an event named)."""
+        return self.ctx.store.appointments.rows_by_id(ids)
+
+    def view_window(self, days_back: int = 7, days_ahead: int = 60) -> tuple[datetime, datetime]:
+        """The appointments view's date window around today, from local midnight, in UTC."""
+        zone = self.ctx.rules.zone
+        today = self.ctx.clock().astimezone(zone).date()
+        return (datetime.combine(today - timedelta(days=days_back), time(0), zone).astimezone(timezone.utc),
+                datetime.combine(today + timedelta(days=days_ahead + 1), time(0), zone).astimezone(timezone.utc))
+
+    def get(self, appointment_id: str) -> AppointmentRecord:
+        appt = self.ctx.store.appointments.get(appointment_id)
+        if appt is None:
+            raise UserError(f"appointment {appointment_id} does not exist")
+        return appt
+
+    # --- an appointment's life -------------------------------------------------------------------------------------
+
+    def reschedule(self, appointment_id: str, start: datetime, duration_minutes: int | None = None, *,
+                   notify: bool = False, actor: str = "staff") -> AppointmentRecord:
+        """Move an appointment (checked like a new booking, ignoring itself); every calendar gets the move."""
+        ctx = self.ctx
+        appt = self.get(appointment_id)
+        minutes = duration_minutes or appt.duration_minutes
+        draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes)
+        draft, issues = self.checks.check(draft, ignore_appointment=appointment_id)
+        refuse_blocking(issues, "cannot move it there")
+        assert draft.start is not None and draft.end is not None
+        outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
+        changed = ctx.store.appointments.change(appointment_id, appt.version, {"start": draft.start, "end": draft.end},
+                                                actor, ctx.clock(), outbox, action="appointment.rescheduled")
+        return announce_changed(ctx, changed)
+
+    def edit(self, appointment_id: str, *, service: str | None = None, duration_minutes: int | None = None,
+             notes: str | None = None, caller_name: str | None = None, notify: bool = False,
+             actor: str = "staff") -> AppointmentRecord:
+        """Change the booked service, length, notes or name; the calendars get the new version."""
+        ctx = self.ctx
+        appt = self.get(appointment_id)
+        draft = BookingDraft(caller_name if caller_name is not None else appt.caller_name, appt.callback_number,
+                             service if service is not None else appt.service, appt.start,
+                             duration_minutes or appt.duration_minutes, notes if notes is not None else appt.notes)
+        draft, issues = self.checks.check(draft, ignore_appointment=appointment_id)
+        refuse_blocking(issues, "cannot change it like that")
+        changes: dict = {}
+        if draft.service != appt.service:
+            changes["service"] = draft.service
+        if draft.caller_name != appt.caller_name:
+            changes["caller_name"] = draft.caller_name
+        if draft.end != appt.end:
+            changes["end"] = draft.end
+        if draft.notes != appt.notes:
+            changes["notes"] = draft.notes
+        if not changes:
+            return appt
+        # Our own fields edited here again: a title/description taken from a calendar earlier gives way to them.
+        if {"service", "caller_name"} & set(changes) and appt.title_override is not None:
+            changes["title_override"] = None
+        if {"notes", "caller_name"} & set(changes) and appt.description_override is not None:
+            changes["description_override"] = None
+        outbox = self.wording.text("sms.change", appt, notify and ("end" in changes or "service" in changes),
+                                   self.wording.change(appt, appt.start, draft.service))
+        changed = ctx.store.appointments.change(appointment_id, appt.version, changes, actor, ctx.clock(), outbox,
+                                                action="appointment.edited")
+        return announce_changed(ctx, changed)
+
+    def cancel(self, appointment_id: str, reason: str = "", *, notify: bool = False,
+               actor: str = "staff") -> AppointmentRecord:
+        """Cancel: the appointment stays, shown as cancelled; its event is deleted from every calendar."""
+        ctx = self.ctx
+        appt = self.get(appointment_id)
+        reason = reason.strip() or "cancelled at the front desk"
+        outbox = self.wording.text("sms.cancel", appt, notify, self.wording.cancellation(appt))
+        changed = ctx.store.appointments.cancel(appointment_id, appt.version, reason, actor, ctx.clock(), outbox)
+        return announce_changed(ctx, changed)

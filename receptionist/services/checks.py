@@ -1,0 +1,39 @@
+"""Checks: a booking draft against the booking rules and the desk's busy time, as the review pane and every
+decision see it."""
+
+from __future__ import annotations
+
+from receptionist.domain.availability import busy_issues
+from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
+from receptionist.domain.models import FieldIssue, ProposalRecord
+from receptionist.errors import UserError
+from receptionist.services.context import DeskContext
+
+
+def draft_of(proposal: ProposalRecord) -> BookingDraft:
+    return BookingDraft(proposal.caller_name, proposal.callback_number, proposal.service, proposal.start,
+                        proposal.duration_minutes, proposal.notes)
+
+
+def refuse_blocking(issues: list[FieldIssue], what: str) -> None:
+    """A ``UserError`` naming every issue that blocks the decision (``what`` says which)."""
+    errors = blocking(issues)
+    if errors:
+        raise UserError(f"{what}: " + "; ".join(f"{i.field}: {i.message}" for i in errors))
+
+
+class Checks:
+    def __init__(self, ctx: DeskContext):
+        self.ctx = ctx
+
+    def check(self, draft: BookingDraft, ignore_appointment: str | None = None) -> tuple[BookingDraft, list[FieldIssue]]:
+        """Validate a draft and check it against busy time (our appointments and external calendars)."""
+        ctx = self.ctx
+        draft, issues = validate_draft(draft, ctx.rules, ctx.clock())
+        if draft.start is not None and draft.end is not None:
+            [clashes] = busy_issues(
+                [(draft.start, draft.end)],
+                lambda start, end: ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment),
+                ctx.rules.zone, dict(ctx.calendars))
+            issues += clashes
+        return draft, issues

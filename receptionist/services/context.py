@@ -1,0 +1,57 @@
+"""What every capability of the desk shares: one immutable context, built once by ``App.assemble``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from receptionist import events
+from receptionist.config import Profile
+from receptionist.domain.bookings import EventTemplate
+from receptionist.domain.payload import LocationRules
+from receptionist.store import Store
+from receptionist.sync.engine import event_template
+
+if TYPE_CHECKING:
+    from receptionist.domain.ports import SecretStore
+
+
+def location_rules(profile: Profile) -> LocationRules:
+    loc = profile.location
+    return LocationRules(zone=loc.zone, country=loc.country, open_hour=loc.open_hour, close_hour=loc.close_hour,
+                         default_duration_minutes=loc.default_duration_minutes)
+
+
+@dataclass(frozen=True)
+class DeskContext:
+    """The desk's store, profile and wiring. ``calendars`` maps each enabled calendar's link key to its label
+    (connected or not: a booking is owed to every enabled calendar); ``problems`` is a read-only view of why an
+    enabled integration is unusable (calendar keys, "twilio", "webhook"), kept current by the App."""
+
+    store: Store
+    profile: Profile
+    bus: events.EventBus
+    calendars: Mapping[str, str]
+    clock: Callable[[], datetime]
+    wake_sync: Callable[[], None] = lambda: None
+    sms_enabled: bool = False
+    problems: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    secrets: "SecretStore | None" = None  # the location's keyring entries, for File → Settings…
+    rules: LocationRules = field(init=False)
+    template: EventTemplate = field(init=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "rules", location_rules(self.profile))
+        object.__setattr__(self, "template", event_template(self.profile))
+
+    @classmethod
+    def of(cls, store: Store, profile: Profile, bus: events.EventBus, calendars: Mapping[str, str],
+           clock: Callable[[], datetime], *, problems: dict[str, str] | None = None, **wiring) -> "DeskContext":
+        return cls(store, profile, bus, MappingProxyType(dict(calendars)), clock,
+                   problems=MappingProxyType(problems if problems is not None else {}), **wiring)
+
+    def label(self, calendar: str) -> str:
+        return self.calendars.get(calendar, calendar)
