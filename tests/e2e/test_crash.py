@@ -19,7 +19,6 @@ import pytest
 
 from receptionist.config import Profile
 from receptionist.domain.models import AppointmentStatus, SyncState
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.events import EventBus
 from receptionist.providers.secrets import KeyringSecretStore
 from receptionist.services import ConsoleService, location_rules
@@ -27,6 +26,7 @@ from receptionist.store.db import make_engine, upgrade
 from receptionist.store.repo import Store
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.e2e.test_service_process import _up, free_port
+from tests.helpers.calls import store_payload
 from tests.helpers.file_keyring import FileKeyring
 from tests.helpers.payloads import payload
 
@@ -124,8 +124,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
         body = payload(requested_start=times[i].replace(tzinfo=None).isoformat(), duration_minutes=30,
                        caller={"name": f"Caller {i}", "callback_number": f"(312) 555-{1000 + i:04d}",
                              "account_id": f"ACC-{i}"})
-        capture = normalise(parse_payload(body), location_rules(profile), now)
-        call, _ = store.record_call(capture, {}, now)
+        call = store_payload(store, body, location_rules(profile), now)
         return desk.approve(call.proposal.id, call.proposal.version, actor="desk-2")
 
     appointments = [approve(i) for i in range(APPOINTMENTS)]

@@ -14,9 +14,9 @@ from receptionist.errors import AuthError, ConflictError, RateLimited, Transient
 from receptionist.services import ConsoleService
 from receptionist.sync.backoff import retry_delay
 from receptionist.sync.engine import CalendarTarget, SyncEngine
+from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeCalendar, FakeMessenger
 from tests.helpers.payloads import payload
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services import location_rules
 
 G, O = "google:primary", "outlook:default"
@@ -51,8 +51,7 @@ def desk(store, profile, clock, engine):
 
 
 def approve(desk, store, clock, start="2026-11-24T10:30:00", **kw):
-    capture = normalise(parse_payload(payload(requested_start=start, **kw)), location_rules(desk.profile), clock())
-    call, _ = store.record_call(capture, {}, clock())
+    call = store_payload(store, payload(requested_start=start, **kw), location_rules(desk.profile), clock())
     return desk.approve(call.proposal.id, call.proposal.version, actor="amy")
 
 
