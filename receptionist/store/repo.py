@@ -206,25 +206,6 @@ class Store:
         with self.session() as s:
             return s.scalar(select(t.Call.id).where(t.Call.platform == platform, t.Call.call_id == call_id))
 
-    def record_call(self, capture: CallCapture, payload: dict, received_at: datetime) -> tuple[CallRecord, bool]:
-        """Store a call and its booking proposal in one transaction. A second delivery returns (existing, False)."""
-        row = call_row(capture, payload, received_at)
-        with self.session() as s:
-            s.add(row)
-            try:
-                s.flush()
-                self._audit(s, received_at, "ingest", "call.received", "call", str(row.id),
-                            {"platform": capture.platform, "call_id": capture.call_id})
-                s.commit()
-            except IntegrityError:
-                s.rollback()
-                existing = s.scalar(self._call_query().where(
-                    t.Call.platform == capture.platform, t.Call.call_id == capture.call_id))
-                if existing is None:
-                    raise
-                return _call(existing), False
-            return _call(s.get(t.Call, row.id)), True
-
     @staticmethod
     def _call_query():
         return select(t.Call).options(selectinload(t.Call.proposal))
