@@ -220,7 +220,3 @@ class ConflictError(ProviderError):
 
 class CursorExpired(ProviderError):
     """410 Gone on a sync token / delta link: the caller must drop its cursor and do a full read."""
-
-
-class ValidationFailed(ProviderError):
-    """A write returned success but reading it back shows something else (write-back validation)."""
