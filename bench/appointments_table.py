@@ -42,7 +42,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.services import ConsoleService  # noqa: E402
-from receptionist.store.bulk import insert_appointments  # noqa: E402
+from tests.helpers.bulk import insert_appointments  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store.repo import Store  # noqa: E402
 from receptionist.ui import sync_panel as sync_panel_module  # noqa: E402

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.services import ConsoleService  # noqa: E402
-from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
+from tests.helpers.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store.repo import Store  # noqa: E402
 from receptionist.ui.calendar_view import (  # noqa: E402
