@@ -529,10 +529,6 @@ class Store:
             s.commit()
             return _link(row)
 
-    def link_updated_at(self, link_id: int) -> datetime | None:
-        with self.session() as s:
-            return s.scalar(select(t.CalendarLink.updated_at).where(t.CalendarLink.id == link_id))
-
     def retry_links(self, now: datetime, link_ids: Iterable[int] | None = None, actor: str = "staff") -> int:
         """Put failed links back to pending now (a person pressed Retry / Retry all failed). A Drift or Conflict
         is not retried: it waits for Keep ours / Take theirs."""
@@ -967,13 +963,6 @@ class Store:
             s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(**values))
             s.commit()
 
-    def outbox_items(self, limit: int = 200) -> list[dict]:
-        with self.session() as s:
-            rows = s.scalars(select(t.OutboxMessage).order_by(t.OutboxMessage.id.desc()).limit(limit))
-            return [{"id": r.id, "topic": r.topic, "payload": dict(r.payload), "attempts": r.attempts,
-                     "last_error": r.last_error, "sending_at": r.sending_at, "done_at": r.done_at,
-                     "provider_id": r.provider_id} for r in rows]
-
     # --- audit and leases -----------------------------------------------------------------------------------------
 
     @staticmethod
@@ -984,12 +973,6 @@ class Store:
         with self.session() as s:
             self._audit(s, now, actor, action, entity, entity_id, detail or {})
             s.commit()
-
-    def audit_entries(self, limit: int = 100) -> list[dict]:
-        with self.session() as s:
-            rows = s.scalars(select(t.AuditEntry).order_by(t.AuditEntry.id.desc()).limit(limit))
-            return [{"at": r.at, "actor": r.actor, "action": r.action, "entity": r.entity,
-                     "entity_id": r.entity_id, "detail": r.detail} for r in rows]
 
     def lease_holder(self, name: str, now: datetime) -> str | None:
         """Who holds the lease ``name`` now (None if nobody, or it expired)."""

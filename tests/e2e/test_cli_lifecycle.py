@@ -14,6 +14,7 @@ from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.e2e.test_booking_flow import next_weekday_local
 from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
+from tests.helpers.rows import audit_entries
 
 pytestmark = pytest.mark.e2e
 
@@ -144,6 +145,6 @@ def _audit(db_url):
 
     engine = make_engine(db_url)
     try:
-        return Store(engine).audit_entries(200)
+        return audit_entries(Store(engine), 200)
     finally:
         engine.dispose()

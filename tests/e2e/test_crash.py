@@ -29,6 +29,7 @@ from tests.e2e.test_service_process import _up, free_port
 from tests.helpers.calls import store_payload
 from tests.helpers.file_keyring import FileKeyring
 from tests.helpers.payloads import payload
+from tests.helpers.rows import outbox_items
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -159,7 +160,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
         def settled() -> bool:
             links = [link for a in store.appointments(include_cancelled=True) for link in a.links]
             return all(link.state is SyncState.SYNCED for link in links) and \
-                all(m["done_at"] is not None for m in store.outbox_items(limit=2000))
+                all(m["done_at"] is not None for m in outbox_items(store, limit=2000))
 
         while not settled():
             assert time.monotonic() < deadline, _stuck(store)
@@ -184,11 +185,11 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
 
     texts = [(m["to"], m["body"]) for m in stack.twilio.messages[texts_before:]]
     assert [t for t, n in Counter(texts).items() if n > 1] == []  # no SMS sent twice
-    assert len(texts) == len(store.outbox_items(limit=2000)) == APPOINTMENTS + changes
+    assert len(texts) == len(outbox_items(store, limit=2000)) == APPOINTMENTS + changes
 
 
 def _stuck(store) -> str:
     links = [link for a in store.appointments(include_cancelled=True) for link in a.links
              if link.state is not SyncState.SYNCED]
-    waiting = [m for m in store.outbox_items(limit=2000) if m["done_at"] is None]
+    waiting = [m for m in outbox_items(store, limit=2000) if m["done_at"] is None]
     return f"not settled: {len(links)} links, e.g. {links[:3]}; {len(waiting)} SMS, e.g. {waiting[:2]}"

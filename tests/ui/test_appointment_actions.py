@@ -20,6 +20,7 @@ from receptionist.ui import alerts as alerts_module
 from receptionist.ui.appointment_dialog import CancelAppointmentDialog, RescheduleDialog
 from receptionist.ui.main_window import MainWindow
 from receptionist.ui.models import AppointmentTableModel
+from tests.helpers.rows import audit_entries, outbox_items
 
 pytestmark = pytest.mark.gui
 
@@ -255,7 +256,7 @@ def test_text_the_caller_box_follows_sms_and_queues_the_text(qtbot, window, desk
     assert sub.notify_check.isChecked()
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
     assert not sub.isVisible()
-    texts = [item for item in desk.store.outbox_items() if item.get("topic") == "sms.change"]
+    texts = [item for item in outbox_items(desk.store) if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "11:30 AM" in str(texts[0])
 
 
@@ -337,7 +338,7 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     wait_synced(qtbot, window, appt_id)
     event = desk.google.events[remote_id(desk, appt_id, GOOGLE)]
     assert (event.start, event.end) == (ours.start, ours.end)  # the calendar holds our version again
-    assert any(e["action"] == "sync.keep_ours" or "keep" in e["action"] for e in desk.store.audit_entries())
+    assert any(e["action"] == "sync.keep_ours" or "keep" in e["action"] for e in audit_entries(desk.store))
     qtbot.waitUntil(lambda: "0 sync problem(s)" in window.status_counts.text(), timeout=2000)
 
 
@@ -387,7 +388,7 @@ def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, d
     assert compare.notify_check.isChecked()
     qtbot.mouseClick(compare.take_theirs_button, Qt.MouseButton.LeftButton)
     assert desk.service.appointment(appt_id).start == ours.start + timedelta(hours=2)
-    texts = [item for item in desk.store.outbox_items() if item.get("topic") == "sms.change"]
+    texts = [item for item in outbox_items(desk.store) if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "12:30 PM" in str(texts[0])
     sync(desk)
     wait_synced(qtbot, window, appt_id)
