@@ -1,7 +1,11 @@
-"""A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real service, engine and ingestor.
+"""A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real service, sync engine and intake.
 
-``App.build`` needs real providers, so ``Desk`` assembles the pieces directly; the window is built from
-``desk.service`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
+``App.assemble`` builds a desk from any adapters (``App.build`` hands it the real ones; tests/ingest/test_app_intake.py
+hands it fakes). ``Desk`` wires the same pieces by hand instead, leaving out what a UI test drives itself or must not
+start: no ``SyncScheduler`` (the test runs ``engine.run_cycle``, or ``sync_in_background``), no webhook receiver (a
+stand-in that never listens: calls come through the intake's door and worker with ``submit_call``), the default
+platform adapters with no signing secrets, no messenger (SMS off), no polling, and this desk always the leader. The
+window is built from ``desk.service`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
 """
 
 from __future__ import annotations
