@@ -43,7 +43,7 @@ from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.services import Desk  # noqa: E402
 from tests.helpers.desk import make_desk  # noqa: E402
-from receptionist.store.bulk import insert_appointments  # noqa: E402
+from tests.helpers.bulk import insert_appointments  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
 from receptionist.ui import sync_panel as sync_panel_module  # noqa: E402
@@ -81,7 +81,7 @@ def top_up(desk: Desk, rows: int) -> int:
         zone = desk.context.rules.zone
         first = start.astimezone(zone).date() + timedelta(days=1)
         records = appointments_between(first, (end - start).days - 2, missing, zone, random.Random(11))
-        insert_appointments(desk.store, (replace(r, id="t" + r.id[1:]) for r in records),
+        insert_appointments(desk.context.store, (replace(r, id="t" + r.id[1:]) for r in records),
                             datetime.now(timezone.utc))
     return max(missing, 0)
 

@@ -31,7 +31,6 @@ from googleapiclient.discovery import build  # noqa: E402
 
 from receptionist.app import App  # noqa: E402
 from receptionist.domain.bookings import BookingDraft  # noqa: E402
-from receptionist.domain.payload import normalise, parse_payload  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
 from receptionist.services.context import location_rules  # noqa: E402
 from receptionist_sandbox.stack import SandboxStack  # noqa: E402
@@ -67,13 +66,14 @@ def slots(n: int, minutes: int) -> list[datetime]:
 def approve_many(app: App, n: int) -> None:
     store, profile = app.store, app.profile
     now = datetime.now(timezone.utc)
+    from tests.helpers.calls import store_payload
     from tests.helpers.payloads import payload
 
     for i, start in enumerate(slots(n, 10)):
         body = payload(requested_start=start.replace(tzinfo=None).isoformat(), duration_minutes=10,
                        caller={"name": f"Caller {i}", "callback_number": f"(312) 555-{i % 10000:04d}",
                                "account_id": f"ACC-{i}"})
-        call, _ = store.record_call(normalise(parse_payload(body), location_rules(profile), now), {}, now)
+        call = store_payload(store, body, location_rules(profile), now)
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
         store.proposals.approve(p.id, draft, p.version, list(app.sync_engine.calendars), "bench", now)

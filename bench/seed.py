@@ -1,6 +1,6 @@
 """Seed a database with a busy desk's history: N appointments spread over ten years (weekdays, business hours, in
 the location's zone), a link row per appointment and calendar (mostly Synced; some Pending, Failed, Conflict), and
-the calendars' other events around them — bulk inserts through ``receptionist.store.bulk``.
+the calendars' other events around them — bulk inserts through ``tests.helpers.bulk``.
 
     .venv/bin/python bench/seed.py --appointments 100000 --db sqlite:////tmp/desk.db
 
@@ -28,7 +28,7 @@ from receptionist.domain.models import (  # noqa: E402
     LinkRecord,
     SyncState,
 )
-from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
+from tests.helpers.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
 

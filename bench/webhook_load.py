@@ -256,7 +256,7 @@ def main() -> None:
     print(f"\nidle/slow connections open at the end: {idle.open_now()}/{args.idle} (re-opened {idle.reopened} that "
           f"channel_timeout {profile.ingest.channel_timeout_seconds} s had closed)")
     idle.close()
-    print(f"inbox: {app.desk.intake.status()['inbox']}")
+    print(f"inbox: {app.store.inbox.counts()}")
     app.stop()
 
 

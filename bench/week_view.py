@@ -39,7 +39,7 @@ from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.services import Desk  # noqa: E402
 from tests.helpers.desk import make_desk  # noqa: E402
-from receptionist.store.bulk import insert_appointments, insert_external_events  # noqa: E402
+from tests.helpers.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
 from receptionist.ui.calendar_view import (  # noqa: E402
@@ -60,8 +60,8 @@ def fill_week(desk: Desk, monday: date, items: int, rng: random.Random, tag: str
         return
     zone, ours, now = desk.context.rules.zone, items * 9 // 10, datetime.now(timezone.utc)
     records = appointments_between(monday, 7, ours, zone, rng)
-    insert_appointments(desk.store, (replace(r, id=tag + r.id[len(tag):]) for r in records), now)
-    insert_external_events(desk.store, external_between(monday, 5, items - ours, zone, rng, prefix=tag), now)
+    insert_appointments(desk.context.store, (replace(r, id=tag + r.id[len(tag):]) for r in records), now)
+    insert_external_events(desk.context.store, external_between(monday, 5, items - ours, zone, rng, prefix=tag), now)
 
 
 def wait_for(signal, timeout_ms: int = 30_000) -> None:
@@ -99,7 +99,7 @@ def main() -> None:
     fill_week(desk, heavy_week, args.items, rng, "h")
     fill_week(desk, light_week, args.baseline_items, rng, "l")
     links = sum(sum(states.values()) for states in store.links.counts().values())
-    view = WeekCalendarView(desk, labels)
+    view = WeekCalendarView(desk.appointments, desk.context.rules.zone, desk.context.clock, labels)
     view.resize(1000, 640)
     view.show()
     qapp.processEvents()

@@ -352,11 +352,3 @@ def describe_options() -> list[tuple[str, str, object, str]]:
             rows.append((f"{section}.{name}", getattr(opt.annotation, "__name__", str(opt.annotation)), opt.default,
                          opt.description or ""))
     return rows
-
-
-def options_markdown() -> str:
-    """The README's configuration table, generated from the declarations (``tests/env`` checks the README)."""
-    lines = ["| option | type | default | meaning |", "|---|---|---|---|"]
-    for name, kind, default, help_text in describe_options():
-        lines.append(f"| `{name}` | {kind} | `{default!r}` | {help_text} |")
-    return "\n".join(lines)

@@ -222,10 +222,6 @@ class CursorExpired(ProviderError):
     """410 Gone on a sync token / delta link: the caller must drop its cursor and do a full read."""
 
 
-class ValidationFailed(ProviderError):
-    """A write returned success but reading it back shows something else (write-back validation)."""
-
-
 def plain(exc: BaseException) -> str:
     """An error as a sentence for the badge: the provider's message, or for a bug its type and message."""
     if isinstance(exc, ProviderError):

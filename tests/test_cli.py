@@ -18,15 +18,15 @@ def test_db_upgrade_then_status(db_url, capsys):
 
 
 def test_status_json_lists_appointments_with_sync_state(db_url, capsys, clock):
-    from receptionist.domain.payload import normalise, parse_payload
     from receptionist.services.context import location_rules
     from receptionist.config import Profile
+    from tests.helpers.calls import store_payload
     from tests.helpers.payloads import payload
 
     engine = make_engine(db_url)
     upgrade(engine)
     store = Store(engine)
-    call, _ = store.record_call(normalise(parse_payload(payload()), location_rules(Profile()), clock()), {}, clock())
+    call = store_payload(store, payload(), location_rules(Profile()), clock())
     p = call.proposal
     store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
                                               p.duration_minutes), p.version, ["google:primary"], "amy", clock())

@@ -57,11 +57,6 @@ class Intent(str, enum.Enum):
         return {"book": "New booking", "reschedule": "Reschedule", "cancel": "Cancel", "question": "Question",
                 "callback": "Callback request", "urgent": "Urgent"}[self.value]
 
-    @property
-    def books(self) -> bool:
-        """Only a new-booking call may be approved as a new booking."""
-        return self is Intent.BOOK
-
 
 class Severity(str, enum.Enum):
     ERROR = "error"  # must be fixed before the booking can be approved

@@ -30,7 +30,6 @@ import json
 import logging
 import socket
 import threading
-import time
 from datetime import date, datetime, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -97,7 +96,6 @@ def _error_message(exc: HttpError) -> str:
         return str(exc)
 
 
-parse_retry_after = retry_after_seconds  # kept for callers/tests that import it from here
 
 
 def map_http_error(exc: HttpError, *, sync_token: bool = False) -> ProviderError:
@@ -105,7 +103,7 @@ def map_http_error(exc: HttpError, *, sync_token: bool = False) -> ProviderError
     status = int(exc.resp.status)
     reason = _error_reason(exc)
     message = f"Google Calendar answered {status}{f' {reason}' if reason else ''}: {_error_message(exc)}"
-    retry_after = parse_retry_after(exc.resp.get("retry-after"))
+    retry_after = retry_after_seconds(exc.resp.get("retry-after"))
     if status == 429 or (status == 403 and reason in ("rateLimitExceeded", "userRateLimitExceeded",
                                                       "quotaExceeded", "RATE_LIMIT_EXCEEDED")):
         return RateLimited(message, status=status, retry_after=retry_after)
@@ -393,18 +391,6 @@ class GoogleCalendarProvider:
             next_cursor = data.get("nextSyncToken") or next_cursor
         return ChangeBatch(events=events, deleted_ids=deleted_ids, cursor=next_cursor, full=cursor is None)
 
-    # ------------------------------------------------------------------------------------------ extras
-
-    def health_check(self) -> str:
-        """One short line: who we are connected as and how fast Google answered (raises ProviderError)."""
-        started = time.monotonic()
-        calendars = self.list_calendars()
-        elapsed_ms = (time.monotonic() - started) * 1000
-        wanted = self.settings.calendar_id
-        target = next((c for c in calendars if c.id == wanted or (wanted == "primary" and c.primary)), None)
-        if target is None:
-            return f"Google Calendar reachable ({elapsed_ms:.0f} ms) but calendar {wanted!r} is not visible"
-        return f"Google Calendar OK: {target.name} ({target.time_zone or 'no zone'}), {elapsed_ms:.0f} ms"
 
 
 def google_provider(settings: GoogleSettings, secrets: SecretStore, **kwargs: Any) -> GoogleCalendarProvider:

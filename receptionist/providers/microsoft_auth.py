@@ -96,11 +96,6 @@ def is_connected(secrets: SecretStore) -> bool:
     return bool(list(cache.search(msal.TokenCache.CredentialType.ACCOUNT)))
 
 
-def disconnect_outlook(secrets: SecretStore) -> None:
-    """Forget the stored sign-in."""
-    secrets.delete(CACHE_KEY)
-
-
 # ------------------------------------------------------------------------------------------------- connect
 def connect_outlook(
     settings: OutlookSettings,

@@ -132,11 +132,6 @@ class TwilioMessenger:
                 return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
         return None
 
-    def get_message(self, sid: str) -> SentMessage:
-        """Current state of a sent message (``queued``, ``sent``, ``delivered``, ``undelivered``, ``failed``…)."""
-        message = self._call(lambda: self._client.messages(sid).fetch())
-        return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
-
     def _call(self, operation):
         try:
             return operation()

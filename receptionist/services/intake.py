@@ -72,9 +72,3 @@ class IntakeDesk:
         this one: once it ended it is a stored call too, and it does not make its own caller a returning one."""
         return self.callers.returning_text(
             call.caller_id_number, before_call_row_id=self.ctx.store.calls.row_id(call.platform, call.call_id))
-
-    def status(self) -> dict:
-        intake = self._intake
-        return {"inbox": self.ctx.store.inbox.counts(), "queued": intake.queued if intake else 0,
-                "rejections": dict(intake.rejections) if intake else {},
-                "storage_failures": intake.storage_failures if intake else 0}

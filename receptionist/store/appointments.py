@@ -17,12 +17,17 @@ from receptionist.domain.models import (
 )
 from receptionist.errors import UserError
 from receptionist.store import tables as t
-from receptionist.store.base import (REPUSH_STATES, Room, StaleEdit, appointment_overlaps, chunks,
-                                     commit_or_stale)
-from receptionist.store.records import (appointment_record)
 from receptionist.store.audit import audit_in
+from receptionist.store.base import (
+    REPUSH_STATES,
+    Room,
+    StaleEdit,
+    appointment_overlaps,
+    chunks,
+    commit_or_stale,
+)
 from receptionist.store.outbox import queue_in
-
+from receptionist.store.records import appointment_record
 
 _ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.value, SyncState.RECONNECT.value)
 # The columns of a view's row and of a link's badge (``_rows``), and their enums by stored value (a dict lookup:

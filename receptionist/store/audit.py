@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receptionist.store import tables as t
-from receptionist.store.base import (Room)
+from receptionist.store.base import Room
 
 
 def audit_in(s: Session, now: datetime, actor: str, action: str, entity: str, entity_id: str, detail: dict) -> None:
@@ -23,9 +22,3 @@ class AuditLog(Room):
         with self.session() as s:
             audit_in(s, now, actor, action, entity, entity_id, detail or {})
             s.commit()
-
-    def entries(self, limit: int = 100) -> list[dict]:
-        with self.session() as s:
-            rows = s.scalars(select(t.AuditEntry).order_by(t.AuditEntry.id.desc()).limit(limit))
-            return [{"at": r.at, "actor": r.actor, "action": r.action, "entity": r.entity,
-                     "entity_id": r.entity_id, "detail": r.detail} for r in rows]

@@ -11,7 +11,7 @@ from receptionist.domain.models import (
     BusyBlock,
 )
 from receptionist.store import tables as t
-from receptionist.store.base import (Room, appointment_overlaps, event_overlaps)
+from receptionist.store.base import Room, appointment_overlaps, event_overlaps
 
 
 class BusyTime(Room):

@@ -22,11 +22,11 @@ from receptionist.domain.models import (
 )
 from receptionist.errors import UserError
 from receptionist.store import tables as t
-from receptionist.store.base import (Room, StaleEdit, commit_or_stale)
-from receptionist.store.records import (call_record, proposal_record)
 from receptionist.store.appointments import load_appointment
 from receptionist.store.audit import audit_in
+from receptionist.store.base import Room, StaleEdit, commit_or_stale
 from receptionist.store.outbox import queue_in
+from receptionist.store.records import call_record, proposal_record
 
 
 def _call_query():

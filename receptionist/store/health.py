@@ -11,8 +11,8 @@ from receptionist.domain.models import (
     SyncState,
 )
 from receptionist.store import tables as t
-from receptionist.store.base import (Room)
-from receptionist.store.records import (health_record)
+from receptionist.store.base import Room
+from receptionist.store.records import health_record
 
 
 class HealthStore(Room):

@@ -24,13 +24,19 @@ from sqlalchemy import Engine, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from receptionist.domain.intake import CallerHistory, DeliverySource, InboxRecord, InboxState, LiveCallRecord
+from receptionist.domain.intake import (
+    CallerHistory,
+    DeliverySource,
+    InboxRecord,
+    InboxState,
+    LiveCallRecord,
+)
 from receptionist.domain.models import AppointmentStatus, CallRecord
 from receptionist.domain.payload import CallCapture
 from receptionist.errors import EnvironmentProblem
 from receptionist.store import tables as t
-from receptionist.store.db import bounded_write, checkpoint
 from receptionist.store.audit import audit_in
+from receptionist.store.db import bounded_write, checkpoint
 from receptionist.store.records import call_record, call_row
 
 log = logging.getLogger(__name__)

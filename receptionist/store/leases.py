@@ -8,7 +8,7 @@ from sqlalchemy import delete, or_, update
 from sqlalchemy.exc import IntegrityError
 
 from receptionist.store import tables as t
-from receptionist.store.base import (Room)
+from receptionist.store.base import Room
 
 
 class Leases(Room):

@@ -18,13 +18,21 @@ from receptionist.domain.models import (
 from receptionist.domain.ports import RemoteEvent
 from receptionist.errors import UserError
 from receptionist.store import tables as t
-from receptionist.store.base import (REPUSH_STATES, Room, appointment_overlaps, commit_or_stale)
-from receptionist.store.records import (appointment_record, link_record)
-from receptionist.store.appointments import appointment_for_change, load_appointment, repush
+from receptionist.store.appointments import (
+    appointment_for_change,
+    load_appointment,
+    repush,
+)
 from receptionist.store.audit import audit_in
+from receptionist.store.base import (
+    REPUSH_STATES,
+    Room,
+    appointment_overlaps,
+    commit_or_stale,
+)
 from receptionist.store.outbox import queue_in
+from receptionist.store.records import appointment_record, link_record
 from receptionist.store.remote_cache import upsert_events
-
 
 _WHAT_THE_CALENDAR_HOLDS = ("remote_id", "etag", "content_hash")  # facts of a write, whatever it was planned from
 

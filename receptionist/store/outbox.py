@@ -9,7 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from receptionist.store import tables as t
-from receptionist.store.base import (Room)
+from receptionist.store.base import Room
 
 
 def queue_in(s: Session, outbox: Iterable[tuple[str, dict]], appointment_id: str, now: datetime) -> None:
@@ -54,13 +54,6 @@ class OutboxStore(Room):
         with self.session() as s:
             s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(**values))
             s.commit()
-
-    def items(self, limit: int = 200) -> list[dict]:
-        with self.session() as s:
-            rows = s.scalars(select(t.OutboxMessage).order_by(t.OutboxMessage.id.desc()).limit(limit))
-            return [{"id": r.id, "topic": r.topic, "payload": dict(r.payload), "attempts": r.attempts,
-                     "last_error": r.last_error, "sending_at": r.sending_at, "done_at": r.done_at,
-                     "provider_id": r.provider_id} for r in rows]
 
     def last_error(self) -> str | None:
         """Why the newest message tried failed, or None when it went out (or none was tried): the SMS pill's

@@ -14,9 +14,8 @@ from receptionist.domain.models import (
 )
 from receptionist.domain.ports import RemoteEvent
 from receptionist.store import tables as t
-from receptionist.store.base import (LONG_EVENT, Room, chunks,
-                                     event_overlaps)
-from receptionist.store.records import (external_record)
+from receptionist.store.base import LONG_EVENT, Room, chunks, event_overlaps
+from receptionist.store.records import external_record
 
 
 @functools.cache

@@ -12,12 +12,12 @@ from datetime import datetime, timezone
 
 from sqlalchemy import (
     JSON,
-    LargeBinary,
     Boolean,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,

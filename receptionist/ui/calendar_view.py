@@ -44,7 +44,8 @@ from PySide6.QtWidgets import (
 
 from receptionist.domain.formatting import format_phone, format_range, format_time
 from receptionist.domain.models import AppointmentRow, ExternalEventRecord, SyncState
-from receptionist.services import Desk, WeekView
+from receptionist.services import WeekView
+from receptionist.services.appointments import Appointments
 from receptionist.ui import theme
 from receptionist.ui.operations import QueryRunner
 
@@ -847,14 +848,14 @@ class WeekCalendarView(QWidget):
     appointment_context_menu_requested = Signal(str, QPoint)
     week_shown = Signal(object)
 
-    def __init__(self, desk: Desk, calendar_labels: Mapping[str, str] | None = None,
-                 now: Callable[[], datetime] | None = None, runner: QueryRunner | None = None,
+    def __init__(self, weeks: Appointments, zone: ZoneInfo, now: Callable[[], datetime],
+                 calendar_labels: Mapping[str, str] | None = None, runner: QueryRunner | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
-        self.zone = desk.context.rules.zone
+        self.weeks = weeks  # reads a week (Appointments.week)
+        self.zone = zone
         self.calendar_labels = dict(calendar_labels or {})
-        self._now = now or desk.context.clock
+        self._now = now
         self.runner = runner or QueryRunner(self)
         first_day = week_start(self.today())
         self.state = _State(first_day=first_day, layout=WeekLayout(first_day))
@@ -978,10 +979,10 @@ class WeekCalendarView(QWidget):
         first_day = self.state.first_day
         self.title_label.setText(week_title(first_day))
         self.tick()
-        desk, zone, shown = self.desk, self.zone, self.state.layout
+        weeks, zone, shown = self.weeks, self.zone, self.state.layout
 
         def read() -> WeekLayout:
-            layout = read_week_layout(desk, first_day, zone)
+            layout = read_week_layout(weeks, first_day, zone)
             return shown if layout == shown else layout
 
         self.runner.run("week", read, self._week_read)
@@ -1015,9 +1016,9 @@ class WeekCalendarView(QWidget):
             self.appointment_context_menu_requested.emit(item.key, widget.mapToGlobal(pos))
 
 
-def read_week_layout(desk: Desk, first_day: date, zone: ZoneInfo) -> WeekLayout:
+def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo) -> WeekLayout:
     """The week's query and its layout: no widgets, so it runs on a worker thread."""
-    return cap_lanes(first_day, layout_week(desk.appointments.week(first_day), first_day, zone))
+    return cap_lanes(first_day, layout_week(weeks.week(first_day), first_day, zone))
 
 
 __all__ = ["CalendarItem", "MoreChip", "WeekCalendarView", "WeekCanvas", "WeekLayout", "assign_lanes", "cap_lanes",

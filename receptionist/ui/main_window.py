@@ -162,7 +162,8 @@ class MainWindow(QMainWindow):
         self.call_panel = CallPanel(self.desk, runner=self.runner)
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
-        self.calendar = WeekCalendarView(self.desk, labels, runner=self.runner)
+        self.calendar = WeekCalendarView(self.desk.appointments, self.desk.context.rules.zone, self.desk.context.clock,
+                                         labels, runner=self.runner)
         self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
         self.sync_panel = SyncPanel(self.desk, calendars, runner=self.runner)
         self.sync_panel.setMinimumHeight(200)

@@ -12,7 +12,9 @@ import pytest
 from receptionist.cli import main
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.e2e.test_booking_flow import next_weekday_local
+from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
+from tests.helpers.rows import audit_entries
 
 pytestmark = pytest.mark.e2e
 
@@ -38,8 +40,7 @@ def cli(stack, db_url, tmp_path, monkeypatch, capsys):
     return run
 
 
-def _record_call(db_url, profile, start_local: datetime) -> int:
-    from receptionist.domain.payload import normalise, parse_payload
+def _store_call(db_url, profile, start_local: datetime) -> int:
     from receptionist.services.context import location_rules
     from receptionist.store.db import make_engine, upgrade
     from receptionist.store import Store
@@ -49,8 +50,7 @@ def _record_call(db_url, profile, start_local: datetime) -> int:
     store = Store(engine)
     body = payload(call_id=f"cli-{start_local:%H%M%S%f}", requested_start=start_local.isoformat(),
                    timestamp=datetime.now(timezone.utc).isoformat())
-    call, _ = store.record_call(normalise(parse_payload(body), location_rules(profile), datetime.now(timezone.utc)),
-                                body, datetime.now(timezone.utc))
+    call = store_payload(store, body, location_rules(profile), datetime.now(timezone.utc))
     engine.dispose()
     return call.proposal.id
 
@@ -61,7 +61,7 @@ def _google_event(stack, appointment_id):
 
 def test_an_appointments_life_from_the_command_line(cli, stack, db_url):
     start = next_weekday_local(11, 0)
-    proposal_id = _record_call(db_url, cli.profile, start)
+    proposal_id = _store_call(db_url, cli.profile, start)
     calls = cli("calls", "list", "--json")
     assert [c["proposal"]["id"] for c in calls] == [proposal_id]
 
@@ -122,7 +122,7 @@ def test_an_appointments_life_from_the_command_line(cli, stack, db_url):
 
 
 def test_bad_input_is_one_sentence_and_changes_nothing(cli, stack, db_url):
-    proposal_id = _record_call(db_url, cli.profile, next_weekday_local(9, 0))
+    proposal_id = _store_call(db_url, cli.profile, next_weekday_local(9, 0))
     appt = cli("proposals", "approve", str(proposal_id), "--json")
     out = cli("appointments", "reschedule", appt["id"], "--start", "next tuesday", expect=2)
     assert out == ""
@@ -145,6 +145,6 @@ def _audit(db_url):
 
     engine = make_engine(db_url)
     try:
-        return Store(engine).audit.entries(200)
+        return audit_entries(Store(engine), 200)
     finally:
         engine.dispose()

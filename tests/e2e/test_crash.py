@@ -19,7 +19,6 @@ import pytest
 
 from receptionist.config import Profile
 from receptionist.domain.models import AppointmentStatus, SyncState
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.events import EventBus
 from receptionist.providers.secrets import KeyringSecretStore
 from receptionist.services.context import location_rules
@@ -28,8 +27,10 @@ from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.e2e.test_service_process import _up, free_port
+from tests.helpers.calls import store_payload
 from tests.helpers.file_keyring import FileKeyring
 from tests.helpers.payloads import payload
+from tests.helpers.rows import outbox_items
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,8 +126,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
         body = payload(requested_start=times[i].replace(tzinfo=None).isoformat(), duration_minutes=30,
                        caller={"name": f"Caller {i}", "callback_number": f"(312) 555-{1000 + i:04d}",
                              "account_id": f"ACC-{i}"})
-        capture = normalise(parse_payload(body), location_rules(profile), now)
-        call, _ = store.record_call(capture, {}, now)
+        call = store_payload(store, body, location_rules(profile), now)
         return desk.bookings.approve(call.proposal.id, call.proposal.version, actor="desk-2")
 
     appointments = [approve(i) for i in range(APPOINTMENTS)]
@@ -161,7 +161,7 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
         def settled() -> bool:
             links = [link for a in store.appointments.between(include_cancelled=True) for link in a.links]
             return all(link.state is SyncState.SYNCED for link in links) and \
-                all(m["done_at"] is not None for m in store.outbox.items(limit=2000))
+                all(m["done_at"] is not None for m in outbox_items(store, limit=2000))
 
         while not settled():
             assert time.monotonic() < deadline, _stuck(store)
@@ -186,11 +186,11 @@ def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
 
     texts = [(m["to"], m["body"]) for m in stack.twilio.messages[texts_before:]]
     assert [t for t, n in Counter(texts).items() if n > 1] == []  # no SMS sent twice
-    assert len(texts) == len(store.outbox.items(limit=2000)) == APPOINTMENTS + changes
+    assert len(texts) == len(outbox_items(store, limit=2000)) == APPOINTMENTS + changes
 
 
 def _stuck(store) -> str:
     links = [link for a in store.appointments.between(include_cancelled=True) for link in a.links
              if link.state is not SyncState.SYNCED]
-    waiting = [m for m in store.outbox.items(limit=2000) if m["done_at"] is None]
+    waiting = [m for m in outbox_items(store, limit=2000) if m["done_at"] is None]
     return f"not settled: {len(links)} links, e.g. {links[:3]}; {len(waiting)} SMS, e.g. {waiting[:2]}"

@@ -59,7 +59,8 @@ def test_a_backlog_drains_in_one_cycle_at_two_requests_a_link_then_one_request_a
 
     from receptionist.domain.bookings import BookingDraft
     from receptionist.domain.models import SyncState
-    from receptionist.domain.payload import LocationRules, normalise, parse_payload
+    from receptionist.domain.payload import LocationRules
+    from tests.helpers.calls import store_payload
     from tests.helpers.payloads import payload
 
     app, _ = counted
@@ -68,8 +69,7 @@ def test_a_backlog_drains_in_one_cycle_at_two_requests_a_link_then_one_request_a
     day = (datetime.now(timezone.utc) + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
     ids = []
     for i in range(30):
-        capture = normalise(parse_payload(payload(call_id=f"backlog-{i}")), rules, datetime.now(timezone.utc))
-        call, _ = app.store.record_call(capture, {}, datetime.now(timezone.utc))
+        call = store_payload(app.store, payload(call_id=f"backlog-{i}"), rules, datetime.now(timezone.utc))
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, day + timedelta(minutes=30 * i), 30, "")
         ids.append(app.store.proposals.approve(p.id, draft, p.version, list(app.sync_engine.calendars), "desk",

@@ -9,11 +9,11 @@ import pytest
 
 from receptionist.app import App
 from receptionist.domain.models import AppointmentStatus, SyncState
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.providers.secrets import memory_secret_store
 from receptionist.services.context import location_rules
 from receptionist_sandbox.faults import Fault
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
+from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeClock
 from tests.helpers.payloads import payload
 
@@ -51,7 +51,7 @@ def approve(app, n: int):
     now = app.sync_engine.clock()
     body = payload(requested_start=slot(n).replace(tzinfo=None).isoformat(), duration_minutes=45,
                    caller={"name": f"Caller {n}", "callback_number": f"(312) 555-{2000 + n}", "account_id": "A"})
-    call, _ = app.store.record_call(normalise(parse_payload(body), location_rules(app.profile), now), {}, now)
+    call = store_payload(app.store, body, location_rules(app.profile), now)
     return app.desk.bookings.approve(call.proposal.id, call.proposal.version, actor="amy")
 
 

@@ -13,10 +13,11 @@ from sqlalchemy import event
 
 from receptionist import errors
 from receptionist.cli import main
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services.context import location_rules
 from receptionist.store.db import make_engine, upgrade
+from receptionist.store.inbox import StorageUnavailable
 from receptionist.store import Store
+from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
 
 
@@ -31,8 +32,7 @@ def _desk_with_one_call(path, profile, clock) -> str:
     """A database holding one call; returns its id."""
     engine = make_engine(f"sqlite:///{path}")
     upgrade(engine)
-    call, _ = Store(engine).record_call(normalise(parse_payload(payload()), location_rules(profile), clock()), {},
-                                        clock())
+    call = store_payload(Store(engine), payload(), location_rules(profile), clock())
     engine.dispose()
     return call.id
 
@@ -73,10 +73,11 @@ def test_a_read_only_database_refuses_writes_and_keeps_what_it_holds(tmp_path, p
     engine = make_engine(f"sqlite:///file:{path}?mode=ro&uri=true")
     upgrade(engine)  # at head already: opening read-only works
     store = Store(engine)
-    with pytest.raises(errors.DatabaseReadOnly, match="is read-only: give this user write permission"):
-        store.record_call(normalise(parse_payload(payload(call_id="second")), location_rules(profile), clock()),
-                          {}, clock())
+    with pytest.raises(StorageUnavailable) as raised:  # the door answers 503: the platform retries later
+        store_payload(store, payload(call_id="second"), location_rules(profile), clock())
     engine.dispose()
+    assert isinstance(raised.value.__cause__, errors.DatabaseReadOnly)
+    assert "is read-only: give this user write permission" in str(raised.value.__cause__)
     assert _call_ids(path) == [call_id]
 
 
@@ -126,15 +127,15 @@ def test_a_full_disk_says_so_and_loses_nothing(tmp_path, profile, clock):
     store = Store(engine)
     big = payload(message="x" * 2000)
     try:
-        with pytest.raises(errors.DiskFull) as raised:
+        with pytest.raises(StorageUnavailable) as raised:  # the door answers 503: the platform retries later
             for i in range(50):  # until the file would have to grow
-                body = dict(big, call_id=f"big-{i}")
-                store.record_call(normalise(parse_payload(body), location_rules(profile), clock()),
-                                  {"pad": "x" * 100_000}, clock())
+                body = dict(big, call_id=f"big-{i}", custom_fields={"pad": "x" * 100_000})
+                store_payload(store, body, location_rules(profile), clock())
     finally:
         stop()
         engine.dispose()
-    assert str(raised.value) == "the disk is full: free space, nothing was lost"
+    assert isinstance(raised.value.__cause__, errors.DiskFull)
+    assert str(raised.value.__cause__) == "the disk is full: free space, nothing was lost"
     assert seen and isinstance(seen[0], errors.DiskFull)  # the window's banner hears of it
     ids = _call_ids(path)
     assert call_id in ids and len(ids) == len(set(ids))  # the earlier call is intact

@@ -1,5 +1,5 @@
 """Rows for tests: bulk rows for a realistic table size (query plans), inserted with SQLAlchemy Core, and
-bookings approved straight through the store."""
+bookings approved through the store (their calls stored through the intake's inbox: ``tests.helpers.calls``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy import insert
 
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import AppointmentStatus, SyncState
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services.context import location_rules
 from receptionist.store import tables as t
+from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
 
 CALENDARS = ("google:primary", "outlook:default")
@@ -52,9 +52,8 @@ def approve_many(store, profile, clock, n: int, calendars=("google:primary",)):
     first = clock().replace(hour=15, minute=0) + timedelta(days=1)
     for i in range(n):
         start = first + timedelta(minutes=30 * i)
-        capture = normalise(parse_payload(payload(call_id=f"lease-{i}", requested_start=start.isoformat())),
-                            location_rules(profile), clock())
-        call, _ = store.record_call(capture, {}, clock())
+        call = store_payload(store, payload(call_id=f"lease-{i}", requested_start=start.isoformat()),
+                             location_rules(profile), clock())
         p = call.proposal
         draft = BookingDraft(p.caller_name, p.callback_number, p.service, start, p.duration_minutes, p.notes)
         out.append(store.proposals.approve(p.id, draft, p.version, list(calendars), "amy", clock()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timezone
 
 import pytest
 
@@ -50,12 +51,16 @@ def test_messaging_service_sid_as_sender(sandbox):
     assert stored["messaging_service_sid"] == service and stored["from"] is None
 
 
-def test_status_can_be_read_back():
+def test_a_sent_message_is_found_again_with_its_status():
+    """After a lost answer the outbox asks ``find_sent`` before sending again: the same message, as it is now."""
     with TwilioSandbox(delivery_delay=0.01) as box:
         messenger = TwilioMessenger(settings_for(box), box.auth_token)
+        since = datetime.now(timezone.utc)
         sid = messenger.send_sms(TO, "hi").sid
         box.wait_for_status(sid, "delivered")
-        assert messenger.get_message(sid).status == "delivered"
+        found = messenger.find_sent(TO, "hi", since)
+        assert (found.sid, found.status, found.body) == (sid, "delivered", "hi")
+        assert messenger.find_sent(TO, "something else", since) is None
 
 
 def test_wrong_token_is_auth_error(sandbox):

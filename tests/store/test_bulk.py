@@ -1,4 +1,4 @@
-"""Bulk loading: what goes in through ``store.bulk`` reads back through the store's usual methods unchanged."""
+"""Bulk loading: what goes in through ``tests.helpers.bulk`` reads back through the store's usual methods unchanged."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from receptionist.domain.models import (
     LinkRecord,
     SyncState,
 )
-from receptionist.store.bulk import insert_appointments, insert_external_events
+from tests.helpers.bulk import insert_appointments, insert_external_events
 
 NOW = datetime(2026, 11, 23, 15, tzinfo=timezone.utc)
 

@@ -9,6 +9,7 @@ from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import SyncState
 from receptionist.domain.payload import LocationRules, normalise, parse_payload
 from receptionist.domain.ports import RemoteEvent
+from tests.helpers.calls import store_call
 from tests.helpers.payloads import payload
 
 RULES = LocationRules(zone=ZoneInfo("America/Chicago"))
@@ -17,7 +18,7 @@ CAL = "google:primary"
 
 def approved(store, clock):
     capture = normalise(parse_payload(payload()), RULES, datetime(2026, 11, 23, 15, tzinfo=timezone.utc))
-    call, _ = store.record_call(capture, {}, clock())
+    call = store_call(store, capture, received_at=clock())
     p = call.proposal
     draft = BookingDraft(p.caller_name, p.callback_number, p.service, p.start, p.duration_minutes, p.notes)
     return store.proposals.approve(p.id, draft, p.version, [CAL], "amy", clock())

@@ -3,10 +3,14 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.intake import DeliverySource, InboxState
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.payload import LocationRules, normalise, parse_payload
+from receptionist.store.inbox import Outcome
 from receptionist.store import StaleEdit
+from tests.helpers.calls import store_call
 from tests.helpers.payloads import payload
+from tests.helpers.rows import audit_entries
 
 from zoneinfo import ZoneInfo
 
@@ -17,18 +21,33 @@ def capture(**kw):
     return normalise(parse_payload(payload(**kw)), RULES, datetime(2026, 11, 23, 15, tzinfo=timezone.utc))
 
 
-def test_record_call_is_deduplicated_by_platform_and_call_id(store, clock):
-    first, created = store.record_call(capture(call_id="abc"), {"raw": 1}, clock())
-    again, created_again = store.record_call(capture(call_id="abc"), {"raw": 2}, clock())
-    assert created and not created_again
-    assert again.id == first.id
-    assert len(store.calls.recent()) == 1
-    other, created_other = store.record_call(capture(call_id="abc", platform="vapi"), {}, clock())
-    assert created_other and other.id != first.id
+def deliver(inbox, c, key, now):
+    """One delivery of the call ``c`` under the inbox key ``key``, mapped and applied as the intake's worker does."""
+    inbox_id, created = inbox.store_delivery(platform="generic", dedupe_key=key, source=DeliverySource.FILE,
+                                             received_at=now, url="file://tests", headers={}, body=b"{}")
+    applied = inbox.apply([Outcome(inbox_id, InboxState.DONE, capture=c, payload={})], now) if created else []
+    return inbox_id, created, applied
+
+
+def test_a_second_delivery_of_a_call_makes_no_second_call(store, clock):
+    inbox = store.inbox
+    first_id, _, [first] = deliver(inbox, capture(call_id="abc"), "generic:generic:abc", clock())
+    assert first.call_created
+    # the platform retries the same delivery: the door knows its key, nothing is mapped again
+    again_id, created, applied = deliver(inbox, capture(call_id="abc"), "generic:generic:abc", clock())
+    assert (again_id, created, applied) == (first_id, False, [])
+    # another delivery of the same call (another event, another key): mapped, but the call stored first stays
+    other_id, _, [other] = deliver(inbox, capture(call_id="abc", caller={"name": "Someone Else"}), "abc:2", clock())
+    assert not other.call_created and other.call.id == first.call.id
+    assert inbox.get(other_id).reason == f"the same call is already stored (call #{first.call.id})"
+    assert [(c.id, c.caller_name) for c in store.calls.recent()] == [(first.call.id, "Maria Lopez")]
+    # the same call id on another platform is another call
+    _, _, [vapi] = deliver(inbox, capture(call_id="abc", platform="vapi"), "generic:vapi:abc", clock())
+    assert vapi.call_created and vapi.call.id != first.call.id
 
 
 def test_times_come_back_as_aware_utc(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     assert call.requested_start == datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)
     assert call.received_at.tzinfo is timezone.utc
 
@@ -38,7 +57,7 @@ def draft_of(p):
 
 
 def test_approve_creates_appointment_with_pending_links_atomically(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     appt = store.proposals.approve(p.id, draft_of(p), p.version, ["google:primary", "outlook:default"], "amy",
                                   clock(), [("sms.confirmation", {"to": "+13125550142", "body": "hi"})])
@@ -46,11 +65,11 @@ def test_approve_creates_appointment_with_pending_links_atomically(store, clock)
     assert appt.end - appt.start == timedelta(minutes=45)
     assert store.proposals.get(p.id).status is ProposalStatus.APPROVED
     assert store.outbox.due(clock())[0][1] == "sms.confirmation"
-    assert [e["action"] for e in store.audit.entries()][:2] == ["proposal.approved", "call.received"]
+    assert [e["action"] for e in audit_entries(store)][:2] == ["proposal.approved", "call.received"]
 
 
 def test_second_desk_cannot_approve_or_edit_a_decided_proposal(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     store.proposals.approve(p.id, draft_of(p), p.version, ["google:primary"], "desk-1", clock())
     with pytest.raises(StaleEdit, match="already approved by desk-1"):
@@ -59,7 +78,7 @@ def test_second_desk_cannot_approve_or_edit_a_decided_proposal(store, clock):
 
 
 def test_stale_version_is_refused(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     store.proposals.update(p.id, draft_of(p), [], p.version, "desk-1", clock())
     with pytest.raises(StaleEdit, match="changed at another desk"):
@@ -67,7 +86,7 @@ def test_stale_version_is_refused(store, clock):
 
 
 def test_links_to_plan_is_what_is_owed_changed_or_missing_and_nothing_when_quiet(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
     a, b = appt.links
@@ -85,7 +104,7 @@ def test_links_to_plan_is_what_is_owed_changed_or_missing_and_nothing_when_quiet
 
 
 def test_links_to_plan_leaves_out_failed_links_resting_in_their_backoff_or_given_up(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a"], "amy", clock())
     [a] = appt.links
@@ -107,7 +126,7 @@ def test_links_to_plan_leaves_out_failed_links_resting_in_their_backoff_or_given
 
 
 def test_retry_puts_failed_links_back_but_not_drift(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a", "b"], "amy", clock())
     a, b = appt.links
@@ -119,17 +138,24 @@ def test_retry_puts_failed_links_back_but_not_drift(store, clock):
     assert links[b.id].state is SyncState.DRIFT
 
 
-def test_save_link_with_expect_updated_loses_to_a_person(store, clock):
-    call, _ = store.record_call(capture(), {}, clock())
+def test_a_link_saved_from_an_older_version_keeps_what_the_calendar_holds_not_the_verdict(store, clock):
+    """The sync thread wrote the time it planned from while a desk rescheduled: the write's facts are kept, the
+    link stays owed (Pending) so the new time is pushed next, instead of being called Synced."""
+    call = store_call(store, capture(), received_at=clock())
     p = call.proposal
     appt = store.proposals.approve(p.id, draft_of(p), p.version, ["a"], "amy", clock())
     [a] = appt.links
-    store.links.save(a.id, clock(), state=SyncState.FAILED, attempts=8)
-    read_at = store.link_updated_at(a.id)
-    clock.advance(seconds=1)
-    assert store.links.retry(clock(), [a.id]) == 1  # a person pressed Retry meanwhile
-    assert store.links.save(a.id, clock(), expect_updated=read_at, state=SyncState.FAILED, attempts=9) is None
-    assert store.links.get(a.id).state is SyncState.PENDING
+    planned = appt.version
+    moved = store.appointments.change(appt.id, appt.version, {"start": appt.start + timedelta(hours=1),
+                                                             "end": appt.end + timedelta(hours=1)}, "desk-2", clock())
+    assert moved.version != planned
+    saved = store.links.save(a.id, clock(), planned_version=planned, state=SyncState.SYNCED, remote_id="ev-a",
+                            etag='"1"', content_hash="old-time", synced_at=clock())
+    assert (saved.remote_id, saved.etag, saved.content_hash) == ("ev-a", '"1"', "old-time")
+    assert saved.state is SyncState.PENDING and saved.synced_at is None
+    saved = store.links.save(a.id, clock(), planned_version=moved.version, state=SyncState.SYNCED, etag='"2"',
+                            content_hash="new-time", synced_at=clock())
+    assert saved.state is SyncState.SYNCED and saved.content_hash == "new-time"
 
 
 def test_lease_has_one_holder(store, clock):
@@ -147,7 +173,7 @@ def test_view_rows_carry_the_shown_columns_and_a_badge_per_link(store, clock):
     calendars = ["outlook:default", "google:primary"]
     booked = []
     for n, start in enumerate(("2026-11-25T11:00:00", "2026-11-24T10:30:00")):
-        call, _ = store.record_call(capture(call_id=f"c{n}", requested_start=start), {}, clock())
+        call = store_call(store, capture(call_id=f"c{n}", requested_start=start), received_at=clock())
         p = call.proposal
         booked.append(store.proposals.approve(p.id, draft_of(p), p.version, calendars, "amy", clock()))
     later, first = booked

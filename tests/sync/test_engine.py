@@ -14,9 +14,10 @@ from receptionist.errors import AuthError, ConflictError, RateLimited, Transient
 from tests.helpers.desk import make_desk
 from receptionist.sync.backoff import retry_delay
 from receptionist.sync.engine import CalendarTarget, SyncEngine
+from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeCalendar, FakeMessenger
 from tests.helpers.payloads import payload
-from receptionist.domain.payload import normalise, parse_payload
+from tests.helpers.rows import audit_entries, outbox_items
 from receptionist.services.context import location_rules
 
 G, O = "google:primary", "outlook:default"
@@ -51,8 +52,7 @@ def desk(store, profile, clock, engine):
 
 
 def approve(desk, store, clock, start="2026-11-24T10:30:00", **kw):
-    capture = normalise(parse_payload(payload(requested_start=start, **kw)), location_rules(desk.profile), clock())
-    call, _ = store.record_call(capture, {}, clock())
+    call = store_payload(store, payload(requested_start=start, **kw), desk.context.rules, clock())
     return desk.bookings.approve(call.proposal.id, call.proposal.version, actor="amy")
 
 
@@ -322,7 +322,7 @@ def test_keep_ours_on_a_moved_event_pushes_ours_again(store, clock, engine, desk
     desk.sync.keep_ours(links(store, appt.id)[G].id, actor="amy")
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert [e.start for e in ours(g, appt.id)] == [appt.start]
-    assert any(e["action"] == "sync.keep_ours" and e["actor"] == "amy" for e in store.audit.entries())
+    assert any(e["action"] == "sync.keep_ours" and e["actor"] == "amy" for e in audit_entries(store))
 
 
 def test_keep_ours_on_a_deleted_event_recreates_it(store, clock, engine, desk, cals):
@@ -543,12 +543,12 @@ def test_an_sms_answered_without_a_sid_is_not_recorded_as_sent(store, clock, eng
     messenger.blank_sid_next = 1
     report = engine.run_cycle()
     assert report.messages_sent == 0 and report.message_errors == 1 and not report.ok
-    [item] = store.outbox.items()
+    [item] = outbox_items(store)
     assert item["done_at"] is None and item["sending_at"] is not None and "without a message id" in item["last_error"]
     clock.advance(minutes=10)
     report = engine.run_cycle()
     assert report.messages_sent == 1 and len(messenger.sent) == 1  # found, not sent again
-    [item] = store.outbox.items()
+    [item] = outbox_items(store)
     assert item["done_at"] is not None and item["provider_id"] == messenger.sent[0].sid
 
 
@@ -560,7 +560,7 @@ def test_a_crash_between_sending_and_done_checks_before_sending_again(store, clo
     messenger.send_sms(body["to"], body["body"])
     report = engine.run_cycle()
     assert report.messages_sent == 1 and len(messenger.sent) == 1 and messenger.lookups == 1
-    assert store.outbox.items()[0]["done_at"] is not None
+    assert outbox_items(store)[0]["done_at"] is not None
 
 
 def test_a_crash_before_sending_sends_once(store, clock, engine, desk, messenger):

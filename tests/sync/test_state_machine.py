@@ -34,7 +34,6 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.models import AppointmentStatus, SyncState
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.domain.sync_plan import EventContent
 from receptionist.errors import AuthError, RateLimited, TransientError, Unreachable, UserError
 from receptionist.services.context import location_rules
@@ -43,6 +42,7 @@ from receptionist.store import calls as repo_module
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
+from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeCalendar, FakeClock, FakeMessenger
 from tests.helpers.payloads import payload
 
@@ -224,9 +224,8 @@ class SyncMachine(RuleBasedStateMachine):
     @rule(slot=st.integers(0, len(SLOTS) - 1))
     def approve(self, slot):
         start = SLOTS[slot].replace(tzinfo=None).isoformat()
-        capture = normalise(parse_payload(payload(requested_start=start, duration_minutes=45)),
-                            location_rules(self.profile), self.clock())
-        call, _ = self.store.record_call(capture, {}, self.clock())
+        call = store_payload(self.store, payload(requested_start=start, duration_minutes=45),
+                             location_rules(self.profile), self.clock())
         self.desk.bookings.approve(call.proposal.id, call.proposal.version, actor="amy")
 
     @precondition(lambda self: self.appointments(live_only=True))

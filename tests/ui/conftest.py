@@ -1,12 +1,19 @@
-"""A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real service, engine and ingestor.
+"""A desk for UI tests: SQLite store, two FakeCalendar targets, a FakeClock, the real capabilities, sync engine and
+intake.
 
-``App.build`` needs real providers, so ``Desk`` assembles the pieces directly; the window is built from
-``desk.desk`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
+``App.assemble`` builds a desk from any outside world (``App.build`` hands it the real one;
+tests/ingest/test_app_intake.py hands it fakes). ``TestDesk`` wires the same pieces by hand instead, leaving out what a
+UI test drives itself or must not start: no ``SyncScheduler`` (the test runs ``sync_engine.run_cycle``, or
+``sync_in_background``), no webhook receiver (a stand-in that never listens: calls come through the intake's door and
+worker with ``submit_call``), the default platform adapters with no signing secrets, no messenger (SMS off unless the
+test is marked ``sms``), no polling, a sign-in a test scripts (``reconnector``), and this desk always the leader. The
+window is built from ``desk.desk`` and ``desk.bus``, as ``run_gui`` builds it from the App's.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 import random
 import threading
 from dataclasses import dataclass
@@ -18,9 +25,9 @@ from receptionist import events
 from receptionist.config import Profile
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import Delivery
-from receptionist.services import Desk
+from receptionist.errors import UserError
+from receptionist.services import Desk, DeskContext
 from receptionist.services.context import location_rules
-from tests.helpers.desk import make_desk
 from receptionist.store import Store
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from tests.helpers.fakes import FakeCalendar, FakeClock
@@ -40,6 +47,13 @@ class TestDesk:
     clock: FakeClock
     google: FakeCalendar
     outlook: FakeCalendar
+    problems: dict[str, str]  # what the desk's problems view reads (App.problems)
+    reconnector: Callable[[str, Callable[[str], None]], str] | None = None  # the sign-in flow a test scripts
+
+    def sign_in(self, key: str, open_url: Callable[[str], None]) -> str:
+        if self.reconnector is None:
+            raise UserError("signing in is not available in this test")
+        return self.reconnector(key, open_url)
 
     def submit_call(self, **overrides) -> str:
         """Deliver a call the way the webhook receiver does (stored on the ingest thread, then announced)."""
@@ -56,7 +70,7 @@ class TestDesk:
 
 
 @pytest.fixture
-def desk(store, profile, clock) -> TestDesk:
+def desk(request, store, profile, clock) -> TestDesk:
     bus = events.EventBus()
     google, outlook = FakeCalendar(kind="google"), FakeCalendar(kind="outlook")
     targets = [CalendarTarget("google:primary", google, "primary", "Google Calendar"),
@@ -64,9 +78,13 @@ def desk(store, profile, clock) -> TestDesk:
     engine = SyncEngine(store, profile, targets, calendars=CALENDARS, bus=bus, clock=clock, rng=random.Random(1))
     ingestor = Intake(store, location_rules(profile), bus, lambda key: None, clock=clock)
     receiver = SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={})  # never listens
-    capabilities = make_desk(store, profile, bus, CALENDARS, clock=clock, engine=engine, is_leader=lambda: True,
-                             intake=ingestor, webhook=receiver)
+    problems: dict[str, str] = {}
+    context = DeskContext.of(store, profile, bus, CALENDARS, clock, problems=problems,
+                             sms_enabled=request.node.get_closest_marker("sms") is not None)
+    test_desk = TestDesk(profile, store, bus, None, engine, ingestor, clock, google, outlook, problems)
+    test_desk.desk = Desk(context, engine=engine, intake=ingestor, webhook=receiver, sign_in=test_desk.sign_in,
+                          is_leader=lambda: True)
     ingestor.start()
-    yield TestDesk(profile, store, bus, capabilities, engine, ingestor, clock, google, outlook)
+    yield test_desk
     ingestor.stop()
 

@@ -20,6 +20,7 @@ from receptionist.ui import alerts as alerts_module
 from receptionist.ui.appointment_dialog import CancelAppointmentDialog, RescheduleDialog
 from receptionist.ui.main_window import MainWindow
 from receptionist.ui.models import AppointmentTableModel
+from tests.helpers.rows import audit_entries, outbox_items
 
 pytestmark = pytest.mark.gui
 
@@ -243,8 +244,8 @@ def test_edit_then_cancel_keeps_it_listed_as_cancelled(qtbot, window, desk):
     assert model.rowCount() == 1  # still listed
 
 
+@pytest.mark.sms
 def test_text_the_caller_box_follows_sms_and_queues_the_text(qtbot, window, desk):
-    desk.desk.context.sms_enabled = True
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     dialog = window.open_appointment(appt_id)
     qtbot.mouseClick(dialog.reschedule_button, Qt.MouseButton.LeftButton)
@@ -255,7 +256,7 @@ def test_text_the_caller_box_follows_sms_and_queues_the_text(qtbot, window, desk
     assert sub.notify_check.isChecked()
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
     assert not sub.isVisible()
-    texts = [item for item in desk.store.outbox.items() if item.get("topic") == "sms.change"]
+    texts = [item for item in outbox_items(desk.store) if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "11:30 AM" in str(texts[0])
 
 
@@ -337,7 +338,7 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     wait_synced(qtbot, window, appt_id)
     event = desk.google.events[remote_id(desk, appt_id, GOOGLE)]
     assert (event.start, event.end) == (ours.start, ours.end)  # the calendar holds our version again
-    assert any(e["action"] == "sync.keep_ours" or "keep" in e["action"] for e in desk.store.audit.entries())
+    assert any(e["action"] == "sync.keep_ours" or "keep" in e["action"] for e in audit_entries(desk.store))
     qtbot.waitUntil(lambda: "0 sync problem(s)" in window.status_counts.text(), timeout=2000)
 
 
@@ -369,8 +370,8 @@ def test_deleted_on_outlook_take_theirs_cancels_from_the_appointment_dialog(qtbo
     assert not [e for e in desk.google.events.values() if e.uid == appt_id and not e.cancelled]  # followed
 
 
+@pytest.mark.sms
 def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, desk):
-    desk.desk.context.sms_enabled = True
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
     wait_synced(qtbot, window, appt_id)
@@ -387,7 +388,7 @@ def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, d
     assert compare.notify_check.isChecked()
     qtbot.mouseClick(compare.take_theirs_button, Qt.MouseButton.LeftButton)
     assert desk.desk.appointments.get(appt_id).start == ours.start + timedelta(hours=2)
-    texts = [item for item in desk.store.outbox.items() if item.get("topic") == "sms.change"]
+    texts = [item for item in outbox_items(desk.store) if item.get("topic") == "sms.change"]
     assert len(texts) == 1 and "12:30 PM" in str(texts[0])
     sync(desk)
     wait_synced(qtbot, window, appt_id)
@@ -452,7 +453,7 @@ def test_mass_deletion_accept_asks_then_cancels(qtbot, window, desk, monkeypatch
 def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch):
     opened, release, threads = [], threading.Event(), []
     monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url)))
-    desk.desk.context.problems[OUTLOOK] = "Outlook sign-in was refused: press Reconnect… (invalid_grant)"
+    desk.problems[OUTLOOK] = "Outlook sign-in was refused: press Reconnect… (invalid_grant)"
 
     def reconnector(key, open_url):
         threads.append(threading.current_thread())
@@ -461,7 +462,7 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
         desk.desk.context.problems.pop(key, None)
         return "Outlook connected as frontdesk@example.com"
 
-    desk.desk.reconnector = reconnector
+    desk.reconnector = reconnector
     window.refresh_health()
     qtbot.waitUntil(lambda: not window.runner.busy)
     pill = window.pills[OUTLOOK]
@@ -488,12 +489,12 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
 def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
     shown = []
     monkeypatch.setattr(alerts_module, "show_error", lambda parent, title, text: shown.append(text))
-    desk.desk.context.problems[GOOGLE] = "Google Calendar needs to be connected again"
+    desk.problems[GOOGLE] = "Google Calendar needs to be connected again"
 
     def reconnector(key, open_url):
         raise UserError("the browser sign-in was closed before it finished")
 
-    desk.desk.reconnector = reconnector
+    desk.reconnector = reconnector
     window.refresh_health()
     qtbot.waitUntil(lambda: not window.runner.busy)
     alert = window.alert_bar.alerts[GOOGLE]
@@ -504,7 +505,7 @@ def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
 
 
 def test_paused_calendars_say_until_when_or_waiting_for_network(qtbot, window, desk):
-    now = desk.context.clock()
+    now = desk.clock()
     desk.store.health.save(GOOGLE, now, gate="throttled", paused_until=now + timedelta(minutes=5),
                                     pause_reason="Google Calendar asked us to wait until 9:05 AM (429)")
     desk.store.health.save(OUTLOOK, now, gate="offline", paused_until=now + timedelta(minutes=1),

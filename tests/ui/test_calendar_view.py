@@ -42,7 +42,7 @@ def all_day(rid, day):
 
 
 class WeekService:
-    """The part of ConsoleService the week view uses, over records in memory; notes the thread of each read."""
+    """What the week view reads (``Appointments.week``), over records in memory; notes the thread of each read."""
 
     def __init__(self, appointments=(), external=(), cancelled=()):
         self.rules = location_rules(Profile())
@@ -68,7 +68,7 @@ class WeekService:
 @pytest.fixture
 def make_view(qtbot):
     def make(desk: WeekService) -> WeekCalendarView:
-        view = WeekCalendarView(desk, {"google:primary": "Google Calendar"})
+        view = WeekCalendarView(desk, desk.rules.zone, desk.clock, {"google:primary": "Google Calendar"})
         qtbot.addWidget(view)
         view.resize(1000, 700)
         view.show()
@@ -91,7 +91,7 @@ def test_the_real_service_runs_no_query_on_the_gui_thread(qtbot, desk):
     listen = lambda *_args: query_threads.append(threading.current_thread())  # noqa: E731
     event.listen(desk.store.engine, "before_cursor_execute", listen)
     try:
-        view = WeekCalendarView(desk.desk)
+        view = WeekCalendarView(desk.desk.appointments, desk.desk.context.rules.zone, desk.clock)
         qtbot.addWidget(view)
         view.show()
         with qtbot.waitSignal(view.week_shown, timeout=3000):
@@ -139,7 +139,7 @@ def test_painting_again_reuses_the_frame_and_only_new_data_or_a_new_size_rebuild
     canvas.grab()
     assert canvas.frame() is resized  # nothing laid out, elided or rendered again
 
-    desk.appointments.between.append(appt("c", at(26, 9)))
+    desk.appointments.append(appt("c", at(26, 9)))
     with qtbot.waitSignal(view.week_shown, timeout=3000):
         view.refresh()
     assert canvas.frame() is not resized

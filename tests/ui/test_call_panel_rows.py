@@ -10,10 +10,10 @@ from PySide6.QtGui import QImage, QRegion
 from PySide6.QtWidgets import QListView
 
 from receptionist.domain.models import ProposalStatus
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services.context import location_rules
 from receptionist.ui.call_panel import CallItemDelegate
 from receptionist.ui.models import CallListModel
+from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
 
 pytestmark = pytest.mark.gui
@@ -27,8 +27,7 @@ def grab(view: QListView) -> QImage:
 
 @pytest.fixture
 def call(store, profile, clock):
-    capture = normalise(parse_payload(payload()), location_rules(profile), clock())
-    return store.record_call(capture, {}, clock())[0]
+    return store_payload(store, payload(), location_rules(profile), clock())
 
 
 def list_of(qtbot, model: CallListModel, delegate: CallItemDelegate) -> QListView:

@@ -36,7 +36,7 @@ def window(qtbot, desk, scripted):
 
 
 def deliver(desk, call_id, kind="call", **extra):
-    return desk.ingestor.receive(scripted_delivery(call_id, kind, received_at=desk.context.clock(), **extra), trusted=True)
+    return desk.ingestor.receive(scripted_delivery(call_id, kind, received_at=desk.clock(), **extra), trusted=True)
 
 
 def test_a_call_in_progress_shows_live_then_ends(qtbot, window, desk):
@@ -100,7 +100,7 @@ def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qt
     p = call.proposal
     desk.store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
                                                    datetime(2026, 10, 14, 15, 0, tzinfo=timezone.utc), 45),
-                                p.version, [], "amy", desk.context.clock() - timedelta(days=45))
+                                p.version, [], "amy", desk.clock() - timedelta(days=45))
     deliver(desk, "v-2")
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 2, timeout=5000)
     panel = window.call_panel

@@ -343,7 +343,7 @@ def test_run_gui_in_its_own_process():
 
 
 def test_webhook_pill_shows_a_missing_secret(qtbot, desk):
-    desk.desk.context.problems["webhook"] = "calls are refused until a signing secret is set"
+    desk.problems["webhook"] = "calls are refused until a signing secret is set"
     win = MainWindow(desk.desk, desk.bus)
     qtbot.addWidget(win)
     win.refresh_health()

@@ -15,9 +15,9 @@ from receptionist.domain.models import (
     LinkBadge,
     SyncState,
 )
-from receptionist.domain.payload import normalise, parse_payload
 from receptionist.services.context import location_rules
 from receptionist.ui.models import AppointmentTableModel, CallListModel, table_rows
+from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
 
 pytestmark = pytest.mark.gui
@@ -28,8 +28,7 @@ T0 = datetime(2026, 11, 24, 16, 30, tzinfo=timezone.utc)  # 10:30 AM in Chicago
 def record_calls(store, profile, clock, *overrides):
     out = []
     for kw in overrides:
-        capture = normalise(parse_payload(payload(**kw)), location_rules(profile), clock())
-        out.append(store.record_call(capture, {}, clock())[0])
+        out.append(store_payload(store, payload(**kw), location_rules(profile), clock()))
         clock.advance(minutes=3)
     return list(reversed(out))  # newest first, like desk.bookings.calls()
 

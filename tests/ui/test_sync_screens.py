@@ -29,11 +29,11 @@ SHOTS = os.environ.get("RECEPTIONIST_SCREENSHOTS")
 
 @pytest.mark.skipif(not SHOTS, reason="set RECEPTIONIST_SCREENSHOTS=DIR to save the screens")
 @pytest.mark.parametrize("size", [(1440, 900), (1366, 768)])
+@pytest.mark.sms
 def test_save_sync_screens(qtbot, desk, size):
     out = Path(SHOTS)
     out.mkdir(parents=True, exist_ok=True)
     tag = f"{size[0]}x{size[1]}"
-    desk.desk.context.sms_enabled = True
     win = MainWindow(desk.desk, desk.bus)
     qtbot.addWidget(win)
     win.resize(*size)
@@ -52,7 +52,7 @@ def test_save_sync_screens(qtbot, desk, size):
 
     desk.outlook.fail_next = [TransientError("503 backend error", status=503)]
     sync(desk)
-    desk.desk.context.problems[OUTLOOK] = "Outlook sign-in was refused (invalid_grant): press Reconnect…"
+    desk.problems[OUTLOOK] = "Outlook sign-in was refused (invalid_grant): press Reconnect…"
     win.refresh_all()
     qtbot.waitUntil(lambda: not win.runner.busy)
     qtbot.wait(300)

@@ -49,11 +49,6 @@ from receptionist.ingest.platforms.fields import (
 SIGNATURE_HEADERS = ("synthflow-signature", "http_synthflow_signature", "x-synthflow-signature")
 
 
-def sign_call_id(secret: str, call_id: str) -> str:
-    """What Synthflow sends for a call id: hex HMAC-SHA256 (base64 is accepted too, see ``authenticate``)."""
-    return hmac.new(secret.encode(), call_id.encode(), hashlib.sha256).hexdigest()
-
-
 def _call_record(data: dict) -> dict:
     """The call record inside a webhook body or an API answer (``{"response": {"calls": [...]}}``)."""
     calls = as_list(dig(data, "response", "calls"))

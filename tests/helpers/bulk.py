@@ -1,6 +1,7 @@
 """Bulk loading of plain records into the store with SQLAlchemy Core: thousands of rows per statement.
 
-For filling a database that does not hold these rows yet (``bench/seed.py``: ten years of a busy desk). Rows are
+For filling a database that does not hold these rows yet (``bench/seed.py``: ten years of a busy desk; the
+benchmarks' fixtures). A desk never bulk-loads: this is set-up for measurements, kept out of the product. Rows are
 inserted, not merged: a row that already exists fails the chunk, which is rolled back. Each chunk is one
 transaction, so a large load neither holds one huge transaction nor commits row by row.
 """
