@@ -106,3 +106,10 @@ class Installation:
     def version(self) -> str:
         """Read from the package metadata when asked (parsing it costs a tenth of a second at start-up)."""
         return version()
+
+
+def location_secrets(profile: Profile) -> SecretStore:
+    """The location's entries in the OS keyring (the setup screen stores the webhook secret and sign-ins there)."""
+    from receptionist.providers.secrets import location_secret_store
+
+    return location_secret_store(profile.location)

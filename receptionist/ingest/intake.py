@@ -227,10 +227,6 @@ class Intake:
             self._thread.join(timeout=10)
             self._thread = None
 
-    @property
-    def queued(self) -> int:
-        return self._queue.qsize()
-
     def _run(self) -> None:
         next_sweep = 0.0  # at once: what a crash (or another desk) left pending
         while not self._stop.is_set():

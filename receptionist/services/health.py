@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from receptionist.sync.engine import SyncEngine
 
 #: Runs one calendar's sign-in flow (the browser opens through the callable) and puts it back in service;
-#: returns a sentence for the person (``App.reconnect``).
+#: returns a sentence for the person (``app.CalendarSignIn``).
 SignIn = Callable[[str, Callable[[str], None]], str]
 
 

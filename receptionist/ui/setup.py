@@ -49,12 +49,6 @@ log = logging.getLogger(__name__)
 SecretsFor = Callable[[Profile], SecretStore]
 
 
-def _default_secrets(profile: Profile) -> SecretStore:
-    from receptionist.providers.secrets import location_secret_store
-
-    return location_secret_store(profile.location)
-
-
 class ZoneBox(QComboBox):
     """Every IANA zone, searchable: type any part ("chicago", "Europe/") and pick from the matches."""
 
@@ -345,7 +339,7 @@ class SetupWizard(QWizard):
     """Attributes: ``written`` — the profile path once Finish succeeded (else None)."""
 
     def __init__(self, *, base: Profile | None = None, target: Path | None = None,
-                 secrets_for: SecretsFor = _default_secrets, open_url: Callable[[str], object] = webbrowser.open,
+                 secrets_for: SecretsFor = onboarding.location_secrets, open_url: Callable[[str], object] = webbrowser.open,
                  connect: Callable[..., str] = onboarding.connect, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Set up Receptionist Console")

@@ -39,7 +39,7 @@ def test_migrations_apply_and_match_the_models(pg_url):
 def test_times_round_trip_as_utc(desks, clock):
     desk, _ = desks
     call = store_payload(desk, payload(), location_rules(Profile()), clock())
-    assert desk.get_call(call.id).requested_start == call.requested_start
+    assert desk.calls.get(call.id).requested_start == call.requested_start
     assert call.requested_start.utcoffset() == timedelta(0)
 
 
@@ -64,7 +64,7 @@ def test_two_desks_approving_at_once_make_one_appointment(desks, clock):
     for t in threads:
         t.join()
     assert sum(isinstance(r, StaleEdit) for r in results) == 1
-    assert len(a.appointments()) == 1
+    assert len(a.appointments.between()) == 1
 
 
 def test_one_sync_leader_among_desks(desks, clock):

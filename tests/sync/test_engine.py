@@ -18,7 +18,7 @@ from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeCalendar, FakeMessenger
 from tests.helpers.payloads import payload
 from tests.helpers.rows import audit_entries, outbox_items
-from receptionist.services.context import location_rules
+from receptionist.services.checks import draft_of
 
 G, O = "google:primary", "outlook:default"
 LABELS = {G: "Google Calendar", O: "Outlook"}
@@ -90,7 +90,7 @@ def test_approved_appointment_is_pushed_read_back_and_synced(store, clock, engin
         assert event.start == appt.start and event.title == "Teeth cleaning — Maria Lopez"
         assert "(312) 555-0142" in event.description
         assert cal.calls == ["changes", "create", "get"]  # pull, write, read back
-    assert [m.body for m in messenger.sent] == [desk.wording.confirmation(desk.checks.draft_of(
+    assert [m.body for m in messenger.sent] == [desk.wording.confirmation(draft_of(
         store.proposals.get(1)))]
     again = engine.run_cycle()
     assert again.ok and again.pushed == 0
@@ -165,7 +165,7 @@ def test_refused_sign_in_needs_reconnect_and_is_not_retried_with_backoff(store, 
         clock.advance(seconds=30)
         engine.run_cycle()
     assert len(g.calls) == calls  # not retried with backoff
-    # the person reconnects (App.reconnect does this after the sign-in flow)
+    # the person reconnects (CalendarSignIn does this after the sign-in flow)
     assert store.health.reopen(G, clock()) == 2
     assert engine.run_cycle().ok
     assert synced(store, first.id) and synced(store, second.id)
@@ -493,7 +493,7 @@ def test_an_enabled_calendar_not_connected_waits_for_sign_in_then_is_pushed(stor
     assert link.state is SyncState.RECONNECT and link.last_error == "waiting for sign-in to Outlook"
     assert desk.health.status()["appointments"][0]["sync"][O]["state"] == "reconnect"
     assert synced_on(store, appt.id, G)
-    engine.targets[O] = targets[O]  # connected (App.reconnect)
+    engine.targets[O] = targets[O]  # connected (CalendarSignIn)
     store.health.reopen(O, clock())
     assert engine.run_cycle().ok and synced(store, appt.id)
     assert len(ours(targets[O].provider, appt.id)) == 1

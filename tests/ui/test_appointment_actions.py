@@ -459,7 +459,7 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
         threads.append(threading.current_thread())
         open_url("https://login.example/authorize?client_id=x")
         release.wait(10)
-        desk.desk.context.problems.pop(key, None)
+        desk.problems.pop(key, None)
         return "Outlook connected as frontdesk@example.com"
 
     desk.reconnector = reconnector

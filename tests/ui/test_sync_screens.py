@@ -94,7 +94,7 @@ def test_save_sync_screens(qtbot, desk, size):
     win.appointment_menu.close()
 
     # Outlook emptied by a person: one alert for the calendar
-    desk.desk.context.problems.pop(OUTLOOK)
+    desk.problems.pop(OUTLOOK)
     more = book_more(qtbot, desk)
     sync(desk)
     for appt_id in more:

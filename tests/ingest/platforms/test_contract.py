@@ -120,13 +120,13 @@ def test_answers_are_what_the_platform_expects(platform, name):
 
 def test_a_desk_can_widen_one_platforms_replay_window():
     from receptionist.config import Profile
-    from receptionist.ingest.platforms import outside_world
+    from receptionist.ingest.platforms import platform_adapters
 
     body = fixture("retell", "call_analyzed.json")
     signed_at = RECEIVED - timedelta(minutes=10)
     d = delivery("retell", body, SIGNERS["retell"](body, SECRET, signed_at))
     refused(ADAPTERS["retell"], d)
-    wider = outside_world(Profile.from_dict({"retell": {"replay_window_seconds": 900}}))
+    wider = platform_adapters(Profile.from_dict({"retell": {"replay_window_seconds": 900}}))
     wider["retell"].authenticate(d, SECRET, RECEIVED)
     refused(wider["vapi"], delivery("vapi", fixture("vapi", "status-update.json"),
                                     SIGNERS["vapi"](fixture("vapi", "status-update.json"), SECRET, signed_at)))
