@@ -124,12 +124,14 @@ hiddenimports = collect_submodules("receptionist") + [
 if {sandbox!r}:
     hiddenimports += collect_submodules("receptionist_sandbox")
 
+# resources/ and migrations/ sit at the top of the repository and go inside the package, as in the wheel
+# (pyproject's package-dir): receptionist.paths finds them there.
 datas = [
-    (ROOT + "/receptionist/resources", "receptionist/resources"),
-    (ROOT + "/receptionist/migrations/alembic.ini", "receptionist/migrations"),
-    (ROOT + "/receptionist/migrations/env.py", "receptionist/migrations"),
-    (ROOT + "/receptionist/migrations/script.py.mako", "receptionist/migrations"),
-    (ROOT + "/receptionist/migrations/versions/*.py", "receptionist/migrations/versions"),
+    (ROOT + "/resources", "receptionist/resources"),
+    (ROOT + "/migrations/alembic.ini", "receptionist/migrations"),
+    (ROOT + "/migrations/env.py", "receptionist/migrations"),
+    (ROOT + "/migrations/script.py.mako", "receptionist/migrations"),
+    (ROOT + "/migrations/versions/*.py", "receptionist/migrations/versions"),
     ({baked_profile!r}, "receptionist/resources"),
     ({calendar_discovery!r}, "googleapiclient/discovery_cache/documents"),
 ]

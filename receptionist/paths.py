@@ -1,8 +1,10 @@
 """Where files live: the package's own resources and migrations, and the user's data.
 
-Resources and migrations are inside the package (``receptionist/resources``, ``receptionist/migrations``) so a
-wheel or a PyInstaller bundle carries them; they are found with ``importlib.resources``, never relative to a
-checkout.
+Resources and migrations sit at the top of the repository (``resources/``, ``migrations/``) and go inside the
+package as ``receptionist/resources`` and ``receptionist/migrations`` (pyproject's ``package-dir``;
+``packaging/build.py`` does the same for a PyInstaller bundle). An installed wheel or a bundle finds them there
+with ``importlib.resources``; a checkout (run from the sources, or the editable install of
+``scripts/bootstrap.sh``) uses its top-level folders.
 """
 
 from __future__ import annotations
@@ -16,7 +18,16 @@ import platformdirs
 APP_NAME = "receptionist-console"
 
 
+#: the folder holding the ``receptionist`` package: a checkout's root, or site-packages, or a bundle's _internal
+_PARENT = Path(__file__).resolve().parent.parent
+
+
 def _package_dir(name: str) -> Path:
+    # A checkout: setuptools' editable finder maps receptionist.<name> to the top-level folder for imports only,
+    # not for importlib.resources.files("receptionist"), so the folder is taken from the source tree itself.
+    # Looked at first: a receptionist/<name>/ left over in a checkout (old __pycache__) must not win.
+    if (_PARENT / "pyproject.toml").is_file() and (_PARENT / name).is_dir():
+        return _PARENT / name
     # Alembic and Qt want real paths; wheels and one-folder bundles are unpacked on disk, so as_file is a no-op.
     traversable = resources.files("receptionist").joinpath(name)
     return Path(str(traversable))

@@ -11,8 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import ipaddress
-import socket
 import logging
+import os
+import socket
 import tempfile
 import threading
 from pathlib import Path
@@ -147,6 +148,24 @@ class ServedApp:
 LOOP_TIMEOUT_SECONDS = 1
 
 
+def _bound_socket(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (the first address the host resolves to), closed again if it cannot bind.
+
+    Bound before waitress sees it: waitress binds inside its server's constructor, after it has made its trigger
+    pipe and started its worker threads, and a failed bind (a taken port) leaves all of those open for good."""
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        if os.name != "nt":  # a restarted desk rebinds its port at once; on Windows it would share a taken port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
 class ProductionServer:
     """A WSGI app on waitress (a production WSGI server: a bounded thread pool, request size limits, slow-client
     buffering) in a background thread. The product's webhook receiver runs on this; the stand-ins keep Werkzeug's
@@ -173,12 +192,18 @@ class ProductionServer:
     def start(self) -> "ProductionServer":
         from waitress.server import create_server
 
-        # waitress logs a full traceback for an app exception on its "waitress" logger; ours logs its own.
-        self._server = create_server(self.app, host=self.host, port=self.port, threads=self.threads,
-                                     ident="receptionist", clear_untrusted_proxy_headers=True,
-                                     max_request_body_size=self.max_request_body_size,
-                                     channel_timeout=self.channel_timeout, connection_limit=self.connection_limit,
-                                     asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS)
+        sock = _bound_socket(self.host, self.port)
+        try:
+            # waitress logs a full traceback for an app exception on its "waitress" logger; ours logs its own.
+            self._server = create_server(self.app, sockets=[sock], threads=self.threads,
+                                         ident="receptionist", clear_untrusted_proxy_headers=True,
+                                         max_request_body_size=self.max_request_body_size,
+                                         channel_timeout=self.channel_timeout,
+                                         connection_limit=self.connection_limit,
+                                         asyncore_loop_timeout=LOOP_TIMEOUT_SECONDS)
+        except BaseException:
+            sock.close()
+            raise
         self.port = self._server.effective_port
         self._thread = threading.Thread(target=self._server.run, name=f"{self.name}-http", daemon=True)
         self._thread.start()

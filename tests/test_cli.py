@@ -132,25 +132,25 @@ def test_sandbox_command_prints_a_profile_any_build_can_use(tmp_path):
     from receptionist.config import Profile
 
     env = {**os.environ, "PYTHON_KEYRING_BACKEND": "receptionist.providers.secrets.MemoryKeyring"}
-    proc = subprocess.Popen([sys.executable, "-m", "receptionist.cli", "sandbox", "--write-profile",
-                             str(tmp_path / "p.toml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=env)
-    try:
-        lines = []
-        for line in proc.stdout:
-            lines.append(line)
-            if line.startswith("api_base") and "synthflow" in line:  # the last section of the profile
-                break
-        profile = Profile.from_dict(tomllib.loads("".join(lines)))
-        assert profile.google.api_endpoint.startswith("http://127.0.0.1:")
-        assert profile.outlook.authority.startswith("https://127.0.0.1:")
-        assert Profile.load(tmp_path / "p.toml") == profile
-        import requests
+    with subprocess.Popen([sys.executable, "-m", "receptionist.cli", "sandbox", "--write-profile",
+                           str(tmp_path / "p.toml")], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=env) as proc:  # closes the pipes on the way out
+        try:
+            lines = []
+            for line in proc.stdout:
+                lines.append(line)
+                if line.startswith("api_base") and "synthflow" in line:  # the last section of the profile
+                    break
+            profile = Profile.from_dict(tomllib.loads("".join(lines)))
+            assert profile.google.api_endpoint.startswith("http://127.0.0.1:")
+            assert profile.outlook.authority.startswith("https://127.0.0.1:")
+            assert Profile.load(tmp_path / "p.toml") == profile
+            import requests
 
-        assert requests.get(profile.twilio.api_base + "/_sandbox/faults", timeout=5).status_code == 200
-    finally:
-        proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=10) == 0
+            assert requests.get(profile.twilio.api_base + "/_sandbox/faults", timeout=5).status_code == 200
+        finally:
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=10) == 0
 
 
 def test_doctor_checks_each_connection(db_url, tmp_path, capsys, monkeypatch):

@@ -12,7 +12,7 @@ Two levels of checking, on purpose:
 Schema v2 adds an explicit ``intent`` and the platform's ``caller_id_number``; v1 is still accepted.
 
 ``resources/schema/booking-payload-v1.json`` and ``-v2.json`` are generated from the models (``python -m
-receptionist.domain.payload 1 > receptionist/resources/schema/booking-payload-v1.json``, same with ``2``); a test
+receptionist.domain.payload 1 > resources/schema/booking-payload-v1.json``, same with ``2``); a test
 keeps each file equal to its model.
 
 Every platform adapter reduces its payload to ``CallFacts`` (raw text as the platform sent it) and calls

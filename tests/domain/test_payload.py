@@ -33,7 +33,7 @@ def test_schema_resource_matches_the_model(version):
     on_disk = json.loads(resource("schema", f"booking-payload-v{version}.json").read_text())
     assert on_disk == json_schema(version), (
         f"regenerate: python -m receptionist.domain.payload {version} > "
-        f"receptionist/resources/schema/booking-payload-v{version}.json")
+        f"resources/schema/booking-payload-v{version}.json")
 
 
 def test_v2_carries_an_explicit_intent_and_v1_still_parses():

@@ -22,8 +22,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 # The newest migration of the tree under test: what a fresh database is upgraded to.
 HEAD = max(re.findall(r"^revision = .(\w+).$", "".join(
-    p.read_text(encoding="utf-8") for p in (ROOT / "receptionist" / "migrations" / "versions").glob("*.py")), re.M))
-EXAMPLE = ROOT / "receptionist" / "resources" / "profiles" / "example.toml"
+    p.read_text(encoding="utf-8") for p in (ROOT / "migrations" / "versions").glob("*.py")), re.M))
+EXAMPLE = ROOT / "resources" / "profiles" / "example.toml"
 LOCATION = "Lakeview Dental & Wellness"
 NAME = "receptionist-lakeview-dental-wellness"
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["version"]

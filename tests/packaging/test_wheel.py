@@ -1,5 +1,7 @@
 """The wheel as an installer gets it: built from the tracked sources, installed (not editable) into a fresh
-virtualenv, and run from outside the checkout: ``db upgrade``, ``status --json`` and the demo.
+virtualenv, and run from outside the checkout: ``db upgrade``, ``status --json`` and the demo. The top-level
+``resources/`` and ``migrations/`` must be inside it as ``receptionist/resources`` and ``receptionist/migrations``
+(pyproject's package-dir), and the installed app must use those copies.
 
 Slow (about 1–2 minutes: the fresh venv installs every dependency): marked ``packaging``, deselected by default,
 run by its own step in ``.ci/run`` (``pytest -m packaging``).
@@ -12,23 +14,31 @@ import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import venv
 import zipfile
+from contextlib import closing
 from pathlib import Path
 
 import pytest
 
+from receptionist.store.tables import Base
+
 ROOT = Path(__file__).resolve().parents[2]
 # The newest migration of the tree under test: what a fresh database is upgraded to.
 HEAD = max(re.findall(r"^revision = .(\w+).$", "".join(
-    p.read_text(encoding="utf-8") for p in (ROOT / "receptionist" / "migrations" / "versions").glob("*.py")), re.M))
+    p.read_text(encoding="utf-8") for p in (ROOT / "migrations" / "versions").glob("*.py")), re.M))
 pytestmark = [pytest.mark.packaging, pytest.mark.timeout(900)]
 
 MUST_CARRY = [
+    "receptionist/resources/icons/receptionist.svg",
+    "receptionist/resources/icons/receptionist-16.png",
+    "receptionist/resources/icons/receptionist-256.png",
     "receptionist/resources/profiles/example.toml",
     "receptionist/resources/schema/booking-payload-v1.json",
+    "receptionist/resources/schema/booking-payload-v2.json",
     "receptionist/resources/style/console.qss",
     "receptionist/migrations/alembic.ini",
     "receptionist/migrations/env.py",
@@ -40,10 +50,14 @@ MUST_CARRY = [
 ]
 
 
+def _tracked(*paths: str) -> list[str]:
+    return subprocess.run(["git", "ls-files", *paths], cwd=ROOT, check=True, capture_output=True,
+                          text=True).stdout.split()
+
+
 def _tracked_copy(dest: Path) -> Path:
     """The sources as git has them (no build/, egg-info or caches of this checkout leak into the wheel)."""
-    files = subprocess.run(["git", "ls-files", "pyproject.toml", "README.md", "receptionist", "receptionist_sandbox"],
-                           cwd=ROOT, check=True, capture_output=True, text=True).stdout.split()
+    files = _tracked("pyproject.toml", "README.md", "receptionist", "receptionist_sandbox", "migrations", "resources")
     assert files, "git ls-files found nothing"
     for name in files:
         target = dest / name
@@ -96,6 +110,14 @@ def test_wheel_carries_resources_migrations_and_sandbox(wheel):
         metadata = email.parser.Parser().parsestr(archive.read(metadata_name).decode())
     missing = [name for name in MUST_CARRY if name not in names]
     assert not missing, f"the wheel lacks {missing}"
+    # Every file of the top-level folders, at its place inside the package (a new migration or icon included).
+    top_level = _tracked("migrations", "resources")
+    assert any(name.startswith("migrations/versions/") for name in top_level)
+    packaged = {f"receptionist/{name}" for name in top_level}
+    assert not packaged - names, f"the wheel lacks {sorted(packaged - names)}"
+    assert not any(name.startswith(("migrations/", "resources/")) for name in names), "top-level copies in the wheel"
+    assert sum(name.startswith("receptionist/migrations/versions/") for name in names) == len(
+        list((ROOT / "migrations" / "versions").glob("*.py")))
     assert not any(name.startswith(("tests/", "bench/", "packaging/")) for name in names)
     assert not any("__pycache__" in name for name in names)
     requires = [r.split(";")[0].replace(" ", "") for r in metadata.get_all("Requires-Dist")]
@@ -109,13 +131,14 @@ def test_installed_package_is_the_wheel_not_the_checkout(installed, tmp_path):
     python = installed / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
     probe = subprocess.run(
         [str(python), "-c", "import receptionist, receptionist_sandbox, receptionist.paths as p; "
-                            "print(receptionist.__file__); print(p.resource('profiles', 'example.toml').is_file()); "
-                            "print(p.migrations_dir().joinpath('versions').is_dir())"],
+                            "print(receptionist.__file__); print(p.resource('profiles', 'example.toml')); "
+                            "print(p.migrations_dir())"],
         cwd=tmp_path, env=_env(tmp_path), capture_output=True, text=True, check=True)
-    where, has_profile, has_versions = probe.stdout.split()
-    assert Path(where).resolve().is_relative_to(installed.resolve())
-    assert not Path(where).resolve().is_relative_to(ROOT)
-    assert (has_profile, has_versions) == ("True", "True")
+    where, profile, migrations = (Path(line).resolve() for line in probe.stdout.splitlines())
+    package = where.parent
+    assert package.is_relative_to(installed.resolve()) and not package.is_relative_to(ROOT)
+    assert profile == package / "resources" / "profiles" / "example.toml" and profile.is_file()
+    assert migrations == package / "migrations" and (migrations / "alembic.ini").is_file()
     # Qt Addons are not installed, and nothing needs them.
     addons = subprocess.run([str(python), "-m", "pip", "show", "PySide6-Addons"], capture_output=True, text=True)
     assert addons.returncode != 0
@@ -132,6 +155,7 @@ port = 0
 
 
 def test_db_upgrade_then_status_json(installed, tmp_path):
+    """Run from a temporary folder with the wheel's own migrations: a new SQLite file gets every table."""
     db = f"sqlite:///{tmp_path / 'desk.db'}"
     profile = tmp_path / "desk.toml"
     profile.write_text(DESK_PROFILE, encoding="utf-8")
@@ -139,6 +163,11 @@ def test_db_upgrade_then_status_json(installed, tmp_path):
     upgraded = _run(installed, tmp_path, "db", "upgrade", "--db", db)
     assert upgraded.returncode == 0, upgraded.stderr
     assert "→" in upgraded.stdout and HEAD in upgraded.stdout
+    with closing(sqlite3.connect(tmp_path / "desk.db")) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        version = conn.execute("SELECT version_num FROM alembic_version").fetchall()
+    assert set(Base.metadata.tables) <= tables, f"missing tables: {set(Base.metadata.tables) - tables}"
+    assert version == [(HEAD,)]
 
     again = _run(installed, tmp_path, "db", "status", "--db", db)
     assert again.returncode == 0, again.stderr
