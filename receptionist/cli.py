@@ -1,4 +1,4 @@
-"""Command line: ``receptionist`` (the console), ``--demo``, ``setup``, ``desk``, ``status``, ``sync --once``,
+"""Command line: ``receptionist`` (the console), ``--demo``, ``setup``, ``service``, ``status``, ``sync --once``,
 ``connect``, ``sandbox``, ``secret``, ``db upgrade``, ``doctor``, ``quarantine``, ``ingest``, ``poll --once``, and
 every action a person takes in the window (``receptionist.commands``: calls, proposals, appointments, links,
 calendars).
@@ -474,7 +474,7 @@ def cmd_doctor(args) -> int:
     store = _secrets(profile)
     writable = store.writable()
     ok &= writable
-    print(f"keyring: {store.backend_name}, desk {store.service_name} "
+    print(f"keyring: {store.backend_name}, service {store.service_name} "
           f"({'writable' if writable else 'NOT writable: secrets cannot be stored'})")
     from receptionist import logs
 

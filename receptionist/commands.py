@@ -208,7 +208,7 @@ def _appointments_reschedule(args, desk):
 
 def _appointments_edit(args, desk):
     if args.service is None and args.minutes is None and args.notes is None:
-        raise UserError("say what to change: --desk, --minutes or --notes")
+        raise UserError("say what to change: --service, --minutes or --notes")
     appt = desk.appointments.edit(args.id, service=args.service, duration_minutes=args.minutes, notes=args.notes,
                                     notify=args.notify, actor=args.actor)
     return appointment_json(appt, desk), f"changed: {_describe(appt, desk)}"
