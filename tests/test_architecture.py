@@ -283,9 +283,8 @@ CALLED_FROM_OUTSIDE: dict[str, str] = {
 
 #: Modules rewritten on another branch (issue 14): what only tests call there is removed by that rewrite, not here.
 REWRITTEN_ELSEWHERE = ("receptionist/services.py", "receptionist/ui/", "receptionist/sync/engine.py")
-#: Unused today because its caller is missing from a module rewritten elsewhere: ``build.py --icon`` bakes the icon
-#: "for the window icon", but ui/icons.py's ``app_icon`` never reads it (to be wired, or dropped, by the UI rework).
-CALLER_MISSING_ELSEWHERE = ("receptionist/paths.py:baked_icon",)
+#: Unused today because its caller is missing from a module rewritten elsewhere.
+CALLER_MISSING_ELSEWHERE: tuple[str, ...] = ()
 
 QT_MODULES = ("QtCore", "QtGui", "QtWidgets")
 
