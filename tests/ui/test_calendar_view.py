@@ -19,7 +19,9 @@ from receptionist.domain.models import AppointmentRow, AppointmentStatus, Extern
 from receptionist.services import WeekView
 from receptionist.services.context import location_rules
 from receptionist.ui import calendar_view
-from receptionist.ui.calendar_view import MAX_LANES, WeekCalendarView, cap_lanes, layout_week
+from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.week_layout import MAX_LANES, cap_lanes, layout_week
+from tests.helpers.ui import item_rects
 
 pytestmark = pytest.mark.gui
 
@@ -238,7 +240,7 @@ def test_tooltips_are_written_on_hover_not_up_front(qtbot, make_view, monkeypatc
     view.canvas.grab()
     assert formatted == []  # reading, laying out and painting 40 bookings formatted no phone number
 
-    rect, item = view.canvas.item_rects()[0]
+    rect, item = item_rects(view.canvas)[0]
     pos = rect.center().toPoint()
     QApplication.sendEvent(view.canvas, QHelpEvent(QEvent.Type.ToolTip, pos, view.canvas.mapToGlobal(pos)))
     assert formatted == [item.source.callback_number]
