@@ -16,7 +16,6 @@ SANDBOX = ROOT / "receptionist_sandbox"
 
 MAX_MODULE_LINES = 800
 MAX_PUBLIC_METHODS = 30
-SPLIT_ELSEWHERE = "issue 14: the split lands on another branch"
 
 
 def imports_of(path: Path) -> set[str]:
@@ -98,7 +97,6 @@ def long_modules() -> list[str]:
             if (n := len(text.splitlines())) > MAX_MODULE_LINES]
 
 
-@pytest.mark.xfail(strict=True, reason=SPLIT_ELSEWHERE)
 def test_no_module_is_over_800_lines():
     offenders = long_modules()
     assert not offenders, f"modules over {MAX_MODULE_LINES} lines (split them):\n" + "\n".join(offenders)
@@ -127,7 +125,6 @@ def big_classes() -> list[str]:
             if (n := len(public_methods(cls))) > MAX_PUBLIC_METHODS]
 
 
-@pytest.mark.xfail(strict=True, reason=SPLIT_ELSEWHERE)
 def test_no_class_has_more_than_30_public_methods():
     offenders = big_classes()
     assert not offenders, f"classes with more than {MAX_PUBLIC_METHODS} public methods (split them):\n" + \
@@ -252,7 +249,6 @@ def test_the_cycle_finder_reports_the_path():
     assert shortest_cycle(graph, "a", {"a", "b", "c"}) == ["a", "b", "c", "a"]
 
 
-@pytest.mark.xfail(strict=True, reason=SPLIT_ELSEWHERE)
 def test_no_import_cycles_between_modules():
     offenders = import_cycles()
     assert not offenders, "import cycles (lazy imports in functions count too):\n" + "\n".join(offenders)
@@ -479,9 +475,6 @@ def test_nothing_in_the_product_is_called_only_by_tests():
                           "benchmarks need into tests/helpers):\n" + "\n".join(offenders)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{SPLIT_ELSEWHERE}: ConsoleService.intake_status (services.py), "
-                   "WeekCanvas.item_rects (ui/calendar_view.py), AppointmentTableModel.badge_column (ui/models.py) "
-                   "are called only by tests and bench/; paths.baked_icon has no caller in ui/icons.py")
 def test_nothing_in_the_modules_rewritten_elsewhere_is_called_only_by_tests():
     offenders = only_tests_call_in_modules_rewritten_elsewhere()
     assert not offenders, "public names nothing in the product uses:\n" + "\n".join(offenders)
