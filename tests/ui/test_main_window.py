@@ -98,6 +98,7 @@ def test_approve_then_sync_turns_badges_synced(qtbot, window, desk):
     panel = window.call_panel
     review(qtbot, panel, panel.model.rows()[0].id)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)  # approved on the worker
 
     [appt] = desk.desk.appointments.between()
     assert appt.caller_name == "Maria Lopez"
