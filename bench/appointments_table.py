@@ -186,7 +186,8 @@ def main() -> None:
         links = sum(sum(states.values()) for states in store.links.counts().values())
         panels = {}
         for name in ("baseline", "heavy"):
-            panel = SyncPanel(desk, list(desk.context.calendars.items()))
+            panel = SyncPanel(desk.appointments, desk.sync, desk.context.rules.zone,
+                              list(desk.context.calendars.items()))
             panel.resize(*SIZE)
             panel.show()
             panels[name] = (panel, Probe(panel), Painted(panel.table.viewport()))

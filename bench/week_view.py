@@ -42,13 +42,8 @@ from tests.helpers.desk import make_desk  # noqa: E402
 from tests.helpers.bulk import insert_appointments, insert_external_events  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
-from receptionist.ui.calendar_view import (  # noqa: E402
-    WeekCalendarView,
-    WeekLayout,
-    cap_lanes,
-    layout_week,
-    week_start,
-)
+from receptionist.ui.calendar_view import WeekCalendarView  # noqa: E402
+from receptionist.ui.week_layout import WeekLayout, cap_lanes, layout_week, week_start  # noqa: E402
 from seed import CALENDARS, appointments_between, external_between, seed  # noqa: E402  (bench/seed.py)
 
 

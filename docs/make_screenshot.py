@@ -45,7 +45,7 @@ def main() -> int:
     def show_booked_week(window) -> None:  # the merged view is most telling where our bookings are
         booked = app.desk.appointments.between()
         if booked:
-            from receptionist.ui.calendar_view import week_start
+            from receptionist.ui.week_layout import week_start
 
             window.calendar.show_week(week_start(booked[0].start.astimezone(app.profile.location.zone).date()))
 

@@ -16,7 +16,6 @@ SANDBOX = ROOT / "receptionist_sandbox"
 
 MAX_MODULE_LINES = 800
 MAX_PUBLIC_METHODS = 30
-SPLIT_ELSEWHERE = "issue 14: the split lands on another branch"
 
 
 def imports_of(path: Path) -> set[str]:
@@ -120,7 +119,6 @@ def long_modules() -> list[str]:
             if (n := len(text.splitlines())) > MAX_MODULE_LINES]
 
 
-@pytest.mark.xfail(strict=True, reason=SPLIT_ELSEWHERE)
 def test_no_module_is_over_800_lines():
     offenders = long_modules()
     assert not offenders, f"modules over {MAX_MODULE_LINES} lines (split them):\n" + "\n".join(offenders)
@@ -273,7 +271,6 @@ def test_the_cycle_finder_reports_the_path():
     assert shortest_cycle(graph, "a", {"a", "b", "c"}) == ["a", "b", "c", "a"]
 
 
-@pytest.mark.xfail(strict=True, reason=SPLIT_ELSEWHERE)
 def test_no_import_cycles_between_modules():
     offenders = import_cycles()
     assert not offenders, "import cycles (lazy imports in functions count too):\n" + "\n".join(offenders)
@@ -304,9 +301,8 @@ CALLED_FROM_OUTSIDE: dict[str, str] = {
 
 #: Modules rewritten on another branch (issue 14): what only tests call there is removed by that rewrite, not here.
 REWRITTEN_ELSEWHERE = ("receptionist/services.py", "receptionist/ui/", "receptionist/sync/engine.py")
-#: Unused today because its caller is missing from a module rewritten elsewhere: ``build.py --icon`` bakes the icon
-#: "for the window icon", but ui/icons.py's ``app_icon`` never reads it (to be wired, or dropped, by the UI rework).
-CALLER_MISSING_ELSEWHERE = ("receptionist/paths.py:baked_icon",)
+#: Unused today because its caller is missing from a module rewritten elsewhere.
+CALLER_MISSING_ELSEWHERE: tuple[str, ...] = ()
 
 QT_MODULES = ("QtCore", "QtGui", "QtWidgets")
 
@@ -501,9 +497,6 @@ def test_nothing_in_the_product_is_called_only_by_tests():
                           "benchmarks need into tests/helpers):\n" + "\n".join(offenders)
 
 
-@pytest.mark.xfail(strict=True, reason=f"{SPLIT_ELSEWHERE}: ConsoleService.intake_status (services.py), "
-                   "WeekCanvas.item_rects (ui/calendar_view.py), AppointmentTableModel.badge_column (ui/models.py) "
-                   "are called only by tests and bench/; paths.baked_icon has no caller in ui/icons.py")
 def test_nothing_in_the_modules_rewritten_elsewhere_is_called_only_by_tests():
     offenders = only_tests_call_in_modules_rewritten_elsewhere()
     assert not offenders, "public names nothing in the product uses:\n" + "\n".join(offenders)

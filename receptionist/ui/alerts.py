@@ -1,21 +1,21 @@
 """The alert bar under the header: one alert per calendar that needs a person, never one per appointment.
 
 - ``held`` (the mass-deletion guard): how many of our events vanished, **Re-create all** / **Accept deletions
-  (cancel them)…** → ``desk.sync.resolve_mass_deletion``.
-- ``reconnect``: the sign-in was refused or is missing, **Reconnect…** runs ``desk.health.reconnect`` on a worker
-  thread (a browser round trip; the GUI thread never waits for it) and reports the result or the error sentence.
+  (cancel them)…** → ``sync.resolve_mass_deletion``.
+- ``reconnect``: the sign-in was refused or is missing, **Reconnect…** runs ``health.reconnect`` (a browser round
+  trip; the GUI thread never waits for it) and reports the result or the error sentence.
 
-The bar is fed with ``desk.health.calendars()`` snapshots (:meth:`AlertBar.show_statuses`); it reads nothing
-itself.
+The bar is handed the health and sync-decision capabilities and the calendars' labels; both answers run on the
+window's :class:`~receptionist.ui.operations.OperationRunner`. It is fed with ``health.calendars()`` snapshots
+(:meth:`AlertBar.show_statuses`); it reads nothing itself.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal, Slot
+from PySide6.QtCore import Qt, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QFrame,
@@ -29,8 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.errors import UserError
-from receptionist.services import CalendarStatus, Desk
-from receptionist.ui.appointment_dialog import user_sentence
+from receptionist.services import CalendarStatus
+from receptionist.services.health import CalendarHealth
+from receptionist.services.sync_decisions import SyncDecisions
+from receptionist.ui.operations import OperationRunner, user_sentence
 
 log = logging.getLogger(__name__)
 
@@ -50,58 +52,8 @@ def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def show_error(parent: QWidget, title: str, text: str) -> None:
-    """An error sentence in a message box; tests replace it."""
-    QMessageBox.warning(parent, title, text)
-
-
 def open_in_browser(url: str) -> None:
     QDesktopServices.openUrl(QUrl(url))
-
-
-class ReconnectJob(QObject):
-    """``desk.health.reconnect(key, open_url)`` on a thread of its own. Results come back as queued signals; the sign-in
-    page the flow asks for is opened on the GUI thread (``open_url`` only queues it).
-
-    Signals:
-        url_requested(str): the flow wants the browser on this address.
-        succeeded(str): the service's sentence ("Google Calendar connected as …").
-        failed(str): a sentence saying why not.
-    """
-
-    url_requested = Signal(str)
-    succeeded = Signal(str)
-    failed = Signal(str)
-
-    def __init__(self, desk: Desk, key: str, parent: QObject | None = None):
-        super().__init__(parent)
-        self.desk = desk
-        self.key = key
-        self.thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.thread = threading.Thread(target=self._run, name=f"reconnect-{self.key}", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        try:
-            said = self.desk.health.reconnect(self.key, self._emit_url)
-        except UserError as exc:
-            self._emit(self.failed, user_sentence(exc))
-        except Exception as exc:  # noqa: BLE001 - a provider or flow error: a sentence, and the details in the log
-            log.exception("reconnecting %s failed", self.key)
-            self._emit(self.failed, f"Signing in did not finish: {user_sentence(exc)}")
-        else:
-            self._emit(self.succeeded, said or "Connected again.")
-
-    def _emit_url(self, url: str) -> None:
-        self._emit(self.url_requested, url)
-
-    def _emit(self, signal, text: str) -> None:
-        try:
-            signal.emit(text)
-        except RuntimeError:  # the window closed while the sign-in ran: nobody to tell
-            log.info("reconnect of %s finished after its window closed: %s", self.key, text)
 
 
 class CalendarAlert(QFrame):
@@ -177,15 +129,21 @@ class AlertBar(QWidget):
     """
 
     reported = Signal(str)
+    _url_requested = Signal(str)  # the sign-in flow, on a worker, wants the browser: queued to the GUI thread
 
-    def __init__(self, desk: Desk, open_url: Callable[[str], None] = open_in_browser,
+    def __init__(self, health: CalendarHealth, sync: SyncDecisions, calendars: Mapping[str, str],
+                 operations: OperationRunner, open_url: Callable[[str], None] = open_in_browser,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.health = health
+        self.sync = sync
+        self.calendars = calendars
+        self.operations = operations
         self.open_url = open_url
         self.alerts: dict[str, CalendarAlert] = {}
-        self.jobs: dict[str, ReconnectJob] = {}
+        self.signing_in: set[str] = set()  # calendar keys whose Reconnect… runs now
         self.last_result: dict[str, str] = {}  # calendar key → the last reconnect's sentence
+        self._url_requested.connect(self._open_url, Qt.ConnectionType.QueuedConnection)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -194,7 +152,7 @@ class AlertBar(QWidget):
     def show_statuses(self, statuses: Sequence[CalendarStatus]) -> None:
         wanted = {s.key: s for s in statuses if s.state in ALERT_STATES}
         for key in list(self.alerts):
-            if key not in wanted and key not in self.jobs:
+            if key not in wanted and key not in self.signing_in:
                 self.alerts.pop(key).deleteLater()
         for key, status in wanted.items():
             alert = self.alerts.get(key)
@@ -205,12 +163,12 @@ class AlertBar(QWidget):
                 alert.reconnect_button.clicked.connect(lambda _c=False, key=key: self.reconnect(key))
                 self.alerts[key] = alert
                 self._layout.addWidget(alert)
-            elif key not in self.jobs:
+            elif key not in self.signing_in:
                 alert.update_status(status)
         self.setVisible(bool(self.alerts))
 
     def _label(self, key: str) -> str:
-        return self.desk.context.calendars.get(key, key)
+        return self.calendars.get(key, key)
 
     # --- mass deletion --------------------------------------------------------------------------------------------
 
@@ -228,40 +186,50 @@ class AlertBar(QWidget):
         self._resolve(key, recreate=False)
 
     def _resolve(self, key: str, *, recreate: bool) -> None:
-        label = self._label(key)
-        try:
-            n = self.desk.sync.resolve_mass_deletion(key, recreate=recreate)
-        except UserError as exc:
-            show_error(self, "Cannot do that", user_sentence(exc))
-            return
-        self.reported.emit(f"{n} event(s) will be written to {label} again." if recreate
-                           else f"{n} appointment(s) cancelled, as their events were deleted on {label}.")
+        label, sync = self._label(key), self.sync
+        alert = self.alerts.get(key)
+        self.operations.run(
+            "Cannot do that", lambda: sync.resolve_mass_deletion(key, recreate=recreate),
+            success=lambda n: self.reported.emit(
+                f"{n} event(s) will be written to {label} again." if recreate
+                else f"{n} appointment(s) cancelled, as their events were deleted on {label}."),
+            trigger=None if alert is None else alert.recreate_button if recreate else alert.accept_button,
+            progress=f"Re-creating the events on {label}…" if recreate else "Cancelling the appointments…")
 
     # --- reconnect ------------------------------------------------------------------------------------------------
 
-    def reconnect(self, key: str) -> ReconnectJob | None:
-        if key in self.jobs:
-            return self.jobs[key]
-        label = self._label(key)
-        job = ReconnectJob(self.desk, key, self)
-        job.url_requested.connect(self._open_url, Qt.ConnectionType.QueuedConnection)
-        job.succeeded.connect(lambda said, key=key: self._reconnected(key, said, True),
-                              Qt.ConnectionType.QueuedConnection)
-        job.failed.connect(lambda why, key=key: self._reconnected(key, why, False), Qt.ConnectionType.QueuedConnection)
-        self.jobs[key] = job
+    def reconnect(self, key: str) -> None:
+        """Sign in to that calendar again on a worker; the alert shows progress until it ends."""
+        if key in self.signing_in:
+            return
+        label, health, open_url = self._label(key), self.health, self._url_requested.emit
+
+        def sign_in() -> str:
+            try:
+                return health.reconnect(key, open_url)
+            except UserError:
+                raise
+            except Exception as exc:  # a provider or flow error: a sentence, and the details in the log
+                log.exception("reconnecting %s failed", key)
+                raise UserError(f"Signing in did not finish: {user_sentence(exc)}") from exc
+
+        self.signing_in.add(key)
         alert = self.alerts.get(key)
         if alert is not None:
             alert.set_busy(f"<b>Signing in to {label}…</b> Finish in the browser window that opens; this bar "
                            "updates when it is done.")
-        job.start()
-        return job
+        self.operations.run(f"Reconnect {label}", sign_in,
+                            success=lambda said: self._reconnected(key, said or "Connected again.", True),
+                            failure=lambda why: self._reconnected(key, why, False),
+                            progress=f"Signing in to {label}…")
 
     @Slot(str)
     def _open_url(self, url: str) -> None:
         self.open_url(url)
 
     def _reconnected(self, key: str, sentence: str, ok: bool) -> None:
-        self.jobs.pop(key, None)
+        """The sign-in ended: on failure the runner has shown the sentence; the alert and the status bar say it."""
+        self.signing_in.discard(key)
         self.last_result[key] = sentence
         alert = self.alerts.get(key)
         label = self._label(key)
@@ -276,7 +244,6 @@ class AlertBar(QWidget):
             alert.set_busy(None)
             alert.text.setText(f"<b>Reconnecting {label} did not work.</b> {sentence}")
         self.reported.emit(f"Reconnecting {label} did not work: {sentence}")
-        show_error(self, f"Reconnect {label}", sentence)
 
 
-__all__ = ["AlertBar", "CalendarAlert", "ReconnectJob", "ask_yes_no", "open_in_browser", "show_error"]
+__all__ = ["AlertBar", "CalendarAlert", "ask_yes_no", "open_in_browser"]

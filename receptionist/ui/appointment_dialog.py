@@ -1,14 +1,17 @@
 """One appointment: its booking, each calendar's badge with its sentence, and what a person can do to it
-(Reschedule…, Edit…, Cancel appointment…). Each action is a small dialog that calls the service and shows its
-UserError as a sentence inside the dialog, so nothing typed is lost to a message box.
+(Reschedule…, Edit…, Cancel appointment…). Each action is a small dialog that runs its change on the window's
+:class:`~receptionist.ui.operations.OperationRunner`, which shows a UserError as a sentence inside the dialog, so
+nothing typed is lost to a message box. The dialogs are handed the appointments capability and what they show of the
+desk (its zone, its calendars' labels, whether SMS is on); "service" in them is the booked service.
 
 The same three actions are offered by :func:`appointment_menu` (right-click in the week view or the table).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
@@ -35,28 +38,20 @@ from receptionist.domain.formatting import format_phone, format_range
 from receptionist.domain.models import AppointmentRecord, AppointmentStatus, SyncState
 from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES
 from receptionist.errors import UserError
-from receptionist.services import Desk
+from receptionist.services.appointments import Appointments
 from receptionist.ui import theme
-from receptionist.ui.models import FIELD_LABELS, link_sentence
+from receptionist.ui.models import link_sentence
+from receptionist.ui.operations import OperationRunner, show_inline_error, user_sentence
 
 SMS_TEXT = "Te&xt the caller about the change"
 # the console's QPushButton#danger colour outranks :disabled; a disabled danger button must look disabled
 DISABLED_DANGER = "QPushButton#danger:disabled { color: #94a3b8; background: #f8fafc; border-color: #e2e8f0; }"
 
 
-def user_sentence(exc: Exception) -> str:
-    """A UserError as a sentence: capital first letter, full stop."""
-    text = str(exc).strip() or "That did not work."
-    for key, label in FIELD_LABELS.items():  # the service names fields by key ("requested_start: …")
-        text = text.replace(f"{key}: ", f"{label.lower()}: ")
-    text = text[0].upper() + text[1:]
-    return text if text[-1] in ".!?…" else text + "."
-
-
-def sms_checkbox(desk: Desk, appt: AppointmentRecord, text: str = SMS_TEXT) -> QCheckBox:
+def sms_checkbox(sms_enabled: bool, appt: AppointmentRecord, text: str = SMS_TEXT) -> QCheckBox:
     """The optional "text the caller" box: usable only when SMS is on and the appointment has a number."""
     box = QCheckBox(text)
-    if not desk.context.sms_enabled:
+    if not sms_enabled:
         box.setEnabled(False)
         box.setToolTip("SMS to callers is off for this location (twilio.enabled = false in the profile).")
     elif not appt.callback_number:
@@ -90,16 +85,20 @@ def inline_error_label() -> QLabel:
 
 
 class _ActionDialog(QDialog):
-    """A small form whose OK button calls the service; a UserError stays in the dialog as a red sentence."""
+    """A small form whose OK button runs its change on the worker; a UserError stays in the dialog as a red
+    sentence."""
 
-    saved = Signal(object)  # the AppointmentRecord the service returned
+    saved = Signal(object)  # the AppointmentRecord the change returned
 
-    def __init__(self, desk: Desk, appt: AppointmentRecord, title: str, ok_text: str,
-                 close_text: str = "Close", parent: QWidget | None = None):
+    def __init__(self, appointments: Appointments, appt: AppointmentRecord, zone: ZoneInfo, sms_enabled: bool,
+                 operations: OperationRunner, title: str, ok_text: str, close_text: str = "Close",
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.appointments = appointments
         self.appt = appt
-        self.zone = desk.context.rules.zone
+        self.zone = zone
+        self.sms_enabled = sms_enabled
+        self.operations = operations
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
         self.layout_ = QVBoxLayout(self)
@@ -127,16 +126,15 @@ class _ActionDialog(QDialog):
         self.layout_.addStretch(1)
         self.layout_.addWidget(self.buttons)
 
-    def perform(self) -> AppointmentRecord:  # pragma: no cover - overridden
+    def change(self) -> Callable[[], AppointmentRecord]:  # pragma: no cover - overridden
+        """The write, with what the form holds now (read here, on the GUI thread)."""
         raise NotImplementedError
 
     def accept(self) -> None:
-        try:
-            saved = self.perform()
-        except UserError as exc:
-            self.error_label.setText(user_sentence(exc))
-            self.error_label.show()
-            return
+        self.operations.run(self.windowTitle(), self.change(), success=self._saved, trigger=self.ok_button,
+                            error_label=self.error_label, progress=f"{self.windowTitle()}…")
+
+    def _saved(self, saved: AppointmentRecord) -> None:
         self.saved.emit(saved)
         super().accept()
 
@@ -144,8 +142,10 @@ class _ActionDialog(QDialog):
 class RescheduleDialog(_ActionDialog):
     """Date, time and length in the location's zone; the service checks the new time like a new booking."""
 
-    def __init__(self, desk: Desk, appt: AppointmentRecord, parent: QWidget | None = None):
-        super().__init__(desk, appt, "Reschedule appointment", "&Reschedule", parent=parent)
+    def __init__(self, appointments: Appointments, appt: AppointmentRecord, zone: ZoneInfo, sms_enabled: bool,
+                 operations: OperationRunner, parent: QWidget | None = None):
+        super().__init__(appointments, appt, zone, sms_enabled, operations, "Reschedule appointment", "&Reschedule",
+                         parent=parent)
         local = appt.start.astimezone(self.zone)
         self.date_edit = QDateEdit(QDate(local.year, local.month, local.day))
         self.date_edit.setCalendarPopup(True)
@@ -164,7 +164,7 @@ class RescheduleDialog(_ActionDialog):
         self.length_spin.setSingleStep(5)
         self.length_spin.setSuffix(" min")
         self.length_spin.setValue(appt.duration_minutes)
-        self.notify_check = sms_checkbox(desk, appt)
+        self.notify_check = sms_checkbox(sms_enabled, appt)
         time_label = QLabel("&Time")
         time_label.setBuddy(self.time_edit)  # a row holding a layout gets no buddy by itself
         self.form.addRow("&Date", self.date_edit)
@@ -178,16 +178,19 @@ class RescheduleDialog(_ActionDialog):
         d, t = self.date_edit.date(), self.time_edit.time()
         return datetime(d.year(), d.month(), d.day(), t.hour(), t.minute(), tzinfo=self.zone)
 
-    def perform(self) -> AppointmentRecord:
-        return self.desk.appointments.reschedule(self.appt.id, self.new_start(), self.length_spin.value(),
-                                       notify=self.notify_check.isChecked())
+    def change(self) -> Callable[[], AppointmentRecord]:
+        appointments, appointment_id, start = self.appointments, self.appt.id, self.new_start()
+        minutes, notify = self.length_spin.value(), self.notify_check.isChecked()
+        return lambda: appointments.reschedule(appointment_id, start, minutes, notify=notify)
 
 
 class EditAppointmentDialog(_ActionDialog):
     """Service, length and notes; the calendars get the new version."""
 
-    def __init__(self, desk: Desk, appt: AppointmentRecord, parent: QWidget | None = None):
-        super().__init__(desk, appt, "Edit appointment", "&Save changes", parent=parent)
+    def __init__(self, appointments: Appointments, appt: AppointmentRecord, zone: ZoneInfo, sms_enabled: bool,
+                 operations: OperationRunner, parent: QWidget | None = None):
+        super().__init__(appointments, appt, zone, sms_enabled, operations, "Edit appointment", "&Save changes",
+                         parent=parent)
         self.service_edit = QLineEdit(appt.service or "")
         self.length_spin = QSpinBox()
         self.length_spin.setRange(MIN_MINUTES, MAX_MINUTES)
@@ -197,7 +200,7 @@ class EditAppointmentDialog(_ActionDialog):
         self.notes_edit = QPlainTextEdit(appt.notes or "")
         self.notes_edit.setTabChangesFocus(True)  # Tab moves on, as in every other field
         self.notes_edit.setFixedHeight(72)
-        self.notify_check = sms_checkbox(desk, appt)
+        self.notify_check = sms_checkbox(sms_enabled, appt)
         self.notify_check.setToolTip(self.notify_check.toolTip() + "\nOnly a new service or length is texted.")
         self.form.addRow("Ser&vice", self.service_edit)
         self.form.addRow("&Length", self.length_spin)
@@ -206,19 +209,21 @@ class EditAppointmentDialog(_ActionDialog):
         self.finish_layout()
         self.service_edit.setFocus()
 
-    def perform(self) -> AppointmentRecord:
-        return self.desk.appointments.edit(self.appt.id, service=self.service_edit.text().strip(),
-                                             duration_minutes=self.length_spin.value(),
-                                             notes=self.notes_edit.toPlainText(),
-                                             notify=self.notify_check.isChecked())
+    def change(self) -> Callable[[], AppointmentRecord]:
+        appointments, appointment_id = self.appointments, self.appt.id
+        service, minutes = self.service_edit.text().strip(), self.length_spin.value()
+        notes, notify = self.notes_edit.toPlainText(), self.notify_check.isChecked()
+        return lambda: appointments.edit(appointment_id, service=service, duration_minutes=minutes, notes=notes,
+                                         notify=notify)
 
 
 class CancelAppointmentDialog(_ActionDialog):
     """Asks why; the appointment stays listed as cancelled and its events are deleted from every calendar."""
 
-    def __init__(self, desk: Desk, appt: AppointmentRecord, parent: QWidget | None = None):
-        super().__init__(desk, appt, "Cancel appointment", "&Cancel appointment", "&Keep appointment",
-                         parent=parent)
+    def __init__(self, appointments: Appointments, appt: AppointmentRecord, zone: ZoneInfo, sms_enabled: bool,
+                 operations: OperationRunner, parent: QWidget | None = None):
+        super().__init__(appointments, appt, zone, sms_enabled, operations, "Cancel appointment",
+                         "&Cancel appointment", "&Keep appointment", parent=parent)
         self.ok_button.setObjectName("danger")
         self.ok_button.setDefault(False)
         self.ok_button.setAutoDefault(False)
@@ -230,14 +235,16 @@ class CancelAppointmentDialog(_ActionDialog):
         self.layout_.insertWidget(2, explain)
         self.reason_edit = QLineEdit()
         self.reason_edit.setPlaceholderText("e.g. the caller asked to cancel")
-        self.notify_check = sms_checkbox(desk, appt)
+        self.notify_check = sms_checkbox(sms_enabled, appt)
         self.form.addRow("&Reason", self.reason_edit)
         self.form.addRow("", self.notify_check)
         self.finish_layout()
         self.reason_edit.setFocus()
 
-    def perform(self) -> AppointmentRecord:
-        return self.desk.appointments.cancel(self.appt.id, self.reason_edit.text(), notify=self.notify_check.isChecked())
+    def change(self) -> Callable[[], AppointmentRecord]:
+        appointments, appointment_id = self.appointments, self.appt.id
+        reason, notify = self.reason_edit.text(), self.notify_check.isChecked()
+        return lambda: appointments.cancel(appointment_id, reason, notify=notify)
 
 
 class AppointmentDialog(QDialog):
@@ -249,11 +256,16 @@ class AppointmentDialog(QDialog):
 
     compare_requested = Signal(int)  # link id: open ours vs theirs
 
-    def __init__(self, desk: Desk, appointment_id: str, parent: QWidget | None = None):
+    def __init__(self, appointments: Appointments, appointment_id: str, *, zone: ZoneInfo,
+                 calendars: Mapping[str, str], sms_enabled: bool, operations: OperationRunner,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.appointments = appointments
         self.appointment_id = appointment_id
-        self.zone = desk.context.rules.zone
+        self.zone = zone
+        self.calendars = calendars
+        self.sms_enabled = sms_enabled
+        self.operations = operations
         self.appt: AppointmentRecord | None = None
         self.sub_dialog: QDialog | None = None
         self.setWindowTitle("Appointment")
@@ -325,10 +337,9 @@ class AppointmentDialog(QDialog):
 
     def reload(self) -> None:
         try:
-            appt = self.desk.appointments.get(self.appointment_id)
+            appt = self.appointments.get(self.appointment_id)
         except UserError as exc:
-            self.error_label.setText(user_sentence(exc))
-            self.error_label.show()
+            show_inline_error(self.error_label, user_sentence(exc))
             for b in (self.reschedule_button, self.edit_button, self.cancel_button):
                 b.setEnabled(False)
             return
@@ -359,7 +370,7 @@ class AppointmentDialog(QDialog):
         self.sentences.clear()
         self.compare_buttons.clear()
         links = {link.calendar: link for link in appt.links}
-        calendars = dict(self.desk.context.calendars)
+        calendars = dict(self.calendars)
         for key in links:
             calendars.setdefault(key, key)
         cancelled = appt.status is AppointmentStatus.CANCELLED
@@ -398,7 +409,7 @@ class AppointmentDialog(QDialog):
     def _open(self, cls) -> QDialog | None:
         if self.appt is None:
             return None
-        dialog = cls(self.desk, self.appt, parent=self)
+        dialog = cls(self.appointments, self.appt, self.zone, self.sms_enabled, self.operations, parent=self)
         dialog.saved.connect(lambda _appt: self.reload())
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.sub_dialog = dialog
@@ -431,4 +442,4 @@ def appointment_menu(parent: QWidget, appt: AppointmentRecord | None, *, open_: 
 
 
 __all__ = ["AppointmentDialog", "CancelAppointmentDialog", "EditAppointmentDialog", "RescheduleDialog",
-           "appointment_menu", "sms_checkbox", "user_sentence"]
+           "appointment_menu", "sms_checkbox"]

@@ -1,6 +1,7 @@
 """Drift / Conflict: our version and the calendar's, field by field, and the person's decision — Keep ours (the
 calendar gets ours again, re-created if it was deleted) or Take theirs (our appointment follows the calendar, or is
-cancelled if the event was deleted there). Both go through the desk, which audits who decided."""
+cancelled if the event was deleted there). The dialog is handed the sync decisions; both answers run on the
+window's :class:`~receptionist.ui.operations.OperationRunner` and are audited with who decided."""
 
 from __future__ import annotations
 
@@ -20,31 +21,34 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.models import SyncState
-from receptionist.errors import UserError
-from receptionist.services import Desk, Discrepancy
-from receptionist.ui.appointment_dialog import SMS_TEXT, badge_label, inline_error_label, sms_checkbox, user_sentence
+from receptionist.services import Discrepancy
+from receptionist.services.sync_decisions import SyncDecisions
+from receptionist.ui.appointment_dialog import SMS_TEXT, badge_label, inline_error_label, sms_checkbox
 from receptionist.ui.models import DIFF_FIELDS
+from receptionist.ui.operations import OperationRunner
 
 DIFFERS_BACKGROUND = QColor("#fef3c7")
 
 
 class DiscrepancyDialog(QDialog):
-    """Ours vs theirs for one link (``desk.sync.discrepancy``), differing rows highlighted, Keep ours / Take theirs.
+    """Ours vs theirs for one link (``sync.discrepancy``), differing rows highlighted, Keep ours / Take theirs.
 
     Signals:
-        decided(str): "ours" or "theirs", after the service accepted the decision.
+        decided(str): "ours" or "theirs", after the desk accepted the decision.
     """
 
     decided = Signal(str)
 
-    def __init__(self, desk: Desk, link_id: int, parent: QWidget | None = None):
+    def __init__(self, sync: SyncDecisions, link_id: int, *, sms_enabled: bool, operations: OperationRunner,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.sync = sync
         self.link_id = link_id
+        self.operations = operations
         self.setWindowTitle("Ours or theirs?")
         self.setMinimumSize(640, 360)
         self.resize(760, 500)
-        d: Discrepancy = desk.sync.discrepancy(link_id)
+        d: Discrepancy = sync.discrepancy(link_id)
         self.discrepancy = d
         label = d.calendar_label
 
@@ -91,7 +95,7 @@ class DiscrepancyDialog(QDialog):
                 self.table.verticalHeaderItem(row).setText(f"≠ {DIFF_FIELDS.get(name, name)}")
         layout.addWidget(self.table, 1)
 
-        self.notify_check = sms_checkbox(desk, d.appointment, SMS_TEXT + " (Take theirs)")
+        self.notify_check = sms_checkbox(sms_enabled, d.appointment, SMS_TEXT + " (Take theirs)")
         layout.addWidget(self.notify_check)
         self.error_label = inline_error_label()
         layout.addWidget(self.error_label)
@@ -123,22 +127,22 @@ class DiscrepancyDialog(QDialog):
         self.close_button.clicked.connect(self.reject)
         self.keep_ours_button.setFocus()
 
-    def _decide(self, which: str, action) -> None:
-        try:
-            action()
-        except UserError as exc:
-            self.error_label.setText(user_sentence(exc))
-            self.error_label.show()
-            return
+    def _decide(self, which: str, write, trigger: QPushButton) -> None:
+        self.operations.run("Ours or theirs?", write, success=lambda _record: self._decided(which), trigger=trigger,
+                            error_label=self.error_label,
+                            progress="Keeping our version…" if which == "ours" else "Taking the calendar's version…")
+
+    def _decided(self, which: str) -> None:
         self.decided.emit(which)
         self.accept()
 
     def keep_ours(self) -> None:
-        self._decide("ours", lambda: self.desk.sync.keep_ours(self.link_id))
+        sync, link_id = self.sync, self.link_id
+        self._decide("ours", lambda: sync.keep_ours(link_id), self.keep_ours_button)
 
     def take_theirs(self) -> None:
-        self._decide("theirs", lambda: self.desk.sync.take_theirs(self.link_id,
-                                                                notify=self.notify_check.isChecked()))
+        sync, link_id, notify = self.sync, self.link_id, self.notify_check.isChecked()
+        self._decide("theirs", lambda: sync.take_theirs(link_id, notify=notify), self.take_theirs_button)
 
 
 __all__ = ["DiscrepancyDialog"]

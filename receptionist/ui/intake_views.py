@@ -1,5 +1,6 @@
 """The intake's views: calls in progress (the live strip above the call list) and the quarantine (deliveries that
-could not be mapped, with Replay and Discard). Both read through the service and refresh from the event bus."""
+could not be mapped, with Replay and Discard). Both are handed the desk's intake capability, read on the window's
+:class:`QueryRunner` and refresh from the event bus; Replay and Discard run on its :class:`OperationRunner`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -24,10 +24,9 @@ from PySide6.QtWidgets import (
 
 from receptionist.domain.formatting import format_datetime, format_elapsed
 from receptionist.domain.intake import InboxRecord, LiveCallRecord
-from receptionist.errors import UserError
-from receptionist.services import Desk
+from receptionist.services.intake import IntakeDesk
 from receptionist.ui.models import display_phone
-from receptionist.ui.operations import QueryRunner
+from receptionist.ui.operations import OperationRunner, QueryRunner
 
 _Index = QModelIndex | QPersistentModelIndex
 
@@ -107,11 +106,12 @@ class LiveCallsModel(QAbstractTableModel):
 class LiveCallsStrip(QWidget):
     """"Live now": calls in progress, ticking each second; hidden when there are none."""
 
-    def __init__(self, desk: Desk, runner: QueryRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, intake: IntakeDesk, now: Callable[[], datetime], runner: QueryRunner | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.intake = intake
         self.runner = runner or QueryRunner(self)
-        self.model = LiveCallsModel(desk.context.clock, self)
+        self.model = LiveCallsModel(now, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 4)
         self.title = QLabel("Live now")
@@ -137,11 +137,11 @@ class LiveCallsStrip(QWidget):
 
     def refresh(self) -> None:
         """Read the live calls (and the notes of callers new to the strip) on the worker; shown when they land."""
-        desk, known = self.desk, self.model.known()
+        intake, known = self.intake, self.model.known()
 
         def read() -> tuple[list[LiveCallRecord], dict[tuple[str, str], str | None]]:
-            rows = desk.intake.live_calls()
-            return rows, {(r.platform, r.call_id): desk.intake.live_caller_text(r) for r in rows
+            rows = intake.live_calls()
+            return rows, {(r.platform, r.call_id): intake.live_caller_text(r) for r in rows
                           if (r.platform, r.call_id) not in known}
 
         self.runner.run("live-calls", read, self._show)
@@ -208,11 +208,13 @@ class QuarantinePanel(QWidget):
 
     count_changed = Signal(int)
 
-    def __init__(self, desk: Desk, runner: QueryRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, intake: IntakeDesk, zone: ZoneInfo, runner: QueryRunner | None = None,
+                 operations: OperationRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
+        self.intake = intake
         self.runner = runner or QueryRunner(self)
-        self.model = QuarantineModel(desk.context.rules.zone, self)
+        self.operations = operations or OperationRunner(self)
+        self.model = QuarantineModel(zone, self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         bar = QHBoxLayout()
@@ -246,7 +248,7 @@ class QuarantinePanel(QWidget):
 
     def refresh(self) -> None:
         """Read the quarantine again on the worker; the list, the selection and the count follow when it lands."""
-        self.runner.run("quarantine", self.desk.intake.quarantined, self._show)
+        self.runner.run("quarantine", self.intake.quarantined, self._show)
 
     def _show(self, rows: list[InboxRecord]) -> None:
         selected = self.selected()
@@ -277,29 +279,21 @@ class QuarantinePanel(QWidget):
         self.discard_button.setEnabled(r is not None)
         self.body.setPlainText(r.body.decode("utf-8", "replace")[:20_000] if r else "")
 
-    def replay_selected(self) -> InboxRecord | None:
+    def replay_selected(self) -> None:
+        """Map the selected delivery again, on the worker; the quarantine's news refreshes the list."""
         r = self.selected()
-        if r is None:
-            return None
-        try:
-            result = self.desk.intake.replay(r.id)
-        except UserError as exc:
-            QMessageBox.warning(self, "Cannot replay", str(exc))
-            return None
-        self.refresh()
-        return result
+        if r is not None:
+            intake = self.intake
+            self.operations.run("Cannot replay", lambda: intake.replay(r.id), trigger=self.replay_button,
+                                progress="Replaying the delivery…")
 
-    def discard_selected(self) -> bool:
+    def discard_selected(self) -> None:
+        """Take the selected delivery out of quarantine, on the worker; the quarantine's news refreshes the list."""
         r = self.selected()
-        if r is None:
-            return False
-        try:
-            self.desk.intake.discard(r.id)
-        except UserError as exc:
-            QMessageBox.warning(self, "Cannot discard", str(exc))
-            return False
-        self.refresh()
-        return True
+        if r is not None:
+            intake = self.intake
+            self.operations.run("Cannot discard", lambda: intake.discard(r.id), trigger=self.discard_button,
+                                progress="Discarding the delivery…")
 
 
 __all__ = ["LiveCallsModel", "LiveCallsStrip", "QuarantineModel", "QuarantinePanel"]

@@ -1,9 +1,11 @@
 """The main window (header with health pills; calls on the left; week calendar and sync table on the right) and
 ``run_gui``, which owns the QApplication, the crash dialog and the event loop.
 
-The window is built from a service and an event bus only: it reads through ``Desk`` (slow reads on the
-``QueryRunner``'s worker) and refreshes from the bus (through :class:`EventBridge`), debounced, never by poking
-each other; a test builds it on the real service with fake adapters.
+The window is built from a ``Desk`` and an event bus only: it keeps the desk and hands each view the capabilities
+it uses. Every read that grows with the data runs on the ``QueryRunner``'s workers and every write on the
+``OperationRunner``'s (the GUI thread never waits on the database or the network); the views refresh from the bus
+(through :class:`EventBridge`), debounced, never by poking each other. A test builds it on the real capabilities
+with fake adapters.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from PySide6.QtWidgets import (
 from receptionist import errors, events, logs
 from receptionist.domain.formatting import format_date, format_time
 from receptionist.errors import EnvironmentProblem, UserError
-from receptionist.paths import log_dir, resource
+from receptionist.paths import log_dir
 from receptionist.events import EventBus
 from receptionist.services import Desk, HealthSnapshot
 from receptionist.ui import icons, theme
@@ -48,7 +50,7 @@ from receptionist.ui.appointment_dialog import (
     appointment_menu,
 )
 from receptionist.ui.bridge import EventBridge, Throttle
-from receptionist.ui.operations import QueryRunner
+from receptionist.ui.operations import OperationRunner, QueryRunner
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
@@ -61,15 +63,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 WINDOW_SIZE = (1440, 900)
-
-
-def load_stylesheet() -> str:
-    path = resource("style", "console.qss")
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        log.warning("stylesheet %s is missing; using the platform look", path)
-        return ""
 
 
 class HealthPill(QLabel):
@@ -126,9 +119,14 @@ class MainWindow(QMainWindow):
         self.zone = self.profile.location.zone
         self.setWindowTitle(f"Receptionist Console — {self.profile.location.name}")
         self.setMinimumSize(1100, 700)
-        self.setStyleSheet(load_stylesheet())
+        self.setStyleSheet(theme.load_stylesheet())
+        ctx = desk.context
+        # One worker pool for every read that grows with the data (calls, week, appointments, health), one for the
+        # writes: the GUI thread only lays out what lands.
+        self.runner = QueryRunner(self)
+        self.operations = OperationRunner(self)
 
-        labels = dict(self.desk.context.calendars)
+        labels = dict(ctx.calendars)
         calendars = list(labels.items())
 
         central = QWidget()
@@ -150,25 +148,24 @@ class MainWindow(QMainWindow):
                                               "font-weight: 600; }")
         self.environment_banner.setVisible(False)
         root.addWidget(self.environment_banner)
-        self.alert_bar = AlertBar(self.desk)
+        self.alert_bar = AlertBar(desk.health, desk.sync, ctx.calendars, self.operations)
         root.addWidget(self.alert_bar)
 
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(10, 10, 10, 6)
-        # One worker pool for every read that grows with the data (calls, week, appointments, health): the GUI
-        # thread only lays out what lands.
-        self.runner = QueryRunner(self)
-        self.call_panel = CallPanel(self.desk, runner=self.runner)
+        self.call_panel = CallPanel(desk.bookings, desk.checks, desk.intake, ctx.rules.zone, ctx.clock,
+                                    runner=self.runner, operations=self.operations)
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
-        self.calendar = WeekCalendarView(self.desk.appointments, self.desk.context.rules.zone, self.desk.context.clock,
-                                         labels, runner=self.runner)
+        self.calendar = WeekCalendarView(desk.appointments, ctx.rules.zone, ctx.clock, labels, runner=self.runner)
         self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
-        self.sync_panel = SyncPanel(self.desk, calendars, runner=self.runner)
+        self.sync_panel = SyncPanel(desk.appointments, desk.sync, ctx.rules.zone, calendars, runner=self.runner,
+                                    operations=self.operations)
         self.sync_panel.setMinimumHeight(200)
 
-        self.quarantine_panel = QuarantinePanel(self.desk, runner=self.runner)
+        self.quarantine_panel = QuarantinePanel(desk.intake, ctx.rules.zone, runner=self.runner,
+                                                operations=self.operations)
         self.lower_tabs = QTabWidget()
         self.lower_tabs.setObjectName("lowerTabs")
         self.lower_tabs.addTab(self.sync_panel, "Sync")
@@ -223,11 +220,13 @@ class MainWindow(QMainWindow):
         self.sync_panel.decision_requested.connect(self.open_discrepancy)
         self.sync_panel.context_menu_requested.connect(self.show_appointment_menu)
         self.alert_bar.reported.connect(lambda text: self.status.showMessage(text, 10000))
+        self.operations.progressed.connect(self._show_progress)
         self.appointment_dialog: AppointmentDialog | None = None
         self.action_dialog: RescheduleDialog | CancelAppointmentDialog | None = None
         self.discrepancy_dialog: DiscrepancyDialog | None = None
         self.appointment_menu = None
         self._sync_problems = 0
+        self._progress = ""  # what the status bar says the running writes do
 
         self._minute = QTimer(self)
         self._minute.setInterval(60_000)
@@ -436,7 +435,10 @@ class MainWindow(QMainWindow):
         """The appointment's detail (double-click / Enter in the table, Open… in a context menu)."""
         if self.appointment_dialog is not None:
             self.appointment_dialog.close()
-        dialog = AppointmentDialog(self.desk, appointment_id, parent=self)
+        ctx = self.desk.context
+        dialog = AppointmentDialog(self.desk.appointments, appointment_id, zone=ctx.rules.zone,
+                                   calendars=ctx.calendars, sms_enabled=ctx.sms_enabled, operations=self.operations,
+                                   parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
         dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
@@ -452,7 +454,8 @@ class MainWindow(QMainWindow):
             self.status.showMessage(str(exc), 8000)
             return None
         cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
-        dialog = cls(self.desk, appt, parent=self)
+        ctx = self.desk.context
+        dialog = cls(self.desk.appointments, appt, ctx.rules.zone, ctx.sms_enabled, self.operations, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda saved: self.status.showMessage(
             f"{saved.caller_name or 'Appointment'}: {'cancelled' if kind == 'cancel' else 'moved'}; the calendars "
@@ -465,7 +468,8 @@ class MainWindow(QMainWindow):
     def open_discrepancy(self, link_id: int, parent: QWidget | None = None) -> DiscrepancyDialog | None:
         """Ours vs theirs for a Drift/Conflict link, with Keep ours / Take theirs."""
         try:
-            dialog = DiscrepancyDialog(self.desk, link_id, parent=parent or self)
+            dialog = DiscrepancyDialog(self.desk.sync, link_id, sms_enabled=self.desk.context.sms_enabled,
+                                       operations=self.operations, parent=parent or self)
         except UserError as exc:
             self.status.showMessage(str(exc), 8000)
             return None
@@ -493,6 +497,14 @@ class MainWindow(QMainWindow):
         menu.popup(at)
         return menu
 
+    def _show_progress(self, text: str) -> None:
+        """What the running writes do, in the status bar until they are done."""
+        if text:
+            self.status.showMessage(text)
+        elif self.status.currentMessage() == self._progress:  # still saying "Saving…": done now
+            self.status.clearMessage()
+        self._progress = text
+
     def _forget(self, name: str, dialog) -> None:
         if getattr(self, name, None) is dialog:
             setattr(self, name, None)
@@ -519,7 +531,8 @@ class MainWindow(QMainWindow):
         self._stop_listening()
         self.bridge.close()
         self._minute.stop()
-        self.runner.wait_for_done(5000)  # no read may outlive the window (the store closes next)
+        self.runner.wait_for_done(5000)  # no read or write may outlive the window (the store closes next)
+        self.operations.wait_for_done(5000)
         super().closeEvent(event)
 
 

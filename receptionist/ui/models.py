@@ -403,12 +403,6 @@ class AppointmentTableModel(QAbstractTableModel):
     def calendars(self) -> list[tuple[str, str]]:
         return list(self._calendars)
 
-    def badge_column(self, calendar_key: str) -> int:
-        for i, (key, _) in enumerate(self._calendars):
-            if key == calendar_key:
-                return self.FIRST_BADGE + i
-        raise KeyError(calendar_key)
-
     def calendar_of_column(self, column: int) -> str | None:
         i = column - self.FIRST_BADGE
         return self._calendars[i][0] if 0 <= i < len(self._calendars) else None

@@ -41,7 +41,7 @@ from receptionist import onboarding
 from receptionist.config import Profile, new_location_id
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import EnvironmentProblem, ProviderError, UserError
-from receptionist.ui import icons
+from receptionist.ui import icons, theme
 from receptionist.ui.wheel_guard import guard_wheel
 
 log = logging.getLogger(__name__)
@@ -459,9 +459,7 @@ def run_setup(**kwargs) -> Path | None:
     qapp = QApplication.instance() or QApplication(sys.argv[:1])
     qapp.setWindowIcon(icons.app_icon())
     wizard = SetupWizard(**kwargs)
-    from receptionist.ui.main_window import load_stylesheet
-
-    wizard.setStyleSheet(load_stylesheet())
+    wizard.setStyleSheet(theme.load_stylesheet())
     wizard.exec()
     return wizard.written
 

@@ -1,9 +1,13 @@
-"""Appointments with a sync badge per calendar, and the buttons a person uses when a calendar write went wrong."""
+"""Appointments with a sync badge per calendar, and the buttons a person uses when a calendar write went wrong.
+
+The panel is handed the appointments (what it lists) and the sync decisions (Retry, Retry all failed); reads run on
+the window's :class:`QueryRunner`, writes on its :class:`OperationRunner`, and the event bus's news refreshes it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QFontMetrics
@@ -22,14 +26,10 @@ from PySide6.QtWidgets import (
 
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.models import LinkBadge, SyncState
-from receptionist.errors import UserError
-from receptionist.services import Desk
-from receptionist.ui.call_panel import show_user_error
+from receptionist.services.appointments import Appointments
+from receptionist.services.sync_decisions import SyncDecisions
 from receptionist.ui.models import DIFF_FIELDS, AppointmentTableModel, link_sentence, table_rows
-from receptionist.ui.operations import QueryRunner
-
-RETRYABLE = {SyncState.FAILED, SyncState.RECONNECT}  # a Drift/Conflict waits for Keep ours / Take theirs
-
+from receptionist.ui.operations import OperationRunner, QueryRunner
 
 PAGE = 200  # rows read at a time; "Show more" reads the next page
 LONG_NAME = "Maria Rodriguez"  # the Caller column's first width (a longer name elides; the column can be dragged)
@@ -61,13 +61,16 @@ class SyncPanel(QWidget):
 
     loaded = Signal()  # a read landed and is shown
 
-    def __init__(self, desk: Desk, calendars: Sequence[tuple[str, str]] = (),
-                 runner: QueryRunner | None = None, parent: QWidget | None = None):
+    def __init__(self, appointments: Appointments, sync: SyncDecisions, zone: ZoneInfo,
+                 calendars: Sequence[tuple[str, str]] = (), runner: QueryRunner | None = None,
+                 operations: OperationRunner | None = None, parent: QWidget | None = None):
         super().__init__(parent)
-        self.desk = desk
-        self.zone = desk.context.rules.zone
+        self.appointments = appointments
+        self.sync = sync
+        self.zone = zone
         self.model = AppointmentTableModel(self.zone, calendars, parent=self)
         self.runner = runner or QueryRunner(self)
+        self.operations = operations or OperationRunner(self)
         self._wanted = PAGE  # rows the view shows (grows with Show more)
         self._more = False  # the window holds more rows than are shown
         self._dirty: set[str] = set()  # appointments named by news, updated together
@@ -156,12 +159,12 @@ class SyncPanel(QWidget):
 
     def refresh(self) -> None:
         """Read the window again (on the worker); the selected cells survive (found again by appointment id)."""
-        desk, wanted, shown = self.desk, self._wanted, self.model.shown()
+        appointments, wanted, shown = self.appointments, self._wanted, self.model.shown()
 
         def read():
-            start, end = desk.appointments.view_window()
-            rows = desk.appointments.page(start, end, limit=wanted + 1)
-            return table_rows(rows[:wanted], shown), len(rows) > wanted, desk.appointments.counts(start, end)
+            start, end = appointments.view_window()
+            rows = appointments.page(start, end, limit=wanted + 1)
+            return table_rows(rows[:wanted], shown), len(rows) > wanted, appointments.counts(start, end)
 
         self.runner.run("sync-panel", read, self._show)
 
@@ -179,7 +182,8 @@ class SyncPanel(QWidget):
         ids, self._dirty = list(self._dirty), set()
         if ids:
             self._batches += 1
-            self.runner.run(f"sync-rows-{self._batches}", lambda: self.desk.appointments.rows_by_id(ids),
+            appointments = self.appointments
+            self.runner.run(f"sync-rows-{self._batches}", lambda: appointments.rows_by_id(ids),
                             self._update_rows)
 
     def _update_rows(self, rows) -> None:
@@ -288,20 +292,18 @@ class SyncPanel(QWidget):
     # --- actions --------------------------------------------------------------------------------------------------
 
     def retry_selected(self) -> None:
-        links = [link for link in self.selected_links() if link.state in RETRYABLE]
-        try:
-            for link in links:
-                self.desk.sync.retry(link.id)
-        except UserError as exc:
-            show_user_error(self, "Cannot retry", str(exc))
-        self.refresh()
+        """Write the selected Failed/Reconnect links again (on the worker); their news refreshes the table."""
+        sync, ids = self.sync, [link.id for link in self.selected_links() if link.state.retryable]
+
+        def retry() -> None:
+            for link_id in ids:
+                sync.retry(link_id)
+
+        self.operations.run("Cannot retry", retry, trigger=self.retry_button, progress="Retrying…")
 
     def retry_all_failed(self) -> None:
-        try:
-            self.desk.sync.retry_all_failed()
-        except UserError as exc:
-            show_user_error(self, "Cannot retry", str(exc))
-        self.refresh()
+        self.operations.run("Cannot retry", self.sync.retry_all_failed, trigger=self.retry_all_button,
+                            progress="Retrying every failed calendar write…")
 
     def decision_link(self) -> LinkBadge | None:
         """The Drift/Conflict link Keep ours / Take theirs… opens: the current badge's, else the first selected."""
@@ -374,7 +376,7 @@ class SyncPanel(QWidget):
     def _update_buttons(self, links: list[LinkBadge] | None = None) -> None:
         links = links or []
         self.open_button.setEnabled(self.current_appointment_id() is not None)
-        self.retry_button.setEnabled(any(link.state in RETRYABLE for link in links))
+        self.retry_button.setEnabled(any(link.state.retryable for link in links))
         self.decide_button.setEnabled(self.decision_link() is not None)
         self.retry_all_button.setEnabled(SyncState.FAILED in self.model.states())
 

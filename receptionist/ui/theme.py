@@ -1,10 +1,28 @@
-"""Colours and small painting helpers shared by the views, so a state looks the same everywhere."""
+"""The console's look: its style sheet, and the colours and small painting helpers shared by the views, so a state
+looks the same everywhere."""
 
 from __future__ import annotations
 
+import logging
+
 from PySide6.QtGui import QColor
 
+from receptionist.paths import resource
+
 from receptionist.domain.models import ProposalStatus, Severity, SyncState
+
+log = logging.getLogger(__name__)
+
+
+def load_stylesheet() -> str:
+    """The console's style sheet (``resources/style/console.qss``), or "" (the platform look) when it is missing."""
+    path = resource("style", "console.qss")
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        log.warning("stylesheet %s is missing; using the platform look", path)
+        return ""
+
 
 SYNC_COLORS: dict[SyncState, str] = {
     SyncState.SYNCED: "#15803d",

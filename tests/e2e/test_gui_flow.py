@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from receptionist.domain.models import ProposalStatus
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist.ui.main_window import MainWindow
-from tests.helpers.ui import review
+from tests.helpers.ui import badge_column, review
 
 pytestmark = [pytest.mark.e2e, pytest.mark.gui]
 
@@ -39,7 +39,7 @@ def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, st
     def badges():
         if model.rowCount() != 1:
             return None
-        return {cal: model.data(model.index(0, model.badge_column(cal))) for cal in app.desk.context.calendars}
+        return {cal: model.data(model.index(0, badge_column(model, cal))) for cal in app.desk.context.calendars}
 
     # the sync thread pushes both writes, reads them back, and the table follows over the event bus
     qtbot.waitUntil(lambda: badges() == {"google:primary": "Synced", "outlook:default": "Synced"}, timeout=15000)

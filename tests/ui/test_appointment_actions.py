@@ -17,10 +17,12 @@ from PySide6.QtWidgets import QApplication
 from receptionist.domain.models import AppointmentStatus
 from receptionist.errors import UserError
 from receptionist.ui import alerts as alerts_module
+from receptionist.ui import operations as operations_module
 from receptionist.ui.appointment_dialog import CancelAppointmentDialog, RescheduleDialog
 from receptionist.ui.main_window import MainWindow
 from receptionist.ui.models import AppointmentTableModel
 from tests.helpers.rows import audit_entries, outbox_items
+from tests.helpers.ui import badge_column, item_rects
 
 pytestmark = pytest.mark.gui
 
@@ -72,7 +74,7 @@ def remote_id(desk, appointment_id: str, calendar: str) -> str:
 
 def badge(win, appointment_id: str, calendar: str) -> str:
     model = win.sync_panel.model
-    return model.data(model.index(model.row_of(appointment_id), model.badge_column(calendar)))
+    return model.data(model.index(model.row_of(appointment_id), badge_column(model, calendar)))
 
 
 def select_cell(qtbot, win, appointment_id: str, column: int) -> None:
@@ -264,7 +266,7 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     qtbot.waitUntil(lambda: any(i.key == appt_id for i in window.calendar.items), timeout=3000)
     canvas = window.calendar.canvas
-    rect = next(r for r, item in canvas.item_rects() if item.key == appt_id)
+    rect = next(r for r, item in item_rects(canvas) if item.key == appt_id)
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
     menu = window.appointment_menu
@@ -281,7 +283,7 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
 
     qtbot.waitUntil(lambda: any(i.key == appt_id and i.start.hour == 15 for i in window.calendar.items),
                     timeout=3000)
-    rect = next(r for r, item in canvas.item_rects() if item.key == appt_id)
+    rect = next(r for r, item in item_rects(canvas) if item.key == appt_id)
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
     window.appointment_menu.actions()[2].trigger()
@@ -311,11 +313,11 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     assert badge(window, appt_id, OUTLOOK) == "Synced"
 
     panel = window.sync_panel
-    select_cell(qtbot, window, appt_id, panel.model.badge_column(GOOGLE))
+    select_cell(qtbot, window, appt_id, badge_column(panel.model, GOOGLE))
     text = panel.error_text.toPlainText()
     assert "Google Calendar: Drift" in text and "Keep ours or Take theirs" in text
     assert "Start: ours 11/24/2026 10:30 AM  ·  Google Calendar 11/24/2026 11:30 AM" in text
-    tip = panel.model.data(panel.model.index(0, panel.model.badge_column(GOOGLE)), Qt.ItemDataRole.ToolTipRole)
+    tip = panel.model.data(panel.model.index(0, badge_column(panel.model, GOOGLE)), Qt.ItemDataRole.ToolTipRole)
     assert tip == ("Google Calendar: Drift\nChanged on Google Calendar (start, end). Choose Keep ours or Take "
                    "theirs.")
     assert not panel.retry_button.isEnabled() and panel.decide_button.isEnabled()
@@ -488,7 +490,7 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
 
 def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
     shown = []
-    monkeypatch.setattr(alerts_module, "show_error", lambda parent, title, text: shown.append(text))
+    monkeypatch.setattr(operations_module, "show_user_error", lambda parent, title, text: shown.append(text))
     desk.problems[GOOGLE] = "Google Calendar needs to be connected again"
 
     def reconnector(key, open_url):

@@ -9,7 +9,7 @@ import pytest
 
 from receptionist.domain.models import AppointmentRow, AppointmentStatus, ExternalEventRecord
 from receptionist.services import WeekView
-from receptionist.ui.calendar_view import layout_week, week_start, week_title
+from receptionist.ui.week_layout import layout_week, week_start, week_title
 
 CHICAGO = ZoneInfo("America/Chicago")
 MONDAY = date(2026, 11, 23)

@@ -18,8 +18,10 @@ from receptionist.config import Profile
 from receptionist.domain.models import AppointmentRow, AppointmentStatus, ExternalEventRecord
 from receptionist.services import WeekView
 from receptionist.services.context import location_rules
-from receptionist.ui import calendar_view
-from receptionist.ui.calendar_view import MAX_LANES, WeekCalendarView, cap_lanes, layout_week
+from receptionist.ui import week_layout
+from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.week_layout import MAX_LANES, cap_lanes, layout_week
+from tests.helpers.ui import item_rects
 
 pytestmark = pytest.mark.gui
 
@@ -233,12 +235,12 @@ def test_tooltips_are_written_on_hover_not_up_front(qtbot, make_view, monkeypatc
         formatted.append(number)
         return f"phone {number}"
 
-    monkeypatch.setattr(calendar_view, "format_phone", fake_format_phone)
+    monkeypatch.setattr(week_layout, "format_phone", fake_format_phone)
     view = make_view(WeekService([appt(f"a{n}", at(23 + n % 5, 8 + n % 9)) for n in range(40)]))
     view.canvas.grab()
     assert formatted == []  # reading, laying out and painting 40 bookings formatted no phone number
 
-    rect, item = view.canvas.item_rects()[0]
+    rect, item = item_rects(view.canvas)[0]
     pos = rect.center().toPoint()
     QApplication.sendEvent(view.canvas, QHelpEvent(QEvent.Type.ToolTip, pos, view.canvas.mapToGlobal(pos)))
     assert formatted == [item.source.callback_number]

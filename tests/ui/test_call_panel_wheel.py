@@ -23,7 +23,8 @@ def wheel_down_over(widget: QWidget) -> None:
 @pytest.fixture
 def panel(qtbot, desk):
     desk.submit_call()
-    panel = CallPanel(desk.desk)
+    d, ctx = desk.desk, desk.desk.context
+    panel = CallPanel(d.bookings, d.checks, d.intake, ctx.rules.zone, ctx.clock)
     qtbot.addWidget(panel)
     panel.resize(520, 560)  # shorter than the review pane: it scrolls
     panel.show()

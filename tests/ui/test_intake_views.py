@@ -67,13 +67,18 @@ def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
     assert "cannot map q-1 yet" in panel.model.data(panel.model.index(panel.table.currentIndex().row(), 2))
     assert '"q-1"' in panel.body.toPlainText()
     scripted.broken.clear()
-    result = panel.replay_selected()
-    assert result.state is InboxState.DONE
+    replayed = panel.selected().id
+    panel.replay_selected()
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=5000)
+    assert desk.store.inbox.get(replayed).state is InboxState.DONE
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5000)  # the list is read again on the worker
     assert window.lower_tabs.tabText(1) == "Quarantine (1)"
     panel.table.selectRow(0)
-    assert panel.discard_selected()
+    discarded = panel.selected().id
+    panel.discard_selected()
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=5000)
+    assert desk.store.inbox.get(discarded).state is InboxState.DISCARDED
     qtbot.waitUntil(lambda: panel.model.rowCount() == 0, timeout=5000)
     assert window.lower_tabs.tabText(1) == "Quarantine"
 
@@ -90,6 +95,7 @@ def test_cancel_or_reschedule_is_shown_on_top_and_approve_is_disabled(qtbot, win
     assert f"asked to {intent}" in detail.approve_button.toolTip()
     detail.name_edit.setText("Someone Else")  # editing does not make it a new booking
     detail.recheck()
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=5000)  # checked on the worker
     assert not detail.approve_button.isEnabled()
 
 
@@ -173,5 +179,117 @@ def test_the_window_reads_nothing_on_the_gui_thread_as_calls_live_calls_and_quar
         qtbot.waitUntil(lambda: not win.runner.busy)
     finally:
         sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    assert gui_queries == [], "\n".join(gui_queries)
+    win.close()
+
+
+def test_the_window_writes_nothing_on_the_gui_thread(qtbot, desk, scripted, monkeypatch):
+    """Approve, Save edits, Reject, the review pane's checks while a person types, Reschedule, Edit, Cancel, Retry
+    and Keep ours, asked for in the window, run every statement on a worker: the GUI thread issues no SQL."""
+    import threading
+    import traceback
+    from dataclasses import replace
+
+    from PySide6.QtCore import Qt
+    from sqlalchemy import event as sa_event
+
+    from receptionist.domain.models import AppointmentStatus, ProposalStatus, SyncState
+    from receptionist.errors import TransientError
+    from receptionist.ui import call_review
+    from receptionist.ui.appointment_dialog import EditAppointmentDialog
+
+    gui_queries = []
+
+    def on_query(_conn, _cursor, statement, *_rest):
+        if threading.current_thread() is threading.main_thread():
+            ours = [f"{f.name}:{f.lineno}" for f in traceback.extract_stack() if "/receptionist/" in f.filename]
+            gui_queries.append(f"{statement[:60]} @ {' < '.join(reversed(ours[-6:]))}")
+
+    win = MainWindow(desk.desk, desk.bus)
+    qtbot.addWidget(win)
+    win.show()
+    for call_id in ("w-1", "w-2", "w-3"):
+        deliver(desk, call_id)
+    panel = win.call_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 3 and not win.runner.busy, timeout=5000)
+    calls = {c.call_id: c for c in panel.model.rows()}
+    monkeypatch.setattr(call_review.QInputDialog, "getText", staticmethod(lambda *a, **k: ("Booked twice", True)))
+
+    def settled():
+        qtbot.waitUntil(lambda: not win.operations.busy and not win.runner.busy, timeout=5000)
+
+    sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
+    try:
+        review(qtbot, panel, calls["w-1"].id)
+        qtbot.keyClicks(panel.detail.name_edit, " Jr")  # checked on the worker while typed
+        qtbot.waitUntil(lambda: not panel.detail._recheck_timer.isActive(), timeout=2000)
+        settled()
+        qtbot.mouseClick(panel.detail.save_button, Qt.MouseButton.LeftButton)
+        settled()
+        qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
+        settled()
+        review(qtbot, panel, calls["w-2"].id)
+        qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
+        settled()
+    finally:
+        sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    approved = desk.store.proposals.get(calls["w-1"].proposal.id)
+    assert approved.status is ProposalStatus.APPROVED and approved.caller_name.endswith(" Jr")
+    assert desk.store.proposals.get(calls["w-2"].proposal.id).status is ProposalStatus.REJECTED
+    [appt] = desk.desk.appointments.between()
+
+    desk.google.fail_next = [TransientError("503 backend error", status=503)]
+    desk.sync_in_background().join(10)
+    [google] = [link for link in desk.desk.appointments.get(appt.id).links if link.calendar == "google:primary"]
+    assert google.state is SyncState.FAILED
+    qtbot.waitUntil(lambda: win.sync_panel.retry_all_button.isEnabled(), timeout=5000)
+    settled()
+    sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
+    try:
+        qtbot.mouseClick(win.sync_panel.retry_all_button, Qt.MouseButton.LeftButton)
+        settled()
+    finally:
+        sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    [google] = [link for link in desk.desk.appointments.get(appt.id).links if link.calendar == "google:primary"]
+    assert google.state is SyncState.PENDING
+
+    desk.sync_in_background().join(10)
+    [rid] = [link.remote_id for link in desk.desk.appointments.get(appt.id).links if link.calendar == "google:primary"]
+    event = desk.google.events[rid]
+    desk.google.events[rid] = replace(event, title="Moved by Dr. Patel", etag='"person"')
+    desk.google._changes.append(rid)  # a person's edit: Drift at the next cycle
+    desk.sync_in_background().join(10)
+    [drift] = [link for link in desk.desk.appointments.get(appt.id).links if link.calendar == "google:primary"]
+    assert drift.state.needs_person
+    settled()
+    compare = win.open_discrepancy(drift.id)  # opening reads the two versions (not a write)
+    reschedule = win.open_action(appt.id, "reschedule")
+    settled()
+    sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
+    try:
+        qtbot.mouseClick(compare.keep_ours_button, Qt.MouseButton.LeftButton)
+        settled()
+        reschedule.date_edit.setDate(reschedule.date_edit.date().addDays(1))
+        reschedule.accept()
+        settled()
+    finally:
+        sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    assert desk.desk.appointments.get(appt.id).start == appt.start + timedelta(days=1)
+    moved = desk.desk.appointments.get(appt.id)
+    edit = EditAppointmentDialog(desk.desk.appointments, moved, win.zone, False, win.operations, parent=win)
+    cancel = win.open_action(appt.id, "cancel")
+    settled()
+    sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
+    try:
+        edit.service_edit.setText("Whitening")
+        edit.accept()
+        settled()
+        cancel.reason_edit.setText("the caller asked")
+        cancel.accept()
+        settled()
+    finally:
+        sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
+    final = desk.desk.appointments.get(appt.id)
+    assert final.service == "Whitening" and final.status is AppointmentStatus.CANCELLED
     assert gui_queries == [], "\n".join(gui_queries)
     win.close()

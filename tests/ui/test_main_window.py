@@ -13,11 +13,12 @@ from PySide6.QtCore import Qt
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.ports import RemoteEvent
 from receptionist.errors import TransientError, UserError
-from receptionist.ui import call_panel as call_panel_module
+from receptionist.ui import call_review as call_review_module
 from receptionist.ui import main_window as main_window_module
+from receptionist.ui import operations as operations_module
 from receptionist.ui.main_window import CrashHandler, MainWindow, run_gui
 from receptionist.ui.models import AppointmentTableModel
-from tests.helpers.ui import review
+from tests.helpers.ui import badge_column, item_rects, review
 
 pytestmark = pytest.mark.gui
 
@@ -41,7 +42,7 @@ def wait_for_calls(qtbot, win, n):
 
 def badge(win, calendar):
     model = win.sync_panel.model
-    index = model.index(0, model.badge_column(calendar))
+    index = model.index(0, badge_column(model, calendar))
     return model.data(index), model.data(index, Qt.ItemDataRole.ToolTipRole)
 
 
@@ -97,6 +98,7 @@ def test_approve_then_sync_turns_badges_synced(qtbot, window, desk):
     panel = window.call_panel
     review(qtbot, panel, panel.model.rows()[0].id)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)  # approved on the worker
 
     [appt] = desk.desk.appointments.between()
     assert appt.caller_name == "Maria Lopez"
@@ -131,7 +133,7 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     qtbot.waitUntil(lambda: badge(window, "outlook:default")[0] == "Synced", timeout=3000)
     panel = window.sync_panel
     model = panel.model
-    panel.table.setCurrentIndex(model.index(0, model.badge_column("google:primary")))
+    panel.table.setCurrentIndex(model.index(0, badge_column(model, "google:primary")))
     assert "503 backend error" in panel.error_text.toPlainText()
     assert panel.retry_button.isEnabled() and not panel.decide_button.isEnabled()
     qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=3000)
@@ -215,6 +217,7 @@ def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
     assert detail.call.id == first.id and detail.name_edit.text() == "Maria L. Lopez"
 
     qtbot.mouseClick(detail.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)  # saved on the worker
     assert desk.store.proposals.get(first.proposal.id).caller_name == "Maria L. Lopez"
     assert not detail.dirty and detail.call.id == first.id
 
@@ -225,12 +228,13 @@ def test_reject_asks_for_a_reason_and_user_errors_are_messages(qtbot, window, de
     panel = window.call_panel
     review(qtbot, panel, panel.model.rows()[0].id)
     shown = []
-    monkeypatch.setattr(call_panel_module, "show_user_error", lambda parent, title, msg: shown.append(msg))
+    monkeypatch.setattr(operations_module, "show_user_error", lambda parent, title, msg: shown.append(msg))
     answers = iter([("   ", True), ("Caller booked by phone already", True)])
-    monkeypatch.setattr(call_panel_module.QInputDialog, "getText", staticmethod(lambda *a, **k: next(answers)))
+    monkeypatch.setattr(call_review_module.QInputDialog, "getText", staticmethod(lambda *a, **k: next(answers)))
 
     qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
-    assert shown and "say why" in shown[0]  # UserError → message, no traceback
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)  # the reject runs on the worker
+    assert shown and "Say why" in shown[0]  # UserError → one sentence, no traceback
     qtbot.mouseClick(panel.detail.reject_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.detail.call.proposal.status is ProposalStatus.REJECTED, timeout=3000)
     assert "Caller booked by phone already" in panel.detail.state_banner.text()
@@ -269,7 +273,7 @@ def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
     assert "Google Calendar: Synced" in window.calendar.tooltip_of(ours)
     assert window.calendar.title_label.text() == "November 23 – 29, 2026"
     # the drawn rectangles: ours and Dr. Patel share Tuesday's column, half each
-    rects = {item.title: rect for rect, item in window.calendar.canvas.item_rects()}
+    rects = {item.title: rect for rect, item in item_rects(window.calendar.canvas)}
     a, b = rects["Teeth cleaning — Maria Lopez"], rects["Dr. Patel out"]
     assert abs(a.width() - b.width()) < 1 and not a.intersects(b)
 
@@ -415,7 +419,9 @@ def test_news_about_a_row_past_the_shown_page_reads_no_window_again(qtbot, desk,
     qtbot.waitUntil(lambda: len(desk.desk.bookings.calls()) == 3, timeout=5000)
     for call in sorted(desk.desk.bookings.calls(), key=lambda c: c.requested_start):
         desk.desk.bookings.approve(call.proposal.id, call.proposal.version)
-    panel = sync_panel_module.SyncPanel(desk.desk, list(desk.desk.context.calendars.items()))
+    ctx = desk.desk.context
+    panel = sync_panel_module.SyncPanel(desk.desk.appointments, desk.desk.sync, ctx.rules.zone,
+                                        list(ctx.calendars.items()))
     qtbot.addWidget(panel)
     with qtbot.waitSignal(panel.loaded, timeout=3000):
         panel.refresh()

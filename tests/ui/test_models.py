@@ -19,6 +19,7 @@ from receptionist.services.context import location_rules
 from receptionist.ui.models import AppointmentTableModel, CallListModel, table_rows
 from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
+from tests.helpers.ui import badge_column
 
 pytestmark = pytest.mark.gui
 
@@ -96,7 +97,7 @@ def test_appointment_table_model(qtmodeltester, profile):
         "When", "Caller", "Phone", "Service", "Status", "Google Calendar", "Outlook"]
     assert model.data(model.index(0, C.WHEN)) == "11/24/2026 10:30 AM"
     assert model.data(model.index(0, C.PHONE)) == "(312) 555-0142"
-    g, o = model.badge_column("google:primary"), model.badge_column("outlook:default")
+    g, o = badge_column(model, "google:primary"), badge_column(model, "outlook:default")
     assert model.data(model.index(0, g)) == "Synced"
     assert model.data(model.index(0, o)) == "Failed"
     assert model.data(model.index(0, o), Qt.ItemDataRole.ToolTipRole) == (
@@ -165,5 +166,5 @@ def test_rows_made_ready_on_the_worker_reuse_the_rows_shown(qtmodeltester, profi
     # columns of known format are sized from their widest text, never by asking every row
     assert model.widest_text(C.WHEN) == "12/28/2026 10:48 PM"
     assert model.widest_text(C.PHONE) == "(888) 888-8888"
-    assert model.widest_text(model.badge_column("google:primary")) == "Reconnect"
+    assert model.widest_text(badge_column(model, "google:primary")) == "Reconnect"
     assert model.widest_text(C.CALLER) is None and model.widest_text(C.SERVICE) is None

@@ -341,10 +341,10 @@ def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, win
     from PySide6.QtCore import Qt
     from sqlalchemy import Engine, event
 
-    from receptionist.ui import call_panel as call_panel_module
+    from receptionist.ui import operations as operations_module
 
     said, crashed = [], []
-    monkeypatch.setattr(call_panel_module.QMessageBox, "warning",
+    monkeypatch.setattr(operations_module.QMessageBox, "warning",
                         staticmethod(lambda parent, title, text: said.append((title, text))))
     monkeypatch.setattr(main_window_module.QMessageBox, "exec", lambda box: crashed.append(box))
     desk.submit_call()
@@ -364,8 +364,10 @@ def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, win
     finally:
         event.remove(Engine, "connect", no_room_left)
         desk.store.engine.dispose()
-    assert said == [("Cannot approve", "the disk is full: free space, nothing was lost")] and not crashed
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)
+    assert said == [("Cannot approve", "The disk is full: free space, nothing was lost.")] and not crashed
     assert "Disk full" in window.environment_banner.text()
     assert desk.desk.appointments.between() == []  # nothing half-approved
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)  # room again: it goes through
+    qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)
     assert len(desk.desk.appointments.between()) == 1

@@ -13,6 +13,7 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
 from receptionist.ui.main_window import MainWindow
+from tests.helpers.ui import badge_column, item_rects
 from tests.ui.test_appointment_actions import (
     GOOGLE,
     OUTLOOK,
@@ -57,7 +58,7 @@ def test_save_sync_screens(qtbot, desk, size):
     qtbot.waitUntil(lambda: not win.runner.busy)
     qtbot.wait(300)
     panel = win.sync_panel
-    panel.table.setCurrentIndex(panel.model.index(panel.model.row_of(moved), panel.model.badge_column(GOOGLE)))
+    panel.table.setCurrentIndex(panel.model.index(panel.model.row_of(moved), badge_column(panel.model, GOOGLE)))
     qtbot.wait(200)
     win.grab().save(str(out / f"main-{tag}.png"))
 
@@ -86,7 +87,7 @@ def test_save_sync_screens(qtbot, desk, size):
     dialog.close()
 
     canvas = win.calendar.canvas
-    rect = next(r for r, item in canvas.item_rects() if item.key == failing)
+    rect = next(r for r, item in item_rects(canvas) if item.key == failing)
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
     qtbot.wait(200)

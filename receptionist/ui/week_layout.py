@@ -1,0 +1,293 @@
+"""The week's layout, without a widget: what the week view draws, worked out on a worker thread.
+
+``layout_week`` turns a :class:`WeekView` into :class:`CalendarItem` rows (day column, minutes, lane), and
+``cap_lanes`` folds what does not fit into "+N more" chips (:class:`MoreChip`), so tests check what will be drawn
+without reading pixels. ``read_week_layout`` is the week's query and both steps, the read the view hands its
+:class:`~receptionist.ui.operations.QueryRunner`. The hover texts (``item_tooltip``, ``chip_tooltip``) are written
+here too, when the pointer rests on an item.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from receptionist.domain.formatting import format_phone, format_range, format_time
+from receptionist.domain.models import AppointmentRow, ExternalEventRecord, SyncState
+from receptionist.services import WeekView
+from receptionist.services.appointments import Appointments
+
+MAX_LANES = 4  # side-by-side columns in a day; a busier cluster shows MAX_LANES - 1 of them and "+N more" chips
+MAX_ALL_DAY_ROWS = 3  # rows in the all-day strip, the last one becoming "+N more" when there are more
+MORE_SLOT_MINUTES = 30  # items folded into a chip are grouped by the half hour they start in
+
+
+class _Span:
+    """Minutes of a block's local ``start`` and ``end`` within its day."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def start_minutes(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+    @property
+    def end_minutes(self) -> int:
+        """Minutes after the day's midnight (1440 when it runs to the end of the day)."""
+        if self.end.date() > self.start.date():
+            return 24 * 60
+        return self.end.hour * 60 + self.end.minute
+
+
+@dataclass(frozen=True)
+class CalendarItem(_Span):
+    """One block to draw. Times are local wall times in the location zone, clipped to the item's day."""
+
+    kind: str  # "appointment" (ours), "cancelled" (ours, struck through) or "external"
+    key: str  # appointment id or "calendar/remote_id"
+    title: str
+    day: int  # 0 = Monday of the shown week
+    start: datetime  # local
+    end: datetime  # local
+    calendar: str | None = None  # the external event's calendar key; None for ours
+    all_day: bool = False
+    lane: int = 0
+    lanes: int = 1
+    sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
+    time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
+    source: AppointmentRow | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_title(first_day: date) -> str:
+    last = first_day + timedelta(days=6)
+    if first_day.month == last.month:
+        return f"{first_day:%B} {first_day.day} – {last.day}, {last.year}"
+    if first_day.year == last.year:
+        return f"{first_day:%b} {first_day.day} – {last:%b} {last.day}, {last.year}"
+    return f"{first_day:%b} {first_day.day}, {first_day.year} – {last:%b} {last.day}, {last.year}"
+
+
+def _day_segments(start: datetime, end: datetime, first_day: date, zone: ZoneInfo):
+    """Split a local [start, end) into per-day pieces inside the week: (day index, start, end)."""
+    out = []
+    cursor = start
+    while cursor < end:
+        next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0), zone)
+        piece_end = min(end, next_midnight)
+        index = (cursor.date() - first_day).days
+        if 0 <= index < 7 and piece_end > cursor:
+            out.append((index, cursor, piece_end))
+        cursor = next_midnight
+    return out
+
+
+def _all_day_dates(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date, date]:
+    """[first, last] dates of an all-day event. Providers give midnight in the event's zone, or UTC midnight."""
+    def day_of(instant: datetime) -> date:
+        utc = instant.astimezone(timezone.utc)
+        if utc.time() == time(0):
+            return utc.date()
+        return instant.astimezone(zone).date()
+    first, end_day = day_of(start), day_of(end)
+    return first, max(first, end_day - timedelta(days=1))
+
+
+def assign_lanes(items: list[CalendarItem]) -> list[CalendarItem]:
+    """Side-by-side lanes for overlapping timed items of one day (interval partitioning per overlap cluster)."""
+    ordered = sorted(items, key=lambda i: (i.start, -i.end_minutes, i.kind != "appointment", i.title))
+    result: list[CalendarItem] = []
+    cluster: list[tuple[CalendarItem, int]] = []
+    lane_ends: list[datetime] = []
+    cluster_end: datetime | None = None
+
+    def flush():
+        lanes = max((lane for _, lane in cluster), default=-1) + 1
+        result.extend(_replace(item, lane=lane, lanes=lanes) for item, lane in cluster)
+
+    for item in ordered:
+        if cluster_end is not None and item.start >= cluster_end:
+            flush()
+            cluster, lane_ends, cluster_end = [], [], None
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= item.start:
+                lane_ends[lane] = item.end
+                break
+        else:
+            lane = len(lane_ends)
+            lane_ends.append(item.end)
+        cluster.append((item, lane))
+        cluster_end = item.end if cluster_end is None else max(cluster_end, item.end)
+    if cluster:
+        flush()
+    return result
+
+
+def _time_label(start: datetime, end: datetime) -> str:
+    return f"{clock_label(start.hour, start.minute)} – {clock_label(end.hour, end.minute)}"
+
+
+@functools.lru_cache(maxsize=24 * 60)
+def clock_label(hour: int, minute: int) -> str:
+    """``9:30 AM`` for a local wall time. Remembered: ``strftime`` is slow enough here (it imports ``time`` on every
+    call, through PySide6's import hook) to be most of laying out a busy week."""
+    return format_time(datetime(2000, 1, 1, hour, minute, tzinfo=timezone.utc), timezone.utc)
+
+
+def _replace(item: CalendarItem, **changes) -> CalendarItem:
+    """``dataclasses.replace`` without re-running ``__init__``: lanes are set on every item of the week on every
+    refresh, and the copy is a third of the cost of the layout otherwise. CalendarItem has no ``__post_init__``."""
+    copy = object.__new__(CalendarItem)
+    copy.__dict__.update(item.__dict__, **changes)
+    return copy
+
+
+def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[CalendarItem]:
+    """Everything in one week: all-day items (lane = row in the top strip) and timed items in lanes."""
+    timed: list[CalendarItem] = []
+    all_day: list[CalendarItem] = []
+    ours = [("appointment", a) for a in week.appointments] + [("cancelled", a) for a in week.cancelled]
+    for kind, appt in ours:
+        start, end = appt.start.astimezone(zone), appt.end.astimezone(zone)
+        sync = tuple((link.calendar, link.state) for link in appt.links) if kind == "appointment" else ()
+        title = f"{appt.service or 'Appointment'} — {appt.caller_name or 'Unknown caller'}"
+        for day, s, e in _day_segments(start, end, first_day, zone):
+            timed.append(CalendarItem(kind, appt.id, title, day, s, e, sync=sync, time_label=_time_label(s, e),
+                                      source=appt))
+    for ev in week.external:
+        key = f"{ev.calendar}/{ev.remote_id}"
+        if ev.all_day:
+            first, last = _all_day_dates(ev.start, ev.end, zone)
+            d = first
+            while d <= last:
+                index = (d - first_day).days
+                if 0 <= index < 7:
+                    midnight = datetime.combine(d, time(0), zone)
+                    all_day.append(CalendarItem("external", key, ev.title, index, midnight,
+                                                midnight + timedelta(days=1), calendar=ev.calendar, all_day=True,
+                                                source=ev))
+                d += timedelta(days=1)
+            continue
+        start, end = ev.start.astimezone(zone), ev.end.astimezone(zone)
+        for day, s, e in _day_segments(start, end, first_day, zone):
+            timed.append(CalendarItem("external", key, ev.title, day, s, e, calendar=ev.calendar,
+                                      time_label=_time_label(s, e), source=ev))
+    timed_by_day: dict[int, list[CalendarItem]] = defaultdict(list)
+    for item in timed:
+        timed_by_day[item.day].append(item)
+    out: list[CalendarItem] = []
+    for day in range(7):
+        out.extend(assign_lanes(timed_by_day[day]))
+        rows = sorted((i for i in all_day if i.day == day), key=lambda i: (i.calendar or "", i.title))
+        out.extend(_replace(item, lane=n, lanes=len(rows)) for n, item in enumerate(rows))
+    return out
+
+
+@dataclass(frozen=True)
+class MoreChip(_Span):
+    """Stands for items that did not fit their day: drawn in the last lane (or all-day row) as "+N more"."""
+
+    day: int
+    start: datetime  # local; the half hour the hidden items start in (the day, for the all-day strip)
+    end: datetime
+    hidden: tuple[CalendarItem, ...]
+    lane: int
+    lanes: int
+    all_day: bool = False
+
+    @property
+    def text(self) -> str:
+        return f"+{len(self.hidden)} more"
+
+
+@dataclass(frozen=True)
+class WeekLayout:
+    """What the week view draws: the items that fit, and the chips standing for the rest."""
+
+    first_day: date
+    items: tuple[CalendarItem, ...] = ()
+    chips: tuple[MoreChip, ...] = ()
+
+
+def cap_lanes(first_day: date, items: list[CalendarItem], max_lanes: int = MAX_LANES,
+              max_rows: int = MAX_ALL_DAY_ROWS, slot_minutes: int = MORE_SLOT_MINUTES) -> WeekLayout:
+    """Fold what does not fit into "+N more" chips.
+
+    A timed cluster needing more than ``max_lanes`` lanes keeps lanes ``0 .. max_lanes - 2``; the items of the
+    other lanes are grouped by the ``slot_minutes`` slot they start in, one chip per (day, slot) in the last lane.
+    An all-day strip of more than ``max_rows`` rows keeps ``max_rows - 1`` of them and one chip for the rest.
+    """
+    shown: list[CalendarItem] = []
+    folded: dict[tuple[int, bool, int], list[CalendarItem]] = defaultdict(list)
+    for item in items:
+        limit = max_rows if item.all_day else max_lanes
+        if item.lanes <= limit:
+            shown.append(item)
+        elif item.lane < limit - 1:
+            shown.append(_replace(item, lanes=limit))
+        else:
+            slot = 0 if item.all_day else item.start_minutes // slot_minutes
+            folded[(item.day, item.all_day, slot)].append(item)
+    chips = []
+    for (day, all_day, slot), hidden in sorted(folded.items()):
+        midnight = hidden[0].start.replace(hour=0, minute=0, second=0, microsecond=0)
+        if all_day:
+            start, end, limit = midnight, midnight + timedelta(days=1), max_rows
+        else:
+            start = midnight + timedelta(minutes=slot * slot_minutes)
+            end = min(start + timedelta(minutes=slot_minutes), midnight + timedelta(days=1))
+            limit = max_lanes
+        chips.append(MoreChip(day, start, end, tuple(hidden), lane=limit - 1, lanes=limit, all_day=all_day))
+    return WeekLayout(first_day, tuple(shown), tuple(chips))
+
+
+def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[str, str]) -> str:
+    """The hover text of one item (built when asked: formatting the phone number is not cheap)."""
+    source = item.source
+    if isinstance(source, AppointmentRow):
+        lines = [item.title, format_range(source.start, source.end, zone)]
+        if item.kind == "cancelled":
+            lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")
+        if source.callback_number:
+            lines.append(format_phone(source.callback_number))
+        lines += [f"{calendar_labels.get(cal, cal)}: {state.label}" for cal, state in item.sync]
+        return "\n".join(lines)
+    label = calendar_labels.get(item.calendar or "", item.calendar or "")
+    free = "" if source is None or source.busy else " · free"
+    if item.all_day:
+        return f"{item.title}\nAll day · {label}{free}"
+    start, end = (source.start, source.end) if source is not None else (item.start, item.end)
+    return f"{item.title}\n{format_range(start, end, zone)}\n{label}{free}"
+
+
+def chip_tooltip(chip: MoreChip, limit: int = 20) -> str:
+    """The hover text of a "+N more" chip: what it stands for."""
+    lines = [one_line(item) for item in chip.hidden[:limit]]
+    if len(chip.hidden) > limit:
+        lines.append(f"…and {len(chip.hidden) - limit} more (click to list them all)")
+    return "\n".join(lines)
+
+
+def one_line(item: CalendarItem) -> str:
+    if item.all_day:
+        return item.title
+    return f"{clock_label(item.start.hour, item.start.minute)} {item.title}"
+
+
+
+def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo) -> WeekLayout:
+    """The week's query and its layout: no widgets, so it runs on a worker thread."""
+    return cap_lanes(first_day, layout_week(weeks.week(first_day), first_day, zone))
+
+
+__all__ = ["CalendarItem", "MoreChip", "WeekLayout", "assign_lanes", "cap_lanes", "chip_tooltip", "clock_label",
+           "item_tooltip", "layout_week", "one_line", "read_week_layout", "week_start", "week_title"]
