@@ -63,6 +63,22 @@ class _Request:
     failure: Callable[[Exception], None] | None
 
 
+def _outcome_of(ticket: int, work: Callable[[], Any]) -> "_Outcome":
+    """``work()``'s value or exception (handed to the GUI thread, which decides what to do with it)."""
+    try:
+        return _Outcome(ticket, value=work())
+    except BaseException as exc:  # noqa: BLE001
+        return _Outcome(ticket, error=exc)
+
+
+def _tell(finished: Signal, outcome: "_Outcome") -> None:
+    """Queue ``outcome`` to the runner's thread, from a pool thread."""
+    try:
+        finished.emit(outcome)
+    except RuntimeError:  # the runner is gone (the window closed while this ran): nobody to tell
+        pass
+
+
 class QueryRunner(QObject):
     """Runs the window's reads on a thread pool and delivers each result on the runner's thread.
 
@@ -106,17 +122,8 @@ class QueryRunner(QObject):
 
     def _work(self, view: str, ticket: int, read: Callable[[], Any]) -> None:
         """Runs on a pool thread."""
-        if not self.is_current(view, ticket):
-            outcome = _Outcome(ticket, skipped=True)
-        else:
-            try:
-                outcome = _Outcome(ticket, value=read())
-            except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, which decides
-                outcome = _Outcome(ticket, error=exc)
-        try:
-            self._finished.emit(outcome)
-        except RuntimeError:  # the runner is gone (window closed while this read ran): nobody to tell
-            pass
+        superseded = not self.is_current(view, ticket)
+        _tell(self._finished, _Outcome(ticket, skipped=True) if superseded else _outcome_of(ticket, read))
 
     @Slot(object)
     def _deliver(self, outcome: _Outcome) -> None:
@@ -218,14 +225,7 @@ class OperationRunner(QObject):
 
     def _work(self, ticket: int, write: Callable[[], Any]) -> None:
         """Runs on a pool thread."""
-        try:
-            outcome = _Outcome(ticket, value=write())
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread, which decides
-            outcome = _Outcome(ticket, error=exc)
-        try:
-            self._finished.emit(outcome)
-        except RuntimeError:  # the runner is gone (window closed while this write ran): nobody to tell
-            pass
+        _tell(self._finished, _outcome_of(ticket, write))
 
     @Slot(object)
     def _deliver(self, outcome: _Outcome) -> None:
