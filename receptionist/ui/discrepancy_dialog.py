@@ -128,8 +128,11 @@ class DiscrepancyDialog(QDialog):
         self.keep_ours_button.setFocus()
 
     def _decide(self, which: str, write, trigger: QPushButton) -> None:
+        # one decision per Drift/Conflict: the other button waits for this one's answer (back on if it was refused)
+        other = self.take_theirs_button if trigger is self.keep_ours_button else self.keep_ours_button
+        other.setEnabled(False)
         self.operations.run("Ours or theirs?", write, success=lambda _record: self._decided(which), trigger=trigger,
-                            error_label=self.error_label,
+                            failure=lambda _sentence: other.setEnabled(True), error_label=self.error_label,
                             progress="Keeping our version…" if which == "ours" else "Taking the calendar's version…")
 
     def _decided(self, which: str) -> None:

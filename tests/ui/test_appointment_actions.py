@@ -345,6 +345,8 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     assert compare.table.item(1, 0).background().color() != compare.table.item(0, 0).background().color()
     assert "Someone changed this event on Google Calendar" in compare.summary.text()
     qtbot.mouseClick(compare.keep_ours_button, Qt.MouseButton.LeftButton)
+    # while the decision is written, neither it nor the other one can be pressed again
+    assert not compare.keep_ours_button.isEnabled() and not compare.take_theirs_button.isEnabled()
     settle(qtbot, window)
     assert not compare.isVisible()
     qtbot.waitUntil(lambda: badge(window, appt_id, GOOGLE) == "Pending", timeout=2000)
