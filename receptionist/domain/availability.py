@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 
 from receptionist.domain.formatting import format_range
@@ -15,7 +15,7 @@ def conflicts(start: datetime, end: datetime, busy: Iterable[BusyBlock]) -> list
 
 
 def conflict_issues(start: datetime, end: datetime, busy: Iterable[BusyBlock], zone,
-                    labels: dict[str, str] | None = None) -> list[FieldIssue]:
+                    labels: Mapping[str, str] | None = None) -> list[FieldIssue]:
     """A warning per busy block the slot overlaps; ``labels`` names each source as a person knows it
     ("Outlook", not "outlook:default")."""
     names = {"appointment": "our booking", **(labels or {})}
@@ -30,7 +30,7 @@ def conflict_issues(start: datetime, end: datetime, busy: Iterable[BusyBlock], z
 
 
 def busy_issues(slots: Sequence[tuple[datetime, datetime]], read_busy: Callable[[datetime, datetime], list[BusyBlock]],
-                zone, labels: dict[str, str] | None = None) -> list[list[FieldIssue]]:
+                zone, labels: Mapping[str, str] | None = None) -> list[list[FieldIssue]]:
     """The clashes of each slot with busy time, read once (``read_busy(start, end)``) over the span of them all:
     a booking checked at the desk and a batch of captured calls are checked by the same rule."""
     if not slots:

@@ -34,6 +34,6 @@ class Checks:
             [clashes] = busy_issues(
                 [(draft.start, draft.end)],
                 lambda start, end: ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment),
-                ctx.rules.zone, dict(ctx.calendars))
+                ctx.rules.zone, ctx.calendars)
             issues += clashes
         return draft, issues

@@ -79,7 +79,25 @@ def _tell(finished: Signal, outcome: "_Outcome") -> None:
         pass
 
 
-class QueryRunner(QObject):
+class _PoolRunner(QObject):
+    """What both runners share: a thread pool of their own, tickets, and outcomes queued back to the runner's thread,
+    where each runner's own ``_deliver`` takes them."""
+
+    _finished = Signal(object)  # an _Outcome, emitted on a worker thread, queued into the runner's thread
+
+    def __init__(self, parent: QObject | None, max_threads: int):
+        super().__init__(parent)
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(max_threads)
+        self._tickets = itertools.count(1)
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
+
+    def wait_for_done(self, msecs: int = -1) -> bool:
+        """Block until the running work ends (at shutdown, before the store closes); its outcomes still queue."""
+        return self._pool.waitForDone(msecs)
+
+
+class QueryRunner(_PoolRunner):
     """Runs the window's reads on a thread pool and delivers each result on the runner's thread.
 
     ``failure`` gets an ``Exception`` raised by the read; without one, the exception goes to ``sys.excepthook``
@@ -87,16 +105,10 @@ class QueryRunner(QObject):
     that is not an Exception (KeyboardInterrupt) is re-raised on the GUI thread.
     """
 
-    _finished = Signal(object)  # an _Outcome, emitted on a worker thread, queued into the runner's thread
-
     def __init__(self, parent: QObject | None = None, max_threads: int = 2):
-        super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(max_threads)
-        self._tickets = itertools.count(1)
+        super().__init__(parent, max_threads)
         self._latest: dict[str, int] = {}  # view → its newest ticket (read by workers: one dict lookup, GIL-safe)
         self._requests: dict[int, _Request] = {}
-        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def run(self, view: str, read: Callable[[], T], success: Callable[[T], None],
             failure: Callable[[Exception], None] | None = None) -> int:
@@ -115,10 +127,6 @@ class QueryRunner(QObject):
     def busy(self) -> bool:
         """Some request has not been delivered (or dropped) yet."""
         return bool(self._requests)
-
-    def wait_for_done(self, msecs: int = -1) -> bool:
-        """Block until the running reads end (at shutdown, before the store closes). Their results still queue."""
-        return self._pool.waitForDone(msecs)
 
     def _work(self, view: str, ticket: int, read: Callable[[], Any]) -> None:
         """Runs on a pool thread."""
@@ -172,7 +180,7 @@ class _Operation:
     error_label: QLabel | None
 
 
-class OperationRunner(QObject):
+class OperationRunner(_PoolRunner):
     """Runs the window's writes on a thread pool, one call each, and handles their outcome on the runner's thread.
 
     ``run(title, write, ...)``: ``write()`` runs on a worker. Its result goes to ``success``. A ``UserError`` becomes
@@ -187,15 +195,9 @@ class OperationRunner(QObject):
     """
 
     progressed = Signal(str)
-    _finished = Signal(object)  # an _Outcome, emitted on a worker thread, queued into the runner's thread
-
     def __init__(self, parent: QObject | None = None, max_threads: int = 2):
-        super().__init__(parent)
-        self._pool = QThreadPool(self)
-        self._pool.setMaxThreadCount(max_threads)
-        self._tickets = itertools.count(1)
+        super().__init__(parent, max_threads)
         self._running: dict[int, _Operation] = {}
-        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     def run(self, title: str, write: Callable[[], T], *, success: Callable[[T], None] | None = None,
             failure: Callable[[str], None] | None = None, trigger: QWidget | None = None,
@@ -218,10 +220,6 @@ class OperationRunner(QObject):
     def busy(self) -> bool:
         """Some write has not been handled yet."""
         return bool(self._running)
-
-    def wait_for_done(self, msecs: int = -1) -> bool:
-        """Block until the running writes end (at shutdown, before the store closes)."""
-        return self._pool.waitForDone(msecs)
 
     def _work(self, ticket: int, write: Callable[[], Any]) -> None:
         """Runs on a pool thread."""
