@@ -9,6 +9,7 @@ The same three actions are offered by :func:`appointment_menu` (right-click in t
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ from receptionist.errors import UserError
 from receptionist.services.appointments import Appointments
 from receptionist.ui import theme
 from receptionist.ui.models import link_sentence
-from receptionist.ui.operations import OperationRunner, show_inline_error, user_sentence
+from receptionist.ui.operations import OperationRunner, QueryRunner, show_inline_error, user_sentence
 
 SMS_TEXT = "Te&xt the caller about the change"
 # the console's QPushButton#danger colour outranks :disabled; a disabled danger button must look disabled
@@ -249,24 +250,26 @@ class CancelAppointmentDialog(_ActionDialog):
 
 class AppointmentDialog(QDialog):
     """The booking, a badge per calendar with its sentence (and Keep ours / Take theirs… where a person must
-    decide), and Reschedule… / Edit… / Cancel appointment…. ``reload()`` re-reads it (the window calls it on news).
+    decide), and Reschedule… / Edit… / Cancel appointment…. It opens on a record the window read on its
+    :class:`~receptionist.ui.operations.QueryRunner`; ``reload()`` re-reads it there (the window calls it on news).
 
     Attributes: badges, sentences, compare_buttons — per calendar key; sub_dialog — the action dialog open now.
     """
 
     compare_requested = Signal(int)  # link id: open ours vs theirs
 
-    def __init__(self, appointments: Appointments, appointment_id: str, *, zone: ZoneInfo,
+    def __init__(self, appointments: Appointments, appt: AppointmentRecord, *, zone: ZoneInfo,
                  calendars: Mapping[str, str], sms_enabled: bool, operations: OperationRunner,
-                 parent: QWidget | None = None):
+                 queries: QueryRunner, parent: QWidget | None = None):
         super().__init__(parent)
         self.appointments = appointments
-        self.appointment_id = appointment_id
+        self.appointment_id = appt.id
         self.zone = zone
         self.calendars = calendars
         self.sms_enabled = sms_enabled
         self.operations = operations
-        self.appt: AppointmentRecord | None = None
+        self.queries = queries
+        self.appt = appt
         self.sub_dialog: QDialog | None = None
         self.setWindowTitle("Appointment")
         self.setMinimumWidth(640)
@@ -331,18 +334,27 @@ class AppointmentDialog(QDialog):
         self.edit_button.clicked.connect(self.edit)
         self.cancel_button.clicked.connect(self.cancel_appointment)
         self.close_button.clicked.connect(self.reject)
-        self.reload()
+        self._read_view = f"appointment dialog {id(self)}"
+        self.destroyed.connect(lambda *_, view=self._read_view: queries.forget(view))
+        self.show_record(appt)
 
     # --- data -----------------------------------------------------------------------------------------------------
 
     def reload(self) -> None:
-        try:
-            appt = self.appointments.get(self.appointment_id)
-        except UserError as exc:
-            show_inline_error(self.error_label, user_sentence(exc))
-            for b in (self.reschedule_button, self.edit_button, self.cancel_button):
-                b.setEnabled(False)
+        """Re-read the appointment on the window's read worker; the dialog shows it when it lands."""
+        appointments, appointment_id = self.appointments, self.appointment_id
+        self.queries.run(self._read_view, lambda: appointments.get(appointment_id), self.show_record,
+                         self._unreadable)
+
+    def _unreadable(self, exc: Exception) -> None:
+        if not isinstance(exc, UserError):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
             return
+        show_inline_error(self.error_label, user_sentence(exc))
+        for b in (self.reschedule_button, self.edit_button, self.cancel_button):
+            b.setEnabled(False)
+
+    def show_record(self, appt: AppointmentRecord) -> None:
         self.appt = appt
         cancelled = appt.status is AppointmentStatus.CANCELLED
         self.setWindowTitle(f"Appointment — {appt.caller_name or 'Unknown caller'}")
@@ -406,23 +418,21 @@ class AppointmentDialog(QDialog):
 
     # --- actions --------------------------------------------------------------------------------------------------
 
-    def _open(self, cls) -> QDialog | None:
-        if self.appt is None:
-            return None
+    def _open(self, cls) -> QDialog:
         dialog = cls(self.appointments, self.appt, self.zone, self.sms_enabled, self.operations, parent=self)
-        dialog.saved.connect(lambda _appt: self.reload())
+        dialog.saved.connect(self.show_record)  # the write returns the appointment as it now is
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.sub_dialog = dialog
         dialog.open()
         return dialog
 
-    def reschedule(self) -> QDialog | None:
+    def reschedule(self) -> QDialog:
         return self._open(RescheduleDialog)
 
-    def edit(self) -> QDialog | None:
+    def edit(self) -> QDialog:
         return self._open(EditAppointmentDialog)
 
-    def cancel_appointment(self) -> QDialog | None:
+    def cancel_appointment(self) -> QDialog:
         return self._open(CancelAppointmentDialog)
 
 

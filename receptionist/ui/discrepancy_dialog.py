@@ -31,7 +31,8 @@ DIFFERS_BACKGROUND = QColor("#fef3c7")
 
 
 class DiscrepancyDialog(QDialog):
-    """Ours vs theirs for one link (``sync.discrepancy``), differing rows highlighted, Keep ours / Take theirs.
+    """Ours vs theirs for one link (``sync.discrepancy``, read by the window on its worker), differing rows
+    highlighted, Keep ours / Take theirs.
 
     Signals:
         decided(str): "ours" or "theirs", after the desk accepted the decision.
@@ -39,16 +40,15 @@ class DiscrepancyDialog(QDialog):
 
     decided = Signal(str)
 
-    def __init__(self, sync: SyncDecisions, link_id: int, *, sms_enabled: bool, operations: OperationRunner,
+    def __init__(self, sync: SyncDecisions, d: Discrepancy, *, sms_enabled: bool, operations: OperationRunner,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.sync = sync
-        self.link_id = link_id
+        self.link_id = d.link.id
         self.operations = operations
         self.setWindowTitle("Ours or theirs?")
         self.setMinimumSize(640, 360)
         self.resize(760, 500)
-        d: Discrepancy = sync.discrepancy(link_id)
         self.discrepancy = d
         label = d.calendar_label
 

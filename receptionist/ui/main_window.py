@@ -37,10 +37,11 @@ from PySide6.QtWidgets import (
 
 from receptionist import errors, events, logs
 from receptionist.domain.formatting import format_date, format_time
+from receptionist.domain.models import AppointmentRecord
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.paths import log_dir
 from receptionist.events import EventBus
-from receptionist.services import Desk, HealthSnapshot
+from receptionist.services import Desk, Discrepancy, HealthSnapshot
 from receptionist.ui import icons, theme
 from receptionist.ui.alerts import AlertBar
 from receptionist.ui.appointment_dialog import (
@@ -50,7 +51,7 @@ from receptionist.ui.appointment_dialog import (
     appointment_menu,
 )
 from receptionist.ui.bridge import EventBridge, Throttle
-from receptionist.ui.operations import OperationRunner, QueryRunner
+from receptionist.ui.operations import OperationRunner, QueryRunner, user_sentence
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
@@ -431,28 +432,33 @@ class MainWindow(QMainWindow):
 
     # --- an appointment's dialogs ---------------------------------------------------------------------------------
 
-    def open_appointment(self, appointment_id: str) -> AppointmentDialog:
-        """The appointment's detail (double-click / Enter in the table, Open… in a context menu)."""
+    def open_appointment(self, appointment_id: str) -> None:
+        """The appointment's detail (double-click / Enter in the table, Open… in a context menu), once its record is
+        read on the worker."""
+        appointments = self.desk.appointments
+        self.runner.run("open appointment", lambda: appointments.get(appointment_id), self._show_appointment,
+                        self._unreadable)
+
+    def _show_appointment(self, appt: AppointmentRecord) -> None:
         if self.appointment_dialog is not None:
             self.appointment_dialog.close()
         ctx = self.desk.context
-        dialog = AppointmentDialog(self.desk.appointments, appointment_id, zone=ctx.rules.zone,
-                                   calendars=ctx.calendars, sms_enabled=ctx.sms_enabled, operations=self.operations,
+        dialog = AppointmentDialog(self.desk.appointments, appt, zone=ctx.rules.zone, calendars=ctx.calendars,
+                                   sms_enabled=ctx.sms_enabled, operations=self.operations, queries=self.runner,
                                    parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
         dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
         self.appointment_dialog = dialog
         dialog.open()
-        return dialog
 
-    def open_action(self, appointment_id: str, kind: str) -> RescheduleDialog | CancelAppointmentDialog | None:
-        """Reschedule… / Cancel… straight from a context menu, without the detail dialog."""
-        try:
-            appt = self.desk.appointments.get(appointment_id)
-        except UserError as exc:
-            self.status.showMessage(str(exc), 8000)
-            return None
+    def open_action(self, appointment_id: str, kind: str) -> None:
+        """Reschedule… / Cancel… straight from a context menu, without the detail dialog (once the record is read)."""
+        appointments = self.desk.appointments
+        self.runner.run("open action", lambda: appointments.get(appointment_id),
+                        lambda appt: self._show_action(appt, kind), self._unreadable)
+
+    def _show_action(self, appt: AppointmentRecord, kind: str) -> None:
         cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
         ctx = self.desk.context
         dialog = cls(self.desk.appointments, appt, ctx.rules.zone, ctx.sms_enabled, self.operations, parent=self)
@@ -463,16 +469,16 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(lambda *_: self._forget("action_dialog", dialog))
         self.action_dialog = dialog
         dialog.open()
-        return dialog
 
-    def open_discrepancy(self, link_id: int, parent: QWidget | None = None) -> DiscrepancyDialog | None:
-        """Ours vs theirs for a Drift/Conflict link, with Keep ours / Take theirs."""
-        try:
-            dialog = DiscrepancyDialog(self.desk.sync, link_id, sms_enabled=self.desk.context.sms_enabled,
-                                       operations=self.operations, parent=parent or self)
-        except UserError as exc:
-            self.status.showMessage(str(exc), 8000)
-            return None
+    def open_discrepancy(self, link_id: int, parent: QWidget | None = None) -> None:
+        """Ours vs theirs for a Drift/Conflict link, with Keep ours / Take theirs (once both versions are read)."""
+        sync = self.desk.sync
+        self.runner.run("open discrepancy", lambda: sync.discrepancy(link_id),
+                        lambda d: self._show_discrepancy(d, parent), self._unreadable)
+
+    def _show_discrepancy(self, d: Discrepancy, parent: QWidget | None) -> None:
+        dialog = DiscrepancyDialog(self.desk.sync, d, sms_enabled=self.desk.context.sms_enabled,
+                                   operations=self.operations, parent=parent or self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.decided.connect(lambda which: self.status.showMessage(
             "Kept our version: the calendar gets it at the next sync." if which == "ours" else
@@ -480,14 +486,21 @@ class MainWindow(QMainWindow):
         dialog.destroyed.connect(lambda *_: self._forget("discrepancy_dialog", dialog))
         self.discrepancy_dialog = dialog
         dialog.open()
-        return dialog
 
-    def show_appointment_menu(self, appointment_id: str, at: QPoint):
-        """Open… / Reschedule… / Cancel… for a right-click on an appointment (week view or table)."""
-        try:
-            appt = self.desk.appointments.get(appointment_id)
-        except UserError:
-            appt = None
+    def show_appointment_menu(self, appointment_id: str, at: QPoint) -> None:
+        """Open… / Reschedule… / Cancel… for a right-click on an appointment (week view or table), once the record is
+        read (a cancelled appointment offers Open… only)."""
+        appointments = self.desk.appointments
+
+        def read() -> AppointmentRecord | None:
+            try:
+                return appointments.get(appointment_id)
+            except UserError:  # gone meanwhile: the menu still offers Open…, which says so
+                return None
+
+        self.runner.run("appointment menu", read, lambda appt: self._show_menu(appointment_id, appt, at))
+
+    def _show_menu(self, appointment_id: str, appt: AppointmentRecord | None, at: QPoint) -> None:
         menu = appointment_menu(self, appt, open_=lambda: self.open_appointment(appointment_id),
                                 reschedule=lambda: self.open_action(appointment_id, "reschedule"),
                                 cancel=lambda: self.open_action(appointment_id, "cancel"))
@@ -495,7 +508,13 @@ class MainWindow(QMainWindow):
             self.appointment_menu.deleteLater()
         self.appointment_menu = menu
         menu.popup(at)
-        return menu
+
+    def _unreadable(self, exc: Exception) -> None:
+        """A record a dialog was to open on could not be read: a UserError says why in the status bar."""
+        if not isinstance(exc, UserError):
+            sys.excepthook(type(exc), exc, exc.__traceback__)
+            return
+        self.status.showMessage(user_sentence(exc), 8000)
 
     def _show_progress(self, text: str) -> None:
         """What the running writes do, in the status bar until they are done."""

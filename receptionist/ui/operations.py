@@ -119,6 +119,10 @@ class QueryRunner(_PoolRunner):
         self._pool.start(lambda: self._work(view, ticket, read))
         return ticket
 
+    def forget(self, view: str) -> None:
+        """Drop what is still coming for ``view`` (a dialog that closed while its read ran)."""
+        self._latest.pop(view, None)
+
     def is_current(self, view: str, ticket: int) -> bool:
         """Whether ``ticket`` is still the newest request for ``view``."""
         return self._latest.get(view) == ticket

@@ -21,3 +21,10 @@ def review(qtbot, panel, call_row_id: int) -> None:
     assert panel.select_call(call_row_id)
     qtbot.waitUntil(lambda: panel.detail.call is not None and panel.detail.call.id == call_row_id
                     and not panel.runner.busy, timeout=5000)
+
+
+def opened(qtbot, window, name: str):
+    """What the window opened (``appointment_dialog``, ``action_dialog``, ``discrepancy_dialog``,
+    ``appointment_menu``) once the record it opens on has been read on the window's worker."""
+    qtbot.waitUntil(lambda: not window.runner.busy and getattr(window, name) is not None, timeout=5000)
+    return getattr(window, name)

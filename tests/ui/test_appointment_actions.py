@@ -23,7 +23,7 @@ from receptionist.ui.appointment_dialog import CancelAppointmentDialog, Reschedu
 from receptionist.ui.main_window import MainWindow
 from receptionist.ui.models import AppointmentTableModel
 from tests.helpers.rows import audit_entries, outbox_items
-from tests.helpers.ui import badge_column, item_rects
+from tests.helpers.ui import badge_column, item_rects, opened
 
 pytestmark = pytest.mark.gui
 
@@ -113,8 +113,8 @@ def test_enter_and_double_click_open_the_appointment(qtbot, window, desk):
 
     select_cell(qtbot, window, appt_id, AppointmentTableModel.Column.CALLER)
     qtbot.keyClick(window.sync_panel.table, Qt.Key.Key_Return)
-    dialog = window.appointment_dialog
-    assert dialog is not None and dialog.isVisible()
+    dialog = opened(qtbot, window, "appointment_dialog")
+    assert dialog.isVisible()
     assert dialog.heading.text() == "Caller 0 — Teeth cleaning"
     assert dialog.fields["when"].text().startswith("11/24/2026 10:30 AM")
     assert dialog.badges[GOOGLE].text() == "Synced" and "holds our version" in dialog.sentences[GOOGLE].text()
@@ -141,8 +141,8 @@ def test_keyboard_only_open_reschedule_and_back(qtbot, window, desk):
     pos = QPoint(table.viewport().width() - 5, table.viewport().height() - 5)  # below the rows, as the Menu key gives
     QApplication.sendEvent(table.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, pos,
                                                                table.viewport().mapToGlobal(pos)))
-    menu = window.appointment_menu
-    assert menu is not None and menu.isVisible()
+    menu = opened(qtbot, window, "appointment_menu")
+    assert menu.isVisible()
     qtbot.keyClick(menu, Qt.Key.Key_O)  # &Open…
     qtbot.waitUntil(lambda: window.appointment_dialog is not None and window.appointment_dialog.isVisible(),
                     timeout=2000)
@@ -162,7 +162,8 @@ def test_reschedule_refuses_with_a_sentence_then_moves_it_everywhere(qtbot, wind
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
     wait_synced(qtbot, window, appt_id)
-    dialog = window.open_appointment(appt_id)
+    window.open_appointment(appt_id)
+    dialog = opened(qtbot, window, "appointment_dialog")
     qtbot.mouseClick(dialog.reschedule_button, Qt.MouseButton.LeftButton)
     sub = dialog.sub_dialog
     assert isinstance(sub, RescheduleDialog) and sub.isVisible()
@@ -204,7 +205,8 @@ def test_edit_then_cancel_keeps_it_listed_as_cancelled(qtbot, window, desk):
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     sync(desk)
     wait_synced(qtbot, window, appt_id)
-    dialog = window.open_appointment(appt_id)
+    window.open_appointment(appt_id)
+    dialog = opened(qtbot, window, "appointment_dialog")
 
     qtbot.mouseClick(dialog.edit_button, Qt.MouseButton.LeftButton)
     sub = dialog.sub_dialog
@@ -259,7 +261,8 @@ def test_edit_then_cancel_keeps_it_listed_as_cancelled(qtbot, window, desk):
 @pytest.mark.sms
 def test_text_the_caller_box_follows_sms_and_queues_the_text(qtbot, window, desk):
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
-    dialog = window.open_appointment(appt_id)
+    window.open_appointment(appt_id)
+    dialog = opened(qtbot, window, "appointment_dialog")
     qtbot.mouseClick(dialog.reschedule_button, Qt.MouseButton.LeftButton)
     sub = dialog.sub_dialog
     assert sub.notify_check.isEnabled()
@@ -280,12 +283,11 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     rect = next(r for r, item in item_rects(canvas) if item.key == appt_id)
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
-    menu = window.appointment_menu
-    assert menu is not None
+    menu = opened(qtbot, window, "appointment_menu")
     assert [a.text() for a in menu.actions()] == ["&Open…", "&Reschedule…", "&Cancel appointment…"]
 
     menu.actions()[1].trigger()
-    sub = window.action_dialog
+    sub = opened(qtbot, window, "action_dialog")
     assert isinstance(sub, RescheduleDialog) and sub.isVisible()
     sub.time_edit.setTime(sub.time_edit.time().fromString("3:15 PM", "h:mm AP"))
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
@@ -298,8 +300,8 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     rect = next(r for r, item in item_rects(canvas) if item.key == appt_id)
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
-    window.appointment_menu.actions()[2].trigger()
-    sub = window.action_dialog
+    opened(qtbot, window, "appointment_menu").actions()[2].trigger()
+    sub = opened(qtbot, window, "action_dialog")
     assert isinstance(sub, CancelAppointmentDialog)
     qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window)
@@ -308,7 +310,7 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, QPoint(2, 2),
                                                      canvas.mapToGlobal(QPoint(2, 2))))  # empty grid: no menu
     window.appointment_menu.actions()[0].trigger()  # the last menu (Open…) still opens the appointment
-    assert window.appointment_dialog is not None and window.appointment_dialog.status_banner.isVisible()
+    assert opened(qtbot, window, "appointment_dialog").status_banner.isVisible()
 
 
 # --- Drift and Conflict ---------------------------------------------------------------------------------------------
@@ -337,8 +339,8 @@ def test_drift_keep_ours_lands_on_the_calendar(qtbot, window, desk):
     qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=2000)
 
     qtbot.mouseClick(panel.decide_button, Qt.MouseButton.LeftButton)
-    compare = window.discrepancy_dialog
-    assert compare is not None and compare.isVisible()
+    compare = opened(qtbot, window, "discrepancy_dialog")
+    assert compare.isVisible()
     assert compare.differing == ["start", "end"]
     assert compare.table.item(1, 0).text() == "11/24/2026 10:30 AM"
     assert compare.table.item(1, 1).text() == "11/24/2026 11:30 AM"
@@ -368,11 +370,12 @@ def test_deleted_on_outlook_take_theirs_cancels_from_the_appointment_dialog(qtbo
     sync(desk)
     qtbot.waitUntil(lambda: badge(window, appt_id, OUTLOOK) == "Drift", timeout=3000)
 
-    dialog = window.open_appointment(appt_id)
+    window.open_appointment(appt_id)
+    dialog = opened(qtbot, window, "appointment_dialog")
     assert dialog.badges[OUTLOOK].text() == "Drift"
     assert dialog.sentences[OUTLOOK].text().startswith("Deleted on Outlook.")
     qtbot.mouseClick(dialog.compare_buttons[OUTLOOK], Qt.MouseButton.LeftButton)
-    compare = window.discrepancy_dialog
+    compare = opened(qtbot, window, "discrepancy_dialog")
     assert compare.parent() is dialog
     assert "deleted on Outlook" in compare.summary.text()
     assert compare.table.item(1, 1).text() == "(deleted)"
@@ -399,8 +402,8 @@ def test_take_theirs_moves_our_appointment_and_texts_the_caller(qtbot, window, d
                  end=ours.end + timedelta(hours=2))
     sync(desk)
     qtbot.waitUntil(lambda: badge(window, appt_id, GOOGLE) == "Drift", timeout=3000)
-    compare = window.open_discrepancy(next(l.id for l in desk.desk.appointments.get(appt_id).links
-                                           if l.calendar == GOOGLE))
+    window.open_discrepancy(next(l.id for l in desk.desk.appointments.get(appt_id).links if l.calendar == GOOGLE))
+    compare = opened(qtbot, window, "discrepancy_dialog")
     assert compare.notify_check.isEnabled()
     qtbot.mouseClick(compare.notify_check, Qt.MouseButton.LeftButton,
                      pos=QPoint(8, compare.notify_check.height() // 2))  # on the box, not the empty width

@@ -12,7 +12,7 @@ from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, 
 from receptionist.ui.intake_views import LiveCallsModel, QuarantineModel
 from receptionist.ui.main_window import MainWindow
 from tests.helpers.intake import ScriptedAdapter, scripted_delivery
-from tests.helpers.ui import review
+from tests.helpers.ui import opened, review
 
 pytestmark = pytest.mark.gui
 
@@ -185,12 +185,13 @@ def test_the_window_reads_nothing_on_the_gui_thread_as_calls_live_calls_and_quar
 
 def test_the_window_writes_nothing_on_the_gui_thread(qtbot, desk, scripted, monkeypatch):
     """Approve, Save edits, Reject, the review pane's checks while a person types, Reschedule, Edit, Cancel, Retry
-    and Keep ours, asked for in the window, run every statement on a worker: the GUI thread issues no SQL."""
+    and Keep ours, asked for in the window, and opening the dialogs and menus they are asked from, run every
+    statement on a worker: the GUI thread issues no SQL."""
     import threading
     import traceback
     from dataclasses import replace
 
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QPoint, Qt
     from sqlalchemy import event as sa_event
 
     from receptionist.domain.models import AppointmentStatus, ProposalStatus, SyncState
@@ -262,11 +263,12 @@ def test_the_window_writes_nothing_on_the_gui_thread(qtbot, desk, scripted, monk
     [drift] = [link for link in desk.desk.appointments.get(appt.id).links if link.calendar == "google:primary"]
     assert drift.state.needs_person
     settled()
-    compare = win.open_discrepancy(drift.id)  # opening reads the two versions (not a write)
-    reschedule = win.open_action(appt.id, "reschedule")
-    settled()
     sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
     try:
+        win.open_discrepancy(drift.id)  # the two versions are read on the worker, then the dialog opens
+        compare = opened(qtbot, win, "discrepancy_dialog")
+        win.open_action(appt.id, "reschedule")
+        reschedule = opened(qtbot, win, "action_dialog")
         qtbot.mouseClick(compare.keep_ours_button, Qt.MouseButton.LeftButton)
         settled()
         reschedule.date_edit.setDate(reschedule.date_edit.date().addDays(1))
@@ -277,16 +279,23 @@ def test_the_window_writes_nothing_on_the_gui_thread(qtbot, desk, scripted, monk
     assert desk.desk.appointments.get(appt.id).start == appt.start + timedelta(days=1)
     moved = desk.desk.appointments.get(appt.id)
     edit = EditAppointmentDialog(desk.desk.appointments, moved, win.zone, False, win.operations, parent=win)
-    cancel = win.open_action(appt.id, "cancel")
     settled()
     sa_event.listen(desk.store.engine, "before_cursor_execute", on_query)
     try:
+        win.open_action(appt.id, "cancel")
+        cancel = opened(qtbot, win, "action_dialog")
         edit.service_edit.setText("Whitening")
         edit.accept()
         settled()
         cancel.reason_edit.setText("the caller asked")
         cancel.accept()
         settled()
+        win.open_appointment(appt.id)  # read on the worker, then shown; news re-reads it there too
+        detail = opened(qtbot, win, "appointment_dialog")
+        detail.reload()
+        settled()
+        win.show_appointment_menu(appt.id, QPoint(5, 5))
+        opened(qtbot, win, "appointment_menu").close()
     finally:
         sa_event.remove(desk.store.engine, "before_cursor_execute", on_query)
     final = desk.desk.appointments.get(appt.id)

@@ -18,7 +18,7 @@ from receptionist.ui import main_window as main_window_module
 from receptionist.ui import operations as operations_module
 from receptionist.ui.main_window import CrashHandler, MainWindow, run_gui
 from receptionist.ui.models import AppointmentTableModel
-from tests.helpers.ui import badge_column, item_rects, review
+from tests.helpers.ui import badge_column, item_rects, opened, review
 
 pytestmark = pytest.mark.gui
 
@@ -170,7 +170,7 @@ def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
     # the counts come with the health snapshot, read at most once a second while news keeps coming
     qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=3000)
     qtbot.mouseClick(panel.decide_button, Qt.MouseButton.LeftButton)
-    compare = window.discrepancy_dialog
+    compare = opened(qtbot, window, "discrepancy_dialog")
     assert "changed both here and on Google Calendar" in compare.summary.text()
     assert {"title", "start", "end"} <= set(compare.differing)
     qtbot.mouseClick(compare.keep_ours_button, Qt.MouseButton.LeftButton)

@@ -13,7 +13,7 @@ from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
 from receptionist.ui.main_window import MainWindow
-from tests.helpers.ui import badge_column, item_rects
+from tests.helpers.ui import badge_column, item_rects, opened
 from tests.ui.test_appointment_actions import (
     GOOGLE,
     OUTLOOK,
@@ -62,11 +62,13 @@ def test_save_sync_screens(qtbot, desk, size):
     qtbot.wait(200)
     win.grab().save(str(out / f"main-{tag}.png"))
 
-    dialog = win.open_appointment(moved)
+    win.open_appointment(moved)
+    dialog = opened(qtbot, win, "appointment_dialog")
     qtbot.wait(300)
     dialog.grab().save(str(out / f"appointment-{tag}.png"))
-    compare = win.open_discrepancy(next(link.id for link in desk.desk.appointments.get(moved).links
-                                        if link.calendar == GOOGLE), dialog)
+    win.open_discrepancy(next(link.id for link in desk.desk.appointments.get(moved).links
+                              if link.calendar == GOOGLE), dialog)
+    compare = opened(qtbot, win, "discrepancy_dialog")
     qtbot.wait(300)
     compare.grab().save(str(out / f"compare-{tag}.png"))
     compare.close()
@@ -81,7 +83,8 @@ def test_save_sync_screens(qtbot, desk, size):
     sub.grab().save(str(out / f"cancel-{tag}.png"))
     sub.close()
     dialog.close()
-    dialog = win.open_appointment(cancelled)
+    win.open_appointment(cancelled)
+    dialog = opened(qtbot, win, "appointment_dialog")
     qtbot.wait(200)
     dialog.grab().save(str(out / f"appointment-cancelled-{tag}.png"))
     dialog.close()
@@ -90,6 +93,7 @@ def test_save_sync_screens(qtbot, desk, size):
     rect = next(r for r, item in item_rects(canvas) if item.key == failing)
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
+    opened(qtbot, win, "appointment_menu")
     qtbot.wait(200)
     win.appointment_menu.grab().save(str(out / f"menu-{tag}.png"))
     win.appointment_menu.close()
