@@ -45,6 +45,12 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
         dest="action", required=True)
     p = parser("approve", "book it as captured (after the same checks as the window)", props)
     p.add_argument("id", type=int)
+    texting = p.add_mutually_exclusive_group()
+    texting.add_argument("--text", metavar="BODY", help="the confirmation texted to the caller (default: the usual "
+                                                         "one, unless the call says the caller prefers a phone call)")
+    texting.add_argument("--no-text", action="store_true", help="do not text the caller")
+    texting.add_argument("--send-text", action="store_true",
+                         help="text the usual confirmation even if the call says the caller prefers a phone call")
     p = parser("reject", "reject it, saying why", props)
     p.add_argument("id", type=int)
     p.add_argument("--reason", required=True)
@@ -165,7 +171,8 @@ def _calls_history(args, desk):
 
 def _proposals_approve(args, desk):
     proposal = desk.bookings.proposal(args.id)
-    appt = desk.bookings.approve(proposal.id, proposal.version, actor=args.actor)
+    notify = False if args.no_text else True if (args.send_text or args.text is not None) else None
+    appt = desk.bookings.approve(proposal.id, proposal.version, actor=args.actor, text=args.text, notify=notify)
     return appointment_json(appt, desk), f"approved: {_describe(appt, desk)}"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -57,3 +58,24 @@ def format_range(start: datetime, end: datetime, zone: ZoneInfo) -> str:
     same_day = local(start, zone).date() == local(end, zone).date()
     tail = format_time(end, zone) if same_day else format_datetime(end, zone)
     return f"{format_datetime(start, zone)} – {tail} {local(start, zone).tzname()}"
+
+
+# custom fields an AI platform's adapter adds of its own (``retell_user_sentiment``): technical, not the caller's words
+PLATFORM_PREFIXES = ("retell_", "vapi_", "bland_", "synthflow_", "elevenlabs_", "twilio_")
+
+
+def is_platform_key(key: str) -> bool:
+    return key.lower().startswith(PLATFORM_PREFIXES)
+
+
+def readable_key(key: str) -> str:
+    """A custom field's key as a label: ``preferred_contact`` → ``Preferred contact``, ``insuranceProvider`` →
+    ``Insurance provider``, ``retell_user_sentiment`` → ``User sentiment``."""
+    text = key
+    for prefix in PLATFORM_PREFIXES:
+        if text.lower().startswith(prefix):
+            text = text[len(prefix):]
+            break
+    text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
+    words = re.sub(r"[_\-.\s]+", " ", text).strip().lower()
+    return words[:1].upper() + words[1:] if words else key

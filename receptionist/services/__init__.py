@@ -18,7 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from receptionist.services.appointments import Appointments, WeekView
-from receptionist.services.bookings import Bookings, CallReview
+from receptionist.services.bookings import ApprovalPlan, Bookings, CallReview
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks
 from receptionist.services.context import DeskContext
@@ -52,4 +52,4 @@ class Desk:
 
 
 # the records the window shows, with the capabilities that return them
-__all__ = ["CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy", "HealthSnapshot", "WeekView"]
+__all__ = ["ApprovalPlan", "CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy", "HealthSnapshot", "WeekView"]

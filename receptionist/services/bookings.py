@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from receptionist import events
-from receptionist.domain.bookings import BookingDraft
-from receptionist.domain.models import AppointmentRecord, CallRecord, FieldIssue, Intent, ProposalRecord, ProposalStatus
+from receptionist.domain.bookings import BookingDraft, blocking
+from receptionist.domain.contact import TEXT_OK, ContactPreference, contact_preference
+from receptionist.domain.models import (
+    AppointmentRecord,
+    AppointmentStatus,
+    CallRecord,
+    FieldIssue,
+    Intent,
+    ProposalRecord,
+    ProposalStatus,
+    Severity,
+)
 from receptionist.errors import UserError
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks, draft_of, refuse_blocking
@@ -20,6 +30,19 @@ class CallReview:
     refusal: str | None  # why Approve is off whatever is edited (Bookings.approval_refusal)
     caller_note: str | None  # "Returning caller, last visit …"
     issues: list[FieldIssue] | None  # the pending proposal checked now; None when it is decided or there is none
+    contact: ContactPreference = TEXT_OK  # whether a confirmation may be texted (domain/contact.py)
+    # a cancel/reschedule call: the caller's upcoming appointments, the soonest first (one: the match)
+    matches: list[AppointmentRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ApprovalPlan:
+    """What approving an edited draft would do, for the person to confirm: the warnings it is approved despite, and
+    the confirmation text (``None`` when no text can be sent: SMS off or no number) and why not to send it."""
+
+    warnings: list[FieldIssue]
+    text: str | None
+    contact: ContactPreference
 
 
 def refusal_of(intent: Intent) -> str | None:
@@ -57,8 +80,33 @@ class Bookings:
         p = call.proposal
         pending = p is not None and p.status is ProposalStatus.PENDING
         issues = self.checks.check(draft_of(p), ignore_appointment=p.appointment_id)[1] if pending else None
-        note = self.callers.returning_text(call.caller_id_number or call.callback_number, before_call_row_id=call.id)
-        return CallReview(call, refusal_of(call.intent) if pending else None, note, issues)
+        number = call.caller_id_number or call.callback_number
+        note = self.callers.returning_text(number, before_call_row_id=call.id)
+        return CallReview(call, refusal_of(call.intent) if pending else None, note, issues, self.contact(call),
+                          self._matches(call) if pending and call.intent in (Intent.CANCEL, Intent.RESCHEDULE)
+                          else [])
+
+    @staticmethod
+    def contact(call: CallRecord) -> ContactPreference:
+        return contact_preference(call.summary, call.message, call.custom_fields)
+
+    def _matches(self, call: CallRecord) -> list[AppointmentRecord]:
+        now, found = self.ctx.clock(), {}
+        for number in (call.callback_number, call.caller_id_number):
+            for appt in self.ctx.store.appointments.for_number(number, 20) if number else []:
+                if appt.status is AppointmentStatus.CONFIRMED and appt.end > now:
+                    found[appt.id] = appt
+        return sorted(found.values(), key=lambda a: a.start)
+
+    def approval_plan(self, proposal_id: int, draft: BookingDraft) -> ApprovalPlan:
+        """What Approve would do with this draft (the window's confirmation step): the warnings it would be
+        approved despite, the text it would send, and whether the caller may be texted."""
+        call = self.ctx.store.calls.of_proposal(proposal_id)
+        draft, issues = self.checks.check(draft)
+        warnings = [i for i in issues if i.severity is Severity.WARNING]
+        text = self.wording.confirmation(draft) if (self.ctx.sms_enabled and draft.callback_number and draft.start
+                                                    and not blocking(issues)) else None
+        return ApprovalPlan(warnings, text, self.contact(call) if call is not None else TEXT_OK)
 
     def pending_count(self) -> int:
         """Booking proposals waiting for a person (counted in SQL)."""
@@ -78,8 +126,12 @@ class Bookings:
         return record
 
     def approve(self, proposal_id: int, version: int, draft: BookingDraft | None = None,
-                actor: str = "staff") -> AppointmentRecord:
-        """Confirm a proposal (as captured, or as edited): an appointment owed to every connected calendar."""
+                actor: str = "staff", *, text: str | None = None, notify: bool | None = None) -> AppointmentRecord:
+        """Confirm a proposal (as captured, or as edited): an appointment owed to every connected calendar.
+
+        The caller is texted ``text`` (default: the usual confirmation) when SMS is on and there is a number, unless
+        ``notify`` is False, or ``notify`` is None and the call says the caller is not to be texted (prefers a phone
+        call, opted out: ``domain/contact.py``)."""
         ctx = self.ctx
         if draft is None:
             draft = draft_of(self.proposal(proposal_id))
@@ -88,9 +140,15 @@ class Bookings:
             raise UserError(refusal)
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot approve yet")
+        if notify is None:
+            call = ctx.store.calls.of_proposal(proposal_id)
+            notify = call is None or self.contact(call).text_ok
+        if notify and text is not None and not text.strip():
+            raise UserError("the confirmation text is empty: write it, or approve without texting the caller")
         outbox = []
-        if ctx.sms_enabled and draft.callback_number:
-            outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": self.wording.confirmation(draft)}))
+        if notify and ctx.sms_enabled and draft.callback_number:
+            body = text.strip() if text is not None else self.wording.confirmation(draft)
+            outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": body}))
         appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), actor, ctx.clock(),
                                            outbox)
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")

@@ -1,7 +1,16 @@
+import pytest
+
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from receptionist.domain.formatting import format_datetime, format_elapsed, format_phone, format_range
+from receptionist.domain.formatting import (
+    format_datetime,
+    format_elapsed,
+    format_phone,
+    format_range,
+    is_platform_key,
+    readable_key,
+)
 
 CHICAGO = ZoneInfo("America/Chicago")
 
@@ -25,3 +34,17 @@ def test_dates_and_times_display_in_the_location_zone():
 def test_how_long_a_call_has_lasted():
     assert [format_elapsed(s) for s in (0, 75, 3599, 3725)] == ["0:00", "1:15", "59:59", "1:02:05"]
     assert format_elapsed(None) == ""
+
+
+@pytest.mark.parametrize("key, label", [
+    ("preferred_contact", "Preferred contact"), ("insuranceProvider", "Insurance provider"),
+    ("retell_user_sentiment", "User sentiment"), ("vapi_ended_reason", "Ended reason"), ("x", "X"),
+    ("__", "__"),
+])
+def test_readable_key(key, label):
+    assert readable_key(key) == label
+
+
+def test_platform_keys():
+    assert is_platform_key("retell_user_sentiment") and is_platform_key("Vapi_function")
+    assert not is_platform_key("insurance")
