@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from receptionist.domain.models import Intent
+from receptionist.domain.models import CallRecord, Intent, ProposalStatus
 
 # When several intents are present, the one a person must act on first wins.
 PRIORITY = (Intent.URGENT, Intent.RESCHEDULE, Intent.CANCEL, Intent.CALLBACK, Intent.BOOK, Intent.QUESTION)
@@ -111,3 +111,14 @@ def classify_intent(structured: Iterable[str] = (), summary: str | None = None,
     if wants_booking:
         return IntentReading(Intent.BOOK, "default", "a service or time was captured")
     return IntentReading(Intent.QUESTION, "default", "nothing to book was captured")
+
+
+# intents a person acts on even when no booking was proposed
+ACT_ON = (Intent.URGENT, Intent.CALLBACK, Intent.CANCEL, Intent.RESCHEDULE)
+
+
+def needs_person(call: CallRecord) -> bool:
+    """Whether a call waits for someone at the desk (the tray notifies of it): a booking proposal not decided yet,
+    or a caller who asked for something only a person can do. A question answered on the call does not."""
+    p = call.proposal
+    return (p is not None and p.status is ProposalStatus.PENDING) or call.intent in ACT_ON

@@ -123,6 +123,13 @@ class CalendarHealth:
             return "error", f"The last SMS failed: {error}"
         return "ok", "SMS to callers go through Twilio."
 
+    def sync_now(self) -> str:
+        """A sync cycle now (F5), by the desk holding the sync lease; the sentence says what happens."""
+        self.ctx.wake_sync()
+        if self.is_leader():
+            return "Syncing the calendars now."
+        return "Another desk runs the calendar sync; this desk shows what it writes as it lands."
+
     def reconcile_now(self) -> dict[str, dict]:
         """Compare every connected calendar with our appointments now (a full read), as the hourly job does."""
         if self.engine is None:

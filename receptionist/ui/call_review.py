@@ -1,5 +1,13 @@
-"""The review pane of one call (:class:`CallDetail`): the editable booking proposal with a mark per field
-(:class:`FieldMark`), what the AI agent captured, the transcript, and Approve / Save edits / Reject.
+"""The review pane of one call (:class:`CallDetail`). It opens, scrolled to the top, on what a person decides with:
+what the caller wants, who they are (known or new), the AI summary, the proposed slot and its issues in plain words,
+and Approve / Save edits / Reject; then the editable proposal with a mark per field (:class:`~receptionist.ui.fields.FieldMark`) and what
+else the agent captured, with readable labels. The transcript and the technical fields (ids, raw times, platform
+keys, reason codes) are one click away (Call details). A cancel or reschedule call lists the caller's upcoming
+appointments and offers that action on them instead of Approve.
+
+Approve first asks (:class:`~receptionist.ui.approval.ApproveDialog`) when the booking has warnings, naming them, or
+when a confirmation text would be sent (shown, editable, skippable; withheld by default when the caller prefers a
+phone call). Picking another call with unsaved edits asks to save, discard or stay.
 
 Every edit is re-checked (debounced) with ``checks.check`` on the window's read worker (busy time is a query), so the
 validation marks and the Approve button follow what is typed; only the latest edit's answer is shown. Approve, Save
@@ -10,13 +18,14 @@ reported as a field error, not silently shifted).
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QDate, QDateTime, QStringListModel, Qt, QTime, QTimer, QTimeZone, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QCompleter,
-    QDateTimeEdit,
     QFormLayout,
     QGridLayout,
     QGroupBox,
@@ -27,19 +36,24 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
+    QMessageBox,
+    QScrollArea,
     QTextBrowser,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from receptionist.domain.bookings import BookingDraft, blocking
-from receptionist.domain.formatting import format_datetime, format_range
-from receptionist.domain.models import CallRecord, FieldIssue, Intent, ProposalStatus, Severity
+from receptionist.domain.formatting import format_datetime, format_range, is_platform_key, readable_key
+from receptionist.domain.models import AppointmentRecord, CallRecord, FieldIssue, Intent, ProposalStatus, Severity
 from receptionist.domain.payload import resolve_local_time
 from receptionist.services import CallReview
 from receptionist.services.bookings import Bookings
 from receptionist.services.checks import Checks
 from receptionist.ui import theme
+from receptionist.ui.approval import ApproveDialog, unsaved_edits_box
+from receptionist.ui.fields import DateTimeField, FieldMark
 from receptionist.ui.models import FIELD_LABELS, display_phone
 from receptionist.ui.operations import OperationRunner, QueryRunner
 from receptionist.ui.wheel_guard import guard_wheel
@@ -50,49 +64,23 @@ _NO_TIME = QDateTime(QDate(2000, 1, 1), QTime(0, 0), _UTC)
 EDIT_FIELDS = ("caller_name", "callback_number", "service", "requested_start", "duration_minutes")
 
 
-class FieldMark(QLabel):
-    """✓ / ⚠ / ✗ for one field (this label, placed beside the editor), with the finding's message in ``message``
-    (a label the form places right under the editor) and as tooltip on both."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("fieldMark")
-        self.setFixedWidth(22)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.message = QLabel()
-        self.message.setObjectName("fieldMarkMessage")
-        self.message.setWordWrap(True)
-        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.severity: Severity | None = None
-        self.set_issues([])
-
-    def set_issues(self, issues: list[FieldIssue]) -> None:
-        self.severity = theme.worst(i.severity for i in issues)
-        color = theme.SEVERITY_COLORS[self.severity]
-        self.setText(theme.SEVERITY_MARKS[self.severity])
-        self.setStyleSheet(f"color: {color}; font-weight: bold; font-size: 16px;")
-        ordered = sorted(issues, key=lambda i: i.severity is not Severity.ERROR)
-        text = "\n".join(f"{theme.SEVERITY_MARKS[i.severity]} {i.message}" for i in ordered)
-        self.message.setText(text)
-        self.message.setStyleSheet(f"color: {color};")
-        self.message.setVisible(bool(text))
-        tip = "\n".join(i.message for i in ordered) or "looks right"
-        self.setToolTip(tip)
-        self.message.setToolTip(tip)
-
-    @property
-    def mark(self) -> str:
-        return self.text()
-
-
 class CallDetail(QWidget):
-    """The review pane of one call: editable proposal, captured details, transcript, and the decisions.
+    """The review pane of one call: what the caller wants and the decisions on top, the editable proposal, what
+    else was captured, and the call's details (transcript, ids) one click away.
 
     Signals:
         decided(int, str): a proposal was approved/rejected/edited here (proposal id, "approved"/...).
+        action_requested(str, str): cancel or reschedule this appointment (id, "cancel"/"reschedule") — a cancel
+            or reschedule call's action on the matching appointment.
+        stay_requested(int): the person chose to stay on this call (row id) rather than drop its unsaved edits.
     """
 
     decided = Signal(int, str)
+    action_requested = Signal(str, str)
+    stay_requested = Signal(int)
+
+    APPROVE_KEYS = "Ctrl+Enter"
+    REJECT_KEYS = "Ctrl+Shift+R"
 
     def __init__(self, bookings: Bookings, checks: Checks, zone: ZoneInfo, queries: QueryRunner,
                  operations: OperationRunner, parent: QWidget | None = None):
@@ -103,9 +91,13 @@ class CallDetail(QWidget):
         self.queries = queries
         self.operations = operations
         self.call: CallRecord | None = None
+        self.review_shown: CallReview | None = None
         self.issues: list[FieldIssue] = []
         self.dirty = False
         self.refusal: str | None = None  # why Approve is off whatever is edited (cancel/reschedule calls)
+        self.approve_dialog: ApproveDialog | None = None
+        self.unsaved_box: QMessageBox | None = None
+        self._focus_after: int | None = None  # a decision on this call: focus the next call's first open question
         self._loading = False
         self._recheck_timer = QTimer(self)
         self._recheck_timer.setSingleShot(True)
@@ -120,28 +112,54 @@ class CallDetail(QWidget):
     def _build(self) -> None:
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.setSpacing(10)
+        outer.setSpacing(6)
 
-        self.heading = QLabel()
-        self.heading.setObjectName("detailHeading")
-        self.heading.setWordWrap(True)
-        self.state_banner = QLabel()
-        self.state_banner.setObjectName("stateBanner")
-        self.state_banner.setWordWrap(True)
-        self.state_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.intent_banner = QLabel()
-        self.intent_banner.setObjectName("intentBanner")
-        self.intent_banner.setWordWrap(True)
+        self.intent_banner = _label("intentBanner", rich=True)
         self.intent_banner.hide()
-        self.caller_note = QLabel()
-        self.caller_note.setObjectName("callerNote")
-        self.caller_note.hide()
-        outer.addWidget(self.intent_banner)
-        outer.addWidget(self.heading)
-        outer.addWidget(self.caller_note)
-        outer.addWidget(self.state_banner)
-        self.empty_hint = QLabel("New calls appear at the top of the list as the AI agent takes them. Pick one to "
-                                 "check what it captured, fix anything marked ✗, then approve or reject it.")
+        self.heading = _label("detailHeading")
+        self.caller_note = _label("callerNote")
+        self.state_banner = _label("stateBanner")
+        self.summary = _label("aiSummary", rich=True)
+        self.summary.setToolTip("What the AI agent understood from the call")
+        self.slot = _label("proposedSlot", rich=True)
+        self.slot_issues = _label("slotIssues")
+        for widget in (self.intent_banner, self.heading, self.caller_note, self.state_banner, self.summary,
+                       self.slot, self.slot_issues):
+            outer.addWidget(widget)
+
+        self.matches_box = QGroupBox("The caller's appointment")
+        matches = QHBoxLayout(self.matches_box)
+        self.matches_combo = QComboBox()
+        self.matches_combo.setAccessibleName("The caller's upcoming appointments")
+        self.match_label = _label("matchLabel")
+        self.match_action = QPushButton()
+        self.match_action.setObjectName("primary")
+        self.match_action.setAutoDefault(True)
+        matches.addWidget(self.match_label, 1)
+        matches.addWidget(self.matches_combo, 1)
+        matches.addWidget(self.match_action)
+        self.match_action.clicked.connect(self._request_action)
+        outer.addWidget(self.matches_box)
+
+        self.decisions = QWidget()
+        buttons = QHBoxLayout(self.decisions)
+        buttons.setContentsMargins(0, 2, 0, 2)
+        self.approve_button = QPushButton("Approve")
+        self.approve_button.setObjectName("primary")
+        self.save_button = QPushButton("Save edits")
+        self.save_button.setToolTip("Keep the changes made below without deciding yet")
+        self.reject_button = QPushButton("Reject…")
+        self.reject_button.setObjectName("danger")
+        self.reject_button.setToolTip(f"Reject this booking, saying why ({self.REJECT_KEYS})")
+        for button in (self.approve_button, self.save_button, self.reject_button):
+            button.setAutoDefault(True)  # Enter presses the focused button, as Space does
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.save_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.reject_button)
+        outer.addWidget(self.decisions)
+        self.empty_hint = QLabel("New calls appear in the list as the AI agent takes them. Pick one to check what "
+                                 "it captured, fix anything marked ✗, then approve or reject it.")
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setObjectName("muted")
         outer.addWidget(self.empty_hint)
@@ -161,7 +179,7 @@ class CallDetail(QWidget):
         self._service_completer = QCompleter(self._services, self)
         self._service_completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.service_edit.setCompleter(self._service_completer)
-        self.start_edit = QDateTimeEdit()
+        self.start_edit = DateTimeField()
         self.start_edit.setTimeZone(_UTC)  # the edit shows location wall time; no system zone
         self.start_edit.setDisplayFormat("MM/dd/yyyy h:mm AP")
         self.start_edit.setCalendarPopup(True)
@@ -183,13 +201,17 @@ class CallDetail(QWidget):
         self.notes_edit.setTabChangesFocus(True)
 
         self.marks: dict[str, FieldMark] = {}
+        self.editors: dict[str, QWidget] = {}
         rows = [("caller_name", "Caller name", self.name_edit), ("callback_number", "Callback number", self.phone_edit),
                 ("service", "Service", self.service_edit), ("requested_start", "Start", start_box),
                 ("duration_minutes", "Duration", self.duration_spin)]
         r = 0
         for field, label, editor in rows:
             lab = QLabel(label)
-            lab.setBuddy(editor if editor is not start_box else self.start_edit)
+            focus = editor if editor is not start_box else self.start_edit
+            lab.setBuddy(focus)
+            focus.setAccessibleName(label)
+            self.editors[field] = focus
             grid.addWidget(lab, r, 0, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
             grid.addWidget(editor, r, 1)
             mark = FieldMark()
@@ -198,50 +220,58 @@ class CallDetail(QWidget):
             grid.addWidget(mark.message, r + 1, 1, 1, 2)
             r += 2
         notes_label = QLabel("Notes")
+        notes_label.setBuddy(self.notes_edit)
+        self.notes_edit.setAccessibleName("Notes")
         grid.addWidget(notes_label, r, 0, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.notes_edit, r, 1, 1, 2)
         self.other_issues = QLabel()
         self.other_issues.setWordWrap(True)
         grid.addWidget(self.other_issues, r + 1, 0, 1, 3)
-
-        buttons = QHBoxLayout()
-        self.approve_button = QPushButton("Approve")
-        self.approve_button.setObjectName("primary")
-        self.approve_button.setToolTip("Confirm the booking and write it to the connected calendars")
-        self.save_button = QPushButton("Save edits")
-        self.reject_button = QPushButton("Reject…")
-        self.reject_button.setObjectName("danger")
-        buttons.addWidget(self.approve_button)
-        buttons.addWidget(self.save_button)
-        buttons.addStretch(1)
-        buttons.addWidget(self.reject_button)
-        grid.addLayout(buttons, r + 2, 0, 1, 3)
         outer.addWidget(self.proposal_box)
 
-        self.captured_box = QGroupBox("Captured by the AI agent")
+        # what else the caller said, with readable labels
+        self.captured_box = QGroupBox("Also captured")
         form = QFormLayout(self.captured_box)
         form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
         self.captured: dict[str, QLabel] = {}
-        for key, label in (("received", "Received"), ("reasons", "Reason"), ("account", "Account id"),
-                           ("agent", "Agent"), ("requested", "Asked for"), ("summary", "AI summary"),
-                           ("message", "Caller's message"), ("custom", "Custom fields")):
-            value = QLabel()
-            value.setWordWrap(True)
-            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-            value.setTextFormat(Qt.TextFormat.RichText if key == "reasons" else Qt.TextFormat.PlainText)
-            self.captured[key] = value
+        for key, label in (("message", "Caller's message"), ("custom", "Other answers")):
+            self.captured[key] = value = _label("", selectable=True)
             form.addRow(label, value)
-        outer.addWidget(self.captured_box)
 
-        self.transcript_box = transcript_box = QGroupBox("Transcript")
-        tlay = QVBoxLayout(transcript_box)
+        # one click away: the transcript, the recording and the technical fields
+        self.details_button = QToolButton()
+        self.details_button.setObjectName("detailsToggle")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setText("Call details: transcript, recording, ids")
+        self.details_button.setAccessibleName("Show the call details")
+        self.details_button.toggled.connect(self._show_details)
+        self.details_box = QWidget()
+        details = QVBoxLayout(self.details_box)
+        details.setContentsMargins(0, 0, 0, 0)
+        tech = QFormLayout()
+        tech.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
+        for key, label in (("received", "Received"), ("requested", "Asked for"), ("reasons", "Reason codes"),
+                           ("account", "Account id"), ("agent", "Agent"), ("platform", "Platform fields"),
+                           ("recording", "Recording")):
+            value = _label("", selectable=True, rich=key in ("reasons", "recording"))
+            if key == "recording":
+                value.setOpenExternalLinks(True)
+                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+            self.captured[key] = value
+            tech.addRow(label, value)
+        details.addLayout(tech)
         self.transcript = QTextBrowser()
         self.transcript.setMinimumHeight(140)
         self.transcript.setOpenExternalLinks(False)
-        tlay.addWidget(self.transcript)
-        outer.addWidget(transcript_box, 1)
-        outer.addStretch(0)  # takes the spare height only while the transcript is hidden (no call chosen)
+        self.transcript.setAccessibleName("Transcript")
+        details.addWidget(self.transcript, 1)
+        outer.addWidget(self.captured_box)
+        outer.addWidget(self.details_button)
+        outer.addWidget(self.details_box, 1)
+        outer.addStretch(0)  # takes the spare height while the details are folded
 
         for edit in (self.name_edit, self.phone_edit, self.service_edit):
             edit.textEdited.connect(self._edited)
@@ -252,6 +282,10 @@ class CallDetail(QWidget):
         self.save_button.clicked.connect(self.save)
         self.reject_button.clicked.connect(self.reject)
 
+    def _show_details(self, shown: bool) -> None:
+        self.details_box.setVisible(shown)
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
     # --- showing a call -------------------------------------------------------------------------------------------
 
     def set_known_services(self, services: list[str]) -> None:
@@ -261,25 +295,28 @@ class CallDetail(QWidget):
 
     def show_review(self, review: CallReview | None) -> None:
         """Show a call as ``Desk.review`` read it. The same call again keeps what is being typed; a new
-        version reloads unless edited."""
+        version reloads unless edited. Another call while this one has unsaved edits asks first."""
         previous = self.call
-        call = self.call = review.call if review is not None else None
+        call = review.call if review is not None else None
+        if call is not None and previous is not None and previous.id != call.id and self.dirty \
+                and self._pending() is not None:
+            self._ask_unsaved(review)
+            return
+        self.call = call
         if review is None or call is None:
             self.refusal = None
-            self.intent_banner.hide()
-            self.caller_note.hide()
+            self.review_shown = None
+            for widget in (self.intent_banner, self.caller_note, self.state_banner, self.summary, self.slot,
+                           self.slot_issues, self.matches_box, self.decisions, self.proposal_box,
+                           self.captured_box, self.details_button, self.details_box):
+                widget.hide()
             self.heading.setText("Select a call to review it")
-            self.state_banner.hide()
-            self.proposal_box.hide()
-            self.captured_box.hide()
-            self.transcript_box.hide()
             self.empty_hint.show()
             self.transcript.clear()
             self.dirty = False
             return
-        self.proposal_box.show()
-        self.captured_box.show()
-        self.transcript_box.show()
+        for widget in (self.summary, self.proposal_box, self.captured_box, self.details_button):
+            widget.show()
         self.empty_hint.hide()
         same = previous is not None and previous.id == call.id
         same_version = (same and previous.proposal is not None and call.proposal is not None
@@ -294,9 +331,61 @@ class CallDetail(QWidget):
                 self._load(review)
             return
         self._load(review)
+        if not same:
+            self.details_button.setChecked(False)
+            self._show_details(False)
+            self._scroll_to_top()
+            if self._focus_after is not None and self._pending() is not None:
+                self._focus_after = None
+                self.focus_first_open_question()
+
+    def _ask_unsaved(self, review: CallReview) -> None:
+        """Another call was picked while this one has unsaved edits: save, discard or stay."""
+        if self.unsaved_box is not None:
+            self.unsaved_box.close()
+        kept, p, draft = self.call, self._pending(), self.draft()
+        box = self.unsaved_box = unsaved_edits_box(self.name_edit.text().strip() or "this caller", self)
+
+        def answered(_result: int) -> None:
+            self.unsaved_box = None
+            role = box.buttonRole(box.clickedButton()) if box.clickedButton() is not None else None
+            if role is QMessageBox.ButtonRole.AcceptRole:
+                bookings = self.bookings
+                self.operations.run("Cannot save", lambda: bookings.edit(p.id, draft, p.version),
+                                    progress="Saving the edits…")
+            elif role is not QMessageBox.ButtonRole.DestructiveRole:
+                self.stay_requested.emit(kept.id)
+                return
+            self.dirty = False
+            self.show_review(review)
+
+        box.finished.connect(answered)
+        box.open()
+
+    def _scroll_to_top(self) -> None:
+        """A newly picked call opens on its top (what the caller wants, the decisions), not where the last was
+        scrolled to."""
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if parent is not None:
+            parent.verticalScrollBar().setValue(0)
+
+    def focus_first_open_question(self) -> None:
+        """Focus the first field needing attention (an error first, then a warning), else the first decision."""
+        for severity in (Severity.ERROR, Severity.WARNING):
+            for field in EDIT_FIELDS:
+                if any(i.field == field and i.severity is severity for i in self.issues):
+                    self.editors[field].setFocus(Qt.FocusReason.OtherFocusReason)
+                    return
+        for button in (self.match_action, self.approve_button, self.reject_button):
+            if button.isVisibleTo(self) and button.isEnabled():
+                button.setFocus(Qt.FocusReason.OtherFocusReason)
+                return
 
     def _load(self, review: CallReview) -> None:
         call = review.call
+        self.review_shown = review
         self._loading = True
         try:
             self.dirty = False
@@ -304,7 +393,7 @@ class CallDetail(QWidget):
             self.heading.setText(f"{(p.caller_name if p else call.caller_name) or 'Unknown caller'} — "
                                  f"{(p.service if p else call.service) or 'no service'}")
             self._fill_captured(call)
-            self._show_intent(call, review.refusal, review.caller_note)
+            self._show_intent(call, review)
             if p is None:
                 self._banner("No booking proposal was made from this call.", "#f1f5f9", "#334155")
                 self._set_editable(False)
@@ -333,9 +422,10 @@ class CallDetail(QWidget):
         finally:
             self._loading = False
 
-    def _show_intent(self, call: CallRecord, refusal: str | None, note: str | None) -> None:
-        """The caller's intent at the top when it is not a plain new booking; cancel/reschedule block Approve."""
-        self.refusal = refusal
+    def _show_intent(self, call: CallRecord, review: CallReview) -> None:
+        """What the caller wants, on top; a cancel/reschedule call offers that action on the caller's
+        appointment instead of Approve."""
+        self.refusal = review.refusal
         intent = call.intent
         if intent is Intent.BOOK:
             self.intent_banner.hide()
@@ -352,8 +442,45 @@ class CallDetail(QWidget):
                 f"background: {'#fee2e2' if strong else '#e0e7ff'}; color: {'#991b1b' if strong else '#3730a3'};"
                 " padding: 8px; border-radius: 4px; font-size: 14px;")
             self.intent_banner.show()
-        self.caller_note.setText(note or "")
-        self.caller_note.setVisible(bool(note))
+        number = display_phone(call.caller_id_number or call.callback_number or call.callback_number_raw)
+        known = review.caller_note or "New caller"
+        self.caller_note.setText(review.caller_note if review.caller_note else
+                                 f"{number} · {known}" if number else known)
+        self.caller_note.setToolTip(f"{number} — {known}" if number else known)
+        self.caller_note.show()
+        self.summary.setText(f"<b>AI summary:</b> {html.escape(call.summary)}" if call.summary else
+                             "<i>The AI agent sent no summary.</i>")
+        self._show_matches(intent, review.matches if review.refusal else [])
+
+    def _show_matches(self, intent: Intent, matches: list[AppointmentRecord]) -> None:
+        offered = intent in (Intent.CANCEL, Intent.RESCHEDULE) and self.refusal is not None
+        self.matches_box.setVisible(offered)
+        if not offered:
+            return
+        verb = "Cancel" if intent is Intent.CANCEL else "Reschedule"
+        self.matches_combo.clear()
+        for appt in matches:
+            self.matches_combo.addItem(f"{appt.start.astimezone(self.zone):%a} "
+                                       f"{format_range(appt.start, appt.end, self.zone)} · {appt.service or ''}",
+                                       appt.id)
+        self.matches_combo.setVisible(len(matches) > 1)
+        if len(matches) == 1:
+            self.match_label.setText(self.matches_combo.itemText(0))
+        elif matches:
+            self.match_label.setText(f"{len(matches)} upcoming appointments — which one?")
+        else:
+            self.match_label.setText("No upcoming appointment of this caller's number was found: find it in the "
+                                     "week or the appointments table.")
+        self.match_action.setText(f"{verb} this appointment…")
+        self.match_action.setToolTip(f"{verb} the chosen appointment (the caller's request), then reject this "
+                                     "proposal: it was not a new booking")
+        self.match_action.setVisible(bool(matches))
+        self.match_action.setProperty("kind", verb.lower())
+
+    def _request_action(self) -> None:
+        appointment_id = self.matches_combo.currentData()
+        if appointment_id:
+            self.action_requested.emit(appointment_id, self.match_action.property("kind"))
 
     def _banner(self, text: str, background: str, color: str) -> None:
         self.state_banner.setText(text)
@@ -368,6 +495,7 @@ class CallDetail(QWidget):
         self.start_edit.setReadOnly(not editable)
         self.start_edit.setCalendarPopup(editable)
         self.duration_spin.setReadOnly(not editable)
+        self.decisions.setVisible(editable)
         for button in (self.approve_button, self.save_button, self.reject_button):
             button.setVisible(editable)
 
@@ -387,9 +515,14 @@ class CallDetail(QWidget):
         if call.callback_number_raw:
             asked += f"\nnumber said: {call.callback_number_raw}"
         c["requested"].setText(asked)
-        c["summary"].setText(call.summary or "—")
         c["message"].setText(call.message or "—")
-        c["custom"].setText("\n".join(f"{k}: {_plain(v)}" for k, v in call.custom_fields.items()) or "—")
+        links = {k: v for k, v in call.custom_fields.items() if isinstance(v, str) and v.startswith("https://")}
+        ours = {k: v for k, v in call.custom_fields.items() if not is_platform_key(k) and k not in links}
+        theirs = {k: v for k, v in call.custom_fields.items() if is_platform_key(k) and k not in links}
+        c["custom"].setText("\n".join(f"{readable_key(k)}: {_plain(v)}" for k, v in ours.items()) or "—")
+        c["platform"].setText("\n".join(f"{k}: {_plain(v)}" for k, v in theirs.items()) or "—")
+        c["recording"].setText(" · ".join(f'<a href="{html.escape(v)}">{html.escape(readable_key(k))}</a>'
+                                          for k, v in links.items()) or "none was sent")
         lines = []
         for speaker, text in call.transcript:
             color = "#0f766e" if speaker.lower() in ("agent", "assistant", "ai", "bot") else "#1d4ed8"
@@ -476,44 +609,91 @@ class CallDetail(QWidget):
         self.other_issues.setText("\n".join(f"{theme.SEVERITY_MARKS[i.severity]} "
                                             f"{FIELD_LABELS.get(i.field, i.field)}: {i.message}" for i in other))
         self.other_issues.setVisible(bool(other))
+        self._show_slot()
         errors = blocking(self.issues)
-        pending = self.call is not None and self.call.proposal is not None and \
-            self.call.proposal.status is ProposalStatus.PENDING
-        refusal = getattr(self, "refusal", None)
+        pending = self._pending() is not None
+        refusal = self.refusal
         self.approve_button.setEnabled(pending and not errors and not refusal)
         self.approve_button.setToolTip(
             f"Cannot approve: {refusal}" if refusal else
             "Fix first: " + "; ".join(f"{FIELD_LABELS.get(i.field, i.field)}: {i.message}" for i in errors)
-            if errors else "Confirm the booking and write it to the connected calendars")
+            if errors else f"Confirm the booking and write it to the connected calendars ({self.APPROVE_KEYS})")
         self.save_button.setEnabled(pending)
         self.reject_button.setEnabled(pending)
+
+    def _show_slot(self) -> None:
+        """The proposed slot in words, and every finding on it, on top of the pane."""
+        p = self.call.proposal if self.call is not None else None
+        if p is None:
+            self.slot.hide()
+            self.slot_issues.hide()
+            return
+        start, _ = self.start_utc()
+        length = self.duration_spin.value()
+        if start is None:
+            when = "no time was given"
+        else:
+            when = (f"{start.astimezone(self.zone):%a} "
+                    f"{format_range(start, start + timedelta(minutes=max(length, 1)), self.zone)}")
+        service = self.service_edit.text().strip() or "no service"
+        self.slot.setText(f"<b>{html.escape(service)}</b> · {html.escape(when)} · {length} min")
+        self.slot.show()
+        ordered = sorted(self.issues, key=lambda i: i.severity is not Severity.ERROR)
+        self.slot_issues.setText("\n".join(f"{theme.SEVERITY_MARKS[i.severity]} {i.message}" for i in ordered)
+                                 if p.status is ProposalStatus.PENDING else "")
+        color = theme.SEVERITY_COLORS[theme.worst(i.severity for i in ordered)]
+        self.slot_issues.setStyleSheet(f"color: {color};")
+        self.slot_issues.setVisible(bool(self.slot_issues.text()))
 
     # --- decisions ------------------------------------------------------------------------------------------------
 
     def approve(self) -> None:
-        """Check the editors once more and, if nothing blocks, approve them as the booking (on the worker)."""
+        """Check the editors once more and, if nothing blocks, approve them as the booking (on the worker). A
+        booking with warnings, or one that would text the caller, is confirmed first (:class:`ApproveDialog`)."""
+        self._approve(None)
+
+    def _approve(self, confirmed: tuple[bool, str | None] | None) -> None:
+        """``confirmed``: the confirmation's answer (whether to text the caller, the edited text or None)."""
         p = self._pending()
-        if p is None:
+        if p is None or self.refusal or not self.approve_button.isEnabled():
             return
         self._recheck_timer.stop()
         bookings, checks, (draft, time_issue, appointment) = self.bookings, self.checks, self._edits()
         shown = self._shown_key()
 
-        def approve_unless_blocked() -> tuple[list[FieldIssue], bool]:
+        def approve_unless_blocked():
             issues = check_edits(checks, draft, time_issue, appointment)
             if blocking(issues):
-                return issues, False
-            bookings.approve(p.id, p.version, draft)
-            return issues, True
+                return issues, None, False
+            if confirmed is None:
+                plan = bookings.approval_plan(p.id, draft)
+                plan = replace(plan, warnings=[i for i in issues if i.severity is Severity.WARNING])
+                if plan.warnings or plan.text is not None:
+                    return issues, plan, False
+                bookings.approve(p.id, p.version, draft)
+            else:
+                notify, text = confirmed
+                bookings.approve(p.id, p.version, draft, text=text, notify=notify)
+            return issues, None, True
 
-        def done(result: tuple[list[FieldIssue], bool]) -> None:
-            issues, approved = result
+        def done(result) -> None:
+            issues, plan, approved = result
             self._checked(shown, issues)
             if approved:
                 self._decided(p.id, "approved")
+            elif plan is not None and shown == self._shown_key():
+                self._confirm(plan)
 
         self.operations.run("Cannot approve", approve_unless_blocked, success=done, trigger=self.approve_button,
                             progress="Approving the booking…")
+
+    def _confirm(self, plan) -> None:
+        if self.approve_dialog is not None:
+            self.approve_dialog.close()
+        dialog = self.approve_dialog = ApproveDialog(f"{self.heading.text()}\n{self.slot.text()}", plan, self)
+        dialog.accepted.connect(lambda: self._approve((dialog.notify, dialog.text)))
+        dialog.finished.connect(lambda _r: setattr(self, "approve_dialog", None))
+        dialog.open()
 
     def save(self) -> None:
         p = self._pending()
@@ -539,6 +719,8 @@ class CallDetail(QWidget):
 
     def _decided(self, proposal_id: int, decision: str) -> None:
         self.dirty = False
+        if decision != "edited" and self.call is not None:
+            self._focus_after = self.call.id  # the next call picked opens with focus on its first open question
         self.decided.emit(proposal_id, decision)
 
     def _pending(self):
@@ -559,10 +741,21 @@ def check_edits(checks: Checks, draft: BookingDraft, time_issue: FieldIssue | No
     return issues
 
 
+def _label(name: str, *, rich: bool = False, selectable: bool = True) -> QLabel:
+    label = QLabel()
+    if name:
+        label.setObjectName(name)
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
+    if selectable:
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
 def _plain(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     return str(value)
 
 
-__all__ = ["CallDetail", "FieldMark", "check_edits"]
+__all__ = ["CallDetail", "check_edits"]

@@ -23,6 +23,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QFont, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QSystemTrayIcon,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -37,7 +38,8 @@ from PySide6.QtWidgets import (
 
 from receptionist import errors, events, logs
 from receptionist.domain.formatting import format_date, format_time
-from receptionist.domain.models import AppointmentRecord
+from receptionist.domain.intent import needs_person
+from receptionist.domain.models import AppointmentRecord, CallRecord
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.paths import log_dir
 from receptionist.events import EventBus
@@ -57,6 +59,7 @@ from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
+from receptionist.ui.shell import DeskTray, SingleInstance, WindowPlacement, bring_forward
 
 if TYPE_CHECKING:
     from receptionist.onboarding import Installation
@@ -118,8 +121,9 @@ class MainWindow(QMainWindow):
         self.desk = desk
         self.profile = desk.context.profile
         self.zone = self.profile.location.zone
-        self.setWindowTitle(f"Receptionist Console — {self.profile.location.name}")
-        self.setMinimumSize(1100, 700)
+        # ends with the application's display name, so Qt does not append it a second time
+        self.setWindowTitle(f"{self.profile.location.name} — Receptionist Console")
+        self.setMinimumSize(1000, 600)
         self.setStyleSheet(theme.load_stylesheet())
         ctx = desk.context
         # One worker pool for every read that grows with the data (calls, week, appointments, health), one for the
@@ -189,6 +193,15 @@ class MainWindow(QMainWindow):
         main.setChildrenCollapsible(False)
         main.setSizes([560, 860])
         self.splitters = (main, right)
+        self.placement = WindowPlacement(self.profile.location.id or self.profile.location.name)
+        self.tray = DeskTray(self, icons.app_icon())
+        self.tray.show_requested.connect(lambda: bring_forward(self))
+        self.tray.quit_requested.connect(self.quit_desk)
+        self.call_panel.calls_counted.connect(self.tray.set_waiting)
+        self.call_panel.detail.action_requested.connect(self.open_action)
+        self.call_panel.detail.stay_requested.connect(self.call_panel.select_call)
+        self.quit_box: QMessageBox | None = None
+        self._quitting = False
         body_layout.addWidget(main, 1)
         root.addWidget(body, 1)
         self.setCentralWidget(central)
@@ -248,8 +261,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.quit_desk)
         file_menu.addAction(quit_action)
+        self._build_call_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self.log_folder_action = QAction("Open &log folder", self)
         self.log_folder_action.triggered.connect(self.open_log_folder)
@@ -257,6 +271,62 @@ class MainWindow(QMainWindow):
         self.about_action = QAction("&About Receptionist Console", self)
         self.about_action.triggered.connect(self.open_about)
         help_menu.addAction(self.about_action)
+
+    def _build_call_menu(self) -> None:
+        """The keyboard's way through the queue: each shortcut in the menu and in its button's tooltip."""
+        detail = self.call_panel.detail
+        menu = self.menuBar().addMenu("&Call")
+        self.approve_action = QAction("&Approve…", self)
+        self.approve_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+        self.approve_action.triggered.connect(lambda: detail.approve())
+        self.reject_action = QAction("&Reject…", self)
+        self.reject_action.setShortcut(QKeySequence(detail.REJECT_KEYS))
+        self.reject_action.triggered.connect(detail.reject)
+        self.list_action = QAction("Back to the call &list", self)
+        self.list_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.list_action.triggered.connect(lambda: self.call_panel.list_view.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.sync_action.triggered.connect(self.sync_now)
+        for action in (self.approve_action, self.reject_action, self.list_action, self.sync_action):
+            menu.addAction(action)
+            self.addAction(action)  # the shortcut works wherever the focus is in the window
+
+    def sync_now(self) -> None:
+        """F5: a sync cycle now (on the desk holding the sync lease), and the views read again."""
+        self.status.showMessage(self.desk.health.sync_now(), 8000)
+        self.refresh_all()
+
+    def quit_desk(self, ask: bool = True) -> None:
+        """Ctrl+Q / the tray's Quit: with calls waiting, asks first (quitting stops the webhook receiver)."""
+        waiting = self.call_panel.pending
+        if not ask or not waiting:
+            self._quitting = True
+            self.close()
+            return
+        if self.quit_box is not None:
+            self.quit_box.close()
+        box = self.quit_box = QMessageBox(QMessageBox.Icon.Warning, "Quit Receptionist Console?",
+                                          f"{waiting} call{'s' if waiting != 1 else ''} waiting for review.", parent=self)
+        box.setInformativeText("Quitting stops the webhook receiver: the AI platform's calls are not received "
+                               "on this desk until the console runs again.")
+        quit_button = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.finished.connect(lambda _r: self.quit_desk(ask=False) if box.clickedButton() is quit_button else None)
+        box.open()
+
+    def _announce(self, calls: list[CallRecord]) -> None:
+        """A new call that needs a person: the tray's message and the taskbar alert (once per call)."""
+        for call in calls:
+            if needs_person(call):
+                p = call.proposal
+                who = (p.caller_name if p else call.caller_name) or "Unknown caller"
+                what = call.intent.label if call.intent.value != "book" else (p.service if p else None) or "booking"
+                when = f", {format_date(p.start, self.zone)} {format_time(p.start, self.zone)}" \
+                    if p is not None and p.start is not None else ""
+                self.tray.announce(call.id, f"New call: {who}", f"{what}{when} — waiting for review")
 
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
@@ -343,7 +413,10 @@ class MainWindow(QMainWindow):
             self._refresh_calls.trigger()  # a replayed delivery may have become a call
         if topic == events.CALL_RECEIVED:
             self.call_panel.calls_changed([data.get("call_row_id")])  # that one call, inserted at the top
-            self.status.showMessage(f"New call received ({data.get('call_id', '')})", 8000)
+            self.status.showMessage("New call received", 8000)
+            if data.get("call_row_id") is not None:
+                bookings, ids = self.desk.bookings, [data["call_row_id"]]
+                self.runner.run(f"announce-{ids[0]}", lambda: bookings.calls_by_id(ids), self._announce)
         elif topic == events.PROPOSAL_DECIDED:
             self._refresh_calls.trigger()
         elif topic in (events.APPOINTMENT_CHANGED, events.LINK_CHANGED):
@@ -381,7 +454,9 @@ class MainWindow(QMainWindow):
 
     def _update_counts(self) -> None:
         pending = self.call_panel.pending
-        self.status_counts.setText(f"{pending} call(s) to review   ·   {self._sync_problems} sync problem(s)")
+        problems = self._sync_problems
+        self.status_counts.setText(f"{pending} call{'s' if pending != 1 else ''} to review   ·   "
+                                   f"{problems} sync problem{'s' if problems != 1 else ''}")
 
     def _quarantine_count(self, count: int) -> None:
         self.lower_tabs.setTabText(1, f"Quarantine ({count})" if count else "Quarantine")
@@ -539,6 +614,10 @@ class MainWindow(QMainWindow):
             return "never"
         return f"{format_date(instant, self.zone)} {format_time(instant, self.zone)}"
 
+    def named_splitters(self) -> dict:
+        main, right = self.splitters
+        return {"main": main, "right": right, "calls": self.call_panel.splitter}
+
     def tick(self) -> None:
         """Every minute: the header clock and the calendar's now line."""
         now = self.desk.context.clock().astimezone(self.zone)
@@ -547,6 +626,16 @@ class MainWindow(QMainWindow):
         self.calendar.tick()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._quitting and self.tray.available and self.pills["webhook"].state in ("ok", "pending"):
+            # the receiver keeps taking the AI platform's calls: the desk stays in the tray (Quit ends it)
+            event.ignore()
+            self.hide()
+            self.tray.tray.showMessage("Receptionist Console is still running",
+                                       "Calls keep arriving; the tray icon shows how many wait. Quit from its menu.",
+                                       QSystemTrayIcon.MessageIcon.Information, 5000)
+            return
+        self.placement.save(self, self.named_splitters())
+        self.tray.tray.hide()
         self._stop_listening()
         self.bridge.close()
         self._minute.stop()
@@ -635,15 +724,19 @@ def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         qapp.setFont(font)
+    location = desk.context.profile.location
+    instance = SingleInstance(location.id or location.name)
+    if instance.forward_to_running():
+        log.info("the console of %s already runs here: brought it forward", location.name)
+        return 0
+    instance.listen()
     window = MainWindow(desk, bus, demo_banner=demo_banner, installation=installation)
+    instance.raise_requested.connect(lambda: bring_forward(window))
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:
-        screen = qapp.primaryScreen()
-        room = screen.availableGeometry() if screen is not None else None
-        # a 1366×768 laptop must see the whole window (and its alert bar), not 1440×900 cut at the edges
-        window.resize(min(WINDOW_SIZE[0], room.width()) if room else WINDOW_SIZE[0],
-                      min(WINDOW_SIZE[1], room.height()) if room else WINDOW_SIZE[1])
+        # a 1366×768 laptop sees the whole window (and its status bar), as it was left last time
+        window.placement.restore(window, window.named_splitters(), WINDOW_SIZE)
         window.show()
         if on_ready is not None:
             QTimer.singleShot(0, lambda: on_ready(window))
@@ -653,13 +746,14 @@ def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
     finally:
         sys.excepthook = previous
         window.bridge.close()
+        instance.close()
 
 
 def _close(window: MainWindow, screenshot: str | None) -> None:
     if screenshot:
         Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
         window.grab().save(screenshot)
-    window.close()
+    window.quit_desk(ask=False)
 
 
 __all__ = ["CrashHandler", "HealthPill", "MainWindow", "run_gui", "show_startup_problem"]

@@ -66,3 +66,20 @@ def test_summary_then_transcript_then_default():
        st.lists(st.text(max_size=80), max_size=5))
 def test_classification_always_answers(structured, summary, words):
     assert isinstance(classify_intent(structured, summary, words).intent, Intent)
+
+
+def test_needs_person():
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from receptionist.domain.intent import needs_person
+    from receptionist.domain.models import CallRecord, ProposalRecord, ProposalStatus
+
+    now = datetime(2026, 11, 23, tzinfo=timezone.utc)
+    call = CallRecord(1, "generic", "c", now, now, "Ann", None, None, None, (), None, None, None, 30, None, None,
+                      (), None, {}, (), intent=Intent.QUESTION)
+    assert not needs_person(call)
+    assert needs_person(replace(call, intent=Intent.CALLBACK))
+    pending = ProposalRecord(1, ProposalStatus.PENDING, "Ann", None, None, None, 30, "", (), 1)
+    assert needs_person(replace(call, proposal=pending))
+    assert not needs_person(replace(call, proposal=replace(pending, status=ProposalStatus.APPROVED)))

@@ -48,7 +48,7 @@ def badge(win, calendar):
 
 def test_window_title_and_header(qtbot, window, desk):
     qtbot.waitUntil(lambda: not window.runner.busy)  # the health snapshot is read on a worker
-    assert window.windowTitle() == "Receptionist Console — Demo Dental & Wellness"
+    assert window.windowTitle() == "Demo Dental & Wellness — Receptionist Console"  # Qt adds no second name
     assert window.demo_label.isVisible() and "DEMO" in window.demo_label.text()
     assert "11/23/2026" in window.clock_label.text() and "9:00 AM" in window.clock_label.text()
     assert set(window.pills) == {"google:primary", "outlook:default", "twilio", "webhook", "leader"}
@@ -136,7 +136,7 @@ def test_failed_link_shows_error_and_retry_all_failed(qtbot, window, desk):
     panel.table.setCurrentIndex(model.index(0, badge_column(model, "google:primary")))
     assert "503 backend error" in panel.error_text.toPlainText()
     assert panel.retry_button.isEnabled() and not panel.decide_button.isEnabled()
-    qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "1 sync problem" in window.status_counts.text(), timeout=3000)
     assert panel.retry_all_button.isEnabled()
     qtbot.waitUntil(lambda: window.pills["google:primary"].state in ("error", "ok"), timeout=2000)
 
@@ -168,7 +168,7 @@ def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
     assert panel.decide_button.isEnabled() and "Google Calendar: Conflict" in panel.error_text.toPlainText()
     assert not panel.retry_all_button.isEnabled()  # nothing is Failed
     # the counts come with the health snapshot, read at most once a second while news keeps coming
-    qtbot.waitUntil(lambda: "1 sync problem(s)" in window.status_counts.text(), timeout=3000)
+    qtbot.waitUntil(lambda: "1 sync problem" in window.status_counts.text(), timeout=3000)
     qtbot.mouseClick(panel.decide_button, Qt.MouseButton.LeftButton)
     compare = opened(qtbot, window, "discrepancy_dialog")
     assert "changed both here and on Google Calendar" in compare.summary.text()
@@ -181,7 +181,7 @@ def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
     qtbot.waitUntil(lambda: badge(window, "google:primary")[0] == "Synced", timeout=3000)
     event = desk.google.events[rid]
     assert (event.title, event.start, event.end) == ("Teeth cleaning — Maria Lopez", ours.start, ours.end)
-    qtbot.waitUntil(lambda: "0 sync problem(s)" in window.status_counts.text(), timeout=2000)
+    qtbot.waitUntil(lambda: "0 sync problems" in window.status_counts.text(), timeout=2000)
 
 
 def test_crash_handler_shows_user_errors_as_messages_and_bugs_as_reports(qtbot, monkeypatch):
@@ -328,7 +328,7 @@ def test_run_gui_runs_the_loop_until_closed(qtbot, desk):
         QApplication.instance().quit()
 
     assert run_gui(desk.desk, desk.bus, on_ready=ready, demo_banner="DEMO") == 0
-    assert seen == ["Receptionist Console — Demo Dental & Wellness"]
+    assert seen == ["Demo Dental & Wellness — Receptionist Console"]
 
 
 def test_run_gui_in_its_own_process():

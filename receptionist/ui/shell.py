@@ -1,0 +1,210 @@
+"""What keeps the desk running around the window: the tray icon with the waiting count and a notification (and a
+taskbar alert) per call that needs a person (:class:`DeskTray`), where the window opens and how its splitters sit
+(:class:`WindowPlacement`, in QSettings), and one running console per location (:class:`SingleInstance`).
+
+The tray is best-effort (some desktops show no tray or no messages): the window's own counts stay the source of
+truth, and without a tray closing the window quits as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from PySide6.QtCore import QByteArray, QObject, QRect, QSettings, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+from PySide6.QtWidgets import QApplication, QMenu, QSplitter, QSystemTrayIcon, QWidget
+
+from receptionist.paths import data_dir
+
+
+class DeskTray(QObject):
+    """The tray icon (its badge and tooltip: calls waiting), one notification and taskbar alert per call that needs
+    a person (a call announced twice is announced once), Show console / Quit in its menu.
+
+    Signals:
+        show_requested(): the icon was clicked or Show console chosen.
+        quit_requested(): Quit was chosen in the tray menu.
+    """
+
+    show_requested = Signal()
+    quit_requested = Signal()
+
+    def __init__(self, window: QWidget, icon: QIcon, *, available: bool | None = None):
+        super().__init__(window)
+        self.window = window
+        self.icon = icon
+        self.available = QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
+        self.waiting = 0
+        self.announced: set[int] = set()
+        self.tray = QSystemTrayIcon(icon, self)
+        menu = QMenu(window)
+        menu.addAction("Show console", self.show_requested.emit)
+        menu.addSeparator()
+        menu.addAction("Quit", self.quit_requested.emit)
+        self.menu = menu
+        self.tray.setContextMenu(menu)
+        self.tray.activated.connect(self._activated)
+        self.set_waiting(0)
+        if self.available:
+            self.tray.show()
+
+    def set_waiting(self, count: int) -> None:
+        self.waiting = count
+        self.tray.setToolTip(f"Receptionist Console — {count} call{'s' if count != 1 else ''} waiting"
+                             if count else "Receptionist Console — no calls waiting")
+        self.tray.setIcon(badged(self.icon, count) if count else self.icon)
+
+    def announce(self, call_row_id: int, title: str, text: str) -> bool:
+        """A call that needs a person: a tray message and a taskbar alert, once per call. False when it was
+        announced before."""
+        if call_row_id in self.announced:
+            return False
+        self.announced.add(call_row_id)
+        if self.available and QSystemTrayIcon.supportsMessages():
+            self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
+        QApplication.alert(self.window)  # the taskbar entry flashes until the window is looked at
+        return True
+
+    def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self.show_requested.emit()
+
+
+def badged(icon: QIcon, count: int, size: int = 64) -> QIcon:
+    """The icon with the count in a red disc at its top right ("99+" past 99)."""
+    pixmap = icon.pixmap(size, size)
+    if pixmap.isNull():
+        pixmap = QPixmap(size, size)
+        pixmap.fill(QColor("#2563eb"))
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    disc = QRect(size * 2 // 5, 0, size * 3 // 5, size * 3 // 5)
+    painter.setBrush(QColor("#dc2626"))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(disc)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(size // 4 if count < 100 else size // 6)
+    painter.setFont(font)
+    painter.setPen(QColor("#ffffff"))
+    painter.drawText(disc, Qt.AlignmentFlag.AlignCenter, str(count) if count < 100 else "99+")
+    painter.end()
+    return QIcon(pixmap)
+
+
+class WindowPlacement:
+    """The window's size, position and splitters, kept in ``<data>/window.ini`` per location; a window always opens
+    inside the screen's available area (a 1366×768 desk sees its status bar)."""
+
+    def __init__(self, location: str, path: str | None = None):
+        self.settings = QSettings(path or str(data_dir() / "window.ini"), QSettings.Format.IniFormat)
+        self.group = f"location-{_key(location)}"
+
+    def restore(self, window: QWidget, splitters: dict[str, QSplitter], default: tuple[int, int]) -> None:
+        s = self.settings
+        s.beginGroup(self.group)
+        try:
+            geometry = s.value("geometry")
+            if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+                window.restoreGeometry(geometry)
+            else:
+                window.resize(*default)
+            for name, splitter in splitters.items():
+                state = s.value(f"splitter/{name}")
+                if isinstance(state, QByteArray) and not state.isEmpty():
+                    splitter.restoreState(state)
+        finally:
+            s.endGroup()
+        fit_to_screen(window)
+
+    def save(self, window: QWidget, splitters: dict[str, QSplitter]) -> None:
+        s = self.settings
+        s.beginGroup(self.group)
+        s.setValue("geometry", window.saveGeometry())
+        for name, splitter in splitters.items():
+            s.setValue(f"splitter/{name}", splitter.saveState())
+        s.endGroup()
+        s.sync()
+
+
+def fit_to_screen(window: QWidget) -> None:
+    """Shrink and move the window (its frame) into the available area of the screen it is on."""
+    screen = window.screen() or QGuiApplication.primaryScreen()
+    if screen is None:
+        return
+    room = screen.availableGeometry()
+    frame = window.frameGeometry()
+    extra_w, extra_h = frame.width() - window.width(), frame.height() - window.height()
+    width = min(window.width(), room.width() - extra_w)
+    height = min(window.height(), room.height() - extra_h)
+    if (width, height) != (window.width(), window.height()):
+        window.resize(width, height)
+    x = min(max(frame.x(), room.x()), room.right() + 1 - width - extra_w)
+    y = min(max(frame.y(), room.y()), room.bottom() + 1 - height - extra_h)
+    window.move(x, y)
+
+
+class SingleInstance(QObject):
+    """One console per location on this computer: the first start listens on a local socket named after the
+    location and its data folder; a second start finds it, asks it to come forward, and exits.
+
+    Signals:
+        raise_requested(): another start of this location's console asked this one to come forward.
+    """
+
+    raise_requested = Signal()
+
+    def __init__(self, location: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.name = f"receptionist-console-{_key(location + '|' + str(data_dir()))}"
+        self.server: QLocalServer | None = None
+
+    def forward_to_running(self, timeout_ms: int = 500) -> bool:
+        """True when a console of this location already runs (it was asked to come forward)."""
+        socket = QLocalSocket()
+        socket.connectToServer(self.name)
+        if not socket.waitForConnected(timeout_ms):
+            return False
+        socket.write(b"raise\n")
+        socket.waitForBytesWritten(timeout_ms)
+        socket.disconnectFromServer()
+        return True
+
+    def listen(self) -> bool:
+        server = QLocalServer(self)
+        server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        if not server.listen(self.name):
+            QLocalServer.removeServer(self.name)  # a crashed console's stale socket file
+            if not server.listen(self.name):
+                return False
+        server.newConnection.connect(self._connected)
+        self.server = server
+        return True
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            self.server = None
+
+    def _connected(self) -> None:
+        while self.server is not None and self.server.hasPendingConnections():
+            connection = self.server.nextPendingConnection()
+            connection.disconnected.connect(connection.deleteLater)
+            self.raise_requested.emit()
+
+
+def bring_forward(window: QWidget) -> None:
+    """Show the window (from the tray, or minimised) and bring it to the front."""
+    if window.isMinimized():
+        window.showNormal()
+    window.show()
+    window.raise_()
+    window.activateWindow()
+
+
+def _key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+__all__ = ["DeskTray", "SingleInstance", "WindowPlacement", "badged", "bring_forward", "fit_to_screen"]
