@@ -47,6 +47,9 @@ from receptionist.errors import (
 )
 
 log = logging.getLogger(__name__)
+# the client logs every request's method, URL, headers and body at INFO (ten lines per SMS, the caller's number and
+# text among them): warnings only in our log
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 SECRET_KEY = "twilio.auth_token"  # key of the Auth Token in the SecretStore
 DEFAULT_TIMEOUT = 15.0

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.formatting import format_date, format_datetime
 from receptionist.domain.models import AppointmentRecord, AppointmentRow, AppointmentStatus, ExternalEventRecord
 from receptionist.errors import UserError
 from receptionist.services.checks import Checks, refuse_blocking
@@ -33,6 +34,13 @@ def announce_changed(ctx: DeskContext, appt: AppointmentRecord) -> AppointmentRe
                         state=link.state.value)
     ctx.wake_sync()
     return appt
+
+
+def moved_note(notes: str, old: datetime, new: datetime, zone, now: datetime) -> str:
+    """The notes with a line saying the appointment moved (the summary above it still names the time asked for)."""
+    line = (f"Moved on {format_date(now, zone)} from {format_datetime(old, zone)} to "
+            f"{format_datetime(new, zone, with_zone=True)}.")
+    return f"{notes.rstrip()}\n{line}" if notes.strip() else line
 
 
 class Appointments:
@@ -93,8 +101,11 @@ class Appointments:
         refuse_blocking(issues, "cannot move it there")
         assert draft.start is not None and draft.end is not None
         outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
-        changed = ctx.store.appointments.change(appointment_id, appt.version, {"start": draft.start, "end": draft.end},
-                                                actor, ctx.clock(), outbox, action="appointment.rescheduled")
+        changes = {"start": draft.start, "end": draft.end}
+        if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
+            changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
+        changed = ctx.store.appointments.change(appointment_id, appt.version, changes, actor, ctx.clock(), outbox,
+                                                action="appointment.rescheduled")
         return announce_changed(ctx, changed)
 
     def edit(self, appointment_id: str, *, service: str | None = None, duration_minutes: int | None = None,

@@ -59,7 +59,7 @@ from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
-from receptionist.ui.shell import DeskTray, SingleInstance, WindowPlacement, bring_forward
+from receptionist.ui.shell import DeskTray, EnterPresses, SingleInstance, WindowPlacement, bring_forward
 
 if TYPE_CHECKING:
     from receptionist.onboarding import Installation
@@ -164,10 +164,10 @@ class MainWindow(QMainWindow):
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
         self.calendar = WeekCalendarView(desk.appointments, ctx.rules.zone, ctx.clock, labels, runner=self.runner)
-        self.calendar.setMinimumHeight(320)  # leaves the appointments room under an alert at 768 px
+        self.calendar.setMinimumHeight(260)  # the whole window (status bar too) fits 768 px with a taskbar
         self.sync_panel = SyncPanel(desk.appointments, desk.sync, ctx.rules.zone, calendars, runner=self.runner,
                                     operations=self.operations)
-        self.sync_panel.setMinimumHeight(200)
+        self.sync_panel.setMinimumHeight(170)
 
         self.quarantine_panel = QuarantinePanel(desk.intake, ctx.rules.zone, runner=self.runner,
                                                 operations=self.operations)
@@ -201,6 +201,8 @@ class MainWindow(QMainWindow):
         self.call_panel.detail.action_requested.connect(self.open_action)
         self.call_panel.detail.stay_requested.connect(self.call_panel.select_call)
         self.quit_box: QMessageBox | None = None
+        self.enter_presses = EnterPresses(self)
+        QApplication.instance().installEventFilter(self.enter_presses)
         self._quitting = False
         body_layout.addWidget(main, 1)
         root.addWidget(body, 1)
@@ -260,9 +262,12 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
         quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.quit_desk)
+        # Ctrl+Q everywhere (the platform's Quit keys are Ctrl+Q on Linux only), asking first with calls waiting
+        keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Quit)
+        quit_action.setShortcuts(keys + [QKeySequence("Ctrl+Q")] if QKeySequence("Ctrl+Q") not in keys else keys)
+        quit_action.triggered.connect(lambda: self.quit_desk())
         file_menu.addAction(quit_action)
+        self.addAction(quit_action)
         self._build_call_menu()
         help_menu = self.menuBar().addMenu("&Help")
         self.log_folder_action = QAction("Open &log folder", self)
@@ -635,6 +640,7 @@ class MainWindow(QMainWindow):
                                        QSystemTrayIcon.MessageIcon.Information, 5000)
             return
         self.placement.save(self, self.named_splitters())
+        QApplication.instance().removeEventFilter(self.enter_presses)
         self.tray.tray.hide()
         self._stop_listening()
         self.bridge.close()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import hashlib
 
-from PySide6.QtCore import QByteArray, QObject, QRect, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QMenu, QSplitter, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMenu, QPushButton, QSplitter, QSystemTrayIcon, QWidget
 
 from receptionist.paths import data_dir
 
@@ -133,16 +133,35 @@ def fit_to_screen(window: QWidget) -> None:
     screen = window.screen() or QGuiApplication.primaryScreen()
     if screen is None:
         return
-    room = screen.availableGeometry()
     frame = window.frameGeometry()
-    extra_w, extra_h = frame.width() - window.width(), frame.height() - window.height()
-    width = min(window.width(), room.width() - extra_w)
-    height = min(window.height(), room.height() - extra_h)
+    x, y, width, height = fitted(frame, window.width(), window.height(), screen.availableGeometry())
     if (width, height) != (window.width(), window.height()):
         window.resize(width, height)
-    x = min(max(frame.x(), room.x()), room.right() + 1 - width - extra_w)
-    y = min(max(frame.y(), room.y()), room.bottom() + 1 - height - extra_h)
     window.move(x, y)
+
+
+def fitted(frame: QRect, width: int, height: int, room: QRect) -> tuple[int, int, int, int]:
+    """Where the frame goes and the size the window takes so that its frame (title bar and borders around
+    ``width`` × ``height``) lies inside ``room``: (frame x, frame y, width, height)."""
+    extra_w, extra_h = frame.width() - width, frame.height() - height
+    width = min(width, room.width() - extra_w)
+    height = min(height, room.height() - extra_h)
+    x = min(max(frame.x(), room.x()), room.x() + room.width() - width - extra_w)
+    y = min(max(frame.y(), room.y()), room.y() + room.height() - height - extra_h)
+    return x, y, width, height
+
+
+class EnterPresses(QObject):
+    """Enter (and Return) press the focused push button anywhere in the window, as Space does — outside a dialog a
+    QPushButton ignores Enter. Installed on the application; dialogs keep their own default-button rule."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.KeyPress and isinstance(watched, QPushButton)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not event.modifiers()
+                and not isinstance(watched.window(), QDialog) and watched.isEnabled()):
+            watched.click()
+            return True
+        return False
 
 
 class SingleInstance(QObject):
@@ -207,4 +226,5 @@ def _key(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-__all__ = ["DeskTray", "SingleInstance", "WindowPlacement", "badged", "bring_forward", "fit_to_screen"]
+__all__ = ["DeskTray", "EnterPresses", "SingleInstance", "WindowPlacement", "badged", "bring_forward",
+           "fit_to_screen", "fitted"]

@@ -10,13 +10,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtGui import QBrush, QFont, QFontMetrics, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QSizePolicy,
     QLabel,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QPlainTextEdit,
     QPushButton,
     QTableView,
@@ -112,12 +115,14 @@ class SyncPanel(QWidget):
         self.table = QTableView()
         self.table.setObjectName("syncTable")
         self.table.setModel(self.model)
+        self.table.setItemDelegate(KeepColourDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(28)
         self.table.setShowGrid(False)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (for Retry, Keep ours / Take theirs)
         self.table.setWordWrap(False)
         self.table.setMinimumHeight(120)
         self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
@@ -183,10 +188,16 @@ class SyncPanel(QWidget):
         if ids:
             self._batches += 1
             appointments = self.appointments
-            self.runner.run(f"sync-rows-{self._batches}", lambda: appointments.rows_by_id(ids),
-                            self._update_rows)
 
-    def _update_rows(self, rows) -> None:
+            def read():  # the header's counts too: a cancelled appointment is no longer "booked"
+                start, end = appointments.view_window()
+                return appointments.rows_by_id(ids), appointments.counts(start, end)
+
+            self.runner.run(f"sync-rows-{self._batches}", read, self._update_rows)
+
+    def _update_rows(self, result) -> None:
+        rows, counts = result
+        self._show_counts(counts)
         missing = set(self.model.replace_rows(rows))
         if any(row.id in missing and self._may_list(row) for row in rows):
             self.refresh()  # a new appointment, or one on a calendar without a column yet: read the window
@@ -214,15 +225,18 @@ class SyncPanel(QWidget):
         self.model.set_rows(rows)
         self._restore(keep, current_key)
         self.more_button.setVisible(more)
+        self._show_counts(counts)
+        self._selection_changed()
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
         text = f"{counts['live']} booked"
         if counts["cancelled"]:
             text += f" · {counts['cancelled']} cancelled"
         if counts["attention"]:
             text += f" · {counts['attention']} need attention"
-        self.summary.setText(text + (f" · {len(rows.rows)} shown" if more else ""))
+        self.summary.setText(text + (f" · {self.model.rowCount()} shown" if self._more else ""))
         self.summary.setToolTip("From a week ago to two months ahead, and every appointment whose calendar link "
                                 "needs attention, whenever it is")
-        self._selection_changed()
         self.loaded.emit()
 
     def _restore(self, keep, current_key) -> None:
@@ -388,6 +402,16 @@ class SyncPanel(QWidget):
             except ValueError:
                 pass
         return _short(value)
+
+
+class KeepColourDelegate(QStyledItemDelegate):
+    """A selected cell keeps its text colour (a Failed badge stays red), on the selection's background."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex) -> None:
+        super().initStyleOption(option, index)
+        colour = index.data(Qt.ItemDataRole.ForegroundRole)
+        if option.state & QStyle.StateFlag.State_Selected and colour is not None:
+            option.palette.setBrush(QPalette.ColorRole.HighlightedText, QBrush(colour))
 
 
 def _short(value: str, limit: int = 60) -> str:

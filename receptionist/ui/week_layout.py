@@ -159,7 +159,8 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[Calenda
     for kind, appt in ours:
         start, end = appt.start.astimezone(zone), appt.end.astimezone(zone)
         sync = tuple((link.calendar, link.state) for link in appt.links) if kind == "appointment" else ()
-        title = f"{appt.service or 'Appointment'} — {appt.caller_name or 'Unknown caller'}"
+        # the caller's name first: a narrow item keeps who it is when the service is elided
+        title = f"{appt.caller_name or 'Unknown caller'} — {appt.service or 'Appointment'}"
         for day, s, e in _day_segments(start, end, first_day, zone):
             timed.append(CalendarItem(kind, appt.id, title, day, s, e, sync=sync, time_label=_time_label(s, e),
                                       source=appt))

@@ -146,3 +146,9 @@ def test_factory_reads_the_token_from_the_secret_store(sandbox):
 def test_incomplete_settings_are_user_errors(sandbox, field):
     with pytest.raises(UserError, match=field):
         TwilioMessenger(settings_for(sandbox, **{field: ""}), sandbox.auth_token)
+
+
+def test_an_sms_writes_no_info_lines_from_the_twilio_client(sandbox, caplog):
+    caplog.set_level("INFO")
+    TwilioMessenger(settings_for(sandbox), sandbox.auth_token).send_sms(TO, "Hi Maria, see you Tuesday.")
+    assert [r for r in caplog.records if r.name.startswith("twilio")] == []

@@ -82,3 +82,12 @@ def test_cancel_call_lists_the_callers_upcoming_appointments(desk, clock):
     assert review.refusal and [a.id for a in review.matches] == [appt.id]
     desk.appointments.cancel(appt.id, "asked to")
     assert desk.bookings.review(review.call.id).matches == []
+
+
+def test_a_moved_appointment_says_so_in_its_notes(desk, clock):
+    p = stored(desk, clock)
+    appt = desk.bookings.approve(p.id, p.version)
+    assert appt.notes == "Maria Lopez wants a cleaning Tuesday 10:30 AM."
+    moved = desk.appointments.reschedule(appt.id, appt.start + timedelta(days=1, hours=3))
+    assert moved.notes == ("Maria Lopez wants a cleaning Tuesday 10:30 AM.\n"
+                           "Moved on 11/23/2026 from 11/24/2026 10:30 AM to 11/25/2026 1:30 PM CST.")

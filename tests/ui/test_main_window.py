@@ -259,9 +259,9 @@ def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
         return {item.title: item for item in window.calendar.items}
 
     qtbot.waitUntil(lambda: {"Dr. Patel out", "Supplier call", "Staff training",
-                             "Teeth cleaning — Maria Lopez"} <= set(drawn()), timeout=3000)
+                             "Maria Lopez — Teeth cleaning"} <= set(drawn()), timeout=3000)
     items = drawn()
-    ours = items["Teeth cleaning — Maria Lopez"]
+    ours = items["Maria Lopez — Teeth cleaning"]
     assert ours.kind == "appointment" and ours.day == 1 and ours.start.strftime("%H:%M") == "10:30"
     assert dict(ours.sync) == {"google:primary": SyncState.SYNCED, "outlook:default": SyncState.SYNCED}
     patel = items["Dr. Patel out"]
@@ -274,7 +274,7 @@ def test_calendar_shows_external_events_and_appointment(qtbot, window, desk):
     assert window.calendar.title_label.text() == "November 23 – 29, 2026"
     # the drawn rectangles: ours and Dr. Patel share Tuesday's column, half each
     rects = {item.title: rect for rect, item in item_rects(window.calendar.canvas)}
-    a, b = rects["Teeth cleaning — Maria Lopez"], rects["Dr. Patel out"]
+    a, b = rects["Maria Lopez — Teeth cleaning"], rects["Dr. Patel out"]
     assert abs(a.width() - b.width()) < 1 and not a.intersects(b)
 
     with qtbot.waitSignal(window.calendar.week_shown, timeout=3000):  # the week is read on a worker
