@@ -156,6 +156,16 @@ def main() -> None:
         if len(latencies) >= args.calls:
             qapp.quit()
 
+    # the tray's notification of each call that needs a person (once per call), timed from the same POST
+    sent_at: dict[str, float] = {}
+    announced: dict[int, float] = {}
+    real_announce = window.tray.announce
+
+    def timed_announce(call_row_id: int, title: str, text: str) -> bool:
+        announced.setdefault(call_row_id, time.perf_counter())
+        return real_announce(call_row_id, title, text)
+
+    window.tray.announce = timed_announce
     model.rowsInserted.connect(on_rows)
     model.modelReset.connect(lambda: on_rows(None, 0, model.rowCount() - 1))  # the first rows come as a reset
     sim = CallSimulator(app.receiver.url, "bench-secret", seed=3)
@@ -164,7 +174,7 @@ def main() -> None:
 
     def post(body: dict, session: requests.Session) -> None:
         raw = json.dumps(body).encode()
-        sent[body["call_id"]] = time.perf_counter()
+        sent[body["call_id"]] = sent_at[body["call_id"]] = time.perf_counter()
         if stages is not None:
             stages.mark(body["call_id"], "sent")
         session.post(app.receiver.url, data=raw, headers=signed_headers("bench-secret", int(time.time()), raw))
@@ -186,13 +196,23 @@ def main() -> None:
     QTimer.singleShot(300, lambda: threading.Thread(target=post_all, daemon=True).start())
     QTimer.singleShot(int((args.calls * args.gap + 30) * 1000), qapp.quit)  # give up eventually
     qapp.exec()
-    window.close()
+    deadline = time.perf_counter() + 5  # the last calls' notifications land just after their rows
+    while len(announced) < len(latencies) and time.perf_counter() < deadline:
+        qapp.processEvents()
+        time.sleep(0.01)
+    rows = {c.id: c.call_id for c in model.rows()}
+    notified = sorted((at - sent_at[rows[row_id]]) * 1000 for row_id, at in announced.items()
+                      if rows.get(row_id) in sent_at)
+    window.quit_desk(ask=False)
     app.stop()
     lat = sorted(latencies)
     print(f"{len(lat)}/{args.calls} calls at {args.rate:g}/s for {args.seconds:g} s, SQLite WAL, "
           f"Qt {os.environ['QT_QPA_PLATFORM']}")
     print(f"webhook POST → row in the call panel: p50 {statistics.median(lat):.1f} ms  "
           f"p95 {pct(lat, 95):.1f} ms  p99 {pct(lat, 99):.1f} ms  max {lat[-1]:.1f} ms")
+    if notified:
+        print(f"webhook POST → tray notification ({len(notified)} calls needing a person): "
+              f"p50 {statistics.median(notified):.1f} ms  p95 {pct(notified, 95):.1f} ms  max {notified[-1]:.1f} ms")
     if stages is not None:
         stages.report()
 

@@ -482,6 +482,22 @@ class CallDetail(QWidget):
         if appointment_id:
             self.action_requested.emit(appointment_id, self.match_action.property("kind"))
 
+    def resolve_by_action(self, kind: str):
+        """What closes this call once its caller's appointment was cancelled or moved: the proposal is rejected
+        (it was never a new booking), saying what was done instead."""
+        p, zone = self._pending(), self.zone
+        if p is None:
+            return None
+        bookings = self.bookings
+
+        def resolve(appt: AppointmentRecord) -> None:
+            done = "Cancelled" if kind == "cancel" else "Moved"
+            reason = f"{done} the caller's appointment instead ({format_datetime(appt.start, zone)})"
+            self.operations.run("Cannot close the call", lambda: bookings.reject(p.id, p.version, reason),
+                                success=lambda _record: self._decided(p.id, "rejected"),
+                                progress="Closing the call…")
+        return resolve
+
     def _banner(self, text: str, background: str, color: str) -> None:
         self.state_banner.setText(text)
         self.state_banner.setStyleSheet(f"background: {background}; color: {color}; padding: 6px 8px;"

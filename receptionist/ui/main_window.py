@@ -59,7 +59,16 @@ from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
-from receptionist.ui.shell import DeskTray, EnterPresses, SingleInstance, WindowPlacement, bring_forward
+from receptionist.ui.shell import (
+    DeskTray,
+    EnterPresses,
+    SingleInstance,
+    WindowPlacement,
+    bring_forward,
+    call_actions,
+    call_notice,
+    quit_question,
+)
 
 if TYPE_CHECKING:
     from receptionist.onboarding import Installation
@@ -198,7 +207,8 @@ class MainWindow(QMainWindow):
         self.tray.show_requested.connect(lambda: bring_forward(self))
         self.tray.quit_requested.connect(self.quit_desk)
         self.call_panel.calls_counted.connect(self.tray.set_waiting)
-        self.call_panel.detail.action_requested.connect(self.open_action)
+        self.call_panel.detail.action_requested.connect(
+            lambda appt_id, kind: self.open_action(appt_id, kind, self.call_panel.detail.resolve_by_action(kind)))
         self.call_panel.detail.stay_requested.connect(self.call_panel.select_call)
         self.quit_box: QMessageBox | None = None
         self.enter_presses = EnterPresses(self)
@@ -278,24 +288,9 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.about_action)
 
     def _build_call_menu(self) -> None:
-        """The keyboard's way through the queue: each shortcut in the menu and in its button's tooltip."""
-        detail = self.call_panel.detail
-        menu = self.menuBar().addMenu("&Call")
-        self.approve_action = QAction("&Approve…", self)
-        self.approve_action.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
-        self.approve_action.triggered.connect(lambda: detail.approve())
-        self.reject_action = QAction("&Reject…", self)
-        self.reject_action.setShortcut(QKeySequence(detail.REJECT_KEYS))
-        self.reject_action.triggered.connect(detail.reject)
-        self.list_action = QAction("Back to the call &list", self)
-        self.list_action.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.list_action.triggered.connect(lambda: self.call_panel.list_view.setFocus(Qt.FocusReason.ShortcutFocusReason))
-        self.sync_action = QAction("&Sync now", self)
-        self.sync_action.setShortcut(QKeySequence(Qt.Key.Key_F5))
-        self.sync_action.triggered.connect(self.sync_now)
-        for action in (self.approve_action, self.reject_action, self.list_action, self.sync_action):
-            menu.addAction(action)
-            self.addAction(action)  # the shortcut works wherever the focus is in the window
+        """The keyboard's way through the queue: each shortcut in the Call menu (and its button's tooltip)."""
+        self.approve_action, self.reject_action, self.list_action, self.sync_action = call_actions(
+            self, self.menuBar().addMenu("&Call"), self.call_panel.detail, self.call_panel.list_view, self.sync_now)
 
     def sync_now(self) -> None:
         """F5: a sync cycle now (on the desk holding the sync lease), and the views read again."""
@@ -311,27 +306,16 @@ class MainWindow(QMainWindow):
             return
         if self.quit_box is not None:
             self.quit_box.close()
-        box = self.quit_box = QMessageBox(QMessageBox.Icon.Warning, "Quit Receptionist Console?",
-                                          f"{waiting} call{'s' if waiting != 1 else ''} waiting for review.", parent=self)
-        box.setInformativeText("Quitting stops the webhook receiver: the AI platform's calls are not received "
-                               "on this desk until the console runs again.")
-        quit_button = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
-        keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.finished.connect(lambda _r: self.quit_desk(ask=False) if box.clickedButton() is quit_button else None)
+        box = self.quit_box = quit_question(waiting, self)
+        box.finished.connect(lambda _r: self.quit_desk(ask=False)
+                             if box.buttonRole(box.clickedButton()) is QMessageBox.ButtonRole.DestructiveRole else None)
         box.open()
 
     def _announce(self, calls: list[CallRecord]) -> None:
         """A new call that needs a person: the tray's message and the taskbar alert (once per call)."""
         for call in calls:
             if needs_person(call):
-                p = call.proposal
-                who = (p.caller_name if p else call.caller_name) or "Unknown caller"
-                what = call.intent.label if call.intent.value != "book" else (p.service if p else None) or "booking"
-                when = f", {format_date(p.start, self.zone)} {format_time(p.start, self.zone)}" \
-                    if p is not None and p.start is not None else ""
-                self.tray.announce(call.id, f"New call: {who}", f"{what}{when} — waiting for review")
+                self.tray.announce(call.id, *call_notice(call, self.zone))
 
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
@@ -532,13 +516,16 @@ class MainWindow(QMainWindow):
         self.appointment_dialog = dialog
         dialog.open()
 
-    def open_action(self, appointment_id: str, kind: str) -> None:
-        """Reschedule… / Cancel… straight from a context menu, without the detail dialog (once the record is read)."""
+    def open_action(self, appointment_id: str, kind: str,
+                    then: Callable[[AppointmentRecord], None] | None = None) -> None:
+        """Reschedule… / Cancel… straight from a context menu or a cancel/reschedule call, without the detail
+        dialog (once the record is read); ``then`` gets the saved appointment."""
         appointments = self.desk.appointments
         self.runner.run("open action", lambda: appointments.get(appointment_id),
-                        lambda appt: self._show_action(appt, kind), self._unreadable)
+                        lambda appt: self._show_action(appt, kind, then), self._unreadable)
 
-    def _show_action(self, appt: AppointmentRecord, kind: str) -> None:
+    def _show_action(self, appt: AppointmentRecord, kind: str,
+                     then: Callable[[AppointmentRecord], None] | None = None) -> None:
         cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
         ctx = self.desk.context
         dialog = cls(self.desk.appointments, appt, ctx.rules.zone, ctx.sms_enabled, self.operations, parent=self)
@@ -546,6 +533,8 @@ class MainWindow(QMainWindow):
         dialog.saved.connect(lambda saved: self.status.showMessage(
             f"{saved.caller_name or 'Appointment'}: {'cancelled' if kind == 'cancel' else 'moved'}; the calendars "
             "follow at the next sync.", 8000))
+        if then is not None:
+            dialog.saved.connect(then)
         dialog.destroyed.connect(lambda *_: self._forget("action_dialog", dialog))
         self.action_dialog = dialog
         dialog.open()

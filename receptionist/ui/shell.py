@@ -9,12 +9,25 @@ truth, and without a tray closing the window quits as before.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QGuiApplication, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QFont, QGuiApplication, QIcon, QKeySequence, QPainter, QPixmap
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
-from PySide6.QtWidgets import QApplication, QDialog, QMenu, QPushButton, QSplitter, QSystemTrayIcon, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QSystemTrayIcon,
+    QWidget,
+)
 
+from receptionist.domain.formatting import format_datetime
+from receptionist.domain.models import CallRecord, Intent
 from receptionist.paths import data_dir
 
 
@@ -71,6 +84,50 @@ class DeskTray(QObject):
             self.show_requested.emit()
 
 
+def call_actions(window: QWidget, menu: QMenu, detail, list_view: QWidget,
+                 sync_now: Callable[[], None]) -> tuple[QAction, QAction, QAction, QAction]:
+    """Approve (Ctrl+Enter), Reject (Ctrl+Shift+R), Back to the call list (Esc) and Sync now (F5): in the menu, and
+    on the window so that each works wherever the focus is. ``detail`` is the review pane."""
+    approve = QAction("&Approve…", window)
+    approve.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
+    approve.triggered.connect(lambda: detail.approve())
+    reject = QAction("&Reject…", window)
+    reject.setShortcut(QKeySequence(detail.REJECT_KEYS))
+    reject.triggered.connect(lambda: detail.reject())
+    back = QAction("Back to the call &list", window)
+    back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+    back.triggered.connect(lambda: list_view.setFocus(Qt.FocusReason.ShortcutFocusReason))
+    sync = QAction("&Sync now", window)
+    sync.setShortcut(QKeySequence(Qt.Key.Key_F5))
+    sync.triggered.connect(lambda: sync_now())
+    for action in (approve, reject, back, sync):
+        menu.addAction(action)
+        window.addAction(action)
+    return approve, reject, back, sync
+
+
+def call_notice(call: CallRecord, zone: ZoneInfo) -> tuple[str, str]:
+    """The tray message's title and text for a new call: who, what, when (no internal ids)."""
+    p = call.proposal
+    who = (p.caller_name if p else call.caller_name) or "Unknown caller"
+    what = call.intent.label if call.intent is not Intent.BOOK else (p.service if p else None) or "booking"
+    when = f", {format_datetime(p.start, zone)}" if p is not None and p.start is not None else ""
+    return f"New call: {who}", f"{what}{when} — waiting for review"
+
+
+def quit_question(waiting: int, parent: QWidget) -> QMessageBox:
+    """Quit anyway / Keep running, with calls waiting (not shown yet: ``open()`` it)."""
+    box = QMessageBox(QMessageBox.Icon.Warning, "Quit Receptionist Console?",
+                      f"{waiting} call{'s' if waiting != 1 else ''} waiting for review.", parent=parent)
+    box.setInformativeText("Quitting stops the webhook receiver: the AI platform's calls are not received on this "
+                           "desk until the console runs again.")
+    box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+    keep = box.addButton("Keep running", QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(keep)
+    box.setEscapeButton(keep)
+    return box
+
+
 def badged(icon: QIcon, count: int, size: int = 64) -> QIcon:
     """The icon with the count in a red disc at its top right ("99+" past 99)."""
     pixmap = icon.pixmap(size, size)
@@ -108,8 +165,10 @@ class WindowPlacement:
             geometry = s.value("geometry")
             if isinstance(geometry, QByteArray) and not geometry.isEmpty():
                 window.restoreGeometry(geometry)
-            else:
-                window.resize(*default)
+            else:  # the first start: most of a big screen, at least ``default`` (then fitted to a small one)
+                screen = window.screen() or QGuiApplication.primaryScreen()
+                room = screen.availableGeometry() if screen is not None else QRect(0, 0, *default)
+                window.resize(max(default[0], room.width() * 85 // 100), max(default[1], room.height() * 9 // 10))
             for name, splitter in splitters.items():
                 state = s.value(f"splitter/{name}")
                 if isinstance(state, QByteArray) and not state.isEmpty():
@@ -227,4 +286,4 @@ def _key(text: str) -> str:
 
 
 __all__ = ["DeskTray", "EnterPresses", "SingleInstance", "WindowPlacement", "badged", "bring_forward",
-           "fit_to_screen", "fitted"]
+           "call_actions", "call_notice", "fit_to_screen", "fitted", "quit_question"]

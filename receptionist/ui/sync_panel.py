@@ -227,6 +227,7 @@ class SyncPanel(QWidget):
         self.more_button.setVisible(more)
         self._show_counts(counts)
         self._selection_changed()
+        self.loaded.emit()
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         text = f"{counts['live']} booked"
@@ -237,7 +238,6 @@ class SyncPanel(QWidget):
         self.summary.setText(text + (f" · {self.model.rowCount()} shown" if self._more else ""))
         self.summary.setToolTip("From a week ago to two months ahead, and every appointment whose calendar link "
                                 "needs attention, whenever it is")
-        self.loaded.emit()
 
     def _restore(self, keep, current_key) -> None:
         sm = self.table.selectionModel()

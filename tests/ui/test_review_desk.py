@@ -217,8 +217,16 @@ def test_a_cancel_call_offers_cancelling_the_callers_appointment(qtbot, window, 
     detail.match_action.setFocus()
     qtbot.keyClick(detail.match_action, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.action_dialog is not None and window.action_dialog.isVisible(), timeout=5000)
-    assert window.action_dialog.appt.id == appt.id
-    window.action_dialog.close()
+    sub = window.action_dialog
+    assert sub.appt.id == appt.id
+    qtbot.keyClicks(sub.reason_edit, "Caller asked to")
+    qtbot.mouseClick(sub.ok_button, Qt.MouseButton.LeftButton)
+    # cancelled, and the call is closed: its proposal was not a new booking
+    qtbot.waitUntil(lambda: status(desk, cancel) is ProposalStatus.REJECTED, timeout=5000)
+    idle(qtbot, window)
+    assert desk.desk.appointments.get(appt.id).status.value == "cancelled"
+    assert "Cancelled the caller's appointment instead (11/24/2026 10:30 AM)" == \
+        desk.store.calls.get(cancel).proposal.reject_reason
 
 
 def test_tray_count_follows_the_queue_and_each_call_is_announced_once(qtbot, window, desk):
@@ -337,3 +345,16 @@ def test_sync_table_lets_tab_out_keeps_red_when_selected_and_counts_a_cancel(qtb
     desk.desk.appointments.cancel(appt.id, "asked to")
     qtbot.waitUntil(lambda: panel.summary.text().startswith("0 booked · 1 cancelled"), timeout=5000)
     idle(qtbot, window)
+
+
+def test_a_second_start_brings_the_first_forward(qtbot):
+    from receptionist.ui.shell import SingleInstance
+
+    first = SingleInstance("loc-a")
+    assert first.listen()
+    try:
+        with qtbot.waitSignal(first.raise_requested, timeout=3000):
+            assert SingleInstance("loc-a").forward_to_running()
+        assert not SingleInstance("loc-b").forward_to_running(timeout_ms=100)  # another location runs on its own
+    finally:
+        first.close()
