@@ -21,7 +21,8 @@ _OPT_OUT_KEY = re.compile(r"\b(sms|text|texts|texting)\b.*\b(opt ?out|opted out|
                           r"\b(opt ?out|opted out|no|do not|dont)\b.*\b(sms|text|texts|texting)\b")
 
 _PREFERS_CALL = re.compile(
-    r"\b(prefers?|preferred|prefer(?:s|red)? to (?:get|receive|have)|would rather(?: have| get)?|wants?|asked for)"
+    r"\b(prefers?|preferred|prefer(?:s|red)? to (?:get|receive|have)|would rather(?: have| get)?|wants?|asked for|"
+    r"would like|'d like|requests?|requested)"
     r"\s+(?:a |to get a |to receive a |to be given a )?(?:phone |telephone )?call(?:back)?\b(?!\s+(?:back )?(?:or|and) "
     r"(?:a )?text)|"
     r"\bprefers? (?:to be|being) (?:called|phoned|rung)\b|"

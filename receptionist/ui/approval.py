@@ -34,7 +34,7 @@ class ApproveDialog(QDialog):
         self.setWindowTitle("Approve this booking?")
         self.plan = plan
         layout = QVBoxLayout(self)
-        heading = QLabel(what)
+        self.heading = heading = QLabel(what)
         heading.setObjectName("detailHeading")
         heading.setWordWrap(True)
         layout.addWidget(heading)

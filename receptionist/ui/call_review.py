@@ -652,7 +652,8 @@ class CallDetail(QWidget):
             when = (f"{start.astimezone(self.zone):%a} "
                     f"{format_range(start, start + timedelta(minutes=max(length, 1)), self.zone)}")
         service = self.service_edit.text().strip() or "no service"
-        self.slot.setText(f"<b>{html.escape(service)}</b> · {html.escape(when)} · {length} min")
+        self.slot.setText(f"<b>{html.escape(service)}</b> · {html.escape(when)}")
+        self.slot.setToolTip(f"{service} · {when}")  # the words without markup (the confirmation step's heading)
         self.slot.show()
         ordered = sorted(self.issues, key=lambda i: i.severity is not Severity.ERROR)
         self.slot_issues.setText("\n".join(f"{theme.SEVERITY_MARKS[i.severity]} {i.message}" for i in ordered)
@@ -706,7 +707,7 @@ class CallDetail(QWidget):
     def _confirm(self, plan) -> None:
         if self.approve_dialog is not None:
             self.approve_dialog.close()
-        dialog = self.approve_dialog = ApproveDialog(f"{self.heading.text()}\n{self.slot.text()}", plan, self)
+        dialog = self.approve_dialog = ApproveDialog(f"{self.heading.text()}\n{self.slot.toolTip()}", plan, self)
         dialog.accepted.connect(lambda: self._approve((dialog.notify, dialog.text)))
         dialog.finished.connect(lambda _r: setattr(self, "approve_dialog", None))
         dialog.open()

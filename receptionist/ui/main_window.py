@@ -205,7 +205,7 @@ class MainWindow(QMainWindow):
         self.placement = WindowPlacement(self.profile.location.id or self.profile.location.name)
         self.tray = DeskTray(self, icons.app_icon())
         self.tray.show_requested.connect(lambda: bring_forward(self))
-        self.tray.quit_requested.connect(self.quit_desk)
+        self.tray.quit_requested.connect(lambda: (bring_forward(self), self.quit_desk()))  # asks in the window
         self.call_panel.calls_counted.connect(self.tray.set_waiting)
         self.call_panel.detail.action_requested.connect(
             lambda appt_id, kind: self.open_action(appt_id, kind, self.call_panel.detail.resolve_by_action(kind)))

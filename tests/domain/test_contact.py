@@ -15,6 +15,7 @@ from receptionist.domain.contact import contact_preference
     "Please don't text me, I'm driving all day.",
     "Caller has a landline only.",
     "She does not want text messages.",
+    "Wei has Cigna Dental and would like a phone call to confirm.",
 ])
 def test_summary_that_refuses_a_text(summary):
     pref = contact_preference(summary, None, {})
@@ -27,6 +28,8 @@ def test_summary_that_refuses_a_text(summary):
     "Caller doesn't mind a text.",
     "A text is fine; she asked to book a checkup.",
     "Caller asked us to call back about insurance or text the time.",
+    "Rosa would like a text to confirm.",
+    "He would like to call in the morning.",
     None,
 ])
 def test_summary_that_allows_a_text(summary):

@@ -136,6 +136,7 @@ def test_a_booking_with_warnings_needs_a_confirmation_that_names_them(qtbot, win
     dialog = detail.approve_dialog
     assert "Check before approving" in dialog.warnings.text() and "overlap" in dialog.warnings.text().lower()
     assert dialog.approve_button.text() == "Approve anyway" and dialog.back_button.isDefault()
+    assert dialog.heading.text() == "Maria Lopez — Teeth cleaning\nTeeth cleaning · Tue 11/24/2026 10:30 AM – 11:15 AM CST"
     dialog.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is dialog, timeout=2000)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Enter is Go back: nothing approved
