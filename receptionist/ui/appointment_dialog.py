@@ -17,7 +17,6 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QDate, Qt, QTime, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSpinBox,
-    QTimeEdit,
     QVBoxLayout,
     QWidget,
 )
@@ -41,6 +39,7 @@ from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES
 from receptionist.errors import UserError
 from receptionist.services.appointments import Appointments
 from receptionist.ui import theme
+from receptionist.ui.fields import DateField, TimeField
 from receptionist.ui.models import link_sentence
 from receptionist.ui.operations import OperationRunner, QueryRunner, show_inline_error, user_sentence
 
@@ -148,10 +147,10 @@ class RescheduleDialog(_ActionDialog):
         super().__init__(appointments, appt, zone, sms_enabled, operations, "Reschedule appointment", "&Reschedule",
                          parent=parent)
         local = appt.start.astimezone(self.zone)
-        self.date_edit = QDateEdit(QDate(local.year, local.month, local.day))
+        self.date_edit = DateField(QDate(local.year, local.month, local.day))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
-        self.time_edit = QTimeEdit(QTime(local.hour, local.minute))
+        self.time_edit = TimeField(QTime(local.hour, local.minute))
         self.time_edit.setDisplayFormat("h:mm AP")
         self.zone_label = QLabel(local.tzname() or str(self.zone))
         self.zone_label.setObjectName("muted")

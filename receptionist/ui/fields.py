@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QDateTimeEdit, QLabel, QWidget
+from PySide6.QtWidgets import QDateEdit, QDateTimeEdit, QLabel, QTimeEdit, QWidget
 
 from receptionist.domain.models import FieldIssue, Severity
 from receptionist.ui import theme
 
 
-class DateTimeField(QDateTimeEdit):
-    """A date/time editor that Tab leaves (a plain QDateTimeEdit walks its month, day, year, hour... sections with
-    Tab, so the next field is six Tabs away); the arrow keys and typing still move between and change sections."""
+class _TabLeaves:
+    """Tab and Shift+Tab leave the editor (a plain date/time editor walks its month, day, year, hour... sections
+    with Tab, so the next field is several Tabs away); the arrow keys and typing still move between and change
+    sections."""
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Backtab) and not event.modifiers() & ~(
@@ -24,6 +25,18 @@ class DateTimeField(QDateTimeEdit):
 
     def focusNextPrevChild(self, next_: bool) -> bool:
         return QWidget.focusNextPrevChild(self, next_)
+
+
+class DateTimeField(_TabLeaves, QDateTimeEdit):
+    """A date and time editor that Tab leaves."""
+
+
+class DateField(_TabLeaves, QDateEdit):
+    """A date editor that Tab leaves."""
+
+
+class TimeField(_TabLeaves, QTimeEdit):
+    """A time editor that Tab leaves."""
 
 
 class FieldMark(QLabel):
@@ -61,4 +74,4 @@ class FieldMark(QLabel):
         return self.text()
 
 
-__all__ = ["DateTimeField", "FieldMark"]
+__all__ = ["DateField", "DateTimeField", "FieldMark", "TimeField"]

@@ -359,3 +359,22 @@ def test_a_second_start_brings_the_first_forward(qtbot):
         assert not SingleInstance("loc-b").forward_to_running(timeout_ms=100)  # another location runs on its own
     finally:
         first.close()
+
+
+def test_tab_leaves_the_reschedule_dialogs_date_and_time_whole(qtbot, window, desk):
+    [call] = arrive(qtbot, window, desk)
+    p = desk.store.calls.get(call).proposal
+    appt = desk.desk.bookings.approve(p.id, p.version)
+    idle(qtbot, window)
+    window.open_action(appt.id, "reschedule")
+    qtbot.waitUntil(lambda: window.action_dialog is not None and window.action_dialog.isVisible(), timeout=5000)
+    sub = window.action_dialog
+    sub.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is sub, timeout=2000)
+    assert QApplication.focusWidget() is sub.date_edit
+    qtbot.keyClick(sub.date_edit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is sub.time_edit
+    qtbot.keyClick(sub.time_edit, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is sub.length_spin
+    sub.close()
+    idle(qtbot, window)
