@@ -97,6 +97,7 @@ class CallDetail(QWidget):
         self.refusal: str | None = None  # why Approve is off whatever is edited (cancel/reschedule calls)
         self.approve_dialog: ApproveDialog | None = None
         self.unsaved_box: QMessageBox | None = None
+        self._unsaved_target: CallReview | None = None
         self._focus_after: int | None = None  # a decision on this call: focus the next call's first open question
         self._loading = False
         self._recheck_timer = QTimer(self)
@@ -341,13 +342,15 @@ class CallDetail(QWidget):
 
     def _ask_unsaved(self, review: CallReview) -> None:
         """Another call was picked while this one has unsaved edits: save, discard or stay."""
+        self._unsaved_target = review  # a read landing again while the question is open: the answer goes to it
         if self.unsaved_box is not None:
-            self.unsaved_box.close()
+            return
         kept, p, draft = self.call, self._pending(), self.draft()
         box = self.unsaved_box = unsaved_edits_box(self.name_edit.text().strip() or "this caller", self)
 
         def answered(_result: int) -> None:
             self.unsaved_box = None
+            target = self._unsaved_target
             role = box.buttonRole(box.clickedButton()) if box.clickedButton() is not None else None
             if role is QMessageBox.ButtonRole.AcceptRole:
                 bookings = self.bookings
@@ -357,7 +360,7 @@ class CallDetail(QWidget):
                 self.stay_requested.emit(kept.id)
                 return
             self.dirty = False
-            self.show_review(review)
+            self.show_review(target)
 
         box.finished.connect(answered)
         box.open()
