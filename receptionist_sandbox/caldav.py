@@ -8,11 +8,18 @@ its port answers; ``stop()`` ends that process (terminate, then kill) and remove
 (``receptionist_sandbox.faults``) matches: ``Fault(status=..., retry_after=...)`` answers that status without
 asking Radicale; ``Fault(drop_after_store=True)`` lets Radicale do the request and then closes the connection
 without an answer (a write that landed whose answer was lost, as the client sees a dropped connection).
+
+Two switches make Radicale look like other servers: ``without_sync_collection`` hides ``DAV:sync-token`` and
+refuses the ``sync-collection`` REPORT (servers with only a ctag), and ``rewrite_hrefs`` stores every PUT of a new
+event under a name of the server's own (``srv-<hash>.ics``) and does not say where. ``requests`` records every
+(method, path) that reached the proxy.
 """
 
 from __future__ import annotations
 
+import hashlib
 import http.client
+import re
 import shutil
 import socket
 import socketserver
@@ -116,6 +123,10 @@ class FaultProxy:
     def __init__(self, upstream: str):
         self.upstream = urlsplit(upstream)
         self.faults = FaultInjector()
+        self.without_sync_collection = False
+        self.rewrite_hrefs = False
+        self.requests: list[tuple[str, str]] = []
+        self._open: set[socket.socket] = set()
         self.port = 0
         self._server: socketserver.ThreadingTCPServer | None = None
         self._thread: threading.Thread | None = None
@@ -129,12 +140,16 @@ class FaultProxy:
 
         class Handler(socketserver.StreamRequestHandler):
             def handle(self) -> None:
+                proxy._open.add(self.connection)
                 upstream = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
                 try:
                     while proxy._one(self.rfile, self.wfile, upstream):
                         pass
+                except OSError:  # the client went away, or stop() closed the connection
+                    pass
                 finally:
                     upstream.close()
+                    proxy._open.discard(self.connection)
 
         class Server(socketserver.ThreadingTCPServer):
             daemon_threads = True
@@ -151,6 +166,16 @@ class FaultProxy:
         if request is None:
             return False
         method, target, headers, body = request
+        self.requests.append((method, urlsplit(target).path))
+        if self.without_sync_collection and method == "REPORT" and b"sync-collection" in body:
+            refusal = b'<?xml version="1.0"?><error xmlns="DAV:"><supported-report/></error>'
+            wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\nContent-Length: "
+                        + str(len(refusal)).encode() + b"\r\n\r\n" + refusal)
+            wfile.flush()
+            return True
+        if self.rewrite_hrefs and method == "PUT" and any(k.lower() == "if-none-match" for k, _ in headers):
+            folder, name = target.rsplit("/", 1)
+            target = f"{folder}/srv-{hashlib.sha256(name.encode()).hexdigest()[:16]}.ics"
         fault = self.faults.take(method, urlsplit(target).path)
         if fault is not None and not fault.drop_after_store:
             apply_delay(fault)
@@ -159,8 +184,8 @@ class FaultProxy:
             wfile.flush()
             return True
         upstream.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-        for name, value in headers:
-            if name.lower() != "content-length":
+        for name, value in headers:  # uncompressed answers, so the proxy can read and change them
+            if name.lower() not in ("content-length", "accept-encoding"):
                 upstream.putheader(name, value)
         upstream.putheader("Content-Length", str(len(body)))
         upstream.endheaders(body)
@@ -168,6 +193,8 @@ class FaultProxy:
         data = answer.read()
         if fault is not None:  # drop_after_store: Radicale did it; the client never hears
             return False
+        if self.without_sync_collection and method == "PROPFIND":
+            data = re.sub(rb"<sync-token>[^<]*</sync-token>", b"", data)
         lines = [f"HTTP/1.1 {answer.status} {answer.reason}"]
         lines += [f"{k}: {v}" for k, v in answer.getheaders()
                   if k.lower() not in ("content-length", "transfer-encoding", "connection")]
@@ -179,5 +206,7 @@ class FaultProxy:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            for connection in list(self._open):
+                connection.shutdown(socket.SHUT_RDWR)
             self._server.server_close()
             self._server = None

@@ -46,7 +46,7 @@ import re
 import threading
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta, timezone
-from urllib.parse import unquote, urljoin, urlparse
+from urllib.parse import quote, unquote, urljoin, urlparse
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -80,6 +80,7 @@ PRODID = "-//Receptionist Console//CalDAV//EN"
 NOT_CONNECTED = "CalDAV is not connected: run `receptionist connect caldav --url URL --username NAME`"
 _OUR_KEY = re.compile(r"^([0-9a-f]{32})(?:g\d+)?(?:r\d+)?$")
 _UID_CONFLICT = "{urn:ietf:params:xml:ns:caldav}no-uid-conflict"
+_NO_REPORT = "{DAV:}supported-report"
 _RENAMES = 3  # how many new UIDs a create tries when the old one is still held by a trash bin
 _ICAL = {"Content-Type": "text/calendar; charset=utf-8"}
 _XML = {"Content-Type": "application/xml; charset=utf-8"}
@@ -128,7 +129,8 @@ def _zone(name: str | None) -> ZoneInfo:
 
 
 def _path(url: str) -> str:
-    return unquote(urlparse(url).path)
+    """An href in one spelling (servers differ on escaping ``@`` and the like): fully percent-encoded but ``/``."""
+    return quote(unquote(urlparse(url).path), safe="/")
 
 
 # ---------------------------------------------------------------------------------------------- iCalendar
@@ -272,6 +274,12 @@ class CalDavCalendarProvider:
         self._lock = threading.RLock()  # one HTTP session per provider
         self._gone: set[str] = set()  # hrefs of ours seen deleted (see the module docstring)
         self._series: dict[str, set[str]] = {}  # href of a recurring event → occurrence ids last reported
+        self._sync_refused = False  # the server named a sync token but refused the sync-collection REPORT
+
+    def close(self) -> None:
+        """Close the connections (a sign-in's providers, once it has read the calendars)."""
+        with self._lock:
+            self._client.close()
 
     # ------------------------------------------------------------------------------------------ plumbing
 
@@ -352,6 +360,8 @@ class CalDavCalendarProvider:
                                     status=exc.status) from exc
             except http.exceptions.ConnectionError as exc:
                 raise Unreachable(f"CalDAV server could not be reached: {exc}") from exc
+            except http.exceptions.RequestException as exc:
+                raise TransientError(f"CalDAV server could not be reached: {exc}") from exc
         return out
 
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
@@ -367,7 +377,7 @@ class CalDavCalendarProvider:
                                          {**_ICAL, "If-None-Match": "*"})
             except ConflictError:
                 # 412: the href is taken: our own earlier create whose answer was lost, as it is now
-                existing = self.get_event(calendar_id, href)
+                existing = self.get_event(calendar_id, href) or self._find_uid(calendar_id, uid)  # renamed
                 if existing is None:
                     raise
                 if existing.uid != draft.uid:
@@ -476,7 +486,15 @@ class CalDavCalendarProvider:
             return self._full(calendar_id, start, end)
         if not cursor.startswith("sync:"):
             raise CursorExpired("CalDAV: a cursor of another kind; a full read is needed")
-        response = self._report(calendar_id, _sync_query(cursor[len("sync:"):]), sync=True)
+        try:
+            response = self._report(calendar_id, _sync_query(cursor[len("sync:"):]), sync=True)
+        except Refused as exc:
+            if exc.status not in (403, 405, 501) or (exc.preconditions and _NO_REPORT not in exc.preconditions):
+                raise
+            # a server that names a sync token but refuses sync-collection: its ctag from now on
+            log.info("CalDAV refused sync-collection (%s); comparing the ctag instead", exc.status)
+            self._sync_refused = True
+            return self._full(calendar_id, start, end)
         result = response.parse_sync_collection()
         if result.sync_token is None:
             raise CursorExpired("CalDAV: the server answered the sync token without a new one")
@@ -514,7 +532,7 @@ class CalDavCalendarProvider:
         if response.tree is not None:
             token = response.tree.findtext(f".//{dav.SyncToken.tag}")
             ctag = response.tree.findtext(".//{http://calendarserver.org/ns/}getctag")
-        if token:
+        if token and not self._sync_refused:
             return f"sync:{token}"
         return f"ctag:{ctag}" if ctag else None
 

@@ -36,7 +36,7 @@ from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit
 from receptionist.ui.wheel_guard import guard_wheel
 
 # Twilio's tab holds SMS and the voice status callbacks' replay window (one account, one auth token).
-SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "twilio": "Twilio",
+SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV", "twilio": "Twilio",
                   "ingest": "Webhook", "sync": "Sync", "elevenlabs": "ElevenLabs"}
 
 

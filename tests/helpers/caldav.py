@@ -18,9 +18,8 @@ PASSWORD = "app-specific-password"
 
 def make_calendar(server_url: str, name: str = "Front desk", user: str = USER) -> str:
     """A new calendar on the server; its URL."""
-    client = DAVClient(server_url, username=user, password=PASSWORD)
-    calendar = client.principal().make_calendar(name=name, cal_id=uuid.uuid4().hex[:12])
-    return str(calendar.url)
+    with DAVClient(server_url, username=user, password=PASSWORD) as client:
+        return str(client.principal().make_calendar(name=name, cal_id=uuid.uuid4().hex[:12]).url)
 
 
 def settings_for(server_url: str, calendar_url: str, **overrides) -> CalDavSettings:

@@ -160,6 +160,10 @@ class CalDavHarness:
     def human_delete(self, remote_id):
         self.person.delete(remote_id)
 
+    def close(self):
+        self.provider.close()
+        self.person.client.close()
+
     def expire_cursors(self):
         # Radicale answers an unchanged collection's token without looking it up: a change after the token, far
         # outside the window, and the tokens forgotten, is a token too old for the server
@@ -172,7 +176,9 @@ def cal(request):
     if request.param == "fake":
         return FakeHarness()
     if request.param == "caldav":
-        return CalDavHarness(request.getfixturevalue("radicale_server"))
+        harness = CalDavHarness(request.getfixturevalue("radicale_server"))
+        request.addfinalizer(harness.close)
+        return harness
     if request.param == "google":
         return GoogleHarness(request.getfixturevalue("google_sandbox"),
                              request.getfixturevalue("make_google_provider")())
