@@ -28,8 +28,11 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+from zoneinfo import ZoneInfo
 
 from receptionist_sandbox.faults import FaultInjector, apply_delay
 
@@ -210,3 +213,82 @@ class FaultProxy:
                 connection.shutdown(socket.SHUT_RDWR)
             self._server.server_close()
             self._server = None
+
+
+# ------------------------------------------------------------------------------------------------ the demo's calendar
+# The hygienists' shared calendar, kept in Apple Calendar (iCloud) at a real clinic: served here by Radicale.
+DEMO_USER = "frontdesk"
+DEMO_PASSWORD = "demo-app-specific-password"
+DEMO_CALENDAR = "Hygiene team"
+# (day from Monday, start hour:minute or None for all day, minutes, title, busy)
+DEMO_WEEK = [
+    (0, (7, 45), 30, "Hygiene team stand-up", True),
+    (1, (16, 0), 60, "Sealant training (Maria)", True),
+    (2, None, 0, "Maria — vacation day", True),
+    (3, (12, 30), 30, "Optional: new intraoral scanner demo", False),
+]
+DEMO_SERIES = ((4, 7, 30), 30, "Hygiene chart review")  # Fridays 7:30, this week's moved to 8:30, next cancelled
+
+
+def make_calendar(server_url: str, user: str, password: str, name: str) -> str:
+    """A new calendar for ``user`` on the server; its URL."""
+    from caldav import DAVClient
+
+    with DAVClient(server_url, username=user, password=password) as client:
+        return str(client.principal().make_calendar(name=name).url)
+
+
+def _event(uid: str, title: str, start, end, *, busy: bool = True, **extra):
+    import icalendar
+
+    event = icalendar.Event()
+    event.add("uid", uid)
+    event.add("dtstamp", datetime(2026, 1, 1, tzinfo=timezone.utc))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", title)
+    event.add("transp", "OPAQUE" if busy else "TRANSPARENT")
+    for name, value in extra.items():
+        event.add(name.replace("_", "-"), value)
+    return event
+
+
+def seed_week(server_url: str, calendar_url: str, user: str, password: str, monday: date, zone: ZoneInfo) -> int:
+    """This week and the next on the calendar, and the weekly series with one moved and one cancelled occurrence
+    (times in the location's zone, with its VTIMEZONE); how many events were made (the series counting once)."""
+    import icalendar
+    from caldav import DAVClient
+
+    def put(name: str, *events) -> None:
+        cal = icalendar.Calendar()
+        cal.add("prodid", "-//Receptionist sandbox//EN")
+        cal.add("version", "2.0")
+        for event in events:
+            cal.add_component(event)
+        cal.add_missing_timezones()
+        client.request(urljoin(calendar_url, f"{name}.ics"), "PUT", cal.to_ical().decode(),
+                       {"Content-Type": "text/calendar"})
+
+    count = 0
+    with DAVClient(server_url, username=user, password=password) as client:
+        for week in (0, 7):
+            for n, (day, at, minutes, title, busy) in enumerate(DEMO_WEEK):
+                first = monday + timedelta(days=day + week)
+                if at is None:
+                    start, end = first, first + timedelta(days=1)
+                else:
+                    start = datetime.combine(first, dtime(*at), zone)
+                    end = start + timedelta(minutes=minutes)
+                put(f"seed-{week}-{n}", _event(f"seed-{week}-{n}", title, start, end, busy=busy))
+                count += 1
+        (day, hour, minute), minutes, title = DEMO_SERIES
+        first = datetime.combine(monday + timedelta(days=day - 28), dtime(hour, minute), zone)
+        this_week = datetime.combine(monday + timedelta(days=day), dtime(hour, minute), zone)
+        next_week = datetime.combine(this_week.date() + timedelta(days=7), dtime(hour, minute), zone)
+        moved = this_week.replace(hour=hour + 1)
+        put("seed-series",
+            _event("seed-series", title, first, first + timedelta(minutes=minutes),
+                   rrule={"freq": "weekly", "count": 10}, exdate=next_week),
+            _event("seed-series", f"{title} (moved)", moved, moved + timedelta(minutes=minutes),
+                   recurrence_id=this_week))
+    return count + 1

@@ -41,8 +41,8 @@ def make_provider(server_url: str, calendar_url: str, *, via: str | None = None,
 class Person:
     """Someone at the business using the same calendar from their own app."""
 
-    def __init__(self, server_url: str, calendar_url: str):
-        self.client = DAVClient(server_url, username=USER, password=PASSWORD)
+    def __init__(self, server_url: str, calendar_url: str, *, user: str = USER, password: str = PASSWORD):
+        self.client = DAVClient(server_url, username=user, password=password)
         self.calendar = self.client.calendar(url=calendar_url)
 
     def add(self, title: str, start: datetime, end: datetime, *, busy: bool = True, description: str = "",
