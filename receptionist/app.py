@@ -299,4 +299,8 @@ class App:
             self.receiver.stop()
         self.ingestor.stop()
         self.scheduler.stop()
+        for target in self.sync_engine.targets.values():  # the connections a provider keeps open (CalDAV's)
+            close = getattr(target.provider, "close", None)
+            if close is not None:
+                close()
         self.store.engine.dispose()

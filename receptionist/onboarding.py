@@ -22,6 +22,7 @@ from receptionist.version import version
 SECRET_FIELDS = {
     "google.client_secret": "Google OAuth client secret",
     "twilio.auth_token": "Twilio auth token",
+    "caldav.password": "CalDAV app-specific password",
     WEBHOOK_SECRET_KEY: "Webhook signing secret",
 }
 

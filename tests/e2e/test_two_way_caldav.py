@@ -3,16 +3,20 @@ server (Radicale, from the sandbox stack) beside the Google and Outlook stand-in
 events from a second CalDAV client. The engine's clock is a fake one (no sleeping, no timed assertions)."""
 
 from datetime import datetime, timedelta, timezone
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from receptionist.app import App
+from receptionist.config import Profile
 from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox import caldav as caldav_sandbox
+from receptionist_sandbox.caldav import FaultProxy
+from receptionist_sandbox.faults import Fault
 from receptionist_sandbox.stack import SandboxStack
-from tests.e2e.test_two_way import approve, google_event, instant, links
+from tests.e2e.test_two_way import approve, google_event, instant, links, slot
 from tests.helpers.caldav import Person
 from tests.helpers.fakes import FakeClock
 
@@ -114,3 +118,59 @@ def test_an_emptied_caldav_calendar_is_held_until_a_person_answers(app, person):
     assert app.sync_engine.run_cycle().ok
     assert all(synced_everywhere(app, a.id) for a in appts)
     assert all(app.store.appointments.get(a.id).status is AppointmentStatus.CONFIRMED for a in appts)
+
+
+@pytest.fixture
+def proxy(stack):
+    proxy = FaultProxy(stack.radicale.url).start()
+    yield proxy
+    proxy.stop()
+
+
+@pytest.fixture
+def proxied_app(stack, proxy, db_url):
+    """The desk talking to Radicale through the fault proxy."""
+    base = stack.profile()
+    data = base.model_dump()
+    data["caldav"].update(url=proxy.url, calendar_url=proxy.url.rstrip("/") + urlsplit(stack.caldav_calendar).path)
+    profile = Profile.from_dict(data, source="proxied")
+    secrets = memory_secret_store("two-way-caldav-proxied")
+    stack.provision(profile, secrets)
+    app = App.build(profile, db_url, secrets, with_receiver=False, clock=FakeClock(datetime.now(timezone.utc)))
+    yield app
+    app.stop()
+
+
+def test_a_create_whose_answer_was_lost_is_one_event_after_the_network_is_back(proxied_app, proxy):
+    app = proxied_app
+    proxy.faults.add(Fault(drop_after_store=True), method="PUT", times=1)
+    appt = approve(app, 4)
+    report = app.sync_engine.run_cycle()
+    assert links(app, appt.id)[C].state is not SyncState.SYNCED and report.waiting
+    [health] = [c for c in app.desk.health.calendars() if c.key == C]
+    assert "waiting for network" in health.text
+    app.sync_engine.clock.advance(minutes=1)
+    assert app.sync_engine.run_cycle().ok and synced_everywhere(app, appt.id)
+    target = app.sync_engine.targets[C]
+    ours = [e for e in target.provider.list_events(target.calendar_id, appt.start - timedelta(hours=1),
+                                                   appt.end + timedelta(hours=1)) if e.uid == appt.id]
+    assert [e.remote_id for e in ours] == [links(app, appt.id)[C].remote_id]
+
+
+def test_a_412_is_read_and_compared_before_it_is_called_a_conflict(proxied_app, proxy, person):
+    app = proxied_app
+    appt = approve(app, 5)
+    assert app.sync_engine.run_cycle().ok
+    app.desk.appointments.reschedule(appt.id, slot(6).astimezone(timezone.utc))
+    proxy.faults.add(Fault(status=412), method="PUT", times=1)  # the event is as we left it: not a conflict
+    assert app.sync_engine.run_cycle().ok and synced_everywhere(app, appt.id)
+
+    remote_id = links(app, appt.id)[C].remote_id
+    app.desk.appointments.reschedule(appt.id, slot(7).astimezone(timezone.utc))
+    cached = app.store.cache.by_remote_id(C, [remote_id])[remote_id]
+    person.edit(remote_id, title="Changed by the owner", start=cached.start, end=cached.end)  # not pulled yet
+    proxy.faults.add(Fault(status=500), method="REPORT", times=1)  # the pull fails, the write goes on: 412
+    app.sync_engine.run_cycle()
+    link = links(app, appt.id)[C]
+    assert link.state is SyncState.CONFLICT and link.last_error.startswith("changed on CalDAV as we wrote")
+    assert "title" in link.diff
