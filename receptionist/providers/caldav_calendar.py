@@ -443,14 +443,19 @@ class CalDavCalendarProvider:
         return None
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
-        url = self._url(calendar_id, remote_id.partition("#")[0])
+        if "#" in remote_id:
+            raise ProviderError(f"CalDAV: {remote_id} is an occurrence of a series, never an event of ours")
+        url = self._url(calendar_id, remote_id)
         got = self._get(url)
         if got is None:
             raise NotFound(f"CalDAV: {remote_id} is gone", status=404)
         base = icalendar.Calendar.from_ical(got[1])
         uid = str(next(c for c in base.walk("VEVENT") if "RECURRENCE-ID" not in c).get("UID"))
         body = draft_calendar(draft, uid, base).to_ical().decode("utf-8")
-        self._request(url, "PUT", body, {**_ICAL, **({"If-Match": etag} if etag else {})})
+        response = self._request(url, "PUT", body, {**_ICAL, **({"If-Match": etag} if etag else {})})
+        stored_as_sent = response.headers.get("ETag")  # RFC 4791 §5.3.4: only when stored without a change
+        if stored_as_sent:
+            return self._parse.resource(_path(url), str(stored_as_sent), body)[0]
         written = self.get_event(calendar_id, remote_id)
         if written is None:
             raise NotFound(f"CalDAV: {remote_id} vanished as it was written", status=404)

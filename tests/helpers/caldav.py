@@ -79,7 +79,7 @@ class Person:
         obj = self._object(remote_id)
         obj.load()
         cal = icalendar.Calendar.from_ical(obj.data)
-        href, _, occurrence = remote_id.partition("#")
+        occurrence = remote_id.partition("#")[2]
         master = next(c for c in cal.walk("VEVENT") if "RECURRENCE-ID" not in c)
         if occurrence:
             zone = master["DTSTART"].dt.tzinfo
@@ -95,7 +95,6 @@ class Person:
         else:
             for name in ("SUMMARY", "DTSTART", "DTEND", "DURATION"):
                 master.pop(name, None)
-            zone = start.tzinfo
             master.add("summary", title)
             master.add("dtstart", start)
             master.add("dtend", end)
@@ -106,7 +105,7 @@ class Person:
     def delete(self, remote_id: str) -> None:
         """Delete an event, or cancel one occurrence of a series (EXDATE)."""
         obj = self._object(remote_id)
-        href, _, occurrence = remote_id.partition("#")
+        occurrence = remote_id.partition("#")[2]
         if not occurrence:
             obj.delete()
             return

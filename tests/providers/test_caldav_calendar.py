@@ -155,7 +155,8 @@ def test_a_server_that_renames_what_we_put_keeps_one_event(proxied, proxy):
     assert made.remote_id.rsplit("/", 1)[1].startswith("srv-") and made.uid == draft().uid
     again = proxied.create_event(proxied.settings.calendar_url, draft())  # a retry: 412 on the server's own name
     assert again.remote_id == made.remote_id
-    assert proxied.find_created(proxied.settings.calendar_url, draft().uid, draft().idempotency_key).remote_id == made.remote_id
+    found = proxied.find_created(proxied.settings.calendar_url, draft().uid, draft().idempotency_key)
+    assert found.remote_id == made.remote_id
     assert [e.remote_id for e in proxied.list_events(proxied.settings.calendar_url, *_around(made))] == [made.remote_id]
 
 
