@@ -60,6 +60,8 @@ def test_the_caldav_calendar_is_one_of_the_desk_s_calendars(app):
     assert app.sync_engine.run_cycle().ok and synced_everywhere(app, appt.id)
     [health] = [c for c in app.desk.health.calendars() if c.key == C]
     assert health.state == "ok"
+    found = app.sync_engine.reconcile(seed=1)[C]  # a full read of the days ahead, and a re-read sample
+    assert found["events_read"] >= 1 and found["needs_person"] == 0 and found["sample_checked"] >= 1
 
 
 def test_moved_in_caldav_is_drift_and_take_theirs_moves_google_too(app, stack, person):
