@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from caldav import DAVClient
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from receptionist.errors import ConflictError, NotFound, RateLimited, TransientError, Unreachable, UserError
 from receptionist.providers.caldav_calendar import PASSWORD_KEY
@@ -283,3 +285,28 @@ def test_connect_caldav_reads_the_password_from_stdin_and_writes_the_profile(rad
     saved = Profile.load(profile_path)
     assert (saved.caldav.enabled, saved.caldav.calendar_url, said["calendar_url"]) == (True, calendar, calendar)
     assert PASSWORD not in profile_path.read_text()
+
+
+# ------------------------------------------------------------------------------------------------- the data
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=st.text(min_size=1, max_size=60).filter(lambda t: t.strip() == t and "\r" not in t),
+       description=st.text(max_size=120).filter(lambda t: t.strip() == t and "\r" not in t),
+       location=st.text(max_size=40).filter(lambda t: t.strip() == t and "\r" not in t),
+       zone=st.sampled_from(["America/Chicago", "America/New_York", "Europe/Dublin", "UTC", "Asia/Kolkata"]),
+       minutes=st.integers(min_value=5, max_value=480),
+       start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31)))
+def test_what_we_write_reads_back_the_same_whatever_the_text_and_zone(title, description, location, zone, minutes,
+                                                                      start):
+    """Escaping (commas, semicolons, backslashes, new lines, non-ASCII) and local times across DST: what the
+    provider writes is what it reads."""
+    from receptionist.providers.caldav_calendar import _Parser, draft_calendar
+
+    moment = start.replace(tzinfo=UTC, second=0, microsecond=0)
+    sent = draft(start=moment, minutes=minutes, title=title, description=description, location=location,
+                 time_zone=zone)
+    text = draft_calendar(sent, sent.uid).to_ical().decode()
+    [back] = _Parser(ZoneInfo("America/Chicago")).resource("/desk/cal/x.ics", '"1"', text)
+    assert (back.title, back.description, back.location) == (title, description, location)
+    assert (back.start, back.end, back.uid, back.busy, back.all_day) == (sent.start, sent.end, sent.uid, True, False)
