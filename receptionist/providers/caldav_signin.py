@@ -103,7 +103,8 @@ def pick_calendar(calendars: list[CalendarInfo], wanted: str | None) -> Calendar
         raise UserError(f"no calendar {wanted!r} on this account; its calendars are: {names}")
     if len(calendars) == 1:
         return calendars[0]
-    raise UserError(f"the account has {len(calendars)} calendars; pick one with --calendar NAME: {names}")
+    raise UserError(f"the account has {len(calendars)} calendars; say which one to use (--calendar NAME, or "
+                    f"calendar_name in Settings): {names}")
 
 
 def connect_caldav(settings: CalDavSettings, secrets: SecretStore, *, url: str, username: str, password: str,

@@ -254,7 +254,7 @@ def test_sign_in_discovers_the_server_and_picks_the_calendar(radicale_server):
     settings = settings_for("", "")
     account = discover(settings, root, user, PASSWORD)
     assert account.url == radicale_server.url and {c.name for c in account.calendars} == {"Work", "Family"}
-    with pytest.raises(UserError, match="2 calendars; pick one with --calendar NAME: .*'Work'"):
+    with pytest.raises(UserError, match="2 calendars; say which one to use .*'Work'"):
         connect_caldav(settings, secrets, url=root, username=user, password=PASSWORD)
     with pytest.raises(UserError, match="no calendar 'Holidays' on this account; its calendars are: "):
         connect_caldav(settings, secrets, url=root, username=user, password=PASSWORD, calendar="Holidays")
