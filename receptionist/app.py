@@ -42,7 +42,14 @@ def enabled_calendars(profile: Profile) -> dict[str, str]:
         out[f"google:{profile.google.calendar_id}"] = "Google Calendar"
     if profile.outlook.enabled:
         out[f"outlook:{profile.outlook.calendar_id or 'default'}"] = "Outlook"
+    if profile.caldav.enabled:
+        out[caldav_key(profile)] = "CalDAV"
     return out
+
+
+def caldav_key(profile: Profile) -> str:
+    """The CalDAV calendar's link key: ``caldav:`` and the calendar's name as the server lists it."""
+    return f"caldav:{profile.caldav.calendar_name or 'calendar'}"
 
 
 def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[CalendarTarget], dict[str, str]]:
@@ -66,6 +73,16 @@ def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[Calen
             targets.append(CalendarTarget(key, outlook_provider(profile.outlook, secrets,
                                                                 all_day_zone=profile.location.time_zone),
                                           profile.outlook.calendar_id, "Outlook"))
+        except UserError as exc:
+            problems[key] = str(exc)
+    if profile.caldav.enabled:
+        key = caldav_key(profile)
+        try:
+            from receptionist.providers.caldav_calendar import caldav_provider
+
+            targets.append(CalendarTarget(key, caldav_provider(profile.caldav, secrets,
+                                                               all_day_zone=profile.location.time_zone),
+                                          profile.caldav.calendar_url, "CalDAV"))
         except UserError as exc:
             problems[key] = str(exc)
     return targets, problems
@@ -169,6 +186,8 @@ class CalendarSignIn:
             from receptionist.providers.google_oauth import connect_google
 
             said = connect_google(self.profile.google, self.secrets, open_url=open_url)
+        elif kind == "caldav":  # an app password, not a browser: `receptionist connect caldav` put it in the keyring
+            said = "CalDAV sign-in read again from the keyring"
         else:
             from receptionist.providers.microsoft_auth import connect_outlook
 
@@ -280,4 +299,8 @@ class App:
             self.receiver.stop()
         self.ingestor.stop()
         self.scheduler.stop()
+        for target in self.sync_engine.targets.values():  # the connections a provider keeps open (CalDAV's)
+            close = getattr(target.provider, "close", None)
+            if close is not None:
+                close()
         self.store.engine.dispose()

@@ -23,6 +23,7 @@ import threading
 import time
 from pathlib import Path
 
+from receptionist import cli_caldav
 from receptionist.config import Profile, describe_options, find_profile, no_profile_error
 from receptionist.errors import EnvironmentProblem, UserError, environment_problem
 from receptionist.version import version
@@ -76,9 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--once", action="store_true", required=True, help="one cycle, exit non-zero if anything failed")
     p = sub.add_parser("connect", help="sign in to a calendar account (tokens go to the OS keyring only)")
     _common(p)
-    p.add_argument("service_name", choices=["google", "outlook"], metavar="google|outlook")
+    p.add_argument("service_name", choices=["google", "outlook", "caldav"], metavar="google|outlook|caldav")
     p.add_argument("--device-code", action="store_true", help="Outlook: sign in on another device with a code")
     p.add_argument("--no-browser", action="store_true", help="print the sign-in URL instead of opening a browser")
+    cli_caldav.add_arguments(p)
     p = sub.add_parser("sandbox", help="start the local stand-ins and print their endpoints as a profile")
     _common(p)
     p.add_argument("--write-profile", metavar="FILE", help="also write the profile to FILE")
@@ -389,6 +391,8 @@ def cmd_connect(args) -> int:
     profile = _profile(args)
     secrets = _secrets(profile)
     open_url = print if args.no_browser else _open_browser
+    if args.service_name == "caldav":
+        return cli_caldav.connect(args, profile, secrets, args.profile_source.path if args.profile_source else None)
     if args.service_name == "google":
         from receptionist.providers.google_oauth import connect_google
 

@@ -118,6 +118,15 @@ class OutlookSettings(_Section):
     timeout_seconds: float = Field(20.0, gt=0, description="Per-request timeout.")
 
 
+class CalDavSettings(_Section):
+    enabled: bool = Field(False, description="Sync appointments with a CalDAV calendar (iCloud, Fastmail, Nextcloud).")
+    url: str = Field("", description="CalDAV server URL as discovered at sign-in (the app password is in the keyring).")
+    username: str = Field("", description="CalDAV user name (an Apple ID or e-mail address for iCloud and Fastmail).")
+    calendar_url: str = Field("", description="URL of the calendar to write appointments to, picked at sign-in.")
+    calendar_name: str = Field("", description="That calendar's name, as the server lists it.")
+    timeout_seconds: float = Field(20.0, gt=0, description="Per-request timeout.")
+
+
 class TwilioSettings(_Section):
     enabled: bool = Field(False, description="Send SMS confirmations through Twilio.")
     api_base: str = Field("https://api.twilio.com", description="Twilio REST API root.")
@@ -220,6 +229,7 @@ class Profile(_Section):
     location: LocationSettings = Field(default_factory=LocationSettings)
     google: GoogleSettings = Field(default_factory=GoogleSettings)
     outlook: OutlookSettings = Field(default_factory=OutlookSettings)
+    caldav: CalDavSettings = Field(default_factory=CalDavSettings)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     sync: SyncSettings = Field(default_factory=SyncSettings)

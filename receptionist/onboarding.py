@@ -16,12 +16,14 @@ from receptionist.config import Profile, ProfileSource, new_location_id, write_p
 from receptionist.domain.ports import SecretStore
 from receptionist.ingest.receiver import CALLS_PATH
 from receptionist.ingest.signing import SECRET_KEY as WEBHOOK_SECRET_KEY
+from receptionist.errors import UserError
 from receptionist.version import version
 
 #: the secrets a person can enter, with what each is for (key → label); tokens from sign-in are not listed
 SECRET_FIELDS = {
     "google.client_secret": "Google OAuth client secret",
     "twilio.auth_token": "Twilio auth token",
+    "caldav.password": "CalDAV app-specific password",
     WEBHOOK_SECRET_KEY: "Webhook signing secret",
 }
 
@@ -83,6 +85,23 @@ def connect(kind: str, profile: Profile, secrets: SecretStore, *, open_url: Call
                                   on_prompt=on_prompt, timeout=timeout)
         return f"Outlook connected as {account}"
     raise ValueError(kind)
+
+
+def connect_caldav_account(profile: Profile, secrets: SecretStore, password: str | None = None) -> Profile:
+    """Sign the profile's CalDAV account in (``caldav.url``, ``caldav.username``, and ``caldav.calendar_name`` as the
+    calendar wanted) with ``password`` (else the one in the keyring); the profile with the calendar found. The
+    password is kept in the keyring once the calendar is picked."""
+    from receptionist.providers.caldav_calendar import PASSWORD_KEY
+    from receptionist.providers.caldav_signin import connect_caldav
+
+    password = password or secrets.get(PASSWORD_KEY)
+    if not password:
+        raise UserError("type the CalDAV app-specific password on the Secrets tab first")
+    section, _ = connect_caldav(profile.caldav, secrets, url=profile.caldav.url, username=profile.caldav.username,
+                                password=password, calendar=profile.caldav.calendar_name or None)
+    data = profile.model_dump()
+    data["caldav"] = section.model_dump()
+    return Profile.from_dict(data, source="connect caldav")
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ class DemoSession:
     def start(self) -> App:
         folder = Path(tempfile.mkdtemp(prefix="receptionist-demo-"))
         db_url = self.db_url or f"sqlite:///{folder / 'demo.db'}"
-        self.stack = SandboxStack(time_zone=self.base.location.time_zone).start()
+        self.stack = SandboxStack(time_zone=self.base.location.time_zone, caldav=True).start()
         # Demo secrets are throwaway: kept in memory, never in this machine's real keyring.
         secrets = memory_secret_store("demo")
         profile = self.stack.profile(self.base, ingest_port=0)

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.ingest.signing import SECRET_KEY
+from receptionist_sandbox import caldav as caldav_sandbox
+from receptionist_sandbox.caldav import RadicaleServer
 from receptionist_sandbox.google import GoogleSandbox
 from receptionist_sandbox.microsoft import MicrosoftSandbox
 from receptionist_sandbox.twilio import TwilioSandbox
@@ -86,10 +88,13 @@ OUTLOOK_SERIES = SeedSeries(4, time(12, 0), 45, "Lunch & learn", moved_to=time(1
 
 class SandboxStack:
     """Google Calendar, Microsoft identity + Graph, Twilio, and the AI voice platforms' REST APIs (Vapi, Retell,
-    ElevenLabs, Synthflow) as stand-ins on loopback ports."""
+    ElevenLabs, Synthflow) as stand-ins on loopback ports; with ``caldav``, a real CalDAV server (Radicale) too."""
 
-    def __init__(self, *, time_zone: str = "America/Chicago"):
+    def __init__(self, *, time_zone: str = "America/Chicago", caldav: bool = False):
         self.time_zone = time_zone
+        # a real CalDAV server (Radicale), for the demo and the CalDAV end-to-end tests
+        self.radicale = RadicaleServer() if caldav else None
+        self.caldav_calendar = ""
         self.google = GoogleSandbox(default_time_zone=time_zone)
         self.microsoft = MicrosoftSandbox(device_code_interval=0)
         self.twilio = TwilioSandbox(numbers=[FROM_NUMBER])
@@ -100,11 +105,18 @@ class SandboxStack:
         self.microsoft.start()
         self.twilio.start()
         self.voice.start()
+        if self.radicale is not None:
+            self.radicale.start()
+            self.caldav_calendar = caldav_sandbox.make_calendar(self.radicale.url, caldav_sandbox.DEMO_USER,
+                                                                caldav_sandbox.DEMO_PASSWORD,
+                                                                caldav_sandbox.DEMO_CALENDAR)
         return self
 
     def stop(self) -> None:
         for part in (self.voice, self.twilio, self.microsoft, self.google):
             part.stop()
+        if self.radicale is not None:
+            self.radicale.stop()
 
     def __enter__(self) -> "SandboxStack":
         return self.start()
@@ -124,6 +136,9 @@ class SandboxStack:
                               from_number=FROM_NUMBER)
         for platform in ("vapi", "retell", "elevenlabs", "synthflow"):  # polling stays off unless the base says so
             data[platform]["api_base"] = self.voice.api_base(platform)
+        if self.radicale is not None:
+            data["caldav"].update(enabled=True, url=self.radicale.url, username=caldav_sandbox.DEMO_USER,
+                                  calendar_url=self.caldav_calendar, calendar_name=caldav_sandbox.DEMO_CALENDAR)
         if ingest_port is not None:
             data["ingest"]["port"] = ingest_port
         return Profile.from_dict(data, source="sandbox profile")
@@ -136,6 +151,8 @@ class SandboxStack:
         secrets.set("google.refresh_token", self.google.issue_refresh_token(GOOGLE_ACCOUNT))
         connect_outlook(profile.outlook, secrets, device_code=True, on_prompt=lambda _msg: None, timeout=30)
         secrets.set("twilio.auth_token", self.twilio.auth_token)
+        if self.radicale is not None:
+            secrets.set("caldav.password", caldav_sandbox.DEMO_PASSWORD)
         webhook_secret = webhook_secret or _secrets.token_urlsafe(32)
         secrets.set(SECRET_KEY, webhook_secret)
         for platform, key in self.voice.api_keys.items():  # what polling and Synthflow's read-back use
@@ -159,6 +176,9 @@ class SandboxStack:
                 count += 1
         self._seed_google_series(GOOGLE_SERIES, monday, zone)
         self._seed_outlook_series(OUTLOOK_SERIES, monday, zone)
+        if self.radicale is not None:
+            count += caldav_sandbox.seed_week(self.radicale.url, self.caldav_calendar, caldav_sandbox.DEMO_USER,
+                                              caldav_sandbox.DEMO_PASSWORD, monday, zone)
         return count + 2
 
     def _seed_google_series(self, s: SeedSeries, monday: date, zone: ZoneInfo) -> None:

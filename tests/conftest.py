@@ -120,3 +120,12 @@ def google_api(google_sandbox):
     session.base = google_sandbox.api_endpoint + "calendars/primary/events"
     yield session
     session.close()
+
+
+@pytest.fixture(scope="session")
+def radicale_server():
+    """One real CalDAV server (Radicale) for the whole run; each test makes its own calendar on it."""
+    from receptionist_sandbox.caldav import RadicaleServer
+
+    with RadicaleServer() as server:
+        yield server

@@ -383,7 +383,8 @@ class MainWindow(QMainWindow):
             self.pills["calendars"].set_state(
                 "off", "Appointments stay on this desk until a calendar is connected: set google.enabled or "
                        "outlook.enabled in the location profile, then run `receptionist connect google` or "
-                       "`receptionist connect outlook` (see the README).", "No calendar connected")
+                       "`receptionist connect outlook`, or run `receptionist connect caldav` (see the README).",
+                "No calendar connected")
         self.pills["twilio"] = HealthPill("Twilio SMS")
         self.pills["webhook"] = HealthPill("Webhook")
         self.pills["leader"] = HealthPill("Sync leader")

@@ -36,7 +36,7 @@ from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit
 from receptionist.ui.wheel_guard import guard_wheel
 
 # Twilio's tab holds SMS and the voice status callbacks' replay window (one account, one auth token).
-SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "twilio": "Twilio",
+SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV", "twilio": "Twilio",
                   "ingest": "Webhook", "sync": "Sync", "elevenlabs": "ElevenLabs"}
 
 
@@ -166,7 +166,8 @@ class SettingsDialog(QDialog):
             "Values are never shown; leave a field empty to keep what is stored.")
         self.connect_buttons: dict[str, QPushButton] = {}
         self.connect_status: dict[str, QLabel] = {}
-        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…")):
+        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…"),
+                            ("caldav", "Connect CalDAV…")):
             button = QPushButton(label)
             status = help_label("Signs in with the settings on the calendar tabs (as edited here).")
             button.clicked.connect(lambda _=False, kind=kind: self.connect_calendar(kind))
@@ -190,12 +191,28 @@ class SettingsDialog(QDialog):
             self.connect_status[kind].setText(f"✗ {exc}")
             return
         self.connect_buttons[kind].setEnabled(False)
-        self.connect_status[kind].setText("Waiting for you to finish signing in in the browser…")
         secrets = self.secrets
+        if kind == "caldav":  # an app password, no browser: the server's calendar is written back to the CalDAV tab
+            self.connect_status[kind].setText("Looking for the server and its calendars…")
+            password = self.secret_edits["caldav.password"].text() or None
+            self.sign_in.start(kind, lambda: self._caldav_found(onboarding.connect_caldav_account(profile, secrets,
+                                                                                                 password)))
+            return
+        self.connect_status[kind].setText("Waiting for you to finish signing in in the browser…")
         self.sign_in.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
+
+    def _caldav_found(self, profile: Profile) -> str:
+        """On the sign-in thread: keep what was found for ``_signed_in`` (GUI thread) to put on the CalDAV tab."""
+        self._caldav_section = profile.caldav
+        return f"CalDAV connected: calendar {profile.caldav.calendar_name!r} (press Save to keep it)"
 
     def _signed_in(self, kind: str, ok: bool, message: str) -> None:
         self.sign_in.done(kind)
+        if kind == "caldav" and ok:
+            found = self._caldav_section
+            self.editors[("caldav", "enabled")].setChecked(True)
+            for name in ("url", "calendar_url", "calendar_name"):
+                self.editors[("caldav", name)].setText(getattr(found, name))
         self.connect_buttons[kind].setEnabled(True)
         self.connect_status[kind].setText(("✓ " if ok else "✗ ") + message)
 

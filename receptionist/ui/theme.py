@@ -55,7 +55,7 @@ SEVERITY_COLORS: dict[Severity | None, str] = {
 SEVERITY_MARKS: dict[Severity | None, str] = {None: "✓", Severity.WARNING: "⚠", Severity.ERROR: "✗"}
 
 APPOINTMENT_COLOR = "#0f766e"  # our bookings
-CALENDAR_COLORS = {"google": "#2563eb", "outlook": "#7c3aed"}
+CALENDAR_COLORS = {"google": "#2563eb", "outlook": "#7c3aed", "caldav": "#c2410c"}
 OTHER_CALENDAR_COLOR = "#64748b"
 NOW_COLOR = "#dc2626"
 

@@ -1,4 +1,5 @@
-"""One contract for every ``CalendarProvider``: the in-memory fake, Google on its stand-in, Outlook on its stand-in.
+"""One contract for every ``CalendarProvider``: the in-memory fake, Google and Outlook on their stand-ins, CalDAV on
+a real Radicale.
 
 Each implementation comes with a small *harness* that does on the calendar what a person would (add an event or a
 weekly series, edit, delete) through that calendar's own means (the stand-ins' test API, the fake's ``human_*``),
@@ -132,10 +133,52 @@ class OutlookHarness:
         self.sandbox.invalidate_delta_tokens()
 
 
-@pytest.fixture(params=["fake", "google", "outlook"])
+class CalDavHarness:
+    """Radicale, a real CalDAV server; the person edits from a second client (the ``caldav`` library)."""
+
+    missing_id = "/desk/none/" + "f" * 32 + ".ics"
+
+    def __init__(self, server):
+        from tests.helpers.caldav import Person, make_calendar, make_provider
+
+        self.server = server
+        self.calendar_id = make_calendar(server.url)
+        self.provider = make_provider(server.url, self.calendar_id)
+        self.person = Person(server.url, self.calendar_id)
+
+    def add_external(self, title, start, end, *, busy=True, description=""):
+        self.person.add(title, start.astimezone(CHICAGO), end.astimezone(CHICAGO), busy=busy,
+                        description=description)
+
+    def add_series(self, title):
+        self.person.add(title, SERIES_START, SERIES_START + timedelta(minutes=30),
+                        rrule={"freq": "weekly", "byday": "TU", "count": SERIES_COUNT})
+
+    def human_edit(self, remote_id, *, title, start, end):
+        self.person.edit(remote_id, title=title, start=start, end=end)
+
+    def human_delete(self, remote_id):
+        self.person.delete(remote_id)
+
+    def close(self):
+        self.provider.close()
+        self.person.client.close()
+
+    def expire_cursors(self):
+        # Radicale answers an unchanged collection's token without looking it up: a change after the token, far
+        # outside the window, and the tokens forgotten, is a token too old for the server
+        self.person.add("Far away", datetime(2031, 1, 6, 9, tzinfo=CHICAGO), datetime(2031, 1, 6, 10, tzinfo=CHICAGO))
+        self.server.forget_sync_tokens(self.calendar_id.split("/", 3)[3])
+
+
+@pytest.fixture(params=["fake", "google", "outlook", "caldav"])
 def cal(request):
     if request.param == "fake":
         return FakeHarness()
+    if request.param == "caldav":
+        harness = CalDavHarness(request.getfixturevalue("radicale_server"))
+        request.addfinalizer(harness.close)
+        return harness
     if request.param == "google":
         return GoogleHarness(request.getfixturevalue("google_sandbox"),
                              request.getfixturevalue("make_google_provider")())

@@ -1,7 +1,7 @@
 """The demo's seeded week as the product reads it: through the real providers (built by the app's composition,
 ``calendar_targets``) and into the store's busy time.
 
-Seeded for the week of Monday 11/23/2026: on each calendar a weekly meeting that began four weeks earlier (so
+Seeded for the week of Monday 11/23/2026: on each calendar (Google, Outlook, and CalDAV on a real Radicale) a weekly meeting that began four weeks earlier (so
 before the 11/01 fall-back) with this week's occurrence moved and next week's cancelled, an all-day event and a
 free one.
 """
@@ -25,7 +25,7 @@ WINDOW = (MONDAY - timedelta(days=28), MONDAY + timedelta(days=14))
 
 @pytest.fixture(scope="module")
 def seeded():
-    with SandboxStack() as stack:
+    with SandboxStack(caldav=True) as stack:
         profile = stack.profile()
         secrets = memory_secret_store("stack-seed-tests")
         stack.provision(profile, secrets)
@@ -43,6 +43,7 @@ def local(event) -> tuple[date, time]:
 @pytest.mark.parametrize("key, title, weekday, at, moved_to", [
     ("google:primary", "Owners' check-in", 2, time(12, 30), time(13, 30)),
     ("outlook:default", "Lunch & learn", 4, time(12, 0), time(12, 30)),
+    ("caldav:Hygiene team", "Hygiene chart review", 4, time(7, 30), time(8, 30)),
 ])
 def test_each_calendar_has_a_series_with_a_moved_and_a_cancelled_occurrence(seeded, key, title, weekday, at,
                                                                             moved_to):
@@ -71,6 +72,12 @@ def test_all_day_and_free_events_read_as_such(seeded):
     assert g["Tennis (personal)"].busy is False
     on_call = g["On call — Dr. Kim"]  # Thursday's on-call day: all day in the calendar's zone, not blocking
     assert on_call.all_day and not on_call.busy and on_call.start == (MONDAY + timedelta(days=3)).astimezone(UTC)
+    caldav = seeded["caldav:Hygiene team"]
+    c = {e.title: e for e in caldav.provider.list_events(caldav.calendar_id, MONDAY, MONDAY + timedelta(days=7))}
+    vacation, wednesday = c["Maria — vacation day"], MONDAY + timedelta(days=2)
+    assert vacation.all_day and vacation.busy and (vacation.start, vacation.end) == (
+        wednesday.astimezone(UTC), (wednesday + timedelta(days=1)).astimezone(UTC))
+    assert c["Optional: new intraoral scanner demo"].busy is False
 
 
 def test_busy_time_in_the_store_counts_busy_occurrences_and_skips_free_events(seeded, store, clock):
@@ -80,8 +87,8 @@ def test_busy_time_in_the_store_counts_busy_occurrences_and_skips_free_events(se
     blocks = store.busy.blocks(MONDAY, MONDAY + timedelta(days=7))
     titles = {b.title for b in blocks}
     assert {"Owners' check-in (moved)", "Lunch & learn (moved)", "Office closed — CPR recertification",
-            "Morning huddle"} <= titles
+            "Morning huddle", "Hygiene chart review (moved)", "Maria — vacation day"} <= titles
     assert not titles & {"Tennis (personal)", "Optional: sterilization webinar", "On call — Dr. Patel",
-                         "Owners' check-in", "Lunch & learn"}
+                         "Owners' check-in", "Lunch & learn", "Optional: new intraoral scanner demo"}
     closed = next(b for b in blocks if b.title.startswith("Office closed"))
     assert closed.start.astimezone(CHICAGO) == MONDAY + timedelta(days=5)
