@@ -125,8 +125,9 @@ def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], da
     def secret_for(key: str) -> str | None:
         try:
             return secrets.get(key)
-        except UserError as exc:  # no usable keyring: refuse calls (503) rather than crash
-            problems["webhook"] = str(exc)
+        except UserError:  # no usable keyring: refuse calls (503) rather than crash
+            problems["webhook"] = ("Calls are refused: the OS keyring is not available, so the AI platform's secret "
+                                   "cannot be read. Unlock the keyring (or install one), then restart the console.")
             return None
 
     return OutsideWorld(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
@@ -235,8 +236,8 @@ class App:
                         store_wait_seconds=ing.store_wait_seconds)
         receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):
-            problems.setdefault("webhook", "calls are refused until a signing secret is set: "
-                                           "receptionist secret set ingest.webhook_secret")
+            problems.setdefault("webhook", "Calls are refused: no signing secret is set for the AI platform. "
+                                           "Enter it under File → Settings.")
         sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
         context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
                                  sms_enabled=world.messenger is not None, secrets=secrets)
@@ -253,7 +254,10 @@ class App:
             except UserError as exc:  # the port is taken (another console?)
                 if busy_port_fatal:
                     raise
-                self.problems["webhook"] = str(exc)
+                self.problems["webhook"] = (
+                    f"Calls cannot arrive: port {self.profile.ingest.port} is taken by another program (another "
+                    "Receptionist Console?). Close it, or choose another port under File → Settings.")
+                log.warning("%s", exc)
         if sync:
             self.scheduler.start()
         if self.polling is not None:

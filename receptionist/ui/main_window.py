@@ -242,7 +242,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.settings_action = QAction("&Settings…", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        # The platform's Preferences key (⌘, on macOS); Linux and Windows have none, so Ctrl+, as most apps do.
+        self.settings_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+                                          or [QKeySequence("Ctrl+,")])
         self.settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()

@@ -32,7 +32,7 @@ from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
-from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit, with_help
+from receptionist.ui.fields import FlowRunner, ZoneBox, help_label, secret_edit, with_help
 from receptionist.ui.wheel_guard import guard_wheel
 
 # Twilio's tab holds SMS and the voice status callbacks' replay window (one account, one auth token).
@@ -176,7 +176,7 @@ class SettingsDialog(QDialog):
             self.secret_state.setStyleSheet("color: #dc2626;")
             for edit in [*self.secret_edits.values(), *self.connect_buttons.values()]:
                 edit.setEnabled(False)
-        self.sign_in = SignInRunner(self)
+        self.sign_in = FlowRunner(self)
         self.sign_in.finished.connect(self._signed_in)
         return self._scroll(inner)
 
