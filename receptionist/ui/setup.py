@@ -254,10 +254,15 @@ class AgentPage(QWizardPage):
         self.test_button = QPushButton("Send a test call")
         self.test_result = help_label("")
         self.copied = help_label("")
-        form = QFormLayout(self)
+        # Full-width rows in a column (word-wrapped text inside a form reserves height it never uses).
+        lay = QVBoxLayout(self)
+        lay.setSpacing(10)
+        top = QFormLayout()
+        top.addRow("Platform", self.platform)
+        lay.addLayout(top)
+        lay.addWidget(self.steps)
+        form = QFormLayout()
         form.setVerticalSpacing(10)
-        form.addRow("Platform", self.platform)
-        form.addRow(self.steps)
         row = QHBoxLayout()
         row.addWidget(self.url, 1)
         row.addWidget(self.copy_url)
@@ -269,18 +274,25 @@ class AgentPage(QWizardPage):
         self.secret_label = QLabel("Secret")
         form.addRow(self.secret_label, row)
         form.addRow("", self.copied)
+        self.form = form
+        form.setRowVisible(self.copied, False)
+        lay.addLayout(form)
         self.reach = help_label("")
-        form.addRow("", self.reach)
+        lay.addWidget(self.reach)
         row = QHBoxLayout()
-        row.addWidget(self.test_button)
+        row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.test_result, 1)
-        form.addRow("", row)
+        lay.addLayout(row)
         # A desk the platform cannot reach: fetch finished calls from the platform's API instead.
         self.poll = QCheckBox()
         self.poll_key = secret_edit("the platform's API key (kept in this computer's keyring)")
         self.poll_key_label = QLabel("API key")
-        form.addRow("", self.poll)
-        form.addRow(self.poll_key_label, self.poll_key)
+        poll = QFormLayout()
+        poll.addRow(self.poll)
+        poll.addRow(self.poll_key_label, self.poll_key)
+        self.poll_form = poll
+        lay.addLayout(poll)
+        lay.addStretch(1)
         self.poll.toggled.connect(lambda _on: self._show_poll())
         self.copy_url.clicked.connect(lambda: self._copy(self.url.text(), "Address copied."))
         self.copy_secret.clicked.connect(lambda: self._copy(self.secret.text(), "Secret copied."))
@@ -323,7 +335,7 @@ class AgentPage(QWizardPage):
         self.copy_secret.setVisible(guide.we_make_secret)
         self.regenerate.setVisible(guide.we_make_secret)
         self.test_result.setText("")
-        self.poll.setVisible(guide.poll_key is not None)
+        self.poll_form.setRowVisible(self.poll, guide.poll_key is not None)
         self.poll.setText(f"{guide.label} cannot reach this computer: fetch finished calls from {guide.label} "
                           "every minute instead")
         self._show_poll()
@@ -332,8 +344,7 @@ class AgentPage(QWizardPage):
         guide = self.guide()
         # Retell signs with the API key: the one field above serves both.
         own_key = self.poll.isChecked() and guide.poll_key is not None and guide.poll_key != guide.secret_key
-        self.poll_key.setVisible(own_key)
-        self.poll_key_label.setVisible(own_key)
+        self.poll_form.setRowVisible(self.poll_key, own_key)
 
     def polling(self) -> str | None:
         """The platform to fetch calls from instead of waiting for them, or None."""
@@ -342,6 +353,7 @@ class AgentPage(QWizardPage):
     def _copy(self, text: str, done: str) -> None:
         QGuiApplication.clipboard().setText(text)
         self.copied.setText(done)
+        self.form.setRowVisible(self.copied, True)
 
 
 class TwilioPage(QWizardPage):

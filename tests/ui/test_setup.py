@@ -361,8 +361,12 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     secrets = location_secret_store(profile.location, keyring_backend)
     dialog = SettingsDialog(profile, secrets)
     qtbot.addWidget(dialog)
-    assert {f"{s}.{n}" for s, n in dialog.editors} == {name for name, *_ in describe_options()}
-    assert dialog.editors[("location", "id")].isReadOnly()
+    shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour"}  # a label; the hours row
+    assert {f"{s}.{n}" for s, n in dialog.editors} | shown_elsewhere == {name for name, *_ in describe_options()}
+    assert dialog.location_id.text() == "old-name (from the name; written down when you save)"
+    assert [dialog.sections.item(i).text() for i in range(dialog.sections.count())] == \
+        ["Business and hours", "Calendars", "AI agent", "Texts"]
+    dialog.close_time.set_minutes(17 * 60)
     dialog.editors[("location", "name")].setText("New Name")
     dialog.editors[("location", "time_zone")].set_zone("Europe/Dublin")
     dialog.editors[("sync", "max_attempts")].setValue(3)
@@ -375,6 +379,7 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     saved = Profile.load(paths.user_profile_path())
     assert saved.location.name == "New Name" and saved.location.time_zone == "Europe/Dublin"
     assert saved.sync.max_attempts == 3 and saved.twilio.enabled and saved.retell.replay_window_seconds == 600
+    assert saved.location.close_hour == 17
     assert saved.location.id == "old-name"  # the derived id, written down before the rename took effect
     assert "tok-123" not in paths.user_profile_path().read_text()
     assert location_secret_store(saved.location, keyring_backend).get("twilio.auth_token") == "tok-123"
