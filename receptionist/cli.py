@@ -306,7 +306,8 @@ def cmd_demo(args) -> int:
         info = Installation.describe(app.profile, None, describe_database(app.store.engine.url).removeprefix("the "),
                                      "none: demo secrets are kept in memory only")
         return run_gui(app.desk, app.bus, demo_banner=demo.BANNER, on_ready=on_ready,
-                       quit_after=args.quit_after, screenshot=args.screenshot, installation=info)
+                       quit_after=args.quit_after, screenshot=args.screenshot, installation=info,
+                       settings_target=session.profile_path)
     finally:
         session.stop()
 

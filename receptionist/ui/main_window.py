@@ -112,9 +112,11 @@ class MainWindow(QMainWindow):
     environment_problem_reported = Signal(str, str)
 
     def __init__(self, desk: Desk, bus: EventBus, *, demo_banner: str | None = None,
-                 installation: "Installation | None" = None, parent: QWidget | None = None):
+                 installation: "Installation | None" = None, settings_target: Path | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.installation = installation
+        self.settings_target = settings_target  # where Settings writes: the demo's own profile in demo mode
         self.desk = desk
         self.profile = desk.context.profile
         self.zone = self.profile.location.zone
@@ -263,13 +265,21 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.profile, self.desk.context.secrets, parent=self)
+        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target, parent=self)
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()
         if dialog.exec() and dialog.written is not None:
-            self.status.showMessage(f"Settings saved to {dialog.written}; they apply when the console starts "
-                                    "again.", 15000)
+            self.apply_settings(dialog.profile)
+
+    def apply_settings(self, profile) -> None:  # noqa: ANN001 - a config.Profile
+        """Take a saved profile into the running desk (on a worker) and say what applied now and what waits."""
+        self.profile = profile
+        self.setWindowTitle(f"Receptionist Console — {profile.location.name}")
+        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile),
+                            success=lambda applied: self.status.showMessage(f"Settings saved. {applied.sentence()}",
+                                                                            30000),
+                            progress="Applying the new settings…")
 
     def open_log_folder(self) -> bool:
         folder = log_dir()
@@ -621,7 +631,8 @@ def os_offscreen() -> bool:
 
 def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
             demo_banner: str | None = None, on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
-            screenshot: str | None = None, installation: "Installation | None" = None) -> int:
+            screenshot: str | None = None, installation: "Installation | None" = None,
+            settings_target: Path | None = None) -> int:
     """Show the console on ``service`` and ``bus`` and run the Qt event loop until the window closes; returns the
     exit code.
 
@@ -637,7 +648,8 @@ def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
     if font.pointSizeF() < 10:
         font.setPointSizeF(10)
         qapp.setFont(font)
-    window = MainWindow(desk, bus, demo_banner=demo_banner, installation=installation)
+    window = MainWindow(desk, bus, demo_banner=demo_banner, installation=installation,
+                        settings_target=settings_target)
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)
     try:

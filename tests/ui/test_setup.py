@@ -568,3 +568,49 @@ def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, win
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)  # room again: it goes through
     qtbot.waitUntil(lambda: not window.operations.busy, timeout=3000)
     assert len(desk.desk.appointments.between()) == 1
+
+
+def test_settings_opens_with_the_standard_shortcut_on_every_system(qtbot, window, monkeypatch):
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QKeySequence
+
+    standard = QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+    assert window.settings_action.shortcuts() == (standard or [QKeySequence("Ctrl+,")])
+    opened = []
+    monkeypatch.setattr(MainWindow, "open_settings", lambda self: opened.append(self))
+    window.settings_action.triggered.disconnect()
+    window.settings_action.triggered.connect(lambda: window.open_settings())
+    window.activateWindow()
+    qtbot.waitActive(window)
+    qtbot.keyClick(window, Qt.Key.Key_Comma, Qt.KeyboardModifier.ControlModifier)
+    assert opened == [window]
+
+
+def test_saved_settings_reach_the_window_at_once_and_it_says_what_waits(qtbot, window, desk):
+    new = Profile.from_dict({"location": {"name": "Renamed Dental", "time_zone": "America/Phoenix"}})
+    window.apply_settings(new)
+    assert window.windowTitle() == "Receptionist Console — Renamed Dental"
+    qtbot.waitUntil(lambda: "Settings saved." in window.status.currentMessage())
+    assert "apply when the console starts again" in window.status.currentMessage()  # a desk without the App
+
+
+def test_in_demo_mode_settings_edits_the_demos_own_profile(qtbot, desk, tmp_path, keyring_backend):
+    demo_profile = tmp_path / "demo-profile.toml"
+    before = paths.user_profile_path().read_text(encoding="utf-8")
+    win = MainWindow(desk.desk, desk.bus, demo_banner="DEMO", settings_target=demo_profile)
+    qtbot.addWidget(win)
+    dialog = win.settings_dialog()
+    qtbot.addWidget(dialog)
+    dialog.editors[("location", "name")].setText("Demo Renamed")
+    dialog.accept()
+    assert dialog.written == demo_profile and Profile.load(demo_profile).location.name == "Demo Renamed"
+    assert paths.user_profile_path().read_text(encoding="utf-8") == before
+
+
+def test_the_webhook_pills_problem_is_one_short_sentence_of_what_to_do(qtbot, window, desk):
+    desk.problems["webhook"] = ("Calls cannot arrive: port 8765 is taken by another program (another Receptionist "
+                                "Console?). Close it, or choose another port under File → Settings.")
+    window.refresh_health()
+    qtbot.waitUntil(lambda: window.pills["webhook"].state == "error")
+    tip = window.pills["webhook"].toolTip()
+    assert tip == desk.problems["webhook"] and not tip.startswith("Listening")
