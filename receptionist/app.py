@@ -26,8 +26,8 @@ from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import SyncScheduler
 
 if TYPE_CHECKING:
-    from receptionist.services.settings import Applied
     from receptionist.ingest.polling import PollingScheduler
+    from receptionist.services.settings import Applied
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ Options go to the user profile (TOML, ``paths.user_profile_path()``); secrets go
 from __future__ import annotations
 
 import json
-import logging
 import secrets as _secrets
 import sys
 import tempfile
@@ -24,15 +23,6 @@ from receptionist.errors import UserError
 from receptionist.ingest.receiver import CALLS_PATH, PLATFORM_PATH
 from receptionist.ingest.signing import SECRET_KEY as WEBHOOK_SECRET_KEY
 from receptionist.version import version
-
-log = logging.getLogger(__name__)
-
-#: the secrets a person can enter, with what each is for (key → label); tokens from sign-in are not listed
-SECRET_FIELDS = {
-    "google.client_secret": "Google OAuth client secret",
-    "twilio.auth_token": "Twilio auth token",
-    WEBHOOK_SECRET_KEY: "Webhook signing secret",
-}
 
 
 def new_profile(name: str, time_zone: str, *, open_hour: int = 8, close_hour: int = 18,

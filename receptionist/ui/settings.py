@@ -42,7 +42,15 @@ from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
-from receptionist.ui.fields import Disclosure, FlowRunner, TimeBox, ZoneBox, help_label, secret_edit, with_help
+from receptionist.ui.fields import (
+    Disclosure,
+    FlowRunner,
+    TimeBox,
+    ZoneBox,
+    help_label,
+    secret_edit,
+    with_help,
+)
 from receptionist.ui.wheel_guard import guard_wheel
 
 #: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
@@ -53,8 +61,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
         ("location", "time_zone", "Time zone", "Where the business is: type a city. Every time is shown in it."),
         ("location", "default_duration_minutes", "Usual appointment length",
          "Minutes, for a call that does not say how long."),
-        ("location", "country", "Country", "Two letters, e.g. US: phone numbers said without +1 are read as "
-                                           "numbers of this country."),
+        ("location", "country", "Country",
+         "Two letters, e.g. US: phone numbers said without +1 are read as numbers of this country."),
     )),
     ("Calendars", ("google", "outlook", "sync", "events"), (
         ("google", "enabled", "Use Google Calendar", ""),
@@ -66,8 +74,8 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
         ("ingest", "platform", "Platform", "The AI platform that answers your phone."),
     )),
     ("Texts", ("twilio",), (
-        ("twilio", "enabled", "Text callers", "A confirmation when a booking is approved, through your Twilio "
-                                              "account."),
+        ("twilio", "enabled", "Text callers",
+         "A confirmation when a booking is approved, through your Twilio account."),
         ("twilio", "account_sid", "Twilio account SID", "On the Twilio Console's home page; starts with AC."),
         ("twilio", "from_number", "Texts come from", "Your Twilio number, e.g. +15551234567."),
     )),
@@ -261,7 +269,7 @@ class SettingsDialog(QDialog):
         form.addRow("Address", with_help(self.address, "Where the platform sends each finished call."))
         self.platform_secrets = QStackedWidget()
         self.platform_secret_label = QLabel()
-        for key, guide in onboarding.PLATFORM_GUIDES.items():
+        for guide in onboarding.PLATFORM_GUIDES.values():
             if guide.secret_key == "twilio.auth_token":  # one field for it, under Texts
                 elsewhere = QLineEdit()
                 elsewhere.setEnabled(False)
