@@ -172,7 +172,9 @@ def with_help(field: QWidget | QHBoxLayout, text: str) -> QWidget:
     else:
         lay.addLayout(field)
     if text:
-        lay.addWidget(help_label(text))
+        help_text = help_label(text)
+        help_text.setWordWrap(len(text) > 64)  # a short line never wraps: a wrapped one reserves rows in a form
+        lay.addWidget(help_text)
     return holder
 
 

@@ -363,7 +363,7 @@ class TwilioPage(QWizardPage):
         self.setSubTitle("Optional: callers get a text confirming their appointment, sent through your Twilio "
                          "account.")
         form = QFormLayout(self)
-        self.enabled = QCheckBox("Send SMS confirmations through Twilio")
+        self.enabled = QCheckBox("Text callers a confirmation through Twilio")
         self.enabled.setChecked(base.twilio.enabled)
         self.sid = QLineEdit(base.twilio.account_sid)
         self.sid.setPlaceholderText("AC…")

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
+from PySide6.QtWidgets import QApplication
 
 from receptionist.config import Profile
 from receptionist.providers.secrets import MemoryKeyring, location_secret_store
@@ -20,17 +21,26 @@ SHOTS = os.environ.get("RECEPTIONIST_SCREENSHOTS")
 
 
 def _save(widget, out: Path, name: str) -> None:
+    QApplication.processEvents()  # the layout of what was just opened
     widget.grab().save(str(out / f"{name}.png"))
     size = widget.size()
     widget.resize(1366, 768)
+    QApplication.processEvents()
     widget.grab().save(str(out / f"{name}-1366x768.png"))
     widget.resize(size)
 
 
 @pytest.mark.skipif(not SHOTS, reason="set RECEPTIONIST_SCREENSHOTS=DIR to save the screens")
 def test_save_setup_and_settings_screens(qtbot, no_profile):
+    import keyring.backends.fail
+
     out = Path(SHOTS)
     out.mkdir(parents=True, exist_ok=True)
+    stopped = SetupWizard(secrets_for=lambda p: location_secret_store(p.location, keyring.backends.fail.Keyring()))
+    stopped.setStyleSheet(theme.load_stylesheet())
+    qtbot.addWidget(stopped)
+    stopped.show()
+    _save(stopped, out, "setup-0-no-keyring")
     backend = MemoryKeyring()
     wiz = SetupWizard(base=Profile.from_dict({"ingest": {"port": 0}}),
                       secrets_for=lambda p: location_secret_store(p.location, backend))
