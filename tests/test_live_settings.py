@@ -90,3 +90,31 @@ def test_sync_limits_are_read_by_the_next_cycle(app):
     applied = app.desk.settings.apply(_with(app.profile, sync={"max_attempts": 3}))
     assert applied == type(applied)((), ())
     assert app.sync_engine.profile.sync.max_attempts == 3
+
+
+@pytest.mark.parametrize("platform", ["vapi", "twilio"])
+def test_the_test_call_is_also_a_command(tmp_path, capsys, platform):
+    import json
+
+    from receptionist import paths
+    from receptionist.cli import main
+    from receptionist.providers.secrets import location_secret_store
+
+    profile = Profile.from_dict({"location": {"name": "CLI Clinic", "id": "cli-clinic"}, "ingest": {"port": 0}})
+    paths.user_profile_path().write_text(profile.to_toml(), encoding="utf-8")
+    from receptionist.onboarding import PLATFORM_GUIDES
+
+    location_secret_store(profile.location).set(PLATFORM_GUIDES[platform].secret_key, "from-the-dashboard")
+    assert main(["test-call", platform, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["platform"] == platform and "appeared in the call list" in out["sentence"]
+
+
+def test_a_test_call_without_its_secret_is_exit_1(capsys):
+    from receptionist import paths
+    from receptionist.cli import main
+
+    profile = Profile.from_dict({"location": {"name": "CLI Clinic", "id": "cli-clinic-2"}, "ingest": {"port": 0}})
+    paths.user_profile_path().write_text(profile.to_toml(), encoding="utf-8")
+    assert main(["test-call", "bland"]) == 1
+    assert capsys.readouterr().out.startswith("✗ Enter the Webhook signing secret first")
