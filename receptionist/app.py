@@ -27,6 +27,7 @@ from receptionist.sync.scheduler import SyncScheduler
 
 if TYPE_CHECKING:
     from receptionist.ingest.polling import PollingScheduler
+    from receptionist.services.settings import Applied
 
 log = logging.getLogger(__name__)
 
@@ -142,8 +143,9 @@ def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], da
     def secret_for(key: str) -> str | None:
         try:
             return secrets.get(key)
-        except UserError as exc:  # no usable keyring: refuse calls (503) rather than crash
-            problems["webhook"] = str(exc)
+        except UserError:  # no usable keyring: refuse calls (503) rather than crash
+            problems["webhook"] = ("Calls are refused: the OS keyring is not available, so the AI platform's secret "
+                                   "cannot be read. Unlock the keyring (or install one), then restart the console.")
             return None
 
     return OutsideWorld(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
@@ -205,6 +207,119 @@ class CalendarSignIn:
         return said
 
 
+#: the parts of the profile the running desk re-reads on Save, and what the others wait for (said per part)
+_AT_RESTART = {
+    "location": "The time zone, opening hours, phone-number country and usual appointment length apply when the "
+                "console starts again.",
+    "twilio": "The text-message settings apply when the console starts again.",
+    "events": "How events are written to the calendars changes when the console starts again.",
+    "polling": "Fetching calls from the platform starts or stops when the console starts again.",
+    "sync_timing": "How often calendars are synced changes when the console starts again.",
+}
+_POLL_PARTS = ("vapi", "retell", "elevenlabs", "synthflow")
+
+
+@dataclass
+class LiveSettings:
+    """A saved profile taken into the running desk (``desk.settings.apply``): the receiver rebinds when its address
+    changed, the sync engine re-reads which calendars it writes to (and the desk owes links to the new set), the
+    replay windows and sync limits are re-read; everything else is said to wait for the next start."""
+
+    profile: Profile
+    secrets: SecretStore
+    bus: events.EventBus
+    sync_engine: SyncEngine
+    intake: Intake
+    receiver: WebhookReceiver | None
+    calendars: dict[str, str]  # the desk context's own (read-only there), changed in place
+    problems: dict[str, str]
+    sign_in: "CalendarSignIn"
+    wake_sync: Callable[[], None]
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, new: Profile) -> "Applied":
+        from receptionist.services.settings import Applied
+
+        with self.lock:
+            old, self.profile = self.profile, new
+            live: list[str] = []
+            later: list[str] = []
+            changed = {part for part, values in new.model_dump().items() if values != old.model_dump()[part]}
+            if "location" in changed:
+                loc_old, loc_new = old.location.model_dump(), new.location.model_dump()
+                if {k for k in loc_old if loc_old[k] != loc_new[k]} - {"name", "id"}:
+                    later.append(_AT_RESTART["location"])
+            if "ingest" in changed:
+                self.intake.adapters = platform_adapters(new)
+                live.append(self._rebind(old, new))
+            if changed & set(_POLL_PARTS):
+                self.intake.adapters = platform_adapters(new)
+                if any(getattr(old, p).model_dump(include={"poll", "interval_seconds", "page_size", "api_base"})
+                       != getattr(new, p).model_dump(include={"poll", "interval_seconds", "page_size", "api_base"})
+                       for p in _POLL_PARTS if p != "synthflow"):
+                    later.append(_AT_RESTART["polling"])
+            if changed & {"google", "outlook"}:
+                live.append(self._calendars(old, new))
+            if "sync" in changed:
+                self.sync_engine.profile = new  # sync windows and attempts are read per cycle
+                if (old.sync.interval_seconds, old.sync.reconcile_interval_minutes) != \
+                        (new.sync.interval_seconds, new.sync.reconcile_interval_minutes):
+                    later.append(_AT_RESTART["sync_timing"])
+            for part in ("twilio", "events"):
+                if part in changed:
+                    later.append(_AT_RESTART[part])
+        self.bus.publish(events.HEALTH_CHANGED)
+        return Applied(tuple(s for s in live if s), tuple(later))
+
+    def _rebind(self, old: Profile, new: Profile) -> str:
+        receiver = self.receiver
+        if receiver is None:
+            return ""
+        bound = ("host", "port", "threads", "connection_limit", "channel_timeout_seconds")
+        was = old.ingest.model_dump(include=set(bound))
+        receiver.settings = new.ingest  # body limit and public address: read per request
+        if was == new.ingest.model_dump(include=set(bound)):
+            return ""
+        listening = receiver.listening
+        # back to the very port it had (a port of 0 was a free one picked at start)
+        old_port = int(receiver.base_url.rsplit(":", 1)[1]) if listening else old.ingest.port
+        receiver.stop()
+        try:
+            receiver.start()
+        except UserError:
+            receiver.settings = old.ingest.model_copy(update={"port": old_port})
+            if listening:
+                receiver.start()
+            self.profile = self.profile.model_copy(update={"ingest": old.ingest})
+            return (f"Port {new.ingest.port} is taken by another program: calls still arrive on port {old_port}. "
+                    "Choose another port.")
+        if self.problems.get("webhook", "").startswith("Calls cannot arrive: port"):
+            self.problems.pop("webhook")
+        return f"Calls now arrive on port {new.ingest.port}." if new.ingest.port else \
+            f"Calls now arrive at {receiver.base_url}."
+
+    def _calendars(self, old: Profile, new: Profile) -> str:
+        targets, problems = calendar_targets(new, self.secrets)
+        wanted = enabled_calendars(new)
+        before = dict(self.calendars)
+        for key in set(before) | set(wanted):
+            self.problems.pop(key, None)
+        self.problems.update(problems)
+        # New dicts for the engine (its thread iterates them); the context's mapping is changed in place.
+        self.sync_engine.targets = {t.key: t for t in targets}
+        self.sync_engine.calendars = dict(wanted)
+        self.calendars.clear()
+        self.calendars.update(wanted)
+        self.sign_in.profile = new
+        self.wake_sync()
+        added = [label for key, label in wanted.items() if key not in before]
+        dropped = [label for key, label in before.items() if key not in wanted]
+        said = [f"{label} is now synced{' once it is connected' if k in problems else ''}."
+                for k, label in wanted.items() if label in added]
+        said += [f"{label} is no longer synced." for label in dropped]
+        return " ".join(said) or "The calendar settings are in use now."
+
+
 @dataclass
 class App:
     """Everything one desk runs. ``start()`` starts the webhook receiver, the ingest worker, the polling sources and
@@ -254,13 +369,15 @@ class App:
                         store_wait_seconds=ing.store_wait_seconds)
         receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):
-            problems.setdefault("webhook", "calls are refused until a signing secret is set: "
-                                           "receptionist secret set ingest.webhook_secret")
+            problems.setdefault("webhook", "Calls are refused: no signing secret is set for the AI platform. "
+                                           "Enter it under File → Settings.")
         sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
         context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
                                  sms_enabled=world.messenger is not None, secrets=secrets)
+        live = LiveSettings(profile, secrets, bus, sync_engine, intake, receiver, calendars, problems, sign_in,
+                            scheduler.wake)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
-                    is_leader=lambda: scheduler.is_leader)
+                    is_leader=lambda: scheduler.is_leader, reconfigure=live)
         return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
                    world.polling_for(intake))
 
@@ -272,7 +389,10 @@ class App:
             except UserError as exc:  # the port is taken (another console?)
                 if busy_port_fatal:
                     raise
-                self.problems["webhook"] = str(exc)
+                self.problems["webhook"] = (
+                    f"Calls cannot arrive: port {self.profile.ingest.port} is taken by another program (another "
+                    "Receptionist Console?). Close it, or choose another port under File → Settings.")
+                log.warning("%s", exc)
         if sync:
             self.scheduler.start()
         if self.polling is not None:

@@ -112,8 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--once", action="store_true", required=True, help="one poll of every source, then exit")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    from receptionist.cli_setup import add_setup_commands
     from receptionist.commands import add_commands
 
+    add_setup_commands(sub, _common)
     add_commands(sub, _common)
     return parser
 
@@ -308,7 +310,8 @@ def cmd_demo(args) -> int:
         info = Installation.describe(app.profile, None, describe_database(app.store.engine.url).removeprefix("the "),
                                      "none: demo secrets are kept in memory only")
         return run_gui(app.desk, app.bus, demo_banner=demo.BANNER, on_ready=on_ready,
-                       quit_after=args.quit_after, screenshot=args.screenshot, installation=info)
+                       quit_after=args.quit_after, screenshot=args.screenshot, installation=info,
+                       settings_target=session.profile_path)
     finally:
         session.stop()
 
@@ -658,7 +661,15 @@ COMMANDS = {
     "quarantine": cmd_quarantine,
     "ingest": cmd_ingest,
     "poll": cmd_poll,
+    "test-call": lambda args: _test_call(args),
 }
+
+
+def _test_call(args) -> int:
+    from receptionist.cli_setup import cmd_test_call
+
+    profile = _profile(args)
+    return cmd_test_call(args, profile, _secrets(profile))
 
 if __name__ == "__main__":
     sys.exit(main())

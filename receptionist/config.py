@@ -140,13 +140,27 @@ class TwilioSettings(_Section):
         15 * 60, "A voice status callback (webhooks/twilio) whose signed Timestamp parameter is")
 
 
+AI_PLATFORMS = ("vapi", "retell", "elevenlabs", "bland", "synthflow", "twilio", "generic")
+
+
 class IngestSettings(_Section):
+    platform: str = Field("generic", description="The AI phone platform that sends this desk its calls: vapi, "
+                          "retell, elevenlabs, bland, synthflow, twilio or generic (setup shows its own address and "
+                          "secret).")
     host: str = Field("127.0.0.1", description="Address the webhook receiver binds to.")
     port: int = Field(8765, ge=0, le=65535, description="Webhook receiver port (0 picks a free one).")
     # Ours (receptionist.ingest.signing); 5 minutes, the usual webhook tolerance (Stripe's SDKs, Retell's).
     replay_window_seconds: int = _replay_window(
         300, "Our generic payload (webhooks/v1/calls): one whose X-Receptionist-Timestamp is")
     max_body_bytes: int = Field(1_000_000, ge=1024, description="Largest webhook body accepted.")
+
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, value: str) -> str:
+        if value not in AI_PLATFORMS:
+            raise ValueError(f"{value!r} is not a platform this desk takes calls from: use one of "
+                             f"{', '.join(AI_PLATFORMS)}")
+        return value
     public_base_url: str = Field(
         "", description="URL the platforms post to, e.g. https://desk.example.com (behind a reverse proxy); "
                         "Twilio signs it. Empty: the address the request arrived at.")

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from receptionist.app import App
-from receptionist.config import Profile
+from receptionist.config import Profile, write_profile
 from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.stack import SandboxStack
@@ -25,7 +25,8 @@ DEMO_PLATFORMS = ("generic", "vapi", "retell", "elevenlabs")
 
 
 class DemoSession:
-    """Attributes: stack, app, simulator (after ``start``); ``started`` is the monotonic start time."""
+    """Attributes: stack, app, simulator (after ``start``); ``profile_path``, the demo's own profile (File → Settings
+    edits it, never the user's); ``started`` is the monotonic start time."""
 
     def __init__(self, base: Profile, *, db_url: str | None = None, interval: tuple[float, float] = (20.0, 40.0),
                  first_call_after: float = 2.0):
@@ -39,6 +40,7 @@ class DemoSession:
         self.simulator: CallSimulator | None = None
         self.simulators: list[CallSimulator] = []
         self._first_call: threading.Timer | None = None
+        self.profile_path: Path | None = None
 
     def start(self) -> App:
         folder = Path(tempfile.mkdtemp(prefix="receptionist-demo-"))
@@ -48,6 +50,7 @@ class DemoSession:
         secrets = memory_secret_store("demo")
         profile = self.stack.profile(self.base, ingest_port=0)
         webhook_secret = self.stack.provision(profile, secrets)
+        self.profile_path = write_profile(profile, folder / "demo-profile.toml")
         self.stack.seed_week()
         from receptionist.ingest.platforms import ADAPTERS
 

@@ -58,6 +58,10 @@ class WebhookReceiver:
         return self.intake.rejections if self.intake is not None else {}
 
     @property
+    def listening(self) -> bool:
+        return self._served is not None
+
+    @property
     def base_url(self) -> str:
         assert self._served is not None
         return self._served.url

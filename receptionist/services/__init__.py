@@ -7,7 +7,8 @@
 - ``health``: each connection's state, Reconnect, reconciliation on demand, ``status``;
 - ``intake``: quarantine, a saved delivery handed in, the calls in progress;
 - ``callers``: a number as written, and what the desk knows of its caller;
-- ``wording``: the words a caller reads.
+- ``wording``: the words a caller reads;
+- ``settings``: a saved profile taken into the running desk.
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -24,10 +25,12 @@ from receptionist.services.checks import Checks
 from receptionist.services.context import DeskContext
 from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
 from receptionist.services.intake import IntakeDesk
+from receptionist.services.settings import Applied, DeskSettings
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
 from receptionist.services.wording import Wording
 
 if TYPE_CHECKING:
+    from receptionist.config import Profile
     from receptionist.ingest.intake import Intake
     from receptionist.ingest.receiver import WebhookReceiver
     from receptionist.sync.engine import SyncEngine
@@ -38,7 +41,8 @@ class Desk:
 
     def __init__(self, ctx: DeskContext, *, engine: "SyncEngine | None" = None, intake: "Intake | None" = None,
                  webhook: "WebhookReceiver | None" = None, sign_in: SignIn | None = None,
-                 is_leader: Callable[[], bool] = lambda: False):
+                 is_leader: Callable[[], bool] = lambda: False,
+                 reconfigure: "Callable[[Profile], Applied] | None" = None):
         self.context = ctx
         self.checks = Checks(ctx)
         self.wording = Wording(ctx)
@@ -49,7 +53,9 @@ class Desk:
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
+        self.settings = DeskSettings(reconfigure)
 
 
 # the records the window shows, with the capabilities that return them
-__all__ = ["ApprovalPlan", "CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy", "HealthSnapshot", "WeekView"]
+__all__ = ["Applied", "ApprovalPlan", "CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy",
+           "HealthSnapshot", "WeekView"]

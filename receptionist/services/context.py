@@ -50,7 +50,9 @@ class DeskContext:
     @classmethod
     def of(cls, store: Store, profile: Profile, bus: events.EventBus, calendars: Mapping[str, str],
            clock: Callable[[], datetime], *, problems: dict[str, str] | None = None, **wiring) -> "DeskContext":
-        return cls(store, profile, bus, MappingProxyType(dict(calendars)), clock,
+        # A dict is kept as given (read-only here): Settings adds or drops a calendar in it while the desk runs.
+        live = calendars if isinstance(calendars, dict) else dict(calendars)
+        return cls(store, profile, bus, MappingProxyType(live), clock,
                    problems=MappingProxyType(problems if problems is not None else {}), **wiring)
 
     def label(self, calendar: str) -> str:

@@ -93,7 +93,8 @@ class CalendarHealth:
 
     def webhook_status(self, quarantined: int = 0) -> tuple[str, str]:
         """(state, sentence) of the webhook receiver: off, pending (not listening yet, or deliveries held in
-        quarantine), error (with why) or ok; the sentence says where it listens and what it refused."""
+        quarantine), error (what is wrong and what to do, only that) or ok (where calls arrive, what was
+        refused)."""
         if self.webhook is None:
             return "off", "The webhook receiver is not running on this desk."
         problem = self.ctx.problems.get("webhook")  # no signing secret, or the port is taken
@@ -101,12 +102,12 @@ class CalendarHealth:
             url = self.webhook.url
         except (AssertionError, AttributeError):  # not listening (yet)
             return ("error", problem) if problem else ("pending", "The webhook receiver has not started yet.")
-        tip = f"Listening on {url}"
+        if problem:  # what is wrong and what to do, in a sentence or two: nothing else
+            return "error", problem
+        tip = f"Calls arrive at {url}."
         rejected = getattr(self.webhook, "rejections", None) or {}
         if rejected:
-            tip += "\nRejected requests: " + ", ".join(f"{k} ×{n}" for k, n in rejected.items())
-        if problem:
-            return "error", f"{tip}\n{problem}"
+            tip += "\nRefused: " + ", ".join(f"{k} ×{n}" for k, n in rejected.items())
         if quarantined:
             return "pending", f"{tip}\n{quarantined} delivery(ies) in quarantine: see the Quarantine tab"
         return "ok", tip

@@ -124,9 +124,11 @@ class MainWindow(QMainWindow):
     environment_problem_reported = Signal(str, str)
 
     def __init__(self, desk: Desk, bus: EventBus, *, demo_banner: str | None = None,
-                 installation: "Installation | None" = None, parent: QWidget | None = None):
+                 installation: "Installation | None" = None, settings_target: Path | None = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.installation = installation
+        self.settings_target = settings_target  # where Settings writes: the demo's own profile in demo mode
         self.desk = desk
         self.profile = desk.context.profile
         self.zone = self.profile.location.zone
@@ -267,7 +269,9 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
         self.settings_action = QAction("&Settings…", self)
-        self.settings_action.setShortcut(QKeySequence.StandardKey.Preferences)
+        # The platform's Preferences key (⌘, on macOS); Linux and Windows have none, so Ctrl+, as most apps do.
+        self.settings_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Preferences)
+                                          or [QKeySequence("Ctrl+,")])
         self.settings_action.triggered.connect(self.open_settings)
         file_menu.addAction(self.settings_action)
         file_menu.addSeparator()
@@ -320,13 +324,21 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.profile, self.desk.context.secrets, parent=self)
+        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target, parent=self)
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()
         if dialog.exec() and dialog.written is not None:
-            self.status.showMessage(f"Settings saved to {dialog.written}; they apply when the console starts "
-                                    "again.", 15000)
+            self.apply_settings(dialog.profile)
+
+    def apply_settings(self, profile) -> None:  # noqa: ANN001 - a config.Profile
+        """Take a saved profile into the running desk (on a worker) and say what applied now and what waits."""
+        self.profile = profile
+        self.setWindowTitle(f"Receptionist Console — {profile.location.name}")
+        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile),
+                            success=lambda applied: self.status.showMessage(f"Settings saved. {applied.sentence()}",
+                                                                            30000),
+                            progress="Applying the new settings…")
 
     def open_log_folder(self) -> bool:
         folder = log_dir()
@@ -704,7 +716,8 @@ def os_offscreen() -> bool:
 
 def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
             demo_banner: str | None = None, on_ready: Callable[[MainWindow], None] | None = None, quit_after: float | None = None,
-            screenshot: str | None = None, installation: "Installation | None" = None) -> int:
+            screenshot: str | None = None, installation: "Installation | None" = None,
+            settings_target: Path | None = None) -> int:
     """Show the console on ``service`` and ``bus`` and run the Qt event loop until the window closes; returns the
     exit code.
 
@@ -726,7 +739,8 @@ def run_gui(desk: Desk, bus: EventBus, *, argv: list[str] | None = None,
         log.info("the console of %s already runs here: brought it forward", location.name)
         return 0
     instance.listen()
-    window = MainWindow(desk, bus, demo_banner=demo_banner, installation=installation)
+    window = MainWindow(desk, bus, demo_banner=demo_banner, installation=installation,
+                        settings_target=settings_target)
     instance.raise_requested.connect(lambda: bring_forward(window))
     previous = sys.excepthook
     sys.excepthook = CrashHandler(lambda: window, previous)

@@ -1,7 +1,13 @@
-"""File → Settings…: every option of the location profile, generated from its declarations in ``config.py`` (so
-a new option appears here by itself, with its help text), plus the secrets, which go to the OS keyring only.
+"""File → Settings: the location profile in a few plain sections — Business and hours, Calendars, AI agent, Texts —
+each with the few things a business owner changes at the top and every other option of its part of the profile under
+Advanced (generated from the declarations in ``config.py``, so a new option appears by itself, with its help text).
+Secrets go to the OS keyring only. The location id is shown, never edited (it keys the keyring, the data folder and
+the database).
 
-Saving writes the user profile; the console applies it at its next start (it is composed once, at start).
+Sections are listed once, in ``SECTIONS``; "Services and hours" (from the availability work) is added there.
+
+Saving writes the profile (the user's, or the demo's own in demo mode); the window then asks the desk to apply it
+(``desk.settings``) and says what applied at once and what waits for the next start.
 """
 
 from __future__ import annotations
@@ -11,19 +17,23 @@ from collections.abc import Callable
 from pathlib import Path
 
 import annotated_types
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
+    QListWidget,
     QMessageBox,
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTabWidget,
+    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -32,12 +42,58 @@ from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
-from receptionist.ui.setup import SignInRunner, ZoneBox, help_label, secret_edit, with_help
+from receptionist.ui.setup_fields import (
+    Disclosure,
+    FlowRunner,
+    TimeBox,
+    ZoneBox,
+    help_label,
+    secret_edit,
+    with_help,
+)
 from receptionist.ui.wheel_guard import guard_wheel
 
-# Twilio's tab holds SMS and the voice status callbacks' replay window (one account, one auth token).
-SECTION_TITLES = {"location": "Location", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV", "twilio": "Twilio",
-                  "ingest": "Webhook", "sync": "Sync", "elevenlabs": "ElevenLabs"}
+#: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
+#: those parts is under the section's Advanced.
+SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...]], ...] = (
+    ("Business and hours", ("location",), (
+        ("location", "name", "Business name", "Shown in the title bar and in the texts callers get."),
+        ("location", "time_zone", "Time zone", "Where the business is: type a city. Every time is shown in it."),
+        ("location", "default_duration_minutes", "Usual appointment length",
+         "Minutes, for a call that does not say how long."),
+        ("location", "country", "Country",
+         "Two letters, e.g. US: phone numbers said without +1 are read as numbers of this country."),
+    )),
+    ("Calendars", ("google", "outlook", "caldav", "sync", "events"), (
+        ("google", "enabled", "Use Google Calendar", ""),
+        ("outlook", "enabled", "Use an Outlook calendar", ""),
+        ("caldav", "enabled", "Use a CalDAV calendar (iCloud, Fastmail, Nextcloud)", ""),
+        ("caldav", "url", "CalDAV server", "The server's address, or just its domain (e.g. fastmail.com)."),
+        ("caldav", "username", "CalDAV user name", "An Apple ID or e-mail address for iCloud and Fastmail."),
+        ("caldav", "calendar_name", "CalDAV calendar", "Its name as the server lists it; Connect CalDAV… picks "
+                                                       "it when the account has only one."),
+        ("events", "private", "Keep callers' details off the calendars",
+         "The calendars show only “Patient appointment” (for clinics)."),
+    )),
+    ("AI agent", ("ingest", "vapi", "retell", "elevenlabs", "synthflow"), (
+        ("ingest", "platform", "Platform", "The AI platform that answers your phone."),
+    )),
+    ("Texts", ("twilio",), (
+        ("twilio", "enabled", "Text callers",
+         "A confirmation when a booking is approved, through your Twilio account."),
+        ("twilio", "account_sid", "Twilio account SID", "On the Twilio Console's home page; starts with AC."),
+        ("twilio", "from_number", "Texts come from", "Your Twilio number, e.g. +15551234567."),
+    )),
+)
+
+PART_TITLES = {"location": "Business", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV",
+               "sync": "Sync",
+               "events": "Calendar events", "ingest": "Receiving calls", "vapi": "Vapi", "retell": "Retell",
+               "elevenlabs": "ElevenLabs", "synthflow": "Synthflow", "twilio": "Twilio"}
+
+#: the API keys a desk uses to fetch calls (or, for Synthflow, to read each call back), under AI agent → Advanced
+API_KEYS = {"vapi.api_key": "Vapi API key", "retell.api_key": "Retell API key",
+            "elevenlabs.api_key": "ElevenLabs API key", "synthflow.api_key": "Synthflow API key"}
 
 
 def _bounds(field) -> tuple[float | None, float | None]:  # noqa: ANN001
@@ -54,12 +110,18 @@ def _bounds(field) -> tuple[float | None, float | None]:  # noqa: ANN001
     return lo, hi
 
 
+_WORDS = {"api": "API", "uri": "URI", "url": "URL", "sid": "SID", "ca": "CA"}
+
+
 def _label(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+    """An option's name as a label: ``api_base`` → "API base"."""
+    words = [_WORDS.get(w, w) for w in name.split("_")]
+    return " ".join(words)[:1].upper() + " ".join(words)[1:]
 
 
 class SettingsDialog(QDialog):
-    """Attributes: ``editors[(section, option)]`` the widget of each option; ``secret_edits[key]``; ``written``."""
+    """Attributes: ``sections`` (the list) and ``pages`` (title → page); ``editors[(part, option)]`` the widget of
+    each option (the location id is shown, not edited); ``secret_edits[key]``; ``written``."""
 
     def __init__(self, profile: Profile, secrets: SecretStore | None, *, target: Path | None = None,
                  open_url: Callable[[str], object] = webbrowser.open,
@@ -73,50 +135,204 @@ class SettingsDialog(QDialog):
         self.target = target
         self.written: Path | None = None
         self.editors: dict[tuple[str, str], QWidget] = {}
-        self.tabs = QTabWidget()
+        self.secret_edits: dict[str, QLineEdit] = {}
+        self._secret_problem = self._keyring_state()
+        self.flows = FlowRunner(self)
+        self.flows.finished.connect(self._signed_in)
+        self.sections = QListWidget()
+        self.sections.setFixedWidth(180)
+        self.stack = QStackedWidget()
+        self.pages: dict[str, QWidget] = {}
         data = profile.model_dump()
-        for section, field in Profile.model_fields.items():
-            self.tabs.addTab(self._section_tab(section, field.annotation, data[section]),
-                             SECTION_TITLES.get(section, _label(section)))
-        self.tabs.addTab(self._secrets_tab(), "Secrets")
+        for title, parts, plain in SECTIONS:
+            page = self._section(title, parts, plain, data)
+            self.pages[title] = page
+            self.sections.addItem(title)
+            self.stack.addWidget(self._scroll(page))
+        self.sections.currentRowChanged.connect(self.stack.setCurrentIndex)
+        self.sections.setCurrentRow(0)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        body = QHBoxLayout()
+        body.addWidget(self.sections)
+        body.addWidget(self.stack, 1)
         lay = QVBoxLayout(self)
-        lay.addWidget(self.tabs, 1)
-        lay.addWidget(help_label("Saved to the user profile; the console uses the new settings when it starts "
-                                 "again. Secrets go to this computer's keyring only."))
+        lay.addLayout(body, 1)
+        note = ("Secrets go to this computer's keyring only." if self._secret_problem is None else
+                f"Secrets cannot be stored right now: {self._secret_problem}")
+        self.secret_state = help_label(note)
+        lay.addWidget(self.secret_state)
         lay.addWidget(buttons)
-        self.setMinimumSize(640, 480)
-        self.resize(760, 600)
-        guard_wheel(self)  # scrolling a long tab must not edit the spin boxes it passes over
+        self.setMinimumSize(760, 520)
+        self.resize(900, 640)
+        guard_wheel(self)  # scrolling a long section must not edit the spin boxes it passes over
 
-    def _scroll(self, inner: QWidget) -> QScrollArea:
+    # --- building the sections ------------------------------------------------------------------------------------
+
+    def _keyring_state(self) -> str | None:
+        if self.secrets is None:
+            return "this desk has no keyring"
+        try:
+            self.secrets.get("__settings_probe__")
+        except UserError as exc:
+            return str(exc)
+        return None
+
+    @staticmethod
+    def _scroll(inner: QWidget) -> QScrollArea:
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # the page fits its width
         scroll.setWidget(inner)
         return scroll
 
-    def _section_tab(self, section: str, model, values: dict) -> QWidget:  # noqa: ANN001
-        inner = QWidget()
-        form = QFormLayout(inner)
+    def _section(self, title: str, parts: tuple[str, ...], plain, data: dict) -> QWidget:  # noqa: ANN001
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        heading = QLabel(f"<h3>{title}</h3>")
+        lay.addWidget(heading)
+        form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.setVerticalSpacing(12)
-        for name, field in model.model_fields.items():
-            editor = self._editor(section, name, field, values[name])
-            editor.setToolTip(field.description or "")
-            self.editors[(section, name)] = editor
-            form.addRow(_label(name) if not isinstance(editor, QCheckBox) else "",
-                        with_help(editor, field.description or ""))
-        return self._scroll(inner)
+        shown = set()
+        for part, name, label, help_text in plain:
+            field = Profile.model_fields[part].annotation.model_fields[name]  # type: ignore[union-attr]
+            editor = self._editor(part, name, field, data[part][name], label)
+            self.editors[(part, name)] = editor
+            shown.add((part, name))
+            form.addRow("" if isinstance(editor, QCheckBox) else label, with_help(editor, help_text))
+        extra = getattr(self, f"_plain_{parts[0]}", None)
+        if extra is not None:
+            extra(form)
+        lay.addLayout(form)
+        advanced = QWidget()
+        a = QFormLayout(advanced)
+        a.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
+        a.setVerticalSpacing(10)
+        elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour")}  # plain side
+        for part in parts:
+            fields = [(name, field) for name, field in
+                      Profile.model_fields[part].annotation.model_fields.items()  # type: ignore[union-attr]
+                      if (part, name) not in shown and (part, name) not in elsewhere]
+            if fields:
+                a.addRow(QLabel(f"<b>{PART_TITLES[part]}</b>"))
+            for name, field in fields:
+                editor = self._editor(part, name, field, data[part][name], _label(name))
+                editor.setToolTip(field.description or "")
+                self.editors[(part, name)] = editor
+                a.addRow("" if isinstance(editor, QCheckBox) else _label(name),
+                         with_help(editor, field.description or ""))
+        extra = getattr(self, f"_advanced_{parts[0]}", None)
+        if extra is not None:
+            extra(a)
+        lay.addWidget(Disclosure("Advanced", advanced))
+        lay.addStretch(1)
+        return page
 
-    def _editor(self, section: str, name: str, field, value) -> QWidget:  # noqa: ANN001
+    def _plain_location(self, form: QFormLayout) -> None:
+        loc = self.profile.location
+        twelve_hour = loc.country == "US"
+        # Whole hours until the availability work lands (several ranges per day, quarter hours).
+        self.open_time = TimeBox(loc.open_hour * 60, first=0, last=23 * 60, step=60, twelve_hour=twelve_hour)
+        self.close_time = TimeBox(loc.close_hour * 60, first=60, last=24 * 60, step=60, twelve_hour=twelve_hour)
+        hours = QHBoxLayout()
+        hours.addWidget(QLabel("Open from"))
+        hours.addWidget(self.open_time)
+        hours.addWidget(QLabel("to"))
+        hours.addWidget(self.close_time)
+        hours.addStretch(1)
+        form.insertRow(2, "Opening hours", with_help(hours, "Calls asking for a time outside these hours are "
+                                                            "flagged for a person."))
+        self.location_id = QLabel(loc.id or f"{loc.key} (from the name; written down when you save)")
+        self.location_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        form.addRow("Location id", with_help(self.location_id, "Set once by setup; it names this location's "
+                                                               "keyring entries, data folder and database."))
+
+    def _plain_google(self, form: QFormLayout) -> None:
+        self.connect_buttons: dict[str, QPushButton] = {}
+        self.connect_status: dict[str, QLabel] = {}
+        form.addRow("CalDAV app-specific password", with_help(
+            self._secret("caldav.password"), "Made in the account's security settings (iCloud and Fastmail require "
+                                             "one); kept in the system's keyring only."))
+        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…"),
+                            ("caldav", "Connect CalDAV…")):
+            button = QPushButton(label)
+            status = QLabel("Checks the server and finds the calendar." if kind == "caldav" else
+                            "Opens the sign-in page in your browser.")
+            status.setObjectName("muted")
+            button.clicked.connect(lambda _=False, kind=kind: self.connect_calendar(kind))
+            button.setEnabled(self._secret_problem is None)
+            self.connect_buttons[kind], self.connect_status[kind] = button, status
+            row = QHBoxLayout()
+            row.addWidget(button)
+            row.addWidget(status, 1)
+            form.addRow(row)
+
+    def _advanced_google(self, form: QFormLayout) -> None:
+        form.addRow("Google client secret", self._secret("google.client_secret"))
+
+    def _plain_ingest(self, form: QFormLayout) -> None:
+        self.platform_steps = help_label("")
+        form.addRow(self.platform_steps)
+        self.address = QLineEdit()
+        self.address.setReadOnly(True)
+        form.addRow("Address", with_help(self.address, "Where the platform sends each finished call."))
+        self.platform_secrets = QStackedWidget()
+        self.platform_secret_label = QLabel()
+        for guide in onboarding.PLATFORM_GUIDES.values():
+            if guide.secret_key == "twilio.auth_token":  # one field for it, under Texts
+                elsewhere = QLineEdit()
+                elsewhere.setEnabled(False)
+                elsewhere.setPlaceholderText("Twilio signs with your auth token: set it under Texts")
+                self.platform_secrets.addWidget(elsewhere)
+            else:
+                self.platform_secrets.addWidget(self._secret(guide.secret_key))
+        form.addRow(self.platform_secret_label, self.platform_secrets)
+        box: QComboBox = self.editors[("ingest", "platform")]  # type: ignore[assignment]
+        box.currentIndexChanged.connect(lambda _i: self._show_platform())
+        self._show_platform()
+
+    def _advanced_ingest(self, form: QFormLayout) -> None:
+        for key, label in API_KEYS.items():
+            if key not in self.secret_edits:
+                form.addRow(label, self._secret(key))
+
+    def _plain_twilio(self, form: QFormLayout) -> None:
+        form.addRow("Twilio auth token", with_help(self._secret("twilio.auth_token"),
+                                                   "On the Twilio Console's home page."))
+
+    def _show_platform(self) -> None:
+        box: QComboBox = self.editors[("ingest", "platform")]  # type: ignore[assignment]
+        guide = onboarding.PLATFORM_GUIDES[box.currentData()]
+        self.platform_secrets.setCurrentIndex(box.currentIndex())
+        self.platform_secret_label.setText(guide.secret_label)
+        self.platform_steps.setText(guide.steps)
+        self.address.setText(onboarding.webhook_url(self.profile, guide.key))
+
+    def _secret(self, key: str) -> QLineEdit:
+        edit = secret_edit()
+        state = "not set"
+        if self._secret_problem is None and self.secrets is not None:
+            state = "stored (type to replace)" if self.secrets.get(key) else "not set"
+        edit.setPlaceholderText(state)
+        edit.setEnabled(self._secret_problem is None)
+        self.secret_edits[key] = edit
+        return edit
+
+    def _editor(self, part: str, name: str, field, value, label: str) -> QWidget:  # noqa: ANN001
         kind = field.annotation
-        if (section, name) == ("location", "time_zone"):
+        if (part, name) == ("location", "time_zone"):
             return ZoneBox(value)
+        if (part, name) == ("ingest", "platform"):
+            box = QComboBox()
+            for key, guide in onboarding.PLATFORM_GUIDES.items():
+                box.addItem(guide.label, key)
+            box.setCurrentIndex(max(0, box.findData(value)))
+            return box
         if kind is bool:
-            box = QCheckBox(_label(name))
+            box = QCheckBox(label)
             box.setChecked(bool(value))
             return box
         if kind is int:
@@ -134,56 +350,13 @@ class SettingsDialog(QDialog):
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box
-        edit = QLineEdit(str(value))
-        if (section, name) == ("location", "id"):
-            edit.setReadOnly(True)  # keys the keyring, data folder and database: changing it would orphan them
-            edit.setPlaceholderText(f"{self.profile.location.key} (derived from the name; written down on Save)")
-        return edit
+        return QLineEdit(str(value))
 
-    def _secrets_tab(self) -> QWidget:
-        inner = QWidget()
-        form = QFormLayout(inner)
-        self.secret_edits: dict[str, QLineEdit] = {}
-        self.secret_state = QLabel()
-        self.secret_state.setWordWrap(True)
-        form.addRow(self.secret_state)
-        problem = None
-        for key, label in onboarding.SECRET_FIELDS.items():
-            edit = secret_edit()
-            state = "not set"
-            if self.secrets is None:
-                problem = "no keyring"
-            elif problem is None:
-                try:
-                    state = "stored (type to replace)" if self.secrets.get(key) else "not set"
-                except UserError as exc:
-                    problem = str(exc)
-            edit.setPlaceholderText(state)
-            self.secret_edits[key] = edit
-            form.addRow(label, edit)
-        self.secret_state.setText(
-            f"Secrets cannot be stored right now: {problem}" if problem else
-            "Values are never shown; leave a field empty to keep what is stored.")
-        self.connect_buttons: dict[str, QPushButton] = {}
-        self.connect_status: dict[str, QLabel] = {}
-        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…"),
-                            ("caldav", "Connect CalDAV…")):
-            button = QPushButton(label)
-            status = help_label("Signs in with the settings on the calendar tabs (as edited here).")
-            button.clicked.connect(lambda _=False, kind=kind: self.connect_calendar(kind))
-            self.connect_buttons[kind], self.connect_status[kind] = button, status
-            form.addRow(button, status)
-        if problem:
-            self.secret_state.setStyleSheet("color: #dc2626;")
-            for edit in [*self.secret_edits.values(), *self.connect_buttons.values()]:
-                edit.setEnabled(False)
-        self.sign_in = SignInRunner(self)
-        self.sign_in.finished.connect(self._signed_in)
-        return self._scroll(inner)
+    # --- sign-in ------------------------------------------------------------------------------------------------
 
     def connect_calendar(self, kind: str) -> None:
         """Run the sign-in flow on a worker thread (it waits for the browser); the answer comes back by signal."""
-        if kind in self.sign_in.running or self.secrets is None:
+        if kind in self.flows.running or self.secrets is None:
             return
         try:
             profile = self.edited_profile()
@@ -192,22 +365,22 @@ class SettingsDialog(QDialog):
             return
         self.connect_buttons[kind].setEnabled(False)
         secrets = self.secrets
-        if kind == "caldav":  # an app password, no browser: the server's calendar is written back to the CalDAV tab
+        if kind == "caldav":  # an app password, no browser: the server's calendar is written back to the section
             self.connect_status[kind].setText("Looking for the server and its calendars…")
             password = self.secret_edits["caldav.password"].text() or None
-            self.sign_in.start(kind, lambda: self._caldav_found(onboarding.connect_caldav_account(profile, secrets,
-                                                                                                 password)))
+            self.flows.start(kind, lambda: self._caldav_found(onboarding.connect_caldav_account(profile, secrets,
+                                                                                                password)))
             return
         self.connect_status[kind].setText("Waiting for you to finish signing in in the browser…")
-        self.sign_in.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
+        self.flows.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
 
     def _caldav_found(self, profile: Profile) -> str:
-        """On the sign-in thread: keep what was found for ``_signed_in`` (GUI thread) to put on the CalDAV tab."""
+        """On the sign-in thread: keep what was found for ``_signed_in`` (GUI thread) to put in the Calendars section."""
         self._caldav_section = profile.caldav
         return f"CalDAV connected: calendar {profile.caldav.calendar_name!r} (press Save to keep it)"
 
     def _signed_in(self, kind: str, ok: bool, message: str) -> None:
-        self.sign_in.done(kind)
+        self.flows.done(kind)
         if kind == "caldav" and ok:
             found = self._caldav_section
             self.editors[("caldav", "enabled")].setChecked(True)
@@ -219,24 +392,28 @@ class SettingsDialog(QDialog):
     # --- reading the widgets back -----------------------------------------------------------------------------
 
     def values(self) -> dict:
-        data: dict[str, dict] = {}
-        for (section, name), editor in self.editors.items():
+        data: dict[str, dict] = self.profile.model_dump()
+        for (part, name), editor in self.editors.items():
             if isinstance(editor, ZoneBox):
-                value = editor.zone()
+                value = editor.zone() or editor.currentText().strip()
+            elif isinstance(editor, QComboBox):
+                value = editor.currentData()
             elif isinstance(editor, QCheckBox):
                 value = editor.isChecked()
             elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
                 value = editor.value()
             else:
                 value = editor.text().strip()
-            data.setdefault(section, {})[name] = value
+            data[part][name] = value
+        data["location"]["open_hour"] = self.open_time.minutes() // 60
+        data["location"]["close_hour"] = self.close_time.minutes() // 60
         return data
 
     def edited_profile(self) -> Profile:
         values = self.values()
         # A profile from before ids gets its derived id written down now, from the name it had: renaming the
         # location in this same dialog then changes nothing stored.
-        values["location"]["id"] = values["location"]["id"] or self.profile.location.key
+        values["location"]["id"] = self.profile.location.id or self.profile.location.key
         return Profile.from_dict(values, source="settings")
 
     def accept(self) -> None:
@@ -258,4 +435,4 @@ class SettingsDialog(QDialog):
         super().accept()
 
 
-__all__ = ["SettingsDialog"]
+__all__ = ["SECTIONS", "SettingsDialog"]

@@ -1,36 +1,35 @@
-"""The setup screen of a first start: the business, its calendars, the AI platform's webhook and Twilio.
+"""The setup screen of a first start: the business, its calendars, the AI agent's connection and text messages.
 
-It writes the user profile (``onboarding.save_profile``) and puts every secret in the OS keyring only.  The
-sign-in flows (Google, Outlook) block until the person finishes in the browser, so they run on a worker thread and
-report back by queued signal; the window stays responsive and can be cancelled.
+The first page checks this computer's keyring before anything secret exists: without one the setup says what to
+install or unlock and goes no further.  Sign-in apps (OAuth clients) come from the build's profile; a custom one is
+under Advanced.  It writes the user profile (``onboarding.save_profile``) and puts every secret in the OS keyring
+only.  The sign-in flows and the test call block, so they run on a worker thread and report back by queued signal.
+
+Pages are listed once, in ``SetupWizard.__init__``; a "Services and hours" page (from the availability work) goes
+after the business page.
 """
 
 from __future__ import annotations
 
-import logging
 import sys
-import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from zoneinfo import available_timezones
 
-from PySide6.QtCore import QObject, QStringListModel, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
-    QCompleter,
     QFormLayout,
+    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
     QPushButton,
-    QSizePolicy,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -40,184 +39,148 @@ from PySide6.QtWidgets import (
 from receptionist import onboarding
 from receptionist.config import Profile, new_location_id
 from receptionist.domain.ports import SecretStore
-from receptionist.errors import EnvironmentProblem, ProviderError, UserError
+from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.ui import icons, theme
+from receptionist.ui.setup_fields import (
+    Disclosure,
+    FlowRunner,
+    TimeBox,
+    ZoneBox,
+    help_label,
+    on_leave,
+    problem_label,
+    secret_edit,
+    with_help,
+)
 from receptionist.ui.wheel_guard import guard_wheel
-
-log = logging.getLogger(__name__)
 
 SecretsFor = Callable[[Profile], SecretStore]
 
+class KeyringCheck(QFrame):
+    """The keyring, checked on the first page: nothing secret is generated or asked for until it works."""
 
-class ZoneBox(QComboBox):
-    """Every IANA zone, searchable: type any part ("chicago", "Europe/") and pick from the matches."""
+    def __init__(self, check: Callable[[], str | None], on_change: Callable[[], None]):
+        super().__init__()
+        self.setObjectName("keyringProblem")
+        self.setStyleSheet("#keyringProblem { border: 1px solid #dc2626; border-radius: 6px; background: #fef2f2; }")
+        self._check = check
+        self._on_change = on_change
+        self.title = QLabel("<b>This computer cannot keep passwords safely yet</b>")
+        self.advice = QLabel()
+        self.advice.setWordWrap(True)
+        self.advice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.again = QPushButton("Check again")
+        self.again.clicked.connect(lambda: self.run())
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.advice)
+        lay.addWidget(self.again, 0, Qt.AlignmentFlag.AlignLeft)
+        self.problem: str | None = None
+        self.run(notify=False)
 
-    def __init__(self, current: str = "America/Chicago", parent: QWidget | None = None):
-        super().__init__(parent)
-        zones = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
-        zones.append("UTC")
-        self.setEditable(True)
-        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.addItems(zones)
-        completer = QCompleter(QStringListModel(zones, self), self)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        self.setCompleter(completer)
-        self.setMaxVisibleItems(15)
-        self.set_zone(current)
-        self.lineEdit().setPlaceholderText("Type a city, e.g. Chicago")
-
-    def set_zone(self, zone: str) -> None:
-        index = self.findText(zone)
-        if index >= 0:
-            self.setCurrentIndex(index)
-        else:
-            self.setEditText(zone)
-
-    def zone(self) -> str:
-        return self.currentText().strip()
-
-
-def hour_box(value: int, lo: int, hi: int) -> QSpinBox:
-    box = QSpinBox()
-    box.setRange(lo, hi)
-    box.setValue(value)
-    box.setSuffix(":00")
-    box.setMinimumWidth(90)
-    return box
-
-
-def help_label(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setWordWrap(True)
-    label.setObjectName("muted")
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def with_help(field: QWidget | QHBoxLayout, text: str) -> QWidget:
-    """A field with its help text right under it (a separate form row would leave a gap)."""
-    holder = QWidget()
-    holder.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-    lay = QVBoxLayout(holder)
-    lay.setContentsMargins(0, 0, 0, 0)
-    lay.setSpacing(2)
-    if isinstance(field, (QLineEdit, QComboBox)):
-        lay.addWidget(field)
-    elif isinstance(field, QWidget):  # spin boxes, check boxes: their own width, the help text the full width
-        lay.addWidget(field, 0, Qt.AlignmentFlag.AlignLeft)
-    else:
-        lay.addLayout(field)
-    if text:
-        lay.addWidget(help_label(text))
-    return holder
-
-
-def secret_edit(placeholder: str = "") -> QLineEdit:
-    edit = QLineEdit()
-    edit.setEchoMode(QLineEdit.EchoMode.Password)
-    edit.setPlaceholderText(placeholder)
-    return edit
-
-
-class SignInRunner(QObject):
-    """Runs a blocking sign-in on a worker thread; ``finished(kind, ok, message)`` arrives on the GUI thread."""
-
-    finished = Signal(str, bool, str)
-
-    def __init__(self, parent: QObject | None = None):
-        super().__init__(parent)
-        self.running: set[str] = set()
-
-    def start(self, kind: str, flow: Callable[[], str]) -> threading.Thread:
-        self.running.add(kind)
-
-        def run() -> None:
-            try:
-                ok, message = True, flow()
-            except (UserError, ProviderError) as exc:
-                ok, message = False, str(exc)
-            except Exception as exc:  # a bug in a flow: say so here, and log the traceback
-                log.exception("sign-in to %s failed", kind)
-                ok, message = False, f"sign-in failed unexpectedly ({type(exc).__name__}: {exc}); see the log"
-            self.finished.emit(kind, ok, message)
-
-        thread = threading.Thread(target=run, name=f"sign-in-{kind}", daemon=True)
-        thread.start()
-        return thread
-
-    def done(self, kind: str) -> None:
-        self.running.discard(kind)
+    def run(self, notify: bool = True) -> None:
+        self.problem = self._check()
+        self.advice.setText(self.problem or "")
+        self.setVisible(bool(self.problem))
+        if notify:
+            self._on_change()
 
 
 class LocationPage(QWizardPage):
-    def __init__(self, base: Profile):
+    """The business: its name, where it is and its hours. A field's problem is said once the field is left (or on
+    Next), never before it was touched."""
+
+    def __init__(self, wizard: "SetupWizard", base: Profile):
         super().__init__()
         self.setTitle("Your business")
-        self.setSubTitle("Welcome! A few questions set this computer up for your front desk; everything can be "
-                         "changed later in File → Settings…. First: your business, where it is, and its hours.")
+        self.setSubTitle("Welcome! A few questions set this computer up for your front desk; you can change any of "
+                         "it later under File → Settings.")
         loc = base.location
+        twelve_hour = loc.country == "US"
+        self.touched: set[str] = set()
+        self.keyring = KeyringCheck(wizard.keyring_problem, self.completeChanged.emit)
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Lakeside Dental")
         self.zone = ZoneBox(loc.time_zone)
-        self.open_hour = hour_box(loc.open_hour, 0, 23)
-        self.close_hour = hour_box(loc.close_hour, 1, 24)
+        # The profile keeps whole hours until the availability work lands (several ranges per day, quarter hours).
+        self.open_time = TimeBox(loc.open_hour * 60, first=0, last=23 * 60, step=60, twelve_hour=twelve_hour)
+        self.close_time = TimeBox(loc.close_hour * 60, first=60, last=24 * 60, step=60, twelve_hour=twelve_hour)
         hours = QHBoxLayout()
-        hours.addWidget(QLabel("from"))
-        hours.addWidget(self.open_hour)
+        hours.addWidget(QLabel("Open from"))
+        hours.addWidget(self.open_time)
         hours.addWidget(QLabel("to"))
-        hours.addWidget(self.close_hour)
+        hours.addWidget(self.close_time)
         hours.addStretch(1)
-        form = QFormLayout(self)
+        self.problem = problem_label()
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.keyring)
+        form = QFormLayout()
         form.setVerticalSpacing(14)
-        form.addRow("Business name", with_help(self.name, "Shown in the title bar and in SMS confirmations."))
-        form.addRow("Time zone", with_help(self.zone, "All times are shown in this zone. Type part of a city or "
-                                                      "region to search."))
+        form.addRow("Business name", with_help(self.name, "Shown in the title bar and in the texts callers get."))
+        form.addRow("Time zone", with_help(self.zone, "Where the business is: type a city, e.g. New York or "
+                                                      "Phoenix. Every time is shown in this zone."))
         form.addRow("Opening hours", with_help(hours, "Calls asking for a time outside these hours are flagged "
                                                       "for a person."))
-        self.problem = QLabel()
-        self.problem.setObjectName("problem")
-        self.problem.setStyleSheet("color: #dc2626;")
-        self.problem.setWordWrap(True)
         form.addRow(self.problem)
-        self.name.textChanged.connect(self.completeChanged)
-        self.zone.currentTextChanged.connect(self.completeChanged)
+        lay.addLayout(form)
+        lay.addStretch(1)
+        on_leave(self.name, lambda: self._leave("name"))
+        on_leave(self.zone, lambda: self._leave("zone"))  # the combo box has the focus, its line edit follows
+        self.open_time.activated.connect(lambda _i: self._leave("hours"))
+        self.close_time.activated.connect(lambda _i: self._leave("hours"))
+        self.name.textChanged.connect(lambda _t: self._show() if "name" in self.touched else None)
+
+    def _leave(self, field: str) -> None:
+        if field == "zone":
+            self.zone.settle()
+        self.touched.add(field)
+        self._show()
+
+    def problems(self) -> dict[str, str]:
+        found = {}
+        if not self.name.text().strip():
+            found["name"] = "Enter the business name."
+        if not self.zone.zone():
+            found["zone"] = f"“{self.zone.currentText().strip()}” is not a place in the list: type a city and pick " \
+                            "one of the matches."
+        if self.open_time.minutes() >= self.close_time.minutes():
+            found["hours"] = "The closing time must be after the opening time."
+        return found
+
+    def _show(self) -> bool:
+        shown = [text for field, text in self.problems().items() if field in self.touched]
+        self.problem.setText(" ".join(shown))
+        return not shown
 
     def isComplete(self) -> bool:
-        problem = ""
-        if not self.name.text().strip():
-            problem = "Enter the business name."
-        elif self.zone.findText(self.zone.zone()) < 0:
-            problem = f"“{self.zone.zone()}” is not a time zone: pick one from the list."
-        elif self.open_hour.value() >= self.close_hour.value():
-            problem = "The closing hour must be after the opening hour."
-        self.problem.setText(problem)
-        return not problem
+        return self.keyring.problem is None
+
+    def validatePage(self) -> bool:
+        self.zone.settle()
+        self.touched.update(("name", "zone", "hours"))
+        return self._show() and self.keyring.problem is None
 
 
 class CalendarsPage(QWizardPage):
+    """Google and Outlook: a switch and a Connect button each. The sign-in apps come from the build's profile;
+    a custom one (client id, secret, tenant) is under Advanced."""
+
     def __init__(self, wizard: "SetupWizard", base: Profile):
         super().__init__()
         self.setTitle("Calendars")
         self.setSubTitle("Approved bookings are written to these calendars, and their busy time is read back. "
-                         "You can skip this and connect later from File → Settings….")
+                         "You can skip this and connect later under File → Settings.")
         self.wizard_ = wizard
+        self.base = base
         lay = QVBoxLayout(self)
 
         google = QGroupBox("Google Calendar")
         g = QFormLayout(google)
         self.google_enabled = QCheckBox("Use Google Calendar")
         self.google_enabled.setChecked(base.google.enabled)
-        self.google_client_id = QLineEdit(base.google.client_id)
-        self.google_client_id.setPlaceholderText("….apps.googleusercontent.com")
-        self.google_secret = secret_edit("from Google Cloud Console (Desktop app client)")
-        self.google_calendar = QLineEdit(base.google.calendar_id)
         self.google_button = QPushButton("Connect Google…")
-        self.google_status = help_label("Not connected.")
+        self.google_status = help_label(self._not_connected("google"))
         g.addRow(self.google_enabled)
-        g.addRow("OAuth client id", self.google_client_id)
-        g.addRow("Client secret", self.google_secret)
-        g.addRow("Calendar id", self.google_calendar)
         g.addRow(self.google_button, self.google_status)
         lay.addWidget(google)
 
@@ -225,101 +188,182 @@ class CalendarsPage(QWizardPage):
         o = QFormLayout(outlook)
         self.outlook_enabled = QCheckBox("Use an Outlook calendar")
         self.outlook_enabled.setChecked(base.outlook.enabled)
-        self.outlook_client_id = QLineEdit(base.outlook.client_id)
-        self.outlook_client_id.setPlaceholderText("Application (client) id of the app registration")
-        self.outlook_authority = QLineEdit(base.outlook.authority)
         self.outlook_button = QPushButton("Connect Outlook…")
-        self.outlook_status = help_label("Not connected.")
+        self.outlook_status = help_label(self._not_connected("outlook"))
         o.addRow(self.outlook_enabled)
-        o.addRow("App (client) id", self.outlook_client_id)
-        o.addRow("Authority", self.outlook_authority)
         o.addRow(self.outlook_button, self.outlook_status)
         lay.addWidget(outlook)
         lay.addWidget(help_label("Connecting opens the sign-in page in your browser; come back here when it says "
-                                 "you are done. Tokens are kept in this computer's keyring, never in files."))
+                                 "you are done. Sign-ins are kept in this computer's keyring, never in files."))
+
+        advanced = QWidget()
+        a = QFormLayout(advanced)
+        a.setContentsMargins(0, 0, 0, 0)
+        self.google_client_id = QLineEdit(base.google.client_id)
+        self.google_client_id.setPlaceholderText("….apps.googleusercontent.com")
+        self.google_secret = secret_edit("from Google Cloud Console (Desktop app client)")
+        self.google_calendar = QLineEdit(base.google.calendar_id)
+        self.outlook_client_id = QLineEdit(base.outlook.client_id)
+        self.outlook_client_id.setPlaceholderText("Application (client) id of the app registration")
+        self.outlook_authority = QLineEdit(base.outlook.authority)
+        a.addRow(help_label("Only for a business that registered its own sign-in app with Google or Microsoft; "
+                            "leave these as they are otherwise."))
+        a.addRow("Google client id", self.google_client_id)
+        a.addRow("Google client secret", self.google_secret)
+        a.addRow("Google calendar", self.google_calendar)
+        a.addRow("Microsoft client id", self.outlook_client_id)
+        a.addRow("Microsoft sign-in address", self.outlook_authority)
+        self.advanced = Disclosure("Advanced: your own sign-in app", advanced)
+        lay.addWidget(self.advanced)
         lay.addStretch(1)
         self.google_button.clicked.connect(lambda: wizard.connect_calendar("google"))
         self.outlook_button.clicked.connect(lambda: wizard.connect_calendar("outlook"))
-        for box, fields in ((self.google_enabled, (self.google_client_id, self.google_secret, self.google_calendar,
-                                                   self.google_button)),
-                            (self.outlook_enabled, (self.outlook_client_id, self.outlook_authority,
-                                                    self.outlook_button))):
-            box.toggled.connect(lambda on, fields=fields: [f.setEnabled(on) for f in fields])
-            for f in fields:
-                f.setEnabled(box.isChecked())
+        for box, button in ((self.google_enabled, self.google_button), (self.outlook_enabled, self.outlook_button)):
+            box.toggled.connect(button.setEnabled)
+            button.setEnabled(box.isChecked())
+
+    def _not_connected(self, kind: str) -> str:
+        if getattr(self.base, kind).client_id:
+            return "Not connected."
+        return ("This copy of the app has no sign-in set up for it: ask whoever installed it, or enter your own "
+                "sign-in app under Advanced.")
 
 
-POLLING_PLATFORMS = (("", "No polling (webhooks)"), ("vapi", "Vapi"), ("retell", "Retell"),
-                     ("elevenlabs", "ElevenLabs"))
+class AgentPage(QWizardPage):
+    """The AI phone agent: its platform, that platform's own address and secret in the form its dashboard asks
+    for, a signed test call through the real receiver, and the polling choice for a desk it cannot reach."""
 
-
-class WebhookPage(QWizardPage):
-    def __init__(self, wizard: "SetupWizard"):
+    def __init__(self, wizard: "SetupWizard", base: Profile):
         super().__init__()
         self.setTitle("Your AI phone agent")
-        self.setSubTitle("The AI platform sends each call here, signed with this secret. Paste both into the "
-                         "platform's webhook settings.")
+        self.setSubTitle("The AI platform that answers your phone sends each finished call to this computer. Pick "
+                         "it, follow the steps in its dashboard, then send a test call.")
         self.wizard_ = wizard
+        self.secret_values: dict[str, str] = {}  # per platform, so switching back keeps what was entered
+        self.platform = QComboBox()
+        for key, guide in onboarding.PLATFORM_GUIDES.items():
+            self.platform.addItem(guide.label, key)
+        self.steps = help_label("")
+        self.steps.setObjectName("")
         self.url = QLineEdit()
         self.url.setReadOnly(True)
-        self.secret = QLineEdit(onboarding.generate_webhook_secret())
-        self.secret.setReadOnly(True)
+        self.secret = QLineEdit()
         self.copy_url = QPushButton("Copy")
         self.copy_secret = QPushButton("Copy")
         self.regenerate = QPushButton("New secret")
-        form = QFormLayout(self)
+        self.test_button = QPushButton("Send a test call")
+        self.test_result = help_label("")
+        self.copied = help_label("")
+        # Full-width rows in a column (word-wrapped text inside a form reserves height it never uses).
+        lay = QVBoxLayout(self)
+        lay.setSpacing(10)
+        top = QFormLayout()
+        top.addRow("Platform", self.platform)
+        lay.addLayout(top)
+        lay.addWidget(self.steps)
+        form = QFormLayout()
+        form.setVerticalSpacing(10)
         row = QHBoxLayout()
         row.addWidget(self.url, 1)
         row.addWidget(self.copy_url)
-        form.addRow("Webhook URL", row)
+        form.addRow("Address", row)
         row = QHBoxLayout()
         row.addWidget(self.secret, 1)
         row.addWidget(self.copy_secret)
         row.addWidget(self.regenerate)
-        form.addRow("Signing secret", row)
-        form.addRow(help_label(
-            "Requests carry X-Receptionist-Signature: v1=HMAC-SHA256(secret, \"<unix time>.<body>\"). The console "
-            "listens on this computer only; to reach it from the internet, put an HTTPS reverse proxy in front "
-            "and paste that proxy's address instead."))
-        self.copied = help_label("")
+        self.secret_label = QLabel("Secret")
+        form.addRow(self.secret_label, row)
         form.addRow("", self.copied)
-        # A desk with no public address: fetch finished calls from the platform's API instead.
-        self.poll_platform = QComboBox()
-        for key, label in POLLING_PLATFORMS:
-            self.poll_platform.addItem(label, key)
-        self.poll_key = secret_edit()
-        self.poll_key.setPlaceholderText("the platform's API key (kept in this computer's keyring)")
-        form.addRow("Or fetch calls from", self.poll_platform)
-        form.addRow("API key", self.poll_key)
-        form.addRow(help_label("For a desk the AI platform cannot reach: the console asks the platform for finished "
-                               "calls every minute instead of waiting for webhooks. Leave it on \"No polling\" when "
-                               "the webhook above is used."))
-        self.poll_platform.currentIndexChanged.connect(
-            lambda _i: self.poll_key.setEnabled(bool(self.poll_platform.currentData())))
-        self.poll_key.setEnabled(False)
-        self.copy_url.clicked.connect(lambda: self._copy(self.url.text(), "Webhook URL copied."))
-        self.copy_secret.clicked.connect(lambda: self._copy(self.secret.text(), "Signing secret copied."))
+        self.form = form
+        form.setRowVisible(self.copied, False)
+        lay.addLayout(form)
+        self.reach = help_label("")
+        lay.addWidget(self.reach)
+        row = QHBoxLayout()
+        row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.test_result, 1)
+        lay.addLayout(row)
+        # A desk the platform cannot reach: fetch finished calls from the platform's API instead.
+        self.poll = QCheckBox()
+        self.poll_key = secret_edit("the platform's API key (kept in this computer's keyring)")
+        self.poll_key_label = QLabel("API key")
+        poll = QFormLayout()
+        poll.addRow(self.poll)
+        poll.addRow(self.poll_key_label, self.poll_key)
+        self.poll_form = poll
+        lay.addLayout(poll)
+        lay.addStretch(1)
+        self.poll.toggled.connect(lambda _on: self._show_poll())
+        self.copy_url.clicked.connect(lambda: self._copy(self.url.text(), "Address copied."))
+        self.copy_secret.clicked.connect(lambda: self._copy(self.secret.text(), "Secret copied."))
         self.regenerate.clicked.connect(lambda: self.secret.setText(onboarding.generate_webhook_secret()))
+        self.test_button.clicked.connect(wizard.send_test_call)
+        self._shown: str | None = None
+        self.platform.setCurrentIndex(max(0, self.platform.findData(base.ingest.platform)))
+        self.platform.currentIndexChanged.connect(lambda _i: self._show_platform())
 
     def initializePage(self) -> None:
-        self.url.setText(onboarding.webhook_url(self.wizard_.profile()))
+        self._show_platform()  # the secret is generated here, after the first page found a keyring
+
+    def chosen(self) -> str:
+        return self.platform.currentData()
+
+    def guide(self) -> onboarding.PlatformGuide:
+        return onboarding.PLATFORM_GUIDES[self.chosen()]
+
+    def _show_platform(self) -> None:
+        if self._shown is not None:
+            self.secret_values[self._shown] = self.secret.text()
+        guide = self.guide()
+        self._shown = guide.key
+        self.steps.setText(guide.steps)
+        profile = self.wizard_.profile()
+        self.url.setText(onboarding.webhook_url(profile, guide.key))
+        self.reach.setText("" if profile.ingest.public_base_url else
+                           f"This address works on this computer only. {guide.label} reaches it once your installer "
+                           "gives this computer a public HTTPS address (Settings → AI agent → Advanced); until "
+                           "then, choose to fetch calls below where offered.")
+        value = self.secret_values.get(guide.key)
+        if value is None and guide.we_make_secret:
+            value = onboarding.generate_webhook_secret()
+        self.secret.setText(value or "")
+        self.secret.setReadOnly(guide.we_make_secret)
+        self.secret.setEchoMode(QLineEdit.EchoMode.Normal if guide.we_make_secret else QLineEdit.EchoMode.Password)
+        self.secret.setPlaceholderText("" if guide.we_make_secret else f"paste the {guide.secret_label} from "
+                                                                        f"{guide.label} here")
+        self.secret_label.setText(guide.secret_label)
+        self.copy_secret.setVisible(guide.we_make_secret)
+        self.regenerate.setVisible(guide.we_make_secret)
+        self.test_result.setText("")
+        self.poll_form.setRowVisible(self.poll, guide.poll_key is not None)
+        self.poll.setText(f"{guide.label} cannot reach this computer: fetch finished calls from {guide.label} "
+                          "every minute instead")
+        self._show_poll()
+
+    def _show_poll(self) -> None:
+        guide = self.guide()
+        # Retell signs with the API key: the one field above serves both.
+        own_key = self.poll.isChecked() and guide.poll_key is not None and guide.poll_key != guide.secret_key
+        self.poll_form.setRowVisible(self.poll_key, own_key)
 
     def polling(self) -> str | None:
-        """The platform chosen for polling (vapi, retell, elevenlabs), or None."""
-        return self.poll_platform.currentData() or None
+        """The platform to fetch calls from instead of waiting for them, or None."""
+        return self.chosen() if self.guide().poll_key is not None and self.poll.isChecked() else None
 
     def _copy(self, text: str, done: str) -> None:
         QGuiApplication.clipboard().setText(text)
         self.copied.setText(done)
+        self.form.setRowVisible(self.copied, True)
 
 
 class TwilioPage(QWizardPage):
     def __init__(self, base: Profile):
         super().__init__()
-        self.setTitle("Text messages (Twilio)")
-        self.setSubTitle("Optional: callers get an SMS confirming their appointment.")
+        self.setTitle("Text messages")
+        self.setSubTitle("Optional: callers get a text confirming their appointment, sent through your Twilio "
+                         "account.")
         form = QFormLayout(self)
-        self.enabled = QCheckBox("Send SMS confirmations through Twilio")
+        self.enabled = QCheckBox("Text callers a confirmation through Twilio")
         self.enabled.setChecked(base.twilio.enabled)
         self.sid = QLineEdit(base.twilio.account_sid)
         self.sid.setPlaceholderText("AC…")
@@ -339,7 +383,8 @@ class SetupWizard(QWizard):
     """Attributes: ``written`` — the profile path once Finish succeeded (else None)."""
 
     def __init__(self, *, base: Profile | None = None, target: Path | None = None,
-                 secrets_for: SecretsFor = onboarding.location_secrets, open_url: Callable[[str], object] = webbrowser.open,
+                 secrets_for: SecretsFor = onboarding.location_secrets,
+                 open_url: Callable[[str], object] = webbrowser.open,
                  connect: Callable[..., str] = onboarding.connect, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle("Set up Receptionist Console")
@@ -351,19 +396,36 @@ class SetupWizard(QWizard):
         self._connect = connect
         self.written: Path | None = None
         self._location_id: str | None = None
-        self.location = LocationPage(self.base)
+        self.flows = FlowRunner(self)
+        self.flows.finished.connect(self._flow_finished)
+        self.location = LocationPage(self, self.base)
         self.calendars = CalendarsPage(self, self.base)
-        self.webhook = WebhookPage(self)
+        self.agent = AgentPage(self, self.base)
         self.twilio = TwilioPage(self.base)
-        for page in (self.location, self.calendars, self.webhook, self.twilio):
+        for page in (self.location, self.calendars, self.agent, self.twilio):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Save and start")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
         self.setMinimumSize(720, 560)
-        self.resize(780, 600)
-        self.sign_in = SignInRunner(self)
-        self.sign_in.finished.connect(self._signed_in)
+        self.resize(820, 640)
         guard_wheel(self)  # the hours and the zone take the wheel only when focused
+        # Enter in a field goes on (Next, then Save and start); the buttons in the pages act only when pressed.
+        for page in (self.location, self.calendars, self.agent, self.twilio):
+            for button in page.findChildren(QPushButton):
+                button.setAutoDefault(False)
+        self.currentIdChanged.connect(lambda _id: self._default_button())
+        self._default_button()
+
+    def _default_button(self) -> None:
+        last = self.currentId() == self.pageIds()[-1]
+        self.button(QWizard.WizardButton.FinishButton if last else QWizard.WizardButton.NextButton).setDefault(True)
+
+    def keyring_problem(self) -> str | None:
+        """What to do when this computer's keyring cannot store a secret (None when it can)."""
+        try:
+            return onboarding.keyring_problem(self.secrets_for(self.base))
+        except UserError as exc:  # the keyring package itself refused to start
+            return f"{exc}. {onboarding.keyring_advice()}"
 
     # --- what the pages say, as a profile ---------------------------------------------------------------------------
 
@@ -374,31 +436,36 @@ class SetupWizard(QWizard):
         return self._location_id
 
     def profile(self) -> Profile:
-        c, t = self.calendars, self.twilio
-        polling = {self.webhook.polling(): {"poll": True}} if self.webhook.polling() else {}
+        c, t, a = self.calendars, self.twilio, self.agent
+        polling = {a.polling(): {"poll": True}} if a.polling() else {}
         return onboarding.new_profile(
-            self.location.name.text().strip() or "New location", self.location.zone.zone(),
-            open_hour=self.location.open_hour.value(), close_hour=self.location.close_hour.value(),
+            self.location.name.text().strip() or "New location", self.location.zone.zone() or "UTC",
+            open_hour=self.location.open_time.minutes() // 60, close_hour=self.location.close_time.minutes() // 60,
             base=self.base, location_id=self.location_id(),
             google={"enabled": c.google_enabled.isChecked(), "client_id": c.google_client_id.text().strip(),
                     "calendar_id": c.google_calendar.text().strip() or "primary"},
             outlook={"enabled": c.outlook_enabled.isChecked(), "client_id": c.outlook_client_id.text().strip(),
                      "authority": c.outlook_authority.text().strip() or self.base.outlook.authority},
             twilio={"enabled": t.enabled.isChecked(), "account_sid": t.sid.text().strip(),
-                    "from_number": t.from_number.text().strip()}, **polling)
+                    "from_number": t.from_number.text().strip()},
+            ingest={"platform": a.chosen()}, **polling)
 
     def secrets_entered(self) -> dict[str, str]:
+        guide = self.agent.guide()
         values = {"google.client_secret": self.calendars.google_secret.text(),
-                  "twilio.auth_token": self.twilio.token.text(),
-                  "ingest.webhook_secret": self.webhook.secret.text()}
-        if self.webhook.polling():
-            values[f"{self.webhook.polling()}.api_key"] = self.webhook.poll_key.text()
+                  "twilio.auth_token": self.twilio.token.text()}
+        values[guide.secret_key] = self.agent.secret.text() or values.get(guide.secret_key, "")
+        if self.agent.polling() and guide.poll_key and guide.poll_key != guide.secret_key:
+            values[guide.poll_key] = self.agent.poll_key.text()
+        # Our own generic door stays signed too (and its secret is what the webhook pill checks).
+        if not values.get(onboarding.WEBHOOK_SECRET_KEY):
+            values[onboarding.WEBHOOK_SECRET_KEY] = onboarding.generate_webhook_secret()
         return {key: value for key, value in values.items() if value}
 
-    # --- sign-in on a worker thread -----------------------------------------------------------------------------
+    # --- flows on a worker thread: sign-ins and the test call ----------------------------------------------------
 
     def connect_calendar(self, kind: str) -> None:
-        if kind in self.sign_in.running:
+        if kind in self.flows.running:
             return
         try:
             profile = self.profile()
@@ -408,22 +475,47 @@ class SetupWizard(QWizard):
         except UserError as exc:
             self._status(kind).setText(str(exc))
             return
-        button = self.calendars.google_button if kind == "google" else self.calendars.outlook_button
-        button.setEnabled(False)
+        self._button(kind).setEnabled(False)
         self._status(kind).setText("Waiting for you to finish signing in in the browser…")
-        self.sign_in.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
+        self.flows.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
+
+    def send_test_call(self) -> None:
+        """A signed test call from the chosen platform through the real receiver; the answer lands by signal."""
+        if "test-call" in self.flows.running:
+            return
+        try:
+            profile = self.profile()
+        except UserError as exc:
+            self.agent.test_result.setText(f"✗ {exc}")
+            return
+        platform, secret = self.agent.chosen(), self.agent.secret.text()
+        self.agent.test_button.setEnabled(False)
+        self.agent.test_result.setStyleSheet("")
+        self.agent.test_result.setText("Sending a test call…")
+
+        def flow() -> tuple[bool, str]:
+            result = onboarding.send_test_call(profile, platform, secret)
+            return result.ok, result.sentence
+
+        self.flows.start("test-call", flow)
+
+    def _button(self, kind: str) -> QPushButton:
+        return {"google": self.calendars.google_button, "outlook": self.calendars.outlook_button,
+                "test-call": self.agent.test_button}[kind]
 
     def _status(self, kind: str) -> QLabel:
-        return self.calendars.google_status if kind == "google" else self.calendars.outlook_status
+        return {"google": self.calendars.google_status, "outlook": self.calendars.outlook_status,
+                "test-call": self.agent.test_result}[kind]
 
-    def _signed_in(self, kind: str, ok: bool, message: str) -> None:
-        self.sign_in.done(kind)
-        button = self.calendars.google_button if kind == "google" else self.calendars.outlook_button
+    def _flow_finished(self, kind: str, ok: bool, message: str) -> None:
+        self.flows.done(kind)
+        button = self._button(kind)
         button.setEnabled(True)
-        button.setText("Connect again…" if ok else button.text())
+        if ok and kind != "test-call":
+            button.setText("Connect again…")
         label = self._status(kind)
         label.setText(("✓ " if ok else "✗ ") + message)
-        label.setStyleSheet(f"color: {'#15803d' if ok else '#dc2626'};")
+        label.setStyleSheet(f"color: {'#15803d' if ok else '#b91c1c'};")
 
     # --- Finish -------------------------------------------------------------------------------------------------
 
@@ -443,9 +535,9 @@ class SetupWizard(QWizard):
             secrets = self.secrets_for(profile)
             for key, value in self.secrets_entered().items():
                 secrets.set(key, value)
-        except EnvironmentProblem as exc:
+        except EnvironmentProblem as exc:  # the keyring went away after the first page found it
             QMessageBox.warning(self, exc.title, f"The settings are saved in {path}, but the secrets are not: "
-                                                 f"{exc}\n\nEnter them again in File → Settings… once it is fixed.")
+                                                 f"{exc}\n\nEnter them again under File → Settings once it is fixed.")
         self.written = path
         return path
 
@@ -464,4 +556,4 @@ def run_setup(**kwargs) -> Path | None:
     return wizard.written
 
 
-__all__ = ["SetupWizard", "SignInRunner", "ZoneBox", "run_setup"]
+__all__ = ["SetupWizard", "run_setup"]

@@ -1,5 +1,5 @@
-"""Settings → Connect CalDAV…: the server and user name from the CalDAV tab, the app password typed on the Secrets
-tab, signed in against a real server (Radicale) on a worker thread; the calendar found is written back to the tab
+"""Settings → Connect CalDAV…: the server and user name from the Calendars section, the app password typed there
+too, signed in against a real server (Radicale) on a worker thread; the calendar found is written back to the tab
 and kept on Save, the password in the keyring only."""
 
 from __future__ import annotations

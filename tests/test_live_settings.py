@@ -1,0 +1,120 @@
+"""File → Settings on a running desk: what changed takes effect at once (the receiver rebinds, the sync engine and
+the desk re-read which calendars they write to), and what cannot says it waits for the next start."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+import requests
+
+from receptionist.app import App
+from receptionist.config import Profile
+from receptionist.providers.secrets import memory_secret_store
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def app(db_url):
+    profile = Profile.from_dict({"location": {"name": "Live Clinic", "id": "live-clinic"}, "ingest": {"port": 0}})
+    secrets = memory_secret_store("live-settings")
+    secrets.set("ingest.webhook_secret", "s")
+    running = App.build(profile, db_url, secrets).start(sync=False)
+    yield running
+    running.stop()
+
+
+def _with(profile: Profile, **parts) -> Profile:
+    data = profile.model_dump()
+    for part, values in parts.items():
+        data[part].update(values)
+    return Profile.from_dict(data)
+
+
+def test_a_new_port_rebinds_the_receiver_and_says_so(app):
+    port = _free_port()
+    applied = app.desk.settings.apply(_with(app.profile, ingest={"port": port}))
+    assert applied.live == (f"Calls now arrive on port {port}.",) and applied.at_restart == ()
+    assert app.receiver.base_url.endswith(f":{port}")
+    assert requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5).json() == {"status": "ok"}
+    state, tip = app.desk.health.snapshot().webhook
+    assert state == "ok" and f":{port}/" in tip
+
+
+def test_a_taken_port_keeps_the_receiver_where_it_was(app):
+    before = app.receiver.base_url
+    old_port = before.rsplit(":", 1)[1]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        applied = app.desk.settings.apply(_with(app.profile, ingest={"port": port}))
+    assert applied.live == (f"Port {port} is taken by another program: calls still arrive on port {old_port}. "
+                            "Choose another port.",)
+    assert app.receiver.base_url == before
+    assert requests.get(before + "/healthz", timeout=5).status_code == 200
+
+
+def test_enabling_and_disabling_a_calendar_changes_what_the_sync_thread_writes_to(app):
+    assert dict(app.desk.context.calendars) == {} and app.sync_engine.calendars == {}
+    applied = app.desk.settings.apply(_with(app.profile, google={"enabled": True}))
+    assert applied.live == ("Google Calendar is now synced once it is connected.",)
+    assert app.sync_engine.calendars == {"google:primary": "Google Calendar"}
+    assert dict(app.desk.context.calendars) == {"google:primary": "Google Calendar"}  # bookings owe it a link
+    assert "google:primary" in app.desk.context.problems  # not signed in yet: the health view says why
+    app.sync_engine.run_cycle()  # the sync thread's next cycle takes it in
+    [google] = app.desk.health.snapshot().calendars
+    assert google.key == "google:primary" and "not connected" in google.text
+    applied = app.desk.settings.apply(_with(app.profile, google={"enabled": False}))
+    assert applied.live == ("Google Calendar is no longer synced.",)
+    assert app.sync_engine.calendars == {} and dict(app.desk.context.calendars) == {}
+    assert "google:primary" not in app.desk.context.problems
+
+
+def test_what_cannot_change_live_says_it_waits_for_the_next_start(app):
+    new = _with(app.profile, location={"time_zone": "America/Denver"}, twilio={"from_number": "+15551234567"})
+    applied = app.desk.settings.apply(new)
+    assert applied.live == ()
+    assert applied.at_restart == (
+        "The time zone, opening hours, phone-number country and usual appointment length apply when the console "
+        "starts again.", "The text-message settings apply when the console starts again.")
+    assert app.desk.settings.apply(new).sentence() == "Nothing the desk uses changed."  # saved twice
+
+
+def test_sync_limits_are_read_by_the_next_cycle(app):
+    applied = app.desk.settings.apply(_with(app.profile, sync={"max_attempts": 3}))
+    assert applied == type(applied)((), ())
+    assert app.sync_engine.profile.sync.max_attempts == 3
+
+
+@pytest.mark.parametrize("platform", ["vapi", "twilio"])
+def test_the_test_call_is_also_a_command(tmp_path, capsys, platform):
+    import json
+
+    from receptionist import paths
+    from receptionist.cli import main
+    from receptionist.providers.secrets import location_secret_store
+
+    profile = Profile.from_dict({"location": {"name": "CLI Clinic", "id": "cli-clinic"}, "ingest": {"port": 0}})
+    paths.user_profile_path().write_text(profile.to_toml(), encoding="utf-8")
+    from receptionist.onboarding import PLATFORM_GUIDES
+
+    location_secret_store(profile.location).set(PLATFORM_GUIDES[platform].secret_key, "from-the-dashboard")
+    assert main(["test-call", platform, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] and out["platform"] == platform and "appeared in the call list" in out["sentence"]
+
+
+def test_a_test_call_without_its_secret_is_exit_1(capsys):
+    from receptionist import paths
+    from receptionist.cli import main
+
+    profile = Profile.from_dict({"location": {"name": "CLI Clinic", "id": "cli-clinic-2"}, "ingest": {"port": 0}})
+    paths.user_profile_path().write_text(profile.to_toml(), encoding="utf-8")
+    assert main(["test-call", "bland"]) == 1
+    assert capsys.readouterr().out.startswith("✗ Enter the Webhook signing secret first")

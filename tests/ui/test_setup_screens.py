@@ -1,0 +1,81 @@
+"""Screenshots of every setup page and Settings section, to look at as a business owner would (not assertions about
+pixels). Opt-in: ``RECEPTIONIST_SCREENSHOTS=/tmp/shots pytest tests/ui/test_setup_screens.py`` saves them at the
+dialogs' own size (what fits a 1366x768 screen) and stretched to the whole 1366x768 screen."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from receptionist.config import Profile
+from receptionist.providers.secrets import MemoryKeyring, location_secret_store
+from receptionist.ui import theme
+from receptionist.ui.settings import SECTIONS, SettingsDialog
+from receptionist.ui.setup import SetupWizard
+
+pytestmark = pytest.mark.gui
+SHOTS = os.environ.get("RECEPTIONIST_SCREENSHOTS")
+
+
+def _save(widget, out: Path, name: str) -> None:
+    QApplication.processEvents()  # the layout of what was just opened
+    widget.grab().save(str(out / f"{name}.png"))
+    size = widget.size()
+    widget.resize(1366, 768)
+    QApplication.processEvents()
+    widget.grab().save(str(out / f"{name}-1366x768.png"))
+    widget.resize(size)
+
+
+@pytest.mark.skipif(not SHOTS, reason="set RECEPTIONIST_SCREENSHOTS=DIR to save the screens")
+def test_save_setup_and_settings_screens(qtbot, no_profile):
+    import keyring.backends.fail
+
+    out = Path(SHOTS)
+    out.mkdir(parents=True, exist_ok=True)
+    stopped = SetupWizard(secrets_for=lambda p: location_secret_store(p.location, keyring.backends.fail.Keyring()))
+    stopped.setStyleSheet(theme.load_stylesheet())
+    qtbot.addWidget(stopped)
+    stopped.show()
+    _save(stopped, out, "setup-0-no-keyring")
+    backend = MemoryKeyring()
+    wiz = SetupWizard(base=Profile.from_dict({"ingest": {"port": 0}}),
+                      secrets_for=lambda p: location_secret_store(p.location, backend))
+    wiz.setStyleSheet(theme.load_stylesheet())
+    qtbot.addWidget(wiz)
+    wiz.show()
+    _save(wiz, out, "setup-1-business")
+    wiz.location.validatePage()
+    _save(wiz, out, "setup-1-business-problems")
+    qtbot.keyClicks(wiz.location.name, "Lakeside Dental")
+    wiz.location.zone.set_zone("America/New_York")
+    wiz.next()
+    wiz.calendars.advanced.button.click()
+    _save(wiz, out, "setup-2-calendars")
+    wiz.next()
+    page = wiz.agent
+    for platform in ("vapi", "retell"):
+        page.platform.setCurrentIndex(page.platform.findData(platform))
+        if platform == "retell":
+            qtbot.keyClicks(page.secret, "key_retell")
+            page.poll.setChecked(True)
+        page.test_button.click()
+        qtbot.waitUntil(lambda: page.test_button.isEnabled(), timeout=20000)
+        _save(wiz, out, f"setup-3-agent-{platform}")
+    wiz.next()
+    _save(wiz, out, "setup-4-texts")
+
+    profile = Profile.from_dict({"location": {"name": "Lakeside Dental", "id": "lakeside-dental-1a2b3c"}})
+    dialog = SettingsDialog(profile, location_secret_store(profile.location, backend))
+    dialog.setStyleSheet(theme.load_stylesheet())
+    qtbot.addWidget(dialog)
+    dialog.show()
+    for row, (title, *_rest) in enumerate(SECTIONS):
+        dialog.sections.setCurrentRow(row)
+        _save(dialog, out, f"settings-{row + 1}-{title.lower().replace(' ', '-')}")
+    dialog.sections.setCurrentRow(1)
+    dialog.pages["Calendars"].findChild(type(wiz.calendars.advanced)).button.click()
+    _save(dialog, out, "settings-2-calendars-advanced")
