@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
 def location_rules(profile: Profile) -> LocationRules:
     loc = profile.location
-    return LocationRules(zone=loc.zone, country=loc.country, open_hour=loc.open_hour, close_hour=loc.close_hour,
-                         default_duration_minutes=loc.default_duration_minutes)
+    return LocationRules(zone=loc.zone, country=loc.country, default_duration_minutes=loc.default_duration_minutes,
+                         booking=profile.availability.booking_rules(loc))
 
 
 @dataclass(frozen=True)

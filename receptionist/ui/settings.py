@@ -6,6 +6,8 @@ Saving writes the user profile; the console applies it at its next start (it is 
 
 from __future__ import annotations
 
+import json
+
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -134,6 +136,10 @@ class SettingsDialog(QDialog):
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box
+        if value is None or isinstance(value, (list, dict)):  # hours, services, closures: JSON until they get editors
+            edit = QLineEdit("" if value is None else json.dumps(value, default=str))
+            edit.setProperty("json", True)
+            return edit
         edit = QLineEdit(str(value))
         if (section, name) == ("location", "id"):
             edit.setReadOnly(True)  # keys the keyring, data folder and database: changing it would orphan them
@@ -210,6 +216,8 @@ class SettingsDialog(QDialog):
                 value = editor.isChecked()
             elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
                 value = editor.value()
+            elif editor.property("json"):
+                value = _json_option(section, name, editor.text().strip())
             else:
                 value = editor.text().strip()
             data.setdefault(section, {})[name] = value
@@ -239,6 +247,13 @@ class SettingsDialog(QDialog):
         self.written = path
         self.profile = profile
         super().accept()
+
+
+def _json_option(section: str, name: str, text: str):
+    try:
+        return json.loads(text) if text else None
+    except ValueError as exc:
+        raise UserError(f"settings: {section}.{name} is not JSON ({exc.msg} at character {exc.pos})") from None
 
 
 __all__ = ["SettingsDialog"]
