@@ -27,13 +27,14 @@ class Checks:
         self.ctx = ctx
 
     def check(self, draft: BookingDraft, ignore_appointment: str | None = None) -> tuple[BookingDraft, list[FieldIssue]]:
-        """Validate a draft and check it against busy time (our appointments and external calendars)."""
+        """Validate a draft and check it by the booking rule (``Schedule.refusals``): its time rules, then busy time
+        (our appointments and external calendars), buffers and caps."""
         ctx = self.ctx
         draft, issues = validate_draft(draft, ctx.rules, ctx.clock())
         if draft.start is not None and draft.end is not None:
             [clashes] = busy_issues(
-                [(draft.start, draft.end)],
+                [(draft.start, draft.end, draft.service)],
                 lambda start, end: ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment),
-                ctx.rules.zone, ctx.calendars)
+                ctx.rules.booking, ctx.clock(), ctx.calendars)
             issues += clashes
         return draft, issues

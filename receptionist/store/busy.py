@@ -30,7 +30,7 @@ class BusyTime(Room):
         theirs = (select(E.start_at, E.end_at, E.calendar, E.title)
                   .where(event_overlaps(start, end), E.busy.is_(True), E.uid.is_(None)).order_by(E.start_at))
         with self.session() as s:
-            busy = [BusyBlock(a_start, a_end, "appointment", f"{service} — {caller}")
+            busy = [BusyBlock(a_start, a_end, "appointment", f"{service} — {caller}", service=service)
                     for a_start, a_end, service, caller in s.execute(ours)]
             busy += [BusyBlock(e_start, e_end, calendar, title)
                      for e_start, e_end, calendar, title in s.execute(theirs)]
