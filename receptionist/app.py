@@ -242,6 +242,8 @@ class App:
                                  sms_enabled=world.messenger is not None, secrets=secrets)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
                     is_leader=lambda: scheduler.is_leader)
+        if receiver is not None:
+            receiver.answer_tools_with(desk.availability)
         return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
                    world.polling_for(intake))
 

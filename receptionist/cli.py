@@ -113,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     from receptionist.commands import add_commands
 
     add_commands(sub, _common)
+    from receptionist.cli_availability import add_availability
+
+    add_availability(sub, _common)
     return parser
 
 
@@ -325,11 +328,12 @@ def cmd_service(args) -> int:
 
 def cmd_action(args) -> int:
     """``calls``, ``proposals``, ``appointments``, ``links``, ``calendars``: a person's action, from a script."""
+    from receptionist.cli_availability import run as run_availability
     from receptionist.commands import run
 
     app = _build(args, with_receiver=False)
     try:
-        return run(args, app.desk)
+        return (run_availability if args.command == "availability" else run)(args, app.desk)
     finally:
         app.stop()
 

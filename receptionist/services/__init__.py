@@ -7,7 +7,8 @@
 - ``health``: each connection's state, Reconnect, reconciliation on demand, ``status``;
 - ``intake``: quarantine, a saved delivery handed in, the calls in progress;
 - ``callers``: a number as written, and what the desk knows of its caller;
-- ``wording``: the words a caller reads.
+- ``wording``: the words a caller reads;
+- ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from receptionist.services.appointments import Appointments, WeekView
+from receptionist.services.availability import Availability
 from receptionist.services.bookings import Bookings, CallReview
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks
@@ -49,6 +51,7 @@ class Desk:
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
+        self.availability = Availability(ctx)
 
 
 # the records the window shows, with the capabilities that return them
