@@ -317,6 +317,8 @@ def cmd_demo(args) -> int:
 def cmd_service(args) -> int:
     app = _build(args).start()
     log.info("service running: webhook %s, calendars %s", app.receiver.url, ", ".join(app.sync_engine.targets) or "none")
+    log.info("the AI agent's tools (check_availability, book_appointment): %s", ", ".join(
+        app.receiver.tools_url_for(p) for p in ("vapi", "retell")))
     for key, problem in app.problems.items():
         log.warning("%s: %s", key, problem)
     try:

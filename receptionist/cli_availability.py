@@ -63,7 +63,7 @@ def run(args, desk: Desk) -> int:
     data = {"service": openings.service, "duration_minutes": openings.duration_minutes, "time_zone": zone.key,
             "slots": [slot_json(s, zone) for s in openings.slots], "why_none": openings.why_none,
             "stale": openings.stale}
-    lines = [f"{len(openings.slots)} free start(s) for {openings.service or 'an appointment'} "
+    lines = [f"{len(openings.slots)} free start(s) for {openings.service} "
              f"({openings.duration_minutes} min) from {first:%m/%d/%Y} for {args.days} day(s)"]
     lines += [f"  {format_range(s.start, s.end, zone)}" + (f" ({s.resource})" if s.resource else "")
               for s in openings.slots]

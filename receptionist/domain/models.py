@@ -89,9 +89,6 @@ class BusyBlock:
     title: str = ""
     service: str | None = None  # ours and holds: the service booked (the caps count them per service)
 
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        return self.start < end and start < self.end
-
 
 # --- plain records the store hands out (no ORM objects leave receptionist.store) ----------------------------------
 
