@@ -86,13 +86,14 @@ class Bookings:
         refusal = self.approval_refusal(proposal_id)
         if refusal:
             raise UserError(refusal)
+        seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot approve yet")
         outbox = []
         if ctx.sms_enabled and draft.callback_number:
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": self.wording.confirmation(draft)}))
         appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), actor, ctx.clock(),
-                                           outbox)
+                                           outbox, seen_clashes=seen)
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         ctx.wake_sync()

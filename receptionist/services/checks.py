@@ -38,3 +38,10 @@ class Checks:
                 ctx.rules.booking, ctx.clock(), ctx.calendars)
             issues += clashes
         return draft, issues
+
+    def seen_clashes(self, draft: BookingDraft, ignore_appointment: str | None = None) -> frozenset[str]:
+        """Our appointments at the draft's time now, read just before its check: the write after the check refuses
+        any other (``store.base.refuse_new_clash``), so a time another desk took since is not booked twice."""
+        if draft.start is None or draft.end is None:
+            return frozenset()
+        return self.ctx.store.busy.appointments_at(draft.start, draft.end, exclude_appointment=ignore_appointment)
