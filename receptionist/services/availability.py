@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
+from receptionist.domain.availability import reach
 from receptionist.domain.formatting import format_time, local
 from receptionist.domain.payload import read_requested_start
 from receptionist.domain.schedule import CLOSED, HOLIDAY, TOO_FAR, Refusal, Schedule, ServiceRule, Slot
@@ -109,11 +110,13 @@ class Availability:
             raise UserError(f"{name!r} is not a resource here ({known})") from None
 
     def schedule(self, start: datetime, end: datetime, except_call: tuple[str, str] | None = None) -> Schedule:
-        """The rule over busy time read once for [start, end) (a week either side, for the caps): our
-        appointments, the calendars' busy events, and slots held for other callers."""
+        """The rule over busy time read once for [start, end) and as far around as the rule looks (the caps'
+        week or day, the buffers): our appointments, the calendars' busy events, and slots held for other
+        callers."""
         ctx = self.ctx
         now = ctx.clock()
-        lo, hi = start - timedelta(days=7), end + timedelta(days=7)
+        around = reach(ctx.rules.booking)
+        lo, hi = start - around, end + around
         busy = ctx.store.busy.blocks(lo, hi) + ctx.store.holds.blocks(lo, hi, now, except_call)
         return Schedule(ctx.rules.booking, busy, now, ctx.calendars)
 
