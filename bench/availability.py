@@ -62,15 +62,17 @@ def busy_blocks(start: datetime, days: int, n: int, seed: int = 5) -> list[BusyB
 
 def naive_free_slots(rules: BookingRules, busy: list[BusyBlock], service: ServiceRule, start: datetime,
                      end: datetime) -> list[datetime]:
-    """The baseline: the grid of each day's hours, each start checked against every busy block."""
+    """The baseline: the grid of each day's hours, each start (and its buffers) checked against every busy block;
+    the same rules as the run's (no appointments of ours, so no cap is met)."""
     out, length, step = [], timedelta(minutes=service.duration_minutes), timedelta(minutes=rules.step_minutes)
+    before, after = timedelta(minutes=service.buffer_before), timedelta(minutes=service.buffer_after)
     day = start.astimezone(ZONE).date()
     while datetime.combine(day, datetime.min.time(), ZONE) < end:
         for opens, closes in rules.hours.days[day.weekday()]:
             at = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(minutes=opens)
             close = datetime.combine(day, datetime.min.time(), ZONE) + timedelta(minutes=closes)
             while at + length <= close:
-                if not any(b.start < at + length and at < b.end for b in busy):
+                if start <= at < end and not any(b.start < at + length + after and at - before < b.end for b in busy):
                     out.append(at)
                 at += step
         day += timedelta(days=1)

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -245,6 +245,10 @@ class Schedule:
                     tally[""] += 1
                     tally[_key(b.service)] += 1
         self._ranges: dict[tuple[date, str | None], list[tuple[datetime, datetime]]] = {}
+        self._service_lengths: dict[ServiceRule, tuple[timedelta, timedelta, timedelta]] = {}
+        self._notice = timedelta(minutes=rules.min_notice_minutes)
+        self._horizon = timedelta(days=rules.horizon_days) if rules.horizon_days else None
+        self._step = timedelta(minutes=rules.step_minutes)
 
     # --- the rule ---------------------------------------------------------------------------------------------------
 
@@ -253,71 +257,76 @@ class Schedule:
         """Every reason ``service`` may not start at ``start`` (on ``resource``, or the location when None);
         none: it may. ``first_only`` stops at the first reason (the search needs no more)."""
         found: list[Refusal] = []
-
-        def refuse(code: str, message: str, block: BusyBlock | None = None) -> bool:
-            found.append(Refusal(code, message, block))
-            return first_only
-
         rules = self.rules
-        end = start + timedelta(minutes=service.duration_minutes)
+        length, before, after = self._lengths(service)
+        end = start + length
         if start < self.now:
-            if refuse(PAST, "the requested time is in the past"):
-                return found
-        elif start < self.now + timedelta(minutes=rules.min_notice_minutes):
-            if refuse(TOO_SOON, f"too soon: bookings need {_span(rules.min_notice_minutes)} notice"):
-                return found
-        if rules.horizon_days and start > self.now + timedelta(days=rules.horizon_days):
-            if refuse(TOO_FAR, f"too far ahead: bookings are taken up to {rules.horizon_days} days ahead"):
-                return found
-        day = local(start, self.zone).date()
-        closure = rules.closure_on(day)
+            found.append(Refusal(PAST, "the requested time is in the past"))
+        elif start < self.now + self._notice:
+            found.append(Refusal(TOO_SOON, f"too soon: bookings need {_span(rules.min_notice_minutes)} notice"))
+        if self._horizon is not None and start > self.now + self._horizon:
+            found.append(Refusal(TOO_FAR, f"too far ahead: bookings are taken up to {rules.horizon_days} days ahead"))
+        if found and first_only:
+            return found
+        day = start.astimezone(self.zone).date()
+        closure = rules.closure_on(day) if rules.closures else None
         hours = resource.hours if resource is not None and resource.hours is not None else rules.hours
-        who = f"{resource.name} is" if resource is not None and resource.hours is not None else "we are"
         if closure is not None:
-            if refuse(HOLIDAY, f"closed for {closure.name} ({day.month}/{day.day})"):
-                return found
+            found.append(Refusal(HOLIDAY, f"closed for {closure.name} ({day.month}/{day.day})"))
         elif not hours.days[day.weekday()]:
-            if refuse(CLOSED, f"{who} closed on {DAY_NAMES[day.weekday()]}"):
-                return found
+            who = f"{resource.name} is" if resource is not None and resource.hours is not None else "we are"
+            found.append(Refusal(CLOSED, f"{who} closed on {DAY_NAMES[day.weekday()]}"))
         else:
-            ranges = self._day_ranges(day, resource)
-            inside = next(((o, c) for o, c in ranges if o <= start and end <= c), None)
-            if inside is None:
-                if refuse(OUTSIDE_HOURS, f"outside opening hours ({hours.said(day.weekday())})"):
-                    return found
-            elif (start - inside[0]) % timedelta(minutes=rules.step_minutes):
-                if refuse(OFF_GRID, f"not a bookable start: times start every {rules.step_minutes} minutes from "
-                                    "opening"):
-                    return found
+            for opens, closes in self._day_ranges(day, resource):
+                if opens <= start and end <= closes:
+                    if (start - opens) % self._step:
+                        found.append(Refusal(OFF_GRID, f"not a bookable start: times start every "
+                                                       f"{rules.step_minutes} minutes from opening"))
+                    break
+            else:
+                found.append(Refusal(OUTSIDE_HOURS, f"outside opening hours ({hours.said(day.weekday())})"))
+        if found and first_only:
+            return found
         busy = self._busy[_key(resource.name) if resource is not None else None]
-        clashes = busy.overlapping(start, end)
+        near = busy.overlapping(start - before, end + after)
+        clashes = [b for b in near if b.start < end and start < b.end]
         for block in clashes:
-            if refuse(OVERLAP, f"overlaps {self._named(block)}", block):
+            found.append(Refusal(OVERLAP, f"overlaps {self._named(block)}", block))
+            if first_only:
                 return found
-        before, after = timedelta(minutes=service.buffer_before), timedelta(minutes=service.buffer_after)
-        if before or after:
-            for block in busy.overlapping(start - before, end + after):
-                if block in clashes:
-                    continue
-                side = f"the {service.buffer_before}-minute buffer before" if block.end <= start else \
-                    f"the {service.buffer_after}-minute buffer after"
-                if refuse(BUFFER, f"within {side} this booking: too close to {self._named(block)}", block):
-                    return found
-        for counts, key, cap_total, cap_own, period in (
-                (self._day_counts, day, rules.max_per_day, service.max_per_day, "that day"),
-                (self._week_counts, day - timedelta(days=day.weekday()), rules.max_per_week, service.max_per_week,
-                 "that week")):
-            tally = counts.get(key)
-            if tally is None:
+        for block in near:
+            if block in clashes:
                 continue
-            code = DAY_FULL if period == "that day" else WEEK_FULL
-            if cap_total and tally[""] >= cap_total:
-                if refuse(code, f"fully booked {period} ({cap_total} bookings at most)"):
-                    return found
-            elif cap_own and tally[_key(service.name)] >= cap_own:
-                if refuse(code, f"fully booked {period} for {service.name} ({cap_own} at most)"):
+            side = f"the {service.buffer_before}-minute buffer before" if block.end <= start else \
+                f"the {service.buffer_after}-minute buffer after"
+            found.append(Refusal(BUFFER, f"within {side} this booking: too close to {self._named(block)}", block))
+            if first_only:
+                return found
+        if self._day_counts:
+            week = day - timedelta(days=day.weekday())
+            for tally, cap_total, cap_own, period in (
+                    (self._day_counts.get(day), rules.max_per_day, service.max_per_day, "that day"),
+                    (self._week_counts.get(week), rules.max_per_week, service.max_per_week, "that week")):
+                if tally is None:
+                    continue
+                code = DAY_FULL if period == "that day" else WEEK_FULL
+                if cap_total and tally[""] >= cap_total:
+                    found.append(Refusal(code, f"fully booked {period} ({cap_total} bookings at most)"))
+                elif cap_own and tally[_key(service.name)] >= cap_own:
+                    found.append(Refusal(code, f"fully booked {period} for {service.name} ({cap_own} at most)"))
+                else:
+                    continue
+                if first_only:
                     return found
         return found
+
+    def _lengths(self, service: ServiceRule) -> tuple[timedelta, timedelta, timedelta]:
+        lengths = self._service_lengths.get(service)
+        if lengths is None:
+            lengths = (timedelta(minutes=service.duration_minutes), timedelta(minutes=service.buffer_before),
+                       timedelta(minutes=service.buffer_after))
+            self._service_lengths[service] = lengths
+        return lengths
 
     def _named(self, block: BusyBlock) -> str:
         return (f"{block.title or 'a busy block'} ({self.labels.get(block.source, block.source)}, "
@@ -364,36 +373,49 @@ class Schedule:
     def free_slots(self, service: ServiceRule, window_start: datetime, window_end: datetime,
                    resource: str | None = None) -> list[Slot]:
         """Every start in [window_start, window_end) that ``check`` accepts, earliest first, each on the first
-        resource free then."""
+        resource (in the service's order) free then, as ``check`` picks it."""
         options = [self.rules.resource(resource)] if resource else self._candidates(service)
         length = timedelta(minutes=service.duration_minutes)
-        step = timedelta(minutes=self.rules.step_minutes)
-        earliest = max(window_start, self.now + timedelta(minutes=self.rules.min_notice_minutes))
-        latest = window_end
-        if self.rules.horizon_days:
-            latest = min(latest, self.now + timedelta(days=self.rules.horizon_days) + timedelta(microseconds=1))
-        slots: list[Slot] = []
+        taken: dict[datetime, str | None] = {}
+        for option in options:
+            for at in self._accepted(service, option, window_start, window_end):
+                taken.setdefault(at, option.name if option is not None else None)
+        return [Slot(at, at + length, taken[at]) for at in sorted(taken)]
+
+    def _accepted(self, service: ServiceRule, option: ResourceRule | None, window_start: datetime,
+                  window_end: datetime) -> Iterator[datetime]:
+        """The grid starts ``refusals`` accepts on ``option``, asking it once per start but stepping over what its
+        first reason proves refused too: past a busy block and its buffer, the rest of a closed or full day,
+        everything beyond the horizon."""
+        rules = self.rules
+        length = timedelta(minutes=service.duration_minutes)
+        step = timedelta(minutes=rules.step_minutes)
+        before = timedelta(minutes=service.buffer_before)
+        earliest = max(window_start, self.now + timedelta(minutes=rules.min_notice_minutes))
         day = local(window_start, self.zone).date() - timedelta(days=1)
         last_day = local(window_end, self.zone).date()
         while day <= last_day:
-            starts: dict[datetime, None] = {}
-            for option in options:
-                for opens, closes in self._day_ranges(day, option):
-                    at = opens
-                    if at < earliest:  # jump to the first grid point at or after the earliest start
-                        at += -((opens - earliest) // step) * step
-                    while at + length <= closes and at < latest:
-                        starts[at] = None
-                        at += step
-            for at in sorted(starts):
-                if at < window_start:
+            for opens, closes in self._day_ranges(day, option):
+                at = opens if opens >= earliest else opens - ((opens - earliest) // step) * step
+                while at + length <= closes and at < window_end:
+                    reasons = self.refusals(at, service, option, first_only=True)
+                    if not reasons:
+                        yield at
+                    elif reasons[0].code in (OVERLAP, BUFFER) and reasons[0].block is not None:
+                        # every start before the block's end (plus the buffer kept before us) meets it too
+                        resume = reasons[0].block.end + before
+                        if resume > at + step:
+                            at -= ((at - resume) // step) * step
+                            continue
+                    elif reasons[0].code in (CLOSED, HOLIDAY, DAY_FULL, WEEK_FULL):
+                        break  # the whole day is refused for the same reason
+                    elif reasons[0].code == TOO_FAR:
+                        return
+                    at += step
+                else:
                     continue
-                for option in options:
-                    if not self.refusals(at, service, option, first_only=True):
-                        slots.append(Slot(at, at + length, option.name if option is not None else None))
-                        break
+                break  # out of this day's ranges
             day += timedelta(days=1)
-        return slots
 
 
 def _span(minutes: int) -> str:
