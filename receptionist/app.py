@@ -239,7 +239,8 @@ class App:
                                            "receptionist secret set ingest.webhook_secret")
         sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
         context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
-                                 sms_enabled=world.messenger is not None, secrets=secrets)
+                                 sms_enabled=world.messenger is not None, secrets=secrets,
+                                 busy_now=sync_engine.busy_now)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
                     is_leader=lambda: scheduler.is_leader)
         if receiver is not None:

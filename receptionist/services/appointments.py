@@ -93,6 +93,9 @@ class Appointments:
         draft, issues = self.checks.check(draft, ignore_appointment=appointment_id)
         refuse_blocking(issues, "cannot move it there")
         assert draft.start is not None and draft.end is not None
+        taken = self.checks.taken_since(draft)
+        if taken:
+            raise UserError("cannot move it there: " + "; ".join(taken))
         outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
         changed = ctx.store.appointments.change(appointment_id, appt.version, {"start": draft.start, "end": draft.end},
                                                 actor, ctx.clock(), outbox, action="appointment.rescheduled",

@@ -89,6 +89,9 @@ class Bookings:
         seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot approve yet")
+        taken = self.checks.taken_since(draft)
+        if taken:
+            raise UserError("cannot approve: " + "; ".join(taken) + "; choose another time")
         outbox = []
         if ctx.sms_enabled and draft.callback_number:
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": self.wording.confirmation(draft)}))

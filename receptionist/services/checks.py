@@ -3,11 +3,16 @@ decision see it."""
 
 from __future__ import annotations
 
+import logging
+
 from receptionist.domain.availability import busy_issues
+from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
 from receptionist.domain.models import FieldIssue, ProposalRecord
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
+
+log = logging.getLogger(__name__)
 
 
 def draft_of(proposal: ProposalRecord) -> BookingDraft:
@@ -45,3 +50,18 @@ class Checks:
         if draft.start is None or draft.end is None:
             return frozenset()
         return self.ctx.store.busy.appointments_at(draft.start, draft.end, exclude_appointment=ignore_appointment)
+
+    def taken_since(self, draft: BookingDraft) -> list[str]:
+        """Busy events the calendars hold at the draft's time now that the desk's copy did not have when it was
+        checked (added on Google or Outlook since the last pull): each as a sentence; the calendars that could not
+        be read are left to the local check (logged)."""
+        ctx = self.ctx
+        if ctx.busy_now is None or draft.start is None or draft.end is None:
+            return []
+        fresh, unread = ctx.busy_now(draft.start, draft.end)
+        if unread:
+            log.warning("booking at %s checked against the local copy only: %s", draft.start, "; ".join(unread))
+        known = {(b.source, b.start, b.end) for b in ctx.store.busy.blocks(draft.start, draft.end)}
+        return [f"{b.title or 'a busy event'} was just put on {ctx.label(b.source)} at this time "
+                f"({format_range(b.start, b.end, ctx.rules.zone)})"
+                for b in fresh if (b.source, b.start, b.end) not in known]
