@@ -16,6 +16,7 @@ from receptionist.config import Profile
 from receptionist.domain.models import Severity
 from receptionist.ingest.platforms import ADAPTERS
 from receptionist.providers.secrets import memory_secret_store
+from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.voice_platforms import call_tool, sign
 from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeClock
@@ -187,3 +188,16 @@ def test_stale_busy_time_is_said(store, clock):
     assert answer.say.endswith("(The calendar was not read recently, so the desk confirms the time.)")
     store.health.save("google:primary", clock(), last_pull_at=clock() - timedelta(minutes=5))
     assert desk.availability.stale() is None
+
+
+@pytest.mark.parametrize("platform", ["vapi", "retell"])
+def test_the_simulated_agent_books_through_the_tools(app, clock, store, platform):
+    sim = CallSimulator("http://unused", SECRETS[ADAPTERS[platform].secret_key], platform=platform, seed=3,
+                        defect_rate=0.0, now=clock)
+    offered, booked = sim.book_by_tools(app.receiver.tools_url_for(platform), day=day(1).isoformat(),
+                                      service="Checkup")
+    assert offered["ok"] and offered["say"].startswith(f"I can offer Tuesday {md(1)} at")
+    assert booked is not None and booked["ok"] and booked["say"].startswith(f"Booked: Tuesday {md(1)} at")
+    assert wait_for(lambda: store.calls.recent())
+    [call] = store.calls.recent()
+    assert call.platform == platform and call.proposal.start == datetime.fromisoformat(offered["slots"][0]["start"])
