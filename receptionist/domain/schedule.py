@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -176,12 +176,17 @@ def _key(name: str | None) -> str:
 
 @dataclass(frozen=True)
 class Refusal:
-    """One reason a slot is refused: ``code`` (one of the constants above) and a sentence a person or the agent
-    can say; ``block`` is the busy block an overlap or buffer names."""
+    """One reason a slot is refused: ``code`` (one of the constants above) and ``message``, a sentence a person or
+    the agent can say (made when it is read: the search refuses thousands of starts and says none of them);
+    ``block`` is the busy block an overlap or buffer names."""
 
     code: str
-    message: str
+    said: str | Callable[[], str] = field(compare=False, repr=False)
     block: BusyBlock | None = None
+
+    @property
+    def message(self) -> str:
+        return self.said if isinstance(self.said, str) else self.said()
 
 
 @dataclass(frozen=True)
@@ -284,14 +289,14 @@ class Schedule:
                                                        f"{rules.step_minutes} minutes from opening"))
                     break
             else:
-                found.append(Refusal(OUTSIDE_HOURS, f"outside opening hours ({hours.said(day.weekday())})"))
+                found.append(Refusal(OUTSIDE_HOURS, lambda: f"outside opening hours ({hours.said(day.weekday())})"))
         if found and first_only:
             return found
         busy = self._busy[_key(resource.name) if resource is not None else None]
         near = busy.overlapping(start - before, end + after)
         clashes = [b for b in near if b.start < end and start < b.end]
         for block in clashes:
-            found.append(Refusal(OVERLAP, f"overlaps {self._named(block)}", block))
+            found.append(Refusal(OVERLAP, lambda block=block: f"overlaps {self._named(block)}", block))
             if first_only:
                 return found
         for block in near:
@@ -299,7 +304,8 @@ class Schedule:
                 continue
             side = f"the {service.buffer_before}-minute buffer before" if block.end <= start else \
                 f"the {service.buffer_after}-minute buffer after"
-            found.append(Refusal(BUFFER, f"within {side} this booking: too close to {self._named(block)}", block))
+            found.append(Refusal(BUFFER, lambda block=block, side=side:
+                                 f"within {side} this booking: too close to {self._named(block)}", block))
             if first_only:
                 return found
         if self._day_counts:
