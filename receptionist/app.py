@@ -373,11 +373,14 @@ class App:
                                            "Enter it under File → Settings.")
         sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
         context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
-                                 sms_enabled=world.messenger is not None, secrets=secrets)
+                                 sms_enabled=world.messenger is not None, secrets=secrets,
+                                 busy_now=sync_engine.busy_now)
         live = LiveSettings(profile, secrets, bus, sync_engine, intake, receiver, calendars, problems, sign_in,
                             scheduler.wake)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
                     is_leader=lambda: scheduler.is_leader, reconfigure=live)
+        if receiver is not None:
+            receiver.answer_tools_with(desk.availability)
         return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
                    world.polling_for(intake))
 

@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_setup_commands(sub, _common)
     add_commands(sub, _common)
+    from receptionist.cli_availability import add_availability
+
+    add_availability(sub, _common)
     return parser
 
 
@@ -319,6 +322,8 @@ def cmd_demo(args) -> int:
 def cmd_service(args) -> int:
     app = _build(args).start()
     log.info("service running: webhook %s, calendars %s", app.receiver.url, ", ".join(app.sync_engine.targets) or "none")
+    log.info("the AI agent's tools (check_availability, book_appointment): %s", ", ".join(
+        app.receiver.tools_url_for(p) for p in ("vapi", "retell")))
     for key, problem in app.problems.items():
         log.warning("%s: %s", key, problem)
     try:
@@ -330,11 +335,12 @@ def cmd_service(args) -> int:
 
 def cmd_action(args) -> int:
     """``calls``, ``proposals``, ``appointments``, ``links``, ``calendars``: a person's action, from a script."""
+    from receptionist.cli_availability import run as run_availability
     from receptionist.commands import run
 
     app = _build(args, with_receiver=False)
     try:
-        return run(args, app.desk)
+        return (run_availability if args.command == "availability" else run)(args, app.desk)
     finally:
         app.stop()
 

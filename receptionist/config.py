@@ -20,12 +20,14 @@ import secrets as _secrets
 import tomllib
 import unicodedata
 from dataclasses import dataclass
+import datetime as _dt
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from receptionist import paths
+from receptionist.domain.schedule import WEEKDAYS, BookingRules, Closure, ResourceRule, ServiceRule, WeeklyHours
 from receptionist.errors import NoProfile, ProfileUnreadable, UserError
 
 PROFILE_ENV = "RECEPTIONIST_PROFILE"
@@ -237,6 +239,140 @@ class EventSettings(_Section):
     private_title: str = Field("Patient appointment", description="Event title when events.private is on.")
 
 
+_HOURS_HELP = ('Weekly hours: weekday (mon … sun) → local ranges, e.g. {mon = ["08:00-12:00", "13:00-17:00"], '
+               'sun = []}; a weekday not named keeps the simple form (location.open_hour–close_hour, Mon–Sat).')
+
+
+def _valid_hours(value: dict[str, list[str]] | None) -> dict[str, list[str]] | None:
+    if value is not None:
+        unknown = sorted(set(value) - set(WEEKDAYS))
+        if unknown:
+            raise ValueError(f"unknown weekday {unknown[0]!r}: use {', '.join(WEEKDAYS)}")
+        WeeklyHours.of(value)  # raises ValueError naming the bad range
+    return value
+
+
+class ClosureSettings(_Section):
+    """A day or days the location is closed (a holiday, a training day)."""
+
+    name: str = Field("Holiday", min_length=1, max_length=80, description="What the caller is told, e.g. "
+                      "'Christmas Day'.")
+    date: _dt.date = Field(description="The (first) closed day.")
+    until: _dt.date | None = Field(None, description="The last closed day, when it is more than one.")
+
+    @model_validator(mode="after")
+    def _in_order(self):
+        if self.until is not None and self.until < self.date:
+            raise ValueError(f"closure {self.name!r} ends ({self.until}) before it starts ({self.date})")
+        return self
+
+
+class ServiceSettings(_Section):
+    """One bookable service; unset buffers and caps take the location's."""
+
+    name: str = Field(min_length=1, max_length=200, description="As callers and the desk name it, e.g. 'Cleaning'.")
+    duration_minutes: int = Field(ge=5, le=480, description="Its length.")
+    buffer_before_minutes: int | None = Field(None, ge=0, le=240, description="Free time kept before it.")
+    buffer_after_minutes: int | None = Field(None, ge=0, le=240, description="Free time kept after it.")
+    max_per_day: int = Field(0, ge=0, description="At most this many a day (0: no cap of its own).")
+    max_per_week: int = Field(0, ge=0, description="At most this many a week, Monday to Sunday (0: no cap).")
+    resources: list[str] = Field(default_factory=list, description="Resources (by name) any one of which takes "
+                                 "it; empty: the location as a whole.")
+
+
+class ResourceSettings(_Section):
+    """A person, chair or room a service needs, with its own hours and, optionally, its own calendar."""
+
+    name: str = Field(min_length=1, max_length=80, description="e.g. 'Dr. Lee', 'Chair 2'.")
+    kind: str = Field("staff", pattern="^(staff|chair|room|equipment)$", description="staff, chair, room or "
+                      "equipment.")
+    hours: dict[str, list[str]] | None = Field(None, description="Its own weekly hours (as availability.hours); "
+                                                "unset: the location's.")
+    calendar: str = Field("", description="Calendar key whose busy time is this resource's only, e.g. "
+                          "'google:dr.lee@example.com'; empty: none of its own.")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        return _valid_hours(value)
+
+    @field_validator("calendar")
+    @classmethod
+    def _calendar_key(cls, value: str) -> str:
+        if value and not re.match(r"^(google|outlook|caldav):.+", value):
+            raise ValueError(f"{value!r} is not a calendar key: write 'google:<calendar id>' or "
+                             "'outlook:<calendar id>'")
+        return value
+
+
+class AvailabilitySettings(_Section):
+    """When bookings may start: offered to the AI agent and checked at the desk by the same rule."""
+
+    hours: dict[str, list[str]] | None = Field(None, description=_HOURS_HELP)
+    closures: list[ClosureSettings] = Field(default_factory=list, description="Closed days: [[availability."
+                                            "closures]] name, date, until.")
+    slot_step_minutes: int = Field(15, ge=5, le=240, description="Offered starts are this many minutes apart, "
+                                   "counted from each opening.")
+    min_notice_minutes: int = Field(0, ge=0, le=43_200, description="No booking starts sooner than this after "
+                                    "now.")
+    horizon_days: int = Field(60, ge=0, le=730, description="No booking starts further ahead than this many days "
+                              "(0: no limit; busy time is read sync.window_days_ahead ahead).")
+    buffer_before_minutes: int = Field(0, ge=0, le=240, description="Free time kept before each booking.")
+    buffer_after_minutes: int = Field(0, ge=0, le=240, description="Free time kept after each booking.")
+    max_per_day: int = Field(0, ge=0, description="Bookings a day at most, all services (0: no cap).")
+    max_per_week: int = Field(0, ge=0, description="Bookings a week at most, Monday to Sunday (0: no cap).")
+    hold_minutes: int = Field(5, ge=1, le=60, description="A slot offered to a caller is held this long for "
+                              "that call.")
+    stale_after_minutes: int = Field(30, ge=1, description="Busy time last read longer ago than this is said "
+                                     "to be out of date in the agent's answers.")
+    services: list[ServiceSettings] = Field(default_factory=list, description="[[availability.services]] name, "
+                                            "duration_minutes, buffers, caps, resources.")
+    resources: list[ResourceSettings] = Field(default_factory=list, description="[[availability.resources]] "
+                                              "name, kind, hours, calendar.")
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value):
+        return _valid_hours(value)
+
+    @model_validator(mode="after")
+    def _names_known(self):
+        for what, names in (("service", [s.name for s in self.services]), ("resource",
+                                                                          [r.name for r in self.resources])):
+            keys = [" ".join(n.lower().split()) for n in names]
+            for name, key in zip(names, keys):
+                if keys.count(key) > 1:
+                    raise ValueError(f"two {what}s are named {name!r}")
+        known = {" ".join(r.name.lower().split()) for r in self.resources}
+        for service in self.services:
+            for name in service.resources:
+                if " ".join(name.lower().split()) not in known:
+                    raise ValueError(f"service {service.name!r} needs resource {name!r}, which is not among "
+                                     f"[[availability.resources]] ({', '.join(r.name for r in self.resources) or 'none'})")
+        return self
+
+    def booking_rules(self, location: "LocationSettings") -> BookingRules:
+        """The pure rules: ``hours`` over the simple form (``location.open_hour``–``close_hour``, Mon–Sat)."""
+        simple = WeeklyHours.simple(location.open_hour, location.close_hour)
+        hours = WeeklyHours.of(self.hours, simple) if self.hours is not None else simple
+        before, after = self.buffer_before_minutes, self.buffer_after_minutes
+        return BookingRules(
+            zone=location.zone, hours=hours,
+            closures=tuple(Closure(c.date, c.until or c.date, c.name) for c in self.closures),
+            step_minutes=self.slot_step_minutes, min_notice_minutes=self.min_notice_minutes,
+            horizon_days=self.horizon_days, buffer_before=before, buffer_after=after,
+            max_per_day=self.max_per_day, max_per_week=self.max_per_week,
+            default_duration_minutes=location.default_duration_minutes,
+            services=tuple(ServiceRule(
+                s.name, s.duration_minutes,
+                before if s.buffer_before_minutes is None else s.buffer_before_minutes,
+                after if s.buffer_after_minutes is None else s.buffer_after_minutes,
+                s.max_per_day, s.max_per_week, tuple(s.resources)) for s in self.services),
+            resources=tuple(ResourceRule(r.name, r.kind, WeeklyHours.of(r.hours, hours) if r.hours is not None
+                                         else None, r.calendar or None) for r in self.resources),
+        )
+
+
 class Profile(_Section):
     """A location profile: everything an installer sets for one business location."""
 
@@ -252,6 +388,15 @@ class Profile(_Section):
     retell: RetellSettings = Field(default_factory=RetellSettings)
     elevenlabs: ElevenLabsSettings = Field(default_factory=ElevenLabsSettings)
     synthflow: SynthflowSettings = Field(default_factory=SynthflowSettings)
+    availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
+
+    @model_validator(mode="after")
+    def _opening_hours(self):
+        loc = self.location
+        if self.availability.hours is None and loc.close_hour <= loc.open_hour:
+            raise ValueError(f"location.close_hour ({loc.close_hour}) must be after location.open_hour "
+                             f"({loc.open_hour})")
+        return self
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Profile":
@@ -284,7 +429,8 @@ class Profile(_Section):
             return cls.model_validate(data)
         except ValidationError as exc:
             problems = "; ".join(
-                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors(include_url=False)
+                f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" if err["loc"] else err["msg"]
+                for err in exc.errors(include_url=False)
             )
             raise UserError(f"{source}: {problems}") from exc
 
@@ -294,7 +440,8 @@ class Profile(_Section):
         for section, model in self.model_dump().items():
             lines.append(f"[{section}]")
             for key, value in model.items():
-                lines.append(f"{key} = {_toml_value(value)}")
+                if value is not None:  # TOML has no null: an unset option is left out
+                    lines.append(f"{key} = {_toml_value(value)}")
             lines.append("")
         return "\n".join(lines)
 
@@ -363,6 +510,12 @@ def _toml_value(value: object) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)):
         return repr(value)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table (hours, a service, a closure)
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"
     text = str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{text}"'
 
@@ -373,6 +526,6 @@ def describe_options() -> list[tuple[str, str, object, str]]:
     for section, field in Profile.model_fields.items():
         model = field.annotation
         for name, opt in model.model_fields.items():  # type: ignore[union-attr]
-            rows.append((f"{section}.{name}", getattr(opt.annotation, "__name__", str(opt.annotation)), opt.default,
-                         opt.description or ""))
+            rows.append((f"{section}.{name}", getattr(opt.annotation, "__name__", str(opt.annotation)),
+                         opt.get_default(call_default_factory=True), opt.description or ""))
     return rows

@@ -452,6 +452,30 @@ class CallSimulator:
             self.post_platform(call, "live", upto=2, count=False)
         return self.post_platform(call, "ended")
 
+    def book_by_tools(self, tools_url: str, day: str | None = None,
+                      service: str | None = None) -> tuple[dict, dict | None]:
+        """A caller on ``self.platform`` (vapi or retell) booking mid-call, as the agent does it: the agent calls
+        ``check_availability`` at ``tools_url`` for the day and service asked (``day`` / ``service``, else the
+        generated call's) and, when it is offered times, ``book_appointment`` for the first one with the caller's
+        name and number.
+        Returns (the check's answer, the booking's answer or None when nothing was offered)."""
+        from receptionist_sandbox.voice_platforms import call_tool
+
+        payload = self.make_payload()
+        caller = payload["caller"]
+        service = service or payload["service"]
+        asked = day or (payload["requested_start"] or "")[:10] or None
+        now = self._now()
+        status, offered = call_tool(tools_url, self.platform, self.secret, payload["call_id"], "check_availability",
+                                    {"service": service, "date": asked}, now=now, timeout=self.timeout)
+        if status != 200 or not offered.get("slots"):
+            return offered, None
+        status, booked = call_tool(tools_url, self.platform, self.secret, payload["call_id"], "book_appointment",
+                                   {"service": service, "start": offered["slots"][0]["start"],
+                                    "caller_name": caller["name"], "callback_number": caller["callback_number"]},
+                                   now=now, timeout=self.timeout)
+        return offered, booked
+
     def post_platform(self, call, event: str = "ended", *, upto: int | None = None,
                       count: bool = True) -> tuple[int, object]:
         """POST one of ``call``'s deliveries (``voice_platforms.render``) signed as its platform signs."""

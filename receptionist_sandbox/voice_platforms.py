@@ -236,6 +236,42 @@ def render(call: PlatformCall, event: str = "ended", *, upto: int | None = None)
     raise ValueError(f"unknown platform {p!r}")
 
 
+def tool_request(platform: str, call_id: str, name: str, args: dict, *, tool_call_id: str = "call_tool_1",
+                 caller_id: str | None = None, now: datetime | None = None) -> bytes:
+    """The body a platform posts to a tool's server URL mid-call: Vapi's ``tool-calls`` server message (arguments
+    as an object, as its current messages carry them), or Retell's custom function call."""
+    now = now or datetime.now(timezone.utc)
+    if platform == "vapi":
+        message = {"type": "tool-calls", "timestamp": int(now.timestamp() * 1000),
+                   "call": {"id": call_id, "orgId": "org-sandbox", "type": "inboundPhoneCall", "status": "in-progress",
+                            "customer": {"number": caller_id}},
+                   "customer": {"number": caller_id},
+                   "toolCallList": [{"id": tool_call_id, "type": "function",
+                                     "function": {"name": name, "arguments": args}}]}
+        return json.dumps({"message": message}).encode()
+    if platform == "retell":
+        return json.dumps({"name": name, "args": args,
+                           "call": {"call_id": call_id, "call_type": "phone_call", "direction": "inbound",
+                                    "from_number": caller_id, "to_number": AGENT_NUMBER, "call_status": "ongoing",
+                                    "start_timestamp": int(now.timestamp() * 1000)}}).encode()
+    raise ValueError(f"{platform} has no tool calls here")
+
+
+def call_tool(url: str, platform: str, secret: str, call_id: str, name: str, args: dict, *,
+              now: datetime | None = None, caller_id: str | None = None, timeout: float = 20.0) -> tuple[int, dict]:
+    """Post a signed tool call as the platform does and read the answer as its model would: Vapi's first
+    ``results[].result`` (a JSON text here), Retell's body. Returns (HTTP status, answer)."""
+    import requests
+
+    body = tool_request(platform, call_id, name, args, caller_id=caller_id, now=now)
+    r = requests.post(url, data=body, headers=sign(platform, secret, body, now=now), timeout=timeout)
+    answer = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+    if platform == "vapi" and r.status_code == 200:
+        [result] = answer["results"]
+        answer = {"toolCallId": result["toolCallId"], **json.loads(result["result"])}
+    return r.status_code, answer
+
+
 def _synthflow_transcript(call: PlatformCall) -> str:
     return "\n".join(f"{'bot' if s == 'agent' else 'human'}: {x}" for s, x in call.turns())
 

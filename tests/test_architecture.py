@@ -49,6 +49,7 @@ MAY_IMPORT = {
     "services": {"domain", "store", "sync", "ingest", "errors", "config", "events", "services"},
     "ui": {"domain", "services", "errors", "events", "config", "paths", "onboarding", "ui"},
     "commands": {"domain", "errors", "services"},
+    "cli_availability": {"domain", "errors", "services"},
 }
 STARTS_THE_WINDOW = {"cli"}  # the entry point; nothing else imports the UI
 

@@ -1,39 +1,45 @@
-"""Availability: what is busy, and whether a slot collides with it."""
+"""Busy time against a booking: the part of the booking rule (``Schedule.refusals``) that needs the calendars —
+overlaps, buffers, the caps per day and week — as the issues a person sees on a captured call or an edit."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 
-from receptionist.domain.formatting import format_range
 from receptionist.domain.models import BusyBlock, FieldIssue, Severity
+from receptionist.domain.schedule import BUFFER, DAY_FULL, OVERLAP, WEEK_FULL, BookingRules, Schedule
+
+BUSY_CODES = frozenset({OVERLAP, BUFFER, DAY_FULL, WEEK_FULL})  # the rest: ``payload.check_slot``, no busy time
 
 
-def conflicts(start: datetime, end: datetime, busy: Iterable[BusyBlock]) -> list[BusyBlock]:
-    """Busy blocks overlapping [start, end) (touching ends do not overlap), earliest first."""
-    return sorted((b for b in busy if b.overlaps(start, end)), key=lambda b: b.start)
+def reach(rules: BookingRules) -> timedelta:
+    """How far around a slot the rule reads busy time: a week for a weekly cap, a day for a daily one, else the
+    widest buffer."""
+    services = rules.services
+    if rules.max_per_week or any(s.max_per_week for s in services):
+        return timedelta(days=7)
+    if rules.max_per_day or any(s.max_per_day for s in services):
+        return timedelta(days=1)
+    return timedelta(minutes=max([rules.buffer_before, rules.buffer_after]
+                                 + [max(s.buffer_before, s.buffer_after) for s in services]))
 
 
-def conflict_issues(start: datetime, end: datetime, busy: Iterable[BusyBlock], zone,
-                    labels: Mapping[str, str] | None = None) -> list[FieldIssue]:
-    """A warning per busy block the slot overlaps; ``labels`` names each source as a person knows it
-    ("Outlook", not "outlook:default")."""
-    names = {"appointment": "our booking", **(labels or {})}
-    return [
-        FieldIssue(
-            "requested_start", Severity.WARNING,
-            f"overlaps {b.title or 'a busy block'} ({names.get(b.source, b.source)}, "
-            f"{format_range(b.start, b.end, zone)})",
-        )
-        for b in conflicts(start, end, busy)
-    ]
-
-
-def busy_issues(slots: Sequence[tuple[datetime, datetime]], read_busy: Callable[[datetime, datetime], list[BusyBlock]],
-                zone, labels: Mapping[str, str] | None = None) -> list[list[FieldIssue]]:
-    """The clashes of each slot with busy time, read once (``read_busy(start, end)``) over the span of them all:
-    a booking checked at the desk and a batch of captured calls are checked by the same rule."""
+def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
+                read_busy: Callable[[datetime, datetime], list[BusyBlock]], rules: BookingRules, now: datetime,
+                labels: Mapping[str, str] | None = None) -> list[list[FieldIssue]]:
+    """The busy-time reasons of each (start, end, service) slot, as warnings, with busy time read once
+    (``read_busy(start, end)``) over the span of them all: a booking checked at the desk and a batch of captured
+    calls are checked by the same rule as the agent's offers."""
     if not slots:
         return []
-    busy = read_busy(min(s for s, _ in slots), max(e for _, e in slots))
-    return [conflict_issues(start, end, busy, zone, labels) if busy else [] for start, end in slots]
+    around = reach(rules)
+    busy = read_busy(min(s for s, _, _ in slots) - around, max(e for _, e, _ in slots) + around)
+    if not busy:
+        return [[] for _ in slots]
+    schedule = Schedule(rules, busy, now, labels)
+    found = []
+    for start, end, service in slots:
+        rule = rules.service(service, int((end - start).total_seconds() // 60))
+        found.append([FieldIssue("requested_start", Severity.WARNING, r.message)
+                      for r in schedule.refusals(start, rule) if r.code in BUSY_CODES])
+    return found

@@ -81,15 +81,13 @@ class FieldIssue:
 
 @dataclass(frozen=True)
 class BusyBlock:
-    """Time that is not free: an appointment of ours or an external calendar event."""
+    """Time that is not free: an appointment of ours, a slot held for a caller, or an external calendar event."""
 
     start: datetime
     end: datetime
-    source: str  # "local" | calendar key such as "google:primary"
+    source: str  # "appointment" | "hold" | calendar key such as "google:primary"
     title: str = ""
-
-    def overlaps(self, start: datetime, end: datetime) -> bool:
-        return self.start < end and start < self.end
+    service: str | None = None  # ours and holds: the service booked (the caps count them per service)
 
 
 # --- plain records the store hands out (no ORM objects leave receptionist.store) ----------------------------------

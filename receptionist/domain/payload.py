@@ -25,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstrai
 
 from receptionist.domain.intent import classify_intent
 from receptionist.domain.models import FieldIssue, Intent, Severity
+from receptionist.domain.schedule import OFF_GRID, PAST, BookingRules, Schedule, WeeklyHours
 from receptionist.domain.spoken import read_spoken_time, spoken_digits
 
 SCHEMA_VERSION = "2"  # the newest; "1" is still accepted
@@ -181,10 +182,13 @@ class LocationRules:
 
     zone: ZoneInfo
     country: str = "US"
-    open_hour: int = 8
-    close_hour: int = 18
     default_duration_minutes: int = 30
-    open_weekdays: frozenset[int] = frozenset(range(0, 6))  # Mon–Sat
+    booking: BookingRules = None  # type: ignore[assignment]  # None: 8 AM–6 PM Mon–Sat in ``zone``
+
+    def __post_init__(self):
+        if self.booking is None:
+            object.__setattr__(self, "booking", BookingRules(self.zone, WeeklyHours.simple(8, 18),
+                                                             default_duration_minutes=self.default_duration_minutes))
 
 
 @dataclass(frozen=True)
@@ -280,31 +284,14 @@ def parse_requested_start(raw: str | None, zone: ZoneInfo) -> tuple[datetime | N
     return value.astimezone(timezone.utc), None
 
 
-def check_slot(start: datetime, minutes: int, rules: LocationRules, now: datetime) -> list[FieldIssue]:
-    """Time-of-booking rules that a person may still override (warnings) or must fix (errors)."""
-    issues: list[FieldIssue] = []
-    local_start = start.astimezone(rules.zone)
-    local_end = (start + timedelta(minutes=minutes)).astimezone(rules.zone)
-    if start < now:
-        issues.append(FieldIssue("requested_start", Severity.ERROR, "the requested time is in the past"))
-    if local_start.weekday() not in rules.open_weekdays:
-        issues.append(
-            FieldIssue("requested_start", Severity.WARNING, f"{local_start:%A}s are outside opening days")
-        )
-    opens = datetime.combine(local_start.date(), time(rules.open_hour), rules.zone)
-    closes = (
-        datetime.combine(local_start.date() + timedelta(days=1), time(0), rules.zone)
-        if rules.close_hour == 24
-        else datetime.combine(local_start.date(), time(rules.close_hour), rules.zone)
-    )
-    if local_start < opens or local_end > closes:
-        issues.append(
-            FieldIssue(
-                "requested_start", Severity.WARNING,
-                f"outside opening hours ({_hour(rules.open_hour)}–{_hour(rules.close_hour)})",
-            )
-        )
-    return issues
+def check_slot(start: datetime, minutes: int, rules: LocationRules, now: datetime,
+               service: str | None = None) -> list[FieldIssue]:
+    """The slot's time rules (``Schedule.refusals`` with no busy time: hours, closures, notice, horizon), as
+    issues: a time in the past must be fixed (error); the rest a person may override (warnings). The grid of
+    offered starts binds only what the agent is offered, not a person's choice."""
+    schedule = Schedule(rules.booking, (), now)
+    return [FieldIssue("requested_start", Severity.ERROR if r.code == PAST else Severity.WARNING, r.message)
+            for r in schedule.refusals(start, rules.booking.service(service, minutes)) if r.code != OFF_GRID]
 
 
 def booking_issues(caller_name: str | None, service: str | None, start: datetime | None, minutes: int,
@@ -318,19 +305,13 @@ def booking_issues(caller_name: str | None, service: str | None, start: datetime
     if not (service or "").strip():
         issues.append(FieldIssue("service", Severity.ERROR, "choose a service"))
     if start is not None:
-        issues.extend(check_slot(start, minutes, rules, now))
+        issues.extend(check_slot(start, minutes, rules, now, service))
     elif time_missing:
         issues.append(FieldIssue("requested_start", Severity.ERROR, "choose an appointment time"))
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         issues.append(FieldIssue("duration_minutes", Severity.ERROR,
                                  f"length must be {MIN_MINUTES}–{MAX_MINUTES} minutes"))
     return issues
-
-
-def _hour(h: int) -> str:
-    if h in (0, 24):
-        return "midnight"
-    return f"{(h - 1) % 12 + 1} {'AM' if h < 12 else 'PM'}"
 
 
 # --- every platform's call, reduced to raw facts, then checked by one set of rules ----------------------------------

@@ -395,8 +395,9 @@ class Intake:
         """Add clashes with appointments and calendars' busy time, as the review pane would show them: one read
         of busy time for the whole batch."""
         timed = [i for i, o in enumerate(outcomes) if o.capture is not None and o.capture.requested_start is not None]
-        found = busy_issues([(outcomes[i].capture.requested_start, outcomes[i].capture.requested_end) for i in timed],
-                            self.store.busy.blocks, self.rules.zone, self.calendar_labels)
+        found = busy_issues([(outcomes[i].capture.requested_start, outcomes[i].capture.requested_end,
+                              outcomes[i].capture.service) for i in timed],
+                            self.store.busy.blocks, self.rules.booking, self.clock(), self.calendar_labels)
         out = list(outcomes)
         for i, extra in zip(timed, found):
             if extra:

@@ -1,7 +1,8 @@
 """The webhook receiver: one route per platform, each delivery stored raw before it is answered.
 
 ``POST /webhooks/<platform>`` (``vapi``, ``retell``, ``elevenlabs``, ``twilio``, ``bland``, ``synthflow``,
-``generic``) and, as before, ``POST /webhooks/v1/calls`` for our generic payload. The door itself is
+``generic``) and, as before, ``POST /webhooks/v1/calls`` for our generic payload; ``POST /tools/<platform>``
+(``vapi``, ``retell``) answers the AI agent's tool calls during a call (``receptionist.ingest.tools``). The door itself is
 :class:`receptionist.ingest.intake.Intake`; this module is the HTTP around it. Answers:
 
 * what the platform expects (the adapter's ``answer``; 202 ``accepted`` for generic) once the delivery is stored;
@@ -30,6 +31,7 @@ from receptionist.config import IngestSettings
 from receptionist.errors import UserError
 from receptionist.ingest.intake import Answer, Intake, refused
 from receptionist.ingest.platforms import Delivery
+from receptionist.ingest.tools import TOOL_PATH, ToolAnswerer, ToolDoor
 from receptionist.serving import ProductionServer
 
 log = logging.getLogger(__name__)
@@ -50,8 +52,15 @@ class WebhookReceiver:
         self.intake = intake
         self._urls = Map([Rule(CALLS_PATH, endpoint="generic", methods=["POST"]),
                           Rule("/webhooks/<platform>", endpoint="platform", methods=["POST"]),
+                          Rule("/tools/<platform>", endpoint="tools", methods=["POST"]),
                           Rule("/healthz", endpoint="health", methods=["GET"])])
         self._served: ProductionServer | None = None
+        self._tools: ToolDoor | None = None
+
+    def answer_tools_with(self, answerer: ToolAnswerer) -> None:
+        """Serve the agent's tools (the desk's availability capability, built after the receiver)."""
+        if self.intake is not None:
+            self._tools = ToolDoor(self.intake, answerer)
 
     @property
     def rejections(self) -> dict[str, int]:
@@ -73,6 +82,9 @@ class WebhookReceiver:
 
     def url_for(self, platform: str) -> str:
         return self.base_url + PLATFORM_PATH.format(platform=platform)
+
+    def tools_url_for(self, platform: str) -> str:
+        return self.base_url + TOOL_PATH.format(platform=platform)
 
     def start(self) -> "WebhookReceiver":
         s = self.settings
@@ -105,7 +117,8 @@ class WebhookReceiver:
             request = Request(environ)
             platform = "generic" if endpoint == "generic" else values["platform"]
             try:
-                response = _response(self._deliver(request, platform))
+                response = _response(self._tool_call(request, platform) if endpoint == "tools"
+                                     else self._deliver(request, platform))
             except Exception:  # a bug: 503 so the platform retries, never a 500
                 log.exception("webhook for %s failed", platform)
                 response = _response(refused(503, "internal error while taking the delivery; retry later"))
@@ -118,17 +131,25 @@ class WebhookReceiver:
         query = request.query_string.decode("latin-1")
         return base + request.path + (f"?{query}" if query else "")
 
+    def _tool_call(self, request: Request, platform: str) -> Answer:
+        if self._tools is None:
+            return refused(404, "this desk answers no tool calls")
+        delivery = self._read(request, platform)
+        return delivery if isinstance(delivery, Answer) else self._tools.handle(delivery)
+
     def _deliver(self, request: Request, platform: str) -> Answer:
+        delivery = self._read(request, platform)
+        return delivery if isinstance(delivery, Answer) else self.intake.receive(delivery)
+
+    def _read(self, request: Request, platform: str) -> Delivery | Answer:
         limit = self.settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
             return self.intake.refuse(413, f"body larger than {limit} bytes")
         body = request.get_data(cache=False)
         if len(body) > limit:
             return self.intake.refuse(413, f"body larger than {limit} bytes")
-        delivery = Delivery(platform=platform, body=body,
-                            headers={k.lower(): v for k, v in request.headers.items()},
-                            url=self._public_url(request), received_at=datetime.now(timezone.utc))
-        return self.intake.receive(delivery)
+        return Delivery(platform=platform, body=body, headers={k.lower(): v for k, v in request.headers.items()},
+                        url=self._public_url(request), received_at=datetime.now(timezone.utc))
 
 
 __all__ = ["CALLS_PATH", "WebhookReceiver"]

@@ -9,6 +9,7 @@
 - ``callers``: a number as written, and what the desk knows of its caller;
 - ``wording``: the words a caller reads;
 - ``settings``: a saved profile taken into the running desk.
+- ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from receptionist.services.appointments import Appointments, WeekView
+from receptionist.services.availability import Availability
 from receptionist.services.bookings import ApprovalPlan, Bookings, CallReview
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks
@@ -54,6 +56,7 @@ class Desk:
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
         self.settings = DeskSettings(reconfigure)
+        self.availability = Availability(ctx)
 
 
 # the records the window shows, with the capabilities that return them

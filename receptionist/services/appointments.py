@@ -97,15 +97,20 @@ class Appointments:
         appt = self.get(appointment_id)
         minutes = duration_minutes or appt.duration_minutes
         draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes)
+        seen = self.checks.seen_clashes(draft, ignore_appointment=appointment_id)  # before the check, as approve
         draft, issues = self.checks.check(draft, ignore_appointment=appointment_id)
         refuse_blocking(issues, "cannot move it there")
         assert draft.start is not None and draft.end is not None
+        taken = self.checks.taken_since(draft)
+        if taken:
+            raise UserError("cannot move it there: " + "; ".join(taken))
         outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
         changes = {"start": draft.start, "end": draft.end}
         if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
             changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
         changed = ctx.store.appointments.change(appointment_id, appt.version, changes, actor, ctx.clock(), outbox,
-                                                action="appointment.rescheduled")
+                                                action="appointment.rescheduled",
+                                                seen_clashes=seen)
         return announce_changed(ctx, changed)
 
     def edit(self, appointment_id: str, *, service: str | None = None, duration_minutes: int | None = None,

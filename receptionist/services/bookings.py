@@ -138,6 +138,7 @@ class Bookings:
         refusal = self.approval_refusal(proposal_id)
         if refusal:
             raise UserError(refusal)
+        seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot approve yet")
         if notify is None:
@@ -145,12 +146,15 @@ class Bookings:
             notify = call is None or self.contact(call).text_ok
         if notify and text is not None and not text.strip():
             raise UserError("the confirmation text is empty: write it, or approve without texting the caller")
+        taken = self.checks.taken_since(draft)
+        if taken:
+            raise UserError("cannot approve: " + "; ".join(taken) + "; choose another time")
         outbox = []
         if notify and ctx.sms_enabled and draft.callback_number:
             body = text.strip() if text is not None else self.wording.confirmation(draft)
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": body}))
         appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), actor, ctx.clock(),
-                                           outbox)
+                                           outbox, seen_clashes=seen)
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         ctx.wake_sync()

@@ -3,11 +3,16 @@ decision see it."""
 
 from __future__ import annotations
 
+import logging
+
 from receptionist.domain.availability import busy_issues
+from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
 from receptionist.domain.models import FieldIssue, ProposalRecord
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
+
+log = logging.getLogger(__name__)
 
 
 def draft_of(proposal: ProposalRecord) -> BookingDraft:
@@ -27,13 +32,36 @@ class Checks:
         self.ctx = ctx
 
     def check(self, draft: BookingDraft, ignore_appointment: str | None = None) -> tuple[BookingDraft, list[FieldIssue]]:
-        """Validate a draft and check it against busy time (our appointments and external calendars)."""
+        """Validate a draft and check it by the booking rule (``Schedule.refusals``): its time rules, then busy time
+        (our appointments and external calendars), buffers and caps."""
         ctx = self.ctx
         draft, issues = validate_draft(draft, ctx.rules, ctx.clock())
         if draft.start is not None and draft.end is not None:
             [clashes] = busy_issues(
-                [(draft.start, draft.end)],
+                [(draft.start, draft.end, draft.service)],
                 lambda start, end: ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment),
-                ctx.rules.zone, ctx.calendars)
+                ctx.rules.booking, ctx.clock(), ctx.calendars)
             issues += clashes
         return draft, issues
+
+    def seen_clashes(self, draft: BookingDraft, ignore_appointment: str | None = None) -> frozenset[str]:
+        """Our appointments at the draft's time now, read just before its check: the write after the check refuses
+        any other (``store.base.refuse_new_clash``), so a time another desk took since is not booked twice."""
+        if draft.start is None or draft.end is None:
+            return frozenset()
+        return self.ctx.store.busy.appointments_at(draft.start, draft.end, exclude_appointment=ignore_appointment)
+
+    def taken_since(self, draft: BookingDraft) -> list[str]:
+        """Busy events the calendars hold at the draft's time now that the desk's copy did not have when it was
+        checked (added on Google or Outlook since the last pull): each as a sentence; the calendars that could not
+        be read are left to the local check (logged)."""
+        ctx = self.ctx
+        if ctx.busy_now is None or draft.start is None or draft.end is None:
+            return []
+        fresh, unread = ctx.busy_now(draft.start, draft.end)
+        if unread:
+            log.warning("booking at %s checked against the local copy only: %s", draft.start, "; ".join(unread))
+        known = {(b.source, b.start, b.end) for b in ctx.store.busy.blocks(draft.start, draft.end)}
+        return [f"{b.title or 'a busy event'} was just put on {ctx.label(b.source)} at this time "
+                f"({format_range(b.start, b.end, ctx.rules.zone)})"
+                for b in fresh if (b.source, b.start, b.end) not in known]

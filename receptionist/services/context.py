@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.bookings import EventTemplate
+from receptionist.domain.models import BusyBlock
 from receptionist.domain.payload import LocationRules
 from receptionist.store import Store
 from receptionist.sync.engine import event_template
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 
 def location_rules(profile: Profile) -> LocationRules:
     loc = profile.location
-    return LocationRules(zone=loc.zone, country=loc.country, open_hour=loc.open_hour, close_hour=loc.close_hour,
-                         default_duration_minutes=loc.default_duration_minutes)
+    return LocationRules(zone=loc.zone, country=loc.country, default_duration_minutes=loc.default_duration_minutes,
+                         booking=profile.availability.booking_rules(loc))
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class DeskContext:
     sms_enabled: bool = False
     problems: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     secrets: "SecretStore | None" = None  # the location's keyring entries, for File → Settings…
+    # the calendars' busy time read now (``SyncEngine.busy_now``): the last re-check before a booking is written
+    busy_now: Callable[[datetime, datetime], tuple[list[BusyBlock], list[str]]] | None = None
     rules: LocationRules = field(init=False)
     template: EventTemplate = field(init=False)
 

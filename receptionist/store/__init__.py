@@ -12,6 +12,7 @@ from receptionist.store.busy import BusyTime
 from receptionist.store.calls import CallStore, ProposalStore
 from receptionist.store.db import session_factory
 from receptionist.store.health import HealthStore
+from receptionist.store.holds import Holds
 from receptionist.store.inbox import InboxStore
 from receptionist.store.leases import Leases
 from receptionist.store.links import LinkStore
@@ -32,6 +33,7 @@ class Store:
         self.links = LinkStore(sessions)
         self.cache = RemoteCache(sessions)
         self.busy = BusyTime(sessions)
+        self.holds = Holds(sessions)
         self.health = HealthStore(sessions)
         self.outbox = OutboxStore(sessions)
         self.audit = AuditLog(sessions)

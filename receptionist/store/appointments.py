@@ -25,6 +25,7 @@ from receptionist.store.base import (
     appointment_overlaps,
     chunks,
     commit_or_stale,
+    refuse_new_clash,
 )
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import appointment_record
@@ -153,10 +154,11 @@ class AppointmentStore(Room):
         return {"live": live, "cancelled": cancelled, "attention": sum(by_state.values()), **by_state}
 
     def change(self, appointment_id: str, version: int, changes: dict, actor: str, now: datetime,
-                           outbox: Iterable[tuple[str, dict]] = (), action: str = "appointment.changed"
-                           ) -> AppointmentRecord:
+                           outbox: Iterable[tuple[str, dict]] = (), action: str = "appointment.changed",
+                           seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
         """Reschedule or edit (``start``, ``end``, ``service``, ``notes``, ``caller_name``, overrides): the
-        appointment changes and every calendar link is owed the new version, atomically with any SMS."""
+        appointment changes and every calendar link is owed the new version, atomically with any SMS. A move onto
+        an appointment booked at another desk since the check (not among ``seen_clashes``) is a ``StaleEdit``."""
         allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
                    "description_override"}
         if set(changes) - allowed:
@@ -166,6 +168,8 @@ class AppointmentStore(Room):
             if row.status == AppointmentStatus.CANCELLED.value:
                 raise UserError("this appointment is cancelled; book a new one instead")
             before = {"start": row.start_at.isoformat(), "end": row.end_at.isoformat(), "service": row.service}
+            if "start" in changes:
+                refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id)
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
             row.updated_at = now

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from receptionist.domain.bookings import MAX_APPOINTMENT
-from receptionist.domain.models import SyncState
+from receptionist.domain.models import AppointmentStatus, SyncState
 from receptionist.errors import UserError
 from receptionist.store import tables as t
 
@@ -40,6 +40,25 @@ def commit_or_stale(s: Session) -> None:
     except StaleDataError:
         s.rollback()
         raise StaleEdit("this item was changed at another desk at the same moment; reopen it") from None
+
+
+def refuse_new_clash(s: Session, start: datetime, end: datetime, seen: frozenset[str] | None,
+                     exclude: str | None = None) -> None:
+    """Inside the transaction that writes a booking at [start, end): an appointment overlapping it that the check
+    before did not see (``seen``: the ids it saw) was written by another desk since, so this write is refused
+    (``StaleEdit``) rather than booking the time twice. ``seen`` None: no check (a write that is not a booking)."""
+    if seen is None:
+        return
+    A = t.Appointment
+    query = (select(A.id, A.service, A.caller_name)
+             .where(appointment_overlaps(start, end), A.status != AppointmentStatus.CANCELLED.value))
+    if exclude is not None:
+        query = query.where(A.id != exclude)
+    for appointment_id, service, caller in s.execute(query):
+        if appointment_id not in seen:
+            s.rollback()
+            raise StaleEdit(f"{service or 'an appointment'} for {caller or 'a caller'} was booked at this time at "
+                            "another desk a moment ago; choose another time")
 
 
 def appointment_overlaps(start: datetime, end: datetime):

@@ -30,8 +30,18 @@ class BusyTime(Room):
         theirs = (select(E.start_at, E.end_at, E.calendar, E.title)
                   .where(event_overlaps(start, end), E.busy.is_(True), E.uid.is_(None)).order_by(E.start_at))
         with self.session() as s:
-            busy = [BusyBlock(a_start, a_end, "appointment", f"{service} — {caller}")
+            busy = [BusyBlock(a_start, a_end, "appointment", f"{service} — {caller}", service=service)
                     for a_start, a_end, service, caller in s.execute(ours)]
             busy += [BusyBlock(e_start, e_end, calendar, title)
                      for e_start, e_end, calendar, title in s.execute(theirs)]
         return busy
+
+    def appointments_at(self, start: datetime, end: datetime, exclude_appointment: str | None = None) -> frozenset[str]:
+        """The ids of our appointments overlapping [start, end): what a check saw, for the write after it
+        (``refuse_new_clash``)."""
+        A = t.Appointment
+        query = select(A.id).where(appointment_overlaps(start, end), A.status != AppointmentStatus.CANCELLED.value)
+        if exclude_appointment is not None:
+            query = query.where(A.id != exclude_appointment)
+        with self.session() as s:
+            return frozenset(s.scalars(query))

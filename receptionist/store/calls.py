@@ -24,7 +24,7 @@ from receptionist.errors import UserError
 from receptionist.store import tables as t
 from receptionist.store.appointments import load_appointment
 from receptionist.store.audit import audit_in
-from receptionist.store.base import Room, StaleEdit, commit_or_stale
+from receptionist.store.base import Room, StaleEdit, commit_or_stale, refuse_new_clash
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import call_record, proposal_record
 
@@ -123,12 +123,15 @@ class ProposalStore(Room):
         return row
 
     def approve(self, proposal_id: int, draft: BookingDraft, version: int, calendars: Iterable[str],
-                         actor: str, now: datetime, outbox: Iterable[tuple[str, dict]] = ()) -> AppointmentRecord:
+                         actor: str, now: datetime, outbox: Iterable[tuple[str, dict]] = (),
+                         seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
         """Proposal → confirmed appointment, with a pending link row per calendar and any outbox messages,
-        atomically. A proposal decided at another desk meanwhile raises ``StaleEdit`` and changes nothing."""
+        atomically. A proposal decided at another desk meanwhile, or an appointment booked there at this time that
+        the check before did not see (``seen_clashes``), raises ``StaleEdit`` and changes nothing."""
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
             row = self._pending(s, proposal_id, version)
+            refuse_new_clash(s, draft.start, draft.end, seen_clashes)
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 account_id=row.call.account_id, service=draft.service, start_at=draft.start, end_at=draft.end,

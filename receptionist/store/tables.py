@@ -321,6 +321,27 @@ class LiveCall(Base):
     transcript: Mapped[list] = mapped_column(JSON, default=list)
 
 
+class SlotHold(Base):
+    """A slot offered to a caller, held for that call for a few minutes (``booked``: until the booking it became
+    is decided). Other callers and the desk see it as busy; it stops counting when it expires, when the call ended
+    without booking, or when its booking was approved (the appointment counts then) or rejected."""
+
+    __tablename__ = "slot_holds"
+    __table_args__ = (Index("ix_slot_holds_window", "start_at", "end_at"),
+                      Index("ix_slot_holds_call", "platform", "call_id"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(40))
+    call_id: Mapped[str] = mapped_column(String(128))
+    service: Mapped[str | None] = mapped_column(String(200))
+    resource: Mapped[str | None] = mapped_column(String(80))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    booked: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class PollCursor(Base):
     """Where each polling source (``vapi``, ``retell``, ``elevenlabs``) left off."""
 

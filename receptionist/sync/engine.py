@@ -30,6 +30,7 @@ from receptionist.domain.formatting import format_datetime
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
+    BusyBlock,
     CalendarHealthRecord,
     LinkRecord,
     SyncState,
@@ -186,6 +187,28 @@ class SyncEngine:
         open_keys = [k for k in self.targets
                      if self.write_gate(k, health.get(k) or CalendarHealthRecord(k, "open"), now) is CalendarGate.OPEN]
         return bool(open_keys) and self.store.links.owed_now(now, open_keys)
+
+    def busy_now(self, start: datetime, end: datetime, wait_seconds: float = 5.0) -> tuple[list[BusyBlock], list[str]]:
+        """Every connected calendar's busy events over [start, end), read from the calendars now (Google
+        ``events.list`` / Graph ``calendarView`` of that window, recurring events expanded) for the re-check just
+        before a booking is written: (busy events not ours, the calendars that could not be read and why). Waits
+        at most ``wait_seconds`` for a running cycle (the clients are not shared between threads)."""
+        if not self._lock.acquire(timeout=wait_seconds):
+            return [], [f"{self.label(k)} (a sync cycle is running)" for k in self.targets]
+        try:
+            busy: list[BusyBlock] = []
+            unread: list[str] = []
+            for key, target in self.targets.items():
+                try:
+                    found = target.provider.list_events(target.calendar_id, start, end)
+                except ProviderError as exc:
+                    unread.append(f"{target.label} ({plain(exc)})")
+                    continue
+                busy += [BusyBlock(e.start, e.end, key, e.title) for e in found
+                         if e.busy and not e.cancelled and e.uid is None and e.start < end and start < e.end]
+            return busy, unread
+        finally:
+            self._lock.release()
 
     def draft_for(self, appt: AppointmentRecord) -> EventDraft:
         return event_draft(appt, self.template)

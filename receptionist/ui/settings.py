@@ -12,6 +12,8 @@ Saving writes the profile (the user's, or the demo's own in demo mode); the wind
 
 from __future__ import annotations
 
+import json
+
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -56,7 +58,7 @@ from receptionist.ui.wheel_guard import guard_wheel
 #: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
 #: those parts is under the section's Advanced.
 SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...]], ...] = (
-    ("Business and hours", ("location",), (
+    ("Business and hours", ("location", "availability"), (
         ("location", "name", "Business name", "Shown in the title bar and in the texts callers get."),
         ("location", "time_zone", "Time zone", "Where the business is: type a city. Every time is shown in it."),
         ("location", "default_duration_minutes", "Usual appointment length",
@@ -86,7 +88,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
     )),
 )
 
-PART_TITLES = {"location": "Business", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV",
+PART_TITLES = {"location": "Business", "availability": "When callers can book", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV",
                "sync": "Sync",
                "events": "Calendar events", "ingest": "Receiving calls", "vapi": "Vapi", "retell": "Retell",
                "elevenlabs": "ElevenLabs", "synthflow": "Synthflow", "twilio": "Twilio"}
@@ -350,6 +352,10 @@ class SettingsDialog(QDialog):
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box
+        if value is None or isinstance(value, (list, dict)):  # hours, services, closures: JSON until they get editors
+            edit = QLineEdit("" if value is None else json.dumps(value, default=str))
+            edit.setProperty("json", True)
+            return edit
         return QLineEdit(str(value))
 
     # --- sign-in ------------------------------------------------------------------------------------------------
@@ -402,6 +408,8 @@ class SettingsDialog(QDialog):
                 value = editor.isChecked()
             elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
                 value = editor.value()
+            elif editor.property("json"):
+                value = _json_option(part, name, editor.text().strip())
             else:
                 value = editor.text().strip()
             data[part][name] = value
@@ -433,6 +441,13 @@ class SettingsDialog(QDialog):
         self.written = path
         self.profile = profile
         super().accept()
+
+
+def _json_option(section: str, name: str, text: str):
+    try:
+        return json.loads(text) if text else None
+    except ValueError as exc:
+        raise UserError(f"settings: {section}.{name} is not JSON ({exc.msg} at character {exc.pos})") from None
 
 
 __all__ = ["SECTIONS", "SettingsDialog"]

@@ -80,7 +80,7 @@ def _call_id(message: dict) -> str | None:
     return first_text(dig(message, "call", "id"), dig(message, "call", "callId"), message.get("callId"))
 
 
-def _tool_calls(message: dict) -> list[tuple[str, str, Any]]:
+def tool_calls(message: dict) -> list[tuple[str, str, Any]]:
     """(tool call id, function name, arguments) for each tool call in the message, in any of its shapes."""
     found: list[tuple[str, str, Any]] = []
     items = as_list(message.get("toolCallList")) or as_list(message.get("toolCalls"))
@@ -165,7 +165,7 @@ class VapiAdapter:
         if kind == "status-update":
             return f"{key}:{text(message.get('status')) or ''}"[:300]
         if kind == "tool-calls":
-            ids = ",".join(sorted(tid for tid, _, _ in _tool_calls(message)))
+            ids = ",".join(sorted(tid for tid, _, _ in tool_calls(message)))
             return f"{key}:{hashlib.sha256(ids.encode()).hexdigest()[:16]}"
         if kind == "end-of-call-report":
             return key
@@ -180,7 +180,7 @@ class VapiAdapter:
         if message.get("type") != "tool-calls":
             return json_answer(200, {"received": True})
         results = []
-        for tool_id, name, _ in _tool_calls(message):
+        for tool_id, name, _ in tool_calls(message):
             if _is_booking(name):
                 results.append({"toolCallId": tool_id, "result": TOOL_RESULT})
             else:
@@ -259,7 +259,7 @@ class VapiAdapter:
         return facts_to_capture(facts, rules, delivery.received_at)
 
     def _tool_calls(self, message: dict, call_id: str, delivery: Delivery, rules: LocationRules) -> Interpretation:
-        for _tool_id, name, args in _tool_calls(message):
+        for _tool_id, name, args in tool_calls(message):
             if not _is_booking(name):
                 continue
             picked, custom = pick_fields(args)
@@ -277,5 +277,5 @@ class VapiAdapter:
                 custom_fields={**custom, "vapi_function": name},
             )
             return facts_to_capture(facts, rules, delivery.received_at)
-        names = ", ".join(name for _, name, _ in _tool_calls(message)) or "none"
+        names = ", ".join(name for _, name, _ in tool_calls(message)) or "none"
         return Ignored(f"no booking function among the Vapi tool calls ({names[:100]})")

@@ -1,0 +1,79 @@
+"""``receptionist availability``: free times for a service, and ``availability check``: whether a time may be
+booked and, when not, why (exit code 1 naming the reason). Both ask the desk's availability capability, which
+decides by the same rule the AI agent is offered times by."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from datetime import date
+
+from receptionist.domain.formatting import format_datetime, format_range
+from receptionist.domain.payload import parse_requested_start
+from receptionist.domain.models import Severity
+from receptionist.errors import UserError
+from receptionist.services import Desk
+from receptionist.services.availability import slot_json
+
+
+def add_availability(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    p = sub.add_parser("availability", help="free times for a service (the times the AI agent offers)")
+    common(p)
+
+    def options(parser: argparse.ArgumentParser, **default) -> None:
+        # ``check``'s copies are SUPPRESSed, so an option given before ``check`` is not reset by it
+        parser.add_argument("--service", **default,
+                            help="a service of the profile (default: the location's default length)")
+        parser.add_argument("--resource", **default, help="only this resource (a person, chair or room of the profile)")
+        parser.add_argument("--json", action="store_true", **default, help="machine-readable output")
+
+    options(p)
+    p.add_argument("--from", dest="start", help="first day, e.g. 2026-12-08 (default: today)")
+    p.add_argument("--days", type=int, default=7, help="how many days (default 7)")
+    actions = p.add_subparsers(dest="action")
+    check = actions.add_parser("check", help="whether a time may be booked; exit code 1 and the reasons if not")
+    common(check)
+    options(check, default=argparse.SUPPRESS)
+    check.add_argument("--start", required=True, help="local date-time, e.g. 2026-12-08T09:30 (or with an offset)")
+
+
+def run(args, desk: Desk) -> int:
+    zone = desk.context.rules.zone
+    if args.action == "check":
+        start, issue = parse_requested_start(args.start, zone)
+        if start is None or (issue is not None and issue.severity is Severity.ERROR):
+            raise UserError(f"--start: {issue.message if issue else 'not a date-time'}")
+        result = desk.availability.check(start, args.service, args.resource)
+        data = {"start": start.astimezone(zone).isoformat(), "accepted": result.slot is not None,
+                "slot": slot_json(result.slot, zone) if result.slot else None,
+                "reasons": [{"code": r.code, "message": r.message} for r in result.reasons], "stale": result.stale}
+        if result.slot is not None:
+            text = f"free: {format_range(result.slot.start, result.slot.end, zone)}" + (
+                f" ({result.slot.resource})" if result.slot.resource else "")
+        else:
+            text = f"refused: {format_datetime(start, zone)}: " + "; ".join(r.message for r in result.reasons)
+        _print(args, data, text + (f"\n{result.stale}" if result.stale else ""))
+        return 0 if result.slot is not None else 1
+    try:
+        first = date.fromisoformat(args.start) if args.start else desk.context.clock().astimezone(zone).date()
+    except ValueError:
+        raise UserError(f"--from {args.start!r} is not a date like 2026-12-08") from None
+    openings = desk.availability.free_slots(args.service, first, args.days, args.resource)
+    data = {"service": openings.service, "duration_minutes": openings.duration_minutes, "time_zone": zone.key,
+            "slots": [slot_json(s, zone) for s in openings.slots], "why_none": openings.why_none,
+            "stale": openings.stale}
+    lines = [f"{len(openings.slots)} free start(s) for {openings.service} "
+             f"({openings.duration_minutes} min) from {first:%m/%d/%Y} for {args.days} day(s)"]
+    lines += [f"  {format_range(s.start, s.end, zone)}" + (f" ({s.resource})" if s.resource else "")
+              for s in openings.slots]
+    if openings.why_none:
+        lines.append(f"none: {openings.why_none}")
+    if openings.stale:
+        lines.append(openings.stale)
+    _print(args, data, "\n".join(lines))
+    return 0
+
+
+def _print(args, data: dict, text: str) -> None:
+    print(json.dumps(data, indent=2) if args.json else text)

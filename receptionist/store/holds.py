@@ -1,0 +1,74 @@
+"""Slots held for a caller while the AI agent offers and books them (``slot_holds``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import and_, delete, exists, not_, or_, select
+
+from receptionist.domain.models import AppointmentStatus, BusyBlock, ProposalStatus
+from receptionist.store import tables as t
+from receptionist.store.base import Room
+
+HeldSlot = tuple[datetime, datetime, str | None, str | None]  # start, end, service, resource
+
+
+def _counting(now: datetime):
+    """Holds that still count: not expired; unbooked ones while their call has not ended; booked ones while the
+    booking they became waits for a person (approved, the appointment counts instead; rejected, nothing)."""
+    H, L, C, P = t.SlotHold, t.LiveCall, t.Call, t.BookingProposal
+    ended = exists().where(L.platform == H.platform, L.call_id == H.call_id, L.ended_at.is_not(None))
+    decided = exists().where(C.platform == H.platform, C.call_id == H.call_id, P.call_row_id == C.id,
+                             P.status != ProposalStatus.PENDING.value)
+    return and_(H.expires_at > now, or_(and_(H.booked.is_(False), not_(ended)), and_(H.booked.is_(True),
+                                                                                    not_(decided))))
+
+
+class Holds(Room):
+    def blocks(self, start: datetime, end: datetime, now: datetime,
+               except_call: tuple[str, str] | None = None) -> list[BusyBlock]:
+        """Holds overlapping [start, end) that count now, as busy blocks (source ``hold``); ``except_call``'s own
+        holds are left out (a caller is not kept from the slot offered to them)."""
+        H = t.SlotHold
+        query = (select(H.start_at, H.end_at, H.service)
+                 .where(H.start_at < end, H.end_at > start, _counting(now)).order_by(H.start_at))
+        if except_call is not None:
+            query = query.where(not_(and_(H.platform == except_call[0], H.call_id == except_call[1])))
+        with self.session() as s:
+            return [BusyBlock(a, b, "hold", "held for another caller", service=service)
+                    for a, b, service in s.execute(query)]
+
+    def hold(self, platform: str, call_id: str, slots: Iterable[HeldSlot], now: datetime, until: datetime) -> None:
+        """What this call is offered now replaces what it was offered before (its booked slot stays); holds that
+        no longer count anywhere are cleared on the way."""
+        H = t.SlotHold
+        with self.session() as s:
+            s.execute(delete(H).where(or_(and_(H.platform == platform, H.call_id == call_id, H.booked.is_(False)),
+                                          not_(_counting(now)))))
+            s.add_all(t.SlotHold(platform=platform, call_id=call_id, service=service, resource=resource,
+                                 start_at=a, end_at=b, expires_at=until, booked=False, created_at=now)
+                      for a, b, service, resource in slots)
+            s.commit()
+
+    def book(self, platform: str, call_id: str, slot: HeldSlot, now: datetime, until: datetime) -> bool:
+        """Keep ``slot`` for this call's booking until ``until`` and let its other offers go, unless another call
+        or a booking took it since it was checked (then False, nothing changed). The insert comes first, so two
+        desks writing at once are ordered by the database's write lock (SQLite) and the later one sees the other."""
+        H, A = t.SlotHold, t.Appointment
+        a, b, service, resource = slot
+        with self.session() as s:
+            s.execute(delete(H).where(H.platform == platform, H.call_id == call_id, H.booked.is_(False)))
+            mine = t.SlotHold(platform=platform, call_id=call_id, service=service, resource=resource, start_at=a,
+                              end_at=b, expires_at=until, booked=True, created_at=now)
+            s.add(mine)
+            s.flush()
+            theirs = s.scalar(select(H.id).where(H.start_at < b, H.end_at > a, H.id != mine.id, _counting(now),
+                                                 not_(and_(H.platform == platform, H.call_id == call_id)))
+                              .limit(1))
+            booked = s.scalar(select(A.id).where(A.start_at < b, A.end_at > a, A.status != AppointmentStatus.CANCELLED.value).limit(1))
+            if theirs is not None or booked is not None:
+                s.rollback()
+                return False
+            s.commit()
+            return True
