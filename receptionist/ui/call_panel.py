@@ -70,6 +70,7 @@ class CallPanel(QWidget):
         self._batches = 0
         self._reset_next = True  # the next read lists afresh (first read, a new view, the desk looked)
         self._listing = False
+        self._to_top = False  # the next fresh list scrolls to the top (the desk asked for the new calls)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -211,6 +212,9 @@ class CallPanel(QWidget):
         self.detail.set_known_services(services)
         self._counted(page.counts)
         self._follow_selection()
+        if reset and self._to_top:
+            self._to_top = False
+            self.list_view.scrollToTop()
 
     def _read_more(self) -> None:
         """The list was scrolled to its end: the next page, added at the bottom."""
@@ -292,9 +296,8 @@ class CallPanel(QWidget):
             self.refresh()
 
     def show_new(self) -> None:
-        """The desk looks: the calls held behind the bar are listed, at the top."""
-        self._reset_next = True
-        self.list_view.scrollToTop()
+        """The desk looks: the calls held behind the bar are listed, and the list shows its top."""
+        self._reset_next = self._to_top = True
         self.refresh()
 
     def _held_changed(self, held: int) -> None:

@@ -74,7 +74,7 @@ def test_each_view_lists_its_calls_newest_first_and_counts_every_view(store, que
     ("(312) 555-0142", ["Maria Lopez"]), ("+13125550142", ["Maria Lopez"]), ("312.555.0142", ["Maria Lopez"]),
     ("773-555-0199", ["Ana Ruiz"]), ("555", ["Di Evans", "Cy Dunn", "Bo Chen", "Ana Ruiz", "Ken Adams", "Maria Lopez"]),
     ("ana", ["Ana Ruiz"]), ("LOPEZ maria", ["Maria Lopez"]), ("bo 630", ["Bo Chen"]), ("bo 312", []),
-    ("100%", ["Ken Adams"]), ("a_b", []), ("d%s", [])])
+    ("100%", ["Ken Adams"]), ("a_b", []), ("di_evans", [])])
 def test_search_by_name_or_number_in_any_format(store, queue, typed, found):
     page = store.calls.page(CallQuery(CallFilter.ALL, search=typed))
     assert names(page) == found
