@@ -274,19 +274,6 @@ class CallPanel(QWidget):
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.search.selectAll()
 
-    def set_query(self, query: CallQuery) -> None:
-        """Show another view (the filter tabs, the search and the sort follow)."""
-        self.filters.blockSignals(True)
-        self.sort.blockSignals(True)
-        self.search.blockSignals(True)
-        self.filters.setCurrentIndex(list(CallFilter).index(query.filter))
-        self.sort.setCurrentIndex(list(CallSort).index(query.sort))
-        self.search.setText(query.search)
-        self.filters.blockSignals(False)
-        self.sort.blockSignals(False)
-        self.search.blockSignals(False)
-        self._query_changed()
-
     def _query_changed(self) -> None:
         query = CallQuery(list(CallFilter)[max(0, self.filters.currentIndex())], self.sort.currentData(),
                           self.search.text())

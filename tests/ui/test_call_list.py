@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPersistentModelIndex, Qt
 from PySide6.QtWidgets import QApplication
 
-from receptionist.domain.call_queue import CallFilter, CallQuery, RowState
+from receptionist.domain.call_queue import CallFilter, RowState
 from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import ProposalStatus
 from receptionist.services.context import location_rules
@@ -164,8 +164,8 @@ def test_every_waiting_call_is_reachable_page_by_page(qtbot, window, desk):
     reads = []
     real_page = desk.desk.bookings.call_page
     panel.bookings.call_page = lambda *a, **kw: reads.append(kw["limit"]) or real_page(*a, **kw)
-    panel.set_query(CallQuery(CallFilter.DONE))  # read afresh, a page at a time
-    panel.set_query(CallQuery(CallFilter.NEEDS_ME))
+    panel.filters.setCurrentIndex(list(CallFilter).index(CallFilter.DONE))  # read afresh, a page at a time
+    panel.filters.setCurrentIndex(list(CallFilter).index(CallFilter.NEEDS_ME))
     qtbot.waitUntil(lambda: panel.model.rowCount() >= 4 and not panel.runner.busy, timeout=5000)
     shown = panel.model.rowCount()
     if shown < 10:  # the list's first screen may have asked for a page or two more

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
-from receptionist.domain.call_queue import CallFilter, CallQuery
+from receptionist.domain.call_queue import CallFilter
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.ports import RemoteEvent
 from receptionist.errors import TransientError, UserError
@@ -305,7 +305,7 @@ def test_screenshot_with_data(qtbot, window, desk):
     desk.outlook.events["o-3"] = RemoteEvent("o-3", '"y"', "Thanksgiving — closed",
                                              datetime(2026, 11, 26, tzinfo=zone), datetime(2026, 11, 27, tzinfo=zone),
                                              all_day=True)
-    window.call_panel.set_query(CallQuery(CallFilter.ALL))  # decided calls stay listed
+    window.call_panel.filters.setCurrentIndex(list(CallFilter).index(CallFilter.ALL))  # decided calls stay listed
     desk.submit_call()
     desk.submit_call(caller={"name": "Ken Adams", "callback_number": "(312) 555-0100", "account_id": "ACC-3"},
                      service="Massage (60 min)", requested_start="2026-11-25T15:00:00", duration_minutes=60,
