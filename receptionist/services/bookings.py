@@ -54,6 +54,10 @@ class Bookings:
         """These calls' list rows; with a query, only those its view lists."""
         return self.ctx.store.calls.by_id(ids, query)
 
+    def call_versions(self, ids) -> dict[int, tuple]:
+        """Each call's (intent, proposal version, proposal status) by id: what a listed row shows changes with."""
+        return self.ctx.store.calls.versions(ids)
+
     def call_counts(self, query: CallQuery = CallQuery()) -> dict[CallFilter, int]:
         """How many calls each view lists under the query's search."""
         return self.ctx.store.calls.counts(query)

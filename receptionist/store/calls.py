@@ -149,6 +149,19 @@ class CallStore(Room):
             rows = s.scalars(stmt.order_by(t.Call.received_at.desc(), t.Call.id.desc()))
             return [call_record(r, complete=False) for r in rows]
 
+    def versions(self, ids: Iterable[int]) -> dict[int, tuple]:
+        """What the list's rows of these calls depend on, by id: (intent, proposal version, proposal status), the
+        last two None without a proposal. Read in chunks of ids, a few columns each: a list of thousands of rows
+        asks this on every refresh and reads only the calls whose version moved."""
+        wanted = list(dict.fromkeys(ids))
+        found: dict[int, tuple] = {}
+        with self.session() as s:
+            for start in range(0, len(wanted), 500):
+                rows = s.execute(select(t.Call.id, t.Call.intent, t.BookingProposal.version, t.BookingProposal.status)
+                                 .outerjoin(t.Call.proposal).where(t.Call.id.in_(wanted[start:start + 500])))
+                found.update((call_row_id, (intent, version, status)) for call_row_id, intent, version, status in rows)
+        return found
+
     def stored(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
         """Which of these (platform, call id) ended and were stored as calls."""
         keys = list(keys)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections import OrderedDict
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -68,6 +69,7 @@ class CallListModel(QAbstractListModel):
         self._rows: list[Row] = []
         self._row_of: dict[tuple[str, str], int] = {}
         self._key_of_id: dict[int, tuple[str, str]] = {}
+        self._versions: dict[tuple[str, str], tuple] = {}
         self._held: OrderedDict[tuple[str, str], Row] = OrderedDict()
         self._more = False
         self._asked = False  # more_wanted was emitted and the page has not come yet
@@ -95,23 +97,20 @@ class CallListModel(QAbstractListModel):
                 self._index(row, i)
             self.endInsertRows()
 
-    def reconcile(self, rows: Sequence[Row], more: bool, updated: Iterable[CallRecord] = ()) -> None:
-        """The view read again while the desk works in it: listed rows are replaced where they are (``updated``:
-        listed calls the view no longer lists, read as they are now), unknown rows before the last listed one are
-        held, and those after it come with the next page (or at the bottom, when the list had reached its end)."""
-        rows = list(rows)
-        last_known = max((i for i, r in enumerate(rows) if _key(r) in self._row_of), default=-1)
-        self._replace([*rows[:last_known + 1], *updated])
+    def shown(self) -> dict[tuple[str, str], tuple]:
+        """What is listed, for :func:`plan_reread` on the worker: each row's key and version (a copy)."""
+        return dict(self._versions)
+
+    def reconcile(self, plan: "Reread") -> None:
+        """The view read again while the desk works in it (``plan`` made on the worker by :func:`plan_reread`):
+        changed rows are replaced where they are, unknown rows before the last listed one are held, those after it
+        come with the next page (or at the bottom, when the list had reached its end)."""
+        self._replace(plan.changed)
         held = dict(self._held)
-        for row in rows[:last_known + 1]:
-            if _key(row) not in self._row_of:
-                held[_key(row)] = row
+        held.update((_key(row), row) for row in plan.unknown)
         self._set_held(held)
-        tail = rows[last_known + 1:]
-        if not self._more and tail:
-            self.append(tail, more)
-        else:
-            self._more = more if not tail else self._more
+        if not self._more and plan.tail:
+            self.append(plan.tail, plan.more)
 
     def upsert(self, rows: Sequence[Row]) -> None:
         """Calls (or live calls) named by news: a listed one is replaced where it is, any other is held."""
@@ -137,9 +136,11 @@ class CallListModel(QAbstractListModel):
         return len(self._held)
 
     def tick(self) -> None:
-        """Live rows show how long the call has lasted: repaint them."""
+        """Live rows show how long the call has lasted: repaint them (they are listed first)."""
         for i, row in enumerate(self._rows):
-            if isinstance(row, LiveCallRecord) and row.live:
+            if not isinstance(row, LiveCallRecord):
+                break
+            if row.live:
                 self.dataChanged.emit(self.index(i, 0), self.index(i, 0))
 
     def rows(self) -> list[Row]:
@@ -153,6 +154,10 @@ class CallListModel(QAbstractListModel):
     def call_ids(self) -> list[int]:
         return list(self._key_of_id)
 
+    def calls_listed(self) -> int:
+        """How many stored calls are listed (live rows aside)."""
+        return len(self._key_of_id)
+
     def row_of(self, call_row_id: int) -> int:
         """Row of a stored call by its id, or -1."""
         key = self._key_of_id.get(call_row_id)
@@ -161,9 +166,15 @@ class CallListModel(QAbstractListModel):
     def _replace(self, rows: Iterable[Row]) -> None:
         for row in rows:
             at = self._row_of.get(_key(row))
-            if at is None or (isinstance(row, LiveCallRecord) and isinstance(self._rows[at], CallRecord)):
+            if at is None:
                 continue
-            self._rows[at] = row
+            shown = self._rows[at]
+            if isinstance(row, LiveCallRecord) and isinstance(shown, CallRecord):
+                continue
+            version = row_version(row)
+            if version == self._versions.get(_key(row)):
+                continue  # unchanged: the row keeps its record (and its drawing)
+            self._rows[at], self._versions[_key(row)] = row, version
             if isinstance(row, CallRecord):
                 self._key_of_id[row.id] = _key(row)
             self.dataChanged.emit(self.index(at, 0), self.index(at, 0))
@@ -176,14 +187,16 @@ class CallListModel(QAbstractListModel):
             self.held_changed.emit(len(self._held))
 
     def _reindex(self) -> None:
-        self._row_of, self._key_of_id = {}, {}
+        self._row_of, self._key_of_id, self._versions = {}, {}, {}
         for i, row in enumerate(self._rows):
             self._index(row, i)
 
     def _index(self, row: Row, i: int) -> None:
-        self._row_of[_key(row)] = i
+        key = _key(row)
+        self._row_of[key] = i
+        self._versions[key] = row_version(row)
         if isinstance(row, CallRecord):
-            self._key_of_id[row.id] = _key(row)
+            self._key_of_id[row.id] = key
 
     # --- Qt -------------------------------------------------------------------------------------------------------
 
@@ -297,6 +310,43 @@ class CallListModel(QAbstractListModel):
                  f"Received {format_datetime(row.received_at, self.zone, with_zone=True)}"]
         lines += [f"{theme.SEVERITY_MARKS[i.severity]} {field_label(i.field)}: {i.message}" for i in call_issues(row)]
         return "\n".join(lines)
+
+
+def row_version(row: Row) -> tuple:
+    """What a row shows changes only with these: a call is written once by the intake and its proposal's version
+    moves with each change a person makes; a live row changes with every status update."""
+    if isinstance(row, LiveCallRecord):
+        return (row.status, row.updated_at, row.ended_at, len(row.transcript))
+    p = row.proposal
+    return (row.id, row.intent.value, p.version if p else None, p.status.value if p else None)
+
+
+def stale_ids(shown: dict[tuple[str, str], tuple], versions: dict[int, tuple]) -> list[int]:
+    """The listed calls whose version moved (``versions``: ``Bookings.call_versions`` of the listed ids)."""
+    return [v[0] for v in shown.values() if len(v) == 4 and versions.get(v[0], v[1:]) != v[1:]]
+
+
+@dataclass(frozen=True)
+class Reread:
+    """How a view read again differs from what is listed (:func:`plan_reread`)."""
+
+    changed: list[Row]  # listed rows whose version differs
+    unknown: list[Row]  # rows not listed, placed before the last listed one: held behind the bar
+    tail: list[Row]  # rows after the last listed one: the next page's
+    more: bool
+
+
+def plan_reread(shown: dict[tuple[str, str], tuple], rows: Sequence[Row], more: bool,
+                updated: Iterable[CallRecord] = ()) -> Reread:
+    """Compare a view read again (``rows``, and ``updated``: listed calls the view no longer lists, read as they are
+    now) with what is listed (``CallListModel.shown``). Runs on the worker, so that the GUI thread touches only the
+    rows that changed, however many are listed."""
+    rows = list(rows)
+    last_known = max((i for i, r in enumerate(rows) if _key(r) in shown), default=-1)
+    changed = [r for r in (*rows[:last_known + 1], *updated)
+               if _key(r) in shown and shown[_key(r)] != row_version(r)]
+    unknown = [r for r in rows[:last_known + 1] if _key(r) not in shown]
+    return Reread(changed, unknown, rows[last_known + 1:], more)
 
 
 class CallItemDelegate(QStyledItemDelegate):
@@ -441,4 +491,4 @@ def _chip(painter: QPainter, font: QFont, fm: QFontMetrics, x: int, line: QRect,
     return chip.right()
 
 
-__all__ = ["CallItemDelegate", "CallListModel"]
+__all__ = ["CallItemDelegate", "CallListModel", "Reread", "plan_reread", "row_version", "stale_ids"]

@@ -29,11 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, CallSort, RowState, plural, row_state
-from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import CallRecord
 from receptionist.services.bookings import Bookings
 from receptionist.services.checks import Checks
-from receptionist.ui.call_list import CallItemDelegate, CallListModel
+from receptionist.ui.call_list import CallItemDelegate, CallListModel, Reread, plan_reread, row_version, stale_ids
 from receptionist.ui.call_review import CallDetail
 from receptionist.ui.operations import OperationRunner, QueryRunner
 
@@ -185,28 +184,31 @@ class CallPanel(QWidget):
         listed are updated where they are and new ones are held behind the bar (the selection and any edits in
         the review pane survive)."""
         bookings, query, reset = self.bookings, self.query, self._reset_next
-        limit = max(self.PAGE, self.model.rowCount() + (self.model.held() if reset else 0))
-        listed = [] if reset else self.model.call_ids()
+        # afresh: as many calls as were listed and held; else the first page (what arrived) and, of every listed
+        # call, its version, reading whole only those that changed
+        limit = max(self.PAGE, self.model.rowCount() + self.model.held()) if reset else self.PAGE
+        listed, shown = ([], {}) if reset else (self.model.call_ids(), self.model.shown())
 
         def read():
             page = bookings.call_page(query, limit=limit)
-            live = bookings.in_progress(query) if query.filter.shows_live else []
+            rows = [*(bookings.in_progress(query) if query.filter.shows_live else []), *page.calls]
+            if reset:
+                return page, rows, bookings.services()
             on_page = {c.id for c in page.calls}
-            left = bookings.calls_by_id([i for i in listed if i not in on_page]) if listed else []
-            return page, live, left, bookings.services()
+            stale = [i for i in stale_ids(shown, bookings.call_versions(listed)) if i not in on_page]
+            return page, plan_reread(shown, rows, page.more, bookings.calls_by_id(stale)), bookings.services()
 
-        self.runner.run("calls", read, lambda result: self._listed(reset, *result))
+        self.runner.run("calls", read, lambda result: self._listed(*result))
 
-    def _listed(self, reset: bool, page: CallPage, live: list[LiveCallRecord], left: list[CallRecord],
-                services: list[str]) -> None:
-        rows = [*live, *page.calls]
+    def _listed(self, page: CallPage, rows: list | Reread, services: list[str]) -> None:
+        reset = not isinstance(rows, Reread)
         self._listing = True  # the bar hidden hands its focus to the list, which picks a row of its own
         try:
             if reset:
                 self._reset_next = False
                 self.model.set_rows(rows, page.more)
             else:
-                self.model.reconcile(rows, page.more, left)
+                self.model.reconcile(rows)
         finally:
             self._listing = False
         self.detail.set_known_services(services)
@@ -261,9 +263,10 @@ class CallPanel(QWidget):
     def _counted(self, counts: dict[CallFilter, int]) -> None:
         self._counts = counts
         for i, view in enumerate(CallFilter):
-            n = counts.get(view, 0)
-            self.filters.setTabText(i, f"{view.label} {n:,}" if view is not CallFilter.ALL else view.label)
-        total, shown = counts.get(self.query.filter, 0), sum(1 for r in self.model.rows() if isinstance(r, CallRecord))
+            text = f"{view.label} {counts.get(view, 0):,}" if view is not CallFilter.ALL else view.label
+            if self.filters.tabText(i) != text:
+                self.filters.setTabText(i, text)
+        total, shown = counts.get(self.query.filter, 0), self.model.calls_listed()
         self.counts.setText(f"{shown:,} of {plural(total, 'call')} listed · scroll for more" if shown < total
                             else plural(total, "call"))
         self.calls_counted.emit(self.pending)
@@ -331,7 +334,7 @@ class CallPanel(QWidget):
         if self.list_view.currentIndex() != index:
             self.list_view.setCurrentIndex(index)
         listed, shown = self.model.call_at(row), self.detail.call
-        if shown is None or _version(shown) != _version(listed):
+        if shown is None or row_version(shown) != row_version(listed):
             self._review(listed.id)
 
     def _next_waiting(self, after_row: int) -> CallRecord | None:
@@ -377,11 +380,6 @@ class CallPanel(QWidget):
                 self.model.remove(decided)
             self.select_call(following.id)
         self.calls_changed([decided])
-
-
-def _version(call: CallRecord) -> tuple:
-    p = call.proposal
-    return (call.id, p.version, p.status) if p is not None else (call.id,)
 
 
 _FILTER_TIPS = {

@@ -151,3 +151,13 @@ def test_calls_list_command_takes_the_views_options(db_url, capsys, store, profi
     text = run("--filter", "needs-me", "--limit", "1")
     assert text.splitlines()[0] == "1 of 4 calls listed (needs me); the next: --after " + str(queue["question"].id)
     assert run("--search", "nobody").splitlines()[0] == "0 calls"
+
+
+def test_versions_say_which_listed_calls_changed(store, queue):
+    ids = [c.id for c in queue.values()]
+    before = store.calls.versions(ids + [999])
+    assert set(before) == set(ids) and before[queue["cancel"].id] == ("cancel", 1, "pending")
+    decide(store, queue["maria"])
+    after = store.calls.versions(ids)
+    assert [i for i in ids if after[i] != before[i]] == [queue["maria"].id]
+    assert after[queue["maria"].id][2] == "approved"

@@ -15,7 +15,7 @@ from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import ProposalStatus
 from receptionist.services.context import location_rules
 from receptionist.ui import call_review as call_review_module
-from receptionist.ui.call_list import CallListModel
+from receptionist.ui.call_list import CallListModel, plan_reread
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.main_window import MainWindow
 from tests.helpers.calls import store_payload
@@ -248,7 +248,9 @@ def test_call_list_model(qtmodeltester, store, profile, clock):
     model.upsert([calls[0]])
     assert model.held() == 1 and kept.row() == 1  # held: nothing moved
     decided = replace(calls[1], proposal=replace(calls[1].proposal, status=ProposalStatus.REJECTED))
-    model.reconcile([calls[0], calls[2]], more=False, updated=[decided])
+    plan = plan_reread(model.shown(), [calls[0], calls[2]], more=False, updated=[decided])
+    assert plan.changed == [decided] and plan.unknown == [calls[0]] and plan.tail == []  # made on the worker
+    model.reconcile(plan)
     assert kept.row() == 1 and model.data(model.index(0, 0), model.Role.STATE) is RowState.REJECTED
     model.append([calls[2]], more=False)  # already listed: skipped
     assert model.rowCount() == 2 and model.held() == 1
@@ -260,3 +262,17 @@ def test_call_list_model(qtmodeltester, store, profile, clock):
     assert model.held() == 0 and model.row_of(calls[0].id) == 0
     model.remove(calls[0].id)
     assert model.row_of(calls[1].id) == 0 and model.row_of(calls[0].id) == -1
+
+
+def test_a_call_decided_at_another_desk_changes_where_it_is(qtbot, window, desk):
+    panel = window.call_panel
+    submit(qtbot, desk, panel, caller(1), caller(2), caller(3))
+    panel.show_new()
+    listed(qtbot, panel, 3)
+    middle = row_call(panel, 1)
+    kept = QPersistentModelIndex(panel.model.index(2, 0))
+    desk.desk.bookings.approve(middle.proposal.id, middle.proposal.version, actor="front desk 2")  # news: a refresh
+    qtbot.waitUntil(lambda: panel.model.data(panel.model.index(1, 0), CallListModel.Role.STATE) is RowState.APPROVED,
+                    timeout=5000)
+    assert row_call(panel, 1).id == middle.id and kept.row() == 2 and panel.model.rowCount() == 3
+    qtbot.waitUntil(lambda: panel.filters.tabText(0) == "Needs me 2", timeout=5000)
