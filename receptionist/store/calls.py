@@ -156,9 +156,9 @@ class CallStore(Room):
         wanted = list(dict.fromkeys(ids))
         found: dict[int, tuple] = {}
         with self.session() as s:
-            for start in range(0, len(wanted), 500):
+            for start in range(0, len(wanted), 2000):
                 rows = s.execute(select(t.Call.id, t.Call.intent, t.BookingProposal.version, t.BookingProposal.status)
-                                 .outerjoin(t.Call.proposal).where(t.Call.id.in_(wanted[start:start + 500])))
+                                 .outerjoin(t.Call.proposal).where(t.Call.id.in_(wanted[start:start + 2000])))
                 found.update((call_row_id, (intent, version, status)) for call_row_id, intent, version, status in rows)
         return found
 
