@@ -62,14 +62,19 @@ class Bookings:
         """How many calls each view lists under the query's search."""
         return self.ctx.store.calls.counts(query)
 
-    def in_progress(self, query: CallQuery = CallQuery(),
-                    ended_within: timedelta = timedelta(minutes=10)) -> list[LiveCallRecord]:
+    def in_progress(self, query: CallQuery = CallQuery(), noted: frozenset[tuple[str, str]] = frozenset(),
+                    ended_within: timedelta = timedelta(minutes=10)) -> tuple[list[LiveCallRecord], dict]:
         """The calls the view lists as live rows: in progress, or ended in the last minutes and not stored yet
-        (their summary is on its way); a stored call is a row of its own. Latest news first."""
+        (their summary is on its way); a stored call is a row of its own. Latest news first. With them, the
+        returning-caller note ("Returning caller, last visit 10/14/2026", or None) of each call not ``noted``
+        yet, by (platform, call id): one history lookup per call, not per refresh."""
         store = self.ctx.store
         live = [c for c in store.inbox.live_calls(self.ctx.clock() - ended_within) if query.lists_live(c)]
         stored = store.calls.stored((c.platform, c.call_id) for c in live)
-        return [c for c in live if (c.platform, c.call_id) not in stored]
+        live = [c for c in live if (c.platform, c.call_id) not in stored]
+        notes = {(c.platform, c.call_id): self.callers.returning_text(c.caller_id_number) for c in live
+                 if (c.platform, c.call_id) not in noted}
+        return live, notes
 
     def services(self) -> list[str]:
         """The services proposals name, most used first (the review pane offers them as the caller types)."""

@@ -73,6 +73,7 @@ class CallListModel(QAbstractListModel):
         self._held: OrderedDict[tuple[str, str], Row] = OrderedDict()
         self._more = False
         self._asked = False  # more_wanted was emitted and the page has not come yet
+        self._notes: dict[tuple[str, str], str | None] = {}  # live rows' returning-caller notes
 
     # --- rows -----------------------------------------------------------------------------------------------------
 
@@ -92,14 +93,17 @@ class CallListModel(QAbstractListModel):
         if fresh:
             first = len(self._rows)
             self.beginInsertRows(QModelIndex(), first, first + len(fresh) - 1)
+            self._versions = dict(self._versions)  # a worker may be reading the one handed out (shown)
             for i, row in enumerate(fresh, start=first):
                 self._rows.append(row)
                 self._index(row, i)
             self.endInsertRows()
 
     def shown(self) -> dict[tuple[str, str], tuple]:
-        """What is listed, for :func:`plan_reread` on the worker: each row's key and version (a copy)."""
-        return dict(self._versions)
+        """What is listed, for :func:`plan_reread` on the worker: each row's key and version. Never changed once
+        handed out (the model puts a new mapping in its place), so the worker reads it as the GUI thread moves on,
+        and handing it out costs nothing however many rows are listed."""
+        return self._versions
 
     def reconcile(self, plan: "Reread") -> None:
         """The view read again while the desk works in it (``plan`` made on the worker by :func:`plan_reread`):
@@ -135,6 +139,18 @@ class CallListModel(QAbstractListModel):
     def held(self) -> int:
         return len(self._held)
 
+    def noted(self) -> frozenset[tuple[str, str]]:
+        """The live calls whose caller note is known (``Bookings.in_progress`` looks up the others)."""
+        return frozenset(self._notes)
+
+    def add_notes(self, notes: dict[tuple[str, str], str | None]) -> None:
+        """Returning-caller notes of live calls; a listed live row shows its note."""
+        self._notes.update(notes)
+        for key in notes:
+            at = self._row_of.get(key)
+            if at is not None and isinstance(self._rows[at], LiveCallRecord):
+                self.dataChanged.emit(self.index(at, 0), self.index(at, 0))
+
     def tick(self) -> None:
         """Live rows show how long the call has lasted: repaint them (they are listed first)."""
         for i, row in enumerate(self._rows):
@@ -151,9 +167,6 @@ class CallListModel(QAbstractListModel):
         found = self._rows[row] if 0 <= row < len(self._rows) else None
         return found if isinstance(found, CallRecord) else None
 
-    def call_ids(self) -> list[int]:
-        return list(self._key_of_id)
-
     def calls_listed(self) -> int:
         """How many stored calls are listed (live rows aside)."""
         return len(self._key_of_id)
@@ -164,6 +177,7 @@ class CallListModel(QAbstractListModel):
         return self._row_of.get(key, -1) if key is not None else -1
 
     def _replace(self, rows: Iterable[Row]) -> None:
+        copied = False
         for row in rows:
             at = self._row_of.get(_key(row))
             if at is None:
@@ -174,6 +188,8 @@ class CallListModel(QAbstractListModel):
             version = row_version(row)
             if version == self._versions.get(_key(row)):
                 continue  # unchanged: the row keeps its record (and its drawing)
+            if not copied:
+                self._versions, copied = dict(self._versions), True
             self._rows[at], self._versions[_key(row)] = row, version
             if isinstance(row, CallRecord):
                 self._key_of_id[row.id] = _key(row)
@@ -269,9 +285,10 @@ class CallListModel(QAbstractListModel):
             return format_time(at, self.zone)
         return format_datetime(at, self.zone)
 
-    @staticmethod
-    def caller(row: Row) -> str:
+    def caller(self, row: Row) -> str:
         if isinstance(row, LiveCallRecord):
+            if self._notes.get(_key(row)):
+                return "Returning caller"
             return "Caller on the line" if row.live else "Caller"
         name = row.proposal.caller_name if row.proposal is not None else row.caller_name
         return name or "Unknown caller"
@@ -305,7 +322,8 @@ class CallListModel(QAbstractListModel):
     def _tooltip(self, row: Row) -> str:
         if isinstance(row, LiveCallRecord):
             said = "\n".join(f"{speaker}: {text}" for speaker, text in row.transcript[-4:])
-            return f"{self.status(row)} — {self.phone(row)}" + (f"\n{said}" if said else "")
+            note = self._notes.get(_key(row)) or "First call from this number"
+            return f"{self.status(row)} — {self.phone(row)}\n{note}" + (f"\n{said}" if said else "")
         lines = [f"{INTENT_MARKS[row.intent][1]}: {self.status(row)}",
                  f"Received {format_datetime(row.received_at, self.zone, with_zone=True)}"]
         lines += [f"{theme.SEVERITY_MARKS[i.severity]} {field_label(i.field)}: {i.message}" for i in call_issues(row)]
@@ -313,17 +331,17 @@ class CallListModel(QAbstractListModel):
 
 
 def row_version(row: Row) -> tuple:
-    """What a row shows changes only with these: a call is written once by the intake and its proposal's version
-    moves with each change a person makes; a live row changes with every status update."""
+    """What a row shows changes only with these: a call (its id first) is written once by the intake and its
+    proposal's version moves with each change a person makes; a live row changes with every status update."""
     if isinstance(row, LiveCallRecord):
-        return (row.status, row.updated_at, row.ended_at, len(row.transcript))
+        return ("live", row.status, row.updated_at, row.ended_at, len(row.transcript))
     p = row.proposal
     return (row.id, row.intent.value, p.version if p else None, p.status.value if p else None)
 
 
 def stale_ids(shown: dict[tuple[str, str], tuple], versions: dict[int, tuple]) -> list[int]:
     """The listed calls whose version moved (``versions``: ``Bookings.call_versions`` of the listed ids)."""
-    return [v[0] for v in shown.values() if len(v) == 4 and versions.get(v[0], v[1:]) != v[1:]]
+    return [v[0] for v in shown.values() if isinstance(v[0], int) and versions.get(v[0], v[1:]) != v[1:]]
 
 
 @dataclass(frozen=True)

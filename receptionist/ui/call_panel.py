@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, CallSort, RowState, plural, row_state
+from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import CallRecord
 from receptionist.services.bookings import Bookings
 from receptionist.services.checks import Checks
@@ -147,9 +148,9 @@ class CallPanel(QWidget):
         splitter.addWidget(self.list_view)
         splitter.addWidget(scroll)
         splitter.setStretchFactor(0, 2)
-        splitter.setStretchFactor(1, 5)
+        splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
-        splitter.setSizes([230, 600])
+        splitter.setSizes([320, 480])  # about four calls listed at 1366x768
         self.splitter = splitter
         layout.addWidget(splitter, 1)
 
@@ -187,21 +188,24 @@ class CallPanel(QWidget):
         # afresh: as many calls as were listed and held; else the first page (what arrived) and, of every listed
         # call, its version, reading whole only those that changed
         limit = max(self.PAGE, self.model.rowCount() + self.model.held()) if reset else self.PAGE
-        listed, shown = ([], {}) if reset else (self.model.call_ids(), self.model.shown())
+        shown, noted = self.model.shown(), self.model.noted()
 
         def read():
             page = bookings.call_page(query, limit=limit)
-            rows = [*(bookings.in_progress(query) if query.filter.shows_live else []), *page.calls]
+            live, notes = bookings.in_progress(query, noted) if query.filter.shows_live else ([], {})
+            rows = [*live, *page.calls]
             if reset:
-                return page, rows, bookings.services()
+                return page, rows, notes, bookings.services()
             on_page = {c.id for c in page.calls}
+            listed = [v[0] for v in shown.values() if isinstance(v[0], int)]
             stale = [i for i in stale_ids(shown, bookings.call_versions(listed)) if i not in on_page]
-            return page, plan_reread(shown, rows, page.more, bookings.calls_by_id(stale)), bookings.services()
+            return page, plan_reread(shown, rows, page.more, bookings.calls_by_id(stale)), notes, bookings.services()
 
         self.runner.run("calls", read, lambda result: self._listed(*result))
 
-    def _listed(self, page: CallPage, rows: list | Reread, services: list[str]) -> None:
+    def _listed(self, page: CallPage, rows: list | Reread, notes: dict, services: list[str]) -> None:
         reset = not isinstance(rows, Reread)
+        self.model.add_notes(notes)
         self._listing = True  # the bar hidden hands its focus to the list, which picks a row of its own
         try:
             if reset:
@@ -245,9 +249,14 @@ class CallPanel(QWidget):
 
     def refresh_live(self) -> None:
         """Calls in progress changed: a listed live row follows, a new one is held behind the bar."""
-        bookings, query = self.bookings, self.query
+        bookings, query, noted = self.bookings, self.query, self.model.noted()
         if query.filter.shows_live:
-            self.runner.run("live-calls", lambda: bookings.in_progress(query), self.model.upsert)
+            self.runner.run("live-calls", lambda: bookings.in_progress(query, noted), self._live_read)
+
+    def _live_read(self, result: tuple[list[LiveCallRecord], dict]) -> None:
+        live, notes = result
+        self.model.add_notes(notes)
+        self.model.upsert(live)
 
     def _upsert(self, result) -> None:
         rows, counts = result
@@ -267,8 +276,10 @@ class CallPanel(QWidget):
             if self.filters.tabText(i) != text:
                 self.filters.setTabText(i, text)
         total, shown = counts.get(self.query.filter, 0), self.model.calls_listed()
-        self.counts.setText(f"{shown:,} of {plural(total, 'call')} listed · scroll for more" if shown < total
-                            else plural(total, "call"))
+        text = plural(total, "call")
+        if shown < total:
+            text = f"{shown:,} of {text} listed" + (" · scroll for more" if self.model.canFetchMore() else "")
+        self.counts.setText(text)
         self.calls_counted.emit(self.pending)
 
     # --- the view -------------------------------------------------------------------------------------------------

@@ -123,14 +123,18 @@ def test_an_unknown_after_is_a_sentence(store, queue):
 def test_calls_in_progress_are_listed_until_their_call_is_stored(store, profile, clock, queue):
     desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
     with store.calls.session() as s:
-        for call_id, number, ended in (("live-1", "+13125550142", None), ("live-2", "+17735550199", clock()),
+        for call_id, number, ended in (("live-1", "+13125550142", None), ("live-2", "+16305550999", clock()),
                                        (queue["maria"].call_id, "+13125550142", clock())):
             s.add(t.LiveCall(platform="generic", call_id=call_id, caller_id_number=number, status="in-progress",
                              started_at=clock() - timedelta(minutes=2), updated_at=clock(), ended_at=ended))
         s.commit()
-    assert {c.call_id for c in desk.bookings.in_progress()} == {"live-1", "live-2"}  # Maria's call is stored
-    assert [c.call_id for c in desk.bookings.in_progress(CallQuery(search="(773) 555-0199"))] == ["live-2"]
-    assert desk.bookings.in_progress(CallQuery(CallFilter.DONE)) == []
+    live, notes = desk.bookings.in_progress()
+    assert {c.call_id for c in live} == {"live-1", "live-2"}  # Maria's call is stored: a row of its own
+    assert notes == {("generic", "live-1"): "Returning caller, called before on 11/23/2026",
+                     ("generic", "live-2"): None}
+    assert desk.bookings.in_progress(noted=frozenset(notes))[1] == {}  # looked up once per call
+    assert [c.call_id for c in desk.bookings.in_progress(CallQuery(search="(630) 555-0999"))[0]] == ["live-2"]
+    assert desk.bookings.in_progress(CallQuery(CallFilter.DONE)) == ([], {})
     with pytest.raises(UserError, match="at least one call"):
         desk.bookings.call_page(limit=0)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PySide6.QtCore import Qt
 
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
@@ -48,12 +49,20 @@ def test_a_call_in_progress_is_a_live_row_that_becomes_its_call_in_place(qtbot, 
     qtbot.waitUntil(lambda: m.rowCount() == 1, timeout=5000)  # the list was empty: nothing to move
     top = m.index(0, 0)
     assert isinstance(m.data(top, R.ROW), LiveCallRecord) and m.data(top, R.STATE) is RowState.LIVE
-    assert m.data(top, R.PHONE) == "(312) 555-0142"
+    assert m.data(top, R.PHONE) == "(312) 555-0142" and m.data(top, R.CALLER) == "Caller on the line"
+    assert "First call from this number" in m.data(top, Qt.ItemDataRole.ToolTipRole)
     assert m.data(top, R.STATUS) == "On the call 2:00"  # the call's length: started 14:58Z, now 15:00Z
     assert m.data(top, R.SERVICE) == "“Hi there!”"
     deliver(desk, "live-1", "call", **{"from": "+13125550142"})
     qtbot.waitUntil(lambda: m.data(m.index(0, 0), R.CALL) is not None, timeout=5000)  # replaced where it was
     assert m.rowCount() == 1 and not m.held() and m.data(m.index(0, 0), R.CALL).call_id == "live-1"
+
+    deliver(desk, "live-2", "live", **{"from": "+13125550142"})  # the same caller again
+    qtbot.waitUntil(lambda: m.held() == 1, timeout=5000)  # a call is open: the new row waits behind the bar
+    panel.show_new()
+    qtbot.waitUntil(lambda: m.rowCount() == 2 and not panel.runner.busy, timeout=5000)
+    assert m.data(m.index(0, 0), R.CALLER) == "Returning caller"
+    assert "Returning caller, called before on 11/23/2026" in m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole)
 
 
 def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
