@@ -174,6 +174,9 @@ class CallPanel(QWidget):
         self.detail.decided.connect(self._decided)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self, context=Qt.ShortcutContext.WindowShortcut)
         find.activated.connect(self.focus_search)
+        self.search.returnPressed.connect(self.focus_list)
+        QShortcut(QKeySequence(Qt.Key.Key_Down), self.search, context=Qt.ShortcutContext.WidgetShortcut,
+                  activated=self.focus_list)
         for keys, step in (("J", 1), ("K", -1)):
             QShortcut(QKeySequence(keys), self.list_view, context=Qt.ShortcutContext.WidgetShortcut,
                       activated=lambda step=step: self.step(step))
@@ -283,6 +286,12 @@ class CallPanel(QWidget):
         self.calls_counted.emit(self.pending)
 
     # --- the view -------------------------------------------------------------------------------------------------
+
+    def focus_list(self) -> None:
+        """From the search to the list (Enter or Down), on the selected call or the first."""
+        self.list_view.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if not self.list_view.currentIndex().isValid() and self.model.rowCount():
+            self.list_view.setCurrentIndex(self.model.index(0, 0))
 
     def focus_search(self) -> None:
         self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -41,6 +41,10 @@ def decide(store, call, approve=True):
 
 @pytest.fixture
 def queue(store, profile, clock):
+    return make_queue(store, profile, clock)
+
+
+def make_queue(store, profile, clock):
     """Two bookings (one approved), a cancel, a reschedule, an urgent call (rejected), a question; oldest first."""
     calls = {
         "maria": add(store, profile, clock),
@@ -165,3 +169,26 @@ def test_versions_say_which_listed_calls_changed(store, queue):
     after = store.calls.versions(ids)
     assert [i for i in ids if after[i] != before[i]] == [queue["maria"].id]
     assert after[queue["maria"].id][2] == "approved"
+
+
+@pytest.mark.postgres
+def test_the_queue_reads_the_same_on_postgresql(pg_url, profile, clock):
+    from receptionist.store import Store
+    from receptionist.store.db import make_engine, upgrade
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    store = Store(engine)
+    try:
+        queue = make_queue(store, profile, clock)
+        test_each_view_lists_its_calls_newest_first_and_counts_every_view(store, queue)
+        for typed, found in [("(312) 555-0142", ["Maria Lopez"]), ("LOPEZ maria", ["Maria Lopez"]), ("a_b", []),
+                             ("bo 630", ["Bo Chen"])]:
+            test_search_by_name_or_number_in_any_format(store, queue, typed, found)
+        first = store.calls.page(CallQuery(CallFilter.ALL, CallSort.URGENT_FIRST), limit=2)
+        rest = store.calls.page(CallQuery(CallFilter.ALL, CallSort.URGENT_FIRST), after=first.calls[-1].id)
+        assert len({c.id for c in first.calls + rest.calls}) == 6 and first.calls[0].caller_name == "Cy Dunn"
+        test_versions_say_which_listed_calls_changed(store, queue)
+    finally:
+        engine.dispose()
+

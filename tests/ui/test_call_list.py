@@ -148,6 +148,8 @@ def test_ctrl_f_searches_by_name_or_by_digits_in_any_format(qtbot, window, desk)
     assert panel.search.hasFocus()
     qtbot.keyClicks(panel.search, "+1 (312) 555-0002")
     qtbot.waitUntil(lambda: [c.caller_name for c in panel.model.rows()] == ["Caller 2"], timeout=5000)
+    qtbot.keyClick(panel.search, Qt.Key.Key_Down)  # back to the list, on its call
+    assert panel.list_view.hasFocus() and panel.list_view.currentIndex().row() == 0
     panel.search.setText("ana")
     qtbot.waitUntil(lambda: [c.caller_name for c in panel.model.rows()] == ["Ana Ruiz"], timeout=5000)
     assert panel.counts.text() == "1 call"
