@@ -227,11 +227,16 @@ class CallPanel(QWidget):
 
     def _read_more(self) -> None:
         """The list was scrolled to its end: the next page, added at the bottom."""
-        last = next((r for r in reversed(self.model.rows()) if isinstance(r, CallRecord)), None)
+        last = self.model.call_at(self.model.rowCount() - 1)  # pages hold stored calls only
         bookings, query, size = self.bookings, self.query, self.PAGE
         after = last.id if last is not None else None
         self.runner.run("call-page", lambda: bookings.call_page(query, after=after, limit=size),
-                        lambda page: (self.model.append(page.calls, page.more), self._counted(page.counts)))
+                        lambda page: self._more_listed(query, page))
+
+    def _more_listed(self, query: CallQuery, page: CallPage) -> None:
+        if query == self.query and not self._reset_next:  # else a fresh list of another view is on its way
+            self.model.append(page.calls, page.more)
+            self._counted(page.counts)
 
     def calls_changed(self, call_row_ids) -> None:
         """News named these calls (a new one, a decision): read them alone; a listed one is updated where it is,
@@ -246,7 +251,7 @@ class CallPanel(QWidget):
 
         def read():
             rows = bookings.calls_by_id(listed) + bookings.calls_by_id([i for i in ids if i not in listed], query)
-            return rows, bookings.call_counts(query)
+            return query, rows, bookings.call_counts(query)
 
         self.runner.run(f"call-rows-{self._batches}", read, self._upsert)
 
@@ -254,15 +259,19 @@ class CallPanel(QWidget):
         """Calls in progress changed: a listed live row follows, a new one is held behind the bar."""
         bookings, query, noted = self.bookings, self.query, self.model.noted()
         if query.filter.shows_live:
-            self.runner.run("live-calls", lambda: bookings.in_progress(query, noted), self._live_read)
+            self.runner.run("live-calls", lambda: (query, *bookings.in_progress(query, noted)), self._live_read)
 
-    def _live_read(self, result: tuple[list[LiveCallRecord], dict]) -> None:
-        live, notes = result
+    def _live_read(self, result: tuple[CallQuery, list[LiveCallRecord], dict]) -> None:
+        query, live, notes = result
+        if query != self.query:
+            return
         self.model.add_notes(notes)
         self.model.upsert(live)
 
     def _upsert(self, result) -> None:
-        rows, counts = result
+        query, rows, counts = result
+        if query != self.query:
+            return  # read for another view: the fresh list of this one is on its way
         self.model.upsert(rows)
         self._counted(counts)
         self._follow_selection()
