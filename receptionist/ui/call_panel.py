@@ -105,7 +105,7 @@ class CallPanel(QWidget):
         self.sort = QComboBox()
         self.sort.setAccessibleName("Order of the calls")
         for order in CallSort:
-            self.sort.addItem(order.label, order)
+            self.sort.addItem(order.label)
         tools.addWidget(self.search, 1)
         tools.addWidget(self.sort)
         layout.addLayout(tools)
@@ -307,8 +307,8 @@ class CallPanel(QWidget):
         self.search.selectAll()
 
     def _query_changed(self) -> None:
-        query = CallQuery(list(CallFilter)[max(0, self.filters.currentIndex())], self.sort.currentData(),
-                          self.search.text())
+        query = CallQuery(list(CallFilter)[max(0, self.filters.currentIndex())],
+                          list(CallSort)[max(0, self.sort.currentIndex())], self.search.text())
         if query != self.query:
             self.query = query
             self._reset_next = True

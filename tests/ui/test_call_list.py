@@ -278,3 +278,19 @@ def test_a_call_decided_at_another_desk_changes_where_it_is(qtbot, window, desk)
                     timeout=5000)
     assert row_call(panel, 1).id == middle.id and kept.row() == 2 and panel.model.rowCount() == 3
     qtbot.waitUntil(lambda: panel.filters.tabText(0) == "Needs me 2", timeout=5000)
+
+
+def test_sort_and_news_read_for_a_view_no_longer_shown(qtbot, window, desk):
+    panel = window.call_panel
+    submit(qtbot, desk, panel, caller(1), caller(2), caller(3))
+    panel.show_new()
+    listed(qtbot, panel, 3)
+    panel.sort.setCurrentIndex(panel.sort.findText("Oldest first"))
+    qtbot.waitUntil(lambda: [c.caller_name for c in panel.model.rows()] == ["Caller 1", "Caller 2", "Caller 3"]
+                    and not panel.runner.busy, timeout=5000)
+    late = store_payload(desk.store, payload(**caller(4)), location_rules(desk.profile), desk.clock())
+    panel.calls_changed([late.id])  # its read is on the worker when the desk switches to Done
+    panel.filters.setCurrentIndex(list(CallFilter).index(CallFilter.DONE))
+    qtbot.waitUntil(lambda: not panel.runner.busy, timeout=5000)
+    assert panel.model.rowCount() == 0 and panel.model.held() == 0 and panel.new_bar.isHidden()
+    assert panel.counts.text() == "0 calls" and panel.filters.tabText(0) == "Needs me 4"
