@@ -41,7 +41,8 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("--search", default="", help="a name, or a number written any way: '(312) 555-0142'")
     p.add_argument("--limit", type=int, default=50, help="most calls listed (default 50)")
     p.add_argument("--after", type=int, metavar="CALL_ID", help="the calls that follow this one (the next page)")
-    parser("live", "calls in progress and just ended, each caller matched against earlier calls (the live strip)",
+    parser("live", "calls in progress and just ended, each caller matched against earlier calls (the call list's "
+                   "live rows)",
            calls)
     p = parser("history", "a caller's earlier calls and appointments", calls)
     p.add_argument("number", help="written any way: '(312) 555-0142', 312.555.0142, +13125550142 (read in the "
