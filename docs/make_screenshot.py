@@ -29,10 +29,11 @@ def main() -> int:
         return [c for c in app.desk.bookings.calls() if c.proposal and c.proposal.status is ProposalStatus.PENDING]
 
     def approve_clean(window) -> None:
+        window.call_panel.show_new()  # the calls held behind the "new calls" bar are listed
         for call in pending():
             if not any(i.severity is Severity.ERROR or "overlaps" in i.message for i in call.issues):
-                window.call_panel.select_call(call.id)
-                QTimer.singleShot(400, lambda: window.call_panel.detail.approve_button.click())
+                QTimer.singleShot(300, lambda c=call: window.call_panel.select_call(c.id))
+                QTimer.singleShot(700, lambda: window.call_panel.detail.approve_button.click())
                 return
 
     def open_one_to_fix(window) -> None:
@@ -40,7 +41,8 @@ def main() -> int:
         waiting = pending()
         flawed = [c for c in waiting if any(i.severity is Severity.ERROR for i in c.issues)]
         target = (flawed or waiting or app.desk.bookings.calls())[0]
-        window.call_panel.select_call(target.id)
+        window.call_panel.show_new()
+        QTimer.singleShot(300, lambda: window.call_panel.select_call(target.id))
 
     def show_booked_week(window) -> None:  # the merged view is most telling where our bookings are
         booked = app.desk.appointments.between()

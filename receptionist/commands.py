@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
+from receptionist.domain.call_queue import INTENT_MARKS, CallFilter, CallQuery, CallSort, plural, row_state
 from receptionist.domain.formatting import format_datetime, format_elapsed, format_phone
 from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import AppointmentRecord, AppointmentStatus, CallRecord, ProposalRecord, Severity
@@ -32,9 +33,16 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
         return p
 
     calls = sub.add_parser("calls", help="the calls the AI agent took").add_subparsers(dest="action", required=True)
-    p = parser("list", "recent calls with their booking proposals", calls)
-    p.add_argument("--limit", type=int, default=50)
-    parser("live", "calls in progress and just ended, each caller matched against earlier calls (the live strip)",
+    p = parser("list", "calls with their booking proposals, newest first (the window's call list)", calls)
+    p.add_argument("--filter", choices=[f.value for f in CallFilter], default=CallFilter.ALL.value,
+                   help="which calls: needs-me (waiting for a person), bookings, changes (cancel/reschedule), "
+                        "urgent, done (approved or rejected), all (default)")
+    p.add_argument("--sort", choices=[s.value for s in CallSort], default=CallSort.NEWEST.value)
+    p.add_argument("--search", default="", help="a name, or a number written any way: '(312) 555-0142'")
+    p.add_argument("--limit", type=int, default=50, help="most calls listed (default 50)")
+    p.add_argument("--after", type=int, metavar="CALL_ID", help="the calls that follow this one (the next page)")
+    parser("live", "calls in progress and just ended, each caller matched against earlier calls (the call list's "
+                   "live rows)",
            calls)
     p = parser("history", "a caller's earlier calls and appointments", calls)
     p.add_argument("number", help="written any way: '(312) 555-0142', 312.555.0142, +13125550142 (read in the "
@@ -119,9 +127,16 @@ def run(args, desk: Desk) -> int:
 
 
 def _calls_list(args, desk):
-    calls = desk.bookings.calls(args.limit)
-    zone = desk.context.rules.zone
-    lines = [f"{len(calls)} call(s)"] + [f"  {_call_line(c, zone)}" for c in calls]
+    query = CallQuery(CallFilter(args.filter), CallSort(args.sort), args.search)
+    page = desk.bookings.call_page(query, after=args.after, limit=args.limit)
+    zone, calls = desk.context.rules.zone, page.calls
+    total = page.counts[query.filter]
+    head = plural(len(calls), "call")
+    if page.more or args.after is not None:
+        head = f"{len(calls)} of {plural(total, 'call')} listed ({query.filter.label.lower()})"
+        if page.more:
+            head += f"; the next: --after {calls[-1].id}"
+    lines = [head] + [f"  {_call_line(c, zone)}" for c in calls]
     return [call_json(c, zone) for c in calls], "\n".join(lines)
 
 
@@ -129,7 +144,7 @@ def _calls_live(args, desk):
     zone, country, now = desk.context.rules.zone, desk.context.rules.country, desk.context.clock()
     rows = [(c, desk.intake.live_caller_text(c)) for c in desk.intake.live_calls()]
     live = sum(1 for c, _ in rows if c.live)
-    lines = [f"{live} call(s) in progress, {len(rows) - live} just ended" if rows else "no call in progress"]
+    lines = [f"{plural(live, 'call')} in progress, {len(rows) - live} just ended" if rows else "no call in progress"]
     for c, note in rows:
         timing = f"started {format_datetime(c.started_at, zone)}" if c.started_at else "start not known"
         elapsed = format_elapsed(c.elapsed_seconds(now))
@@ -153,11 +168,11 @@ def _calls_history(args, desk):
         lines.append(f"  known as {', '.join(history.names)}")
     if found.calls:
         shown = f" (the latest {len(found.calls)})" if history.earlier_calls > len(found.calls) else ""
-        lines.append(f"  {history.earlier_calls} call(s){shown}:")
+        lines.append(f"  {plural(history.earlier_calls, 'call')}{shown}:")
         lines += [f"    {_call_line(c, zone, phone=False)}" for c in found.calls]
     if found.appointments:
         cancelled = sum(1 for a in found.appointments if a.status is AppointmentStatus.CANCELLED)
-        lines.append(f"  {history.appointments} appointment(s)" + (f", {cancelled} cancelled" if cancelled else "")
+        lines.append(f"  {plural(history.appointments, 'appointment')}" + (f", {cancelled} cancelled" if cancelled else "")
                      + ":")
         lines += [f"    {_describe(a, desk)}" for a in found.appointments]
     result = {"number": found.number, "phone": shown_number, "returning": history.returning,
@@ -326,6 +341,7 @@ def call_json(c: CallRecord, zone) -> dict:
     return {"id": c.id, "platform": c.platform, "call_id": c.call_id, "received_at": c.received_at,
             "caller": c.caller_name, "phone": c.callback_number, "phone_as_said": c.callback_number_raw,
             "service": c.service, "requested_start_utc": c.requested_start, "summary": c.summary,
+            "intent": c.intent.value, "state": row_state(c).text,
             "issues": [i.to_dict() for i in c.issues],
             "proposal": proposal_json(c.proposal) if c.proposal else None}
 
@@ -342,7 +358,7 @@ def _call_line(c: CallRecord, zone, phone: bool = True) -> str:
     p = c.proposal
     number = f"{format_phone(c.callback_number) or c.callback_number_raw or '':<16} " if phone else ""
     return (f"{format_datetime(c.received_at, zone)}  {c.caller_name or '?':<22} {number}{c.service or '':<20} "
-            f"proposal {p.id if p else '-'} {p.status.value if p else 'no proposal'}")
+            f"{INTENT_MARKS[c.intent][1]:<10} {row_state(c).text} (call {c.id}, proposal {p.id if p else '-'})")
 
 
 def _describe(a: AppointmentRecord, desk: Desk) -> str:

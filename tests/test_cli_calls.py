@@ -60,7 +60,7 @@ def test_a_call_in_progress_then_ended_is_not_its_own_callers_earlier_call(cli, 
     assert live["said_last"] == "Hi, I'd like to book a cleaning." and len(live["transcript"]) == 2
     assert live["returning"] is False and live["caller_note"] is None
     text = cli("calls", "live")
-    assert text.startswith("1 call(s) in progress, 0 just ended")
+    assert text.startswith("1 call in progress, 0 just ended")
     assert "● (312) 555-0142" in text and "in-progress (vapi), started 12/01/2026 9:00 AM" in text  # Chicago time
     assert "First call from this number" in text and "said last, caller: Hi, I'd like to book a cleaning." in text
 
@@ -68,7 +68,7 @@ def test_a_call_in_progress_then_ended_is_not_its_own_callers_earlier_call(cli, 
     [ended] = cli("calls", "live", "--json")
     assert not ended["live"] and ended["status"] == "ended" and ended["ended_at"].endswith("+00:00")
     assert ended["returning"] is False  # its own stored call does not make the caller a returning one
-    assert cli("calls", "live").startswith("0 call(s) in progress, 1 just ended")
+    assert cli("calls", "live").startswith("0 calls in progress, 1 just ended")
 
 
 def test_a_returning_caller_live_and_their_history_with_the_number_written_any_way(cli, ingest, db_url):
@@ -101,7 +101,7 @@ def test_a_returning_caller_live_and_their_history_with_the_number_written_any_w
 
     text = cli("calls", "history", "(312) 555-0142")
     assert text.splitlines()[0] == f"(312) 555-0142 (+13125550142): {expected_note}"
-    assert "known as Maria Lopez" in text and "1 call(s):" in text and "1 appointment(s):" in text
+    assert "known as Maria Lopez" in text and "1 call:" in text and "1 appointment:" in text
     assert f"{format_datetime(visit, CHICAGO)} (45 min) Maria Lopez — Teeth cleaning" in text
 
 

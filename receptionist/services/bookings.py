@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from receptionist import events
 from receptionist.domain.bookings import BookingDraft, blocking
+from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery
 from receptionist.domain.contact import TEXT_OK, ContactPreference, contact_preference
+from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
@@ -63,12 +66,42 @@ class Bookings:
         """The newest calls, whole (transcripts included): the command line's list."""
         return self.ctx.store.calls.recent(limit)
 
-    def call_list(self, limit: int = 200) -> list[CallRecord]:
-        """The window's call list: newest first, without transcripts (``complete=False``)."""
-        return self.ctx.store.calls.list_rows(limit)
+    def call_page(self, query: CallQuery = CallQuery(), after: int | None = None, limit: int = 100) -> CallPage:
+        """A page of a view of the queue (the window's list, ``calls list``), filtered, searched and sorted in SQL,
+        without transcripts: the calls after the call ``after`` in the view's order, and every view's count."""
+        if limit < 1:
+            raise UserError("list at least one call (--limit 1 or more)")
+        return self.ctx.store.calls.page(query, after, limit)
 
-    def calls_by_id(self, ids) -> list[CallRecord]:
-        return self.ctx.store.calls.by_id(ids)
+    def calls_by_id(self, ids, query: CallQuery | None = None) -> list[CallRecord]:
+        """These calls' list rows; with a query, only those its view lists."""
+        return self.ctx.store.calls.by_id(ids, query)
+
+    def call_versions(self, ids) -> dict[int, tuple]:
+        """Each call's (intent, proposal version, proposal status) by id: what a listed row shows changes with."""
+        return self.ctx.store.calls.versions(ids)
+
+    def call_counts(self, query: CallQuery = CallQuery()) -> dict[CallFilter, int]:
+        """How many calls each view lists under the query's search."""
+        return self.ctx.store.calls.counts(query)
+
+    def in_progress(self, query: CallQuery = CallQuery(), noted: frozenset[tuple[str, str]] = frozenset(),
+                    ended_within: timedelta = timedelta(minutes=10)) -> tuple[list[LiveCallRecord], dict]:
+        """The calls the view lists as live rows: in progress, or ended in the last minutes and not stored yet
+        (their summary is on its way); a stored call is a row of its own. Latest news first. With them, the
+        returning-caller note ("Returning caller, last visit 10/14/2026", or None) of each call not ``noted``
+        yet, by (platform, call id): one history lookup per call, not per refresh."""
+        store = self.ctx.store
+        live = [c for c in store.inbox.live_calls(self.ctx.clock() - ended_within) if query.lists_live(c)]
+        stored = store.calls.stored((c.platform, c.call_id) for c in live)
+        live = [c for c in live if (c.platform, c.call_id) not in stored]
+        notes = {(c.platform, c.call_id): self.callers.returning_text(c.caller_id_number) for c in live
+                 if (c.platform, c.call_id) not in noted}
+        return live, notes
+
+    def services(self) -> list[str]:
+        """The services proposals name, most used first (the review pane offers them as the caller types)."""
+        return self.ctx.store.calls.services()
 
     def review(self, call_row_id: int) -> CallReview:
         """What the review pane shows of one call, in one read (the window runs it on its worker): the call whole,

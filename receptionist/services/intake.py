@@ -63,12 +63,12 @@ class IntakeDesk:
         return answer, self.ctx.store.inbox.get(answer.inbox_id)
 
     def live_calls(self, ended_within: timedelta = timedelta(minutes=10)) -> list[LiveCallRecord]:
-        """Calls in progress and those that ended in the last minutes (the live strip of the call panel and
-        ``calls live``), the latest news first."""
+        """Calls in progress and those that ended in the last minutes (``calls live``; the call list reads its live
+        rows with ``Bookings.in_progress``), the latest news first."""
         return self.ctx.store.inbox.live_calls(self.ctx.clock() - ended_within)
 
     def live_caller_text(self, call: LiveCallRecord) -> str | None:
-        """The live strip's note on a call's caller (``Callers.returning_text``), counting only the calls before
+        """``calls live``'s note on a call's caller (``Callers.returning_text``), counting only the calls before
         this one: once it ended it is a stored call too, and it does not make its own caller a returning one."""
         return self.callers.returning_text(
             call.caller_id_number, before_call_row_id=self.ctx.store.calls.row_id(call.platform, call.call_id))

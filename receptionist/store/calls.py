@@ -6,16 +6,18 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, CallSort, SearchTerms
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
     CallRecord,
     FieldIssue,
+    Intent,
     ProposalRecord,
     ProposalStatus,
     SyncState,
@@ -39,6 +41,68 @@ def _call_list_query():
                                   defer(t.Call.transcript), defer(t.Call.custom_fields))
 
 
+_STATUS = t.BookingProposal.status
+_URGENT_RANK = case((t.Call.intent == Intent.URGENT.value, 0), else_=1)
+
+
+def _filter_condition(view: CallFilter):
+    """The view's condition on a call joined (outer) to its proposal; None for All."""
+    if view is CallFilter.ALL:
+        return None
+    if view is CallFilter.DONE:
+        return _STATUS.in_((ProposalStatus.APPROVED.value, ProposalStatus.REJECTED.value))
+    pending = _STATUS == ProposalStatus.PENDING.value
+    intents = view.intents
+    return pending if intents is None else and_(pending, t.Call.intent.in_([i.value for i in intents]))
+
+
+def _search_conditions(terms: SearchTerms) -> list:
+    out = []
+    for word in terms.words:
+        like = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        out.append(or_(t.Call.caller_name.ilike(like, escape="\\"),
+                       t.BookingProposal.caller_name.ilike(like, escape="\\")))
+    if terms.digits:
+        like = f"%{terms.digits}%"  # E.164 numbers are "+" and digits only
+        out.append(or_(t.Call.callback_number.like(like), t.Call.caller_id_number.like(like),
+                       t.BookingProposal.callback_number.like(like)))
+    return out
+
+
+def _conditions(query: CallQuery) -> list:
+    condition = _filter_condition(query.filter)
+    return ([condition] if condition is not None else []) + _search_conditions(query.terms)
+
+
+def _order(sort: CallSort) -> list:
+    if sort is CallSort.OLDEST:
+        return [t.Call.received_at.asc(), t.Call.id.asc()]
+    newest = [t.Call.received_at.desc(), t.Call.id.desc()]
+    return [_URGENT_RANK.asc(), *newest] if sort is CallSort.URGENT_FIRST else newest
+
+
+def _after(sort: CallSort, received_at: datetime, call_row_id: int, intent: str):
+    """The calls that come after (received_at, id, intent) in the sort's order."""
+    if sort is CallSort.OLDEST:
+        return or_(t.Call.received_at > received_at, and_(t.Call.received_at == received_at, t.Call.id > call_row_id))
+    older = or_(t.Call.received_at < received_at, and_(t.Call.received_at == received_at, t.Call.id < call_row_id))
+    if sort is CallSort.NEWEST:
+        return older
+    rank = 0 if intent == Intent.URGENT.value else 1
+    return or_(_URGENT_RANK > rank, and_(_URGENT_RANK == rank, older))
+
+
+def _counts(s: Session, terms: SearchTerms) -> dict[CallFilter, int]:
+    """Every view's count in one pass over the calls the search finds."""
+    columns = []
+    for view in CallFilter:
+        condition = _filter_condition(view)
+        columns.append(func.count() if condition is None else func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+    row = s.execute(select(*columns).select_from(t.Call).outerjoin(t.Call.proposal)
+                    .where(*_search_conditions(terms))).one()
+    return {view: int(n or 0) for view, n in zip(CallFilter, row)}
+
+
 class CallStore(Room):
     """The calls the AI agent took (written only by the intake: ``store/inbox.py``)."""
 
@@ -52,20 +116,68 @@ class CallStore(Room):
             row = s.scalar(_call_query().where(t.Call.id == call_row_id))
             return call_record(row) if row else None
 
-    def list_rows(self, limit: int = 200) -> list[CallRecord]:
-        """The call list, newest first, without payloads and transcripts (``complete=False`` records)."""
+    def page(self, query: CallQuery, after: int | None = None, limit: int = 100) -> CallPage:
+        """One page of a view of the queue (``complete=False`` records), the calls after the call ``after`` in the
+        view's order (keyset paging: a call arriving meanwhile neither repeats nor hides one), with every view's
+        count under the same search."""
         with self.session() as s:
-            rows = s.scalars(_call_list_query().order_by(t.Call.received_at.desc(), t.Call.id.desc())
-                             .limit(limit))
+            stmt = _call_list_query().outerjoin(t.Call.proposal).where(*_conditions(query))
+            if after is not None:
+                last = s.execute(select(t.Call.received_at, t.Call.id, t.Call.intent)
+                                 .where(t.Call.id == after)).first()
+                if last is None:
+                    raise UserError(f"call {after} does not exist")
+                stmt = stmt.where(_after(query.sort, *last))
+            rows = list(s.scalars(stmt.order_by(*_order(query.sort)).limit(limit + 1)))
+            counts = _counts(s, query.terms)
+            return CallPage([call_record(r, complete=False) for r in rows[:limit]], counts, len(rows) > limit)
+
+    def counts(self, query: CallQuery) -> dict[CallFilter, int]:
+        """How many calls each view lists under this query's search."""
+        with self.session() as s:
+            return _counts(s, query.terms)
+
+    def by_id(self, ids: Iterable[int], query: CallQuery | None = None) -> list[CallRecord]:
+        """List rows of these calls (``complete=False``), newest first; with a query, those its view lists."""
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        with self.session() as s:
+            stmt = _call_list_query().where(t.Call.id.in_(wanted))
+            if query is not None:
+                stmt = stmt.outerjoin(t.Call.proposal).where(*_conditions(query))
+            rows = s.scalars(stmt.order_by(t.Call.received_at.desc(), t.Call.id.desc()))
             return [call_record(r, complete=False) for r in rows]
 
-    def by_id(self, ids: Iterable[int]) -> list[CallRecord]:
-        """List rows of these calls (``complete=False``), newest first."""
+    def versions(self, ids: Iterable[int]) -> dict[int, tuple]:
+        """What the list's rows of these calls depend on, by id: (intent, proposal version, proposal status), the
+        last two None without a proposal. Read in chunks of ids, a few columns each: a list of thousands of rows
+        asks this on every refresh and reads only the calls whose version moved."""
         wanted = list(dict.fromkeys(ids))
+        found: dict[int, tuple] = {}
         with self.session() as s:
-            rows = s.scalars(_call_list_query().where(t.Call.id.in_(wanted))
-                             .order_by(t.Call.received_at.desc(), t.Call.id.desc())) if wanted else []
-            return [call_record(r, complete=False) for r in rows]
+            for start in range(0, len(wanted), 2000):
+                rows = s.execute(select(t.Call.id, t.Call.intent, t.BookingProposal.version, t.BookingProposal.status)
+                                 .outerjoin(t.Call.proposal).where(t.Call.id.in_(wanted[start:start + 2000])))
+                found.update((call_row_id, (intent, version, status)) for call_row_id, intent, version, status in rows)
+        return found
+
+    def stored(self, keys: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Which of these (platform, call id) ended and were stored as calls."""
+        keys = list(keys)
+        if not keys:
+            return set()
+        with self.session() as s:
+            rows = s.execute(select(t.Call.platform, t.Call.call_id).where(
+                t.Call.call_id.in_({call_id for _, call_id in keys})))
+            return {(platform, call_id) for platform, call_id in rows} & set(keys)
+
+    def services(self, limit: int = 200) -> list[str]:
+        """The services named on proposals, most used first (the review pane offers them)."""
+        with self.session() as s:
+            return list(s.scalars(select(t.BookingProposal.service).where(t.BookingProposal.service.is_not(None))
+                                  .group_by(t.BookingProposal.service)
+                                  .order_by(func.count().desc(), t.BookingProposal.service).limit(limit)))
 
     def from_number(self, number: str, limit: int = 20) -> list[CallRecord]:
         """List rows (``complete=False``) of the calls from ``number`` (E.164: the number said or the caller id),

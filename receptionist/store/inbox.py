@@ -167,11 +167,6 @@ class InboxStore:
         except (SQLAlchemyError, EnvironmentProblem) as exc:
             log.warning("could not checkpoint the database log: %s", getattr(exc, "orig", exc))
 
-    def known(self, platform: str, dedupe_key: str) -> int | None:
-        with self.session() as s:
-            return s.scalar(select(t.InboxDelivery.id).where(t.InboxDelivery.platform == platform,
-                                                             t.InboxDelivery.dedupe_key == dedupe_key[:300]))
-
     # --- the worker -----------------------------------------------------------------------------------------------
 
     def pending_ids(self, limit: int = 500, after_id: int = 0) -> list[int]:

@@ -170,7 +170,7 @@ class MainWindow(QMainWindow):
         body = QWidget()
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(10, 10, 10, 6)
-        self.call_panel = CallPanel(desk.bookings, desk.checks, desk.intake, ctx.rules.zone, ctx.clock,
+        self.call_panel = CallPanel(desk.bookings, desk.checks, ctx.rules.zone, ctx.clock,
                                     runner=self.runner, operations=self.operations)
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
@@ -240,7 +240,7 @@ class MainWindow(QMainWindow):
         # its share of the interpreter (the first news still shows at once).
         self._refresh_calendar = Throttle(self.calendar.refresh, 1000, parent=self)
         self._refresh_health = Throttle(self.refresh_health, 1000, parent=self)
-        self._refresh_live = Throttle(self.call_panel.live.refresh, parent=self)
+        self._refresh_live = Throttle(self.call_panel.refresh_live, parent=self)
         self._refresh_quarantine = Throttle(self.quarantine_panel.refresh, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
         self.calendar.appointment_context_menu_requested.connect(self.show_appointment_menu)

@@ -7,15 +7,15 @@ with plain records and no widgets.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_range, format_time
+from receptionist.domain.formatting import format_datetime, format_phone, format_range
 from receptionist.domain.models import (
     AppointmentRow,
     AppointmentStatus,
@@ -23,8 +23,6 @@ from receptionist.domain.models import (
     FieldIssue,
     LinkBadge,
     LinkRecord,
-    ProposalStatus,
-    Severity,
     SyncState,
 )
 from receptionist.ui import theme
@@ -44,159 +42,6 @@ def display_phone(number: str | None) -> str:
     return format_phone(number) if number.startswith("+") else number
 
 
-def call_status(call: CallRecord) -> str:
-    """"Needs review" / "Approved" / "Rejected" / "No proposal"."""
-    if call.proposal is None:
-        return "No proposal"
-    if call.proposal.status is ProposalStatus.PENDING:
-        return "Needs review"
-    return call.proposal.status.value.capitalize()
-
-
-class CallListModel(QAbstractListModel):
-    """Calls, newest first, one row each; the delegate in ``call_panel`` paints them from the roles below."""
-
-    class Role(enum.IntEnum):
-        CALL = Qt.ItemDataRole.UserRole + 1  # the CallRecord
-        CALL_ROW_ID = enum.auto()  # int: CallRecord.id
-        RECEIVED = enum.auto()  # str: local time ("9:02 AM", or "11/22/2026 4:10 PM" when not today)
-        CALLER = enum.auto()  # str
-        PHONE = enum.auto()  # str: "(312) 555-0142" (or what the caller said, if it is not a number)
-        SERVICE = enum.auto()  # str
-        STATUS = enum.auto()  # str: call_status()
-        PROPOSAL_STATUS = enum.auto()  # ProposalStatus value or ""
-        ERROR_COUNT = enum.auto()  # int
-        WARNING_COUNT = enum.auto()  # int
-
-    def __init__(self, zone: ZoneInfo, now: Callable[[], datetime] | None = None, parent=None):
-        super().__init__(parent)
-        self.zone = zone
-        self._now = now
-        self._rows: list[CallRecord] = []
-
-    # --- rows -----------------------------------------------------------------------------------------------------
-
-    def set_rows(self, rows: Sequence[CallRecord]) -> None:
-        """Replace the calls (newest first). New calls prepended to the known ones are inserted at the top, so
-        views keep their selection; anything else resets the model."""
-        rows = list(rows)
-        old_ids = [c.id for c in self._rows]
-        new_ids = [c.id for c in rows]
-        added = len(new_ids) - len(old_ids)
-        if old_ids and added >= 0 and new_ids[added:] == old_ids:
-            if added:
-                self.beginInsertRows(QModelIndex(), 0, added - 1)
-                self._rows = rows
-                self.endInsertRows()
-            else:
-                self._rows = rows
-            if old_ids:
-                self.dataChanged.emit(self.index(added, 0), self.index(len(rows) - 1, 0))
-            return
-        self.beginResetModel()
-        self._rows = rows
-        self.endResetModel()
-
-    def upsert(self, calls: Sequence[CallRecord]) -> None:
-        """Calls named by news: a known one is replaced in place (one ``dataChanged``), a new one is inserted at
-        the top (the list is newest first), so the selection and scroll position stay."""
-        fresh = []
-        for call in calls:
-            row = self.row_of(call.id)
-            if row >= 0:
-                self._rows[row] = call
-                self.dataChanged.emit(self.index(row, 0), self.index(row, 0))
-            else:
-                fresh.append(call)
-        if fresh:
-            fresh.sort(key=lambda c: (c.received_at, c.id), reverse=True)
-            self.beginInsertRows(QModelIndex(), 0, len(fresh) - 1)
-            self._rows[0:0] = fresh
-            self.endInsertRows()
-
-    def rows(self) -> list[CallRecord]:
-        return list(self._rows)
-
-    def call_at(self, row: int) -> CallRecord | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def row_of(self, call_row_id: int) -> int:
-        """Row of a call by its id, or -1."""
-        for i, call in enumerate(self._rows):
-            if call.id == call_row_id:
-                return i
-        return -1
-
-    # --- Qt -------------------------------------------------------------------------------------------------------
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        for role in self.Role:
-            names[int(role)] = QByteArray(role.name.lower().encode())
-        return names
-
-    def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
-
-    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        call = self._rows[index.row()]
-        R = self.Role
-        if role == Qt.ItemDataRole.DisplayRole:
-            parts = [self._received(call), self._caller(call), self._phone(call), call.service or "no service",
-                     call_status(call)]
-            return " · ".join(p for p in parts if p)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            issues = call_issues(call)
-            lines = [f"Received {format_datetime(call.received_at, self.zone, with_zone=True)} via {call.platform}"]
-            lines += [f"{theme.SEVERITY_MARKS[i.severity]} {_field_label(i.field)}: {i.message}" for i in issues]
-            return "\n".join(lines)
-        if role == R.CALL:
-            return call
-        if role == R.CALL_ROW_ID:
-            return call.id
-        if role == R.RECEIVED:
-            return self._received(call)
-        if role == R.CALLER:
-            return self._caller(call)
-        if role == R.PHONE:
-            return self._phone(call)
-        if role == R.SERVICE:
-            return call.service or ""
-        if role == R.STATUS:
-            return call_status(call)
-        if role == R.PROPOSAL_STATUS:
-            return call.proposal.status.value if call.proposal is not None else ""
-        if role == R.ERROR_COUNT:
-            return sum(1 for i in call_issues(call) if i.severity is Severity.ERROR)
-        if role == R.WARNING_COUNT:
-            return sum(1 for i in call_issues(call) if i.severity is Severity.WARNING)
-        return None
-
-    # --- formatting -----------------------------------------------------------------------------------------------
-
-    def _received(self, call: CallRecord) -> str:
-        if self._now is not None and format_date(call.received_at, self.zone) == format_date(self._now(), self.zone):
-            return format_time(call.received_at, self.zone)
-        return format_datetime(call.received_at, self.zone)
-
-    @staticmethod
-    def _caller(call: CallRecord) -> str:
-        name = call.proposal.caller_name if call.proposal is not None else call.caller_name
-        return name or "Unknown caller"
-
-    @staticmethod
-    def _phone(call: CallRecord) -> str:
-        number = call.proposal.callback_number if call.proposal is not None else call.callback_number
-        return display_phone(number or call.callback_number_raw)
-
-
 FIELD_LABELS = {
     "caller_name": "Caller name",
     "callback_number": "Callback number",
@@ -206,7 +51,7 @@ FIELD_LABELS = {
 }
 
 
-def _field_label(field: str) -> str:
+def field_label(field: str) -> str:
     return FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
 
 
@@ -549,5 +394,5 @@ _SYNC_COLORS = {state: theme.sync_color(state) for state in SyncState}
 _SYNC_BACKGROUNDS = {state: theme.sync_background(state) for state in SyncState}
 
 
-__all__ = ["AppointmentTableModel", "CallListModel", "DIFF_FIELDS", "FIELD_LABELS", "Listed", "TableRows",
-           "appointment_status", "link_sentence", "call_issues", "call_status", "display_phone", "table_rows"]
+__all__ = ["AppointmentTableModel", "DIFF_FIELDS", "FIELD_LABELS", "Listed", "TableRows",
+           "appointment_status", "field_label", "link_sentence", "call_issues", "display_phone", "table_rows"]

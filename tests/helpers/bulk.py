@@ -13,12 +13,14 @@ from datetime import datetime
 from itertools import islice
 from typing import TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from receptionist.domain.models import AppointmentRecord, ExternalEventRecord
+from receptionist.domain.payload import CallCapture
 from receptionist.store import tables as t
 from receptionist.store import Store
 from receptionist.store.base import LONG_EVENT
+from receptionist.store.records import call_row
 
 CHUNK = 5000
 R = TypeVar("R")
@@ -70,4 +72,29 @@ def insert_external_events(store: Store, events: Iterable[ExternalEventRecord], 
     return count
 
 
-__all__ = ["insert_appointments", "insert_external_events"]
+
+
+def insert_calls(store: Store, captures: Iterable[tuple[CallCapture, datetime]], chunk: int = CHUNK) -> int:
+    """Insert calls as the intake stores them (``call_row``: the call and its pending proposal), without their
+    inbox rows, each (capture, received at). Returns how many were inserted."""
+    count = 0
+    with store.engine.connect() as conn:
+        next_id = (conn.scalar(select(func.max(t.Call.id))) or 0) + 1
+    call_columns = [c.key for c in t.Call.__table__.columns]
+    proposal_columns = [c.key for c in t.BookingProposal.__table__.columns]
+    for batch in _chunks(captures, chunk):
+        calls, proposals = [], []
+        for capture, received_at in batch:
+            row = call_row(capture, {}, received_at)
+            row.id, row.proposal.call_row_id, row.proposal.version = next_id, next_id, 1
+            next_id += 1
+            calls.append({k: getattr(row, k) for k in call_columns})
+            proposals.append({k: getattr(row.proposal, k) for k in proposal_columns if k != "id"})
+        with store.engine.begin() as conn:
+            conn.execute(insert(t.Call), calls)
+            conn.execute(insert(t.BookingProposal), proposals)
+        count += len(batch)
+    return count
+
+
+__all__ = ["insert_appointments", "insert_calls", "insert_external_events"]

@@ -11,8 +11,7 @@ from PySide6.QtWidgets import QListView
 
 from receptionist.domain.models import ProposalStatus
 from receptionist.services.context import location_rules
-from receptionist.ui.call_list import CallItemDelegate
-from receptionist.ui.models import CallListModel
+from receptionist.ui.call_list import CallItemDelegate, CallListModel
 from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
 

@@ -24,7 +24,7 @@ def wheel_down_over(widget: QWidget) -> None:
 def panel(qtbot, desk):
     desk.submit_call()
     d, ctx = desk.desk, desk.desk.context
-    panel = CallPanel(d.bookings, d.checks, d.intake, ctx.rules.zone, ctx.clock)
+    panel = CallPanel(d.bookings, d.checks, ctx.rules.zone, ctx.clock)
     qtbot.addWidget(panel)
     panel.resize(520, 560)  # shorter than the review pane: it scrolls
     panel.show()

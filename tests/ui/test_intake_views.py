@@ -1,4 +1,4 @@
-"""The intake in the window: calls in progress in the live strip, the quarantine tab with Replay and Discard, the
+"""The intake in the window: calls in progress as live rows of the call list, the quarantine tab with Replay and Discard, the
 caller's intent at the top of the review pane (cancel/reschedule cannot be approved), returning callers."""
 
 from __future__ import annotations
@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from PySide6.QtCore import Qt
 
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
-from receptionist.ui.intake_views import LiveCallsModel, QuarantineModel
+from receptionist.domain.call_queue import RowState
+from receptionist.ui.call_list import CallListModel
+from receptionist.ui.intake_views import QuarantineModel
 from receptionist.ui.main_window import MainWindow
 from tests.helpers.intake import ScriptedAdapter, scripted_delivery
 from tests.helpers.ui import opened, review
@@ -39,20 +42,27 @@ def deliver(desk, call_id, kind="call", **extra):
     return desk.ingestor.receive(scripted_delivery(call_id, kind, received_at=desk.clock(), **extra), trusted=True)
 
 
-def test_a_call_in_progress_shows_live_then_ends(qtbot, window, desk):
-    strip = window.call_panel.live
-    assert strip.isHidden()
+def test_a_call_in_progress_is_a_live_row_that_becomes_its_call_in_place(qtbot, window, desk):
+    panel = window.call_panel
+    m, R = panel.model, CallListModel.Role
     deliver(desk, "live-1", "live", **{"from": "+13125550142", "transcript": [["agent", "Hi there!"]]})
-    qtbot.waitUntil(lambda: strip.model.rowCount() == 1, timeout=5000)
-    assert strip.isVisible() and "1 in progress" in strip.title.text()
-    m = strip.model
-    assert m.data(m.index(0, 0)) == "(312) 555-0142"
-    assert m.data(m.index(0, 1)) == "2:00"  # started 14:58Z, now 15:00Z
-    assert m.data(m.index(0, 3)) == "Hi there!"
+    qtbot.waitUntil(lambda: m.rowCount() == 1, timeout=5000)  # the list was empty: nothing to move
+    top = m.index(0, 0)
+    assert isinstance(m.data(top, R.ROW), LiveCallRecord) and m.data(top, R.STATE) is RowState.LIVE
+    assert m.data(top, R.PHONE) == "(312) 555-0142" and m.data(top, R.CALLER) == "Caller on the line"
+    assert "First call from this number" in m.data(top, Qt.ItemDataRole.ToolTipRole)
+    assert m.data(top, R.STATUS) == "On the call 2:00"  # the call's length: started 14:58Z, now 15:00Z
+    assert m.data(top, R.SERVICE) == "“Hi there!”"
     deliver(desk, "live-1", "call", **{"from": "+13125550142"})
-    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
-    qtbot.waitUntil(lambda: not strip.model.rows()[0].live, timeout=5000)
-    assert "Just ended" in strip.title.text()
+    qtbot.waitUntil(lambda: m.data(m.index(0, 0), R.CALL) is not None, timeout=5000)  # replaced where it was
+    assert m.rowCount() == 1 and not m.held() and m.data(m.index(0, 0), R.CALL).call_id == "live-1"
+
+    deliver(desk, "live-2", "live", **{"from": "+13125550142"})  # the same caller again
+    qtbot.waitUntil(lambda: m.held() == 1, timeout=5000)  # a call is open: the new row waits behind the bar
+    panel.show_new()
+    qtbot.waitUntil(lambda: m.rowCount() == 2 and not panel.runner.busy, timeout=5000)
+    assert m.data(m.index(0, 0), R.CALLER) == "Returning caller"
+    assert "Returning caller, called before on 11/23/2026" in m.data(m.index(0, 0), Qt.ItemDataRole.ToolTipRole)
 
 
 def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
@@ -62,7 +72,8 @@ def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
     panel = window.quarantine_panel
     qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=5000)
     assert window.lower_tabs.tabText(1) == "Quarantine (2)"
-    assert not panel.replay_button.isEnabled()
+    assert panel.summary.text() == "2 deliveries could not be mapped"
+    assert not panel.replay_button.isEnabled() and not panel.discard_button.isEnabled()  # nothing selected
     assert panel.select(next(r.id for r in panel.model.rows() if b"q-1" in r.body))
     assert "cannot map q-1 yet" in panel.model.data(panel.model.index(panel.table.currentIndex().row(), 2))
     assert '"q-1"' in panel.body.toPlainText()
@@ -73,7 +84,7 @@ def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
     assert desk.store.inbox.get(replayed).state is InboxState.DONE
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
     qtbot.waitUntil(lambda: panel.model.rowCount() == 1, timeout=5000)  # the list is read again on the worker
-    assert window.lower_tabs.tabText(1) == "Quarantine (1)"
+    assert window.lower_tabs.tabText(1) == "Quarantine (1)" and panel.summary.text() == "1 delivery could not be mapped"
     panel.table.selectRow(0)
     discarded = panel.selected().id
     panel.discard_selected()
@@ -81,6 +92,7 @@ def test_quarantine_tab_replay_and_discard(qtbot, window, desk, scripted):
     assert desk.store.inbox.get(discarded).state is InboxState.DISCARDED
     qtbot.waitUntil(lambda: panel.model.rowCount() == 0, timeout=5000)
     assert window.lower_tabs.tabText(1) == "Quarantine"
+    assert not panel.discard_button.isEnabled() and not panel.replay_button.isEnabled()  # the runner is done too
 
 
 @pytest.mark.parametrize("intent, word", [("cancel", "CANCEL"), ("reschedule", "RESCHEDULE")])
@@ -108,9 +120,12 @@ def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qt
                                                    datetime(2026, 10, 14, 15, 0, tzinfo=timezone.utc), 45),
                                 p.version, [], "amy", desk.clock() - timedelta(days=45))
     deliver(desk, "v-2")
-    qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 2, timeout=5000)
     panel = window.call_panel
+    qtbot.waitUntil(lambda: panel.model.held() == 1, timeout=5000)
+    panel.show_new()  # the first call was decided meanwhile: it leaves "Needs me"
+    qtbot.waitUntil(lambda: not panel.model.held() and panel.model.rowCount() == 1, timeout=5000)
     newest = panel.model.rows()[0]
+    assert newest.call_id == "v-2"
     review(qtbot, panel, newest.id)
     detail = panel.detail
     assert detail.intent_banner.isHidden() and detail.approve_button.isEnabled()
@@ -118,22 +133,7 @@ def test_a_plain_booking_has_no_intent_banner_and_a_returning_caller_is_named(qt
     assert first.stored
 
 
-def test_intake_models(qtmodeltester, clock):
-    live = LiveCallsModel(clock)
-    call = LiveCallRecord("vapi", "c1", "+13125550142", "in-progress", clock() - timedelta(seconds=75), clock(), None,
-                          (("agent", "Hello"),))
-    live.set_rows([call], {("vapi", "c1"): "Returning caller"})
-    qtmodeltester.check(live)
-    assert live.known() == {("vapi", "c1")}
-    live.set_rows([call], {})  # a refresh with nothing new keeps the note
-    assert live.data(live.index(0, 0)) == "(312) 555-0142 · returning"
-    live.set_rows([], {})
-    assert live.known() == set()  # gone from the strip: forgotten
-    live.set_rows([call], {("vapi", "c1"): "Returning caller"})
-    assert live.data(live.index(0, 0)) == "(312) 555-0142 · returning"
-    assert live.data(live.index(0, 0), __import__("PySide6.QtCore").QtCore.Qt.ItemDataRole.ToolTipRole) == \
-        "Returning caller"
-    assert live.data(live.index(0, 1)) == "1:15"
+def test_quarantine_model(qtmodeltester, clock):
     q = QuarantineModel(__import__("zoneinfo").ZoneInfo("America/Chicago"))
     q.set_rows([InboxRecord(1, "vapi", "k", DeliverySource.WEBHOOK, clock(), "u", {}, b"{}", InboxState.QUARANTINED,
                             "no adapter", 1, clock(), None)])
@@ -172,8 +172,11 @@ def test_the_window_reads_nothing_on_the_gui_thread_as_calls_live_calls_and_quar
         sender = threading.Thread(target=platform)
         sender.start()
         sender.join(10)
-        qtbot.waitUntil(lambda: (win.call_panel.live.model.rowCount(), win.quarantine_panel.model.rowCount(),
-                                 win.call_panel.model.rowCount()) == (1, 1, 1), timeout=5000)
+        calls = win.call_panel.model
+        qtbot.waitUntil(lambda: (win.quarantine_panel.model.rowCount(), calls.rowCount() + calls.held()) == (1, 2),
+                        timeout=5000)
+        win.call_panel.show_new()
+        qtbot.waitUntil(lambda: calls.rowCount() == 2 and not win.runner.busy, timeout=5000)
         qtbot.waitUntil(lambda: win.call_panel.detail.call is not None and not win.runner.busy, timeout=5000)
         win.refresh_all()
         qtbot.waitUntil(lambda: not win.runner.busy)

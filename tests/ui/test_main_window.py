@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PySide6.QtCore import Qt
 
+from receptionist.domain.call_queue import CallFilter
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.ports import RemoteEvent
 from receptionist.errors import TransientError, UserError
@@ -37,7 +38,12 @@ def window(qtbot, desk):
 
 
 def wait_for_calls(qtbot, win, n):
-    qtbot.waitUntil(lambda: win.call_panel.model.rowCount() == n, timeout=5000)
+    """Wait for n calls listed or held behind the "new calls" bar, then list them (the desk looks)."""
+    panel = win.call_panel
+    qtbot.waitUntil(lambda: panel.model.rowCount() + panel.model.held() == n, timeout=5000)
+    if panel.model.held():
+        panel.show_new()
+    qtbot.waitUntil(lambda: panel.model.rowCount() == n and not panel.model.held(), timeout=5000)
 
 
 def badge(win, calendar):
@@ -211,6 +217,9 @@ def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
     assert detail.dirty
 
     desk.submit_call(caller={"name": "Ken Adams", "callback_number": "(312) 555-0100", "account_id": None})
+    qtbot.waitUntil(lambda: panel.new_bar.isVisible(), timeout=5000)  # held: the rows do not move
+    assert panel.new_bar.text() == "1 new call — show" and panel.model.rowCount() == 1
+    qtbot.mouseClick(panel.new_bar, Qt.MouseButton.LeftButton)
     wait_for_calls(qtbot, window, 2)
     assert panel.model.rows()[0].caller_name == "Ken Adams"  # newest on top
     assert panel.list_view.currentIndex().row() == 1
@@ -296,6 +305,7 @@ def test_screenshot_with_data(qtbot, window, desk):
     desk.outlook.events["o-3"] = RemoteEvent("o-3", '"y"', "Thanksgiving — closed",
                                              datetime(2026, 11, 26, tzinfo=zone), datetime(2026, 11, 27, tzinfo=zone),
                                              all_day=True)
+    window.call_panel.filters.setCurrentIndex(list(CallFilter).index(CallFilter.ALL))  # decided calls stay listed
     desk.submit_call()
     desk.submit_call(caller={"name": "Ken Adams", "callback_number": "(312) 555-0100", "account_id": "ACC-3"},
                      service="Massage (60 min)", requested_start="2026-11-25T15:00:00", duration_minutes=60,

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from PySide6.QtCore import QPersistentModelIndex, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from receptionist.domain.models import (
@@ -16,7 +16,7 @@ from receptionist.domain.models import (
     SyncState,
 )
 from receptionist.services.context import location_rules
-from receptionist.ui.models import AppointmentTableModel, CallListModel, table_rows
+from receptionist.ui.models import AppointmentTableModel, table_rows
 from tests.helpers.calls import store_payload
 from tests.helpers.payloads import payload
 from tests.helpers.ui import badge_column
@@ -42,43 +42,6 @@ def link(link_id, calendar, state, error=None):
 def appointment(appt_id, start, *links):
     return AppointmentRow(appt_id, start, start + timedelta(minutes=45), "Maria Lopez", "+13125550142",
                           "Teeth cleaning", AppointmentStatus.CONFIRMED, links=links)
-
-
-def test_call_list_model(qtmodeltester, store, profile, clock):
-    calls = record_calls(store, profile, clock, {},
-                         {"caller": {"name": "Sam", "callback_number": "555-01"}, "service": "Whitening"})
-    model = CallListModel(profile.location.zone, now=clock)
-    qtmodeltester.check(model)
-    model.set_rows(calls)
-    qtmodeltester.check(model)
-    R = model.Role
-    top, bottom = model.index(0, 0), model.index(1, 0)
-    assert model.data(top, R.CALLER) == "Sam" and model.data(top, R.PHONE) == "555-01"
-    assert model.data(top, R.ERROR_COUNT) == 1 and model.data(top, R.STATUS) == "Needs review"
-    assert model.data(bottom, R.PHONE) == "(312) 555-0142" and model.data(bottom, R.ERROR_COUNT) == 0
-    assert model.data(bottom, R.RECEIVED) == "9:00 AM"  # today → time only, local
-    assert model.data(bottom, R.SERVICE) == "Teeth cleaning"
-    assert "9:00 AM" in model.data(bottom) and "Maria Lopez" in model.data(bottom)
-    assert "possible phone number" in model.data(top, Qt.ItemDataRole.ToolTipRole)
-    assert model.roleNames()[int(R.ERROR_COUNT)] == b"error_count"
-
-
-def test_call_list_inserts_new_calls_on_top_keeping_persistent_indexes(qtmodeltester, store, profile, clock):
-    older = record_calls(store, profile, clock, {})
-    model = CallListModel(profile.location.zone)
-    model.set_rows(older)
-    qtmodeltester.check(model)
-    kept = QPersistentModelIndex(model.index(0, 0))
-    inserted, resets = [], []
-    model.rowsInserted.connect(lambda _p, a, b: inserted.append((a, b)))
-    model.modelReset.connect(lambda: resets.append(1))
-    newer = record_calls(store, profile, clock, {"caller": {"name": "Ken", "callback_number": "3125550100"}})
-    model.set_rows(newer + older)
-    assert inserted == [(0, 0)] and not resets
-    assert kept.row() == 1 and model.data(kept, model.Role.CALLER) == "Maria Lopez"
-    model.set_rows(list(reversed(newer + older)))  # anything else: a reset
-    assert resets == [1]
-    assert model.row_of(older[0].id) == 0
 
 
 def test_appointment_table_model(qtmodeltester, profile):
