@@ -32,6 +32,10 @@ def test_simulated_call_approved_in_the_window_syncs_to_both_calendars(qtbot, st
     review(qtbot, panel, call.id)
     qtbot.waitUntil(lambda: panel.detail.approve_button.isEnabled(), timeout=3000)
     qtbot.mouseClick(panel.detail.approve_button, Qt.MouseButton.LeftButton)
+    # SMS is on: Approve shows the confirmation text it will send, and sends it once approved there
+    qtbot.waitUntil(lambda: panel.detail.approve_dialog is not None and panel.detail.approve_dialog.isVisible(),
+                    timeout=5000)
+    qtbot.mouseClick(panel.detail.approve_dialog.approve_button, Qt.MouseButton.LeftButton)
 
     qtbot.waitUntil(lambda: app.store.proposals.get(call.proposal.id).status is ProposalStatus.APPROVED, timeout=3000)
     model = window.sync_panel.model
