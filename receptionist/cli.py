@@ -398,7 +398,29 @@ def cmd_connect(args) -> int:
 
         account = connect_outlook(profile.outlook, secrets, device_code=args.device_code, open_url=open_url)
         print(f"Outlook connected as {account}")
+    _reopen_calendar(args, profile, args.service_name)
     return 0
+
+
+def _reopen_calendar(args, profile: Profile, kind: str) -> None:
+    """After a sign-in: the calendar's gate in the database reopens at once, so every desk shows it connected and
+    the sync leader writes at its next cycle (which also picks the new sign-in up), not after its 5-minute probe."""
+    from datetime import datetime, timezone
+
+    from receptionist.app import enabled_calendars
+    from receptionist.store import Store
+    from receptionist.store.db import make_engine, upgrade
+
+    engine = make_engine(_db_url(args, profile))
+    try:
+        upgrade(engine)
+        store = Store(engine)
+        for key in enabled_calendars(profile):
+            if key.startswith(f"{kind}:"):
+                waiting = store.health.reopen(key, datetime.now(timezone.utc))
+                print(f"{key} is back in service" + (f"; {waiting} appointment(s) will be written" if waiting else ""))
+    finally:
+        engine.dispose()
 
 
 def _open_browser(url: str) -> None:
