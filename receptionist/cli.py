@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 from receptionist.config import Profile, describe_options, find_profile, no_profile_error
-from receptionist.errors import EnvironmentProblem, UserError, environment_problem
+from receptionist.errors import EnvironmentProblem, UserError, environment_problem, plain
 from receptionist.version import version
 
 log = logging.getLogger("receptionist")
@@ -521,7 +521,7 @@ def cmd_doctor(args) -> int:
             print(f"{target.key}: {calendars[0].name if calendars else 'no calendars'} — OK")
         except Exception as exc:  # report every failure, keep checking the rest
             ok = False
-            print(f"{target.key}: FAILED — {exc}")
+            print(f"{target.key}: FAILED — {plain(exc)}")
     for key, problem in problems.items():
         ok = False
         print(f"{key}: {problem}")

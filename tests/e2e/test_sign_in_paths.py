@@ -70,6 +70,9 @@ def test_a_new_google_sign_in_stored_in_the_keyring_is_used_at_the_next_cycle(st
     appt = approve(app, 22)
     app.scheduler.run_once()
     assert gate(app, G) == "reconnect" and links(app, appt.id)[G].state is SyncState.RECONNECT
+    # one sentence, one piece of advice; Google's own answer (a tuple with a dict in it) goes to the log only
+    assert app.store.health.of(G).pause_reason == ("Google Calendar refused the stored sign-in: sign in again "
+                                                   "(Reconnect… in the window, or `receptionist connect google`)")
     stack.provision(app.profile, secrets)  # a person signed in again elsewhere: a new grant in the keyring
     assert secrets.get("google.refresh_token") != old
     app.scheduler.run_once()
