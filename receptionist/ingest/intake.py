@@ -106,6 +106,13 @@ def body_as_payload(body: bytes) -> dict:
         return {"form": dict(parse_qsl(text, keep_blank_values=True))}
 
 
+def handed_in(record: InboxRecord) -> bool:
+    """A file a person handed in at the desk (``receptionist ingest FILE`` without ``--headers``): trusted as they
+    gave it, so it is not read back from the platform's API (Synthflow) either. With headers it was checked as the
+    platform's delivery, and is confirmed like one."""
+    return record.source is DeliverySource.FILE and not record.headers
+
+
 class Intake:
     """The door and the worker over the inbox.
 
@@ -356,7 +363,8 @@ class Intake:
                             received_at=record.received_at)
         try:
             result = adapter.interpret(delivery, self.rules)
-            if isinstance(result, CallCapture) and getattr(adapter, "needs_confirmation", False):
+            if (isinstance(result, CallCapture) and getattr(adapter, "needs_confirmation", False)
+                    and not handed_in(record)):
                 result = self._confirm(adapter, delivery, result)
         except MappingError as exc:
             return quarantined(exc.reason)
