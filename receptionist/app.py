@@ -319,13 +319,18 @@ class App:
         self._starting.start()
         return self._starting
 
-    def stop(self) -> None:
+    def stop(self, *, drain_seconds: float = 0.0) -> None:
+        """Stop every worker. ``drain_seconds`` (the service's clean stop): the door closes first, then the
+        deliveries it accepted are mapped into calls for up to that long, and what is left is logged."""
         if self._starting is not None:
             self._starting.join()
         if self.polling is not None:
             self.polling.stop()
         if self.receiver is not None:
             self.receiver.stop()
-        self.ingestor.stop()
+        mapped, left = self.ingestor.stop(drain_seconds)
+        if drain_seconds > 0:
+            log.info("on the way out: %d accepted delivery(ies) mapped into calls; %d left pending%s", mapped, left,
+                     " (mapped at the next start, by this or another desk)" if left else "")
         self.scheduler.stop()
         self.store.engine.dispose()

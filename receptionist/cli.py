@@ -30,6 +30,7 @@ from receptionist.version import version
 log = logging.getLogger("receptionist")
 
 EXIT_USER_ERROR = 2
+STOP_DRAIN_SECONDS = 20.0  # a clean stop of the service maps the deliveries it accepted for up to this long
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -190,12 +191,15 @@ def _build(args, profile: Profile | None = None, **kwargs):
     return App.build(profile, _db_url(args, profile), _secrets(profile), **kwargs)
 
 
-def _wait_for_signal() -> None:
+def _wait_for_signal() -> str:
+    """Wait for Ctrl-C or SIGTERM; returns the signal's name."""
     stop = threading.Event()
+    got: list[str] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda number, _frame: (got.append(signal.Signals(number).name), stop.set()))
     while not stop.wait(0.5):
         pass
+    return got[0] if got else "a signal"
 
 
 # --- commands -----------------------------------------------------------------------------------------------------
@@ -316,10 +320,13 @@ def cmd_service(args) -> int:
     log.info("service running: webhook %s, calendars %s", app.receiver.url, ", ".join(app.sync_engine.targets) or "none")
     for key, problem in app.problems.items():
         log.warning("%s: %s", key, problem)
+    stopping = False
     try:
-        _wait_for_signal()
+        log.info("service stopping (%s): no new deliveries; mapping those accepted", _wait_for_signal())
+        stopping = True
     finally:
-        app.stop()
+        app.stop(drain_seconds=STOP_DRAIN_SECONDS if stopping else 0.0)
+    log.info("service stopped")
     return 0
 
 

@@ -224,7 +224,9 @@ class Intake:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, drain_seconds: float = 0.0) -> tuple[int, int]:
+        """Stop the worker. With ``drain_seconds`` (a clean stop of the service), map what is still pending first,
+        on this thread, until done or the time is up. Returns (deliveries mapped now, deliveries left pending)."""
         if self._thread is not None:
             self._stop.set()
             try:
@@ -233,6 +235,17 @@ class Intake:
                 pass
             self._thread.join(timeout=10)
             self._thread = None
+        if drain_seconds <= 0:
+            return 0, 0
+        deadline = time.monotonic() + drain_seconds
+        mapped = 0
+        while time.monotonic() < deadline:
+            ids = self.inbox.pending_ids(limit=self.batch_size)
+            applied = self.process(ids) if ids else []
+            if not applied:
+                break
+            mapped += len(applied)
+        return mapped, self.inbox.counts().get(InboxState.PENDING.value, 0)
 
     def _run(self) -> None:
         next_sweep = 0.0  # at once: what a crash (or another desk) left pending
