@@ -447,9 +447,9 @@ def cmd_sandbox(args) -> int:
         if args.write_profile:
             Path(args.write_profile).write_text(text, encoding="utf-8")
         if args.provision:
-            secret = stack.provision(profile, _secrets(profile))
-            print(f"# keyring provisioned; webhook secret {secret[:4]}… stored as ingest.webhook_secret",
-                  file=sys.stderr)
+            stack.provision(profile, _secrets(profile))
+            print("# keyring provisioned: the stand-ins' sign-ins, and a webhook secret stored as "
+                  "ingest.webhook_secret", file=sys.stderr)
         print(text, flush=True)
         print(f"# Google {stack.google.url}  Microsoft {stack.microsoft.url}  Twilio {stack.twilio.url}; "
               "Ctrl-C stops", file=sys.stderr, flush=True)
