@@ -255,6 +255,11 @@ def _sandbox(module: str):
 
 def cmd_gui(args) -> int:
     """The console. Without a profile anywhere, the setup screen first (it writes the user profile)."""
+    from receptionist.desktop import missing_system_library
+
+    problem = missing_system_library()  # before Qt, which would abort with its own bare message
+    if problem is not None:
+        return _user_error(problem)
     from receptionist.ui import main_window
 
     try:
@@ -326,6 +331,11 @@ def cmd_setup(args) -> int:
 def cmd_demo(args) -> int:
     """A fresh demo: sandbox stand-ins, seeded calendars, signed-in accounts, simulated calls, the console."""
     demo = _sandbox("demo")
+    from receptionist.desktop import missing_system_library
+
+    problem = missing_system_library()
+    if problem is not None:
+        return _user_error(problem)
     from receptionist.ui.main_window import run_gui
 
     lo, _, hi = (args.demo_interval or "20:40").partition(":")

@@ -107,3 +107,17 @@ def test_doctor_json_with_a_profile(db_url, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True and report["failed"] == []
     assert next(c for c in report["checks"] if c["name"] == "location id")["text"] == "main-st"
+
+
+def test_a_missing_xcb_cursor_library_is_named_with_its_install_command(monkeypatch, capsys):
+    """Qt's own answer is "no Qt platform plugin could be initialized" and an abort; we name the library first."""
+    import ctypes.util
+
+    real = ctypes.util.find_library
+    monkeypatch.setattr(ctypes.util, "find_library", lambda name: None if name == "xcb-cursor" else real(name))
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "the system library libxcb-cursor is not installed" in err
+    assert "`sudo apt install libxcb-cursor0`" in err and "`sudo dnf install xcb-util-cursor`" in err
