@@ -108,7 +108,7 @@ def map_http_error(exc: HttpError, *, sync_token: bool = False) -> ProviderError
     retry_after = retry_after_seconds(exc.resp.get("retry-after"))
     if status == 429 or (status == 403 and reason in ("rateLimitExceeded", "userRateLimitExceeded",
                                                       "quotaExceeded", "RATE_LIMIT_EXCEEDED")):
-        return RateLimited("Google Calendar asked us to slow down (too many requests)", status=status,
+        return RateLimited("Google Calendar asked us to slow down (rate limit: too many requests)", status=status,
                            retry_after=retry_after)
     if status >= 500:
         return TransientError(f"Google Calendar is having trouble on its side (it answered {status})",
