@@ -222,9 +222,11 @@ class CalendarSignIn:
         for key in self.sync_engine.calendars:
             row = health.get(key)
             waiting = key not in self.sync_engine.targets or (row is not None and row.gate == "reconnect")
+            if not waiting:  # in service: the keyring is not read (every tick, on every desk)
+                continue
             stored = self._stored(key)
             known = self._known.get(key)  # nothing known yet (this process just started): try what is stored
-            if not waiting or stored is None or stored == known:
+            if stored is None or stored == known:
                 self._known[key] = stored
                 continue
             try:
