@@ -170,7 +170,11 @@ def settle_heap() -> None:
 class CalendarSignIn:
     """Signs one enabled calendar in (the browser opens through ``open_url``) and puts it back in service at once:
     the sync engine gets the new connection, the calendar's gate reopens and its links waiting for sign-in are
-    pushed at the next cycle, which is woken. The window's Reconnect… (``CalendarHealth.reconnect``)."""
+    pushed at the next cycle, which is woken. The window's Reconnect… (``CalendarHealth.reconnect``).
+
+    A sign-in stored by any other path (``receptionist connect``, ``receptionist secret set
+    google.refresh_token``, another desk's window) is picked up by ``pick_up``, which the sync thread runs before
+    each cycle: a calendar waiting for sign-in whose stored sign-in changed is put back in service the same way."""
 
     profile: Profile
     secrets: SecretStore
@@ -179,6 +183,7 @@ class CalendarSignIn:
     sync_engine: SyncEngine
     problems: dict[str, str]
     wake_sync: Callable[[], None]
+    _known: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     def __call__(self, key: str, open_url: Callable[[str], None]) -> str:
         kind = key.split(":", 1)[0]
@@ -194,6 +199,12 @@ class CalendarSignIn:
             from receptionist.providers.microsoft_auth import connect_outlook
 
             said = f"Outlook connected as {connect_outlook(self.profile.outlook, self.secrets, open_url=open_url)}"
+        self._adopt(key)
+        return said
+
+    def _adopt(self, key: str) -> None:
+        """Put ``key`` back in service with the sign-in the keyring holds now; UserError if it is not usable."""
+        self._known[key] = self._stored(key)
         targets, problems = calendar_targets(self.profile, self.secrets)
         target = next((t for t in targets if t.key == key), None)
         if target is None:
@@ -201,10 +212,48 @@ class CalendarSignIn:
         self.sync_engine.targets[key] = target
         self.problems.pop(key, None)
         self.store.health.reopen(key, self.sync_engine.clock())
+        log.info("%s: signed in; back in service", key)
         self.bus.publish(events.HEALTH_CHANGED)
         self.bus.publish(events.LINK_CHANGED)
         self.wake_sync()
-        return said
+
+    def _stored(self, key: str) -> str | None:
+        """A fingerprint of the sign-in the keyring holds for ``key`` (never the secret itself)."""
+        import hashlib
+
+        if key.startswith("google:"):
+            from receptionist.providers.google_calendar import CLIENT_SECRET_KEY, REFRESH_TOKEN_KEY
+
+            names = (REFRESH_TOKEN_KEY, CLIENT_SECRET_KEY)
+        else:
+            from receptionist.providers.microsoft_auth import CACHE_KEY
+
+            names = (CACHE_KEY,)
+        try:
+            values = [self.secrets.get(name) or "" for name in names]
+        except UserError:  # no keyring: nothing new can have been stored
+            return None
+        return hashlib.sha256("\0".join(values).encode()).hexdigest() if any(values) else None
+
+    def pick_up(self) -> None:
+        """Before a sync cycle: each calendar waiting for sign-in (not connected, or its sign-in refused) whose
+        stored sign-in changed since this desk last used it (or that this process has not tried yet) is put back
+        in service at once."""
+        health = self.store.health.all()
+        for key in self.sync_engine.calendars:
+            row = health.get(key)
+            waiting = key not in self.sync_engine.targets or (row is not None and row.gate == "reconnect")
+            if not waiting:  # in service: the keyring is not read (every tick, on every desk)
+                continue
+            stored = self._stored(key)
+            known = self._known.get(key)  # nothing known yet (this process just started): try what is stored
+            if stored is None or stored == known:
+                self._known[key] = stored
+                continue
+            try:
+                self._adopt(key)
+            except UserError as exc:
+                log.warning("%s: a new sign-in was stored, but it cannot be used: %s", key, exc)
 
 
 #: the parts of the profile the running desk re-reads on Save, and what the others wait for (said per part)
@@ -359,7 +408,9 @@ class App:
             calendars.setdefault(target.key, target.label)
         sync_engine = SyncEngine(store, profile, world.targets, calendars=calendars, problems=problems,
                                  messenger=world.messenger, bus=bus, clock=clock, rng=rng)
-        scheduler = SyncScheduler(sync_engine, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes)
+        sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, lambda: scheduler.wake())
+        scheduler = SyncScheduler(sync_engine, profile.sync.interval_seconds, profile.sync.reconcile_interval_minutes,
+                                  before_cycle=sign_in.pick_up)
         ing = profile.ingest
         # each platform's replay window is a profile option (<platform>.replay_window_seconds)
         intake = Intake(store, location_rules(profile), bus, world.secret_for,
@@ -413,14 +464,19 @@ class App:
         self._starting.start()
         return self._starting
 
-    def stop(self) -> None:
+    def stop(self, *, drain_seconds: float = 0.0) -> None:
+        """Stop every worker. ``drain_seconds`` (the service's clean stop): the door closes first, then the
+        deliveries it accepted are mapped into calls for up to that long, and what is left is logged."""
         if self._starting is not None:
             self._starting.join()
         if self.polling is not None:
             self.polling.stop()
         if self.receiver is not None:
             self.receiver.stop()
-        self.ingestor.stop()
+        mapped, left = self.ingestor.stop(drain_seconds)
+        if drain_seconds > 0:
+            log.info("on the way out: %d accepted delivery(ies) mapped into calls; %d left pending%s", mapped, left,
+                     " (mapped at the next start, by this or another desk)" if left else "")
         self.scheduler.stop()
         for target in self.sync_engine.targets.values():  # the connections a provider keeps open (CalDAV's)
             close = getattr(target.provider, "close", None)

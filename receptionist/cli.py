@@ -24,13 +24,14 @@ import time
 from pathlib import Path
 
 from receptionist import cli_caldav
-from receptionist.config import Profile, describe_options, find_profile, no_profile_error
+from receptionist.config import Profile, find_profile, no_profile_error
 from receptionist.errors import EnvironmentProblem, UserError, environment_problem
 from receptionist.version import version
 
 log = logging.getLogger("receptionist")
 
 EXIT_USER_ERROR = 2
+STOP_DRAIN_SECONDS = 20.0  # a clean stop of the service maps the deliveries it accepted for up to this long
 
 
 def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
@@ -45,14 +46,30 @@ def _common(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", **default, help="log debug detail")
 
 
+class _ArgumentError(Exception):
+    """The command line cannot be read: ``main`` says why in one line first, then how it is used."""
+
+    def __init__(self, message: str, usage: str):
+        super().__init__(message)
+        self.usage = usage
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but its error reaches ``main`` (which puts the reason first, and answers ``--json`` in JSON)
+    instead of printing the usage lines before the one that matters and exiting."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise _ArgumentError(f"{self.prog.removeprefix('receptionist ')}: {message}", self.format_usage())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="receptionist", description="Receptionist Console")
+    parser = _Parser(prog="receptionist", description="Receptionist Console")
     _common(parser, top=True)
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     parser.add_argument("--demo", action="store_true",
                         help="demo mode: fresh database, sandbox calendars + Twilio, simulated calls")
-    parser.add_argument("--demo-interval", default="20:40", metavar="LO:HI",
-                        help="seconds between simulated calls in demo mode (default 20:40)")
+    parser.add_argument("--demo-interval", metavar="LO:HI",
+                        help="with --demo: seconds between simulated calls (default 20:40)")
     parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="close the window after SECONDS")
     parser.add_argument("--screenshot", metavar="PNG", help="save a screenshot of the window just before quitting")
     sub = parser.add_subparsers(dest="command")
@@ -95,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["upgrade", "status"])
     p = sub.add_parser("doctor", help="check the profile, database, keyring and connections")
     _common(p)
+    p.add_argument("--json", action="store_true", help="machine-readable output (works without a profile too)")
     p = sub.add_parser("quarantine", help="deliveries that could not be mapped: list, replay or discard them")
     _common(p)
     p.add_argument("action", choices=["list", "replay", "discard"])
@@ -124,7 +142,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = build_parser().parse_args(argv)
+        if args.demo_interval is not None and not (args.demo and args.command is None):
+            raise _ArgumentError("--demo-interval only applies to demo mode: add --demo (and no command)",
+                                 "usage: receptionist --demo [--demo-interval LO:HI]\n")
+    except _ArgumentError as exc:
+        if "--json" in argv:
+            print(json.dumps({"error": str(exc), "exit_code": EXIT_USER_ERROR}))
+        else:
+            print(f"receptionist: {exc}\n{exc.usage.rstrip()}\n(receptionist --help lists every command)",
+                  file=sys.stderr)
+        return EXIT_USER_ERROR
     from receptionist import logs
 
     logs.configure(args.verbose)
@@ -135,19 +165,23 @@ def main(argv: list[str] | None = None) -> int:
             return COMMANDS[args.command](args)
         return cmd_action(args)
     except UserError as exc:
-        return _user_error(exc)
+        return _user_error(exc, as_json=getattr(args, "json", False))
     except OSError as exc:  # a full disk or a read-only drive met outside the database
         problem = environment_problem(exc, what="a file")
         if problem is None:
             raise
-        return _user_error(problem)
+        return _user_error(problem, as_json=getattr(args, "json", False))
     except KeyboardInterrupt:
         return 130
 
 
-def _user_error(exc: UserError) -> int:
+def _user_error(exc: UserError, *, as_json: bool = False) -> int:
+    """One sentence and exit 2; with ``--json``, that sentence as a JSON document on stdout."""
     log.info("stopped: %s", exc, extra={"to_screen": False})
-    print(f"receptionist: {exc}", file=sys.stderr)
+    if as_json:
+        print(json.dumps({"error": str(exc), "exit_code": EXIT_USER_ERROR}))
+    else:
+        print(f"receptionist: {exc}", file=sys.stderr)
     return EXIT_USER_ERROR
 
 
@@ -197,12 +231,15 @@ def _build(args, profile: Profile | None = None, **kwargs):
     return App.build(profile, _db_url(args, profile), _secrets(profile), **kwargs)
 
 
-def _wait_for_signal() -> None:
+def _wait_for_signal() -> str:
+    """Wait for Ctrl-C or SIGTERM; returns the signal's name."""
     stop = threading.Event()
+    got: list[str] = []
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
+        signal.signal(sig, lambda number, _frame: (got.append(signal.Signals(number).name), stop.set()))
     while not stop.wait(0.5):
         pass
+    return got[0] if got else "a signal"
 
 
 # --- commands -----------------------------------------------------------------------------------------------------
@@ -225,6 +262,11 @@ def _sandbox(module: str):
 
 def cmd_gui(args) -> int:
     """The console. Without a profile anywhere, the setup screen first (it writes the user profile)."""
+    from receptionist.desktop import missing_system_library
+
+    problem = missing_system_library()  # before Qt, which would abort with its own bare message
+    if problem is not None:
+        return _user_error(problem)
     from receptionist.ui import main_window
 
     try:
@@ -296,9 +338,14 @@ def cmd_setup(args) -> int:
 def cmd_demo(args) -> int:
     """A fresh demo: sandbox stand-ins, seeded calendars, signed-in accounts, simulated calls, the console."""
     demo = _sandbox("demo")
+    from receptionist.desktop import missing_system_library
+
+    problem = missing_system_library()
+    if problem is not None:
+        return _user_error(problem)
     from receptionist.ui.main_window import run_gui
 
-    lo, _, hi = args.demo_interval.partition(":")
+    lo, _, hi = (args.demo_interval or "20:40").partition(":")
     session = demo.DemoSession(_profile(args, required=False), db_url=args.db, interval=(float(lo), float(hi or lo)))
     try:
         app = session.start()
@@ -326,10 +373,13 @@ def cmd_service(args) -> int:
         app.receiver.tools_url_for(p) for p in ("vapi", "retell")))
     for key, problem in app.problems.items():
         log.warning("%s: %s", key, problem)
+    stopping = False
     try:
-        _wait_for_signal()
+        log.info("service stopping (%s): no new deliveries; mapping those accepted", _wait_for_signal())
+        stopping = True
     finally:
-        app.stop()
+        app.stop(drain_seconds=STOP_DRAIN_SECONDS if stopping else 0.0)
+    log.info("service stopped")
     return 0
 
 
@@ -411,7 +461,29 @@ def cmd_connect(args) -> int:
 
         account = connect_outlook(profile.outlook, secrets, device_code=args.device_code, open_url=open_url)
         print(f"Outlook connected as {account}")
+    _reopen_calendar(args, profile, args.service_name)
     return 0
+
+
+def _reopen_calendar(args, profile: Profile, kind: str) -> None:
+    """After a sign-in: the calendar's gate in the database reopens at once, so every desk shows it connected and
+    the sync leader writes at its next cycle (which also picks the new sign-in up), not after its 5-minute probe."""
+    from datetime import datetime, timezone
+
+    from receptionist.app import enabled_calendars
+    from receptionist.store import Store
+    from receptionist.store.db import make_engine, upgrade
+
+    engine = make_engine(_db_url(args, profile))
+    try:
+        upgrade(engine)
+        store = Store(engine)
+        for key in enabled_calendars(profile):
+            if key.startswith(f"{kind}:"):
+                waiting = store.health.reopen(key, datetime.now(timezone.utc))
+                print(f"{key} is back in service" + (f"; {waiting} appointment(s) will be written" if waiting else ""))
+    finally:
+        engine.dispose()
 
 
 def _open_browser(url: str) -> None:
@@ -431,9 +503,9 @@ def cmd_sandbox(args) -> int:
         if args.write_profile:
             Path(args.write_profile).write_text(text, encoding="utf-8")
         if args.provision:
-            secret = stack.provision(profile, _secrets(profile))
-            print(f"# keyring provisioned; webhook secret {secret[:4]}… stored as ingest.webhook_secret",
-                  file=sys.stderr)
+            stack.provision(profile, _secrets(profile))
+            print("# keyring provisioned: the stand-ins' sign-ins, and a webhook secret stored as "
+                  "ingest.webhook_secret", file=sys.stderr)
         print(text, flush=True)
         print(f"# Google {stack.google.url}  Microsoft {stack.microsoft.url}  Twilio {stack.twilio.url}; "
               "Ctrl-C stops", file=sys.stderr, flush=True)
@@ -473,88 +545,9 @@ def cmd_db(args) -> int:
 
 
 def cmd_doctor(args) -> int:
-    from receptionist.store.db import make_engine, schema_status
+    from receptionist.cli_doctor import cmd_doctor as doctor
 
-    profile = _profile(args)
-    source = args.profile_source
-    ok = True
-    print(f"profile: {source.path} ({source.how}) — {profile.location.name}, {profile.location.time_zone}")
-    if profile.location.id:
-        print(f"location id: {profile.location.id}")
-    else:
-        print(f"location id: {profile.location.key} (derived from the name: add id = \"{profile.location.key}\" "
-              "under [location] so renaming the location keeps its secrets and database)")
-    store = _secrets(profile)
-    writable = store.writable()
-    ok &= writable
-    print(f"keyring: {store.backend_name}, service {store.service_name} "
-          f"({'writable' if writable else 'NOT writable: secrets cannot be stored'})")
-    from receptionist import logs
-
-    print(f"log file: {logs.log_file()}")
-    engine = make_engine(_db_url(args, profile))
-    try:
-        current, head = schema_status(engine)
-        print(f"database: {engine.url.render_as_string(hide_password=True)} schema {current or 'empty'} (head {head})")
-        if current == head:
-            from receptionist.store import Store
-
-            for line in _reconciliation_lines(Store(engine), profile.location.zone):
-                print(line)
-    finally:
-        engine.dispose()
-    from receptionist.app import calendar_targets
-
-    targets, problems = calendar_targets(profile, store)
-    for target in targets:
-        try:
-            calendars = target.provider.list_calendars()  # one round trip per connection
-            print(f"{target.key}: {calendars[0].name if calendars else 'no calendars'} — OK")
-        except Exception as exc:  # report every failure, keep checking the rest
-            ok = False
-            print(f"{target.key}: FAILED — {exc}")
-    for key, problem in problems.items():
-        ok = False
-        print(f"{key}: {problem}")
-    from receptionist.ingest.platforms import ADAPTERS
-
-    def has(key: str) -> bool:
-        try:
-            return bool(store.get(key))
-        except UserError:
-            return False
-
-    marks = [f"{name} {'set' if has(a.secret_key) else 'not set'}" for name, a in ADAPTERS.items()]
-    print(f"webhook signing secrets: {', '.join(marks)} (a platform without its secret is answered 503)")
-    for name in ("vapi", "retell", "elevenlabs"):
-        if getattr(profile, name).poll:
-            key_ok = has(f"{name}.api_key")
-            ok &= key_ok
-            print(f"polling {name}: every {getattr(profile, name).interval_seconds:g} s, API key "
-                  f"{'set' if key_ok else 'NOT set: receptionist secret set ' + name + '.api_key'}")
-    if args.verbose:
-        for name, kind, default, help_text in describe_options():
-            print(f"  {name} ({kind}, default {default!r}): {help_text}")
-    return 0 if ok else 1
-
-
-def _reconciliation_lines(store, zone) -> list[str]:
-    """What the last reconciliation of each calendar found (``doctor``)."""
-    from receptionist.domain.formatting import format_datetime
-
-    lines = []
-    for key, h in sorted(store.health.all().items()):
-        r = h.reconcile_report
-        if not r:
-            lines.append(f"{key}: not reconciled yet")
-        elif "error" in r or "skipped" in r:
-            lines.append(f"{key}: last reconciliation {r.get('at', '')}: {r.get('error') or r.get('skipped')}")
-        else:
-            when = format_datetime(h.reconciled_at, zone, with_zone=True) if h.reconciled_at else r.get("at")
-            lines.append(f"{key}: reconciled {when}: {r['events_read']} events over {r['days']} days, "
-                         f"{r['needs_person']} need a decision, {r['sample_checked']} re-read "
-                         f"({r['sample_mismatched']} differed), {len(r['orphans'])} events of ours with no appointment")
-    return lines
+    return doctor(args, db_url=_db_url, secrets=_secrets)
 
 
 def _read_headers(path: str) -> dict[str, str]:

@@ -202,6 +202,11 @@ class Unreachable(TransientError):
     """No answer at all (no network, DNS, connection refused): waited out, never counted as a failed attempt."""
 
 
+class Dropped(TransientError):
+    """A connection was made and the server closed it before answering: retried soon (not waited out as no
+    network); the retry checks whether a write landed."""
+
+
 class RateLimited(TransientError):
     """429 (or Google's 403 rateLimitExceeded): wait ``retry_after`` seconds if given."""
 
@@ -226,4 +231,4 @@ def plain(exc: BaseException) -> str:
     """An error as a sentence for the badge: the provider's message, or for a bug its type and message."""
     if isinstance(exc, ProviderError):
         return str(exc) or type(exc).__name__
-    return f"unexpected error ({type(exc).__name__}: {exc}); the log has the details"
+    return f"something unexpected went wrong ({type(exc).__name__}); the log has the details"

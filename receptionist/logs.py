@@ -3,9 +3,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import logging.handlers
+import re
 import sys
+import threading
 from pathlib import Path
 
 from receptionist import paths
@@ -30,6 +33,84 @@ class _Stderr(logging.StreamHandler):
     @stream.setter
     def stream(self, _value) -> None:  # noqa: ANN001
         pass
+
+
+# --- secrets never reach a log line ---------------------------------------------------------------------------------
+# One filter on every handler ``configure`` adds: each value the keyring hands out or stores (the secret store
+# reports them through ``keep_out``; an msal token cache's tokens too), and whatever follows the names OAuth gives
+# its codes and tokens (``code=``, ``access_token``, ``Bearer``, ...), is replaced by ``[redacted]`` in the message
+# and in the traceback, at every level, whoever logged it (our code, http.server, urllib3, msal).
+REDACTED = "[redacted]"
+_MIN_SECRET = 6  # shorter values would blank ordinary words
+_known: set[str] = set()
+_known_lock = threading.Lock()
+_TOKEN_NAMES = (r"code|access_token|refresh_token|id_token|client_secret|device_code|client_assertion|password|"
+                r"api_key|auth_token|webhook_secret|secret|token|signature|x-[a-z-]*signature")
+_PATTERNS = (
+    re.compile(rf"(?i)(?<![\w-])((?:{_TOKEN_NAMES})[\"']?\s*[=:]\s*[\"']?)([^\s&\"',;}}\]]{{4,}})"),
+    re.compile(r"(?i)(\b(?:Bearer|Basic)\s+)([A-Za-z0-9\-._~+/]{8,}=*)"),
+)
+
+
+def _cache_secrets(value: str) -> list[str]:
+    """The token strings inside an msal token cache (JSON: every ``secret`` field)."""
+    if not value.startswith("{"):
+        return []
+    try:
+        data = json.loads(value)
+    except ValueError:
+        return []
+    found: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, dict):
+            for key, item in node.items():
+                if key == "secret" and isinstance(item, str):
+                    found.append(item)
+                else:
+                    walk(item)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(data)
+    return found
+
+
+def keep_out(value: str | None) -> None:
+    """Never let ``value`` (a secret the keyring holds) reach a log line."""
+    if not value or len(value) < _MIN_SECRET:
+        return
+    with _known_lock:
+        _known.add(value)
+        _known.update(v for v in _cache_secrets(value) if len(v) >= _MIN_SECRET)
+
+
+def redact(text: str) -> str:
+    """``text`` with every known secret and every OAuth code or token in it replaced."""
+    with _known_lock:
+        known = sorted(_known, key=len, reverse=True)
+    for secret in known:
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + REDACTED if m.group(2) != REDACTED else m.group(0), text)
+    return text
+
+
+class RedactSecrets(logging.Filter):
+    """The filter every handler of ours carries (see above)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        return True
 
 
 #: ``log.info(..., extra=FILE_ONLY)``: for the file, not the screen (the sentence is printed there already)
@@ -65,6 +146,7 @@ def configure(verbose: bool = False, *, stderr: bool = True) -> Path | None:
         path = None
     for handler in handlers:
         handler.setFormatter(formatter)
+        handler.addFilter(RedactSecrets())
         handler._receptionist = True  # type: ignore[attr-defined]
         root.addHandler(handler)
     for noisy in _NOISY:

@@ -2,7 +2,9 @@
 
 A rule matches on HTTP method and a regular expression over the path.  Faults are answered before the stand-in
 looks at the request, so the stored state is untouched, except ``drop_after_store``, which lets the request be
-processed and then drops the connection (a write the server stored but whose answer the client never saw).
+processed and then drops the connection (a write the server stored but whose answer the client never saw), and
+``close_connection``, which closes the connection without an answer (before processing the request, or after it
+with ``drop_after_store``): the client sees the server hang up (``RemoteDisconnected``), not an HTTP error.
 
 Usage::
 
@@ -32,6 +34,7 @@ class Fault:
     delay: float = 0.0  # seconds to sleep before answering (long delay = client timeout)
     body: dict | None = None  # JSON error body; None = the stand-in's own error shape for that status
     drop_after_store: bool = False  # process the request, then answer 503 with no body (lost answer)
+    close_connection: bool = False  # close the connection without answering (after storing, with drop_after_store)
 
 
 @dataclass
@@ -95,6 +98,23 @@ class FaultInjector:
         elif request.method == "DELETE":
             self.clear()
         return Response(json.dumps(self.describe()), content_type="application/json")
+
+
+class CloseConnection(Exception):
+    """Raised by a stand-in's dispatch: the server closes this one connection without an answer
+    (``StandIn.__call__``), as a real server or a proxy in between sometimes does."""
+
+
+def before_request(fault: Fault | None) -> None:
+    """A fault that closes the connection before the request is processed does so here."""
+    if fault is not None and fault.close_connection and not fault.drop_after_store:
+        raise CloseConnection()
+
+
+def after_request(fault: Fault | None) -> None:
+    """A fault that closes the connection after the request was processed (stored) does so here."""
+    if fault is not None and fault.close_connection and fault.drop_after_store:
+        raise CloseConnection()
 
 
 def apply_delay(fault: Fault) -> None:

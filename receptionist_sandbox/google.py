@@ -64,7 +64,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist_sandbox import recurrence
-from receptionist_sandbox.faults import Fault, FaultInjector, apply_delay
+from receptionist_sandbox.faults import Fault, FaultInjector, after_request, apply_delay, before_request
 from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
 
@@ -411,6 +411,7 @@ class GoogleSandbox(StandIn):
         with self._lock:
             self.requests.append((request.method, request.path))
         fault = self.faults.take(request.method, request.path)
+        before_request(fault)
         if fault is not None:
             apply_delay(fault)
             # A fault with a non-error status (e.g. ``Fault(status=200, delay=1)``) only slows the answer down.
@@ -431,6 +432,7 @@ class GoogleSandbox(StandIn):
             response = _error_response(ApiError(404))
         except HTTPException as exc:  # pragma: no cover - werkzeug edge cases
             response = _error_response(ApiError(exc.code or 400))
+        after_request(fault)
         if fault is not None and fault.drop_after_store and fault.status >= 400:
             return Response(b"", status=fault.status)  # stored, but the answer is lost
         return response

@@ -67,7 +67,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from receptionist_sandbox import recurrence as rrules
-from receptionist_sandbox.faults import Fault, FaultInjector
+from receptionist_sandbox.faults import Fault, FaultInjector, after_request, before_request
 from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
 
@@ -479,6 +479,7 @@ class MicrosoftSandbox(StandIn):
         with self._lock:
             self.requests.append((request.method, request.path))
         fault = self.faults.take(request.method, request.path)
+        before_request(fault)
         drop = False
         if fault is not None:
             if fault.delay:
@@ -509,6 +510,7 @@ class MicrosoftSandbox(StandIn):
         except Exception:  # a bug in the stand-in: answer like the service would, keep the traceback in the log
             log.exception("microsoft sandbox failed on %s %s", request.method, request.path)
             response = self._graph_error(500, "ErrorInternalServerError", "An internal server error occurred.")
+        after_request(fault)
         if drop:
             return Response(b"", status=503)
         return response

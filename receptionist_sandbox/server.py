@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 from werkzeug.wrappers import Request, Response
 
 from receptionist.serving import ServedApp
+from receptionist_sandbox.faults import CloseConnection
 
 
 class StandIn:
@@ -20,7 +22,14 @@ class StandIn:
     def __call__(self, environ, start_response):
         """WSGI entry: a stand-in implements ``_dispatch(request) -> Response``."""
         request = Request(environ)
-        response = self._dispatch(request)
+        try:
+            response = self._dispatch(request)
+        except CloseConnection:
+            connection = environ.get("werkzeug.socket")
+            if connection is not None:
+                connection.shutdown(socket.SHUT_RDWR)
+            # Werkzeug's handler takes a ConnectionError as the client gone and writes nothing more
+            raise ConnectionAbortedError("the stand-in closed this connection (fault)") from None
         return response(environ, start_response)
 
     def _dispatch(self, request: Request) -> Response:  # pragma: no cover - every stand-in overrides it

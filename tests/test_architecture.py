@@ -43,7 +43,7 @@ def top(name: str) -> str:
 MAY_IMPORT = {
     "domain": {"domain"},
     "store": {"domain", "errors", "paths", "store"},
-    "providers": {"domain", "errors", "config", "providers"},
+    "providers": {"domain", "errors", "config", "logs", "providers"},
     "ingest": {"domain", "store", "errors", "config", "events", "serving", "ingest"},
     "sync": {"domain", "store", "errors", "config", "events", "sync"},
     "services": {"domain", "store", "sync", "ingest", "errors", "config", "events", "services"},
@@ -296,6 +296,8 @@ CALLED_FROM_OUTSIDE: dict[str, str] = {
     # SQLAlchemy converts every value of the column type through these
     "receptionist/store/tables.py:UTCDateTime.process_bind_param": "sqlalchemy.types.TypeDecorator",
     "receptionist/store/tables.py:UTCDateTime.process_result_value": "sqlalchemy.types.TypeDecorator",
+    # logging calls each handler's filters on every record
+    "receptionist/logs.py:RedactSecrets.filter": "logging.Filter",
     # twilio's RequestValidator reads a form's repeated fields with getall() (as on a webob MultiDict)
     "receptionist/ingest/platforms/twilio.py:_Form.getall": "twilio.request_validator.RequestValidator",
 }

@@ -54,3 +54,14 @@ def test_quarantine_list_replay_discard(db_url, tmp_path, capsys):
 def test_poll_without_a_source_says_how_to_switch_one_on(db_url, capsys):
     assert main(["poll", "--once", "--db", db_url]) == 2
     assert "vapi.poll" in capsys.readouterr().err
+
+
+def test_a_synthflow_delivery_handed_in_as_a_file_is_a_call_without_an_api_key(db_url, tmp_path, capsys):
+    """A file a person hands in on the desk is trusted: no read-back from Synthflow's API (no key is set here).
+    With its headers given, the delivery is checked like a webhook, and then it must be confirmed with the API."""
+    from pathlib import Path
+
+    example = Path(__file__).parent / "fixtures" / "platforms" / "synthflow" / "post-call.json"
+    assert main(["ingest", str(example), "--platform", "synthflow", "--db", db_url, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["state"] == "done" and out["call_row_id"], out

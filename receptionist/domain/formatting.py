@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -79,3 +79,30 @@ def readable_key(key: str) -> str:
     text = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", text)
     words = re.sub(r"[_\-.\s]+", " ", text).strip().lower()
     return words[:1].upper() + words[1:] if words else key
+
+
+_US_DATE = re.compile(r"^\s*(\d{1,2})/(\d{1,2})/(\d{4})\s*(?:(\d{1,2})(?::(\d{2}))?\s*([AaPp]\.?[Mm]\.?)?)?\s*$")
+
+
+def parse_us(text: str) -> date | datetime | None:
+    """A date or a wall-clock time as a US desk writes it — ``12/10/2026``, ``12/10/2026 10:30 AM``,
+    ``12/10/2026 2 pm``, ``12/10/2026 14:30`` — as a date or a naive datetime; None when it is not written so.
+    ``ValueError`` with a sentence when it is, but cannot be a date or time (``13/40/2026``, ``12/10/2026 13 PM``)."""
+    m = _US_DATE.match(text)
+    if m is None:
+        return None
+    month, day, year, hour, minute, half = m.groups()
+    try:
+        day_of = date(int(year), int(month), int(day))
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a date (month/day/year)") from None
+    if hour is None:
+        return day_of
+    h, mins = int(hour), int(minute or 0)
+    if half is not None:
+        if not 1 <= h <= 12:
+            raise ValueError(f"{text.strip()!r}: with AM/PM the hour is 1 to 12")
+        h = h % 12 + (12 if half[0].lower() == "p" else 0)
+    if h > 23 or mins > 59:
+        raise ValueError(f"{text.strip()!r} is not a time of day")
+    return datetime(day_of.year, day_of.month, day_of.day, h, mins)

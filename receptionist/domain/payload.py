@@ -225,6 +225,15 @@ class CallCapture:
         return self.requested_start + timedelta(minutes=self.duration_minutes)
 
 
+_WHY_NOT_A_NUMBER = {
+    phonenumbers.NumberParseException.NOT_A_NUMBER: " (it has no digits to read)",
+    phonenumbers.NumberParseException.TOO_SHORT_NSN: " (too few digits)",
+    phonenumbers.NumberParseException.TOO_SHORT_AFTER_IDD: " (too few digits)",
+    phonenumbers.NumberParseException.TOO_LONG: " (too many digits)",
+    phonenumbers.NumberParseException.INVALID_COUNTRY_CODE: " (its country code is not one)",
+}
+
+
 def normalise_phone(raw: str | None, country: str) -> tuple[str | None, FieldIssue | None]:
     """Any human format → E.164, or a specific finding."""
     if raw is None or not raw.strip():
@@ -232,7 +241,8 @@ def normalise_phone(raw: str | None, country: str) -> tuple[str | None, FieldIss
     try:
         number = phonenumbers.parse(raw, country)
     except phonenumbers.NumberParseException as exc:
-        return None, FieldIssue("callback_number", Severity.ERROR, f"{raw!r} is not a phone number ({exc})")
+        return None, FieldIssue("callback_number", Severity.ERROR,
+                                f"{raw!r} is not a phone number{_WHY_NOT_A_NUMBER.get(exc.error_type, '')}")
     if not phonenumbers.is_possible_number(number):
         digits = len(re.sub(r"\D", "", raw))
         return None, FieldIssue(

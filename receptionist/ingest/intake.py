@@ -106,6 +106,13 @@ def body_as_payload(body: bytes) -> dict:
         return {"form": dict(parse_qsl(text, keep_blank_values=True))}
 
 
+def handed_in(record: InboxRecord) -> bool:
+    """A file a person handed in at the desk (``receptionist ingest FILE`` without ``--headers``): trusted as they
+    gave it, so it is not read back from the platform's API (Synthflow) either. With headers it was checked as the
+    platform's delivery, and is confirmed like one."""
+    return record.source is DeliverySource.FILE and not record.headers
+
+
 class Intake:
     """The door and the worker over the inbox.
 
@@ -217,7 +224,9 @@ class Intake:
             self._thread.start()
         return self
 
-    def stop(self) -> None:
+    def stop(self, drain_seconds: float = 0.0) -> tuple[int, int]:
+        """Stop the worker. With ``drain_seconds`` (a clean stop of the service), map what is still pending first,
+        on this thread, until done or the time is up. Returns (deliveries mapped now, deliveries left pending)."""
         if self._thread is not None:
             self._stop.set()
             try:
@@ -226,6 +235,17 @@ class Intake:
                 pass
             self._thread.join(timeout=10)
             self._thread = None
+        if drain_seconds <= 0:
+            return 0, 0
+        deadline = time.monotonic() + drain_seconds
+        mapped = 0
+        while time.monotonic() < deadline:
+            ids = self.inbox.pending_ids(limit=self.batch_size)
+            applied = self.process(ids) if ids else []
+            if not applied:
+                break
+            mapped += len(applied)
+        return mapped, self.inbox.counts().get(InboxState.PENDING.value, 0)
 
     def _run(self) -> None:
         next_sweep = 0.0  # at once: what a crash (or another desk) left pending
@@ -356,7 +376,8 @@ class Intake:
                             received_at=record.received_at)
         try:
             result = adapter.interpret(delivery, self.rules)
-            if isinstance(result, CallCapture) and getattr(adapter, "needs_confirmation", False):
+            if (isinstance(result, CallCapture) and getattr(adapter, "needs_confirmation", False)
+                    and not handed_in(record)):
                 result = self._confirm(adapter, delivery, result)
         except MappingError as exc:
             return quarantined(exc.reason)

@@ -98,7 +98,9 @@ class _HttpSource:
         try:
             r = self.session.request(method, self.base + path, timeout=TIMEOUT, headers=self._headers(), **kwargs)
         except requests.RequestException as exc:
-            raise PollError(f"{self.name} API unreachable: {exc}") from None
+            log.info("%s API: no answer: %r", self.name, exc)
+            raise PollError(f"the {self.name} API could not be reached (no network, or it did not answer); "
+                            "the next poll tries again") from None
         if r.status_code == 401 or r.status_code == 403:
             raise PollError(f"{self.name} refused the API key (HTTP {r.status_code})")
         if r.status_code >= 400:
@@ -334,7 +336,9 @@ def synthflow_read_back(settings, api_key: Callable[[], str | None],
         try:
             r = http.get(url, headers={"Authorization": f"Bearer {key}"}, timeout=TIMEOUT)
         except requests.RequestException as exc:
-            raise MappingError(f"could not confirm the call with Synthflow ({exc}); Replay later") from None
+            log.info("Synthflow API: no answer: %r", exc)
+            raise MappingError("could not confirm the call with Synthflow (its API could not be reached); "
+                               "Replay later") from None
         if r.status_code == 404:
             raise MappingError(f"Synthflow has no call {call_id}: the delivery is not authentic")
         if r.status_code >= 400:

@@ -8,7 +8,7 @@ Failure mapping (see ``receptionist.errors``):
 
 =========================================================  =============================================
 429; 403 ``rateLimitExceeded``/``userRateLimitExceeded``   ``RateLimited`` (``retry_after`` from the header)
-5xx, timeouts, socket errors, token endpoint unreachable   ``TransientError``
+5xx, timeouts; no connection / closed before answering   ``TransientError``; ``Unreachable`` / ``Dropped``
 401 after google-auth's own refresh; ``RefreshError``      ``AuthError``
 404; 410 on an event                                       ``NotFound`` (``get_event`` → None; delete → ok)
 412                                                        ``ConflictError``
@@ -42,7 +42,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from receptionist.config import GoogleSettings
-from receptionist.providers.http import retry_after_seconds
+from receptionist.providers.http import connection_error, retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -52,7 +52,6 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
-    Unreachable,
     UserError,
 )
 
@@ -99,18 +98,23 @@ def _error_message(exc: HttpError) -> str:
 
 
 def map_http_error(exc: HttpError, *, sync_token: bool = False) -> ProviderError:
-    """Translate a googleapiclient ``HttpError`` into the ``ProviderError`` family."""
+    """Translate a googleapiclient ``HttpError`` into the ``ProviderError`` family, worded as a sentence; Google's
+    status, reason and message go to the log."""
     status = int(exc.resp.status)
     reason = _error_reason(exc)
-    message = f"Google Calendar answered {status}{f' {reason}' if reason else ''}: {_error_message(exc)}"
+    detail = _error_message(exc)
+    log.info("Google Calendar answered %s %s: %s", status, reason, detail)
+    message = f"Google Calendar refused the request: {detail.rstrip('.')}"
     retry_after = retry_after_seconds(exc.resp.get("retry-after"))
     if status == 429 or (status == 403 and reason in ("rateLimitExceeded", "userRateLimitExceeded",
                                                       "quotaExceeded", "RATE_LIMIT_EXCEEDED")):
-        return RateLimited(message, status=status, retry_after=retry_after)
+        return RateLimited("Google Calendar asked us to slow down (rate limit: too many requests)", status=status,
+                           retry_after=retry_after)
     if status >= 500:
-        return TransientError(message, status=status, retry_after=retry_after)
+        return TransientError(f"Google Calendar is having trouble on its side (it answered {status})",
+                              status=status, retry_after=retry_after)
     if status == 401:
-        return AuthError(message, status=status)
+        return AuthError("Google Calendar refused the sign-in", status=status)
     if status == 410 and (sync_token or reason == "fullSyncRequired"):
         return CursorExpired(message, status=status)
     if status in (404, 410):
@@ -130,15 +134,17 @@ def map_exception(exc: BaseException, *, sync_token: bool = False) -> ProviderEr
         return map_http_error(exc, sync_token=sync_token)
     if isinstance(exc, google.auth.exceptions.RefreshError):
         # google-auth marks 5xx/429 answers of the token endpoint retryable; invalid_grant is not.
+        log.info("Google token refresh failed: %r", exc)
         if getattr(exc, "retryable", False):
-            return TransientError(f"Google sign-in service unavailable: {exc}")
-        return AuthError(f"Google refused the stored sign-in ({exc}); connect the account again")
+            return TransientError("Google's sign-in service is having trouble; it is tried again soon")
+        return AuthError("Google refused the stored sign-in (it was revoked or has expired)")
     if isinstance(exc, google.auth.exceptions.TransportError):
-        return Unreachable(f"Google sign-in service unreachable: {exc}")
+        return connection_error("Google's sign-in service", exc, log)
     if isinstance(exc, (TimeoutError, socket.timeout)):
-        return TransientError(f"Google Calendar did not answer in time: {exc or 'timeout'}")
+        log.info("Google Calendar: no answer in time: %r", exc)
+        return TransientError("Google Calendar did not answer in time")
     if isinstance(exc, (httplib2.HttpLib2Error, ConnectionError, OSError)):
-        return Unreachable(f"Google Calendar unreachable: {exc}")
+        return connection_error("Google Calendar", exc, log)
     raise exc
 
 

@@ -32,6 +32,7 @@ import requests
 from receptionist.config import GoogleSettings
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import ProviderError, UserError
+from receptionist.providers.http import connection_error
 from receptionist.providers.google_calendar import (
     CLIENT_SECRET_KEY,
     REFRESH_TOKEN_KEY,
@@ -178,7 +179,7 @@ def connect_google(settings: GoogleSettings, secrets: SecretStore, *,
             timeout=settings.timeout_seconds,
         )
     except requests.RequestException as exc:
-        raise ProviderError(f"Google token endpoint unreachable: {exc}") from exc
+        raise connection_error("Google's sign-in service", exc, log) from exc
     try:
         token = response.json()
     except ValueError:

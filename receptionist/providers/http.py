@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import email.utils
+import errno
+import logging
+import socket
 import ssl
 from datetime import datetime, timezone
 from urllib.parse import urlparse
@@ -11,6 +14,8 @@ import requests
 import truststore
 from requests.adapters import HTTPAdapter
 from requests.sessions import merge_setting
+
+from receptionist.errors import Dropped, ProviderError, Unreachable
 
 
 def retry_after_seconds(value: str | None, now: datetime | None = None) -> float | None:
@@ -110,3 +115,54 @@ class OfficeSession(requests.Session):
 def office_session(*, ca_bundle: str = "", timeout: float | None = None, pool_maxsize: int = 10) -> OfficeSession:
     """The session the Microsoft and Twilio adapters use (see the notes above ``OfficeSession``)."""
     return OfficeSession(ca_bundle=ca_bundle, timeout=timeout, pool_maxsize=pool_maxsize)
+
+
+# ------------------------------------------------------------------------------------------- connection failures
+# "Cannot connect" (no network, the name does not resolve, refused, no route, connect timeout) waits for the
+# network without counting attempts; "dropped mid-answer" (the server closed one connection) is retried soon, and
+# the retry checks whether the write landed (creates are idempotent, updates carry If-Match). The words are
+# sentences for the person; the exception itself goes to the log.
+_CANNOT_CONNECT_TYPES = {"NewConnectionError", "NameResolutionError", "ConnectTimeoutError", "ServerNotFoundError",
+                         "ProxyError"}
+_NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.ENETDOWN, getattr(errno, "EHOSTDOWN", -1),
+             errno.EADDRNOTAVAIL}
+
+
+def _chain(exc: BaseException):
+    """``exc`` and every exception it wraps (cause, context, args, urllib3's ``reason``)."""
+    seen: set[int] = set()
+    stack: list = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        yield item
+        stack += [item.__cause__, item.__context__, getattr(item, "reason", None), *getattr(item, "args", ())]
+
+
+def why_not_connected(exc: BaseException) -> str | None:
+    """Why a connection could not be made (a phrase), or None when one was made and then dropped."""
+    chain = list(_chain(exc))
+    for item in chain:  # the most specific cause first, wherever it sits in the chain
+        if isinstance(item, socket.gaierror) or type(item).__name__ in ("NameResolutionError", "ServerNotFoundError"):
+            return "its address could not be looked up (no network, or DNS is not answering)"
+        if isinstance(item, ConnectionRefusedError):
+            return "it refused the connection"
+        if isinstance(item, OSError) and item.errno in _NO_ROUTE:
+            return "there is no network route to it"
+        if isinstance(item, ssl.SSLCertVerificationError):
+            return "its certificate is not trusted by this computer (a proxy with its own certificate?)"
+    if any(type(item).__name__ in _CANNOT_CONNECT_TYPES for item in chain):
+        return "no connection could be made"
+    return None
+
+
+def connection_error(service: str, exc: BaseException, log: logging.Logger) -> ProviderError:
+    """The ``ProviderError`` for a request to ``service`` that got no answer: ``Unreachable`` when no connection
+    could be made, ``Dropped`` when the server closed it before answering. The detail goes to ``log``."""
+    log.info("%s: no answer: %r", service, exc)
+    why = why_not_connected(exc)
+    if why is not None:
+        return Unreachable(f"{service} cannot be reached: {why}")
+    return Dropped(f"{service} closed the connection before answering")

@@ -28,10 +28,10 @@ from urllib.parse import parse_qs, urlparse
 import msal
 import requests
 
-from receptionist.providers.http import office_session
+from receptionist.providers.http import connection_error, office_session
 from receptionist.config import OutlookSettings
 from receptionist.domain.ports import SecretStore
-from receptionist.errors import AuthError, TransientError, Unreachable, UserError
+from receptionist.errors import AuthError, TransientError, UserError
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,13 @@ def _cache_from(raw: str | None) -> msal.SerializableTokenCache:
     return cache
 
 
+def _words(exc: BaseException) -> str:
+    """A failure to reach the sign-in service in words (the exception goes to the log)."""
+    if isinstance(exc, requests.RequestException):
+        return str(connection_error("it", exc, log)).removeprefix("it ")
+    return "it answered something this program cannot use"
+
+
 def is_connected(secrets: SecretStore) -> bool:
     """Whether a sign-in is stored (an account in the cached tokens). No network."""
     cache, _ = load_cache(secrets)
@@ -117,14 +124,17 @@ def connect_outlook(
     try:
         app = build_app(settings, cache)
     except _MSAL_FAILURES as exc:
-        raise UserError(f"Could not reach the Microsoft sign-in service at {settings.authority}: {exc}") from exc
+        log.info("Microsoft sign-in service at %s: %r", settings.authority, exc)
+        raise UserError(f"Could not reach the Microsoft sign-in service at {settings.authority}: "
+                        f"{_words(exc)}") from exc
     try:
         if device_code:
             result = _device_code_flow(app, on_prompt, timeout)
         else:
             result = _interactive_flow(app, on_prompt, open_url, timeout)
     except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
-        raise UserError(f"Outlook sign-in failed: could not reach the Microsoft sign-in service ({exc})") from exc
+        log.info("Outlook sign-in: %r", exc)
+        raise UserError(f"Outlook sign-in failed: could not use the Microsoft sign-in service: {_words(exc)}") from exc
     if "access_token" not in result:
         raise UserError(f"Outlook sign-in failed: {result.get('error_description') or result.get('error')}")
     secrets.set(CACHE_KEY, cache.serialize())
@@ -272,8 +282,11 @@ class OutlookTokenSource:
         if self._app is None:
             try:
                 self._app = build_app(self._settings, self._cache, self.session)
+            except requests.RequestException as exc:
+                raise connection_error("Microsoft's sign-in service", exc, log) from exc
             except _MSAL_FAILURES as exc:
-                raise Unreachable(f"Microsoft sign-in service unreachable: {exc}") from exc
+                log.info("Microsoft sign-in service: %r", exc)
+                raise TransientError("Microsoft's sign-in service could not be used just now") from exc
         return self._app
 
     def _persist(self) -> None:
@@ -293,8 +306,11 @@ class OutlookTokenSource:
                 raise AuthError(EXPIRED_MESSAGE)
             try:
                 result = app.acquire_token_silent_with_error(SCOPES, accounts[0], force_refresh=force_refresh)
+            except requests.RequestException as exc:
+                raise connection_error("Microsoft's sign-in service", exc, log) from exc
             except _MSAL_FAILURES as exc:
-                raise TransientError(f"Microsoft sign-in service failed: {exc}") from exc
+                log.info("Microsoft sign-in service: %r", exc)
+                raise TransientError("Microsoft's sign-in service could not be used just now") from exc
             finally:
                 self._persist()
             if result and "access_token" in result:
@@ -304,7 +320,8 @@ class OutlookTokenSource:
                 return result["access_token"]
         error = (result or {}).get("error")
         if error in ("temporarily_unavailable", "server_error"):
-            raise TransientError(f"Microsoft sign-in service is busy: {result.get('error_description')}")
+            log.info("Microsoft sign-in service busy: %s", result.get("error_description"))
+            raise TransientError("Microsoft's sign-in service is busy; it is tried again soon")
         if error:
             log.info("Outlook token refresh refused: %s", error)
         raise AuthError(EXPIRED_MESSAGE, status=400 if error else None)

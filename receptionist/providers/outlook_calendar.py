@@ -14,7 +14,8 @@ midnight in the requested zone (UTC here), so they are read as midnight to midni
 location's zone), the day the people at the desk see them on.
 
 Errors become ``receptionist.errors`` types: 429 → ``RateLimited`` (``retry_after`` from ``Retry-After``),
-5xx/timeouts/connection errors → ``TransientError``, 401 after one token refresh → ``AuthError``, 404 →
+5xx/timeouts → ``TransientError``, no connection → ``Unreachable``, a connection closed before the
+answer → ``Dropped``, 401 after one token refresh → ``AuthError``, 404 →
 ``NotFound`` (``get_event`` answers None, ``delete_event`` ignores it), 409/412 → ``ConflictError``, 410 on a delta
 link → ``CursorExpired``, anything else → ``ProviderError`` carrying Graph's message.
 """
@@ -32,7 +33,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import requests
 
 from receptionist.config import OutlookSettings
-from receptionist.providers.http import retry_after_seconds
+from receptionist.providers.http import connection_error, retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -42,7 +43,6 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
-    Unreachable,
     UserError,
 )
 from receptionist.providers.microsoft_auth import http_session, is_connected, outlook_token_source
@@ -208,10 +208,8 @@ class OutlookCalendarProvider:
                 )
             except requests.Timeout as exc:
                 raise TransientError(f"Outlook did not answer within {self._settings.timeout_seconds:g} s") from exc
-            except requests.ConnectionError as exc:
-                raise Unreachable(f"Outlook could not be reached: {exc}") from exc
             except requests.RequestException as exc:
-                raise TransientError(f"Outlook could not be reached: {exc}") from exc
+                raise connection_error("Outlook", exc, log) from exc
             if response.status_code != 401:
                 break
             log.info("Graph refused the access token (%s %s); refreshing once", method, urlparse(url).path)
@@ -232,7 +230,9 @@ class OutlookCalendarProvider:
         elif status == 429:
             exc = RateLimited(text, status=status, retry_after=retry_after)
         elif status >= 500:
-            exc = TransientError(text, status=status, retry_after=retry_after)
+            log.info("%s", text)
+            exc = TransientError(f"Outlook is having trouble on its side (it answered {status})", status=status,
+                                 retry_after=retry_after)
         elif status == 410 and delta:
             exc = CursorExpired(text, status=status)
         elif status in (404, 410):

@@ -1,4 +1,5 @@
-"""Secrets in the OS keyring, never in the database, logs or config files.
+"""Secrets in the OS keyring, never in the database, logs or config files: every value read or stored here is
+handed to ``logs.keep_out``, whose filter blanks it in every log line.
 
 ``KeyringSecretStore`` is the product's store; ``location_secret_store(location)`` is the one for a location
 (keyring service ``receptionist-console:<location id>``, so renaming a location orphans nothing).
@@ -19,6 +20,7 @@ import keyring
 import keyring.backend
 import keyring.errors
 
+from receptionist import logs
 from receptionist.errors import KeyringUnavailable, UserError
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,7 @@ class KeyringSecretStore:
 
     def get(self, key: str) -> str | None:
         value = self._get(key, self._service)
+        logs.keep_out(value)
         for legacy in self._legacy if value is None else ():
             value = self._get(key, legacy)
             if value is not None:  # a profile from before location ids: copy it under the id, keep the original
@@ -119,6 +122,7 @@ class KeyringSecretStore:
         return "".join(parts)  # type: ignore[arg-type]
 
     def set(self, key: str, value: str) -> None:
+        logs.keep_out(value)
         previous = self._manifest(self._call("get_password", key))
         if len(value) <= self.CHUNK:
             self._call("set_password", key, value)

@@ -26,7 +26,6 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta
-from urllib.parse import urlparse
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -35,7 +34,7 @@ from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
 
 from receptionist.config import TwilioSettings
-from receptionist.providers.http import office_session, retry_after_seconds
+from receptionist.providers.http import connection_error, office_session, retry_after_seconds
 from receptionist.domain.ports import SecretStore, SentMessage
 from receptionist.errors import (
     AuthError,
@@ -144,12 +143,10 @@ class TwilioMessenger:
             message = exc.title + (f" - {exc.detail}" if exc.detail else "")
             raise self._translate(exc.status, exc.code, message, exc) from exc
         except requests.Timeout as exc:
-            raise _with_code(TransientError(f"Twilio did not answer in time: {exc}"), None) from exc
-        except requests.ConnectionError as exc:
-            raise _with_code(TransientError(f"Could not reach Twilio at {self.settings.api_base}: {exc}"),
-                             None) from exc
+            log.info("Twilio: no answer in time: %r", exc)
+            raise _with_code(TransientError("Twilio did not answer in time"), None) from exc
         except requests.RequestException as exc:
-            raise _with_code(TransientError(f"Twilio request failed: {exc}"), None) from exc
+            raise _with_code(connection_error("Twilio", exc, log), None) from exc
         except TwilioException as exc:
             raise _with_code(ProviderError(f"Twilio request failed: {exc}"), None) from exc
 

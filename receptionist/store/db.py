@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from pathlib import Path
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -47,8 +48,12 @@ BUSY_TIMEOUT_SECONDS = 30
 
 
 def resolve_db_url(cli_value: str | None, location_id: str | None = None) -> str:
-    """``--db`` wins, then ``$RECEPTIONIST_DB``, then SQLite in the location's data folder."""
-    return cli_value or os.environ.get(DB_ENV) or default_db_url(location_id)
+    """``--db`` wins, then ``$RECEPTIONIST_DB``, then SQLite in the location's data folder. A value that is a path
+    rather than a URL (``/srv/desk.db``, ``desk.db``) is that SQLite file."""
+    value = cli_value or os.environ.get(DB_ENV)
+    if value and "://" not in value:
+        return f"sqlite:///{Path(value).expanduser().resolve()}"
+    return value or default_db_url(location_id)
 
 
 def describe_database(url) -> str:  # noqa: ANN001

@@ -56,6 +56,7 @@ from receptionist.errors import (
     AuthError,
     ConflictError,
     CursorExpired,
+    Dropped,
     NotFound,
     ProviderError,
     RateLimited,
@@ -243,7 +244,9 @@ class SyncEngine:
         return until
 
     def _needs_reconnect(self, key: str, exc: ProviderError, now: datetime) -> str:
-        reason = f"{self.label(key)} sign-in was refused: press Reconnect… ({exc})"
+        log.info("%s: sign-in refused: %s", key, exc)
+        reason = (f"{self.label(key)} refused the stored sign-in: sign in again (Reconnect… in the window, or "
+                  f"`receptionist connect {key.split(':', 1)[0]}`)")
         self.store.health.save(key, now, gate="reconnect", paused_until=now + RECONNECT_PROBE,
                                         pause_reason=reason, last_error=reason, last_error_at=now)
         return reason
@@ -637,6 +640,8 @@ class SyncEngine:
             message += f" — gave up after {attempts} attempts; press Retry"
         else:
             message += f" — retrying at {format_datetime(retry_at, self.profile.location.zone)}"
+            if isinstance(exc, Dropped):
+                message += "; a write that landed is found then, not made twice"
         self._save(link, key, state=SyncState.FAILED, last_error=message, attempts=attempts, next_attempt_at=retry_at)
         self.store.health.save(key, now, last_error=message, last_error_at=now)
         report.failed += 1

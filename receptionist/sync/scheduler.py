@@ -18,6 +18,7 @@ import os
 import socket
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -104,8 +105,10 @@ class SyncScheduler:
         last_report: the last cycle's report.
     """
 
-    def __init__(self, engine: SyncEngine, interval: float, reconcile_minutes: float | None = None):
+    def __init__(self, engine: SyncEngine, interval: float, reconcile_minutes: float | None = None, *,
+                 before_cycle: Callable[[], None] = lambda: None):
         self.engine = engine
+        self.before_cycle = before_cycle  # picks up a sign-in stored by another path (app.CalendarSignIn.pick_up)
         self.interval = interval
         self.reconcile_minutes = reconcile_minutes
         self.lease = LeaderLease(engine, timedelta(seconds=max(60.0, interval * 3)))
@@ -163,6 +166,7 @@ class SyncScheduler:
         if not self._lead():
             return
         try:
+            self.before_cycle()
             self.last_report = report = self.engine.run_cycle(may_write=self.lease.renew)
         except Exception:  # a bug; keep the thread alive and visible in the log
             log.exception("sync cycle failed")
@@ -179,6 +183,7 @@ class SyncScheduler:
         if not self.lease.acquire():
             raise UserError("another desk is the sync leader right now; its sync thread is doing this work")
         try:
+            self.before_cycle()
             return self.engine.run_cycle(may_write=self.lease.renew)
         finally:
             self.lease.release()

@@ -2,8 +2,10 @@
 
 - ``held`` (the mass-deletion guard): how many of our events vanished, **Re-create all** / **Accept deletions
   (cancel them)…** → ``sync.resolve_mass_deletion``.
-- ``reconnect``: the sign-in was refused or is missing, **Reconnect…** runs ``health.reconnect`` (a browser round
-  trip; the GUI thread never waits for it) and reports the result or the error sentence.
+- ``reconnect``: the sign-in was refused or is missing (one sentence: why, and press Reconnect…), **Reconnect…**
+  runs ``health.reconnect`` (a browser round trip; the GUI thread never waits for it) and reports the result or
+  the error sentence. While it runs the alert shows the sign-in address to copy (the only way in when no browser
+  opens, which it then says), a **Cancel** that stops waiting, and the time limit of the sign-in flows.
 
 The bar is handed the health and sync-decision capabilities and the calendars' labels; both answers run on the
 window's :class:`~receptionist.ui.operations.OperationRunner`. It is fed with ``health.calendars()`` snapshots
@@ -16,11 +18,12 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 
 from PySide6.QtCore import Qt, QUrl, Signal, Slot
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -37,6 +40,7 @@ from receptionist.ui.operations import OperationRunner, user_sentence
 log = logging.getLogger(__name__)
 
 ALERT_STATES = ("held", "reconnect")
+SIGN_IN_MINUTES = 5  # the sign-in flows' own time limit (``connect_google``/``connect_outlook`` timeout=300)
 _STYLE = {
     "error": "QFrame#calendarAlert { background: #fef2f2; border-bottom: 1px solid #fecaca; } "
              "QFrame#calendarAlert QLabel { color: #991b1b; }",
@@ -52,8 +56,9 @@ def ask_yes_no(parent: QWidget, title: str, text: str) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def open_in_browser(url: str) -> None:
-    QDesktopServices.openUrl(QUrl(url))
+def open_in_browser(url: str) -> bool:
+    """Whether a browser took the address (False on a computer with none)."""
+    return bool(QDesktopServices.openUrl(QUrl(url)))
 
 
 class CalendarAlert(QFrame):
@@ -82,10 +87,21 @@ class CalendarAlert(QFrame):
         self.accept_button = QPushButton("&Accept deletions (cancel them)…")
         self.accept_button.setObjectName("danger")
         self.reconnect_button = QPushButton("Reco&nnect…")
+        self.address = QLineEdit()  # the sign-in address, to copy into a browser by hand
+        self.address.setReadOnly(True)
+        self.address.setMinimumWidth(220)
+        self.address.hide()
+        self.copy_button = QPushButton("&Copy address")
+        self.copy_button.clicked.connect(lambda: QGuiApplication.clipboard().setText(self.address.text()))
+        self.copy_button.hide()
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.hide()
         lay.addWidget(self.icon)
         lay.addWidget(self.text, 1)
+        lay.addWidget(self.address)
+        lay.addWidget(self.copy_button)
         lay.addWidget(self.progress)
-        for b in (self.recreate_button, self.accept_button, self.reconnect_button):
+        for b in (self.recreate_button, self.accept_button, self.reconnect_button, self.cancel_button):
             lay.addWidget(b)
         self.update_status(status)
 
@@ -101,8 +117,10 @@ class CalendarAlert(QFrame):
                               "(those appointments are cancelled here and on the other calendars).")
             self.recreate_button.setToolTip(f"Write the {n} vanished events to {label} again")
             self.accept_button.setToolTip(f"Cancel the {n} appointments whose events vanished from {label}")
-        else:
-            self.text.setText(f"<b>{label} needs to be connected again.</b> {status.text}")
+        else:  # why, in the calendar's words, and one thing to do here: Reconnect…
+            why = status.text.split(":", 1)[0].strip().rstrip(".")
+            self.text.setText(f"<b>{label} needs to be connected again</b> ({why}). Press Reconnect… to sign in.")
+            self.text.setToolTip(status.text)
             self.reconnect_button.setToolTip(f"Sign in to {label} again in your browser")
         self.recreate_button.setVisible(held)
         self.accept_button.setVisible(held)
@@ -110,15 +128,32 @@ class CalendarAlert(QFrame):
         self.setStyleSheet(_STYLE["error"])
 
     def set_busy(self, text: str | None) -> None:
-        """Reconnecting: a progress bar and the sentence; None goes back to the plain alert."""
+        """Reconnecting: a progress bar, the sentence and Cancel; None goes back to the plain alert."""
         busy = text is not None
         self.progress.setVisible(busy)
+        self.cancel_button.setVisible(busy)
         self.reconnect_button.setEnabled(not busy)
         if busy:
             self.text.setText(text)
             self.setStyleSheet(_STYLE["busy"])
         else:
+            self.address.hide()
+            self.copy_button.hide()
             self.setStyleSheet(_STYLE["error"])
+
+    def show_address(self, label: str, url: str, opened: bool) -> None:
+        """The sign-in address, to copy; and whether a browser opened it."""
+        self.address.setText(url)
+        self.address.setCursorPosition(0)
+        self.address.show()
+        self.copy_button.show()
+        if opened:
+            self.text.setText(f"<b>Signing in to {label}…</b> Finish in the browser window that opened (or copy "
+                              f"the address into another browser); this waits up to {SIGN_IN_MINUTES} minutes.")
+        else:
+            self.text.setText(f"<b>No browser opened on this computer.</b> Copy this address into a browser, here "
+                              f"or on another device, and sign in to {label} there; this waits up to "
+                              f"{SIGN_IN_MINUTES} minutes.")
 
 
 class AlertBar(QWidget):
@@ -129,7 +164,7 @@ class AlertBar(QWidget):
     """
 
     reported = Signal(str)
-    _url_requested = Signal(str)  # the sign-in flow, on a worker, wants the browser: queued to the GUI thread
+    _url_requested = Signal(str, str)  # (calendar, address): the sign-in flow, on a worker, wants the browser
 
     def __init__(self, health: CalendarHealth, sync: SyncDecisions, calendars: Mapping[str, str],
                  operations: OperationRunner, open_url: Callable[[str], None] = open_in_browser,
@@ -142,6 +177,7 @@ class AlertBar(QWidget):
         self.open_url = open_url
         self.alerts: dict[str, CalendarAlert] = {}
         self.signing_in: set[str] = set()  # calendar keys whose Reconnect… runs now
+        self.cancelled: set[str] = set()  # Reconnect… cancelled: its flow ends at its time limit, unheard
         self.last_result: dict[str, str] = {}  # calendar key → the last reconnect's sentence
         self._url_requested.connect(self._open_url, Qt.ConnectionType.QueuedConnection)
         self._layout = QVBoxLayout(self)
@@ -161,6 +197,7 @@ class AlertBar(QWidget):
                 alert.recreate_button.clicked.connect(lambda _c=False, key=key: self.recreate_all(key))
                 alert.accept_button.clicked.connect(lambda _c=False, key=key: self.accept_deletions(key))
                 alert.reconnect_button.clicked.connect(lambda _c=False, key=key: self.reconnect(key))
+                alert.cancel_button.clicked.connect(lambda _c=False, key=key: self.cancel_reconnect(key))
                 self.alerts[key] = alert
                 self._layout.addWidget(alert)
             elif key not in self.signing_in:
@@ -202,33 +239,64 @@ class AlertBar(QWidget):
         """Sign in to that calendar again on a worker; the alert shows progress until it ends."""
         if key in self.signing_in:
             return
-        label, health, open_url = self._label(key), self.health, self._url_requested.emit
+        label, health = self._label(key), self.health
+
+        def open_url(url: str) -> None:
+            self._url_requested.emit(key, url)
 
         def sign_in() -> str:
             try:
                 return health.reconnect(key, open_url)
             except UserError:
+                if key in self.cancelled:  # nobody waits for this answer any more: no box for it
+                    return ""
                 raise
             except Exception as exc:  # a provider or flow error: a sentence, and the details in the log
                 log.exception("reconnecting %s failed", key)
                 raise UserError(f"Signing in did not finish: {user_sentence(exc)}") from exc
 
         self.signing_in.add(key)
+        self.cancelled.discard(key)
         alert = self.alerts.get(key)
         if alert is not None:
-            alert.set_busy(f"<b>Signing in to {label}…</b> Finish in the browser window that opens; this bar "
-                           "updates when it is done.")
+            alert.set_busy(f"<b>Signing in to {label}…</b> Finish in the browser window that opens; this waits "
+                           f"up to {SIGN_IN_MINUTES} minutes.")
         self.operations.run(f"Reconnect {label}", sign_in,
                             success=lambda said: self._reconnected(key, said or "Connected again.", True),
                             failure=lambda why: self._reconnected(key, why, False),
                             progress=f"Signing in to {label}…")
 
-    @Slot(str)
-    def _open_url(self, url: str) -> None:
-        self.open_url(url)
+    @Slot(str, str)
+    def _open_url(self, key: str, url: str) -> None:
+        try:
+            opened = self.open_url(url) is not False
+        except Exception:  # no usable browser: the address in the alert is the way in
+            log.info("could not open a browser for the sign-in", exc_info=True)
+            opened = False
+        alert = self.alerts.get(key)
+        if alert is not None and key in self.signing_in:
+            alert.show_address(self._label(key), url, opened)
+
+    def cancel_reconnect(self, key: str) -> None:
+        """Stop waiting for a sign-in: the alert is as before; the flow itself ends at its time limit, and what it
+        answers then is not shown (a sign-in finished after all is picked up by the sync all the same)."""
+        if key not in self.signing_in:
+            return
+        self.signing_in.discard(key)
+        self.cancelled.add(key)
+        alert = self.alerts.get(key)
+        if alert is not None:
+            alert.set_busy(None)
+            alert.text.setText(f"<b>Signing in to {self._label(key)} was cancelled.</b> Press Reconnect… to try "
+                               "again.")
+        self.reported.emit(f"Signing in to {self._label(key)} was cancelled.")
 
     def _reconnected(self, key: str, sentence: str, ok: bool) -> None:
         """The sign-in ended: on failure the runner has shown the sentence; the alert and the status bar say it."""
+        if key in self.cancelled:
+            self.cancelled.discard(key)
+            log.info("a cancelled sign-in of %s ended: %s", key, sentence)
+            return
         self.signing_in.discard(key)
         self.last_result[key] = sentence
         alert = self.alerts.get(key)

@@ -343,7 +343,10 @@ class MainWindow(QMainWindow):
     def open_log_folder(self) -> bool:
         folder = log_dir()
         folder.mkdir(parents=True, exist_ok=True)
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+        if not opened:  # no file manager on this computer: say where it is
+            self.status.showMessage(f"The log folder is {folder} (no file manager opened it)")
+        return opened
 
     def about_dialog(self):
         from receptionist.onboarding import Installation

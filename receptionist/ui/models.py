@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QByteArray, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QColor, QFont
 
 from receptionist.domain.formatting import format_datetime, format_phone, format_range
@@ -203,6 +203,7 @@ class AppointmentTableModel(QAbstractTableModel):
         self._link_rows: dict[int, int] | None = None  # link id → row, made when first asked
         self._states: frozenset[SyncState] | None = frozenset()  # None after an update in place
         self._struck: QFont | None = None
+        self._more = False  # rows are left after the last one listed (``canFetchMore``)
 
     # --- rows -----------------------------------------------------------------------------------------------------
 
@@ -223,6 +224,43 @@ class AppointmentTableModel(QAbstractTableModel):
             self.endResetModel()
         elif ready.rows:
             self.dataChanged.emit(self.index(0, 0), self.index(len(ready.rows) - 1, self.columnCount() - 1))
+
+    def append_rows(self, ready: TableRows) -> bool:
+        """The next page, after the rows listed (Show more, or the view scrolled to the end): inserted, nothing
+        listed is touched. False, and nothing done, when it cannot be appended (a row already listed, or a link to
+        a calendar without a column): the caller reads the whole listing again."""
+        if any(link_cal not in self._labels for link_cal in ready.calendars) or any(
+                i in self._row_of for i in ready.ids):
+            return False
+        if not ready.rows:
+            return True
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(ready.rows) - 1)
+        # new lists, not the old ones extended: a worker may be reading the old ones (``shown``)
+        self._rows = self._rows + ready.rows
+        self._links = self._links + ready.links
+        self._texts = self._texts + [None] * len(ready.rows)
+        self._ids = self._ids + ready.ids
+        self._row_of = {**self._row_of, **{i: first + n for i, n in ready.row_of.items()}}
+        self._link_rows = None
+        self._states = None if self._states is None else self._states | ready.states
+        self.endInsertRows()
+        return True
+
+    # Qt's incremental loading: a view scrolled to the last row asks for more (the panel reads the next page)
+    more_wanted = Signal()
+
+    def set_more(self, more: bool) -> None:
+        """Whether rows are left after the last one listed."""
+        self._more = more
+
+    def canFetchMore(self, parent: _Index = QModelIndex()) -> bool:  # noqa: N802 - Qt's name
+        return not parent.isValid() and self._more
+
+    def fetchMore(self, parent: _Index = QModelIndex()) -> None:  # noqa: N802 - Qt's name
+        if not parent.isValid() and self._more:
+            self._more = False  # one request at a time; the page that lands says whether more are left
+            self.more_wanted.emit()
 
     def replace_rows(self, updated: Sequence[AppointmentRow]) -> list[str]:
         """Update the rows of these appointments in place (one ``dataChanged`` per row, no reset: the selection

@@ -76,6 +76,7 @@ class SyncPanel(QWidget):
         self.operations = operations or OperationRunner(self)
         self._wanted = PAGE  # rows the view shows (grows with Show more)
         self._more = False  # the window holds more rows than are shown
+        self._fetching = False  # the next page is being read
         self._dirty: set[str] = set()  # appointments named by news, updated together
         self._batches = 0
         self._flush = QTimer(self)
@@ -145,6 +146,7 @@ class SyncPanel(QWidget):
         layout.addLayout(more)
         layout.addWidget(self.error_text)
         self.more_button.clicked.connect(self.show_more)
+        self.model.more_wanted.connect(self.show_more)
 
         self.retry_button.clicked.connect(self.retry_selected)
         self.retry_all_button.clicked.connect(self.retry_all_failed)
@@ -174,8 +176,36 @@ class SyncPanel(QWidget):
         self.runner.run("sync-panel", read, self._show)
 
     def show_more(self) -> None:
-        self._wanted += PAGE
-        self.refresh()
+        """The next page only, appended after the rows listed (Show more, or Qt's ``fetchMore`` when the table is
+        scrolled to its end): what is listed is not read again."""
+        if self._fetching:
+            return
+        self._fetching = True
+        appointments, offset = self.appointments, self.model.rowCount()
+
+        def read():
+            start, end = appointments.view_window()
+            rows = appointments.page(start, end, offset=offset, limit=PAGE + 1)
+            return table_rows(rows[:PAGE]), len(rows) > PAGE
+
+        self.runner.run("sync-more", read, self._show_more)
+
+    def _show_more(self, result) -> None:
+        self._fetching = False
+        ready, more = result
+        if not self.model.append_rows(ready):  # the listing changed under it: read it whole
+            self._wanted = self.model.rowCount() + PAGE
+            self.refresh()
+            return
+        self._wanted = max(self._wanted, self.model.rowCount())
+        self._more = more
+        self.model.set_more(more)
+        self.more_button.setVisible(more)
+        text = self.summary.text().rsplit(" · ", 1)
+        if text and text[-1].endswith(" shown"):
+            self.summary.setText(" · ".join(text[:-1] + ([f"{self.model.rowCount()} shown"] if more else [])))
+        self._selection_changed()
+        self.loaded.emit()
 
     def appointments_changed(self, ids) -> None:
         """News named these appointments: their rows are read again and updated in place, together."""
@@ -216,6 +246,8 @@ class SyncPanel(QWidget):
 
     def _show(self, result) -> None:
         rows, more, counts = result
+        self.runner.forget("sync-more")  # a page read for the listing this one replaces would land in the wrong place
+        self._fetching = False
         self._more = more
         keep = [(self.model.data(i, AppointmentTableModel.Role.APPOINTMENT_ID), i.column())
                 for i in self.table.selectionModel().selectedIndexes()]
@@ -223,6 +255,7 @@ class SyncPanel(QWidget):
         current_key = ((self.model.data(current, AppointmentTableModel.Role.APPOINTMENT_ID), current.column())
                        if current.isValid() else None)
         self.model.set_rows(rows)
+        self.model.set_more(more)
         self._restore(keep, current_key)
         self.more_button.setVisible(more)
         self._show_counts(counts)

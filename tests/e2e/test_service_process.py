@@ -83,6 +83,7 @@ def test_service_ingests_and_syncs(stack, tmp_path, monkeypatch):
         proc.send_signal(signal.SIGTERM)
         output = proc.communicate(timeout=20)[0]
     assert proc.returncode == 0, output[-3000:]
+    assert "service stopping (SIGTERM)" in output and "on the way out:" in output and "service stopped" in output
     # secrets never reach the log (nor the database)
     kept = [secrets.get(k) for k in ("google.refresh_token", "google.client_secret", "twilio.auth_token",
                                      "ingest.webhook_secret")]

@@ -136,3 +136,48 @@ def test_an_expired_sync_token_is_a_full_read_that_still_sees_a_persons_edit(app
     assert G not in report.pull_errors  # 410 → a full read, not a failure
     link = links(app, appt.id)[G]
     assert link.state is SyncState.DRIFT and set(link.diff) == {"start", "end"}
+
+
+@pytest.mark.parametrize("after_store", [False, True], ids=["before-store", "after-store"])
+def test_one_closed_connection_is_retried_soon_not_waited_out_as_no_network(app, stack, after_store):
+    """The server closes one connection (before or after storing the create): the link fails with a plain
+    sentence and a retry seconds away, the calendars stay open (not "waiting for network"), and the retry
+    finds what landed: one event per calendar."""
+    appt = approve(app, 40 + after_store)
+    for sandbox in (stack.google, stack.microsoft):
+        # httplib2 re-sends a request once by itself after a dropped connection: Google needs two in a row
+        sandbox.faults.add(Fault(close_connection=True, drop_after_store=after_store), method="POST",
+                           path=r"/events$", times=2 if sandbox is stack.google else 1)
+    app.sync_engine.run_cycle()
+    now = app.sync_engine.clock()
+    for key, label in ((G, "Google Calendar"), (O, "Outlook")):
+        link = links(app, appt.id)[key]
+        assert link.state is SyncState.FAILED, link
+        assert link.last_error.startswith(f"{label} closed the connection before answering — retrying at")
+        assert "(" not in link.last_error.split("—")[0]  # no Python repr
+        assert link.next_attempt_at - now <= timedelta(seconds=15)
+        assert app.store.health.of(key).gate == "open"
+    app.sync_engine.clock.advance(seconds=15)
+    assert app.sync_engine.run_cycle().ok and all_synced(app, appt.id)
+    assert len(google_event(stack, appt.id)) == 1
+    assert len(outlook_event(stack, links(app, appt.id)[O].remote_id)) == 1
+    assert [e for e in stack.microsoft.events() if appt.id in str(e)] == outlook_event(
+        stack, links(app, appt.id)[O].remote_id)
+
+
+def test_a_calendar_that_cannot_be_connected_to_waits_for_the_network_in_words(app, stack, monkeypatch):
+    """No connection can be made (the port refuses): "waiting for network" with the reason in plain words."""
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    target = app.sync_engine.targets[O]
+    monkeypatch.setattr(target.provider, "_root", f"http://127.0.0.1:{port}/v1.0")
+    monkeypatch.setattr(target.provider, "_origin", f"http://127.0.0.1:{port}")
+    appt = approve(app, 42)
+    app.sync_engine.run_cycle()
+    health = app.store.health.of(O)
+    assert health.gate == "offline"
+    assert health.pause_reason == "waiting for network: Outlook cannot be reached: it refused the connection"
+    assert links(app, appt.id)[O].state is SyncState.PENDING

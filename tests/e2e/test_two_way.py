@@ -153,3 +153,35 @@ def test_an_emptied_outlook_calendar_is_held_until_a_person_answers(app, stack):
     ids = {e["id"] for e in stack.microsoft.events()}
     assert all(all_synced(app, a.id) and links(app, a.id)[O].remote_id in ids for a in appts)
     assert all(app.store.appointments.get(a.id).status is AppointmentStatus.CONFIRMED for a in appts)
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A console on stand-ins of its own: a mailbox whose first delta token was handed out before any change."""
+    from receptionist_sandbox.stack import SandboxStack
+
+    with SandboxStack() as s:
+        s.microsoft.device_code_interval = 0
+        profile = s.profile()
+        secrets = memory_secret_store("fresh")
+        s.provision(profile, secrets)
+        app = App.build(profile, f"sqlite:///{tmp_path / 'fresh.db'}", secrets, with_receiver=False,
+                        clock=FakeClock(datetime.now(timezone.utc)))
+        yield s, app
+        app.stop()
+
+
+@pytest.mark.parametrize("how_many", [1, 6])
+def test_our_outlook_events_deleted_before_any_read_saw_them_turn_drift(fresh, how_many):
+    """We created them, a person removed them before our next read: Graph's delta reports ids it never listed to
+    us ``@removed``; our write's read-back counts as seen, so the removal matches (one: Drift deleted; all of
+    them: the mass-deletion hold)."""
+    stack, app = fresh
+    appts = [approve(app, i) for i in range(how_many)]
+    app.sync_engine.run_cycle()
+    for a in appts:
+        stack.microsoft.remove_event(None, links(app, a.id)[O].remote_id)
+    app.sync_engine.run_cycle()
+    assert {links(app, a.id)[O].state for a in appts} == {SyncState.DRIFT}
+    assert all(links(app, a.id)[O].deleted_remotely for a in appts)
+    assert {links(app, a.id)[G].state for a in appts} == {SyncState.SYNCED}

@@ -132,3 +132,32 @@ def test_a_started_desk_is_out_of_the_garbage_collectors_full_collections(db_url
     finally:
         app.stop()
         gc.unfreeze()  # the next tests' garbage is collected as usual
+
+
+def test_a_clean_stop_maps_the_deliveries_the_door_accepted_and_logs_what_was_left(db_url, caplog):
+    """The door accepted deliveries the worker has not mapped yet (here it never started): a clean stop maps them
+    before the process ends, so another desk on the same database sees the calls, and says so in the log."""
+    import json
+    import logging
+
+    from receptionist.ingest.platforms import Delivery
+    from tests.helpers.payloads import payload
+
+    app = App.build(Profile(), db_url, memory_secret_store("stop"), with_receiver=False)
+    now = app.desk.context.clock()
+    for n in range(3):
+        body = json.dumps(payload(call_id=f"stop-{n}")).encode()
+        answer = app.ingestor.receive(Delivery("generic", body, {}, "file://test", now), trusted=True)
+        assert answer.inbox_id is not None
+    assert app.store.inbox.counts() == {"pending": 3}
+    caplog.set_level(logging.INFO, logger="receptionist.app")
+    app.stop(drain_seconds=10)
+    from receptionist.store import Store
+    from receptionist.store.db import make_engine
+
+    engine = make_engine(db_url)
+    try:
+        assert Store(engine).inbox.counts() == {"done": 3} and len(Store(engine).calls.recent()) == 3
+    finally:
+        engine.dispose()
+    assert "on the way out: 3 accepted delivery(ies) mapped into calls; 0 left pending" in caplog.text

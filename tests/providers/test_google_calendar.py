@@ -357,7 +357,7 @@ def test_other_client_errors_are_provider_errors(provider):
     with pytest.raises(ProviderError) as info:
         provider.create_event("primary", bad)
     assert type(info.value) is ProviderError and info.value.status == 400
-    assert "timeRangeEmpty" in str(info.value)
+    assert str(info.value) == "Google Calendar refused the request: The specified time range is empty"
 
 
 def test_unknown_calendar_is_not_found(provider):

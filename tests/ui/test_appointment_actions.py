@@ -542,3 +542,41 @@ def test_paused_calendars_say_until_when_or_waiting_for_network(qtbot, window, d
     assert window.pills[OUTLOOK].text() == "● Outlook: waiting for network"
     assert window.pills[GOOGLE].state == window.pills[OUTLOOK].state == "pending"
     assert not window.alert_bar.alerts  # they resume by themselves: nothing for a person to do
+
+
+def test_reconnect_without_a_browser_shows_the_address_to_copy_and_can_be_cancelled(qtbot, window, desk,
+                                                                                    monkeypatch):
+    """No browser on this computer: the alert says so, shows the sign-in address with Copy address, and a Cancel
+    that stops waiting (the flow ends at its own time limit, unheard). The alert gives one piece of advice."""
+    from PySide6.QtGui import QGuiApplication
+
+    monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    desk.problems[OUTLOOK] = "Outlook sign-in expired: run `receptionist connect outlook`"
+    release = threading.Event()
+
+    def reconnector(key, open_url):
+        open_url("https://login.example/authorize?client_id=x&state=s")
+        release.wait(10)
+        raise UserError("Outlook sign-in failed: no sign-in within 300 seconds")
+
+    desk.reconnector = reconnector
+    window.refresh_health()
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    alert = window.alert_bar.alerts[OUTLOOK]
+    assert alert.text.text() == ("<b>Outlook needs to be connected again</b> (Outlook sign-in expired). Press "
+                                 "Reconnect… to sign in.")
+    qtbot.mouseClick(alert.reconnect_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: alert.address.isVisible(), timeout=3000)
+    assert alert.address.text() == "https://login.example/authorize?client_id=x&state=s"
+    assert "No browser opened on this computer" in alert.text.text() and "5 minutes" in alert.text.text()
+    qtbot.mouseClick(alert.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == alert.address.text()
+    assert alert.cancel_button.isVisible()
+    qtbot.mouseClick(alert.cancel_button, Qt.MouseButton.LeftButton)
+    assert "cancelled" in alert.text.text() and alert.reconnect_button.isEnabled()
+    assert not alert.address.isVisible() and not alert.progress.isVisible()
+    shown = []
+    monkeypatch.setattr(operations_module, "show_user_error", lambda parent, title, text: shown.append(text))
+    release.set()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=3000)
+    assert shown == [] and "cancelled" in alert.text.text()

@@ -456,3 +456,42 @@ def test_news_about_a_row_past_the_shown_page_reads_no_window_again(qtbot, desk,
     with qtbot.waitSignal(panel.loaded, timeout=3000):
         panel.appointments_changed([booked.id])  # new, and before the last shown: the window is read again
     assert panel.model.row_of(booked.id) == 0
+
+
+def test_show_more_and_scrolling_to_the_end_read_only_the_next_page(qtbot, desk, monkeypatch):
+    """Show more (or the table scrolled to its end: Qt's canFetchMore/fetchMore) reads the next page and appends
+    it; the rows listed are not read again."""
+    from receptionist.ui import sync_panel as sync_panel_module
+
+    monkeypatch.setattr(sync_panel_module, "PAGE", 2)
+    starts = ("2026-11-24T10:30:00", "2026-11-25T10:30:00", "2026-11-26T10:30:00", "2026-11-27T10:30:00",
+              "2026-11-30T10:30:00")
+    for n, start in enumerate(starts):
+        desk.submit_call(call_id=f"m{n}", requested_start=start)
+    qtbot.waitUntil(lambda: len(desk.desk.bookings.calls()) == 5, timeout=5000)
+    for call in desk.desk.bookings.calls():
+        desk.desk.bookings.approve(call.proposal.id, call.proposal.version)
+    ctx = desk.desk.context
+    pages = []
+    real_page = desk.desk.appointments.page
+    monkeypatch.setattr(desk.desk.appointments, "page",
+                        lambda start, end, *, offset=0, limit=200: pages.append((offset, limit))
+                        or real_page(start, end, offset=offset, limit=limit))
+    panel = sync_panel_module.SyncPanel(desk.desk.appointments, desk.desk.sync, ctx.rules.zone,
+                                        list(ctx.calendars.items()))
+    qtbot.addWidget(panel)
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.refresh()
+    first_two = [row.id for row in panel.model.rows()]
+    assert len(first_two) == 2 and panel.model.canFetchMore() and not panel.more_button.isHidden()
+    inserted = []
+    panel.model.rowsInserted.connect(lambda parent, first, last: inserted.append((first, last)))
+    panel.model.modelReset.connect(lambda: inserted.append("reset"))
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.more_button.click()
+    with qtbot.waitSignal(panel.loaded, timeout=3000):
+        panel.model.fetchMore()  # what the view does when it is scrolled to the last row
+    assert pages == [(0, 3), (2, 3), (4, 3)] and inserted == [(2, 3), (4, 4)]
+    assert [row.id for row in panel.model.rows()][:2] == first_two and panel.model.rowCount() == 5
+    assert not panel.model.canFetchMore() and panel.more_button.isHidden()
+    assert [row.start for row in panel.model.rows()] == sorted(row.start for row in panel.model.rows())

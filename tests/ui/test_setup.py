@@ -432,6 +432,12 @@ def test_open_log_folder_opens_the_platforms_log_folder(qtbot, window, monkeypat
     assert opened == [str(paths.log_dir())] and paths.log_dir().is_dir()
 
 
+def test_open_log_folder_without_a_file_manager_shows_the_path(qtbot, window, monkeypatch):
+    monkeypatch.setattr(main_window_module.QDesktopServices, "openUrl", staticmethod(lambda url: False))
+    window.log_folder_action.trigger()
+    assert window.status.currentMessage() == f"The log folder is {paths.log_dir()} (no file manager opened it)"
+
+
 def test_an_environment_problem_from_a_worker_is_a_banner_not_a_crash(qtbot, window):
     problem = errors.DiskFull(errors.DISK_FULL)
     worker = threading.Thread(target=errors.report, args=(problem,))
