@@ -297,7 +297,6 @@ CALLED_FROM_OUTSIDE: dict[str, str] = {
     "receptionist/store/tables.py:UTCDateTime.process_bind_param": "sqlalchemy.types.TypeDecorator",
     "receptionist/store/tables.py:UTCDateTime.process_result_value": "sqlalchemy.types.TypeDecorator",
     # logging calls each handler's filters on every record
-    "receptionist/logs.py:RedactSecrets.filter": "logging.Filter",
     # twilio's RequestValidator reads a form's repeated fields with getall() (as on a webob MultiDict)
     "receptionist/ingest/platforms/twilio.py:_Form.getall": "twilio.request_validator.RequestValidator",
 }
