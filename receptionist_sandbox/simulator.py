@@ -492,6 +492,9 @@ class CallSimulator:
         except requests.RequestException:
             self.failed += 1
             raise
+        finally:
+            if not self.running:  # a call posted by hand: no socket is kept open for a loop that is not running
+                self._session.close()
         try:
             parsed: object = answer.json()
         except ValueError:
@@ -527,6 +530,7 @@ class CallSimulator:
         if self._thread is not None:
             self._thread.join(timeout=self.timeout + 1)
             self._thread = None
+        self._session.close()
 
     @property
     def running(self) -> bool:

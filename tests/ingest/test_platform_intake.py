@@ -45,14 +45,16 @@ def platforms_api():
 def desk(store, platforms_api):
     profile = Profile()
     bus = events.EventBus()
+    http = requests.Session()  # closed below: a kept-alive socket left to the collector warns in a later test
     confirm = synthflow_read_back(profile.synthflow.model_copy(update={"api_base": platforms_api.api_base("synthflow")}),
-                                  lambda: platforms_api.api_keys["synthflow"])
+                                  lambda: platforms_api.api_keys["synthflow"], session=http)
     intake = Intake(store, location_rules(profile), bus, SECRETS.get, confirmers={"synthflow": confirm}).start()
     rx = WebhookReceiver(IngestSettings(port=0), intake).start()
     rx.intake, rx.store = intake, store
     yield rx
     rx.stop()
     intake.stop()
+    http.close()
 
 
 def wait_for(predicate, timeout=5.0):
