@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from receptionist import events
 from receptionist.config import Profile
-from receptionist.domain.ports import Messenger, SecretStore
+from receptionist.domain.ports import Dialer, Messenger, SecretStore
 from receptionist.errors import UserError
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import platform_adapters
@@ -109,6 +109,7 @@ class OutsideWorld:
     targets: list[CalendarTarget]  # connected calendars
     problems: dict[str, str]  # why an enabled integration is unusable (calendar keys, "twilio", "webhook")
     messenger: Messenger | None = None
+    dialer: Dialer | None = None  # Twilio Voice (the same client as the messenger): the owner's Call back
     secret_for: Callable[[str], str | None] = lambda key: None  # signing secrets of the AI platforms
     confirmers: dict = field(default_factory=dict)  # read-back of deliveries the signature does not cover
     polling_for: Callable[[Intake], "PollingScheduler | None"] = lambda intake: None  # sources feeding the intake
@@ -129,8 +130,8 @@ def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], da
             problems["webhook"] = str(exc)
             return None
 
-    return OutsideWorld(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
-                    lambda intake: polling_scheduler(profile, secrets, intake, clock))
+    return OutsideWorld(targets, problems, messenger, messenger, secret_for, confirmers_for(profile, secrets),
+                        lambda intake: polling_scheduler(profile, secrets, intake, clock))
 
 
 def settle_heap() -> None:
@@ -239,7 +240,7 @@ class App:
                                            "receptionist secret set ingest.webhook_secret")
         sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
         context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
-                                 sms_enabled=world.messenger is not None, secrets=secrets)
+                                 sms_enabled=world.messenger is not None, secrets=secrets, dialer=world.dialer)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
                     is_leader=lambda: scheduler.is_leader)
         return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,

@@ -101,6 +101,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
 def run(args, desk: Desk) -> int:
     """Carry out one action command; returns the exit code."""
     handler = _HANDLERS[(args.command, args.action)]
+    args.actor = desk.context.actor(args.actor)  # one of the profile's people, when it lists any
     result, text = handler(args, desk)
     if args.json:
         print(json.dumps(result, indent=2, default=_json_default))

@@ -21,6 +21,7 @@ import tomllib
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -214,6 +215,25 @@ class EventSettings(_Section):
     private_title: str = Field("Patient appointment", description="Event title when events.private is on.")
 
 
+class Person(_Section):
+    """One person of the desk: who the audit log names. ``pin_hash`` is a salted PBKDF2 hash
+    (``domain/people.py``), never the PIN."""
+
+    name: str = Field(min_length=1, max_length=80, description="The name the audit log shows.")
+    role: Literal["front-desk", "owner"] = Field("front-desk", description="front-desk or owner (owners see the "
+                                                 "audit log and the conversion report).")
+    phone: str = Field("", description="This person's own phone (E.164), rung first by Call back.")
+    pin_hash: str = Field("", description="Hash of the person's PIN (empty: no PIN).")
+
+
+class PeopleSettings(_Section):
+    members: tuple[Person, ...] = Field((), description="The desk's people (receptionist people add ...); empty: "
+                                        "nobody is asked who they are and the audit log says 'staff'.")
+    os_login: bool = Field(False, description="A single-user PC: the person is this computer's login (no picker).")
+    idle_minutes: int = Field(15, ge=1, le=480, description="Ask who is at the desk again after this many idle "
+                                                            "minutes.")
+
+
 class Profile(_Section):
     """A location profile: everything an installer sets for one business location."""
 
@@ -228,6 +248,7 @@ class Profile(_Section):
     retell: RetellSettings = Field(default_factory=RetellSettings)
     elevenlabs: ElevenLabsSettings = Field(default_factory=ElevenLabsSettings)
     synthflow: SynthflowSettings = Field(default_factory=SynthflowSettings)
+    people: PeopleSettings = Field(default_factory=PeopleSettings)
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Profile":
@@ -267,12 +288,17 @@ class Profile(_Section):
     def to_toml(self) -> str:
         """Serialise as TOML (all sections, all options) — used by ``receptionist sandbox`` to print a profile."""
         lines: list[str] = []
+        tables: list[str] = []
         for section, model in self.model_dump().items():
             lines.append(f"[{section}]")
             for key, value in model.items():
-                lines.append(f"{key} = {_toml_value(value)}")
+                if isinstance(value, (list, tuple)):  # a list of records (people.members): arrays of tables
+                    for item in value:
+                        tables += [f"[[{section}.{key}]]", *(f"{k} = {_toml_value(v)}" for k, v in item.items()), ""]
+                else:
+                    lines.append(f"{key} = {_toml_value(value)}")
             lines.append("")
-        return "\n".join(lines)
+        return "\n".join(lines + tables)
 
 
 def write_profile(profile: Profile, path: str | Path) -> Path:

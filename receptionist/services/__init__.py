@@ -7,7 +7,9 @@
 - ``health``: each connection's state, Reconnect, reconciliation on demand, ``status``;
 - ``intake``: quarantine, a saved delivery handed in, the calls in progress;
 - ``callers``: a number as written, and what the desk knows of its caller;
-- ``wording``: the words a caller reads.
+- ``wording``: the words a caller reads;
+- ``callbacks``: the callback desk (the calls that need a person, Call back, Done with an outcome);
+- ``people``: who is at the desk, and the audit log owners read.
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -19,11 +21,13 @@ from typing import TYPE_CHECKING
 
 from receptionist.services.appointments import Appointments, WeekView
 from receptionist.services.bookings import Bookings, CallReview
+from receptionist.services.callbacks import CallbackDesk, Callbacks
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks
 from receptionist.services.context import DeskContext
 from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
 from receptionist.services.intake import IntakeDesk
+from receptionist.services.people import People
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
 from receptionist.services.wording import Wording
 
@@ -49,7 +53,9 @@ class Desk:
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
+        self.callbacks = Callbacks(ctx)
+        self.people = People(ctx)
 
 
 # the records the window shows, with the capabilities that return them
-__all__ = ["CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy", "HealthSnapshot", "WeekView"]
+__all__ = ["CalendarStatus", "CallbackDesk", "CallReview", "Desk", "DeskContext", "Discrepancy", "HealthSnapshot", "WeekView"]

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from receptionist import events
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.callbacks import callback_due
 from receptionist.domain.models import AppointmentRecord, CallRecord, FieldIssue, Intent, ProposalRecord, ProposalStatus
 from receptionist.errors import UserError
 from receptionist.services.callers import Callers
@@ -70,15 +71,15 @@ class Bookings:
             raise UserError(f"booking proposal {proposal_id} does not exist")
         return proposal
 
-    def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str = "staff") -> ProposalRecord:
+    def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str | None = None) -> ProposalRecord:
         ctx = self.ctx
         draft, issues = self.checks.check(draft)
-        record = ctx.store.proposals.update(proposal_id, draft, issues, version, actor, ctx.clock())
+        record = ctx.store.proposals.update(proposal_id, draft, issues, version, ctx.actor(actor), ctx.clock())
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="edited")
         return record
 
     def approve(self, proposal_id: int, version: int, draft: BookingDraft | None = None,
-                actor: str = "staff") -> AppointmentRecord:
+                actor: str | None = None) -> AppointmentRecord:
         """Confirm a proposal (as captured, or as edited): an appointment owed to every connected calendar."""
         ctx = self.ctx
         if draft is None:
@@ -91,8 +92,8 @@ class Bookings:
         outbox = []
         if ctx.sms_enabled and draft.callback_number:
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": self.wording.confirmation(draft)}))
-        appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), actor, ctx.clock(),
-                                           outbox)
+        appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), ctx.actor(actor),
+                                           ctx.clock(), outbox)
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         ctx.wake_sync()
@@ -104,10 +105,14 @@ class Bookings:
         call = self.ctx.store.calls.of_proposal(proposal_id)
         return refusal_of(call.intent) if call is not None else None
 
-    def reject(self, proposal_id: int, version: int, reason: str, actor: str = "staff") -> ProposalRecord:
+    def reject(self, proposal_id: int, version: int, reason: str, actor: str | None = None) -> ProposalRecord:
         ctx = self.ctx
         if not reason.strip():
             raise UserError("say why the booking is rejected (the owner sees it when calling back)")
-        record = ctx.store.proposals.reject(proposal_id, version, reason.strip(), actor, ctx.clock())
+        now = ctx.clock()
+        # the caller is owed a call: the callback desk gets it, with the reason, in the same transaction
+        record = ctx.store.proposals.reject(proposal_id, version, reason.strip(), ctx.actor(actor), now,
+                                            callback_due=callback_due(now, False, ctx.rules))
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="rejected")
+        ctx.bus.publish(events.CALLBACK_CHANGED)
         return record

@@ -9,6 +9,7 @@ from receptionist.store.appointments import AppointmentStore
 from receptionist.store.audit import AuditLog
 from receptionist.store.base import StaleEdit
 from receptionist.store.busy import BusyTime
+from receptionist.store.callbacks import CallbackStore
 from receptionist.store.calls import CallStore, ProposalStore
 from receptionist.store.db import session_factory
 from receptionist.store.health import HealthStore
@@ -37,6 +38,7 @@ class Store:
         self.audit = AuditLog(sessions)
         self.leases = Leases(sessions)
         self.inbox = InboxStore(engine, sessions)
+        self.callbacks = CallbackStore(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

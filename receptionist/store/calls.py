@@ -24,6 +24,7 @@ from receptionist.errors import UserError
 from receptionist.store import tables as t
 from receptionist.store.appointments import load_appointment
 from receptionist.store.audit import audit_in
+from receptionist.store.callbacks import open_rejection_in
 from receptionist.store.base import Room, StaleEdit, commit_or_stale
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import call_record, proposal_record
@@ -149,11 +150,16 @@ class ProposalStore(Room):
             commit_or_stale(s)
             return load_appointment(s, appt.id)
 
-    def reject(self, proposal_id: int, version: int, reason: str, actor: str, now: datetime) -> ProposalRecord:
+    def reject(self, proposal_id: int, version: int, reason: str, actor: str, now: datetime,
+               callback_due: datetime | None = None) -> ProposalRecord:
+        """Reject a pending proposal; with ``callback_due``, its call becomes a callback carrying the reason, in
+        the same transaction."""
         with self.session() as s:
             row = self._pending(s, proposal_id, version)
             row.status, row.decided_at, row.decided_by, row.reject_reason = (
                 ProposalStatus.REJECTED.value, now, actor, reason)
+            if callback_due is not None:
+                open_rejection_in(s, row.call_row_id, reason, callback_due, now)
             audit_in(s, now, actor, "proposal.rejected", "proposal", str(proposal_id), {"reason": reason})
             commit_or_stale(s)
             return proposal_record(row)

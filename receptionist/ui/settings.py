@@ -104,6 +104,8 @@ class SettingsDialog(QDialog):
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         form.setVerticalSpacing(12)
         for name, field in model.model_fields.items():
+            if isinstance(values[name], (list, tuple)):  # people.members: kept as they are (receptionist people)
+                continue
             editor = self._editor(section, name, field, values[name])
             editor.setToolTip(field.description or "")
             self.editors[(section, name)] = editor
@@ -216,7 +218,9 @@ class SettingsDialog(QDialog):
         return data
 
     def edited_profile(self) -> Profile:
-        values = self.values()
+        values = self.profile.model_dump()  # what has no editor (people.members) stays as it was
+        for section, edited in self.values().items():
+            values[section].update(edited)
         # A profile from before ids gets its derived id written down now, from the name it had: renaming the
         # location in this same dialog then changes nothing stored.
         values["location"]["id"] = values["location"]["id"] or self.profile.location.key
