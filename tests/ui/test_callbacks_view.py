@@ -1,0 +1,113 @@
+"""The Callbacks tab by keyboard (pytest-qt, offscreen): the AI summary first, the number a ``tel:`` link, Call back
+(Ctrl+Enter) through the dialer, Done by a digit key, the overdue ones in red; and the tab in the main window."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from PySide6.QtCore import Qt
+
+from receptionist import events
+from receptionist.config import Profile
+from receptionist.domain.callbacks import CallbackOutcome
+from receptionist.domain.ports import PlacedCall
+from receptionist.services import Desk, DeskContext
+from receptionist.services.context import location_rules
+from receptionist.ui.callbacks_view import OVERDUE, CallbacksView
+from receptionist.ui.main_window import MainWindow
+from tests.helpers.calls import store_payload
+from tests.helpers.payloads import payload
+
+pytestmark = pytest.mark.gui
+
+OWNER = "+13125550999"
+
+
+@dataclass
+class FakeDialer:
+    placed: list[tuple[str, str]] = field(default_factory=list)
+
+    def connect_call(self, owner: str, caller: str) -> PlacedCall:
+        self.placed.append((owner, caller))
+        return PlacedCall(sid="CA" + "0" * 32, status="queued", to=owner)
+
+
+@pytest.fixture
+def owner_desk(store, clock):
+    profile = Profile.from_dict({"people": {"members": [{"name": "Ana Ruiz", "role": "owner", "phone": OWNER}]}})
+    dialer = FakeDialer()
+    desk = Desk(DeskContext.of(store, profile, events.EventBus(), {}, clock, dialer=dialer))
+    desk.people.pick("Ana Ruiz")
+    rules = location_rules(profile)
+    store_payload(store, payload(reason_codes=["general inquiry"], service=..., requested_start=...,
+                                 summary="Asked about Saturday hours.",
+                                 caller={"name": "Joe Park", "callback_number": "(312) 555-0177"}), rules, clock())
+    store_payload(store, payload(reason_codes=["urgent"], summary="Crown fell out."), rules, clock())
+    return desk, dialer
+
+
+def wait_idle(qtbot, view):
+    qtbot.waitUntil(lambda: not view.runner.busy and not view.operations.busy, timeout=5000)
+
+
+def test_the_callback_desk_by_keyboard(qtbot, owner_desk, clock):
+    desk, dialer = owner_desk
+    view = CallbacksView(desk.callbacks, desk.context.rules.zone, clock, runner=None, operations=None)
+    qtbot.addWidget(view)
+    desk.context.bus.subscribe(lambda e: view.on_event(e.topic, e.data))
+    view.show()
+    wait_idle(qtbot, view)
+    assert [r.summary.who.split(" · ")[0] for r in view.model.rows()] == ["Maria Lopez", "Joe Park"]
+    assert view.summary_label.text() == "2 to call back"
+    detail = view.detail.text()
+    assert detail.index("Maria Lopez") < detail.index("Wants:") < detail.index("The AI told them:")
+    assert '<a href="tel:+13125550142">(312) 555-0142</a>' in detail
+
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_Down)
+    assert view.selected().summary.who.startswith("Joe Park")
+    qtbot.keyClick(view.table, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    wait_idle(qtbot, view)
+    assert dialer.placed == [(OWNER, "+13125550177")]
+    qtbot.keyClick(view.table, Qt.Key.Key_2)  # Left a voicemail
+    qtbot.waitUntil(lambda: len(view.model.rows()) == 1, timeout=5000)
+    wait_idle(qtbot, view)
+    [left] = view.model.rows()
+    assert left.summary.who.startswith("Maria Lopez")
+    done = [c for c in desk.callbacks.desk(include_done=True).callbacks if not c.open]
+    assert [(c.outcome, c.done_by, c.called_by) for c in done] == [(CallbackOutcome.VOICEMAIL, "Ana Ruiz",
+                                                                    "Ana Ruiz")]
+
+    clock.advance(hours=1)  # the urgent one was due in 30 open minutes
+    qtbot.keyClick(view.table, Qt.Key.Key_F5)
+    wait_idle(qtbot, view)
+    index = view.model.index(0, 0)
+    assert view.model.data(index).startswith("OVERDUE")
+    assert view.model.data(index, Qt.ItemDataRole.ForegroundRole).color() == OVERDUE
+    assert view.summary_label.text() == "1 to call back, 1 overdue"
+
+
+def test_booked_asks_for_the_appointment_and_cancel_changes_nothing(qtbot, owner_desk, clock):
+    desk, _dialer = owner_desk
+    view = CallbacksView(desk.callbacks, desk.context.rules.zone, clock)
+    qtbot.addWidget(view)
+    view.show()
+    wait_idle(qtbot, view)
+    asked = []
+    view.ask_appointment = lambda c: asked.append(c.id)  # the person cancels the question
+    view.table.setFocus()
+    qtbot.keyClick(view.table, Qt.Key.Key_4)
+    wait_idle(qtbot, view)
+    assert asked == [view.selected().id] and len(desk.callbacks.desk().callbacks) == 2
+
+
+def test_the_main_window_has_a_callbacks_tab(qtbot, desk):
+    store_payload(desk.store, payload(reason_codes=["request_callback"]), location_rules(desk.profile),
+                  desk.clock())
+    win = MainWindow(desk.desk, desk.bus)
+    qtbot.addWidget(win)
+    index = win.lower_tabs.indexOf(win.callbacks_view)
+    assert index >= 0
+    qtbot.waitUntil(lambda: win.lower_tabs.tabText(index) == "Callbacks (1)", timeout=5000)
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=5000)
