@@ -111,3 +111,56 @@ def test_the_main_window_has_a_callbacks_tab(qtbot, desk):
     assert index >= 0
     qtbot.waitUntil(lambda: win.lower_tabs.tabText(index) == "Callbacks (1)", timeout=5000)
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=5000)
+
+
+# --- who is at the desk, the audit log ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people_desk(desk):
+    """The UI test desk, with people in its profile: Ana (owner, PIN 1357) and Ben (front desk)."""
+    from receptionist.domain.people import hash_pin
+
+    profile = Profile.from_dict({"people": {"members": [
+        {"name": "Ana Ruiz", "role": "owner", "phone": OWNER, "pin_hash": hash_pin("1357")},
+        {"name": "Ben Cole", "role": "front-desk"}]}})
+    ctx = desk.desk.context
+    desk.desk = Desk(DeskContext.of(desk.store, profile, desk.bus, dict(ctx.calendars), desk.clock))
+    return desk
+
+
+def test_the_desk_asks_who_is_there_and_the_audit_log_names_them(qtbot, people_desk):
+    from receptionist.ui.people_views import PersonPicker
+
+    win = MainWindow(people_desk.desk, people_desk.bus)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: isinstance(win.person_picker, PersonPicker), timeout=5000)
+    picker = win.person_picker
+    assert [picker.list.item(i).text() for i in range(picker.list.count())] == ["Ana Ruiz (owner)",
+                                                                             "Ben Cole (front desk)"]
+    assert picker.pin.isVisibleTo(picker)  # Ana has a PIN
+    picker.pin.setText("0000")
+    qtbot.keyClick(picker.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: picker.error.isVisibleTo(picker), timeout=5000)
+    assert "not Ana Ruiz's PIN" in picker.error.text()
+    picker.pin.setText("1357")
+    qtbot.keyClick(picker.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: win.person_picker is None, timeout=5000)
+    assert people_desk.desk.people.current() == "Ana Ruiz"
+
+    win.lower_tabs.setCurrentWidget(win.audit_view)  # an owner reads the audit log
+    qtbot.waitUntil(lambda: win.audit_view.model.rowCount() == 1 and not win.runner.busy, timeout=5000)
+    [entry] = win.audit_view.model.rows()
+    assert (entry.actor, entry.action) == ("Ana Ruiz", "person.picked")
+
+    win.switch_person_action.trigger()  # Ctrl+L: Ben takes the desk
+    qtbot.waitUntil(lambda: win.person_picker is not None, timeout=5000)
+    win.person_picker.list.setCurrentRow(1)
+    assert not win.person_picker.pin.isVisibleTo(win.person_picker)
+    win.person_picker.take()
+    qtbot.waitUntil(lambda: win.person_picker is None, timeout=5000)
+    win.audit_view.refresh()
+    qtbot.waitUntil(lambda: not win.runner.busy and "owners" in win.audit_view.message.text(), timeout=5000)
+    assert win.audit_view.model.rowCount() == 0
+    win.close()
