@@ -233,7 +233,8 @@ def install_people(window, people: People) -> None:
     window.switch_person_action = QAction("S&witch person…", window)
     window.switch_person_action.setShortcut(QKeySequence("Ctrl+L"))
     window.switch_person_action.triggered.connect(ask)
-    window.menuBar().actions()[0].menu().insertAction(window.settings_action, window.switch_person_action)
+    if people.must_pick():  # nobody to switch to on a desk without people, or a single-user PC's login
+        window.menuBar().actions()[0].menu().insertAction(window.settings_action, window.switch_person_action)
     window.audit_view = AuditView(people, window.zone, window.desk.context.clock().astimezone(window.zone).date(),
                                   runner=window.runner)
     window.lower_tabs.addTab(window.audit_view, "Audit log")

@@ -165,11 +165,13 @@ def test_setup_without_a_keyring_still_writes_the_profile_and_says_so(qtbot, no_
 
 
 def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_backend):
-    profile = Profile.from_dict({"location": {"name": "Old Name"}})
+    profile = Profile.from_dict({"location": {"name": "Old Name"},
+                                 "people": {"members": [{"name": "Ana Ruiz", "role": "owner"}]}})
     secrets = location_secret_store(profile.location, keyring_backend)
     dialog = SettingsDialog(profile, secrets)
     qtbot.addWidget(dialog)
-    assert {f"{s}.{n}" for s, n in dialog.editors} == {name for name, *_ in describe_options()}
+    # the people are listed and changed with `receptionist people`; Settings keeps them as they are
+    assert {f"{s}.{n}" for s, n in dialog.editors} == {name for name, *_ in describe_options()} - {"people.members"}
     assert dialog.editors[("location", "id")].isReadOnly()
     dialog.editors[("location", "name")].setText("New Name")
     dialog.editors[("location", "time_zone")].set_zone("Europe/Dublin")
@@ -185,6 +187,7 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     assert saved.sync.max_attempts == 3 and saved.twilio.enabled and saved.retell.replay_window_seconds == 600
     assert saved.location.id == "old-name"  # the derived id, written down before the rename took effect
     assert "tok-123" not in paths.user_profile_path().read_text()
+    assert [p.name for p in saved.people.members] == ["Ana Ruiz"]
     assert location_secret_store(saved.location, keyring_backend).get("twilio.auth_token") == "tok-123"
 
 
