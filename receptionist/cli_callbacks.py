@@ -1,4 +1,5 @@
-"""The owners' commands: ``callbacks`` (list, call, done, assign), ``people`` (list, add, remove), ``audit list``.
+"""The owners' commands: ``callbacks`` (list, call, done, assign), ``people`` (list, add, remove), ``audit list``,
+``report conversion``.
 
 Each takes ``--json`` and ``--actor`` (checked against the profile's people when it lists any, like every action
 command), and works through the ``Desk``'s capabilities (``desk.callbacks``, ``desk.people``), as the window does.
@@ -8,7 +9,9 @@ Registered on the CLI's parser by ``add_owner_commands``; ``owner_commands`` giv
 from __future__ import annotations
 
 import argparse
+import csv
 import getpass
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -16,6 +19,7 @@ from datetime import date, datetime, time, timezone
 
 from receptionist.config import Person, Profile, write_profile
 from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
+from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord, hash_pin, same_person
 from receptionist.errors import UserError
@@ -69,6 +73,13 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD (included)")
     p.add_argument("--limit", type=int, default=200)
 
+    report = sub.add_parser("report", help="reports for owners").add_subparsers(dest="action", required=True)
+    p = parser("conversion", "calls → proposals → confirmed → kept, and where the others went (per day, reason, "
+                             "platform)", report)
+    p.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days ago)")
+    p.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD, included (default: today)")
+    p.add_argument("--csv", action="store_true", help="one CSV row per day, reason and platform, and the total")
+
 
 def owner_commands(build: Callable, profile_of: Callable) -> dict[str, Callable]:
     """The runners ``cli.main`` dispatches to: ``build(args, profile, with_receiver=False)`` makes the App,
@@ -82,12 +93,15 @@ def owner_commands(build: Callable, profile_of: Callable) -> dict[str, Callable]
             desk = app.desk
             args.actor = desk.context.actor(args.actor)  # an unknown --actor is refused before anything is done
             result, text = _HANDLERS[(args.command, args.action)](args, desk)
-            print(json.dumps(result, indent=2, default=_json_default) if args.json else text)
+            if getattr(args, "csv", False):
+                text = conversion_csv(result)
+            print(json.dumps(result, indent=2, default=_json_default) if args.json else text,
+                  end="" if text.endswith("\n") and not args.json else "\n")
             return 0
         finally:
             app.stop()
 
-    return {"callbacks": run, "people": run, "audit": run}
+    return {"callbacks": run, "people": run, "audit": run, "report": run}
 
 
 # --- callbacks ------------------------------------------------------------------------------------------------------
@@ -209,6 +223,48 @@ def _audit_list(args, desk: Desk):
     return [audit_json(e) for e in rows], "\n".join(lines) or "no audit entries match"
 
 
+# --- the conversion report -----------------------------------------------------------------------------------------
+
+
+def _date(value: str | None, flag: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise UserError(f"{flag} {value!r} is not a date like 2026-12-03") from None
+
+
+def _report_conversion(args, desk: Desk):
+    if not desk.people.is_owner(args.actor):
+        raise UserError("the conversion report is for owners: ask an owner of the desk")
+    r = desk.reports.conversion(_date(args.start, "--from"), _date(args.end, "--to"))
+    result = {"from": r.start.isoformat(), "to": r.end.isoformat(), "total": r.total.as_dict(),
+              "by_day": {d.isoformat(): f.as_dict() for d, f in r.by_day.items()},
+              "by_reason": {k: f.as_dict() for k, f in r.by_reason.items()},
+              "by_platform": {k: f.as_dict() for k, f in r.by_platform.items()}}
+    t = r.total
+    lines = [f"{r.start:%m/%d/%Y}–{r.end:%m/%d/%Y}: {t.calls} call(s) → {t.proposals} proposal(s) → "
+             f"{t.confirmed} confirmed → {t.kept} kept ({t.kept_rate:.0%})"]
+    lines += [f"  lost: {DROP_LABELS[k]}: {getattr(t, k)}" for k in DROP_OFFS if getattr(t, k)]
+    for title, groups in (("by reason", r.by_reason), ("by platform", r.by_platform)):
+        lines.append(f"  {title}:")
+        lines += [f"    {k:<12} {f.calls:>6} calls {f.proposals:>6} proposals {f.confirmed:>6} confirmed "
+                  f"{f.kept:>6} kept" for k, f in groups.items()]
+    return result, "\n".join(lines)
+
+
+def conversion_csv(result: dict) -> str:
+    """The report as CSV: a row for the total, then per day, reason and platform; the stages, then the drop-offs."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["group", "key", *STAGES, *DROP_OFFS])
+    rows = [("total", "all", result["total"])]
+    for group, name in (("day", "by_day"), ("reason", "by_reason"), ("platform", "by_platform")):
+        rows += [(group, key, f) for key, f in result[name].items()]
+    for group, key, f in rows:
+        writer.writerow([group, key, *(f[k] for k in STAGES + DROP_OFFS)])
+    return out.getvalue()
+
+
 _HANDLERS = {
     ("callbacks", "list"): _callbacks_list,
     ("callbacks", "call"): _callbacks_call,
@@ -216,6 +272,7 @@ _HANDLERS = {
     ("callbacks", "assign"): _callbacks_assign,
     ("people", "list"): _people_list,
     ("audit", "list"): _audit_list,
+    ("report", "conversion"): _report_conversion,
 }
 
 

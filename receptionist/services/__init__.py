@@ -9,7 +9,8 @@
 - ``callers``: a number as written, and what the desk knows of its caller;
 - ``wording``: the words a caller reads;
 - ``callbacks``: the callback desk (the calls that need a person, Call back, Done with an outcome);
-- ``people``: who is at the desk, and the audit log owners read.
+- ``people``: who is at the desk, and the audit log owners read;
+- ``reports``: the conversion funnel (calls → proposals → confirmed → kept).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -28,6 +29,7 @@ from receptionist.services.context import DeskContext
 from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
 from receptionist.services.intake import IntakeDesk
 from receptionist.services.people import People
+from receptionist.services.reports import Reports
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
 from receptionist.services.wording import Wording
 
@@ -55,6 +57,7 @@ class Desk:
         self.intake = IntakeDesk(ctx, intake, self.callers)
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)
+        self.reports = Reports(ctx)
 
 
 # the records the window shows, with the capabilities that return them

@@ -18,6 +18,7 @@ from receptionist.store.leases import Leases
 from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
 from receptionist.store.remote_cache import RemoteCache
+from receptionist.store.reports import Reports
 
 
 class Store:
@@ -39,6 +40,7 @@ class Store:
         self.leases = Leases(sessions)
         self.inbox = InboxStore(engine, sessions)
         self.callbacks = CallbackStore(sessions)
+        self.reports = Reports(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]
