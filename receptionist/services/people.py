@@ -22,6 +22,15 @@ class PersonChoice:
     has_pin: bool
 
 
+def is_owner(ctx: DeskContext, name: str | None = None) -> bool:
+    """Owners (and everyone, when the profile lists no people) read the audit log and the conversion report."""
+    members = ctx.profile.people.members
+    if not members:
+        return True
+    who = ctx.actor(name)
+    return any(p.name == who and p.role == "owner" for p in members)
+
+
 class People:
     def __init__(self, ctx: DeskContext):
         self.ctx = ctx
@@ -63,12 +72,7 @@ class People:
         return canonical
 
     def is_owner(self, name: str | None = None) -> bool:
-        """Owners (and everyone, when the profile lists no people) read the audit log and the conversion report."""
-        members = self.ctx.profile.people.members
-        if not members:
-            return True
-        who = self.ctx.actor(name)
-        return any(p.name == who and p.role == "owner" for p in members)
+        return is_owner(self.ctx, name)
 
     def audit_log(self, *, person: str | None = None, action: str | None = None, since: datetime | None = None,
                   until: datetime | None = None, limit: int = 500, actor: str | None = None) -> list[AuditRecord]:

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from receptionist.domain.conversion import DROP_OFFS, STAGES, ConversionReport, summarise
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
+from receptionist.services.people import is_owner
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
@@ -35,9 +36,12 @@ class Reports:
         today = self.ctx.clock().astimezone(self.ctx.rules.zone).date()
         return today - timedelta(days=DEFAULT_DAYS - 1), today
 
-    def conversion(self, start: date | None = None, end: date | None = None) -> ConversionReport:
+    def conversion(self, start: date | None = None, end: date | None = None, *,
+                   actor: str | None = None) -> ConversionReport:
         """Calls → proposals → confirmed → kept over [start, end] (the location's days; default the last 30),
-        counted in one SQL query, with each drop-off named, per day, reason and platform."""
+        counted in one SQL query, with each drop-off named, per day, reason and platform. Owners only."""
+        if not is_owner(self.ctx, actor):
+            raise UserError("the conversion report is for owners: ask an owner of the desk")
         first, last = self.default_range()
         start, end = start or (first if end is None else end - timedelta(days=DEFAULT_DAYS - 1)), end or last
         return summarise(start, end, self.ctx.store.reports.conversion(self._days(start, end), self.ctx.clock()))

@@ -164,3 +164,51 @@ def test_the_desk_asks_who_is_there_and_the_audit_log_names_them(qtbot, people_d
     qtbot.waitUntil(lambda: not win.runner.busy and "owners" in win.audit_view.message.text(), timeout=5000)
     assert win.audit_view.model.rowCount() == 0
     win.close()
+
+
+# --- the conversion chart ---------------------------------------------------------------------------------------------
+
+
+def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, desk):
+    from datetime import timedelta
+
+    from receptionist.domain.bookings import BookingDraft
+    from receptionist.ui.conversion_view import BARS
+
+    rules, at = location_rules(desk.profile), desk.clock()
+    for n in range(3):
+        call = store_payload(desk.store, payload(), rules, at - timedelta(days=n))
+        if n:
+            p = call.proposal
+            desk.store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
+                                                            at - timedelta(days=n, hours=-1), 30),
+                                         p.version, [], "Ana", at)
+    store_payload(desk.store, payload(reason_codes=["general inquiry"], service=..., requested_start=...,
+                                      platform="vapi"), rules, at)
+    win = MainWindow(desk.desk, desk.bus)
+    qtbot.addWidget(win)
+    index = next(i for i in range(win.lower_tabs.count()) if win.lower_tabs.tabText(i) == "Conversion")
+    win.lower_tabs.setCurrentIndex(index)  # built when first opened
+    view = win.conversion_view
+    qtbot.waitUntil(lambda: view.report is not None and not win.runner.busy, timeout=5000)
+    start, end = view.period()
+    query = desk.desk.reports.conversion(start, end).total
+    assert view.heights() == {k: getattr(query, k) for k in BARS}
+    assert view.heights()["calls"] == 4 and view.heights()["kept"] == 2 and view.heights()["not_a_booking"] == 1
+    view.group.setCurrentText("platform: vapi")
+    view.group.activated.emit(view.group.currentIndex())
+    assert view.heights()["calls"] == 1 and view.heights()["kept"] == 0
+    view.open_bar("not_a_booking")
+    qtbot.waitUntil(lambda: view.behind.count() == 1, timeout=5000)
+    assert view.behind_label.text() == "Not a booking: 1 call(s)"
+    view.group.setCurrentText("All")
+    view.group.activated.emit(view.group.currentIndex())
+    win.resize(1440, 900)
+    win.show()
+    qtbot.waitExposed(win)
+    from PySide6.QtCore import QPointF
+
+    scene = view.plot.getPlotItem().vb.mapViewToScene(QPointF(BARS.index("kept"), 1))  # inside the Kept bar
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.plot.mapFromScene(scene))
+    qtbot.waitUntil(lambda: view.behind_label.text() == "Kept: 2 call(s)", timeout=5000)
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=5000)
