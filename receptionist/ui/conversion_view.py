@@ -137,10 +137,6 @@ class ConversionView(QWidget):
         step = max(1, len(days) // 6)
         self.daily.getAxis("bottom").setTicks([[(x, f"{d:%m/%d}") for x, d in zip(xs, days)][::step]])
 
-    def heights(self) -> dict[str, int]:
-        """What the chart draws, bar by bar (what a test compares with the query)."""
-        return {k: int(h) for k, h in zip(BARS, self.bars.opts["height"])}
-
     def _clicked(self, event) -> None:
         point = self.plot.getPlotItem().vb.mapSceneToView(event.scenePos())
         index = round(point.x())

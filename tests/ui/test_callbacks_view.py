@@ -169,6 +169,13 @@ def test_the_desk_asks_who_is_there_and_the_audit_log_names_them(qtbot, people_d
 # --- the conversion chart ---------------------------------------------------------------------------------------------
 
 
+def heights(view) -> dict[str, int]:
+    """What the chart draws, bar by bar."""
+    from receptionist.ui.conversion_view import BARS
+
+    return {k: int(h) for k, h in zip(BARS, view.bars.opts["height"])}
+
+
 def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, desk):
     from datetime import timedelta
 
@@ -193,11 +200,11 @@ def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, d
     qtbot.waitUntil(lambda: view.report is not None and not win.runner.busy, timeout=5000)
     start, end = view.period()
     query = desk.desk.reports.conversion(start, end).total
-    assert view.heights() == {k: getattr(query, k) for k in BARS}
-    assert view.heights()["calls"] == 4 and view.heights()["kept"] == 2 and view.heights()["not_a_booking"] == 1
+    assert heights(view) == {k: getattr(query, k) for k in BARS}
+    assert heights(view)["calls"] == 4 and heights(view)["kept"] == 2 and heights(view)["not_a_booking"] == 1
     view.group.setCurrentText("platform: vapi")
     view.group.activated.emit(view.group.currentIndex())
-    assert view.heights()["calls"] == 1 and view.heights()["kept"] == 0
+    assert heights(view)["calls"] == 1 and heights(view)["kept"] == 0
     view.open_bar("not_a_booking")
     qtbot.waitUntil(lambda: view.behind.count() == 1, timeout=5000)
     assert view.behind_label.text() == "Not a booking: 1 call(s)"
