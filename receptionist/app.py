@@ -18,6 +18,7 @@ from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import platform_adapters
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
+from receptionist.ingest.sms_replies import SmsReplies
 from receptionist.services import Desk, DeskContext
 from receptionist.services.context import location_rules
 from receptionist.store import Store
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from receptionist.ingest.polling import PollingScheduler
 
 log = logging.getLogger(__name__)
+
+TWILIO_TOKEN = "twilio.auth_token"  # the keyring key (providers.twilio_messaging.SECRET_KEY), read for the validator
 
 
 def utcnow() -> datetime:
@@ -234,7 +237,9 @@ class App:
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=world.confirmers, calendar_labels=calendars,
                         store_wait_seconds=ing.store_wait_seconds)
-        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
+        replies = SmsReplies(store, location_rules(profile), bus, lambda: world.secret_for(TWILIO_TOKEN), clock) \
+            if profile.twilio.enabled else None  # callers' replies to reminders (STOP/START, C, R)
+        receiver = WebhookReceiver(profile.ingest, intake, replies) if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):
             problems.setdefault("webhook", "calls are refused until a signing secret is set: "
                                            "receptionist secret set ingest.webhook_secret")

@@ -215,6 +215,17 @@ class EventSettings(_Section):
     private_title: str = Field("Patient appointment", description="Event title when events.private is on.")
 
 
+class ReminderSettings(_Section):
+    enabled: bool = Field(False, description="Text each caller a reminder before their appointment (needs Twilio).")
+    hours_before: int = Field(24, ge=1, le=24 * 14, description="Hours before the appointment the reminder goes out.")
+    service_hours: str = Field("", description="Other lead times per service, e.g. 'Crown: 48, Cleaning: 24'.")
+    template: str = Field(
+        "Hi {caller}, this is {location} reminding you of your {service} on {when}. Reply C to confirm, R to "
+        "reschedule, STOP to stop texts.", description="The reminder. Fields: {caller} {service} {when} {location}.")
+    quiet_start_hour: int = Field(21, ge=0, le=23, description="No texts from this hour (local)...")
+    quiet_end_hour: int = Field(8, ge=0, le=23, description="...until this hour (local).")
+
+
 class Person(_Section):
     """One person of the desk: who the audit log names. ``pin_hash`` is a salted PBKDF2 hash
     (``domain/people.py``), never the PIN."""
@@ -249,6 +260,7 @@ class Profile(_Section):
     elevenlabs: ElevenLabsSettings = Field(default_factory=ElevenLabsSettings)
     synthflow: SynthflowSettings = Field(default_factory=SynthflowSettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Profile":

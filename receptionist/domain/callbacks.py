@@ -37,12 +37,13 @@ class CallbackReason(str, enum.Enum):
     QUESTION = "question"
     NO_BOOKING = "no-booking"
     REJECTED = "rejected"
+    RESCHEDULE = "reschedule"  # replied R to a reminder
 
     @property
     def label(self) -> str:
         return {"urgent": "Urgent", "flagged": "Flagged by the AI", "callback": "Asked to be called back",
                 "question": "Asked a question", "no-booking": "No booking was made",
-                "rejected": "Booking rejected"}[self.value]
+                "rejected": "Booking rejected", "reschedule": "Texted R to reschedule"}[self.value]
 
 
 class CallbackOutcome(str, enum.Enum):
@@ -157,7 +158,7 @@ class CallbackRecord:
     summary: AiSummary
     number: str | None  # E.164 to call back (the number said, else the caller id)
     platform: str
-    note: str | None = None  # the reject reason of a rejected booking
+    note: str | None = None  # the reject reason of a rejected booking, the text of a reply
     assignee: str | None = None
     outcome: CallbackOutcome | None = None  # None while open
     appointment_id: str | None = None

@@ -19,6 +19,7 @@ from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
 from receptionist.store.remote_cache import RemoteCache
 from receptionist.store.reports import Reports
+from receptionist.store.texting import Texting
 
 
 class Store:
@@ -41,6 +42,7 @@ class Store:
         self.inbox = InboxStore(engine, sessions)
         self.callbacks = CallbackStore(sessions)
         self.reports = Reports(sessions)
+        self.texting = Texting(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

@@ -52,16 +52,19 @@ def _query():
     return select(t.Callback).options(selectinload(t.Callback.call).selectinload(t.Call.proposal))
 
 
-def open_rejection_in(s: Session, call_row_id: int, reason: str, due_at: datetime, now: datetime) -> None:
-    """In the reject's transaction: the call's callback becomes a rejection's, carrying the reason (reopened if
-    it was done), or a new one is made."""
+def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note: str, due_at: datetime,
+                     now: datetime) -> None:
+    """In the caller's transaction (a reject, a reply R): the call's callback takes this reason and note (reopened
+    if it was done), or a new one is made."""
     row = s.scalar(select(t.Callback).where(t.Callback.call_row_id == call_row_id))
     if row is None:
-        s.add(t.Callback(call_row_id=call_row_id, reason=CallbackReason.REJECTED.value, urgent=False, note=reason,
-                         created_at=now, due_at=due_at))
+        s.add(t.Callback(call_row_id=call_row_id, reason=reason.value, urgent=False, note=note, created_at=now,
+                         due_at=due_at))
         return
-    row.reason, row.note = CallbackReason.REJECTED.value, reason
-    row.outcome = row.done_at = row.done_by = None
+    row.reason, row.note = reason.value, note
+    if row.done_at is not None:
+        row.outcome = row.done_at = row.done_by = None
+        row.due_at = due_at
     row.due_at = min(row.due_at, due_at)
 
 

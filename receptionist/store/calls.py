@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.callbacks import CallbackReason
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
@@ -24,7 +25,7 @@ from receptionist.errors import UserError
 from receptionist.store import tables as t
 from receptionist.store.appointments import load_appointment
 from receptionist.store.audit import audit_in
-from receptionist.store.callbacks import open_rejection_in
+from receptionist.store.callbacks import open_callback_in
 from receptionist.store.base import Room, StaleEdit, commit_or_stale
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import call_record, proposal_record
@@ -159,7 +160,7 @@ class ProposalStore(Room):
             row.status, row.decided_at, row.decided_by, row.reject_reason = (
                 ProposalStatus.REJECTED.value, now, actor, reason)
             if callback_due is not None:
-                open_rejection_in(s, row.call_row_id, reason, callback_due, now)
+                open_callback_in(s, row.call_row_id, CallbackReason.REJECTED, reason, callback_due, now)
             audit_in(s, now, actor, "proposal.rejected", "proposal", str(proposal_id), {"reason": reason})
             commit_or_stale(s)
             return proposal_record(row)

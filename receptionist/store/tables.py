@@ -137,6 +137,7 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    caller_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the caller replied C to a reminder
 
     links: Mapped[list["CalendarLink"]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", order_by="CalendarLink.calendar"
@@ -361,6 +362,44 @@ class Callback(Base):
 
     call: Mapped[Call] = relationship()
     __mapper_args__ = {"version_id_col": version}
+
+
+class Reminder(Base):
+    """A reminder queued in the outbox for one appointment at one start time (a moved appointment gets another;
+    the unique key stops two desks queueing the same one)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("appointment_id", "start_at", name="uq_reminders_appointment_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsOptOut(Base):
+    """A number that replied STOP (``stopped``) or START again: honoured by every text the desk sends."""
+
+    __tablename__ = "sms_opt_outs"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    stopped: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsReply(Base):
+    """A text a caller sent the business number (Twilio's inbound webhook), and what the desk did with it."""
+
+    __tablename__ = "sms_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(16))
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
 
 
 class DeskMark(Base):
