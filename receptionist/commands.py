@@ -306,6 +306,7 @@ def appointment_json(a: AppointmentRecord, desk: Desk) -> dict:
     return {"id": a.id, "status": a.status.value, "caller": a.caller_name, "phone": a.callback_number,
             "service": a.service, "start_utc": a.start, "end_utc": a.end, "start_local": a.start.astimezone(zone),
             "minutes": a.duration_minutes, "notes": a.notes, "cancel_reason": a.cancel_reason,
+            "caller_confirmed_at": a.caller_confirmed_at,
             "sync": {link.calendar: link_json(link) for link in a.links}}
 
 

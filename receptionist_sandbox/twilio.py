@@ -22,6 +22,11 @@ client library talks to it once ``client.api.base_url`` points here.  What it im
   ``answer_call(sid)`` is the person who picks up: the call goes ``in-progress`` and its TwiML runs; a ``<Dial>``
   (a bare number or ``<Number>``) makes a child leg (``direction`` ``outbound-dial``, ``parent_call_sid``,
   ``from`` the ``callerId``), ringing. ``legs`` lists every Call resource, oldest first.
+* Inbound SMS: ``send_reply(from_, body)`` is a caller texting the business number: it POSTs the form Twilio
+  posts to the number's SMS URL (``sms_url``: ``MessageSid``, ``SmsSid``, ``AccountSid``, ``From``, ``To``,
+  ``Body``, ``NumMedia``, ``NumSegments``, ``SmsStatus`` ``received``, ``ApiVersion``), signed with
+  ``X-Twilio-Signature``. Like Twilio's default opt-out handling, after STOP (STOPALL, UNSUBSCRIBE, CANCEL, END,
+  QUIT) a message to that number is refused with error 21610 until START (UNSTOP, YES).
 * ``/_sandbox/faults`` (see ``faults.py``, consulted before anything else) and ``GET /_sandbox/messages``
   (everything sent, oldest first, for a person at the demo or a test in another process).
 
@@ -185,6 +190,9 @@ class TwilioSandbox:
         self.undeliverable = set(undeliverable)
         self.faults = FaultInjector()
         self.callbacks: list[CallbackRecord] = []
+        self.sms_url: str | None = None  # where a caller's texts to the business number are posted
+        self.business_number: str | None = None
+        self.unsubscribed: set[str] = set()
         self._store: dict[str, _Stored] = {}
         self._calls: dict[str, dict] = {}  # Call resources by sid, in creation order
         self._twiml: dict[str, str] = {}
@@ -398,6 +406,8 @@ class TwilioSandbox:
             return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         if to == from_:
             return twilio_error(400, 21266, "'To' and 'From' numbers cannot be the same.")
+        if to in self.unsubscribed:
+            return twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")
 
         sid = new_sid("SM")
         now = datetime.now(timezone.utc)
@@ -553,6 +563,25 @@ class TwilioSandbox:
         return _json(payload)
 
     # ------------------------------------------------------------------ delivery + status callbacks
+
+    def send_reply(self, from_: str, body: str, to: str | None = None) -> CallbackRecord:
+        """A caller texts the business number: Twilio's inbound webhook, signed, to ``sms_url``."""
+        if self.sms_url is None:
+            raise RuntimeError("set sms_url (the number's SMS webhook) first")
+        word = re.sub(r"[^A-Z]", "", body.strip().upper())
+        if word in {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}:
+            self.unsubscribed.add(from_)
+        elif word in {"START", "UNSTOP", "YES"}:
+            self.unsubscribed.discard(from_)
+        sid = new_sid("SM")
+        params = {"ToCountry": "US", "ToState": "IL", "SmsMessageSid": sid, "NumMedia": "0", "ToCity": "CHICAGO",
+                  "FromZip": "", "SmsSid": sid, "FromState": "IL", "SmsStatus": "received", "FromCity": "CHICAGO",
+                  "Body": body, "FromCountry": "US", "To": to or self.business_number or "", "ToZip": "",
+                  "NumSegments": str(num_segments(body)), "MessageSid": sid, "AccountSid": self.account_sid,
+                  "From": from_, "ApiVersion": API_VERSION}
+        self._post_callback(self.sms_url, params)
+        with self._lock:
+            return self.callbacks[-1]
 
     def _schedule(self, sid: str, status: str, steps: int) -> None:
         due = time.monotonic() + steps * (self.delivery_delay or 0.0)

@@ -1,8 +1,9 @@
-"""owners: the callback desk (callbacks, the sweep's mark) and the audit log read by person
+"""owners: the callback desk (callbacks, the sweep's mark), reminders and replies (reminders, opt-outs, replies,
+the caller's confirmation of an appointment), and the audit log read by person
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-12-07 12:23:00.160296
+Create Date: 2026-12-07 12:43:53.363824
 """
 from alembic import op
 import sqlalchemy as sa
@@ -21,6 +22,12 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('name', name=op.f('pk_desk_marks'))
+    )
+    op.create_table('sms_opt_outs',
+    sa.Column('number', sa.String(length=20), nullable=False),
+    sa.Column('stopped', sa.Boolean(), nullable=False),
+    sa.Column('updated_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('number', name=op.f('pk_sms_opt_outs'))
     )
     op.create_table('callbacks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -47,6 +54,34 @@ def upgrade() -> None:
     with op.batch_alter_table('callbacks', schema=None) as batch_op:
         batch_op.create_index('ix_callbacks_open_due', ['done_at', 'due_at'], unique=False)
 
+    op.create_table('reminders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('appointment_id', sa.String(length=32), nullable=False),
+    sa.Column('start_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('outbox_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_reminders_appointment_id_appointments'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminders')),
+    sa.UniqueConstraint('appointment_id', 'start_at', name='uq_reminders_appointment_start')
+    )
+    op.create_table('sms_replies',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sid', sa.String(length=64), nullable=False),
+    sa.Column('from_number', sa.String(length=20), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('received_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('action', sa.String(length=16), nullable=False),
+    sa.Column('appointment_id', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['appointment_id'], ['appointments.id'], name=op.f('fk_sms_replies_appointment_id_appointments'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sms_replies')),
+    sa.UniqueConstraint('sid', name=op.f('uq_sms_replies_sid'))
+    )
+    with op.batch_alter_table('sms_replies', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sms_replies_from_number'), ['from_number'], unique=False)
+
+    with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('caller_confirmed_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=True))
+
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.create_index('ix_audit_log_actor_at', ['actor', 'at'], unique=False)
 
@@ -58,9 +93,18 @@ def downgrade() -> None:
     with op.batch_alter_table('audit_log', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_log_actor_at')
 
+    with op.batch_alter_table('appointments', schema=None) as batch_op:
+        batch_op.drop_column('caller_confirmed_at')
+
+    with op.batch_alter_table('sms_replies', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sms_replies_from_number'))
+
+    op.drop_table('sms_replies')
+    op.drop_table('reminders')
     with op.batch_alter_table('callbacks', schema=None) as batch_op:
         batch_op.drop_index('ix_callbacks_open_due')
 
     op.drop_table('callbacks')
+    op.drop_table('sms_opt_outs')
     op.drop_table('desk_marks')
     # ### end Alembic commands ###

@@ -19,8 +19,8 @@ class ReminderPlanner:
         settings = profile.reminders
         longest = max([settings.hours_before] + [hours_for(part.rpartition(":")[0], 0, settings.service_hours)
                                                  for part in settings.service_hours.split(",") if ":" in part])
-        # an appointment comes into view a day before its reminder is due, so a desk that was off still queues it
-        self.horizon = timedelta(hours=longest + 24)
+        # queued a week ahead of its send time: a desk that is off for days still finds it waiting in the store
+        self.horizon = timedelta(hours=longest) + timedelta(days=7)
 
     def plan(self, due: ReminderDue) -> tuple[datetime, str] | None:
         r, loc = self.profile.reminders, self.profile.location
