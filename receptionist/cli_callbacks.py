@@ -1,5 +1,5 @@
 """The owners' commands: ``callbacks`` (list, call, done, assign), ``people`` (list, add, remove), ``audit list``,
-``report conversion``.
+``report conversion``, ``caller export|forget``.
 
 Each takes ``--json`` and ``--actor`` (checked against the profile's people when it lists any, like every action
 command), and works through the ``Desk``'s capabilities (``desk.callbacks``, ``desk.people``), as the window does.
@@ -73,6 +73,15 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD (included)")
     p.add_argument("--limit", type=int, default=200)
 
+    caller = sub.add_parser("caller", help="a caller's data: exported (JSON) or forgotten (owners)") \
+        .add_subparsers(dest="action", required=True)
+    p = parser("export", "everything the desk holds about a number, as JSON", caller)
+    p.add_argument("number", help="written any way: (312) 555-0142, +13125550142")
+    p.add_argument("--out", metavar="FILE", help="write the JSON here (default: print it)")
+    p = parser("forget", "erase calls, transcripts and texts; appointments stay with the name replaced", caller)
+    p.add_argument("number")
+    p.add_argument("--yes", action="store_true", required=True, help="yes: this cannot be undone")
+
     report = sub.add_parser("report", help="reports for owners").add_subparsers(dest="action", required=True)
     p = parser("conversion", "calls → proposals → confirmed → kept, and where the others went (per day, reason, "
                              "platform)", report)
@@ -101,7 +110,7 @@ def owner_commands(build: Callable, profile_of: Callable) -> dict[str, Callable]
         finally:
             app.stop()
 
-    return {"callbacks": run, "people": run, "audit": run, "report": run}
+    return {"callbacks": run, "people": run, "audit": run, "report": run, "caller": run}
 
 
 # --- callbacks ------------------------------------------------------------------------------------------------------
@@ -223,6 +232,30 @@ def _audit_list(args, desk: Desk):
     return [audit_json(e) for e in rows], "\n".join(lines) or "no audit entries match"
 
 
+# --- a caller's data ---------------------------------------------------------------------------------------------------
+
+
+def _caller_export(args, desk: Desk):
+    data = desk.callers.export(args.number, actor=args.actor)
+    if args.out:
+        try:
+            with open(args.out, "w", encoding="utf-8") as f:
+                json.dump(data, f, indent=2, default=_json_default)
+        except OSError as exc:
+            raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
+    summary = {"number": data["number"], "calls": len(data["calls"]), "appointments": len(data["appointments"]),
+               "texts": len(data["texts_sent"]) + len(data["texts_received"]), "file": args.out}
+    text = (f"{summary['calls']} call(s), {summary['appointments']} appointment(s), {summary['texts']} text(s)"
+            + (f" written to {args.out}" if args.out else ""))
+    return (summary if args.out else data), text if args.out else json.dumps(data, indent=2, default=_json_default)
+
+
+def _caller_forget(args, desk: Desk):
+    done = desk.callers.forget(args.number, actor=args.actor)
+    return done, (f"forgotten: {done['calls']} call(s) and {done['texts']} text(s) erased, {done['appointments']} "
+                  "appointment(s) kept without the caller's name")
+
+
 # --- the conversion report -----------------------------------------------------------------------------------------
 
 
@@ -271,6 +304,8 @@ _HANDLERS = {
     ("people", "list"): _people_list,
     ("audit", "list"): _audit_list,
     ("report", "conversion"): _report_conversion,
+    ("caller", "export"): _caller_export,
+    ("caller", "forget"): _caller_forget,
 }
 
 

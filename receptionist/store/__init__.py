@@ -17,6 +17,7 @@ from receptionist.store.inbox import InboxStore
 from receptionist.store.leases import Leases
 from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
+from receptionist.store.privacy import CallerData
 from receptionist.store.remote_cache import RemoteCache
 from receptionist.store.reports import Reports
 from receptionist.store.texting import Texting
@@ -43,6 +44,7 @@ class Store:
         self.callbacks = CallbackStore(sessions)
         self.reports = Reports(sessions)
         self.texting = Texting(sessions)
+        self.caller_data = CallerData(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

@@ -48,3 +48,4 @@ def test_call_back_rings_the_owner_then_the_caller_sees_the_business_number(stor
     assert caller_leg["parent_call_sid"] == placed.sid and caller_leg["direction"] == "outbound-dial"
     assert twilio.call(placed.sid)["status"] == "in-progress"
     assert [c["sid"] for c in twilio.legs] == [placed.sid, caller_leg["sid"]]  # the owner's leg first
+    assert ("callback.called", "Ana Ruiz") in {(e.action, e.actor) for e in store.audit.entries()}
