@@ -97,3 +97,25 @@ def test_report_conversion_json_and_csv(db_url, capsys, clock):
     assert {r["key"] for r in rows if r["group"] == "platform"} == {"generic", "vapi"}
     assert main(["report", "conversion", "--from", "11/01/2026", "--db", db_url]) == 2
     assert "--from '11/01/2026' is not a date" in capsys.readouterr().err
+
+
+def test_the_clock_changes_of_a_year_in_chicago():
+    from zoneinfo import ZoneInfo
+
+    from receptionist.domain.conversion import clock_changes
+
+    start = datetime(2026, 1, 1, 6, 0, tzinfo=timezone.utc)  # midnight in Chicago
+    assert clock_changes(start, start + timedelta(days=365), ZoneInfo("America/Chicago")) == [
+        (datetime(2026, 3, 8, 8, 0, tzinfo=timezone.utc), 1.0),  # 2 AM CST → 3 AM CDT
+        (datetime(2026, 11, 1, 7, 0, tzinfo=timezone.utc), 0.0)]  # 2 AM CDT → 1 AM CST
+    assert clock_changes(start, start + timedelta(days=365), ZoneInfo("America/Phoenix")) == []
+
+
+def test_calls_on_both_dst_days_fall_on_their_local_day(store, profile, clock):
+    rules = location_rules(profile)
+    # 11:30 PM local on Saturday 3/7 (CST) and 11:30 PM on Sunday 3/8 (CDT), 12:30 AM on Monday 3/9
+    for at in (datetime(2026, 3, 8, 5, 30), datetime(2026, 3, 9, 4, 30), datetime(2026, 3, 9, 5, 30)):
+        store_payload(store, payload(), rules, at.replace(tzinfo=timezone.utc))
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    by_day = desk.reports.conversion(date(2026, 3, 7), date(2026, 3, 9)).by_day
+    assert [by_day[date(2026, 3, d)].calls for d in (7, 8, 9)] == [1, 1, 1]

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 STAGES = ("calls", "proposals", "confirmed", "kept")
 DROP_OFFS = ("not_a_booking", "no_time", "rejected", "pending", "cancelled", "upcoming")
@@ -79,3 +80,27 @@ def summarise(start: date, end: date, rows: Iterable[FunnelRow]) -> ConversionRe
         by_platform[r.platform] = by_platform.get(r.platform, Funnel()) + r.funnel
     return ConversionReport(start, end, total, by_day, dict(sorted(by_reason.items())),
                             dict(sorted(by_platform.items())))
+
+
+def clock_changes(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, float]]:
+    """Each change of the zone's UTC offset in [start, end): (the instant, hours the wall clock has moved since
+    ``start`` from then on). Found day by day, then to the second."""
+    base = start.astimezone(zone).utcoffset()
+    out: list[tuple[datetime, float]] = []
+    current = base
+    day = start
+    while day < end:
+        nxt = min(day + timedelta(days=1), end)
+        offset = nxt.astimezone(zone).utcoffset()
+        if offset != current:
+            lo, hi = 0, int((nxt - day).total_seconds())  # seconds after ``day``: still ``current`` at lo, not at hi
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if (day + timedelta(seconds=mid)).astimezone(zone).utcoffset() == current:
+                    lo = mid
+                else:
+                    hi = mid
+            out.append((day + timedelta(seconds=hi), (offset - base).total_seconds() / 3600))
+            current = offset
+        day = nxt
+    return out

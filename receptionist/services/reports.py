@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from receptionist.domain.conversion import DROP_OFFS, STAGES, ConversionReport, summarise
+from receptionist.domain.conversion import DROP_OFFS, STAGES, ConversionReport, clock_changes, summarise
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
 from receptionist.services.people import is_owner
@@ -44,7 +44,9 @@ class Reports:
             raise UserError("the conversion report is for owners: ask an owner of the desk")
         first, last = self.default_range()
         start, end = start or (first if end is None else end - timedelta(days=DEFAULT_DAYS - 1)), end or last
-        return summarise(start, end, self.ctx.store.reports.conversion(self._days(start, end), self.ctx.clock()))
+        days = self._days(start, end)
+        changes = clock_changes(days[0][1], days[-1][2], self.ctx.rules.zone)
+        return summarise(start, end, self.ctx.store.reports.conversion(days, self.ctx.clock(), changes))
 
     def calls_behind(self, start: date, end: date, stage: str, *, reason: str | None = None,
                      platform: str | None = None) -> list[int]:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, defer, selectinload
 
 from receptionist.domain.callbacks import (
     CallbackNeed,
@@ -49,7 +49,10 @@ def callback_record(row: t.Callback) -> CallbackRecord:
 
 
 def _query():
-    return select(t.Callback).options(selectinload(t.Callback.call).selectinload(t.Call.proposal))
+    # the call's payload, raw fields and custom fields are not shown: left in the database
+    return select(t.Callback).options(
+        selectinload(t.Callback.call).options(defer(t.Call.payload), defer(t.Call.raw_fields),
+                                              defer(t.Call.custom_fields)).selectinload(t.Call.proposal))
 
 
 def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note: str, due_at: datetime,
