@@ -28,12 +28,13 @@ def twilio():
     box.stop()
 
 
-def test_call_back_rings_the_owner_then_the_caller_sees_the_business_number(store, clock, twilio):
+def test_call_back_rings_the_owner_then_the_caller_sees_the_business_number(request, store, clock, twilio):
     profile = Profile.from_dict({"people": {"members": [{"name": "Ana Ruiz", "role": "owner", "phone": OWNER}]}})
     settings = TwilioSettings(enabled=True, api_base=twilio.url, account_sid=twilio.account_sid,
                               from_number=BUSINESS)
-    desk = Desk(DeskContext.of(store, profile, events.EventBus(), {}, clock,
-                               dialer=TwilioMessenger(settings, twilio.auth_token)))
+    dialer = TwilioMessenger(settings, twilio.auth_token)
+    request.addfinalizer(dialer._http.session.close)  # its kept-alive connection to the sandbox
+    desk = Desk(DeskContext.of(store, profile, events.EventBus(), {}, clock, dialer=dialer))
     store_payload(store, payload(reason_codes=["request_callback"], service=..., requested_start=...),
                   location_rules(profile), clock())
     [cb] = desk.callbacks.desk().callbacks

@@ -46,9 +46,13 @@ def desk_at(twilio, db_url, clock):
     secrets.set("twilio.auth_token", twilio.auth_token)
     apps = []
 
+    def stop(app: App) -> None:
+        app.stop()
+        app.sync_engine.messenger._http.session.close()  # its kept-alive connection to the sandbox
+
     def start() -> App:
         while apps:
-            apps.pop().stop()
+            stop(apps.pop())
         app = App.build(profile, db_url, secrets, clock=clock)
         app.receiver.start()
         twilio.sms_url = app.receiver.base_url + SMS_PATH
@@ -57,7 +61,7 @@ def desk_at(twilio, db_url, clock):
 
     yield start
     while apps:
-        apps.pop().stop()
+        stop(apps.pop())
 
 
 def book(app, clock, when):

@@ -219,3 +219,32 @@ def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, d
     qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.plot.mapFromScene(scene))
     qtbot.waitUntil(lambda: view.behind_label.text() == "Kept: 2 call(s)", timeout=5000)
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=5000)
+
+
+def test_the_audit_log_filters_by_person_action_and_date(qtbot, people_desk):
+    from receptionist.ui.people_views import AuditView
+
+    people = people_desk.desk.people
+    people.pick("Ana Ruiz", "1357")
+    people.pick("Ben Cole")
+    people_desk.desk.context.at_desk.set("Ana Ruiz")  # an owner reads it
+    people.record_change("settings.people_changed", {"added": "Cara"})
+    view = AuditView(people, people_desk.desk.context.rules.zone, people_desk.clock().date())
+    qtbot.addWidget(view)
+    view.refresh()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 3 and not view.runner.busy, timeout=5000)
+    view.person.setCurrentText("Ben Cole")
+    view.refresh()
+    qtbot.waitUntil(lambda: [e.actor for e in view.model.rows()] == ["Ben Cole"] and not view.runner.busy,
+                    timeout=5000)
+    view.person.setCurrentText(view.EVERYONE)
+    view.action.setText("settings")
+    view.refresh()
+    qtbot.waitUntil(lambda: [e.action for e in view.model.rows()] == ["settings.people_changed"]
+                    and not view.runner.busy, timeout=5000)
+    view.action.clear()
+    view.start.setDate(view.start.date().addDays(-400))
+    view.end.setDate(view.start.date().addDays(1))  # a day long before
+    view.refresh()
+    qtbot.waitUntil(lambda: view.model.rowCount() == 0 and view.message.text() == "0 entries"
+                    and not view.runner.busy, timeout=5000)
