@@ -286,4 +286,7 @@ class App:
             self.receiver.stop()
         self.ingestor.stop()
         self.scheduler.stop()
+        close = getattr(self.sync_engine.messenger, "close", None)
+        if close is not None:  # Twilio's kept-alive connections
+            close()
         self.store.engine.dispose()

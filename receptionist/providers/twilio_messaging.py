@@ -109,6 +109,10 @@ class TwilioMessenger:
         self._client.edge = None
         self._client.api.base_url = base
 
+    def close(self) -> None:
+        """Close the kept-alive connections (at the desk's stop)."""
+        self._http.session.close()
+
     def send_sms(self, to: str, body: str) -> SentMessage:
         sender = self.settings.from_number
         kwargs = {"to": to, "body": body}

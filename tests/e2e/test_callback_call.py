@@ -33,7 +33,7 @@ def test_call_back_rings_the_owner_then_the_caller_sees_the_business_number(requ
     settings = TwilioSettings(enabled=True, api_base=twilio.url, account_sid=twilio.account_sid,
                               from_number=BUSINESS)
     dialer = TwilioMessenger(settings, twilio.auth_token)
-    request.addfinalizer(dialer._http.session.close)  # its kept-alive connection to the sandbox
+    request.addfinalizer(dialer.close)  # its kept-alive connection to the sandbox
     desk = Desk(DeskContext.of(store, profile, events.EventBus(), {}, clock, dialer=dialer))
     store_payload(store, payload(reason_codes=["request_callback"], service=..., requested_start=...),
                   location_rules(profile), clock())

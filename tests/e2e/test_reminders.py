@@ -46,13 +46,9 @@ def desk_at(twilio, db_url, clock):
     secrets.set("twilio.auth_token", twilio.auth_token)
     apps = []
 
-    def stop(app: App) -> None:
-        app.stop()
-        app.sync_engine.messenger._http.session.close()  # its kept-alive connection to the sandbox
-
     def start() -> App:
         while apps:
-            stop(apps.pop())
+            apps.pop().stop()
         app = App.build(profile, db_url, secrets, clock=clock)
         app.receiver.start()
         twilio.sms_url = app.receiver.base_url + SMS_PATH
@@ -61,7 +57,7 @@ def desk_at(twilio, db_url, clock):
 
     yield start
     while apps:
-        stop(apps.pop())
+        apps.pop().stop()
 
 
 def book(app, clock, when):
