@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING
 
 from receptionist import events
 from receptionist.config import Profile
-from receptionist.domain.ports import Messenger, SecretStore
+from receptionist.domain.ports import Dialer, Messenger, SecretStore
 from receptionist.errors import UserError
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import platform_adapters
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
+from receptionist.ingest.sms_replies import SmsReplies
 from receptionist.services import Desk, DeskContext
 from receptionist.services.context import location_rules
 from receptionist.store import Store
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
     from receptionist.services.settings import Applied
 
 log = logging.getLogger(__name__)
+
+TWILIO_TOKEN = "twilio.auth_token"  # the keyring key (providers.twilio_messaging.SECRET_KEY), read for the validator
 
 
 def utcnow() -> datetime:
@@ -127,6 +130,7 @@ class OutsideWorld:
     targets: list[CalendarTarget]  # connected calendars
     problems: dict[str, str]  # why an enabled integration is unusable (calendar keys, "twilio", "webhook")
     messenger: Messenger | None = None
+    dialer: Dialer | None = None  # Twilio Voice (the same client as the messenger): the owner's Call back
     secret_for: Callable[[str], str | None] = lambda key: None  # signing secrets of the AI platforms
     confirmers: dict = field(default_factory=dict)  # read-back of deliveries the signature does not cover
     polling_for: Callable[[Intake], "PollingScheduler | None"] = lambda intake: None  # sources feeding the intake
@@ -148,8 +152,8 @@ def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], da
                                    "cannot be read. Unlock the keyring (or install one), then restart the console.")
             return None
 
-    return OutsideWorld(targets, problems, messenger, secret_for, confirmers_for(profile, secrets),
-                    lambda intake: polling_scheduler(profile, secrets, intake, clock))
+    return OutsideWorld(targets, problems, messenger, messenger, secret_for, confirmers_for(profile, secrets),
+                        lambda intake: polling_scheduler(profile, secrets, intake, clock))
 
 
 def settle_heap() -> None:
@@ -418,14 +422,16 @@ class App:
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=world.confirmers, calendar_labels=calendars,
                         store_wait_seconds=ing.store_wait_seconds)
-        receiver = WebhookReceiver(profile.ingest, intake) if with_receiver else None
+        replies = SmsReplies(store, location_rules(profile), bus, lambda: world.secret_for(TWILIO_TOKEN), clock) \
+            if profile.twilio.enabled else None  # callers' replies to reminders (STOP/START, C, R)
+        receiver = WebhookReceiver(profile.ingest, intake, replies) if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):
             problems.setdefault("webhook", "Calls are refused: no signing secret is set for the AI platform. "
                                            "Enter it under File → Settings.")
         sign_in = CalendarSignIn(profile, secrets, store, bus, sync_engine, problems, scheduler.wake)
         context = DeskContext.of(store, profile, bus, calendars, clock, problems=problems, wake_sync=scheduler.wake,
                                  sms_enabled=world.messenger is not None, secrets=secrets,
-                                 busy_now=sync_engine.busy_now)
+                                 busy_now=sync_engine.busy_now, dialer=world.dialer)
         live = LiveSettings(profile, secrets, bus, sync_engine, intake, receiver, calendars, problems, sign_in,
                             scheduler.wake)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
@@ -482,4 +488,7 @@ class App:
             close = getattr(target.provider, "close", None)
             if close is not None:
                 close()
+        close = getattr(self.sync_engine.messenger, "close", None)
+        if close is not None:  # Twilio's kept-alive connections
+            close()
         self.store.engine.dispose()

@@ -118,6 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("action", choices=["list", "replay", "discard"])
     p.add_argument("id", nargs="?", type=int, help="the delivery (replay, discard)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--actor", default="cli", help="who is acting (recorded in the audit log)")
     p = sub.add_parser("ingest", help="take a saved delivery (as the platform sent it) through the intake")
     _common(p)
     p.add_argument("file", metavar="FILE", help="the body as the platform sent it (JSON, or form-encoded: Twilio)")
@@ -138,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
     from receptionist.cli_availability import add_availability
 
     add_availability(sub, _common)
+    from receptionist.cli_callbacks import add_owner_commands
+
+    add_owner_commands(sub, _common)
     return parser
 
 
@@ -584,14 +588,14 @@ def cmd_quarantine(args) -> int:
         if args.id is None:
             raise UserError(f"quarantine {args.action} needs the delivery id (see: receptionist quarantine list)")
         if args.action == "replay":
-            record = desk.intake.replay(args.id, actor="cli")
+            record = desk.intake.replay(args.id, actor=args.actor)
             out = record.summary()
             if record.call_row_id is not None:
                 out["call_row_id"] = record.call_row_id
             print(json.dumps(out, indent=2) if args.json else
                   f"delivery {args.id}: {record.state.value}" + (f" ({record.reason})" if record.reason else ""))
             return 0 if record.state.value == "done" else 1
-        desk.intake.discard(args.id, actor="cli")
+        desk.intake.discard(args.id, actor=args.actor)
         print(json.dumps({"id": args.id, "state": "discarded"}) if args.json else f"delivery {args.id} discarded")
         return 0
     finally:
@@ -662,6 +666,9 @@ COMMANDS = {
     "poll": cmd_poll,
     "test-call": lambda args: _test_call(args),
 }
+from receptionist.cli_callbacks import owner_commands  # noqa: E402 - it is handed _build and _profile, above
+
+COMMANDS.update(owner_commands(_build, _profile))  # callbacks, people, audit
 
 
 def _test_call(args) -> int:

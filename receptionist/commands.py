@@ -117,6 +117,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
 def run(args, desk: Desk) -> int:
     """Carry out one action command; returns the exit code."""
     handler = _HANDLERS[(args.command, args.action)]
+    args.actor = desk.context.actor(args.actor)  # one of the profile's people, when it lists any
     result, text = handler(args, desk)
     if args.json:
         print(json.dumps(result, indent=2, default=_json_default))
@@ -355,6 +356,7 @@ def appointment_json(a: AppointmentRecord, desk: Desk) -> dict:
     return {"id": a.id, "status": a.status.value, "caller": a.caller_name, "phone": a.callback_number,
             "service": a.service, "start_utc": a.start, "end_utc": a.end, "start_local": a.start.astimezone(zone),
             "minutes": a.duration_minutes, "notes": a.notes, "cancel_reason": a.cancel_reason,
+            "caller_confirmed_at": a.caller_confirmed_at,
             "sync": {link.calendar: link_json(link) for link in a.links}}
 
 

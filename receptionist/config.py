@@ -22,6 +22,7 @@ import unicodedata
 from dataclasses import dataclass
 import datetime as _dt
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -373,6 +374,36 @@ class AvailabilitySettings(_Section):
         )
 
 
+class ReminderSettings(_Section):
+    enabled: bool = Field(False, description="Text each caller a reminder before their appointment (needs Twilio).")
+    hours_before: int = Field(24, ge=1, le=24 * 14, description="Hours before the appointment the reminder goes out.")
+    service_hours: str = Field("", description="Other lead times per service, e.g. 'Crown: 48, Cleaning: 24'.")
+    template: str = Field(
+        "Hi {caller}, this is {location} reminding you of your {service} on {when}. Reply C to confirm, R to "
+        "reschedule, STOP to stop texts.", description="The reminder. Fields: {caller} {service} {when} {location}.")
+    quiet_start_hour: int = Field(21, ge=0, le=23, description="No texts from this hour (local)...")
+    quiet_end_hour: int = Field(8, ge=0, le=23, description="...until this hour (local).")
+
+
+class Person(_Section):
+    """One person of the desk: who the audit log names. ``pin_hash`` is a salted PBKDF2 hash
+    (``domain/people.py``), never the PIN."""
+
+    name: str = Field(min_length=1, max_length=80, description="The name the audit log shows.")
+    role: Literal["front-desk", "owner"] = Field("front-desk", description="front-desk or owner (owners see the "
+                                                 "audit log and the conversion report).")
+    phone: str = Field("", description="This person's own phone (E.164), rung first by Call back.")
+    pin_hash: str = Field("", description="Hash of the person's PIN (empty: no PIN).")
+
+
+class PeopleSettings(_Section):
+    members: tuple[Person, ...] = Field((), description="The desk's people (receptionist people add ...); empty: "
+                                        "nobody is asked who they are and the audit log says 'staff'.")
+    os_login: bool = Field(False, description="A single-user PC: the person is this computer's login (no picker).")
+    idle_minutes: int = Field(15, ge=1, le=480, description="Ask who is at the desk again after this many idle "
+                                                            "minutes.")
+
+
 class Profile(_Section):
     """A location profile: everything an installer sets for one business location."""
 
@@ -388,6 +419,8 @@ class Profile(_Section):
     retell: RetellSettings = Field(default_factory=RetellSettings)
     elevenlabs: ElevenLabsSettings = Field(default_factory=ElevenLabsSettings)
     synthflow: SynthflowSettings = Field(default_factory=SynthflowSettings)
+    people: PeopleSettings = Field(default_factory=PeopleSettings)
+    reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
 
     @model_validator(mode="after")
@@ -512,7 +545,7 @@ def _toml_value(value: object) -> str:
         return repr(value)
     if isinstance(value, _dt.date):
         return value.isoformat()
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):  # an inline table (hours, a service, a closure)
         return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items() if v is not None) + "}"

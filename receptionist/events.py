@@ -22,6 +22,8 @@ HEALTH_CHANGED = "health_changed"
 MESSAGE_SENT = "message_sent"
 LIVE_CALL_CHANGED = "live_call_changed"  # a call in progress changed (platform, call_id)
 QUARANTINE_CHANGED = "quarantine_changed"  # a delivery went to, or left, quarantine (inbox_id)
+CALLBACK_CHANGED = "callback_changed"  # a callback was made, called, assigned or done (callback_id)
+PERSON_CHANGED = "person_changed"  # who is at the desk changed (name)
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,18 @@ client library talks to it once ``client.api.base_url`` points here.  What it im
   delivered (``failed`` / ``undelivered`` with error 30003/30005 for numbers in ``undeliverable``) and, when the
   message had a ``StatusCallback``, POSTs the form-encoded status callback signed with ``X-Twilio-Signature``
   exactly as ``twilio.request_validator.RequestValidator`` checks it.
+* Programmable Voice, as Twilio documents ``POST .../Calls.json`` (form body ``To``, ``From``, and one of ``Url``,
+  ``Twiml`` or ``ApplicationSid``; errors 21201 no To, 21211 invalid To, 21213 no From, 21210 From not a number
+  of the account, 21205 no Url/Twiml) -> 201 and the Call resource, status ``queued``; ``GET .../Calls/{Sid}.json``
+  and ``GET .../Calls.json`` (``To``/``From``/``ParentCallSid``/``Status`` filters, newest first).
+  ``answer_call(sid)`` is the person who picks up: the call goes ``in-progress`` and its TwiML runs; a ``<Dial>``
+  (a bare number or ``<Number>``) makes a child leg (``direction`` ``outbound-dial``, ``parent_call_sid``,
+  ``from`` the ``callerId``), ringing. ``legs`` lists every Call resource, oldest first.
+* Inbound SMS: ``send_reply(from_, body)`` is a caller texting the business number: it POSTs the form Twilio
+  posts to the number's SMS URL (``sms_url``: ``MessageSid``, ``SmsSid``, ``AccountSid``, ``From``, ``To``,
+  ``Body``, ``NumMedia``, ``NumSegments``, ``SmsStatus`` ``received``, ``ApiVersion``), signed with
+  ``X-Twilio-Signature``. Like Twilio's default opt-out handling, after STOP (STOPALL, UNSUBSCRIBE, CANCEL, END,
+  QUIT) a message to that number is refused with error 21610 until START (UNSTOP, YES).
 * ``/_sandbox/faults`` (see ``faults.py``, consulted before anything else) and ``GET /_sandbox/messages``
   (everything sent, oldest first, for a person at the demo or a test in another process).
 
@@ -178,7 +190,12 @@ class TwilioSandbox:
         self.undeliverable = set(undeliverable)
         self.faults = FaultInjector()
         self.callbacks: list[CallbackRecord] = []
+        self.sms_url: str | None = None  # where a caller's texts to the business number are posted
+        self.business_number: str | None = None
+        self.unsubscribed: set[str] = set()
         self._store: dict[str, _Stored] = {}
+        self._calls: dict[str, dict] = {}  # Call resources by sid, in creation order
+        self._twiml: dict[str, str] = {}
         self._lock = threading.RLock()
         self._seq = itertools.count()
         self._pending: list[_Transition] = []
@@ -191,6 +208,8 @@ class TwilioSandbox:
             [
                 Rule(f"{base}/Messages.json", endpoint="messages", methods=["GET", "POST"]),
                 Rule(f"{base}/Messages/<message_sid>.json", endpoint="message", methods=["GET"]),
+                Rule(f"{base}/Calls.json", endpoint="calls", methods=["GET", "POST"]),
+                Rule(f"{base}/Calls/<call_sid>.json", endpoint="call", methods=["GET"]),
                 Rule("/_sandbox/messages", endpoint="dump", methods=["GET"]),
             ],
             strict_slashes=False,
@@ -251,8 +270,42 @@ class TwilioSandbox:
                     raise TimeoutError(f"message {sid} did not reach {status!r}")
                 self._wake.wait(remaining)
 
+    @property
+    def legs(self) -> list[dict]:
+        """Copies of every Call resource (the calls placed and the legs their TwiML dialled), oldest first."""
+        with self._lock:
+            return [json.loads(json.dumps(c)) for c in self._calls.values()]
+
+    def call(self, sid: str) -> dict | None:
+        with self._lock:
+            found = self._calls.get(sid)
+            return json.loads(json.dumps(found)) if found else None
+
+    def answer_call(self, sid: str) -> list[dict]:
+        """The person at ``To`` picks up: the call is ``in-progress`` and its TwiML runs. Returns the legs its
+        ``<Dial>`` started (ringing), as Call resources."""
+        import xml.etree.ElementTree as ET
+
+        with self._lock:
+            call = self._calls[sid]
+            now = rfc2822(datetime.now(timezone.utc))
+            call.update(status="in-progress", start_time=now, date_updated=now)
+            root = ET.fromstring(self._twiml.get(sid) or "<Response/>")
+            legs = []
+            for dial in root.iter("Dial"):
+                numbers = [n.text.strip() for n in dial.iter("Number") if n.text] or \
+                          ([dial.text.strip()] if dial.text and dial.text.strip() else [])
+                for number in numbers:
+                    leg = self._call_resource(number, dial.get("callerId") or call["from"], "outbound-dial",
+                                              parent=sid)
+                    leg["status"] = "ringing"
+                    legs.append(json.loads(json.dumps(leg)))
+            return legs
+
     def clear(self) -> None:
         with self._lock:
+            self._calls.clear()
+            self._twiml.clear()
             self._store.clear()
             self._pending.clear()
             self.callbacks.clear()
@@ -305,6 +358,13 @@ class TwilioSandbox:
             return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
         if endpoint == "message":
             return self._fetch(request, args["message_sid"])
+        if endpoint == "call":
+            resource = self.call(args["call_sid"])
+            if resource is None:
+                return twilio_error(404, 20404, f"The requested resource {request.path} was not found")
+            return _json(resource)
+        if endpoint == "calls":
+            return self._create_call(request) if request.method == "POST" else self._list_calls(request)
         if request.method == "POST":
             return self._create(request)
         return self._list(request)
@@ -346,6 +406,8 @@ class TwilioSandbox:
             return twilio_error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         if to == from_:
             return twilio_error(400, 21266, "'To' and 'From' numbers cannot be the same.")
+        if to in self.unsubscribed:
+            return twilio_error(400, 21610, "Attempt to send to unsubscribed recipient")
 
         sid = new_sid("SM")
         now = datetime.now(timezone.utc)
@@ -386,6 +448,66 @@ class TwilioSandbox:
                     self._schedule(sid, "delivered", 2)
             self._wake.notify_all()
         return _json(resource, 201)
+
+    def _call_resource(self, to: str, from_: str, direction: str, parent: str | None = None) -> dict:
+        sid = new_sid("CA")
+        now = rfc2822(datetime.now(timezone.utc))
+        uri = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls/{sid}.json"
+        resource = {
+            "account_sid": self.account_sid, "annotation": None, "answered_by": None, "api_version": API_VERSION,
+            "caller_name": None, "date_created": now, "date_updated": now, "direction": direction,
+            "duration": None, "end_time": None, "forwarded_from": None, "from": from_, "from_formatted": from_,
+            "group_sid": None, "parent_call_sid": parent, "phone_number_sid": None, "price": None,
+            "price_unit": "USD", "queue_time": "0", "sid": sid, "start_time": None, "status": "queued",
+            "subresource_uris": {"notifications": uri.replace(".json", "/Notifications.json"),
+                                 "recordings": uri.replace(".json", "/Recordings.json")},
+            "to": to, "to_formatted": to, "trunk_sid": None, "uri": uri,
+        }
+        self._calls[sid] = resource
+        return resource
+
+    def _create_call(self, request: Request) -> Response:
+        form = request.form
+        to = (form.get("To") or "").strip()
+        from_ = (form.get("From") or "").strip()
+        twiml, url = form.get("Twiml"), (form.get("Url") or "").strip()
+        if not to:
+            return twilio_error(400, 21201, "No 'To' number is specified")
+        if not E164.match(to):
+            return twilio_error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
+        if not from_:
+            return twilio_error(400, 21213, "No 'From' number is specified")
+        if not E164.match(from_) or (self.numbers is not None and from_ not in self.numbers):
+            return twilio_error(400, 21210, f"The source phone number provided, {from_}, is not yet verified for "
+                                            "your account. You may only make calls from phone numbers that you've "
+                                            "verified or purchased from Twilio.")
+        if not twiml and not url and not form.get("ApplicationSid"):
+            return twilio_error(400, 21205, "Url parameter is required. Please provide a Url, Twiml or "
+                                            "ApplicationSid.")
+        if twiml:
+            import xml.etree.ElementTree as ET
+
+            try:
+                ET.fromstring(twiml)
+            except ET.ParseError as exc:
+                return twilio_error(400, 12100, f"Document parse failure: {exc}")
+        with self._lock:
+            resource = self._call_resource(to, from_, "outbound-api")
+            self._twiml[resource["sid"]] = twiml or ""
+            return _json(json.loads(json.dumps(resource)), 201)
+
+    def _list_calls(self, request: Request) -> Response:
+        args = request.args
+        filters = {"to": args.get("To"), "from": args.get("From"), "parent_call_sid": args.get("ParentCallSid"),
+                   "status": args.get("Status")}
+        with self._lock:
+            rows = [c for c in reversed(list(self._calls.values()))
+                    if all(c[k] == v for k, v in filters.items() if v)]
+            page_size = int(args.get("PageSize", DEFAULT_PAGE_SIZE))
+            chunk = json.loads(json.dumps(rows[:page_size]))
+        base = f"/{API_VERSION}/Accounts/{self.account_sid}/Calls.json"
+        return _json({"calls": chunk, "end": max(0, len(chunk) - 1), "first_page_uri": base, "next_page_uri": None,
+                      "page": 0, "page_size": page_size, "previous_page_uri": None, "start": 0, "uri": base})
 
     def _fetch(self, request: Request, sid: str) -> Response:
         resource = self.message(sid)
@@ -441,6 +563,25 @@ class TwilioSandbox:
         return _json(payload)
 
     # ------------------------------------------------------------------ delivery + status callbacks
+
+    def send_reply(self, from_: str, body: str, to: str | None = None) -> CallbackRecord:
+        """A caller texts the business number: Twilio's inbound webhook, signed, to ``sms_url``."""
+        if self.sms_url is None:
+            raise RuntimeError("set sms_url (the number's SMS webhook) first")
+        word = re.sub(r"[^A-Z]", "", body.strip().upper())
+        if word in {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"}:
+            self.unsubscribed.add(from_)
+        elif word in {"START", "UNSTOP", "YES"}:
+            self.unsubscribed.discard(from_)
+        sid = new_sid("SM")
+        params = {"ToCountry": "US", "ToState": "IL", "SmsMessageSid": sid, "NumMedia": "0", "ToCity": "CHICAGO",
+                  "FromZip": "", "SmsSid": sid, "FromState": "IL", "SmsStatus": "received", "FromCity": "CHICAGO",
+                  "Body": body, "FromCountry": "US", "To": to or self.business_number or "", "ToZip": "",
+                  "NumSegments": str(num_segments(body)), "MessageSid": sid, "AccountSid": self.account_sid,
+                  "From": from_, "ApiVersion": API_VERSION}
+        self._post_callback(self.sms_url, params)
+        with self._lock:
+            return self.callbacks[-1]
 
     def _schedule(self, sid: str, status: str, steps: int) -> None:
         due = time.monotonic() + steps * (self.delivery_delay or 0.0)

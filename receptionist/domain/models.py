@@ -143,6 +143,7 @@ class AppointmentRecord:
     title_override: str | None = None
     description_override: str | None = None
     cancel_reason: str | None = None
+    caller_confirmed_at: datetime | None = None  # the caller replied C to the reminder
 
     @property
     def duration_minutes(self) -> int:

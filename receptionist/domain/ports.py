@@ -136,6 +136,22 @@ class Messenger(Protocol):
         """A message already sent to ``to`` with ``body`` since ``since`` (to check before sending again)."""
 
 
+@dataclass(frozen=True)
+class PlacedCall:
+    """A phone call the desk asked the provider to place (Twilio's Call resource)."""
+
+    sid: str
+    status: str
+    to: str
+
+
+class Dialer(Protocol):
+    """Outbound calls (Twilio Programmable Voice): the owner's callback."""
+
+    def connect_call(self, owner: str, caller: str) -> PlacedCall:
+        """Ring ``owner`` first; once answered, dial ``caller`` with the business number as caller id."""
+
+
 class SecretStore(Protocol):
     """Where secrets live (the OS keyring). Keys are short names like ``google.refresh_token``."""
 

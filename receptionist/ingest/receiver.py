@@ -2,7 +2,8 @@
 
 ``POST /webhooks/<platform>`` (``vapi``, ``retell``, ``elevenlabs``, ``twilio``, ``bland``, ``synthflow``,
 ``generic``) and, as before, ``POST /webhooks/v1/calls`` for our generic payload; ``POST /tools/<platform>``
-(``vapi``, ``retell``) answers the AI agent's tool calls during a call (``receptionist.ingest.tools``). The door itself is
+(``vapi``, ``retell``) answers the AI agent's tool calls during a call (``receptionist.ingest.tools``); ``POST
+/webhooks/twilio/sms`` takes a caller's text reply (``ingest/sms_replies.py``). The door itself is
 :class:`receptionist.ingest.intake.Intake`; this module is the HTTP around it. Answers:
 
 * what the platform expects (the adapter's ``answer``; 202 ``accepted`` for generic) once the delivery is stored;
@@ -32,6 +33,7 @@ from receptionist.errors import UserError
 from receptionist.ingest.intake import Answer, Intake, refused
 from receptionist.ingest.platforms import Delivery
 from receptionist.ingest.tools import TOOL_PATH, ToolAnswerer, ToolDoor
+from receptionist.ingest.sms_replies import SMS_PATH, SmsReplies
 from receptionist.serving import ProductionServer
 
 log = logging.getLogger(__name__)
@@ -47,10 +49,12 @@ def _response(answer: Answer) -> Response:
 class WebhookReceiver:
     """The WSGI app and its server thread."""
 
-    def __init__(self, settings: IngestSettings, intake: Intake | None):
+    def __init__(self, settings: IngestSettings, intake: Intake | None, replies: SmsReplies | None = None):
         self.settings = settings
         self.intake = intake
+        self.replies = replies
         self._urls = Map([Rule(CALLS_PATH, endpoint="generic", methods=["POST"]),
+                          Rule(SMS_PATH, endpoint="sms", methods=["POST"]),
                           Rule("/webhooks/<platform>", endpoint="platform", methods=["POST"]),
                           Rule("/tools/<platform>", endpoint="tools", methods=["POST"]),
                           Rule("/healthz", endpoint="health", methods=["GET"])])
@@ -113,6 +117,8 @@ class WebhookReceiver:
             return exc(environ, start_response)  # type: ignore[operator]
         if endpoint == "health":
             response = Response(json.dumps({"status": "ok"}), content_type="application/json")
+        elif endpoint == "sms":
+            response = self._reply(Request(environ))
         else:
             request = Request(environ)
             platform = "generic" if endpoint == "generic" else values["platform"]
@@ -123,6 +129,17 @@ class WebhookReceiver:
                 log.exception("webhook for %s failed", platform)
                 response = _response(refused(503, "internal error while taking the delivery; retry later"))
         return response(environ, start_response)
+
+    def _reply(self, request: Request) -> Response:
+        if self.replies is None:
+            return Response(b"text replies are not taken here", status=404)
+        try:
+            status, body = self.replies.take(self._public_url(request), request.form.to_dict(),
+                                             request.headers.get("X-Twilio-Signature", ""))
+        except Exception:  # a bug or the database: 503 so Twilio retries
+            log.exception("inbound SMS failed")
+            status, body = 503, b"retry later"
+        return Response(body, status=status, content_type="text/xml" if status == 200 else "text/plain")
 
     def _public_url(self, request: Request) -> str:
         base = self.settings.public_base_url.rstrip("/")

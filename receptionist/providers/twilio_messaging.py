@@ -1,6 +1,7 @@
-"""Outbound SMS through Twilio Programmable Messaging, with the real ``twilio`` client library.
+"""Outbound SMS through Twilio Programmable Messaging, and the owner's callback call through Programmable Voice,
+with the real ``twilio`` client library.
 
-``TwilioMessenger`` implements ``receptionist.domain.ports.Messenger``.  The API root comes from the profile
+``TwilioMessenger`` implements ``receptionist.domain.ports.Messenger`` and ``Dialer``.  The API root comes from the profile
 (``twilio.api_base``): the real ``https://api.twilio.com`` or the loopback sandbox (``receptionist_sandbox.twilio``).
 Every failure leaves as a ``receptionist.errors`` type:
 
@@ -26,6 +27,7 @@ import json
 import logging
 import threading
 from datetime import datetime, timedelta
+from xml.sax.saxutils import escape, quoteattr
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
@@ -35,7 +37,7 @@ from twilio.rest import Client
 
 from receptionist.config import TwilioSettings
 from receptionist.providers.http import connection_error, office_session, retry_after_seconds
-from receptionist.domain.ports import SecretStore, SentMessage
+from receptionist.domain.ports import PlacedCall, SecretStore, SentMessage
 from receptionist.errors import (
     AuthError,
     NotFound,
@@ -109,6 +111,10 @@ class TwilioMessenger:
         self._client.edge = None
         self._client.api.base_url = base
 
+    def close(self) -> None:
+        """Close the kept-alive connections (at the desk's stop)."""
+        self._http.session.close()
+
     def send_sms(self, to: str, body: str) -> SentMessage:
         sender = self.settings.from_number
         kwargs = {"to": to, "body": body}
@@ -121,6 +127,18 @@ class TwilioMessenger:
         message = self._call(lambda: self._client.messages.create(**kwargs))
         log.info("SMS %s to %s: %s", message.sid, _mask(to), message.status)
         return SentMessage(sid=message.sid, status=str(message.status), to=message.to, body=message.body)
+
+    def connect_call(self, owner: str, caller: str) -> PlacedCall:
+        """One ``calls.create``: Twilio rings ``owner`` from the business number; when the owner answers, the
+        inline TwiML dials ``caller`` with the business number as caller id (the caller sees the business)."""
+        business = self.settings.from_number
+        if business.startswith("MG"):
+            raise UserError("a callback call needs twilio.from_number to be the business's phone number, not a "
+                            "Messaging Service")
+        twiml = f'<Response><Dial callerId={quoteattr(business)}>{escape(caller)}</Dial></Response>'
+        call = self._call(lambda: self._client.calls.create(to=owner, from_=business, twiml=twiml))
+        log.info("callback call %s: %s then %s", call.sid, _mask(owner), _mask(caller))
+        return PlacedCall(sid=call.sid, status=str(call.status), to=call.to)
 
     def find_sent(self, to: str, body: str, since: datetime) -> SentMessage | None:
         """The message to ``to`` with ``body`` created since ``since``, if Twilio has one: was a send whose answer

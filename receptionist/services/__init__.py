@@ -9,7 +9,10 @@
 - ``callers``: a number as written, and what the desk knows of its caller;
 - ``wording``: the words a caller reads;
 - ``settings``: a saved profile taken into the running desk.
-- ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools).
+- ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools);
+- ``callbacks``: the callback desk (the calls that need a person, Call back, Done with an outcome);
+- ``people``: who is at the desk, and the audit log owners read;
+- ``reports``: the conversion funnel (calls → proposals → confirmed → kept).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -22,11 +25,14 @@ from typing import TYPE_CHECKING
 from receptionist.services.appointments import Appointments, WeekView
 from receptionist.services.availability import Availability
 from receptionist.services.bookings import ApprovalPlan, Bookings, CallReview
+from receptionist.services.callbacks import CallbackDesk, Callbacks
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks
 from receptionist.services.context import DeskContext
 from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
 from receptionist.services.intake import IntakeDesk
+from receptionist.services.people import People
+from receptionist.services.reports import Reports
 from receptionist.services.settings import Applied, DeskSettings
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
 from receptionist.services.wording import Wording
@@ -57,8 +63,11 @@ class Desk:
         self.intake = IntakeDesk(ctx, intake, self.callers)
         self.settings = DeskSettings(reconfigure)
         self.availability = Availability(ctx)
+        self.callbacks = Callbacks(ctx)
+        self.people = People(ctx)
+        self.reports = Reports(ctx)
 
 
 # the records the window shows, with the capabilities that return them
-__all__ = ["Applied", "ApprovalPlan", "CalendarStatus", "CallReview", "Desk", "DeskContext", "Discrepancy",
-           "HealthSnapshot", "WeekView"]
+__all__ = ["Applied", "ApprovalPlan", "CalendarStatus", "CallbackDesk", "CallReview", "Desk", "DeskContext",
+           "Discrepancy", "HealthSnapshot", "WeekView"]

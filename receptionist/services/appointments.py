@@ -91,7 +91,7 @@ class Appointments:
     # --- an appointment's life -------------------------------------------------------------------------------------
 
     def reschedule(self, appointment_id: str, start: datetime, duration_minutes: int | None = None, *,
-                   notify: bool = False, actor: str = "staff") -> AppointmentRecord:
+                   notify: bool = False, actor: str | None = None) -> AppointmentRecord:
         """Move an appointment (checked like a new booking, ignoring itself); every calendar gets the move."""
         ctx = self.ctx
         appt = self.get(appointment_id)
@@ -108,14 +108,13 @@ class Appointments:
         changes = {"start": draft.start, "end": draft.end}
         if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
             changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
-        changed = ctx.store.appointments.change(appointment_id, appt.version, changes, actor, ctx.clock(), outbox,
-                                                action="appointment.rescheduled",
-                                                seen_clashes=seen)
+        changed = ctx.store.appointments.change(appointment_id, appt.version, changes, ctx.actor(actor), ctx.clock(),
+                                                outbox, action="appointment.rescheduled", seen_clashes=seen)
         return announce_changed(ctx, changed)
 
     def edit(self, appointment_id: str, *, service: str | None = None, duration_minutes: int | None = None,
              notes: str | None = None, caller_name: str | None = None, notify: bool = False,
-             actor: str = "staff") -> AppointmentRecord:
+             actor: str | None = None) -> AppointmentRecord:
         """Change the booked service, length, notes or name; the calendars get the new version."""
         ctx = self.ctx
         appt = self.get(appointment_id)
@@ -142,16 +141,17 @@ class Appointments:
             changes["description_override"] = None
         outbox = self.wording.text("sms.change", appt, notify and ("end" in changes or "service" in changes),
                                    self.wording.change(appt, appt.start, draft.service))
-        changed = ctx.store.appointments.change(appointment_id, appt.version, changes, actor, ctx.clock(), outbox,
-                                                action="appointment.edited")
+        changed = ctx.store.appointments.change(appointment_id, appt.version, changes, ctx.actor(actor), ctx.clock(),
+                                                outbox, action="appointment.edited")
         return announce_changed(ctx, changed)
 
     def cancel(self, appointment_id: str, reason: str = "", *, notify: bool = False,
-               actor: str = "staff") -> AppointmentRecord:
+               actor: str | None = None) -> AppointmentRecord:
         """Cancel: the appointment stays, shown as cancelled; its event is deleted from every calendar."""
         ctx = self.ctx
         appt = self.get(appointment_id)
         reason = reason.strip() or "cancelled at the front desk"
         outbox = self.wording.text("sms.cancel", appt, notify, self.wording.cancellation(appt))
-        changed = ctx.store.appointments.cancel(appointment_id, appt.version, reason, actor, ctx.clock(), outbox)
+        changed = ctx.store.appointments.cancel(appointment_id, appt.version, reason, ctx.actor(actor), ctx.clock(),
+                                                outbox)
         return announce_changed(ctx, changed)

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from receptionist import events
 from receptionist.domain.bookings import BookingDraft, blocking
+from receptionist.domain.callbacks import callback_due
 from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery
 from receptionist.domain.contact import TEXT_OK, ContactPreference, contact_preference
 from receptionist.domain.intake import LiveCallRecord
@@ -151,15 +152,15 @@ class Bookings:
             raise UserError(f"booking proposal {proposal_id} does not exist")
         return proposal
 
-    def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str = "staff") -> ProposalRecord:
+    def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str | None = None) -> ProposalRecord:
         ctx = self.ctx
         draft, issues = self.checks.check(draft)
-        record = ctx.store.proposals.update(proposal_id, draft, issues, version, actor, ctx.clock())
+        record = ctx.store.proposals.update(proposal_id, draft, issues, version, ctx.actor(actor), ctx.clock())
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="edited")
         return record
 
     def approve(self, proposal_id: int, version: int, draft: BookingDraft | None = None,
-                actor: str = "staff", *, text: str | None = None, notify: bool | None = None) -> AppointmentRecord:
+                actor: str | None = None, *, text: str | None = None, notify: bool | None = None) -> AppointmentRecord:
         """Confirm a proposal (as captured, or as edited): an appointment owed to every connected calendar.
 
         The caller is texted ``text`` (default: the usual confirmation) when SMS is on and there is a number, unless
@@ -186,8 +187,8 @@ class Bookings:
         if notify and ctx.sms_enabled and draft.callback_number:
             body = text.strip() if text is not None else self.wording.confirmation(draft)
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": body}))
-        appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), actor, ctx.clock(),
-                                           outbox, seen_clashes=seen)
+        appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), ctx.actor(actor),
+                                           ctx.clock(), outbox, seen_clashes=seen)
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         ctx.wake_sync()
@@ -199,10 +200,14 @@ class Bookings:
         call = self.ctx.store.calls.of_proposal(proposal_id)
         return refusal_of(call.intent) if call is not None else None
 
-    def reject(self, proposal_id: int, version: int, reason: str, actor: str = "staff") -> ProposalRecord:
+    def reject(self, proposal_id: int, version: int, reason: str, actor: str | None = None) -> ProposalRecord:
         ctx = self.ctx
         if not reason.strip():
             raise UserError("say why the booking is rejected (the owner sees it when calling back)")
-        record = ctx.store.proposals.reject(proposal_id, version, reason.strip(), actor, ctx.clock())
+        now = ctx.clock()
+        # the caller is owed a call: the callback desk gets it, with the reason, in the same transaction
+        record = ctx.store.proposals.reject(proposal_id, version, reason.strip(), ctx.actor(actor), now,
+                                            callback_due=callback_due(now, False, ctx.rules))
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="rejected")
+        ctx.bus.publish(events.CALLBACK_CHANGED)
         return record

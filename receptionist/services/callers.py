@@ -1,15 +1,18 @@
-"""Callers: a number as a person writes it, and what the desk knows of whoever calls from it."""
+"""Callers: a number as a person writes it, what the desk knows of whoever calls from it, and that caller's data
+exported or forgotten."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from receptionist import events
 from receptionist.domain.formatting import format_date
 from receptionist.domain.intake import CallerHistory
 from receptionist.domain.models import AppointmentRecord, CallRecord
 from receptionist.domain.payload import normalise_phone
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
+from receptionist.services.people import is_owner
 
 
 @dataclass(frozen=True)
@@ -69,3 +72,29 @@ class Callers:
         store = self.ctx.store
         return CallerFile(number, history, self._returning_text(history), store.calls.from_number(number, limit),
                           store.appointments.for_number(number, limit))
+
+    # --- a caller's data: theirs to ask for, or to have forgotten (owners) ------------------------------------------
+
+    def _owner(self, actor: str | None, what: str) -> str:
+        who = self.ctx.actor(actor)
+        if not is_owner(self.ctx, who):
+            raise UserError(f"{what} a caller's data is for owners: ask an owner of the desk")
+        return who
+
+    def export(self, written_number: str, actor: str | None = None) -> dict:
+        """Everything the desk holds about a number (calls with transcripts, appointments, callbacks, texts), as
+        JSON-able data; audited."""
+        who = self._owner(actor, "exporting")
+        return self.ctx.store.caller_data.export(self.number(written_number), who, self.ctx.clock())
+
+    def forget(self, written_number: str, actor: str | None = None) -> dict[str, int]:
+        """Erase a caller: calls, transcripts and texts go; appointments stay with the name replaced, and the
+        calendars get that version; audited. Returns how many calls, appointments and texts were touched."""
+        ctx = self.ctx
+        who = self._owner(actor, "forgetting")
+        done = ctx.store.caller_data.forget(self.number(written_number), who, ctx.clock())
+        ctx.bus.publish(events.PROPOSAL_DECIDED, status="forgotten")  # the call list reads again
+        ctx.bus.publish(events.APPOINTMENT_CHANGED)
+        ctx.bus.publish(events.CALLBACK_CHANGED)
+        ctx.wake_sync()
+        return done

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,18 +13,38 @@ from receptionist import events
 from receptionist.config import Profile
 from receptionist.domain.bookings import EventTemplate
 from receptionist.domain.models import BusyBlock
+from receptionist.domain.people import same_person
 from receptionist.domain.payload import LocationRules
+from receptionist.errors import UserError
 from receptionist.store import Store
 from receptionist.sync.engine import event_template
 
 if TYPE_CHECKING:
-    from receptionist.domain.ports import SecretStore
+    from receptionist.domain.ports import Dialer, SecretStore
 
 
 def location_rules(profile: Profile) -> LocationRules:
     loc = profile.location
     return LocationRules(zone=loc.zone, country=loc.country, default_duration_minutes=loc.default_duration_minutes,
                          booking=profile.availability.booking_rules(loc))
+
+
+class AtDesk:
+    """Who is at this desk now: the actor of every action that names none (the window's person picker sets it;
+    "staff" until someone picks, when the profile lists no people)."""
+
+    def __init__(self, name: str = "staff"):
+        self._name = name
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        with self._lock:
+            return self._name
+
+    def set(self, name: str) -> None:
+        with self._lock:
+            self._name = name
 
 
 @dataclass(frozen=True)
@@ -43,6 +64,8 @@ class DeskContext:
     secrets: "SecretStore | None" = None  # the location's keyring entries, for File → Settings…
     # the calendars' busy time read now (``SyncEngine.busy_now``): the last re-check before a booking is written
     busy_now: Callable[[datetime, datetime], tuple[list[BusyBlock], list[str]]] | None = None
+    dialer: "Dialer | None" = None  # Twilio Voice: the owner's Call back
+    at_desk: AtDesk = field(default_factory=AtDesk)
     rules: LocationRules = field(init=False)
     template: EventTemplate = field(init=False)
 
@@ -57,6 +80,19 @@ class DeskContext:
         live = calendars if isinstance(calendars, dict) else dict(calendars)
         return cls(store, profile, bus, MappingProxyType(live), clock,
                    problems=MappingProxyType(problems if problems is not None else {}), **wiring)
+
+    def actor(self, given: str | None = None) -> str:
+        """Who acts: ``given`` (the command line's ``--actor``), else the person at the desk, checked against the
+        profile's people when it lists any (their spelling of the name is what the audit log records)."""
+        name = (given if given is not None else self.at_desk.name).strip()
+        members = self.profile.people.members
+        if not members:
+            return name or "staff"
+        for person in members:
+            if same_person(person.name, name):
+                return person.name
+        raise UserError(f"{name or 'nobody'!r} is not one of this desk's people ({', '.join(p.name for p in members)}):"
+                        " pick yourself, or pass --actor with your name")
 
     def label(self, calendar: str) -> str:
         return self.calendars.get(calendar, calendar)

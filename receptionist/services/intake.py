@@ -32,16 +32,16 @@ class IntakeDesk:
     def quarantine_count(self) -> int:
         return self.ctx.store.inbox.quarantine_count()
 
-    def replay(self, inbox_id: int, actor: str = "staff") -> InboxRecord:
+    def replay(self, inbox_id: int, actor: str | None = None) -> InboxRecord:
         """Map a quarantined delivery again (after a fix, an upgrade, or an API key was set)."""
-        record = self._running().replay(inbox_id, actor)
+        record = self._running().replay(inbox_id, self.ctx.actor(actor))
         if record is None:
             raise UserError(f"delivery {inbox_id} is not in quarantine")
         return record
 
-    def discard(self, inbox_id: int, actor: str = "staff") -> None:
+    def discard(self, inbox_id: int, actor: str | None = None) -> None:
         """A person decided a quarantined delivery is not a call: it leaves quarantine (the raw copy is kept)."""
-        if not self.ctx.store.inbox.discard(inbox_id, actor, self.ctx.clock()):
+        if not self.ctx.store.inbox.discard(inbox_id, self.ctx.actor(actor), self.ctx.clock()):
             raise UserError(f"delivery {inbox_id} is not in quarantine")
         self.ctx.bus.publish(events.QUARANTINE_CHANGED, inbox_id=inbox_id)
 

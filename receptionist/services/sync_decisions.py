@@ -41,16 +41,16 @@ class SyncDecisions:
     def __init__(self, ctx: DeskContext, appointments: Appointments, wording: Wording):
         self.ctx, self.appointments, self.wording = ctx, appointments, wording
 
-    def retry(self, link_id: int, actor: str = "staff") -> int:
+    def retry(self, link_id: int, actor: str | None = None) -> int:
         ctx = self.ctx
-        n = ctx.store.links.retry(ctx.clock(), [link_id], actor)
+        n = ctx.store.links.retry(ctx.clock(), [link_id], ctx.actor(actor))
         ctx.bus.publish(events.LINK_CHANGED, link_id=link_id)
         ctx.wake_sync()
         return n
 
-    def retry_all_failed(self, actor: str = "staff") -> int:
+    def retry_all_failed(self, actor: str | None = None) -> int:
         ctx = self.ctx
-        n = ctx.store.links.retry(ctx.clock(), None, actor)
+        n = ctx.store.links.retry(ctx.clock(), None, ctx.actor(actor))
         ctx.bus.publish(events.LINK_CHANGED)
         ctx.wake_sync()
         return n
@@ -93,18 +93,19 @@ class SyncDecisions:
             raise UserError(f"this calendar link is {link.state.label}, not in Drift or Conflict: nothing to decide")
         return link
 
-    def keep_ours(self, link_id: int, actor: str = "staff") -> LinkRecord:
+    def keep_ours(self, link_id: int, actor: str | None = None) -> LinkRecord:
         """Keep our version: the calendar gets it again (re-created if it was deleted there)."""
         ctx = self.ctx
         link = self._needs_decision(link_id)
         copy = self._their_copy(link)
         remote_hash = content_hash(remote_event_of(copy)) if copy is not None else None
-        saved = ctx.store.links.keep_ours(link_id, copy.etag if copy else None, remote_hash, actor, ctx.clock())
+        saved = ctx.store.links.keep_ours(link_id, copy.etag if copy else None, remote_hash, ctx.actor(actor),
+                                          ctx.clock())
         ctx.bus.publish(events.LINK_CHANGED, link_id=link_id, appointment_id=saved.appointment_id)
         ctx.wake_sync()
         return saved
 
-    def take_theirs(self, link_id: int, *, notify: bool = False, actor: str = "staff") -> AppointmentRecord:
+    def take_theirs(self, link_id: int, *, notify: bool = False, actor: str | None = None) -> AppointmentRecord:
         """Take the calendar's version: our appointment moves/changes to match it, or is cancelled if the event was
         deleted there; the other calendars follow. Optionally the caller is texted about the change."""
         ctx = self.ctx
@@ -129,17 +130,17 @@ class SyncDecisions:
             outbox = self.wording.text("sms.change", appt, notify and "start" in changes,
                                        self.wording.change(appt, copy.start))
         remote_hash = content_hash(remote_event_of(copy)) if copy is not None else None
-        changed = ctx.store.links.take_theirs(link_id, changes, copy.etag if copy else None, remote_hash, actor,
-                                              ctx.clock(), outbox)
+        changed = ctx.store.links.take_theirs(link_id, changes, copy.etag if copy else None, remote_hash,
+                                              ctx.actor(actor), ctx.clock(), outbox)
         return announce_changed(ctx, changed)
 
-    def resolve_mass_deletion(self, calendar: str, *, recreate: bool, actor: str = "staff") -> int:
+    def resolve_mass_deletion(self, calendar: str, *, recreate: bool, actor: str | None = None) -> int:
         """The answer to "many events vanished from this calendar": re-create them all, or accept the deletions
         (those appointments are cancelled and deleted from the other calendars)."""
         ctx = self.ctx
         if calendar not in ctx.calendars:
             raise UserError(f"no calendar {calendar!r} is enabled (enabled: {', '.join(ctx.calendars) or 'none'})")
-        n = ctx.store.links.resolve_mass_deletion(calendar, recreate, actor, ctx.clock())
+        n = ctx.store.links.resolve_mass_deletion(calendar, recreate, ctx.actor(actor), ctx.clock())
         ctx.bus.publish(events.LINK_CHANGED)
         ctx.bus.publish(events.APPOINTMENT_CHANGED)
         ctx.bus.publish(events.HEALTH_CHANGED)

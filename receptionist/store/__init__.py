@@ -9,6 +9,7 @@ from receptionist.store.appointments import AppointmentStore
 from receptionist.store.audit import AuditLog
 from receptionist.store.base import StaleEdit
 from receptionist.store.busy import BusyTime
+from receptionist.store.callbacks import CallbackStore
 from receptionist.store.calls import CallStore, ProposalStore
 from receptionist.store.db import session_factory
 from receptionist.store.health import HealthStore
@@ -17,7 +18,10 @@ from receptionist.store.inbox import InboxStore
 from receptionist.store.leases import Leases
 from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
+from receptionist.store.privacy import CallerData
 from receptionist.store.remote_cache import RemoteCache
+from receptionist.store.reports import Reports
+from receptionist.store.texting import Texting
 
 
 class Store:
@@ -39,6 +43,10 @@ class Store:
         self.audit = AuditLog(sessions)
         self.leases = Leases(sessions)
         self.inbox = InboxStore(engine, sessions)
+        self.callbacks = CallbackStore(sessions)
+        self.reports = Reports(sessions)
+        self.texting = Texting(sessions)
+        self.caller_data = CallerData(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

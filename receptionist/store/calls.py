@@ -12,6 +12,7 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, CallSort, SearchTerms
+from receptionist.domain.callbacks import CallbackReason
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
@@ -27,6 +28,7 @@ from receptionist.store import tables as t
 from receptionist.store.appointments import load_appointment
 from receptionist.store.audit import audit_in
 from receptionist.store.base import Room, StaleEdit, commit_or_stale, refuse_new_clash
+from receptionist.store.callbacks import open_callback_in
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import call_record, proposal_record
 
@@ -264,11 +266,16 @@ class ProposalStore(Room):
             commit_or_stale(s)
             return load_appointment(s, appt.id)
 
-    def reject(self, proposal_id: int, version: int, reason: str, actor: str, now: datetime) -> ProposalRecord:
+    def reject(self, proposal_id: int, version: int, reason: str, actor: str, now: datetime,
+               callback_due: datetime | None = None) -> ProposalRecord:
+        """Reject a pending proposal; with ``callback_due``, its call becomes a callback carrying the reason, in
+        the same transaction."""
         with self.session() as s:
             row = self._pending(s, proposal_id, version)
             row.status, row.decided_at, row.decided_by, row.reject_reason = (
                 ProposalStatus.REJECTED.value, now, actor, reason)
+            if callback_due is not None:
+                open_callback_in(s, row.call_row_id, CallbackReason.REJECTED, reason, callback_due, now)
             audit_in(s, now, actor, "proposal.rejected", "proposal", str(proposal_id), {"reason": reason})
             commit_or_stale(s)
             return proposal_record(row)

@@ -43,6 +43,14 @@ class OutboxStore(Room):
                       .values(done_at=now, provider_id=provider_id))
             s.commit()
 
+    def skip(self, message_id: int, why: str, now: datetime) -> None:
+        """Done without sending (the caller replied STOP, the appointment moved): ``provider_id`` "" says nothing
+        went out, and ``why`` stays with the row; not an error of the SMS connection."""
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id)
+                      .values(done_at=now, provider_id="", last_error=why))
+            s.commit()
+
     def failed(self, message_id: int, error: str, retry_at: datetime | None, now: datetime,
                       surely_not_sent: bool = False) -> None:
         """Record a failed send; ``surely_not_sent`` (the provider refused it) clears the sending mark, otherwise

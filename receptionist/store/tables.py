@@ -137,6 +137,7 @@ class Appointment(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    caller_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the caller replied C to a reminder
 
     links: Mapped[list["CalendarLink"]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", order_by="CalendarLink.calendar"
@@ -352,6 +353,87 @@ class PollCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+# --- the callback desk (issue 19) -----------------------------------------------------------------------------------
+
+
+class Callback(Base):
+    """A call that needs a person to call back (``domain/callbacks.py`` says which and by when): open until a
+    person records its outcome. One per call; a booking rejected later turns the call's callback into a
+    rejection's (the reason in ``note``)."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (Index("ix_callbacks_open_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    call_row_id: Mapped[int] = mapped_column(ForeignKey("calls.id", ondelete="CASCADE"), unique=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assignee: Mapped[str | None] = mapped_column(String(80))
+    called_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    called_by: Mapped[str | None] = mapped_column(String(80))
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by: Mapped[str | None] = mapped_column(String(80))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    call: Mapped[Call] = relationship()
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Reminder(Base):
+    """A reminder queued in the outbox for one appointment at one start time (a moved appointment gets another;
+    the unique key stops two desks queueing the same one)."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (UniqueConstraint("appointment_id", "start_at", name="uq_reminders_appointment_start"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id", ondelete="CASCADE"))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outbox_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsOptOut(Base):
+    """A number that replied STOP (``stopped``) or START again: honoured by every text the desk sends."""
+
+    __tablename__ = "sms_opt_outs"
+
+    number: Mapped[str] = mapped_column(String(20), primary_key=True)
+    stopped: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SmsReply(Base):
+    """A text a caller sent the business number (Twilio's inbound webhook), and what the desk did with it."""
+
+    __tablename__ = "sms_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    from_number: Mapped[str] = mapped_column(String(20), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(16))
+    appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
+
+
+class DeskMark(Base):
+    """A named high-water mark (``callbacks.scanned``: the last call the callback sweep looked at)."""
+
+    __tablename__ = "desk_marks"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer)
+
+
 # a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
 Index("ix_calls_callback_number", Call.callback_number)
 Index("ix_appointments_callback_number", Appointment.callback_number)
+# the audit log read by person (the owner's filter)
+Index("ix_audit_log_actor_at", AuditEntry.actor, AuditEntry.at)

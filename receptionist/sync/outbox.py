@@ -18,23 +18,35 @@ from receptionist.sync.backoff import next_attempt
 
 if TYPE_CHECKING:
     from receptionist.sync.engine import CycleReport
+    from receptionist.sync.reminders import ReminderPlanner
 
 log = logging.getLogger(__name__)
 
-SMS_TOPICS = ("sms.confirmation", "sms.change", "sms.cancel")
+SMS_TOPICS = ("sms.confirmation", "sms.change", "sms.cancel", "sms.reminder")
 
 
 class OutboxSender:
     """Sends the outbox at the end of each sync cycle (``SyncEngine.run_cycle``), as the sync leader."""
 
     def __init__(self, store: Store, messenger: Messenger | None, bus: events.EventBus,
-                 clock: Callable[[], datetime], rng: random.Random):
+                 clock: Callable[[], datetime], rng: random.Random, reminders: "ReminderPlanner | None" = None):
         self.store, self.messenger, self.bus, self.clock, self.rng = store, messenger, bus, clock, rng
+        self.reminders = reminders
 
     def send_due(self, report: "CycleReport") -> None:
-        """Send every message owed now, each alone: one failing (a bug included) never stops the others."""
+        """Queue the reminders now owed a place in the outbox, then send every message owed now, each alone: one
+        failing (a bug included) never stops the others. A number that replied STOP gets nothing."""
         now = self.clock()
+        if self.reminders is not None and self.messenger is not None:
+            self.reminders.queue(now)
         for message_id, topic, payload, attempts, sending_at in self.store.outbox.due(now):
+            if topic in SMS_TOPICS and self.store.texting.stopped(payload["to"]):
+                self.store.outbox.skip(message_id, "not sent: the caller replied STOP", now)
+                continue
+            if topic == "sms.reminder" and not self.store.texting.still_owed(payload["appointment_id"],
+                                                                            payload["start_utc"]):
+                self.store.outbox.skip(message_id, "not sent: the appointment was moved or cancelled", now)
+                continue
             if topic not in SMS_TOPICS:
                 self.store.outbox.failed(message_id, f"unknown outbox topic {topic!r}", None, now)
                 continue

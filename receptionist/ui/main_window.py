@@ -57,6 +57,9 @@ from receptionist.ui.operations import OperationRunner, QueryRunner, user_senten
 from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
+from receptionist.ui.callbacks_view import CallbacksView
+from receptionist.ui.conversion_view import install_conversion
+from receptionist.ui.people_views import install_people
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
 from receptionist.ui.shell import (
@@ -187,6 +190,11 @@ class MainWindow(QMainWindow):
         self.lower_tabs.addTab(self.sync_panel, "Sync")
         self.lower_tabs.addTab(self.quarantine_panel, "Quarantine")
         self.quarantine_panel.count_changed.connect(self._quarantine_count)
+        self.callbacks_view = CallbacksView(desk.callbacks, ctx.rules.zone, ctx.clock, ctx.rules.country,
+                                            runner=self.runner, operations=self.operations)  # issue 19: owners
+        self.lower_tabs.addTab(self.callbacks_view, "Callbacks")
+        self.callbacks_view.title_changed.connect(
+            lambda title: self.lower_tabs.setTabText(self.lower_tabs.indexOf(self.callbacks_view), title))
 
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(self._card(self.calendar))
@@ -221,6 +229,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self._build_menus()
+        install_people(self, desk.people)  # issue 19: who is at the desk, the audit log
+        install_conversion(self)  # issue 19: calls → kept appointments
         self.environment_problem_reported.connect(self.show_environment_problem)
         self._stop_listening = errors.on_environment_problem(
             lambda problem: self.environment_problem_reported.emit(problem.title, str(problem)))
@@ -233,6 +243,7 @@ class MainWindow(QMainWindow):
         # news → debounced refreshes
         self.bridge = EventBridge(bus, self)
         self.bridge.event_received.connect(self._on_event)
+        self.bridge.event_received.connect(self.callbacks_view.on_event)
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
         # A sync cycle announces every link it writes: the week (read and laid out again, then drawn) and the health

@@ -80,18 +80,28 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
     ("AI agent", ("ingest", "vapi", "retell", "elevenlabs", "synthflow"), (
         ("ingest", "platform", "Platform", "The AI platform that answers your phone."),
     )),
-    ("Texts", ("twilio",), (
+    ("Texts", ("twilio", "reminders"), (
         ("twilio", "enabled", "Text callers",
          "A confirmation when a booking is approved, through your Twilio account."),
         ("twilio", "account_sid", "Twilio account SID", "On the Twilio Console's home page; starts with AC."),
         ("twilio", "from_number", "Texts come from", "Your Twilio number, e.g. +15551234567."),
+        ("reminders", "enabled", "Remind callers of their appointment",
+         "A text before each appointment; a reply C confirms it, R asks for a call back, STOP ends texts."),
+        ("reminders", "hours_before", "Reminder, hours before", ""),
+    )),
+    ("People", ("people",), (
+        ("people", "os_login", "This computer has one user: the audit log names its login",
+         "Otherwise each person picks themself when the desk opens (people are added with `receptionist people "
+         "add`)."),
+        ("people", "idle_minutes", "Ask who is at the desk after this many idle minutes", ""),
     )),
 )
 
 PART_TITLES = {"location": "Business", "availability": "When callers can book", "google": "Google Calendar", "outlook": "Outlook", "caldav": "CalDAV",
                "sync": "Sync",
                "events": "Calendar events", "ingest": "Receiving calls", "vapi": "Vapi", "retell": "Retell",
-               "elevenlabs": "ElevenLabs", "synthflow": "Synthflow", "twilio": "Twilio"}
+               "elevenlabs": "ElevenLabs", "synthflow": "Synthflow", "twilio": "Twilio", "reminders": "Reminders",
+               "people": "People"}
 
 #: the API keys a desk uses to fetch calls (or, for Synthflow, to read each call back), under AI agent → Advanced
 API_KEYS = {"vapi.api_key": "Vapi API key", "retell.api_key": "Retell API key",
@@ -213,7 +223,8 @@ class SettingsDialog(QDialog):
         a = QFormLayout(advanced)
         a.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         a.setVerticalSpacing(10)
-        elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour")}  # plain side
+        # the plain side shows these; people (their PIN hashes) are changed with `receptionist people` only
+        elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour"), ("people", "members")}
         for part in parts:
             fields = [(name, field) for name, field in
                       Profile.model_fields[part].annotation.model_fields.items()  # type: ignore[union-attr]
@@ -418,7 +429,9 @@ class SettingsDialog(QDialog):
         return data
 
     def edited_profile(self) -> Profile:
-        values = self.values()
+        values = self.profile.model_dump()  # what has no editor (people.members) stays as it was
+        for section, edited in self.values().items():
+            values[section].update(edited)
         # A profile from before ids gets its derived id written down now, from the name it had: renaming the
         # location in this same dialog then changes nothing stored.
         values["location"]["id"] = self.profile.location.id or self.profile.location.key

@@ -233,3 +233,49 @@ def test_dump_endpoint_lists_everything(sandbox):
     client_for(sandbox).messages.create(to=TO, from_=FROM, body="a")
     dumped = json.loads(requests.get(f"{sandbox.url}/_sandbox/messages", timeout=5).text)
     assert [m["body"] for m in dumped] == ["a"]
+
+
+# --- Programmable Voice: Calls ---------------------------------------------------------------------------------------
+
+
+def test_a_call_with_inline_twiml_rings_to_then_dials_the_number_with_the_caller_id(sandbox):
+    client = client_for(sandbox)
+    twiml = f'<Response><Dial callerId="{FROM}">{TO}</Dial></Response>'
+    call = client.calls.create(to="+13125550999", from_=FROM, twiml=twiml)
+    assert re.fullmatch(r"CA[0-9a-f]{32}", call.sid)
+    assert (call.status, call.direction, call.to, call._from) == ("queued", "outbound-api", "+13125550999", FROM)
+    assert client.calls(call.sid).fetch().status == "queued"
+    [leg] = sandbox.answer_call(call.sid)
+    assert (leg["to"], leg["from"], leg["parent_call_sid"], leg["status"]) == (TO, FROM, call.sid, "ringing")
+    children = client.calls.list(parent_call_sid=call.sid)
+    assert [c.sid for c in children] == [leg["sid"]]
+    assert client.calls(call.sid).fetch().status == "in-progress"
+
+
+def test_a_dial_with_number_nouns_makes_one_leg_each(sandbox):
+    client = client_for(sandbox)
+    call = client.calls.create(to="+13125550999", from_=FROM, twiml=(
+        "<Response><Dial><Number>+13125550142</Number><Number>+13125550143</Number></Dial></Response>"))
+    legs = sandbox.answer_call(call.sid)
+    # without callerId a <Dial> shows the parent call's From
+    assert [(leg["to"], leg["from"]) for leg in legs] == [("+13125550142", FROM), ("+13125550143", FROM)]
+
+
+@pytest.mark.parametrize("kwargs, code", [
+    ({"to": "", "from_": FROM, "twiml": "<Response/>"}, 21201),
+    ({"to": "12", "from_": FROM, "twiml": "<Response/>"}, 21211),
+    ({"to": TO, "from_": "", "twiml": "<Response/>"}, 21213),
+    ({"to": TO, "from_": FROM}, 21205),
+    ({"to": TO, "from_": FROM, "twiml": "<Response><Dial>"}, 12100),
+])
+def test_calls_refused_as_twilio_refuses_them(sandbox, kwargs, code):
+    with pytest.raises(TwilioRestException) as info:
+        client_for(sandbox).calls.create(**kwargs)
+    assert info.value.code == code
+
+
+def test_a_call_from_a_number_the_account_does_not_own_is_refused():
+    with TwilioSandbox(delivery_delay=None, numbers=[FROM]) as box:
+        with pytest.raises(TwilioRestException) as info:
+            client_for(box).calls.create(to=TO, from_="+13125550111", twiml="<Response/>")
+    assert info.value.code == 21210

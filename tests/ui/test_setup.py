@@ -357,15 +357,17 @@ def test_a_failed_sign_in_is_a_sentence_in_the_page(qtbot, wizard):
 
 
 def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_backend):
-    profile = Profile.from_dict({"location": {"name": "Old Name"}})
+    profile = Profile.from_dict({"location": {"name": "Old Name"},
+                                 "people": {"members": [{"name": "Ana Ruiz", "role": "owner"}]}})
     secrets = location_secret_store(profile.location, keyring_backend)
     dialog = SettingsDialog(profile, secrets)
     qtbot.addWidget(dialog)
-    shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour"}  # a label; the hours row
+    # a label; the hours row; the people are listed and changed with `receptionist people`
+    shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour", "people.members"}
     assert {f"{s}.{n}" for s, n in dialog.editors} | shown_elsewhere == {name for name, *_ in describe_options()}
     assert dialog.location_id.text() == "old-name (from the name; written down when you save)"
     assert [dialog.sections.item(i).text() for i in range(dialog.sections.count())] == \
-        ["Business and hours", "Calendars", "AI agent", "Texts"]
+        ["Business and hours", "Calendars", "AI agent", "Texts", "People"]
     dialog.close_time.set_minutes(17 * 60)
     dialog.editors[("location", "name")].setText("New Name")
     dialog.editors[("location", "time_zone")].set_zone("Europe/Dublin")
@@ -382,6 +384,7 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     assert saved.location.close_hour == 17
     assert saved.location.id == "old-name"  # the derived id, written down before the rename took effect
     assert "tok-123" not in paths.user_profile_path().read_text()
+    assert [p.name for p in saved.people.members] == ["Ana Ruiz"]
     assert location_secret_store(saved.location, keyring_backend).get("twilio.auth_token") == "tok-123"
 
 

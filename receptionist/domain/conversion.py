@@ -1,0 +1,106 @@
+"""The conversion funnel, pure: calls → proposals → confirmed appointments → kept, and where the others went.
+
+A *proposal* is a booking call (intent "book") whose requested time the AI captured; *confirmed*, a proposal a
+person approved (an appointment was made); *kept*, a confirmed appointment that was not cancelled and whose time
+has come. Every call that does not reach the next stage is counted under one named drop-off:
+
+- ``not_a_booking``: the caller wanted something else (a question, a callback, a cancel, a reschedule, urgent);
+- ``no_time``: a booking call the AI captured no time for;
+- ``rejected`` / ``pending``: a proposal a person rejected, or has not decided yet;
+- ``cancelled`` / ``upcoming``: a confirmed appointment later cancelled, or still to come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+STAGES = ("calls", "proposals", "confirmed", "kept")
+DROP_OFFS = ("not_a_booking", "no_time", "rejected", "pending", "cancelled", "upcoming")
+DROP_LABELS = {"not_a_booking": "Not a booking", "no_time": "No time captured", "rejected": "Rejected",
+               "pending": "Not decided yet", "cancelled": "Cancelled", "upcoming": "Still to come"}
+
+
+@dataclass(frozen=True)
+class Funnel:
+    calls: int = 0
+    proposals: int = 0
+    confirmed: int = 0
+    kept: int = 0
+    not_a_booking: int = 0
+    no_time: int = 0
+    rejected: int = 0
+    pending: int = 0
+    cancelled: int = 0
+    upcoming: int = 0
+
+    def __add__(self, other: "Funnel") -> "Funnel":
+        return Funnel(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    def as_dict(self) -> dict[str, int]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @property
+    def kept_rate(self) -> float:
+        return self.kept / self.calls if self.calls else 0.0
+
+
+@dataclass(frozen=True)
+class FunnelRow:
+    """One group the store counted: a day (the location's), a reason (the call's intent) and a platform."""
+
+    day: date
+    reason: str
+    platform: str
+    funnel: Funnel
+
+
+@dataclass(frozen=True)
+class ConversionReport:
+    start: date
+    end: date  # included
+    total: Funnel
+    by_day: dict[date, Funnel]
+    by_reason: dict[str, Funnel]
+    by_platform: dict[str, Funnel]
+
+
+def summarise(start: date, end: date, rows: Iterable[FunnelRow]) -> ConversionReport:
+    """The totals and the three breakdowns of the store's grouped counts (every day of the range listed)."""
+    total = Funnel()
+    by_day: dict[date, Funnel] = {date.fromordinal(d): Funnel() for d in range(start.toordinal(), end.toordinal() + 1)}
+    by_reason: dict[str, Funnel] = {}
+    by_platform: dict[str, Funnel] = {}
+    for r in rows:
+        total += r.funnel
+        by_day[r.day] = by_day.get(r.day, Funnel()) + r.funnel
+        by_reason[r.reason] = by_reason.get(r.reason, Funnel()) + r.funnel
+        by_platform[r.platform] = by_platform.get(r.platform, Funnel()) + r.funnel
+    return ConversionReport(start, end, total, by_day, dict(sorted(by_reason.items())),
+                            dict(sorted(by_platform.items())))
+
+
+def clock_changes(start: datetime, end: datetime, zone: ZoneInfo) -> list[tuple[datetime, float]]:
+    """Each change of the zone's UTC offset in [start, end): (the instant, hours the wall clock has moved since
+    ``start`` from then on). Found day by day, then to the second."""
+    base = start.astimezone(zone).utcoffset()
+    out: list[tuple[datetime, float]] = []
+    current = base
+    day = start
+    while day < end:
+        nxt = min(day + timedelta(days=1), end)
+        offset = nxt.astimezone(zone).utcoffset()
+        if offset != current:
+            lo, hi = 0, int((nxt - day).total_seconds())  # seconds after ``day``: still ``current`` at lo, not at hi
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if (day + timedelta(seconds=mid)).astimezone(zone).utcoffset() == current:
+                    lo = mid
+                else:
+                    hi = mid
+            out.append((day + timedelta(seconds=hi), (offset - base).total_seconds() / 3600))
+            current = offset
+        day = nxt
+    return out

@@ -1,0 +1,100 @@
+"""Reports counted in SQL: the conversion funnel (``domain/conversion.py``) grouped by the location's day, the
+call's reason (intent) and platform, in one query whatever the number of calls."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Integer, and_, case, cast, func, literal, select
+
+from receptionist.domain.conversion import Funnel, FunnelRow
+from receptionist.domain.models import AppointmentStatus, ProposalStatus
+from receptionist.store import tables as t
+from receptionist.store.base import Room
+
+#: a day of the report: (the location's date, its first instant in UTC, the next day's)
+Day = tuple[date, datetime, datetime]
+
+
+def _count(condition):
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _hours_since(dialect: str, column, t0: datetime):
+    """Hours from ``t0`` to ``column`` (a float), in the database."""
+    if dialect == "sqlite":
+        return (func.julianday(column) - func.julianday(literal(t0, t.UTCDateTime()))) * 24.0
+    return func.extract("epoch", column - literal(t0, t.UTCDateTime())) / 3600.0
+
+
+def _floor(dialect: str, value):
+    # SQLite's CAST truncates toward zero (the values are never negative here); PostgreSQL's rounds
+    return cast(value, Integer) if dialect == "sqlite" else cast(func.floor(value), Integer)
+
+
+def _shift(changes: Sequence[tuple[datetime, float]], column):
+    """Hours the location's wall clock moved since the first day's midnight, at the instant in ``column``: 0
+    before the first change, then each change's (a CASE over the few DST changes in the range)."""
+    if not changes:
+        return literal(0.0)
+    befores = [0.0] + [hours for _at, hours in changes[:-1]]
+    return case(*((column < at, literal(before)) for (at, _h), before in zip(changes, befores)),
+                else_=literal(changes[-1][1]))
+
+
+class Reports(Room):
+    def conversion(self, days: Sequence[Day], now: datetime,
+                   clock_changes: Sequence[tuple[datetime, float]] = ()) -> list[FunnelRow]:
+        """The funnel of the calls received on ``days`` (consecutive, oldest first), grouped by day, reason and
+        platform, in one query. A call's day is counted in SQL from its hours since the first day's midnight, set
+        right by the zone's offset changes (``clock_changes``, ``domain.conversion.clock_changes``), so the
+        grouping is arithmetic on an indexed range, whatever the number of days or calls."""
+        if not days:
+            return []
+        C, P, A = t.Call, t.BookingProposal, t.Appointment
+        t0 = days[0][1]
+        with self.session() as s:
+            hours = _hours_since(s.get_bind().dialect.name, C.received_at, t0)
+            day_no = _floor(s.get_bind().dialect.name, (hours + _shift(clock_changes, C.received_at)) / 24).label("day_no")
+            booking = C.intent == "book"
+            timed = and_(booking, P.start_at.is_not(None))
+            approved = and_(timed, P.status == ProposalStatus.APPROVED.value, A.id.is_not(None))
+            cancelled = and_(approved, A.status == AppointmentStatus.CANCELLED.value)
+            live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
+            q = (select(day_no, C.intent, C.platform, func.count(C.id), _count(timed), _count(approved),
+                        _count(and_(live, A.start_at <= now)), _count(~booking), _count(and_(booking, ~timed)),
+                        _count(and_(timed, P.status == ProposalStatus.REJECTED.value)),
+                        _count(and_(timed, P.status == ProposalStatus.PENDING.value)), _count(cancelled),
+                        _count(and_(live, A.start_at > now)))
+                 .select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
+                 .where(C.received_at >= t0, C.received_at < days[-1][2])
+                 .group_by(day_no, C.intent, C.platform))
+            return [FunnelRow(days[r[0]][0], r[1] or "book", r[2], Funnel(*(int(v or 0) for v in r[3:])))
+                    for r in s.execute(q) if 0 <= r[0] < len(days)]
+
+    def calls_behind(self, start: datetime, end: datetime, stage: str, now: datetime, *, reason: str | None = None,
+                     platform: str | None = None, limit: int = 500) -> list[int]:
+        """The ids of the calls received in [start, end) behind one number of the funnel (a stage or a drop-off),
+        newest first: what a click on a bar opens."""
+        C, P, A = t.Call, t.BookingProposal, t.Appointment
+        booking = C.intent == "book"
+        timed = and_(booking, P.start_at.is_not(None))
+        approved = and_(timed, P.status == ProposalStatus.APPROVED.value, A.id.is_not(None))
+        live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
+        conditions = {
+            "calls": literal(True), "proposals": timed, "confirmed": approved, "kept": and_(live, A.start_at <= now),
+            "not_a_booking": ~booking, "no_time": and_(booking, ~timed),
+            "rejected": and_(timed, P.status == ProposalStatus.REJECTED.value),
+            "pending": and_(timed, P.status == ProposalStatus.PENDING.value),
+            "cancelled": and_(approved, A.status == AppointmentStatus.CANCELLED.value),
+            "upcoming": and_(live, A.start_at > now),
+        }
+        q = (select(C.id).select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
+             .where(C.received_at >= start, C.received_at < end, conditions[stage]))
+        if reason:
+            q = q.where(C.intent == reason)
+        if platform:
+            q = q.where(C.platform == platform)
+        with self.session() as s:
+            return list(s.scalars(q.order_by(C.received_at.desc(), C.id.desc()).limit(limit)))

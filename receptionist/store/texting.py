@@ -1,0 +1,129 @@
+"""Texting the caller beyond the confirmation: reminders queued in the outbox, opt-outs (STOP/START), and the
+replies that come back through Twilio's inbound webhook."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from receptionist.domain.callbacks import CallbackReason
+from receptionist.domain.models import AppointmentStatus
+from receptionist.domain.reminders import Reply
+from receptionist.store import tables as t
+from receptionist.store.audit import audit_in
+from receptionist.store.base import Room
+from receptionist.store.callbacks import open_callback_in
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """An appointment a reminder may be owed to (the planner decides when, and the words)."""
+
+    appointment_id: str
+    start: datetime
+    caller_name: str | None
+    number: str
+    service: str | None
+
+
+@dataclass(frozen=True)
+class ReplyTaken:
+    action: Reply
+    appointment_id: str | None
+    duplicate: bool = False
+
+
+#: (a due appointment) → (when the reminder goes out, its words), or None when none goes out
+Planner = Callable[[ReminderDue], "tuple[datetime, str] | None"]
+
+
+class Texting(Room):
+    def stopped(self, number: str) -> bool:
+        """Whether ``number`` replied STOP (and not START since)."""
+        with self.session() as s:
+            row = s.get(t.SmsOptOut, number)
+            return bool(row and row.stopped)
+
+    def queue_reminders(self, now: datetime, until: datetime, plan: Planner) -> int:
+        """Queue a reminder in the outbox for each confirmed appointment starting in (now, until] that has none for
+        its current start, with a number that did not reply STOP. The reminder row and its outbox row are written
+        together; a second desk doing the same meets the unique key and adds nothing."""
+        A = t.Appointment
+        with self.session() as s:
+            known = select(t.Reminder.id).where(t.Reminder.appointment_id == A.id, t.Reminder.start_at == A.start_at)
+            stopped = select(t.SmsOptOut.number).where(t.SmsOptOut.number == A.callback_number,
+                                                       t.SmsOptOut.stopped.is_(True))
+            rows = s.execute(select(A.id, A.start_at, A.caller_name, A.callback_number, A.service).where(
+                A.status == AppointmentStatus.CONFIRMED.value, A.start_at > now, A.start_at <= until,
+                A.callback_number.is_not(None), ~known.exists(), ~stopped.exists())).all()
+            made = 0
+            for r in rows:
+                planned = plan(ReminderDue(r.id, r.start_at, r.caller_name, r.callback_number, r.service))
+                if planned is None:
+                    continue
+                at, body = planned
+                message = t.OutboxMessage(topic="sms.reminder", created_at=now, available_at=max(at, now), attempts=0,
+                                          payload={"to": r.callback_number, "body": body, "appointment_id": r.id,
+                                                   "start_utc": r.start_at.isoformat()})
+                s.add(message)
+                s.flush()
+                s.add(t.Reminder(appointment_id=r.id, start_at=r.start_at, outbox_id=message.id, created_at=now))
+                made += 1
+            try:
+                s.commit()
+            except IntegrityError:  # another desk queued them first
+                s.rollback()
+                return 0
+            return made
+
+    def still_owed(self, appointment_id: str, start_utc: str) -> bool:
+        """Whether a reminder queued for this appointment at this start still tells the truth (not cancelled, not
+        moved)."""
+        with self.session() as s:
+            row = s.get(t.Appointment, appointment_id)
+            return (row is not None and row.status == AppointmentStatus.CONFIRMED.value
+                    and row.start_at.isoformat() == start_utc)
+
+    def take_reply(self, sid: str, number: str, body: str, action: Reply, now: datetime,
+                   callback_due: datetime) -> ReplyTaken:
+        """Record a reply and do what it says, in one transaction: STOP/START the number; C confirms the caller's
+        next appointment; R puts the call that booked it on the callback desk. A reply Twilio delivers again (the
+        same MessageSid) changes nothing."""
+        with self.session() as s:
+            known = s.scalar(select(t.SmsReply).where(t.SmsReply.sid == sid))
+            if known is not None:
+                return ReplyTaken(Reply(known.action), known.appointment_id, duplicate=True)
+            appt = None
+            if action in (Reply.CONFIRM, Reply.RESCHEDULE):
+                A = t.Appointment
+                appt = s.scalar(select(A).where(A.callback_number == number,
+                                                A.status == AppointmentStatus.CONFIRMED.value, A.start_at > now)
+                                .order_by(A.start_at).limit(1))
+            if action in (Reply.STOP, Reply.START):
+                row = s.get(t.SmsOptOut, number)
+                if row is None:
+                    s.add(t.SmsOptOut(number=number, stopped=action is Reply.STOP, updated_at=now))
+                else:
+                    row.stopped, row.updated_at = action is Reply.STOP, now
+                audit_in(s, now, "caller", f"sms.{action.value}", "number", number, {"sid": sid})
+            elif action is Reply.CONFIRM and appt is not None:
+                appt.caller_confirmed_at = now
+                audit_in(s, now, "caller", "appointment.caller_confirmed", "appointment", appt.id, {"sid": sid})
+            elif action is Reply.RESCHEDULE and appt is not None and appt.call_id is not None:
+                call_row_id = s.scalar(select(t.Call.id).where(t.Call.call_id == appt.call_id).limit(1))
+                if call_row_id is not None:
+                    open_callback_in(s, call_row_id, CallbackReason.RESCHEDULE, f"Replied “{body.strip()}” to the "
+                                     "reminder", callback_due, now)
+                audit_in(s, now, "caller", "appointment.reschedule_asked", "appointment", appt.id, {"sid": sid})
+            s.add(t.SmsReply(sid=sid, from_number=number, body=body[:1600], received_at=now, action=action.value,
+                             appointment_id=appt.id if appt is not None else None))
+            try:
+                s.commit()
+            except IntegrityError:  # the same reply taken at the same moment by another thread
+                s.rollback()
+                return ReplyTaken(action, None, duplicate=True)
+            return ReplyTaken(action, appt.id if appt is not None else None)

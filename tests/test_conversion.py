@@ -1,0 +1,121 @@
+"""The conversion report: calls → proposals → confirmed → kept, each drop-off named, per day (the location's, DST
+included), reason and platform, counted in SQL; and ``receptionist report conversion --json|--csv``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from receptionist import events
+from receptionist.cli import main
+from receptionist.config import Profile
+from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.conversion import Funnel
+from receptionist.errors import UserError
+from receptionist.services.context import location_rules
+from tests.helpers.calls import store_payload
+from tests.helpers.desk import make_desk
+from tests.helpers.payloads import payload
+
+
+def seed(store, clock):
+    """Five calls on Monday 11/23 and one on Sunday 11/1 (the fall-back day, 25 hours long in Chicago):
+    kept, upcoming, cancelled, rejected, pending, no time, a question."""
+    rules = location_rules(Profile())
+    at = clock()
+
+    def approve(call, start):
+        p = call.proposal
+        return store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, start, 30),
+                                       p.version, [], "Ana", at)
+
+    kept = store_payload(store, payload(platform="vapi"), rules, at)
+    approve(kept, at - timedelta(hours=1))  # its time has come
+    upcoming = store_payload(store, payload(), rules, at)
+    approve(upcoming, at + timedelta(days=2))
+    cancelled = store_payload(store, payload(), rules, at)
+    appt = approve(cancelled, at + timedelta(days=3))
+    store.appointments.cancel(appt.id, appt.version, "asked to", "Ana", at)
+    rejected = store_payload(store, payload(platform="vapi"), rules, at)
+    store.proposals.reject(rejected.proposal.id, rejected.proposal.version, "full", "Ana", at)
+    store_payload(store, payload(requested_start=...), rules, at)  # a booking call without a time
+    # 11:30 PM CST on Sunday 11/1 is 05:30 UTC on 11/2: the location's day is still the 1st
+    store_payload(store, payload(reason_codes=["general inquiry"], service=..., requested_start=...), rules,
+                  datetime(2026, 11, 2, 5, 30, tzinfo=timezone.utc))
+
+
+def test_the_funnel_names_every_drop_off(store, profile, clock):
+    seed(store, clock)
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    report = desk.reports.conversion(date(2026, 11, 1), date(2026, 11, 23))
+    assert report.total == Funnel(calls=6, proposals=4, confirmed=3, kept=1, not_a_booking=1, no_time=1,
+                                  rejected=1, pending=0, cancelled=1, upcoming=1)
+    t = report.total  # every call is at one stage's end or one drop-off
+    assert t.kept + t.not_a_booking + t.no_time + t.rejected + t.pending + t.cancelled + t.upcoming == t.calls
+    assert report.by_day[date(2026, 11, 1)] == Funnel(calls=1, not_a_booking=1)
+    assert report.by_day[date(2026, 11, 2)] == Funnel()
+    assert len(report.by_day) == 23
+    assert report.by_reason["question"].calls == 1 and report.by_reason["book"].calls == 5
+    assert report.by_platform["vapi"] == Funnel(calls=2, proposals=2, confirmed=1, kept=1, rejected=1)
+    behind = desk.reports.calls_behind(date(2026, 11, 23), date(2026, 11, 23), "rejected", platform="vapi")
+    assert len(behind) == 1 and store.calls.get(behind[0]).proposal.reject_reason == "full"
+    assert len(desk.reports.calls_behind(date(2026, 11, 1), date(2026, 11, 23), "calls")) == 6
+
+
+def test_the_default_is_the_last_30_days_and_bad_ranges_are_refused(store, profile, clock):
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    report = desk.reports.conversion()
+    assert (report.start, report.end) == (date(2026, 10, 25), date(2026, 11, 23))
+    with pytest.raises(UserError, match="ends .* before it starts"):
+        desk.reports.conversion(date(2026, 11, 23), date(2026, 11, 1))
+    with pytest.raises(UserError, match="not a stage"):
+        desk.reports.calls_behind(date(2026, 11, 1), date(2026, 11, 2), "lost")
+
+
+def test_report_conversion_json_and_csv(db_url, capsys, clock):
+    from receptionist.store import Store
+    from receptionist.store.db import make_engine, upgrade
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    seed(Store(engine), clock)
+    engine.dispose()
+    capsys.readouterr()
+    assert main(["report", "conversion", "--from", "2026-11-01", "--to", "2026-11-23", "--json", "--db",
+                 db_url]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["total"]["calls"] == 6 and out["by_day"]["2026-11-01"]["not_a_booking"] == 1
+    assert main(["report", "conversion", "--from", "2026-11-01", "--to", "2026-11-23", "--csv", "--db",
+                 db_url]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    # the command line's now is the real one: the appointment of 11/25 has come too
+    assert rows[0]["group"] == "total" and rows[0]["kept"] == "2" and rows[0]["cancelled"] == "1"
+    assert {r["key"] for r in rows if r["group"] == "platform"} == {"generic", "vapi"}
+    assert main(["report", "conversion", "--from", "11/01/2026", "--db", db_url]) == 2
+    assert "--from '11/01/2026' is not a date" in capsys.readouterr().err
+
+
+def test_the_clock_changes_of_a_year_in_chicago():
+    from zoneinfo import ZoneInfo
+
+    from receptionist.domain.conversion import clock_changes
+
+    start = datetime(2026, 1, 1, 6, 0, tzinfo=timezone.utc)  # midnight in Chicago
+    assert clock_changes(start, start + timedelta(days=365), ZoneInfo("America/Chicago")) == [
+        (datetime(2026, 3, 8, 8, 0, tzinfo=timezone.utc), 1.0),  # 2 AM CST → 3 AM CDT
+        (datetime(2026, 11, 1, 7, 0, tzinfo=timezone.utc), 0.0)]  # 2 AM CDT → 1 AM CST
+    assert clock_changes(start, start + timedelta(days=365), ZoneInfo("America/Phoenix")) == []
+
+
+def test_calls_on_both_dst_days_fall_on_their_local_day(store, profile, clock):
+    rules = location_rules(profile)
+    # 11:30 PM local on Saturday 3/7 (CST) and 11:30 PM on Sunday 3/8 (CDT), 12:30 AM on Monday 3/9
+    for at in (datetime(2026, 3, 8, 5, 30), datetime(2026, 3, 9, 4, 30), datetime(2026, 3, 9, 5, 30)):
+        store_payload(store, payload(), rules, at.replace(tzinfo=timezone.utc))
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    by_day = desk.reports.conversion(date(2026, 3, 7), date(2026, 3, 9)).by_day
+    assert [by_day[date(2026, 3, d)].calls for d in (7, 8, 9)] == [1, 1, 1]
