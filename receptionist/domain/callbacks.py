@@ -5,7 +5,7 @@ the caller asked to be called back or asked a question the AI could not close, w
 it (a booking call whose proposal lacks what a booking must have), or when a person rejected its booking (the
 reject reason travels with the callback). Cancels and reschedules are the desk's to carry out, not callbacks.
 
-The due time counts *open* time only (``LocationRules.open_hour``/``close_hour`` on ``open_weekdays``, in the
+The due time counts *open* time only (the location's weekly hours and closures, ``BookingRules``, in the
 location's zone): an urgent call is due within 30 open minutes, any other within 2 open hours, so a call left on
 Friday evening is due on Saturday morning, and one on Saturday evening on Monday (Sunday closed).
 """
@@ -79,15 +79,22 @@ def callback_need(intent: Intent, reason_codes: Iterable[str], issues: Iterable[
     return None
 
 
-def _open_spans(local_day: datetime, rules: LocationRules):
-    """[open, close) of this local day as aware datetimes, or None when closed that day."""
-    if local_day.weekday() not in rules.open_weekdays:
-        return None
+def _open_spans(local_day: datetime, rules: LocationRules) -> list[tuple[datetime, datetime]]:
+    """Each [open, close) of this local day as aware datetimes (several ranges a day; none on a closed day or a
+    closure), from the location's weekly hours (``BookingRules.hours``)."""
     day = local_day.date()
-    start = datetime.combine(day, time(rules.open_hour), tzinfo=rules.zone)
-    end = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=rules.zone) if rules.close_hour == 24
-           else datetime.combine(day, time(rules.close_hour), tzinfo=rules.zone))
-    return start, end
+    booking = rules.booking
+    if booking.closures and booking.closure_on(day) is not None:
+        return []
+    midnight = datetime.combine(day, time(0), tzinfo=rules.zone)
+    spans = []
+    for opens, closes in booking.hours.days[day.weekday()]:
+        # wall-clock times of that day (DST-safe), 24:00 being the next midnight
+        start = datetime.combine(day, time(*divmod(opens, 60)), tzinfo=rules.zone)
+        end = (datetime.combine(day + timedelta(days=1), time(0), tzinfo=rules.zone) if closes >= 24 * 60
+               else datetime.combine(day, time(*divmod(closes, 60)), tzinfo=rules.zone))
+        spans.append((max(start, midnight), end))
+    return spans
 
 
 def callback_due(received_at: datetime, urgent: bool, rules: LocationRules) -> datetime:
@@ -97,9 +104,7 @@ def callback_due(received_at: datetime, urgent: bool, rules: LocationRules) -> d
     left = URGENT_WITHIN if urgent else NORMAL_WITHIN
     cursor = received_at.astimezone(rules.zone)
     for _ in range(366):  # a year without an open day is a profile error; the loop is bounded anyway
-        spans = _open_spans(cursor, rules)
-        if spans is not None:
-            start, end = spans
+        for start, end in _open_spans(cursor, rules):
             begin = max(cursor, start)
             if begin < end:
                 # wall-clock arithmetic within a day, then back to an instant
@@ -109,7 +114,7 @@ def callback_due(received_at: datetime, urgent: bool, rules: LocationRules) -> d
                 left -= available
         next_day = (cursor.date() + timedelta(days=1))
         cursor = datetime.combine(next_day, time(0), tzinfo=rules.zone)
-    raise ValueError("the location is never open: check open_hour, close_hour and the open days")
+    raise ValueError("the location is never open: check its weekly hours and closures")
 
 
 @dataclass(frozen=True)

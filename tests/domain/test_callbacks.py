@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 from receptionist.domain.callbacks import CallbackReason, ai_summary, callback_due, callback_need
 from receptionist.domain.models import FieldIssue, Intent, Severity
 from receptionist.domain.payload import LocationRules
+from receptionist.domain.schedule import BookingRules, Closure, WeeklyHours
 
 CHI = ZoneInfo("America/Chicago")
-RULES = LocationRules(zone=CHI, open_hour=8, close_hour=18)  # Mon–Sat, 8 AM–6 PM
+RULES = LocationRules(zone=CHI)  # Mon–Sat, 8 AM–6 PM
 
 
 def local(*args) -> datetime:
@@ -73,9 +74,19 @@ def test_due_time_across_both_dst_changes(received, due):
 
 
 def test_a_location_open_around_the_clock():
-    rules = LocationRules(zone=CHI, open_hour=0, close_hour=24, open_weekdays=frozenset(range(7)))
+    rules = LocationRules(zone=CHI, booking=BookingRules(CHI, WeeklyHours.simple(0, 24, range(7))))
     at = local(2026, 11, 29, 23, 0).astimezone(timezone.utc)
     assert callback_due(at, False, rules) == at + timedelta(hours=2)
+
+
+def test_a_lunch_break_and_a_holiday_are_not_open_time():
+    """Two ranges a day (8–12, 13–17) and a closure: the open time is counted across the break and the closed day."""
+    hours = WeeklyHours.of({d: ["08:00-12:00", "13:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")})
+    closed = (Closure(local(2026, 12, 24, 0).date(), local(2026, 12, 25, 0).date(), "Christmas"),)
+    rules = LocationRules(zone=CHI, booking=BookingRules(CHI, hours, closed))
+    assert callback_due(local(2026, 12, 21, 11, 0), False, rules) == local(2026, 12, 21, 14, 0).astimezone(timezone.utc)
+    # Wednesday 12/23 4 PM: one open hour that day, the next on Monday 12/28 (24th–25th closed, then the weekend)
+    assert callback_due(local(2026, 12, 23, 16, 0), False, rules) == local(2026, 12, 28, 9, 0).astimezone(timezone.utc)
 
 
 @given(st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31)), st.booleans())
@@ -84,7 +95,7 @@ def test_a_callback_is_due_in_open_hours_after_the_call(naive, urgent):
     due = callback_due(received, urgent, RULES)
     assert due > received
     shown = due.astimezone(CHI)
-    assert shown.weekday() in RULES.open_weekdays
+    assert shown.weekday() < 6  # Monday to Saturday
     assert (8, 0) < (shown.hour, shown.minute) <= (18, 0)
 
 
