@@ -10,7 +10,7 @@ Run it with the Python of a virtualenv that has the app and the ``packaging`` ex
   ``receptionist.paths.baked_profile()``: the last place the profile lookup looks, so a desk works with no
   ``--profile`` and an IT-managed or user profile still wins);
 - a spec is generated in ``DIR/work/NAME.spec``: only the Qt plugins the console needs, no Qt translations, no
-  QtQml/QtQuick/QtWebEngine/QtMultimedia/QtPdf/QtNetwork, only the Calendar v3 discovery document of
+  QtQml/QtQuick/QtWebEngine/QtMultimedia/QtPdf, only the Calendar v3 discovery document of
   googleapiclient, and no ``receptionist_sandbox`` unless ``--sandbox`` (demo mode) is given;
 - Linux: ``DIR/NAME/NAME`` and ``DIR/NAME-<version>-linux-<arch>.tar.gz`` (with a ``.desktop`` file);
   Windows: ``NAME.exe`` (windowed) and ``NAME-cli.exe`` (console, for the command line) in ``DIR/NAME/``, a zip,
@@ -58,16 +58,17 @@ QT_PLUGINS = {
 }
 # Qt libraries no part of the console uses (pulled in by plugins or hooks otherwise).
 QT_LIBS_DROPPED = ["Qt6Qml", "Qt6Quick", "Qt6WebEngine", "Qt6WebChannel", "Qt6WebSockets", "Qt6Multimedia",
-                   "Qt6Pdf", "Qt6Network", "Qt6VirtualKeyboard", "Qt63D", "Qt6Charts", "Qt6DataVisualization",
+                   "Qt6Pdf", "Qt6VirtualKeyboard", "Qt63D", "Qt6Charts", "Qt6DataVisualization",
                    "Qt6Positioning", "Qt6Sensors", "Qt6SerialPort", "Qt6Sql", "Qt6Test", "Qt6Designer",
                    "Qt6Help", "Qt6ShaderTools", "Qt6Quick3D", "Qt6Location", "Qt6Bluetooth", "Qt6Nfc",
                    "Qt6RemoteObjects", "Qt6Scxml", "Qt6SpatialAudio", "Qt6TextToSpeech", "Qt6HttpServer"]
 # Python modules never needed in a bundle (PyInstaller would follow them from optional imports).
+# QtNetwork stays (one console per location: QLocalServer); numpy, QtOpenGL and QtSvg stay for pyqtgraph (the
+# owners' conversion chart).
 EXCLUDED_MODULES = ["tkinter", "pydoc_data", "test", "pytest", "_pytest", "hypothesis", "pytestqt",
-                    "IPython", "matplotlib", "numpy", "PIL", "PySide6.QtQml", "PySide6.QtQuick",
-                    "PySide6.QtNetwork", "PySide6.QtWebEngineCore", "PySide6.QtMultimedia", "PySide6.QtCharts",
-                    "PySide6.QtPdf", "PySide6.QtOpenGL", "PySide6.QtSvg", "PySide6.QtTest", "psycopg",
-                    "psycopg2"]
+                    "IPython", "matplotlib", "PIL", "PySide6.QtQml", "PySide6.QtQuick",
+                    "PySide6.QtWebEngineCore", "PySide6.QtMultimedia", "PySide6.QtCharts",
+                    "PySide6.QtPdf", "PySide6.QtTest", "psycopg", "psycopg2"]
 CALENDAR_DISCOVERY = "calendar.v3.json"
 
 

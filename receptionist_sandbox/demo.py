@@ -6,6 +6,7 @@ client libraries, and the simulated calls arrive as signed webhooks.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import tempfile
 import threading
@@ -45,7 +46,12 @@ class DemoSession:
     def start(self) -> App:
         folder = Path(tempfile.mkdtemp(prefix="receptionist-demo-"))
         db_url = self.db_url or f"sqlite:///{folder / 'demo.db'}"
-        self.stack = SandboxStack(time_zone=self.base.location.time_zone, caldav=True).start()
+        # Radicale (a dev dependency) is the demo's CalDAV calendar where it is installed; a wheel without it runs the
+        # demo on Google and Outlook alone
+        caldav = importlib.util.find_spec("radicale") is not None
+        if not caldav:
+            log.info("demo: Radicale is not installed, so the demo has no CalDAV calendar")
+        self.stack = SandboxStack(time_zone=self.base.location.time_zone, caldav=caldav).start()
         # Demo secrets are throwaway: kept in memory, never in this machine's real keyring.
         secrets = memory_secret_store("demo")
         profile = self.stack.profile(self.base, ingest_port=0)

@@ -90,8 +90,7 @@ def test_the_commands(db_url, tmp_path, capsys, clock):
     assert main(["caller", "export", "(312) 555-0142", "--out", str(out), "--json", "--db", db_url]) == 0
     assert json.loads(capsys.readouterr().out)["calls"] == 1
     assert json.loads(out.read_text())["calls"][0]["summary"] == "Maria Lopez wants a crown fixed."
-    with pytest.raises(SystemExit):  # --yes is required
-        main(["caller", "forget", "(312) 555-0142", "--db", db_url])
+    assert main(["caller", "forget", "(312) 555-0142", "--db", db_url]) == 2  # --yes is required
     assert "--yes" in capsys.readouterr().err
     assert main(["caller", "forget", "(312) 555-0142", "--yes", "--db", db_url]) == 0
     assert "1 call(s)" in capsys.readouterr().out

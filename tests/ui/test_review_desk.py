@@ -32,7 +32,7 @@ def window(qtbot, desk):
 
 def arrive(qtbot, win, desk, **overrides) -> list[int]:
     """A call arrives and the desk lists it (shown from behind the "N new calls" bar when it was held there, as a
-    person would); the listed calls' ids, newest first."""
+    person would); the listed calls' ids, newest first (by arrival: the fake clock gives them all one time)."""
     panel = win.call_panel
     call_id = desk.submit_call(**overrides)
 
@@ -43,7 +43,7 @@ def arrive(qtbot, win, desk, **overrides) -> list[int]:
     if not listed():
         panel.show_new()
     qtbot.waitUntil(lambda: listed() and not panel.runner.busy, timeout=5000)
-    return [c.id for c in panel.model.rows()]
+    return sorted((c.id for c in panel.model.rows()), reverse=True)
 
 
 def idle(qtbot, win):
