@@ -165,6 +165,10 @@ class WindowPlacement:
             geometry = s.value("geometry")
             if isinstance(geometry, QByteArray) and not geometry.isEmpty():
                 window.restoreGeometry(geometry)
+                # a size saved on a smaller screen (or before the window needed more) would clip its contents
+                least = window.minimumSizeHint()
+                if window.width() < least.width() or window.height() < least.height():
+                    window.resize(max(window.width(), least.width()), max(window.height(), least.height()))
             else:  # the first start: most of a big screen, at least ``default`` (then fitted to a small one)
                 screen = window.screen() or QGuiApplication.primaryScreen()
                 room = screen.availableGeometry() if screen is not None else QRect(0, 0, *default)

@@ -307,6 +307,13 @@ def test_geometry_is_restored_and_fits_a_1366x768_screen(qtbot, window, tmp_path
     # the window's layout fits a 1366×768 screen with a taskbar and a title bar, status bar included
     hint = window.minimumSizeHint()
     assert hint.width() <= 1366 and hint.height() <= 768 - 40 - 30
+    # a size saved smaller than the window now needs (another screen, an older layout) does not clip its contents
+    window.resize(400, 300)
+    placement.save(window, window.named_splitters())
+    WindowPlacement("loc-1", str(tmp_path / "window.ini")).restore(window, window.named_splitters(), (1440, 900))
+    least = window.minimumSizeHint()
+    assert window.width() >= min(least.width(), window.screen().availableGeometry().width())
+    assert window.height() >= min(least.height(), window.screen().availableGeometry().height())
     # a window saved on a bigger screen is brought inside the smaller one's available area
     x, y, w, h = fitted(QRect(200, 150, 1448, 938), 1440, 900, QRect(0, 0, 1366, 728))
     assert (x, y) == (0, 0) and w + 8 <= 1366 and h + 38 <= 728
