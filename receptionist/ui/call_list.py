@@ -25,7 +25,7 @@ from receptionist.domain.formatting import format_date, format_datetime, format_
 from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import CallRecord, Severity
 from receptionist.ui import theme
-from receptionist.ui.models import call_issues, display_phone, field_label
+from receptionist.ui.models import call_issues, display_phone, field_label, role_names, row_flags
 
 Row = CallRecord | LiveCallRecord
 _Index = QModelIndex | QPersistentModelIndex
@@ -228,15 +228,10 @@ class CallListModel(QAbstractListModel):
             self.more_wanted.emit()
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        for role in self.Role:
-            names[int(role)] = QByteArray(role.name.lower().encode())
-        return names
+        return role_names(super().roleNames(), self.Role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return row_flags(index)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or index.parent().isValid() or not 0 <= index.row() < len(self._rows):

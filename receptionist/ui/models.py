@@ -32,6 +32,20 @@ _Index = QModelIndex | QPersistentModelIndex
 R = TypeVar("R")
 
 
+def role_names(names: dict[int, QByteArray], roles: Iterable[enum.IntEnum]) -> dict[int, QByteArray]:
+    """Qt's role names with a model's own ``Role`` members added (lower-case), for QML and model testers."""
+    for role in roles:
+        names[int(role)] = QByteArray(role.name.lower().encode())
+    return names
+
+
+def row_flags(index: _Index) -> Qt.ItemFlag:
+    """A read-only row of a flat model: enabled and selectable."""
+    if not index.isValid():
+        return Qt.ItemFlag.NoItemFlags
+    return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+
+
 def call_issues(call: CallRecord) -> tuple[FieldIssue, ...]:
     """The findings that matter now: the proposal's (re-checked on each edit), else the capture's."""
     return call.proposal.issues if call.proposal is not None else call.issues
@@ -375,15 +389,10 @@ class AppointmentTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else self.FIRST_BADGE + len(self._calendars)
 
     def roleNames(self) -> dict[int, QByteArray]:
-        names = super().roleNames()
-        for role in self.Role:
-            names[int(role)] = QByteArray(role.name.lower().encode())
-        return names
+        return role_names(super().roleNames(), self.Role)
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return row_flags(index)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < self.columnCount():
