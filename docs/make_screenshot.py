@@ -16,7 +16,7 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist_sandbox.demo import BANNER, DemoSession  # noqa: E402
 from receptionist.domain.models import ProposalStatus, Severity  # noqa: E402
-from receptionist.ui.main_window import run_gui  # noqa: E402
+from receptionist.ui.launch import run_gui  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "screenshot.png"
 

@@ -271,7 +271,7 @@ def cmd_gui(args) -> int:
     problem = missing_system_library()  # before Qt, which would abort with its own bare message
     if problem is not None:
         return _user_error(problem)
-    from receptionist.ui import main_window
+    from receptionist.ui import launch
 
     try:
         source = find_profile(args.profile)
@@ -286,7 +286,7 @@ def cmd_gui(args) -> int:
         db_url = _db_url(args, profile)
         app = _build(args, profile)
     except UserError as exc:  # the window is the only place a windowed build can say it
-        main_window.show_startup_problem(exc)
+        launch.show_startup_problem(exc)
         return _user_error(exc)
 
     def ready(window) -> None:
@@ -294,7 +294,7 @@ def cmd_gui(args) -> int:
         app.start_in_background()  # the receiver, the ingest worker, polling and sync, while the window paints
 
     try:
-        return main_window.run_gui(app.desk, app.bus, quit_after=args.quit_after, screenshot=args.screenshot,
+        return launch.run_gui(app.desk, app.bus, quit_after=args.quit_after, screenshot=args.screenshot,
                                    installation=_installation(args, profile, db_url), on_ready=ready)
     finally:
         app.stop()
@@ -347,7 +347,7 @@ def cmd_demo(args) -> int:
     problem = missing_system_library()
     if problem is not None:
         return _user_error(problem)
-    from receptionist.ui.main_window import run_gui
+    from receptionist.ui.launch import run_gui
 
     lo, _, hi = (args.demo_interval or "20:40").partition(":")
     session = demo.DemoSession(_profile(args, required=False), db_url=args.db, interval=(float(lo), float(hi or lo)))

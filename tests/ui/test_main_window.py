@@ -15,9 +15,10 @@ from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.ports import RemoteEvent
 from receptionist.errors import TransientError, UserError
 from receptionist.ui import call_review as call_review_module
-from receptionist.ui import main_window as main_window_module
+from receptionist.ui import launch as launch_module
 from receptionist.ui import operations as operations_module
-from receptionist.ui.main_window import CrashHandler, MainWindow, run_gui
+from receptionist.ui.launch import CrashHandler, run_gui
+from receptionist.ui.main_window import MainWindow
 from receptionist.ui.models import AppointmentTableModel
 from tests.helpers.ui import badge_column, item_rects, opened, review
 
@@ -192,9 +193,9 @@ def test_conflict_keep_ours_lands_after_a_cycle(qtbot, window, desk):
 
 def test_crash_handler_shows_user_errors_as_messages_and_bugs_as_reports(qtbot, monkeypatch):
     warnings, reports = [], []
-    monkeypatch.setattr(main_window_module.QMessageBox, "warning",
+    monkeypatch.setattr(launch_module.QMessageBox, "warning",
                         staticmethod(lambda parent, title, text: warnings.append(text)))
-    monkeypatch.setattr(main_window_module.QMessageBox, "exec", lambda box: reports.append(box.detailedText()))
+    monkeypatch.setattr(launch_module.QMessageBox, "exec", lambda box: reports.append(box.detailedText()))
     handler = CrashHandler(lambda: None, previous=lambda *a: None)
     handler(UserError, UserError("the profile is wrong"), None)
     assert warnings == ["the profile is wrong"] and not reports

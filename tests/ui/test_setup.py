@@ -15,8 +15,10 @@ from PySide6.QtWidgets import QApplication
 from receptionist import errors, paths
 from receptionist.config import Profile, describe_options
 from receptionist.providers.secrets import MemoryKeyring, location_secret_store
+from receptionist.ui import launch as launch_module
 from receptionist.ui import main_window as main_window_module
-from receptionist.ui.main_window import CrashHandler, MainWindow
+from receptionist.ui.launch import CrashHandler
+from receptionist.ui.main_window import MainWindow
 from receptionist.ui.settings import SettingsDialog
 from receptionist.ui.setup import SetupWizard, ZoneBox
 from tests.helpers.ui import review
@@ -458,9 +460,9 @@ def test_crash_handler_environment_problem_vs_bug_with_the_log_tail(qtbot, windo
     logs.configure(stderr=False)
     logging.getLogger("receptionist.test").info("a line before the crash")
     warnings, reports = [], []
-    monkeypatch.setattr(main_window_module.QMessageBox, "warning",
+    monkeypatch.setattr(launch_module.QMessageBox, "warning",
                         staticmethod(lambda parent, title, text: warnings.append((title, text))))
-    monkeypatch.setattr(main_window_module.QMessageBox, "exec", lambda box: reports.append(box.detailedText()))
+    monkeypatch.setattr(launch_module.QMessageBox, "exec", lambda box: reports.append(box.detailedText()))
     handler = CrashHandler(lambda: window, previous=lambda *a: None)
     problem = errors.DatabaseReadOnly("the database file x.db is read-only: give this user write permission")
     handler(type(problem), problem, None)
@@ -518,7 +520,7 @@ def test_a_broken_database_at_start_is_a_sentence_and_exit_2(tmp_path, capsys, m
     from receptionist.cli import main
 
     shown = []
-    monkeypatch.setattr(main_window_module, "show_startup_problem", shown.append)
+    monkeypatch.setattr(launch_module, "show_startup_problem", shown.append)
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 100)
     assert main(["--db", f"sqlite:///{junk}"]) == 2
@@ -552,7 +554,7 @@ def test_approving_on_a_full_disk_is_an_environment_problem_not_a_bug(qtbot, win
     said, crashed = [], []
     monkeypatch.setattr(operations_module.QMessageBox, "warning",
                         staticmethod(lambda parent, title, text: said.append((title, text))))
-    monkeypatch.setattr(main_window_module.QMessageBox, "exec", lambda box: crashed.append(box))
+    monkeypatch.setattr(launch_module.QMessageBox, "exec", lambda box: crashed.append(box))
     desk.submit_call()
     qtbot.waitUntil(lambda: window.call_panel.model.rowCount() == 1, timeout=5000)
     panel = window.call_panel
