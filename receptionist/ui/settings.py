@@ -4,7 +4,8 @@ Advanced (generated from the declarations in ``config.py``, so a new option appe
 Secrets go to the OS keyring only. The location id is shown, never edited (it keys the keyring, the data folder and
 the database).
 
-Sections are listed once, in ``SECTIONS``; "Services and hours" (from the availability work) is added there.
+Sections are listed once, in ``SECTIONS``. The weekly hours, closed days and services have their own editors
+(``ui/hours_editor.py``); the rest of ``[availability]`` is under Services → Advanced.
 
 Saving writes the profile (the user's, or the demo's own in demo mode); the window then asks the desk to apply it
 (``desk.settings``) and says what applied at once and what waits for the next start.
@@ -44,10 +45,10 @@ from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
+from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
 from receptionist.ui.setup_fields import (
     Disclosure,
     FlowRunner,
-    TimeBox,
     ZoneBox,
     help_label,
     secret_edit,
@@ -58,7 +59,7 @@ from receptionist.ui.wheel_guard import guard_wheel
 #: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
 #: those parts is under the section's Advanced.
 SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...]], ...] = (
-    ("Business and hours", ("location", "availability"), (
+    ("Business and hours", ("location",), (
         ("location", "name", "Business name", "Shown in the title bar and in the texts callers get."),
         ("location", "time_zone", "Time zone", "Where the business is: type a city. Every time is shown in it."),
         ("location", "default_duration_minutes", "Usual appointment length",
@@ -66,6 +67,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
         ("location", "country", "Country",
          "Two letters, e.g. US: phone numbers said without +1 are read as numbers of this country."),
     )),
+    ("Services", ("availability",), ()),
     ("Calendars", ("google", "outlook", "caldav", "sync", "events"), (
         ("google", "enabled", "Use Google Calendar", ""),
         ("outlook", "enabled", "Use an Outlook calendar", ""),
@@ -177,7 +179,7 @@ class SettingsDialog(QDialog):
         lay.addWidget(self.secret_state)
         lay.addWidget(buttons)
         self.setMinimumSize(760, 520)
-        self.resize(900, 640)
+        self.resize(1000, 660)
         guard_wheel(self)  # scrolling a long section must not edit the spin boxes it passes over
 
     # --- building the sections ------------------------------------------------------------------------------------
@@ -224,7 +226,8 @@ class SettingsDialog(QDialog):
         a.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         a.setVerticalSpacing(10)
         # the plain side shows these; people (their PIN hashes) are changed with `receptionist people` only
-        elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour"), ("people", "members")}
+        elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour"), ("people", "members"),
+                     ("availability", "hours"), ("availability", "closures"), ("availability", "services")}
         for part in parts:
             fields = [(name, field) for name, field in
                       Profile.model_fields[part].annotation.model_fields.items()  # type: ignore[union-attr]
@@ -246,22 +249,21 @@ class SettingsDialog(QDialog):
 
     def _plain_location(self, form: QFormLayout) -> None:
         loc = self.profile.location
-        twelve_hour = loc.country == "US"
-        # Whole hours until the availability work lands (several ranges per day, quarter hours).
-        self.open_time = TimeBox(loc.open_hour * 60, first=0, last=23 * 60, step=60, twelve_hour=twelve_hour)
-        self.close_time = TimeBox(loc.close_hour * 60, first=60, last=24 * 60, step=60, twelve_hour=twelve_hour)
-        hours = QHBoxLayout()
-        hours.addWidget(QLabel("Open from"))
-        hours.addWidget(self.open_time)
-        hours.addWidget(QLabel("to"))
-        hours.addWidget(self.close_time)
-        hours.addStretch(1)
-        form.insertRow(2, "Opening hours", with_help(hours, "Calls asking for a time outside these hours are "
-                                                            "flagged for a person."))
+        hours = self.profile.availability.booking_rules(loc).hours
+        self.hours = WeekHoursEditor(hours, twelve_hour=loc.country == "US")
+        form.insertRow(2, "Opening hours", with_help(self.hours, "When callers can book; a call asking for another "
+                                                                 "time is flagged for a person."))
+        self.closures = ClosuresEditor(self.profile.model_dump()["availability"]["closures"])
+        form.insertRow(3, "Closed days", with_help(self.closures, "Holidays and other days the business is closed."))
         self.location_id = QLabel(loc.id or f"{loc.key} (from the name; written down when you save)")
         self.location_id.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         form.addRow("Location id", with_help(self.location_id, "Set once by setup; it names this location's "
                                                                "keyring entries, data folder and database."))
+
+    def _plain_availability(self, form: QFormLayout) -> None:
+        self.services = ServicesEditor(self.profile.model_dump()["availability"]["services"])
+        form.addRow(with_help(self.services, "“Usual” free time is the location's, under Advanced; a service "
+                                             "that needs a person or a chair names them (Advanced → Resources)."))
 
     def _plain_google(self, form: QFormLayout) -> None:
         self.connect_buttons: dict[str, QPushButton] = {}
@@ -363,7 +365,7 @@ class SettingsDialog(QDialog):
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box
-        if value is None or isinstance(value, (list, dict)):  # hours, services, closures: JSON until they get editors
+        if value is None or isinstance(value, (list, dict)):  # the resources, with their own hours: JSON for now
             edit = QLineEdit("" if value is None else json.dumps(value, default=str))
             edit.setProperty("json", True)
             return edit
@@ -424,8 +426,8 @@ class SettingsDialog(QDialog):
             else:
                 value = editor.text().strip()
             data[part][name] = value
-        data["location"]["open_hour"] = self.open_time.minutes() // 60
-        data["location"]["close_hour"] = self.close_time.minutes() // 60
+        data["availability"].update(hours=self.hours.table(), closures=self.closures.closures(),
+                                    services=self.services.services())
         return data
 
     def edited_profile(self) -> Profile:
@@ -437,7 +439,18 @@ class SettingsDialog(QDialog):
         values["location"]["id"] = self.profile.location.id or self.profile.location.key
         return Profile.from_dict(values, source="settings")
 
+    def editors_clear(self) -> bool:
+        """Say every problem of the hours, closed days and services editors; on one, show its section."""
+        for title, editor in (("Business and hours", self.hours), ("Business and hours", self.closures),
+                              ("Services", self.services)):
+            if not editor.show_problems(every=True):
+                self.sections.setCurrentRow([t for t, *_ in SECTIONS].index(title))
+                return False
+        return True
+
     def accept(self) -> None:
+        if not self.editors_clear():
+            return
         try:
             profile = self.edited_profile()
         except UserError as exc:

@@ -5,8 +5,8 @@ install or unlock and goes no further.  Sign-in apps (OAuth clients) come from t
 under Advanced.  It writes the user profile (``onboarding.save_profile``) and puts every secret in the OS keyring
 only.  The sign-in flows and the test call block, so they run on a worker thread and report back by queued signal.
 
-Pages are listed once, in ``SetupWizard.__init__``; a "Services and hours" page (from the availability work) goes
-after the business page.
+Pages are listed once, in ``SetupWizard.__init__``; the hours, closed days and services (``ui/hours_editor.py``)
+have their page after the business.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMessageBox,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
     QWizard,
@@ -41,10 +42,10 @@ from receptionist.config import Profile, new_location_id
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.ui import icons, theme
+from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
 from receptionist.ui.setup_fields import (
     Disclosure,
     FlowRunner,
-    TimeBox,
     ZoneBox,
     help_label,
     on_leave,
@@ -87,7 +88,7 @@ class KeyringCheck(QFrame):
 
 
 class LocationPage(QWizardPage):
-    """The business: its name, where it is and its hours. A field's problem is said once the field is left (or on
+    """The business: its name and where it is. A field's problem is said once the field is left (or on
     Next), never before it was touched."""
 
     def __init__(self, wizard: "SetupWizard", base: Profile):
@@ -96,21 +97,11 @@ class LocationPage(QWizardPage):
         self.setSubTitle("Welcome! A few questions set this computer up for your front desk; you can change any of "
                          "it later under File → Settings.")
         loc = base.location
-        twelve_hour = loc.country == "US"
         self.touched: set[str] = set()
         self.keyring = KeyringCheck(wizard.keyring_problem, self.completeChanged.emit)
         self.name = QLineEdit()
         self.name.setPlaceholderText("e.g. Lakeside Dental")
         self.zone = ZoneBox(loc.time_zone)
-        # The profile keeps whole hours until the availability work lands (several ranges per day, quarter hours).
-        self.open_time = TimeBox(loc.open_hour * 60, first=0, last=23 * 60, step=60, twelve_hour=twelve_hour)
-        self.close_time = TimeBox(loc.close_hour * 60, first=60, last=24 * 60, step=60, twelve_hour=twelve_hour)
-        hours = QHBoxLayout()
-        hours.addWidget(QLabel("Open from"))
-        hours.addWidget(self.open_time)
-        hours.addWidget(QLabel("to"))
-        hours.addWidget(self.close_time)
-        hours.addStretch(1)
         self.problem = problem_label()
         lay = QVBoxLayout(self)
         lay.addWidget(self.keyring)
@@ -119,15 +110,11 @@ class LocationPage(QWizardPage):
         form.addRow("Business name", with_help(self.name, "Shown in the title bar and in the texts callers get."))
         form.addRow("Time zone", with_help(self.zone, "Where the business is: type a city, e.g. New York or "
                                                       "Phoenix. Every time is shown in this zone."))
-        form.addRow("Opening hours", with_help(hours, "Calls asking for a time outside these hours are flagged "
-                                                      "for a person."))
         form.addRow(self.problem)
         lay.addLayout(form)
         lay.addStretch(1)
         on_leave(self.name, lambda: self._leave("name"))
         on_leave(self.zone, lambda: self._leave("zone"))  # the combo box has the focus, its line edit follows
-        self.open_time.activated.connect(lambda _i: self._leave("hours"))
-        self.close_time.activated.connect(lambda _i: self._leave("hours"))
         self.name.textChanged.connect(lambda _t: self._show() if "name" in self.touched else None)
 
     def _leave(self, field: str) -> None:
@@ -143,8 +130,6 @@ class LocationPage(QWizardPage):
         if not self.zone.zone():
             found["zone"] = f"“{self.zone.currentText().strip()}” is not a place in the list: type a city and pick " \
                             "one of the matches."
-        if self.open_time.minutes() >= self.close_time.minutes():
-            found["hours"] = "The closing time must be after the opening time."
         return found
 
     def _show(self) -> bool:
@@ -157,8 +142,51 @@ class LocationPage(QWizardPage):
 
     def validatePage(self) -> bool:
         self.zone.settle()
-        self.touched.update(("name", "zone", "hours"))
+        self.touched.update(("name", "zone"))
         return self._show() and self.keyring.problem is None
+
+
+class HoursPage(QWizardPage):
+    """When callers can book: the weekly hours (several ranges a day, quarter hours), closed days and the services
+    with their length. A row's problem is said once it is left, or on Next."""
+
+    def __init__(self, base: Profile):
+        super().__init__()
+        self.setTitle("Hours and services")
+        self.setSubTitle("When callers can book, and what. Calls asking for another time are flagged for a person.")
+        availability = base.model_dump()["availability"]
+        self.hours = WeekHoursEditor(base.availability.booking_rules(base.location).hours,
+                                     twelve_hour=base.location.country == "US")
+        self.closures = ClosuresEditor(availability["closures"])
+        self.services = ServicesEditor(availability["services"])
+        inner = QWidget()
+        lay = QVBoxLayout(inner)
+        for title, editor, text in (
+                ("Opening hours", self.hours, ""),
+                ("Closed days", self.closures, "Holidays and other days the business is closed."),
+                ("Services", self.services, "Optional: what callers book and how long it takes (buffers and caps "
+                                            "can be changed later under File → Settings).")):
+            lay.addWidget(QLabel(f"<b>{title}</b>"))
+            if text:
+                lay.addWidget(help_label(text))
+            lay.addWidget(editor)
+            lay.addSpacing(8)
+        lay.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(inner)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(scroll)
+
+    def validatePage(self) -> bool:
+        return all([self.hours.show_problems(every=True), self.closures.show_problems(every=True),
+                    self.services.show_problems(every=True)])
+
+    def availability(self) -> dict:
+        return {"hours": self.hours.table(), "closures": self.closures.closures(),
+                "services": self.services.services()}
 
 
 class CalendarsPage(QWizardPage):
@@ -399,10 +427,11 @@ class SetupWizard(QWizard):
         self.flows = FlowRunner(self)
         self.flows.finished.connect(self._flow_finished)
         self.location = LocationPage(self, self.base)
+        self.hours = HoursPage(self.base)
         self.calendars = CalendarsPage(self, self.base)
         self.agent = AgentPage(self, self.base)
         self.twilio = TwilioPage(self.base)
-        for page in (self.location, self.calendars, self.agent, self.twilio):
+        for page in (self.location, self.hours, self.calendars, self.agent, self.twilio):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Save and start")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
@@ -410,7 +439,7 @@ class SetupWizard(QWizard):
         self.resize(820, 640)
         guard_wheel(self)  # the hours and the zone take the wheel only when focused
         # Enter in a field goes on (Next, then Save and start); the buttons in the pages act only when pressed.
-        for page in (self.location, self.calendars, self.agent, self.twilio):
+        for page in (self.location, self.hours, self.calendars, self.agent, self.twilio):
             for button in page.findChildren(QPushButton):
                 button.setAutoDefault(False)
         self.currentIdChanged.connect(lambda _id: self._default_button())
@@ -440,7 +469,6 @@ class SetupWizard(QWizard):
         polling = {a.polling(): {"poll": True}} if a.polling() else {}
         return onboarding.new_profile(
             self.location.name.text().strip() or "New location", self.location.zone.zone() or "UTC",
-            open_hour=self.location.open_time.minutes() // 60, close_hour=self.location.close_time.minutes() // 60,
             base=self.base, location_id=self.location_id(),
             google={"enabled": c.google_enabled.isChecked(), "client_id": c.google_client_id.text().strip(),
                     "calendar_id": c.google_calendar.text().strip() or "primary"},
@@ -448,7 +476,7 @@ class SetupWizard(QWizard):
                      "authority": c.outlook_authority.text().strip() or self.base.outlook.authority},
             twilio={"enabled": t.enabled.isChecked(), "account_sid": t.sid.text().strip(),
                     "from_number": t.from_number.text().strip()},
-            ingest={"platform": a.chosen()}, **polling)
+            ingest={"platform": a.chosen()}, availability=self.hours.availability(), **polling)
 
     def secrets_entered(self) -> dict[str, str]:
         guide = self.agent.guide()

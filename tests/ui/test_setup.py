@@ -114,10 +114,6 @@ def test_location_page_says_what_is_wrong_once_a_field_is_left(qtbot, wizard):
     page.name.setFocus()  # leaving the zone
     qtbot.waitUntil(lambda: "is not a place in the list" in page.problem.text())
     page.zone.set_zone("America/Denver")
-    page.close_time.set_minutes(6 * 60)
-    page.close_time.activated.emit(0)
-    assert "after the opening time" in page.problem.text() and not page.validatePage()
-    page.close_time.set_minutes(17 * 60)
     assert page.validatePage() and page.problem.text() == ""
 
 
@@ -157,7 +153,7 @@ def test_setup_with_no_keyring_stops_on_its_first_page_and_says_what_to_do(qtbot
     page.keyring.again.click()
     assert not page.keyring.isVisible() and page.isComplete()
     wiz.next()
-    assert wiz.currentPage() is wiz.calendars
+    assert wiz.currentPage() is wiz.hours
 
 
 @pytest.mark.parametrize("system, words", [("win32", "Credential Manager"), ("darwin", "Keychain"),
@@ -171,7 +167,7 @@ def test_keyring_advice_names_what_to_install_or_unlock_on_each_system(system, w
 def test_setup_writes_the_user_profile_and_keeps_secrets_in_the_keyring(qtbot, wizard, keyring_backend):
     qtbot.keyClicks(wizard.location.name, "Lakeside Dental")
     wizard.location.zone.set_zone("America/Denver")
-    wizard.location.open_time.set_minutes(7 * 60)
+    wizard.hours.hours.days[0].ranges[0][0].set_minutes(7 * 60 + 45)
     wizard.twilio.enabled.setChecked(True)
     qtbot.keyClicks(wizard.twilio.sid, "AC123")
     qtbot.keyClicks(wizard.twilio.from_number, "+15551234567")
@@ -187,7 +183,7 @@ def test_setup_writes_the_user_profile_and_keeps_secrets_in_the_keyring(qtbot, w
     text = paths.user_profile_path().read_text(encoding="utf-8")
     profile = Profile.from_dict(tomllib.loads(text))
     assert profile.location.name == "Lakeside Dental" and profile.location.time_zone == "America/Denver"
-    assert profile.location.open_hour == 7 and profile.location.id.startswith("lakeside-dental-")
+    assert profile.availability.hours["mon"] == ["07:45-18:00"] and profile.location.id.startswith("lakeside-dental-")
     assert profile.twilio.enabled and profile.twilio.account_sid == "AC123"
     assert "twilio-token-xyz" not in text and secret not in text  # secrets: keyring only
     store = location_secret_store(profile.location, keyring_backend)
@@ -200,6 +196,7 @@ def test_sign_in_apps_come_from_the_profile_and_a_custom_one_is_under_advanced(q
     qtbot.addWidget(wiz)
     wiz.show()
     qtbot.keyClicks(wiz.location.name, "Lakeside Dental")
+    wiz.next()
     wiz.next()
     page = wiz.calendars
     assert wiz.currentPage() is page
@@ -225,7 +222,7 @@ def test_the_whole_setup_by_keyboard(qtbot, wizard, keyring_backend):
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     assert zone.currentText() == "Phoenix — America (UTC−7 now)"
-    for page in (wizard.calendars, wizard.agent, wizard.twilio):
+    for page in (wizard.hours, wizard.calendars, wizard.agent, wizard.twilio):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Enter goes on
         assert wizard.currentPage() is page
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Save and start
@@ -364,13 +361,14 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     secrets = location_secret_store(profile.location, keyring_backend)
     dialog = SettingsDialog(profile, secrets)
     qtbot.addWidget(dialog)
-    # a label; the hours row; the people are listed and changed with `receptionist people`
-    shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour", "people.members"}
+    # a label; the hours, closed days and services editors; the people are changed with `receptionist people`
+    shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour", "people.members",
+                       "availability.hours", "availability.closures", "availability.services"}
     assert {f"{s}.{n}" for s, n in dialog.editors} | shown_elsewhere == {name for name, *_ in describe_options()}
     assert dialog.location_id.text() == "old-name (from the name; written down when you save)"
     assert [dialog.sections.item(i).text() for i in range(dialog.sections.count())] == \
-        ["Business and hours", "Calendars", "AI agent", "Texts", "People"]
-    dialog.close_time.set_minutes(17 * 60)
+        ["Business and hours", "Services", "Calendars", "AI agent", "Texts", "People"]
+    dialog.hours.days[0].ranges[0][1].set_minutes(17 * 60 + 15)
     dialog.editors[("location", "name")].setText("New Name")
     dialog.editors[("location", "time_zone")].set_zone("Europe/Dublin")
     dialog.editors[("sync", "max_attempts")].setValue(3)
@@ -383,7 +381,7 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     saved = Profile.load(paths.user_profile_path())
     assert saved.location.name == "New Name" and saved.location.time_zone == "Europe/Dublin"
     assert saved.sync.max_attempts == 3 and saved.twilio.enabled and saved.retell.replay_window_seconds == 600
-    assert saved.location.close_hour == 17
+    assert saved.availability.hours["mon"] == ["08:00-17:15"] and saved.availability.hours["sun"] == []
     assert saved.location.id == "old-name"  # the derived id, written down before the rename took effect
     assert "tok-123" not in paths.user_profile_path().read_text()
     assert [p.name for p in saved.people.members] == ["Ana Ruiz"]

@@ -1,6 +1,6 @@
 """Screenshots of every setup page and Settings section, to look at as a business owner would (not assertions about
 pixels). Opt-in: ``RECEPTIONIST_SCREENSHOTS=/tmp/shots pytest tests/ui/test_setup_screens.py`` saves them at the
-dialogs' own size (what fits a 1366x768 screen) and stretched to the whole 1366x768 screen."""
+dialogs' own size (what fits a 1366x768 screen) and stretched to the whole 1366x768 and 1920x1080 screens."""
 
 from __future__ import annotations
 
@@ -21,12 +21,14 @@ SHOTS = os.environ.get("RECEPTIONIST_SCREENSHOTS")
 
 
 def _save(widget, out: Path, name: str) -> None:
-    QApplication.processEvents()  # the layout of what was just opened
+    for _ in range(3):  # the layout of what was just opened or added (a layout request per level)
+        QApplication.processEvents()
     widget.grab().save(str(out / f"{name}.png"))
     size = widget.size()
-    widget.resize(1366, 768)
-    QApplication.processEvents()
-    widget.grab().save(str(out / f"{name}-1366x768.png"))
+    for width, height in ((1366, 768), (1920, 1080)):
+        widget.resize(width, height)
+        QApplication.processEvents()
+        widget.grab().save(str(out / f"{name}-{width}x{height}.png"))
     widget.resize(size)
 
 
@@ -53,8 +55,17 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     qtbot.keyClicks(wiz.location.name, "Lakeside Dental")
     wiz.location.zone.set_zone("America/New_York")
     wiz.next()
+    wiz.hours.hours.days[0].ranges[0][1].set_minutes(12 * 60)
+    wiz.hours.hours.days[0].add_button.click()
+    wiz.hours.closures.add("Thanksgiving")
+    wiz.hours.services.add({"name": "Cleaning", "duration_minutes": 45})
+    wiz.hours.services.add_button.click()
+    wiz.hours.services.show_problems(every=True)
+    _save(wiz, out, "setup-2-hours")
+    wiz.hours.services.remove(wiz.hours.services.rows[1])
+    wiz.next()
     wiz.calendars.advanced.button.click()
-    _save(wiz, out, "setup-2-calendars")
+    _save(wiz, out, "setup-3-calendars")
     wiz.next()
     page = wiz.agent
     for platform in ("vapi", "retell"):
@@ -64,11 +75,18 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
             page.poll.setChecked(True)
         page.test_button.click()
         qtbot.waitUntil(lambda: page.test_button.isEnabled(), timeout=20000)
-        _save(wiz, out, f"setup-3-agent-{platform}")
+        _save(wiz, out, f"setup-4-agent-{platform}")
     wiz.next()
-    _save(wiz, out, "setup-4-texts")
+    _save(wiz, out, "setup-5-texts")
 
-    profile = Profile.from_dict({"location": {"name": "Lakeside Dental", "id": "lakeside-dental-1a2b3c"}})
+    profile = Profile.from_dict({"location": {"name": "Lakeside Dental", "id": "lakeside-dental-1a2b3c"},
+                                 "availability": {"hours": {"mon": ["08:00-12:00", "13:00-17:30"], "sun": []},
+                                                  "closures": [{"name": "Christmas Day", "date": "2026-12-25"}],
+                                                  "resources": [{"name": "Chair 1", "kind": "chair"}],
+                                                  "services": [{"name": "Cleaning", "duration_minutes": 45,
+                                                                "resources": ["Chair 1"]},
+                                                               {"name": "Consult", "duration_minutes": 20,
+                                                                "buffer_after_minutes": 0}]}})
     dialog = SettingsDialog(profile, location_secret_store(profile.location, backend))
     dialog.setStyleSheet(theme.load_stylesheet())
     qtbot.addWidget(dialog)
@@ -76,6 +94,6 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     for row, (title, *_rest) in enumerate(SECTIONS):
         dialog.sections.setCurrentRow(row)
         _save(dialog, out, f"settings-{row + 1}-{title.lower().replace(' ', '-')}")
-    dialog.sections.setCurrentRow(1)
+    dialog.sections.setCurrentRow(2)
     dialog.pages["Calendars"].findChild(type(wiz.calendars.advanced)).button.click()
-    _save(dialog, out, "settings-2-calendars-advanced")
+    _save(dialog, out, "settings-3-calendars-advanced")
