@@ -24,6 +24,7 @@ from receptionist.services.context import location_rules
 from receptionist.store import Store
 from receptionist.store.db import make_engine, upgrade
 from receptionist.sync.engine import CalendarTarget, SyncEngine
+from receptionist.sync.reminders import reminder_planner
 from receptionist.sync.scheduler import SyncScheduler
 
 if TYPE_CHECKING:
@@ -134,6 +135,7 @@ class OutsideWorld:
     secret_for: Callable[[str], str | None] = lambda key: None  # signing secrets of the AI platforms
     confirmers: dict = field(default_factory=dict)  # read-back of deliveries the signature does not cover
     polling_for: Callable[[Intake], "PollingScheduler | None"] = lambda intake: None  # sources feeding the intake
+    messenger_for: Callable[[Profile], Messenger | None] = lambda profile: None  # Twilio, rebuilt by Settings
 
 
 def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], datetime] = utcnow) -> OutsideWorld:
@@ -153,7 +155,8 @@ def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], da
             return None
 
     return OutsideWorld(targets, problems, messenger, messenger, secret_for, confirmers_for(profile, secrets),
-                        lambda intake: polling_scheduler(profile, secrets, intake, clock))
+                        lambda intake: polling_scheduler(profile, secrets, intake, clock),
+                        lambda new: messenger_for(new, secrets))
 
 
 def settle_heap() -> None:
@@ -262,10 +265,6 @@ class CalendarSignIn:
 
 #: the parts of the profile the running desk re-reads on Save, and what the others wait for (said per part)
 _AT_RESTART = {
-    "location": "The time zone, opening hours, phone-number country and usual appointment length apply when the "
-                "console starts again.",
-    "twilio": "The text-message settings apply when the console starts again.",
-    "events": "How events are written to the calendars changes when the console starts again.",
     "polling": "Fetching calls from the platform starts or stops when the console starts again.",
     "sync_timing": "How often calendars are synced changes when the console starts again.",
 }
@@ -276,7 +275,9 @@ _POLL_PARTS = ("vapi", "retell", "elevenlabs", "synthflow")
 class LiveSettings:
     """A saved profile taken into the running desk (``desk.settings.apply``): the receiver rebinds when its address
     changed, the sync engine re-reads which calendars it writes to (and the desk owes links to the new set), the
-    replay windows and sync limits are re-read; everything else is said to wait for the next start."""
+    replay windows and sync limits are re-read; the time zone, hours, services and country reach every capability,
+    the intake and the reminders at once (``DeskContext.adopt``); Twilio is rebuilt (``messenger_for``) and text
+    replies are taken or refused; everything else is said to wait for the next start."""
 
     profile: Profile
     secrets: SecretStore
@@ -288,6 +289,9 @@ class LiveSettings:
     problems: dict[str, str]
     sign_in: "CalendarSignIn"
     wake_sync: Callable[[], None]
+    context: DeskContext
+    messenger_for: Callable[[Profile], Messenger | None]  # raises UserError when Twilio is on but unusable
+    replies_for: Callable[[Profile], SmsReplies | None]
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, new: Profile) -> "Applied":
@@ -298,10 +302,8 @@ class LiveSettings:
             live: list[str] = []
             later: list[str] = []
             changed = {part for part, values in new.model_dump().items() if values != old.model_dump()[part]}
-            if "location" in changed:
-                loc_old, loc_new = old.location.model_dump(), new.location.model_dump()
-                if {k for k in loc_old if loc_old[k] != loc_new[k]} - {"name", "id"}:
-                    later.append(_AT_RESTART["location"])
+            if changed & {"location", "availability", "reminders", "twilio", "people", "events"}:
+                live.append(self._rules(old, new, changed))
             if "ingest" in changed:
                 self.intake.adapters = platform_adapters(new)
                 live.append(self._rebind(old, new))
@@ -311,18 +313,50 @@ class LiveSettings:
                        != getattr(new, p).model_dump(include={"poll", "interval_seconds", "page_size", "api_base"})
                        for p in _POLL_PARTS if p != "synthflow"):
                     later.append(_AT_RESTART["polling"])
-            if changed & {"google", "outlook"}:
+            if changed & {"google", "outlook", "caldav"}:
                 live.append(self._calendars(old, new))
             if "sync" in changed:
                 self.sync_engine.profile = new  # sync windows and attempts are read per cycle
                 if (old.sync.interval_seconds, old.sync.reconcile_interval_minutes) != \
                         (new.sync.interval_seconds, new.sync.reconcile_interval_minutes):
                     later.append(_AT_RESTART["sync_timing"])
-            for part in ("twilio", "events"):
-                if part in changed:
-                    later.append(_AT_RESTART[part])
         self.bus.publish(events.HEALTH_CHANGED)
         return Applied(tuple(s for s in live if s), tuple(later))
+
+    def _rules(self, old: Profile, new: Profile, changed: set[str]) -> str:
+        """The location's rules (zone, hours, closures, services, country, length), the people and the texts, into
+        every part that reads them: the desk's capabilities, the intake, the reminders, the text replies."""
+        self.context.adopt(new)
+        self.intake.rules = self.context.rules
+        self.sync_engine.profile, self.sync_engine.template = new, self.context.template
+        said = []
+        if "twilio" in changed:
+            close = getattr(self.sync_engine.messenger, "close", None)
+            try:
+                messenger = self.messenger_for(new)
+                self.problems.pop("twilio", None)
+            except UserError as exc:
+                messenger, self.problems["twilio"] = None, str(exc)
+            if close is not None:
+                close()
+            self.sync_engine.messenger = self.sync_engine.outbox.messenger = messenger
+            self.context.adopt(new, sms_enabled=messenger is not None)
+            said.append("Texts are sent through Twilio now." if messenger is not None else
+                        f"Texts are not sent: {self.problems['twilio']}" if "twilio" in self.problems else
+                        "Texts are off.")
+        if self.receiver is not None:
+            self.receiver.replies = self.replies_for(new)
+        self.sync_engine.outbox.reminders = reminder_planner(self.sync_engine.store, new)
+        if old.location.time_zone != new.location.time_zone:
+            said.append(f"Times are now in {new.location.time_zone.replace('_', ' ')}.")
+        if (old.location.model_dump(exclude={"name", "id", "time_zone"}) !=
+                new.location.model_dump(exclude={"name", "id", "time_zone"}) or "availability" in changed):
+            said.append("The new hours and services are in use.")
+        if "events" in changed:
+            said.append("Events written to the calendars from now on use the new wording.")
+        if "reminders" in changed:
+            said.append("Reminders follow the new settings." if new.reminders.enabled else "Reminders are off.")
+        return " ".join(said)
 
     def _rebind(self, old: Profile, new: Profile) -> str:
         receiver = self.receiver
@@ -422,9 +456,11 @@ class App:
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=world.confirmers, calendar_labels=calendars,
                         store_wait_seconds=ing.store_wait_seconds)
-        replies = SmsReplies(store, location_rules(profile), bus, lambda: world.secret_for(TWILIO_TOKEN), clock) \
-            if profile.twilio.enabled else None  # callers' replies to reminders (STOP/START, C, R)
-        receiver = WebhookReceiver(profile.ingest, intake, replies) if with_receiver else None
+        def replies_for(current: Profile) -> SmsReplies | None:  # callers' replies to reminders (STOP/START, C, R)
+            return SmsReplies(store, intake.rules, bus, lambda: world.secret_for(TWILIO_TOKEN), clock) \
+                if current.twilio.enabled else None
+
+        receiver = WebhookReceiver(profile.ingest, intake, replies_for(profile)) if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):
             problems.setdefault("webhook", "Calls are refused: no signing secret is set for the AI platform. "
                                            "Enter it under File → Settings.")
@@ -433,7 +469,7 @@ class App:
                                  sms_enabled=world.messenger is not None, secrets=secrets,
                                  busy_now=sync_engine.busy_now, dialer=world.dialer)
         live = LiveSettings(profile, secrets, bus, sync_engine, intake, receiver, calendars, problems, sign_in,
-                            scheduler.wake)
+                            scheduler.wake, context, world.messenger_for, replies_for)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
                     is_leader=lambda: scheduler.is_leader, reconfigure=live)
         if receiver is not None:

@@ -4,6 +4,8 @@ the desk re-read which calendars they write to), and what cannot says it waits f
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -11,6 +13,8 @@ import requests
 from receptionist.app import App
 from receptionist.config import Profile
 from receptionist.providers.secrets import memory_secret_store
+from tests.helpers.calls import store_payload
+from tests.helpers.payloads import payload
 
 
 def _free_port() -> int:
@@ -77,13 +81,64 @@ def test_enabling_and_disabling_a_calendar_changes_what_the_sync_thread_writes_t
 
 
 def test_what_cannot_change_live_says_it_waits_for_the_next_start(app):
-    new = _with(app.profile, location={"time_zone": "America/Denver"}, twilio={"from_number": "+15551234567"})
+    new = _with(app.profile, vapi={"poll": True})
     applied = app.desk.settings.apply(new)
     assert applied.live == ()
-    assert applied.at_restart == (
-        "The time zone, opening hours, phone-number country and usual appointment length apply when the console "
-        "starts again.", "The text-message settings apply when the console starts again.")
+    assert applied.at_restart == ("Fetching calls from the platform starts or stops when the console starts again.",)
     assert app.desk.settings.apply(new).sentence() == "Nothing the desk uses changed."  # saved twice
+
+
+@pytest.fixture
+def clocked_app(db_url, clock):
+    profile = Profile.from_dict({"location": {"name": "Live Clinic", "id": "live-clinic"}, "ingest": {"port": 0}})
+    secrets = memory_secret_store("live-rules")
+    secrets.set("ingest.webhook_secret", "s")
+    running = App.build(profile, db_url, secrets, clock=clock).start(sync=False)
+    yield running
+    running.stop()
+
+
+def test_time_zone_and_hours_reach_availability_callbacks_and_the_intake_at_once(clocked_app, clock):
+    app = clocked_app  # Monday 11/23/2026 15:00 UTC: 9 AM in Chicago, 8 AM in Denver
+    tuesday_early = datetime(2026, 11, 24, 13, 0, tzinfo=timezone.utc)  # 7 AM in Chicago, 6 AM in Denver
+    assert "outside_hours" in {r.code for r in app.desk.availability.check(tuesday_early).reasons}
+    new = _with(app.profile, location={"time_zone": "America/Denver"},
+                availability={"hours": {"mon": ["10:00-12:00"], "tue": ["06:00-12:00"]},
+                              "services": [{"name": "Cleaning", "duration_minutes": 45}]})
+    applied = app.desk.settings.apply(new)
+    assert applied.live == ("Times are now in America/Denver. The new hours and services are in use.",)
+    assert applied.at_restart == ()
+    assert app.desk.context.rules.zone == ZoneInfo("America/Denver") and app.ingestor.rules is app.desk.context.rules
+    assert app.sync_engine.template.time_zone == "America/Denver"
+    check = app.desk.availability.check(tuesday_early, "Cleaning")
+    assert not check.reasons, check.reasons
+    assert app.desk.availability.service_rule("Cleaning").duration_minutes == 45
+    # a question at 8 AM in Denver, open from 10 AM on Mondays: due two open hours later, at noon there
+    asked = store_payload(app.store, payload(reason_codes=["general inquiry"], service=..., requested_start=...),
+                          app.ingestor.rules, clock())
+    [callback] = app.desk.callbacks.desk().callbacks
+    assert callback.call_row_id == asked.id
+    assert callback.due_at == datetime(2026, 11, 23, 19, 0, tzinfo=timezone.utc)
+
+
+def test_texts_start_and_stop_without_a_restart(clocked_app):
+    app = clocked_app
+    assert app.sync_engine.messenger is None and app.receiver.replies is None
+    on = _with(app.profile, twilio={"enabled": True, "account_sid": "AC" + "0" * 32, "from_number": "+15551234567"},
+               reminders={"enabled": True})
+    applied = app.desk.settings.apply(on)
+    assert applied.live[0].startswith("Texts are not sent: ") and "auth token" in applied.live[0]
+    assert app.desk.context.problems["twilio"] in applied.live[0] and not app.desk.context.sms_enabled
+    app.secrets.set("twilio.auth_token", "token-xyz")
+    applied = app.desk.settings.apply(_with(on, twilio={"from_number": "+15557654321"}))
+    assert applied.live == ("Texts are sent through Twilio now.",)
+    assert app.sync_engine.messenger is not None and app.sync_engine.outbox.messenger is app.sync_engine.messenger
+    assert app.desk.context.sms_enabled and "twilio" not in app.desk.context.problems
+    assert app.sync_engine.outbox.reminders is not None and app.receiver.replies is not None
+    applied = app.desk.settings.apply(_with(app.profile, twilio={"enabled": False}, reminders={"enabled": False}))
+    assert applied.live == ("Texts are off. Reminders are off.",)
+    assert app.sync_engine.messenger is None and app.receiver.replies is None and not app.desk.context.sms_enabled
+    assert app.sync_engine.outbox.reminders is None
 
 
 def test_sync_limits_are_read_by_the_next_cycle(app):

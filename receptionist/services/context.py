@@ -73,6 +73,16 @@ class DeskContext:
         object.__setattr__(self, "rules", location_rules(self.profile))
         object.__setattr__(self, "template", event_template(self.profile))
 
+    def adopt(self, profile: Profile, *, sms_enabled: bool | None = None) -> None:
+        """File → Settings saved: the running desk's profile and what is drawn from it (the zone, hours, services,
+        country, event template) are replaced at once. The one change a context takes; every capability reads them
+        per call, so the next one uses the new rules."""
+        object.__setattr__(self, "profile", profile)
+        object.__setattr__(self, "rules", location_rules(profile))
+        object.__setattr__(self, "template", event_template(profile))
+        if sms_enabled is not None:
+            object.__setattr__(self, "sms_enabled", sms_enabled)
+
     @classmethod
     def of(cls, store: Store, profile: Profile, bus: events.EventBus, calendars: Mapping[str, str],
            clock: Callable[[], datetime], *, problems: dict[str, str] | None = None, **wiring) -> "DeskContext":

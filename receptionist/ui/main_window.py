@@ -44,6 +44,7 @@ from receptionist.services import Desk, Discrepancy, HealthSnapshot
 from receptionist.ui import icons, theme
 from receptionist.ui.alerts import AlertBar
 from receptionist.ui.header import PILL_STATE, PROBLEM_STATES, STATE_WORD, HealthPill
+from receptionist.ui.live_window import take_settings
 from receptionist.ui.appointment_dialog import (
     AppointmentDialog,
     CancelAppointmentDialog,
@@ -306,10 +307,12 @@ class MainWindow(QMainWindow):
     def apply_settings(self, profile) -> None:  # noqa: ANN001 - a config.Profile
         """Take a saved profile into the running desk (on a worker) and say what applied now and what waits."""
         self.profile = profile
-        self.setWindowTitle(f"Receptionist Console — {profile.location.name}")
-        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile),
-                            success=lambda applied: self.status.showMessage(f"Settings saved. {applied.sentence()}",
-                                                                            30000),
+        self.setWindowTitle(f"{profile.location.name} — Receptionist Console")
+        def applied(done) -> None:  # noqa: ANN001 - services.settings.Applied
+            take_settings(self)  # the zone, the name and the calendar pills, then a fresh read
+            self.status.showMessage(f"Settings saved. {done.sentence()}", 30000)
+
+        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile), success=applied,
                             progress="Applying the new settings…")
 
     def open_log_folder(self) -> bool:
@@ -451,7 +454,7 @@ class MainWindow(QMainWindow):
         self.alert_bar.show_statuses(statuses)
         for key, pill in self.pills.items():
             if key == "calendars":
-                continue  # fixed at start: connecting a calendar needs a restart of the console
+                continue  # the placeholder while no calendar is switched on (ui/live_window.py)
             if key == "webhook":
                 self._webhook_pill(pill, snapshot.webhook)
             elif key == "leader":

@@ -598,7 +598,7 @@ def test_settings_opens_with_the_standard_shortcut_on_every_system(qtbot, window
 def test_saved_settings_reach_the_window_at_once_and_it_says_what_waits(qtbot, window, desk):
     new = Profile.from_dict({"location": {"name": "Renamed Dental", "time_zone": "America/Phoenix"}})
     window.apply_settings(new)
-    assert window.windowTitle() == "Receptionist Console — Renamed Dental"
+    assert window.windowTitle() == "Renamed Dental — Receptionist Console"
     qtbot.waitUntil(lambda: "Settings saved." in window.status.currentMessage())
     assert "apply when the console starts again" in window.status.currentMessage()  # a desk without the App
 
