@@ -305,6 +305,16 @@ class SettingsDialog(QDialog):
             else:
                 self.platform_secrets.addWidget(self._secret(guide.secret_key))
         form.addRow(self.platform_secret_label, self.platform_secrets)
+        self.test_button = QPushButton("Send a test call")
+        self.test_button.setAutoDefault(False)
+        self.test_button.clicked.connect(self.send_test_call)
+        self.test_button.setEnabled(self._secret_problem is None)
+        self.test_result = help_label("Sends the platform's own signed report of a made-up call through a receiver "
+                                      "and the intake on a spare port, and removes it again.")
+        row = QHBoxLayout()
+        row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.test_result, 1)
+        form.addRow(row)
         box: QComboBox = self.editors[("ingest", "platform")]  # type: ignore[assignment]
         box.currentIndexChanged.connect(lambda _i: self._show_platform())
         self._show_platform()
@@ -371,7 +381,31 @@ class SettingsDialog(QDialog):
             return edit
         return QLineEdit(str(value))
 
-    # --- sign-in ------------------------------------------------------------------------------------------------
+    # --- sign-in and the test call --------------------------------------------------------------------------------
+
+    def send_test_call(self) -> None:
+        """The chosen platform's signed test call (``onboarding.send_test_call``, as setup sends it) with the secret
+        typed here or the one stored, on a spare port (the desk's own receiver holds its port); the answer lands by
+        signal."""
+        if "test-call" in self.flows.running or self.secrets is None:
+            return
+        try:
+            profile = self.edited_profile()
+        except UserError as exc:
+            self.test_result.setText(f"✗ {exc}")
+            return
+        guide = onboarding.PLATFORM_GUIDES[profile.ingest.platform]
+        typed = self.secret_edits[guide.secret_key].text()
+        secrets = self.secrets
+        spare = profile.model_copy(update={"ingest": profile.ingest.model_copy(update={"port": 0})})
+        self.test_button.setEnabled(False)
+        self.test_result.setText("Sending a test call…")
+
+        def flow() -> tuple[bool, str]:
+            result = onboarding.send_test_call(spare, guide.key, typed or secrets.get(guide.secret_key) or "")
+            return result.ok, result.sentence
+
+        self.flows.start("test-call", flow)
 
     def connect_calendar(self, kind: str) -> None:
         """Run the sign-in flow on a worker thread (it waits for the browser); the answer comes back by signal."""
@@ -400,6 +434,10 @@ class SettingsDialog(QDialog):
 
     def _signed_in(self, kind: str, ok: bool, message: str) -> None:
         self.flows.done(kind)
+        if kind == "test-call":
+            self.test_button.setEnabled(True)
+            self.test_result.setText(("✓ " if ok else "✗ ") + message)
+            return
         if kind == "caldav" and ok:
             found = self._caldav_section
             self.editors[("caldav", "enabled")].setChecked(True)
