@@ -327,6 +327,10 @@ def cmd_setup(args) -> int:
                         "pass --force to replace it")
     profile = onboarding.new_profile(args.name, args.time_zone, open_hour=args.open_hour,
                                      close_hour=args.close_hour, location_id=args.location_id)
+    # the keyring first, as the setup screen's first page: nothing is written or generated without one
+    problem = onboarding.keyring_problem(_secrets(profile), again="run this command again")
+    if problem is not None:
+        raise UserError(f"nothing was written: {problem}")
     onboarding.save_profile(profile, target)
     print(f"wrote {target} (location id {profile.location.id})")
     try:

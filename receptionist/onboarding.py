@@ -78,9 +78,13 @@ def webhook_url(profile: Profile, platform: str = "generic", host: str | None = 
 # --- the keyring, checked before anything is generated -----------------------------------------------------------
 
 
-def keyring_advice(platform: str | None = None) -> str:
-    """What a person does when this computer has no usable keyring, for its operating system (``sys.platform``)."""
-    platform = platform or sys.platform
+def keyring_advice(platform: str | None = None, again: str = "press Check again") -> str:
+    """What a person does when this computer has no usable keyring, for its operating system (``sys.platform``);
+    ``again``: how they try once more (the setup screen's button, or the command run again)."""
+    return _keyring_advice(platform or sys.platform).replace("press Check again", again)
+
+
+def _keyring_advice(platform: str) -> str:
     if platform.startswith("win"):
         return ("Windows keeps the passwords of this app in Credential Manager, and it is not answering. Sign in to "
                 "Windows with your own account (not a temporary or guest profile), make sure the \"Credential "
@@ -96,12 +100,12 @@ def keyring_advice(platform: str | None = None) -> str:
             "without a desktop session, ask your installer (the keyring needs a running Secret Service).")
 
 
-def keyring_problem(secrets: SecretStore) -> str | None:
+def keyring_problem(secrets: SecretStore, again: str = "press Check again") -> str | None:
     """None when ``secrets`` can store and remove a value; else a sentence with what to do on this computer."""
     writable = getattr(secrets, "writable", None)
     if writable is None or writable():
         return None
-    return keyring_advice()
+    return keyring_advice(again=again)
 
 
 # --- the AI platform: its address, its secret, what to do in its dashboard, and a test call ----------------------
