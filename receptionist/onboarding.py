@@ -15,14 +15,18 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from receptionist import paths
-from receptionist.config import Profile, ProfileSource, new_location_id, write_profile
+from receptionist.config import CalDavSettings, Profile, ProfileSource, new_location_id, write_profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
 from receptionist.ingest.receiver import CALLS_PATH, PLATFORM_PATH
 from receptionist.ingest.signing import SECRET_KEY as WEBHOOK_SECRET_KEY
 from receptionist.version import version
+
+if TYPE_CHECKING:
+    from receptionist.providers.caldav_signin import CalDavAccount
 
 
 def new_profile(name: str, time_zone: str, *, open_hour: int = 8, close_hour: int = 18,
@@ -263,21 +267,12 @@ def connect(kind: str, profile: Profile, secrets: SecretStore, *, open_url: Call
     raise ValueError(kind)
 
 
-def connect_caldav_account(profile: Profile, secrets: SecretStore, password: str | None = None) -> Profile:
-    """Sign the profile's CalDAV account in (``caldav.url``, ``caldav.username``, and ``caldav.calendar_name`` as the
-    calendar wanted) with ``password`` (else the one in the keyring); the profile with the calendar found. The
-    password is kept in the keyring once the calendar is picked."""
-    from receptionist.providers.caldav_calendar import PASSWORD_KEY
-    from receptionist.providers.caldav_signin import connect_caldav
+def find_caldav_calendars(caldav: CalDavSettings, url: str, username: str, password: str) -> "CalDavAccount":
+    """Sign a CalDAV account in and list its calendars (the server as discovered from what was typed), as
+    ``receptionist connect caldav --list`` does; blocks (the window runs it on a worker thread)."""
+    from receptionist.providers.caldav_signin import discover
 
-    password = password or secrets.get(PASSWORD_KEY)
-    if not password:
-        raise UserError("type the CalDAV app-specific password on the Secrets tab first")
-    section, _ = connect_caldav(profile.caldav, secrets, url=profile.caldav.url, username=profile.caldav.username,
-                                password=password, calendar=profile.caldav.calendar_name or None)
-    data = profile.model_dump()
-    data["caldav"] = section.model_dump()
-    return Profile.from_dict(data, source="connect caldav")
+    return discover(caldav, url, username, password)
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import UserError
+from receptionist.ui.caldav_fields import CalDavPicker
 from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
 from receptionist.ui.setup_fields import (
     Disclosure,
@@ -72,10 +73,6 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
         ("google", "enabled", "Use Google Calendar", ""),
         ("outlook", "enabled", "Use an Outlook calendar", ""),
         ("caldav", "enabled", "Use a CalDAV calendar (iCloud, Fastmail, Nextcloud)", ""),
-        ("caldav", "url", "CalDAV server", "The server's address, or just its domain (e.g. fastmail.com)."),
-        ("caldav", "username", "CalDAV user name", "An Apple ID or e-mail address for iCloud and Fastmail."),
-        ("caldav", "calendar_name", "CalDAV calendar", "Its name as the server lists it; Connect CalDAV… picks "
-                                                       "it when the account has only one."),
         ("events", "private", "Keep callers' details off the calendars",
          "The calendars show only “Patient appointment” (for clinics)."),
     )),
@@ -227,7 +224,9 @@ class SettingsDialog(QDialog):
         a.setVerticalSpacing(10)
         # the plain side shows these; people (their PIN hashes) are changed with `receptionist people` only
         elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour"), ("people", "members"),
-                     ("availability", "hours"), ("availability", "closures"), ("availability", "services")}
+                     ("availability", "hours"), ("availability", "closures"), ("availability", "services"),
+                     ("caldav", "url"), ("caldav", "username"), ("caldav", "calendar_url"),
+                     ("caldav", "calendar_name")}  # the CalDAV picker's
         for part in parts:
             fields = [(name, field) for name, field in
                       Profile.model_fields[part].annotation.model_fields.items()  # type: ignore[union-attr]
@@ -268,14 +267,15 @@ class SettingsDialog(QDialog):
     def _plain_google(self, form: QFormLayout) -> None:
         self.connect_buttons: dict[str, QPushButton] = {}
         self.connect_status: dict[str, QLabel] = {}
-        form.addRow("CalDAV app-specific password", with_help(
-            self._secret("caldav.password"), "Made in the account's security settings (iCloud and Fastmail require "
-                                             "one); kept in the system's keyring only."))
-        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…"),
-                            ("caldav", "Connect CalDAV…")):
+        secrets = self.secrets
+        self.caldav = CalDavPicker(self.profile.caldav, lambda: secrets.get("caldav.password") if secrets else None)
+        self._secret("caldav.password", self.caldav.password)  # saved with the other secrets
+        self.caldav.find_button.setEnabled(self._secret_problem is None)
+        self.caldav.calendars.activated.connect(lambda _i: self.editors[("caldav", "enabled")].setChecked(True))
+        form.insertRow(3, "", self.caldav)
+        for kind, label in (("google", "Connect Google…"), ("outlook", "Connect Outlook…")):
             button = QPushButton(label)
-            status = QLabel("Checks the server and finds the calendar." if kind == "caldav" else
-                            "Opens the sign-in page in your browser.")
+            status = QLabel("Opens the sign-in page in your browser.")
             status.setObjectName("muted")
             button.clicked.connect(lambda _=False, kind=kind: self.connect_calendar(kind))
             button.setEnabled(self._secret_problem is None)
@@ -336,8 +336,8 @@ class SettingsDialog(QDialog):
         self.platform_steps.setText(guide.steps)
         self.address.setText(onboarding.webhook_url(self.profile, guide.key))
 
-    def _secret(self, key: str) -> QLineEdit:
-        edit = secret_edit()
+    def _secret(self, key: str, edit: QLineEdit | None = None) -> QLineEdit:
+        edit = edit or secret_edit()
         state = "not set"
         if self._secret_problem is None and self.secrets is not None:
             state = "stored (type to replace)" if self.secrets.get(key) else "not set"
@@ -418,19 +418,8 @@ class SettingsDialog(QDialog):
             return
         self.connect_buttons[kind].setEnabled(False)
         secrets = self.secrets
-        if kind == "caldav":  # an app password, no browser: the server's calendar is written back to the section
-            self.connect_status[kind].setText("Looking for the server and its calendars…")
-            password = self.secret_edits["caldav.password"].text() or None
-            self.flows.start(kind, lambda: self._caldav_found(onboarding.connect_caldav_account(profile, secrets,
-                                                                                                password)))
-            return
         self.connect_status[kind].setText("Waiting for you to finish signing in in the browser…")
         self.flows.start(kind, lambda: self._connect(kind, profile, secrets, open_url=self.open_url))
-
-    def _caldav_found(self, profile: Profile) -> str:
-        """On the sign-in thread: keep what was found for ``_signed_in`` (GUI thread) to put in the Calendars section."""
-        self._caldav_section = profile.caldav
-        return f"CalDAV connected: calendar {profile.caldav.calendar_name!r} (press Save to keep it)"
 
     def _signed_in(self, kind: str, ok: bool, message: str) -> None:
         self.flows.done(kind)
@@ -438,11 +427,6 @@ class SettingsDialog(QDialog):
             self.test_button.setEnabled(True)
             self.test_result.setText(("✓ " if ok else "✗ ") + message)
             return
-        if kind == "caldav" and ok:
-            found = self._caldav_section
-            self.editors[("caldav", "enabled")].setChecked(True)
-            for name in ("url", "calendar_url", "calendar_name"):
-                self.editors[("caldav", name)].setText(getattr(found, name))
         self.connect_buttons[kind].setEnabled(True)
         self.connect_status[kind].setText(("✓ " if ok else "✗ ") + message)
 
@@ -464,6 +448,7 @@ class SettingsDialog(QDialog):
             else:
                 value = editor.text().strip()
             data[part][name] = value
+        data["caldav"].update(self.caldav.section())
         data["availability"].update(hours=self.hours.table(), closures=self.closures.closures(),
                                     services=self.services.services())
         return data

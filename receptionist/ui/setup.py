@@ -6,7 +6,8 @@ under Advanced.  It writes the user profile (``onboarding.save_profile``) and pu
 only.  The sign-in flows and the test call block, so they run on a worker thread and report back by queued signal.
 
 Pages are listed once, in ``SetupWizard.__init__``; the hours, closed days and services (``ui/hours_editor.py``)
-have their page after the business.
+have their page after the business, and a CalDAV calendar (``ui/caldav_fields.py``) its own after Google and
+Outlook.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from receptionist.config import Profile, new_location_id
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.ui import icons, theme
+from receptionist.ui.caldav_fields import CalDavPicker
 from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
 from receptionist.ui.setup_fields import (
     Disclosure,
@@ -257,6 +259,39 @@ class CalendarsPage(QWizardPage):
                 "sign-in app under Advanced.")
 
 
+class CalDavPage(QWizardPage):
+    """An iCloud, Fastmail or Nextcloud calendar (CalDAV): the server, user name and app password, Find calendars
+    (on a worker thread) and the calendar picked from the account's list. Optional."""
+
+    def __init__(self, base: Profile):
+        super().__init__()
+        self.setTitle("Apple, Fastmail or Nextcloud calendar")
+        self.setSubTitle("Optional: a calendar that speaks CalDAV (iCloud, Fastmail, Nextcloud). Skip this if you "
+                         "use only Google or Outlook.")
+        self.enabled = QCheckBox("Use a CalDAV calendar")
+        self.enabled.setChecked(base.caldav.enabled)
+        self.picker = CalDavPicker(base.caldav)
+        self.problem = problem_label()
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.enabled)
+        lay.addWidget(self.picker)
+        lay.addWidget(self.problem)
+        lay.addStretch(1)
+        self.picker.setEnabled(self.enabled.isChecked())
+        self.enabled.toggled.connect(self.picker.setEnabled)
+        self.enabled.toggled.connect(lambda _on: self.problem.setText(""))
+        self.picker.calendars.currentIndexChanged.connect(lambda _i: self.problem.setText(""))
+
+    def validatePage(self) -> bool:
+        if self.enabled.isChecked() and self.picker.calendars.currentIndex() < 0:
+            self.problem.setText("Find the account's calendars and pick one, or leave the CalDAV calendar off.")
+            return False
+        return True
+
+    def section(self) -> dict:
+        return {"enabled": self.enabled.isChecked(), **self.picker.section()}
+
+
 class AgentPage(QWizardPage):
     """The AI phone agent: its platform, that platform's own address and secret in the form its dashboard asks
     for, a signed test call through the real receiver, and the polling choice for a desk it cannot reach."""
@@ -429,9 +464,10 @@ class SetupWizard(QWizard):
         self.location = LocationPage(self, self.base)
         self.hours = HoursPage(self.base)
         self.calendars = CalendarsPage(self, self.base)
+        self.caldav = CalDavPage(self.base)
         self.agent = AgentPage(self, self.base)
         self.twilio = TwilioPage(self.base)
-        for page in (self.location, self.hours, self.calendars, self.agent, self.twilio):
+        for page in (self.location, self.hours, self.calendars, self.caldav, self.agent, self.twilio):
             self.addPage(page)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Save and start")
         self.setOption(QWizard.WizardOption.NoBackButtonOnStartPage, True)
@@ -439,7 +475,7 @@ class SetupWizard(QWizard):
         self.resize(820, 640)
         guard_wheel(self)  # the hours and the zone take the wheel only when focused
         # Enter in a field goes on (Next, then Save and start); the buttons in the pages act only when pressed.
-        for page in (self.location, self.hours, self.calendars, self.agent, self.twilio):
+        for page in (self.location, self.hours, self.calendars, self.caldav, self.agent, self.twilio):
             for button in page.findChildren(QPushButton):
                 button.setAutoDefault(False)
         self.currentIdChanged.connect(lambda _id: self._default_button())
@@ -474,6 +510,7 @@ class SetupWizard(QWizard):
                     "calendar_id": c.google_calendar.text().strip() or "primary"},
             outlook={"enabled": c.outlook_enabled.isChecked(), "client_id": c.outlook_client_id.text().strip(),
                      "authority": c.outlook_authority.text().strip() or self.base.outlook.authority},
+            caldav=self.caldav.section(),
             twilio={"enabled": t.enabled.isChecked(), "account_sid": t.sid.text().strip(),
                     "from_number": t.from_number.text().strip()},
             ingest={"platform": a.chosen()}, availability=self.hours.availability(), **polling)
@@ -481,7 +518,8 @@ class SetupWizard(QWizard):
     def secrets_entered(self) -> dict[str, str]:
         guide = self.agent.guide()
         values = {"google.client_secret": self.calendars.google_secret.text(),
-                  "twilio.auth_token": self.twilio.token.text()}
+                  "twilio.auth_token": self.twilio.token.text(),
+                  "caldav.password": self.caldav.picker.password.text() if self.caldav.enabled.isChecked() else ""}
         values[guide.secret_key] = self.agent.secret.text() or values.get(guide.secret_key, "")
         if self.agent.polling() and guide.poll_key and guide.poll_key != guide.secret_key:
             values[guide.poll_key] = self.agent.poll_key.text()

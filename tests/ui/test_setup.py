@@ -222,7 +222,7 @@ def test_the_whole_setup_by_keyboard(qtbot, wizard, keyring_backend):
     qtbot.keyClick(popup, Qt.Key.Key_Down)
     qtbot.keyClick(popup, Qt.Key.Key_Return)
     assert zone.currentText() == "Phoenix — America (UTC−7 now)"
-    for page in (wizard.hours, wizard.calendars, wizard.agent, wizard.twilio):
+    for page in (wizard.hours, wizard.calendars, wizard.caldav, wizard.agent, wizard.twilio):
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Enter goes on
         assert wizard.currentPage() is page
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)  # Save and start
@@ -361,9 +361,11 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     secrets = location_secret_store(profile.location, keyring_backend)
     dialog = SettingsDialog(profile, secrets)
     qtbot.addWidget(dialog)
-    # a label; the hours, closed days and services editors; the people are changed with `receptionist people`
+    # a label; the hours, closed days and services editors; the CalDAV picker; the people are changed with
+    # `receptionist people`
     shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour", "people.members",
-                       "availability.hours", "availability.closures", "availability.services"}
+                       "availability.hours", "availability.closures", "availability.services", "caldav.url",
+                       "caldav.username", "caldav.calendar_url", "caldav.calendar_name"}
     assert {f"{s}.{n}" for s, n in dialog.editors} | shown_elsewhere == {name for name, *_ in describe_options()}
     assert dialog.location_id.text() == "old-name (from the name; written down when you save)"
     assert [dialog.sections.item(i).text() for i in range(dialog.sections.count())] == \
