@@ -67,6 +67,13 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     wiz.calendars.advanced.button.click()
     _save(wiz, out, "setup-3-calendars")
     wiz.next()
+    wiz.caldav.enabled.setChecked(True)
+    wiz.caldav.picker.url.setText("fastmail.com")
+    wiz.caldav.picker.username.setText("ana@lakeside.example")
+    wiz.caldav.validatePage()  # no calendar picked yet: the problem shown
+    _save(wiz, out, "setup-4-caldav")
+    wiz.caldav.enabled.setChecked(False)
+    wiz.next()
     page = wiz.agent
     for platform in ("vapi", "retell"):
         page.platform.setCurrentIndex(page.platform.findData(platform))
@@ -75,9 +82,9 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
             page.poll.setChecked(True)
         page.test_button.click()
         qtbot.waitUntil(lambda: page.test_button.isEnabled(), timeout=20000)
-        _save(wiz, out, f"setup-4-agent-{platform}")
+        _save(wiz, out, f"setup-5-agent-{platform}")
     wiz.next()
-    _save(wiz, out, "setup-5-texts")
+    _save(wiz, out, "setup-6-texts")
 
     profile = Profile.from_dict({"location": {"name": "Lakeside Dental", "id": "lakeside-dental-1a2b3c"},
                                  "availability": {"hours": {"mon": ["08:00-12:00", "13:00-17:30"], "sun": []},
@@ -87,6 +94,7 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
                                                                 "resources": ["Chair 1"]},
                                                                {"name": "Consult", "duration_minutes": 20,
                                                                 "buffer_after_minutes": 0}]}})
+    location_secret_store(profile.location, backend).set("ingest.webhook_secret", "screenshot-secret")
     dialog = SettingsDialog(profile, location_secret_store(profile.location, backend))
     dialog.setStyleSheet(theme.load_stylesheet())
     qtbot.addWidget(dialog)
@@ -97,3 +105,7 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     dialog.sections.setCurrentRow(2)
     dialog.pages["Calendars"].findChild(type(wiz.calendars.advanced)).button.click()
     _save(dialog, out, "settings-3-calendars-advanced")
+    dialog.sections.setCurrentRow(3)
+    dialog.test_button.click()
+    qtbot.waitUntil(dialog.test_button.isEnabled, timeout=20000)
+    _save(dialog, out, "settings-4-ai-agent-test-call")
