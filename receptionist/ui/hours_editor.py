@@ -312,8 +312,8 @@ class ClosuresEditor(QWidget):
 #: the service columns after the name: (option, header, low, high, step, the special value's text or "")
 SERVICE_COLUMNS = (
     ("duration_minutes", "Length", 5, 480, 5, ""),
-    ("buffer_before_minutes", "Free before", -1, 240, 5, "Usual"),
-    ("buffer_after_minutes", "Free after", -1, 240, 5, "Usual"),
+    ("buffer_before_minutes", "Free before", -5, 240, 5, "Usual"),
+    ("buffer_after_minutes", "Free after", -5, 240, 5, "Usual"),
     ("max_per_day", "Max a day", 0, 999, 1, "No cap"),
     ("max_per_week", "Max a week", 0, 9999, 1, "No cap"),
 )

@@ -90,6 +90,9 @@ def test_closed_days_and_services_read_back_as_the_profile_holds_them(qtbot):
     qtbot.addWidget(services)
     first = services.rows[0]
     assert first.spins["buffer_before_minutes"].text() == "Usual" and first.spins["max_per_week"].text() == "No cap"
+    first.spins["buffer_before_minutes"].stepUp()  # from the location's to none at all, then 5-minute steps
+    assert first.spins["buffer_before_minutes"].text() == "0 min"
+    first.spins["buffer_before_minutes"].stepDown()
     services.add_button.click()
     services.rows[1].name.setText("cleaning ")
     services.rows[1].spins["duration_minutes"].setValue(60)
