@@ -271,7 +271,7 @@ class ClosuresEditor(QWidget):
         row = _ClosureRow(self, name, first or self.today, last)
         row.remove.clicked.connect(lambda: self.remove(row))
         self.rows.append(row)
-        self._lay_out()
+        self._place(len(self.rows) - 1, row)
         if touch:
             row.name.setFocus()
 
@@ -283,12 +283,17 @@ class ClosuresEditor(QWidget):
         self._lay_out()
         self.add_button.setFocus()
 
-    def _lay_out(self) -> None:
-        for index, row in enumerate(self.rows):
-            for column, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, 2 * index, column)
-            self.grid.addWidget(row.problem, 2 * index + 1, 0, 1, 5)
+    def _place(self, index: int, row: _ClosureRow) -> None:
+        for column, widget in enumerate(row.widgets()):
+            self.grid.addWidget(widget, 2 * index, column)
+        self.grid.addWidget(row.problem, 2 * index + 1, 0, 1, 5)
         self.grid.setColumnStretch(0, 1)
+        self.empty.setVisible(not self.rows)
+
+    def _lay_out(self) -> None:
+        """Every row again, after one was removed (the rows below move up)."""
+        for index, row in enumerate(self.rows):
+            self._place(index, row)
         self.empty.setVisible(not self.rows)
 
     def leave(self, row: _ClosureRow) -> None:
@@ -386,13 +391,16 @@ class ServicesEditor(QWidget):
         lay.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
         for service in services:
             self.add(service)
-        self._lay_out()
+        self.grid.setColumnStretch(0, 2)
+        self.grid.setColumnStretch(len(SERVICE_COLUMNS) + 1, 1)
+        self._shown()
 
     def add(self, service: dict, *, touch: bool = False) -> None:
         row = _ServiceRow(self, {"duration_minutes": 30, **service})
         row.remove.clicked.connect(lambda: self.remove(row))
         self.rows.append(row)
-        self._lay_out()
+        self._place(len(self.rows) - 1, row)
+        self._shown()
         if touch:
             row.name.setFocus()
 
@@ -404,13 +412,18 @@ class ServicesEditor(QWidget):
         self._lay_out()
         self.add_button.setFocus()
 
+    def _place(self, index: int, row: _ServiceRow) -> None:
+        for column, widget in enumerate(row.widgets()):
+            self.grid.addWidget(widget, 2 * index + 1, column)
+        self.grid.addWidget(row.problem, 2 * index + 2, 0, 1, len(row.widgets()))
+
     def _lay_out(self) -> None:
+        """Every row again, after one was removed (the rows below move up)."""
         for index, row in enumerate(self.rows):
-            for column, widget in enumerate(row.widgets()):
-                self.grid.addWidget(widget, 2 * index + 1, column)
-            self.grid.addWidget(row.problem, 2 * index + 2, 0, 1, len(row.widgets()))
-        self.grid.setColumnStretch(0, 2)
-        self.grid.setColumnStretch(len(SERVICE_COLUMNS) + 1, 1)
+            self._place(index, row)
+        self._shown()
+
+    def _shown(self) -> None:
         for header in self.headers:
             header.setVisible(bool(self.rows))
         self.empty.setVisible(not self.rows)
