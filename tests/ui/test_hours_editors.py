@@ -105,6 +105,12 @@ def test_closed_days_and_services_read_back_as_the_profile_holds_them(qtbot):
          "max_per_day": 6, "max_per_week": 0, "resources": ["Chair 1"]},
         {"name": "Crown", "duration_minutes": 60, "buffer_before_minutes": None, "buffer_after_minutes": None,
          "max_per_day": 0, "max_per_week": 0, "resources": []}]
+    services.remove(services.rows[0])  # the row below moves up
+    assert [s["name"] for s in services.services()] == ["Crown"]
+    assert services.grid.itemAtPosition(1, 0).widget() is services.rows[0].name
+    services.remove(services.rows[0])
+    assert services.services() == [] and services.empty.isVisibleTo(services)
+    assert not any(header.isVisibleTo(services) for header in services.headers)
 
 
 def test_settings_writes_hours_closed_days_and_services_and_the_desk_books_by_them(qtbot):
