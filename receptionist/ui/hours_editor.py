@@ -7,6 +7,7 @@ tables), and says a row's problem under it once the row has been left — never 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from PySide6.QtCore import QDate, Qt
@@ -348,6 +349,7 @@ class _ServiceRow:
         self.resources.setPlaceholderText("Any")
         self.resources.setAccessibleName("Needs one of")
         self.resources.setMinimumWidth(80)
+        on_leave(self.resources, lambda: editor.leave(self))
         self.remove = _remove_button("Remove this service")
         self.problem = problem_label()
         self.problem.setVisible(False)
@@ -370,8 +372,10 @@ class ServicesEditor(QWidget):
     """The bookable services: name, length, free time kept before and after ("Usual": the location's), caps a day
     and a week, and the resources any one of which takes it. ``services()`` is ``availability.services``."""
 
-    def __init__(self, services: list[dict], *, parent: QWidget | None = None):
+    def __init__(self, services: list[dict], *, resources: Callable[[], list[str]] = list,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self.resources = resources  # the names a service may need (the profile's resources, as edited now)
         self.rows: list[_ServiceRow] = []
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -438,6 +442,12 @@ class ServicesEditor(QWidget):
             return "Name the service as callers ask for it."
         if [r.value()["name"].lower() for r in self.rows].count(name.lower()) > 1:
             return f"Two services are named “{name}”."
+        known = self.resources()
+        folded = {" ".join(k.casefold().split()) for k in known}
+        for needed in row.value()["resources"]:
+            if " ".join(needed.casefold().split()) not in folded:
+                return (f"“{needed}” is not one of the resources here ({', '.join(known) or 'none yet'}): add it "
+                        "under Advanced → Resources, or leave “Needs one of” empty.")
         return ""
 
     def show_problems(self, every: bool = False) -> bool:

@@ -260,9 +260,18 @@ class SettingsDialog(QDialog):
                                                                "keyring entries, data folder and database."))
 
     def _plain_availability(self, form: QFormLayout) -> None:
-        self.services = ServicesEditor(self.profile.model_dump()["availability"]["services"])
+        self.services = ServicesEditor(self.profile.model_dump()["availability"]["services"],
+                                       resources=self._resource_names)
         form.addRow(with_help(self.services, "“Usual” free time is the location's, under Advanced; a service "
                                              "that needs a person or a chair names them (Advanced → Resources)."))
+
+    def _resource_names(self) -> list[str]:
+        """The resources as edited under Services → Advanced (as saved while that field is not JSON yet)."""
+        try:
+            edited = json.loads(self.editors[("availability", "resources")].text() or "[]")
+            return [str(r["name"]) for r in edited if isinstance(r, dict) and "name" in r]
+        except (ValueError, TypeError, KeyError):
+            return [r.name for r in self.profile.availability.resources]
 
     def _plain_google(self, form: QFormLayout) -> None:
         self.connect_buttons: dict[str, QPushButton] = {}

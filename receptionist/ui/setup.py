@@ -160,7 +160,8 @@ class HoursPage(QWizardPage):
         self.hours = WeekHoursEditor(base.availability.booking_rules(base.location).hours,
                                      twelve_hour=base.location.country == "US")
         self.closures = ClosuresEditor(availability["closures"])
-        self.services = ServicesEditor(availability["services"])
+        self.services = ServicesEditor(availability["services"],
+                                       resources=lambda: [r.name for r in base.availability.resources])
         inner = QWidget()
         lay = QVBoxLayout(inner)
         for title, editor, text in (

@@ -86,7 +86,7 @@ def test_closed_days_and_services_read_back_as_the_profile_holds_them(qtbot):
     assert closures.show_problems(every=True) and len(closures.closures()) == 2
 
     services = ServicesEditor([{"name": "Cleaning", "duration_minutes": 45, "buffer_after_minutes": 10,
-                                "max_per_day": 6, "resources": ["Chair 1"]}])
+                                "max_per_day": 6, "resources": ["Chair 1"]}], resources=lambda: ["Chair 1"])
     qtbot.addWidget(services)
     first = services.rows[0]
     assert first.spins["buffer_before_minutes"].text() == "Usual" and first.spins["max_per_week"].text() == "No cap"
@@ -162,6 +162,26 @@ def test_settings_with_a_bad_row_shows_its_section_and_writes_nothing(qtbot, mon
     dialog.accept()
     assert dialog.written is None and dialog.stack.currentIndex() == 0
     assert dialog.hours.day_problems[2].text().startswith("Wednesday: 7:00 AM is not after 8:00 AM")
+
+
+def test_a_service_needing_an_unknown_resource_is_said_and_the_resources_edited_count(qtbot, monkeypatch):
+    monkeypatch.setattr("receptionist.ui.settings.QMessageBox.warning",
+                        staticmethod(lambda parent, title, text: pytest.fail(text)))
+    profile = Profile.from_dict({"availability": {"resources": [{"name": "Chair 1", "kind": "chair"}]}})
+    dialog = SettingsDialog(profile, location_secret_store(profile.location, MemoryKeyring()))
+    qtbot.addWidget(dialog)
+    dialog.services.add({"name": "Cleaning", "resources": ["Chair 9"]})
+    dialog.accept()
+    assert dialog.written is None and dialog.services.rows[0].problem.text() == (
+        "“Chair 9” is not one of the resources here (Chair 1): add it under Advanced → Resources, or leave “Needs "
+        "one of” empty.")
+    dialog.editors[("availability", "resources")].setText('[{"name": "Chair 1", "kind": "chair"}, '
+                                                          '{"name": "Chair 9", "kind": "chair"}]')
+    assert dialog.services.show_problems(every=True)  # added under Advanced: known now
+    dialog.accept()
+    saved = Profile.load(paths.user_profile_path())
+    assert saved.availability.services[0].resources == ["Chair 9"]
+    assert [r.name for r in saved.availability.resources] == ["Chair 1", "Chair 9"]
 
 
 def test_setup_has_an_hours_and_services_page_that_is_written_to_the_profile(qtbot, no_profile):
