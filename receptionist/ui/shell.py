@@ -85,25 +85,29 @@ class DeskTray(QObject):
 
 
 def call_actions(window: QWidget, menu: QMenu, detail, list_view: QWidget,
-                 sync_now: Callable[[], None]) -> tuple[QAction, QAction, QAction, QAction]:
-    """Approve (Ctrl+Enter), Reject (Ctrl+Shift+R), Back to the call list (Esc) and Sync now (F5): in the menu, and
-    on the window so that each works wherever the focus is. ``detail`` is the review pane."""
+                 sync_now: Callable[[], None]) -> tuple[QAction, QAction, QAction, QAction, QAction]:
+    """Approve (Ctrl+Enter), Reject (Ctrl+Shift+R), Needs a callback (Ctrl+Shift+C), Back to the call list (Esc) and
+    Sync now (F5): in the menu, and on the window so that each works wherever the focus is. ``detail`` is the review
+    pane."""
     approve = QAction("&Approve…", window)
     approve.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
     approve.triggered.connect(lambda: detail.approve())
     reject = QAction("&Reject…", window)
     reject.setShortcut(QKeySequence(detail.REJECT_KEYS))
     reject.triggered.connect(lambda: detail.reject())
+    callback = QAction("Needs a &callback…", window)
+    callback.setShortcut(QKeySequence(detail.CALLBACK_KEYS))
+    callback.triggered.connect(lambda: detail.needs_callback())
     back = QAction("Back to the call &list", window)
     back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
     back.triggered.connect(lambda: list_view.setFocus(Qt.FocusReason.ShortcutFocusReason))
     sync = QAction("&Sync now", window)
     sync.setShortcut(QKeySequence(Qt.Key.Key_F5))
     sync.triggered.connect(lambda: sync_now())
-    for action in (approve, reject, back, sync):
+    for action in (approve, reject, callback, back, sync):
         menu.addAction(action)
         window.addAction(action)
-    return approve, reject, back, sync
+    return approve, reject, callback, back, sync
 
 
 def call_notice(call: CallRecord, zone: ZoneInfo) -> tuple[str, str]:

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from receptionist.domain.call_queue import CallFilter
 from receptionist.domain.models import ProposalStatus
 from receptionist.ui import call_review as call_review_module
 from receptionist.ui.main_window import MainWindow
@@ -394,3 +395,62 @@ def test_tab_leaves_the_reschedule_dialogs_date_and_time_whole(qtbot, window, de
     assert QApplication.focusWidget() is sub.length_spin
     sub.close()
     idle(qtbot, window)
+
+
+def test_a_reschedule_call_and_a_question_by_keyboard_alone(qtbot, window, desk, monkeypatch):
+    """The queue's other two decisions by keyboard: a reschedule call moves the caller's appointment (Enter on the
+    offered action, Tab and ↑ in the dialog, Enter), and a question goes to the callback desk (Ctrl+Shift+C, a note,
+    Enter), where the Callbacks tab lists it."""
+    [booked] = arrive(qtbot, window, desk)
+    p = desk.store.calls.get(booked).proposal
+    appt = desk.desk.bookings.approve(p.id, p.version)
+    question = arrive(qtbot, window, desk, reason_codes=["general inquiry"], service=..., requested_start=...,
+                      summary="Asked whether Delta Dental is taken.")[0]
+    move = arrive(qtbot, window, desk, reason_codes=["reschedule"], summary="Maria wants to come an hour later.")[0]
+    first = arrive(qtbot, window, desk, requested_start="2026-11-26T10:30:00")[0]
+    panel, detail = window.call_panel, window.call_panel.detail
+    review(qtbot, panel, first)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: status(desk, first) is ProposalStatus.APPROVED, timeout=5000)
+
+    # the reschedule call opens next, focus on the action it offers
+    qtbot.waitUntil(lambda: detail.call is not None and detail.call.id == move and not panel.runner.busy,
+                    timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is detail.match_action, timeout=5000)
+    assert detail.match_action.text() == "Reschedule this appointment…" and not detail.approve_button.isEnabled()
+    qtbot.keyClick(detail.match_action, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.action_dialog is not None and window.action_dialog.isVisible(), timeout=5000)
+    sub = window.action_dialog
+    sub.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is sub, timeout=2000)
+    assert QApplication.focusWidget() is sub.date_edit and sub.appt.id == appt.id
+    qtbot.keyClick(sub.date_edit, Qt.Key.Key_Tab)
+    qtbot.keyClick(sub.time_edit, Qt.Key.Key_Up)  # the hour: 10:30 → 11:30
+    qtbot.keyClick(sub.time_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: status(desk, move) is ProposalStatus.REJECTED, timeout=5000)
+    moved = desk.desk.appointments.get(appt.id)
+    assert moved.start == appt.start + timedelta(hours=1)
+    assert desk.store.calls.get(move).proposal.reject_reason.startswith("Moved the caller's appointment instead")
+
+    # the question opens next, focus on Needs a callback; Ctrl+Shift+C works from anywhere too
+    qtbot.waitUntil(lambda: detail.call is not None and detail.call.id == question and not panel.runner.busy,
+                    timeout=5000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is detail.callback_button, timeout=5000)
+    assert detail.callback_button.objectName() == "primary" and detail.approve_button.objectName() == ""
+    assert window.callback_action.shortcut().toString() == "Ctrl+Shift+C"
+    asked = []
+    monkeypatch.setattr(call_review_module.QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: asked.append(a[1:]) or ("Ask about Delta Dental", True)))
+    qtbot.keyClick(detail.callback_button, Qt.Key.Key_C,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: status(desk, question) is ProposalStatus.CALLBACK, timeout=5000)
+    idle(qtbot, window)
+    assert asked and asked[0][0] == "Needs a callback"
+    qtbot.waitUntil(lambda: any(c.call_row_id == question and c.note == "Ask about Delta Dental"
+                                for c in window.callbacks_view.model.rows()), timeout=5000)
+    # off the queue: Needs me no longer counts it; the pane says where it went
+    assert desk.desk.bookings.call_counts()[CallFilter.NEEDS_ME] == 0
+    review(qtbot, panel, question)
+    assert detail.state_banner.text() == "Sent to Callbacks by staff: Ask about Delta Dental"
+    assert not detail.callback_button.isVisible()
