@@ -134,6 +134,7 @@ class CallPanel(QWidget):
         self.detail = CallDetail(bookings, checks, zone, self.runner, self.operations, callbacks)
         scroll = QScrollArea()
         scroll.setObjectName("detailScroll")
+        scroll.setAccessibleName("The call under review")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
                                                 operations=self.operations)
         self.lower_tabs = QTabWidget()
         self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.setAccessibleName("Sync, quarantine, callbacks and reports")
         self.lower_tabs.addTab(self.sync_panel, "Sync")
         self.lower_tabs.addTab(self.quarantine_panel, "Quarantine")
         self.quarantine_panel.count_changed.connect(self._quarantine_count)
