@@ -175,7 +175,7 @@ class MainWindow(QMainWindow):
         main.setSizes([560, 860])
         self.splitters = (main, right)
         self.placement = WindowPlacement(self.profile.location.id or self.profile.location.name)
-        self.tray = DeskTray(self, icons.app_icon())
+        self.tray = DeskTray(self, icons.app_icon(), chime=lambda: self.profile.location.sound_on_new_call)
         self.tray.show_requested.connect(lambda: bring_forward(self))
         self.tray.quit_requested.connect(lambda: (bring_forward(self), self.quit_desk()))  # asks in the window
         self.call_panel.calls_counted.connect(self.tray.set_waiting)

@@ -69,6 +69,17 @@ class TestDesk:
         return thread
 
 
+@pytest.fixture(autouse=True)
+def sounds(monkeypatch) -> list[str]:
+    """The tray's sound is off in tests: each beep (and taskbar alert) is written down here instead."""
+    from receptionist.ui.shell import DeskTray
+
+    heard: list[str] = []
+    monkeypatch.setattr(DeskTray, "beep", staticmethod(lambda: heard.append("beep")))
+    monkeypatch.setattr(DeskTray, "flash", staticmethod(lambda _window, *_ms: heard.append("flash")))
+    return heard
+
+
 @pytest.fixture
 def desk(request, store, profile, clock) -> TestDesk:
     bus = events.EventBus()

@@ -255,15 +255,32 @@ def test_tray_count_follows_the_queue_and_each_call_is_announced_once(qtbot, win
     idle(qtbot, window)
 
 
-def test_announce_is_deduplicated():
+def test_announce_is_deduplicated_with_one_taskbar_alert_and_one_sound_per_call(sounds):
     from PySide6.QtWidgets import QWidget
 
-    owner = QWidget()
-    tray = DeskTray(owner, QApplication.windowIcon(), available=False)
+    owner, chime = QWidget(), [True]
+    tray = DeskTray(owner, QApplication.windowIcon(), available=False, chime=lambda: chime[0])
     assert tray.announce(7, "New call", "x") and not tray.announce(7, "New call", "x")
+    assert sounds == ["flash", "beep"]
+    chime[0] = False  # the desk's profile says no sound: the taskbar alert only
+    assert tray.announce(8, "New call", "y") and sounds == ["flash", "beep", "flash"]
     tray.set_waiting(3)
     assert "3 calls waiting" in tray.tray.toolTip()
     owner.deleteLater()
+
+
+def test_a_call_that_needs_a_person_chimes_once_as_the_profile_says(qtbot, window, desk, sounds):
+    from receptionist.config import Profile
+
+    arrive(qtbot, window, desk)
+    qtbot.waitUntil(lambda: "beep" in sounds, timeout=5000)
+    assert sounds == ["flash", "beep"]
+    data = window.profile.model_dump()
+    data["location"]["sound_on_new_call"] = False
+    window.profile = Profile.from_dict(data)  # as Settings → Business and hours → Advanced saves it
+    arrive(qtbot, window, desk, requested_start="2026-11-25T10:30:00")
+    qtbot.waitUntil(lambda: sounds.count("flash") == 2, timeout=5000)
+    assert sounds == ["flash", "beep", "flash"]
 
 
 def test_quitting_with_calls_waiting_asks_first(qtbot, window, desk):
