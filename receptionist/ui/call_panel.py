@@ -145,10 +145,16 @@ class CallPanel(QWidget):
         hl.addWidget(self.detail)
         scroll.setWidget(holder)
         self.detail_scroll = scroll
+        review = QWidget()  # the scrolled pane, and its decisions pinned under it
+        rl = QVBoxLayout(review)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setSpacing(0)
+        rl.addWidget(scroll, 1)
+        self.detail.pin_decisions(rl)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.list_view)
-        splitter.addWidget(scroll)
+        splitter.addWidget(review)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)

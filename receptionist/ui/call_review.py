@@ -70,6 +70,9 @@ class CallDetail(QWidget):
     """The review pane of one call: what the caller wants and the decisions on top, the editable proposal, what
     else was captured, and the call's details (transcript, ids) one click away.
 
+    ``decisions`` (Approve, Save edits, Needs a callback, Reject) is not in the pane's own layout: the panel pins it
+    under the scrolled pane (:meth:`pin_decisions`), so it stays in view at 1366x768 however long the call.
+
     Signals:
         decided(int, str): a proposal was decided here (proposal id, "approved"/"rejected"/"edited"/"callback").
         action_requested(str, str): cancel or reschedule this appointment (id, "cancel"/"reschedule") — a cancel
@@ -147,9 +150,10 @@ class CallDetail(QWidget):
         self.match_action.clicked.connect(self._request_action)
         outer.addWidget(self.matches_box)
 
-        self.decisions = QWidget()
+        self.decisions = QWidget(self)  # pinned under the scrolled pane by the panel (pin_decisions)
+        self.decisions.setObjectName("decisions")
         buttons = QHBoxLayout(self.decisions)
-        buttons.setContentsMargins(0, 2, 0, 2)
+        buttons.setContentsMargins(4, 6, 10, 6)
         self.approve_button = QPushButton("Approve")
         self.approve_button.setObjectName("primary")
         self.save_button = QPushButton("Save edits")
@@ -167,7 +171,6 @@ class CallDetail(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.callback_button)
         buttons.addWidget(self.reject_button)
-        outer.addWidget(self.decisions)
         self.empty_hint = QLabel("New calls appear in the list as the AI agent takes them. Pick one to check what "
                                  "it captured, fix anything marked ✗, then approve or reject it.")
         self.empty_hint.setWordWrap(True)
@@ -258,6 +261,15 @@ class CallDetail(QWidget):
         self.save_button.clicked.connect(self.save)
         self.reject_button.clicked.connect(self.reject)
         self.callback_button.clicked.connect(self.needs_callback)
+
+    def pin_decisions(self, layout: QVBoxLayout) -> None:
+        """Put the decisions at the end of ``layout`` (under the scrolled pane: in view however long the call), and
+        keep them in the Tab order after the caller's appointment, before the fields."""
+        layout.addWidget(self.decisions)
+        chain = (self.match_action, self.approve_button, self.save_button, self.callback_button, self.reject_button,
+                 self.name_edit)
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _show_details(self, shown: bool) -> None:
         self.details_box.setVisible(shown)
