@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist import events
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
+from receptionist.domain.callbacks import CallbackOutcome, CallbackReason, CallbackRecord
 from receptionist.domain.formatting import format_datetime, format_phone
 from receptionist.services import CallbackDesk
 from receptionist.services.callbacks import Callbacks, tel_link
@@ -179,7 +179,8 @@ class CallbacksView(QWidget):
         lines = [f"<b>{escape(s.who)}</b>", f"<b>Wants:</b> {escape(s.wants)}",
                  f"<b>The AI told them:</b> {escape(s.told)}", f"<b>Call:</b> {number}"]
         if c.note:
-            lines.append(f"<b>Booking rejected because:</b> {escape(c.note)}")
+            said = "Booking rejected because" if c.reason is CallbackReason.REJECTED else "From the desk"
+            lines.append(f"<b>{said}:</b> {escape(c.note)}")
         if c.called_at:
             lines.append(f"Called {escape(format_datetime(c.called_at, self.zone))} by {escape(c.called_by or '')}")
         if not c.open:

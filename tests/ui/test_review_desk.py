@@ -466,6 +466,8 @@ def test_a_reschedule_call_and_a_question_by_keyboard_alone(qtbot, window, desk,
     assert asked and asked[0][0] == "Needs a callback"
     qtbot.waitUntil(lambda: any(c.call_row_id == question and c.note == "Ask about Delta Dental"
                                 for c in window.callbacks_view.model.rows()), timeout=5000)
+    [sent] = [c for c in window.callbacks_view.model.rows() if c.call_row_id == question]
+    assert "<b>From the desk:</b> Ask about Delta Dental" in window.callbacks_view.detail_html(sent)
     # off the queue: Needs me no longer counts it; the pane says where it went
     assert desk.desk.bookings.call_counts()[CallFilter.NEEDS_ME] == 0
     review(qtbot, panel, question)
