@@ -1,6 +1,7 @@
 """Make docs/screenshot.png: the demo after a few calls, one approved (badges Synced), one waiting for review.
 
-Run on a real (virtual) screen:  xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python docs/make_screenshot.py
+Run on a real (virtual) screen the size of a desk PC, the window maximised:
+    xvfb-run -a -s "-screen 0 1366x768x24" .venv/bin/python docs/make_screenshot.py
 It drives the window as a person would: select a clean call, click Approve, then open a call that needs fixing.
 """
 
@@ -34,7 +35,13 @@ def main() -> int:
             if not any(i.severity is Severity.ERROR or "overlaps" in i.message for i in call.issues):
                 QTimer.singleShot(300, lambda c=call: window.call_panel.select_call(c.id))
                 QTimer.singleShot(700, lambda: window.call_panel.detail.approve_button.click())
+                QTimer.singleShot(1400, lambda: confirm(window))  # the confirmation text, sent as it is
                 return
+
+    def confirm(window) -> None:
+        dialog = window.call_panel.detail.approve_dialog
+        if dialog is not None:
+            dialog.accept()
 
     def open_one_to_fix(window) -> None:
         session.simulator.stop()
@@ -57,6 +64,7 @@ def main() -> int:
         window.close()
 
     def on_ready(window) -> None:
+        window.showMaximized()
         session.start_calls()
         QTimer.singleShot(7000, lambda: approve_clean(window))
         QTimer.singleShot(9000, lambda: approve_clean(window))

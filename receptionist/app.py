@@ -192,20 +192,28 @@ class CalendarSignIn:
     wake_sync: Callable[[], None]
     _known: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
-    def __call__(self, key: str, open_url: Callable[[str], None]) -> str:
+    def __call__(self, key: str, open_url: Callable[[str], None], *, device_code: bool = False,
+                 on_code: Callable[[str, str], None] | None = None, stop: threading.Event | None = None) -> str:
+        """``device_code``: Outlook's sign-in with a code typed on any device (``on_code(address, code)`` shows
+        them); ``stop``: set by Cancel, the flow ends at once."""
         kind = key.split(":", 1)[0]
         if key not in self.sync_engine.calendars:
             raise UserError(f"no calendar {key!r} is enabled in the profile")
         if kind == "google":
             from receptionist.providers.google_oauth import connect_google
 
-            said = connect_google(self.profile.google, self.secrets, open_url=open_url)
+            if device_code:
+                raise UserError("Google offers no sign-in code for calendars: open the address in a browser on "
+                                "this computer")
+            said = connect_google(self.profile.google, self.secrets, open_url=open_url, stop=stop)
         elif kind == "caldav":  # an app password, not a browser: `receptionist connect caldav` put it in the keyring
             said = "CalDAV sign-in read again from the keyring"
         else:
             from receptionist.providers.microsoft_auth import connect_outlook
 
-            said = f"Outlook connected as {connect_outlook(self.profile.outlook, self.secrets, open_url=open_url)}"
+            account = connect_outlook(self.profile.outlook, self.secrets, open_url=open_url, device_code=device_code,
+                                      on_code=on_code, stop=stop)
+            said = f"Outlook connected as {account}"
         self._adopt(key)
         return said
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 
 from receptionist.config import Person, Profile, write_profile
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
+from receptionist.domain.callbacks import CallbackOutcome, CallbackReason, CallbackRecord
 from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord, hash_pin, same_person
@@ -134,7 +134,8 @@ def _callback_lines(c: CallbackRecord, desk: Desk, now: datetime) -> list[str]:
              f"       wants: {c.summary.wants}",
              f"       the AI told them: {c.summary.told}"]
     if c.note:
-        lines.append(f"       rejected because: {c.note}")
+        said = "rejected because" if c.reason is CallbackReason.REJECTED else "from the desk"
+        lines.append(f"       {said}: {c.note}")
     return lines
 
 

@@ -36,7 +36,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p = parser("list", "calls with their booking proposals, newest first (the window's call list)", calls)
     p.add_argument("--filter", choices=[f.value for f in CallFilter], default=CallFilter.ALL.value,
                    help="which calls: needs-me (waiting for a person), bookings, changes (cancel/reschedule), "
-                        "urgent, done (approved or rejected), all (default)")
+                        "urgent, done (approved, rejected or sent to callbacks), all (default)")
     p.add_argument("--sort", choices=[s.value for s in CallSort], default=CallSort.NEWEST.value)
     p.add_argument("--search", default="", help="a name, or a number written any way: '(312) 555-0142'")
     p.add_argument("--limit", type=int, default=50, help="most calls listed (default 50)")
@@ -49,8 +49,8 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
                                   "location's country)")
     p.add_argument("--limit", type=int, default=20, help="most calls and appointments listed (default 20)")
 
-    props = sub.add_parser("proposals", help="approve or reject an AI-proposed booking").add_subparsers(
-        dest="action", required=True)
+    props = sub.add_parser("proposals", help="approve or reject an AI-proposed booking, or pass it to the callback "
+                                             "desk").add_subparsers(dest="action", required=True)
     p = parser("approve", "book it as captured (after the same checks as the window)", props)
     p.add_argument("id", type=int)
     texting = p.add_mutually_exclusive_group()
@@ -62,6 +62,10 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p = parser("reject", "reject it, saying why", props)
     p.add_argument("id", type=int)
     p.add_argument("--reason", required=True)
+    p = parser("callback", "needs a callback: off the queue and onto the callback desk (receptionist callbacks list)",
+               props)
+    p.add_argument("id", type=int)
+    p.add_argument("--note", default="", help="what whoever calls back should know")
 
     appts = sub.add_parser("appointments", help="list, reschedule, edit or cancel appointments").add_subparsers(
         dest="action", required=True)
@@ -200,6 +204,12 @@ def _proposals_reject(args, desk):
     return proposal_json(record), f"rejected proposal {record.id}: {record.reject_reason}"
 
 
+def _proposals_callback(args, desk):
+    proposal = desk.bookings.proposal(args.id)
+    record = desk.callbacks.from_call(proposal.id, proposal.version, args.note, actor=args.actor)
+    return proposal_json(record), f"proposal {record.id} sent to the callback desk (receptionist callbacks list)"
+
+
 def _appointments_list(args, desk):
     zone = desk.context.rules.zone
     try:
@@ -331,6 +341,7 @@ _HANDLERS = {
     ("calls", "history"): _calls_history,
     ("proposals", "approve"): _proposals_approve,
     ("proposals", "reject"): _proposals_reject,
+    ("proposals", "callback"): _proposals_callback,
     ("appointments", "list"): _appointments_list,
     ("appointments", "show"): _appointments_show,
     ("appointments", "reschedule"): _appointments_reschedule,

@@ -69,6 +69,8 @@ class LocationSettings(_Section):
     open_hour: int = Field(8, ge=0, le=23, description="Opening hour (local, 24h) for availability.")
     close_hour: int = Field(18, ge=1, le=24, description="Closing hour (local, 24h) for availability.")
     default_duration_minutes: int = Field(30, ge=5, le=480, description="Appointment length when the call gives none.")
+    sound_on_new_call: bool = Field(True, description="Play this computer's alert sound when a call that needs a "
+                                    "person arrives (with its tray notification and taskbar alert).")
 
     @field_validator("time_zone")
     @classmethod

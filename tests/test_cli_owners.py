@@ -156,7 +156,11 @@ def test_every_audited_action_of_the_command_line_names_the_person(cli, ingest, 
     act("Ben Cole", "sync.mass_deletion.accept", "calendars", "accept-deletions", "google:primary")
     [q] = cli("quarantine", "list", "--json")
     act("Ben Cole", "delivery.discarded", "quarantine", "discard", str(q["id"]))
+    [asked] = [c for c in calls if not c["service"]]
+    act("Ben Cole", "proposal.callback", "proposals", "callback", str(asked["proposal"]["id"]), "--note",
+        "insurance")
     cbs = cli("callbacks", "list", "--json", "--actor", "Ana Ruiz")["callbacks"]
+    assert ("question", "insurance") in [(c["reason"], c["note"]) for c in cbs]
     act("Ana Ruiz", "callback.assigned", "callbacks", "assign", str(cbs[0]["id"]), "Ben Cole")
     act("Ben Cole", "callback.done", "callbacks", "done", str(cbs[0]["id"]), "--outcome", "reached")
     act("Ana Ruiz", "settings.people_changed", "people", "add", "Cara Diaz", "--role", "owner")

@@ -118,6 +118,7 @@ class RowState(enum.Enum):
     CALL_BACK_NOW = ("Call back now", "▲", "#dc2626")
     APPROVED = ("Booked", "✓", "#15803d")
     REJECTED = ("Rejected", "–", "#64748b")
+    CALLBACK = ("Sent to Callbacks", "☏", "#0f766e")
     NO_PROPOSAL = ("Nothing to decide", "·", "#64748b")
 
     @property
@@ -155,6 +156,8 @@ def row_state(call: CallRecord | LiveCallRecord) -> RowState:
         return RowState.APPROVED
     if p.status is ProposalStatus.REJECTED:
         return RowState.REJECTED
+    if p.status is ProposalStatus.CALLBACK:
+        return RowState.CALLBACK
     return _PENDING_STATES[call.intent]
 
 

@@ -6,7 +6,8 @@ has come. Every call that does not reach the next stage is counted under one nam
 
 - ``not_a_booking``: the caller wanted something else (a question, a callback, a cancel, a reschedule, urgent);
 - ``no_time``: a booking call the AI captured no time for;
-- ``rejected`` / ``pending``: a proposal a person rejected, or has not decided yet;
+- ``rejected`` / ``pending``: a proposal a person rejected (or passed to the callback desk), or has not decided
+  yet;
 - ``cancelled`` / ``upcoming``: a confirmed appointment later cancelled, or still to come.
 """
 

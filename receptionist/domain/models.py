@@ -11,6 +11,7 @@ class ProposalStatus(str, enum.Enum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    CALLBACK = "callback"  # a person passed it to the callback desk (Needs a callback): no booking here
 
 
 class AppointmentStatus(str, enum.Enum):

@@ -33,6 +33,7 @@ from receptionist.config import GoogleSettings
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import ProviderError, UserError
 from receptionist.providers.http import connection_error
+from receptionist.providers.waiting import cancelled, wait_for
 from receptionist.providers.google_calendar import (
     CLIENT_SECRET_KEY,
     REFRESH_TOKEN_KEY,
@@ -92,8 +93,8 @@ class _RedirectReceiver:
     def start(self) -> None:
         self._thread.start()
 
-    def wait(self, timeout: float) -> dict[str, str] | None:
-        self._done.wait(timeout)
+    def wait(self, timeout: float, stop: threading.Event | None = None) -> dict[str, str] | None:
+        wait_for(self._done, timeout, stop)
         return self.params
 
     def close(self) -> None:
@@ -131,11 +132,12 @@ def authorization_url(settings: GoogleSettings, *, redirect_uri: str, state: str
 
 def connect_google(settings: GoogleSettings, secrets: SecretStore, *,
                    open_url: Callable[[str], object] = webbrowser.open, port: int = 0, timeout: float = 300,
-                   login_hint: str | None = None) -> str:
+                   login_hint: str | None = None, stop: threading.Event | None = None) -> str:
     """Run the consent flow in the user's browser; store the refresh token; return a one-line description.
 
     Raises ``UserError`` when the profile/keyring is incomplete, the user refuses, or nobody answers in ``timeout``
-    seconds; ``ProviderError`` when the token endpoint fails.
+    seconds or ``stop`` is set (Cancel in the window: noticed within a tenth of a second); ``ProviderError`` when the
+    token endpoint fails.
     """
     if not settings.client_id:
         raise UserError("google.client_id is empty in the location profile")
@@ -153,9 +155,11 @@ def connect_google(settings: GoogleSettings, secrets: SecretStore, *,
         receiver.start()
         log.info("opening Google consent page")
         open_url(url)
-        params = receiver.wait(timeout)
+        params = receiver.wait(timeout, stop)
     finally:
         receiver.close()
+    if params is None and cancelled(stop):
+        raise UserError("Google sign-in was cancelled")
 
     if params is None:
         raise UserError(f"Google sign-in was not completed within {int(timeout)} seconds")

@@ -29,6 +29,7 @@ import msal
 import requests
 
 from receptionist.providers.http import connection_error, office_session
+from receptionist.providers.waiting import cancelled, wait_for
 from receptionist.config import OutlookSettings
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import AuthError, TransientError, UserError
@@ -112,13 +113,17 @@ def connect_outlook(
     on_prompt: Callable[[str], object] = print,
     open_url: Callable[[str], object] = webbrowser.open,
     timeout: float = 300,
+    on_code: Callable[[str, str], object] | None = None,
+    stop: threading.Event | None = None,
 ) -> str:
     """Sign in to Microsoft and store the token cache in ``secrets``; returns the signed-in account's name.
 
     ``device_code=False``: opens ``open_url(auth_uri)`` (the browser) and waits up to ``timeout`` seconds for the
     answer on a loopback redirect (``http://localhost:PORT``, PKCE, ``response_mode=form_post``).
     ``device_code=True``: shows msal's message ("open ... and enter the code ...") through ``on_prompt`` and polls
-    until the person finishes or ``timeout`` passes.  Raises ``UserError`` when the sign-in does not complete.
+    until the person finishes or ``timeout`` passes; ``on_code(address, code)``, when given, is told the address and
+    the code instead (the window shows them to copy).  Setting ``stop`` (Cancel in the window) ends either flow
+    within a tenth of a second.  Raises ``UserError`` when the sign-in does not complete.
     """
     cache = msal.SerializableTokenCache()  # a fresh cache: connecting replaces any previous account
     try:
@@ -129,9 +134,9 @@ def connect_outlook(
                         f"{_words(exc)}") from exc
     try:
         if device_code:
-            result = _device_code_flow(app, on_prompt, timeout)
+            result = _device_code_flow(app, on_prompt, timeout, on_code, stop)
         else:
-            result = _interactive_flow(app, on_prompt, open_url, timeout)
+            result = _interactive_flow(app, on_prompt, open_url, timeout, stop)
     except (requests.RequestException, msal.exceptions.MsalServiceError) as exc:
         log.info("Outlook sign-in: %r", exc)
         raise UserError(f"Outlook sign-in failed: could not use the Microsoft sign-in service: {_words(exc)}") from exc
@@ -143,11 +148,15 @@ def connect_outlook(
     return claims.get("preferred_username") or (accounts[0]["username"] if accounts else "")
 
 
-def _device_code_flow(app: msal.PublicClientApplication, on_prompt, timeout: float) -> dict:
+def _device_code_flow(app: msal.PublicClientApplication, on_prompt, timeout: float, on_code=None,
+                      stop: threading.Event | None = None) -> dict:
     flow = app.initiate_device_flow(scopes=SCOPES)
     if "user_code" not in flow:
         return flow  # carries error / error_description
-    on_prompt(flow["message"])
+    if on_code is not None:
+        on_code(flow["verification_uri"], flow["user_code"])
+    else:
+        on_prompt(flow["message"])
     deadline = min(flow["expires_at"], time.time() + timeout)
     interval = max(0.05, float(flow.get("interval") or 0))
     # We poll ourselves: msal's own loop never checks its exit condition when the server's interval is 0, and
@@ -162,7 +171,13 @@ def _device_code_flow(app: msal.PublicClientApplication, on_prompt, timeout: flo
             interval += 5
         if time.time() + interval > deadline:
             return {"error": "timeout", "error_description": f"no sign-in within {timeout:g} seconds"}
-        time.sleep(interval)
+        if stop is None:
+            time.sleep(interval)
+        elif stop.wait(interval):  # Cancel in the window
+            return _CANCELLED
+
+
+_CANCELLED = {"error": "cancelled", "error_description": "the sign-in was cancelled"}
 
 
 class _RedirectHandler(BaseHTTPRequestHandler):
@@ -209,7 +224,8 @@ class _RedirectServer(HTTPServer):
             self.arrived.set()
 
 
-def _interactive_flow(app: msal.PublicClientApplication, on_prompt, open_url, timeout: float) -> dict:
+def _interactive_flow(app: msal.PublicClientApplication, on_prompt, open_url, timeout: float,
+                      stop: threading.Event | None = None) -> dict:
     server = _RedirectServer()
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="outlook-signin-redirect", daemon=True)
@@ -225,8 +241,9 @@ def _interactive_flow(app: msal.PublicClientApplication, on_prompt, open_url, ti
             opened = False
         if opened is False:
             on_prompt(f"Open this address in a browser to sign in to Outlook: {flow['auth_uri']}")
-        if not server.arrived.wait(timeout):
-            return {"error": "timeout", "error_description": f"no sign-in within {timeout:g} seconds"}
+        if not wait_for(server.arrived, timeout, stop):
+            return _CANCELLED if cancelled(stop) else {"error": "timeout",
+                                                       "error_description": f"no sign-in within {timeout:g} seconds"}
         try:
             return app.acquire_token_by_auth_code_flow(flow, server.answer or {})
         except ValueError as exc:  # state mismatch, nonce mismatch

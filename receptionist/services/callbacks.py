@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from receptionist import events
 from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord, callback_due
+from receptionist.domain.models import ProposalRecord
 from receptionist.domain.people import same_person
 from receptionist.domain.ports import PlacedCall
 from receptionist.errors import UserError
@@ -48,6 +49,20 @@ class Callbacks:
         rows = store.listing(include_done=include_done, assignee=assignee, limit=limit)
         open_, late = store.open_count(self.ctx.clock())
         return CallbackDesk(rows, open_, late)
+
+    def from_call(self, proposal_id: int, version: int, note: str = "",
+                  actor: str | None = None) -> ProposalRecord:
+        """Needs a callback (the review pane, ``proposals callback``): the call leaves the queue as "callback" and
+        its callback is on the desk, due in open hours, with the note for whoever calls back. The sweep runs first,
+        so an urgent call or a question keeps the callback (and reason) it already has."""
+        ctx = self.ctx
+        self.sweep()
+        now = ctx.clock()
+        record = ctx.store.proposals.to_callback(proposal_id, version, note.strip(), ctx.actor(actor), now,
+                                                 callback_due(now, False, ctx.rules))
+        ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="callback")
+        ctx.bus.publish(events.CALLBACK_CHANGED)
+        return record
 
     def get(self, callback_id: int) -> CallbackRecord:
         return self.ctx.store.callbacks.get(callback_id)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 #: Runs one calendar's sign-in flow (the browser opens through the callable) and puts it back in service;
 #: returns a sentence for the person (``app.CalendarSignIn``).
-SignIn = Callable[[str, Callable[[str], None]], str]
+SignIn = Callable[..., str]
 
 
 @dataclass(frozen=True)
@@ -78,12 +78,13 @@ class CalendarHealth:
             out.append(CalendarStatus(key, label, state, text, h, counts.get(key, {})))
         return out
 
-    def reconnect(self, calendar: str, open_url: Callable[[str], None]) -> str:
+    def reconnect(self, calendar: str, open_url: Callable[[str], None], **how) -> str:
         """Sign a calendar in again (Reconnect…): the sign-in flow runs, then its waiting links are pushed. Slow
-        (a browser round trip): the window calls it on a worker."""
+        (a browser round trip): the window calls it on a worker. ``how``: ``device_code`` (Outlook: a code typed on
+        any device), ``on_code(address, code)`` that shows them, ``stop`` (an Event Cancel sets)."""
         if self.sign_in is None:
             raise UserError("signing in is not available here; run `receptionist connect` on this desk")
-        return self.sign_in(calendar, open_url)
+        return self.sign_in(calendar, open_url, **how)
 
     def snapshot(self) -> HealthSnapshot:
         """Everything the window's pills, alerts and counts show, in one read (the window runs it on a worker)."""

@@ -52,7 +52,8 @@ def _filter_condition(view: CallFilter):
     if view is CallFilter.ALL:
         return None
     if view is CallFilter.DONE:
-        return _STATUS.in_((ProposalStatus.APPROVED.value, ProposalStatus.REJECTED.value))
+        return _STATUS.in_((ProposalStatus.APPROVED.value, ProposalStatus.REJECTED.value,
+                            ProposalStatus.CALLBACK.value))
     pending = _STATUS == ProposalStatus.PENDING.value
     intents = view.intents
     return pending if intents is None else and_(pending, t.Call.intent.in_([i.value for i in intents]))
@@ -277,5 +278,21 @@ class ProposalStore(Room):
             if callback_due is not None:
                 open_callback_in(s, row.call_row_id, CallbackReason.REJECTED, reason, callback_due, now)
             audit_in(s, now, actor, "proposal.rejected", "proposal", str(proposal_id), {"reason": reason})
+            commit_or_stale(s)
+            return proposal_record(row)
+
+    def to_callback(self, proposal_id: int, version: int, note: str, actor: str, now: datetime,
+                    due: datetime) -> ProposalRecord:
+        """Needs a callback: the pending proposal leaves the queue as "callback" and its call's callback is made
+        (or reopened), keeping the reason a sweep gave it (urgent, a question...), with the desk's note, in one
+        transaction."""
+        with self.session() as s:
+            row = self._pending(s, proposal_id, version)
+            row.status, row.decided_at, row.decided_by, row.reject_reason = (
+                ProposalStatus.CALLBACK.value, now, actor, note)
+            made = s.scalar(select(t.Callback.reason).where(t.Callback.call_row_id == row.call_row_id))
+            open_callback_in(s, row.call_row_id, CallbackReason(made or CallbackReason.CALLBACK.value), note, due,
+                             now)
+            audit_in(s, now, actor, "proposal.callback", "proposal", str(proposal_id), {"note": note})
             commit_or_stale(s)
             return proposal_record(row)

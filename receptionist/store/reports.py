@@ -13,6 +13,9 @@ from receptionist.domain.models import AppointmentStatus, ProposalStatus
 from receptionist.store import tables as t
 from receptionist.store.base import Room
 
+#: a proposal a person decided not to book here: rejected, or passed to the callback desk
+_NOT_BOOKED = (ProposalStatus.REJECTED.value, ProposalStatus.CALLBACK.value)
+
 #: a day of the report: (the location's date, its first instant in UTC, the next day's)
 Day = tuple[date, datetime, datetime]
 
@@ -64,7 +67,7 @@ class Reports(Room):
             live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
             q = (select(day_no, C.intent, C.platform, func.count(C.id), _count(timed), _count(approved),
                         _count(and_(live, A.start_at <= now)), _count(~booking), _count(and_(booking, ~timed)),
-                        _count(and_(timed, P.status == ProposalStatus.REJECTED.value)),
+                        _count(and_(timed, P.status.in_(_NOT_BOOKED))),
                         _count(and_(timed, P.status == ProposalStatus.PENDING.value)), _count(cancelled),
                         _count(and_(live, A.start_at > now)))
                  .select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
@@ -85,7 +88,7 @@ class Reports(Room):
         conditions = {
             "calls": literal(True), "proposals": timed, "confirmed": approved, "kept": and_(live, A.start_at <= now),
             "not_a_booking": ~booking, "no_time": and_(booking, ~timed),
-            "rejected": and_(timed, P.status == ProposalStatus.REJECTED.value),
+            "rejected": and_(timed, P.status.in_(_NOT_BOOKED)),
             "pending": and_(timed, P.status == ProposalStatus.PENDING.value),
             "cancelled": and_(approved, A.status == AppointmentStatus.CANCELLED.value),
             "upcoming": and_(live, A.start_at > now),

@@ -109,6 +109,7 @@ class WeekCalendarView(QWidget):
         self.header = DayHeader(self.state, self.tooltip_of)
         self.canvas = WeekCanvas(self.state, self.tooltip_of)
         self.scroll = QScrollArea()
+        self.scroll.setAccessibleName("The week")
         self.scroll.setWidgetResizable(True)
         self.scroll.setFrameShape(QFrame.Shape.NoFrame)
         self.scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)

@@ -32,6 +32,7 @@ from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, Call
 from receptionist.domain.intake import LiveCallRecord
 from receptionist.domain.models import CallRecord
 from receptionist.services.bookings import Bookings
+from receptionist.services.callbacks import Callbacks
 from receptionist.services.checks import Checks
 from receptionist.ui.call_list import CallItemDelegate, CallListModel, Reread, plan_reread, row_version, stale_ids
 from receptionist.ui.call_review import CallDetail
@@ -58,7 +59,7 @@ class CallPanel(QWidget):
 
     def __init__(self, bookings: Bookings, checks: Checks, zone: ZoneInfo, now: Callable[[], datetime],
                  runner: QueryRunner | None = None, operations: OperationRunner | None = None,
-                 parent: QWidget | None = None):
+                 callbacks: Callbacks | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.bookings = bookings
         self.model = CallListModel(zone, now, parent=self)
@@ -130,9 +131,10 @@ class CallPanel(QWidget):
         self.list_view.setMouseTracking(True)
         self.list_view.viewport().installEventFilter(self)
 
-        self.detail = CallDetail(bookings, checks, zone, self.runner, self.operations)
+        self.detail = CallDetail(bookings, checks, zone, self.runner, self.operations, callbacks)
         scroll = QScrollArea()
         scroll.setObjectName("detailScroll")
+        scroll.setAccessibleName("The call under review")
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -143,10 +145,16 @@ class CallPanel(QWidget):
         hl.addWidget(self.detail)
         scroll.setWidget(holder)
         self.detail_scroll = scroll
+        review = QWidget()  # the scrolled pane, and its decisions pinned under it
+        rl = QVBoxLayout(review)
+        rl.setContentsMargins(0, 0, 0, 0)
+        rl.setSpacing(0)
+        rl.addWidget(scroll, 1)
+        self.detail.pin_decisions(rl)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.list_view)
-        splitter.addWidget(scroll)
+        splitter.addWidget(review)
         splitter.setStretchFactor(0, 2)
         splitter.setStretchFactor(1, 3)
         splitter.setChildrenCollapsible(False)
@@ -395,13 +403,13 @@ class CallPanel(QWidget):
                         (lambda: None), self.detail.show_review, lambda _exc: self.detail.show_review(None))
 
     def _decided(self, _proposal_id: int, decision: str) -> None:
-        """Approved or rejected here: the next call waiting opens (the decided one leaves a view of waiting
+        """Approved, rejected or sent to Callbacks here: the next call waiting opens (the decided one leaves a view of waiting
         calls); saved: the pane and the row read the new version."""
         decided = self._selected_id
         if decided is None:
             return
         row = self.model.row_of(decided)
-        following = self._next_waiting(row) if decision in ("approved", "rejected") else None
+        following = self._next_waiting(row) if decision in ("approved", "rejected", "callback") else None
         if following is None:
             self._review(decided)
         else:
@@ -416,7 +424,7 @@ _FILTER_TIPS = {
     CallFilter.BOOKINGS: "New bookings waiting for review",
     CallFilter.CHANGES: "Cancels and reschedules waiting to be done",
     CallFilter.URGENT: "Urgent calls waiting for a person",
-    CallFilter.DONE: "Calls already approved or rejected",
+    CallFilter.DONE: "Calls already approved, rejected or sent to Callbacks",
     CallFilter.ALL: "Every call",
 }
 

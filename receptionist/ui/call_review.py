@@ -1,9 +1,11 @@
 """The review pane of one call (:class:`CallDetail`). It opens, scrolled to the top, on what a person decides with:
 what the caller wants, who they are (known or new), the AI summary, the proposed slot and its issues in plain words,
-and Approve / Save edits / Reject; then the editable proposal with a mark per field (:class:`~receptionist.ui.fields.FieldMark`) and what
-else the agent captured, with readable labels. The transcript and the technical fields (ids, raw times, platform
-keys, reason codes) are one click away (Call details). A cancel or reschedule call lists the caller's upcoming
-appointments and offers that action on them instead of Approve.
+and Approve / Save edits / Needs a callback / Reject; then the editable proposal with a mark per field
+(:class:`~receptionist.ui.fields.FieldMark`) and what else the agent captured, with readable labels
+(:class:`~receptionist.ui.call_details.CallFacts`: the transcript and the technical fields one click away). A cancel
+or reschedule call lists the caller's upcoming appointments and offers that action on them instead of Approve; a
+question, a callback request or an urgent call offers Needs a callback first (the call leaves the queue as
+"callback" and waits on the Callbacks tab, ``callbacks.from_call``).
 
 Approve first asks (:class:`~receptionist.ui.approval.ApproveDialog`) when the booking has warnings, naming them, or
 when a confirmation text would be sent (shown, editable, skippable; withheld by default when the caller prefers a
@@ -11,8 +13,9 @@ phone call). Picking another call with unsaved edits asks to save, discard or st
 
 Every edit is re-checked (debounced) with ``checks.check`` on the window's read worker (busy time is a query), so the
 validation marks and the Approve button follow what is typed; only the latest edit's answer is shown. Approve, Save
-edits and Reject run on the window's :class:`~receptionist.ui.operations.OperationRunner`. Times are edited as wall-clock time in the location's zone and converted to UTC here (DST gaps are
-reported as a field error, not silently shifted).
+edits, Needs a callback and Reject run on the window's :class:`~receptionist.ui.operations.OperationRunner`. Times
+are edited as wall-clock time in the location's zone and converted to UTC here (DST gaps are reported as a field
+error, not silently shifted).
 """
 
 from __future__ import annotations
@@ -26,7 +29,6 @@ from PySide6.QtCore import QDate, QDateTime, QStringListModel, Qt, QTime, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QCompleter,
-    QFormLayout,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -38,21 +40,21 @@ from PySide6.QtWidgets import (
     QSpinBox,
     QMessageBox,
     QScrollArea,
-    QTextBrowser,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 from receptionist.domain.bookings import BookingDraft, blocking
-from receptionist.domain.formatting import format_datetime, format_range, is_platform_key, readable_key
+from receptionist.domain.formatting import format_datetime, format_range
 from receptionist.domain.models import AppointmentRecord, CallRecord, FieldIssue, Intent, ProposalStatus, Severity
 from receptionist.domain.payload import resolve_local_time
 from receptionist.services import CallReview
 from receptionist.services.bookings import Bookings
+from receptionist.services.callbacks import Callbacks
 from receptionist.services.checks import Checks
 from receptionist.ui import theme
 from receptionist.ui.approval import ApproveDialog, unsaved_edits_box
+from receptionist.ui.call_details import CallFacts, text_label
 from receptionist.ui.fields import DateTimeField, FieldMark
 from receptionist.ui.models import FIELD_LABELS, display_phone
 from receptionist.ui.operations import OperationRunner, QueryRunner
@@ -68,8 +70,11 @@ class CallDetail(QWidget):
     """The review pane of one call: what the caller wants and the decisions on top, the editable proposal, what
     else was captured, and the call's details (transcript, ids) one click away.
 
+    ``decisions`` (Approve, Save edits, Needs a callback, Reject) is not in the pane's own layout: the panel pins it
+    under the scrolled pane (:meth:`pin_decisions`), so it stays in view at 1366x768 however long the call.
+
     Signals:
-        decided(int, str): a proposal was approved/rejected/edited here (proposal id, "approved"/...).
+        decided(int, str): a proposal was decided here (proposal id, "approved"/"rejected"/"edited"/"callback").
         action_requested(str, str): cancel or reschedule this appointment (id, "cancel"/"reschedule") — a cancel
             or reschedule call's action on the matching appointment.
         stay_requested(int): the person chose to stay on this call (row id) rather than drop its unsaved edits.
@@ -81,11 +86,14 @@ class CallDetail(QWidget):
 
     APPROVE_KEYS = "Ctrl+Enter"
     REJECT_KEYS = "Ctrl+Shift+R"
+    CALLBACK_KEYS = "Ctrl+Shift+C"
+    CALLBACK_FIRST = (Intent.QUESTION, Intent.CALLBACK, Intent.URGENT)  # nothing to book: the callback is the answer
 
     def __init__(self, bookings: Bookings, checks: Checks, zone: ZoneInfo, queries: QueryRunner,
-                 operations: OperationRunner, parent: QWidget | None = None):
+                 operations: OperationRunner, callbacks: Callbacks | None = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.bookings = bookings
+        self.callbacks = callbacks
         self.checks = checks
         self.zone = zone
         self.queries = queries
@@ -115,15 +123,15 @@ class CallDetail(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(6)
 
-        self.intent_banner = _label("intentBanner", rich=True)
+        self.intent_banner = text_label("intentBanner", rich=True)
         self.intent_banner.hide()
-        self.heading = _label("detailHeading")
-        self.caller_note = _label("callerNote")
-        self.state_banner = _label("stateBanner")
-        self.summary = _label("aiSummary", rich=True)
+        self.heading = text_label("detailHeading")
+        self.caller_note = text_label("callerNote")
+        self.state_banner = text_label("stateBanner")
+        self.summary = text_label("aiSummary", rich=True)
         self.summary.setToolTip("What the AI agent understood from the call")
-        self.slot = _label("proposedSlot", rich=True)
-        self.slot_issues = _label("slotIssues")
+        self.slot = text_label("proposedSlot", rich=True)
+        self.slot_issues = text_label("slotIssues")
         for widget in (self.intent_banner, self.heading, self.caller_note, self.state_banner, self.summary,
                        self.slot, self.slot_issues):
             outer.addWidget(widget)
@@ -132,7 +140,7 @@ class CallDetail(QWidget):
         matches = QHBoxLayout(self.matches_box)
         self.matches_combo = QComboBox()
         self.matches_combo.setAccessibleName("The caller's upcoming appointments")
-        self.match_label = _label("matchLabel")
+        self.match_label = text_label("matchLabel")
         self.match_action = QPushButton()
         self.match_action.setObjectName("primary")
         self.match_action.setAutoDefault(True)
@@ -142,9 +150,10 @@ class CallDetail(QWidget):
         self.match_action.clicked.connect(self._request_action)
         outer.addWidget(self.matches_box)
 
-        self.decisions = QWidget()
+        self.decisions = QWidget(self)  # pinned under the scrolled pane by the panel (pin_decisions)
+        self.decisions.setObjectName("decisions")
         buttons = QHBoxLayout(self.decisions)
-        buttons.setContentsMargins(0, 2, 0, 2)
+        buttons.setContentsMargins(4, 6, 10, 6)
         self.approve_button = QPushButton("Approve")
         self.approve_button.setObjectName("primary")
         self.save_button = QPushButton("Save edits")
@@ -152,13 +161,16 @@ class CallDetail(QWidget):
         self.reject_button = QPushButton("Reject…")
         self.reject_button.setObjectName("danger")
         self.reject_button.setToolTip(f"Reject this booking, saying why ({self.REJECT_KEYS})")
-        for button in (self.approve_button, self.save_button, self.reject_button):
+        self.callback_button = QPushButton("Needs a callback…")
+        self.callback_button.setToolTip("Take the call off the queue and onto the Callbacks tab, with a note for "
+                                        f"whoever calls back ({self.CALLBACK_KEYS})")
+        for button in (self.approve_button, self.save_button, self.callback_button, self.reject_button):
             button.setAutoDefault(True)  # Enter presses the focused button, as Space does
         buttons.addWidget(self.approve_button)
         buttons.addWidget(self.save_button)
         buttons.addStretch(1)
+        buttons.addWidget(self.callback_button)
         buttons.addWidget(self.reject_button)
-        outer.addWidget(self.decisions)
         self.empty_hint = QLabel("New calls appear in the list as the AI agent takes them. Pick one to check what "
                                  "it captured, fix anything marked ✗, then approve or reject it.")
         self.empty_hint.setWordWrap(True)
@@ -230,45 +242,11 @@ class CallDetail(QWidget):
         grid.addWidget(self.other_issues, r + 1, 0, 1, 3)
         outer.addWidget(self.proposal_box)
 
-        # what else the caller said, with readable labels
-        self.captured_box = QGroupBox("Also captured")
-        form = QFormLayout(self.captured_box)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.DontWrapRows)
-        self.captured: dict[str, QLabel] = {}
-        for key, label in (("message", "Caller's message"), ("custom", "Other answers")):
-            self.captured[key] = value = _label("", selectable=True)
-            form.addRow(label, value)
-
-        # one click away: the transcript, the recording and the technical fields
-        self.details_button = QToolButton()
-        self.details_button.setObjectName("detailsToggle")
-        self.details_button.setCheckable(True)
-        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
-        self.details_button.setText("Call details: transcript, recording, ids")
-        self.details_button.setAccessibleName("Show the call details")
-        self.details_button.toggled.connect(self._show_details)
-        self.details_box = QWidget()
-        details = QVBoxLayout(self.details_box)
-        details.setContentsMargins(0, 0, 0, 0)
-        tech = QFormLayout()
-        tech.setLabelAlignment(Qt.AlignmentFlag.AlignLeft)
-        for key, label in (("received", "Received"), ("requested", "Asked for"), ("reasons", "Reason codes"),
-                           ("account", "Account id"), ("agent", "Agent"), ("platform", "Platform fields"),
-                           ("recording", "Recording")):
-            value = _label("", selectable=True, rich=key in ("reasons", "recording"))
-            if key == "recording":
-                value.setOpenExternalLinks(True)
-                value.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
-            self.captured[key] = value
-            tech.addRow(label, value)
-        details.addLayout(tech)
-        self.transcript = QTextBrowser()
-        self.transcript.setMinimumHeight(140)
-        self.transcript.setOpenExternalLinks(False)
-        self.transcript.setAccessibleName("Transcript")
-        details.addWidget(self.transcript, 1)
+        # what else the caller said, with readable labels; the call's details one click away
+        self.facts = CallFacts(self._show_details)
+        self.captured_box, self.details_button, self.details_box = (
+            self.facts.captured_box, self.facts.details_button, self.facts.details_box)
+        self.captured, self.transcript = self.facts.captured, self.facts.transcript
         outer.addWidget(self.captured_box)
         outer.addWidget(self.details_button)
         outer.addWidget(self.details_box, 1)
@@ -282,6 +260,16 @@ class CallDetail(QWidget):
         self.approve_button.clicked.connect(self.approve)
         self.save_button.clicked.connect(self.save)
         self.reject_button.clicked.connect(self.reject)
+        self.callback_button.clicked.connect(self.needs_callback)
+
+    def pin_decisions(self, layout: QVBoxLayout) -> None:
+        """Put the decisions at the end of ``layout`` (under the scrolled pane: in view however long the call), and
+        keep them in the Tab order after the caller's appointment, before the fields."""
+        layout.addWidget(self.decisions)
+        chain = (self.match_action, self.approve_button, self.save_button, self.callback_button, self.reject_button,
+                 self.name_edit)
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _show_details(self, shown: bool) -> None:
         self.details_box.setVisible(shown)
@@ -375,13 +363,18 @@ class CallDetail(QWidget):
             parent.verticalScrollBar().setValue(0)
 
     def focus_first_open_question(self) -> None:
-        """Focus the first field needing attention (an error first, then a warning), else the first decision."""
-        for severity in (Severity.ERROR, Severity.WARNING):
+        """Focus the first field needing attention (an error first, then a warning), else the first decision. A
+        cancel or reschedule call focuses its action on the caller's appointment, and a question, a callback request
+        or an urgent call Needs a callback: their proposal's fields are not what is decided."""
+        intent = self.call.intent if self.call is not None else None
+        first = ((self.callback_button,) if intent in self.CALLBACK_FIRST else
+                 (self.match_action,) if self.refusal else ())
+        for severity in () if first else (Severity.ERROR, Severity.WARNING):
             for field in EDIT_FIELDS:
                 if any(i.field == field and i.severity is severity for i in self.issues):
                     self.editors[field].setFocus(Qt.FocusReason.OtherFocusReason)
                     return
-        for button in (self.match_action, self.approve_button, self.reject_button):
+        for button in first + (self.match_action, self.approve_button, self.reject_button):
             if button.isVisibleTo(self) and button.isEnabled():
                 button.setFocus(Qt.FocusReason.OtherFocusReason)
                 return
@@ -395,7 +388,7 @@ class CallDetail(QWidget):
             p = call.proposal
             self.heading.setText(f"{(p.caller_name if p else call.caller_name) or 'Unknown caller'} — "
                                  f"{(p.service if p else call.service) or 'no service'}")
-            self._fill_captured(call)
+            self.facts.fill(call, self.zone)
             self._show_intent(call, review)
             if p is None:
                 self._banner("No booking proposal was made from this call.", "#f1f5f9", "#334155")
@@ -417,6 +410,9 @@ class CallDetail(QWidget):
                 self._banner(f"Approved by {p.decided_by or 'staff'} — {when}", "#dcfce7", "#166534")
             elif p.status is ProposalStatus.REJECTED:
                 self._banner(f"Rejected by {p.decided_by or 'staff'}: {p.reject_reason or ''}", "#f1f5f9", "#334155")
+            elif p.status is ProposalStatus.CALLBACK:
+                self._banner(f"Sent to Callbacks by {p.decided_by or 'staff'}" + (f": {p.reject_reason}" if
+                             p.reject_reason else ""), "#ccfbf1", "#115e59")
             else:
                 self.state_banner.hide()
             # a pending proposal comes checked again as of now (stored issues go stale)
@@ -517,37 +513,7 @@ class CallDetail(QWidget):
         self.decisions.setVisible(editable)
         for button in (self.approve_button, self.save_button, self.reject_button):
             button.setVisible(editable)
-
-    def _fill_captured(self, call: CallRecord) -> None:
-        c = self.captured
-        c["received"].setText(f"{format_datetime(call.received_at, self.zone, with_zone=True)} via {call.platform}"
-                              f" (call {call.call_id})")
-        chips = " ".join(
-            f'<span style="background-color:#e0e7ff; color:#3730a3;">&nbsp;{html.escape(code)}&nbsp;</span>'
-            for code in call.reason_codes)
-        c["reasons"].setText(chips or "—")
-        c["account"].setText(call.account_id or "—")
-        c["agent"].setText(call.agent_id or "—")
-        asked = call.requested_start_raw or "—"
-        if call.requested_start is not None:
-            asked += f"  →  {format_datetime(call.requested_start, self.zone, with_zone=True)}"
-        if call.callback_number_raw:
-            asked += f"\nnumber said: {call.callback_number_raw}"
-        c["requested"].setText(asked)
-        c["message"].setText(call.message or "—")
-        links = {k: v for k, v in call.custom_fields.items() if isinstance(v, str) and v.startswith("https://")}
-        ours = {k: v for k, v in call.custom_fields.items() if not is_platform_key(k) and k not in links}
-        theirs = {k: v for k, v in call.custom_fields.items() if is_platform_key(k) and k not in links}
-        c["custom"].setText("\n".join(f"{readable_key(k)}: {_plain(v)}" for k, v in ours.items()) or "—")
-        c["platform"].setText("\n".join(f"{k}: {_plain(v)}" for k, v in theirs.items()) or "—")
-        c["recording"].setText(" · ".join(f'<a href="{html.escape(v)}">{html.escape(readable_key(k))}</a>'
-                                          for k, v in links.items()) or "none was sent")
-        lines = []
-        for speaker, text in call.transcript:
-            color = "#0f766e" if speaker.lower() in ("agent", "assistant", "ai", "bot") else "#1d4ed8"
-            lines.append(f'<p style="margin:0 0 6px 0;"><b style="color:{color};">{html.escape(speaker.capitalize())}'
-                         f':</b> {html.escape(text)}</p>')
-        self.transcript.setHtml("".join(lines) or "<p style='color:#64748b;'>No transcript was sent.</p>")
+        self.callback_button.setVisible(editable and self.callbacks is not None)
 
     def _set_start(self, start: datetime | None) -> None:
         if start is None:
@@ -639,6 +605,13 @@ class CallDetail(QWidget):
             if errors else f"Confirm the booking and write it to the connected calendars ({self.APPROVE_KEYS})")
         self.save_button.setEnabled(pending)
         self.reject_button.setEnabled(pending)
+        self.callback_button.setEnabled(pending)
+        first = pending and self.call.intent in self.CALLBACK_FIRST
+        for button, primary in ((self.approve_button, not first), (self.callback_button, first)):
+            if (button.objectName() == "primary") != primary:  # a question's answer is the callback, not a booking
+                button.setObjectName("primary" if primary else "")
+                button.style().unpolish(button)
+                button.style().polish(button)
 
     def _show_slot(self) -> None:
         """The proposed slot in words, and every finding on it, on top of the pane."""
@@ -737,6 +710,20 @@ class CallDetail(QWidget):
                             success=lambda _record: self._decided(p.id, "rejected"), trigger=self.reject_button,
                             progress="Rejecting the booking…")
 
+    def needs_callback(self) -> None:
+        """Needs a callback: off the queue, onto the Callbacks tab with a note for whoever calls back (on the
+        worker). Nothing to book here; the AI summary goes with it."""
+        p, callbacks = self._pending(), self.callbacks
+        if p is None or callbacks is None:
+            return
+        note, ok = QInputDialog.getText(self, "Needs a callback", "What should whoever calls back know? "
+                                        "(optional: the AI summary goes with it)")
+        if not ok:
+            return
+        self.operations.run("Cannot send it to Callbacks", lambda: callbacks.from_call(p.id, p.version, note),
+                            success=lambda _record: self._decided(p.id, "callback"), trigger=self.callback_button,
+                            progress="Sending the call to Callbacks…")
+
     def _decided(self, proposal_id: int, decision: str) -> None:
         self.dirty = False
         if decision != "edited" and self.call is not None:
@@ -759,23 +746,6 @@ def check_edits(checks: Checks, draft: BookingDraft, time_issue: FieldIssue | No
         issues = [time_issue] + [i for i in issues if i.field != "requested_start" or time_issue.severity
                                  is not Severity.ERROR]
     return issues
-
-
-def _label(name: str, *, rich: bool = False, selectable: bool = True) -> QLabel:
-    label = QLabel()
-    if name:
-        label.setObjectName(name)
-    label.setWordWrap(True)
-    label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-    if selectable:
-        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _plain(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
 
 
 __all__ = ["CallDetail", "check_edits"]

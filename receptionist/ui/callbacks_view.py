@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist import events
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
+from receptionist.domain.callbacks import CallbackOutcome, CallbackReason, CallbackRecord
 from receptionist.domain.formatting import format_datetime, format_phone
 from receptionist.services import CallbackDesk
 from receptionist.services.callbacks import Callbacks, tel_link
@@ -95,6 +95,7 @@ class CallbacksView(QWidget):
         layout.addLayout(bar)
         self.table = QTableView()
         self.table.setObjectName("callbackTable")
+        self.table.setAccessibleName("Callbacks")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -103,6 +104,7 @@ class CallbacksView(QWidget):
         layout.addWidget(self.table, 2)
         self.detail = QLabel()
         self.detail.setObjectName("callbackDetail")
+        self.detail.setAccessibleName("The chosen callback")
         self.detail.setWordWrap(True)
         self.detail.setTextFormat(Qt.TextFormat.RichText)
         self.detail.setOpenExternalLinks(True)  # the tel: link opens the PC's phone app (softphone, Teams, …)
@@ -177,7 +179,8 @@ class CallbacksView(QWidget):
         lines = [f"<b>{escape(s.who)}</b>", f"<b>Wants:</b> {escape(s.wants)}",
                  f"<b>The AI told them:</b> {escape(s.told)}", f"<b>Call:</b> {number}"]
         if c.note:
-            lines.append(f"<b>Booking rejected because:</b> {escape(c.note)}")
+            said = "Booking rejected because" if c.reason is CallbackReason.REJECTED else "From the desk"
+            lines.append(f"<b>{said}:</b> {escape(c.note)}")
         if c.called_at:
             lines.append(f"Called {escape(format_datetime(c.called_at, self.zone))} by {escape(c.called_by or '')}")
         if not c.open:

@@ -136,7 +136,7 @@ class MainWindow(QMainWindow):
         body_layout = QVBoxLayout(body)
         body_layout.setContentsMargins(10, 10, 10, 6)
         self.call_panel = CallPanel(desk.bookings, desk.checks, ctx.rules.zone, ctx.clock,
-                                    runner=self.runner, operations=self.operations)
+                                    runner=self.runner, operations=self.operations, callbacks=desk.callbacks)
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
         self.calendar = WeekCalendarView(desk.appointments, ctx.rules.zone, ctx.clock, labels, runner=self.runner)
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
                                                 operations=self.operations)
         self.lower_tabs = QTabWidget()
         self.lower_tabs.setObjectName("lowerTabs")
+        self.lower_tabs.setAccessibleName("Sync, quarantine, callbacks and reports")
         self.lower_tabs.addTab(self.sync_panel, "Sync")
         self.lower_tabs.addTab(self.quarantine_panel, "Quarantine")
         self.quarantine_panel.count_changed.connect(self._quarantine_count)
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
         main.setSizes([560, 860])
         self.splitters = (main, right)
         self.placement = WindowPlacement(self.profile.location.id or self.profile.location.name)
-        self.tray = DeskTray(self, icons.app_icon())
+        self.tray = DeskTray(self, icons.app_icon(), chime=lambda: self.profile.location.sound_on_new_call)
         self.tray.show_requested.connect(lambda: bring_forward(self))
         self.tray.quit_requested.connect(lambda: (bring_forward(self), self.quit_desk()))  # asks in the window
         self.call_panel.calls_counted.connect(self.tray.set_waiting)
@@ -266,8 +267,9 @@ class MainWindow(QMainWindow):
 
     def _build_call_menu(self) -> None:
         """The keyboard's way through the queue: each shortcut in the Call menu (and its button's tooltip)."""
-        self.approve_action, self.reject_action, self.list_action, self.sync_action = call_actions(
-            self, self.menuBar().addMenu("&Call"), self.call_panel.detail, self.call_panel.list_view, self.sync_now)
+        (self.approve_action, self.reject_action, self.callback_action, self.list_action,
+         self.sync_action) = call_actions(self, self.menuBar().addMenu("&Call"), self.call_panel.detail,
+                                          self.call_panel.list_view, self.sync_now)
 
     def sync_now(self) -> None:
         """F5: a sync cycle now (on the desk holding the sync lease), and the views read again."""

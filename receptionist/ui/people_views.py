@@ -130,12 +130,14 @@ class AuditView(QWidget):
         bar = QHBoxLayout()
         for label, widget in (("Person", self.person), ("Action", self.action), ("From", self.start),
                               ("To", self.end)):
-            bar.addWidget(QLabel(label))
+            bar.addWidget(named := QLabel(label))
+            named.setBuddy(widget)  # a screen reader says "From", "To"... for the field
             bar.addWidget(widget)
         bar.addWidget(self.show_button)
         self.message = QLabel()
         self.message.setObjectName("muted")
         self.table = QTableView()
+        self.table.setAccessibleName("Audit log")
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

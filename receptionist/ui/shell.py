@@ -32,8 +32,13 @@ from receptionist.paths import data_dir
 
 
 class DeskTray(QObject):
-    """The tray icon (its badge and tooltip: calls waiting), one notification and taskbar alert per call that needs
-    a person (a call announced twice is announced once), Show console / Quit in its menu.
+    """The tray icon (its badge and tooltip: calls waiting), one notification, taskbar alert and sound per call that
+    needs a person (a call announced twice is announced once; the sound when ``chime()`` says so: the profile's
+    ``location.sound_on_new_call``), Show console / Quit in its menu.
+
+    The sound is the platform's own alert sound (``QApplication.beep``: Windows' default beep sound, the X11 bell,
+    macOS's alert): QtMultimedia's ``QSoundEffect`` would bring Qt6Multimedia and its FFmpeg libraries into a
+    per-location build already at 285 MB of its 300 MB bound (``packaging/build.py`` drops Qt6Multimedia).
 
     Signals:
         show_requested(): the icon was clicked or Show console chosen.
@@ -42,10 +47,14 @@ class DeskTray(QObject):
 
     show_requested = Signal()
     quit_requested = Signal()
+    beep = staticmethod(QApplication.beep)  # the platform's alert sound
+    flash = staticmethod(QApplication.alert)  # the taskbar entry flashes until the window is looked at
 
-    def __init__(self, window: QWidget, icon: QIcon, *, available: bool | None = None):
+    def __init__(self, window: QWidget, icon: QIcon, *, available: bool | None = None,
+                 chime: Callable[[], bool] = lambda: False):
         super().__init__(window)
         self.window = window
+        self.chime = chime
         self.icon = icon
         self.available = QSystemTrayIcon.isSystemTrayAvailable() if available is None else available
         self.waiting = 0
@@ -69,14 +78,16 @@ class DeskTray(QObject):
         self.tray.setIcon(badged(self.icon, count) if count else self.icon)
 
     def announce(self, call_row_id: int, title: str, text: str) -> bool:
-        """A call that needs a person: a tray message and a taskbar alert, once per call. False when it was
-        announced before."""
+        """A call that needs a person: a tray message, a taskbar alert and (when ``chime()``) a sound, once per
+        call. False when it was announced before."""
         if call_row_id in self.announced:
             return False
         self.announced.add(call_row_id)
         if self.available and QSystemTrayIcon.supportsMessages():
             self.tray.showMessage(title, text, QSystemTrayIcon.MessageIcon.Information, 8000)
-        QApplication.alert(self.window)  # the taskbar entry flashes until the window is looked at
+        self.flash(self.window)
+        if self.chime():
+            self.beep()
         return True
 
     def _activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
@@ -85,25 +96,29 @@ class DeskTray(QObject):
 
 
 def call_actions(window: QWidget, menu: QMenu, detail, list_view: QWidget,
-                 sync_now: Callable[[], None]) -> tuple[QAction, QAction, QAction, QAction]:
-    """Approve (Ctrl+Enter), Reject (Ctrl+Shift+R), Back to the call list (Esc) and Sync now (F5): in the menu, and
-    on the window so that each works wherever the focus is. ``detail`` is the review pane."""
+                 sync_now: Callable[[], None]) -> tuple[QAction, QAction, QAction, QAction, QAction]:
+    """Approve (Ctrl+Enter), Reject (Ctrl+Shift+R), Needs a callback (Ctrl+Shift+C), Back to the call list (Esc) and
+    Sync now (F5): in the menu, and on the window so that each works wherever the focus is. ``detail`` is the review
+    pane."""
     approve = QAction("&Approve…", window)
     approve.setShortcuts([QKeySequence("Ctrl+Return"), QKeySequence("Ctrl+Enter")])
     approve.triggered.connect(lambda: detail.approve())
     reject = QAction("&Reject…", window)
     reject.setShortcut(QKeySequence(detail.REJECT_KEYS))
     reject.triggered.connect(lambda: detail.reject())
+    callback = QAction("Needs a &callback…", window)
+    callback.setShortcut(QKeySequence(detail.CALLBACK_KEYS))
+    callback.triggered.connect(lambda: detail.needs_callback())
     back = QAction("Back to the call &list", window)
     back.setShortcut(QKeySequence(Qt.Key.Key_Escape))
     back.triggered.connect(lambda: list_view.setFocus(Qt.FocusReason.ShortcutFocusReason))
     sync = QAction("&Sync now", window)
     sync.setShortcut(QKeySequence(Qt.Key.Key_F5))
     sync.triggered.connect(lambda: sync_now())
-    for action in (approve, reject, back, sync):
+    for action in (approve, reject, callback, back, sync):
         menu.addAction(action)
         window.addAction(action)
-    return approve, reject, back, sync
+    return approve, reject, callback, back, sync
 
 
 def call_notice(call: CallRecord, zone: ZoneInfo) -> tuple[str, str]:

@@ -115,6 +115,7 @@ class SyncPanel(QWidget):
 
         self.table = QTableView()
         self.table.setObjectName("syncTable")
+        self.table.setAccessibleName("Sync state of each appointment and calendar")
         self.table.setModel(self.model)
         self.table.setItemDelegate(KeepColourDelegate(self.table))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
@@ -134,6 +135,7 @@ class SyncPanel(QWidget):
 
         self.error_text = QPlainTextEdit()
         self.error_text.setObjectName("linkError")
+        self.error_text.setAccessibleName("What went wrong")
         self.error_text.setReadOnly(True)
         self.error_text.setFixedHeight(62)
         self.error_text.setPlaceholderText("Select a sync badge to see its details.")

@@ -8,6 +8,7 @@ wire, token refresh, the connect flow.
 from __future__ import annotations
 
 import dataclasses
+import threading
 import uuid
 from datetime import datetime, timedelta, timezone
 
@@ -414,6 +415,15 @@ def test_connect_google_times_out_without_browser(google_settings, google_sandbo
     secrets.set(CLIENT_SECRET_KEY, google_sandbox.client_secret)
     with pytest.raises(UserError, match="not completed"):
         connect_google(google_settings, secrets, open_url=lambda url: None, timeout=0.3)
+    assert secrets.get(REFRESH_TOKEN_KEY) is None
+
+
+def test_connect_google_ends_at_once_when_cancelled(google_settings, google_sandbox):
+    secrets = memory_secret_store()
+    secrets.set(CLIENT_SECRET_KEY, google_sandbox.client_secret)
+    stop = threading.Event()
+    with pytest.raises(UserError, match="Google sign-in was cancelled"):
+        connect_google(google_settings, secrets, open_url=lambda url: stop.set(), timeout=300, stop=stop)
     assert secrets.get(REFRESH_TOKEN_KEY) is None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -222,3 +223,26 @@ def test_a_sign_in_made_elsewhere_is_used_from_the_next_cycle(microsoft_sandbox,
 
     new = source.access_token()
     assert new != old and graph_me(microsoft_sandbox, new).status_code == 200
+
+
+def test_cancel_ends_either_sign_in_at_once_and_the_code_is_handed_over(microsoft_sandbox, outlook_settings,
+                                                                       outlook_secrets):
+    """The window's Cancel sets ``stop``: a sign-in with a 300-second limit ends at once, storing nothing; with
+    ``on_code`` the address and the code are handed over (the window shows them) instead of msal's sentence."""
+    microsoft_sandbox.approve_device_codes = False
+    stop, codes, prompts = threading.Event(), [], []
+
+    def on_code(url, code):
+        codes.append((url, code))
+        stop.set()  # the person presses Cancel as soon as the code is shown
+
+    with pytest.raises(UserError, match="the sign-in was cancelled"):
+        connect_outlook(outlook_settings, outlook_secrets, device_code=True, on_prompt=prompts.append,
+                        on_code=on_code, stop=stop, timeout=300)
+    [(url, code)] = codes
+    assert url == f"{microsoft_sandbox.url}/devicelogin" and code and prompts == []
+
+    stop = threading.Event()
+    with pytest.raises(UserError, match="the sign-in was cancelled"):
+        connect_outlook(outlook_settings, outlook_secrets, open_url=lambda _url: stop.set(), stop=stop, timeout=300)
+    assert outlook_secrets.get(CACHE_KEY) is None

@@ -48,12 +48,12 @@ class TestDesk:
     google: FakeCalendar
     outlook: FakeCalendar
     problems: dict[str, str]  # what the desk's problems view reads (App.problems)
-    reconnector: Callable[[str, Callable[[str], None]], str] | None = None  # the sign-in flow a test scripts
+    reconnector: Callable[..., str] | None = None  # the sign-in flow a test scripts (key, open_url, **how)
 
-    def sign_in(self, key: str, open_url: Callable[[str], None]) -> str:
+    def sign_in(self, key: str, open_url: Callable[[str], None], **how) -> str:
         if self.reconnector is None:
             raise UserError("signing in is not available in this test")
-        return self.reconnector(key, open_url)
+        return self.reconnector(key, open_url, **how)
 
     def submit_call(self, **overrides) -> str:
         """Deliver a call the way the webhook receiver does (stored on the ingest thread, then announced)."""
@@ -67,6 +67,17 @@ class TestDesk:
         thread = threading.Thread(target=self.sync_engine.run_cycle, name="test-sync", daemon=True)
         thread.start()
         return thread
+
+
+@pytest.fixture(autouse=True)
+def sounds(monkeypatch) -> list[str]:
+    """The tray's sound is off in tests: each beep (and taskbar alert) is written down here instead."""
+    from receptionist.ui.shell import DeskTray
+
+    heard: list[str] = []
+    monkeypatch.setattr(DeskTray, "beep", staticmethod(lambda: heard.append("beep")))
+    monkeypatch.setattr(DeskTray, "flash", staticmethod(lambda _window, *_ms: heard.append("flash")))
+    return heard
 
 
 @pytest.fixture

@@ -480,7 +480,7 @@ def test_reconnect_runs_on_a_worker_and_reports(qtbot, window, desk, monkeypatch
     monkeypatch.setattr(alerts_module.QDesktopServices, "openUrl", staticmethod(lambda url: opened.append(url)))
     desk.problems[OUTLOOK] = "Outlook sign-in was refused: press Reconnect… (invalid_grant)"
 
-    def reconnector(key, open_url):
+    def reconnector(key, open_url, **how):
         threads.append(threading.current_thread())
         open_url("https://login.example/authorize?client_id=x")
         release.wait(10)
@@ -516,7 +516,7 @@ def test_reconnect_failure_is_a_sentence(qtbot, window, desk, monkeypatch):
     monkeypatch.setattr(operations_module, "show_user_error", lambda parent, title, text: shown.append(text))
     desk.problems[GOOGLE] = "Google Calendar needs to be connected again"
 
-    def reconnector(key, open_url):
+    def reconnector(key, open_url, **how):
         raise UserError("the browser sign-in was closed before it finished")
 
     desk.reconnector = reconnector
@@ -554,7 +554,7 @@ def test_reconnect_without_a_browser_shows_the_address_to_copy_and_can_be_cancel
     desk.problems[OUTLOOK] = "Outlook sign-in expired: run `receptionist connect outlook`"
     release = threading.Event()
 
-    def reconnector(key, open_url):
+    def reconnector(key, open_url, **how):
         open_url("https://login.example/authorize?client_id=x&state=s")
         release.wait(10)
         raise UserError("Outlook sign-in failed: no sign-in within 300 seconds")

@@ -8,6 +8,7 @@ import pytest
 from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from receptionist.domain.call_queue import CallFilter
 from receptionist.domain.models import ProposalStatus
 from receptionist.ui import call_review as call_review_module
 from receptionist.ui.main_window import MainWindow
@@ -254,15 +255,32 @@ def test_tray_count_follows_the_queue_and_each_call_is_announced_once(qtbot, win
     idle(qtbot, window)
 
 
-def test_announce_is_deduplicated():
+def test_announce_is_deduplicated_with_one_taskbar_alert_and_one_sound_per_call(sounds):
     from PySide6.QtWidgets import QWidget
 
-    owner = QWidget()
-    tray = DeskTray(owner, QApplication.windowIcon(), available=False)
+    owner, chime = QWidget(), [True]
+    tray = DeskTray(owner, QApplication.windowIcon(), available=False, chime=lambda: chime[0])
     assert tray.announce(7, "New call", "x") and not tray.announce(7, "New call", "x")
+    assert sounds == ["flash", "beep"]
+    chime[0] = False  # the desk's profile says no sound: the taskbar alert only
+    assert tray.announce(8, "New call", "y") and sounds == ["flash", "beep", "flash"]
     tray.set_waiting(3)
     assert "3 calls waiting" in tray.tray.toolTip()
     owner.deleteLater()
+
+
+def test_a_call_that_needs_a_person_chimes_once_as_the_profile_says(qtbot, window, desk, sounds):
+    from receptionist.config import Profile
+
+    arrive(qtbot, window, desk)
+    qtbot.waitUntil(lambda: "beep" in sounds, timeout=5000)
+    assert sounds == ["flash", "beep"]
+    data = window.profile.model_dump()
+    data["location"]["sound_on_new_call"] = False
+    window.profile = Profile.from_dict(data)  # as Settings → Business and hours → Advanced saves it
+    arrive(qtbot, window, desk, requested_start="2026-11-25T10:30:00")
+    qtbot.waitUntil(lambda: sounds.count("flash") == 2, timeout=5000)
+    assert sounds == ["flash", "beep", "flash"]
 
 
 def test_quitting_with_calls_waiting_asks_first(qtbot, window, desk):
@@ -394,3 +412,64 @@ def test_tab_leaves_the_reschedule_dialogs_date_and_time_whole(qtbot, window, de
     assert QApplication.focusWidget() is sub.length_spin
     sub.close()
     idle(qtbot, window)
+
+
+def test_a_reschedule_call_and_a_question_by_keyboard_alone(qtbot, window, desk, monkeypatch):
+    """The queue's other two decisions by keyboard: a reschedule call moves the caller's appointment (Enter on the
+    offered action, Tab and ↑ in the dialog, Enter), and a question goes to the callback desk (Ctrl+Shift+C, a note,
+    Enter), where the Callbacks tab lists it."""
+    [booked] = arrive(qtbot, window, desk)
+    p = desk.store.calls.get(booked).proposal
+    appt = desk.desk.bookings.approve(p.id, p.version)
+    question = arrive(qtbot, window, desk, reason_codes=["general inquiry"], service=..., requested_start=...,
+                      summary="Asked whether Delta Dental is taken.")[0]
+    move = arrive(qtbot, window, desk, reason_codes=["reschedule"], summary="Maria wants to come an hour later.")[0]
+    first = arrive(qtbot, window, desk, requested_start="2026-11-26T10:30:00")[0]
+    panel, detail = window.call_panel, window.call_panel.detail
+    review(qtbot, panel, first)
+    qtbot.keyClick(QApplication.focusWidget() or window, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: status(desk, first) is ProposalStatus.APPROVED, timeout=5000)
+
+    # the reschedule call opens next, focus on the action it offers
+    qtbot.waitUntil(lambda: detail.call is not None and detail.call.id == move and not panel.runner.busy,
+                    timeout=5000)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is detail.match_action, timeout=5000)
+    assert detail.match_action.text() == "Reschedule this appointment…" and not detail.approve_button.isEnabled()
+    qtbot.keyClick(detail.match_action, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.action_dialog is not None and window.action_dialog.isVisible(), timeout=5000)
+    sub = window.action_dialog
+    sub.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is sub, timeout=2000)
+    assert QApplication.focusWidget() is sub.date_edit and sub.appt.id == appt.id
+    qtbot.keyClick(sub.date_edit, Qt.Key.Key_Tab)
+    qtbot.keyClick(sub.time_edit, Qt.Key.Key_Up)  # the hour: 10:30 → 11:30
+    qtbot.keyClick(sub.time_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: status(desk, move) is ProposalStatus.REJECTED, timeout=5000)
+    moved = desk.desk.appointments.get(appt.id)
+    assert moved.start == appt.start + timedelta(hours=1)
+    assert desk.store.calls.get(move).proposal.reject_reason.startswith("Moved the caller's appointment instead")
+
+    # the question opens next, focus on Needs a callback; Ctrl+Shift+C works from anywhere too
+    qtbot.waitUntil(lambda: detail.call is not None and detail.call.id == question and not panel.runner.busy,
+                    timeout=5000)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is detail.callback_button, timeout=5000)
+    assert detail.callback_button.objectName() == "primary" and detail.approve_button.objectName() == ""
+    assert window.callback_action.shortcut().toString() == "Ctrl+Shift+C"
+    asked = []
+    monkeypatch.setattr(call_review_module.QInputDialog, "getText",
+                        staticmethod(lambda *a, **k: asked.append(a[1:]) or ("Ask about Delta Dental", True)))
+    qtbot.keyClick(detail.callback_button, Qt.Key.Key_C,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: status(desk, question) is ProposalStatus.CALLBACK, timeout=5000)
+    idle(qtbot, window)
+    assert asked and asked[0][0] == "Needs a callback"
+    qtbot.waitUntil(lambda: any(c.call_row_id == question and c.note == "Ask about Delta Dental"
+                                for c in window.callbacks_view.model.rows()), timeout=5000)
+    [sent] = [c for c in window.callbacks_view.model.rows() if c.call_row_id == question]
+    assert "<b>From the desk:</b> Ask about Delta Dental" in window.callbacks_view.detail_html(sent)
+    # off the queue: Needs me no longer counts it; the pane says where it went
+    assert desk.desk.bookings.call_counts()[CallFilter.NEEDS_ME] == 0
+    review(qtbot, panel, question)
+    assert detail.state_banner.text() == "Sent to Callbacks by staff: Ask about Delta Dental"
+    assert not detail.callback_button.isVisible()
