@@ -6,11 +6,12 @@ one of our bookings, the menu key (or Shift+F10) opens its menu.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, timedelta
+import functools
+from datetime import date, datetime, timedelta, timezone
 
-from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
-from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QHelpEvent, QKeyEvent
+from PySide6.QtWidgets import QListWidget, QListWidgetItem, QToolTip, QWidget
 
 from receptionist.ui.week_layout import CalendarItem, WeekLayout, clock_label
 from receptionist.ui.week_painting import item_color
@@ -40,6 +41,14 @@ def agenda_line(item: CalendarItem, calendar_labels: dict[str, str]) -> str:
     return line
 
 
+@functools.lru_cache(maxsize=64)
+def _text_brush(kind: str, calendar: str | None) -> QBrush:
+    return QBrush(item_color(CalendarItem(kind, "", "", 0, _EPOCH, _EPOCH, calendar=calendar)).darker(130))
+
+
+_EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
+
+
 class AgendaList(QListWidget):
     """Signals: item_clicked(CalendarItem), item_activated(CalendarItem), menu_requested(CalendarItem, QPoint)."""
 
@@ -54,14 +63,30 @@ class AgendaList(QListWidget):
         self.describe = describe
         self.setObjectName("agenda")
         self.setAccessibleName("Agenda")
-        self.setUniformItemSizes(False)
+        self.setUniformItemSizes(True)  # rows of one height: a 2,000-row week is laid out without measuring each
+        self._shown: tuple[WeekLayout, date | None] | None = None
         self.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.customContextMenuRequested.connect(self._pointer_menu)
         self.itemActivated.connect(lambda row: self._activated(row))
         self.currentItemChanged.connect(lambda row, _old: self._clicked(row))
 
+    def viewportEvent(self, event: QEvent) -> bool:
+        """A row's hover text is written when the pointer rests on it (formatting 2,000 of them up front is slow)."""
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            row = self.itemAt(event.pos())
+            item = row.data(ITEM_ROLE) if row is not None else None
+            if item is not None:
+                QToolTip.showText(event.globalPos(), self.describe(item), self.viewport())
+            else:
+                QToolTip.hideText()
+            return True
+        return super().viewportEvent(event)
+
     def show_layout(self, layout: WeekLayout, today: date | None) -> None:
-        """Fill the list from a laid-out week, keeping the booking that was current."""
+        """Fill the list from a laid-out week, keeping the booking that was current (the same layout: as it is)."""
+        if self._shown is not None and self._shown[0] is layout and self._shown[1] == today:
+            return
+        self._shown = (layout, today)
         current = self.current()
         self.clear()
         bold = QFont(self.font())
@@ -81,8 +106,7 @@ class AgendaList(QListWidget):
             for item in items:
                 row = QListWidgetItem("    " + agenda_line(item, self.calendar_labels))
                 row.setData(ITEM_ROLE, item)
-                row.setToolTip(self.describe(item))
-                row.setForeground(QBrush(item_color(item).darker(130)))
+                row.setForeground(_text_brush(item.kind, item.calendar))
                 self.addItem(row)
                 if current is not None and (item.key, item.day) == (current.key, current.day):
                     keep = row
@@ -97,9 +121,6 @@ class AgendaList(QListWidget):
             if self.item(n).data(ITEM_ROLE) is not None:
                 self.setCurrentRow(n)
                 return
-
-    def items(self) -> list[CalendarItem]:
-        return [self.item(n).data(ITEM_ROLE) for n in range(self.count()) if self.item(n).data(ITEM_ROLE)]
 
     def current(self) -> CalendarItem | None:
         row = self.currentItem()

@@ -208,9 +208,10 @@ class CanvasInput:
             p.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 4, 4)
             p.setPen(QPen(FOCUS_RING, 2))
             p.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), 5, 5)
-        drag = self._drag
-        if drag is None or drag.day is None:
+        if not self.dragging:
             return
+        drag = self._drag
+        assert drag is not None and drag.day is not None
         geo = self.state.geometry(self.width())  # type: ignore[attr-defined]
         length = drag.item.end_minutes - drag.item.start_minutes
         top, bottom = self.y_of(drag.minutes), self.y_of(drag.minutes + length)  # type: ignore[attr-defined]
