@@ -101,6 +101,14 @@ class Availability:
                             f"{', '.join(s.name for s in rules.services)})")
         return rules.service(service)
 
+    def services(self) -> list[str]:
+        """The services the profile names (the booking dialog offers them), in its order."""
+        return [s.name for s in self.ctx.rules.booking.services]
+
+    def default_minutes(self, service: str | None) -> int:
+        """How long ``service`` takes (the location's default length for a service the profile does not name)."""
+        return self.ctx.rules.booking.service(service).duration_minutes
+
     def _resource(self, name: str | None) -> str | None:
         if name is None:
             return None

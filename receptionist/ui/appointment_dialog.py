@@ -177,7 +177,7 @@ class RescheduleDialog(_ActionDialog):
         self.form.addRow(time_label, time_row)
         self.form.addRow("&Length", self.length_spin)
         self.form.addRow("", self.notify_check)
-        self.suggestions = SlotSuggestions(availability, queries, appt.id, self.zone)
+        self.suggestions = SlotSuggestions(availability, queries, self.zone, moving=appt.id)
         self.layout_.addWidget(self.suggestions)
         self.finish_layout()
         self._picking = False

@@ -9,13 +9,13 @@ shows one column of the same week's layout.
 
 Keys while the calendar has the keyboard: D, W, A (day, week, agenda), T (today), Page Up / Page Down (previous or
 next day or week); in the grid the arrows, Tab, Home and End move between bookings, Enter opens one, the menu key
-opens its menu (:mod:`receptionist.ui.week_input`).
+opens its menu, N a new booking there (:mod:`receptionist.ui.week_input`); a click on free time books there too.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import QPoint, QRect, Qt, Signal
@@ -47,7 +47,7 @@ from receptionist.ui.week_layout import (
     week_start,
     week_title,
 )
-from receptionist.ui.week_painting import WEEK, DayHeader, Target, WeekCanvas, WeekState
+from receptionist.ui.week_painting import DAY_START_HOUR, WEEK, DayHeader, Target, WeekCanvas, WeekState
 
 DAY, WEEK_VIEW, AGENDA = "day", "week", "agenda"
 
@@ -75,6 +75,7 @@ class WeekCalendarView(QWidget):
         appointment_context_menu_requested(str, QPoint): right-click or the menu key on one of ours (its id, the
             global position); the window builds the menu.
         appointment_move_requested(str, datetime): one of ours dragged to a new local start; the window asks.
+        booking_requested(datetime): a new booking at this local start (a click on free time, or N).
         week_shown(date): a read week landed and is drawn (its Monday).
     """
 
@@ -82,6 +83,7 @@ class WeekCalendarView(QWidget):
     appointment_activated = Signal(str)
     appointment_context_menu_requested = Signal(str, QPoint)
     appointment_move_requested = Signal(str, object)
+    booking_requested = Signal(object)
     week_shown = Signal(object)
 
     def __init__(self, weeks: Appointments, zone: ZoneInfo, now: Callable[[], datetime],
@@ -94,7 +96,7 @@ class WeekCalendarView(QWidget):
         self._now = now
         self.runner = runner or QueryRunner(self)
         first_day = week_start(self.today())
-        self.state = WeekState(first_day=first_day, layout=WeekLayout(first_day))
+        self.state = WeekState(first_day=first_day, layout=WeekLayout(first_day), zone=zone)
         self.mode = WEEK_VIEW
         self.day = self.today()  # the day the day view shows (kept inside the shown week)
 
@@ -187,13 +189,15 @@ class WeekCalendarView(QWidget):
             source.menu_requested.connect(lambda item, at: self.appointment_context_menu_requested.emit(item.key, at))
         self.canvas.focus_moved.connect(self._scroll_to)
         self.canvas.move_requested.connect(self.appointment_move_requested)
+        self.canvas.slot_requested.connect(self.booking_requested)
         for widget in (self.canvas, self.header):
             widget.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             widget.customContextMenuRequested.connect(
                 lambda pos, widget=widget: self._context_menu(widget, pos))
         keys = ((("D",), lambda: self.set_mode(DAY)), (("W",), lambda: self.set_mode(WEEK_VIEW)),
                 (("A",), lambda: self.set_mode(AGENDA)), (("T",), self.go_today),
-                (("PgUp", "K"), lambda: self.go(-1)), (("PgDown", "J"), lambda: self.go(1)))
+                (("PgUp", "K"), lambda: self.go(-1)), (("PgDown", "J"), lambda: self.go(1)),
+                (("N",), self.new_booking_here))
         for sequences, slot in keys:
             for sequence in sequences:
                 QShortcut(QKeySequence(sequence), self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
@@ -208,6 +212,21 @@ class WeekCalendarView(QWidget):
                 self.agenda.select_first()
         else:
             self.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
+    def new_booking_here(self) -> None:
+        """N: a new booking where the keyboard is — right after the focused booking, else the shown day's (or
+        today's) next quarter hour from now or its opening hour."""
+        focused = self.canvas.focused() if self.mode != AGENDA else self.agenda.current()
+        if isinstance(focused, CalendarItem) and not focused.all_day:
+            start = focused.end
+        else:
+            now = self._now().astimezone(self.zone)
+            day = self.day if self.mode == DAY else (now.date() if week_start(now.date()) == self.state.first_day
+                                                     else self.state.first_day)
+            opening = datetime.combine(day, time(DAY_START_HOUR + 2), self.zone)
+            later = now + timedelta(minutes=15 - now.minute % 15)
+            start = max(opening, later.replace(second=0, microsecond=0)) if day == now.date() else opening
+        self.booking_requested.emit(start)
 
     def _build_legend(self) -> None:
         self.legend.addWidget(_legend_chip(theme.APPOINTMENT_COLOR, "Our bookings"))

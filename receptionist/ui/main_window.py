@@ -56,6 +56,7 @@ from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.callbacks_view import CallbacksView
+from receptionist.ui.booking_dialog import install_booking
 from receptionist.ui.conversion_view import install_conversion
 from receptionist.ui.people_views import install_people
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
@@ -192,6 +193,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         install_people(self, desk.people)  # issue 19: who is at the desk, the audit log
         install_conversion(self)  # issue 19: calls → kept appointments
+        install_booking(self)  # issue 16: a click on free time (or N) books there
         self.environment_problem_reported.connect(self.show_environment_problem)
         self._stop_listening = errors.on_environment_problem(
             lambda problem: self.environment_problem_reported.emit(problem.title, str(problem)))

@@ -1,8 +1,9 @@
-"""The reschedule dialog's free times: the nearest free starts for the appointment being moved (its service and
-length, itself not counted as busy) and, for the time typed, whether it is free and every reason it is not — both
-read from the desk's availability (:meth:`~receptionist.services.availability.Availability.free_slots` /
-``check`` with ``moving=``), the rule the AI agent is offered times by and ``receptionist availability check``
-answers with. Reads run on the window's :class:`~receptionist.ui.operations.QueryRunner`.
+"""Free times for the reschedule and new-booking dialogs: the nearest free starts (for the appointment being moved:
+its service and length, itself not counted as busy; for a new booking: the service typed) and, for the time typed,
+whether it is free and every reason it is not — both read from the desk's availability
+(:meth:`~receptionist.services.availability.Availability.free_slots` / ``check``), the rule the AI agent is offered
+times by and ``receptionist availability check`` answers with. Reads run on the window's
+:class:`~receptionist.ui.operations.QueryRunner`.
 """
 
 from __future__ import annotations
@@ -33,18 +34,19 @@ def nearest(slots: list[Slot], wanted: datetime, count: int = SUGGESTED) -> list
 class SlotSuggestions(QWidget):
     """The list of nearest free times and the verdict on the typed one.
 
-    ``find(day, wanted, minutes)`` reads the free times; ``check(start, minutes)`` the typed time's verdict.
-    Choosing a row (arrows, click) emits ``picked(datetime)``: the dialog puts it in its fields.
+    ``find(day, wanted, minutes, service)`` reads the free times; ``check(start, minutes, service)`` the typed
+    time's verdict (``moving``: the appointment being moved, whose own service counts). Choosing a row (arrows,
+    click) emits ``picked(datetime)``: the dialog puts it in its fields.
     """
 
     picked = Signal(object)
 
-    def __init__(self, availability: Availability, queries: QueryRunner, appointment_id: str, zone,
+    def __init__(self, availability: Availability, queries: QueryRunner, zone, moving: str | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
         self.availability = availability
         self.queries = queries
-        self.appointment_id = appointment_id
+        self.moving = moving
         self.zone = zone
         self._view = f"slot suggestions {id(self)}"
         self._check_view = f"slot check {id(self)}"
@@ -73,19 +75,19 @@ class SlotSuggestions(QWidget):
 
     # --- reads ----------------------------------------------------------------------------------------------------
 
-    def find(self, day: date, wanted: datetime, minutes: int) -> None:
+    def find(self, day: date, wanted: datetime, minutes: int, service: str | None = None) -> None:
         """The free times nearest ``wanted`` over the week from ``day``, at ``minutes`` long."""
-        availability, appointment_id = self.availability, self.appointment_id
+        availability, moving = self.availability, self.moving
         self.empty.setText("Looking for free times…")
         self.empty.show()
-        self.queries.run(self._view, lambda: availability.free_slots(None, day, SEARCH_DAYS, moving=appointment_id,
+        self.queries.run(self._view, lambda: availability.free_slots(service, day, SEARCH_DAYS, moving=moving,
                                                                      minutes=minutes),
                          lambda openings: self._show_openings(openings, wanted), self._failed)
 
-    def check(self, start: datetime, minutes: int) -> None:
-        """Whether ``start`` is free for the appointment at ``minutes`` long, and why not."""
-        availability, appointment_id = self.availability, self.appointment_id
-        self.queries.run(self._check_view, lambda: availability.check(start, moving=appointment_id, minutes=minutes),
+    def check(self, start: datetime, minutes: int, service: str | None = None) -> None:
+        """Whether ``start`` is free at ``minutes`` long, and why not."""
+        availability, moving = self.availability, self.moving
+        self.queries.run(self._check_view, lambda: availability.check(start, service, moving=moving, minutes=minutes),
                          lambda result: self._show_check(start, result), self._failed)
 
     # --- what landed ----------------------------------------------------------------------------------------------
@@ -127,6 +129,7 @@ class SlotSuggestions(QWidget):
             return
         self.empty.setText(user_sentence(exc))
         self.empty.show()
+        self.verdict.setText("")
 
     def _picked(self, row: QListWidgetItem | None) -> None:
         start = row.data(SLOT_ROLE) if row is not None else None

@@ -1,7 +1,7 @@
-"""The hours canvas's keyboard and drag: the focus moves between bookings with the arrows, Tab, Home and End (a
+"""The hours canvas's keyboard and mouse: the focus moves between bookings with the arrows, Tab, Home and End (a
 ring marks it; its description is the canvas's accessible description), Enter opens the booking, the menu key (or
 Shift+F10) opens its menu; dragging one of our bookings shows where it would go, on the grid's quarter hours, and
-asks to move it there when dropped; Esc cancels the drag.
+asks to move it there when dropped; Esc cancels the drag; a click on free time asks for a new booking there.
 
 :class:`CanvasInput` is mixed into :class:`~receptionist.ui.week_painting.WeekCanvas`, which provides the frame,
 the geometry and the signals named below.
@@ -46,10 +46,12 @@ class CanvasInput:
     menu_requested: Signal  # (CalendarItem, QPoint): the menu key on one of ours; the global position
     focus_moved: Signal  # QRect: the focused block, to scroll into view
     move_requested: Signal  # (appointment id, local start): one of ours dropped at another time
+    slot_requested: Signal  # local start: a click on free time (a new booking there)
 
     def _init_input(self) -> None:
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # type: ignore[attr-defined]
         self._drag: _Drag | None = None
+        self._empty_press: QPoint | None = None  # a press on free time: a click there books it
 
     # --- focus ----------------------------------------------------------------------------------------------------
 
@@ -148,6 +150,7 @@ class CanvasInput:
         target = self.target_at(pos)  # type: ignore[attr-defined]
         if target is not None:
             self.state.focused = target  # type: ignore[attr-defined]
+        self._empty_press = pos if target is None and event.button() == Qt.MouseButton.LeftButton else None
         if event.button() == Qt.MouseButton.LeftButton and isinstance(target, CalendarItem) \
                 and target.kind == "appointment":
             self._drag = _Drag(target, pos, self.minutes_at(pos.y()) - target.start_minutes)
@@ -174,6 +177,10 @@ class CanvasInput:
         super().mouseMoveEvent(event)  # type: ignore[misc]
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        pressed, self._empty_press = self._empty_press, None
+        pos = event.position().toPoint()
+        if pressed is not None and (pos - pressed).manhattanLength() < QApplication.startDragDistance():
+            self._free_time_clicked(pos)
         drag, self._drag = self._drag, None
         if drag is not None and drag.day is not None:
             self.unsetCursor()  # type: ignore[attr-defined]
@@ -181,6 +188,16 @@ class CanvasInput:
             if (drag.day, drag.minutes) != (drag.item.day, drag.item.start_minutes):
                 self.move_requested.emit(drag.item.key, self.drop_start(drag))
         super().mouseReleaseEvent(event)  # type: ignore[misc]
+
+    def _free_time_clicked(self, pos: QPoint) -> None:
+        """A click on free time asks for a new booking at the quarter hour clicked."""
+        day = self.state.geometry(self.width()).day_at(pos.x())  # type: ignore[attr-defined]
+        if day is None or self.state.zone is None:  # type: ignore[attr-defined]
+            return
+        minutes = int(self.minutes_at(pos.y()) // SNAP_MINUTES * SNAP_MINUTES)
+        minutes = min(max(0, minutes), 24 * 60 - SNAP_MINUTES)
+        when = self.state.first_day + timedelta(days=day)  # type: ignore[attr-defined]
+        self.slot_requested.emit(datetime.combine(when, time(minutes // 60, minutes % 60), self.state.zone))
 
     def drop_start(self, drag: _Drag) -> datetime:
         """The local start a drop lands on: the shown week's day and the snapped wall time, in the item's zone."""

@@ -11,7 +11,7 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -103,6 +103,7 @@ class WeekState:
     now_local: datetime | None = None
     days: tuple[int, ...] = WEEK
     focused: "Target | None" = None
+    zone: tzinfo | None = None  # the location's: a click on free time is a wall time there
 
     def geometry(self, width: int) -> "_Geometry":
         return _Geometry(width, self.days)
@@ -338,7 +339,8 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
     Signals:
         item_clicked(CalendarItem); item_activated(CalendarItem): Enter or a double-click;
         menu_requested(CalendarItem, QPoint): the menu key; focus_moved(QRect): the focused block;
-        move_requested(str, datetime): one of ours dropped at a new local start
+        move_requested(str, datetime): one of ours dropped at a new local start;
+        slot_requested(datetime): a click on free time, at its local quarter hour
     """
 
     item_clicked = Signal(object)
@@ -346,6 +348,7 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
     menu_requested = Signal(object, QPoint)
     focus_moved = Signal(QRect)
     move_requested = Signal(str, object)
+    slot_requested = Signal(object)
     TOP = 10  # room for the first hour's label
 
     def __init__(self, state: WeekState, describe: Callable[[Target], str], parent: QWidget | None = None):

@@ -141,3 +141,53 @@ def test_nearest_keeps_the_closest_in_time_order():
     slots = [Slot(base + timedelta(minutes=15 * n), base + timedelta(minutes=15 * n + 30)) for n in range(-10, 10)]
     chosen = nearest(slots, base + timedelta(minutes=5), count=3)
     assert [s.start for s in chosen] == [base - timedelta(minutes=15), base, base + timedelta(minutes=15)]
+
+
+# --- booking on free time -------------------------------------------------------------------------------------------
+
+
+def click_free_time(win, day: int, minutes: int) -> None:
+    canvas = win.calendar.canvas
+    geo = win.calendar.state.geometry(canvas.width())
+    at = QPointF(geo.column_x(day) + geo.column_width() / 2, canvas.y_of(minutes) + 5)
+    mouse(canvas, QEvent.Type.MouseButtonPress, at)
+    mouse(canvas, QEvent.Type.MouseButtonRelease, at, Qt.MouseButton.NoButton)
+
+
+def test_a_click_on_free_time_books_there_for_every_calendar(qtbot, window, desk):
+    click_free_time(window, 2, 14 * 60)  # Wednesday, in the 2:00 PM quarter hour
+    dialog = opened(qtbot, window, "booking_dialog")
+    assert dialog.date_edit.date() == QDate(2026, 11, 25) and dialog.time_edit.time() == QTime(14, 0)
+    assert verdict(qtbot, dialog, "is free") == "✓ Wed 11/25 2:00 PM is free."
+    assert dialog.caller_edit.hasFocus()
+    qtbot.keyClicks(dialog.caller_edit, "Ana Ruiz")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)  # no number: refused, in the dialog
+    settle(qtbot, window)
+    assert dialog.isVisible() and "no callback number" in dialog.error_label.text()
+    assert desk.desk.appointments.between() == []
+    qtbot.keyClicks(dialog.phone_edit, "(312) 555-0199")
+    dialog.service_edit.setCurrentText("Cleaning")
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window)
+    [appt] = desk.desk.appointments.between()
+    assert appt.caller_name == "Ana Ruiz" and appt.start == datetime(2026, 11, 25, 14, tzinfo=dialog.zone)
+    assert {link.state for link in appt.links} == {SyncState.PENDING} and len(appt.links) == 2
+    shown(qtbot, window, appt.id)
+    sync(desk)
+    assert [e.start for e in desk.outlook.events.values()] == [appt.start]
+
+
+def test_n_books_right_after_the_focused_booking_and_a_taken_time_says_why(qtbot, window, desk):
+    [first] = book(qtbot, desk, "2026-11-24T10:30:00")
+    shown(qtbot, window, first)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+    qtbot.keyClick(window, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    qtbot.keyClick(window.calendar.canvas, Qt.Key.Key_N)
+    dialog = opened(qtbot, window, "booking_dialog")
+    assert dialog.time_edit.time() == QTime(11, 15)  # Caller 0's 45 minutes end at 11:15
+    assert verdict(qtbot, dialog, "is free")
+    dialog.time_edit.setTime(QTime(10, 45))
+    assert "Caller 0" in verdict(qtbot, dialog, "10:45 AM is not free")
+    qtbot.waitUntil(lambda: dialog.suggestions.list.count() > 0, timeout=3000)
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=3000)
