@@ -59,7 +59,7 @@ def _legend_chip(color: str, text: str, dot: bool = False) -> QLabel:
 
 
 def day_title(day: date) -> str:
-    return f"{day:%A}, {day:%B} {day.day}, {day.year}"
+    return f"{day:%A}, {day:%b} {day.day}, {day.year}"
 
 
 class WeekCalendarView(QWidget):
@@ -98,6 +98,7 @@ class WeekCalendarView(QWidget):
         first_day = week_start(self.today())
         self.state = WeekState(first_day=first_day, layout=WeekLayout(first_day), zone=zone)
         self.mode = WEEK_VIEW
+        self._zone_name = ""
         self.day = self.today()  # the day the day view shows (kept inside the shown week)
 
         layout = QVBoxLayout(self)
@@ -363,14 +364,26 @@ class WeekCalendarView(QWidget):
         self.state.now_local, self.state.today = now, now.date()
         self.today_button.setEnabled(now.date() != self.day if self.mode == DAY
                                      else week_start(now.date()) != self.state.first_day)
-        self.zone_label.setText(f"{self.zone.key.replace('_', ' ')} ({now.tzname()})")
+        self._zone_name = now.tzname() or self.zone.key
+        self._show_zone()
         self.zone_label.setToolTip(f"Times are shown in the location's time zone, {self.zone.key}, now "
                                    f"{now.tzname()}.")
+        self.zone_label.setAccessibleName(f"Time zone {self.zone.key}, {now.tzname()}")
         self.header.update()
         self.canvas.update()
 
     def scroll_to_hour(self, hour: int) -> None:
         self.scroll.verticalScrollBar().setValue(int(self.canvas.y_of(hour * 60)) - 4)
+
+    def _show_zone(self) -> None:
+        """``America/Chicago (CST)``; a narrow calendar names the abbreviation only (the tooltip has the rest)."""
+        wide = self.width() >= 1000
+        self.zone_label.setText(f"{self.zone.key.replace('_', ' ')} ({self._zone_name})" if wide
+                                else self._zone_name)
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001 - QResizeEvent
+        super().resizeEvent(event)
+        self._show_zone()
 
     def _scroll_to(self, rect: QRect) -> None:
         self.scroll.ensureVisible(rect.center().x(), rect.center().y(), 10, rect.height() // 2 + 12)

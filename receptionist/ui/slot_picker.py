@@ -42,8 +42,9 @@ class SlotSuggestions(QWidget):
     picked = Signal(object)
 
     def __init__(self, availability: Availability, queries: QueryRunner, zone, moving: str | None = None,
-                 parent: QWidget | None = None):
+                 verb: str = "move it", parent: QWidget | None = None):
         super().__init__(parent)
+        self.verb = verb  # "You can still move it there": what the dialog does with a time that is not free
         self.availability = availability
         self.queries = queries
         self.moving = moving
@@ -56,14 +57,19 @@ class SlotSuggestions(QWidget):
         self.verdict.setObjectName("slotVerdict")
         self.verdict.setWordWrap(True)
         self.verdict.setAccessibleName("Is this time free")
+        # room for three lines of reasons from the start: the dialog does not squeeze its fields when they come
+        self.verdict.setMinimumHeight(self.verdict.fontMetrics().lineSpacing() * 3 + 10)
+        self.verdict.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.title = QLabel("Free time&s nearby")
         self.list = QListWidget()
         self.list.setAccessibleName("Free times nearby")
-        self.list.setMinimumHeight(120)
+        self.list.setMinimumHeight(110)
         self.title.setBuddy(self.list)
         self.empty = QLabel()
         self.empty.setObjectName("muted")
         self.empty.setWordWrap(True)
+        self.empty.setMinimumHeight(self.empty.fontMetrics().lineSpacing() * 2 + 4)
+        self.empty.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.empty.hide()
         layout.addWidget(self.verdict)
         layout.addWidget(self.title)
@@ -117,11 +123,14 @@ class SlotSuggestions(QWidget):
             self.verdict.setStyleSheet("QLabel#slotVerdict { color: #166534; }")
         else:
             reasons = "; ".join(r.message for r in result.reasons)
-            self.verdict.setText(f"⚠ {when} is not free: {reasons}. You can still move it there, or pick a free "
-                                 "time below.")
+            self.verdict.setText(f"⚠ {when} is not free: {reasons}. You can still {self.verb} there, or pick a "
+                                 "free time below.")
             self.verdict.setStyleSheet("QLabel#slotVerdict { color: #92400e; background: #fffbeb; "
                                        "border: 1px solid #fde68a; border-radius: 5px; padding: 4px; }")
         self.verdict.setAccessibleDescription(self.verdict.text())
+        window = self.window()
+        if window is not self and window.height() < window.sizeHint().height():
+            window.adjustSize()  # wrapped reasons need more height than the dialog opened with
 
     def _failed(self, exc: Exception) -> None:
         if not isinstance(exc, UserError):
