@@ -209,7 +209,7 @@ class WeekCalendarView(QWidget):
         """Alt+L: the keyboard to the bookings (the grid, or the agenda list)."""
         if self.mode == AGENDA:
             self.agenda.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            if self.agenda.currentItem() is None:
+            if self.agenda.current() is None:
                 self.agenda.select_first()
         else:
             self.canvas.setFocus(Qt.FocusReason.ShortcutFocusReason)

@@ -88,13 +88,18 @@ def week_title(first_day: date) -> str:
 
 def _day_segments(start: datetime, end: datetime, first_day: date, zone: ZoneInfo):
     """Split a local [start, end) into per-day pieces inside the week: (day index, start, end)."""
+    # instants (timestamps), not wall times: in the hour a fall-back day repeats, wall times mislead
+    end_at = end.timestamp()
+    if start.date() == end.date():  # most items: one piece, no midnight to find
+        index = (start.date() - first_day).days
+        return [(index, start, end)] if 0 <= index < 7 and end_at > start.timestamp() else []
     out = []
     cursor = start
-    while _utc(cursor) < _utc(end):  # instants: in the hour a fall-back day repeats, wall times mislead
+    while cursor.timestamp() < end_at:
         next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0), zone)
-        piece_end = min(end, next_midnight, key=_utc)
+        piece_end = end if end_at <= next_midnight.timestamp() else next_midnight
         index = (cursor.date() - first_day).days
-        if 0 <= index < 7 and _utc(piece_end) > _utc(cursor):
+        if 0 <= index < 7 and piece_end.timestamp() > cursor.timestamp():
             out.append((index, cursor, piece_end))
         cursor = next_midnight
     return out

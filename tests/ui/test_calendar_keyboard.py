@@ -42,6 +42,11 @@ def focused_key(view) -> str | None:
     return target.key.split("/")[-1] if isinstance(target, CalendarItem) else None
 
 
+def agenda_texts(view) -> list[str]:
+    model = view.agenda.model()
+    return [model.data(model.index(n, 0)).strip() for n in range(model.rowCount())]
+
+
 def press(qtbot, view, key, modifier=Qt.KeyboardModifier.NoModifier):
     qtbot.keyClick(QApplication.focusWidget() or view, key, modifier)
 
@@ -130,10 +135,13 @@ def test_day_agenda_and_week_by_keys_with_the_zone_named(qtbot, week):
 
     press(qtbot, week, Qt.Key.Key_A)
     assert week.mode == AGENDA and week.agenda.hasFocus()
-    texts = [week.agenda.item(n).text().strip() for n in range(week.agenda.count())]
+    texts = agenda_texts(week)
     assert texts[:4] == ["Monday 11/23  · today", "9:00 AM – 9:30 AM   Caller a — Cleaning",
                          "11:00 AM – 11:30 AM   Caller b — Cleaning", "Tuesday 11/24"]
     assert "10:30 AM – 11:30 AM   Meeting x   · Google Calendar" in texts and "Nothing booked" in texts
+    model = week.agenda.model()
+    assert model.flags(model.index(0, 0)) == Qt.ItemFlag.NoItemFlags  # a day's heading is not a stop
+    assert model.data(model.index(1, 0), Qt.ItemDataRole.ToolTipRole).startswith("Caller a — Cleaning\n")
     week.agenda.select_first()
     press(qtbot, week, Qt.Key.Key_Down)
     with qtbot.waitSignal(week.appointment_activated, timeout=1000) as opened:
@@ -188,8 +196,7 @@ def test_dst_days_show_wall_times_on_both_sides(qtbot, make_view, day, items, ex
     tops = {b.target.key: b.rect.top() for b in view.canvas.frame().blocks()}
     assert tops["late"] > max(top for key, top in tops.items() if key != "late")
     view.set_mode(AGENDA)
-    assert f"{expected['late']}   Caller late — Cleaning" in [view.agenda.item(n).text().strip()
-                                                             for n in range(view.agenda.count())]
+    assert f"{expected['late']}   Caller late — Cleaning" in agenda_texts(view)
 
 
 def test_the_keyboard_step_rules_without_widgets():
