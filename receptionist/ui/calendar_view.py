@@ -197,7 +197,7 @@ class WeekCalendarView(QWidget):
                 lambda pos, widget=widget: self._context_menu(widget, pos))
         keys = ((("D",), lambda: self.set_mode(DAY)), (("W",), lambda: self.set_mode(WEEK_VIEW)),
                 (("A",), lambda: self.set_mode(AGENDA)), (("T",), self.go_today),
-                (("PgUp", "K"), lambda: self.go(-1)), (("PgDown", "J"), lambda: self.go(1)),
+                (("PgUp",), lambda: self.go(-1)), (("PgDown",), lambda: self.go(1)),
                 (("N",), self.new_booking_here))
         for sequences, slot in keys:
             for sequence in sequences:

@@ -251,3 +251,18 @@ def test_esc_cancels_a_drag_and_a_calendar_event_does_not_move(qtbot, week):
         assert not week.canvas.dragging
         mouse(week.canvas, QEvent.Type.MouseButtonRelease, QPointF(300, 300), Qt.MouseButton.NoButton)
         drag(week, "google:primary/x", 3, 15 * 60)
+
+
+def test_enter_on_a_more_chip_lists_what_it_holds(qtbot, make_view):
+    view = make_view(WeekService([appt(f"p{n}", at(23, 10)) for n in range(6)]))
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view, timeout=2000)
+    press(qtbot, view, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    press(qtbot, view, Qt.Key.Key_End)
+    chip = view.canvas.focused()
+    assert not isinstance(chip, CalendarItem) and chip.text == "+3 more"
+    assert view.canvas.accessibleDescription().count("Caller p") == 3
+    press(qtbot, view, Qt.Key.Key_Return)
+    menu = view.canvas.more_menu
+    assert menu is not None and menu.isVisible() and len(menu.actions()) == 3
+    menu.close()
