@@ -26,6 +26,9 @@ def add_availability(sub, common: Callable[[argparse.ArgumentParser], None]) -> 
         parser.add_argument("--service", **default,
                             help="a service of the profile (default: the location's default length)")
         parser.add_argument("--resource", **default, help="only this resource (a person, chair or room of the profile)")
+        parser.add_argument("--appointment", **default, metavar="ID",
+                            help="times this appointment can be moved to (its service and length; itself not busy)")
+        parser.add_argument("--minutes", type=int, **default, help="another length than the service's")
         parser.add_argument("--json", action="store_true", **default, help="machine-readable output")
 
     options(p)
@@ -44,7 +47,8 @@ def run(args, desk: Desk) -> int:
         start, issue = parse_requested_start(args.start, zone)
         if start is None or (issue is not None and issue.severity is Severity.ERROR):
             raise UserError(f"--start: {issue.message if issue else 'not a date-time'}")
-        result = desk.availability.check(start, args.service, args.resource)
+        result = desk.availability.check(start, args.service, args.resource, moving=args.appointment,
+                                         minutes=args.minutes)
         data = {"start": start.astimezone(zone).isoformat(), "accepted": result.slot is not None,
                 "slot": slot_json(result.slot, zone) if result.slot else None,
                 "reasons": [{"code": r.code, "message": r.message} for r in result.reasons], "stale": result.stale}
@@ -59,8 +63,10 @@ def run(args, desk: Desk) -> int:
         first = date.fromisoformat(args.start) if args.start else desk.context.clock().astimezone(zone).date()
     except ValueError:
         raise UserError(f"--from {args.start!r} is not a date like 2026-12-08") from None
-    openings = desk.availability.free_slots(args.service, first, args.days, args.resource)
+    openings = desk.availability.free_slots(args.service, first, args.days, args.resource, moving=args.appointment,
+                                            minutes=args.minutes)
     data = {"service": openings.service, "duration_minutes": openings.duration_minutes, "time_zone": zone.key,
+            "appointment": args.appointment,
             "slots": [slot_json(s, zone) for s in openings.slots], "why_none": openings.why_none,
             "stale": openings.stale}
     lines = [f"{len(openings.slots)} free start(s) for {openings.service} "

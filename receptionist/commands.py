@@ -76,6 +76,16 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("--include-cancelled", action="store_true")
     p = parser("show", "one appointment with every calendar's sync state", appts)
     p.add_argument("id")
+    p = parser("book", "book an appointment at the desk (a caller on the phone, a walk-in); every calendar gets it",
+               appts)
+    p.add_argument("--caller", required=True, help="the caller's name")
+    p.add_argument("--phone", help="callback number (texted when --notify)")
+    p.add_argument("--service", required=True)
+    p.add_argument("--start", required=True, metavar="WHEN",
+                   help="start in the location's zone: \"12/03/2026 3:00 PM\", or 2026-12-03T15:00")
+    p.add_argument("--minutes", type=int, help="length (default: the service's)")
+    p.add_argument("--notes", default="")
+    p.add_argument("--notify", action="store_true", help="text the caller the confirmation")
     p = parser("reschedule", "move an appointment; every calendar follows", appts)
     p.add_argument("id")
     p.add_argument("--start", required=True, metavar="WHEN",
@@ -261,6 +271,13 @@ def _start(text: str, zone) -> datetime:
     return start
 
 
+def _appointments_book(args, desk):
+    start = _start(args.start, desk.context.rules.zone)
+    appt = desk.appointments.book(args.caller, args.phone, args.service, start, args.minutes, args.notes,
+                                  notify=args.notify, actor=args.actor)
+    return appointment_json(appt, desk), f"booked: {_describe(appt, desk)}"
+
+
 def _appointments_reschedule(args, desk):
     start = _start(args.start, desk.context.rules.zone)
     appt = desk.appointments.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor)
@@ -344,6 +361,7 @@ _HANDLERS = {
     ("proposals", "callback"): _proposals_callback,
     ("appointments", "list"): _appointments_list,
     ("appointments", "show"): _appointments_show,
+    ("appointments", "book"): _appointments_book,
     ("appointments", "reschedule"): _appointments_reschedule,
     ("appointments", "edit"): _appointments_edit,
     ("appointments", "cancel"): _appointments_cancel,

@@ -90,6 +90,30 @@ class Appointments:
 
     # --- an appointment's life -------------------------------------------------------------------------------------
 
+    def book(self, caller_name: str, callback_number: str | None, service: str, start: datetime,
+             duration_minutes: int | None = None, notes: str = "", *, notify: bool = False,
+             actor: str | None = None) -> AppointmentRecord:
+        """A booking made at the desk (a caller on the phone, a walk-in): checked like an approval by the one booking
+        rule (errors refuse it; a clash is a warning a person may book over, as on approval), then owed to every
+        calendar; ``notify`` texts the usual confirmation when SMS is on and there is a number."""
+        ctx = self.ctx
+        minutes = duration_minutes or ctx.rules.booking.service(service).duration_minutes
+        draft = BookingDraft(caller_name.strip(), callback_number, service.strip(), start, minutes, notes)
+        seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
+        draft, issues = self.checks.check(draft)
+        refuse_blocking(issues, "cannot book it")
+        assert draft.start is not None
+        taken = self.checks.taken_since(draft)
+        if taken:
+            raise UserError("cannot book it: " + "; ".join(taken) + "; choose another time")
+        outbox = []
+        if notify and ctx.sms_enabled and draft.callback_number:
+            outbox.append(("sms.confirmation", {"to": draft.callback_number,
+                                                "body": self.wording.confirmation(draft)}))
+        appt = ctx.store.appointments.create(draft, list(ctx.calendars), ctx.actor(actor), ctx.clock(), outbox,
+                                             seen_clashes=seen)
+        return announce_changed(ctx, appt)
+
     def reschedule(self, appointment_id: str, start: datetime, duration_minutes: int | None = None, *,
                    notify: bool = False, actor: str | None = None) -> AppointmentRecord:
         """Move an appointment (checked like a new booking, ignoring itself); every calendar gets the move."""

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta, timezone
 
 from receptionist.domain.availability import reach
 from receptionist.domain.formatting import format_time, local
-from receptionist.domain.payload import read_requested_start
+from receptionist.domain.models import AppointmentStatus
+from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES, read_requested_start
 from receptionist.domain.schedule import CLOSED, HOLIDAY, TOO_FAR, Refusal, Schedule, ServiceRule, Slot
 from receptionist.domain.spoken import read_spoken_time
 from receptionist.errors import UserError
@@ -100,6 +101,14 @@ class Availability:
                             f"{', '.join(s.name for s in rules.services)})")
         return rules.service(service)
 
+    def services(self) -> list[str]:
+        """The services the profile names (the booking dialog offers them), in its order."""
+        return [s.name for s in self.ctx.rules.booking.services]
+
+    def default_minutes(self, service: str | None) -> int:
+        """How long ``service`` takes (the location's default length for a service the profile does not name)."""
+        return self.ctx.rules.booking.service(service).duration_minutes
+
     def _resource(self, name: str | None) -> str | None:
         if name is None:
             return None
@@ -109,15 +118,35 @@ class Availability:
             known = ", ".join(r.name for r in self.ctx.rules.booking.resources) or "none in the profile"
             raise UserError(f"{name!r} is not a resource here ({known})") from None
 
-    def schedule(self, start: datetime, end: datetime, except_call: tuple[str, str] | None = None) -> Schedule:
+    def moving_rule(self, appointment_id: str, minutes: int | None = None) -> ServiceRule:
+        """The rule for moving one of our appointments: its service's rule at its length (or ``minutes``). A
+        service the profile no longer lists gets the location's defaults, as the reschedule's own check does."""
+        appt = self.ctx.store.appointments.get(appointment_id)
+        if appt is None:
+            raise UserError(f"appointment {appointment_id} does not exist")
+        if appt.status is AppointmentStatus.CANCELLED:
+            raise UserError(f"appointment {appointment_id} is cancelled: book a new one instead of moving it")
+        return self.ctx.rules.booking.service(appt.service, minutes or appt.duration_minutes)
+
+    def _rule(self, service: str | None, moving: str | None, minutes: int | None) -> ServiceRule:
+        if minutes is not None and not MIN_MINUTES <= minutes <= MAX_MINUTES:
+            raise UserError(f"a length must be {MIN_MINUTES} to {MAX_MINUTES} minutes, not {minutes}")
+        if moving is not None:
+            return self.moving_rule(moving, minutes)
+        rule = self.service_rule(service)
+        return rule if minutes is None else self.ctx.rules.booking.service(rule.name or None, minutes)
+
+    def schedule(self, start: datetime, end: datetime, except_call: tuple[str, str] | None = None,
+                 moving: str | None = None) -> Schedule:
         """The rule over busy time read once for [start, end) and as far around as the rule looks (the caps'
-        week or day, the buffers): our appointments, the calendars' busy events, and slots held for other
-        callers."""
+        week or day, the buffers): our appointments (but ``moving``, the one being moved), the calendars' busy
+        events, and slots held for other callers."""
         ctx = self.ctx
         now = ctx.clock()
         around = reach(ctx.rules.booking)
         lo, hi = start - around, end + around
-        busy = ctx.store.busy.blocks(lo, hi) + ctx.store.holds.blocks(lo, hi, now, except_call)
+        busy = (ctx.store.busy.blocks(lo, hi, exclude_appointment=moving)
+                + ctx.store.holds.blocks(lo, hi, now, except_call))
         return Schedule(ctx.rules.booking, busy, now, ctx.calendars)
 
     def stale(self) -> str | None:
@@ -138,24 +167,29 @@ class Availability:
     # --- the desk and the command line --------------------------------------------------------------------------
 
     def free_slots(self, service: str | None, first_day: date, days: int, resource: str | None = None,
-                   except_call: tuple[str, str] | None = None) -> Openings:
-        """Every free start for ``service`` over ``days`` days from ``first_day`` (local dates)."""
+                   except_call: tuple[str, str] | None = None, *, moving: str | None = None,
+                   minutes: int | None = None) -> Openings:
+        """Every free start for ``service`` over ``days`` days from ``first_day`` (local dates). ``moving``: the
+        times appointment ``moving`` can be moved to (its service and length, itself not counted as busy);
+        ``minutes``: another length."""
         if not 1 <= days <= 366:
             raise UserError("--days must be 1 to 366")
-        rule, resource = self.service_rule(service), self._resource(resource)
+        rule, resource = self._rule(service, moving, minutes), self._resource(resource)
         start = datetime.combine(first_day, datetime.min.time(), self.zone).astimezone(timezone.utc)
         end = datetime.combine(first_day + timedelta(days=days), datetime.min.time(), self.zone).astimezone(
             timezone.utc)
-        schedule = self.schedule(start, end, except_call)
+        schedule = self.schedule(start, end, except_call, moving)
         slots = schedule.free_slots(rule, start, end, resource)
         why = None if slots else self._why_none(schedule, rule, first_day, days, resource)
         return Openings(rule.name or "Appointment", rule.duration_minutes, slots, why, self.stale())
 
     def check(self, start: datetime, service: str | None = None, resource: str | None = None,
-              except_call: tuple[str, str] | None = None) -> SlotCheck:
-        """Whether ``service`` may start at ``start``, and every reason it may not."""
-        rule, resource = self.service_rule(service), self._resource(resource)
-        schedule = self.schedule(start, start + timedelta(minutes=rule.duration_minutes), except_call)
+              except_call: tuple[str, str] | None = None, *, moving: str | None = None,
+              minutes: int | None = None) -> SlotCheck:
+        """Whether ``service`` may start at ``start``, and every reason it may not (``moving`` and ``minutes`` as
+        in :meth:`free_slots`)."""
+        rule, resource = self._rule(service, moving, minutes), self._resource(resource)
+        schedule = self.schedule(start, start + timedelta(minutes=rule.duration_minutes), except_call, moving)
         slot, reasons = schedule.check(start, rule, resource)
         return SlotCheck(slot, reasons, self.stale())
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentRow,
@@ -152,6 +154,27 @@ class AppointmentStore(Room):
             by_state = dict(s.execute(select(L.state, func.count()).where(L.state.in_(_ATTENTION))
                                       .group_by(L.state)).all())
         return {"live": live, "cancelled": cancelled, "attention": sum(by_state.values()), **by_state}
+
+    def create(self, draft: BookingDraft, calendars: Iterable[str], actor: str, now: datetime,
+               outbox: Iterable[tuple[str, dict]] = (), seen_clashes: frozenset[str] | None = None
+               ) -> AppointmentRecord:
+        """A booking made at the desk (no call behind it): a confirmed appointment with a pending link per calendar
+        and any outbox messages, atomically. One booked at another desk at this time since the check (not among
+        ``seen_clashes``) is a ``StaleEdit``, and nothing is written."""
+        assert draft.start is not None and draft.end is not None
+        with self.session() as s:
+            refuse_new_clash(s, draft.start, draft.end, seen_clashes)
+            appt = t.Appointment(
+                id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
+                service=draft.service, start_at=draft.start, end_at=draft.end, notes=draft.notes,
+                status=AppointmentStatus.CONFIRMED.value, created_at=now, updated_at=now)
+            appt.links = [t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, generation=0,
+                                         updated_at=now) for c in calendars]
+            s.add(appt)
+            queue_in(s, outbox, appt.id, now)
+            audit_in(s, now, actor, "appointment.booked", "appointment", appt.id, {"start": draft.start.isoformat()})
+            commit_or_stale(s)
+            return load_appointment(s, appt.id)
 
     def change(self, appointment_id: str, version: int, changes: dict, actor: str, now: datetime,
                            outbox: Iterable[tuple[str, dict]] = (), action: str = "appointment.changed",

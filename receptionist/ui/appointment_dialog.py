@@ -38,10 +38,12 @@ from receptionist.domain.models import AppointmentRecord, AppointmentStatus, Syn
 from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES
 from receptionist.errors import UserError
 from receptionist.services.appointments import Appointments
+from receptionist.services.availability import Availability
 from receptionist.ui import theme
 from receptionist.ui.fields import DateField, TimeField
 from receptionist.ui.models import link_sentence
 from receptionist.ui.operations import OperationRunner, QueryRunner, show_inline_error, user_sentence
+from receptionist.ui.slot_picker import SlotSuggestions
 
 SMS_TEXT = "Te&xt the caller about the change"
 # the console's QPushButton#danger colour outranks :disabled; a disabled danger button must look disabled
@@ -140,13 +142,17 @@ class _ActionDialog(QDialog):
 
 
 class RescheduleDialog(_ActionDialog):
-    """Date, time and length in the location's zone; the service checks the new time like a new booking."""
+    """Date, time and length in the location's zone (``start``: a time to propose, e.g. where the booking was
+    dropped in the week view); the nearest free times to pick from and whether the typed time is free, with every
+    reason it is not (:class:`~receptionist.ui.slot_picker.SlotSuggestions`, read on ``queries``); the service
+    checks the new time like a new booking when it is written."""
 
     def __init__(self, appointments: Appointments, appt: AppointmentRecord, zone: ZoneInfo, sms_enabled: bool,
-                 operations: OperationRunner, parent: QWidget | None = None):
+                 operations: OperationRunner, parent: QWidget | None = None, *, availability: Availability,
+                 queries: QueryRunner, start: datetime | None = None):
         super().__init__(appointments, appt, zone, sms_enabled, operations, "Reschedule appointment", "&Reschedule",
                          parent=parent)
-        local = appt.start.astimezone(self.zone)
+        local = (start or appt.start).astimezone(self.zone)
         self.date_edit = DateField(QDate(local.year, local.month, local.day))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
@@ -171,8 +177,31 @@ class RescheduleDialog(_ActionDialog):
         self.form.addRow(time_label, time_row)
         self.form.addRow("&Length", self.length_spin)
         self.form.addRow("", self.notify_check)
+        self.suggestions = SlotSuggestions(availability, queries, self.zone, moving=appt.id)
+        self.layout_.addWidget(self.suggestions)
         self.finish_layout()
+        self._picking = False
+        self.date_edit.dateChanged.connect(lambda _d: self._typed(search=True))
+        self.time_edit.timeChanged.connect(lambda _t: self._typed(search=False))
+        self.length_spin.valueChanged.connect(lambda _v: self._typed(search=True))
+        self.suggestions.picked.connect(self._pick)
+        self._typed(search=True)
         self.date_edit.setFocus()
+
+    def _typed(self, search: bool) -> None:
+        """A field changed: is the time free (and why not)? A new day or length also finds the nearest free times."""
+        start, minutes = self.new_start(), self.length_spin.value()
+        self.suggestions.check(start, minutes)
+        if search and not self._picking:
+            self.suggestions.find(start.date(), start, minutes)
+
+    def _pick(self, start: datetime) -> None:
+        """A free time chosen in the list: into the fields (the list stays as it is)."""
+        moment = start.astimezone(self.zone)
+        self._picking = True
+        self.date_edit.setDate(QDate(moment.year, moment.month, moment.day))
+        self.time_edit.setTime(QTime(moment.hour, moment.minute))
+        self._picking = False
 
     def new_start(self) -> datetime:
         d, t = self.date_edit.date(), self.time_edit.time()
@@ -259,9 +288,10 @@ class AppointmentDialog(QDialog):
 
     def __init__(self, appointments: Appointments, appt: AppointmentRecord, *, zone: ZoneInfo,
                  calendars: Mapping[str, str], sms_enabled: bool, operations: OperationRunner,
-                 queries: QueryRunner, parent: QWidget | None = None):
+                 queries: QueryRunner, availability: Availability, parent: QWidget | None = None):
         super().__init__(parent)
         self.appointments = appointments
+        self.availability = availability
         self.appointment_id = appt.id
         self.zone = zone
         self.calendars = calendars
@@ -417,8 +447,8 @@ class AppointmentDialog(QDialog):
 
     # --- actions --------------------------------------------------------------------------------------------------
 
-    def _open(self, cls) -> QDialog:
-        dialog = cls(self.appointments, self.appt, self.zone, self.sms_enabled, self.operations, parent=self)
+    def _open(self, cls, **extra) -> QDialog:
+        dialog = cls(self.appointments, self.appt, self.zone, self.sms_enabled, self.operations, parent=self, **extra)
         dialog.saved.connect(self.show_record)  # the write returns the appointment as it now is
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.sub_dialog = dialog
@@ -426,7 +456,7 @@ class AppointmentDialog(QDialog):
         return dialog
 
     def reschedule(self) -> QDialog:
-        return self._open(RescheduleDialog)
+        return self._open(RescheduleDialog, availability=self.availability, queries=self.queries)
 
     def edit(self) -> QDialog:
         return self._open(EditAppointmentDialog)

@@ -57,6 +57,7 @@ from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.callbacks_view import CallbacksView
+from receptionist.ui.booking_dialog import install_booking
 from receptionist.ui.conversion_view import install_conversion
 from receptionist.ui.people_views import install_people
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
@@ -194,6 +195,7 @@ class MainWindow(QMainWindow):
         self._build_menus()
         install_people(self, desk.people)  # issue 19: who is at the desk, the audit log
         install_conversion(self)  # issue 19: calls → kept appointments
+        install_booking(self)  # issue 16: a click on free time (or N) books there
         self.environment_problem_reported.connect(self.show_environment_problem)
         self._stop_listening = errors.on_environment_problem(
             lambda problem: self.environment_problem_reported.emit(problem.title, str(problem)))
@@ -218,6 +220,9 @@ class MainWindow(QMainWindow):
         self._refresh_quarantine = Throttle(self.quarantine_panel.refresh, parent=self)
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
         self.calendar.appointment_context_menu_requested.connect(self.show_appointment_menu)
+        self.calendar.appointment_activated.connect(self.open_appointment)
+        self.calendar.appointment_move_requested.connect(
+            lambda appointment_id, start: self.open_action(appointment_id, "reschedule", start=start))
         self.sync_panel.appointment_activated.connect(self.open_appointment)
         self.sync_panel.decision_requested.connect(self.open_discrepancy)
         self.sync_panel.context_menu_requested.connect(self.show_appointment_menu)
@@ -502,7 +507,7 @@ class MainWindow(QMainWindow):
         ctx = self.desk.context
         dialog = AppointmentDialog(self.desk.appointments, appt, zone=ctx.rules.zone, calendars=ctx.calendars,
                                    sms_enabled=ctx.sms_enabled, operations=self.operations, queries=self.runner,
-                                   parent=self)
+                                   availability=self.desk.availability, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
         dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
@@ -510,18 +515,22 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_action(self, appointment_id: str, kind: str,
-                    then: Callable[[AppointmentRecord], None] | None = None) -> None:
+                    then: Callable[[AppointmentRecord], None] | None = None, start: datetime | None = None) -> None:
         """Reschedule… / Cancel… straight from a context menu or a cancel/reschedule call, without the detail
-        dialog (once the record is read); ``then`` gets the saved appointment."""
+        dialog (once the record is read); ``then`` gets the saved appointment; ``start``: the time proposed for a
+        reschedule (a booking dropped in the week view)."""
         appointments = self.desk.appointments
         self.runner.run("open action", lambda: appointments.get(appointment_id),
-                        lambda appt: self._show_action(appt, kind, then), self._unreadable)
+                        lambda appt: self._show_action(appt, kind, then, start), self._unreadable)
 
     def _show_action(self, appt: AppointmentRecord, kind: str,
-                     then: Callable[[AppointmentRecord], None] | None = None) -> None:
+                     then: Callable[[AppointmentRecord], None] | None = None, start: datetime | None = None) -> None:
         cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
         ctx = self.desk.context
-        dialog = cls(self.desk.appointments, appt, ctx.rules.zone, ctx.sms_enabled, self.operations, parent=self)
+        extra = dict(availability=self.desk.availability, queries=self.runner, start=start) if kind == "reschedule" \
+            else {}
+        dialog = cls(self.desk.appointments, appt, ctx.rules.zone, ctx.sms_enabled, self.operations, parent=self,
+                     **extra)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.saved.connect(lambda saved: self.status.showMessage(
             f"{saved.caller_name or 'Appointment'}: {'cancelled' if kind == 'cancel' else 'moved'}; the calendars "

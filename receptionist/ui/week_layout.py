@@ -38,10 +38,19 @@ class _Span:
 
     @property
     def end_minutes(self) -> int:
-        """Minutes after the day's midnight (1440 when it runs to the end of the day)."""
+        """Minutes after the day's midnight on the wall clock (1440 when it runs to the end of the day). In the hour
+        a fall-back day repeats, an end that reads earlier than the start is the start plus the time elapsed."""
         if self.end.date() > self.start.date():
             return 24 * 60
-        return self.end.hour * 60 + self.end.minute
+        wall = self.end.hour * 60 + self.end.minute
+        if wall <= self.start_minutes and _utc(self.end) > _utc(self.start):
+            return min(24 * 60, self.start_minutes + int((_utc(self.end) - _utc(self.start)).total_seconds() // 60))
+        return wall
+
+
+def _utc(moment: datetime) -> datetime:
+    """The instant: aware datetimes sharing a zone compare and subtract as wall times, the fold ignored."""
+    return moment.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -79,13 +88,18 @@ def week_title(first_day: date) -> str:
 
 def _day_segments(start: datetime, end: datetime, first_day: date, zone: ZoneInfo):
     """Split a local [start, end) into per-day pieces inside the week: (day index, start, end)."""
+    # instants (timestamps), not wall times: in the hour a fall-back day repeats, wall times mislead
+    end_at = end.timestamp()
+    if start.date() == end.date():  # most items: one piece, no midnight to find
+        index = (start.date() - first_day).days
+        return [(index, start, end)] if 0 <= index < 7 and end_at > start.timestamp() else []
     out = []
     cursor = start
-    while cursor < end:
+    while cursor.timestamp() < end_at:
         next_midnight = datetime.combine(cursor.date() + timedelta(days=1), time(0), zone)
-        piece_end = min(end, next_midnight)
+        piece_end = end if end_at <= next_midnight.timestamp() else next_midnight
         index = (cursor.date() - first_day).days
-        if 0 <= index < 7 and piece_end > cursor:
+        if 0 <= index < 7 and piece_end.timestamp() > cursor.timestamp():
             out.append((index, cursor, piece_end))
         cursor = next_midnight
     return out
@@ -103,36 +117,42 @@ def _all_day_dates(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[date
 
 
 def assign_lanes(items: list[CalendarItem]) -> list[CalendarItem]:
-    """Side-by-side lanes for overlapping timed items of one day (interval partitioning per overlap cluster)."""
-    ordered = sorted(items, key=lambda i: (i.start, -i.end_minutes, i.kind != "appointment", i.title))
+    """Side-by-side lanes for items of one day that overlap on the grid (interval partitioning per overlap
+    cluster), by their grid minutes: two bookings at 1:30 AM of a fall-back day, an hour apart, share the grid."""
+    ordered = sorted(items, key=lambda i: (i.start_minutes, -i.end_minutes, i.kind != "appointment", i.title))
     result: list[CalendarItem] = []
     cluster: list[tuple[CalendarItem, int]] = []
-    lane_ends: list[datetime] = []
-    cluster_end: datetime | None = None
+    lane_ends: list[int] = []
+    cluster_end: int | None = None
 
     def flush():
         lanes = max((lane for _, lane in cluster), default=-1) + 1
         result.extend(_replace(item, lane=lane, lanes=lanes) for item, lane in cluster)
 
     for item in ordered:
-        if cluster_end is not None and item.start >= cluster_end:
+        start, end = item.start_minutes, item.end_minutes
+        if cluster_end is not None and start >= cluster_end:
             flush()
             cluster, lane_ends, cluster_end = [], [], None
         for lane, lane_end in enumerate(lane_ends):
-            if lane_end <= item.start:
-                lane_ends[lane] = item.end
+            if lane_end <= start:
+                lane_ends[lane] = end
                 break
         else:
             lane = len(lane_ends)
-            lane_ends.append(item.end)
+            lane_ends.append(end)
         cluster.append((item, lane))
-        cluster_end = item.end if cluster_end is None else max(cluster_end, item.end)
+        cluster_end = end if cluster_end is None else max(cluster_end, end)
     if cluster:
         flush()
     return result
 
 
 def _time_label(start: datetime, end: datetime) -> str:
+    """``9:00 AM – 9:30 AM``; across a DST change each end names its offset (``1:30 AM CDT – 1:00 AM CST``)."""
+    if start.utcoffset() != end.utcoffset():
+        return f"{clock_label(start.hour, start.minute)} {start.tzname()} – {clock_label(end.hour, end.minute)} " \
+               f"{end.tzname()}"
     return f"{clock_label(start.hour, start.minute)} – {clock_label(end.hour, end.minute)}"
 
 

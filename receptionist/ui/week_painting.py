@@ -11,9 +11,9 @@ import functools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
-from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
 from receptionist.domain.models import SyncState
 from receptionist.ui import theme
+from receptionist.ui.week_input import CanvasInput
 from receptionist.ui.week_layout import CalendarItem, MoreChip, WeekLayout, clock_label, one_line
 
 DAY_START_HOUR = 7
@@ -68,30 +69,44 @@ def _block_colors(kind: str, calendar: str | None) -> tuple[QColor, QColor, QCol
 _SYNC_DOTS = {state: theme.sync_color(state) for state in SyncState}
 
 
+WEEK = tuple(range(7))
+
+
 @dataclass
 class _Geometry:
-    """Shared by the header and the body so their columns line up."""
+    """Shared by the header and the body so their columns line up: one column per shown day (the week's seven, or
+    the one day of the day view)."""
 
     width: int
+    days: tuple[int, ...] = WEEK
     gutter: int = 56
 
     def column_width(self) -> float:
-        return max(40.0, (self.width - self.gutter) / 7)
+        return max(40.0, (self.width - self.gutter) / len(self.days))
 
     def column_x(self, day: int) -> float:
-        return self.gutter + day * self.column_width()
+        return self.gutter + (day - self.days[0]) * self.column_width()
 
     def day_at(self, x: float) -> int | None:
-        day = math.floor((x - self.gutter) / self.column_width())
-        return day if 0 <= day < 7 else None
+        column = math.floor((x - self.gutter) / self.column_width())
+        return self.days[column] if 0 <= column < len(self.days) else None
 
 
 @dataclass
 class WeekState:
+    """What the header and the canvas show: the week, its layout, which of its days (all seven, or one), today and
+    now, and the block the keyboard is on."""
+
     first_day: date
     layout: WeekLayout
     today: date | None = None
     now_local: datetime | None = None
+    days: tuple[int, ...] = WEEK
+    focused: "Target | None" = None
+    zone: tzinfo | None = None  # the location's: a click on free time is a wall time there
+
+    def geometry(self, width: int) -> "_Geometry":
+        return _Geometry(width, self.days)
 
 
 Target = CalendarItem | MoreChip
@@ -125,6 +140,7 @@ class _Frame:
 
     layout: WeekLayout
     size: QSize
+    days: tuple[int, ...]
     hour_lines: list[tuple[float, str, QRectF]]  # y, label, label box
     half_lines: list[float]
     by_day: list[list[_Block]]  # per day, in drawing order
@@ -219,7 +235,7 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
         self.right_margin = 0
         self.more_menu: QMenu | None = None
         self.setMouseTracking(True)
-        self._frame: tuple[WeekLayout, int, list[_Block]] | None = None
+        self._frame: tuple[WeekLayout, int, tuple[int, ...], list[_Block]] | None = None
         self._elider: _Elider | None = None
 
     def _rows(self) -> int:
@@ -245,16 +261,17 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
 
     def blocks(self) -> list[_Block]:
         """The all-day strip's blocks for the current layout and width (worked out once for both)."""
-        if self._frame is not None and self._frame[0] is self.state.layout and self._frame[1] == self.width():
-            return self._frame[2]
-        geo = _Geometry(self.width() - self.right_margin)
+        frame, days = self._frame, self.state.days
+        if frame is not None and frame[0] is self.state.layout and frame[1] == self.width() and frame[2] == days:
+            return frame[3]
+        geo = self.state.geometry(self.width() - self.right_margin)
         cw = geo.column_width()
         if self._elider is None or self._elider.font_key != self.font().key():
             self._elider = _Elider(self.font())
         elide, fm = self._elider, self._elider.metrics
         blocks = []
-        targets: list[Target] = [i for i in self.state.layout.items if i.all_day]
-        targets += [c for c in self.state.layout.chips if c.all_day]
+        targets: list[Target] = [i for i in self.state.layout.items if i.all_day and i.day in days]
+        targets += [c for c in self.state.layout.chips if c.all_day and c.day in days]
         for target in targets:
             rect = QRectF(geo.column_x(target.day) + 2, 31 + target.lane * (self.ROW + 2), cw - 4, self.ROW)
             if isinstance(target, MoreChip):
@@ -266,18 +283,18 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
             baseline = rect.top() + (rect.height() + fm.ascent() - fm.descent()) / 2
             blocks.append(_Block(rect, target, color, fill, color.darker(140), elide(text, rect.width() - 8),
                                  QPointF(rect.left() + 5, baseline)))
-        self._frame = (self.state.layout, self.width(), blocks)
+        self._frame = (self.state.layout, self.width(), days, blocks)
         return blocks
 
     def paintEvent(self, _event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        geo = _Geometry(self.width() - self.right_margin)
+        geo = self.state.geometry(self.width() - self.right_margin)
         cw = geo.column_width()
         p.fillRect(self.rect(), QColor("#ffffff"))
         bold = QFont(self.font())
         bold.setBold(True)
-        for day in range(7):
+        for day in self.state.days:
             d = self.state.first_day + timedelta(days=day)
             x = geo.column_x(day)
             cell = QRectF(x, 0, cw, 28)
@@ -285,7 +302,8 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
                 p.fillRect(cell, QColor("#dbeafe"))
             p.setFont(bold if d == self.state.today else self.font())
             p.setPen(QColor("#1d4ed8" if d == self.state.today else "#334155"))
-            p.drawText(cell, Qt.AlignmentFlag.AlignCenter, f"{d:%a} {d.month}/{d.day}")
+            name = f"{d:%A}" if len(self.state.days) == 1 else f"{d:%a}"
+            p.drawText(cell, Qt.AlignmentFlag.AlignCenter, f"{name} {d.month}/{d.day}")
         p.setFont(self.font())
         if self._rows():
             p.setPen(QColor("#64748b"))
@@ -310,18 +328,27 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
         return None
 
 
-class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
-    """The hours grid with timed items in lanes, "+N more" chips and the "now" line.
+class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
+    """The hours grid with timed items in lanes, "+N more" chips and the "now" line, for the shown days (the week's
+    seven or one); the keyboard and drag of :class:`~receptionist.ui.week_input.CanvasInput`.
 
-    Rectangles, colours, elided titles and time labels are worked out by :meth:`frame` once per (layout, size)
-    and rendered by :meth:`backdrop` into a pixmap; a paint copies the exposed rectangle of it and adds the "now"
-    line.
+    Rectangles, colours, elided titles and time labels are worked out by :meth:`frame` once per (layout, size,
+    days) and rendered by :meth:`backdrop` into a pixmap; a paint copies the exposed rectangle of it and adds the
+    "now" line, the focus ring and a dragged booking's landing place.
 
     Signals:
-        item_clicked(CalendarItem)
+        item_clicked(CalendarItem); item_activated(CalendarItem): Enter or a double-click;
+        menu_requested(CalendarItem, QPoint): the menu key; focus_moved(QRect): the focused block;
+        move_requested(str, datetime): one of ours dropped at a new local start;
+        slot_requested(datetime): a click on free time, at its local quarter hour
     """
 
     item_clicked = Signal(object)
+    item_activated = Signal(object)
+    menu_requested = Signal(object, QPoint)
+    focus_moved = Signal(QRect)
+    move_requested = Signal(str, object)
+    slot_requested = Signal(object)
     TOP = 10  # room for the first hour's label
 
     def __init__(self, state: WeekState, describe: Callable[[Target], str], parent: QWidget | None = None):
@@ -336,6 +363,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._frame: _Frame | None = None
         self._elider: _Elider | None = None
+        self._init_input()
 
     def refresh(self) -> None:
         """The layout changed: fit the hours to it and repaint (the frame is rebuilt on the next paint)."""
@@ -367,13 +395,15 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
     def frame(self) -> _Frame:
         """The painted blocks for the current layout and size: reused until either changes."""
         frame = self._frame
-        if frame is not None and frame.layout is self.state.layout and frame.size == self.size():
+        if (frame is not None and frame.layout is self.state.layout and frame.size == self.size()
+                and frame.days == self.state.days):
             return frame
         self._frame = frame = self._build_frame()
         return frame
 
     def _build_frame(self) -> _Frame:
-        geo = _Geometry(self.width())
+        days = self.state.days
+        geo = self.state.geometry(self.width())
         cw = geo.column_width()
         small = self._small_font()
         if self._elider is None or self._elider.font_key != small.key():
@@ -393,8 +423,8 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
             if hour < self.last_hour:
                 half_lines.append(y_of(hour * 60 + 30))
         by_day: list[list[_Block]] = [[] for _ in range(7)]
-        targets: list[Target] = [i for i in self.state.layout.items if not i.all_day]
-        targets += [c for c in self.state.layout.chips if not c.all_day]
+        targets: list[Target] = [i for i in self.state.layout.items if not i.all_day and i.day in days]
+        targets += [c for c in self.state.layout.chips if not c.all_day and c.day in days]
         for target in targets:
             lane_w = (cw - 6) / target.lanes
             x = geo.column_x(target.day) + 3 + target.lane * lane_w
@@ -412,7 +442,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
                 block.when = elide(target.time_label, inner.width())
                 block.when_at = QPointF(inner.left(), inner.top() + line + ascent)
             by_day[target.day].append(block)
-        return _Frame(self.state.layout, self.size(), hour_lines, half_lines, by_day)
+        return _Frame(self.state.layout, self.size(), days, hour_lines, half_lines, by_day)
 
     @staticmethod
     def _item_block(item: CalendarItem, rect: QRectF, inner: QRectF, elide: _Elider, title_at: QPointF) -> _Block:
@@ -456,9 +486,9 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         pixmap.setDevicePixelRatio(ratio)
         pixmap.fill(QColor("#ffffff"))
         p = QPainter(pixmap)
-        geo = _Geometry(frame.size.width())
+        geo = _Geometry(frame.size.width(), frame.days)
         cw, height, width = geo.column_width(), frame.size.height(), frame.size.width()
-        for day in range(7):  # today's column and the weekend
+        for day in frame.days:  # today's column and the weekend
             d = self.state.first_day + timedelta(days=day)
             x = geo.column_x(day)
             if d == self.state.today:
@@ -476,7 +506,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         for y in frame.half_lines:
             p.drawLine(int(geo.gutter), int(y), width, int(y))
         p.setPen(grid)
-        for day in range(8):
+        for day in (*frame.days, frame.days[-1] + 1):
             x = int(geo.column_x(day))
             p.drawLine(x, 0, x, height)
 
@@ -512,7 +542,7 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         p.drawPixmap(area, backdrop, QRectF(area.x() * ratio, area.y() * ratio,
                                             area.width() * ratio, area.height() * ratio))
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        geo = _Geometry(self.width())
+        geo = self.state.geometry(self.width())
         cw = geo.column_width()
 
         # the "now" line across today's column
@@ -520,18 +550,19 @@ class WeekCanvas(_Tooltips, _MoreMenus, QWidget):
         if now is not None and self.state.today is not None:
             day = (now.date() - self.state.first_day).days
             minutes = now.hour * 60 + now.minute
-            if 0 <= day < 7 and self.first_hour * 60 <= minutes <= self.last_hour * 60:
+            if day in self.state.days and self.first_hour * 60 <= minutes <= self.last_hour * 60:
                 y = self.y_of(minutes)
                 x = geo.column_x(day)
                 p.setPen(QPen(QColor(theme.NOW_COLOR), 2))
                 p.drawLine(int(x), int(y), int(x + cw), int(y))
                 p.setBrush(QColor(theme.NOW_COLOR))
                 p.drawEllipse(QRectF(x - 4, y - 4, 8, 8))
+        self.paint_input(p)
         p.end()
 
     def target_at(self, pos: QPoint) -> Target | None:
         frame = self.frame()
-        day = _Geometry(self.width()).day_at(pos.x())
+        day = self.state.geometry(self.width()).day_at(pos.x())
         if day is None:
             return None
         point = pos.toPointF()
