@@ -22,7 +22,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 SILENT_EXPECTED = 3.0  # deliveries due since the last one before silence is a failure (P(none) = e^-3 < 5%)
@@ -145,9 +145,12 @@ HourOfWeek = tuple[int, int]  # (weekday 0 = Monday, local hour)
 
 def usual_per_hour(deliveries: Iterable[datetime], now: datetime, zone: ZoneInfo,
                    weeks: int = HISTORY_WEEKS) -> dict[HourOfWeek, float]:
-    """The mean number of deliveries in each local hour of the week over the ``weeks`` weeks before ``now``."""
-    since = now - timedelta(weeks=weeks)
-    counts = Counter(_hour_of_week(at, zone) for at in deliveries if since <= at < now)
+    """The mean number of deliveries in each local hour of the week over the ``weeks`` whole weeks before the
+    local day ``now`` is in (each hour of the week is in them ``weeks`` times, whatever DST did meanwhile)."""
+    today = now.astimezone(zone).date()
+    top = datetime.combine(today, time(0), tzinfo=zone)
+    since = datetime.combine(today - timedelta(weeks=weeks), time(0), tzinfo=zone)
+    counts = Counter(_hour_of_week(at, zone) for at in deliveries if since <= at < top)
     return {key: n / weeks for key, n in counts.items()}
 
 
@@ -192,7 +195,8 @@ class Rhythm:
         if self.learning:
             return f"{rate}; learning the usual rhythm (less than a week of deliveries)"
         if self.silent:
-            return f"silent: about {self.expected:.0f} deliveries were due since the last one; {rate}"
+            return (f"silent: about {self.expected:.0f} deliveries were due since the last one (none at all had a "
+                    f"{quiet_probability(self.expected) * 100:.2g}% chance); {rate}")
         return rate
 
 
@@ -245,3 +249,46 @@ def token_forecast(signed_in_at: datetime | None, now: datetime, *, testing_mode
     when = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
     state = "expiring" if left <= WARN_BEFORE else "ok"
     return TokenForecast(state, f"the sign-in ends in {when} (Google testing-mode clients last 7 days)", expires)
+
+
+# --- what the store hands out -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """One alert (``health_alerts`` row): open until a person resolves it or its condition clears."""
+
+    id: int
+    key: str
+    connection: str
+    state: str
+    text: str
+    raised_at: datetime
+    last_seen_at: datetime
+    acked_at: datetime | None = None
+    acked_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    cleared_at: datetime | None = None
+    texted_at: datetime | None = None
+    text_error: str | None = None
+
+    @property
+    def open(self) -> bool:
+        return self.resolved_at is None
+
+
+@dataclass(frozen=True)
+class SampleAuditRecord:
+    calendar: str
+    at: datetime
+    checked: int
+    mismatched: int
+    error: str | None = None
+
+    def sentence(self) -> str:
+        if self.error:
+            return f"could not be read back: {self.error}"
+        if not self.checked:
+            return "no Synced events to read back"
+        return (f"{self.checked} Synced event(s) read back, all as we wrote them" if not self.mismatched else
+                f"{self.checked} Synced event(s) read back, {self.mismatched} differed (now Drift)")

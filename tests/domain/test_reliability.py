@@ -125,9 +125,9 @@ def test_a_platform_quiet_through_its_busy_hour_is_silent_and_quiet_at_night_is_
     monday_1130 = datetime(2026, 12, 7, 11, 30, tzinfo=NY).astimezone(timezone.utc)
     history = [t for t in weekday_mornings(monday_1130, 4, 4) if t < datetime(2026, 12, 7, tzinfo=NY)]
     r = rhythm(history, monday_1130, NY, first_seen=history[0])
-    # due since Friday 10:45: that hour's last quarter (1) and Monday 9–11 (3 of the last 4 Mondays brought 4 in
-    # each hour: 3 + 3); none came
-    assert r.silent and r.expected == pytest.approx(7.0)
+    # due since Friday 10:45: that hour's last quarter (1) and Monday 9–11 (each of the last 4 Mondays brought 4
+    # in each hour: 4 + 4); none came
+    assert r.silent and r.expected == pytest.approx(9.0)
     assert "silent" in r.sentence() and r.last_hour == 0
     sunday_night = datetime(2026, 12, 6, 23, 0, tzinfo=NY).astimezone(timezone.utc)
     r = rhythm([t for t in history if t < sunday_night], sunday_night, NY, first_seen=history[0])
