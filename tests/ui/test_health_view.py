@@ -1,0 +1,127 @@
+"""The Health tab (pytest-qt, offscreen): each failure state shows on its connection with what to do, its alert is
+announced once at the desk and acknowledged and resolved in the tab (audited), never in a modal box; the tab in
+the main window."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+from sqlalchemy import select
+
+from receptionist.errors import TransientError
+from receptionist.store import tables as t
+from receptionist.ui.health_view import HealthView
+from receptionist.ui.main_window import MainWindow
+from receptionist.ui.operations import OperationRunner
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def view(qtbot, desk):
+    said: list[tuple[str, str]] = []
+    v = HealthView(desk.desk.watch, desk.desk.context.rules.zone, OperationRunner(),
+                   announce=lambda title, text: said.append((title, text)))
+    qtbot.addWidget(v)
+    v.resize(1200, 700)
+    v.show()
+    v.said = said
+    return v
+
+
+def read(qtbot, view):
+    view.refresh()
+    qtbot.waitUntil(lambda: not view.runner.busy and not view.operations.busy, timeout=5000)
+
+
+def row_of(view, key):
+    for i in range(view.tree.topLevelItemCount()):
+        item = view.tree.topLevelItem(i)
+        if item.data(0, Qt.ItemDataRole.UserRole) == key:
+            return item
+    raise AssertionError(f"no row for {key}")
+
+
+def test_a_failing_calendar_shows_what_to_do_and_its_alert_is_acknowledged_and_resolved(qtbot, desk, view,
+                                                                                        monkeypatch):
+    modal = []
+    monkeypatch.setattr(QMessageBox, "exec", lambda *a: modal.append(a))
+    read(qtbot, view)
+    google = row_of(view, "google:primary")
+    assert google.text(1) == "✓ OK" and "Every connection is working." in view.headline.text()
+    desk.problems["google:primary"] = "Google refused the stored sign-in: press Reconnect…"
+    desk.desk.watch.evaluate()
+    read(qtbot, view)
+    google = row_of(view, "google:primary")
+    assert google.text(1) == "✕ Failing" and "press Reconnect" in google.text(2) and google.isExpanded()
+    assert {google.child(i).text(0) for i in range(google.childCount())} >= {
+        "Last good pull", "Last good push", "Writes, 24 hours", "Writes, 7 days", "Sign-in", "Drift",
+        "Sample audit"}
+    view.tree.setCurrentItem(google)
+    assert "A calendar's sign-in was refused or is missing" in view.runbook.toPlainText()
+    assert "Press Reconnect…" in view.runbook.toPlainText()
+    assert "Failing: Google Calendar." in view.headline.text()
+    assert view.alerts.rowCount() == 1 and view.alerts.item(0, 3).text() == "Open"
+    assert view.said == [("Connection alert", "Google Calendar: Google refused the stored sign-in: press "
+                                              "Reconnect…")]
+    read(qtbot, view)
+    assert len(view.said) == 1  # announced once
+    assert not view.ack_button.isEnabled()
+    view.alerts.selectRow(0)
+    assert view.ack_button.isEnabled() and view.resolve_button.isEnabled()
+    qtbot.mouseClick(view.ack_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.alerts.item(0, 3).text().startswith("Acknowledged by staff"), timeout=5000)
+    assert not view.ack_button.isEnabled() and view.resolve_button.isEnabled()
+    qtbot.mouseClick(view.resolve_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.alerts.item(0, 3).text() == "Resolved by staff", timeout=5000)
+    with desk.store.session() as s:
+        audited = list(s.scalars(select(t.AuditEntry.action).where(t.AuditEntry.entity == "alert")))
+    assert audited == ["alert_raised", "alert_acknowledged", "alert_resolved"]
+    assert modal == []  # never a modal box
+
+
+def test_a_fast_burn_and_a_drift_show_on_the_calendar(qtbot, desk, view):
+    for h in (9, 10, 11):
+        desk.submit_call(requested_start=f"2026-11-24T{h}:00:00")
+    desk.ingestor.drain()
+    store = desk.store
+    with store.session() as s:
+        pending = list(s.execute(select(t.BookingProposal.id, t.BookingProposal.version)))
+    for pid, version in pending:
+        desk.desk.bookings.approve(pid, version)
+    desk.google.fail_next = [TransientError("backend error", status=503)] * 3
+    desk.sync_engine.run_cycle()
+    read(qtbot, view)
+    google = row_of(view, "google:primary")
+    assert google.text(1) == "✕ Failing" and "faster than the budget allows" in google.text(2)
+    facts = {google.child(i).text(0): google.child(i).text(2) for i in range(google.childCount())}
+    assert facts["Writes, 24 hours"] == "0.0% of 3 (objective 99.5%)"
+    view.tree.setCurrentItem(google)
+    assert "Writes to a calendar are failing fast" in view.runbook.toPlainText()
+    outlook = row_of(view, "outlook:default")
+    assert outlook.text(1) == "✓ OK"
+    desk.clock.advance(minutes=10)
+    desk.sync_engine.run_cycle()
+    event = desk.outlook.live()[0]
+    desk.outlook.human_edit(event.remote_id, title="Moved by hand")
+    desk.sync_engine.run_cycle()
+    read(qtbot, view)
+    outlook = row_of(view, "outlook:default")
+    assert outlook.text(1) == "▲ Needs a look" and "1 appointment(s) differ" in outlook.text(2)
+
+
+def test_the_health_tab_is_in_the_window(qtbot, desk):
+    win = MainWindow(desk.desk, desk.bus)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    tabs = win.lower_tabs
+    index = tabs.indexOf(win.health_view)
+    assert tabs.tabText(index) == "Health"
+    tabs.setCurrentIndex(index)
+    qtbot.waitUntil(lambda: win.health_view.report is not None and not win.runner.busy, timeout=5000)
+    assert row_of(win.health_view, "webhook").text(0) == "Webhook receiver"
+    assert row_of(win.health_view, "platform:generic").text(1) == "✓ OK"
+    win.close()
