@@ -7,6 +7,9 @@
   the error sentence. While it runs the alert shows the sign-in address to copy (the only way in when no browser
   opens, which it then says), a **Cancel** that stops waiting, and the time limit of the sign-in flows.
 
+Each alert has a **What to do** link: the runbook entry of its state (``domain/runbook.py``), as the Health tab and
+``doctor`` give it.
+
 The bar is handed the health and sync-decision capabilities and the calendars' labels; both answers run on the
 window's :class:`~receptionist.ui.operations.OperationRunner`. It is fed with ``health.calendars()`` snapshots
 (:meth:`AlertBar.show_statuses`); it reads nothing itself.
@@ -27,10 +30,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from receptionist.domain.runbook import entry
 from receptionist.errors import UserError
 from receptionist.services import CalendarStatus
 from receptionist.services.health import CalendarHealth
@@ -96,8 +101,12 @@ class CalendarAlert(QFrame):
         self.copy_button.hide()
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.hide()
+        self.help = QLabel('<a href="runbook">What to do</a>')  # the runbook entry of this state (Health tab too)
+        self.help.linkActivated.connect(lambda _link: QToolTip.showText(
+            self.help.mapToGlobal(self.help.rect().bottomLeft()), self.help.toolTip(), self.help))
         lay.addWidget(self.icon)
         lay.addWidget(self.text, 1)
+        lay.addWidget(self.help)
         lay.addWidget(self.address)
         lay.addWidget(self.copy_button)
         lay.addWidget(self.progress)
@@ -122,6 +131,9 @@ class CalendarAlert(QFrame):
             self.text.setText(f"<b>{label} needs to be connected again</b> ({why}). Press Reconnect… to sign in.")
             self.text.setToolTip(status.text)
             self.reconnect_button.setToolTip(f"Sign in to {label} again in your browser")
+        steps = entry(status.state)
+        self.help.setToolTip(steps.text() if steps else "")
+        self.help.setVisible(steps is not None)
         self.recreate_button.setVisible(held)
         self.accept_button.setVisible(held)
         self.reconnect_button.setVisible(not held)

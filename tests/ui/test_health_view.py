@@ -125,3 +125,16 @@ def test_the_health_tab_is_in_the_window(qtbot, desk):
     assert row_of(win.health_view, "webhook").text(0) == "Webhook receiver"
     assert row_of(win.health_view, "platform:generic").text(1) == "✓ OK"
     win.close()
+
+
+def test_the_alert_bar_links_each_state_to_its_runbook_entry(qtbot, desk):
+    from receptionist.ui.alerts import CalendarAlert
+
+    desk.problems["google:primary"] = "Google refused the stored sign-in"
+    [status] = [s for s in desk.desk.health.calendars() if s.key == "google:primary"]
+    alert = CalendarAlert(status)
+    qtbot.addWidget(alert)
+    alert.show()
+    assert alert.help.text() == '<a href="runbook">What to do</a>' and alert.help.isVisible()
+    assert alert.help.toolTip().startswith("A calendar's sign-in was refused or is missing\n1. Press Reconnect…")
+    alert.help.linkActivated.emit("runbook")  # shows the same text beside the link, no modal box
