@@ -53,7 +53,7 @@ def test_doctor_json_names_a_fast_burning_calendar_with_its_runbook(db, db_url, 
     assert "health google:primary" in report["failed"]
     check = next(c for c in report["checks"] if c["name"] == "health google:primary")
     assert "budget-fast" in check["runbook"] and "Sync tab" in check["runbook"]["budget-fast"]
-    assert "faster than the budget allows" in check["text"]
+    assert "faster than the error budget allows" in check["text"]
 
 
 def test_doctor_names_a_silent_platform_and_says_what_to_do(db, db_url, profile_path, capsys):

@@ -113,21 +113,25 @@ class Burn:
     rule: BurnRule
     long_rate: float
     short_rate: float
+    long: WindowCount  # the writes of the long window
 
     @property
     def firing(self) -> bool:
         return self.long_rate > self.rule.factor and self.short_rate > self.rule.factor
 
     def sentence(self) -> str:
-        return (f"writes are failing {self.long_rate:.0f}× faster than the budget allows over the last "
-                f"{_span(self.rule.long)} ({self.short_rate:.0f}× over the last {_span(self.rule.short)})")
+        return (f"{self.long.bad} of {self.long.total} writes in the last {_span(self.rule.long)} failed or landed "
+                f"late: {self.long_rate:.0f}× faster than the error budget allows")
 
 
 def burns(outcomes: Iterable[WriteOutcome], now: datetime, budget: Budget) -> list[Burn]:
     """Each rule's burn rates over its two windows (``firing`` says whether it alerts)."""
     items = list(outcomes)
-    return [Burn(rule, count(items, now, rule.long, budget).burn_rate(budget),
-                 count(items, now, rule.short, budget).burn_rate(budget)) for rule in BURN_RULES]
+    out = []
+    for rule in BURN_RULES:
+        long = count(items, now, rule.long, budget)
+        out.append(Burn(rule, long.burn_rate(budget), count(items, now, rule.short, budget).burn_rate(budget), long))
+    return out
 
 
 def _span(d: timedelta) -> str:

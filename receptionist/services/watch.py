@@ -57,10 +57,15 @@ class Connection:
     text: str  # one sentence: the worst problem's, or how it is doing
     facts: tuple[tuple[str, str], ...] = ()  # what the Health tab lists, in order
     numbers: dict = field(default_factory=dict)  # the same for a monitoring tool
+    reasons: dict[str, str] = field(default_factory=dict)  # each failure state's own sentence (its alert's text)
+
+    def reason(self, problem: str) -> str:
+        return self.reasons.get(problem) or self.text
 
     def as_json(self) -> dict:
         return {"key": self.key, "kind": self.kind, "label": self.label, "state": self.state,
                 "problems": list(self.problems), "text": self.text, "facts": dict(self.facts),
+                "reasons": {p: self.reason(p) for p in self.problems},
                 "runbook": {p: entry(p).text() for p in self.problems if entry(p)}, **self.numbers}
 
 
@@ -191,7 +196,8 @@ class ConnectionWatch:
                    "sample_audit": None if sample is None else {"at": _iso(sample.at), "checked": sample.checked,
                                                                  "mismatched": sample.mismatched,
                                                                  "error": sample.error}}
-        return Connection(c.key, "calendar", c.label, _state(list(problems_t)), problems_t, text, facts, numbers)
+        return Connection(c.key, "calendar", c.label, _state(list(problems_t)), problems_t, text, facts, numbers,
+                          {p: said[p] for p in problems_t if said.get(p)})
 
     def _platforms(self, now: datetime) -> list[Connection]:
         ctx = self.ctx
@@ -213,7 +219,8 @@ class ConnectionWatch:
                        "usual_this_hour": r.usual_this_hour, "expected_since_last": r.expected,
                        "learning": r.learning, "quarantined": held}
             out.append(Connection(f"platform:{name}", "platform", f"{name.capitalize()} (AI calls)",
-                                  _state(list(problems)), problems, text, facts, numbers))
+                                  _state(list(problems)), problems, text, facts, numbers,
+                                  {"silent": r.sentence(), "quarantine": f"{held} delivery(ies) in quarantine"}))
         return out
 
     def _owner_phones(self) -> list[str]:
@@ -242,7 +249,7 @@ class ConnectionWatch:
         uncleared = store.uncleared()
         raised = []
         for key, (c, problem) in active.items():
-            text = f"{c.label}: {c.text}"
+            text = f"{c.label}: {c.reason(problem)}"
             if key in uncleared:
                 store.seen(uncleared[key].id, text, now)
             else:

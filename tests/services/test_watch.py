@@ -92,7 +92,7 @@ def test_a_fast_burn_raises_one_alert_texts_the_owner_after_15_minutes_once_and_
     report = desk.watch.report()
     google = conn(report, G)
     assert google.state == "failed" and google.problems[:2] == ("budget-fast", "budget-slow")
-    assert google.numbers["burn"]["fast"]["firing"] and "faster than the budget allows" in google.text
+    assert google.numbers["burn"]["fast"]["firing"] and "faster than the error budget allows" in google.text
     assert report.failed == [G] and "budget-fast" in google.as_json()["runbook"]
     raised = desk.watch.evaluate()
     assert [a.key for a in raised] == ["budget-fast:google:primary", "budget-slow:google:primary"]
@@ -268,3 +268,14 @@ def test_a_calendar_connected_later_counts_its_first_writes_from_then(store, clo
     engine.run_cycle()
     [g] = store.reliability.outcomes(clock() - timedelta(days=1))[G]
     assert g.owed_at == clock() - timedelta(minutes=1) and appt.id
+
+
+def test_each_alert_says_its_own_window(desk, store, clock, engine, cals):
+    for hour in (9, 10, 11):
+        approve(desk, store, clock, f"2026-11-24T{hour}:00:00")
+    cals[0].fail_next = [TransientError("backend error", status=503)] * 3
+    engine.run_cycle()
+    texts = {a.state: a.text for a in desk.watch.evaluate()}
+    assert "writes in the last hour failed" in texts["budget-fast"]
+    assert "writes in the last 6 hours failed" in texts["budget-slow"]
+    assert conn(desk.watch.report(), G).as_json()["reasons"]["budget-slow"] == texts["budget-slow"].split(": ", 1)[1]
