@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('appointment_id', sa.String(length=32), nullable=False),
     sa.Column('owed_at', UTC, nullable=False),
     sa.Column('settled_at', UTC, nullable=False),
+    sa.Column('delay_seconds', sa.Float(), nullable=False),
     sa.Column('ok', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_write_outcomes'))
     )

@@ -2,7 +2,7 @@
 platforms, and when a sign-in is expected to die.
 
 **The budget.** A write (a change owed to a calendar) is *good* when it lands Synced within ``Budget.within`` of the
-change; a failed attempt or a late landing is *bad*. The objective is ``Budget.target`` of writes good (99.5%
+change; a failed attempt or a late landing is *bad* (the store counts them per window: ``WindowCount``). The objective is ``Budget.target`` of writes good (99.5%
 within 5 minutes), so ``1 - target`` of them may be bad: the error budget. The *burn rate* over a window is the bad
 fraction there divided by that allowance (1.0 spends the budget exactly over the period). Alerting follows the
 multi-window rules of Google's SRE workbook ("Alerting on SLOs", table 5-8): a *fast* burn is a rate above 14.4
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -51,18 +51,6 @@ class Budget:
 
 
 @dataclass(frozen=True)
-class WriteOutcome:
-    """One write settled: ``ok`` (Synced) or a failed attempt, ``owed_at`` the change it carried."""
-
-    owed_at: datetime
-    settled_at: datetime
-    ok: bool
-
-    def good(self, budget: Budget) -> bool:
-        return self.ok and self.settled_at - self.owed_at <= budget.within
-
-
-@dataclass(frozen=True)
 class WindowCount:
     good: int
     total: int
@@ -83,17 +71,6 @@ class WindowCount:
     def budget_left(self, budget: Budget) -> float:
         """The share of this window's error budget not spent (negative once overspent; 1.0 with no writes)."""
         return 1.0 - self.burn_rate(budget)
-
-
-def count(outcomes: Iterable[WriteOutcome], now: datetime, window: timedelta, budget: Budget) -> WindowCount:
-    """The writes settled in (now - window, now], good and all."""
-    since = now - window
-    good = total = 0
-    for o in outcomes:
-        if since < o.settled_at <= now:
-            total += 1
-            good += o.good(budget)
-    return WindowCount(good, total)
 
 
 @dataclass(frozen=True)
@@ -124,14 +101,16 @@ class Burn:
                 f"late: {self.long_rate:.0f}× faster than the error budget allows")
 
 
-def burns(outcomes: Iterable[WriteOutcome], now: datetime, budget: Budget) -> list[Burn]:
-    """Each rule's burn rates over its two windows (``firing`` says whether it alerts)."""
-    items = list(outcomes)
-    out = []
-    for rule in BURN_RULES:
-        long = count(items, now, rule.long, budget)
-        out.append(Burn(rule, long.burn_rate(budget), count(items, now, rule.short, budget).burn_rate(budget), long))
-    return out
+DAY, WEEK = timedelta(days=1), timedelta(days=7)
+WINDOWS = tuple(sorted({DAY, WEEK} | {r.long for r in BURN_RULES} | {r.short for r in BURN_RULES}))
+
+
+def burns(counts: Mapping[timedelta, WindowCount], budget: Budget) -> list[Burn]:
+    """Each rule's burn rates over its two windows (``firing`` says whether it alerts), from the writes counted
+    over each of ``WINDOWS`` up to now (``store.reliability.counts``)."""
+    empty = WindowCount(0, 0)
+    return [Burn(rule, counts.get(rule.long, empty).burn_rate(budget), counts.get(rule.short, empty).burn_rate(budget),
+                 counts.get(rule.long, empty)) for rule in BURN_RULES]
 
 
 def _span(d: timedelta) -> str:

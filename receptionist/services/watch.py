@@ -20,12 +20,14 @@ from typing import TYPE_CHECKING
 from receptionist import events
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.reliability import (
+    DAY,
     HISTORY_WEEKS,
+    WEEK,
     AlertRecord,
     Budget,
     SampleAuditRecord,
+    WindowCount,
     burns,
-    count,
     rhythm,
     token_forecast,
 )
@@ -143,18 +145,19 @@ class ConnectionWatch:
 
     def _calendars(self, now: datetime) -> list[Connection]:
         store, budget = self.ctx.store.reliability, self.budget
-        outcomes = store.outcomes(now - timedelta(days=7))
+        counts = store.counts(now, budget.within)
         pushes, sign_ins, samples = store.last_pushes(), store.sign_ins(), store.last_samples()
-        return [self._calendar(c, now, budget, outcomes.get(c.key, []), pushes.get(c.key), sign_ins.get(c.key),
+        return [self._calendar(c, now, budget, counts.get(c.key, {}), pushes.get(c.key), sign_ins.get(c.key),
                                samples.get(c.key)) for c in self.health.calendars()]
 
-    def _calendar(self, c: CalendarStatus, now: datetime, budget: Budget, outcomes, pushed: datetime | None,
-                  signed_in: datetime | None, sample: SampleAuditRecord | None) -> Connection:
+    def _calendar(self, c: CalendarStatus, now: datetime, budget: Budget, counts: dict[timedelta, WindowCount],
+                  pushed: datetime | None, signed_in: datetime | None,
+                  sample: SampleAuditRecord | None) -> Connection:
         problems: list[str] = []
         if c.state in ("reconnect", "held", "offline", "error"):
             problems.append(c.state)
-        day, week = count(outcomes, now, timedelta(days=1), budget), count(outcomes, now, timedelta(days=7), budget)
-        fast, slow = burns(outcomes, now, budget)
+        day, week = counts.get(DAY, WindowCount(0, 0)), counts.get(WEEK, WindowCount(0, 0))
+        fast, slow = burns(counts, budget)
         problems += [f"budget-{b.rule.name}" for b in (fast, slow) if b.firing]
         token = token_forecast(signed_in, now, testing_mode=self.ctx.profile.health.google_testing_mode
                                and c.key.startswith("google"))

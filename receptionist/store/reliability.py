@@ -4,12 +4,12 @@ alerts (one open per key) and the daily sample audits."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, case, delete, func, select
 
 from receptionist.domain.models import SyncState
-from receptionist.domain.reliability import AlertRecord, SampleAuditRecord, WriteOutcome
+from receptionist.domain.reliability import WINDOWS, AlertRecord, SampleAuditRecord, WindowCount
 from receptionist.store import tables as t
 from receptionist.store.base import Room
 
@@ -32,18 +32,25 @@ class Reliability(Room):
                 s.add(t.ConnectionMark(connection=calendar, first_seen_at=changed))
             elif mark.first_seen_at > changed:
                 changed = mark.first_seen_at
-            s.add(t.WriteOutcome(calendar=calendar, appointment_id=appointment_id, owed_at=min(changed, at),
-                                 settled_at=at, ok=ok))
+            owed = min(changed, at)
+            s.add(t.WriteOutcome(calendar=calendar, appointment_id=appointment_id, owed_at=owed, settled_at=at,
+                                 delay_seconds=(at - owed).total_seconds(), ok=ok))
             s.commit()
 
-    def outcomes(self, since: datetime) -> dict[str, list[WriteOutcome]]:
+    def counts(self, now: datetime, within: timedelta) -> dict[str, dict[timedelta, WindowCount]]:
+        """Each calendar's writes settled over each of ``WINDOWS`` up to ``now``, good (Synced within ``within``)
+        and all, in one grouped query over the last week."""
+        W = t.WriteOutcome
+        good = and_(W.ok.is_(True), W.delay_seconds <= within.total_seconds())
+        columns = []
+        for window in WINDOWS:
+            inside = W.settled_at > now - window
+            columns += [func.sum(case((inside, 1), else_=0)), func.sum(case((and_(inside, good), 1), else_=0))]
         with self.session() as s:
-            out: dict[str, list[WriteOutcome]] = defaultdict(list)
-            for cal, owed, settled, ok in s.execute(
-                    select(t.WriteOutcome.calendar, t.WriteOutcome.owed_at, t.WriteOutcome.settled_at,
-                           t.WriteOutcome.ok).where(t.WriteOutcome.settled_at > since)):
-                out[cal].append(WriteOutcome(owed, settled, ok))
-            return dict(out)
+            rows = s.execute(select(W.calendar, *columns).where(W.settled_at > now - max(WINDOWS),
+                                                                W.settled_at <= now).group_by(W.calendar))
+            return {row[0]: {window: WindowCount(int(row[2 + 2 * i] or 0), int(row[1 + 2 * i] or 0))
+                             for i, window in enumerate(WINDOWS)} for row in rows}
 
     def forget_before(self, before: datetime) -> int:
         """Outcomes and audits older than the longest window are of no more use."""

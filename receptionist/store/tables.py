@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -443,6 +444,7 @@ class WriteOutcome(Base):
     appointment_id: Mapped[str] = mapped_column(String(32))
     owed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     settled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delay_seconds: Mapped[float] = mapped_column(Float)  # settled_at - owed_at, counted in SQL against the budget
     ok: Mapped[bool] = mapped_column(Boolean)
 
 

@@ -111,7 +111,6 @@ class SyncScheduler:
         self.engine = engine
         self.before_cycle = before_cycle  # picks up a sign-in stored by another path (app.CalendarSignIn.pick_up)
         self.interval = interval
-        self.reconcile_minutes = reconcile_minutes
         self.lease = LeaderLease(engine, timedelta(seconds=max(60.0, interval * 3)))
         self.last_report: CycleReport | None = None
         self._jobs: list[tuple[str, float, Callable[[], object]]] = []  # the leader's other jobs (``every``)

@@ -10,12 +10,13 @@ from hypothesis import strategies as st
 
 from receptionist.domain.reliability import (
     BURN_RULES,
+    DAY,
     SILENT_EXPECTED,
+    WEEK,
+    WINDOWS,
     Budget,
     WindowCount,
-    WriteOutcome,
     burns,
-    count,
     expected_between,
     quiet_probability,
     rhythm,
@@ -28,27 +29,15 @@ NY = ZoneInfo("America/New_York")
 
 budgets = st.builds(Budget, target=st.floats(0.5, 0.9999), within=st.timedeltas(timedelta(seconds=1),
                                                                                  timedelta(hours=1)))
-outcomes = st.lists(st.builds(
-    lambda age, delay, ok: WriteOutcome(NOW - age - delay, NOW - age, ok),
-    st.timedeltas(timedelta(0), timedelta(days=8)), st.timedeltas(timedelta(0), timedelta(hours=2)), st.booleans()),
-    max_size=60)
-windows = st.timedeltas(timedelta(minutes=1), timedelta(days=8))
+window_counts = st.integers(0, 500).flatmap(lambda total: st.builds(WindowCount, st.integers(0, total),
+                                                                    st.just(total)))
+all_counts = st.fixed_dictionaries({w: window_counts for w in WINDOWS})
 
 
-@given(outcomes, windows, budgets)
-def test_good_and_bad_add_up_to_the_writes_in_the_window(items, window, budget):
-    c = count(items, NOW, window, budget)
-    assert 0 <= c.good <= c.total
-    assert c.total == sum(1 for o in items if NOW - window < o.settled_at <= NOW)
-    assert c.good == sum(1 for o in items if NOW - window < o.settled_at <= NOW and o.ok
-                         and o.settled_at - o.owed_at <= budget.within)
-
-
-@given(outcomes, windows, budgets)
-def test_the_burn_rate_is_the_bad_fraction_over_the_allowance(items, window, budget):
-    c = count(items, NOW, window, budget)
+@given(window_counts, budgets)
+def test_the_burn_rate_is_the_bad_fraction_over_the_allowance(c, budget):
     rate = c.burn_rate(budget)
-    assert rate >= 0
+    assert rate >= 0 and c.bad == c.total - c.good >= 0
     if c.total:
         assert rate == pytest.approx(c.bad / c.total / (1 - budget.target))
         assert c.success == pytest.approx(1 - rate * budget.allowance)
@@ -57,50 +46,41 @@ def test_the_burn_rate_is_the_bad_fraction_over_the_allowance(items, window, bud
         assert rate == 0 and c.success is None and c.budget_left(budget) == 1.0
 
 
-@given(outcomes, budgets, windows, windows)
-def test_a_longer_window_never_holds_fewer_writes(items, budget, a, b):
-    short, long = sorted((a, b))
-    s, l_ = count(items, NOW, short, budget), count(items, NOW, long, budget)
-    assert s.total <= l_.total and s.good <= l_.good and s.bad <= l_.bad
+@given(all_counts, budgets)
+def test_a_burn_fires_only_when_both_windows_exceed_the_factor(counts, budget):
+    for burn in burns(counts, budget):
+        long, short = counts[burn.rule.long].burn_rate(budget), counts[burn.rule.short].burn_rate(budget)
+        assert (burn.long_rate, burn.short_rate) == (pytest.approx(long), pytest.approx(short))
+        assert burn.firing == (long > burn.rule.factor and short > burn.rule.factor)
+        assert burn.long == counts[burn.rule.long]
 
 
-@given(outcomes, budgets)
-def test_a_burn_fires_only_when_both_windows_exceed_the_factor(items, budget):
-    for burn in burns(items, NOW, budget):
-        expected_long = count(items, NOW, burn.rule.long, budget).burn_rate(budget)
-        expected_short = count(items, NOW, burn.rule.short, budget).burn_rate(budget)
-        assert (burn.long_rate, burn.short_rate) == (pytest.approx(expected_long), pytest.approx(expected_short))
-        assert burn.firing == (expected_long > burn.rule.factor and expected_short > burn.rule.factor)
-
-
-@given(st.integers(0, 200), budgets)
-def test_all_good_writes_never_burn(n, budget):
-    items = [WriteOutcome(NOW - timedelta(minutes=i), NOW - timedelta(minutes=i), True) for i in range(n)]
-    assert not any(b.firing for b in burns(items, NOW, budget))
-    assert count(items, NOW, timedelta(days=7), budget).budget_left(budget) == 1.0
+@given(st.integers(0, 500), budgets)
+def test_all_good_writes_never_burn_and_leave_the_budget_whole(n, budget):
+    counts = {w: WindowCount(n, n) for w in WINDOWS}
+    assert not any(b.firing for b in burns(counts, budget))
+    assert counts[WEEK].budget_left(budget) == 1.0
+    assert not any(b.firing for b in burns({}, budget))  # no writes at all: nothing to judge
 
 
 def test_the_workbook_rules_and_a_failing_calendar_burns_fast_then_stops():
     assert [(r.name, r.long, r.short, r.factor) for r in BURN_RULES] == [
         ("fast", timedelta(hours=1), timedelta(minutes=5), 14.4),
         ("slow", timedelta(hours=6), timedelta(minutes=30), 6.0)]
+    assert WINDOWS == (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=1), timedelta(hours=6), DAY, WEEK)
     budget = Budget()
-    good = [WriteOutcome(NOW - timedelta(minutes=m, seconds=30), NOW - timedelta(minutes=m), True)
-            for m in range(1, 60)]
-    failing = [WriteOutcome(NOW - timedelta(minutes=m), NOW - timedelta(minutes=m), False) for m in range(0, 5)]
-    fast, slow = burns(good + failing, NOW, budget)
-    assert fast.firing and slow.firing  # 5 bad of 64 over the hour: 15.6×; all of the last 5 minutes bad
+    counts = {timedelta(minutes=5): WindowCount(0, 5), timedelta(minutes=30): WindowCount(25, 30),
+              timedelta(hours=1): WindowCount(59, 64), timedelta(hours=6): WindowCount(359, 364)}
+    fast, slow = burns(counts, budget)
+    assert fast.firing and not slow.firing  # 5 bad of 64 over the hour: 15.6×, all of the last 5 minutes bad
     assert fast.sentence() == ("5 of 64 writes in the last hour failed or landed late: 16× faster than the error "
                                "budget allows")
-    later = NOW + timedelta(minutes=10)  # the trouble ended: the short window clears the alert
-    assert not burns(good + failing, later, budget)[0].firing
+    later = {**counts, timedelta(minutes=5): WindowCount(3, 3)}  # the trouble ended: the short window clears it
+    assert not burns(later, budget)[0].firing
 
 
-def test_a_late_write_is_bad_and_an_objective_outside_0_1_is_refused():
-    budget = Budget(0.995, timedelta(minutes=5))
-    assert not WriteOutcome(NOW - timedelta(minutes=6), NOW, True).good(budget)
-    assert WriteOutcome(NOW - timedelta(minutes=5), NOW, True).good(budget)
-    assert WindowCount(199, 200).burn_rate(budget) == pytest.approx(1.0)
+def test_an_objective_outside_0_1_is_refused():
+    assert WindowCount(199, 200).burn_rate(Budget(0.995)) == pytest.approx(1.0)
     with pytest.raises(ValueError, match="between 0 and 1"):
         Budget(1.0)
 
