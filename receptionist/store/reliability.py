@@ -100,11 +100,6 @@ class Reliability(Room):
                 q = q.where(t.HealthAlert.resolved_at.is_(None))
             return [_alert(r) for r in s.scalars(q)]
 
-    def alert(self, alert_id: int) -> AlertRecord | None:
-        with self.session() as s:
-            r = s.get(t.HealthAlert, alert_id)
-            return _alert(r) if r is not None else None
-
     def uncleared(self) -> dict[str, AlertRecord]:
         """The newest alert of each key whose condition has not been seen to end (open, or resolved by a person
         while it still held): a condition that goes on raises nothing new."""
