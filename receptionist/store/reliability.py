@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, select
 
+from receptionist.domain.intake import InboxState
 from receptionist.domain.models import SyncState
 from receptionist.domain.reliability import WINDOWS, AlertRecord, SampleAuditRecord, WindowCount
 from receptionist.store import tables as t
@@ -88,7 +89,7 @@ class Reliability(Room):
         """Deliveries waiting in quarantine, per platform."""
         with self.session() as s:
             return dict(s.execute(select(t.InboxDelivery.platform, func.count())
-                                  .where(t.InboxDelivery.state == "quarantined")
+                                  .where(t.InboxDelivery.state == InboxState.QUARANTINED.value)
                                   .group_by(t.InboxDelivery.platform)).all())
 
     # --- alerts -------------------------------------------------------------------------------------------------

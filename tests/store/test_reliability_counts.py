@@ -3,6 +3,7 @@ write is good when it is Synced within the budget's delay; each window holds the
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, insert
@@ -41,3 +42,28 @@ def test_the_sql_counts_are_the_definition(store, rows, within_seconds):
                 for cal, age, delay, ok in rows])
         s.commit()
     assert store.reliability.counts(NOW, within) == reference(rows, within)
+
+
+@pytest.mark.postgres
+def test_the_counts_and_alerts_on_postgresql(pg_url):
+    from receptionist.store import Store
+    from receptionist.store.db import make_engine, upgrade
+
+    engine = make_engine(pg_url)
+    upgrade(engine)
+    store = Store(engine)
+    rows = [("google:primary", age, delay, ok) for age, delay, ok in
+            ((10, 5, True), (200, 400, True), (4000, 1, False), (30000, 2, True), (600000, 3, True))]
+    with store.session() as s:
+        s.execute(insert(t.WriteOutcome), [
+            {"calendar": cal, "appointment_id": "a", "owed_at": NOW - timedelta(seconds=age + delay),
+             "settled_at": NOW - timedelta(seconds=age), "delay_seconds": float(delay), "ok": ok}
+            for cal, age, delay, ok in rows])
+        s.commit()
+    within = timedelta(minutes=5)
+    assert store.reliability.counts(NOW, within) == reference(rows, within)
+    alert = store.reliability.raise_alert("silent:platform:vapi", "platform:vapi", "silent", "Vapi: silent", NOW)
+    assert set(store.reliability.uncleared()) == {"silent:platform:vapi"}
+    assert store.reliability.decide(alert.id, "ack", "Dana", NOW).acked_by == "Dana"
+    assert store.reliability.clear(alert.id, NOW) and store.reliability.uncleared() == {}
+    engine.dispose()
