@@ -12,6 +12,7 @@ from receptionist.cli import main
 from receptionist.store import Store
 from receptionist.store import tables as t
 from receptionist.store.db import make_engine, upgrade
+from tests.helpers.health_states import PROFILE_TOML, STATES, make_state
 
 
 @pytest.fixture
@@ -100,3 +101,26 @@ def test_health_text_lists_each_connection_and_what_to_do(db, db_url, profile_pa
     assert "Google Calendar [google:primary]: FAILED" in out
     assert "what to do (budget-fast): Writes to a calendar are failing fast — docs/RUNBOOK.md#budget-fast" in out
     assert out.splitlines()[-1] == "health: FAILED: google:primary"
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_each_failure_state_drives_doctor_json_and_the_alert(state, db, db_url, tmp_path, capsys):
+    from receptionist.services.watch import ALERTING, FAILED
+
+    path = tmp_path / "state.toml"
+    path.write_text(PROFILE_TOML)
+    key = make_state(db, state, datetime.now(timezone.utc))
+    # (Google is enabled but not signed in here, so its own connection check fails whatever the state)
+    assert main(["doctor", "--json", "--profile", str(path), "--db", db_url]) == 1
+    report = json.loads(capsys.readouterr().out)
+    check = next(c for c in report["checks"] if c["name"] == f"health {key}")
+    assert state in check["runbook"] and (check["ok"] is False) == (state in FAILED)
+    assert (f"health {key}" in report["failed"]) == (state in FAILED)
+    assert main(["health", "evaluate", "--json", "--profile", str(path), "--db", db_url]) == 0
+    capsys.readouterr()
+    raised = {a.state for a in db.reliability.alerts(open_only=True) if a.connection == key}
+    assert (state in raised) == (state in ALERTING)
+    if state in ALERTING:
+        assert main(["doctor", "--json", "--profile", str(path), "--db", db_url]) in (0, 1)
+        alerts = [c for c in json.loads(capsys.readouterr().out)["checks"] if c["name"].startswith("alert ")]
+        assert any(state in (c["runbook"] or {}) for c in alerts)

@@ -14,6 +14,7 @@ from receptionist.store import tables as t
 from receptionist.ui.health_view import HealthView
 from receptionist.ui.main_window import MainWindow
 from receptionist.ui.operations import OperationRunner
+from tests.helpers.health_states import PROFILE, STATES, make_state
 
 pytestmark = pytest.mark.gui
 
@@ -174,3 +175,27 @@ def test_save_health_screens(qtbot, desk, size):
     qtbot.wait(300)
     win.grab().save(str(out / f"health-{size[0]}x{size[1]}.png"))
     win.close()
+
+
+@pytest.mark.parametrize("state", STATES)
+def test_each_failure_state_shows_on_its_connection_with_what_to_do(qtbot, store, state):
+    from datetime import datetime, timezone
+
+    from receptionist import events
+    from receptionist.config import Profile
+    from receptionist.domain.runbook import entry
+    from receptionist.services.watch import FAILED
+    from tests.helpers.desk import make_desk
+
+    now = datetime.now(timezone.utc)
+    key = make_state(store, state, now)
+    desk = make_desk(store, Profile.from_dict(PROFILE), events.EventBus(), {"google:primary": "Google Calendar"},
+                     clock=lambda: now)
+    view = HealthView(desk.watch, desk.context.rules.zone, OperationRunner())
+    qtbot.addWidget(view)
+    view.show()
+    read(qtbot, view)
+    row = row_of(view, key)
+    assert row.text(1) == ("✕ Failing" if state in FAILED else "▲ Needs a look")
+    view.tree.setCurrentItem(row)
+    assert entry(state).title in view.runbook.toPlainText()
