@@ -482,6 +482,8 @@ class App:
                     is_leader=lambda: scheduler.is_leader, reconfigure=live)
         if receiver is not None:
             receiver.answer_tools_with(desk.availability)
+        scheduler.every("health-alerts", 1, desk.watch.evaluate)  # issue 20: alerts, on the leader
+        scheduler.every("sample-audit", 24 * 60, desk.watch.sample_audit)  # issue 20: the daily read-back
         return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
                    world.polling_for(intake))
 

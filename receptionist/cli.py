@@ -142,6 +142,9 @@ def build_parser() -> argparse.ArgumentParser:
     from receptionist.cli_callbacks import add_owner_commands
 
     add_owner_commands(sub, _common)
+    from receptionist.cli_health import add_health_command
+
+    add_health_command(sub, _common)  # issue 20: the health view's picture, alerts, the sample audit
     return parser
 
 
@@ -673,6 +676,9 @@ COMMANDS = {
 from receptionist.cli_callbacks import owner_commands  # noqa: E402 - it is handed _build and _profile, above
 
 COMMANDS.update(owner_commands(_build, _profile))  # callbacks, people, audit
+from receptionist.cli_health import health_command  # noqa: E402
+
+COMMANDS["health"] = health_command(_build)
 
 
 def _test_call(args) -> int:

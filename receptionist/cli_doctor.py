@@ -1,7 +1,9 @@
 """``receptionist doctor``: what this desk needs, checked one by one, for a person or a monitoring tool.
 
 Each check has a name, passes or fails, and says what it found in a sentence; ``--json`` gives the same as one
-document (``ok``, ``failed``: the names of the failed checks, ``checks``). It runs without a profile too: then the
+document (``ok``, ``failed``: the names of the failed checks, ``checks``, each failed one with its ``runbook``
+entry). With a profile and a database it adds each calendar's and AI platform's health and the open alerts, the
+same read as the Health tab (``desk.watch.report``). It runs without a profile too: then the
 profile check fails with how to make one, and what can be checked without it still is. The exit code is 1 when
 any check failed, and the last line names them. Logging goes to the log file only while it runs, so no log line
 lands in the middle of the report.
@@ -21,6 +23,7 @@ class Check:
     name: str
     ok: bool | None  # None: information, not a pass or a fail
     text: str
+    runbook: dict[str, str] | None = None  # a failure state → what to do (``domain/runbook.py``)
 
 
 def cmd_doctor(args, *, db_url, secrets) -> int:
@@ -57,6 +60,8 @@ def cmd_doctor(args, *, db_url, secrets) -> int:
         return 1 if failed else 0
     for c in checks:
         print(f"{c.name}: {c.text}")
+        for state, steps in (c.runbook or {}).items() if c.ok is not True else ():
+            print(f"  what to do ({state}, docs/RUNBOOK.md): {steps.splitlines()[0]}")
     if args.verbose:
         for name, kind, default, help_text in describe_options():
             print(f"  {name} ({kind}, default {default!r}): {help_text}")
@@ -86,13 +91,38 @@ def _database(args, profile: Profile | None, db_url) -> list[Check]:
         if current == head and profile is not None:
             from receptionist.store import Store
 
-            checks += [Check(key, None, text)
-                       for key, text in _reconciliation_lines(Store(engine), profile.location.zone)]
+            store = Store(engine)
+            checks += [Check(key, None, text) for key, text in _reconciliation_lines(store, profile.location.zone)]
+            checks += _health(store, profile)
         return checks
     except UserError as exc:
         return [Check("database", False, str(exc))]
     finally:
         engine.dispose()
+
+
+def _health(store, profile: Profile) -> list[Check]:
+    """Each calendar's and platform's health and the open alerts: the Health tab's read (``desk.watch.report``)."""
+    from datetime import datetime, timezone
+
+    from receptionist import events
+    from receptionist.app import enabled_calendars
+    from receptionist.domain.runbook import entry
+    from receptionist.services.context import DeskContext
+    from receptionist.services.health import CalendarHealth
+    from receptionist.services.watch import ConnectionWatch
+
+    ctx = DeskContext.of(store, profile, events.EventBus(), enabled_calendars(profile),
+                         lambda: datetime.now(timezone.utc))
+    report = ConnectionWatch(ctx, CalendarHealth(ctx)).report()
+    checks = [Check(f"health {c.key}", c.state != "failed",
+                    f"{c.state.upper()} — {c.text}" + "".join(f"; {name}: {value}" for name, value in c.facts),
+                    {p: entry(p).text() for p in c.problems if entry(p)} or None)
+              for c in report.connections if c.kind in ("calendar", "platform")]
+    checks += [Check(f"alert {a.id}", None, a.text + (f" (acknowledged by {a.acked_by})" if a.acked_by else ""),
+                     {a.state: entry(a.state).text()} if entry(a.state) else None)
+               for a in report.alerts if a.open]
+    return checks
 
 
 def _connections(profile: Profile, store) -> list[Check]:

@@ -406,6 +406,18 @@ class PeopleSettings(_Section):
                                                             "minutes.")
 
 
+class HealthSettings(_Section):
+    write_objective: float = Field(0.995, gt=0.5, lt=1.0, description="The write error budget's objective: this "
+                                   "share of writes must be Synced within health.write_within_minutes.")
+    write_within_minutes: float = Field(5.0, gt=0, description="How soon a change must be Synced to count as good.")
+    sms_after_minutes: float = Field(15.0, gt=0, description="An alert nobody acknowledged is texted to the owners' "
+                                     "phones (people with role owner) after this long.")
+    google_testing_mode: bool = Field(False, description="The Google sign-in app is in Testing status: its sign-ins "
+                                      "end after 7 days (the health view forecasts it).")
+    sample_size: int = Field(20, ge=0, description="Synced events per calendar read back by the daily sample "
+                                                   "audit.")
+
+
 class Profile(_Section):
     """A location profile: everything an installer sets for one business location."""
 
@@ -424,6 +436,7 @@ class Profile(_Section):
     people: PeopleSettings = Field(default_factory=PeopleSettings)
     reminders: ReminderSettings = Field(default_factory=ReminderSettings)
     availability: AvailabilitySettings = Field(default_factory=AvailabilitySettings)
+    health: HealthSettings = Field(default_factory=HealthSettings)
 
     @model_validator(mode="after")
     def _opening_hours(self):

@@ -12,7 +12,8 @@
 - ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools);
 - ``callbacks``: the callback desk (the calls that need a person, Call back, Done with an outcome);
 - ``people``: who is at the desk, and the audit log owners read;
-- ``reports``: the conversion funnel (calls → proposals → confirmed → kept).
+- ``reports``: the conversion funnel (calls → proposals → confirmed → kept);
+- ``watch``: each connection against its error budget, its alerts, the daily sample audit.
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -35,6 +36,7 @@ from receptionist.services.people import People
 from receptionist.services.reports import Reports
 from receptionist.services.settings import Applied, DeskSettings
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
+from receptionist.services.watch import Connection, ConnectionWatch, HealthReport
 from receptionist.services.wording import Wording
 
 if TYPE_CHECKING:
@@ -61,6 +63,7 @@ class Desk:
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
+        self.watch = ConnectionWatch(ctx, self.health, engine=engine, messenger=engine.messenger if engine else None)
         self.settings = DeskSettings(reconfigure)
         self.availability = Availability(ctx)
         self.callbacks = Callbacks(ctx)
@@ -69,5 +72,5 @@ class Desk:
 
 
 # the records the window shows, with the capabilities that return them
-__all__ = ["Applied", "ApprovalPlan", "CalendarStatus", "CallbackDesk", "CallReview", "Desk", "DeskContext",
-           "Discrepancy", "HealthSnapshot", "WeekView"]
+__all__ = ["Applied", "ApprovalPlan", "CalendarStatus", "CallbackDesk", "CallReview", "Connection", "Desk",
+           "DeskContext", "Discrepancy", "HealthReport", "HealthSnapshot", "WeekView"]

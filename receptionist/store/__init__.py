@@ -19,6 +19,7 @@ from receptionist.store.leases import Leases
 from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
 from receptionist.store.privacy import CallerData
+from receptionist.store.reliability import Reliability
 from receptionist.store.remote_cache import RemoteCache
 from receptionist.store.reports import Reports
 from receptionist.store.texting import Texting
@@ -47,6 +48,7 @@ class Store:
         self.reports = Reports(sessions)
         self.texting = Texting(sessions)
         self.caller_data = CallerData(sessions)
+        self.reliability = Reliability(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

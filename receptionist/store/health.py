@@ -43,11 +43,17 @@ class HealthStore(Room):
             return health_record(row)
 
     def reopen(self, calendar: str, now: datetime) -> int:
-        """After a sign-in: the calendar takes requests again and its links waiting for sign-in are owed now."""
+        """After a sign-in: the calendar takes requests again, its links waiting for sign-in are owed now, and the
+        sign-in's time is kept."""
         with self.session() as s:
             row = s.get(t.CalendarHealth, calendar)
             if row is not None:
                 row.gate, row.paused_until, row.pause_reason, row.updated_at = "open", None, None, now
+            mark = s.get(t.ConnectionMark, calendar)  # when it was signed in (the sign-in forecast)
+            if mark is None:
+                s.add(t.ConnectionMark(connection=calendar, first_seen_at=now, signed_in_at=now))
+            else:
+                mark.signed_in_at = now
             n = s.execute(update(t.CalendarLink).where(t.CalendarLink.calendar == calendar,
                                                         t.CalendarLink.state == SyncState.RECONNECT.value)
                           .values(state=SyncState.PENDING.value, last_error=None, updated_at=now)).rowcount

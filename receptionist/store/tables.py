@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -432,8 +433,74 @@ class DeskMark(Base):
     value: Mapped[int] = mapped_column(Integer)
 
 
+class WriteOutcome(Base):
+    """One write to a calendar settled: Synced (``ok``) or a failed attempt, with when its change was made
+    (``owed_at``): the error budget's events (``domain/reliability.py``). Kept 8 days."""
+
+    __tablename__ = "write_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(120))
+    appointment_id: Mapped[str] = mapped_column(String(32))
+    owed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    settled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    delay_seconds: Mapped[float] = mapped_column(Float)  # settled_at - owed_at, counted in SQL against the budget
+    ok: Mapped[bool] = mapped_column(Boolean)
+
+
+class ConnectionMark(Base):
+    """When this desk first tracked a connection and when it was last signed in (the sign-in forecast)."""
+
+    __tablename__ = "connection_marks"
+
+    connection: Mapped[str] = mapped_column(String(120), primary_key=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    signed_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class HealthAlert(Base):
+    """An alert about one connection (a fast or slow budget burn, a silent platform, a failing check): one open
+    alert per ``key`` (de-duplicated), acknowledged and resolved by a person (audited), cleared when the condition
+    ends, escalated by SMS to the owners when nobody acknowledged it in time."""
+
+    __tablename__ = "health_alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    connection: Mapped[str] = mapped_column(String(120))
+    state: Mapped[str] = mapped_column(String(24))  # the failure state (runbook entry)
+    text: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acked_by: Mapped[str | None] = mapped_column(String(80))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    texted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    text_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SampleAudit(Base):
+    """The daily sample audit of one calendar: Synced events read back one by one, and what differed."""
+
+    __tablename__ = "sample_audits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(120))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    checked: Mapped[int] = mapped_column(Integer)
+    mismatched: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 # a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
 Index("ix_calls_callback_number", Call.callback_number)
 Index("ix_appointments_callback_number", Appointment.callback_number)
 # the audit log read by person (the owner's filter)
 Index("ix_audit_log_actor_at", AuditEntry.actor, AuditEntry.at)
+# the error budget's windows per calendar, the last audit per calendar
+Index("ix_write_outcomes_calendar_settled", WriteOutcome.calendar, WriteOutcome.settled_at)
+Index("ix_sample_audits_calendar_at", SampleAudit.calendar, SampleAudit.at)
+# deliveries per platform and hour against the usual (silence)
+Index("ix_inbox_platform_received", InboxDelivery.platform, InboxDelivery.received_at)

@@ -594,6 +594,7 @@ class SyncEngine:
         now = self.clock()
         self._save(link, key, cache=cache, state=SyncState.SYNCED, remote_id=remote_id, etag=etag,
                    content_hash=have, last_error=None, attempts=0, next_attempt_at=None, synced_at=now, detail=None)
+        self.store.reliability.record_write(key, link.appointment_id, now, ok=True)  # the error budget
 
     def _needs_person(self, link: LinkRecord, key: str, op: Op, reason: str, diff: dict, deleted: bool,
                       seen_etag: str | None, report: CycleReport) -> None:
@@ -646,6 +647,7 @@ class SyncEngine:
         self._save(link, key, state=SyncState.FAILED, last_error=message, attempts=attempts, next_attempt_at=retry_at)
         self.store.health.save(key, now, last_error=message, last_error_at=now)
         report.failed += 1
+        self.store.reliability.record_write(key, link.appointment_id, now, ok=False)
 
     # --- reconciliation ----------------------------------------------------------------------------------------------
 
@@ -669,6 +671,41 @@ class SyncEngine:
         self.bus.publish(events.HEALTH_CHANGED)
         return results
 
+    def reread(self, target: CalendarTarget, sample: list[LinkRecord], report: CycleReport) -> int:
+        """Read each Synced link's event back one by one and plan it against what the calendar holds (deleted or
+        different becomes Drift, as reconciliation finds it); returns how many differed."""
+        key, mismatched = target.key, 0
+        for link in sample:
+            current = target.provider.get_event(target.calendar_id, link.remote_id)
+            appt = self.store.appointments.get(link.appointment_id)
+            if appt is None:
+                continue
+            before = report.needs_person
+            if current is None:
+                self._needs_person(link, key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
+            else:
+                self.store.cache.put(key, current, appt.id, self.clock())
+                self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
+            mismatched += report.needs_person - before
+        return mismatched
+
+    def audit_sample(self, size: int, seed: int | None = None) -> dict[str, tuple[int, int, str | None]]:
+        """The daily sample audit: up to ``size`` Synced events of each connected calendar over the sync window,
+        picked at random, read back (``reread``): (checked, differed, why it could not be read)."""
+        out: dict[str, tuple[int, int, str | None]] = {}
+        with self._lock:
+            self._begin_cycle()
+            start, end = self.window()
+            for key, target in self.targets.items():
+                sample = self.store.links.synced_sample(key, start, end, size,
+                                                        seed if seed is not None else self.rng.randrange(1 << 30))
+                try:
+                    out[key] = (len(sample), self.reread(target, sample, CycleReport()), None)
+                except ProviderError as exc:
+                    out[key] = (len(sample), 0, plain(exc))
+        self.bus.publish(events.HEALTH_CHANGED)
+        return out
+
     def _reconcile_calendar(self, target: CalendarTarget, seed: int | None) -> dict:
         key, now = target.key, self.clock()
         started = time.monotonic()
@@ -687,19 +724,7 @@ class SyncEngine:
         self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
         sample = self.store.links.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
                                           seed if seed is not None else self.rng.randrange(1 << 30))
-        mismatched = 0
-        for link in sample:
-            current = target.provider.get_event(target.calendar_id, link.remote_id)
-            appt = self.store.appointments.get(link.appointment_id)
-            if appt is None:
-                continue
-            before = report.needs_person
-            if current is None:
-                self._needs_person(link, key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
-            else:
-                self.store.cache.put(key, current, appt.id, self.clock())
-                self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
-            mismatched += report.needs_person - before
+        mismatched = self.reread(target, sample, report)
         orphans = self.store.cache.ours_without_link(key, start, end)
         return {
             "at": now.isoformat(), "days": self.profile.sync.reconcile_days_ahead, "events_read": len(listed),

@@ -3,7 +3,8 @@
 One worker thread (a single-thread executor, ``max_instances=1``, coalescing) runs cycles every
 ``sync.interval_seconds``; ``wake()`` pulls the next run forward (after an approval, a Retry press), a backlog
 brings the next cycle straight back, and a failed write's backoff deadline pulls it forward too. A second job
-reconciles every ``sync.reconcile_interval_minutes``.
+reconciles every ``sync.reconcile_interval_minutes``; others join with ``every`` (the health alerts each minute,
+the daily sample audit), all on the same thread and only on the leader.
 
 Leadership is a lease row in the database: only its holder writes to calendars, so several desks on one
 PostgreSQL never push the same change twice. The lease is renewed before each cycle *and* before each write
@@ -110,9 +111,11 @@ class SyncScheduler:
         self.engine = engine
         self.before_cycle = before_cycle  # picks up a sign-in stored by another path (app.CalendarSignIn.pick_up)
         self.interval = interval
-        self.reconcile_minutes = reconcile_minutes
         self.lease = LeaderLease(engine, timedelta(seconds=max(60.0, interval * 3)))
         self.last_report: CycleReport | None = None
+        self._jobs: list[tuple[str, float, Callable[[], object]]] = []  # the leader's other jobs (``every``)
+        if reconcile_minutes:
+            self.every(RECONCILE_JOB, reconcile_minutes, engine.reconcile)
         self._scheduler = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
@@ -130,10 +133,23 @@ class SyncScheduler:
     def start(self) -> None:
         self._scheduler.add_job(self._tick, "interval", seconds=self.interval, id=JOB,
                                 next_run_time=datetime.now(timezone.utc))
-        if self.reconcile_minutes:
-            self._scheduler.add_job(self._reconcile, "interval", minutes=self.reconcile_minutes, id=RECONCILE_JOB,
-                                    next_run_time=datetime.now(timezone.utc) + timedelta(minutes=1))
+        for job_id, minutes, work in self._jobs:
+            self._scheduler.add_job(self._as_leader, "interval", args=(job_id, work), minutes=minutes, id=job_id,
+                                    next_run_time=datetime.now(timezone.utc) + timedelta(minutes=min(minutes, 1)))
         self._scheduler.start()
+
+    def every(self, job_id: str, minutes: float, work: Callable[[], object]) -> None:
+        """Run ``work`` every ``minutes`` on the sync thread, only while this desk is the leader (the health
+        alerts, the daily sample audit). Before ``start``."""
+        self._jobs.append((job_id, minutes, work))
+
+    def _as_leader(self, job_id: str, work: Callable[[], object]) -> None:
+        if not self._lead():
+            return
+        try:
+            work()
+        except Exception:  # a bug; keep the thread alive and visible in the log
+            log.exception("%s failed", job_id)
 
     def stop(self) -> None:
         if self._scheduler.running:
@@ -187,11 +203,3 @@ class SyncScheduler:
             return self.engine.run_cycle(may_write=self.lease.renew)
         finally:
             self.lease.release()
-
-    def _reconcile(self) -> None:
-        if not self._lead():
-            return
-        try:
-            self.engine.reconcile()
-        except Exception:
-            log.exception("reconciliation failed")

@@ -10,6 +10,9 @@
   the address and the code are shown to copy, to type on any phone or computer); for Google (no code for
   calendars), copy the address into a browser on this computer.
 
+Each alert has a **What to do** link: the runbook entry of its state (``domain/runbook.py``), as the Health tab and
+``doctor`` give it.
+
 The bar is handed the health and sync-decision capabilities and the calendars' labels; both answers run on the
 window's :class:`~receptionist.ui.operations.OperationRunner`. It is fed with ``health.calendars()`` snapshots
 (:meth:`AlertBar.show_statuses`); it reads nothing itself.
@@ -31,10 +34,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
+from receptionist.domain.runbook import entry
 from receptionist.errors import UserError
 from receptionist.services import CalendarStatus
 from receptionist.services.health import CalendarHealth
@@ -97,8 +102,12 @@ class CalendarAlert(QFrame):
         self.code_button = QPushButton("Sign in with a c&ode instead")
         self.code_button.setToolTip("Sign in on any phone or computer: open the address shown and type the code")
         self.cancel_button = QPushButton("Cancel")
+        self.help = QLabel('<a href="runbook">What to do</a>')  # the runbook entry of this state (Health tab too)
+        self.help.linkActivated.connect(lambda _link: QToolTip.showText(
+            self.help.mapToGlobal(self.help.rect().bottomLeft()), self.help.toolTip(), self.help))
         lay.addWidget(self.icon)
         lay.addWidget(self.text, 1)
+        lay.addWidget(self.help)
         for b in (self.recreate_button, self.accept_button, self.reconnect_button, self.code_button,
                   self.cancel_button):
             lay.addWidget(b)
@@ -153,6 +162,9 @@ class CalendarAlert(QFrame):
             self.text.setText(f"<b>{label} needs to be connected again</b> ({why}). Press Reconnect… to sign in.")
             self.text.setToolTip(status.text)
             self.reconnect_button.setToolTip(f"Sign in to {label} again in your browser")
+        steps = entry(status.state)
+        self.help.setToolTip(steps.text() if steps else "")
+        self.help.setVisible(steps is not None)
         self.recreate_button.setVisible(held)
         self.accept_button.setVisible(held)
         self.reconnect_button.setVisible(not held)

@@ -60,6 +60,7 @@ from receptionist.ui.callbacks_view import CallbacksView
 from receptionist.ui.booking_dialog import install_booking
 from receptionist.ui.conversion_view import install_conversion
 from receptionist.ui.people_views import install_people
+from receptionist.ui.health_view import install_health
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
 from receptionist.ui.sync_panel import SyncPanel
 from receptionist.ui.shell import (
@@ -209,6 +210,7 @@ class MainWindow(QMainWindow):
         self.bridge = EventBridge(bus, self)
         self.bridge.event_received.connect(self._on_event)
         self.bridge.event_received.connect(self.callbacks_view.on_event)
+        install_health(self)  # issue 20: each connection's health, its alerts, what to do
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
         # A sync cycle announces every link it writes: the week (read and laid out again, then drawn) and the health

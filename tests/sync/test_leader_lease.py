@@ -82,3 +82,34 @@ def test_scheduler_run_once_is_refused_while_another_desk_leads(store, profile, 
     assert store.leases.acquire(LEASE, "another-desk:1:x", timedelta(minutes=5), clock())
     with pytest.raises(UserError, match="another desk is the sync leader"):
         SyncScheduler(engine, 30).run_once()
+
+
+def test_the_leaders_other_jobs_run_only_on_the_leader(store, profile, clock):
+    """The health alerts and the sample audit (``SyncScheduler.every``) run on the desk holding the lease, and a
+    failing job leaves the thread running."""
+    import threading
+
+    ran: dict[str, int] = {"leader": 0, "other": 0}
+    twice = threading.Event()
+
+    def on_leader() -> None:
+        ran["leader"] += 1
+        if ran["leader"] >= 2:
+            twice.set()
+        raise RuntimeError("a bug in the job")  # logged; the job runs again
+
+    assert store.leases.acquire(LEASE, "another-desk:1:cafe", timedelta(minutes=5), clock())
+    other = SyncScheduler(engine_for(store, profile, clock), interval=3600)
+    other.every("health-alerts", 0.001, lambda: ran.__setitem__("other", ran["other"] + 1))
+    store.leases.release(LEASE, "another-desk:1:cafe")
+    leader = SyncScheduler(engine_for(store, profile, clock), interval=3600)
+    leader.every("health-alerts", 0.001, on_leader)
+    assert leader.lease.acquire()
+    leader.start()
+    other.start()
+    try:
+        assert twice.wait(30)
+    finally:
+        other.stop()
+        leader.stop()
+    assert ran["other"] == 0

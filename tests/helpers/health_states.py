@@ -1,0 +1,56 @@
+"""Each failure state of the health report made in a database, as the desk's own parts leave it (for the Health
+tab's, the alerts' and ``doctor --json``'s tests)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+
+from receptionist.store import Store
+from receptionist.store import tables as t
+
+G = "google:primary"
+PROFILE_TOML = ('[location]\nid = "main-st"\nname = "Main St Dental"\n\n[google]\nenabled = true\n\n'
+                '[ingest]\nplatform = "vapi"\n\n[health]\ngoogle_testing_mode = true\n')
+PROFILE = {"location": {"id": "main-st", "name": "Main St Dental"}, "google": {"enabled": True},
+           "ingest": {"platform": "vapi"}, "health": {"google_testing_mode": True}}
+
+
+def deliveries(store: Store, times: list[datetime], state: str = "done") -> None:
+    with store.session() as s:
+        s.execute(insert(t.InboxDelivery), [
+            {"platform": "vapi", "dedupe_key": f"{state}{i}", "source": "webhook", "received_at": at, "url": "/",
+             "headers": {}, "body": b"{}", "state": state, "attempts": 1} for i, at in enumerate(times)])
+        s.commit()
+
+
+def make_state(store: Store, state: str, now: datetime) -> str:
+    """Put the desk in ``state``; returns the connection that shows it."""
+    if state in ("budget-fast", "budget-slow"):
+        for i in range(5):
+            store.reliability.record_write(G, f"appt{i}", now - timedelta(minutes=i), ok=False)
+    elif state == "reconnect":
+        store.health.save(G, now, gate="reconnect", pause_reason="Google refused the stored sign-in")
+    elif state == "held":
+        store.health.save(G, now, held_missing=12, last_pull_at=now)
+    elif state == "error":
+        store.health.save(G, now, last_pull_at=now - timedelta(minutes=2), last_error="Google answered 500",
+                          last_error_at=now - timedelta(minutes=1))
+    elif state == "token-expiring":
+        store.health.reopen(G, now - timedelta(days=6, hours=12))
+    elif state == "audit-mismatch":
+        store.reliability.record_sample(G, now, 10, 2)
+    elif state == "silent":
+        deliveries(store, [now - timedelta(days=d, hours=h) for d in range(2, 27) for h in range(24)])
+        return "platform:vapi"
+    elif state == "quarantine":
+        deliveries(store, [now - timedelta(minutes=5)], state="quarantined")
+        return "platform:vapi"
+    else:
+        raise ValueError(state)
+    return G
+
+
+STATES = ("budget-fast", "budget-slow", "reconnect", "held", "error", "token-expiring", "audit-mismatch", "silent",
+          "quarantine")
