@@ -560,7 +560,12 @@ class MainWindow(QMainWindow):
     def _show_menu(self, appointment_id: str, appt: AppointmentRecord | None, at: QPoint) -> None:
         menu = appointment_menu(self, appt, open_=lambda: self.open_appointment(appointment_id),
                                 reschedule=lambda: self.open_action(appointment_id, "reschedule"),
-                                cancel=lambda: self.open_action(appointment_id, "cancel"))
+                                cancel=lambda: self.open_action(appointment_id, "cancel"),
+                                mark=lambda value: self.operations.run(
+                                    f"Mark {value.label.lower()}",
+                                    lambda: self.desk.appointments.mark_attendance(appointment_id, value),
+                                    failure=lambda text: self.status.showMessage(text, 8000)),
+                                markable=appt is not None and self.desk.appointments.markable(appt))
         if self.appointment_menu is not None:
             self.appointment_menu.deleteLater()
         self.appointment_menu = menu
