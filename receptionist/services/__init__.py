@@ -61,7 +61,7 @@ class Desk:
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
-        self.settings = DeskSettings(reconfigure)
+        self.settings = DeskSettings(ctx, reconfigure)
         self.availability = Availability(ctx)
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)

@@ -296,18 +296,19 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target, parent=self)
+        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target,
+                              people=self.desk.people, parent=self)
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()
         if dialog.exec() and dialog.written is not None:
-            self.apply_settings(dialog.profile)
+            self.apply_settings(dialog.profile, [key for key, edit in dialog.secret_edits.items() if edit.text()])
 
-    def apply_settings(self, profile) -> None:  # noqa: ANN001 - a config.Profile
+    def apply_settings(self, profile, secrets=()) -> None:  # noqa: ANN001 - a config.Profile, keyring keys stored
         """Take a saved profile into the running desk (on a worker) and say what applied now and what waits."""
         self.profile = profile
         self.setWindowTitle(f"Receptionist Console — {profile.location.name}")
-        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile),
+        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile, secrets=secrets),
                             success=lambda applied: self.status.showMessage(f"Settings saved. {applied.sentence()}",
                                                                             30000),
                             progress="Applying the new settings…")
