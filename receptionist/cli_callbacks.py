@@ -233,18 +233,12 @@ def _audit_list(args, desk: Desk):
 
 
 def _caller_export(args, desk: Desk):
-    data = desk.callers.export(args.number, actor=args.actor)
-    if args.out:
-        try:
-            with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=2, default=_json_default)
-        except OSError as exc:
-            raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
-    summary = {"number": data["number"], "calls": len(data["calls"]), "appointments": len(data["appointments"]),
-               "texts": len(data["texts_sent"]) + len(data["texts_received"]), "file": args.out}
-    text = (f"{summary['calls']} call(s), {summary['appointments']} appointment(s), {summary['texts']} text(s)"
-            + (f" written to {args.out}" if args.out else ""))
-    return (summary if args.out else data), text if args.out else json.dumps(data, indent=2, default=_json_default)
+    if not args.out:
+        data = desk.callers.export(args.number, actor=args.actor)
+        return data, json.dumps(data, indent=2, default=_json_default)
+    summary = desk.callers.export_to(args.number, args.out, actor=args.actor)
+    return summary, (f"{summary['calls']} call(s), {summary['appointments']} appointment(s), {summary['texts']} "
+                     f"text(s) written to {args.out}")
 
 
 def _caller_forget(args, desk: Desk):

@@ -256,6 +256,7 @@ class AppointmentDialog(QDialog):
     """
 
     compare_requested = Signal(int)  # link id: open ours vs theirs
+    caller_data_requested = Signal(str, str)  # the caller's number and name: export or forget them (owners)
 
     def __init__(self, appointments: Appointments, appt: AppointmentRecord, *, zone: ZoneInfo,
                  calendars: Mapping[str, str], sms_enabled: bool, operations: OperationRunner,
@@ -286,6 +287,10 @@ class AppointmentDialog(QDialog):
                                          "font-weight: 600; }")
         layout.addWidget(self.heading)
         layout.addWidget(self.status_banner)
+        self.attended_button = QPushButton("A&ttended")
+        self.no_show_button = QPushButton("&No-show")
+        self.caller_data_button = QPushButton("Caller's &data…")
+        self.caller_data_button.setToolTip("Export this caller's data to a file, or forget them (owners)")
         form = QFormLayout()
         self.fields: dict[str, QLabel] = {}
         for key, label in (("when", "When"), ("length", "Length"), ("caller", "Caller"), ("phone", "Phone"),
@@ -294,7 +299,16 @@ class AppointmentDialog(QDialog):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.fields[key] = value
-            form.addRow(f"{label}:", value)
+            row = {"phone": [self.caller_data_button],
+                   "attendance": [self.attended_button, self.no_show_button]}.get(key)
+            if row is None:
+                form.addRow(f"{label}:", value)
+                continue
+            line = QHBoxLayout()  # the actions on this field beside it
+            line.addWidget(value, 1)
+            for b in row:
+                line.addWidget(b)
+            form.addRow(f"{label}:", line)
         layout.addLayout(form)
 
         layout.addSpacing(6)
@@ -319,18 +333,13 @@ class AppointmentDialog(QDialog):
         self.edit_button = QPushButton("&Edit…")
         self.cancel_button = QPushButton("&Cancel appointment…")
         self.cancel_button.setObjectName("danger")
-        self.attended_button = QPushButton("A&ttended")
-        self.no_show_button = QPushButton("&No-show")
         self.close_button = QPushButton("C&lose")
         for b in (self.reschedule_button, self.edit_button, self.cancel_button, self.attended_button,
-                  self.no_show_button, self.close_button):
+                  self.no_show_button, self.caller_data_button, self.close_button):
             b.setAutoDefault(False)
         buttons.addWidget(self.reschedule_button)
         buttons.addWidget(self.edit_button)
         buttons.addWidget(self.cancel_button)
-        buttons.addSpacing(12)
-        buttons.addWidget(self.attended_button)
-        buttons.addWidget(self.no_show_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         layout.addLayout(buttons)
@@ -340,6 +349,8 @@ class AppointmentDialog(QDialog):
         self.cancel_button.clicked.connect(self.cancel_appointment)
         self.attended_button.clicked.connect(lambda: self.mark(Attendance.ATTENDED))
         self.no_show_button.clicked.connect(lambda: self.mark(Attendance.NO_SHOW))
+        self.caller_data_button.clicked.connect(lambda: self.caller_data_requested.emit(
+            self.appt.callback_number or "", self.appt.caller_name or ""))
         self.close_button.clicked.connect(self.reject)
         self._read_view = f"appointment dialog {id(self)}"
         self.destroyed.connect(lambda *_, view=self._read_view: queries.forget(view))
@@ -377,6 +388,7 @@ class AppointmentDialog(QDialog):
         self.fields["service"].setText(appt.service or "—")
         self.fields["notes"].setText(appt.notes or "—")
         markable = self.appointments.markable(appt)
+        self.caller_data_button.setEnabled(bool(appt.callback_number))
         self.fields["attendance"].setText(
             f"{appt.attendance.label} (marked by {appt.attendance_by})" if appt.attendance else
             "Not marked yet: did the caller come?" if markable else
@@ -429,7 +441,7 @@ class AppointmentDialog(QDialog):
                 row += 1
         # Tab goes top to bottom: the decisions above first, then the actions row
         chain = [*self.compare_buttons.values(), self.reschedule_button, self.edit_button, self.cancel_button,
-                 self.attended_button, self.no_show_button, self.close_button]
+                 self.attended_button, self.no_show_button, self.caller_data_button, self.close_button]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 

@@ -56,6 +56,7 @@ from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.callbacks_view import CallbacksView
+from receptionist.ui.caller_data import open_caller_data
 from receptionist.ui.conversion_view import install_conversion
 from receptionist.ui.people_views import install_people
 from receptionist.ui.discrepancy_dialog import DiscrepancyDialog
@@ -225,6 +226,7 @@ class MainWindow(QMainWindow):
         self.action_dialog: RescheduleDialog | CancelAppointmentDialog | None = None
         self.discrepancy_dialog: DiscrepancyDialog | None = None
         self.appointment_menu = None
+        self.caller_data_dialog = None
         self._sync_problems = 0
         self._progress = ""  # what the status bar says the running writes do
 
@@ -501,6 +503,7 @@ class MainWindow(QMainWindow):
                                    parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
+        dialog.caller_data_requested.connect(lambda number, name: open_caller_data(self, number, name, dialog.reload))
         dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
         self.appointment_dialog = dialog
         dialog.open()
