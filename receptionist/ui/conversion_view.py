@@ -37,6 +37,13 @@ BAR_LABELS = {"calls": "Calls", "proposals": "Proposals", "confirmed": "Confirme
 STAGE_COLOR, DROP_COLOR, UNMARKED_COLOR = "#2563eb", "#f59e0b", "#94a3b8"
 
 
+def tick_label(label: str) -> str:
+    """A bar's label on two lines when it has several words ("Not a booking" → "Not a\nbooking")."""
+    words = label.split()
+    half = (len(words) + 1) // 2
+    return " ".join(words[:half]) + ("\n" + " ".join(words[half:]) if len(words) > 1 else "")
+
+
 class ConversionView(QWidget):
     """Attributes: ``report`` (the last one read), ``funnel`` (the group on the chart), ``bars`` (its items)."""
 
@@ -69,7 +76,9 @@ class ConversionView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.getAxis("bottom").setTicks([[(i, BAR_LABELS[k]) for i, k in enumerate(BARS)]])
+        # two lines under a bar (its label's words split in the middle): twelve labels fit the chart at 1366 px
+        self.plot.getAxis("bottom").setTicks([[(i, tick_label(BAR_LABELS[k])) for i, k in enumerate(BARS)]])
+        self.plot.getAxis("bottom").setHeight(44)
         self.bars = pg.BarGraphItem(x=list(range(len(BARS))), height=[0] * len(BARS), width=0.7,
                                     brushes=[STAGE_COLOR] * len(STAGES) + [
                                         UNMARKED_COLOR if k == "not_marked" else DROP_COLOR for k in DROP_OFFS])
@@ -85,6 +94,8 @@ class ConversionView(QWidget):
         charts = QSplitter()
         charts.addWidget(self.plot)
         charts.addWidget(self.daily)
+        charts.setStretchFactor(0, 3)  # the funnel's twelve bars get the room; the days' lines need less
+        charts.setStretchFactor(1, 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(bar)
