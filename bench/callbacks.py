@@ -1,7 +1,7 @@
 """The callback desk's list and the conversion report over a year of calls: 50,000 calls vs 1,000, same run.
 
 Two SQLite databases are filled (not timed) with a year of calls as the intake leaves them (a call and its
-proposal; approved ones with an appointment, some cancelled; the intents of a desk's mix: bookings, a booking call
+proposal; approved ones with an appointment, some cancelled, past ones mostly marked attended or no-show; the intents of a desk's mix: bookings, a booking call
 without a time, questions, callbacks, urgent calls, cancels, reschedules) by bulk inserts, then the callback sweep
 makes their callbacks once (timed, shown), and the ones due more than a week ago are marked done, as a desk that
 keeps up leaves them. Then, alternating between the two databases:
@@ -71,10 +71,13 @@ def fill(store: Store, n: int, rng: random.Random) -> None:
             status = "approved" if roll < 0.75 else "rejected" if roll < 0.9 else "pending"
             if status == "approved":
                 appointment = uuid.uuid4().hex
+                came = rng.random()  # a past appointment marked at the desk: most came, some did not, a few unmarked
+                attendance = None if slot > NOW or came >= 0.95 else "attended" if came < 0.87 else "no-show"
                 appts.append({"id": appointment, "caller_name": f"Caller {i}", "service": "Cleaning",
                               "start_at": slot, "end_at": slot + timedelta(minutes=30), "notes": "",
                               "status": "cancelled" if rng.random() < 0.12 else "confirmed", "call_id": call_id,
-                              "created_at": received, "updated_at": received, "version": 1})
+                              "created_at": received, "updated_at": received, "version": 1,
+                              "attendance": attendance})
         proposals.append({"call_row_id": i, "status": status, "start_at": slot if timed else None,
                           "duration_minutes": 30, "notes": "", "issues": issues, "created_at": received,
                           "appointment_id": appointment, "version": 1})

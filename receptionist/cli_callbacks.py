@@ -17,14 +17,15 @@ import sys
 from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 
-from receptionist.config import Person, Profile, write_profile
+from receptionist.config import Profile, write_profile
 from receptionist.domain.callbacks import CallbackOutcome, CallbackReason, CallbackRecord
 from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
-from receptionist.domain.people import AuditRecord, hash_pin, same_person
+from receptionist.domain.people import AuditRecord
 from receptionist.errors import UserError
 from receptionist.services import Desk
 from receptionist.services.callbacks import tel_link
+from receptionist.services.people import people_changes
 
 
 def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None:
@@ -179,30 +180,26 @@ def _people_list(args, desk: Desk):
 
 
 def _people_change(args, build, profile: Profile) -> int:
-    """Add/change or remove a person in the profile file the desk runs, audited as a settings change."""
-    members = [p for p in profile.people.members if not same_person(p.name, args.name)]
-    if args.action == "remove":
-        if len(members) == len(profile.people.members):
-            raise UserError(f"{args.name} is not one of this desk's people")
-        detail = {"removed": args.name}
-    else:
-        pin_hash = ""
-        if args.pin:
-            pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
-            try:
-                pin_hash = hash_pin(pin)
-            except ValueError as exc:
-                raise UserError(str(exc)) from None
-        members.append(Person(name=args.name.strip(), role=args.role, phone=args.phone, pin_hash=pin_hash))
-        detail = {"added": args.name.strip(), "role": args.role, "pin": bool(pin_hash)}
-    data = profile.model_dump()
-    data["people"]["members"] = [m.model_dump() for m in members]
-    changed = Profile.from_dict(data, source="people")
+    """Add/change or remove a person in the profile file the desk runs (owners; ``desk.people`` decides the new
+    list), audited as a settings change."""
     app = build(args, profile, with_receiver=False)
-    try:  # the change is made by someone the desk knows (before it), then written down
-        app.desk.people.record_change("settings.people_changed", detail, actor=args.actor)
+    try:
+        people = app.desk.people
+        members = profile.people.members
+        if args.action == "remove":
+            changed_members = people.without_person(members, args.name, actor=args.actor)
+        else:
+            pin = None
+            if args.pin:
+                pin = getpass.getpass("PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+            changed_members = people.with_person(members, args.name, args.role, phone=args.phone, pin=pin,
+                                                 actor=args.actor)
+        detail = {"changes": people_changes(members, changed_members)}
+        # the change is made by someone the desk knows (before it), then written down
+        people.record_change("settings.people_changed", detail, actor=args.actor)
     finally:
         app.stop()
+    changed = profile.model_copy(update={"people": profile.people.model_copy(update={"members": changed_members})})
     write_profile(changed, args.profile_source.path)
     print(json.dumps(detail) if args.json else f"{args.profile_source.path}: {detail}")
     return 0
@@ -237,18 +234,12 @@ def _audit_list(args, desk: Desk):
 
 
 def _caller_export(args, desk: Desk):
-    data = desk.callers.export(args.number, actor=args.actor)
-    if args.out:
-        try:
-            with open(args.out, "w", encoding="utf-8") as f:
-                json.dump(data, f, indent=2, default=_json_default)
-        except OSError as exc:
-            raise UserError(f"cannot write {args.out}: {exc.strerror}") from None
-    summary = {"number": data["number"], "calls": len(data["calls"]), "appointments": len(data["appointments"]),
-               "texts": len(data["texts_sent"]) + len(data["texts_received"]), "file": args.out}
-    text = (f"{summary['calls']} call(s), {summary['appointments']} appointment(s), {summary['texts']} text(s)"
-            + (f" written to {args.out}" if args.out else ""))
-    return (summary if args.out else data), text if args.out else json.dumps(data, indent=2, default=_json_default)
+    if not args.out:
+        data = desk.callers.export(args.number, actor=args.actor)
+        return data, json.dumps(data, indent=2, default=_json_default)
+    summary = desk.callers.export_to(args.number, args.out, actor=args.actor)
+    return summary, (f"{summary['calls']} call(s), {summary['appointments']} appointment(s), {summary['texts']} "
+                     f"text(s) written to {args.out}")
 
 
 def _caller_forget(args, desk: Desk):

@@ -67,7 +67,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("id", type=int)
     p.add_argument("--note", default="", help="what whoever calls back should know")
 
-    appts = sub.add_parser("appointments", help="list, reschedule, edit or cancel appointments").add_subparsers(
+    appts = sub.add_parser("appointments", help="list, reschedule, edit, cancel or mark appointments").add_subparsers(
         dest="action", required=True)
     p = parser("list", "appointments in a date range (default: today and the next 7 days)", appts)
     p.add_argument("--from", dest="start", metavar="DATE", help="first day, MM/DD/YYYY or YYYY-MM-DD "
@@ -103,6 +103,9 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("id")
     p.add_argument("--reason", default="")
     p.add_argument("--notify", action="store_true", help="text the caller that it is cancelled")
+    p = parser("mark", "once its time has come: the caller came (attended) or did not (no-show)", appts)
+    p.add_argument("id")
+    p.add_argument("attendance", choices=["attended", "no-show"])
 
     links = sub.add_parser("links", help="a calendar link's sync state and the decisions on it").add_subparsers(
         dest="action", required=True)
@@ -297,6 +300,11 @@ def _appointments_cancel(args, desk):
     return appointment_json(appt, desk), f"cancelled: {_describe(appt, desk)}"
 
 
+def _appointments_mark(args, desk):
+    appt = desk.appointments.mark_attendance(args.id, args.attendance, actor=args.actor)
+    return appointment_json(appt, desk), f"marked {args.attendance}: {_describe(appt, desk)}"
+
+
 def _links_retry(args, desk):
     n = desk.sync.retry_all_failed(actor=args.actor) if args.all_failed else desk.sync.retry(args.id, actor=args.actor)
     return {"retried": n}, f"{n} link(s) will be written again at the next sync cycle"
@@ -365,6 +373,7 @@ _HANDLERS = {
     ("appointments", "reschedule"): _appointments_reschedule,
     ("appointments", "edit"): _appointments_edit,
     ("appointments", "cancel"): _appointments_cancel,
+    ("appointments", "mark"): _appointments_mark,
     ("links", "retry"): _links_retry,
     ("links", "show"): _links_show,
     ("links", "keep-ours"): _links_keep_ours,
@@ -386,6 +395,7 @@ def appointment_json(a: AppointmentRecord, desk: Desk) -> dict:
             "service": a.service, "start_utc": a.start, "end_utc": a.end, "start_local": a.start.astimezone(zone),
             "minutes": a.duration_minutes, "notes": a.notes, "cancel_reason": a.cancel_reason,
             "caller_confirmed_at": a.caller_confirmed_at,
+            "attendance": a.attendance.value if a.attendance else None, "attendance_by": a.attendance_by,
             "sync": {link.calendar: link_json(link) for link in a.links}}
 
 
@@ -424,7 +434,7 @@ def _describe(a: AppointmentRecord, desk: Desk) -> str:
     zone = desk.context.rules.zone
     states = ", ".join(f"{desk.context.calendars.get(link.calendar, link.calendar)} {link.state.label}"
                        for link in a.links)
-    cancelled = " [cancelled]" if a.status.value == "cancelled" else ""
+    cancelled = " [cancelled]" if a.status.value == "cancelled" else f" [{a.attendance.label}]" if a.attendance else ""
     return (f"{format_datetime(a.start, zone)} ({a.duration_minutes} min) {a.caller_name or '?'} — "
             f"{a.service or '?'}{cancelled}  [{a.id}]" + (f"  {states}" if states else ""))
 

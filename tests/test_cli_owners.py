@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import update
@@ -145,10 +146,15 @@ def test_every_audited_action_of_the_command_line_names_the_person(cli, ingest, 
         with store.session() as s:
             s.execute(update(t.CalendarLink).where(t.CalendarLink.appointment_id.in_([appt, other]))
                       .values(state="drift", detail={"deleted": True}))
+            past = datetime(2026, 1, 5, 16, 0, tzinfo=timezone.utc)  # its time came: it can be marked
+            s.execute(update(t.Appointment).where(t.Appointment.id == appt)
+                      .values(start_at=past, end_at=past + timedelta(minutes=30)))
             s.commit()
         links = {a: store.appointments.get(a).links[0].id for a in (appt, other)}
     finally:
         store.engine.dispose()
+    act("Ana Ruiz", "appointment.no-show", "appointments", "mark", appt, "no-show")
+    act("Ben Cole", "appointment.attended", "appointments", "mark", appt, "attended")
     act("Ben Cole", "sync.keep_ours", "links", "keep-ours", str(links[appt]))
     act("Ana Ruiz", "sync.take_theirs", "links", "take-theirs", str(links[other]))
     act("Ben Cole", "appointment.cancelled", "appointments", "cancel", appt, "--reason", "asked to")

@@ -14,7 +14,8 @@ from receptionist import events
 from receptionist.cli import main
 from receptionist.config import Profile
 from receptionist.domain.bookings import BookingDraft
-from receptionist.domain.conversion import Funnel
+from receptionist.domain.conversion import DROP_OFFS, Funnel
+from receptionist.domain.models import Attendance
 from receptionist.errors import UserError
 from receptionist.services.context import location_rules
 from tests.helpers.calls import store_payload
@@ -23,8 +24,9 @@ from tests.helpers.payloads import payload
 
 
 def seed(store, clock):
-    """Five calls on Monday 11/23 and one on Sunday 11/1 (the fall-back day, 25 hours long in Chicago):
-    kept, upcoming, cancelled, rejected, pending, no time, a question."""
+    """Seven calls on Monday 11/23 and one on Sunday 11/1 (the fall-back day, 25 hours long in Chicago):
+    attended (kept), a no-show, one whose time came without a mark, upcoming, cancelled, rejected, no time, a
+    question."""
     rules = location_rules(Profile())
     at = clock()
 
@@ -33,8 +35,11 @@ def seed(store, clock):
         return store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, start, 30),
                                        p.version, [], "Ana", at)
 
-    kept = store_payload(store, payload(platform="vapi"), rules, at)
-    approve(kept, at - timedelta(hours=1))  # its time has come
+    kept = approve(store_payload(store, payload(platform="vapi"), rules, at), at - timedelta(hours=1))
+    store.appointments.mark_attendance(kept.id, kept.version, Attendance.ATTENDED, "Ana", at)
+    missed = approve(store_payload(store, payload(), rules, at), at - timedelta(hours=2))
+    store.appointments.mark_attendance(missed.id, missed.version, Attendance.NO_SHOW, "Ana", at)
+    approve(store_payload(store, payload(), rules, at), at - timedelta(hours=3))  # its time came: not marked
     upcoming = store_payload(store, payload(), rules, at)
     approve(upcoming, at + timedelta(days=2))
     cancelled = store_payload(store, payload(), rules, at)
@@ -52,18 +57,20 @@ def test_the_funnel_names_every_drop_off(store, profile, clock):
     seed(store, clock)
     desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
     report = desk.reports.conversion(date(2026, 11, 1), date(2026, 11, 23))
-    assert report.total == Funnel(calls=6, proposals=4, confirmed=3, kept=1, not_a_booking=1, no_time=1,
-                                  rejected=1, pending=0, cancelled=1, upcoming=1)
+    assert report.total == Funnel(calls=8, proposals=6, confirmed=5, kept=1, not_a_booking=1, no_time=1,
+                                  rejected=1, pending=0, cancelled=1, no_show=1, not_marked=1, upcoming=1)
     t = report.total  # every call is at one stage's end or one drop-off
-    assert t.kept + t.not_a_booking + t.no_time + t.rejected + t.pending + t.cancelled + t.upcoming == t.calls
+    assert t.kept + sum(getattr(t, k) for k in DROP_OFFS) == t.calls
     assert report.by_day[date(2026, 11, 1)] == Funnel(calls=1, not_a_booking=1)
     assert report.by_day[date(2026, 11, 2)] == Funnel()
     assert len(report.by_day) == 23
-    assert report.by_reason["question"].calls == 1 and report.by_reason["book"].calls == 5
+    assert report.by_reason["question"].calls == 1 and report.by_reason["book"].calls == 7
     assert report.by_platform["vapi"] == Funnel(calls=2, proposals=2, confirmed=1, kept=1, rejected=1)
     behind = desk.reports.calls_behind(date(2026, 11, 23), date(2026, 11, 23), "rejected", platform="vapi")
     assert len(behind) == 1 and store.calls.get(behind[0]).proposal.reject_reason == "full"
-    assert len(desk.reports.calls_behind(date(2026, 11, 1), date(2026, 11, 23), "calls")) == 6
+    assert len(desk.reports.calls_behind(date(2026, 11, 1), date(2026, 11, 23), "calls")) == 8
+    for stage in ("kept", "no_show", "not_marked", "upcoming"):  # each drop-off lists exactly the calls it counts
+        assert len(desk.reports.calls_behind(date(2026, 11, 1), date(2026, 11, 23), stage)) == 1, stage
 
 
 def test_the_default_is_the_last_30_days_and_bad_ranges_are_refused(store, profile, clock):
@@ -88,12 +95,15 @@ def test_report_conversion_json_and_csv(db_url, capsys, clock):
     assert main(["report", "conversion", "--from", "2026-11-01", "--to", "2026-11-23", "--json", "--db",
                  db_url]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["total"]["calls"] == 6 and out["by_day"]["2026-11-01"]["not_a_booking"] == 1
+    assert out["total"]["calls"] == 8 and out["by_day"]["2026-11-01"]["not_a_booking"] == 1
+    assert out["total"]["no_show"] == 1 and out["total"]["kept"] == 1
     assert main(["report", "conversion", "--from", "2026-11-01", "--to", "2026-11-23", "--csv", "--db",
                  db_url]) == 0
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
-    # the command line's now is the real one: the appointment of 11/25 has come too
-    assert rows[0]["group"] == "total" and rows[0]["kept"] == "2" and rows[0]["cancelled"] == "1"
+    # the command line's now is the real one: the appointment of 11/25 has come too, and nobody marked it, so it
+    # is "not marked", never kept
+    assert rows[0]["group"] == "total" and rows[0]["kept"] == "1" and rows[0]["cancelled"] == "1"
+    assert (rows[0]["not_marked"], rows[0]["upcoming"]) == ("2", "0")
     assert {r["key"] for r in rows if r["group"] == "platform"} == {"generic", "vapi"}
     assert main(["report", "conversion", "--from", "11/01/2026", "--db", db_url]) == 2
     assert "--from '11/01/2026' is not a date" in capsys.readouterr().err

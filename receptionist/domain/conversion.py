@@ -1,14 +1,17 @@
 """The conversion funnel, pure: calls → proposals → confirmed appointments → kept, and where the others went.
 
 A *proposal* is a booking call (intent "book") whose requested time the AI captured; *confirmed*, a proposal a
-person approved (an appointment was made); *kept*, a confirmed appointment that was not cancelled and whose time
-has come. Every call that does not reach the next stage is counted under one named drop-off:
+person approved (an appointment was made); *kept*, a confirmed appointment a person at the desk marked attended.
+Every call that does not reach the next stage is counted under one named drop-off:
 
 - ``not_a_booking``: the caller wanted something else (a question, a callback, a cancel, a reschedule, urgent);
 - ``no_time``: a booking call the AI captured no time for;
 - ``rejected`` / ``pending``: a proposal a person rejected (or passed to the callback desk), or has not decided
   yet;
-- ``cancelled`` / ``upcoming``: a confirmed appointment later cancelled, or still to come.
+- ``cancelled``: a confirmed appointment later cancelled;
+- ``no_show``: marked a no-show;
+- ``not_marked``: its time has come and nobody marked it attended or no-show (never counted as kept);
+- ``upcoming``: still to come.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 STAGES = ("calls", "proposals", "confirmed", "kept")
-DROP_OFFS = ("not_a_booking", "no_time", "rejected", "pending", "cancelled", "upcoming")
+DROP_OFFS = ("not_a_booking", "no_time", "rejected", "pending", "cancelled", "no_show", "not_marked", "upcoming")
 DROP_LABELS = {"not_a_booking": "Not a booking", "no_time": "No time captured", "rejected": "Rejected",
-               "pending": "Not decided yet", "cancelled": "Cancelled", "upcoming": "Still to come"}
+               "pending": "Not decided yet", "cancelled": "Cancelled", "no_show": "No-show",
+               "not_marked": "Not marked", "upcoming": "Still to come"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class Funnel:
     rejected: int = 0
     pending: int = 0
     cancelled: int = 0
+    no_show: int = 0
+    not_marked: int = 0
     upcoming: int = 0
 
     def __add__(self, other: "Funnel") -> "Funnel":

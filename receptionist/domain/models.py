@@ -19,6 +19,17 @@ class AppointmentStatus(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
+class Attendance(str, enum.Enum):
+    """Whether the caller came, as a person at the desk marked it once the appointment's time came."""
+
+    ATTENDED = "attended"
+    NO_SHOW = "no-show"
+
+    @property
+    def label(self) -> str:
+        return "Attended" if self is Attendance.ATTENDED else "No-show"
+
+
 class SyncState(str, enum.Enum):
     """Per (appointment, calendar) sync state, shown as the badge."""
 
@@ -145,6 +156,8 @@ class AppointmentRecord:
     description_override: str | None = None
     cancel_reason: str | None = None
     caller_confirmed_at: datetime | None = None  # the caller replied C to the reminder
+    attendance: Attendance | None = None  # None: not marked
+    attendance_by: str | None = None  # who marked it
 
     @property
     def duration_minutes(self) -> int:

@@ -64,7 +64,7 @@ class Desk:
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
         self.watch = ConnectionWatch(ctx, self.health, engine=engine, messenger=engine.messenger if engine else None)
-        self.settings = DeskSettings(reconfigure)
+        self.settings = DeskSettings(ctx, reconfigure)
         self.availability = Availability(ctx)
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)

@@ -1,4 +1,4 @@
-"""Appointments: what the views list, and an appointment's life (reschedule, edit, cancel)."""
+"""Appointments: what the views list, and an appointment's life (reschedule, edit, cancel, attended / no-show)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from receptionist import events
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.formatting import format_date, format_datetime
-from receptionist.domain.models import AppointmentRecord, AppointmentRow, AppointmentStatus, ExternalEventRecord
+from receptionist.domain.models import (
+    AppointmentRecord,
+    AppointmentRow,
+    AppointmentStatus,
+    Attendance,
+    ExternalEventRecord,
+)
 from receptionist.errors import UserError
 from receptionist.services.checks import Checks, refuse_blocking
 from receptionist.services.context import DeskContext
@@ -179,3 +185,22 @@ class Appointments:
         changed = ctx.store.appointments.cancel(appointment_id, appt.version, reason, ctx.actor(actor), ctx.clock(),
                                                 outbox)
         return announce_changed(ctx, changed)
+
+    def markable(self, appt: AppointmentRecord) -> bool:
+        """Whether attended / no-show may be marked now: a live appointment whose time has come (no SQL)."""
+        return appt.status is not AppointmentStatus.CANCELLED and appt.start <= self.ctx.clock()
+
+    def mark_attendance(self, appointment_id: str, attendance: Attendance | str, *,
+                        actor: str | None = None) -> AppointmentRecord:
+        """Mark that the caller came (``attended``) or did not (``no-show``), once the time has come; any person at
+        the desk may, and the audit names them. The conversion report counts a kept appointment from this mark."""
+        ctx = self.ctx
+        try:
+            attendance = Attendance(attendance)
+        except ValueError:
+            raise UserError(f"{attendance!r} is not attended or no-show") from None
+        appt = self.get(appointment_id)
+        marked = ctx.store.appointments.mark_attendance(appointment_id, appt.version, attendance, ctx.actor(actor),
+                                                        ctx.clock())
+        ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=marked.id)
+        return marked

@@ -3,7 +3,10 @@ exported or forgotten."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
 
 from receptionist import events
 from receptionist.domain.formatting import format_date
@@ -87,6 +90,16 @@ class Callers:
         who = self._owner(actor, "exporting")
         return self.ctx.store.caller_data.export(self.number(written_number), who, self.ctx.clock())
 
+    def export_to(self, written_number: str, path: str | Path, actor: str | None = None) -> dict:
+        """``export`` written to a JSON file; what it holds, counted (calls, appointments, texts)."""
+        data = self.export(written_number, actor)
+        try:
+            Path(path).write_text(json.dumps(data, indent=2, default=_iso), encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {path}: {exc.strerror}") from None
+        return {"number": data["number"], "calls": len(data["calls"]), "appointments": len(data["appointments"]),
+                "texts": len(data["texts_sent"]) + len(data["texts_received"]), "file": str(path)}
+
     def forget(self, written_number: str, actor: str | None = None) -> dict[str, int]:
         """Erase a caller: calls, transcripts and texts go; appointments stay with the name replaced, and the
         calendars get that version; audited. Returns how many calls, appointments and texts were touched."""
@@ -98,3 +111,9 @@ class Callers:
         ctx.bus.publish(events.CALLBACK_CHANGED)
         ctx.wake_sync()
         return done
+
+
+def _iso(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")

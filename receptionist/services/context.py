@@ -47,6 +47,24 @@ class AtDesk:
             self._name = name
 
 
+class Roster:
+    """The desk's people as the running desk knows them: the profile's at start, then each saved in Settings →
+    People (``desk.settings.apply``), so a person added there can pick themself without a restart."""
+
+    def __init__(self, members: tuple = ()):
+        self._members = tuple(members)
+        self._lock = threading.Lock()
+
+    @property
+    def members(self) -> tuple:
+        with self._lock:
+            return self._members
+
+    def set(self, members) -> None:  # noqa: ANN001 - config.Person records
+        with self._lock:
+            self._members = tuple(members)
+
+
 @dataclass(frozen=True)
 class DeskContext:
     """The desk's store, profile and wiring. ``calendars`` maps each enabled calendar's link key to its label
@@ -68,10 +86,12 @@ class DeskContext:
     at_desk: AtDesk = field(default_factory=AtDesk)
     rules: LocationRules = field(init=False)
     template: EventTemplate = field(init=False)
+    roster: Roster = field(init=False)  # the people (``profile.people.members``, kept current by Settings)
 
     def __post_init__(self):
         object.__setattr__(self, "rules", location_rules(self.profile))
         object.__setattr__(self, "template", event_template(self.profile))
+        object.__setattr__(self, "roster", Roster(self.profile.people.members))
 
     def adopt(self, profile: Profile, *, sms_enabled: bool | None = None) -> None:
         """File → Settings saved: the running desk's profile and what is drawn from it (the zone, hours, services,
@@ -80,6 +100,7 @@ class DeskContext:
         object.__setattr__(self, "profile", profile)
         object.__setattr__(self, "rules", location_rules(profile))
         object.__setattr__(self, "template", event_template(profile))
+        self.roster.set(profile.people.members)
         if sms_enabled is not None:
             object.__setattr__(self, "sms_enabled", sms_enabled)
 
@@ -95,7 +116,7 @@ class DeskContext:
         """Who acts: ``given`` (the command line's ``--actor``), else the person at the desk, checked against the
         profile's people when it lists any (their spelling of the name is what the audit log records)."""
         name = (given if given is not None else self.at_desk.name).strip()
-        members = self.profile.people.members
+        members = self.roster.members
         if not members:
             return name or "staff"
         for person in members:

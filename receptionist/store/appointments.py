@@ -14,6 +14,7 @@ from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentRow,
     AppointmentStatus,
+    Attendance,
     LinkBadge,
     SyncState,
 )
@@ -191,10 +192,13 @@ class AppointmentStore(Room):
             if row.status == AppointmentStatus.CANCELLED.value:
                 raise UserError("this appointment is cancelled; book a new one instead")
             before = {"start": row.start_at.isoformat(), "end": row.end_at.isoformat(), "service": row.service}
+            before_start = row.start_at
             if "start" in changes:
                 refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id)
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
+            if "start" in changes and changes["start"] != before_start:  # a new time: whether they came is not known
+                row.attendance = row.attendance_by = row.attendance_at = None
             row.updated_at = now
             repush(row, now)
             queue_in(s, outbox, appointment_id, now)
@@ -215,5 +219,22 @@ class AppointmentStore(Room):
             repush(row, now)
             queue_in(s, outbox, appointment_id, now)
             audit_in(s, now, actor, "appointment.cancelled", "appointment", appointment_id, {"reason": reason})
+            commit_or_stale(s)
+        return self.get(appointment_id)
+
+    def mark_attendance(self, appointment_id: str, version: int, attendance: Attendance, actor: str,
+                        now: datetime) -> AppointmentRecord:
+        """Attended or no-show, once the appointment's time has come; a mark may be corrected (the audit keeps
+        the one it replaced). No calendar is owed anything: the event itself does not change."""
+        with self.session() as s:
+            row = appointment_for_change(s, appointment_id, version)
+            if row.status == AppointmentStatus.CANCELLED.value:
+                raise UserError("this appointment is cancelled: there is nothing to mark attended or no-show")
+            if row.start_at > now:
+                raise UserError("this appointment has not started yet: mark it attended or no-show once it has")
+            before = row.attendance
+            row.attendance, row.attendance_by, row.attendance_at = attendance.value, actor, now
+            audit_in(s, now, actor, f"appointment.{attendance.value}", "appointment",
+                     appointment_id, {"before": before, "attendance": attendance.value})
             commit_or_stale(s)
         return self.get(appointment_id)

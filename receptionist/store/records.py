@@ -7,6 +7,7 @@ from datetime import datetime
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
+    Attendance,
     CalendarHealthRecord,
     CallRecord,
     ExternalEventRecord,
@@ -41,6 +42,7 @@ def appointment_record(row: t.Appointment) -> AppointmentRecord:
         links=tuple(link_record(link) for link in row.links), title_override=row.title_override,
         description_override=row.description_override, cancel_reason=row.cancel_reason,
         caller_confirmed_at=row.caller_confirmed_at,
+        attendance=Attendance(row.attendance) if row.attendance else None, attendance_by=row.attendance_by,
     )
 
 

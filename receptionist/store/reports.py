@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from sqlalchemy import Integer, and_, case, cast, func, literal, select
 
-from receptionist.domain.conversion import Funnel, FunnelRow
-from receptionist.domain.models import AppointmentStatus, ProposalStatus
+from receptionist.domain.conversion import DROP_OFFS, STAGES, Funnel, FunnelRow
+from receptionist.domain.models import AppointmentStatus, Attendance, ProposalStatus
 from receptionist.store import tables as t
 from receptionist.store.base import Room
 
@@ -46,6 +46,28 @@ def _shift(changes: Sequence[tuple[datetime, float]], column):
                 else_=literal(changes[-1][1]))
 
 
+def _stages(now: datetime) -> dict:
+    """Each stage and drop-off of the funnel (``domain/conversion.py``) as a condition on a call joined to its
+    proposal and appointment: the one definition the counts and the calls behind a bar share."""
+    C, P, A = t.Call, t.BookingProposal, t.Appointment
+    booking = C.intent == "book"
+    timed = and_(booking, P.start_at.is_not(None))
+    approved = and_(timed, P.status == ProposalStatus.APPROVED.value, A.id.is_not(None))
+    live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
+    unmarked = and_(live, A.attendance.is_(None))
+    return {
+        "calls": literal(True), "proposals": timed, "confirmed": approved,
+        "kept": and_(live, A.attendance == Attendance.ATTENDED.value),
+        "not_a_booking": ~booking, "no_time": and_(booking, ~timed),
+        "rejected": and_(timed, P.status == ProposalStatus.REJECTED.value),
+        "pending": and_(timed, P.status == ProposalStatus.PENDING.value),
+        "cancelled": and_(approved, A.status == AppointmentStatus.CANCELLED.value),
+        "no_show": and_(live, A.attendance == Attendance.NO_SHOW.value),
+        "not_marked": and_(unmarked, A.start_at <= now),
+        "upcoming": and_(unmarked, A.start_at > now),
+    }
+
+
 class Reports(Room):
     def conversion(self, days: Sequence[Day], now: datetime,
                    clock_changes: Sequence[tuple[datetime, float]] = ()) -> list[FunnelRow]:
@@ -60,16 +82,9 @@ class Reports(Room):
         with self.session() as s:
             hours = _hours_since(s.get_bind().dialect.name, C.received_at, t0)
             day_no = _floor(s.get_bind().dialect.name, (hours + _shift(clock_changes, C.received_at)) / 24).label("day_no")
-            booking = C.intent == "book"
-            timed = and_(booking, P.start_at.is_not(None))
-            approved = and_(timed, P.status == ProposalStatus.APPROVED.value, A.id.is_not(None))
-            cancelled = and_(approved, A.status == AppointmentStatus.CANCELLED.value)
-            live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
-            q = (select(day_no, C.intent, C.platform, func.count(C.id), _count(timed), _count(approved),
-                        _count(and_(live, A.start_at <= now)), _count(~booking), _count(and_(booking, ~timed)),
-                        _count(and_(timed, P.status.in_(_NOT_BOOKED))),
-                        _count(and_(timed, P.status == ProposalStatus.PENDING.value)), _count(cancelled),
-                        _count(and_(live, A.start_at > now)))
+            stage = _stages(now)
+            q = (select(day_no, C.intent, C.platform, func.count(C.id),
+                        *(_count(stage[name]) for name in STAGES[1:] + DROP_OFFS))
                  .select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
                  .where(C.received_at >= t0, C.received_at < days[-1][2])
                  .group_by(day_no, C.intent, C.platform))
@@ -81,20 +96,8 @@ class Reports(Room):
         """The ids of the calls received in [start, end) behind one number of the funnel (a stage or a drop-off),
         newest first: what a click on a bar opens."""
         C, P, A = t.Call, t.BookingProposal, t.Appointment
-        booking = C.intent == "book"
-        timed = and_(booking, P.start_at.is_not(None))
-        approved = and_(timed, P.status == ProposalStatus.APPROVED.value, A.id.is_not(None))
-        live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
-        conditions = {
-            "calls": literal(True), "proposals": timed, "confirmed": approved, "kept": and_(live, A.start_at <= now),
-            "not_a_booking": ~booking, "no_time": and_(booking, ~timed),
-            "rejected": and_(timed, P.status.in_(_NOT_BOOKED)),
-            "pending": and_(timed, P.status == ProposalStatus.PENDING.value),
-            "cancelled": and_(approved, A.status == AppointmentStatus.CANCELLED.value),
-            "upcoming": and_(live, A.start_at > now),
-        }
         q = (select(C.id).select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
-             .where(C.received_at >= start, C.received_at < end, conditions[stage]))
+             .where(C.received_at >= start, C.received_at < end, _stages(now)[stage]))
         if reason:
             q = q.where(C.intent == reason)
         if platform:

@@ -139,6 +139,9 @@ class Appointment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     caller_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the caller replied C to a reminder
+    attendance: Mapped[str | None] = mapped_column(String(16))  # Attendance: attended / no-show; None = not marked
+    attendance_by: Mapped[str | None] = mapped_column(String(200))
+    attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     links: Mapped[list["CalendarLink"]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", order_by="CalendarLink.calendar"

@@ -1,10 +1,10 @@
 """One appointment: its booking, each calendar's badge with its sentence, and what a person can do to it
-(Reschedule…, Edit…, Cancel appointment…). Each action is a small dialog that runs its change on the window's
+(Reschedule…, Edit…, Cancel appointment…, and once its time has come Attended / No-show). Each action is a small dialog that runs its change on the window's
 :class:`~receptionist.ui.operations.OperationRunner`, which shows a UserError as a sentence inside the dialog, so
 nothing typed is lost to a message box. The dialogs are handed the appointments capability and what they show of the
 desk (its zone, its calendars' labels, whether SMS is on); "service" in them is the booked service.
 
-The same three actions are offered by :func:`appointment_menu` (right-click in the week view or the table).
+The same actions are offered by :func:`appointment_menu` (right-click in the week view or the table).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist.domain.formatting import format_phone, format_range
-from receptionist.domain.models import AppointmentRecord, AppointmentStatus, SyncState
+from receptionist.domain.models import AppointmentRecord, AppointmentStatus, Attendance, SyncState
 from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES
 from receptionist.errors import UserError
 from receptionist.services.appointments import Appointments
@@ -285,6 +285,7 @@ class AppointmentDialog(QDialog):
     """
 
     compare_requested = Signal(int)  # link id: open ours vs theirs
+    caller_data_requested = Signal(str, str)  # the caller's number and name: export or forget them (owners)
 
     def __init__(self, appointments: Appointments, appt: AppointmentRecord, *, zone: ZoneInfo,
                  calendars: Mapping[str, str], sms_enabled: bool, operations: OperationRunner,
@@ -316,15 +317,28 @@ class AppointmentDialog(QDialog):
                                          "font-weight: 600; }")
         layout.addWidget(self.heading)
         layout.addWidget(self.status_banner)
+        self.attended_button = QPushButton("A&ttended")
+        self.no_show_button = QPushButton("&No-show")
+        self.caller_data_button = QPushButton("Caller's &data…")
+        self.caller_data_button.setToolTip("Export this caller's data to a file, or forget them (owners)")
         form = QFormLayout()
         self.fields: dict[str, QLabel] = {}
         for key, label in (("when", "When"), ("length", "Length"), ("caller", "Caller"), ("phone", "Phone"),
-                           ("service", "Service"), ("notes", "Notes")):
+                           ("service", "Service"), ("notes", "Notes"), ("attendance", "Attendance")):
             value = QLabel()
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.fields[key] = value
-            form.addRow(f"{label}:", value)
+            row = {"phone": [self.caller_data_button],
+                   "attendance": [self.attended_button, self.no_show_button]}.get(key)
+            if row is None:
+                form.addRow(f"{label}:", value)
+                continue
+            line = QHBoxLayout()  # the actions on this field beside it
+            line.addWidget(value, 1)
+            for b in row:
+                line.addWidget(b)
+            form.addRow(f"{label}:", line)
         layout.addLayout(form)
 
         layout.addSpacing(6)
@@ -350,7 +364,8 @@ class AppointmentDialog(QDialog):
         self.cancel_button = QPushButton("&Cancel appointment…")
         self.cancel_button.setObjectName("danger")
         self.close_button = QPushButton("C&lose")
-        for b in (self.reschedule_button, self.edit_button, self.cancel_button, self.close_button):
+        for b in (self.reschedule_button, self.edit_button, self.cancel_button, self.attended_button,
+                  self.no_show_button, self.caller_data_button, self.close_button):
             b.setAutoDefault(False)
         buttons.addWidget(self.reschedule_button)
         buttons.addWidget(self.edit_button)
@@ -362,6 +377,10 @@ class AppointmentDialog(QDialog):
         self.reschedule_button.clicked.connect(self.reschedule)
         self.edit_button.clicked.connect(self.edit)
         self.cancel_button.clicked.connect(self.cancel_appointment)
+        self.attended_button.clicked.connect(lambda: self.mark(Attendance.ATTENDED))
+        self.no_show_button.clicked.connect(lambda: self.mark(Attendance.NO_SHOW))
+        self.caller_data_button.clicked.connect(lambda: self.caller_data_requested.emit(
+            self.appt.callback_number or "", self.appt.caller_name or ""))
         self.close_button.clicked.connect(self.reject)
         self._read_view = f"appointment dialog {id(self)}"
         self.destroyed.connect(lambda *_, view=self._read_view: queries.forget(view))
@@ -380,7 +399,8 @@ class AppointmentDialog(QDialog):
             sys.excepthook(type(exc), exc, exc.__traceback__)
             return
         show_inline_error(self.error_label, user_sentence(exc))
-        for b in (self.reschedule_button, self.edit_button, self.cancel_button):
+        for b in (self.reschedule_button, self.edit_button, self.cancel_button, self.attended_button,
+                  self.no_show_button):
             b.setEnabled(False)
 
     def show_record(self, appt: AppointmentRecord) -> None:
@@ -397,6 +417,16 @@ class AppointmentDialog(QDialog):
         self.fields["phone"].setText(format_phone(appt.callback_number) or "no number")
         self.fields["service"].setText(appt.service or "—")
         self.fields["notes"].setText(appt.notes or "—")
+        markable = self.appointments.markable(appt)
+        self.caller_data_button.setEnabled(bool(appt.callback_number))
+        self.fields["attendance"].setText(
+            f"{appt.attendance.label} (marked by {appt.attendance_by})" if appt.attendance else
+            "Not marked yet: did the caller come?" if markable else
+            "—" if cancelled else "Can be marked once its time has come")
+        for b, value in ((self.attended_button, Attendance.ATTENDED), (self.no_show_button, Attendance.NO_SHOW)):
+            b.setEnabled(markable and appt.attendance is not value)
+            b.setToolTip(f"Mark that the caller {'came' if value is Attendance.ATTENDED else 'did not come'}"
+                         if markable else "Attended / No-show can be marked once the appointment's time has come")
         for b in (self.reschedule_button, self.edit_button, self.cancel_button):
             b.setEnabled(not cancelled)
             b.setToolTip("A cancelled appointment cannot be changed; book a new one." if cancelled else "")
@@ -441,7 +471,7 @@ class AppointmentDialog(QDialog):
                 row += 1
         # Tab goes top to bottom: the decisions above first, then the actions row
         chain = [*self.compare_buttons.values(), self.reschedule_button, self.edit_button, self.cancel_button,
-                 self.close_button]
+                 self.attended_button, self.no_show_button, self.caller_data_button, self.close_button]
         for before, after in zip(chain, chain[1:]):
             QWidget.setTabOrder(before, after)
 
@@ -464,10 +494,21 @@ class AppointmentDialog(QDialog):
     def cancel_appointment(self) -> QDialog:
         return self._open(CancelAppointmentDialog)
 
+    def mark(self, attendance: Attendance) -> None:
+        """Attended / No-show, written on the worker; the dialog shows the appointment as it then is."""
+        appointments, appointment_id = self.appointments, self.appointment_id
+        trigger = self.attended_button if attendance is Attendance.ATTENDED else self.no_show_button
+        self.operations.run(f"Mark {attendance.label.lower()}",
+                            lambda: appointments.mark_attendance(appointment_id, attendance),
+                            success=self.show_record, trigger=trigger, error_label=self.error_label,
+                            progress=f"Marking {attendance.label.lower()}…")
+
 
 def appointment_menu(parent: QWidget, appt: AppointmentRecord | None, *, open_: Callable[[], None],
-                     reschedule: Callable[[], None], cancel: Callable[[], None]) -> QMenu:
-    """Open… / Reschedule… / Cancel…, for a right-click on an appointment (the week view, the table)."""
+                     reschedule: Callable[[], None], cancel: Callable[[], None],
+                     mark: Callable[[Attendance], None], markable: bool = False) -> QMenu:
+    """Open… / Reschedule… / Cancel… / Mark attended / Mark no-show, for a right-click on an appointment (the week
+    view, the table); the marks once its time has come (``markable``)."""
     menu = QMenu(parent)
     live = appt is not None and appt.status is not AppointmentStatus.CANCELLED
     menu.addAction("&Open…").triggered.connect(lambda _checked=False: open_())
@@ -477,6 +518,11 @@ def appointment_menu(parent: QWidget, appt: AppointmentRecord | None, *, open_: 
     action = menu.addAction("&Cancel appointment…")
     action.setEnabled(live)
     action.triggered.connect(lambda _checked=False: cancel())
+    menu.addSeparator()
+    for text, value in (("Mark &attended", Attendance.ATTENDED), ("Mark &no-show", Attendance.NO_SHOW)):
+        action = menu.addAction(text)
+        action.setEnabled(markable and appt is not None and appt.attendance is not value)
+        action.triggered.connect(lambda _checked=False, value=value: mark(value))
     return menu
 
 

@@ -1,5 +1,6 @@
-"""The Conversion tab (owners): the funnel as a bar chart — calls, proposals, confirmed, kept, then each drop-off
-named — and the calls per day beside the kept ones; a click on a bar lists the calls behind it.
+"""The Conversion tab (owners): the funnel as a bar chart — calls, proposals, confirmed, kept (marked attended),
+then each drop-off named, no-shows and appointments nobody marked among them — and the calls per day beside the
+kept ones; a click on a bar lists the calls behind it.
 
 The chart is drawn with pyqtgraph (QtCharts would bring PySide6-Addons into every build). pyqtgraph and numpy are
 imported when the tab is first opened, not when the window starts. Every read runs on the ``QueryRunner``: the
@@ -33,7 +34,14 @@ from receptionist.ui.operations import QueryRunner, user_sentence
 
 BARS = STAGES + DROP_OFFS
 BAR_LABELS = {"calls": "Calls", "proposals": "Proposals", "confirmed": "Confirmed", "kept": "Kept", **DROP_LABELS}
-STAGE_COLOR, DROP_COLOR = "#2563eb", "#f59e0b"
+STAGE_COLOR, DROP_COLOR, UNMARKED_COLOR = "#2563eb", "#f59e0b", "#94a3b8"
+
+
+def tick_label(label: str) -> str:
+    """A bar's label on two lines when it has several words ("Not a booking" → "Not a\nbooking")."""
+    words = label.split()
+    half = (len(words) + 1) // 2
+    return " ".join(words[:half]) + ("\n" + " ".join(words[half:]) if len(words) > 1 else "")
 
 
 class ConversionView(QWidget):
@@ -68,9 +76,12 @@ class ConversionView(QWidget):
         self.plot = pg.PlotWidget()
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.getAxis("bottom").setTicks([[(i, BAR_LABELS[k]) for i, k in enumerate(BARS)]])
+        # two lines under a bar (its label's words split in the middle): twelve labels fit the chart at 1366 px
+        self.plot.getAxis("bottom").setTicks([[(i, tick_label(BAR_LABELS[k])) for i, k in enumerate(BARS)]])
+        self.plot.getAxis("bottom").setHeight(44)
         self.bars = pg.BarGraphItem(x=list(range(len(BARS))), height=[0] * len(BARS), width=0.7,
-                                    brushes=[STAGE_COLOR] * len(STAGES) + [DROP_COLOR] * len(DROP_OFFS))
+                                    brushes=[STAGE_COLOR] * len(STAGES) + [
+                                        UNMARKED_COLOR if k == "not_marked" else DROP_COLOR for k in DROP_OFFS])
         self.plot.addItem(self.bars)
         self.daily = pg.PlotWidget()
         self.daily.setMenuEnabled(False)
@@ -83,6 +94,8 @@ class ConversionView(QWidget):
         charts = QSplitter()
         charts.addWidget(self.plot)
         charts.addWidget(self.daily)
+        charts.setStretchFactor(0, 3)  # the funnel's twelve bars get the room; the days' lines need less
+        charts.setStretchFactor(1, 2)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addLayout(bar)
@@ -129,7 +142,8 @@ class ConversionView(QWidget):
         f = self.funnel
         self.bars.setOpts(height=[getattr(f, k) for k in BARS])
         self.headline.setText(f"{f.calls} call(s) → {f.proposals} proposal(s) → {f.confirmed} confirmed → "
-                              f"{f.kept} kept ({f.kept_rate:.0%}), {r.start:%m/%d/%Y}–{r.end:%m/%d/%Y}")
+                              f"{f.kept} kept ({f.kept_rate:.0%}), {r.start:%m/%d/%Y}–{r.end:%m/%d/%Y}. Kept means "
+                              f"marked attended: {f.no_show} no-show(s), {f.not_marked} not marked yet.")
         days = list(r.by_day)
         xs = [d.toordinal() - days[0].toordinal() for d in days]
         self.calls_curve.setData(xs, [r.by_day[d].calls for d in days])

@@ -58,6 +58,7 @@ from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.callbacks_view import CallbacksView
 from receptionist.ui.booking_dialog import install_booking
+from receptionist.ui.caller_data import open_caller_data
 from receptionist.ui.conversion_view import install_conversion
 from receptionist.ui.people_views import install_people
 from receptionist.ui.health_view import install_health
@@ -234,6 +235,7 @@ class MainWindow(QMainWindow):
         self.action_dialog: RescheduleDialog | CancelAppointmentDialog | None = None
         self.discrepancy_dialog: DiscrepancyDialog | None = None
         self.appointment_menu = None
+        self.caller_data_dialog = None
         self._sync_problems = 0
         self._progress = ""  # what the status bar says the running writes do
 
@@ -306,14 +308,15 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target, parent=self)
+        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target,
+                              people=self.desk.people, parent=self)
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()
         if dialog.exec() and dialog.written is not None:
-            self.apply_settings(dialog.profile)
+            self.apply_settings(dialog.profile, [key for key, edit in dialog.secret_edits.items() if edit.text()])
 
-    def apply_settings(self, profile) -> None:  # noqa: ANN001 - a config.Profile
+    def apply_settings(self, profile, secrets=()) -> None:  # noqa: ANN001 - a config.Profile, keyring keys stored
         """Take a saved profile into the running desk (on a worker) and say what applied now and what waits."""
         self.profile = profile
         self.setWindowTitle(f"{profile.location.name} — Receptionist Console")
@@ -321,7 +324,7 @@ class MainWindow(QMainWindow):
             take_settings(self)  # the zone, the name and the calendar pills, then a fresh read
             self.status.showMessage(f"Settings saved. {done.sentence()}", 30000)
 
-        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile), success=applied,
+        self.operations.run("Settings not applied", lambda: self.desk.settings.apply(profile, secrets=secrets), success=applied,
                             progress="Applying the new settings…")
 
     def open_log_folder(self) -> bool:
@@ -512,6 +515,7 @@ class MainWindow(QMainWindow):
                                    availability=self.desk.availability, parent=self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.compare_requested.connect(lambda link_id: self.open_discrepancy(link_id, dialog))
+        dialog.caller_data_requested.connect(lambda number, name: open_caller_data(self, number, name, dialog.reload))
         dialog.destroyed.connect(lambda *_: self._forget("appointment_dialog", dialog))
         self.appointment_dialog = dialog
         dialog.open()
@@ -576,7 +580,12 @@ class MainWindow(QMainWindow):
     def _show_menu(self, appointment_id: str, appt: AppointmentRecord | None, at: QPoint) -> None:
         menu = appointment_menu(self, appt, open_=lambda: self.open_appointment(appointment_id),
                                 reschedule=lambda: self.open_action(appointment_id, "reschedule"),
-                                cancel=lambda: self.open_action(appointment_id, "cancel"))
+                                cancel=lambda: self.open_action(appointment_id, "cancel"),
+                                mark=lambda value: self.operations.run(
+                                    f"Mark {value.label.lower()}",
+                                    lambda: self.desk.appointments.mark_attendance(appointment_id, value),
+                                    failure=lambda text: self.status.showMessage(text, 8000)),
+                                markable=appt is not None and self.desk.appointments.markable(appt))
         if self.appointment_menu is not None:
             self.appointment_menu.deleteLater()
         self.appointment_menu = menu

@@ -18,6 +18,7 @@ import json
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import annotated_types
 from PySide6.QtCore import Qt
@@ -55,7 +56,11 @@ from receptionist.ui.setup_fields import (
     secret_edit,
     with_help,
 )
+from receptionist.ui.people_editor import PeopleEditor
 from receptionist.ui.wheel_guard import guard_wheel
+
+if TYPE_CHECKING:
+    from receptionist.services.people import People
 
 #: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
 #: those parts is under the section's Advanced.
@@ -90,8 +95,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
     )),
     ("People", ("people",), (
         ("people", "os_login", "This computer has one user: the audit log names its login",
-         "Otherwise each person picks themself when the desk opens (people are added with `receptionist people "
-         "add`)."),
+         "Otherwise each person picks themself when the desk opens (owners add people below)."),
         ("people", "idle_minutes", "Ask who is at the desk after this many idle minutes", ""),
     )),
 )
@@ -136,8 +140,10 @@ class SettingsDialog(QDialog):
 
     def __init__(self, profile: Profile, secrets: SecretStore | None, *, target: Path | None = None,
                  open_url: Callable[[str], object] = webbrowser.open,
-                 connect: Callable[..., str] = onboarding.connect, parent: QWidget | None = None):
+                 connect: Callable[..., str] = onboarding.connect, people: "People | None" = None,
+                 parent: QWidget | None = None):
         super().__init__(parent)
+        self.people_service, self.people_editor = people, None  # Settings → People's editor (owners)
         self.open_url = open_url
         self._connect = connect
         self.setWindowTitle("Settings — Receptionist Console")
@@ -272,6 +278,12 @@ class SettingsDialog(QDialog):
             return [str(r["name"]) for r in edited if isinstance(r, dict) and "name" in r]
         except (ValueError, TypeError, KeyError):
             return [r.name for r in self.profile.availability.resources]
+
+    def _plain_people(self, form: QFormLayout) -> None:
+        if self.people_service is not None:
+            self.people_editor = PeopleEditor(self.profile.people.members, self.people_service)
+            form.addRow(QLabel("<b>The desk's people</b>"))
+            form.addRow(self.people_editor)
 
     def _plain_google(self, form: QFormLayout) -> None:
         self.connect_buttons: dict[str, QPushButton] = {}
@@ -469,6 +481,8 @@ class SettingsDialog(QDialog):
         # A profile from before ids gets its derived id written down now, from the name it had: renaming the
         # location in this same dialog then changes nothing stored.
         values["location"]["id"] = self.profile.location.id or self.profile.location.key
+        if self.people_editor is not None:
+            values["people"]["members"] = [p.model_dump() for p in self.people_editor.members]
         return Profile.from_dict(values, source="settings")
 
     def editors_clear(self) -> bool:

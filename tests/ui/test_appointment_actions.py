@@ -284,7 +284,9 @@ def test_week_view_context_menu_reschedules_and_cancels(qtbot, window, desk):
     pos = rect.center().toPoint()
     QApplication.sendEvent(canvas, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, canvas.mapToGlobal(pos)))
     menu = opened(qtbot, window, "appointment_menu")
-    assert [a.text() for a in menu.actions()] == ["&Open…", "&Reschedule…", "&Cancel appointment…"]
+    assert [a.text() for a in menu.actions()] == ["&Open…", "&Reschedule…", "&Cancel appointment…", "",
+                                                  "Mark &attended", "Mark &no-show"]
+    assert not menu.actions()[4].isEnabled()  # its time has not come
 
     menu.actions()[1].trigger()
     sub = opened(qtbot, window, "action_dialog")
@@ -580,3 +582,42 @@ def test_reconnect_without_a_browser_shows_the_address_to_copy_and_can_be_cancel
     release.set()
     qtbot.waitUntil(lambda: not window.runner.busy, timeout=3000)
     assert shown == [] and "cancelled" in alert.text.text()
+
+
+def test_attended_and_no_show_by_keyboard_from_the_menu_and_the_dialog(qtbot, window, desk):
+    """Before its time the marks are off (a sentence says when they come); once it has started: Menu key → Mark
+    no-show (N), then the dialog's Alt+T corrects it to attended; the audit names the person at the desk."""
+    from receptionist.domain.models import Attendance
+
+    [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
+    window.open_appointment(appt_id)
+    dialog = opened(qtbot, window, "appointment_dialog")
+    assert not dialog.attended_button.isEnabled() and "once its time has come" in dialog.fields["attendance"].text()
+    dialog.close()
+    desk.clock.advance(days=1, hours=2)  # Tuesday 11:00 AM: it has started
+    qtbot.waitUntil(lambda: window.sync_panel.model.rowCount() == 1, timeout=2000)
+    table = window.sync_panel.table
+    table.setFocus()
+    table.setCurrentIndex(window.sync_panel.model.index(0, 0))
+    pos = QPoint(table.viewport().width() - 5, table.viewport().height() - 5)
+    window.appointment_menu = None
+    QApplication.sendEvent(table.viewport(), QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, pos,
+                                                               table.viewport().mapToGlobal(pos)))
+    menu = opened(qtbot, window, "appointment_menu")
+    qtbot.keyClick(menu, Qt.Key.Key_N)  # Mark &no-show
+    settle(qtbot, window)
+    marked = desk.desk.appointments.get(appt_id)
+    assert marked.attendance is Attendance.NO_SHOW
+    window.open_appointment(appt_id)
+    qtbot.waitUntil(lambda: window.appointment_dialog is not None and window.appointment_dialog is not dialog
+                    and window.appointment_dialog.isVisible(), timeout=2000)
+    dialog = window.appointment_dialog
+    assert dialog.fields["attendance"].text().startswith("No-show (marked by ")
+    assert not dialog.no_show_button.isEnabled() and dialog.attended_button.isEnabled()
+    activate(qtbot, dialog)
+    qtbot.keyClick(dialog, "t", Qt.KeyboardModifier.AltModifier)  # A&ttended (a mnemonic animates a click)
+    qtbot.waitUntil(lambda: desk.desk.appointments.get(appt_id).attendance is Attendance.ATTENDED, timeout=3000)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: dialog.fields["attendance"].text().startswith("Attended"), timeout=2000)
+    actions = [e.action for e in desk.store.audit.entries(action="appointment")]
+    assert actions[:2] == ["appointment.attended", "appointment.no-show"]

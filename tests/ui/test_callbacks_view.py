@@ -187,9 +187,11 @@ def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, d
         call = store_payload(desk.store, payload(), rules, at - timedelta(days=n))
         if n:
             p = call.proposal
-            desk.store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
-                                                            at - timedelta(days=n, hours=-1), 30),
-                                         p.version, [], "Ana", at)
+            appt = desk.store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service,
+                                                                   at - timedelta(days=n, hours=-1), 30),
+                                                p.version, [], "Ana", at)
+            if n == 1:  # the other's time came without a mark: "not marked", never kept
+                desk.desk.appointments.mark_attendance(appt.id, "attended")
     store_payload(desk.store, payload(reason_codes=["general inquiry"], service=..., requested_start=...,
                                       platform="vapi"), rules, at)
     win = MainWindow(desk.desk, desk.bus)
@@ -201,7 +203,9 @@ def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, d
     start, end = view.period()
     query = desk.desk.reports.conversion(start, end).total
     assert heights(view) == {k: getattr(query, k) for k in BARS}
-    assert heights(view)["calls"] == 4 and heights(view)["kept"] == 2 and heights(view)["not_a_booking"] == 1
+    assert heights(view)["calls"] == 4 and heights(view)["kept"] == 1 and heights(view)["not_a_booking"] == 1
+    assert heights(view)["not_marked"] == 1 and "1 no-show(s)" not in view.headline.text()
+    assert "0 no-show(s), 1 not marked yet" in view.headline.text()
     view.group.setCurrentText("platform: vapi")
     view.group.activated.emit(view.group.currentIndex())
     assert heights(view)["calls"] == 1 and heights(view)["kept"] == 0
@@ -215,9 +219,9 @@ def test_the_conversion_chart_draws_the_query_and_a_bar_lists_its_calls(qtbot, d
     qtbot.waitExposed(win)
     from PySide6.QtCore import QPointF
 
-    scene = view.plot.getPlotItem().vb.mapViewToScene(QPointF(BARS.index("kept"), 1))  # inside the Kept bar
+    scene = view.plot.getPlotItem().vb.mapViewToScene(QPointF(BARS.index("kept"), 0.5))  # inside the Kept bar
     qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=view.plot.mapFromScene(scene))
-    qtbot.waitUntil(lambda: view.behind_label.text() == "Kept: 2 call(s)", timeout=5000)
+    qtbot.waitUntil(lambda: view.behind_label.text() == "Kept: 1 call(s)", timeout=5000)
     qtbot.waitUntil(lambda: not win.runner.busy, timeout=5000)
 
 
