@@ -59,7 +59,7 @@ def _stages(now: datetime) -> dict:
         "calls": literal(True), "proposals": timed, "confirmed": approved,
         "kept": and_(live, A.attendance == Attendance.ATTENDED.value),
         "not_a_booking": ~booking, "no_time": and_(booking, ~timed),
-        "rejected": and_(timed, P.status == ProposalStatus.REJECTED.value),
+        "rejected": and_(timed, P.status.in_(_NOT_BOOKED)),
         "pending": and_(timed, P.status == ProposalStatus.PENDING.value),
         "cancelled": and_(approved, A.status == AppointmentStatus.CANCELLED.value),
         "no_show": and_(live, A.attendance == Attendance.NO_SHOW.value),

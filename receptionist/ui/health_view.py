@@ -99,6 +99,9 @@ class HealthView(QWidget):
         alerts_lay.addLayout(buttons)
         alerts_lay.addWidget(self.alerts, 1)
         alerts_lay.addWidget(self.escalation)
+        # small minimums: the tab shares the window's lower pane, which must fit a 1366×768 screen
+        self.runbook.setMinimumHeight(40)
+        self.alerts.setMinimumHeight(50)
         side = QSplitter(Qt.Orientation.Vertical)  # what to do, above the alerts
         side.addWidget(self.runbook)
         side.addWidget(alerts_box)

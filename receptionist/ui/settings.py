@@ -74,7 +74,7 @@ SECTIONS: tuple[tuple[str, tuple[str, ...], tuple[tuple[str, str, str, str], ...
          "Two letters, e.g. US: phone numbers said without +1 are read as numbers of this country."),
     )),
     ("Services", ("availability",), ()),
-    ("Calendars", ("google", "outlook", "caldav", "sync", "events"), (
+    ("Calendars", ("google", "outlook", "caldav", "sync", "events", "health"), (
         ("google", "enabled", "Use Google Calendar", ""),
         ("outlook", "enabled", "Use an Outlook calendar", ""),
         ("caldav", "enabled", "Use a CalDAV calendar (iCloud, Fastmail, Nextcloud)", ""),
@@ -104,7 +104,7 @@ PART_TITLES = {"location": "Business", "availability": "When callers can book", 
                "sync": "Sync",
                "events": "Calendar events", "ingest": "Receiving calls", "vapi": "Vapi", "retell": "Retell",
                "elevenlabs": "ElevenLabs", "synthflow": "Synthflow", "twilio": "Twilio", "reminders": "Reminders",
-               "people": "People"}
+               "people": "People", "health": "Health and alerts"}
 
 #: the API keys a desk uses to fetch calls (or, for Synthflow, to read each call back), under AI agent → Advanced
 API_KEYS = {"vapi.api_key": "Vapi API key", "retell.api_key": "Retell API key",

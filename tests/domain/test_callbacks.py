@@ -3,7 +3,7 @@ and both DST changes), and the AI summary the owner reads first."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -96,7 +96,7 @@ def test_a_callback_is_due_in_open_hours_after_the_call(naive, urgent):
     assert due > received
     shown = due.astimezone(CHI)
     assert shown.weekday() < 6  # Monday to Saturday
-    assert (8, 0) < (shown.hour, shown.minute) <= (18, 0)
+    assert time(8) < shown.time() <= time(18)  # strictly inside: 8:00:00.000001 is open time
 
 
 def test_the_summary_says_who_what_and_what_the_ai_said():
