@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, exists, not_, or_, select
 
 from receptionist.domain.models import AppointmentStatus, BusyBlock, ProposalStatus
 from receptionist.store import tables as t
-from receptionist.store.base import Room
+from receptionist.store.base import Room, lock_bookings
 
 HeldSlot = tuple[datetime, datetime, str | None, str | None]  # start, end, service, resource
 
@@ -53,11 +53,13 @@ class Holds(Room):
 
     def book(self, platform: str, call_id: str, slot: HeldSlot, now: datetime, until: datetime) -> bool:
         """Keep ``slot`` for this call's booking until ``until`` and let its other offers go, unless another call
-        or a booking took it since it was checked (then False, nothing changed). The insert comes first, so two
-        desks writing at once are ordered by the database's write lock (SQLite) and the later one sees the other."""
+        or a booking took it since it was checked (then False, nothing changed). ``lock_bookings`` comes first, so
+        two desks (or a desk's approval and a call's booking) writing at once are ordered and the later one sees
+        the other, on SQLite and PostgreSQL alike."""
         H, A = t.SlotHold, t.Appointment
         a, b, service, resource = slot
         with self.session() as s:
+            lock_bookings(s)
             s.execute(delete(H).where(H.platform == platform, H.call_id == call_id, H.booked.is_(False)))
             mine = t.SlotHold(platform=platform, call_id=call_id, service=service, resource=resource, start_at=a,
                               end_at=b, expires_at=until, booked=True, created_at=now)
