@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from receptionist.domain.availability import busy_issues
+from receptionist.domain.availability import busy_issues, uncovered
 from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
-from receptionist.domain.models import FieldIssue, ProposalRecord
+from receptionist.domain.models import BusyBlock, FieldIssue, ProposalRecord
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
 
@@ -52,7 +52,7 @@ class Checks:
         return self.ctx.store.busy.appointments_at(draft.start, draft.end, exclude_appointment=ignore_appointment)
 
     def taken_since(self, draft: BookingDraft) -> list[str]:
-        """Busy events the calendars hold at the draft's time now that the desk's copy did not have when it was
+        """Busy time the calendars hold at the draft's time now that the desk's copy did not have when it was
         checked (added on Google or Outlook since the last pull): each as a sentence; the calendars that could not
         be read are left to the local check (logged)."""
         ctx = self.ctx
@@ -61,7 +61,21 @@ class Checks:
         fresh, unread = ctx.busy_now(draft.start, draft.end)
         if unread:
             log.warning("booking at %s checked against the local copy only: %s", draft.start, "; ".join(unread))
-        known = {(b.source, b.start, b.end) for b in ctx.store.busy.blocks(draft.start, draft.end)}
-        return [f"{b.title or 'a busy event'} was just put on {ctx.label(b.source)} at this time "
-                f"({format_range(b.start, b.end, ctx.rules.zone)})"
-                for b in fresh if (b.source, b.start, b.end) not in known]
+        new = self._new_busy(fresh, draft)
+        if any(not b.title for b in new):  # a free/busy query found it: the events say what it is
+            named, unread = ctx.busy_now(draft.start, draft.end, titled=True)
+            if not unread:
+                new = self._new_busy(named, draft)
+        return [f"{b.title or 'busy time'} was just put on {ctx.label(b.source)} at this time "
+                f"({format_range(b.start, b.end, ctx.rules.zone)})" for b in new]
+
+    def _new_busy(self, fresh: list[BusyBlock], draft: BookingDraft) -> list[BusyBlock]:
+        """The blocks not covered by what the desk knows takes time on their calendar."""
+        known: dict[str, list] = {}
+        out = []
+        for b in fresh:
+            if b.source not in known:
+                known[b.source] = self.ctx.store.busy.known_on(b.source, draft.start, draft.end)
+            if uncovered(max(b.start, draft.start), min(b.end, draft.end), known[b.source]):
+                out.append(b)
+        return out

@@ -36,6 +36,18 @@ class BusyTime(Room):
                      for e_start, e_end, calendar, title in s.execute(theirs)]
         return busy
 
+    def known_on(self, calendar: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        """What the desk already knows takes time on ``calendar`` over [start, end): its cached busy events (ours
+        included, where the last pull saw them) and our live appointments. A calendar's fresh busy time outside all
+        of it is new since the last pull."""
+        A, E = t.Appointment, t.ExternalEvent
+        cached = select(E.start_at, E.end_at).where(event_overlaps(start, end), E.busy.is_(True),
+                                                    E.calendar == calendar)
+        ours = select(A.start_at, A.end_at).where(appointment_overlaps(start, end),
+                                                  A.status != AppointmentStatus.CANCELLED.value)
+        with self.session() as s:
+            return [(a, b) for a, b in s.execute(cached)] + [(a, b) for a, b in s.execute(ours)]
+
     def appointments_at(self, start: datetime, end: datetime, exclude_appointment: str | None = None) -> frozenset[str]:
         """The ids of our appointments overlapping [start, end): what a check saw, for the write after it
         (``refuse_new_clash``)."""
