@@ -12,7 +12,8 @@
 - ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools);
 - ``callbacks``: the callback desk (the calls that need a person, Call back, Done with an outcome);
 - ``people``: who is at the desk, and the audit log owners read;
-- ``reports``: the conversion funnel (calls → proposals → confirmed → kept).
+- ``reports``: the conversion funnel (calls → proposals → confirmed → kept);
+- ``on_call``: who is on call now or at a time (the AI agent's ``who_is_on_call`` tool, the ``on-call`` command).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -31,6 +32,7 @@ from receptionist.services.checks import Checks
 from receptionist.services.context import DeskContext
 from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
 from receptionist.services.intake import IntakeDesk
+from receptionist.services.on_call import OnCallDesk
 from receptionist.services.people import People
 from receptionist.services.reports import Reports
 from receptionist.services.settings import Applied, DeskSettings
@@ -62,7 +64,8 @@ class Desk:
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers)
         self.settings = DeskSettings(reconfigure)
-        self.availability = Availability(ctx)
+        self.on_call = OnCallDesk(ctx)
+        self.availability = Availability(ctx, self.on_call)
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)
         self.reports = Reports(ctx)
