@@ -53,6 +53,7 @@ def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
     found = []
     for start, end, service in slots:
         rule = rules.service(service, int((end - start).total_seconds() // 60))
+        _, reasons = schedule.check(start, rule)  # on the first of its resources free then, if it needs one
         found.append([FieldIssue("requested_start", Severity.WARNING, r.message)
-                      for r in schedule.refusals(start, rule) if r.code in BUSY_CODES])
+                      for r in reasons if r.code in BUSY_CODES])
     return found

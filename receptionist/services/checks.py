@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import logging
 
-from receptionist.domain.availability import busy_issues, uncovered
+from receptionist.domain.availability import BUSY_CODES, busy_issues, reach, uncovered
+from receptionist.domain.schedule import Schedule
 from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
 from receptionist.domain.models import BusyBlock, FieldIssue, ProposalRecord
@@ -43,6 +44,26 @@ class Checks:
                 ctx.rules.booking, ctx.clock(), ctx.calendars)
             issues += clashes
         return draft, issues
+
+    def resource_for(self, draft: BookingDraft, ignore_appointment: str | None = None,
+                     call: tuple[str, str] | None = None) -> str | None:
+        """The resource a booking takes: the first of its service's resources with no busy time then, slots held
+        for callers included (``call``'s own left out: it is this booking); when none is free, the first (a person
+        approved it over the warning); None for a service that needs none."""
+        ctx = self.ctx
+        rule = ctx.rules.booking.service(draft.service, draft.duration_minutes)
+        if not rule.resources or draft.start is None or draft.end is None:
+            return None
+        around = reach(ctx.rules.booking)
+        lo, hi = draft.start - around, draft.end + around
+        busy = (ctx.store.busy.blocks(lo, hi, exclude_appointment=ignore_appointment)
+                + ctx.store.holds.blocks(lo, hi, ctx.clock(), call))
+        schedule = Schedule(ctx.rules.booking, busy, ctx.clock(), ctx.calendars)
+        for name in rule.resources:
+            reasons = schedule.refusals(draft.start, rule, ctx.rules.booking.resource(name))
+            if not any(r.code in BUSY_CODES for r in reasons):
+                return ctx.rules.booking.resource(name).name
+        return ctx.rules.booking.resource(rule.resources[0]).name
 
     def seen_clashes(self, draft: BookingDraft, ignore_appointment: str | None = None) -> frozenset[str]:
         """Our appointments at the draft's time now, read just before its check: the write after the check refuses

@@ -160,7 +160,7 @@ class AppointmentStore(Room):
         appointment changes and every calendar link is owed the new version, atomically with any SMS. A move onto
         an appointment booked at another desk since the check (not among ``seen_clashes``) is a ``StaleEdit``."""
         allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
-                   "description_override"}
+                   "description_override", "resource"}
         if set(changes) - allowed:
             raise TypeError(f"unknown appointment fields {set(changes) - allowed}")
         with self.session() as s:
@@ -169,7 +169,8 @@ class AppointmentStore(Room):
                 raise UserError("this appointment is cancelled; book a new one instead")
             before = {"start": row.start_at.isoformat(), "end": row.end_at.isoformat(), "service": row.service}
             if "start" in changes:
-                refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id)
+                refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id,
+                                 resource=changes.get("resource", row.resource))
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
             row.updated_at = now

@@ -138,6 +138,7 @@ class Appointment(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
     caller_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the caller replied C to a reminder
+    resource: Mapped[str | None] = mapped_column(String(80))  # the chair, room or person it takes; None: the location
 
     links: Mapped[list["CalendarLink"]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", order_by="CalendarLink.calendar"
