@@ -401,7 +401,7 @@ def cmd_action(args) -> int:
 
     app = _build(args, with_receiver=False)
     try:
-        return (run_availability if args.command == "availability" else run)(args, app.desk)
+        return (run_availability if args.command in ("availability", "on-call") else run)(args, app.desk)
     finally:
         app.stop()
 

@@ -1,6 +1,7 @@
 """``receptionist availability``: free times for a service, and ``availability check``: whether a time may be
 booked and, when not, why (exit code 1 naming the reason). Both ask the desk's availability capability, which
-decides by the same rule the AI agent is offered times by."""
+decides by the same rule the AI agent is offered times by. ``receptionist on-call [--at TIME]``: who is on call,
+as the agent's ``who_is_on_call`` tool answers (exit code 1 when nobody is)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import date
 
-from receptionist.domain.formatting import format_datetime, format_range
+from receptionist.domain.formatting import format_datetime, format_phone, format_range
 from receptionist.domain.payload import parse_requested_start
 from receptionist.domain.models import Severity
 from receptionist.errors import UserError
@@ -39,10 +40,24 @@ def add_availability(sub, common: Callable[[argparse.ArgumentParser], None]) -> 
     common(check)
     options(check, default=argparse.SUPPRESS)
     check.add_argument("--start", required=True, help="local date-time, e.g. 2026-12-08T09:30 (or with an offset)")
+    on_call = sub.add_parser("on-call", help="who is on call now or at a time ([[availability.on_call]])")
+    common(on_call)
+    on_call.add_argument("--at", help="local date-time, e.g. 2026-12-08T21:00 (default: now)")
+    on_call.add_argument("--json", action="store_true", help="machine-readable output")
 
 
 def run(args, desk: Desk) -> int:
     zone = desk.context.rules.zone
+    if args.command == "on-call":
+        at = None
+        if args.at:
+            at, issue = parse_requested_start(args.at, zone)
+            if at is None or (issue is not None and issue.severity is Severity.ERROR):
+                raise UserError(f"--at: {issue.message if issue else 'not a date-time'}")
+        answer = desk.on_call.who_is_on_call(at)
+        text = answer.say + (f"\n  phone: {format_phone(answer.now.shift.phone)}" if answer.now else "")
+        _print(args, answer.as_json(zone), text)
+        return 0 if answer.now is not None else 1
     if args.action == "check":
         start, issue = parse_requested_start(args.start, zone)
         if start is None or (issue is not None and issue.severity is Severity.ERROR):

@@ -392,7 +392,8 @@ ACTION_COMMANDS = sorted({command for command, _ in _HANDLERS})
 def appointment_json(a: AppointmentRecord, desk: Desk) -> dict:
     zone = desk.context.rules.zone
     return {"id": a.id, "status": a.status.value, "caller": a.caller_name, "phone": a.callback_number,
-            "service": a.service, "start_utc": a.start, "end_utc": a.end, "start_local": a.start.astimezone(zone),
+            "service": a.service, "resource": a.resource, "start_utc": a.start, "end_utc": a.end,
+            "start_local": a.start.astimezone(zone),
             "minutes": a.duration_minutes, "notes": a.notes, "cancel_reason": a.cancel_reason,
             "caller_confirmed_at": a.caller_confirmed_at,
             "attendance": a.attendance.value if a.attendance else None, "attendance_by": a.attendance_by,
@@ -436,7 +437,8 @@ def _describe(a: AppointmentRecord, desk: Desk) -> str:
                        for link in a.links)
     cancelled = " [cancelled]" if a.status.value == "cancelled" else f" [{a.attendance.label}]" if a.attendance else ""
     return (f"{format_datetime(a.start, zone)} ({a.duration_minutes} min) {a.caller_name or '?'} — "
-            f"{a.service or '?'}{cancelled}  [{a.id}]" + (f"  {states}" if states else ""))
+            f"{a.service or '?'}{f' ({a.resource})' if a.resource else ''}{cancelled}  [{a.id}]"
+            + (f"  {states}" if states else ""))
 
 
 def _one_line(text: str, width: int = 40) -> str:

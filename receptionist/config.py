@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from receptionist import paths
+from receptionist.domain.on_call import Shift, parse_shift_hours, weekday_numbers
+from receptionist.domain.people import same_person
 from receptionist.domain.schedule import WEEKDAYS, BookingRules, Closure, ResourceRule, ServiceRule, WeeklyHours
 from receptionist.errors import NoProfile, ProfileUnreadable, UserError
 
@@ -308,6 +310,39 @@ class ResourceSettings(_Section):
         return value
 
 
+class OnCallSettings(_Section):
+    """One entry of the on-call roster: who answers urgent callers out of hours, asked by the AI agent's
+    ``who_is_on_call`` tool. The first entry covering a time answers (put one-off covers first)."""
+
+    person: str = Field(min_length=1, max_length=80, description="Who is on call (a name of [people], or anyone).")
+    phone: str = Field("", description="Their phone (E.164) the agent transfers to; empty: the person's phone in "
+                       "[people].")
+    hours: str = Field("00:00-24:00", description="Local hours of the shift, e.g. '18:00-08:00' (may run past "
+                       "midnight; a shift belongs to the day it starts).")
+    days: list[str] = Field(default_factory=list, description="Weekdays the shift starts on (mon … sun); empty: "
+                            "every day.")
+    first_day: _dt.date | None = Field(None, description="First day of this entry (e.g. the week of a rotation).")
+    last_day: _dt.date | None = Field(None, description="Last day a shift of this entry starts (inclusive).")
+
+    @field_validator("hours")
+    @classmethod
+    def _shift_hours(cls, value: str) -> str:
+        parse_shift_hours(value)
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, value: list[str]) -> list[str]:
+        weekday_numbers(value)
+        return value
+
+    @model_validator(mode="after")
+    def _days_in_order(self):
+        if self.first_day and self.last_day and self.last_day < self.first_day:
+            raise ValueError(f"on-call entry for {self.person!r}: last_day is before first_day")
+        return self
+
+
 class AvailabilitySettings(_Section):
     """When bookings may start: offered to the AI agent and checked at the desk by the same rule."""
 
@@ -332,6 +367,8 @@ class AvailabilitySettings(_Section):
                                             "duration_minutes, buffers, caps, resources.")
     resources: list[ResourceSettings] = Field(default_factory=list, description="[[availability.resources]] "
                                               "name, kind, hours, calendar.")
+    on_call: list[OnCallSettings] = Field(default_factory=list, description="[[availability.on_call]] person, "
+                                          "phone, hours, days, first_day, last_day: who is on call.")
 
     @field_validator("hours")
     @classmethod
@@ -444,7 +481,19 @@ class Profile(_Section):
         if self.availability.hours is None and loc.close_hour <= loc.open_hour:
             raise ValueError(f"location.close_hour ({loc.close_hour}) must be after location.open_hour "
                              f"({loc.open_hour})")
+        for entry in self.availability.on_call:
+            if not entry.phone and not self._phone_of(entry.person):
+                raise ValueError(f"availability.on_call: {entry.person!r} has no phone: give the entry a phone, or "
+                                 "the person one in [people]")
         return self
+
+    def _phone_of(self, name: str) -> str:
+        return next((p.phone for p in self.people.members if same_person(p.name, name)), "")
+
+    def on_call_roster(self) -> tuple[Shift, ...]:
+        """``[[availability.on_call]]`` as the pure roster, each with its phone (the entry's, else the person's)."""
+        return tuple(Shift(e.person, e.phone or self._phone_of(e.person), *parse_shift_hours(e.hours),
+                           weekday_numbers(e.days), e.first_day, e.last_day) for e in self.availability.on_call)
 
     @classmethod
     def load(cls, path: str | Path | None) -> "Profile":

@@ -227,6 +227,11 @@ class CursorExpired(ProviderError):
     """410 Gone on a sync token / delta link: the caller must drop its cursor and do a full read."""
 
 
+class Unsupported(ProviderError):
+    """The service refused this kind of request for this calendar (a free/busy query it does not answer there, a
+    permission the sign-in lacks): the caller reads the same thing another way."""
+
+
 def plain(exc: BaseException) -> str:
     """An error as a sentence for the badge: the provider's message, or for a bug its type and message."""
     if isinstance(exc, ProviderError):

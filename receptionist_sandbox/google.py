@@ -25,6 +25,12 @@ What it mirrors of the real service (and what the tests rely on):
 * OAuth: ``GET /o/oauth2/auth`` auto-approves and 302-redirects to the loopback ``redirect_uri`` with
   ``code`` and ``state`` (PKCE S256 challenge stored); ``POST /token`` for ``authorization_code`` (verifier and
   redirect_uri checked) and ``refresh_token`` grants (client id/secret checked).
+* freebusy.query (``POST /freeBusy``, after the Calendar v3 discovery document): ``timeMin``/``timeMax``
+  (RFC 3339 with an offset; a missing or empty range is 400), ``timeZone`` (the zone the answer's times are
+  written in, with their offset; UTC ``...Z`` by default; an unknown zone is 400), ``items`` (at most 50).  Per
+  calendar: ``busy`` periods of the events that are not cancelled nor ``transparent`` (series expanded),
+  overlapping ones merged and clipped to the range; a calendar the account cannot see answers
+  ``errors: [{"domain": "global", "reason": "notFound"}]`` instead.
 * Fault injection (``.faults``, and ``/_sandbox/faults`` over HTTP) is consulted before routing.
 
 * Recurring events (after Calendar v3's "Recurring events" guide and events.list reference; the
@@ -264,6 +270,7 @@ class GoogleSandbox(StandIn):
                  methods=["PUT"]),
             Rule(f"{API_PREFIX}/calendars/<calendar_id>/events/<event_id>", endpoint="events_delete",
                  methods=["DELETE"]),
+            Rule(f"{API_PREFIX}/freeBusy", endpoint="freebusy", methods=["POST"]),
             Rule("/token", endpoint="token", methods=["POST"]),
             Rule("/o/oauth2/auth", endpoint="authorize", methods=["GET"]),
             Rule("/revoke", endpoint="revoke", methods=["POST"]),
@@ -1069,6 +1076,67 @@ class GoogleSandbox(StandIn):
                                               "n": secrets.token_hex(4)})
             body["items"] = [self._view(cal, e, minimal_if_cancelled=minimal) for e in chunk]
             return _json_response(body)
+
+    _MAX_FREEBUSY_CALENDARS = 50
+
+    def _ep_freebusy(self, request: Request) -> Response:
+        account = self._authenticate(request)
+        body = self._json_body(request)
+        bounds = {}
+        for name in ("timeMin", "timeMax"):
+            raw = body.get(name)
+            try:
+                moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else None
+            except ValueError:
+                moment = None
+            if moment is None or moment.tzinfo is None:
+                raise ApiError(400, "badRequest", f"Missing or invalid {name}.", location=name)
+            bounds[name] = moment.astimezone(timezone.utc)
+        time_min, time_max = bounds["timeMin"], bounds["timeMax"]
+        if time_max <= time_min:
+            raise ApiError(400, "timeRangeEmpty", "The specified time range is empty.", domain="calendar",
+                           location="timeMax")
+        zone_name = body.get("timeZone") or "UTC"
+        try:
+            zone = ZoneInfo(zone_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ApiError(400, "invalid", f"Invalid time zone definition for {zone_name}.",
+                           location="timeZone") from None
+        items = body.get("items") or []
+        if len(items) > self._MAX_FREEBUSY_CALENDARS:
+            raise ApiError(400, "tooManyCalendarsRequested",
+                           "The number of calendars requested is too large for a single query.")
+        calendars: dict[str, dict] = {}
+        with self._lock:
+            for item in items:
+                calendar_id = str((item or {}).get("id") or "")
+                try:
+                    cal = self._calendar(account, calendar_id)
+                except ApiError:
+                    calendars[calendar_id] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
+                    continue
+                calendars[calendar_id] = {"busy": [
+                    {"start": _format_in_zone(a, zone), "end": _format_in_zone(b, zone)}
+                    for a, b in self._busy_periods(cal, time_min, time_max)]}
+        return _json_response({"kind": "calendar#freeBusy", "timeMin": _format_in_zone(time_min, zone),
+                               "timeMax": _format_in_zone(time_max, zone), "calendars": calendars})
+
+    def _busy_periods(self, cal: _Calendar, time_min: datetime, time_max: datetime) -> list[tuple[datetime, datetime]]:
+        """The opaque, live events over [time_min, time_max) as merged periods clipped to it."""
+        found = []
+        for e in cal.events.values():
+            for item in (self._instances(cal, e, time_min, time_max) if e.get("recurrence") else [e]):
+                if item["status"] == "cancelled" or item.get("transparency") == "transparent":
+                    continue
+                if item["_start"] < time_max and item["_end"] > time_min:
+                    found.append((max(item["_start"], time_min), min(item["_end"], time_max)))
+        merged: list[tuple[datetime, datetime]] = []
+        for a, b in sorted(found):
+            if merged and a <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+            else:
+                merged.append((a, b))
+        return merged
 
     @staticmethod
     def _parse_bound(args, name: str) -> datetime | None:

@@ -39,6 +39,16 @@ Wire details reproduced from the real services (see the report / tests for sourc
       takes it out of the series; delta reports it ``@removed``, and a deleted series reports every occurrence
       of the window ``@removed``.  ``showAs`` and ``isAllDay`` (midnight to midnight, floating) are kept as given.
 
+    * ``POST /me/calendar/getSchedule`` (calendar: getSchedule; scheduleInformation / scheduleItem resources):
+      ``schedules`` (SMTP addresses of the stand-in's mailboxes; up to 100), ``startTime``/``endTime`` as
+      dateTimeTimeZone (the window at most 62 days), ``availabilityViewInterval`` (5–1440 minutes, 30 by
+      default).  Each answer is the mailbox's *default* calendar only: ``scheduleItems`` (one per event or
+      occurrence, not cancelled, with ``status`` from its ``showAs``, ``subject``, ``location``, ``isPrivate``,
+      ``start``/``end`` in the ``Prefer: outlook.timezone`` zone, UTC without it) and ``availabilityView`` (one
+      digit per interval: 0 free or working elsewhere, 1 tentative, 2 busy, 3 out of office); an address that is
+      not a mailbox here answers ``error: {message, responseCode: "ErrorMailRecipientNotFound"}`` in its place.
+      Read permission (Calendars.Read/ReadBasic) is enough.
+
 Not modelled: attendees and meeting responses, attachments, /users/{id} paths, the ``instances`` endpoint.
 """
 
@@ -550,6 +560,7 @@ class MicrosoftSandbox(StandIn):
         r.append(Rule("/v1.0/me/calendars", endpoint="g_calendars", methods=["GET"]))
         r.append(Rule("/v1.0/me/calendar", endpoint="g_calendar", methods=["GET"]))
         r.append(Rule("/v1.0/me/calendars/<cal>", endpoint="g_calendar", methods=["GET"]))
+        r.append(Rule("/v1.0/me/calendar/getSchedule", endpoint="g_get_schedule", methods=["POST"]))
         for base, cal in (("/v1.0/me", None), ("/v1.0/me/calendar", "default"), ("/v1.0/me/calendars/<cal>", "")):
             defaults = {"cal": cal} if cal != "" else None
             r.append(Rule(f"{base}/events", endpoint="g_events", methods=["GET", "POST"], defaults=defaults))
@@ -1433,6 +1444,78 @@ class MicrosoftSandbox(StandIn):
                 token = _b64url_json({**state, "since": state["upto"], "full": False, "offset": 0})
                 body["@odata.deltaLink"] = f"{base}?$deltatoken={token}"
         return self._json(body, headers={"Preference-Applied": ", ".join(applied)} if applied else None)
+
+    _SCHEDULE_CODES = {"free": "0", "workingelsewhere": "0", "tentative": "1", "busy": "2", "oof": "3"}
+
+    def _schedule_bound(self, value, name: str) -> datetime:
+        try:
+            zone = zone_for(str(value.get("timeZone") or "UTC"))
+            moment = parse_iso(str(value["dateTime"]))
+        except (AttributeError, KeyError, TypeError, ValueError):
+            raise GraphError(400, "ErrorInvalidParameter", f"The value of the parameter '{name}' is invalid.") \
+                from None
+        return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
+
+    def g_get_schedule(self, request: Request) -> Response:
+        box = self._auth(request)
+        zone, tz_name, _, _, applied = self._prefer(request)
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise GraphError(400, "UnableToDeserializePostBody", "were unable to deserialize ")
+        lowered = {k.lower(): v for k, v in body.items()}  # Graph reads property names case-insensitively
+        schedules = lowered.get("schedules")
+        if not isinstance(schedules, list) or not schedules or len(schedules) > 100:
+            raise GraphError(400, "ErrorInvalidParameter", "The parameter 'Schedules' must list 1 to 100 "
+                             "addresses.")
+        start = self._schedule_bound(lowered.get("starttime"), "StartTime")
+        end = self._schedule_bound(lowered.get("endtime"), "EndTime")
+        if end <= start or end - start > timedelta(days=62):
+            raise GraphError(400, "ErrorInvalidParameter", "The time window must end after it starts and span "
+                             "at most 62 days.")
+        try:
+            interval = int(lowered.get("availabilityviewinterval") or 30)
+        except (TypeError, ValueError):
+            interval = 0
+        if not 5 <= interval <= 1440:
+            raise GraphError(400, "ErrorInvalidParameter", "AvailabilityViewInterval must be between 5 and 1440.")
+        value = []
+        with self._lock:
+            for address in schedules:
+                other = self._mailboxes.get(str(address).lower())
+                if other is None:
+                    value.append({"scheduleId": address, "availabilityView": "", "scheduleItems": [],
+                                  "error": {"message": f"The mailbox {address} was not found.",
+                                            "responseCode": "ErrorMailRecipientNotFound"}})
+                    continue
+                found = sorted((e for e in self._instances(other, other.default_calendar.id, start, end)
+                                if not e.is_cancelled), key=lambda e: (e.start, e.id))
+                value.append({"scheduleId": address, "availabilityView": self._availability_view(found, start, end,
+                                                                                                   interval),
+                              "scheduleItems": [self._schedule_item(e, zone, tz_name) for e in found]})
+        body_out = {"@odata.context": f"{self.graph_endpoint}/$metadata#Collection(microsoft.graph.scheduleInformation)",
+                    "value": value}
+        return self._json(body_out, headers={"Preference-Applied": ", ".join(applied)} if applied else None)
+
+    def _schedule_item(self, e: _Event, zone: ZoneInfo, tz_name: str) -> dict:
+        if e.is_all_day:  # floating, like calendarView: midnight of its dates in the zone asked for
+            start_s = e.start.strftime("%Y-%m-%dT00:00:00.0000000")
+            end_s = e.end.strftime("%Y-%m-%dT00:00:00.0000000")
+        else:
+            start_s, end_s = graph_datetime(e.start, zone), graph_datetime(e.end, zone)
+        return {"isPrivate": e.sensitivity == "private", "status": e.show_as, "subject": e.subject,
+                "location": e.location, "isMeeting": False, "isRecurring": e.kind in ("occurrence", "exception"),
+                "isException": e.kind == "exception", "isReminderSet": True,
+                "start": {"dateTime": start_s, "timeZone": tz_name}, "end": {"dateTime": end_s, "timeZone": tz_name}}
+
+    def _availability_view(self, events: list[_Event], start: datetime, end: datetime, interval: int) -> str:
+        step, digits = timedelta(minutes=interval), []
+        moment = start
+        while moment < end:
+            codes = [self._SCHEDULE_CODES.get(e.show_as.lower(), "2") for e in events
+                     if e.start < moment + step and e.end > moment]
+            digits.append(max(codes, default="0"))
+            moment += step
+        return "".join(digits)
 
     def _read_token(self, token: str, box: _Mailbox) -> dict:
         try:

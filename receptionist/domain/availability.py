@@ -24,6 +24,19 @@ def reach(rules: BookingRules) -> timedelta:
                                  + [max(s.buffer_before, s.buffer_after) for s in services]))
 
 
+def uncovered(start: datetime, end: datetime, covers: Sequence[tuple[datetime, datetime]]) -> bool:
+    """Whether part of [start, end) lies outside every one of ``covers`` (a fresh busy period that a free/busy
+    query merged from several events is covered by their cached copies together)."""
+    moment = start
+    for a, b in sorted(covers):
+        if a > moment:
+            break
+        moment = max(moment, b)
+        if moment >= end:
+            return False
+    return moment < end
+
+
 def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
                 read_busy: Callable[[datetime, datetime], list[BusyBlock]], rules: BookingRules, now: datetime,
                 labels: Mapping[str, str] | None = None) -> list[list[FieldIssue]]:
@@ -40,6 +53,7 @@ def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
     found = []
     for start, end, service in slots:
         rule = rules.service(service, int((end - start).total_seconds() // 60))
+        _, reasons = schedule.check(start, rule)  # on the first of its resources free then, if it needs one
         found.append([FieldIssue("requested_start", Severity.WARNING, r.message)
-                      for r in schedule.refusals(start, rule) if r.code in BUSY_CODES])
+                      for r in reasons if r.code in BUSY_CODES])
     return found

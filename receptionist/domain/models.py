@@ -100,6 +100,7 @@ class BusyBlock:
     source: str  # "appointment" | "hold" | calendar key such as "google:primary"
     title: str = ""
     service: str | None = None  # ours and holds: the service booked (the caps count them per service)
+    resource: str | None = None  # ours and holds: the resource taken (busy for it alone); None: for every one
 
 
 # --- plain records the store hands out (no ORM objects leave receptionist.store) ----------------------------------
@@ -158,6 +159,7 @@ class AppointmentRecord:
     caller_confirmed_at: datetime | None = None  # the caller replied C to the reminder
     attendance: Attendance | None = None  # None: not marked
     attendance_by: str | None = None  # who marked it
+    resource: str | None = None  # the chair, room or person it takes ([[availability.resources]]); None: the location
 
     @property
     def duration_minutes(self) -> int:

@@ -235,10 +235,16 @@ class Schedule:
         self.labels = {APPOINTMENT: "our booking", HOLD: "held for another caller", **(labels or {})}
         blocks = list(busy)
         own = {r.calendar: r.name for r in rules.resources if r.calendar}
-        shared = [b for b in blocks if b.source not in own]
-        self._busy: dict[str | None, _BusyIndex] = {None: _BusyIndex(shared)}
+        names = {_key(r.name) for r in rules.resources}
+        # a booking or hold on a resource is busy for that resource and the location as a whole, not the others
+        taken = [b for b in blocks if b.resource is not None and _key(b.resource) in names] if names else []
+        shared = [b for b in blocks if b.source not in own and (b.resource is None or _key(b.resource) not in names)] \
+            if names else blocks
+        self._busy: dict[str | None, _BusyIndex] = {None: _BusyIndex(shared + taken)}
         for r in rules.resources:
-            self._busy[_key(r.name)] = _BusyIndex(shared + [b for b in blocks if r.calendar and b.source == r.calendar])
+            key = _key(r.name)
+            self._busy[key] = _BusyIndex(shared + [b for b in blocks if r.calendar and b.source == r.calendar]
+                                         + [b for b in taken if _key(b.resource) == key])
         self._day_counts: dict[date, Counter] = {}
         self._week_counts: dict[date, Counter] = {}
         for b in blocks:

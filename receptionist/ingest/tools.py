@@ -11,8 +11,9 @@ SDKs; Retell: docs.retellai.com/build/single-multi-prompt/custom-function):
 * Retell posts ``{"name", "args", "call": {"call_id"}}`` to the function's URL and hands the JSON answer to its model:
   ``{"result": <the line>, "say", "slots", ...}``.
 
-Tools: ``check_availability`` (``service``, ``date``) and ``book_appointment`` (``service``, ``start``, ``caller_name``,
-``callback_number``). A booking the answerer accepts is also handed to the intake, as the platform's own delivery,
+Tools: ``check_availability`` (``service``, ``date``), ``book_appointment`` (``service``, ``start``, ``caller_name``,
+``callback_number``) and ``who_is_on_call`` (``at``, optional: now without it; the answer's ``on_call`` has the
+person and the phone to transfer to). A booking the answerer accepts is also handed to the intake, as the platform's own delivery,
 so it becomes a proposal checked by the booking rules like every captured call.
 """
 
@@ -31,7 +32,7 @@ from receptionist.ingest.platforms.vapi import tool_calls
 
 log = logging.getLogger(__name__)
 
-CHECK, BOOK = "check_availability", "book_appointment"
+CHECK, BOOK, ON_CALL = "check_availability", "book_appointment", "who_is_on_call"
 TOOL_PATH = "/tools/{platform}"
 TOOL_PLATFORMS = ("vapi", "retell")
 
@@ -49,10 +50,12 @@ class ToolAnswer:
     stale: str | None = None
     forward: bool = False
     time_zone: str | None = None
+    on_call: dict | None = None  # who_is_on_call: {"now": person or None, "next": person or None}
 
     def as_json(self) -> dict:
-        return {"ok": self.ok, "say": self.say, "slots": self.slots, "reason": self.reason, "stale": self.stale,
-                "time_zone": self.time_zone}
+        out = {"ok": self.ok, "say": self.say, "slots": self.slots, "reason": self.reason, "stale": self.stale,
+               "time_zone": self.time_zone}
+        return out if self.on_call is None else {**out, "on_call": self.on_call}
 
 
 class ToolAnswerer(Protocol):

@@ -1,18 +1,26 @@
 """Signing a CalDAV account in: the server from what a person types, the calendar from the server's list, the app
 password to the OS keyring only.
 
-A person types ``icloud.com``-like bare domains or a full URL. A bare domain (no path) is looked up through
-``/.well-known/caldav`` (RFC 6764 §5; the ``caldav`` library follows the redirect and asks for the current user's
-principal), then at its root. iCloud answers on ``caldav.icloud.com`` with a principal on a per-user host
+A person types ``icloud.com``-like bare domains or a full URL. A bare domain (no path) is looked up in DNS first
+(RFC 6764 §3: the ``_caldavs._tcp`` SRV records, tried by priority then weight, each with the context path of the
+``_caldavs._tcp`` TXT record's ``path=``, else the target's ``/.well-known/caldav``; a target of ``.`` says there is
+no CalDAV service there), then through the domain's own ``/.well-known/caldav`` (RFC 6764 §5; the ``caldav`` library
+follows the redirect and asks for the current user's principal), then at its root. DNS is asked through dnspython
+(already installed as a dependency of ``caldav``); a lookup that fails or times out just leaves the SRV candidates
+out. iCloud answers on ``caldav.icloud.com`` with a principal on a per-user host
 (``pNN-caldav.icloud.com``): the calendar URL kept in the profile is the absolute one the server listed, so every
 later request goes to that host.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlparse
 
+import dns.exception
+import dns.resolver
 from caldav.lib.http_sync import requests as http
 
 from receptionist.config import CalDavSettings
@@ -29,8 +37,49 @@ class CalDavAccount:
     calendars: list[CalendarInfo]
 
 
-def candidate_urls(typed: str) -> list[str]:
-    """Where to look for the server: a bare domain through ``/.well-known/caldav`` first, then its root."""
+SRV_SERVICE = "_caldavs._tcp"  # RFC 6764 §3: CalDAV over TLS
+DNS_SECONDS = 3.0
+
+
+def srv_urls(domain: str, resolver: Any = None, timeout: float = DNS_SECONDS) -> list[str]:
+    """The CalDAV URLs a domain's ``_caldavs._tcp`` SRV and TXT records name (RFC 6764 §3, §4), best first; none
+    when it has none, says the service is not offered (target ``.``), or DNS does not answer. ``resolver`` is a
+    ``dns.resolver.Resolver`` (or anything with its ``resolve``); the system's by default."""
+    resolver = resolver or dns.resolver.get_default_resolver()
+    name = f"{SRV_SERVICE}.{domain.rstrip('.')}."
+    try:
+        records = list(resolver.resolve(name, "SRV", lifetime=timeout))
+    except dns.exception.DNSException:
+        return []
+    if any(r.target.to_text() == "." for r in records):
+        return []  # RFC 2782: the service is decidedly not available at this domain
+    path = "/.well-known/caldav"
+    try:
+        for txt in resolver.resolve(name, "TXT", lifetime=timeout):
+            for part in txt.strings:
+                key, _, value = part.decode("utf-8", "replace").partition("=")
+                if key.strip().lower() == "path" and value.startswith("/"):
+                    path = value
+    except dns.exception.DNSException:
+        pass  # no TXT record: the target's well-known address
+    urls = []
+    for r in sorted(records, key=lambda r: (r.priority, -r.weight)):
+        host = r.target.to_text().rstrip(".")
+        urls.append(f"https://{host}{'' if r.port == 443 else f':{r.port}'}{path}")
+    return list(dict.fromkeys(urls))
+
+
+def _is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def candidate_urls(typed: str, resolver: Any = None) -> list[str]:
+    """Where to look for the server: a bare domain through its SRV records (``srv_urls``), then its
+    ``/.well-known/caldav``, then its root; a URL with a path is taken as it is."""
     text = typed.strip()
     if not text:
         raise UserError("give the CalDAV server's address (--url), e.g. caldav.fastmail.com or "
@@ -42,7 +91,9 @@ def candidate_urls(typed: str) -> list[str]:
         raise UserError(f"{typed!r} is not a server address (expected a domain or an http(s) URL)")
     root = f"{parsed.scheme}://{parsed.netloc}/"
     if parsed.path in ("", "/"):
-        return [root + ".well-known/caldav", root]
+        found = srv_urls(parsed.hostname, resolver) if parsed.port is None and not _is_address(parsed.hostname) \
+            else []
+        return list(dict.fromkeys([*found, root + ".well-known/caldav", root]))
     return [text]
 
 
@@ -59,7 +110,8 @@ def well_known_target(url: str, timeout: float) -> str | None:
     return None
 
 
-def discover(settings: CalDavSettings, typed_url: str, username: str, password: str) -> CalDavAccount:
+def discover(settings: CalDavSettings, typed_url: str, username: str, password: str,
+             resolver: Any = None) -> CalDavAccount:
     """Sign in at the first candidate URL that answers with a principal; its calendars."""
     if not username:
         raise UserError("give the CalDAV user name (--username): for iCloud your Apple ID, for Fastmail your "
@@ -68,7 +120,8 @@ def discover(settings: CalDavSettings, typed_url: str, username: str, password: 
         raise UserError("the app-specific password is empty (iCloud and Fastmail make one in the account's "
                         "security settings)")
     problems = []
-    for url in candidate_urls(typed_url):
+    candidates = candidate_urls(typed_url, resolver)
+    for url in candidates:
         if url.endswith("/.well-known/caldav"):
             url = well_known_target(url, settings.timeout_seconds)
             if url is None:
@@ -84,7 +137,7 @@ def discover(settings: CalDavSettings, typed_url: str, username: str, password: 
             continue
         finally:
             provider.close()
-        if not calendars and url != candidate_urls(typed_url)[-1]:
+        if not calendars and url != candidates[-1]:
             problems.append(f"{url}: no calendars")
             continue
         return CalDavAccount(url=url, calendars=calendars)

@@ -52,6 +52,7 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
+    Unsupported,
     UserError,
 )
 
@@ -235,7 +236,7 @@ class GoogleCalendarProvider:
 
     def _calendar_zone(self, calendar_id: str) -> ZoneInfo | None:
         if calendar_id not in self._zones:
-            data = self._execute(self._desk.context.calendars().get(calendarId=calendar_id))
+            data = self._execute(self._service.calendars().get(calendarId=calendar_id))
             zone = _zone(data.get("timeZone"))
             if zone is None:
                 return None
@@ -369,6 +370,27 @@ class GoogleCalendarProvider:
                 if item.get("status") != "cancelled":
                     out.append(self._to_remote(calendar_id, item, data.get("timeZone")))
         return out
+
+    def busy_times(self, calendar_id: str, start: datetime, end: datetime,
+                   zone: str = "UTC") -> list[tuple[datetime, datetime]]:
+        """Busy periods over [start, end) from ``freebusy.query`` (one request; Google merges overlapping events
+        and leaves out free/transparent and cancelled ones), asked in ``zone`` and returned in UTC. A calendar the
+        query will not answer for (its per-calendar ``errors``, or a 4xx refusal) is ``Unsupported``."""
+        body = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "timeZone": zone,
+                "items": [{"id": calendar_id}]}
+        try:
+            data = self._execute(self._service.freebusy().query(body=body))
+        except (TransientError, AuthError):
+            raise
+        except ProviderError as exc:
+            raise Unsupported(f"Google Calendar would not answer a free/busy query: {exc}", status=exc.status) \
+                from exc
+        answer = (data.get("calendars") or {}).get(calendar_id) or {}
+        if answer.get("errors") or calendar_id not in (data.get("calendars") or {}):
+            reasons = ", ".join(e.get("reason", "?") for e in answer.get("errors") or []) or "no answer for it"
+            raise Unsupported(f"Google Calendar's free/busy query has no answer for this calendar ({reasons})")
+        return [(datetime.fromisoformat(p["start"]).astimezone(timezone.utc),
+                 datetime.fromisoformat(p["end"]).astimezone(timezone.utc)) for p in answer.get("busy", [])]
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
         """Incremental read.

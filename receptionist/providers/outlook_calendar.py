@@ -43,6 +43,7 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     TransientError,
+    Unsupported,
     UserError,
 )
 from receptionist.providers.microsoft_auth import http_session, is_connected, outlook_token_source
@@ -173,6 +174,8 @@ class OutlookCalendarProvider:
         self._origin = f"{origin.scheme}://{origin.netloc}"
         self.page_size = page_size
         self._all_day_zone = _zone(all_day_zone)
+        self._schedule_id: str | None = None  # the mailbox's SMTP address, for getSchedule (read once)
+        self._default_ids: dict[str, bool] = {}  # calendar id -> is it the mailbox's default calendar
 
     def begin_cycle(self) -> None:
         """A sync cycle begins (the engine says so): the stored sign-in is read from the keyring once more at the
@@ -346,6 +349,45 @@ class OutlookCalendarProvider:
         for page in self._pages(f"{self._calendar_path(calendar_id)}/calendarView", params):
             events.extend(parse_event(item, self._all_day_zone) for item in page.get("value", []))
         return events
+
+    def busy_times(self, calendar_id: str, start: datetime, end: datetime,
+                   zone: str = "UTC") -> list[tuple[datetime, datetime]]:
+        """Busy periods over [start, end) from ``calendar/getSchedule`` for this mailbox, asked in ``zone`` and
+        returned in UTC: tentative, busy, out-of-office and unknown items count, free and working-elsewhere do not.
+        getSchedule answers for the mailbox's default calendar only, so another calendar is ``Unsupported``, as is
+        a refusal (a permission the sign-in lacks, a schedule error)."""
+        try:
+            if not self._is_default(calendar_id):
+                raise Unsupported("Outlook's getSchedule covers the mailbox's default calendar only")
+            if self._schedule_id is None:
+                me = self._request("GET", "/me", params={"$select": "mail,userPrincipalName"}).json()
+                self._schedule_id = me.get("mail") or me.get("userPrincipalName") or ""
+            first, _ = _wall_time(start, zone)
+            last, zone_name = _wall_time(end, zone)
+            body = {"schedules": [self._schedule_id], "startTime": {"dateTime": first, "timeZone": zone_name},
+                    "endTime": {"dateTime": last, "timeZone": zone_name}, "availabilityViewInterval": 15}
+            answer = self._request("POST", "/me/calendar/getSchedule", json=body,
+                                   headers={"Prefer": f'outlook.timezone="{zone_name}"'}).json()
+        except (TransientError, AuthError, Unsupported):
+            raise
+        except ProviderError as exc:
+            raise Unsupported(f"Outlook would not answer getSchedule: {exc}", status=exc.status) from exc
+        schedule = next(iter(answer.get("value") or []), None)
+        if schedule is None or schedule.get("error"):
+            detail = ((schedule or {}).get("error") or {}).get("responseCode") or "no answer for the mailbox"
+            raise Unsupported(f"Outlook's getSchedule has no answer for this mailbox ({detail})")
+        return [(_parse_when(item.get("start")), _parse_when(item.get("end")))
+                for item in schedule.get("scheduleItems") or []
+                if str(item.get("status") or "busy").lower() not in NOT_BUSY]
+
+    def _is_default(self, calendar_id: str | None) -> bool:
+        cal = calendar_id or self._settings.calendar_id or ""
+        if cal.lower() in DEFAULT_CALENDAR_ALIASES:
+            return True
+        if cal not in self._default_ids:
+            item = self._request("GET", self._calendar_path(cal), params={"$select": "isDefaultCalendar"}).json()
+            self._default_ids[cal] = bool(item.get("isDefaultCalendar"))
+        return self._default_ids[cal]
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
         headers = {"Prefer": f"{PREFER}, odata.maxpagesize={self.page_size}"}

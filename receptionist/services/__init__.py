@@ -14,6 +14,7 @@
 - ``people``: who is at the desk, and the audit log owners read;
 - ``reports``: the conversion funnel (calls → proposals → confirmed → kept);
 - ``watch``: each connection against its error budget, its alerts, the daily sample audit.
+- ``on_call``: who is on call now or at a time (the AI agent's ``who_is_on_call`` tool, the ``on-call`` command).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -32,6 +33,7 @@ from receptionist.services.checks import Checks
 from receptionist.services.context import DeskContext
 from receptionist.services.health import CalendarHealth, CalendarStatus, HealthSnapshot, SignIn
 from receptionist.services.intake import IntakeDesk
+from receptionist.services.on_call import OnCallDesk
 from receptionist.services.people import People
 from receptionist.services.reports import Reports
 from receptionist.services.settings import Applied, DeskSettings
@@ -65,7 +67,8 @@ class Desk:
         self.intake = IntakeDesk(ctx, intake, self.callers)
         self.watch = ConnectionWatch(ctx, self.health, engine=engine, messenger=engine.messenger if engine else None)
         self.settings = DeskSettings(ctx, reconfigure)
-        self.availability = Availability(ctx)
+        self.on_call = OnCallDesk(ctx)
+        self.availability = Availability(ctx, self.on_call)
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)
         self.reports = Reports(ctx)

@@ -135,7 +135,8 @@ class Appointments:
         if taken:
             raise UserError("cannot move it there: " + "; ".join(taken))
         outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
-        changes = {"start": draft.start, "end": draft.end}
+        changes = {"start": draft.start, "end": draft.end,
+                   "resource": self.checks.resource_for(draft, ignore_appointment=appointment_id)}
         if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
             changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
         changed = ctx.store.appointments.change(appointment_id, appt.version, changes, ctx.actor(actor), ctx.clock(),
@@ -162,6 +163,10 @@ class Appointments:
             changes["end"] = draft.end
         if draft.notes != appt.notes:
             changes["notes"] = draft.notes
+        if {"service", "end"} & set(changes):  # another service or length may need another chair or room
+            resource = self.checks.resource_for(draft, ignore_appointment=appointment_id)
+            if resource != appt.resource:
+                changes["resource"] = resource
         if not changes:
             return appt
         # Our own fields edited here again: a title/description taken from a calendar earlier gives way to them.

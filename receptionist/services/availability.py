@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from datetime import date, datetime, timedelta, timezone
 
 from receptionist.domain.availability import reach
@@ -14,8 +15,11 @@ from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES, read_requested
 from receptionist.domain.schedule import CLOSED, HOLIDAY, TOO_FAR, Refusal, Schedule, ServiceRule, Slot
 from receptionist.domain.spoken import read_spoken_time
 from receptionist.errors import UserError
-from receptionist.ingest.tools import BOOK, CHECK, ToolAnswer
+from receptionist.ingest.tools import BOOK, CHECK, ON_CALL, ToolAnswer
 from receptionist.services.context import DeskContext
+
+if TYPE_CHECKING:
+    from receptionist.services.on_call import OnCallDesk
 
 OFFERED = 3  # slots the agent offers at once (a caller remembers about three)
 SPREAD = timedelta(minutes=90)  # offered slots this far apart at least, so "morning or afternoon" is a choice
@@ -84,8 +88,9 @@ def slot_json(slot: Slot, zone) -> dict:
 
 
 class Availability:
-    def __init__(self, ctx: DeskContext):
+    def __init__(self, ctx: DeskContext, on_call: "OnCallDesk | None" = None):
         self.ctx = ctx
+        self.on_call = on_call
 
     @property
     def zone(self):
@@ -212,13 +217,16 @@ class Availability:
     # --- the AI agent's tools -----------------------------------------------------------------------------------
 
     def answer_tool(self, platform: str, call_id: str, name: str, args: dict) -> ToolAnswer:
-        """``check_availability`` or ``book_appointment`` for a call in progress, answered from local data."""
+        """``check_availability``, ``book_appointment`` or ``who_is_on_call`` for a call in progress, answered from
+        local data."""
         call = (platform, call_id)
         try:
             if name == CHECK:
                 return self._offer(call, args)
             if name == BOOK:
                 return self._book(call, args)
+            if name == ON_CALL and self.on_call is not None:
+                return self.on_call.tool_answer(args)
         except UserError as exc:
             return ToolAnswer(False, f"Sorry, {exc}.")
         return ToolAnswer(False, f"this desk does not answer the tool {name!r}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from receptionist import events
@@ -175,6 +175,9 @@ class Bookings:
         seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot approve yet")
+        call = ctx.store.calls.of_proposal(proposal_id)
+        draft = replace(draft, resource=self.checks.resource_for(
+            draft, call=(call.platform, call.call_id) if call is not None else None))
         if notify is None:
             call = ctx.store.calls.of_proposal(proposal_id)
             notify = call is None or self.contact(call).text_ok

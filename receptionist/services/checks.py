@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import logging
 
-from receptionist.domain.availability import busy_issues
+from receptionist.domain.availability import BUSY_CODES, busy_issues, reach, uncovered
+from receptionist.domain.schedule import Schedule
 from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
-from receptionist.domain.models import FieldIssue, ProposalRecord
+from receptionist.domain.models import BusyBlock, FieldIssue, ProposalRecord
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
 
@@ -44,6 +45,26 @@ class Checks:
             issues += clashes
         return draft, issues
 
+    def resource_for(self, draft: BookingDraft, ignore_appointment: str | None = None,
+                     call: tuple[str, str] | None = None) -> str | None:
+        """The resource a booking takes: the first of its service's resources with no busy time then, slots held
+        for callers included (``call``'s own left out: it is this booking); when none is free, the first (a person
+        approved it over the warning); None for a service that needs none."""
+        ctx = self.ctx
+        rule = ctx.rules.booking.service(draft.service, draft.duration_minutes)
+        if not rule.resources or draft.start is None or draft.end is None:
+            return None
+        around = reach(ctx.rules.booking)
+        lo, hi = draft.start - around, draft.end + around
+        busy = (ctx.store.busy.blocks(lo, hi, exclude_appointment=ignore_appointment)
+                + ctx.store.holds.blocks(lo, hi, ctx.clock(), call))
+        schedule = Schedule(ctx.rules.booking, busy, ctx.clock(), ctx.calendars)
+        for name in rule.resources:
+            reasons = schedule.refusals(draft.start, rule, ctx.rules.booking.resource(name))
+            if not any(r.code in BUSY_CODES for r in reasons):
+                return ctx.rules.booking.resource(name).name
+        return ctx.rules.booking.resource(rule.resources[0]).name
+
     def seen_clashes(self, draft: BookingDraft, ignore_appointment: str | None = None) -> frozenset[str]:
         """Our appointments at the draft's time now, read just before its check: the write after the check refuses
         any other (``store.base.refuse_new_clash``), so a time another desk took since is not booked twice."""
@@ -52,7 +73,7 @@ class Checks:
         return self.ctx.store.busy.appointments_at(draft.start, draft.end, exclude_appointment=ignore_appointment)
 
     def taken_since(self, draft: BookingDraft) -> list[str]:
-        """Busy events the calendars hold at the draft's time now that the desk's copy did not have when it was
+        """Busy time the calendars hold at the draft's time now that the desk's copy did not have when it was
         checked (added on Google or Outlook since the last pull): each as a sentence; the calendars that could not
         be read are left to the local check (logged)."""
         ctx = self.ctx
@@ -61,7 +82,21 @@ class Checks:
         fresh, unread = ctx.busy_now(draft.start, draft.end)
         if unread:
             log.warning("booking at %s checked against the local copy only: %s", draft.start, "; ".join(unread))
-        known = {(b.source, b.start, b.end) for b in ctx.store.busy.blocks(draft.start, draft.end)}
-        return [f"{b.title or 'a busy event'} was just put on {ctx.label(b.source)} at this time "
-                f"({format_range(b.start, b.end, ctx.rules.zone)})"
-                for b in fresh if (b.source, b.start, b.end) not in known]
+        new = self._new_busy(fresh, draft)
+        if any(not b.title for b in new):  # a free/busy query found it: the events say what it is
+            named, unread = ctx.busy_now(draft.start, draft.end, titled=True)
+            if not unread:
+                new = self._new_busy(named, draft)
+        return [f"{b.title or 'busy time'} was just put on {ctx.label(b.source)} at this time "
+                f"({format_range(b.start, b.end, ctx.rules.zone)})" for b in new]
+
+    def _new_busy(self, fresh: list[BusyBlock], draft: BookingDraft) -> list[BusyBlock]:
+        """The blocks not covered by what the desk knows takes time on their calendar."""
+        known: dict[str, list] = {}
+        out = []
+        for b in fresh:
+            if b.source not in known:
+                known[b.source] = self.ctx.store.busy.known_on(b.source, draft.start, draft.end)
+            if uncovered(max(b.start, draft.start), min(b.end, draft.end), known[b.source]):
+                out.append(b)
+        return out

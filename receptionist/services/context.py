@@ -81,7 +81,8 @@ class DeskContext:
     problems: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     secrets: "SecretStore | None" = None  # the location's keyring entries, for File → Settings…
     # the calendars' busy time read now (``SyncEngine.busy_now``): the last re-check before a booking is written
-    busy_now: Callable[[datetime, datetime], tuple[list[BusyBlock], list[str]]] | None = None
+    # (start, end, titled=False): ``titled`` reads the events themselves, to name what a free/busy query found
+    busy_now: Callable[..., tuple[list[BusyBlock], list[str]]] | None = None
     dialer: "Dialer | None" = None  # Twilio Voice: the owner's Call back
     at_desk: AtDesk = field(default_factory=AtDesk)
     rules: LocationRules = field(init=False)

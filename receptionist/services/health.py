@@ -164,6 +164,7 @@ class CalendarHealth:
                     "caller": a.caller_name,
                     "phone": format_phone(a.callback_number),
                     "service": a.service,
+                    "resource": a.resource,
                     "start_utc": a.start.isoformat(),
                     "end_utc": a.end.isoformat(),
                     "start_local": a.start.astimezone(zone).isoformat(),

@@ -184,7 +184,7 @@ class AppointmentStore(Room):
         appointment changes and every calendar link is owed the new version, atomically with any SMS. A move onto
         an appointment booked at another desk since the check (not among ``seen_clashes``) is a ``StaleEdit``."""
         allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
-                   "description_override"}
+                   "description_override", "resource"}
         if set(changes) - allowed:
             raise TypeError(f"unknown appointment fields {set(changes) - allowed}")
         with self.session() as s:
@@ -194,7 +194,8 @@ class AppointmentStore(Room):
             before = {"start": row.start_at.isoformat(), "end": row.end_at.isoformat(), "service": row.service}
             before_start = row.start_at
             if "start" in changes:
-                refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id)
+                refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id,
+                                 resource=changes.get("resource", row.resource))
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
             if "start" in changes and changes["start"] != before_start:  # a new time: whether they came is not known

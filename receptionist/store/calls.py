@@ -246,11 +246,12 @@ class ProposalStore(Room):
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
             row = self._pending(s, proposal_id, version)
-            refuse_new_clash(s, draft.start, draft.end, seen_clashes)
+            refuse_new_clash(s, draft.start, draft.end, seen_clashes, resource=draft.resource)
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 account_id=row.call.account_id, service=draft.service, start_at=draft.start, end_at=draft.end,
                 notes=draft.notes, status=AppointmentStatus.CONFIRMED.value, call_id=row.call.call_id,
+                resource=draft.resource,
                 created_at=now, updated_at=now,
             )
             appt.links = [

@@ -9,7 +9,7 @@ from sqlalchemy import and_, delete, exists, not_, or_, select
 
 from receptionist.domain.models import AppointmentStatus, BusyBlock, ProposalStatus
 from receptionist.store import tables as t
-from receptionist.store.base import Room
+from receptionist.store.base import Room, lock_bookings, same_resource
 
 HeldSlot = tuple[datetime, datetime, str | None, str | None]  # start, end, service, resource
 
@@ -31,13 +31,13 @@ class Holds(Room):
         """Holds overlapping [start, end) that count now, as busy blocks (source ``hold``); ``except_call``'s own
         holds are left out (a caller is not kept from the slot offered to them)."""
         H = t.SlotHold
-        query = (select(H.start_at, H.end_at, H.service)
+        query = (select(H.start_at, H.end_at, H.service, H.resource)
                  .where(H.start_at < end, H.end_at > start, _counting(now)).order_by(H.start_at))
         if except_call is not None:
             query = query.where(not_(and_(H.platform == except_call[0], H.call_id == except_call[1])))
         with self.session() as s:
-            return [BusyBlock(a, b, "hold", "held for another caller", service=service)
-                    for a, b, service in s.execute(query)]
+            return [BusyBlock(a, b, "hold", "held for another caller", service=service, resource=resource)
+                    for a, b, service, resource in s.execute(query)]
 
     def hold(self, platform: str, call_id: str, slots: Iterable[HeldSlot], now: datetime, until: datetime) -> None:
         """What this call is offered now replaces what it was offered before (its booked slot stays); holds that
@@ -53,20 +53,24 @@ class Holds(Room):
 
     def book(self, platform: str, call_id: str, slot: HeldSlot, now: datetime, until: datetime) -> bool:
         """Keep ``slot`` for this call's booking until ``until`` and let its other offers go, unless another call
-        or a booking took it since it was checked (then False, nothing changed). The insert comes first, so two
-        desks writing at once are ordered by the database's write lock (SQLite) and the later one sees the other."""
+        or a booking took it (on its resource) since it was checked (then False, nothing changed). ``lock_bookings`` comes first, so
+        two desks (or a desk's approval and a call's booking) writing at once are ordered and the later one sees
+        the other, on SQLite and PostgreSQL alike."""
         H, A = t.SlotHold, t.Appointment
         a, b, service, resource = slot
         with self.session() as s:
+            lock_bookings(s)
             s.execute(delete(H).where(H.platform == platform, H.call_id == call_id, H.booked.is_(False)))
             mine = t.SlotHold(platform=platform, call_id=call_id, service=service, resource=resource, start_at=a,
                               end_at=b, expires_at=until, booked=True, created_at=now)
             s.add(mine)
             s.flush()
             theirs = s.scalar(select(H.id).where(H.start_at < b, H.end_at > a, H.id != mine.id, _counting(now),
-                                                 not_(and_(H.platform == platform, H.call_id == call_id)))
-                              .limit(1))
-            booked = s.scalar(select(A.id).where(A.start_at < b, A.end_at > a, A.status != AppointmentStatus.CANCELLED.value).limit(1))
+                                                 not_(and_(H.platform == platform, H.call_id == call_id)),
+                                                 same_resource(H.resource, resource)).limit(1))
+            booked = s.scalar(select(A.id).where(A.start_at < b, A.end_at > a,
+                                                 A.status != AppointmentStatus.CANCELLED.value,
+                                                 same_resource(A.resource, resource)).limit(1))
             if theirs is not None or booked is not None:
                 s.rollback()
                 return False

@@ -41,7 +41,7 @@ def appointment_record(row: t.Appointment) -> AppointmentRecord:
         status=AppointmentStatus(row.status), call_id=row.call_id, version=row.version,
         links=tuple(link_record(link) for link in row.links), title_override=row.title_override,
         description_override=row.description_override, cancel_reason=row.cancel_reason,
-        caller_confirmed_at=row.caller_confirmed_at,
+        caller_confirmed_at=row.caller_confirmed_at, resource=row.resource,
         attendance=Attendance(row.attendance) if row.attendance else None, attendance_by=row.attendance_by,
     )
 

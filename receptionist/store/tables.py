@@ -142,6 +142,7 @@ class Appointment(Base):
     attendance: Mapped[str | None] = mapped_column(String(16))  # Attendance: attended / no-show; None = not marked
     attendance_by: Mapped[str | None] = mapped_column(String(200))
     attendance_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resource: Mapped[str | None] = mapped_column(String(80))  # the chair, room or person it takes; None: the location
 
     links: Mapped[list["CalendarLink"]] = relationship(
         back_populates="appointment", cascade="all, delete-orphan", order_by="CalendarLink.calendar"

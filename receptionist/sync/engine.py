@@ -61,6 +61,7 @@ from receptionist.errors import (
     ProviderError,
     RateLimited,
     Unreachable,
+    Unsupported,
 )
 from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
@@ -190,11 +191,17 @@ class SyncEngine:
                      if self.write_gate(k, health.get(k) or CalendarHealthRecord(k, "open"), now) is CalendarGate.OPEN]
         return bool(open_keys) and self.store.links.owed_now(now, open_keys)
 
-    def busy_now(self, start: datetime, end: datetime, wait_seconds: float = 5.0) -> tuple[list[BusyBlock], list[str]]:
-        """Every connected calendar's busy events over [start, end), read from the calendars now (Google
-        ``events.list`` / Graph ``calendarView`` of that window, recurring events expanded) for the re-check just
-        before a booking is written: (busy events not ours, the calendars that could not be read and why). Waits
-        at most ``wait_seconds`` for a running cycle (the clients are not shared between threads)."""
+    def busy_now(self, start: datetime, end: datetime, wait_seconds: float = 5.0,
+                 titled: bool = False) -> tuple[list[BusyBlock], list[str]]:
+        """Every connected calendar's busy time over [start, end), read from the calendars now for the re-check just
+        before a booking is written: (busy blocks, the calendars that could not be read and why). Waits at most
+        ``wait_seconds`` for a running cycle (the clients are not shared between threads).
+
+        A calendar with a free/busy query (``busy_times``: Google ``freebusy.query``, Graph ``getSchedule``)
+        answers with one request, in the location's zone, as untitled blocks that include our own events; where
+        that query is refused (``Unsupported``) or missing (CalDAV), or with ``titled`` (to name what was found),
+        the window's events are read instead (Google ``events.list`` / Graph ``calendarView``, recurring events
+        expanded), titled and without ours."""
         if not self._lock.acquire(timeout=wait_seconds):
             return [], [f"{self.label(k)} (a sync cycle is running)" for k in self.targets]
         try:
@@ -202,15 +209,26 @@ class SyncEngine:
             unread: list[str] = []
             for key, target in self.targets.items():
                 try:
-                    found = target.provider.list_events(target.calendar_id, start, end)
+                    busy += self._busy_of(key, target, start, end, titled)
                 except ProviderError as exc:
                     unread.append(f"{target.label} ({plain(exc)})")
-                    continue
-                busy += [BusyBlock(e.start, e.end, key, e.title) for e in found
-                         if e.busy and not e.cancelled and e.uid is None and e.start < end and start < e.end]
             return busy, unread
         finally:
             self._lock.release()
+
+    def _busy_of(self, key: str, target, start: datetime, end: datetime,  # noqa: ANN001
+                 titled: bool) -> list[BusyBlock]:
+        query = None if titled else getattr(target.provider, "busy_times", None)
+        if query is not None:
+            try:
+                return [BusyBlock(a, b, key) for a, b in query(target.calendar_id, start, end,
+                                                               self.profile.location.time_zone)
+                        if a < end and start < b]
+            except Unsupported as exc:
+                log.info("%s: free/busy query refused (%s); reading the events instead", key, exc)
+        found = target.provider.list_events(target.calendar_id, start, end)
+        return [BusyBlock(e.start, e.end, key, e.title) for e in found
+                if e.busy and not e.cancelled and e.uid is None and e.start < end and start < e.end]
 
     def draft_for(self, appt: AppointmentRecord) -> EventDraft:
         return event_draft(appt, self.template)

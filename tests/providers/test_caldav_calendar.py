@@ -238,8 +238,10 @@ def test_an_update_keeps_what_a_person_added(provider, calendar, radicale_server
 
 
 def test_a_bare_domain_is_looked_up_through_well_known():
-    assert candidate_urls("caldav.fastmail.com") == ["https://caldav.fastmail.com/.well-known/caldav",
-                                                      "https://caldav.fastmail.com/"]
+    from tests.providers.test_caldav_srv import FakeResolver
+
+    assert candidate_urls("caldav.fastmail.com", FakeResolver({})) == [
+        "https://caldav.fastmail.com/.well-known/caldav", "https://caldav.fastmail.com/"]
     assert candidate_urls("https://cloud.example.com/remote.php/dav") == ["https://cloud.example.com/remote.php/dav"]
     with pytest.raises(UserError, match="not a server address"):
         candidate_urls("ftp://example.com")
