@@ -5,7 +5,9 @@
 * **Plan** asks ``domain.sync_plan.plan_link`` what to do with every link that may need something (not Synced,
   its remote copy changed, or its event vanished from a window the cache covers).
 * **Apply** runs each action inside its own error boundary: a provider error or a bug fails that link with a
-  sentence and the rest go on. Every write is read back and compared (a 200 that landed wrong is a failure); a 412
+  sentence and the rest go on. Every write's outcome is what the calendar answered it holds (the insert's or
+  patch's response body: one request per write) and is compared with what we sent (a 200 that landed wrong is a
+  failure); a 412
   is a conflict only after reading the event shows it is not our own earlier write.
 * Per calendar, not per link: a Retry-After pauses every request to that calendar until then, a refused sign-in
   turns it to *Reconnect needed* (not retried with backoff), no network waits without counting attempts, and the
@@ -491,18 +493,16 @@ class SyncEngine:
         want = EventContent.of(draft)
         creating = op is Op.CREATE or link.remote_id is None
         # A link with no event yet holds, in content_hash, what its last create sent, saved before sending: if the
-        # outcome never came back (a lost answer, a failed read-back, the desk killed), the retry may return that
+        # outcome never came back (a lost answer, an answer that differed, the desk killed), the retry may return that
         # event, changed since by a person.
         sent = link.content_hash if creating else None
         try:
             if creating:
                 if sent != want.digest():
                     link = self._save(link, target.key, content_hash=want.digest()) or link
-                written = provider.create_event(cal, draft)
-                back = provider.get_event(cal, written.remote_id)
+                back = provider.create_event(cal, draft)
             else:
-                written = provider.update_event(cal, link.remote_id, draft, link.etag)
-                back = provider.get_event(cal, written.remote_id)
+                back = provider.update_event(cal, link.remote_id, draft, link.etag)
         except ConflictError:
             # 412 on If-Match (or 409 on a create): read it before calling it a conflict — a lost answer whose
             # write landed is ours, not a conflict.
@@ -532,8 +532,6 @@ class SyncEngine:
         except NotFound:
             self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             return
-        if back is None:
-            raise ProviderError(f"{target.label} answered the write, but the event was not there when read back")
         landed = EventContent.of(back)
         diff = want.diff(landed)
         cache = (target.key, back, draft.uid)  # cached with the link's new state, in one transaction
