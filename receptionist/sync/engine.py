@@ -184,8 +184,17 @@ class SyncEngine:
             if begin is not None:
                 begin()
 
+    def changed_elsewhere(self) -> None:
+        """Another desk or a command wrote to the database (``store.changes``): the next cycle gives every live
+        appointment its link on each enabled calendar again, since one approved elsewhere may have come without
+        (a profile that enables fewer calendars, a script)."""
+        self._links_ensured = False
+
     def owed_now(self) -> bool:
-        """Work a cycle could do right now: a Pending link on a calendar whose gate is open."""
+        """Work a cycle could do right now: links to give to appointments made elsewhere, or a Pending link on a
+        calendar whose gate is open."""
+        if not self._links_ensured:
+            return True
         now = self.clock()
         health = self.store.health.all()
         open_keys = [k for k in self.targets
