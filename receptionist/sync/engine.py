@@ -685,9 +685,11 @@ class SyncEngine:
         start = now
         end = now + timedelta(days=self.profile.sync.reconcile_days_ahead)
         listed = target.provider.list_events(target.calendar_id, start, end)
-        vanished = self.store.cache.replace_window(key, listed, start, end, now)
+        vanished, changed = self.store.cache.replace_window(key, listed, start, end, now)
         report = CycleReport()
-        candidates = self.store.links.to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
+        # An event listed with the etag the cache holds was planned when the cache took that copy (a pull, or our
+        # own write's answer): only what the incremental reads missed, what vanished, and the links owed are planned.
+        candidates = self.store.links.to_plan(key, changed | vanished, (start, end))
         remotes = self._remotes(key, candidates, (start, end))
         held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
         candidates = [(link, appt) for link, appt in candidates if link.id not in held]
