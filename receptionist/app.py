@@ -445,12 +445,12 @@ class App:
         app.watcher = ChangeWatcher(store.engine, app.changed_elsewhere)
         return app
 
-    def changed_elsewhere(self) -> None:
+    def changed_elsewhere(self, certain: bool = True) -> None:
         """Another desk or a command wrote (the watcher's thread): the sync leader runs a cycle now (links owed
         by an appointment approved there are pushed within seconds, not at the next tick), and every view of
-        this desk reads what it shows again."""
-        if self.scheduler.is_leader:
-            self.sync_engine.changed_elsewhere()
+        this desk reads what it shows again. News that may have been this desk's own writes (``certain`` False,
+        SQLite) wakes the leader only for work found (``SyncEngine.changed_elsewhere``)."""
+        if self.scheduler.is_leader and self.sync_engine.changed_elsewhere(certain):
             self.scheduler.wake()
         self.bus.publish(events.CHANGED_ELSEWHERE)
 

@@ -15,7 +15,8 @@ sync thread's next tick (30 s) and by no window at all. ``ChangeWatcher`` notice
   desk busy writing does not re-read its views every half second, and a write from elsewhere hidden among its
   own still shows within that time).
 
-``on_change`` runs on the watcher's thread, once per batch of news.
+``on_change(certain)`` runs on the watcher's thread, once per batch of news; ``certain`` is False for SQLite's
+"changed while we wrote too" (it may have been our own writes alone).
 """
 
 from __future__ import annotations
@@ -68,8 +69,9 @@ def mark_writes(engine: Engine) -> None:
     postgres = engine.dialect.name == "postgresql"
 
     @event.listens_for(engine, "after_cursor_execute")
-    def _note(conn, _cursor, statement, _params, context, _many):  # noqa: ANN001
-        if not conn.info.get("wrote") and _wrote(context, statement):
+    def _note(conn, cursor, statement, _params, context, _many):  # noqa: ANN001
+        # a statement that changed no row (a lease not taken, an update that matched nothing) wrote nothing
+        if not conn.info.get("wrote") and cursor.rowcount != 0 and _wrote(context, statement):
             conn.info["wrote"] = True
 
     @event.listens_for(engine, "commit")
@@ -89,7 +91,7 @@ class ChangeWatcher:
     """A daemon thread calling ``on_change()`` when another process committed a write (see the module notes).
     Nothing for an in-memory database (no other process can write to it)."""
 
-    def __init__(self, engine: Engine, on_change: Callable[[], None], *, poll_seconds: float = POLL_SECONDS):
+    def __init__(self, engine: Engine, on_change: Callable[[bool], None], *, poll_seconds: float = POLL_SECONDS):
         self.engine = engine
         self.on_change = on_change
         self.poll_seconds = poll_seconds
@@ -123,9 +125,9 @@ class ChangeWatcher:
             self._thread.join()
             self._thread = None
 
-    def _tell(self) -> None:
+    def _tell(self, certain: bool = True) -> None:
         try:
-            self.on_change()
+            self.on_change(certain)
         except Exception:  # a broken listener must not stop the watcher
             log.exception("reacting to a change made elsewhere failed")
 
@@ -166,7 +168,7 @@ class ChangeWatcher:
                 if held_since is not None and checked - max(held_since, last_told) >= AMBIGUOUS_SECONDS - 1e-3:
                     held_since = None
                     last_told = checked
-                    self._tell()
+                    self._tell(certain=False)
                 self._stop.wait(self.poll_seconds)
         finally:
             if conn is not None:

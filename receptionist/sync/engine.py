@@ -184,11 +184,25 @@ class SyncEngine:
             if begin is not None:
                 begin()
 
-    def changed_elsewhere(self) -> None:
-        """Another desk or a command wrote to the database (``store.changes``): the next cycle gives every live
-        appointment its link on each enabled calendar again, since one approved elsewhere may have come without
-        (a profile that enables fewer calendars, a script)."""
-        self._links_ensured = False
+    def changed_elsewhere(self, certain: bool = True) -> bool:
+        """Another desk or a command wrote to the database (``store.changes``). Returns whether a cycle should run
+        now. Every live appointment gets its link on each enabled calendar again, since one approved elsewhere may
+        have come without (a profile that enables fewer calendars, a script): at the next cycle when the news is
+        ``certain``; else (SQLite, "changed while we wrote too": perhaps our own cycle's writes alone) here, and
+        a cycle is asked only if that added links or one is Pending, so a cycle's own writes never start the next.
+        """
+        if certain:
+            self._links_ensured = False
+            return True
+        if not self._lock.acquire(blocking=False):
+            self._links_ensured = False  # a cycle runs: it goes round once more when it ends (owed_now)
+            return False
+        try:
+            added = self.store.links.ensure(self.calendars, self.clock())
+            self._links_ensured = True
+        finally:
+            self._lock.release()
+        return added > 0 or self.owed_now()
 
     def owed_now(self) -> bool:
         """Work a cycle could do right now: links to give to appointments made elsewhere, or a Pending link on a

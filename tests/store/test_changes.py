@@ -37,7 +37,7 @@ def two_engines(request, tmp_path):
     else:
         url = request.getfixturevalue("pg_url")
     here, there = make_engine(url), make_engine(url)
-    upgrade(here)
+    upgrade(there)  # written by the other process: nothing of this one's own is recent
     yield here, there
     here.dispose()
     there.dispose()
@@ -46,11 +46,12 @@ def two_engines(request, tmp_path):
 def test_a_write_by_another_process_is_heard(two_engines):
     here, there = two_engines
     heard = []
-    watcher = ChangeWatcher(here, lambda: heard.append(1), poll_seconds=0.05).start()
+    watcher = ChangeWatcher(here, heard.append, poll_seconds=0.05).start()
     try:
         assert watcher.watching and not heard
         write(there, "desk-2")
         assert wait_for(lambda: heard)
+        assert heard[0] is True  # nothing of our own was written: certain
     finally:
         watcher.stop()
     assert not watcher.watching
@@ -60,7 +61,7 @@ def test_postgresql_skips_its_own_notifications(pg_url):
     here, there = make_engine(pg_url), make_engine(pg_url)
     upgrade(here)
     heard = []
-    watcher = ChangeWatcher(here, lambda: heard.append("told"), poll_seconds=0.05).start()
+    watcher = ChangeWatcher(here, lambda certain: heard.append("told"), poll_seconds=0.05).start()
     try:
         for i in range(5):
             write(here, f"own-{i}")
@@ -73,7 +74,7 @@ def test_postgresql_skips_its_own_notifications(pg_url):
         there.dispose()
 
 
-def test_a_transaction_rolled_back_or_only_reading_marks_no_write(tmp_path):
+def test_a_transaction_rolled_back_only_reading_or_changing_no_row_marks_no_write(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'd.db'}")
     upgrade(engine)
     marks = marks_of(engine)
@@ -85,6 +86,8 @@ def test_a_transaction_rolled_back_or_only_reading_marks_no_write(tmp_path):
         conn.execute(text("INSERT INTO audit_log (at, actor, action, entity, entity_id, detail) "
                           "VALUES (:at, 'x', 'a', 'e', 's', '{}')"), {"at": datetime.now(timezone.utc)})
         conn.rollback()
+    with engine.begin() as conn:  # an update that matched no row (a lease another desk holds) wrote nothing
+        conn.execute(text("UPDATE audit_log SET actor = 'y' WHERE id = -1"))
     assert marks.last_write == before
     write(engine, "desk")
     assert marks.last_write > before
@@ -93,7 +96,7 @@ def test_a_transaction_rolled_back_or_only_reading_marks_no_write(tmp_path):
 
 def test_an_in_memory_database_is_not_watched():
     engine = make_engine("sqlite://")
-    watcher = ChangeWatcher(engine, lambda: None).start()
+    watcher = ChangeWatcher(engine, lambda certain: None).start()
     assert not watcher.watching
     watcher.stop()
     engine.dispose()

@@ -86,3 +86,25 @@ def test_an_approval_at_another_desk_is_pushed_and_shown_everywhere_at_once(url,
         watcher_desk.stop()
         leader.stop()
         other.engine.dispose()
+
+
+def test_news_that_may_be_the_leaders_own_writes_does_not_start_another_cycle(db_url, store, clock):
+    """On SQLite a change seen while this desk wrote too may be its own cycle's writes (``certain`` False): with
+    nothing Pending the leader is not woken, or every cycle's writes would start the next one."""
+    from receptionist.sync.scheduler import JOB
+
+    cals = (FakeCalendar(kind="google"), FakeCalendar(kind="outlook"))
+    leader = desk_app(db_url, clock, cals).start()
+    told: list[str] = []
+    leader.bus.subscribe(lambda e: told.append(e.topic))
+    try:
+        wait_for(lambda: leader.scheduler.last_report is not None)
+        job = leader.scheduler._scheduler.get_job(JOB)
+        planned = job.next_run_time
+        leader.changed_elsewhere(certain=False)
+        assert leader.scheduler._scheduler.get_job(JOB).next_run_time == planned
+        assert events.CHANGED_ELSEWHERE in told  # the window still reads again
+        leader.changed_elsewhere(certain=True)
+        assert leader.scheduler._scheduler.get_job(JOB).next_run_time < planned
+    finally:
+        leader.stop()
