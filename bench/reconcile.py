@@ -120,6 +120,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--appointments", type=int, default=1000)
     parser.add_argument("--quiet-cycles", type=int, default=5)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the reconciliation into FILE (and print its top)")
     args = parser.parse_args()
 
     counts: Counter = Counter()
@@ -144,7 +145,16 @@ def main() -> int:
 
             counts.clear()
             t0, c0 = time.perf_counter(), time.process_time()
-            results = engine.reconcile(seed=1)
+            if args.profile:
+                import cProfile
+                import pstats
+
+                prof = cProfile.Profile()
+                results = prof.runcall(engine.reconcile, seed=1)
+                prof.dump_stats(args.profile)
+                pstats.Stats(prof).sort_stats("cumulative").print_stats(30)
+            else:
+                results = engine.reconcile(seed=1)
             wall, cpu = time.perf_counter() - t0, time.process_time() - c0
             print(f"\nreconcile ({profile.sync.reconcile_days_ahead} days ahead, sample "
                   f"{profile.sync.reconcile_sample}): {wall:.2f} s wall, {cpu:.2f} s CPU (process)")

@@ -22,6 +22,7 @@ from receptionist.ingest.sms_replies import SmsReplies
 from receptionist.services import Desk, DeskContext
 from receptionist.services.context import location_rules
 from receptionist.store import Store
+from receptionist.store.changes import ChangeWatcher
 from receptionist.store.db import make_engine, upgrade
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.reminders import reminder_planner
@@ -432,6 +433,7 @@ class App:
     sign_in: CalendarSignIn
     problems: dict[str, str] = field(default_factory=dict)
     polling: "PollingScheduler | None" = None
+    watcher: ChangeWatcher | None = None  # writes made by another desk or a command (store/changes.py)
     _starting: threading.Thread | None = field(default=None, init=False, repr=False)
 
     @classmethod
@@ -484,8 +486,19 @@ class App:
             receiver.answer_tools_with(desk.availability)
         scheduler.every("health-alerts", 1, desk.watch.evaluate)  # issue 20: alerts, on the leader
         scheduler.every("sample-audit", 24 * 60, desk.watch.sample_audit)  # issue 20: the daily read-back
-        return cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
-                   world.polling_for(intake))
+        app = cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
+                  world.polling_for(intake))
+        app.watcher = ChangeWatcher(store.engine, app.changed_elsewhere)
+        return app
+
+    def changed_elsewhere(self, certain: bool = True) -> None:
+        """Another desk or a command wrote (the watcher's thread): the sync leader runs a cycle now (links owed
+        by an appointment approved there are pushed within seconds, not at the next tick), and every view of
+        this desk reads what it shows again. News that may have been this desk's own writes (``certain`` False,
+        SQLite) wakes the leader only for work found (``SyncEngine.changed_elsewhere``)."""
+        if self.scheduler.is_leader and self.sync_engine.changed_elsewhere(certain):
+            self.scheduler.wake()
+        self.bus.publish(events.CHANGED_ELSEWHERE)
 
     def start(self, *, sync: bool = True, busy_port_fatal: bool = True) -> "App":
         self.ingestor.start()
@@ -503,6 +516,8 @@ class App:
             self.scheduler.start()
         if self.polling is not None:
             self.polling.start()
+        if self.watcher is not None:
+            self.watcher.start()
         settle_heap()
         self.bus.publish(events.HEALTH_CHANGED)  # the webhook pill: listening now (or why not)
         return self
@@ -523,6 +538,8 @@ class App:
             self._starting.join()
         if self.polling is not None:
             self.polling.stop()
+        if self.watcher is not None:
+            self.watcher.stop()
         if self.receiver is not None:
             self.receiver.stop()
         mapped, left = self.ingestor.stop(drain_seconds)

@@ -420,7 +420,8 @@ def cmd_status(args) -> int:
         for c in app.desk.health.calendars():
             print(f"  {c.label} ({c.key}): {c.state} — {c.text}")
         for a in app.desk.appointments.between():
-            badges = "  ".join(f"{link.calendar}: {link.state.label}" for link in a.links)
+            badges = "  ".join([f"{link.calendar}: {link.state.label}" for link in a.links] + [
+                f"{key}: not queued" for key in app.desk.context.calendars if key not in {k.calendar for k in a.links}])
             print(f"  {format_datetime(a.start, zone)}  {a.caller_name or '?':<22} {a.service or '':<22} {badges}")
         for reason in _not_synced(app):
             print(f"  ! {reason}")
@@ -430,14 +431,22 @@ def cmd_status(args) -> int:
 
 
 def _not_synced(app) -> list[str]:
-    """Why the desk is not fully in sync: one sentence per calendar problem and per link not Synced."""
+    """Why the desk is not fully in sync: one sentence per calendar problem, per link not Synced and per enabled
+    calendar an appointment has no link to yet."""
+    from receptionist.services.health import not_queued
+
     out = [f"{c.label}: {c.text}" for c in app.desk.health.calendars() if c.state not in ("ok", "unknown")]
     for a in app.desk.appointments.between(include_cancelled=True):
         for link in a.links:
             if link.state.value != "synced":
                 label = app.desk.context.calendars.get(link.calendar, link.calendar)
-                out.append(f"{a.caller_name or a.id} on {label}: {link.state.label}"
-                           + (f" — {link.last_error}" if link.last_error else ""))
+                why = link.last_error or ("waiting for the sync leader (a running console or `receptionist "
+                                          "service`)" if link.state.value == "pending" else "")
+                out.append(f"{a.caller_name or a.id} on {label}: {link.state.label}" + (f" — {why}" if why else ""))
+        if a.status.value == "confirmed":
+            have = {link.calendar for link in a.links}
+            out += [f"{a.caller_name or a.id}: {not_queued(label)}"
+                    for key, label in app.desk.context.calendars.items() if key not in have]
     return out
 
 

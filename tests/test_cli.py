@@ -41,6 +41,41 @@ def test_status_json_lists_appointments_with_sync_state(db_url, capsys, clock):
     assert appt["sync"]["google:primary"]["state"] == "pending"
 
 
+def test_status_says_why_each_enabled_calendar_lacks_a_row_approved_elsewhere(db_url, tmp_path, capsys, clock):
+    """Approved by a command whose profile enables no calendar: this desk's status names each calendar it enables
+    and why the row is not there yet; a Pending row says what it waits for."""
+    from receptionist.services.context import location_rules
+    from receptionist.config import Profile
+    from tests.helpers.calls import store_payload
+    from tests.helpers.payloads import payload
+
+    engine = make_engine(db_url)
+    upgrade(engine)
+    store = Store(engine)
+    for call_id, calendars, start in (("none", [], "2026-11-24T10:30:00"),
+                                      ("google", ["google:primary"], "2026-11-24T13:30:00")):
+        caller = {"name": f"Caller {call_id}", "callback_number": "(312) 555-0142"}
+        call = store_payload(store, payload(call_id=call_id, caller=caller, requested_start=start),
+                             location_rules(Profile()), clock())
+        p = call.proposal
+        store.proposals.approve(p.id, BookingDraft(p.caller_name, p.callback_number, p.service, p.start,
+                                                  p.duration_minutes), p.version, calendars, "amy", clock())
+    engine.dispose()
+    profile = tmp_path / "p.toml"
+    profile.write_text("[google]\nenabled = true\nclient_id = 'x'\n")
+    capsys.readouterr()
+    assert main(["status", "--json", "--db", db_url, "--profile", str(profile)]) == 0
+    rows = {a["caller"]: a["sync"] for a in json.loads(capsys.readouterr().out)["appointments"]}
+    assert rows["Caller none"]["google:primary"]["state"] == "not_queued"
+    assert "approved where Google Calendar is not enabled" in rows["Caller none"]["google:primary"]["error"]
+    assert rows["Caller google"]["google:primary"]["state"] == "pending"
+    assert main(["status", "--db", db_url, "--profile", str(profile)]) == 0
+    out = capsys.readouterr().out
+    assert "google:primary: not queued" in out and "google:primary: Pending" in out
+    assert "Caller none: not queued for Google Calendar yet" in out
+    assert "Caller google on Google Calendar: Pending — waiting for the sync leader" in out
+
+
 def test_sync_once_fails_when_an_enabled_calendar_is_not_connected(db_url, tmp_path, capsys):
     profile = tmp_path / "p.toml"
     profile.write_text("[google]\nenabled = true\nclient_id = 'x'\n")

@@ -97,7 +97,9 @@ class CalendarProvider(Protocol):
     def create_event(self, calendar_id: str, draft: EventDraft) -> RemoteEvent:
         """Create idempotently: a retry with the same ``draft.idempotency_key`` returns the event the first request
         made, as the calendar holds it now (a person may have changed it since: the engine compares), never a
-        second one. If that event has been deleted since, ``NotFound``: it is not made again."""
+        second one. If that event has been deleted since, ``NotFound``: it is not made again. What is returned is
+        the event as the calendar says it holds it (the answer's body; a read only where the protocol answers
+        none): the engine compares it with the draft and sends no read of its own."""
 
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         """The event, or None if it does not exist / was deleted (a cancelled Google event counts as deleted)."""
@@ -107,7 +109,8 @@ class CalendarProvider(Protocol):
         (a lost answer, a crash) when there is nothing to retry it for (the appointment was cancelled)."""
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
-        """Replace our fields; with ``etag`` send ``If-Match`` and raise ``ConflictError`` on 412."""
+        """Replace our fields; with ``etag`` send ``If-Match`` and raise ``ConflictError`` on 412. Returns the
+        event as the calendar says it holds it after the write (as ``create_event``)."""
 
     def delete_event(self, calendar_id: str, remote_id: str, etag: str | None) -> None:
         """Delete; a missing event is not an error. With ``etag`` send ``If-Match``."""

@@ -1,7 +1,8 @@
 """Google Calendar adapter: the ``CalendarProvider`` port on google-api-python-client.
 
 The real client libraries are used end to end (googleapiclient's bundled discovery document, google-auth's
-``Credentials`` refresh, google-auth-httplib2's ``AuthorizedHttp``, httplib2), pointed at
+``Credentials`` refresh, google-auth-httplib2's ``AuthorizedHttp``, httplib2 trusting the OS certificate store through
+``providers.http.OfficeHttp``), pointed at
 ``GoogleSettings.api_endpoint`` / ``token_uri`` so the same code talks to Google or to the loopback sandbox.
 
 Failure mapping (see ``receptionist.errors``):
@@ -42,7 +43,7 @@ from googleapiclient.discovery import build
 from googleapiclient.errors import HttpError
 
 from receptionist.config import GoogleSettings
-from receptionist.providers.http import connection_error, retry_after_seconds
+from receptionist.providers.http import OfficeHttp, connection_error, retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -209,7 +210,7 @@ class GoogleCalendarProvider:
             client_secret=client_secret,
         )
         self._http = google_auth_httplib2.AuthorizedHttp(
-            self.credentials, http=httplib2.Http(timeout=settings.timeout_seconds))
+            self.credentials, http=OfficeHttp(timeout=settings.timeout_seconds))  # the OS trust store
         self._service = build(
             "calendar", "v3",
             http=self._http,

@@ -32,7 +32,7 @@ import requests
 from receptionist.config import GoogleSettings
 from receptionist.domain.ports import SecretStore
 from receptionist.errors import ProviderError, UserError
-from receptionist.providers.http import connection_error
+from receptionist.providers.http import connection_error, office_session
 from receptionist.providers.waiting import cancelled, wait_for
 from receptionist.providers.google_calendar import (
     CLIENT_SECRET_KEY,
@@ -169,19 +169,20 @@ def connect_google(settings: GoogleSettings, secrets: SecretStore, *,
         raise UserError(f"Google sign-in was refused: {params['error']}")
 
     try:
-        response = requests.post(
-            settings.token_uri,
-            data={
-                "grant_type": "authorization_code",
-                "code": params["code"],
-                "redirect_uri": receiver.redirect_uri,
-                "client_id": settings.client_id,
-                "client_secret": client_secret,
-                "code_verifier": verifier,
-            },
-            headers={"Accept": "application/json"},
-            timeout=settings.timeout_seconds,
-        )
+        with office_session() as session:  # the OS certificate store and system proxies, as the calendar client
+            response = session.post(
+                settings.token_uri,
+                data={
+                    "grant_type": "authorization_code",
+                    "code": params["code"],
+                    "redirect_uri": receiver.redirect_uri,
+                    "client_id": settings.client_id,
+                    "client_secret": client_secret,
+                    "code_verifier": verifier,
+                },
+                headers={"Accept": "application/json"},
+                timeout=settings.timeout_seconds,
+            )
     except requests.RequestException as exc:
         raise connection_error("Google's sign-in service", exc, log) from exc
     try:

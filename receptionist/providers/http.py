@@ -10,6 +10,7 @@ import ssl
 from datetime import datetime, timezone
 from urllib.parse import urlparse
 
+import httplib2
 import requests
 import truststore
 from requests.adapters import HTTPAdapter
@@ -38,8 +39,8 @@ def retry_after_seconds(value: str | None, now: datetime | None = None) -> float
 
 
 # ------------------------------------------------------------------------------------------- office networks
-# The requests sessions of the Microsoft (msal + Graph) and Twilio adapters are built here, so every one of them
-# goes through an office network the same way:
+# The requests sessions of the Microsoft (msal + Graph) and Twilio adapters, and the Google client's httplib2
+# transport (``OfficeHttp``), are built here, so every one of them goes through an office network the same way:
 # - proxies: the system's settings (``trust_env``): ``HTTPS_PROXY``/``HTTP_PROXY``/``NO_PROXY`` on every OS, and
 #   on Windows/macOS also the proxy set in the OS (registry / System Settings, read by ``urllib.request``); never
 #   for a loopback address (the sandbox), whatever the environment says;
@@ -115,6 +116,29 @@ class OfficeSession(requests.Session):
 def office_session(*, ca_bundle: str = "", timeout: float | None = None, pool_maxsize: int = 10) -> OfficeSession:
     """The session the Microsoft and Twilio adapters use (see the notes above ``OfficeSession``)."""
     return OfficeSession(ca_bundle=ca_bundle, timeout=timeout, pool_maxsize=pool_maxsize)
+
+
+class OfficeHttp(httplib2.Http):
+    """The Google client's transport (googleapiclient and google-auth talk httplib2): HTTPS verified against the
+    OS certificate store through ``truststore``, as the office sessions above are, instead of httplib2's own
+    bundled CA list; proxies from the environment (``HTTPS_PROXY``, ``NO_PROXY``), as httplib2 reads them."""
+
+    def __init__(self, *, timeout: float | None = None):
+        super().__init__(timeout=timeout)
+        context = os_trust_context()
+
+        class Connection(httplib2.HTTPSConnectionWithTimeout):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._context = context  # what connect() wraps the socket with
+
+        self._https = Connection
+
+    def request(self, uri, method="GET", body=None, headers=None, redirections=httplib2.DEFAULT_MAX_REDIRECTS,
+                connection_type=None):  # type: ignore[override]
+        if connection_type is None and uri[:6].lower() == "https:":
+            connection_type = self._https
+        return super().request(uri, method, body, headers, redirections, connection_type)
 
 
 # ------------------------------------------------------------------------------------------- connection failures

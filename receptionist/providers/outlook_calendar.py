@@ -22,6 +22,7 @@ link → ``CursorExpired``, anything else → ``ProviderError`` carrying Graph's
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import replace
@@ -71,6 +72,12 @@ _FRACTION = re.compile(r"\.(\d+)")
 
 
 def _parse_iso(text: str) -> datetime:
+    """Graph's timestamps: seven fraction digits, ``Z`` or none. ``fromisoformat`` (3.11) reads those as they
+    come (10,000 events are 30,000 of them); the rewrite is for anything else it refuses."""
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        pass
     text = text.strip()
     if text[-1:] in ("Z", "z"):
         text = text[:-1] + "+00:00"
@@ -78,6 +85,7 @@ def _parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
 
+@functools.lru_cache(maxsize=64)
 def _zone(name: str | None) -> ZoneInfo:
     if not name or name.upper() in ("UTC", "ETC/UTC", "Z"):
         return ZoneInfo("UTC")

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from receptionist.domain.formatting import format_datetime, format_phone
-from receptionist.domain.models import CalendarHealthRecord, SyncState
+from receptionist.domain.models import AppointmentStatus, CalendarHealthRecord, SyncState
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
 from receptionist.services.sync_decisions import link_json
@@ -21,6 +21,12 @@ if TYPE_CHECKING:
 #: Runs one calendar's sign-in flow (the browser opens through the callable) and puts it back in service;
 #: returns a sentence for the person (``app.CalendarSignIn``).
 SignIn = Callable[..., str]
+
+
+def not_queued(label: str) -> str:
+    """Why a confirmed appointment has no link to a calendar the desk enables (approved at a desk or by a command
+    whose profile does not enable it): the sync leader gives it one at its next cycle."""
+    return f"not queued for {label} yet (approved where {label} is not enabled): the sync leader queues it next"
 
 
 @dataclass(frozen=True)
@@ -170,7 +176,9 @@ class CalendarHealth:
                     "start_local": a.start.astimezone(zone).isoformat(),
                     "status": a.status.value,
                     "cancel_reason": a.cancel_reason,
-                    "sync": {link.calendar: link_json(link) for link in a.links},
+                    "sync": {**{key: {"state": "not_queued", "error": not_queued(label)}
+                                for key, label in ctx.calendars.items() if a.status is AppointmentStatus.CONFIRMED},
+                             **{link.calendar: link_json(link) for link in a.links}},
                 }
                 for a in ctx.store.appointments.between(include_cancelled=True)
             ],

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from receptionist import errors
 from receptionist.errors import UserError
 from receptionist.paths import default_db_url, migrations_dir
+from receptionist.store.changes import mark_writes
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -94,6 +95,7 @@ def make_engine(url: str) -> Engine:
         if problem is not None:
             raise errors.report(problem) from context.original_exception
 
+    mark_writes(engine)  # other processes hear of this one's writes (store/changes.py)
     if engine.dialect.name == "sqlite":
         memory = parsed.database in (None, "", ":memory:")
 

@@ -93,21 +93,24 @@ class RemoteCache(Room):
             return gone | {e.remote_id for e in live}
 
     def replace_window(self, calendar: str, events: list[RemoteEvent], start: datetime, end: datetime,
-                              now: datetime) -> set[str]:
+                              now: datetime) -> tuple[set[str], set[str]]:
         """A full read of [start, end) (reconciliation): the cache of that window becomes exactly ``events``.
-        Returns the remote ids that were cached and are no longer listed."""
+        Returns (the remote ids that were cached and are no longer listed, the listed ids the cache did not hold
+        with that etag — what the incremental reads missed); an event cached with the etag listed is not written
+        again."""
         with self.session() as s:
             E = t.ExternalEvent
-            before = set(s.scalars(select(E.remote_id).where(E.calendar == calendar, event_overlaps(start, end))))
-            listed = {e.remote_id for e in events if not e.cancelled}
-            vanished = before - listed
+            before = dict(s.execute(select(E.remote_id, E.etag).where(E.calendar == calendar,
+                                                                      event_overlaps(start, end))).all())
+            live = [e for e in events if not e.cancelled]
+            vanished = before.keys() - {e.remote_id for e in live}
             for chunk in chunks(sorted(vanished), 500):
                 s.execute(delete(E).where(E.calendar == calendar, E.remote_id.in_(chunk)))
-            live = [e for e in events if not e.cancelled]
-            upsert_events(s, calendar, live, now,
-                                our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
+            changed = [e for e in live if before.get(e.remote_id) != e.etag or not e.etag]
+            upsert_events(s, calendar, changed, now,
+                                our_uids(s, calendar, [e.remote_id for e in changed if e.uid is None]))
             s.commit()
-            return vanished
+            return set(vanished), {e.remote_id for e in changed}
 
     def put(self, calendar: str, event: RemoteEvent, uid: str, now: datetime) -> None:
         """Our own write, as read back: cached at once, so the next pull's copy is compared with it and the event

@@ -5,7 +5,9 @@
 * **Plan** asks ``domain.sync_plan.plan_link`` what to do with every link that may need something (not Synced,
   its remote copy changed, or its event vanished from a window the cache covers).
 * **Apply** runs each action inside its own error boundary: a provider error or a bug fails that link with a
-  sentence and the rest go on. Every write is read back and compared (a 200 that landed wrong is a failure); a 412
+  sentence and the rest go on. Every write's outcome is what the calendar answered it holds (the insert's or
+  patch's response body: one request per write) and is compared with what we sent (a 200 that landed wrong is a
+  failure); a 412
   is a conflict only after reading the event shows it is not our own earlier write.
 * Per calendar, not per link: a Retry-After pauses every request to that calendar until then, a refused sign-in
   turns it to *Reconnect needed* (not retried with backoff), no network waits without counting attempts, and the
@@ -183,8 +185,31 @@ class SyncEngine:
             if begin is not None:
                 begin()
 
+    def changed_elsewhere(self, certain: bool = True) -> bool:
+        """Another desk or a command wrote to the database (``store.changes``). Returns whether a cycle should run
+        now. Every live appointment gets its link on each enabled calendar again, since one approved elsewhere may
+        have come without (a profile that enables fewer calendars, a script): at the next cycle when the news is
+        ``certain``; else (SQLite, "changed while we wrote too": perhaps our own cycle's writes alone) here, and
+        a cycle is asked only if that added links or one is Pending, so a cycle's own writes never start the next.
+        """
+        if certain:
+            self._links_ensured = False
+            return True
+        if not self._lock.acquire(blocking=False):
+            self._links_ensured = False  # a cycle runs: it goes round once more when it ends (owed_now)
+            return False
+        try:
+            added = self.store.links.ensure(self.calendars, self.clock())
+            self._links_ensured = True
+        finally:
+            self._lock.release()
+        return added > 0 or self.owed_now()
+
     def owed_now(self) -> bool:
-        """Work a cycle could do right now: a Pending link on a calendar whose gate is open."""
+        """Work a cycle could do right now: links to give to appointments made elsewhere, or a Pending link on a
+        calendar whose gate is open."""
+        if not self._links_ensured:
+            return True
         now = self.clock()
         health = self.store.health.all()
         open_keys = [k for k in self.targets
@@ -509,18 +534,16 @@ class SyncEngine:
         want = EventContent.of(draft)
         creating = op is Op.CREATE or link.remote_id is None
         # A link with no event yet holds, in content_hash, what its last create sent, saved before sending: if the
-        # outcome never came back (a lost answer, a failed read-back, the desk killed), the retry may return that
+        # outcome never came back (a lost answer, an answer that differed, the desk killed), the retry may return that
         # event, changed since by a person.
         sent = link.content_hash if creating else None
         try:
             if creating:
                 if sent != want.digest():
                     link = self._save(link, target.key, content_hash=want.digest()) or link
-                written = provider.create_event(cal, draft)
-                back = provider.get_event(cal, written.remote_id)
+                back = provider.create_event(cal, draft)
             else:
-                written = provider.update_event(cal, link.remote_id, draft, link.etag)
-                back = provider.get_event(cal, written.remote_id)
+                back = provider.update_event(cal, link.remote_id, draft, link.etag)
         except ConflictError:
             # 412 on If-Match (or 409 on a create): read it before calling it a conflict — a lost answer whose
             # write landed is ours, not a conflict.
@@ -550,8 +573,6 @@ class SyncEngine:
         except NotFound:
             self._needs_person(link, target.key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             return
-        if back is None:
-            raise ProviderError(f"{target.label} answered the write, but the event was not there when read back")
         landed = EventContent.of(back)
         diff = want.diff(landed)
         cache = (target.key, back, draft.uid)  # cached with the link's new state, in one transaction
@@ -733,9 +754,11 @@ class SyncEngine:
         start = now
         end = now + timedelta(days=self.profile.sync.reconcile_days_ahead)
         listed = target.provider.list_events(target.calendar_id, start, end)
-        vanished = self.store.cache.replace_window(key, listed, start, end, now)
+        vanished, changed = self.store.cache.replace_window(key, listed, start, end, now)
         report = CycleReport()
-        candidates = self.store.links.to_plan(key, {e.remote_id for e in listed} | vanished, (start, end))
+        # An event listed with the etag the cache holds was planned when the cache took that copy (a pull, or our
+        # own write's answer): only what the incremental reads missed, what vanished, and the links owed are planned.
+        candidates = self.store.links.to_plan(key, changed | vanished, (start, end))
         remotes = self._remotes(key, candidates, (start, end))
         held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
         candidates = [(link, appt) for link, appt in candidates if link.id not in held]

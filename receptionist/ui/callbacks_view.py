@@ -39,7 +39,8 @@ from receptionist.ui.operations import OperationRunner, QueryRunner
 _Index = QModelIndex | QPersistentModelIndex
 OVERDUE = QColor("#b91c1c")
 #: the news that may change the list (a call came in, a booking was rejected, a callback changed)
-REFRESH_ON = (events.CALLBACK_CHANGED, events.CALL_RECEIVED, events.PROPOSAL_DECIDED, events.PERSON_CHANGED)
+REFRESH_ON = (events.CALLBACK_CHANGED, events.CALL_RECEIVED, events.PROPOSAL_DECIDED, events.PERSON_CHANGED,
+              events.CHANGED_ELSEWHERE)
 
 
 class CallbackModel(RecordsModel[CallbackRecord]):

@@ -425,6 +425,9 @@ class MainWindow(QMainWindow):
             self._refresh_health.trigger()
         elif topic == events.MESSAGE_SENT:
             self.status.showMessage("SMS confirmation sent", 8000)
+        elif topic == events.CHANGED_ELSEWHERE:  # another desk or a command wrote: read what is shown again
+            for refresh in (self._refresh_calls, self._refresh_sync, self._refresh_calendar, self._refresh_quarantine):
+                refresh.trigger()
 
     def refresh_all(self) -> None:
         self.refresh_calls()

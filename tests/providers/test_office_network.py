@@ -282,3 +282,40 @@ def test_default_timeout_applies(tls_server, pki, os_store, monkeypatch):
     monkeypatch.setattr(requests.Session, "send", spy)
     assert session.get(f"https://127.0.0.1:{tls_server}/").status_code == 200
     assert seen["timeout"] == 3.5
+
+
+# ------------------------------------------------------------------------------------------------ Google (httplib2)
+def _google(host: str):
+    from receptionist.config import GoogleSettings
+    from receptionist.providers.google_calendar import GoogleCalendarProvider
+
+    settings = GoogleSettings(api_endpoint=f"https://{host}/calendar/v3/", token_uri=f"https://{host}/token",
+                              client_id="office-client")
+    return GoogleCalendarProvider(settings, refresh_token="refresh", client_secret="secret")
+
+
+def test_google_client_trusts_the_os_store_through_the_system_proxy(proxy, os_store, pki, monkeypatch):
+    from receptionist.providers.http import OfficeHttp
+
+    os_store(with_office_ca=True)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", pki["other"])
+    http = _google(HOST)._http.http  # what googleapiclient and google-auth's refresh send through
+    assert isinstance(http, OfficeHttp)
+
+    answer, body = http.request(f"https://{HOST}/calendar/v3/users/me/calendarList")
+
+    assert answer.status == 200 and body == f"hello {HOST}".encode()
+    assert proxy.requests == [f"CONNECT {HOST}:443"]
+
+
+def test_google_client_refuses_a_ca_the_os_store_does_not_hold(proxy, os_store):
+    from receptionist.errors import Unreachable
+    from receptionist.providers.google_calendar import map_exception
+
+    os_store(with_office_ca=False)
+    http = _google(HOST)._http.http
+
+    with pytest.raises(ssl.SSLCertVerificationError) as refused:
+        http.request(f"https://{HOST}/calendar/v3/users/me/calendarList")
+    problem = map_exception(refused.value)
+    assert isinstance(problem, Unreachable) and "certificate is not trusted" in str(problem)
