@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl
 
 from receptionist import events
 from receptionist.domain.availability import busy_issues
+from receptionist.domain.callbacks import callback_due
 from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
 from receptionist.domain.payload import CallCapture, LocationRules
 from receptionist.ingest.platforms import (
@@ -325,7 +326,7 @@ class Intake:
             outcomes = self._with_conflicts(interpreted)
             now = self.clock()
             try:
-                applied = self.inbox.apply(outcomes, now)
+                applied = self.inbox.apply(outcomes, now, self._callback_due)
             except StorageUnavailable as exc:
                 log.error("cannot write mapped deliveries (they stay pending): %s", exc)
                 return []
@@ -333,7 +334,7 @@ class Intake:
                 applied = []
                 for outcome in outcomes:
                     try:
-                        applied += self.inbox.apply([outcome], now)
+                        applied += self.inbox.apply([outcome], now, self._callback_due)
                     except ValueRefused as exc:
                         self._quarantine(outcome.inbox_id, str(exc), now)
                         applied.append(Applied(outcome.inbox_id, InboxState.QUARANTINED))
@@ -344,6 +345,9 @@ class Intake:
         self._announce(applied)
         return applied
 
+    def _callback_due(self, received_at: datetime, urgent: bool) -> datetime:
+        return callback_due(received_at, urgent, self.rules)
+
     def _quarantine(self, inbox_id: int, reason: str, now: datetime) -> None:
         try:
             self.inbox.quarantine(inbox_id, reason, now)
@@ -351,6 +355,8 @@ class Intake:
             log.error("cannot quarantine delivery %s (stays pending): %s", inbox_id, exc)
 
     def _announce(self, applied: list[Applied]) -> None:
+        if any(a.callback_made for a in applied):
+            self.bus.publish(events.CALLBACK_CHANGED)
         for a in applied:
             started = self._received_mono.pop(a.inbox_id, None)
             if a.call is not None and a.call_created:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from receptionist import events
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord, callback_due
+from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
 from receptionist.domain.people import same_person
 from receptionist.domain.ports import PlacedCall
 from receptionist.errors import UserError
@@ -31,18 +31,8 @@ class Callbacks:
     def __init__(self, ctx: DeskContext):
         self.ctx = ctx
 
-    def sweep(self) -> int:
-        """Make the callbacks of the calls stored since the last sweep; returns how many were made."""
-        rules = self.ctx.rules
-        made = self.ctx.store.callbacks.sweep(lambda received, urgent: callback_due(received, urgent, rules),
-                                              self.ctx.clock())
-        if made:
-            self.ctx.bus.publish(events.CALLBACK_CHANGED)
-        return made
-
     def desk(self, *, include_done: bool = False, mine: bool = False, limit: int = 200) -> CallbackDesk:
-        """The list (after a sweep, so a call stored a moment ago is on it) and its counts, in one read."""
-        self.sweep()
+        """The list and its counts: a read only (each callback was made when its call was stored or decided)."""
         store = self.ctx.store.callbacks
         assignee = self.ctx.actor() if mine else None
         rows = store.listing(include_done=include_done, assignee=assignee, limit=limit)

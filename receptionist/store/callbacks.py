@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer, selectinload
 
 from receptionist.domain.callbacks import (
@@ -17,15 +16,11 @@ from receptionist.domain.callbacks import (
     ai_summary,
     callback_need,
 )
-from receptionist.domain.models import Intent
+from receptionist.domain.models import FieldIssue, Intent
 from receptionist.errors import UserError
 from receptionist.store import tables as t
 from receptionist.store.audit import audit_in
 from receptionist.store.base import Room, StaleEdit, commit_or_stale
-from receptionist.store.records import issues_of
-
-SCAN_MARK = "callbacks.scanned"
-SCAN_CHUNK = 2000
 
 #: when a callback of this need is due: (received_at, urgent) → UTC instant (``domain.callbacks.callback_due``)
 DueRule = Callable[[datetime, bool], datetime]
@@ -55,6 +50,19 @@ def _query():
                                               defer(t.Call.custom_fields)).selectinload(t.Call.proposal))
 
 
+def callback_for_new_call_in(s: Session, call_row_id: int, intent: Intent, reason_codes: Iterable[str],
+                             issues: Iterable[FieldIssue], received_at: datetime, due: DueRule,
+                             now: datetime) -> bool:
+    """In the transaction that stores a call: its callback, when it needs a person (``callback_need``). True if one
+    was made."""
+    need: CallbackNeed | None = callback_need(intent, reason_codes, issues)
+    if need is None:
+        return False
+    s.add(t.Callback(call_row_id=call_row_id, reason=need.reason.value, urgent=need.urgent, created_at=now,
+                     due_at=due(received_at, need.urgent)))
+    return True
+
+
 def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note: str, due_at: datetime,
                      now: datetime) -> None:
     """In the caller's transaction (a reject, a reply R): the call's callback takes this reason and note (reopened
@@ -72,40 +80,9 @@ def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note:
 
 
 class CallbackStore(Room):
-    """Callbacks: made by a sweep over the calls stored since the last one (whatever door they came in by), listed
-    open first by due time, called, and closed with an outcome."""
-
-    def sweep(self, due: DueRule, now: datetime) -> int:
-        """Make the callbacks of the calls stored since the last sweep that need a person; returns how many.
-        Safe at several desks at once: one callback per call (a desk that made it first wins)."""
-        made = 0
-        while True:
-            with self.session() as s:
-                mark = s.get(t.DeskMark, SCAN_MARK)
-                after = mark.value if mark is not None else 0
-                rows = s.execute(
-                    select(t.Call.id, t.Call.intent, t.Call.reason_codes, t.Call.issues, t.Call.received_at)
-                    .where(t.Call.id > after).order_by(t.Call.id).limit(SCAN_CHUNK)).all()
-                if not rows:
-                    return made
-                known = set(s.scalars(select(t.Callback.call_row_id).where(
-                    t.Callback.call_row_id.in_([r.id for r in rows]))))
-                for r in rows:
-                    need: CallbackNeed | None = callback_need(Intent(r.intent or "book"), r.reason_codes or (),
-                                                              issues_of(r.issues))
-                    if need is not None and r.id not in known:
-                        s.add(t.Callback(call_row_id=r.id, reason=need.reason.value, urgent=need.urgent,
-                                         created_at=now, due_at=due(r.received_at, need.urgent)))
-                        made += 1
-                if mark is None:
-                    s.add(t.DeskMark(name=SCAN_MARK, value=rows[-1].id))
-                else:
-                    mark.value = rows[-1].id
-                try:
-                    s.commit()
-                except IntegrityError:  # another desk swept the same calls at the same moment
-                    s.rollback()
-                    return made
+    """Callbacks: made in the transaction that stores the call (``callback_for_new_call_in``, by the inbox's
+    ``apply``) or decides it (a reject, a reply R: ``open_callback_in``), listed open first by due time, called,
+    and closed with an outcome. Reading them writes nothing."""
 
     def listing(self, *, include_done: bool = False, assignee: str | None = None,
                 limit: int = 200) -> list[CallbackRecord]:

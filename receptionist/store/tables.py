@@ -423,15 +423,6 @@ class SmsReply(Base):
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
 
 
-class DeskMark(Base):
-    """A named high-water mark (``callbacks.scanned``: the last call the callback sweep looked at)."""
-
-    __tablename__ = "desk_marks"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer)
-
-
 # a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
 Index("ix_calls_callback_number", Call.callback_number)
 Index("ix_appointments_callback_number", Appointment.callback_number)
