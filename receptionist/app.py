@@ -422,9 +422,11 @@ class App:
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=world.confirmers, calendar_labels=calendars,
                         store_wait_seconds=ing.store_wait_seconds)
-        replies = SmsReplies(store, location_rules(profile), bus, lambda: world.secret_for(TWILIO_TOKEN), clock) \
-            if profile.twilio.enabled else None  # callers' replies to reminders (STOP/START, C, R)
-        receiver = WebhookReceiver(profile.ingest, intake, replies) if with_receiver else None
+        # callers' replies to reminders (STOP/START, C, R): taken through the inbox, done on its worker
+        replies = SmsReplies(store, location_rules(profile), bus, lambda: world.secret_for(TWILIO_TOKEN), clock,
+                             intake)
+        receiver = WebhookReceiver(profile.ingest, intake, replies if profile.twilio.enabled else None) \
+            if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):
             problems.setdefault("webhook", "Calls are refused: no signing secret is set for the AI platform. "
                                            "Enter it under File → Settings.")

@@ -134,8 +134,9 @@ class WebhookReceiver:
         if self.replies is None:
             return Response(b"text replies are not taken here", status=404)
         try:
+            raw = request.get_data(cache=True)  # kept for the inbox; the form is parsed from the same bytes
             status, body = self.replies.take(self._public_url(request), request.form.to_dict(),
-                                             request.headers.get("X-Twilio-Signature", ""))
+                                             request.headers.get("X-Twilio-Signature", ""), raw)
         except Exception:  # a bug or the database: 503 so Twilio retries
             log.exception("inbound SMS failed")
             status, body = 503, b"retry later"

@@ -63,6 +63,12 @@ def _is_environment(exc: BaseException) -> bool:
                                          "could not connect", "connection", "terminat"))
 
 
+def is_storage_problem(exc: BaseException) -> bool:
+    """Whether an error raised by a write is the database's own (full, read-only, locked, unreachable: retry
+    later), not a refusal of this delivery's values."""
+    return isinstance(exc, EnvironmentProblem) or (isinstance(exc, SQLAlchemyError) and _is_environment(exc))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the worker decided for one inbox row (written by ``InboxStore.apply``)."""
@@ -425,4 +431,4 @@ class InboxStore:
                                  appointments=appts, last_visit=last_visit, next_visit=next_visit, names=names)
 
 
-__all__ = ["Applied", "InboxStore", "Outcome", "StorageUnavailable", "ValueRefused"]
+__all__ = ["Applied", "InboxStore", "Outcome", "StorageUnavailable", "ValueRefused", "is_storage_problem"]

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from receptionist.domain.callbacks import CallbackReason
+from receptionist.domain.intake import InboxState
 from receptionist.domain.models import AppointmentStatus
 from receptionist.domain.reminders import Reply
 from receptionist.store import tables as t
@@ -39,6 +41,12 @@ class ReplyTaken:
 
 #: (a due appointment) → (when the reminder goes out, its words), or None when none goes out
 Planner = Callable[[ReminderDue], "tuple[datetime, str] | None"]
+
+
+def _inbox_done(s: Session, inbox_id: int | None, at: datetime, reason: str) -> None:
+    if inbox_id is not None:
+        s.execute(update(t.InboxDelivery).where(t.InboxDelivery.id == inbox_id).values(
+            state=InboxState.DONE.value, reason=reason, processed_at=at, attempts=t.InboxDelivery.attempts + 1))
 
 
 class Texting(Room):
@@ -88,14 +96,17 @@ class Texting(Room):
             return (row is not None and row.status == AppointmentStatus.CONFIRMED.value
                     and row.start_at.isoformat() == start_utc)
 
-    def take_reply(self, sid: str, number: str, body: str, action: Reply, now: datetime,
-                   callback_due: datetime) -> ReplyTaken:
-        """Record a reply and do what it says, in one transaction: STOP/START the number; C confirms the caller's
-        next appointment; R puts the call that booked it on the callback desk. A reply Twilio delivers again (the
-        same MessageSid) changes nothing."""
+    def take_reply(self, sid: str, number: str, body: str, action: Reply, now: datetime, callback_due: datetime,
+                   inbox_id: int | None = None, processed_at: datetime | None = None) -> ReplyTaken:
+        """Record a reply received at ``now`` and do what it says, in one transaction with its inbox row marked
+        done (``inbox_id``, at ``processed_at``): STOP/START the number; C confirms the caller's next appointment;
+        R puts the call that booked it on the callback desk. A reply taken before (the same MessageSid) changes
+        nothing."""
         with self.session() as s:
             known = s.scalar(select(t.SmsReply).where(t.SmsReply.sid == sid))
             if known is not None:
+                _inbox_done(s, inbox_id, processed_at or now, "this reply was taken before")
+                s.commit()
                 return ReplyTaken(Reply(known.action), known.appointment_id, duplicate=True)
             appt = None
             if action in (Reply.CONFIRM, Reply.RESCHEDULE):
@@ -121,6 +132,7 @@ class Texting(Room):
                 audit_in(s, now, "caller", "appointment.reschedule_asked", "appointment", appt.id, {"sid": sid})
             s.add(t.SmsReply(sid=sid, from_number=number, body=body[:1600], received_at=now, action=action.value,
                              appointment_id=appt.id if appt is not None else None))
+            _inbox_done(s, inbox_id, processed_at or now, f"text reply: {action.value}")
             try:
                 s.commit()
             except IntegrityError:  # the same reply taken at the same moment by another thread
