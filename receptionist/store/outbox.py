@@ -43,6 +43,12 @@ class OutboxStore(Room):
                       .values(done_at=now, provider_id=provider_id))
             s.commit()
 
+    def defer(self, message_id: int, until: datetime) -> None:
+        """Not sent yet, with no error: owed again at ``until`` (the end of the quiet hours)."""
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(available_at=until))
+            s.commit()
+
     def skip(self, message_id: int, why: str, now: datetime) -> None:
         """Done without sending (the caller replied STOP, the appointment moved): ``provider_id`` "" says nothing
         went out, and ``why`` stays with the row; not an error of the SMS connection."""
