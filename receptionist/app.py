@@ -18,7 +18,7 @@ from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import platform_adapters
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
-from receptionist.ingest.sms_replies import SmsReplies
+from receptionist.ingest.sms_replies import STATUS_PATH, SmsReplies
 from receptionist.services import Desk, DeskContext
 from receptionist.services.context import location_rules
 from receptionist.store import Store
@@ -97,7 +97,8 @@ def messenger_for(profile: Profile, secrets: SecretStore) -> Messenger | None:
         return None
     from receptionist.providers.twilio_messaging import twilio_messenger
 
-    return twilio_messenger(profile.twilio, secrets)
+    base = profile.ingest.public_base_url.rstrip("/")  # where Twilio can reach this desk, when it can
+    return twilio_messenger(profile.twilio, secrets, status_callback=base + STATUS_PATH if base else None)
 
 
 def confirmers_for(profile: Profile, secrets: SecretStore) -> dict:

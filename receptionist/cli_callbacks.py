@@ -1,5 +1,5 @@
 """The owners' commands: ``callbacks`` (list, call, done, assign), ``people`` (list, add, remove), ``audit list``,
-``report conversion``, ``caller export|forget``.
+``report conversion``, ``caller export|forget``, ``texts list`` (an appointment's texts and their delivery).
 
 Each takes ``--json`` and ``--actor`` (checked against the profile's people when it lists any, like every action
 command), and works through the ``Desk``'s capabilities (``desk.callbacks``, ``desk.people``), as the window does.
@@ -22,6 +22,7 @@ from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
 from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord, hash_pin, same_person
+from receptionist.domain.texting import TextDelivery
 from receptionist.errors import UserError
 from receptionist.services import Desk
 from receptionist.services.callbacks import tel_link
@@ -82,6 +83,12 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("number")
     p.add_argument("--yes", action="store_true", required=True, help="yes: this cannot be undone")
 
+    texts = sub.add_parser("texts", help="the texts sent about an appointment and whether they were delivered") \
+        .add_subparsers(dest="action", required=True)
+    p = parser("list", "each text of an appointment (confirmation, change, cancellation, reminder) and how far it "
+                       "got (Twilio's delivery status)", texts)
+    p.add_argument("appointment", metavar="APPOINTMENT_ID")
+
     report = sub.add_parser("report", help="reports for owners").add_subparsers(dest="action", required=True)
     p = parser("conversion", "calls → proposals → confirmed → kept, and where the others went (per day, reason, "
                              "platform)", report)
@@ -110,7 +117,7 @@ def owner_commands(build: Callable, profile_of: Callable) -> dict[str, Callable]
         finally:
             app.stop()
 
-    return {"callbacks": run, "people": run, "audit": run, "report": run, "caller": run}
+    return {"callbacks": run, "people": run, "audit": run, "report": run, "caller": run, "texts": run}
 
 
 # --- callbacks ------------------------------------------------------------------------------------------------------
@@ -165,6 +172,23 @@ def _callbacks_assign(args, desk: Desk):
     record = desk.callbacks.assign(args.id, args.person, actor=args.actor)
     return callback_json(record, desk.context.clock()), \
         f"callback {record.id}: {'for ' + record.assignee if record.assignee else 'for anyone'}"
+
+
+# --- texts ----------------------------------------------------------------------------------------------------------
+
+
+def delivery_json(d: TextDelivery, words: str) -> dict:
+    return {"id": d.id, "kind": d.topic.removeprefix("sms."), "to": d.to, "body": d.body, "queued_utc": d.queued_at,
+            "due_utc": d.due_at, "sent_utc": d.done_at if d.sid else None, "sid": d.sid or None, "state": d.state,
+            "delivered": d.delivered, "error_code": d.error_code, "status_utc": d.status_at, "note": d.note,
+            "words": words}
+
+
+def _texts_list(args, desk: Desk):
+    found = desk.texts.of_appointment(args.appointment)
+    rows = [delivery_json(d, desk.texts.words(d)) for d in found]
+    lines = [f"{r['kind']:<12} to {r['to']}: {r['words']}" for r in rows] or ["no texts for this appointment"]
+    return {"appointment_id": args.appointment, "texts": rows}, "\n".join(lines)
 
 
 # --- people and the audit log ---------------------------------------------------------------------------------------
@@ -306,6 +330,7 @@ _HANDLERS = {
     ("report", "conversion"): _report_conversion,
     ("caller", "export"): _caller_export,
     ("caller", "forget"): _caller_forget,
+    ("texts", "list"): _texts_list,
 }
 
 

@@ -24,6 +24,7 @@ LIVE_CALL_CHANGED = "live_call_changed"  # a call in progress changed (platform,
 QUARANTINE_CHANGED = "quarantine_changed"  # a delivery went to, or left, quarantine (inbox_id)
 CALLBACK_CHANGED = "callback_changed"  # a callback was made, called, assigned or done (callback_id)
 PERSON_CHANGED = "person_changed"  # who is at the desk changed (name)
+MESSAGE_STATUS = "message_status"  # Twilio told how far a text we sent got (sid, status)
 
 
 @dataclass(frozen=True)

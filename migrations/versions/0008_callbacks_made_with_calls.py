@@ -1,4 +1,4 @@
-"""callbacks made with their calls: the calls the old read-time sweep had not reached get theirs; desk_marks goes
+"""callbacks made with their calls (desk_marks goes); texts' delivery status (sms_statuses, outbox.appointment_id)
 
 Revision ID: 0008
 Revises: 0005
@@ -9,6 +9,10 @@ last call it had looked at). Now the intake makes it in the transaction that sto
 after the last sweep get theirs here, once, and the mark's table goes. A migration does not know the location's
 open hours, so these few are due 30 minutes (urgent) or 2 hours after the call came in, by the clock: they were
 stored before this upgrade and are most likely due already.
+
+Each text's delivery status: Twilio's status callbacks are kept by MessageSid (``sms_statuses``), and an outbox
+row names its appointment in a column (it was only in the payload), so the texts of one appointment are one
+indexed read; the rows already there get it from their payload.
 
 Chained onto 0005 on the texts branch; the lead re-chains it at merge.
 """
@@ -33,6 +37,8 @@ callbacks = sa.table("callbacks", sa.column("call_row_id", sa.Integer), sa.colum
                      sa.column("urgent", sa.Boolean), sa.column("created_at", UTC), sa.column("due_at", UTC),
                      sa.column("version", sa.Integer))
 marks = sa.table("desk_marks", sa.column("name", sa.String), sa.column("value", sa.Integer))
+outbox = sa.table("outbox", sa.column("id", sa.Integer), sa.column("payload", sa.JSON),
+                  sa.column("appointment_id", sa.String))
 
 
 def upgrade() -> None:
@@ -57,8 +63,27 @@ def upgrade() -> None:
         conn.execute(sa.insert(callbacks), new[k:k + 500])
     op.drop_table("desk_marks")
 
+    op.create_table('sms_statuses',
+    sa.Column('sid', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('error_code', sa.Integer(), nullable=True),
+    sa.Column('updated_at', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('sid', name=op.f('pk_sms_statuses'))
+    )
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('appointment_id', sa.String(length=64), nullable=True))
+        batch_op.create_index(batch_op.f('ix_outbox_appointment_id'), ['appointment_id'], unique=False)
+    for row in conn.execute(sa.select(outbox.c.id, outbox.c.payload)).all():
+        appointment = (row.payload or {}).get("appointment_id")
+        if appointment:
+            conn.execute(sa.update(outbox).where(outbox.c.id == row.id).values(appointment_id=str(appointment)))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outbox_appointment_id'))
+        batch_op.drop_column('appointment_id')
+    op.drop_table('sms_statuses')
     op.create_table('desk_marks',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('value', sa.Integer(), nullable=False),

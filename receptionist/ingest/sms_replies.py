@@ -1,4 +1,5 @@
-"""Twilio's inbound SMS webhook: a caller's reply to the business number, through the durable inbox.
+"""Twilio's messaging webhooks, through the durable inbox: a caller's reply to the business number, and the
+status callbacks of the texts we sent.
 
 ``POST /webhooks/twilio/sms`` on the same receiver. The door checks the ``X-Twilio-Signature`` with Twilio's own
 ``RequestValidator`` against the URL Twilio was given (``ingest.public_base_url``, else the URL it reached) and the
@@ -10,6 +11,12 @@ auto-reply: Twilio itself answers STOP/START on the carrier's behalf); a databas
 row's new state (``store.texting.take_reply``: record it; STOP/START the number; "C" confirms the caller's next
 appointment; "R" puts it on the callback desk). A reply answered 200 is never lost: a desk stopped or killed
 before the worker took it finds it pending at its next start.
+
+``POST /webhooks/twilio/sms-status`` is the ``StatusCallback`` URL every text is sent with (when
+``ingest.public_base_url`` says where Twilio can reach the desk): ``MessageSid``, ``MessageStatus`` (queued,
+sending, sent, delivered, undelivered, failed...) and ``ErrorCode``, signed the same way; stored in the inbox
+(platform ``twilio-sms-status``, keyed by sid and status) and recorded per text by the worker
+(``store.texting.take_status``), a late status never taking a text back.
 """
 
 from __future__ import annotations
@@ -35,20 +42,35 @@ log = logging.getLogger(__name__)
 SMS_PATH = "/webhooks/twilio/sms"
 #: the inbox's platform name of a caller's text (not a voice platform: the intake hands it to ``SmsReplies.apply``)
 SMS_PLATFORM = "twilio-sms"
+STATUS_PATH = "/webhooks/twilio/sms-status"
+STATUS_PLATFORM = "twilio-sms-status"
 TWIML_EMPTY = b'<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
 class SmsReplies:
-    """The door of callers' replies and, on the intake's worker, what each one does."""
+    """The door of callers' replies and of our texts' status callbacks and, on the intake's worker, what each one
+    does."""
 
     def __init__(self, store: Store, rules: LocationRules, bus: events.EventBus, auth_token: Callable[[], str | None],
                  clock: Callable[[], datetime], intake: Intake):
         self.store, self.rules, self.bus, self.auth_token, self.clock = store, rules, bus, auth_token, clock
         self.intake = intake
         intake.hand_platform(SMS_PLATFORM, self.apply)
+        intake.hand_platform(STATUS_PLATFORM, self.apply_status)
 
     def take(self, url: str, form: dict[str, str], signature: str, body: bytes) -> tuple[int, bytes]:
         """(HTTP status, body) for one inbound message: stored raw (``body``) once authentic, then answered."""
+        return self._take(SMS_PLATFORM, url, form, signature, body, lambda sid: sid)
+
+    def take_status(self, url: str, form: dict[str, str], signature: str, body: bytes) -> tuple[int, bytes]:
+        """(HTTP status, body) for one status callback of a text we sent: stored once authentic, then answered."""
+        if not form.get("MessageStatus"):
+            return 400, b"MessageStatus is required"
+        return self._take(STATUS_PLATFORM, url, form, signature, body,
+                          lambda sid: f"{sid}:{form['MessageStatus']}", needs_from=False)
+
+    def _take(self, platform: str, url: str, form: dict[str, str], signature: str, body: bytes,
+              key: Callable[[str], str], needs_from: bool = True) -> tuple[int, bytes]:
         token = self.auth_token()
         if not token:
             return 503, b"the Twilio auth token is not set on this desk"
@@ -56,15 +78,15 @@ class SmsReplies:
             log.warning("inbound SMS refused: bad X-Twilio-Signature")
             return 403, b"bad signature"
         sid = form.get("MessageSid") or form.get("SmsSid")
-        if not sid or not form.get("From"):
-            return 400, b"MessageSid and From are required"
+        if not sid or (needs_from and not form.get("From")):
+            return 400, b"MessageSid and From are required" if needs_from else b"MessageSid is required"
         try:
             inbox_id, created = self.store.inbox.store_delivery(
-                platform=SMS_PLATFORM, dedupe_key=sid, source=DeliverySource.WEBHOOK, received_at=self.clock(),
+                platform=platform, dedupe_key=key(sid), source=DeliverySource.WEBHOOK, received_at=self.clock(),
                 url=url, headers={"x-twilio-signature": signature}, body=body,
                 wait_seconds=self.intake.store_wait_seconds)
         except StorageUnavailable as exc:
-            log.error("inbound SMS not stored (answered 503 so Twilio retries): %s", exc)
+            log.error("Twilio's %s not stored (answered 503 so Twilio retries): %s", platform, exc)
             return 503, b"this desk could not store the reply; retry later"
         if created:
             self.intake.accepted(inbox_id)
@@ -86,3 +108,14 @@ class SmsReplies:
                 self.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=taken.appointment_id)
             if action is Reply.RESCHEDULE:
                 self.bus.publish(events.CALLBACK_CHANGED)
+
+    def apply_status(self, record: InboxRecord) -> None:
+        """Record a stored status callback, with its inbox row marked done in the same transaction."""
+        form = dict(parse_qsl(record.body.decode("utf-8", "replace"), keep_blank_values=True))
+        sid, status = form.get("MessageSid") or form.get("SmsSid"), form.get("MessageStatus") or form.get("SmsStatus")
+        if not sid or not status:
+            raise ValueError("the stored status callback has no MessageSid or MessageStatus")
+        code = form.get("ErrorCode", "").strip()
+        if self.store.texting.take_status(sid, status, int(code) if code.isdigit() else None, record.received_at,
+                                          inbox_id=record.id, processed_at=self.clock()):
+            self.bus.publish(events.MESSAGE_STATUS, sid=sid, status=status)

@@ -12,7 +12,8 @@
 - ``availability``: free times and why a time is refused (the desk, the command line, the AI agent's tools);
 - ``callbacks``: the callback desk (the calls that need a person, Call back, Done with an outcome);
 - ``people``: who is at the desk, and the audit log owners read;
-- ``reports``: the conversion funnel (calls → proposals → confirmed → kept).
+- ``reports``: the conversion funnel (calls → proposals → confirmed → kept);
+- ``texts``: the texts sent about an appointment and how far each got (Twilio's status callbacks).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -35,6 +36,7 @@ from receptionist.services.people import People
 from receptionist.services.reports import Reports
 from receptionist.services.settings import Applied, DeskSettings
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
+from receptionist.services.texts import Texts
 from receptionist.services.wording import Wording
 
 if TYPE_CHECKING:
@@ -66,6 +68,7 @@ class Desk:
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)
         self.reports = Reports(ctx)
+        self.texts = Texts(ctx)
 
 
 # the records the window shows, with the capabilities that return them

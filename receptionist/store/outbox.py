@@ -16,7 +16,7 @@ def queue_in(s: Session, outbox: Iterable[tuple[str, dict]], appointment_id: str
     """Add messages to the outbox in the caller's transaction (atomically with the change they tell of)."""
     for topic, payload in outbox:
         s.add(t.OutboxMessage(topic=topic, payload={**payload, "appointment_id": appointment_id},
-                              created_at=now, available_at=now, attempts=0))
+                              created_at=now, available_at=now, attempts=0, appointment_id=appointment_id))
 
 
 class OutboxStore(Room):

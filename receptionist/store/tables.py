@@ -251,6 +251,19 @@ class OutboxMessage(Base):
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_id: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the texts of an appointment
+
+
+class SmsStatus(Base):
+    """Twilio's latest delivery status of a text we sent (its status callback), by MessageSid: kept apart from the
+    outbox row, so a callback that comes before the send's own answer is recorded is not lost."""
+
+    __tablename__ = "sms_statuses"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):

@@ -1,5 +1,6 @@
-"""Texting the caller beyond the confirmation: reminders queued in the outbox, opt-outs (STOP/START), and the
-replies that come back through Twilio's inbound webhook."""
+"""Texting the caller beyond the confirmation: reminders queued in the outbox, opt-outs (STOP/START), the
+replies that come back through Twilio's inbound webhook, and each text's delivery status (Twilio's status
+callbacks)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from receptionist.domain.callbacks import CallbackReason
 from receptionist.domain.intake import InboxState
 from receptionist.domain.models import AppointmentStatus
 from receptionist.domain.reminders import Reply
+from receptionist.domain.texting import TextDelivery, moves_forward
 from receptionist.store import tables as t
 from receptionist.store.audit import audit_in
 from receptionist.store.base import Room
@@ -75,6 +77,7 @@ class Texting(Room):
                     continue
                 at, body = planned
                 message = t.OutboxMessage(topic="sms.reminder", created_at=now, available_at=max(at, now), attempts=0,
+                                          appointment_id=r.id,
                                           payload={"to": r.callback_number, "body": body, "appointment_id": r.id,
                                                    "start_utc": r.start_at.isoformat()})
                 s.add(message)
@@ -139,3 +142,36 @@ class Texting(Room):
                 s.rollback()
                 return ReplyTaken(action, None, duplicate=True)
             return ReplyTaken(action, appt.id if appt is not None else None)
+
+    def take_status(self, sid: str, status: str, error_code: int | None, at: datetime, inbox_id: int | None = None,
+                    processed_at: datetime | None = None) -> bool:
+        """Record Twilio's status callback of a text we sent, in one transaction with its inbox row marked done. A
+        status that comes after a later one (Twilio does not keep their order) changes nothing. True if recorded."""
+        with self.session() as s:
+            row = s.get(t.SmsStatus, sid)
+            news = moves_forward(row.status if row is not None else None, status)
+            if news and row is None:
+                s.add(t.SmsStatus(sid=sid, status=status, error_code=error_code, updated_at=at))
+            elif news:
+                row.status, row.error_code, row.updated_at = status, error_code, at
+            _inbox_done(s, inbox_id, processed_at or at, f"text status: {status}" + ("" if news else " (late)"))
+            try:
+                s.commit()
+            except IntegrityError:  # the first status of this text taken at the same moment by another desk
+                s.rollback()
+                return self.take_status(sid, status, error_code, at, inbox_id, processed_at)
+            return news
+
+    def deliveries(self, appointment_id: str) -> list[TextDelivery]:
+        """The texts owed to the caller of an appointment, oldest first, each with how far it got."""
+        M, S = t.OutboxMessage, t.SmsStatus
+        with self.session() as s:
+            rows = s.execute(select(M, S.status, S.error_code, S.updated_at)
+                             .outerjoin(S, S.sid == M.provider_id)
+                             .where(M.appointment_id == appointment_id, M.topic.like("sms.%"))
+                             .order_by(M.id)).all()
+            return [TextDelivery(id=m.id, topic=m.topic, to=m.payload.get("to", ""), body=m.payload.get("body", ""),
+                                 queued_at=m.created_at, due_at=m.available_at, done_at=m.done_at,
+                                 sid=m.provider_id, note=m.last_error, status=status, error_code=code,
+                                 status_at=status_at)
+                    for m, status, code, status_at in rows]
