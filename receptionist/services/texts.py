@@ -22,9 +22,27 @@ class Texts:
 
     def confirmation(self, appointment_id: str) -> TextDelivery | None:
         """The latest confirmation text of this appointment, or None when none was owed."""
-        found = [d for d in self.ctx.store.texting.deliveries(appointment_id) if d.topic == "sms.confirmation"]
-        return found[-1] if found else None
+        return latest_confirmation(self.ctx, appointment_id)
 
     def words(self, delivery: TextDelivery) -> str:
         """How far the text got, in words, its times in the location's zone."""
-        return delivery.words(format_datetime(delivery.due_at, self.ctx.rules.zone))
+        return words_of(self.ctx, delivery)
+
+
+def latest_confirmation(ctx: DeskContext, appointment_id: str) -> TextDelivery | None:
+    found = [d for d in ctx.store.texting.deliveries(appointment_id) if d.topic == "sms.confirmation"]
+    return found[-1] if found else None
+
+
+def words_of(ctx: DeskContext, delivery: TextDelivery) -> str:
+    return delivery.words(format_datetime(delivery.due_at, ctx.rules.zone))
+
+
+def confirmation_mark(ctx: DeskContext, appointment_id: str) -> str | None:
+    """The review pane's line on an approved call: the confirmation text's delivery with a glyph (✓ delivered,
+    ✗ not, … on its way), or None when no text was owed."""
+    delivery = latest_confirmation(ctx, appointment_id)
+    if delivery is None:
+        return None
+    glyph = {True: "✓", False: "✗", None: "…"}[delivery.delivered]
+    return f"{glyph} Confirmation text: {words_of(ctx, delivery)}"
