@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 
 from receptionist.config import Person, Profile, write_profile
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
+from receptionist.domain.callbacks import CallbackCursor, CallbackOutcome, CallbackRecord
 from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord, hash_pin, same_person
@@ -43,6 +43,7 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("--all", action="store_true", help="also the latest done ones")
     p.add_argument("--mine", action="store_true", help="only those assigned to the acting person")
     p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--after", type=int, metavar="ID", help="the next page: after this callback (the last one listed)")
     p = parser("call", "ring the acting person's phone, then connect the caller (they see the business number)",
                cbs)
     p.add_argument("id", type=int)
@@ -147,12 +148,15 @@ def _callback_lines(c: CallbackRecord, desk: Desk, now: datetime) -> list[str]:
 
 def _callbacks_list(args, desk: Desk):
     now = desk.context.clock()
-    found = desk.callbacks.desk(include_done=args.all, mine=args.mine, limit=args.limit)
+    after = CallbackCursor.after(desk.callbacks.get(args.after)) if args.after is not None else None
+    found = desk.callbacks.desk(include_done=args.all, mine=args.mine, limit=args.limit, after=after)
     lines = [f"{found.open} open callback(s), {found.overdue} overdue"]
     for c in found.callbacks:
         lines += _callback_lines(c, desk, now)
-    return {"open": found.open, "overdue": found.overdue,
-            "callbacks": [callback_json(c, now) for c in found.callbacks]}, "\n".join(lines)
+    if found.more:
+        lines.append(f"more: receptionist callbacks list --after {found.callbacks[-1].id}")
+    return {"open": found.open, "overdue": found.overdue, "callbacks": [callback_json(c, now) for c in found.callbacks],
+            "next_after": found.callbacks[-1].id if found.more else None}, "\n".join(lines)
 
 
 def _callbacks_call(args, desk: Desk):

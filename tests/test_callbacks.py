@@ -172,3 +172,24 @@ def test_people_name_the_actor_and_strangers_are_refused(store, people_profile, 
     assert [r.action for r in rows] == ["callback.done", "callback.assigned", "person.picked"]
     assert [r.action for r in desk.people.audit_log(actor="Ana Ruiz", action="callback")] == [
         "callback.done", "callback.assigned"]
+
+
+def test_the_list_is_paged_by_keyset_open_ones_first_then_the_done(store, profile, clock):
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    made = [question(store, clock, call_id=f"q{i}") for i in range(7)]
+    everything = desk.callbacks.desk(include_done=True, limit=100).callbacks
+    for c in everything[:2]:
+        desk.callbacks.done(c.id, "reached")
+    whole = [c.id for c in desk.callbacks.desk(include_done=True, limit=100).callbacks]
+    assert len(whole) == len(made) == 7 and whole[-2:] == [everything[1].id, everything[0].id]  # done: newest first
+
+    pages, after = [], None
+    while True:
+        page = desk.callbacks.desk(include_done=True, limit=3, after=after)
+        assert (page.open, page.overdue) == (5, 0)  # the counts are the whole list's, on every page
+        pages.append([c.id for c in page.callbacks])
+        if page.more is None:
+            break
+        after = page.more
+    assert [len(p) for p in pages] == [3, 3, 1] and sum(pages, []) == whole
+    assert desk.callbacks.desk(limit=5).more is None  # open ones only: exactly one page

@@ -12,7 +12,7 @@ stored before this upgrade and are most likely due already.
 
 Each text's delivery status: Twilio's status callbacks are kept by MessageSid (``sms_statuses``), and an outbox
 row names its appointment in a column (it was only in the payload), so the texts of one appointment are one
-indexed read; the rows already there get it from their payload.
+indexed read; the rows already there get it from their payload. Covering indexes serve the conversion report.
 
 Chained onto 0005 on the texts branch; the lead re-chains it at merge.
 """
@@ -73,6 +73,11 @@ def upgrade() -> None:
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.add_column(sa.Column('appointment_id', sa.String(length=64), nullable=True))
         batch_op.create_index(batch_op.f('ix_outbox_appointment_id'), ['appointment_id'], unique=False)
+    # covering indexes for the conversion report (a year of calls without touching their wide rows)
+    op.create_index('ix_calls_report', 'calls', ['received_at', 'intent', 'platform'], unique=False)
+    op.create_index('ix_booking_proposals_report', 'booking_proposals',
+                    ['call_row_id', 'status', 'start_at', 'appointment_id'], unique=False)
+    op.create_index('ix_appointments_report', 'appointments', ['id', 'status', 'start_at'], unique=False)
     for row in conn.execute(sa.select(outbox.c.id, outbox.c.payload)).all():
         appointment = (row.payload or {}).get("appointment_id")
         if appointment:
@@ -80,6 +85,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_appointments_report', table_name='appointments')
+    op.drop_index('ix_booking_proposals_report', table_name='booking_proposals')
+    op.drop_index('ix_calls_report', table_name='calls')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_appointment_id'))
         batch_op.drop_column('appointment_id')

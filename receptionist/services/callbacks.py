@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from receptionist import events
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord
+from receptionist.domain.callbacks import CallbackCursor, CallbackOutcome, CallbackRecord
 from receptionist.domain.people import same_person
 from receptionist.domain.ports import PlacedCall
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
+
+
+#: callbacks read at a time (the Callbacks tab's Show more, ``callbacks list --limit``)
+PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class CallbackDesk:
     callbacks: list[CallbackRecord]
     open: int
     overdue: int
+    more: CallbackCursor | None = None  # where the next page starts, when there is one (``desk(after=...)``)
 
 
 def tel_link(number: str | None) -> str | None:
@@ -31,13 +36,16 @@ class Callbacks:
     def __init__(self, ctx: DeskContext):
         self.ctx = ctx
 
-    def desk(self, *, include_done: bool = False, mine: bool = False, limit: int = 200) -> CallbackDesk:
-        """The list and its counts: a read only (each callback was made when its call was stored or decided)."""
+    def desk(self, *, include_done: bool = False, mine: bool = False, limit: int = PAGE,
+             after: CallbackCursor | None = None) -> CallbackDesk:
+        """A page of the list (the first, or the one ``after`` the previous page's ``more``) and the counts: a read
+        only (each callback was made when its call was stored or decided)."""
         store = self.ctx.store.callbacks
         assignee = self.ctx.actor() if mine else None
-        rows = store.listing(include_done=include_done, assignee=assignee, limit=limit)
+        rows = store.listing(include_done=include_done, assignee=assignee, limit=limit + 1, after=after)
+        more = CallbackCursor.after(rows[limit - 1]) if len(rows) > limit else None
         open_, late = store.open_count(self.ctx.clock())
-        return CallbackDesk(rows, open_, late)
+        return CallbackDesk(rows[:limit], open_, late, more)
 
     def get(self, callback_id: int) -> CallbackRecord:
         return self.ctx.store.callbacks.get(callback_id)

@@ -441,3 +441,9 @@ Index("ix_calls_callback_number", Call.callback_number)
 Index("ix_appointments_callback_number", Appointment.callback_number)
 # the audit log read by person (the owner's filter)
 Index("ix_audit_log_actor_at", AuditEntry.actor, AuditEntry.at)
+# the conversion report (store/reports.py) reads only these columns of a year of calls: covering indexes keep its
+# joins off the wide rows (transcripts, payloads)
+Index("ix_calls_report", Call.received_at, Call.intent, Call.platform)
+Index("ix_booking_proposals_report", BookingProposal.call_row_id, BookingProposal.status, BookingProposal.start_at,
+      BookingProposal.appointment_id)
+Index("ix_appointments_report", Appointment.id, Appointment.status, Appointment.start_at)
