@@ -78,8 +78,8 @@ class Stages:
             self.mark(getattr(self._door, "call_id", None), "stored")
             return stored
 
-        def timed_apply(outcomes, now):
-            applied = apply(outcomes, now)
+        def timed_apply(outcomes, now, due):
+            applied = apply(outcomes, now, due)
             for outcome in outcomes:
                 self.mark(self.by_inbox.get(outcome.inbox_id), "mapped")
             return applied

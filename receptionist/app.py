@@ -18,7 +18,7 @@ from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import platform_adapters
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.ingest.signing import SECRET_KEY
-from receptionist.ingest.sms_replies import SmsReplies
+from receptionist.ingest.sms_replies import STATUS_PATH, SmsReplies
 from receptionist.services import Desk, DeskContext
 from receptionist.services.context import location_rules
 from receptionist.store import Store
@@ -99,7 +99,8 @@ def messenger_for(profile: Profile, secrets: SecretStore) -> Messenger | None:
         return None
     from receptionist.providers.twilio_messaging import twilio_messenger
 
-    return twilio_messenger(profile.twilio, secrets)
+    base = profile.ingest.public_base_url.rstrip("/")  # where Twilio can reach this desk, when it can
+    return twilio_messenger(profile.twilio, secrets, status_callback=base + STATUS_PATH if base else None)
 
 
 def confirmers_for(profile: Profile, secrets: SecretStore) -> dict:
@@ -466,9 +467,11 @@ class App:
                         queue_size=ing.queue_size, batch_size=ing.batch_size, max_body_bytes=ing.max_body_bytes,
                         confirmers=world.confirmers, calendar_labels=calendars,
                         store_wait_seconds=ing.store_wait_seconds)
-        def replies_for(current: Profile) -> SmsReplies | None:  # callers' replies to reminders (STOP/START, C, R)
-            return SmsReplies(store, intake.rules, bus, lambda: world.secret_for(TWILIO_TOKEN), clock) \
-                if current.twilio.enabled else None
+        def replies_for(current: Profile) -> SmsReplies | None:
+            """Callers' replies to reminders (STOP/START, C, R) and Twilio's status callbacks: taken through the
+            inbox and done on its worker (made anew by a Settings save; the inbox's handlers follow it)."""
+            replies = SmsReplies(store, intake.rules, bus, lambda: world.secret_for(TWILIO_TOKEN), clock, intake)
+            return replies if current.twilio.enabled else None
 
         receiver = WebhookReceiver(profile.ingest, intake, replies_for(profile)) if with_receiver else None
         if receiver is not None and not world.secret_for(SECRET_KEY):

@@ -1,5 +1,5 @@
 """The owners' commands: ``callbacks`` (list, call, done, assign), ``people`` (list, add, remove), ``audit list``,
-``report conversion``, ``caller export|forget``.
+``report conversion``, ``caller export|forget``, ``texts list`` (an appointment's texts and their delivery).
 
 Each takes ``--json`` and ``--actor`` (checked against the profile's people when it lists any, like every action
 command), and works through the ``Desk``'s capabilities (``desk.callbacks``, ``desk.people``), as the window does.
@@ -18,10 +18,11 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timezone
 
 from receptionist.config import Profile, write_profile
-from receptionist.domain.callbacks import CallbackOutcome, CallbackReason, CallbackRecord
+from receptionist.domain.callbacks import CallbackCursor, CallbackOutcome, CallbackReason, CallbackRecord
 from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord
+from receptionist.domain.texting import TextDelivery
 from receptionist.errors import UserError
 from receptionist.services import Desk
 from receptionist.services.callbacks import tel_link
@@ -43,6 +44,7 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("--all", action="store_true", help="also the latest done ones")
     p.add_argument("--mine", action="store_true", help="only those assigned to the acting person")
     p.add_argument("--limit", type=int, default=200)
+    p.add_argument("--after", type=int, metavar="ID", help="the next page: after this callback (the last one listed)")
     p = parser("call", "ring the acting person's phone, then connect the caller (they see the business number)",
                cbs)
     p.add_argument("id", type=int)
@@ -83,6 +85,12 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("number")
     p.add_argument("--yes", action="store_true", required=True, help="yes: this cannot be undone")
 
+    texts = sub.add_parser("texts", help="the texts sent about an appointment and whether they were delivered") \
+        .add_subparsers(dest="action", required=True)
+    p = parser("list", "each text of an appointment (confirmation, change, cancellation, reminder) and how far it "
+                       "got (Twilio's delivery status)", texts)
+    p.add_argument("appointment", metavar="APPOINTMENT_ID")
+
     report = sub.add_parser("report", help="reports for owners").add_subparsers(dest="action", required=True)
     p = parser("conversion", "calls → proposals → confirmed → kept, and where the others went (per day, reason, "
                              "platform)", report)
@@ -111,7 +119,7 @@ def owner_commands(build: Callable, profile_of: Callable) -> dict[str, Callable]
         finally:
             app.stop()
 
-    return {"callbacks": run, "people": run, "audit": run, "report": run, "caller": run}
+    return {"callbacks": run, "people": run, "audit": run, "report": run, "caller": run, "texts": run}
 
 
 # --- callbacks ------------------------------------------------------------------------------------------------------
@@ -142,12 +150,15 @@ def _callback_lines(c: CallbackRecord, desk: Desk, now: datetime) -> list[str]:
 
 def _callbacks_list(args, desk: Desk):
     now = desk.context.clock()
-    found = desk.callbacks.desk(include_done=args.all, mine=args.mine, limit=args.limit)
+    after = CallbackCursor.after(desk.callbacks.get(args.after)) if args.after is not None else None
+    found = desk.callbacks.desk(include_done=args.all, mine=args.mine, limit=args.limit, after=after)
     lines = [f"{found.open} open callback(s), {found.overdue} overdue"]
     for c in found.callbacks:
         lines += _callback_lines(c, desk, now)
-    return {"open": found.open, "overdue": found.overdue,
-            "callbacks": [callback_json(c, now) for c in found.callbacks]}, "\n".join(lines)
+    if found.more:
+        lines.append(f"more: receptionist callbacks list --after {found.callbacks[-1].id}")
+    return {"open": found.open, "overdue": found.overdue, "callbacks": [callback_json(c, now) for c in found.callbacks],
+            "next_after": found.callbacks[-1].id if found.more else None}, "\n".join(lines)
 
 
 def _callbacks_call(args, desk: Desk):
@@ -167,6 +178,23 @@ def _callbacks_assign(args, desk: Desk):
     record = desk.callbacks.assign(args.id, args.person, actor=args.actor)
     return callback_json(record, desk.context.clock()), \
         f"callback {record.id}: {'for ' + record.assignee if record.assignee else 'for anyone'}"
+
+
+# --- texts ----------------------------------------------------------------------------------------------------------
+
+
+def delivery_json(d: TextDelivery, words: str) -> dict:
+    return {"id": d.id, "kind": d.topic.removeprefix("sms."), "to": d.to, "body": d.body, "queued_utc": d.queued_at,
+            "due_utc": d.due_at, "sent_utc": d.done_at if d.sid else None, "sid": d.sid or None, "state": d.state,
+            "delivered": d.delivered, "error_code": d.error_code, "status_utc": d.status_at, "note": d.note,
+            "words": words}
+
+
+def _texts_list(args, desk: Desk):
+    found = desk.texts.of_appointment(args.appointment)
+    rows = [delivery_json(d, desk.texts.words(d)) for d in found]
+    lines = [f"{r['kind']:<12} to {r['to']}: {r['words']}" for r in rows] or ["no texts for this appointment"]
+    return {"appointment_id": args.appointment, "texts": rows}, "\n".join(lines)
 
 
 # --- people and the audit log ---------------------------------------------------------------------------------------
@@ -298,6 +326,7 @@ _HANDLERS = {
     ("report", "conversion"): _report_conversion,
     ("caller", "export"): _caller_export,
     ("caller", "forget"): _caller_forget,
+    ("texts", "list"): _texts_list,
 }
 
 

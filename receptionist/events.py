@@ -25,6 +25,7 @@ QUARANTINE_CHANGED = "quarantine_changed"  # a delivery went to, or left, quaran
 CALLBACK_CHANGED = "callback_changed"  # a callback was made, called, assigned or done (callback_id)
 PERSON_CHANGED = "person_changed"  # who is at the desk changed (name)
 CHANGED_ELSEWHERE = "changed_elsewhere"  # another desk or a command wrote to the database: read what is shown again
+MESSAGE_STATUS = "message_status"  # Twilio told how far a text we sent got (sid, status)
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,12 @@ client library talks to it once ``client.api.base_url`` points here.  What it im
 * HTTP Basic auth with the Account SID and Auth Token (401 code 20003 otherwise), Twilio's error JSON
   ``{code, message, more_info, status}``, validation errors 21211 / 21602 / 21603 / 21604 / 21606 / 21617.
 * Delivery: unless ``delivery_delay`` is None a background thread moves each message queued -> sent ->
-  delivered (``failed`` / ``undelivered`` with error 30003/30005 for numbers in ``undeliverable``) and, when the
-  message had a ``StatusCallback``, POSTs the form-encoded status callback signed with ``X-Twilio-Signature``
-  exactly as ``twilio.request_validator.RequestValidator`` checks it.
+  delivered (``undelivered`` with error 30003 for numbers in ``undeliverable``; ``failed`` with error 30008, never
+  sent, for numbers in ``failing``) and, when the message had a ``StatusCallback``, POSTs the form-encoded status
+  callback (``MessageSid``, ``MessageStatus``, ``ErrorCode``...) signed with ``X-Twilio-Signature`` exactly as
+  ``twilio.request_validator.RequestValidator`` checks it. No callback is sent for the initial status, as Twilio
+  does. Twilio does not promise their order: with ``out_of_order`` the final status is posted before ``sent`` (the
+  resource itself never goes back).
 * Programmable Voice, as Twilio documents ``POST .../Calls.json`` (form body ``To``, ``From``, and one of ``Url``,
   ``Twiml`` or ``ApplicationSid``; errors 21201 no To, 21211 invalid To, 21213 no From, 21210 From not a number
   of the account, 21205 no Url/Twiml) -> 201 and the Call resource, status ``queued``; ``GET .../Calls/{Sid}.json``
@@ -97,6 +100,12 @@ _STATUS_TEXT = {
 _STATUS_CODE = {401: 20003, 403: 20003, 404: 20404, 405: 20004, 429: 20429, 500: 20500, 503: 20503}
 
 
+#: how far a message got, so a late step (``out_of_order``) does not take the resource back
+STEP_RANK = {"accepted": 0, "queued": 0, "sent": 1, "delivered": 2, "undelivered": 2, "failed": 2}
+#: the error a message ends with, by its final status: (ErrorCode, message)
+ERRORS = {"undelivered": (30003, "Unreachable destination handset"), "failed": (30008, "Unknown error")}
+
+
 def new_sid(prefix: str) -> str:
     """A Twilio-style SID: two-letter prefix and 32 lowercase hex digits."""
     return prefix + secrets.token_hex(16)
@@ -176,11 +185,13 @@ class TwilioSandbox:
         numbers: if given, the only ``From`` numbers the account owns (others get error 21606).
         delivery_delay: seconds between status steps (queued -> sent -> delivered); None leaves messages queued.
         undeliverable: recipient numbers whose messages end ``undelivered`` with error 30003.
+        failing: recipient numbers whose messages end ``failed`` with error 30008 (never sent).
+        out_of_order: post each message's final status callback before its ``sent`` one.
     """
 
     def __init__(self, account_sid: str | None = None, auth_token: str | None = None, *, host: str = "127.0.0.1",
                  port: int = 0, numbers: Iterable[str] | None = None, delivery_delay: float | None = 0.05,
-                 undeliverable: Iterable[str] = ()):
+                 undeliverable: Iterable[str] = (), failing: Iterable[str] = (), out_of_order: bool = False):
         self.account_sid = account_sid or new_sid("AC")
         if not re.fullmatch(r"AC[0-9a-f]{32}", self.account_sid):
             raise ValueError("account_sid must be 'AC' followed by 32 lowercase hex digits")
@@ -188,6 +199,8 @@ class TwilioSandbox:
         self.numbers = set(numbers) if numbers is not None else None
         self.delivery_delay = delivery_delay
         self.undeliverable = set(undeliverable)
+        self.failing = set(failing)
+        self.out_of_order = out_of_order
         self.faults = FaultInjector()
         self.callbacks: list[CallbackRecord] = []
         self.sms_url: str | None = None  # where a caller's texts to the business number are posted
@@ -440,12 +453,13 @@ class TwilioSandbox:
         with self._wake:
             seq = next(self._seq)
             self._store[sid] = _Stored(resource, callback, time.monotonic(), seq)
-            if self.delivery_delay is not None:
-                self._schedule(sid, "sent", 1)
-                if to in self.undeliverable:
-                    self._schedule(sid, "undelivered", 2)
-                else:
-                    self._schedule(sid, "delivered", 2)
+            if self.delivery_delay is not None and to in self.failing:
+                self._schedule(sid, "failed", 1)
+            elif self.delivery_delay is not None:
+                final = "undelivered" if to in self.undeliverable else "delivered"
+                sent_step, final_step = (2, 1) if self.out_of_order else (1, 2)
+                self._schedule(sid, "sent", sent_step)
+                self._schedule(sid, final, final_step)
             self._wake.notify_all()
         return _json(resource, 201)
 
@@ -601,16 +615,18 @@ class TwilioSandbox:
                     continue
                 resource = stored.resource
                 now = datetime.now(timezone.utc)
-                resource["status"] = step.status
                 resource["date_updated"] = rfc2822(now)
                 if step.status == "sent":
                     resource["date_sent"] = rfc2822(now)
                     resource["price"] = f"-{0.0079 * int(resource['num_segments']):.5f}"
-                if step.status == "undelivered":
-                    resource["error_code"] = 30003
-                    resource["error_message"] = "Unreachable destination handset"
+                if step.status in ERRORS:
+                    resource["error_code"], resource["error_message"] = ERRORS[step.status]
+                if STEP_RANK[step.status] > STEP_RANK[resource["status"]]:  # a late step never takes it back
+                    resource["status"] = step.status
                 callback = stored.status_callback
-                params = self._callback_params(resource)
+                params = {**self._callback_params(resource), "MessageStatus": step.status, "SmsStatus": step.status}
+                if step.status not in ERRORS:
+                    params.pop("ErrorCode", None)
                 self._wake.notify_all()
             if callback:
                 self._post_callback(callback, params)

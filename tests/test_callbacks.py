@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, func, select
 
 from receptionist import events
 from receptionist.config import Profile
@@ -18,6 +19,7 @@ from receptionist.domain.ports import PlacedCall
 from receptionist.errors import UserError
 from receptionist.services.callbacks import tel_link
 from receptionist.services.context import location_rules
+from receptionist.store import tables as t
 from receptionist.store.base import StaleEdit
 from tests.helpers.calls import store_payload
 from tests.helpers.desk import make_desk
@@ -71,9 +73,28 @@ def test_calls_that_need_a_person_become_callbacks_by_due_time(store, profile, c
     assert first.summary.who == "Maria Lopez · +13125550142"
     assert first.summary.told == "Thanks for calling!"
     assert tel_link(first.number) == "tel:+13125550142"
-    assert desk.callbacks.sweep() == 0  # a second sweep makes none twice
     clock.advance(hours=3)
     assert desk.callbacks.desk().overdue == 2
+
+
+def test_reading_the_callback_desk_writes_nothing(store, profile, clock):
+    """The callback is made with its call; the list (the window's read, the command's) only reads."""
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    question(store, clock)
+    with store.engine.connect() as conn:
+        assert conn.scalar(select(func.count()).select_from(t.Callback)) == 1  # made when the call was stored
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *_):
+        statements.append(statement.split(None, 1)[0].upper())
+
+    event.listen(store.engine, "before_cursor_execute", record)
+    try:
+        found = desk.callbacks.desk(include_done=True)
+        desk.callbacks.get(found.callbacks[0].id)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", record)
+    assert found.open == 1 and statements and set(statements) == {"SELECT"}
 
 
 def test_the_reject_reason_reaches_the_callback(store, profile, clock):
@@ -85,13 +106,11 @@ def test_the_reject_reason_reaches_the_callback(store, profile, clock):
     [cb] = desk.callbacks.desk().callbacks
     assert (cb.call_row_id, cb.reason, cb.note) == (call.id, CallbackReason.REJECTED,
                                                      "We do not see new patients on Tuesdays")
-    assert desk.callbacks.sweep() == 0  # the sweep does not make a second one
 
 
 def test_a_rejected_question_keeps_one_callback_with_the_reason(store, profile, clock):
     desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
     q = question(store, clock)
-    desk.callbacks.sweep()
     desk.bookings.reject(q.proposal.id, q.proposal.version, "nothing to book")
     [cb] = desk.callbacks.desk().callbacks
     assert cb.reason is CallbackReason.REJECTED and cb.note == "nothing to book"
@@ -153,3 +172,24 @@ def test_people_name_the_actor_and_strangers_are_refused(store, people_profile, 
     assert [r.action for r in rows] == ["callback.done", "callback.assigned", "person.picked"]
     assert [r.action for r in desk.people.audit_log(actor="Ana Ruiz", action="callback")] == [
         "callback.done", "callback.assigned"]
+
+
+def test_the_list_is_paged_by_keyset_open_ones_first_then_the_done(store, profile, clock):
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    made = [question(store, clock, call_id=f"q{i}") for i in range(7)]
+    everything = desk.callbacks.desk(include_done=True, limit=100).callbacks
+    for c in everything[:2]:
+        desk.callbacks.done(c.id, "reached")
+    whole = [c.id for c in desk.callbacks.desk(include_done=True, limit=100).callbacks]
+    assert len(whole) == len(made) == 7 and whole[-2:] == [everything[1].id, everything[0].id]  # done: newest first
+
+    pages, after = [], None
+    while True:
+        page = desk.callbacks.desk(include_done=True, limit=3, after=after)
+        assert (page.open, page.overdue) == (5, 0)  # the counts are the whole list's, on every page
+        pages.append([c.id for c in page.callbacks])
+        if page.more is None:
+            break
+        after = page.more
+    assert [len(p) for p in pages] == [3, 3, 1] and sum(pages, []) == whole
+    assert desk.callbacks.desk(limit=5).more is None  # open ones only: exactly one page

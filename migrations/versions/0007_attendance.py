@@ -12,7 +12,7 @@ import receptionist.store.tables
 
 
 revision = "0007"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

@@ -180,3 +180,17 @@ class CallbackRecord:
 
     def overdue(self, now: datetime) -> bool:
         return self.open and is_overdue(self.due_at, now)
+
+
+@dataclass(frozen=True)
+class CallbackCursor:
+    """Where a page of the callback list ended (keyset paging): the open ones by (due, id), then the done ones by
+    (done, id) newest first."""
+
+    done: bool
+    at: datetime
+    id: int
+
+    @classmethod
+    def after(cls, record: "CallbackRecord") -> "CallbackCursor":
+        return cls(not record.open, record.done_at if not record.open else record.due_at, record.id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import enum
 import re
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,6 +54,24 @@ def hours_for(service: str | None, default_hours: int, per_service: str) -> int:
 def _quiet(moment: datetime, quiet_start: int, quiet_end: int) -> bool:
     h = moment.hour
     return (h >= quiet_start or h < quiet_end) if quiet_start > quiet_end else quiet_start <= h < quiet_end
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """No texts to callers in [start, end) o'clock, local to ``zone`` (may wrap midnight; start == end: none)."""
+
+    zone: ZoneInfo
+    start: int = 21
+    end: int = 8
+
+    def until(self, moment: datetime) -> datetime | None:
+        """When the quiet hours ``moment`` falls in end (in ``moment``'s zone), or None when it is not in them.
+        The end is the wall-clock hour of its own day, so it is right on both sides of a DST change."""
+        local = moment.astimezone(self.zone)
+        if self.start == self.end or not _quiet(local, self.start, self.end):
+            return None
+        day = local.date() + timedelta(days=1) if self.start > self.end and local.hour >= self.start else local.date()
+        return datetime.combine(day, time(self.end), self.zone).astimezone(moment.tzinfo)
 
 
 def reminder_at(start: datetime, hours: int, zone: ZoneInfo, quiet_start: int = 21,

@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl
 
 from receptionist import events
 from receptionist.domain.availability import busy_issues
+from receptionist.domain.callbacks import callback_due
 from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
 from receptionist.domain.payload import CallCapture, LocationRules
 from receptionist.ingest.platforms import (
@@ -49,6 +50,7 @@ from receptionist.store.inbox import (
     Outcome,
     StorageUnavailable,
     ValueRefused,
+    is_storage_problem,
 )
 from receptionist.store import Store
 
@@ -149,6 +151,20 @@ class Intake:
         self.latencies_ms: deque[float] = deque(maxlen=10_000)  # the latest only: a desk runs for months
         self.rejections: dict[str, int] = {}
         self.storage_failures = 0
+        self._handlers: dict[str, Callable[[InboxRecord], None]] = {}
+
+    def hand_platform(self, platform: str, handler: Callable[[InboxRecord], None]) -> None:
+        """Deliveries of ``platform`` that are not calls (a caller's text reply) are done by ``handler`` on the
+        worker: it writes their effect and marks the inbox row done in one transaction. ``StorageUnavailable``
+        leaves the row pending; any other error quarantines it with the reason."""
+        self._handlers[platform] = handler
+
+    def accepted(self, inbox_id: int) -> None:
+        """A delivery stored by another door (``hand_platform``'s): mapped next (the sweep finds it otherwise)."""
+        try:
+            self._queue.put_nowait(inbox_id)
+        except queue.Full:
+            pass  # stored; the sweep maps it
 
     # --- the door ---------------------------------------------------------------------------------------------------
 
@@ -319,13 +335,15 @@ class Intake:
         """Map these deliveries (those still pending) and write the outcomes; announce what changed."""
         with self._work_lock:
             records = [r for r in self.inbox.get_many(inbox_ids) if r.state is InboxState.PENDING]
+            handed = [self._hand(r) for r in records if r.platform in self._handlers]
+            records = [r for r in records if r.platform not in self._handlers]
             if not records:
-                return []
+                return [a for a in handed if a is not None]
             interpreted = [self._interpret(r) for r in records]
             outcomes = self._with_conflicts(interpreted)
             now = self.clock()
             try:
-                applied = self.inbox.apply(outcomes, now)
+                applied = self.inbox.apply(outcomes, now, self._callback_due)
             except StorageUnavailable as exc:
                 log.error("cannot write mapped deliveries (they stay pending): %s", exc)
                 return []
@@ -333,7 +351,7 @@ class Intake:
                 applied = []
                 for outcome in outcomes:
                     try:
-                        applied += self.inbox.apply([outcome], now)
+                        applied += self.inbox.apply([outcome], now, self._callback_due)
                     except ValueRefused as exc:
                         self._quarantine(outcome.inbox_id, str(exc), now)
                         applied.append(Applied(outcome.inbox_id, InboxState.QUARANTINED))
@@ -342,7 +360,29 @@ class Intake:
                         break
             self._mapped_since_checkpoint += len(applied)
         self._announce(applied)
-        return applied
+        return [a for a in handed if a is not None] + applied
+
+    def _hand(self, record: InboxRecord) -> Applied | None:
+        """One delivery done by its platform's handler; None when the database did not take it (stays pending)."""
+        try:
+            self._handlers[record.platform](record)
+            return Applied(record.id, InboxState.DONE)
+        except StorageUnavailable as exc:
+            log.error("cannot write delivery %s (stays pending): %s", record.id, exc)
+            return None
+        except Exception as exc:  # a bug or a value the database refuses: kept, with the reason, for Replay
+            if is_storage_problem(exc):
+                log.error("cannot write delivery %s (stays pending): %s", record.id, exc)
+                return None
+            log.exception("%s delivery %s failed", record.platform, record.id)
+            reason = (f"the {record.platform} delivery could not be done ({type(exc).__name__}: {exc}); Replay "
+                      "after a fix")
+            self._quarantine(record.id, reason, self.clock())
+            self.bus.publish(events.QUARANTINE_CHANGED, inbox_id=record.id)
+            return Applied(record.id, InboxState.QUARANTINED)
+
+    def _callback_due(self, received_at: datetime, urgent: bool) -> datetime:
+        return callback_due(received_at, urgent, self.rules)
 
     def _quarantine(self, inbox_id: int, reason: str, now: datetime) -> None:
         try:
@@ -351,6 +391,8 @@ class Intake:
             log.error("cannot quarantine delivery %s (stays pending): %s", inbox_id, exc)
 
     def _announce(self, applied: list[Applied]) -> None:
+        if any(a.callback_made for a in applied):
+            self.bus.publish(events.CALLBACK_CHANGED)
         for a in applied:
             started = self._received_mono.pop(a.inbox_id, None)
             if a.call is not None and a.call_created:

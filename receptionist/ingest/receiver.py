@@ -3,7 +3,8 @@
 ``POST /webhooks/<platform>`` (``vapi``, ``retell``, ``elevenlabs``, ``twilio``, ``bland``, ``synthflow``,
 ``generic``) and, as before, ``POST /webhooks/v1/calls`` for our generic payload; ``POST /tools/<platform>``
 (``vapi``, ``retell``) answers the AI agent's tool calls during a call (``receptionist.ingest.tools``); ``POST
-/webhooks/twilio/sms`` takes a caller's text reply (``ingest/sms_replies.py``). The door itself is
+/webhooks/twilio/sms`` takes a caller's text reply and ``/webhooks/twilio/sms-status`` our texts' status callbacks
+(``ingest/sms_replies.py``). The door itself is
 :class:`receptionist.ingest.intake.Intake`; this module is the HTTP around it. Answers:
 
 * what the platform expects (the adapter's ``answer``; 202 ``accepted`` for generic) once the delivery is stored;
@@ -33,7 +34,7 @@ from receptionist.errors import UserError
 from receptionist.ingest.intake import Answer, Intake, refused
 from receptionist.ingest.platforms import Delivery
 from receptionist.ingest.tools import TOOL_PATH, ToolAnswerer, ToolDoor
-from receptionist.ingest.sms_replies import SMS_PATH, SmsReplies
+from receptionist.ingest.sms_replies import SMS_PATH, STATUS_PATH, SmsReplies
 from receptionist.serving import ProductionServer
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ class WebhookReceiver:
         self.replies = replies
         self._urls = Map([Rule(CALLS_PATH, endpoint="generic", methods=["POST"]),
                           Rule(SMS_PATH, endpoint="sms", methods=["POST"]),
+                          Rule(STATUS_PATH, endpoint="sms-status", methods=["POST"]),
                           Rule("/webhooks/<platform>", endpoint="platform", methods=["POST"]),
                           Rule("/tools/<platform>", endpoint="tools", methods=["POST"]),
                           Rule("/healthz", endpoint="health", methods=["GET"])])
@@ -117,8 +119,8 @@ class WebhookReceiver:
             return exc(environ, start_response)  # type: ignore[operator]
         if endpoint == "health":
             response = Response(json.dumps({"status": "ok"}), content_type="application/json")
-        elif endpoint == "sms":
-            response = self._reply(Request(environ))
+        elif endpoint in ("sms", "sms-status"):
+            response = self._reply(Request(environ), status=endpoint == "sms-status")
         else:
             request = Request(environ)
             platform = "generic" if endpoint == "generic" else values["platform"]
@@ -130,12 +132,14 @@ class WebhookReceiver:
                 response = _response(refused(503, "internal error while taking the delivery; retry later"))
         return response(environ, start_response)
 
-    def _reply(self, request: Request) -> Response:
+    def _reply(self, request: Request, status: bool) -> Response:
         if self.replies is None:
-            return Response(b"text replies are not taken here", status=404)
+            return Response(b"texts are not taken here (Twilio is off)", status=404)
         try:
-            status, body = self.replies.take(self._public_url(request), request.form.to_dict(),
-                                             request.headers.get("X-Twilio-Signature", ""))
+            raw = request.get_data(cache=True)  # kept for the inbox; the form is parsed from the same bytes
+            take = self.replies.take_status if status else self.replies.take
+            status, body = take(self._public_url(request), request.form.to_dict(),
+                                request.headers.get("X-Twilio-Signature", ""), raw)
         except Exception:  # a bug or the database: 503 so Twilio retries
             log.exception("inbound SMS failed")
             status, body = 503, b"retry later"

@@ -15,6 +15,7 @@
 - ``reports``: the conversion funnel (calls → proposals → confirmed → kept);
 - ``watch``: each connection against its error budget, its alerts, the daily sample audit.
 - ``on_call``: who is on call now or at a time (the AI agent's ``who_is_on_call`` tool, the ``on-call`` command).
+- ``texts``: the texts sent about an appointment and how far each got (Twilio's status callbacks).
 
 ``Desk`` holds them all for the command line and the tests; each window view is handed only those it uses.
 """
@@ -39,6 +40,7 @@ from receptionist.services.reports import Reports
 from receptionist.services.settings import Applied, DeskSettings
 from receptionist.services.sync_decisions import Discrepancy, SyncDecisions
 from receptionist.services.watch import Connection, ConnectionWatch, HealthReport
+from receptionist.services.texts import Texts
 from receptionist.services.wording import Wording
 
 if TYPE_CHECKING:
@@ -72,6 +74,7 @@ class Desk:
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)
         self.reports = Reports(ctx)
+        self.texts = Texts(ctx)
 
 
 # the records the window shows, with the capabilities that return them

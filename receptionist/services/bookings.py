@@ -25,6 +25,7 @@ from receptionist.errors import UserError
 from receptionist.services.callers import Callers
 from receptionist.services.checks import Checks, draft_of, refuse_blocking
 from receptionist.services.context import DeskContext
+from receptionist.services.texts import confirmation_mark
 from receptionist.services.wording import Wording
 
 
@@ -37,6 +38,7 @@ class CallReview:
     contact: ContactPreference = TEXT_OK  # whether a confirmation may be texted (domain/contact.py)
     # a cancel/reschedule call: the caller's upcoming appointments, the soonest first (one: the match)
     matches: list[AppointmentRecord] = field(default_factory=list)
+    confirmation: str | None = None  # an approved call: how far its confirmation text got (services/texts.py)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ class Bookings:
         note = self.callers.returning_text(number, before_call_row_id=call.id)
         return CallReview(call, refusal_of(call.intent) if pending else None, note, issues, self.contact(call),
                           self._matches(call) if pending and call.intent in (Intent.CANCEL, Intent.RESCHEDULE)
-                          else [])
+                          else [], confirmation_mark(self.ctx, p.appointment_id)
+                          if p is not None and p.appointment_id else None)
 
     @staticmethod
     def contact(call: CallRecord) -> ContactPreference:

@@ -6,12 +6,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from receptionist import events
-from receptionist.domain.callbacks import CallbackOutcome, CallbackRecord, callback_due
+from receptionist.domain.callbacks import CallbackCursor, CallbackOutcome, CallbackRecord, callback_due
 from receptionist.domain.models import ProposalRecord
 from receptionist.domain.people import same_person
 from receptionist.domain.ports import PlacedCall
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
+
+
+#: callbacks read at a time (the Callbacks tab's Show more, ``callbacks list --limit``)
+PAGE = 50
 
 
 @dataclass(frozen=True)
@@ -21,6 +25,7 @@ class CallbackDesk:
     callbacks: list[CallbackRecord]
     open: int
     overdue: int
+    more: CallbackCursor | None = None  # where the next page starts, when there is one (``desk(after=...)``)
 
 
 def tel_link(number: str | None) -> str | None:
@@ -32,31 +37,23 @@ class Callbacks:
     def __init__(self, ctx: DeskContext):
         self.ctx = ctx
 
-    def sweep(self) -> int:
-        """Make the callbacks of the calls stored since the last sweep; returns how many were made."""
-        rules = self.ctx.rules
-        made = self.ctx.store.callbacks.sweep(lambda received, urgent: callback_due(received, urgent, rules),
-                                              self.ctx.clock())
-        if made:
-            self.ctx.bus.publish(events.CALLBACK_CHANGED)
-        return made
-
-    def desk(self, *, include_done: bool = False, mine: bool = False, limit: int = 200) -> CallbackDesk:
-        """The list (after a sweep, so a call stored a moment ago is on it) and its counts, in one read."""
-        self.sweep()
+    def desk(self, *, include_done: bool = False, mine: bool = False, limit: int = PAGE,
+             after: CallbackCursor | None = None) -> CallbackDesk:
+        """A page of the list (the first, or the one ``after`` the previous page's ``more``) and the counts: a read
+        only (each callback was made when its call was stored or decided)."""
         store = self.ctx.store.callbacks
         assignee = self.ctx.actor() if mine else None
-        rows = store.listing(include_done=include_done, assignee=assignee, limit=limit)
+        rows = store.listing(include_done=include_done, assignee=assignee, limit=limit + 1, after=after)
+        more = CallbackCursor.after(rows[limit - 1]) if len(rows) > limit else None
         open_, late = store.open_count(self.ctx.clock())
-        return CallbackDesk(rows, open_, late)
+        return CallbackDesk(rows[:limit], open_, late, more)
 
     def from_call(self, proposal_id: int, version: int, note: str = "",
                   actor: str | None = None) -> ProposalRecord:
         """Needs a callback (the review pane, ``proposals callback``): the call leaves the queue as "callback" and
-        its callback is on the desk, due in open hours, with the note for whoever calls back. The sweep runs first,
-        so an urgent call or a question keeps the callback (and reason) it already has."""
+        its callback is on the desk, due in open hours, with the note for whoever calls back. An urgent call or a
+        question keeps the callback (and reason) it was stored with."""
         ctx = self.ctx
-        self.sweep()
         now = ctx.clock()
         record = ctx.store.proposals.to_callback(proposal_id, version, note.strip(), ctx.actor(actor), now,
                                                  callback_due(now, False, ctx.rules))

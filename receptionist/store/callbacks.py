@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, selectinload
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
 
 from receptionist.domain.callbacks import (
+    CallbackCursor,
     CallbackNeed,
     CallbackOutcome,
     CallbackReason,
@@ -17,42 +18,52 @@ from receptionist.domain.callbacks import (
     ai_summary,
     callback_need,
 )
-from receptionist.domain.models import Intent
+from receptionist.domain.models import FieldIssue, Intent
 from receptionist.errors import UserError
 from receptionist.store import tables as t
 from receptionist.store.audit import audit_in
 from receptionist.store.base import Room, StaleEdit, commit_or_stale
-from receptionist.store.records import issues_of
-
-SCAN_MARK = "callbacks.scanned"
-SCAN_CHUNK = 2000
 
 #: when a callback of this need is due: (received_at, urgent) → UTC instant (``domain.callbacks.callback_due``)
 DueRule = Callable[[datetime, bool], datetime]
 
 
-def callback_record(row: t.Callback) -> CallbackRecord:
-    call = row.call
-    p = call.proposal
-    start = p.start_at if p is not None and p.start_at is not None else call.requested_start
-    requested = call.requested_start_raw or (start.isoformat() if start else None)
-    summary = ai_summary(call.caller_name, call.callback_number or call.caller_id_number, Intent(call.intent or "book"),
-                         call.service, requested, call.summary, call.message,
-                         ((s, x) for s, x in (call.transcript or ())))
+def callback_record(row: Row) -> CallbackRecord:
+    """A row of ``_query`` (the callback's columns, the few of its call the desk shows, the proposal's start)."""
+    start = row.proposal_start if row.proposal_start is not None else row.requested_start
+    requested = row.requested_start_raw or (start.isoformat() if start else None)
+    number = row.callback_number or row.caller_id_number
+    summary = ai_summary(row.caller_name, number, Intent(row.intent or "book"), row.service, requested,
+                         row.summary, row.message, ((s, x) for s, x in (row.transcript or ())))
     return CallbackRecord(
         id=row.id, call_row_id=row.call_row_id, reason=CallbackReason(row.reason), urgent=bool(row.urgent),
-        due_at=row.due_at, created_at=row.created_at, summary=summary,
-        number=call.callback_number or call.caller_id_number, platform=call.platform, note=row.note,
-        assignee=row.assignee, outcome=CallbackOutcome(row.outcome) if row.outcome else None,
+        due_at=row.due_at, created_at=row.created_at, summary=summary, number=number, platform=row.platform,
+        note=row.note, assignee=row.assignee, outcome=CallbackOutcome(row.outcome) if row.outcome else None,
         appointment_id=row.appointment_id, done_at=row.done_at, done_by=row.done_by, called_at=row.called_at,
         called_by=row.called_by, call_sid=row.call_sid, version=row.version)
 
 
 def _query():
-    # the call's payload, raw fields and custom fields are not shown: left in the database
-    return select(t.Callback).options(
-        selectinload(t.Callback.call).options(defer(t.Call.payload), defer(t.Call.raw_fields),
-                                              defer(t.Call.custom_fields)).selectinload(t.Call.proposal))
+    """The callbacks with what the desk shows of their calls, as plain rows (no ORM objects: a page of the list is
+    one query and no identity map); the call's payload, raw and custom fields stay in the database."""
+    C, K, P = t.Callback, t.Call, t.BookingProposal
+    return (select(*C.__table__.columns, K.caller_name, K.callback_number, K.caller_id_number, K.intent, K.service,
+                   K.requested_start_raw, K.requested_start, K.summary, K.message, K.transcript, K.platform,
+                   P.start_at.label("proposal_start"))
+            .join(K, K.id == C.call_row_id).outerjoin(P, P.call_row_id == K.id))
+
+
+def callback_for_new_call_in(s: Session, call_row_id: int, intent: Intent, reason_codes: Iterable[str],
+                             issues: Iterable[FieldIssue], received_at: datetime, due: DueRule,
+                             now: datetime) -> bool:
+    """In the transaction that stores a call: its callback, when it needs a person (``callback_need``). True if one
+    was made."""
+    need: CallbackNeed | None = callback_need(intent, reason_codes, issues)
+    if need is None:
+        return False
+    s.add(t.Callback(call_row_id=call_row_id, reason=need.reason.value, urgent=need.urgent, created_at=now,
+                     due_at=due(received_at, need.urgent)))
+    return True
 
 
 def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note: str, due_at: datetime,
@@ -72,69 +83,46 @@ def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note:
 
 
 class CallbackStore(Room):
-    """Callbacks: made by a sweep over the calls stored since the last one (whatever door they came in by), listed
-    open first by due time, called, and closed with an outcome."""
+    """Callbacks: made in the transaction that stores the call (``callback_for_new_call_in``, by the inbox's
+    ``apply``) or decides it (a reject, a reply R: ``open_callback_in``), listed open first by due time, called,
+    and closed with an outcome. Reading them writes nothing."""
 
-    def sweep(self, due: DueRule, now: datetime) -> int:
-        """Make the callbacks of the calls stored since the last sweep that need a person; returns how many.
-        Safe at several desks at once: one callback per call (a desk that made it first wins)."""
-        made = 0
-        while True:
-            with self.session() as s:
-                mark = s.get(t.DeskMark, SCAN_MARK)
-                after = mark.value if mark is not None else 0
-                rows = s.execute(
-                    select(t.Call.id, t.Call.intent, t.Call.reason_codes, t.Call.issues, t.Call.received_at)
-                    .where(t.Call.id > after).order_by(t.Call.id).limit(SCAN_CHUNK)).all()
-                if not rows:
-                    return made
-                known = set(s.scalars(select(t.Callback.call_row_id).where(
-                    t.Callback.call_row_id.in_([r.id for r in rows]))))
-                for r in rows:
-                    need: CallbackNeed | None = callback_need(Intent(r.intent or "book"), r.reason_codes or (),
-                                                              issues_of(r.issues))
-                    if need is not None and r.id not in known:
-                        s.add(t.Callback(call_row_id=r.id, reason=need.reason.value, urgent=need.urgent,
-                                         created_at=now, due_at=due(r.received_at, need.urgent)))
-                        made += 1
-                if mark is None:
-                    s.add(t.DeskMark(name=SCAN_MARK, value=rows[-1].id))
-                else:
-                    mark.value = rows[-1].id
-                try:
-                    s.commit()
-                except IntegrityError:  # another desk swept the same calls at the same moment
-                    s.rollback()
-                    return made
-
-    def listing(self, *, include_done: bool = False, assignee: str | None = None,
-                limit: int = 200) -> list[CallbackRecord]:
-        """Open callbacks by due time (the overdue first), then, with ``include_done``, the latest done ones."""
+    def listing(self, *, include_done: bool = False, assignee: str | None = None, limit: int = 50,
+                after: CallbackCursor | None = None) -> list[CallbackRecord]:
+        """One page: open callbacks by due time (the overdue first), then, with ``include_done``, the latest done
+        ones; ``after`` the last row of the previous page (keyset: the page costs the same however long the
+        list)."""
         C = t.Callback
+        out: list[CallbackRecord] = []
         with self.session() as s:
-            q = _query().where(C.done_at.is_(None))
-            if assignee:
-                q = q.where(C.assignee == assignee)
-            out = [callback_record(r) for r in s.scalars(q.order_by(C.due_at, C.id).limit(limit))]
+            if after is None or not after.done:
+                q = _query().where(C.done_at.is_(None))
+                if after is not None:
+                    q = q.where(or_(C.due_at > after.at, and_(C.due_at == after.at, C.id > after.id)))
+                if assignee:
+                    q = q.where(C.assignee == assignee)
+                out = [callback_record(r) for r in s.execute(q.order_by(C.due_at, C.id).limit(limit))]
             if include_done and len(out) < limit:
                 q = _query().where(C.done_at.is_not(None))
+                if after is not None and after.done:
+                    q = q.where(or_(C.done_at < after.at, and_(C.done_at == after.at, C.id < after.id)))
                 if assignee:
                     q = q.where(C.assignee == assignee)
                 out += [callback_record(r) for r in
-                        s.scalars(q.order_by(C.done_at.desc(), C.id.desc()).limit(limit - len(out)))]
+                        s.execute(q.order_by(C.done_at.desc(), C.id.desc()).limit(limit - len(out)))]
             return out
 
     def open_count(self, now: datetime) -> tuple[int, int]:
-        """(open, overdue), counted in SQL."""
+        """(open, overdue), counted in SQL in one query."""
         C = t.Callback
         with self.session() as s:
-            open_ = s.scalar(select(func.count()).select_from(C).where(C.done_at.is_(None))) or 0
-            late = s.scalar(select(func.count()).select_from(C).where(C.done_at.is_(None), C.due_at <= now)) or 0
-            return open_, late
+            open_, late = s.execute(select(func.count(), func.coalesce(func.sum(case((C.due_at <= now, 1), else_=0)), 0))
+                                    .select_from(C).where(C.done_at.is_(None))).one()
+            return open_ or 0, late or 0
 
     def get(self, callback_id: int) -> CallbackRecord:
         with self.session() as s:
-            row = s.scalar(_query().where(t.Callback.id == callback_id))
+            row = s.execute(_query().where(t.Callback.id == callback_id)).first()
             if row is None:
                 raise UserError(f"callback {callback_id} does not exist (see: receptionist callbacks list)")
             return callback_record(row)

@@ -36,6 +36,7 @@ from receptionist.domain.payload import CallCapture
 from receptionist.errors import EnvironmentProblem
 from receptionist.store import tables as t
 from receptionist.store.audit import audit_in
+from receptionist.store.callbacks import DueRule, callback_for_new_call_in
 from receptionist.store.db import bounded_write, checkpoint
 from receptionist.store.records import call_record, call_row
 
@@ -62,6 +63,12 @@ def _is_environment(exc: BaseException) -> bool:
                                          "could not connect", "connection", "terminat"))
 
 
+def is_storage_problem(exc: BaseException) -> bool:
+    """Whether an error raised by a write is the database's own (full, read-only, locked, unreachable: retry
+    later), not a refusal of this delivery's values."""
+    return isinstance(exc, EnvironmentProblem) or (isinstance(exc, SQLAlchemyError) and _is_environment(exc))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What the worker decided for one inbox row (written by ``InboxStore.apply``)."""
@@ -81,6 +88,7 @@ class Applied:
     call: CallRecord | None = None
     call_created: bool = False
     live: LiveCallRecord | None = None
+    callback_made: bool = False  # the new call needs a person: its callback was made with it
 
 
 class _Batch(NamedTuple):
@@ -186,8 +194,9 @@ class InboxStore:
             rows = s.scalars(select(t.InboxDelivery).where(t.InboxDelivery.id.in_(ids)).order_by(t.InboxDelivery.id))
             return [_record(r) for r in rows]
 
-    def apply(self, outcomes: list[Outcome], now: datetime) -> list[Applied]:
-        """Write the outcomes of several deliveries in one transaction (a batch under load).
+    def apply(self, outcomes: list[Outcome], now: datetime, due: DueRule) -> list[Applied]:
+        """Write the outcomes of several deliveries in one transaction (a batch under load). A new call that needs
+        a person gets its callback in the same transaction, due by ``due`` (the location's open hours).
 
         Raises ``StorageUnavailable`` (nothing written; retry later) or ``ValueRefused`` (nothing written; the
         caller retries each outcome alone to find the one the database refuses)."""
@@ -195,7 +204,7 @@ class InboxStore:
             with self.session() as s, s.no_autoflush:
                 batch = self._read_batch(s, outcomes, now)
                 with self._write_lock:  # only the writes: the door waits for as little as possible
-                    applied = self._write_batch(s, batch, now)
+                    applied = self._write_batch(s, batch, now, due)
                     s.commit()
                 return applied
         except (StorageUnavailable, ValueRefused):
@@ -262,16 +271,21 @@ class InboxStore:
         return _Batch(skipped, outcomes, inbox, results, created)
 
     @staticmethod
-    def _write_batch(s: Session, batch: _Batch, now: datetime) -> list[Applied]:
-        """Flush the batch's changes, with the audit of each new call, in two flushes (the calls' ids first)."""
+    def _write_batch(s: Session, batch: _Batch, now: datetime, due: DueRule) -> list[Applied]:
+        """Flush the batch's changes, with the audit and the callback of each new call, in two flushes (the calls'
+        ids first)."""
         skipped, outcomes, inbox, results, created = batch
         if not outcomes:
             return skipped
         s.flush()
+        with_callback: set[int] = set()
         for o, call in created:
             inbox[o.inbox_id].call_row_id = call.id
             audit_in(s, now, "ingest", "call.received", "call", str(call.id),
                          {"platform": call.platform, "call_id": call.call_id, "inbox": o.inbox_id})
+            c = o.capture
+            if callback_for_new_call_in(s, call.id, c.intent, c.reason_codes, c.issues, call.received_at, due, now):
+                with_callback.add(o.inbox_id)
         for o in outcomes:
             call = results[o.inbox_id][0]
             if call is not None and inbox[o.inbox_id].call_row_id is None:
@@ -283,7 +297,7 @@ class InboxStore:
         for o in outcomes:
             call, is_new, live = results[o.inbox_id]
             out.append(Applied(o.inbox_id, o.state, call_record(call) if call is not None else None, is_new,
-                               _live(live) if live is not None else None))
+                               _live(live) if live is not None else None, o.inbox_id in with_callback))
         return out
 
     @staticmethod
@@ -417,4 +431,4 @@ class InboxStore:
                                  appointments=appts, last_visit=last_visit, next_visit=next_visit, names=names)
 
 
-__all__ = ["Applied", "InboxStore", "Outcome", "StorageUnavailable", "ValueRefused"]
+__all__ = ["Applied", "InboxStore", "Outcome", "StorageUnavailable", "ValueRefused", "is_storage_problem"]

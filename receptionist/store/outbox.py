@@ -16,7 +16,7 @@ def queue_in(s: Session, outbox: Iterable[tuple[str, dict]], appointment_id: str
     """Add messages to the outbox in the caller's transaction (atomically with the change they tell of)."""
     for topic, payload in outbox:
         s.add(t.OutboxMessage(topic=topic, payload={**payload, "appointment_id": appointment_id},
-                              created_at=now, available_at=now, attempts=0))
+                              created_at=now, available_at=now, attempts=0, appointment_id=appointment_id))
 
 
 class OutboxStore(Room):
@@ -41,6 +41,12 @@ class OutboxStore(Room):
         with self.session() as s:
             s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id)
                       .values(done_at=now, provider_id=provider_id))
+            s.commit()
+
+    def defer(self, message_id: int, until: datetime) -> None:
+        """Not sent yet, with no error: owed again at ``until`` (the end of the quiet hours)."""
+        with self.session() as s:
+            s.execute(update(t.OutboxMessage).where(t.OutboxMessage.id == message_id).values(available_at=until))
             s.commit()
 
     def skip(self, message_id: int, why: str, now: datetime) -> None:

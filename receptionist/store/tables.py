@@ -256,6 +256,19 @@ class OutboxMessage(Base):
     sending_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     provider_id: Mapped[str | None] = mapped_column(String(64))
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    appointment_id: Mapped[str | None] = mapped_column(String(64), index=True)  # the texts of an appointment
+
+
+class SmsStatus(Base):
+    """Twilio's latest delivery status of a text we sent (its status callback), by MessageSid: kept apart from the
+    outbox row, so a callback that comes before the send's own answer is recorded is not lost."""
+
+    __tablename__ = "sms_statuses"
+
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AuditEntry(Base):
@@ -428,15 +441,6 @@ class SmsReply(Base):
     appointment_id: Mapped[str | None] = mapped_column(ForeignKey("appointments.id", ondelete="SET NULL"))
 
 
-class DeskMark(Base):
-    """A named high-water mark (``callbacks.scanned``: the last call the callback sweep looked at)."""
-
-    __tablename__ = "desk_marks"
-
-    name: Mapped[str] = mapped_column(String(40), primary_key=True)
-    value: Mapped[int] = mapped_column(Integer)
-
-
 class WriteOutcome(Base):
     """One write to a calendar settled: Synced (``ok``) or a failed attempt, with when its change was made
     (``owed_at``): the error budget's events (``domain/reliability.py``). Kept 8 days."""
@@ -508,3 +512,10 @@ Index("ix_write_outcomes_calendar_settled", WriteOutcome.calendar, WriteOutcome.
 Index("ix_sample_audits_calendar_at", SampleAudit.calendar, SampleAudit.at)
 # deliveries per platform and hour against the usual (silence)
 Index("ix_inbox_platform_received", InboxDelivery.platform, InboxDelivery.received_at)
+# the conversion report (store/reports.py) reads only these columns of a year of calls: covering indexes keep its
+# joins off the wide rows (transcripts, payloads)
+Index("ix_calls_report", Call.received_at, Call.intent, Call.platform)
+Index("ix_booking_proposals_report", BookingProposal.call_row_id, BookingProposal.status, BookingProposal.start_at,
+      BookingProposal.appointment_id)
+Index("ix_appointments_report", Appointment.id, Appointment.status, Appointment.start_at,
+      Appointment.attendance)

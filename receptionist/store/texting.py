@@ -1,5 +1,6 @@
-"""Texting the caller beyond the confirmation: reminders queued in the outbox, opt-outs (STOP/START), and the
-replies that come back through Twilio's inbound webhook."""
+"""Texting the caller beyond the confirmation: reminders queued in the outbox, opt-outs (STOP/START), the
+replies that come back through Twilio's inbound webhook, and each text's delivery status (Twilio's status
+callbacks)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from receptionist.domain.callbacks import CallbackReason
+from receptionist.domain.intake import InboxState
 from receptionist.domain.models import AppointmentStatus
 from receptionist.domain.reminders import Reply
+from receptionist.domain.texting import TextDelivery, moves_forward
 from receptionist.store import tables as t
 from receptionist.store.audit import audit_in
 from receptionist.store.base import Room
@@ -41,6 +45,12 @@ class ReplyTaken:
 Planner = Callable[[ReminderDue], "tuple[datetime, str] | None"]
 
 
+def _inbox_done(s: Session, inbox_id: int | None, at: datetime, reason: str) -> None:
+    if inbox_id is not None:
+        s.execute(update(t.InboxDelivery).where(t.InboxDelivery.id == inbox_id).values(
+            state=InboxState.DONE.value, reason=reason, processed_at=at, attempts=t.InboxDelivery.attempts + 1))
+
+
 class Texting(Room):
     def stopped(self, number: str) -> bool:
         """Whether ``number`` replied STOP (and not START since)."""
@@ -67,6 +77,7 @@ class Texting(Room):
                     continue
                 at, body = planned
                 message = t.OutboxMessage(topic="sms.reminder", created_at=now, available_at=max(at, now), attempts=0,
+                                          appointment_id=r.id,
                                           payload={"to": r.callback_number, "body": body, "appointment_id": r.id,
                                                    "start_utc": r.start_at.isoformat()})
                 s.add(message)
@@ -88,14 +99,17 @@ class Texting(Room):
             return (row is not None and row.status == AppointmentStatus.CONFIRMED.value
                     and row.start_at.isoformat() == start_utc)
 
-    def take_reply(self, sid: str, number: str, body: str, action: Reply, now: datetime,
-                   callback_due: datetime) -> ReplyTaken:
-        """Record a reply and do what it says, in one transaction: STOP/START the number; C confirms the caller's
-        next appointment; R puts the call that booked it on the callback desk. A reply Twilio delivers again (the
-        same MessageSid) changes nothing."""
+    def take_reply(self, sid: str, number: str, body: str, action: Reply, now: datetime, callback_due: datetime,
+                   inbox_id: int | None = None, processed_at: datetime | None = None) -> ReplyTaken:
+        """Record a reply received at ``now`` and do what it says, in one transaction with its inbox row marked
+        done (``inbox_id``, at ``processed_at``): STOP/START the number; C confirms the caller's next appointment;
+        R puts the call that booked it on the callback desk. A reply taken before (the same MessageSid) changes
+        nothing."""
         with self.session() as s:
             known = s.scalar(select(t.SmsReply).where(t.SmsReply.sid == sid))
             if known is not None:
+                _inbox_done(s, inbox_id, processed_at or now, "this reply was taken before")
+                s.commit()
                 return ReplyTaken(Reply(known.action), known.appointment_id, duplicate=True)
             appt = None
             if action in (Reply.CONFIRM, Reply.RESCHEDULE):
@@ -121,9 +135,43 @@ class Texting(Room):
                 audit_in(s, now, "caller", "appointment.reschedule_asked", "appointment", appt.id, {"sid": sid})
             s.add(t.SmsReply(sid=sid, from_number=number, body=body[:1600], received_at=now, action=action.value,
                              appointment_id=appt.id if appt is not None else None))
+            _inbox_done(s, inbox_id, processed_at or now, f"text reply: {action.value}")
             try:
                 s.commit()
             except IntegrityError:  # the same reply taken at the same moment by another thread
                 s.rollback()
                 return ReplyTaken(action, None, duplicate=True)
             return ReplyTaken(action, appt.id if appt is not None else None)
+
+    def take_status(self, sid: str, status: str, error_code: int | None, at: datetime, inbox_id: int | None = None,
+                    processed_at: datetime | None = None) -> bool:
+        """Record Twilio's status callback of a text we sent, in one transaction with its inbox row marked done. A
+        status that comes after a later one (Twilio does not keep their order) changes nothing. True if recorded."""
+        with self.session() as s:
+            row = s.get(t.SmsStatus, sid)
+            news = moves_forward(row.status if row is not None else None, status)
+            if news and row is None:
+                s.add(t.SmsStatus(sid=sid, status=status, error_code=error_code, updated_at=at))
+            elif news:
+                row.status, row.error_code, row.updated_at = status, error_code, at
+            _inbox_done(s, inbox_id, processed_at or at, f"text status: {status}" + ("" if news else " (late)"))
+            try:
+                s.commit()
+            except IntegrityError:  # the first status of this text taken at the same moment by another desk
+                s.rollback()
+                return self.take_status(sid, status, error_code, at, inbox_id, processed_at)
+            return news
+
+    def deliveries(self, appointment_id: str) -> list[TextDelivery]:
+        """The texts owed to the caller of an appointment, oldest first, each with how far it got."""
+        M, S = t.OutboxMessage, t.SmsStatus
+        with self.session() as s:
+            rows = s.execute(select(M, S.status, S.error_code, S.updated_at)
+                             .outerjoin(S, S.sid == M.provider_id)
+                             .where(M.appointment_id == appointment_id, M.topic.like("sms.%"))
+                             .order_by(M.id)).all()
+            return [TextDelivery(id=m.id, topic=m.topic, to=m.payload.get("to", ""), body=m.payload.get("body", ""),
+                                 queued_at=m.created_at, due_at=m.available_at, done_at=m.done_at,
+                                 sid=m.provider_id, note=m.last_error, status=status, error_code=code,
+                                 status_at=status_at)
+                    for m, status, code, status_at in rows]

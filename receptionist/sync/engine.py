@@ -68,7 +68,7 @@ from receptionist.errors import (
 from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
 from receptionist.sync.outbox import OutboxSender
-from receptionist.sync.reminders import reminder_planner
+from receptionist.sync.reminders import quiet_hours, reminder_planner
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,8 @@ class SyncEngine:
         self.rng = rng or random.Random()
         self.may_write: Callable[[], bool] = lambda: True
         self.template = event_template(profile)
-        self.outbox = OutboxSender(store, messenger, self.bus, clock, self.rng, reminder_planner(store, profile))
+        self.outbox = OutboxSender(store, messenger, self.bus, clock, self.rng, reminder_planner(store, profile),
+                                   quiet_hours(profile))
         self._lock = threading.Lock()  # one cycle at a time per process
         self._links_ensured = False
         self._planned: dict[int, int] = {}  # link id → the appointment version its action was planned from

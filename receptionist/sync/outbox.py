@@ -1,6 +1,8 @@
 """The SMS outbox, sent once per message: a message is marked *sending* before Twilio is asked, so a desk that
 died right after sending asks Twilio whether it went out before sending it again; a refused send is retried with
-backoff, and its error stays with its row (``OutboxStore.last_error``: what the window's SMS pill shows)."""
+backoff, and its error stays with its row (``OutboxStore.last_error``: what the window's SMS pill shows). A text
+owed in the location's quiet hours waits in the outbox for their end (``available_at``), so it is neither dropped
+nor sent at night, and goes once, by whichever desk sends then."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from receptionist import events
 from receptionist.domain.ports import Messenger
+from receptionist.domain.reminders import QuietHours
 from receptionist.errors import ProviderError, plain
 from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
@@ -29,9 +32,10 @@ class OutboxSender:
     """Sends the outbox at the end of each sync cycle (``SyncEngine.run_cycle``), as the sync leader."""
 
     def __init__(self, store: Store, messenger: Messenger | None, bus: events.EventBus,
-                 clock: Callable[[], datetime], rng: random.Random, reminders: "ReminderPlanner | None" = None):
+                 clock: Callable[[], datetime], rng: random.Random, reminders: "ReminderPlanner | None" = None,
+                 quiet: QuietHours | None = None):
         self.store, self.messenger, self.bus, self.clock, self.rng = store, messenger, bus, clock, rng
-        self.reminders = reminders
+        self.reminders, self.quiet = reminders, quiet
 
     def send_due(self, report: "CycleReport") -> None:
         """Queue the reminders now owed a place in the outbox, then send every message owed now, each alone: one
@@ -49,6 +53,10 @@ class OutboxSender:
                 continue
             if topic not in SMS_TOPICS:
                 self.store.outbox.failed(message_id, f"unknown outbox topic {topic!r}", None, now)
+                continue
+            quiet_until = self.quiet.until(now) if self.quiet is not None else None
+            if quiet_until is not None:
+                self.store.outbox.defer(message_id, quiet_until)
                 continue
             if self.messenger is None:
                 self.store.outbox.failed(message_id, "SMS is not configured (twilio.enabled = false)", None, now)

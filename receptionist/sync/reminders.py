@@ -1,6 +1,6 @@
 """Reminders, planned from the store: each sync cycle (APScheduler, on the leader) queues in the SMS outbox the
 reminders of the appointments coming up, each for its send time (``available_at``), so they live in the database:
-a restart loses none, and the outbox's sending mark sends none twice."""
+a restart loses none, and the outbox's sending mark sends none twice. The quiet hours hold for every text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from receptionist.config import Profile
 from receptionist.domain.formatting import format_datetime
-from receptionist.domain.reminders import hours_for, reminder_at, reminder_text
+from receptionist.domain.reminders import QuietHours, hours_for, reminder_at, reminder_text
 from receptionist.store import Store
 from receptionist.store.texting import ReminderDue
 
@@ -38,3 +38,11 @@ class ReminderPlanner:
 
 def reminder_planner(store: Store, profile: Profile) -> ReminderPlanner | None:
     return ReminderPlanner(store, profile) if profile.reminders.enabled else None
+
+
+def quiet_hours(profile: Profile) -> QuietHours:
+    """The hours no text goes to a caller (``reminders.quiet_start_hour``/``quiet_end_hour``, local): the
+    reminders are planned outside them, and the desk's confirmations, changes and cancellations wait for their end
+    in the outbox (``OutboxSender``)."""
+    r = profile.reminders
+    return QuietHours(profile.location.zone, r.quiet_start_hour, r.quiet_end_hour)

@@ -407,7 +407,8 @@ class CallDetail(QWidget):
             if p.status is ProposalStatus.APPROVED:
                 when = format_range(p.start, p.start + timedelta(minutes=p.duration_minutes), self.zone) \
                     if p.start else ""
-                self._banner(f"Approved by {p.decided_by or 'staff'} — {when}", "#dcfce7", "#166534")
+                self._banner(f"Approved by {p.decided_by or 'staff'} — {when}"
+                             + (f"\n{review.confirmation}" if review.confirmation else ""), "#dcfce7", "#166534")
             elif p.status is ProposalStatus.REJECTED:
                 self._banner(f"Rejected by {p.decided_by or 'staff'}: {p.reject_reason or ''}", "#f1f5f9", "#334155")
             elif p.status is ProposalStatus.CALLBACK:

@@ -8,7 +8,7 @@ answer; Booked asks for the appointment), F5 reads the list again. Reads run on 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
@@ -29,10 +29,10 @@ from PySide6.QtWidgets import (
 )
 
 from receptionist import events
-from receptionist.domain.callbacks import CallbackOutcome, CallbackReason, CallbackRecord
+from receptionist.domain.callbacks import CallbackCursor, CallbackOutcome, CallbackReason, CallbackRecord
 from receptionist.domain.formatting import format_datetime, format_phone
 from receptionist.services import CallbackDesk
-from receptionist.services.callbacks import Callbacks, tel_link
+from receptionist.services.callbacks import PAGE, Callbacks, tel_link
 from receptionist.ui.models import RecordsModel
 from receptionist.ui.operations import OperationRunner, QueryRunner
 
@@ -103,6 +103,12 @@ class CallbacksView(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.table, 2)
+        self._more: CallbackCursor | None = None
+        self.more_button = QPushButton("Show more")
+        self.more_button.setToolTip("List the next callbacks")
+        self.more_button.clicked.connect(self.show_more)
+        self.more_button.hide()
+        layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.detail = QLabel()
         self.detail.setObjectName("callbackDetail")
         self.detail.setAccessibleName("The chosen callback")
@@ -142,18 +148,29 @@ class CallbacksView(QWidget):
             self.refresh()
 
     def refresh(self) -> None:
-        include_done = self.show_done.isChecked()
+        """The first page again, and as many more as were shown (a refresh keeps what Show more listed)."""
+        include_done, wanted = self.show_done.isChecked(), max(PAGE, self.model.rowCount())
         callbacks = self.callbacks
-        self.runner.run("callbacks", lambda: callbacks.desk(include_done=include_done), self._show)
+        self.runner.run("callbacks", lambda: callbacks.desk(include_done=include_done, limit=wanted), self._show)
 
-    def _show(self, found: CallbackDesk) -> None:
+    def show_more(self) -> None:
+        """The next page, read after the last row listed (keyset)."""
+        if self._more is None:
+            return
+        include_done, after, callbacks = self.show_done.isChecked(), self._more, self.callbacks
+        self.runner.run("callbacks", lambda: callbacks.desk(include_done=include_done, after=after),
+                        lambda found: self._show(found, self.model.rows()))
+
+    def _show(self, found: CallbackDesk, before: Sequence[CallbackRecord] = ()) -> None:
         selected = self.selected()
-        self.model.set_rows(found.callbacks)
+        self._more = found.more
+        self.more_button.setVisible(found.more is not None)
+        self.model.set_rows([*before, *found.callbacks])
         self.summary_label.setText(
             f"{found.open} to call back" + (f", {found.overdue} overdue" if found.overdue else "")
             if found.open else "Nobody is waiting for a call back.")
-        row = next((i for i, c in enumerate(found.callbacks) if selected and c.id == selected.id), 0)
-        if found.callbacks:
+        row = next((i for i, c in enumerate(self.model.rows()) if selected and c.id == selected.id), 0)
+        if self.model.rowCount():
             self.table.selectRow(row)
         self._selection_changed()
         late = f", {found.overdue} late" if found.overdue else ""

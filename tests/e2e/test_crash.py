@@ -26,6 +26,7 @@ from tests.helpers.desk import make_desk
 from receptionist.store.db import make_engine, upgrade
 from receptionist.store import Store
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
+from tests.e2e.conftest import AT_ANY_HOUR
 from tests.e2e.test_service_process import _up, free_port
 from tests.helpers.calls import store_payload
 from tests.helpers.file_keyring import FileKeyring
@@ -103,7 +104,7 @@ class Service:
 def test_sigkill_at_random_moments_and_restart(stack, tmp_path, monkeypatch):
     rng = random.Random(int(os.environ.get("CRASH_SEED", "5")))
     monkeypatch.setenv("RECEPTIONIST_TEST_KEYRING", str(tmp_path / "keyring.json"))
-    data = stack.profile(ingest_port=free_port()).model_dump()
+    data = stack.profile(AT_ANY_HOUR, ingest_port=free_port()).model_dump()
     data["sync"]["interval_seconds"] = 0.2
     profile = Profile.from_dict(data)
     secrets = KeyringSecretStore(namespace=profile.location.name, backend=FileKeyring())

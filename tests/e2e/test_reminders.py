@@ -6,6 +6,7 @@ confirms the appointment, "R" puts it on the callback desk, and after STOP the n
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -65,6 +66,13 @@ def book(app, clock, when):
     return app.desk.bookings.approve(call.proposal.id, call.proposal.version)
 
 
+def reply(app, twilio, text: str) -> int:
+    """The caller texts ``text``; the desk's intake worker does it. Returns the HTTP status Twilio was answered."""
+    status = twilio.send_reply(CALLER, text).response_status
+    app.ingestor.drain()
+    return status
+
+
 def sent_to_caller(twilio) -> list[str]:
     return [m["body"] for m in twilio.messages if m["to"] == CALLER]
 
@@ -90,8 +98,7 @@ def test_a_reminder_goes_out_once_at_its_minute_across_a_restart(desk_at, twilio
     assert len(bodies) == 2 and "Reply C to confirm" in bodies[1] and "11/25/2026 10:00 AM" in bodies[1]
     assert [m["topic"] for m in outbox_items(app.store) if m["topic"] == "sms.reminder"] == ["sms.reminder"]
 
-    answer = twilio.send_reply(CALLER, "C")  # the caller confirms
-    assert answer.response_status == 200
+    assert reply(app, twilio, "C") == 200  # the caller confirms
     assert app.desk.appointments.get(appt.id).caller_confirmed_at == clock()
 
 
@@ -100,11 +107,11 @@ def test_r_puts_the_appointment_on_the_callback_desk_and_stop_is_honoured(desk_a
     zone = app.profile.location.zone
     book(app, clock, (clock() + timedelta(days=3)).astimezone(zone).replace(tzinfo=None))
     app.sync_engine.run_cycle()
-    assert twilio.send_reply(CALLER, "R").response_status == 200
+    assert reply(app, twilio, "R") == 200
     [cb] = app.desk.callbacks.desk().callbacks
     assert cb.reason is CallbackReason.RESCHEDULE and cb.note == "Replied “R” to the reminder"
 
-    assert twilio.send_reply(CALLER, "STOP").response_status == 200
+    assert reply(app, twilio, "STOP") == 200
     before = len(sent_to_caller(twilio))
     book(app, clock, (clock() + timedelta(days=4)).astimezone(zone).replace(tzinfo=None))
     app.sync_engine.run_cycle()
@@ -114,7 +121,7 @@ def test_r_puts_the_appointment_on_the_callback_desk_and_stop_is_honoured(desk_a
         "sms.confirmation", "", "not sent: the caller replied STOP")
     assert app.store.outbox.last_error() is None  # not an SMS problem of the desk
 
-    assert twilio.send_reply(CALLER, "START").response_status == 200
+    assert reply(app, twilio, "START") == 200
     book(app, clock, (clock() + timedelta(days=5)).astimezone(zone).replace(tzinfo=None))
     app.sync_engine.run_cycle()
     assert len(sent_to_caller(twilio)) == before + 1
@@ -126,3 +133,21 @@ def test_a_forged_reply_is_refused_and_changes_nothing(desk_at, twilio):
                            headers={"X-Twilio-Signature": "forged"}, timeout=5)
     assert answer.status_code == 403
     assert not app.store.texting.stopped(CALLER)
+
+
+def test_a_reply_answered_200_is_done_after_a_crash_before_the_worker_took_it(desk_at, twilio, clock):
+    app = desk_at()
+    zone = app.profile.location.zone
+    appt = book(app, clock, (clock() + timedelta(days=2)).astimezone(zone).replace(tzinfo=None))
+    assert twilio.send_reply(CALLER, "C").response_status == 200  # accepted: stored before the answer
+    assert app.desk.appointments.get(appt.id).caller_confirmed_at is None  # the worker has not taken it yet
+    assert twilio.send_reply(CALLER, "STOP").response_status == 200
+    app = desk_at()  # the desk dies and comes back: its worker finds both pending and does them, once
+    app.ingestor.start()
+    deadline = time.monotonic() + 20
+    while app.store.inbox.counts().get("pending") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert app.desk.appointments.get(appt.id).caller_confirmed_at == clock()
+    assert app.store.texting.stopped(CALLER)
+    assert app.store.inbox.counts() == {"done": 3}  # the call, and the two replies
+    assert app.ingestor.drain() == 0

@@ -3,6 +3,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.callbacks import callback_due
 from receptionist.domain.intake import DeliverySource, InboxState
 from receptionist.domain.models import ProposalStatus, SyncState
 from receptionist.domain.payload import LocationRules, normalise, parse_payload
@@ -25,7 +26,8 @@ def deliver(inbox, c, key, now):
     """One delivery of the call ``c`` under the inbox key ``key``, mapped and applied as the intake's worker does."""
     inbox_id, created = inbox.store_delivery(platform="generic", dedupe_key=key, source=DeliverySource.FILE,
                                              received_at=now, url="file://tests", headers={}, body=b"{}")
-    applied = inbox.apply([Outcome(inbox_id, InboxState.DONE, capture=c, payload={})], now) if created else []
+    applied = inbox.apply([Outcome(inbox_id, InboxState.DONE, capture=c, payload={})], now,
+                          lambda received, urgent: callback_due(received, urgent, RULES)) if created else []
     return inbox_id, created, applied
 
 

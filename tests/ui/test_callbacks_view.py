@@ -252,3 +252,25 @@ def test_the_audit_log_filters_by_person_action_and_date(qtbot, people_desk):
     view.refresh()
     qtbot.waitUntil(lambda: view.model.rowCount() == 0 and view.message.text() == "0 entries"
                     and not view.runner.busy, timeout=5000)
+
+
+def test_show_more_lists_the_next_page_and_a_refresh_keeps_it(qtbot, owner_desk, clock, monkeypatch):
+    desk, _dialer = owner_desk
+    rules = desk.context.rules
+    for i in range(4):
+        store_payload(desk.context.store, payload(call_id=f"more-{i}", reason_codes=["general inquiry"], service=...,
+                                                  requested_start=..., summary=f"Question {i}."), rules, clock())
+    monkeypatch.setattr("receptionist.ui.callbacks_view.PAGE", 4)
+    monkeypatch.setattr("receptionist.services.callbacks.PAGE", 4)
+    view = CallbacksView(desk.callbacks, rules.zone, clock, runner=None, operations=None)
+    qtbot.addWidget(view)
+    view.show()
+    wait_idle(qtbot, view)
+    assert view.model.rowCount() == 4 and view.more_button.isVisible()
+    qtbot.mouseClick(view.more_button, Qt.MouseButton.LeftButton)
+    wait_idle(qtbot, view)
+    assert view.model.rowCount() == 6 and not view.more_button.isVisible()
+    assert len({c.id for c in view.model.rows()}) == 6
+    view.refresh()  # a callback changed somewhere: the rows shown stay shown
+    wait_idle(qtbot, view)
+    assert view.model.rowCount() == 6
