@@ -111,17 +111,18 @@ API_KEYS = {"vapi.api_key": "Vapi API key", "retell.api_key": "Retell API key",
             "elevenlabs.api_key": "ElevenLabs API key", "synthflow.api_key": "Synthflow API key"}
 
 
-def _bounds(field) -> tuple[float | None, float | None]:  # noqa: ANN001
+def _bounds(field, step: float = 1) -> tuple[float | None, float | None]:  # noqa: ANN001
+    """The field's range as a spin box can hold it: a strict bound (``gt``/``lt``) moves in by one ``step``."""
     lo = hi = None
     for meta in field.metadata:
         if isinstance(meta, annotated_types.Ge):
             lo = meta.ge
         elif isinstance(meta, annotated_types.Gt):
-            lo = meta.gt
+            lo = meta.gt + step
         elif isinstance(meta, annotated_types.Le):
             hi = meta.le
         elif isinstance(meta, annotated_types.Lt):
-            hi = meta.lt
+            hi = meta.lt - step
     return lo, hi
 
 
@@ -389,10 +390,12 @@ class SettingsDialog(QDialog):
             box.setMinimumWidth(110)
             return box
         if kind is float:
-            lo, hi = _bounds(field)
+            decimals = 3 if any(isinstance(m, (annotated_types.Le, annotated_types.Lt)) and
+                                (getattr(m, "le", None) or getattr(m, "lt", None)) <= 1 for m in field.metadata) else 1
+            lo, hi = _bounds(field, 10 ** -decimals)  # a share (0.995) keeps its digits
             box = QDoubleSpinBox()
-            box.setDecimals(1)
-            box.setRange(max(float(lo), 0.1) if lo is not None else 0.0, float(hi) if hi is not None else 1e9)
+            box.setDecimals(decimals)
+            box.setRange(float(lo) if lo is not None else 0.0, float(hi) if hi is not None else 1e9)
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box

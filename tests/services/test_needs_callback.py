@@ -1,5 +1,5 @@
 """Needs a callback: a call leaves the queue as "callback" and its callback is on the desk, with the desk's note,
-keeping the reason a sweep gave it; the queue's views, the command line and the conversion report count it."""
+keeping the reason it was stored with; the queue's views, the command line and the conversion report count it."""
 
 from __future__ import annotations
 
@@ -48,10 +48,9 @@ def test_a_booking_call_leaves_the_queue_as_a_callback_with_the_note(desk, clock
     assert [(a.actor, a.detail) for a in audit] == [("Ana", {"note": "Wants to talk about the price first"})]
 
 
-def test_a_question_keeps_the_callback_and_reason_its_sweep_gave_it(desk, clock):
+def test_a_question_keeps_the_callback_and_reason_it_was_stored_with(desk, clock):
     call = stored(desk, clock, reason_codes=["general inquiry"], service=..., requested_start=...,
                   summary="Asked whether Delta Dental is taken.")
-    desk.callbacks.sweep()
     [made] = desk.callbacks.desk().callbacks
     assert made.reason is CallbackReason.QUESTION
     desk.callbacks.from_call(call.proposal.id, call.proposal.version)
@@ -59,7 +58,7 @@ def test_a_question_keeps_the_callback_and_reason_its_sweep_gave_it(desk, clock)
     assert (cb.id, cb.reason, cb.due_at) == (made.id, CallbackReason.QUESTION, made.due_at)
 
 
-def test_an_urgent_call_not_swept_yet_keeps_its_urgency(desk, clock):
+def test_an_urgent_call_keeps_its_urgency(desk, clock):
     call = stored(desk, clock, reason_codes=["urgent"], summary="Her crown fell out, she is in pain.")
     desk.callbacks.from_call(call.proposal.id, call.proposal.version, "call her now")
     [cb] = desk.callbacks.desk().callbacks

@@ -70,6 +70,21 @@ class TestDesk:
 
 
 @pytest.fixture(autouse=True)
+def no_modal_boxes(monkeypatch) -> None:
+    """A message box nobody expected fails the test with its text: offscreen, its modal loop would wait for a
+    click for ever (a test that expects one patches it itself)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unexpected(*args, **_kwargs):
+        texts = [a for a in args if isinstance(a, str)] or ([args[0].text()] if args else [])
+        raise AssertionError(f"an unexpected modal message box: {' — '.join(texts)}")
+
+    for name in ("warning", "critical", "information", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(unexpected))
+    monkeypatch.setattr(QMessageBox, "exec", unexpected)
+
+
+@pytest.fixture(autouse=True)
 def sounds(monkeypatch) -> list[str]:
     """The tray's sound is off in tests: each beep (and taskbar alert) is written down here instead."""
     from receptionist.ui.shell import DeskTray
