@@ -29,12 +29,12 @@ if TYPE_CHECKING:
     from receptionist.providers.caldav_signin import CalDavAccount
 
 
-def new_profile(name: str, time_zone: str, *, open_hour: int = 8, close_hour: int = 18,
-                base: Profile | None = None, location_id: str | None = None, **sections: dict) -> Profile:
-    """A profile for a new location, with a fresh ``location.id``; ``sections`` override whole option groups."""
+def new_profile(name: str, time_zone: str, *, base: Profile | None = None, location_id: str | None = None,
+                **sections: dict) -> Profile:
+    """A profile for a new location, with a fresh ``location.id``; ``sections`` override option groups (their
+    weekly hours in ``availability``)."""
     data = (base or Profile()).model_dump()
-    data["location"].update(id=location_id or new_location_id(name), name=name, time_zone=time_zone,
-                            open_hour=open_hour, close_hour=close_hour)
+    data["location"].update(id=location_id or new_location_id(name), name=name, time_zone=time_zone)
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     return Profile.from_dict(data, source="setup")

@@ -171,8 +171,8 @@ def test_call_back_rings_through_twilio_and_the_phone_saved_in_settings_without_
             actor="Ana")
         _record, placed = app.desk.callbacks.call_back(callback.id, actor="Ben")
         assert twilio.call(placed.sid)["to"] == "+13125550133"
-        assert app.desk.settings.apply(_with(app.desk.context.profile, twilio={"enabled": False}), actor="Ana").live == (
-            "Texts are off.",)
+        off = _with(app.desk.context.profile, twilio={"enabled": False})
+        assert app.desk.settings.apply(off, actor="Ana").live == ("Texts are off.",)
         with pytest.raises(UserError, match="Twilio is not switched on"):
             app.desk.callbacks.call_back(callback.id, actor="Ana")
     finally:

@@ -1,6 +1,7 @@
 """The window after File → Settings was applied to the running desk: it follows the new time zone (every view's
 times, the header clock, the week, an open appointment dialog), its new name, and the calendars switched on or off
-(a health pill each), then reads everything again. The desk's side is ``desk.settings`` (``app.LiveSettings``); this is the window's.
+(a health pill each), then reads everything again. The desk's side is ``desk.settings`` (``app.LiveSettings``);
+this is the window's.
 """
 
 from __future__ import annotations

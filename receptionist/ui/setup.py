@@ -6,8 +6,8 @@ under Advanced.  It writes the user profile (``onboarding.save_profile``) and pu
 only.  The sign-in flows and the test call block, so they run on a worker thread and report back by queued signal.
 
 Pages are listed once, in ``SetupWizard.__init__``; the hours, closed days and services (``ui/hours_editor.py``)
-and the resources (``ui/resources_editor.py``) have their page after the business, and a CalDAV calendar (``ui/caldav_fields.py``) its own after Google and
-Outlook.
+and the resources (``ui/resources_editor.py``) have their page after the business, and a CalDAV calendar
+(``ui/caldav_fields.py``) its own after Google and Outlook.
 """
 
 from __future__ import annotations
