@@ -81,7 +81,7 @@ def _ranges(text: str, spec: str) -> list[tuple[int, int]]:
                              f"opening and closing, e.g. 8am-12pm (or “closed”)")
         a, b = _time(match[1], spec, closing=False), _time(match[2], spec, closing=True)
         if b <= a:
-            hint = "" if re.search(r"[ap]\.?m|noon|midnight", part, re.I) else \
+            hint = "" if re.search(r"[ap]\.?m|noon|midnight", part, re.IGNORECASE) else \
                 " (a time without am or pm is 24-hour: write 8am-5pm or 8-17)"
             raise ValueError(f"--hours {spec!r}: {part.strip()!r} closes before it opens{hint}")
         found.append((a, b))

@@ -61,6 +61,7 @@ from receptionist.ui.people_editor import PeopleEditor
 from receptionist.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
+    from receptionist.services.intake import IntakeDesk
     from receptionist.services.people import People
 
 #: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
@@ -142,9 +143,11 @@ class SettingsDialog(QDialog):
     def __init__(self, profile: Profile, secrets: SecretStore | None, *, target: Path | None = None,
                  open_url: Callable[[str], object] = webbrowser.open,
                  connect: Callable[..., str] = onboarding.connect, people: "People | None" = None,
-                 parent: QWidget | None = None):
+                 intake: "IntakeDesk | None" = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.people_service, self.people_editor = people, None  # Settings → People's editor (owners)
+        self.intake = intake  # the running desk's door, for Send a test call
+        self.test_calls_here = 0  # test calls sent through it (the window removes them when Settings closes)
         self.open_url = open_url
         self._connect = connect
         self.setWindowTitle("Settings — Receptionist Console")
@@ -336,8 +339,9 @@ class SettingsDialog(QDialog):
         self.test_button.setAutoDefault(False)
         self.test_button.clicked.connect(self.send_test_call)
         self.test_button.setEnabled(self._secret_problem is None)
-        self.test_result = help_label("Sends the platform's own signed report of a made-up call through a receiver "
-                                      "and the intake on a spare port, and removes it again.")
+        self.test_result = help_label("Sends the platform's own signed report of a made-up call through this desk's "
+                                      "receiver (or one on a spare port when the desk runs none); it is removed "
+                                      "again.")
         row = QHBoxLayout()
         row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.test_result, 1)
@@ -407,9 +411,10 @@ class SettingsDialog(QDialog):
     # --- sign-in and the test call --------------------------------------------------------------------------------
 
     def send_test_call(self) -> None:
-        """The chosen platform's signed test call (``onboarding.send_test_call``, as setup sends it) with the secret
-        typed here or the one stored, on a spare port (the desk's own receiver holds its port); the answer lands by
-        signal."""
+        """The chosen platform's signed test call through the desk's own running receiver (``desk.intake.test_call``:
+        it shows in the desk's queue until Settings closes), or, when the desk cannot take it (no receiver here, a secret
+        typed but not saved, Synthflow), through a throwaway receiver on a spare port (``onboarding.send_test_call``,
+        as setup sends it); the result says which. The answer lands by signal."""
         if "test-call" in self.flows.running or self.secrets is None:
             return
         try:
@@ -419,14 +424,27 @@ class SettingsDialog(QDialog):
             return
         guide = onboarding.PLATFORM_GUIDES[profile.ingest.platform]
         typed = self.secret_edits[guide.secret_key].text()
-        secrets = self.secrets
+        secrets, intake = self.secrets, self.intake
+        stored = secrets.get(guide.secret_key) or ""
+        why = "this window has no desk" if intake is None else intake.own_door(guide.key)
+        if why is None and typed and typed != stored:
+            why = "the secret typed here is not saved yet, and the desk checks the saved one"
+        if why is None and not stored:
+            why = "no secret is saved for the desk to check"
         spare = profile.model_copy(update={"ingest": profile.ingest.model_copy(update={"port": 0})})
         self.test_button.setEnabled(False)
         self.test_result.setText("Sending a test call…")
 
+        if why is None:
+            self.test_calls_here += 1
+
         def flow() -> tuple[bool, str]:
-            result = onboarding.send_test_call(spare, guide.key, typed or secrets.get(guide.secret_key) or "")
-            return result.ok, result.sentence
+            if why is None:
+                return intake.test_call(guide.key, stored, label=guide.label)
+            result = onboarding.send_test_call(spare, guide.key, typed or stored)
+            if not typed and not stored:
+                return result.ok, result.sentence
+            return result.ok, f"{result.sentence} (Through a receiver on a spare port: {why}.)"
 
         self.flows.start("test-call", flow)
 
