@@ -45,6 +45,7 @@ class _ResourceRow(QFrame):
         grid.setHorizontalSpacing(8)
         self.name = QLineEdit(resource.get("name", ""))
         self.name.setPlaceholderText("e.g. Dr. Lee, Chair 2")
+        self.name.setMinimumWidth(160)
         self.name.setAccessibleName("Resource name")
         self.kind = QComboBox()
         self.kind.setAccessibleName("Kind")
@@ -53,6 +54,7 @@ class _ResourceRow(QFrame):
         self.kind.setCurrentIndex(max(0, self.kind.findData(resource.get("kind", "staff"))))
         self.calendar = QLineEdit(resource.get("calendar", ""))
         self.calendar.setPlaceholderText("None of its own")
+        self.calendar.setMinimumWidth(240)
         self.calendar.setAccessibleName("Its calendar")
         self.calendar.setToolTip("A calendar whose busy time is this resource's only, e.g. "
                                  "google:dr.lee@example.com, outlook:… or caldav:…")
