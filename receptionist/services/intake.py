@@ -120,8 +120,10 @@ class IntakeDesk:
         if isinstance(outcome, str):
             return False, (f"The {label} test call came in through this desk's receiver at {receiver.base_url} but "
                            f"went to quarantine: {outcome}")
+        call = ctx.store.calls.get(outcome)
+        name = (call.caller_name if call is not None else None) or "Test Caller"
         return True, (f"A signed {label} test call came in through this desk's own receiver at {receiver.base_url} "
-                      "and is in its call list as “Test Caller”. It is removed again when Settings closes.")
+                      f"and is in its call list as “{name}”. It is removed again when Settings closes.")
 
     def remove_test_calls(self) -> list[int]:
         """The test calls sent through this desk leave it (their proposals and callbacks with them); their ids."""

@@ -124,3 +124,18 @@ def test_the_desks_receiver_refusing_a_wrong_saved_secret_says_so(qtbot, desk_ap
     assert not ok and said.startswith(f"This desk's receiver at {app.receiver.base_url} refused the Vapi test call "
                                       "(401)") and said.endswith("Check the secret: the desk checks the one saved in "
                                                                  "the keyring."), said
+
+
+@pytest.mark.parametrize(("platform", "key"), [("twilio", "twilio.auth_token"), ("generic", "ingest.webhook_secret"),
+                                              ("retell", "retell.api_key")])
+def test_each_platforms_test_call_through_the_desk_arrives_and_is_removed(desk_app, platform, key):
+    app = desk_app
+    app.secrets.set(key, f"{platform}-desk-secret")
+    assert app.desk.intake.own_door(platform) is None
+    ok, said = app.desk.intake.test_call(platform, f"{platform}-desk-secret", label=platform)
+    assert ok, said
+    [call] = app.store.calls.recent()
+    assert call.platform == platform and call.caller_name.lower() == "test caller"
+    assert f"is in its call list as “{call.caller_name}”" in said
+    assert app.desk.intake.remove_test_calls() == [call.id]
+    assert app.store.calls.recent() == [] and app.desk.intake.remove_test_calls() == []
