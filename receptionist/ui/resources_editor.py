@@ -71,26 +71,38 @@ class _ResourceRow(QFrame):
         own = resource.get("hours")
         self.own_hours = QCheckBox("Its own hours (otherwise the business's)")
         self.own_hours.setChecked(own is not None)
-        hours = WeeklyHours.of(own, editor.business_hours()) if own is not None else editor.business_hours()
-        self.hours = WeekHoursEditor(hours, twelve_hour=editor.twelve_hour)
-        self.hours.setVisible(own is not None)
         self.own_hours.toggled.connect(self._own_hours)
         grid.addWidget(self.own_hours, 2, 0, 1, 4)
-        grid.addWidget(self.hours, 3, 0, 1, 4)
+        self.grid = grid
+        # its week grid is made when it is first wanted (seven days of quarter-hour boxes each: a Settings with
+        # many resources on the business's hours opens as fast as one without)
+        self.hours: WeekHoursEditor | None = None
+        if own is not None:
+            self._week(WeeklyHours.of(own, editor.business_hours()))
         self.problem = problem_label()
         self.problem.setVisible(False)
         grid.addWidget(self.problem, 4, 0, 1, 4)
         for widget in (self.name, self.calendar):
             on_leave(widget, lambda: editor.leave(self))
 
+    def _week(self, hours: WeeklyHours) -> WeekHoursEditor:
+        self.hours = WeekHoursEditor(hours, twelve_hour=self.editor.twelve_hour)
+        self.grid.addWidget(self.hours, 3, 0, 1, 4)
+        return self.hours
+
     def _own_hours(self, on: bool) -> None:
         if on:  # opened: its hours start from the business's as they are edited now
-            self.hours.set_week(self.editor.business_hours())
-        self.hours.setVisible(on)
+            business = self.editor.business_hours()
+            if self.hours is None:
+                self._week(business)
+            else:
+                self.hours.set_week(business)
+        if self.hours is not None:
+            self.hours.setVisible(on)
 
     def value(self) -> dict:
         return {"name": " ".join(self.name.text().split()), "kind": self.kind.currentData(),
-                "hours": self.hours.table() if self.own_hours.isChecked() else None,
+                "hours": self.hours.table() if self.own_hours.isChecked() and self.hours is not None else None,
                 "calendar": self.calendar.text().strip()}
 
 
@@ -159,7 +171,8 @@ class ResourcesEditor(QWidget):
             text = self.problem_of(row) if row.touched else ""
             row.problem.setText(text)
             row.problem.setVisible(bool(text))
-            hours_clear = row.hours.show_problems(every) if row.own_hours.isChecked() else True
+            hours_clear = row.hours.show_problems(every) if row.own_hours.isChecked() and row.hours is not None \
+                else True
             clear = clear and not text and hours_clear
         return clear
 

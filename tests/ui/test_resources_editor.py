@@ -38,7 +38,7 @@ def test_a_resource_has_a_name_a_kind_its_own_hours_or_the_business_and_a_calend
     editor.add_button.click()
     chair = editor.rows[1]
     assert editor.focusWidget() is chair.name
-    assert chair.hours.isHidden()  # the business's hours until told otherwise
+    assert chair.hours is None  # the business's hours until told otherwise (its week grid is made when wanted)
     qtbot.keyClicks(chair.name, "Chair  2")
     chair.kind.setCurrentIndex(chair.kind.findData("chair"))
     assert chair.kind.currentText() == "Chair"
