@@ -286,8 +286,8 @@ class LiveSettings:
     """A saved profile taken into the running desk (``desk.settings.apply``): the receiver rebinds when its address
     changed, the sync engine re-reads which calendars it writes to (and the desk owes links to the new set), the
     replay windows and sync limits are re-read; the time zone, hours, services and country reach every capability,
-    the intake and the reminders at once (``DeskContext.adopt``); Twilio is rebuilt (``messenger_for``) and text
-    replies are taken or refused; everything else is said to wait for the next start."""
+    the intake and the reminders at once (``DeskContext.adopt``); Twilio is rebuilt (``messenger_for``: texts and
+    Call back's dialer) and text replies are taken or refused; everything else is said to wait for the next start."""
 
     profile: Profile
     secrets: SecretStore
@@ -350,8 +350,10 @@ class LiveSettings:
             if close is not None:
                 close()
             self.sync_engine.messenger = self.sync_engine.outbox.messenger = messenger
-            self.context.adopt(new, sms_enabled=messenger is not None)
-            said.append("Texts are sent through Twilio now." if messenger is not None else
+            # Call back rings through the same client (``outside_world``: one Twilio client texts and dials)
+            dialer = messenger if callable(getattr(messenger, "connect_call", None)) else None
+            self.context.adopt(new, sms_enabled=messenger is not None, dialer=dialer)
+            said.append("Texts and Call back go through Twilio now." if messenger is not None else
                         f"Texts are not sent: {self.problems['twilio']}" if "twilio" in self.problems else
                         "Texts are off.")
         if self.receiver is not None:

@@ -79,8 +79,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--name", required=True, help="business location name")
     p.add_argument("--time-zone", required=True, metavar="ZONE", help="IANA time zone, e.g. America/Chicago")
-    p.add_argument("--open-hour", type=int, default=8, help="opening hour, local 24h (default 8)")
-    p.add_argument("--close-hour", type=int, default=18, help="closing hour, local 24h (default 18)")
+    p.add_argument("--hours", action="append", metavar="DAYS=RANGES",
+                   help="opening hours, repeatable, on quarter hours, e.g. mon-fri=8am-12pm,1pm-5:30pm sat=9:00-13:00 "
+                        "sun=closed; a day not named is closed (default: Mon-Sat 8am-6pm)")
     p.add_argument("--id", dest="location_id", help="location id (default: generated from the name)")
     p.add_argument("--out", metavar="FILE", help="write here instead of the user profile")
     p.add_argument("--force", action="store_true", help="replace an existing profile")
@@ -328,14 +329,21 @@ def cmd_setup(args) -> int:
     if target.exists() and not args.force:
         raise UserError(f"a profile already exists at {target}: edit it in the window (File → Settings…), or "
                         "pass --force to replace it")
-    profile = onboarding.new_profile(args.name, args.time_zone, open_hour=args.open_hour,
-                                     close_hour=args.close_hour, location_id=args.location_id)
+    from receptionist.domain.week_text import parse_week, week_sentence
+
+    try:
+        hours = parse_week(args.hours) if args.hours else None
+    except ValueError as exc:
+        raise UserError(f"nothing was written: {exc}") from None
+    profile = onboarding.new_profile(args.name, args.time_zone, location_id=args.location_id,
+                                     availability={"hours": hours})
     # the keyring first, as the setup screen's first page: nothing is written or generated without one
     problem = onboarding.keyring_problem(_secrets(profile), again="run this command again")
     if problem is not None:
         raise UserError(f"nothing was written: {problem}")
     onboarding.save_profile(profile, target)
     print(f"wrote {target} (location id {profile.location.id})")
+    print(f"open {week_sentence(profile.availability.booking_rules(profile.location).hours)}")
     try:
         onboarding.ensure_webhook_secret(_secrets(profile))
         print(f"webhook signing secret stored in the keyring; point the AI platform at "

@@ -6,12 +6,9 @@ Options go to the user profile (TOML, ``paths.user_profile_path()``); secrets go
 
 from __future__ import annotations
 
-import json
 import secrets as _secrets
 import sys
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,12 +26,12 @@ if TYPE_CHECKING:
     from receptionist.providers.caldav_signin import CalDavAccount
 
 
-def new_profile(name: str, time_zone: str, *, open_hour: int = 8, close_hour: int = 18,
-                base: Profile | None = None, location_id: str | None = None, **sections: dict) -> Profile:
-    """A profile for a new location, with a fresh ``location.id``; ``sections`` override whole option groups."""
+def new_profile(name: str, time_zone: str, *, base: Profile | None = None, location_id: str | None = None,
+                **sections: dict) -> Profile:
+    """A profile for a new location, with a fresh ``location.id``; ``sections`` override option groups (their
+    weekly hours in ``availability``)."""
     data = (base or Profile()).model_dump()
-    data["location"].update(id=location_id or new_location_id(name), name=name, time_zone=time_zone,
-                            open_hour=open_hour, close_hour=close_hour)
+    data["location"].update(id=location_id or new_location_id(name), name=name, time_zone=time_zone)
     for section, values in sections.items():
         data.setdefault(section, {}).update(values)
     return Profile.from_dict(data, source="setup")
@@ -181,7 +178,7 @@ def send_test_call(profile: Profile, platform: str, secret: str, *, timeout: flo
     from receptionist.ingest.intake import Intake
     from receptionist.ingest.platforms import platform_adapters
     from receptionist.ingest.receiver import WebhookReceiver
-    from receptionist.ingest.trial_call import signed_trial_call, synthflow_record
+    from receptionist.ingest.trial_call import deliver, signed_trial_call, synthflow_record
     from receptionist.services.context import location_rules
     from receptionist.store import Store
     from receptionist.store.db import make_engine, upgrade
@@ -212,7 +209,7 @@ def send_test_call(profile: Profile, platform: str, secret: str, *, timeout: flo
 
                 sent["at"] = datetime.now(timezone.utc)
                 trial = signed_trial_call(platform, secret, public, sent["at"])  # type: ignore[arg-type]
-                status, answer = _post(local, trial.body, trial.headers, timeout)
+                status, answer = deliver(local, trial, timeout)
                 if status < 300:
                     intake.drain()
             finally:
@@ -231,22 +228,6 @@ def send_test_call(profile: Profile, platform: str, secret: str, *, timeout: flo
                                         "nothing was kept.")
         finally:
             engine.dispose()
-
-
-def _post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, str]:
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our own loopback receiver
-            return response.status, response.read().decode("utf-8", "replace")
-    except urllib.error.HTTPError as exc:
-        text = exc.read().decode("utf-8", "replace")
-        try:
-            text = json.loads(text).get("error", text)
-        except (ValueError, AttributeError):
-            pass
-        return exc.code, text
-    except OSError as exc:
-        return 599, f"the receiver did not answer ({exc})"
 
 
 def connect(kind: str, profile: Profile, secrets: SecretStore, *, open_url: Callable[[str], object],

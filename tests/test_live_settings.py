@@ -131,7 +131,7 @@ def test_texts_start_and_stop_without_a_restart(clocked_app):
     assert app.desk.context.problems["twilio"] in applied.live[0] and not app.desk.context.sms_enabled
     app.secrets.set("twilio.auth_token", "token-xyz")
     applied = app.desk.settings.apply(_with(on, twilio={"from_number": "+15557654321"}))
-    assert applied.live == ("Texts are sent through Twilio now.",)
+    assert applied.live == ("Texts and Call back go through Twilio now.",)
     assert app.sync_engine.messenger is not None and app.sync_engine.outbox.messenger is app.sync_engine.messenger
     assert app.desk.context.sms_enabled and "twilio" not in app.desk.context.problems
     assert app.sync_engine.outbox.reminders is not None and app.receiver.replies is not None
@@ -139,6 +139,44 @@ def test_texts_start_and_stop_without_a_restart(clocked_app):
     assert applied.live == ("Texts are off. Reminders are off.",)
     assert app.sync_engine.messenger is None and app.receiver.replies is None and not app.desk.context.sms_enabled
     assert app.sync_engine.outbox.reminders is None
+
+
+def test_call_back_rings_through_twilio_and_the_phone_saved_in_settings_without_a_restart(clocked_app, clock):
+    from receptionist.errors import UserError
+    from receptionist_sandbox.twilio import TwilioSandbox
+
+    app = clocked_app
+    twilio = TwilioSandbox(delivery_delay=None).start()
+    try:
+        store_payload(app.store, payload(reason_codes=["general inquiry"], service=..., requested_start=...),
+                      app.ingestor.rules, clock())
+        [callback] = app.desk.callbacks.desk().callbacks
+        with pytest.raises(UserError, match="Twilio is not switched on"):
+            app.desk.callbacks.call_back(callback.id)
+        app.secrets.set("twilio.auth_token", twilio.auth_token)
+        people = {"members": [{"name": "Ana", "role": "owner", "phone": "+13125550111"}]}
+        on = _with(app.profile, twilio={"enabled": True, "api_base": twilio.url, "account_sid": twilio.account_sid,
+                                        "from_number": "+13125550100"}, people=people)
+        assert app.desk.settings.apply(on).live == ("Texts and Call back go through Twilio now.",)
+        _record, placed = app.desk.callbacks.call_back(callback.id, actor="Ana")
+        assert twilio.call(placed.sid)["to"] == "+13125550111"  # Ana's phone rings first
+        # Ana's phone changed in Settings → People: the next Call back rings the new one
+        app.desk.settings.apply(_with(app.desk.context.profile, people={"members": [
+            {"name": "Ana", "role": "owner", "phone": "+13125550122"}]}), actor="Ana")
+        _record, placed = app.desk.callbacks.call_back(callback.id, actor="Ana")
+        assert twilio.call(placed.sid)["to"] == "+13125550122"
+        # a person added in Settings is rung at once too
+        app.desk.settings.apply(_with(app.desk.context.profile, people={"members": [
+            {"name": "Ana", "role": "owner", "phone": "+13125550122"}, {"name": "Ben", "phone": "+13125550133"}]}),
+            actor="Ana")
+        _record, placed = app.desk.callbacks.call_back(callback.id, actor="Ben")
+        assert twilio.call(placed.sid)["to"] == "+13125550133"
+        off = _with(app.desk.context.profile, twilio={"enabled": False})
+        assert app.desk.settings.apply(off, actor="Ana").live == ("Texts are off.",)
+        with pytest.raises(UserError, match="Twilio is not switched on"):
+            app.desk.callbacks.call_back(callback.id, actor="Ana")
+    finally:
+        twilio.stop()
 
 
 def test_sync_limits_are_read_by_the_next_cycle(app):

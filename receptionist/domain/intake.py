@@ -9,6 +9,9 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+#: every setup test call's id holds this (``ingest/trial_call.py``), so it is told apart from a real call
+TEST_CALL_PREFIX = "receptionist-test-"
+
 
 class InboxState(str, enum.Enum):
     PENDING = "pending"  # stored, not mapped yet (a crash leaves it here; the next start maps it)

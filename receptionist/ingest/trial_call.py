@@ -21,14 +21,16 @@ import hashlib
 import hmac
 import json
 import secrets
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from urllib.parse import urlencode
 
+from receptionist.domain.intake import TEST_CALL_PREFIX
 from receptionist.ingest.signing import signed_headers
 
-TEST_CALL_PREFIX = "receptionist-test-"
 TEST_CALLER = "Test Caller"
 TEST_NUMBER = "+13125550199"  # 555-01xx: a number reserved for fiction, never a real caller
 AGENT_NUMBER = "+13125550100"
@@ -154,5 +156,22 @@ def signed_trial_call(platform: str, secret: str, url: str, now: datetime | None
     return TrialCall(platform, call_id, body, headers)
 
 
+def deliver(url: str, trial: TrialCall, timeout: float) -> tuple[int, str]:
+    """POST the test call to a receiver of ours (loopback); the HTTP status and what it answered (its error's
+    sentence when it refused; 599 when nothing answered)."""
+    request = urllib.request.Request(url, data=trial.body, headers=trial.headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - our own receiver
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as exc:
+        text = exc.read().decode("utf-8", "replace")
+        try:
+            text = json.loads(text).get("error", text)
+        except (ValueError, AttributeError):
+            pass
+        return exc.code, text
+    except OSError as exc:
+        return 599, f"the receiver did not answer ({exc})"
 
-__all__ = ["TEST_CALL_PREFIX", "TrialCall", "signed_trial_call", "synthflow_record"]
+
+__all__ = ["TEST_CALL_PREFIX", "TrialCall", "deliver", "signed_trial_call", "synthflow_record"]

@@ -66,7 +66,7 @@ class Desk:
         self.sync = SyncDecisions(ctx, self.appointments, self.wording)
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
-        self.intake = IntakeDesk(ctx, intake, self.callers)
+        self.intake = IntakeDesk(ctx, intake, self.callers, webhook)
         self.watch = ConnectionWatch(ctx, self.health, engine=engine, messenger=engine.messenger if engine else None)
         self.settings = DeskSettings(ctx, reconfigure)
         self.on_call = OnCallDesk(ctx)

@@ -65,8 +65,8 @@ class Callbacks:
         return self.ctx.store.callbacks.get(callback_id)
 
     def owner_phone(self, actor: str) -> str:
-        """The phone of the person calling back (``people.members[].phone``)."""
-        for person in self.ctx.profile.people.members:
+        """The phone of the person calling back (``people.members[].phone``, as last saved in Settings)."""
+        for person in self.ctx.roster.members:
             if same_person(person.name, actor) and person.phone:
                 return person.phone
         raise UserError(f"{actor} has no phone of their own in the profile (receptionist people add {actor!r} "

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from receptionist.domain.ports import Dialer, SecretStore
 
 
+_KEEP = object()  # ``adopt``: this part stays as it is
+
+
 def location_rules(profile: Profile) -> LocationRules:
     loc = profile.location
     return LocationRules(zone=loc.zone, country=loc.country, default_duration_minutes=loc.default_duration_minutes,
@@ -94,16 +97,20 @@ class DeskContext:
         object.__setattr__(self, "template", event_template(self.profile))
         object.__setattr__(self, "roster", Roster(self.profile.people.members))
 
-    def adopt(self, profile: Profile, *, sms_enabled: bool | None = None) -> None:
+    def adopt(self, profile: Profile, *, sms_enabled: bool | None = None, dialer: "Dialer | None | object" = _KEEP
+              ) -> None:
         """File → Settings saved: the running desk's profile and what is drawn from it (the zone, hours, services,
-        country, event template) are replaced at once. The one change a context takes; every capability reads them
-        per call, so the next one uses the new rules."""
+        country, event template, the people and their phones) are replaced at once, and Twilio's texts and Call back
+        dialer when Twilio was rebuilt (``dialer``: the new one, or None when Twilio is off or unusable). The one
+        change a context takes; every capability reads them per call, so the next one uses the new rules."""
         object.__setattr__(self, "profile", profile)
         object.__setattr__(self, "rules", location_rules(profile))
         object.__setattr__(self, "template", event_template(profile))
         self.roster.set(profile.people.members)
         if sms_enabled is not None:
             object.__setattr__(self, "sms_enabled", sms_enabled)
+        if dialer is not _KEEP:
+            object.__setattr__(self, "dialer", dialer)
 
     @classmethod
     def of(cls, store: Store, profile: Profile, bus: events.EventBus, calendars: Mapping[str, str],

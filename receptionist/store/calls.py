@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, CallSort, SearchTerms
 from receptionist.domain.callbacks import CallbackReason
+from receptionist.domain.intake import TEST_CALL_PREFIX
 from receptionist.domain.models import (
     AppointmentRecord,
     AppointmentStatus,
@@ -118,6 +119,23 @@ class CallStore(Room):
         with self.session() as s:
             row = s.scalar(_call_query().where(t.Call.id == call_row_id))
             return call_record(row) if row else None
+
+    def remove_test_calls(self) -> list[int]:
+        """The setup test calls sent through this desk's own receiver (their ids hold ``TEST_CALL_PREFIX``) leave
+        it: each call, its proposal and callback, the deliveries that made it and its call in progress; their
+        rows' ids."""
+        with self.session() as s:
+            rows = s.execute(select(t.Call.id, t.Call.platform, t.Call.call_id)
+                             .where(t.Call.call_id.contains(TEST_CALL_PREFIX, autoescape=True))).all()
+            ids = [row.id for row in rows]
+            s.execute(delete(t.LiveCall).where(t.LiveCall.call_id.contains(TEST_CALL_PREFIX, autoescape=True)))
+            if ids:
+                s.execute(delete(t.InboxDelivery).where(t.InboxDelivery.call_row_id.in_(ids)))
+                s.execute(delete(t.BookingProposal).where(t.BookingProposal.call_row_id.in_(ids)))
+                s.execute(delete(t.Callback).where(t.Callback.call_row_id.in_(ids)))
+                s.execute(delete(t.Call).where(t.Call.id.in_(ids)))
+            s.commit()
+            return ids
 
     def page(self, query: CallQuery, after: int | None = None, limit: int = 100) -> CallPage:
         """One page of a view of the queue (``complete=False`` records), the calls after the call ``after`` in the

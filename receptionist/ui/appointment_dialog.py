@@ -106,10 +106,10 @@ class _ActionDialog(QDialog):
         self.layout_ = QVBoxLayout(self)
         heading = QLabel(f"{appt.caller_name or 'Unknown caller'} — {appt.service or 'Appointment'}")
         heading.setObjectName("detailHeading")
-        when = QLabel(format_range(appt.start, appt.end, self.zone))
-        when.setObjectName("muted")
+        self.when = QLabel(format_range(appt.start, appt.end, self.zone))
+        self.when.setObjectName("muted")
         self.layout_.addWidget(heading)
-        self.layout_.addWidget(when)
+        self.layout_.addWidget(self.when)
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         self.layout_.addLayout(self.form)
@@ -122,6 +122,11 @@ class _ActionDialog(QDialog):
         self.close_button.setAutoDefault(False)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+
+    def follow_zone(self, zone: ZoneInfo) -> None:
+        """Settings changed the location's time zone while this dialog is open: its times are said in the new one."""
+        self.zone = zone
+        self.when.setText(format_range(self.appt.start, self.appt.end, zone))
 
     def finish_layout(self) -> None:
         self.layout_.addWidget(self.error_label)
@@ -187,6 +192,16 @@ class RescheduleDialog(_ActionDialog):
         self.suggestions.picked.connect(self._pick)
         self._typed(search=True)
         self.date_edit.setFocus()
+
+    def follow_zone(self, zone: ZoneInfo) -> None:
+        """The same moment stays proposed, in the new zone's date and time (the list of free times is read again)."""
+        start = self.new_start()
+        super().follow_zone(zone)
+        self.suggestions.zone = zone
+        self.zone_label.setToolTip(f"Times are in the location's time zone ({zone.key}).")
+        self._pick(start)
+        self.zone_label.setText(self.new_start().tzname() or zone.key)
+        self._typed(search=True)
 
     def _typed(self, search: bool) -> None:
         """A field changed: is the time free (and why not)? A new day or length also finds the nearest free times."""
@@ -402,6 +417,12 @@ class AppointmentDialog(QDialog):
         for b in (self.reschedule_button, self.edit_button, self.cancel_button, self.attended_button,
                   self.no_show_button):
             b.setEnabled(False)
+
+    def follow_zone(self, zone: ZoneInfo) -> None:
+        """Settings changed the location's time zone while the dialog is open: its times are said in the new one
+        (a Reschedule… open over it keeps the moment it proposes, in the new zone)."""
+        self.zone = zone
+        self.show_record(self.appt)
 
     def show_record(self, appt: AppointmentRecord) -> None:
         self.appt = appt

@@ -37,7 +37,7 @@ def _clock(minutes: int) -> str:
     return f"{hours:02d}:{rest:02d}"
 
 
-def _remove_button(tip: str) -> QToolButton:
+def remove_button(tip: str) -> QToolButton:
     button = QToolButton()
     button.setText("✕")
     button.setToolTip(tip)
@@ -91,7 +91,7 @@ class _DayRow(QWidget):
         row.addWidget(first)
         row.addWidget(QLabel("to"))
         row.addWidget(second)
-        remove = _remove_button(f"Remove these {DAY_LABELS[self.index]} hours")
+        remove = remove_button(f"Remove these {DAY_LABELS[self.index]} hours")
         row.addWidget(remove)
         entry = (first, second, holder)
         remove.clicked.connect(lambda: self.remove_range(entry))
@@ -159,6 +159,11 @@ class WeekHoursEditor(QWidget):
         grid.addWidget(self.copy_monday, 14, 1, Qt.AlignmentFlag.AlignLeft)
         grid.setColumnStretch(1, 1)
 
+    def set_week(self, hours: WeeklyHours) -> None:
+        for row, ranges in zip(self.days, hours.days):
+            row.set_minutes(list(ranges))
+        self.show_problems()
+
     def _copy_monday(self) -> None:
         monday = self.days[0].minutes()
         for row in self.days[1:5]:
@@ -214,7 +219,7 @@ class _ClosureRow:
         self.last = self._date(last or first)
         self.last.setEnabled(self.several.isChecked())
         self.several.toggled.connect(self.last.setEnabled)
-        self.remove = _remove_button("Remove this closed day")
+        self.remove = remove_button("Remove this closed day")
         self.problem = problem_label()
         self.problem.setVisible(False)
         self.touched = False
@@ -350,7 +355,7 @@ class _ServiceRow:
         self.resources.setAccessibleName("Needs one of")
         self.resources.setMinimumWidth(80)
         on_leave(self.resources, lambda: editor.leave(self))
-        self.remove = _remove_button("Remove this service")
+        self.remove = remove_button("Remove this service")
         self.problem = problem_label()
         self.problem.setVisible(False)
         self.touched = False
@@ -447,7 +452,7 @@ class ServicesEditor(QWidget):
         for needed in row.value()["resources"]:
             if " ".join(needed.casefold().split()) not in folded:
                 return (f"“{needed}” is not one of the resources here ({', '.join(known) or 'none yet'}): add it "
-                        "under Advanced → Resources, or leave “Needs one of” empty.")
+                        "under Resources, or leave “Needs one of” empty.")
         return ""
 
     def show_problems(self, every: bool = False) -> bool:
@@ -464,4 +469,4 @@ class ServicesEditor(QWidget):
         return [row.value() for row in self.rows]
 
 
-__all__ = ["ClosuresEditor", "ServicesEditor", "WeekHoursEditor"]
+__all__ = ["ClosuresEditor", "ServicesEditor", "WeekHoursEditor", "remove_button"]

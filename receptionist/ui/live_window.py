@@ -1,6 +1,7 @@
 """The window after File → Settings was applied to the running desk: it follows the new time zone (every view's
-times, the header clock, the week), its new name, and the calendars switched on or off (a health pill each), then
-reads everything again. The desk's side is ``desk.settings`` (``app.LiveSettings``); this is the window's.
+times, the header clock, the week, an open appointment dialog), its new name, and the calendars switched on or off
+(a health pill each), then reads everything again. The desk's side is ``desk.settings`` (``app.LiveSettings``);
+this is the window's.
 """
 
 from __future__ import annotations
@@ -25,9 +26,12 @@ def take_settings(window: "MainWindow") -> None:
     ctx = window.desk.context
     zone = ctx.rules.zone
     if zone != window.zone:
-        # each view keeps the zone it shows times in (``.zone``); the models and panels under the window too
+        # each view keeps the zone it shows times in (``.zone``); the models and panels under the window too; an
+        # open dialog that shows times (``follow_zone``: an appointment, a reschedule) says them again at once
         for child in window.findChildren(QObject):
-            if isinstance(getattr(child, "zone", None), ZoneInfo):
+            if callable(getattr(child, "follow_zone", None)):
+                child.follow_zone(zone)
+            elif isinstance(getattr(child, "zone", None), ZoneInfo):
                 child.zone = zone
         window.zone = zone
     name = ctx.profile.location.name

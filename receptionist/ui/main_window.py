@@ -308,8 +308,13 @@ class MainWindow(QMainWindow):
     def settings_dialog(self):
         from receptionist.ui.settings import SettingsDialog
 
-        return SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target,
-                              people=self.desk.people, parent=self)
+        dialog = SettingsDialog(self.profile, self.desk.context.secrets, target=self.settings_target,
+                                people=self.desk.people, intake=self.desk.intake, parent=self)
+        # test calls sent through the desk's own receiver leave its call list once Settings closes
+        dialog.finished.connect(lambda _result: dialog.test_calls_here and self.operations.run(
+            "Test call not removed", self.desk.intake.remove_test_calls, progress="Removing the test call…",
+            success=lambda ids: [self.call_panel.model.remove(i) for i in ids]))
+        return dialog
 
     def open_settings(self) -> None:
         dialog = self.settings_dialog()

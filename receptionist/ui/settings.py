@@ -5,15 +5,14 @@ Secrets go to the OS keyring only. The location id is shown, never edited (it ke
 the database).
 
 Sections are listed once, in ``SECTIONS``. The weekly hours, closed days and services have their own editors
-(``ui/hours_editor.py``); the rest of ``[availability]`` is under Services → Advanced.
+(``ui/hours_editor.py``), and so have the resources (``ui/resources_editor.py``); the rest of ``[availability]`` is
+under Services → Advanced.
 
 Saving writes the profile (the user's, or the demo's own in demo mode); the window then asks the desk to apply it
 (``desk.settings``) and says what applied at once and what waits for the next start.
 """
 
 from __future__ import annotations
-
-import json
 
 import webbrowser
 from collections.abc import Callable
@@ -45,9 +44,11 @@ from PySide6.QtWidgets import (
 from receptionist import onboarding
 from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
+from receptionist.domain.schedule import WeeklyHours
 from receptionist.errors import UserError
 from receptionist.ui.caldav_fields import CalDavPicker
 from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
+from receptionist.ui.resources_editor import ResourcesEditor
 from receptionist.ui.setup_fields import (
     Disclosure,
     FlowRunner,
@@ -60,6 +61,7 @@ from receptionist.ui.people_editor import PeopleEditor
 from receptionist.ui.wheel_guard import guard_wheel
 
 if TYPE_CHECKING:
+    from receptionist.services.intake import IntakeDesk
     from receptionist.services.people import People
 
 #: (title, the profile's parts it holds, its plain options as (part, option, label, help)); every other option of
@@ -142,9 +144,11 @@ class SettingsDialog(QDialog):
     def __init__(self, profile: Profile, secrets: SecretStore | None, *, target: Path | None = None,
                  open_url: Callable[[str], object] = webbrowser.open,
                  connect: Callable[..., str] = onboarding.connect, people: "People | None" = None,
-                 parent: QWidget | None = None):
+                 intake: "IntakeDesk | None" = None, parent: QWidget | None = None):
         super().__init__(parent)
         self.people_service, self.people_editor = people, None  # Settings → People's editor (owners)
+        self.intake = intake  # the running desk's door, for Send a test call
+        self.test_calls_here = 0  # test calls sent through it (the window removes them when Settings closes)
         self.open_url = open_url
         self._connect = connect
         self.setWindowTitle("Settings — Receptionist Console")
@@ -232,6 +236,7 @@ class SettingsDialog(QDialog):
         # the plain side shows these; people (their PIN hashes) are changed with `receptionist people` only
         elsewhere = {("location", "id"), ("location", "open_hour"), ("location", "close_hour"), ("people", "members"),
                      ("availability", "hours"), ("availability", "closures"), ("availability", "services"),
+                     ("availability", "resources"),
                      ("caldav", "url"), ("caldav", "username"), ("caldav", "calendar_url"),
                      ("caldav", "calendar_name")}  # the CalDAV picker's
         for part in parts:
@@ -267,18 +272,22 @@ class SettingsDialog(QDialog):
                                                                "keyring entries, data folder and database."))
 
     def _plain_availability(self, form: QFormLayout) -> None:
-        self.services = ServicesEditor(self.profile.model_dump()["availability"]["services"],
-                                       resources=self._resource_names)
+        availability = self.profile.model_dump()["availability"]
+        self.resources_editor = ResourcesEditor(availability["resources"], business_hours=self._business_hours,
+                                                twelve_hour=self.profile.location.country == "US")
+        self.services = ServicesEditor(availability["services"], resources=self.resources_editor.names)
         form.addRow(with_help(self.services, "“Usual” free time is the location's, under Advanced; a service "
-                                             "that needs a person or a chair names them (Advanced → Resources)."))
+                                             "that needs a person or a chair names them (Resources, below)."))
+        form.addRow(QLabel("<b>Resources</b>"))
+        form.addRow(with_help(self.resources_editor, "People, chairs and rooms a service needs, each with the "
+                                                     "business's hours or its own."))
 
-    def _resource_names(self) -> list[str]:
-        """The resources as edited under Services → Advanced (as saved while that field is not JSON yet)."""
+    def _business_hours(self) -> WeeklyHours:
+        """The weekly hours as edited under Business and hours (as saved while they have a problem)."""
         try:
-            edited = json.loads(self.editors[("availability", "resources")].text() or "[]")
-            return [str(r["name"]) for r in edited if isinstance(r, dict) and "name" in r]
-        except (ValueError, TypeError, KeyError):
-            return [r.name for r in self.profile.availability.resources]
+            return WeeklyHours.of(self.hours.table())
+        except ValueError:
+            return self.profile.availability.booking_rules(self.profile.location).hours
 
     def _plain_people(self, form: QFormLayout) -> None:
         if self.people_service is not None:
@@ -331,8 +340,9 @@ class SettingsDialog(QDialog):
         self.test_button.setAutoDefault(False)
         self.test_button.clicked.connect(self.send_test_call)
         self.test_button.setEnabled(self._secret_problem is None)
-        self.test_result = help_label("Sends the platform's own signed report of a made-up call through a receiver "
-                                      "and the intake on a spare port, and removes it again.")
+        self.test_result = help_label("Sends the platform's own signed report of a made-up call through this desk's "
+                                      "receiver (or one on a spare port when the desk runs none); it is removed "
+                                      "again.")
         row = QHBoxLayout()
         row.addWidget(self.test_button, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.test_result, 1)
@@ -399,18 +409,15 @@ class SettingsDialog(QDialog):
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box
-        if value is None or isinstance(value, (list, dict)):  # the resources, with their own hours: JSON for now
-            edit = QLineEdit("" if value is None else json.dumps(value, default=str))
-            edit.setProperty("json", True)
-            return edit
         return QLineEdit(str(value))
 
     # --- sign-in and the test call --------------------------------------------------------------------------------
 
     def send_test_call(self) -> None:
-        """The chosen platform's signed test call (``onboarding.send_test_call``, as setup sends it) with the secret
-        typed here or the one stored, on a spare port (the desk's own receiver holds its port); the answer lands by
-        signal."""
+        """The chosen platform's signed test call through the desk's own running receiver (``desk.intake.test_call``:
+        it shows in the desk's queue until Settings closes), or, when the desk cannot take it (no receiver here, a secret
+        typed but not saved, Synthflow), through a throwaway receiver on a spare port (``onboarding.send_test_call``,
+        as setup sends it); the result says which. The answer lands by signal."""
         if "test-call" in self.flows.running or self.secrets is None:
             return
         try:
@@ -420,14 +427,27 @@ class SettingsDialog(QDialog):
             return
         guide = onboarding.PLATFORM_GUIDES[profile.ingest.platform]
         typed = self.secret_edits[guide.secret_key].text()
-        secrets = self.secrets
+        secrets, intake = self.secrets, self.intake
+        stored = secrets.get(guide.secret_key) or ""
+        why = "this window has no desk" if intake is None else intake.own_door(guide.key)
+        if why is None and typed and typed != stored:
+            why = "the secret typed here is not saved yet, and the desk checks the saved one"
+        if why is None and not stored:
+            why = "no secret is saved for the desk to check"
         spare = profile.model_copy(update={"ingest": profile.ingest.model_copy(update={"port": 0})})
         self.test_button.setEnabled(False)
         self.test_result.setText("Sending a test call…")
 
+        if why is None:
+            self.test_calls_here += 1
+
         def flow() -> tuple[bool, str]:
-            result = onboarding.send_test_call(spare, guide.key, typed or secrets.get(guide.secret_key) or "")
-            return result.ok, result.sentence
+            if why is None:
+                return intake.test_call(guide.key, stored, label=guide.label)
+            result = onboarding.send_test_call(spare, guide.key, typed or stored)
+            if not typed and not stored:
+                return result.ok, result.sentence
+            return result.ok, f"{result.sentence} (Through a receiver on a spare port: {why}.)"
 
         self.flows.start("test-call", flow)
 
@@ -467,14 +487,12 @@ class SettingsDialog(QDialog):
                 value = editor.isChecked()
             elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
                 value = editor.value()
-            elif editor.property("json"):
-                value = _json_option(part, name, editor.text().strip())
             else:
                 value = editor.text().strip()
             data[part][name] = value
         data["caldav"].update(self.caldav.section())
         data["availability"].update(hours=self.hours.table(), closures=self.closures.closures(),
-                                    services=self.services.services())
+                                    services=self.services.services(), resources=self.resources_editor.resources())
         return data
 
     def edited_profile(self) -> Profile:
@@ -491,7 +509,7 @@ class SettingsDialog(QDialog):
     def editors_clear(self) -> bool:
         """Say every problem of the hours, closed days and services editors; on one, show its section."""
         for title, editor in (("Business and hours", self.hours), ("Business and hours", self.closures),
-                              ("Services", self.services)):
+                              ("Services", self.services), ("Services", self.resources_editor)):
             if not editor.show_problems(every=True):
                 self.sections.setCurrentRow([t for t, *_ in SECTIONS].index(title))
                 return False
@@ -516,13 +534,6 @@ class SettingsDialog(QDialog):
         self.written = path
         self.profile = profile
         super().accept()
-
-
-def _json_option(section: str, name: str, text: str):
-    try:
-        return json.loads(text) if text else None
-    except ValueError as exc:
-        raise UserError(f"settings: {section}.{name} is not JSON ({exc.msg} at character {exc.pos})") from None
 
 
 __all__ = ["SECTIONS", "SettingsDialog"]

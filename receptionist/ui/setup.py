@@ -6,8 +6,8 @@ under Advanced.  It writes the user profile (``onboarding.save_profile``) and pu
 only.  The sign-in flows and the test call block, so they run on a worker thread and report back by queued signal.
 
 Pages are listed once, in ``SetupWizard.__init__``; the hours, closed days and services (``ui/hours_editor.py``)
-have their page after the business, and a CalDAV calendar (``ui/caldav_fields.py``) its own after Google and
-Outlook.
+and the resources (``ui/resources_editor.py``) have their page after the business, and a CalDAV calendar
+(``ui/caldav_fields.py``) its own after Google and Outlook.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ from PySide6.QtWidgets import (
 from receptionist import onboarding
 from receptionist.config import Profile, new_location_id
 from receptionist.domain.ports import SecretStore
+from receptionist.domain.schedule import WeeklyHours
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.ui import icons, theme
 from receptionist.ui.caldav_fields import CalDavPicker
 from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
+from receptionist.ui.resources_editor import ResourcesEditor
 from receptionist.ui.setup_fields import (
     Disclosure,
     FlowRunner,
@@ -160,15 +162,19 @@ class HoursPage(QWizardPage):
         self.hours = WeekHoursEditor(base.availability.booking_rules(base.location).hours,
                                      twelve_hour=base.location.country == "US")
         self.closures = ClosuresEditor(availability["closures"])
-        self.services = ServicesEditor(availability["services"],
-                                       resources=lambda: [r.name for r in base.availability.resources])
+        self._base_hours = base.availability.booking_rules(base.location).hours
+        self.resources = ResourcesEditor(availability["resources"], business_hours=self._business_hours,
+                                         twelve_hour=base.location.country == "US")
+        self.services = ServicesEditor(availability["services"], resources=self.resources.names)
         inner = QWidget()
         lay = QVBoxLayout(inner)
         for title, editor, text in (
                 ("Opening hours", self.hours, ""),
                 ("Closed days", self.closures, "Holidays and other days the business is closed."),
                 ("Services", self.services, "Optional: what callers book and how long it takes (buffers and caps "
-                                            "can be changed later under File → Settings).")):
+                                            "can be changed later under File → Settings)."),
+                ("Resources", self.resources, "Optional: the people, chairs or rooms a service needs, each with "
+                                              "the business's hours or its own.")):
             lay.addWidget(QLabel(f"<b>{title}</b>"))
             if text:
                 lay.addWidget(help_label(text))
@@ -183,13 +189,20 @@ class HoursPage(QWizardPage):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
 
+    def _business_hours(self) -> WeeklyHours:
+        """The weekly hours as edited above (as they were while they have a problem)."""
+        try:
+            return WeeklyHours.of(self.hours.table())
+        except ValueError:
+            return self._base_hours
+
     def validatePage(self) -> bool:
         return all([self.hours.show_problems(every=True), self.closures.show_problems(every=True),
-                    self.services.show_problems(every=True)])
+                    self.services.show_problems(every=True), self.resources.show_problems(every=True)])
 
     def availability(self) -> dict:
         return {"hours": self.hours.table(), "closures": self.closures.closures(),
-                "services": self.services.services()}
+                "services": self.services.services(), "resources": self.resources.resources()}
 
 
 class CalendarsPage(QWizardPage):

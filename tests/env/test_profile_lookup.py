@@ -61,10 +61,11 @@ def test_headless_commands_without_a_profile_say_how_to_make_one(no_profile, cap
 
 
 def test_setup_command_writes_the_user_profile_with_a_fresh_id(no_profile, capsys):
-    assert main(["setup", "--name", "Lakeside Physio", "--time-zone", "America/Denver", "--open-hour", "7"]) == 0
+    assert main(["setup", "--name", "Lakeside Physio", "--time-zone", "America/Denver", "--hours",
+                 "mon-sat=7am-6pm"]) == 0
     profile = Profile.load(paths.user_profile_path())
     assert profile.location.name == "Lakeside Physio" and profile.location.time_zone == "America/Denver"
-    assert profile.location.open_hour == 7 and profile.location.id.startswith("lakeside-physio-")
+    assert profile.availability.hours["mon"] == ["07:00-18:00"] and profile.location.id.startswith("lakeside-physio-")
     out = capsys.readouterr().out
     assert "/webhooks/v1/calls" in out
     secret = location_secret_store(profile.location).get("ingest.webhook_secret")

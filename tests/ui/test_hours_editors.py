@@ -173,11 +173,10 @@ def test_a_service_needing_an_unknown_resource_is_said_and_the_resources_edited_
     dialog.services.add({"name": "Cleaning", "resources": ["Chair 9"]})
     dialog.accept()
     assert dialog.written is None and dialog.services.rows[0].problem.text() == (
-        "“Chair 9” is not one of the resources here (Chair 1): add it under Advanced → Resources, or leave “Needs "
+        "“Chair 9” is not one of the resources here (Chair 1): add it under Resources, or leave “Needs "
         "one of” empty.")
-    dialog.editors[("availability", "resources")].setText('[{"name": "Chair 1", "kind": "chair"}, '
-                                                          '{"name": "Chair 9", "kind": "chair"}]')
-    assert dialog.services.show_problems(every=True)  # added under Advanced: known now
+    dialog.resources_editor.add({"name": "Chair 9", "kind": "chair"})
+    assert dialog.services.show_problems(every=True)  # added under Resources: known now
     dialog.accept()
     saved = Profile.load(paths.user_profile_path())
     assert saved.availability.services[0].resources == ["Chair 9"]

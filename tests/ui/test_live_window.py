@@ -68,3 +68,28 @@ def test_a_calendar_switched_on_live_gets_its_pill_and_loses_it_when_switched_of
     window.apply_settings(_with(on, caldav={"enabled": False}))
     qtbot.waitUntil(lambda: "Settings saved." in window.status.currentMessage())
     assert key not in window.pills and window.pills["calendars"].text() == "● No calendar connected"
+
+
+def test_an_open_appointment_and_its_reschedule_follow_a_new_time_zone(qtbot, running, clock):
+    from datetime import datetime, timezone
+
+    from receptionist.ui.appointment_dialog import RescheduleDialog
+    from tests.helpers.seed import seed_appointments
+
+    app, window = running
+    [appt_id] = seed_appointments(app.store, clock, 1)  # Monday 15:00 UTC: 9:00 AM in Chicago
+    window.open_appointment(appt_id)
+    qtbot.waitUntil(lambda: window.appointment_dialog is not None)
+    dialog = window.appointment_dialog
+    assert dialog.fields["when"].text().startswith("11/23/2026 9:00 AM")
+    sub = dialog.reschedule()
+    assert isinstance(sub, RescheduleDialog) and sub.zone_label.text() == "CST"
+    window.apply_settings(_with(app.profile, location={"time_zone": "America/Denver"}))
+    qtbot.waitUntil(lambda: "Settings saved." in window.status.currentMessage())
+    denver = ZoneInfo("America/Denver")
+    assert dialog.zone == denver and dialog.fields["when"].text().startswith("11/23/2026 8:00 AM")
+    # the reschedule keeps proposing the same moment, now said in Denver's time
+    assert sub.zone == denver and sub.zone_label.text() == "MST" and sub.suggestions.zone == denver
+    assert sub.time_edit.time().toString("h:mm AP") == "8:00 AM" and sub.when.text().startswith("11/23/2026 8:00 AM")
+    assert sub.new_start() == datetime(2026, 11, 23, 15, 0, tzinfo=timezone.utc)
+    assert "America/Denver" in sub.zone_label.toolTip()

@@ -361,10 +361,11 @@ def test_settings_edits_every_option_and_writes_the_user_profile(qtbot, keyring_
     secrets = location_secret_store(profile.location, keyring_backend)
     dialog = SettingsDialog(profile, secrets)
     qtbot.addWidget(dialog)
-    # a label; the hours, closed days and services editors; the CalDAV picker; the people are changed with
+    # a label; the hours, closed days, services and resources editors; the CalDAV picker; the people are changed with
     # `receptionist people`
     shown_elsewhere = {"location.id", "location.open_hour", "location.close_hour", "people.members",
-                       "availability.hours", "availability.closures", "availability.services", "caldav.url",
+                       "availability.hours", "availability.closures", "availability.services", "availability.resources",
+                       "caldav.url",
                        "caldav.username", "caldav.calendar_url", "caldav.calendar_name"}
     assert {f"{s}.{n}" for s, n in dialog.editors} | shown_elsewhere == {name for name, *_ in describe_options()}
     assert dialog.location_id.text() == "old-name (from the name; written down when you save)"

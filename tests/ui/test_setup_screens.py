@@ -61,6 +61,7 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     wiz.hours.services.add({"name": "Cleaning", "duration_minutes": 45})
     wiz.hours.services.add_button.click()
     wiz.hours.services.show_problems(every=True)
+    wiz.hours.resources.add({"name": "Chair 1", "kind": "chair"})
     _save(wiz, out, "setup-2-hours")
     wiz.hours.services.remove(wiz.hours.services.rows[1])
     wiz.next()
@@ -89,7 +90,9 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     profile = Profile.from_dict({"location": {"name": "Lakeside Dental", "id": "lakeside-dental-1a2b3c"},
                                  "availability": {"hours": {"mon": ["08:00-12:00", "13:00-17:30"], "sun": []},
                                                   "closures": [{"name": "Christmas Day", "date": "2026-12-25"}],
-                                                  "resources": [{"name": "Chair 1", "kind": "chair"}],
+                                                  "resources": [{"name": "Chair 1", "kind": "chair"},
+                                                                {"name": "Dr. Lee", "hours": {"mon": ["09:00-13:00"]},
+                                                                 "calendar": "google:lee@example.com"}],
                                                   "services": [{"name": "Cleaning", "duration_minutes": 45,
                                                                 "resources": ["Chair 1"]},
                                                                {"name": "Consult", "duration_minutes": 20,
@@ -102,6 +105,9 @@ def test_save_setup_and_settings_screens(qtbot, no_profile):
     for row, (title, *_rest) in enumerate(SECTIONS):
         dialog.sections.setCurrentRow(row)
         _save(dialog, out, f"settings-{row + 1}-{title.lower().replace(' ', '-')}")
+        if title == "Services":  # scrolled down to the resources
+            dialog.stack.currentWidget().ensureWidgetVisible(dialog.resources_editor.rows[1].hours.days[0])
+            _save(dialog, out, "settings-2-services-resources")
     dialog.sections.setCurrentRow(2)
     dialog.pages["Calendars"].findChild(type(wiz.calendars.advanced)).button.click()
     _save(dialog, out, "settings-3-calendars-advanced")
