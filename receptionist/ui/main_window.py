@@ -213,6 +213,7 @@ class MainWindow(QMainWindow):
         self.bridge.event_received.connect(self._on_event)
         self.bridge.event_received.connect(self.callbacks_view.on_event)
         install_health(self)  # issue 20: each connection's health, its alerts, what to do
+        self.call_panel.list_view.setFocus()  # the desk starts on the calls, not on the header's first pill
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
         # A sync cycle announces every link it writes: the week (read and laid out again, then drawn) and the health
