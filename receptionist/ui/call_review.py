@@ -306,8 +306,8 @@ class CallDetail(QWidget):
             self.refusal = None
             self.review_shown = None
             for widget in (self.intent_banner, self.caller_note, self.caller_data_button, self.state_banner,
-                           self.summary, self.slot, self.slot_issues, self.matches_box, self.decisions, self.proposal_box,
-                           self.captured_box, self.details_button, self.details_box):
+                           self.summary, self.slot, self.slot_issues, self.matches_box, self.decisions,
+                           self.proposal_box, self.captured_box, self.details_button, self.details_box):
                 widget.hide()
             self.heading.setText("Select a call to review it")
             self.empty_hint.show()

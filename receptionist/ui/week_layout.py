@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from receptionist.domain.formatting import format_phone, format_range, format_time
-from receptionist.domain.models import AppointmentRow, ExternalEventRecord, SyncState, attendance_mark
+from receptionist.domain.models import NOT_MARKED, AppointmentRow, ExternalEventRecord, SyncState, attendance_mark
 from receptionist.services import WeekView
 from receptionist.services.appointments import Appointments
 
@@ -282,8 +282,8 @@ def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[st
         if item.kind == "cancelled":
             lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")
         if item.mark:
-            lines.insert(2, item.mark + (": open it and mark Attended or No-show" if item.mark.endswith("marked")
-                                         else ""))
+            prompt = ": open it and mark Attended or No-show" if item.mark.endswith(NOT_MARKED) else ""
+            lines.insert(2, item.mark + prompt)
         if source.callback_number:
             lines.append(format_phone(source.callback_number))
         lines += [f"{calendar_labels.get(cal, cal)}: {state.label}" for cal, state in item.sync]
