@@ -1,7 +1,8 @@
 """The calendar's views and input with N items in the shown week vs a baseline of 20, alternated in one run,
 offscreen, view 1000 × 640 px, the week in memory (the database read is ``bench/week_view.py``'s):
 
-- layout: ``layout_week`` + ``cap_lanes`` for the week (what the worker does after the read);
+- layout: ``layout_week`` (with the attendance marks, as of now) + ``cap_lanes`` for the week (what the worker does
+  after the read);
 - agenda / day / week: switching the view (``set_mode``) to a week laid out anew until it is painted (the agenda
   fills its list, folded items included; the day view builds its one-column frame and backdrop, the week its
   seven);
@@ -79,7 +80,8 @@ def ms(action) -> float:
 def measure(view: WeekCalendarView, weeks: Weeks, monday: date, zone) -> dict[str, float]:
     canvas = view.canvas
     laid: list = []
-    out = {"layout": ms(lambda: laid.append(cap_lanes(monday, layout_week(weeks.view, monday, zone))))}
+    now = datetime.now(timezone.utc)  # as the view lays out: the bookings begun carry their attendance mark
+    out = {"layout": ms(lambda: laid.append(cap_lanes(monday, layout_week(weeks.view, monday, zone, now))))}
     view.state.layout = laid[0]  # a layout not shown yet, as after news: every view builds its own again
 
     def switch(mode: str) -> None:

@@ -30,6 +30,20 @@ class Attendance(str, enum.Enum):
         return "Attended" if self is Attendance.ATTENDED else "No-show"
 
 
+NOT_MARKED = "Not marked"
+_ATTENDANCE_GLYPHS = {Attendance.ATTENDED: "✓", Attendance.NO_SHOW: "✗", None: "⚠"}
+
+
+def attendance_mark(status: AppointmentStatus, start: datetime, attendance: Attendance | None,
+                    now: datetime) -> str:
+    """What the views show of whether the caller came, a glyph and words (never colour alone): "✓ Attended",
+    "✗ No-show", or "⚠ Not marked" for a live appointment whose time has come that nobody marked (the desk is
+    prompted to mark it; the conversion report counts it as ``not_marked``); "" for one still to come or cancelled."""
+    if status is AppointmentStatus.CANCELLED or (attendance is None and start > now):
+        return ""
+    return f"{_ATTENDANCE_GLYPHS[attendance]} {attendance.label if attendance else NOT_MARKED}"
+
+
 class SyncState(str, enum.Enum):
     """Per (appointment, calendar) sync state, shown as the badge."""
 
@@ -196,6 +210,7 @@ class AppointmentRow:
     status: AppointmentStatus
     cancel_reason: str | None = None
     links: tuple[LinkBadge, ...] = ()
+    attendance: Attendance | None = None  # None: not marked
 
 
 @dataclass(frozen=True)

@@ -36,12 +36,16 @@ def agenda_rows(layout: WeekLayout) -> list[tuple[date, list[CalendarItem]]]:
 
 
 def agenda_line(item: CalendarItem, calendar_labels: dict[str, str]) -> str:
-    """``9:30 AM – 10:00 AM   Maria Lopez — Cleaning`` (``All day``, and the calendar's name for its events)."""
+    """``9:30 AM – 10:00 AM   Maria Lopez — Cleaning`` (``All day``, and the calendar's name for its events; our
+    bookings whose time has come end with whether the caller came: ``✓ Attended``, ``✗ No-show``, ``⚠ Not
+    marked``)."""
     when = "All day" if item.all_day else item.time_label or \
         f"{clock_label(item.start.hour, item.start.minute)} – {clock_label(item.end.hour, item.end.minute)}"
     line = f"{when}   {item.title}"
     if item.kind == "cancelled":
         line += "   (cancelled)"
+    elif item.mark:
+        line += f"   {item.mark}"
     elif item.kind == "external":
         line += f"   · {calendar_labels.get(item.calendar or '', item.calendar or '')}"
     return line

@@ -37,6 +37,7 @@ class CalDavPicker(QWidget):
         self.calendars = QComboBox()
         self.calendars.setMinimumContentsLength(24)
         self.calendars.setPlaceholderText("Find the account's calendars first")
+        self.calendars.setAccessibleName("Calendar")
         if current.calendar_url:
             self.calendars.addItem(current.calendar_name or current.calendar_url, current.calendar_url)
             self.calendars.setCurrentIndex(0)

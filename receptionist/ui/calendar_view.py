@@ -43,6 +43,7 @@ from receptionist.ui.week_layout import (
     WeekLayout,
     chip_tooltip,
     item_tooltip,
+    marks_due,
     read_week_layout,
     week_start,
     week_title,
@@ -340,11 +341,11 @@ class WeekCalendarView(QWidget):
         comes back as it is shown (news about a booking elsewhere) is not drawn again."""
         first_day = self.state.first_day
         self._show_title()
-        self.tick()
-        weeks, zone, shown = self.weeks, self.zone, self.state.layout
+        self._move_now()
+        weeks, zone, shown, now = self.weeks, self.zone, self.state.layout, self._now()
 
         def read() -> WeekLayout:
-            layout = read_week_layout(weeks, first_day, zone)
+            layout = read_week_layout(weeks, first_day, zone, now)
             return shown if layout == shown else layout
 
         self.runner.run("week", read, self._week_read)
@@ -360,7 +361,13 @@ class WeekCalendarView(QWidget):
         self.week_shown.emit(layout.first_day)
 
     def tick(self) -> None:
-        """Move the "now" line and today's highlight (the main window calls this every minute)."""
+        """Move the "now" line and today's highlight (the main window calls this every minute); a booking that has
+        begun since the week was read gets its "⚠ Not marked" (the week is read again)."""
+        self._move_now()
+        if marks_due(self.state.layout, self._now()):
+            self.refresh()
+
+    def _move_now(self) -> None:
         now = self._now().astimezone(self.zone)
         self.state.now_local, self.state.today = now, now.date()
         self.today_button.setEnabled(now.date() != self.day if self.mode == DAY

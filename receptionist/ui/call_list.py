@@ -347,10 +347,11 @@ class Reread:
     unknown: list[Row]  # rows not listed, placed before the last listed one: held behind the bar
     tail: list[Row]  # rows after the last listed one: the next page's
     more: bool
+    gone: tuple[int, ...] = ()  # listed calls no longer stored (a caller forgotten): taken out
 
 
 def plan_reread(shown: dict[tuple[str, str], tuple], rows: Sequence[Row], more: bool,
-                updated: Iterable[CallRecord] = ()) -> Reread:
+                updated: Iterable[CallRecord] = (), gone: Iterable[int] = ()) -> Reread:
     """Compare a view read again (``rows``, and ``updated``: listed calls the view no longer lists, read as they are
     now) with what is listed (``CallListModel.shown``). Runs on the worker, so that the GUI thread touches only the
     rows that changed, however many are listed."""
@@ -359,7 +360,7 @@ def plan_reread(shown: dict[tuple[str, str], tuple], rows: Sequence[Row], more: 
     changed = [r for r in (*rows[:last_known + 1], *updated)
                if _key(r) in shown and shown[_key(r)] != row_version(r)]
     unknown = [r for r in rows[:last_known + 1] if _key(r) not in shown]
-    return Reread(changed, unknown, rows[last_known + 1:], more)
+    return Reread(changed, unknown, rows[last_known + 1:], more, tuple(gone))
 
 
 class CallItemDelegate(QStyledItemDelegate):

@@ -209,8 +209,11 @@ class CallPanel(QWidget):
                 return page, rows, notes, bookings.services()
             on_page = {c.id for c in page.calls}
             listed = [v[0] for v in shown.values() if isinstance(v[0], int)]
-            stale = [i for i in stale_ids(shown, bookings.call_versions(listed)) if i not in on_page]
-            return page, plan_reread(shown, rows, page.more, bookings.calls_by_id(stale)), notes, bookings.services()
+            versions = bookings.call_versions(listed)
+            stale = [i for i in stale_ids(shown, versions) if i not in on_page]
+            gone = [i for i in listed if i not in versions]  # erased (a caller forgotten)
+            return (page, plan_reread(shown, rows, page.more, bookings.calls_by_id(stale), gone), notes,
+                    bookings.services())
 
         self.runner.run("calls", read, lambda result: self._listed(*result))
 
@@ -223,6 +226,11 @@ class CallPanel(QWidget):
                 self._reset_next = False
                 self.model.set_rows(rows, page.more)
             else:
+                for call_row_id in rows.gone:
+                    self.model.remove(call_row_id)
+                if self._selected_id in rows.gone:  # its transcript and number are erased: not shown any more
+                    self._selected_id = None
+                    self.detail.show_review(None)
                 self.model.reconcile(rows)
         finally:
             self._listing = False

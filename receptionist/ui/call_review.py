@@ -83,6 +83,7 @@ class CallDetail(QWidget):
     decided = Signal(int, str)
     action_requested = Signal(str, str)
     stay_requested = Signal(int)
+    caller_data_requested = Signal(str, str)  # the caller's number and name: export or forget them (owners)
 
     APPROVE_KEYS = "Ctrl+Enter"
     REJECT_KEYS = "Ctrl+Shift+R"
@@ -132,8 +133,17 @@ class CallDetail(QWidget):
         self.summary.setToolTip("What the AI agent understood from the call")
         self.slot = text_label("proposedSlot", rich=True)
         self.slot_issues = text_label("slotIssues")
-        for widget in (self.intent_banner, self.heading, self.caller_note, self.state_banner, self.summary,
-                       self.slot, self.slot_issues):
+        # the caller's history, and their data beside it (export / forget: owners, the dialog says so to others)
+        self.caller_data_button = QPushButton("Caller's data…")
+        self.caller_data_button.setToolTip("Export this caller's data to a file, or forget them (owners)")
+        self.caller_data_button.clicked.connect(self._request_caller_data)
+        caller_row = QHBoxLayout()
+        caller_row.addWidget(self.caller_note, 1)
+        caller_row.addWidget(self.caller_data_button, 0, Qt.AlignmentFlag.AlignTop)
+        outer.addWidget(self.intent_banner)
+        outer.addWidget(self.heading)
+        outer.addLayout(caller_row)
+        for widget in (self.state_banner, self.summary, self.slot, self.slot_issues):
             outer.addWidget(widget)
 
         self.matches_box = QGroupBox("The caller's appointment")
@@ -295,9 +305,9 @@ class CallDetail(QWidget):
         if review is None or call is None:
             self.refusal = None
             self.review_shown = None
-            for widget in (self.intent_banner, self.caller_note, self.state_banner, self.summary, self.slot,
-                           self.slot_issues, self.matches_box, self.decisions, self.proposal_box,
-                           self.captured_box, self.details_button, self.details_box):
+            for widget in (self.intent_banner, self.caller_note, self.caller_data_button, self.state_banner,
+                           self.summary, self.slot, self.slot_issues, self.matches_box, self.decisions,
+                           self.proposal_box, self.captured_box, self.details_button, self.details_box):
                 widget.hide()
             self.heading.setText("Select a call to review it")
             self.empty_hint.show()
@@ -448,9 +458,17 @@ class CallDetail(QWidget):
                                  f"{number} · {known}" if number else known)
         self.caller_note.setToolTip(f"{number} — {known}" if number else known)
         self.caller_note.show()
+        self.caller_data_button.setVisible(bool(call.caller_id_number or call.callback_number))
         self.summary.setText(f"<b>AI summary:</b> {html.escape(call.summary)}" if call.summary else
                              "<i>The AI agent sent no summary.</i>")
         self._show_matches(intent, review.matches if review.refusal else [])
+
+    def _request_caller_data(self) -> None:
+        call = self.call
+        number = call and (call.caller_id_number or call.callback_number)  # the number the history is of
+        if number:
+            name = call.proposal.caller_name if call.proposal else call.caller_name
+            self.caller_data_requested.emit(number, name or "")
 
     def _show_matches(self, intent: Intent, matches: list[AppointmentRecord]) -> None:
         offered = intent in (Intent.CANCEL, Intent.RESCHEDULE) and self.refusal is not None

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFocusEvent
+from PySide6.QtWidgets import QLabel, QToolTip, QWidget
 
 from receptionist.ui import theme
 
+
 class HealthPill(QLabel):
-    """A rounded status label: ``ok`` green, ``pending`` amber, ``error`` red, ``off`` grey."""
+    """A rounded status label: ``ok`` green, ``pending`` amber, ``error`` red, ``off`` grey. A Tab stop (the header
+    comes first in the window's Tab order): focused, it shows its sentence as the pointer's hover does, and a screen
+    reader reads it as the pill's description."""
 
     def __init__(self, name: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.name = name
         self.state = ""
         self.setObjectName("healthPill")
+        self.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.set_state("pending", "")
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        if self.toolTip():
+            QToolTip.showText(self.mapToGlobal(self.rect().bottomLeft()), self.toolTip(), self)
 
     def set_state(self, state: str, tooltip: str, text: str | None = None) -> None:
         """Shown as given; the style sheet is set only when the state changes (setting one repolishes the pill
@@ -24,12 +35,14 @@ class HealthPill(QLabel):
             color = theme.HEALTH_COLORS[state]
             background = {"ok": "#dcfce7", "pending": "#fef3c7", "error": "#fee2e2", "off": "#f1f5f9"}[state]
             self.setStyleSheet(f"QLabel#healthPill {{ color: {color}; background: {background}; border: 1px solid "
-                               f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}")
+                               f"{color}40; border-radius: 10px; padding: 2px 8px; font-weight: 600; }}"
+                               "QLabel#healthPill:focus { border: 2px solid #1d4ed8; padding: 1px 7px; }")
         label = f"● {text or self.name}"
         if label != self.text():
             self.setText(label)
         if tooltip != self.toolTip():
             self.setToolTip(tooltip)
+            self.setAccessibleDescription(tooltip)
 
 
 PILL_STATE = {"ok": "ok", "unknown": "pending", "throttled": "pending", "offline": "pending", "held": "error",

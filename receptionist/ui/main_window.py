@@ -145,7 +145,7 @@ class MainWindow(QMainWindow):
         self.calendar = WeekCalendarView(desk.appointments, ctx.rules.zone, ctx.clock, labels, runner=self.runner)
         self.calendar.setMinimumHeight(260)  # the whole window (status bar too) fits 768 px with a taskbar
         self.sync_panel = SyncPanel(desk.appointments, desk.sync, ctx.rules.zone, calendars, runner=self.runner,
-                                    operations=self.operations)
+                                    operations=self.operations, clock=ctx.clock)
         self.sync_panel.setMinimumHeight(170)
 
         self.quarantine_panel = QuarantinePanel(desk.intake, ctx.rules.zone, runner=self.runner,
@@ -186,6 +186,7 @@ class MainWindow(QMainWindow):
         self.call_panel.detail.action_requested.connect(
             lambda appt_id, kind: self.open_action(appt_id, kind, self.call_panel.detail.resolve_by_action(kind)))
         self.call_panel.detail.stay_requested.connect(self.call_panel.select_call)
+        self.call_panel.detail.caller_data_requested.connect(lambda number, name: open_caller_data(self, number, name))
         self.quit_box: QMessageBox | None = None
         self.enter_presses = EnterPresses(self)
         QApplication.instance().installEventFilter(self.enter_presses)
@@ -212,6 +213,7 @@ class MainWindow(QMainWindow):
         self.bridge.event_received.connect(self._on_event)
         self.bridge.event_received.connect(self.callbacks_view.on_event)
         install_health(self)  # issue 20: each connection's health, its alerts, what to do
+        self.call_panel.list_view.setFocus()  # the desk starts on the calls, not on the header's first pill
         self._refresh_calls = Throttle(self.refresh_calls, parent=self)
         self._refresh_sync = Throttle(self.refresh_sync, parent=self)
         # A sync cycle announces every link it writes: the week (read and laid out again, then drawn) and the health
@@ -639,6 +641,7 @@ class MainWindow(QMainWindow):
         self.clock_label.setText(f"{now:%a} {format_date(now, self.zone)} · {format_time(now, self.zone)} "
                                  f"{now.tzname()}")
         self.calendar.tick()
+        self.sync_panel.model.time_passed()  # "⚠ Not marked" once an appointment's time has come
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._quitting and self.tray.available and self.pills["webhook"].state in ("ok", "pending"):

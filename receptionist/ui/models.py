@@ -7,7 +7,7 @@ with plain records and no widgets.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Generic, TypeVar
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,7 +24,9 @@ from receptionist.domain.models import (
     FieldIssue,
     LinkBadge,
     LinkRecord,
+    NOT_MARKED,
     SyncState,
+    attendance_mark,
 )
 from receptionist.ui import theme
 
@@ -75,9 +77,13 @@ DIFF_FIELDS = {"title": "Title", "start": "Start", "end": "End", "description": 
                "location": "Location"}
 
 
-def appointment_status(appt: AppointmentRow) -> str:
-    """"Booked" / "Cancelled"."""
-    return "Cancelled" if appt.status is AppointmentStatus.CANCELLED else "Booked"
+def appointment_status(appt: AppointmentRow, now: datetime | None = None) -> str:
+    """"Booked" / "Cancelled", or once its time has come (``now`` given) whether the caller came: "✓ Attended",
+    "✗ No-show", "⚠ Not marked" (:func:`~receptionist.domain.models.attendance_mark`)."""
+    if appt.status is AppointmentStatus.CANCELLED:
+        return "Cancelled"
+    mark = attendance_mark(appt.status, appt.start, appt.attendance, now) if now is not None else ""
+    return mark or "Booked"
 
 
 def link_sentence(link: LinkRecord | LinkBadge, calendar_label: str, zone: ZoneInfo, cancelled: bool = False) -> str:
@@ -208,7 +214,10 @@ class AppointmentTableModel(QAbstractTableModel):
     Columns: When, Caller, Phone, Service, Status, then one per calendar (header = the calendar's label).  A badge
     cell shows the state ("Synced", "Pending", "Failed", "Conflict", "Drift", "Reconnect"), a coloured swatch
     (DecorationRole), a pale background (BackgroundRole), and as its tooltip the state with its sentence
-    (:func:`link_sentence`). Cancelled appointments stay listed: struck through, grey, Status "Cancelled".
+    (:func:`link_sentence`). Cancelled appointments stay listed: struck through, grey, Status "Cancelled". Given a
+    ``clock``, Status says whether the caller came once the time has come ("✓ Attended", "✗ No-show", "⚠ Not
+    marked", the last in amber to prompt the desk): worked out when asked, so :meth:`time_passed` (every minute)
+    turns a "Booked" that has begun into "⚠ Not marked".
 
     Thousands of rows may be listed: Qt asks ``data`` for a dozen roles of every cell it paints, so ``data`` answers
     the roles below and nothing else at once, and a row's texts are formatted when it is first painted, then kept.
@@ -242,10 +251,13 @@ class AppointmentTableModel(QAbstractTableModel):
     _BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
     _ANSWERED = frozenset({_DISPLAY, _TOOLTIP, _FONT, _FOREGROUND, _DECORATION, _BACKGROUND, *map(int, Role)})
 
-    def __init__(self, zone: ZoneInfo, calendars: Sequence[tuple[str, str]] = (), parent=None):
-        """``calendars``: (key, label) of each connected calendar, in column order."""
+    def __init__(self, zone: ZoneInfo, calendars: Sequence[tuple[str, str]] = (), parent=None,
+                 clock: Callable[[], datetime] | None = None):
+        """``calendars``: (key, label) of each connected calendar, in column order; ``clock``: now (UTC), for the
+        attendance marks (without it Status reads "Booked" / "Cancelled" only)."""
         super().__init__(parent)
         self.zone = zone
+        self.clock = clock
         self._calendars: list[tuple[str, str]] = list(calendars)
         self._labels = dict(self._calendars)
         self._rows: list[AppointmentRow] = []
@@ -332,6 +344,14 @@ class AppointmentTableModel(QAbstractTableModel):
     def rows(self) -> list[AppointmentRow]:
         return list(self._rows)
 
+    def time_passed(self) -> None:
+        """The clock moved (every minute): Status is asked again, so an appointment that has begun unmarked reads
+        "⚠ Not marked"."""
+        if self._rows:
+            column = self.Column.STATUS
+            self.dataChanged.emit(self.index(0, column), self.index(len(self._rows) - 1, column),
+                                  [self._DISPLAY, self._FOREGROUND])
+
     def shown(self) -> Listed:
         """What is listed now, for :func:`table_rows` on the worker."""
         return Listed(self._rows, self._links, self._row_of)
@@ -377,7 +397,7 @@ class AppointmentTableModel(QAbstractTableModel):
         if column == self.Column.PHONE:
             return format_phone("+18888888888")
         if column == self.Column.STATUS:
-            return max(("Booked", "Cancelled"), key=len)
+            return max(("Booked", "Cancelled", "✓ Attended", "✗ No-show", "⚠ Not marked"), key=len)
         return None
 
     # --- Qt -------------------------------------------------------------------------------------------------------
@@ -448,6 +468,8 @@ class AppointmentTableModel(QAbstractTableModel):
 
     def _plain_data(self, row: int, appt: AppointmentRow, column: int, role: int):
         C = self.Column
+        if column == C.STATUS and self.clock is not None and role in (self._DISPLAY, self._FOREGROUND):
+            return self._status_data(appt, role)
         if role == self._DISPLAY:
             texts = self._texts[row]
             if texts is None:
@@ -465,8 +487,24 @@ class AppointmentTableModel(QAbstractTableModel):
             tip = f"{appt.service or 'Appointment'} — {format_range(appt.start, appt.end, self.zone)}"
             if cancelled:
                 tip += f"\nCancelled: {appt.cancel_reason or 'no reason given'}"
+            elif column == C.STATUS and self.clock is not None:
+                status = appointment_status(appt, self.clock())
+                if status.endswith(NOT_MARKED):
+                    return tip + "\nIts time has come and nobody marked it: open it (Enter), then mark Attended " \
+                                 "or No-show."
+                if status != "Booked":
+                    tip += f"\n{status}"
             return tip + "\nDouble-click or press Enter to open it."
         return None
+
+    def _status_data(self, appt: AppointmentRow, role: int):
+        """Status as of now (not kept with the row's texts: the time passes)."""
+        status = appointment_status(appt, self.clock())
+        if role == self._DISPLAY:
+            return status
+        if appt.status is AppointmentStatus.CANCELLED:
+            return _CANCELLED_STATUS
+        return _NOT_MARKED if status.endswith(NOT_MARKED) else None
 
     def _format(self, appt: AppointmentRow) -> tuple[str, ...]:
         """The texts of a row's plain columns, in column order."""
@@ -476,6 +514,7 @@ class AppointmentTableModel(QAbstractTableModel):
 
 _CANCELLED_TEXT = QColor("#94a3b8")
 _CANCELLED_STATUS = QColor("#b91c1c")
+_NOT_MARKED = QColor("#b45309")
 _SYNC_COLORS = {state: theme.sync_color(state) for state in SyncState}
 _SYNC_BACKGROUNDS = {state: theme.sync_background(state) for state in SyncState}
 

@@ -55,6 +55,8 @@ class PersonPicker(QDialog):
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN")
+        self.list.setAccessibleName("People at the desk")
+        self.pin.setAccessibleName("Your PIN")
         self.error = QLabel()
         self.error.setObjectName("inlineError")
         self.error.hide()

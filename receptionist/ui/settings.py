@@ -46,6 +46,7 @@ from receptionist.config import Profile
 from receptionist.domain.ports import SecretStore
 from receptionist.domain.schedule import WeeklyHours
 from receptionist.errors import UserError
+from receptionist.ui.accessible import name_form_fields
 from receptionist.ui.caldav_fields import CalDavPicker
 from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
 from receptionist.ui.resources_editor import ResourcesEditor
@@ -189,6 +190,10 @@ class SettingsDialog(QDialog):
         self.setMinimumSize(760, 520)
         self.resize(1000, 660)
         guard_wheel(self)  # scrolling a long section must not edit the spin boxes it passes over
+        self.sections.setAccessibleName("Settings sections")
+        for index, (title, _parts, _plain) in enumerate(SECTIONS):
+            self.stack.widget(index).setAccessibleName(f"{title} settings")  # the section's scrolled page
+        name_form_fields(self)  # a field shown with its help text is not its label's buddy: named here
 
     # --- building the sections ------------------------------------------------------------------------------------
 

@@ -44,6 +44,7 @@ from receptionist.domain.ports import SecretStore
 from receptionist.domain.schedule import WeeklyHours
 from receptionist.errors import EnvironmentProblem, UserError
 from receptionist.ui import icons, theme
+from receptionist.ui.accessible import name_form_fields
 from receptionist.ui.caldav_fields import CalDavPicker
 from receptionist.ui.hours_editor import ClosuresEditor, ServicesEditor, WeekHoursEditor
 from receptionist.ui.resources_editor import ResourcesEditor
@@ -185,6 +186,7 @@ class HoursPage(QWizardPage):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(inner)
+        scroll.setAccessibleName("Hours and services")
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(scroll)
@@ -361,7 +363,7 @@ class AgentPage(QWizardPage):
         row.addWidget(self.test_result, 1)
         lay.addLayout(row)
         # A desk the platform cannot reach: fetch finished calls from the platform's API instead.
-        self.poll = QCheckBox()
+        self.poll = QCheckBox("Fetch finished calls from the platform instead")  # the platform's name once picked
         self.poll_key = secret_edit("the platform's API key (kept in this computer's keyring)")
         self.poll_key_label = QLabel("API key")
         poll = QFormLayout()
@@ -488,6 +490,7 @@ class SetupWizard(QWizard):
         self.setMinimumSize(720, 560)
         self.resize(820, 640)
         guard_wheel(self)  # the hours and the zone take the wheel only when focused
+        name_form_fields(self)  # a field shown with its help text is not its label's buddy: named here
         # Enter in a field goes on (Next, then Save and start); the buttons in the pages act only when pressed.
         for page in (self.location, self.hours, self.calendars, self.caldav, self.agent, self.twilio):
             for button in page.findChildren(QPushButton):

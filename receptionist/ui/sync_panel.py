@@ -5,7 +5,7 @@ the window's :class:`QueryRunner`, writes on its :class:`OperationRunner`, and t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -66,12 +66,14 @@ class SyncPanel(QWidget):
 
     def __init__(self, appointments: Appointments, sync: SyncDecisions, zone: ZoneInfo,
                  calendars: Sequence[tuple[str, str]] = (), runner: QueryRunner | None = None,
-                 operations: OperationRunner | None = None, parent: QWidget | None = None):
+                 operations: OperationRunner | None = None, parent: QWidget | None = None,
+                 clock: Callable[[], datetime] | None = None):
+        """``clock``: now (UTC); with it Status says whether the caller came (``AppointmentTableModel``)."""
         super().__init__(parent)
         self.appointments = appointments
         self.sync = sync
         self.zone = zone
-        self.model = AppointmentTableModel(self.zone, calendars, parent=self)
+        self.model = AppointmentTableModel(self.zone, calendars, parent=self, clock=clock)
         self.runner = runner or QueryRunner(self)
         self.operations = operations or OperationRunner(self)
         self._wanted = PAGE  # rows the view shows (grows with Show more)

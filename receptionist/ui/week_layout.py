@@ -17,7 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from receptionist.domain.formatting import format_phone, format_range, format_time
-from receptionist.domain.models import AppointmentRow, ExternalEventRecord, SyncState
+from receptionist.domain.models import NOT_MARKED, AppointmentRow, ExternalEventRecord, SyncState, attendance_mark
 from receptionist.services import WeekView
 from receptionist.services.appointments import Appointments
 
@@ -69,6 +69,7 @@ class CalendarItem(_Span):
     lanes: int = 1
     sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
     time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
+    mark: str = ""  # ours, once its time has come: "✓ Attended", "✗ No-show" or "⚠ Not marked" (attendance_mark)
     source: AppointmentRow | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
 
 
@@ -171,8 +172,9 @@ def _replace(item: CalendarItem, **changes) -> CalendarItem:
     return copy
 
 
-def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[CalendarItem]:
-    """Everything in one week: all-day items (lane = row in the top strip) and timed items in lanes."""
+def layout_week(week: WeekView, first_day: date, zone: ZoneInfo, now: datetime | None = None) -> list[CalendarItem]:
+    """Everything in one week: all-day items (lane = row in the top strip) and timed items in lanes. With ``now``,
+    our bookings whose time has come carry their attendance mark."""
     timed: list[CalendarItem] = []
     all_day: list[CalendarItem] = []
     ours = [("appointment", a) for a in week.appointments] + [("cancelled", a) for a in week.cancelled]
@@ -181,9 +183,10 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo) -> list[Calenda
         sync = tuple((link.calendar, link.state) for link in appt.links) if kind == "appointment" else ()
         # the caller's name first: a narrow item keeps who it is when the service is elided
         title = f"{appt.caller_name or 'Unknown caller'} — {appt.service or 'Appointment'}"
+        mark = attendance_mark(appt.status, appt.start, appt.attendance, now) if now is not None else ""
         for day, s, e in _day_segments(start, end, first_day, zone):
             timed.append(CalendarItem(kind, appt.id, title, day, s, e, sync=sync, time_label=_time_label(s, e),
-                                      source=appt))
+                                      mark=mark, source=appt))
     for ev in week.external:
         key = f"{ev.calendar}/{ev.remote_id}"
         if ev.all_day:
@@ -278,6 +281,9 @@ def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[st
         lines = [item.title, format_range(source.start, source.end, zone)]
         if item.kind == "cancelled":
             lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")
+        if item.mark:
+            prompt = ": open it and mark Attended or No-show" if item.mark.endswith(NOT_MARKED) else ""
+            lines.insert(2, item.mark + prompt)
         if source.callback_number:
             lines.append(format_phone(source.callback_number))
         lines += [f"{calendar_labels.get(cal, cal)}: {state.label}" for cal, state in item.sync]
@@ -305,10 +311,18 @@ def one_line(item: CalendarItem) -> str:
 
 
 
-def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo) -> WeekLayout:
+def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo,
+                     now: datetime | None = None) -> WeekLayout:
     """The week's query and its layout: no widgets, so it runs on a worker thread."""
-    return cap_lanes(first_day, layout_week(weeks.week(first_day), first_day, zone))
+    return cap_lanes(first_day, layout_week(weeks.week(first_day), first_day, zone, now))
+
+
+def marks_due(layout: WeekLayout, now: datetime) -> bool:
+    """Whether a booking laid out without a mark has begun since (its "⚠ Not marked" is due: read the week again)."""
+    items = list(layout.items) + [item for chip in layout.chips for item in chip.hidden]
+    return any(item.kind == "appointment" and not item.mark and isinstance(item.source, AppointmentRow)
+               and item.source.start <= now for item in items)
 
 
 __all__ = ["CalendarItem", "MoreChip", "WeekLayout", "assign_lanes", "cap_lanes", "chip_tooltip", "clock_label",
-           "item_tooltip", "layout_week", "one_line", "read_week_layout", "week_start", "week_title"]
+           "item_tooltip", "layout_week", "marks_due", "one_line", "read_week_layout", "week_start", "week_title"]

@@ -439,7 +439,8 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
                 continue
             block = self._item_block(target, rect, inner, elide, title_at)
             if inner.height() >= line * 2:
-                block.when = elide(target.time_label, inner.width())
+                block.when = elide(f"{target.time_label} · {target.mark}" if target.mark else target.time_label,
+                                   inner.width())
                 block.when_at = QPointF(inner.left(), inner.top() + line + ascent)
             by_day[target.day].append(block)
         return _Frame(self.state.layout, self.size(), days, hour_lines, half_lines, by_day)
@@ -469,7 +470,9 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
                 at = (QRectF(pill.left() + 1, pill.top() + 2 + n * 10, 8, 8) if vertical
                       else QRectF(pill.left() + 3 + n * 10, pill.top() + 2, 8, 8))
                 dots.append((at, _SYNC_DOTS[state]))
-        return _Block(rect, item, border, fill, text_color, elide(item.title, inner.width() - dots_w),
+        # the attendance glyph first, so even a narrow or short block says whether the caller came
+        title = f"{item.mark.split(' ', 1)[0]} {item.title}" if item.mark else item.title
+        return _Block(rect, item, border, fill, text_color, elide(title, inner.width() - dots_w),
                       title_at, pill=pill, dots=tuple(dots))
 
     def backdrop(self) -> QPixmap:
