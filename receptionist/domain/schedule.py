@@ -21,8 +21,6 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate
-from operator import attrgetter
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -203,10 +201,13 @@ class _BusyIndex:
     found by bisection, not by a scan."""
 
     def __init__(self, blocks: Iterable[BusyBlock]):
-        # built once per search over thousands of blocks: the sort and the running maximum run in C
-        self.blocks = sorted(blocks, key=attrgetter("start"))
-        self.starts = list(map(attrgetter("start"), self.blocks))
-        self.max_end: list[datetime] = list(accumulate(map(attrgetter("end"), self.blocks), max))
+        self.blocks = sorted(blocks, key=lambda b: b.start)
+        self.starts = [b.start for b in self.blocks]
+        self.max_end: list[datetime] = []
+        latest = None
+        for b in self.blocks:
+            latest = b.end if latest is None or b.end > latest else latest
+            self.max_end.append(latest)
 
     def overlapping(self, start: datetime, end: datetime) -> list[BusyBlock]:
         i = bisect.bisect_left(self.starts, end) - 1
