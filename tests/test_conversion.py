@@ -9,6 +9,7 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import event
 
 from receptionist import events
 from receptionist.cli import main
@@ -129,3 +130,29 @@ def test_calls_on_both_dst_days_fall_on_their_local_day(store, profile, clock):
     desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
     by_day = desk.reports.conversion(date(2026, 3, 7), date(2026, 3, 9)).by_day
     assert [by_day[date(2026, 3, d)].calls for d in (7, 8, 9)] == [1, 1, 1]
+
+
+def test_the_report_gives_sqlite_what_it_needs_to_read_the_covering_indexes(store, profile, clock):
+    """A database filled after its migrations has no statistics (ANALYZE of empty tables records nothing), and
+    without them SQLite joins through the unique indexes and the wide rows: the first report gathers them."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL keeps its own statistics")
+    seed(store, clock)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM sqlite_stat1")
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    sent = []
+    listen = lambda _c, _cur, statement, params, _ctx, _many: sent.append((statement, params))  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listen)
+    try:
+        before = desk.reports.conversion(date(2026, 11, 1), date(2026, 11, 23))
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listen)
+    statement, params = next((s, p) for s, p in sent if "day_no" in s)
+    with store.engine.connect() as conn:
+        analyzed = {r[0] for r in conn.exec_driver_sql("SELECT tbl FROM sqlite_stat1")}
+        plan = " ".join(r[-1] for r in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+    assert {"calls", "booking_proposals", "appointments"} <= analyzed
+    for index in ("ix_calls_report", "ix_booking_proposals_report", "ix_appointments_report"):
+        assert f"COVERING INDEX {index}" in plan, plan
+    assert desk.reports.conversion(date(2026, 11, 1), date(2026, 11, 23)) == before  # statistics change no answer
