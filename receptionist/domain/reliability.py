@@ -96,9 +96,9 @@ class Burn:
     def firing(self) -> bool:
         return self.long_rate > self.rule.factor and self.short_rate > self.rule.factor
 
-    def sentence(self) -> str:
-        return (f"{self.long.bad} of {self.long.total} writes in the last {_span(self.rule.long)} failed or landed "
-                f"late: {self.long_rate:.0f}× faster than the error budget allows")
+    def sentence(self, what: str = "writes", went_wrong: str = "failed or landed late") -> str:
+        return (f"{self.long.bad} of {self.long.total} {what} in the last {_span(self.rule.long)} {went_wrong}: "
+                f"{self.long_rate:.0f}× faster than the error budget allows")
 
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
@@ -199,6 +199,39 @@ def rhythm(deliveries: Iterable[datetime], now: datetime, zone: ZoneInfo, first_
 def quiet_probability(expected: float) -> float:
     """How likely no delivery at all is when ``expected`` were due (Poisson)."""
     return math.exp(-max(expected, 0.0))
+
+
+# --- the webhook -------------------------------------------------------------------------------------------------
+
+SPIKE_MIN = 3  # refused or quarantined deliveries in an hour before a spike is called
+SPIKE_SHARE = 0.25  # ... and at least this share of what reached the door that hour
+
+
+@dataclass(frozen=True)
+class DoorHour:
+    """The webhook over the last hour: deliveries accepted (stored), refused at the door (bad signature, too
+    large, unknown platform; counted by the process that listens), quarantined (stored but not mappable), against
+    the usual accepted deliveries at this local hour of the week."""
+
+    accepted: int
+    refused: int
+    quarantined: int
+    usual: float
+
+    @property
+    def bad(self) -> int:
+        return self.refused + self.quarantined
+
+    @property
+    def spike(self) -> bool:
+        """At least ``SPIKE_MIN`` bad deliveries, and at least ``SPIKE_SHARE`` of all that came in this hour
+        (accepted ones include the quarantined)."""
+        came = self.accepted + self.refused
+        return self.bad >= SPIKE_MIN and self.bad >= SPIKE_SHARE * came
+
+    def sentence(self) -> str:
+        return (f"{self.accepted} accepted in the last hour (usually {self.usual:.1f}), {self.refused} refused, "
+                f"{self.quarantined} quarantined")
 
 
 # --- sign-ins ---------------------------------------------------------------------------------------------------

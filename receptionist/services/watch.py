@@ -25,6 +25,7 @@ from receptionist.domain.reliability import (
     WEEK,
     AlertRecord,
     Budget,
+    DoorHour,
     SampleAuditRecord,
     WindowCount,
     burns,
@@ -43,9 +44,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FAILED = ("reconnect", "held", "offline", "error", "budget-fast", "budget-slow", "silent", "webhook-error",
-          "sms-error")
+          "sms-error", "sms-failing", "webhook-spike")
 WARNING = ("token-expiring", "audit-mismatch", "drift", "quarantine")
-ALERTING = ("budget-fast", "budget-slow", "silent", "reconnect", "token-expiring", "audit-mismatch")
+ALERTING = ("budget-fast", "budget-slow", "silent", "reconnect", "token-expiring", "audit-mismatch", "held",
+            "sms-failing", "webhook-spike")
 KEEP = timedelta(days=8)  # outcomes and audits kept: the longest window (7 days) and a day
 
 
@@ -132,14 +134,7 @@ class ConnectionWatch:
         """Every connection's health and the alerts, in one read (the window runs it on a worker)."""
         ctx, now = self.ctx, self.ctx.clock()
         connections = self._calendars(now) + self._platforms(now)
-        sms_state, sms_text = self.health.messaging_status()
-        connections.append(Connection("twilio", "twilio", "Twilio (texts)", _state(
-            ["sms-error"] if sms_state == "error" else [], off=sms_state == "off"),
-            ("sms-error",) if sms_state == "error" else (), sms_text))
-        hook_state, hook_text = self.health.webhook_status()
-        connections.append(Connection("webhook", "webhook", "Webhook receiver", _state(
-            ["webhook-error"] if hook_state == "error" else [], off=hook_state == "off"),
-            ("webhook-error",) if hook_state == "error" else (), hook_text.split("\n")[0]))
+        connections += [self._twilio(now), self._webhook(now)]
         return HealthReport(now, self.budget.describe(), connections, ctx.store.reliability.alerts(),
                             self._escalation())
 
@@ -156,6 +151,8 @@ class ConnectionWatch:
         problems: list[str] = []
         if c.state in ("reconnect", "held", "offline", "error"):
             problems.append(c.state)
+        if c.health.held_missing and c.state != "held":  # writes held after a mass deletion, behind another state
+            problems.append("held")
         day, week = counts.get(DAY, WindowCount(0, 0)), counts.get(WEEK, WindowCount(0, 0))
         fast, slow = burns(counts, budget)
         problems += [f"budget-{b.rule.name}" for b in (fast, slow) if b.firing]
@@ -172,6 +169,8 @@ class ConnectionWatch:
         said = {"budget-fast": fast.sentence(), "budget-slow": slow.sentence(), "token-expiring": token.text,
                 "drift": f"{drift} appointment(s) differ from the calendar",
                 "audit-mismatch": f"the sample audit: {sample.sentence()}" if sample else ""}
+        if c.state != "held" and c.health.held_missing:
+            said["held"] = f"writes held: {c.health.held_missing} events vanished from {c.label} at once"
         if first == "reconnect" and c.state != "reconnect":  # the forecast says the sign-in has ended
             said["reconnect"] = token.text
         text = said.get(first) or c.text
@@ -225,6 +224,55 @@ class ConnectionWatch:
                                   _state(list(problems)), problems, text, facts, numbers,
                                   {"silent": r.sentence(), "quarantine": f"{held} delivery(ies) in quarantine"}))
         return out
+
+    def _twilio(self, now: datetime) -> Connection:
+        """Texts sent against failed (given up, or reported undelivered/failed by Twilio) over 24 hours and 7 days
+        against ``health.sms_objective``; a burn over the workbook's windows is ``sms-failing``."""
+        state, text = self.health.messaging_status()
+        budget = Budget(self.ctx.profile.health.sms_objective, timedelta(0))
+        counts = self.ctx.store.reliability.text_counts(now)
+        day, week = counts[DAY], counts[WEEK]
+        fired = [b for b in burns(counts, budget) if b.firing]
+        problems = (["sms-error"] if state == "error" else []) + (["sms-failing"] if fired else [])
+        failing = fired[0].sentence("texts", "failed") if fired else ""
+        facts = (("Texts, 24 hours", f"{_percent(day.success, day.total)} delivered "
+                                     f"(objective {budget.target * 100:g}%)"),
+                 ("Texts, 7 days", f"{_percent(week.success, week.total)} delivered; "
+                                   f"{max(week.budget_left(budget), 0) * 100:.0f}% of the error budget left"),
+                 ("Failed texts", f"{day.bad} in 24 hours, {week.bad} in 7 days"))
+        numbers = {"texts_24h": {"good": day.good, "failed": day.bad, "total": day.total, "success": day.success},
+                   "texts_7d": {"good": week.good, "failed": week.bad, "total": week.total,
+                                "success": week.success, "budget_left": week.budget_left(budget)},
+                   "objective": budget.target}
+        worst = _worst_first(problems)
+        reasons = {"sms-error": text, "sms-failing": failing}
+        return Connection("twilio", "twilio", "Twilio (texts)", _state(problems, off=state == "off" and not fired),
+                          worst, reasons[worst[0]] if worst else text, facts, numbers,
+                          {p: reasons[p] for p in worst})
+
+    def _webhook(self, now: datetime) -> Connection:
+        """Deliveries accepted against refused and quarantined over the last hour, against the usual accepted at
+        this hour; a spike of refusals or quarantine is ``webhook-spike``."""
+        state, text = self.health.webhook_status()
+        hour_ago = now - timedelta(hours=1)
+        times, quarantined, first = self.ctx.store.reliability.webhook_deliveries(
+            now - timedelta(weeks=HISTORY_WEEKS, days=2), hour_ago)
+        r = rhythm(times, now, self.ctx.rules.zone, first)
+        refused = self.health.webhook.refused_since(hour_ago) if self.health.webhook is not None else 0
+        door = DoorHour(r.last_hour, refused, quarantined, r.usual_this_hour)
+        problems = (["webhook-error"] if state == "error" else []) + (["webhook-spike"] if door.spike else [])
+        worst = _worst_first(problems)
+        reasons = {"webhook-error": text.split("\n")[0], "webhook-spike": f"a spike: {door.sentence()}"}
+        facts = (("Deliveries, last hour", door.sentence()), ("Last delivery", self._when(r.last)),
+                 ("Refusals", "counted by the desk that listens" if self.health.webhook is not None
+                  else "not known here (the receiver runs on another desk)"))
+        numbers = {"last_hour": {"accepted": door.accepted, "refused": door.refused,
+                                 "quarantined": door.quarantined, "usual": door.usual, "spike": door.spike},
+                   "last_delivery_at": _iso(r.last)}
+        return Connection("webhook", "webhook", "Webhook receiver",
+                          _state(problems, off=state == "off" and not door.spike), worst,
+                          reasons[worst[0]] if worst else text.split("\n")[0], facts, numbers,
+                          {p: reasons[p] for p in worst})
 
     def _owner_phones(self) -> list[str]:
         return [p.phone for p in self.ctx.profile.people.members if p.role == "owner" and p.phone]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 
 from receptionist.domain.intake import InboxState
 from receptionist.domain.models import SyncState
@@ -67,6 +67,39 @@ class Reliability(Room):
             return dict(s.execute(select(t.CalendarLink.calendar, func.max(t.CalendarLink.synced_at))
                                   .where(t.CalendarLink.state == SyncState.SYNCED.value)
                                   .group_by(t.CalendarLink.calendar)).all())
+
+    def text_counts(self, now: datetime) -> dict[timedelta, WindowCount]:
+        """Texts over each of ``WINDOWS`` up to ``now``: all tried (sent, given up, or failing and retrying) and the
+        good ones (sent, and not reported undelivered or failed by Twilio's status callback). A text skipped
+        (STOP, a moved appointment) or still waiting for its first try is neither. A text counts at when it was
+        settled, or when it was owed while it is still retrying."""
+        M, S = t.OutboxMessage, t.SmsStatus
+        at = func.coalesce(M.done_at, M.created_at)
+        sent = and_(M.provider_id.is_not(None), M.provider_id != "")
+        good = and_(sent, or_(S.status.is_(None), S.status.not_in(("undelivered", "failed"))))
+        columns = []
+        for window in WINDOWS:
+            inside = at > now - window
+            columns += [func.sum(case((inside, 1), else_=0)), func.sum(case((and_(inside, good), 1), else_=0))]
+        tried = or_(M.attempts > 0, sent, M.done_at.is_not(None))
+        with self.session() as s:
+            row = s.execute(select(*columns).select_from(M).outerjoin(S, S.sid == M.provider_id).where(
+                M.topic.like("sms.%"), or_(M.provider_id.is_(None), M.provider_id != ""), tried,
+                at > now - max(WINDOWS), at <= now)).one()
+            return {window: WindowCount(int(row[1 + 2 * i] or 0), int(row[2 * i] or 0))
+                    for i, window in enumerate(WINDOWS)}
+
+    def webhook_deliveries(self, since: datetime, hour_ago: datetime) -> tuple[list[datetime], int, datetime | None]:
+        """The webhook's deliveries (any platform) received since ``since``, how many of those received after
+        ``hour_ago`` are in quarantine, and the oldest webhook delivery the desk holds."""
+        D = t.InboxDelivery
+        webhook = D.source == "webhook"
+        with self.session() as s:
+            times = list(s.scalars(select(D.received_at).where(webhook, D.received_at >= since)))
+            quarantined = s.scalar(select(func.count()).where(webhook, D.received_at > hour_ago,
+                                                              D.state == InboxState.QUARANTINED.value))
+            first = s.scalar(select(func.min(D.received_at)).where(webhook))
+            return times, int(quarantined or 0), first
 
     # --- connections --------------------------------------------------------------------------------------------
 
