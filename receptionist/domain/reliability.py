@@ -19,6 +19,7 @@ Treating arrivals as Poisson, no delivery while ``expected`` were due has probab
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -265,6 +266,18 @@ def token_forecast(signed_in_at: datetime | None, now: datetime, *, testing_mode
     when = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
     state = "expiring" if left <= WARN_BEFORE else "ok"
     return TokenForecast(state, f"the sign-in ends in {when} (Google testing-mode clients last 7 days)", expires)
+
+
+# --- an owner's answer to an alert's text ------------------------------------------------------------------------
+
+_ACK = re.compile(r"^\s*(?:ACK|OK|OKAY)\b[\s#:.!-]*(\d+)?\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def read_ack(body: str) -> tuple[bool, int | None]:
+    """Whether a text acknowledges an alert, and which: "ACK 12" (or "ok #12") that alert, a bare "ACK" or "OK"
+    the latest alert texted. Anything else is not an acknowledgement."""
+    m = _ACK.match(body or "")
+    return (False, None) if m is None else (True, int(m.group(1)) if m.group(1) else None)
 
 
 # --- what the store hands out -------------------------------------------------------------------------------------

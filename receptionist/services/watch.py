@@ -323,7 +323,8 @@ class ConnectionWatch:
             if not store.texted(alert.id, now, None):  # claimed first: at most one text per alert
                 continue
             body = (f"{self.ctx.profile.location.name}: {alert.text} (since "
-                    f"{format_datetime(alert.raised_at, self.ctx.rules.zone)}). Acknowledge it in the Health tab.")
+                    f"{format_datetime(alert.raised_at, self.ctx.rules.zone)}). Reply ACK {alert.id} (or OK) to "
+                    "acknowledge it, or do it in the Health tab.")
             try:
                 for phone in phones:
                     self.messenger.send_sms(phone, body)

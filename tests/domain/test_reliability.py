@@ -161,3 +161,13 @@ def test_a_google_testing_mode_sign_in_is_forecast_to_end_after_7_days():
     other = token_forecast(NOW - timedelta(days=40), NOW, testing_mode=False)
     assert other.state == "ok" and other.expires_at is None and "40 days" in other.text
     assert token_forecast(None, NOW, testing_mode=True).state == "unknown"
+
+
+def test_an_owner_text_acknowledges_an_alert_or_the_latest():
+    from receptionist.domain.reliability import read_ack
+
+    assert read_ack("ACK 12") == (True, 12) and read_ack(" ack #12. ") == (True, 12)
+    assert read_ack("OK") == (True, None) and read_ack("okay!") == (True, None) and read_ack("Ack") == (True, None)
+    assert read_ack("ok 7") == (True, 7)
+    for other in ("", "C", "STOP", "ok thanks, will look", "acknowledged 12", "12", "BOOK 12"):
+        assert read_ack(other) == (False, None), other
