@@ -334,6 +334,10 @@ class ConnectionWatch:
                 store.texted(alert.id, now, plain(exc))
         return sent
 
+    def alerts(self) -> list[AlertRecord]:
+        """The alerts alone (the newest 200), as ``report`` lists them: what a window reads on news of a write."""
+        return self.ctx.store.reliability.alerts()
+
     def acknowledge(self, alert_id: int, actor: str | None = None) -> AlertRecord:
         """Someone is on it: no text follows. Audited."""
         return self._decide(alert_id, "ack", actor)
