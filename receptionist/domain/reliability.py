@@ -204,6 +204,19 @@ def quiet_probability(expected: float) -> float:
 
 # --- the webhook -------------------------------------------------------------------------------------------------
 
+def same_hour_before(now: datetime, weeks: int = HISTORY_WEEKS) -> list[tuple[datetime, datetime]]:
+    """UTC spans that hold every delivery of the local hour of the week ``now`` is in, over the ``weeks`` weeks
+    before (two hours either side: the local hour, wherever DST moved it). Reading only these is enough for
+    ``usual_this_hour``."""
+    return [(now - timedelta(weeks=k, hours=2), now - timedelta(weeks=k) + timedelta(hours=2))
+            for k in range(1, weeks + 1)]
+
+
+def usual_this_hour(deliveries: Iterable[datetime], now: datetime, zone: ZoneInfo) -> float:
+    """``usual_per_hour``'s value for the local hour of the week ``now`` is in."""
+    return usual_per_hour(deliveries, now, zone).get(_hour_of_week(now, zone), 0.0)
+
+
 SPIKE_MIN = 3  # refused or quarantined deliveries in an hour before a spike is called
 SPIKE_SHARE = 0.25  # ... and at least this share of what reached the door that hour
 

@@ -30,7 +30,9 @@ from receptionist.domain.reliability import (
     WindowCount,
     burns,
     rhythm,
+    same_hour_before,
     token_forecast,
+    usual_this_hour,
 )
 from receptionist.domain.runbook import entry
 from receptionist.errors import UserError, plain
@@ -255,20 +257,18 @@ class ConnectionWatch:
         this hour; a spike of refusals or quarantine is ``webhook-spike``."""
         state, text = self.health.webhook_status()
         hour_ago = now - timedelta(hours=1)
-        times, quarantined, first = self.ctx.store.reliability.webhook_deliveries(
-            now - timedelta(weeks=HISTORY_WEEKS, days=2), hour_ago)
-        r = rhythm(times, now, self.ctx.rules.zone, first)
+        came, quarantined, last, times = self.ctx.store.reliability.webhook_hour(now, same_hour_before(now))
         refused = self.health.webhook.refused_since(hour_ago) if self.health.webhook is not None else 0
-        door = DoorHour(r.last_hour, refused, quarantined, r.usual_this_hour)
+        door = DoorHour(came, refused, quarantined, usual_this_hour(times, now, self.ctx.rules.zone))
         problems = (["webhook-error"] if state == "error" else []) + (["webhook-spike"] if door.spike else [])
         worst = _worst_first(problems)
         reasons = {"webhook-error": text.split("\n")[0], "webhook-spike": f"a spike: {door.sentence()}"}
-        facts = (("Deliveries, last hour", door.sentence()), ("Last delivery", self._when(r.last)),
+        facts = (("Deliveries, last hour", door.sentence()), ("Last delivery", self._when(last)),
                  ("Refusals", "counted by the desk that listens" if self.health.webhook is not None
                   else "not known here (the receiver runs on another desk)"))
         numbers = {"last_hour": {"accepted": door.accepted, "refused": door.refused,
                                  "quarantined": door.quarantined, "usual": door.usual, "spike": door.spike},
-                   "last_delivery_at": _iso(r.last)}
+                   "last_delivery_at": _iso(last)}
         return Connection("webhook", "webhook", "Webhook receiver",
                           _state(problems, off=state == "off" and not door.spike), worst,
                           reasons[worst[0]] if worst else text.split("\n")[0], facts, numbers,

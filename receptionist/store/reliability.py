@@ -89,17 +89,21 @@ class Reliability(Room):
             return {window: WindowCount(int(row[1 + 2 * i] or 0), int(row[2 * i] or 0))
                     for i, window in enumerate(WINDOWS)}
 
-    def webhook_deliveries(self, since: datetime, hour_ago: datetime) -> tuple[list[datetime], int, datetime | None]:
-        """The webhook's deliveries (any platform) received since ``since``, how many of those received after
-        ``hour_ago`` are in quarantine, and the oldest webhook delivery the desk holds."""
+    def webhook_hour(self, now: datetime, spans: list[tuple[datetime, datetime]]
+                     ) -> tuple[int, int, datetime | None, list[datetime]]:
+        """The webhook's deliveries (any platform): how many came in the hour before ``now`` and how many of those
+        are in quarantine, the newest, and the received times within ``spans`` (for the usual at this hour)."""
         D = t.InboxDelivery
         webhook = D.source == "webhook"
+        in_hour = and_(webhook, D.received_at > now - timedelta(hours=1), D.received_at <= now)
         with self.session() as s:
-            times = list(s.scalars(select(D.received_at).where(webhook, D.received_at >= since)))
-            quarantined = s.scalar(select(func.count()).where(webhook, D.received_at > hour_ago,
-                                                              D.state == InboxState.QUARANTINED.value))
-            first = s.scalar(select(func.min(D.received_at)).where(webhook))
-            return times, int(quarantined or 0), first
+            came, quarantined = s.execute(select(
+                func.count(), func.sum(case((D.state == InboxState.QUARANTINED.value, 1), else_=0)))
+                .where(in_hour)).one()
+            last = s.scalar(select(func.max(D.received_at)).where(webhook, D.received_at <= now))
+            times = list(s.scalars(select(D.received_at).where(webhook, or_(
+                *(and_(D.received_at >= start, D.received_at < end) for start, end in spans))))) if spans else []
+            return int(came or 0), int(quarantined or 0), last, times
 
     # --- connections --------------------------------------------------------------------------------------------
 
