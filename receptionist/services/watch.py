@@ -7,7 +7,9 @@ a state (ok, warning, failed, off), the failure states it is in (each one a runb
 ``domain/runbook.py``), one sentence, and its facts: for a calendar the last good pull and push, write success
 over 24 hours and 7 days against the objective, the burn rates, the sign-in forecast, drift, what reconciliation
 and the sample audit found; for a platform its deliveries in the last hour against the usual for that hour, the
-last delivery and its quarantine. (The project has no on-call roster yet, so no on-call refresh is shown.)
+last delivery and its quarantine; for Twilio the texts sent against failed over 24 hours and 7 days against
+``health.sms_objective``; for the webhook the last hour's deliveries accepted, refused and quarantined against the
+usual. (The project has no on-call roster yet, so no on-call refresh is shown.)
 """
 
 from __future__ import annotations
