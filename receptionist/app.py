@@ -472,7 +472,8 @@ class App:
         def replies_for(current: Profile) -> SmsReplies | None:
             """Callers' replies to reminders (STOP/START, C, R) and Twilio's status callbacks: taken through the
             inbox and done on its worker (made anew by a Settings save; the inbox's handlers follow it)."""
-            replies = SmsReplies(store, intake.rules, bus, lambda: world.secret_for(TWILIO_TOKEN), clock, intake)
+            replies = SmsReplies(store, intake.rules, bus, lambda: world.secret_for(TWILIO_TOKEN), clock, intake,
+                                 {p.phone: p.name for p in current.people.members if p.role == "owner" and p.phone})
             return replies if current.twilio.enabled else None
 
         receiver = WebhookReceiver(profile.ingest, intake, replies_for(profile)) if with_receiver else None

@@ -102,7 +102,8 @@ def _database(args, profile: Profile | None, db_url) -> list[Check]:
 
 
 def _health(store, profile: Profile) -> list[Check]:
-    """Each calendar's and platform's health and the open alerts: the Health tab's read (``desk.watch.report``)."""
+    """Each calendar's and platform's health, Twilio's texts and the webhook's last hour (unless off: doctor runs no
+    receiver) and the open alerts: the Health tab's read (``desk.watch.report``)."""
     from datetime import datetime, timezone
 
     from receptionist import events
@@ -118,7 +119,7 @@ def _health(store, profile: Profile) -> list[Check]:
     checks = [Check(f"health {c.key}", c.state != "failed",
                     f"{c.state.upper()} — {c.text}" + "".join(f"; {name}: {value}" for name, value in c.facts),
                     {p: entry(p).text() for p in c.problems if entry(p)} or None)
-              for c in report.connections if c.kind in ("calendar", "platform")]
+              for c in report.connections if c.kind in ("calendar", "platform") or c.state != "off"]
     checks += [Check(f"alert {a.id}", None, a.text + (f" (acknowledged by {a.acked_by})" if a.acked_by else ""),
                      {a.state: entry(a.state).text()} if entry(a.state) else None)
                for a in report.alerts if a.open]

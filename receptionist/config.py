@@ -447,6 +447,8 @@ class HealthSettings(_Section):
     write_objective: float = Field(0.995, gt=0.5, lt=1.0, description="The write error budget's objective: this "
                                    "share of writes must be Synced within health.write_within_minutes.")
     write_within_minutes: float = Field(5.0, gt=0, description="How soon a change must be Synced to count as good.")
+    sms_objective: float = Field(0.98, gt=0.5, lt=1.0, description="The texts' error budget: this share of texts "
+                                 "must be sent and not reported undelivered or failed by Twilio.")
     sms_after_minutes: float = Field(15.0, gt=0, description="An alert nobody acknowledged is texted to the owners' "
                                      "phones (people with role owner) after this long.")
     google_testing_mode: bool = Field(False, description="The Google sign-in app is in Testing status: its sign-ins "

@@ -19,6 +19,7 @@ Treating arrivals as Poisson, no delivery while ``expected`` were due has probab
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -96,9 +97,9 @@ class Burn:
     def firing(self) -> bool:
         return self.long_rate > self.rule.factor and self.short_rate > self.rule.factor
 
-    def sentence(self) -> str:
-        return (f"{self.long.bad} of {self.long.total} writes in the last {_span(self.rule.long)} failed or landed "
-                f"late: {self.long_rate:.0f}× faster than the error budget allows")
+    def sentence(self, what: str = "writes", went_wrong: str = "failed or landed late") -> str:
+        return (f"{self.long.bad} of {self.long.total} {what} in the last {_span(self.rule.long)} {went_wrong}: "
+                f"{self.long_rate:.0f}× faster than the error budget allows")
 
 
 DAY, WEEK = timedelta(days=1), timedelta(days=7)
@@ -201,6 +202,52 @@ def quiet_probability(expected: float) -> float:
     return math.exp(-max(expected, 0.0))
 
 
+# --- the webhook -------------------------------------------------------------------------------------------------
+
+def same_hour_before(now: datetime, weeks: int = HISTORY_WEEKS) -> list[tuple[datetime, datetime]]:
+    """UTC spans that hold every delivery of the local hour of the week ``now`` is in, over the ``weeks`` weeks
+    before (two hours either side: the local hour, wherever DST moved it). Reading only these is enough for
+    ``usual_this_hour``."""
+    return [(now - timedelta(weeks=k, hours=2), now - timedelta(weeks=k) + timedelta(hours=2))
+            for k in range(1, weeks + 1)]
+
+
+def usual_this_hour(deliveries: Iterable[datetime], now: datetime, zone: ZoneInfo) -> float:
+    """``usual_per_hour``'s value for the local hour of the week ``now`` is in."""
+    return usual_per_hour(deliveries, now, zone).get(_hour_of_week(now, zone), 0.0)
+
+
+SPIKE_MIN = 3  # refused or quarantined deliveries in an hour before a spike is called
+SPIKE_SHARE = 0.25  # ... and at least this share of what reached the door that hour
+
+
+@dataclass(frozen=True)
+class DoorHour:
+    """The webhook over the last hour: deliveries accepted (stored), refused at the door (bad signature, too
+    large, unknown platform; counted by the process that listens), quarantined (stored but not mappable), against
+    the usual accepted deliveries at this local hour of the week."""
+
+    accepted: int
+    refused: int
+    quarantined: int
+    usual: float
+
+    @property
+    def bad(self) -> int:
+        return self.refused + self.quarantined
+
+    @property
+    def spike(self) -> bool:
+        """At least ``SPIKE_MIN`` bad deliveries, and at least ``SPIKE_SHARE`` of all that came in this hour
+        (accepted ones include the quarantined)."""
+        came = self.accepted + self.refused
+        return self.bad >= SPIKE_MIN and self.bad >= SPIKE_SHARE * came
+
+    def sentence(self) -> str:
+        return (f"{self.accepted} accepted in the last hour (usually {self.usual:.1f}), {self.refused} refused, "
+                f"{self.quarantined} quarantined")
+
+
 # --- sign-ins ---------------------------------------------------------------------------------------------------
 
 GOOGLE_TESTING_LIFETIME = timedelta(days=7)  # a refresh token of an OAuth client in "Testing" publishing status
@@ -232,6 +279,18 @@ def token_forecast(signed_in_at: datetime | None, now: datetime, *, testing_mode
     when = f"{hours:.0f} hours" if hours < 48 else f"{hours / 24:.1f} days"
     state = "expiring" if left <= WARN_BEFORE else "ok"
     return TokenForecast(state, f"the sign-in ends in {when} (Google testing-mode clients last 7 days)", expires)
+
+
+# --- an owner's answer to an alert's text ------------------------------------------------------------------------
+
+_ACK = re.compile(r"^\s*(?:ACK|OK|OKAY)\b[\s#:.!-]*(\d+)?\s*[.!]?\s*$", re.IGNORECASE)
+
+
+def read_ack(body: str) -> tuple[bool, int | None]:
+    """Whether a text acknowledges an alert, and which: "ACK 12" (or "ok #12") that alert, a bare "ACK" or "OK"
+    the latest alert texted. Anything else is not an acknowledgement."""
+    m = _ACK.match(body or "")
+    return (False, None) if m is None else (True, int(m.group(1)) if m.group(1) else None)
 
 
 # --- what the store hands out -------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ class Reply(str, enum.Enum):
     RESCHEDULE = "reschedule"
     STOP = "stop"
     START = "start"
+    ACK = "ack"  # an owner acknowledging a health alert texted to them ("ACK 12", "OK")
     OTHER = "other"
 
 

@@ -69,6 +69,19 @@ ENTRIES = (
     Entry("webhook-error", "Calls cannot arrive at this desk", (
         "Read the Webhook pill's sentence: a missing signing secret, or a port taken by another program.",
         "Enter the secret under Settings → AI agent, or close the other program (another console?) and restart.")),
+    Entry("sms-failing", "Texts are failing faster than their error budget allows", (
+        "Open the Health tab's Twilio row: it counts the texts sent and failed over 24 hours and 7 days.",
+        "Many 'undelivered' at once: the carriers are filtering the sending number (register it for A2P 10DLC in "
+        "the Twilio console) or the callers' numbers are landlines.",
+        "Many refused sends: check the Twilio balance and the sending number under Settings → Texts; a text that "
+        "failed is not resent by itself, so call those callers.")),
+    Entry("webhook-spike", "Many deliveries are being refused or quarantined", (
+        "Open the Health tab's Webhook row: it counts the deliveries accepted, refused and quarantined in the "
+        "last hour; the log names each refusal's reason.",
+        "Refused for their signature: the signing secret changed on the platform or here (Settings → AI agent); "
+        "make them the same.",
+        "Quarantined: open the Quarantine tab, fix the cause (a changed platform format, a missing API key), then "
+        "Replay them.")),
 )
 
 BY_STATE = {e.state: e for e in ENTRIES}

@@ -121,6 +121,7 @@ class Intake:
     Attributes:
         latencies_ms: receipt → stored call announced, per created call (health view, benchmarks).
         rejections: refusal reason → count (the webhook pill's tooltip).
+        refused_at: when the latest refusals were answered (the health view's refusals per hour).
     """
 
     def __init__(self, store: Store, rules: LocationRules, bus: events.EventBus,
@@ -150,6 +151,7 @@ class Intake:
         self._mapped_since_checkpoint = 0
         self.latencies_ms: deque[float] = deque(maxlen=10_000)  # the latest only: a desk runs for months
         self.rejections: dict[str, int] = {}
+        self.refused_at: deque[datetime] = deque(maxlen=10_000)
         self.storage_failures = 0
         self._handlers: dict[str, Callable[[InboxRecord], None]] = {}
 
@@ -210,6 +212,7 @@ class Intake:
         """A refusal answer, counted by reason (the webhook pill's tooltip)."""
         label = reason.split(" (")[0]
         self.rejections[label] = self.rejections.get(label, 0) + 1
+        self.refused_at.append(self.clock())
         log.warning("delivery refused (%s): %s", status, reason)
         return refused(status, reason, fields)
 

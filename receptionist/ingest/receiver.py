@@ -72,6 +72,10 @@ class WebhookReceiver:
     def rejections(self) -> dict[str, int]:
         return self.intake.rejections if self.intake is not None else {}
 
+    def refused_since(self, since: datetime) -> int:
+        """Deliveries this receiver refused at the door after ``since``."""
+        return sum(1 for at in self.intake.refused_at if at > since) if self.intake is not None else 0
+
     @property
     def listening(self) -> bool:
         return self._served is not None

@@ -9,7 +9,8 @@ reply is written raw to the inbox like every accepted delivery (platform ``twili
 auto-reply: Twilio itself answers STOP/START on the carrier's behalf); a database that cannot take it is answered
 503 and Twilio retries. The intake's worker then does what it says (``apply``), in one transaction with the inbox
 row's new state (``store.texting.take_reply``: record it; STOP/START the number; "C" confirms the caller's next
-appointment; "R" puts it on the callback desk). A reply answered 200 is never lost: a desk stopped or killed
+appointment; "R" puts it on the callback desk; from an owner's phone, "ACK 12" or "OK" acknowledges alert 12 or
+the latest alert texted, audited with the owner's name: ``store.texting.take_ack``). A reply answered 200 is never lost: a desk stopped or killed
 before the worker took it finds it pending at its next start.
 
 ``POST /webhooks/twilio/sms-status`` is the ``StatusCallback`` URL every text is sent with (when
@@ -22,7 +23,7 @@ sending, sent, delivered, undelivered, failed...) and ``ErrorCode``, signed the 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from urllib.parse import parse_qsl
 
@@ -32,6 +33,7 @@ from receptionist import events
 from receptionist.domain.callbacks import callback_due
 from receptionist.domain.intake import DeliverySource, InboxRecord
 from receptionist.domain.payload import LocationRules
+from receptionist.domain.reliability import read_ack
 from receptionist.domain.reminders import Reply, read_reply
 from receptionist.ingest.intake import Intake
 from receptionist.store import Store
@@ -52,9 +54,10 @@ class SmsReplies:
     does."""
 
     def __init__(self, store: Store, rules: LocationRules, bus: events.EventBus, auth_token: Callable[[], str | None],
-                 clock: Callable[[], datetime], intake: Intake):
+                 clock: Callable[[], datetime], intake: Intake, owners: Mapping[str, str] | None = None):
         self.store, self.rules, self.bus, self.auth_token, self.clock = store, rules, bus, auth_token, clock
         self.intake = intake
+        self.owners = dict(owners or {})  # an owner's phone → their name: their "ACK 12" or "OK" answers an alert
         intake.hand_platform(SMS_PLATFORM, self.apply)
         intake.hand_platform(STATUS_PLATFORM, self.apply_status)
 
@@ -100,6 +103,14 @@ class SmsReplies:
         if not sid or not number:
             raise ValueError("the stored reply has no MessageSid or From")
         at = record.received_at
+        acks, alert_id = read_ack(text)
+        if acks and number in self.owners:
+            acked, duplicate = self.store.texting.take_ack(sid, number, text, self.owners[number], alert_id, at,
+                                                           inbox_id=record.id, processed_at=self.clock())
+            if acked is not None and not duplicate:
+                log.info("alert %s acknowledged by text from %s", acked, self.owners[number])
+                self.bus.publish(events.HEALTH_CHANGED)
+            return
         action = read_reply(text)
         taken = self.store.texting.take_reply(sid, number, text, action, at, callback_due(at, False, self.rules),
                                               inbox_id=record.id, processed_at=self.clock())

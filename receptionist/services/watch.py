@@ -7,7 +7,9 @@ a state (ok, warning, failed, off), the failure states it is in (each one a runb
 ``domain/runbook.py``), one sentence, and its facts: for a calendar the last good pull and push, write success
 over 24 hours and 7 days against the objective, the burn rates, the sign-in forecast, drift, what reconciliation
 and the sample audit found; for a platform its deliveries in the last hour against the usual for that hour, the
-last delivery and its quarantine. (The project has no on-call roster yet, so no on-call refresh is shown.)
+last delivery and its quarantine; for Twilio the texts sent against failed over 24 hours and 7 days against
+``health.sms_objective``; for the webhook the last hour's deliveries accepted, refused and quarantined against the
+usual. (The project has no on-call roster yet, so no on-call refresh is shown.)
 """
 
 from __future__ import annotations
@@ -25,11 +27,14 @@ from receptionist.domain.reliability import (
     WEEK,
     AlertRecord,
     Budget,
+    DoorHour,
     SampleAuditRecord,
     WindowCount,
     burns,
     rhythm,
+    same_hour_before,
     token_forecast,
+    usual_this_hour,
 )
 from receptionist.domain.runbook import entry
 from receptionist.errors import UserError, plain
@@ -43,9 +48,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FAILED = ("reconnect", "held", "offline", "error", "budget-fast", "budget-slow", "silent", "webhook-error",
-          "sms-error")
+          "sms-error", "sms-failing", "webhook-spike")
 WARNING = ("token-expiring", "audit-mismatch", "drift", "quarantine")
-ALERTING = ("budget-fast", "budget-slow", "silent", "reconnect", "token-expiring", "audit-mismatch")
+ALERTING = ("budget-fast", "budget-slow", "silent", "reconnect", "token-expiring", "audit-mismatch", "held",
+            "sms-failing", "webhook-spike")
 KEEP = timedelta(days=8)  # outcomes and audits kept: the longest window (7 days) and a day
 
 
@@ -132,14 +138,7 @@ class ConnectionWatch:
         """Every connection's health and the alerts, in one read (the window runs it on a worker)."""
         ctx, now = self.ctx, self.ctx.clock()
         connections = self._calendars(now) + self._platforms(now)
-        sms_state, sms_text = self.health.messaging_status()
-        connections.append(Connection("twilio", "twilio", "Twilio (texts)", _state(
-            ["sms-error"] if sms_state == "error" else [], off=sms_state == "off"),
-            ("sms-error",) if sms_state == "error" else (), sms_text))
-        hook_state, hook_text = self.health.webhook_status()
-        connections.append(Connection("webhook", "webhook", "Webhook receiver", _state(
-            ["webhook-error"] if hook_state == "error" else [], off=hook_state == "off"),
-            ("webhook-error",) if hook_state == "error" else (), hook_text.split("\n")[0]))
+        connections += [self._twilio(now), self._webhook(now)]
         return HealthReport(now, self.budget.describe(), connections, ctx.store.reliability.alerts(),
                             self._escalation())
 
@@ -156,6 +155,8 @@ class ConnectionWatch:
         problems: list[str] = []
         if c.state in ("reconnect", "held", "offline", "error"):
             problems.append(c.state)
+        if c.health.held_missing and c.state != "held":  # writes held after a mass deletion, behind another state
+            problems.append("held")
         day, week = counts.get(DAY, WindowCount(0, 0)), counts.get(WEEK, WindowCount(0, 0))
         fast, slow = burns(counts, budget)
         problems += [f"budget-{b.rule.name}" for b in (fast, slow) if b.firing]
@@ -172,6 +173,8 @@ class ConnectionWatch:
         said = {"budget-fast": fast.sentence(), "budget-slow": slow.sentence(), "token-expiring": token.text,
                 "drift": f"{drift} appointment(s) differ from the calendar",
                 "audit-mismatch": f"the sample audit: {sample.sentence()}" if sample else ""}
+        if c.state != "held" and c.health.held_missing:
+            said["held"] = f"writes held: {c.health.held_missing} events vanished from {c.label} at once"
         if first == "reconnect" and c.state != "reconnect":  # the forecast says the sign-in has ended
             said["reconnect"] = token.text
         text = said.get(first) or c.text
@@ -226,6 +229,53 @@ class ConnectionWatch:
                                   {"silent": r.sentence(), "quarantine": f"{held} delivery(ies) in quarantine"}))
         return out
 
+    def _twilio(self, now: datetime) -> Connection:
+        """Texts sent against failed (given up, or reported undelivered/failed by Twilio) over 24 hours and 7 days
+        against ``health.sms_objective``; a burn over the workbook's windows is ``sms-failing``."""
+        state, text = self.health.messaging_status()
+        budget = Budget(self.ctx.profile.health.sms_objective, timedelta(0))
+        counts = self.ctx.store.reliability.text_counts(now)
+        day, week = counts[DAY], counts[WEEK]
+        fired = [b for b in burns(counts, budget) if b.firing]
+        problems = (["sms-error"] if state == "error" else []) + (["sms-failing"] if fired else [])
+        failing = fired[0].sentence("texts", "failed") if fired else ""
+        facts = (("Texts, 24 hours", f"{_percent(day.success, day.total)} delivered "
+                                     f"(objective {budget.target * 100:g}%)"),
+                 ("Texts, 7 days", f"{_percent(week.success, week.total)} delivered; "
+                                   f"{max(week.budget_left(budget), 0) * 100:.0f}% of the error budget left"),
+                 ("Failed texts", f"{day.bad} in 24 hours, {week.bad} in 7 days"))
+        numbers = {"texts_24h": {"good": day.good, "failed": day.bad, "total": day.total, "success": day.success},
+                   "texts_7d": {"good": week.good, "failed": week.bad, "total": week.total,
+                                "success": week.success, "budget_left": week.budget_left(budget)},
+                   "objective": budget.target}
+        worst = _worst_first(problems)
+        reasons = {"sms-error": text, "sms-failing": failing}
+        return Connection("twilio", "twilio", "Twilio (texts)", _state(problems, off=state == "off" and not fired),
+                          worst, reasons[worst[0]] if worst else text, facts, numbers,
+                          {p: reasons[p] for p in worst})
+
+    def _webhook(self, now: datetime) -> Connection:
+        """Deliveries accepted against refused and quarantined over the last hour, against the usual accepted at
+        this hour; a spike of refusals or quarantine is ``webhook-spike``."""
+        state, text = self.health.webhook_status()
+        hour_ago = now - timedelta(hours=1)
+        came, quarantined, last, times = self.ctx.store.reliability.webhook_hour(now, same_hour_before(now))
+        refused = self.health.webhook.refused_since(hour_ago) if self.health.webhook is not None else 0
+        door = DoorHour(came, refused, quarantined, usual_this_hour(times, now, self.ctx.rules.zone))
+        problems = (["webhook-error"] if state == "error" else []) + (["webhook-spike"] if door.spike else [])
+        worst = _worst_first(problems)
+        reasons = {"webhook-error": text.split("\n")[0], "webhook-spike": f"a spike: {door.sentence()}"}
+        facts = (("Deliveries, last hour", door.sentence()), ("Last delivery", self._when(last)),
+                 ("Refusals", "counted by the desk that listens" if self.health.webhook is not None
+                  else "not known here (the receiver runs on another desk)"))
+        numbers = {"last_hour": {"accepted": door.accepted, "refused": door.refused,
+                                 "quarantined": door.quarantined, "usual": door.usual, "spike": door.spike},
+                   "last_delivery_at": _iso(last)}
+        return Connection("webhook", "webhook", "Webhook receiver",
+                          _state(problems, off=state == "off" and not door.spike), worst,
+                          reasons[worst[0]] if worst else text.split("\n")[0], facts, numbers,
+                          {p: reasons[p] for p in worst})
+
     def _owner_phones(self) -> list[str]:
         return [p.phone for p in self.ctx.profile.people.members if p.role == "owner" and p.phone]
 
@@ -275,7 +325,8 @@ class ConnectionWatch:
             if not store.texted(alert.id, now, None):  # claimed first: at most one text per alert
                 continue
             body = (f"{self.ctx.profile.location.name}: {alert.text} (since "
-                    f"{format_datetime(alert.raised_at, self.ctx.rules.zone)}). Acknowledge it in the Health tab.")
+                    f"{format_datetime(alert.raised_at, self.ctx.rules.zone)}). Reply ACK {alert.id} (or OK) to "
+                    "acknowledge it, or do it in the Health tab.")
             try:
                 for phone in phones:
                     self.messenger.send_sms(phone, body)
@@ -284,6 +335,10 @@ class ConnectionWatch:
                 log.warning("could not text alert %s: %s", alert.id, plain(exc))
                 store.texted(alert.id, now, plain(exc))
         return sent
+
+    def alerts(self) -> list[AlertRecord]:
+        """The alerts alone (the newest 200), as ``report`` lists them: what a window reads on news of a write."""
+        return self.ctx.store.reliability.alerts()
 
     def acknowledge(self, alert_id: int, actor: str | None = None) -> AlertRecord:
         """Someone is on it: no text follows. Audited."""

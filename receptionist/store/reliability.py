@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, case, delete, func, select
+from sqlalchemy import and_, case, delete, func, or_, select
 
 from receptionist.domain.intake import InboxState
 from receptionist.domain.models import SyncState
@@ -67,6 +67,43 @@ class Reliability(Room):
             return dict(s.execute(select(t.CalendarLink.calendar, func.max(t.CalendarLink.synced_at))
                                   .where(t.CalendarLink.state == SyncState.SYNCED.value)
                                   .group_by(t.CalendarLink.calendar)).all())
+
+    def text_counts(self, now: datetime) -> dict[timedelta, WindowCount]:
+        """Texts over each of ``WINDOWS`` up to ``now``: all tried (sent, given up, or failing and retrying) and the
+        good ones (sent, and not reported undelivered or failed by Twilio's status callback). A text skipped
+        (STOP, a moved appointment) or still waiting for its first try is neither. A text counts at when it was
+        settled, or when it was owed while it is still retrying."""
+        M, S = t.OutboxMessage, t.SmsStatus
+        at = func.coalesce(M.done_at, M.created_at)
+        sent = and_(M.provider_id.is_not(None), M.provider_id != "")
+        good = and_(sent, or_(S.status.is_(None), S.status.not_in(("undelivered", "failed"))))
+        columns = []
+        for window in WINDOWS:
+            inside = at > now - window
+            columns += [func.sum(case((inside, 1), else_=0)), func.sum(case((and_(inside, good), 1), else_=0))]
+        tried = or_(M.attempts > 0, sent, M.done_at.is_not(None))
+        with self.session() as s:
+            row = s.execute(select(*columns).select_from(M).outerjoin(S, S.sid == M.provider_id).where(
+                M.topic.like("sms.%"), or_(M.provider_id.is_(None), M.provider_id != ""), tried,
+                at > now - max(WINDOWS), at <= now)).one()
+            return {window: WindowCount(int(row[1 + 2 * i] or 0), int(row[2 * i] or 0))
+                    for i, window in enumerate(WINDOWS)}
+
+    def webhook_hour(self, now: datetime, spans: list[tuple[datetime, datetime]]
+                     ) -> tuple[int, int, datetime | None, list[datetime]]:
+        """The webhook's deliveries (any platform): how many came in the hour before ``now`` and how many of those
+        are in quarantine, the newest, and the received times within ``spans`` (for the usual at this hour)."""
+        D = t.InboxDelivery
+        webhook = D.source == "webhook"
+        in_hour = and_(webhook, D.received_at > now - timedelta(hours=1), D.received_at <= now)
+        with self.session() as s:
+            came, quarantined = s.execute(select(
+                func.count(), func.sum(case((D.state == InboxState.QUARANTINED.value, 1), else_=0)))
+                .where(in_hour)).one()
+            last = s.scalar(select(func.max(D.received_at)).where(webhook, D.received_at <= now))
+            times = list(s.scalars(select(D.received_at).where(webhook, or_(
+                *(and_(D.received_at >= start, D.received_at < end) for start, end in spans))))) if spans else []
+            return int(came or 0), int(quarantined or 0), last, times
 
     # --- connections --------------------------------------------------------------------------------------------
 

@@ -143,6 +143,36 @@ class Texting(Room):
                 return ReplyTaken(action, None, duplicate=True)
             return ReplyTaken(action, appt.id if appt is not None else None)
 
+    def take_ack(self, sid: str, number: str, body: str, owner: str, alert_id: int | None, now: datetime,
+                 inbox_id: int | None = None, processed_at: datetime | None = None) -> tuple[int | None, bool]:
+        """An owner's text acknowledging an alert (``alert_id``, or the latest alert texted when None), in one
+        transaction with the reply recorded and its inbox row marked done; audited with the owner's name. Returns
+        (the alert acknowledged, or None when there is no such alert; whether this reply was taken
+        before)."""
+        A = t.HealthAlert
+        with self.session() as s:
+            if s.scalar(select(t.SmsReply.id).where(t.SmsReply.sid == sid)) is not None:
+                _inbox_done(s, inbox_id, processed_at or now, "this reply was taken before")
+                s.commit()
+                return None, True
+            row = s.get(A, alert_id) if alert_id is not None else s.scalar(
+                select(A).where(A.texted_at.is_not(None), A.text_error.is_(None))
+                .order_by(A.texted_at.desc(), A.id.desc()).limit(1))
+            if row is not None and row.acked_at is None:
+                row.acked_at, row.acked_by = now, owner
+                audit_in(s, now, owner, "alert_acknowledged", "alert", str(row.id),
+                         {"key": row.key, "text": row.text, "by_text": sid, "from": number})
+            s.add(t.SmsReply(sid=sid, from_number=number, body=body[:1600], received_at=now,
+                             action=Reply.ACK.value))
+            _inbox_done(s, inbox_id, processed_at or now, f"alert acknowledged by text: {row.id}" if row is not None
+                        else "an acknowledgement by text, but there is no such alert")
+            try:
+                s.commit()
+            except IntegrityError:
+                s.rollback()
+                return None, True
+            return (row.id if row is not None else None), False
+
     def take_status(self, sid: str, status: str, error_code: int | None, at: datetime, inbox_id: int | None = None,
                     processed_at: datetime | None = None) -> bool:
         """Record Twilio's status callback of a text we sent, in one transaction with its inbox row marked done. A

@@ -3,12 +3,17 @@ numbers against the error budget and what to do in the state it is in; below, th
 resolved here (audited, through the ``OperationRunner``), never in a modal box.
 
 The report is ``desk.watch.report()``, read on the ``QueryRunner`` when the tab opens, on health news while it is
-shown, and once a minute whatever is shown, so that an alert raised by the sync leader (this desk or another) is
-announced at the desk: one tray notification and a taskbar alert per alert, once.
+shown, and once a minute whatever is shown. An alert raised by the sync leader is announced at the desk within
+seconds: one tray notification and a taskbar alert per alert, once. This desk's own leader publishes
+HEALTH_CHANGED; another desk's (or a command's) write reaches this one as CHANGED_ELSEWHERE (``store/changes.py``).
+Then only the alerts are read (``desk.watch.alerts``, one small query: a busy desk's report costs half a second),
+new ones are announced, and the whole report is read again when the tab is shown and the alerts changed (on
+HEALTH_CHANGED a shown tab reads the whole report at once).
 """
 
 from __future__ import annotations
 
+import logging
 from zoneinfo import ZoneInfo
 
 from PySide6.QtCore import Qt, QTimer
@@ -39,6 +44,8 @@ from receptionist.ui.operations import OperationRunner, QueryRunner, user_senten
 
 MARK = {"ok": "✓ OK", "warning": "▲ Needs a look", "failed": "✕ Failing", "off": "— Off"}
 COLOR = {"ok": "#15803d", "warning": "#b45309", "failed": "#b91c1c", "off": "#64748b"}
+log = logging.getLogger(__name__)
+
 POLL_MS = 60_000
 
 
@@ -132,6 +139,14 @@ class HealthView(QWidget):
 
     def on_event(self, topic: str, _data: dict) -> None:
         if topic == events.HEALTH_CHANGED and self.isVisible():
+            self.refresh()
+        elif topic in (events.HEALTH_CHANGED, events.CHANGED_ELSEWHERE):
+            self.runner.run("health-alerts", self.watch.alerts, self._alerts_read,
+                            lambda exc: log.warning("could not read the alerts: %s", user_sentence(exc)))
+
+    def _alerts_read(self, alerts: list[AlertRecord]) -> None:
+        self._announce_new(alerts)
+        if self.isVisible() and (self.report is None or alerts != self.report.alerts):
             self.refresh()
 
     def show_report(self, report: HealthReport) -> None:

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receptionist.domain.reliability import (
@@ -161,3 +161,32 @@ def test_a_google_testing_mode_sign_in_is_forecast_to_end_after_7_days():
     other = token_forecast(NOW - timedelta(days=40), NOW, testing_mode=False)
     assert other.state == "ok" and other.expires_at is None and "40 days" in other.text
     assert token_forecast(None, NOW, testing_mode=True).state == "unknown"
+
+
+def test_an_owner_text_acknowledges_an_alert_or_the_latest():
+    from receptionist.domain.reliability import read_ack
+
+    assert read_ack("ACK 12") == (True, 12) and read_ack(" ack #12. ") == (True, 12)
+    assert read_ack("OK") == (True, None) and read_ack("okay!") == (True, None) and read_ack("Ack") == (True, None)
+    assert read_ack("ok 7") == (True, 7)
+    for other in ("", "C", "STOP", "ok thanks, will look", "acknowledged 12", "12", "BOOK 12"):
+        assert read_ack(other) == (False, None), other
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 6 * 7 * 24 * 60), max_size=120),
+       st.sampled_from([datetime(2026, 3, 9, 15, 30, tzinfo=timezone.utc),  # the day after spring forward
+                        datetime(2026, 11, 2, 7, 10, tzinfo=timezone.utc),  # the day after fall back, 1:10 CST
+                        datetime(2026, 11, 1, 6, 40, tzinfo=timezone.utc),  # 1:40 CDT, an hour repeated later
+                        datetime(2026, 12, 7, 21, 5, tzinfo=timezone.utc)]))
+def test_the_usual_this_hour_needs_only_the_same_hour_of_earlier_weeks(minutes_ago, now):
+    """The webhook reads only the spans ``same_hour_before`` names: the usual for this hour is the same as from
+    every delivery, across DST on both sides."""
+    from receptionist.domain.reliability import same_hour_before, usual_this_hour
+
+    zone = ZoneInfo("America/Chicago")
+    times = [now - timedelta(minutes=m) for m in minutes_ago]
+    spans = same_hour_before(now)
+    picked = [at for at in times if any(start <= at < end for start, end in spans)]
+    everything = usual_per_hour(times, now, zone).get((now.astimezone(zone).weekday(), now.astimezone(zone).hour), 0.0)
+    assert usual_this_hour(picked, now, zone) == everything

@@ -44,6 +44,20 @@ def make_state(store: Store, state: str, now: datetime) -> str:
     elif state == "silent":
         deliveries(store, [now - timedelta(days=d, hours=h) for d in range(2, 27) for h in range(24)])
         return "platform:vapi"
+    elif state == "sms-failing":  # 3 texts given up and 2 sent, one of them reported undelivered by Twilio
+        with store.session() as s:
+            s.execute(insert(t.OutboxMessage), [
+                {"topic": "sms.confirmation", "payload": {}, "created_at": now - timedelta(minutes=m),
+                 "available_at": now, "attempts": 1, "done_at": now - timedelta(minutes=m),
+                 "provider_id": None if m < 3 else f"SM{m}", "last_error": "Twilio refused the number" if m < 3
+                 else None} for m in range(5)])
+            s.commit()
+        store.texting.take_status("SM4", "undelivered", 30003, now)
+        return "twilio"
+    elif state == "webhook-spike":  # 3 of the last hour's 4 deliveries quarantined
+        deliveries(store, [now - timedelta(minutes=m) for m in (5, 6, 7)], state="quarantined")
+        deliveries(store, [now - timedelta(minutes=8)])
+        return "webhook"
     elif state == "quarantine":
         deliveries(store, [now - timedelta(minutes=5)], state="quarantined")
         return "platform:vapi"
@@ -53,4 +67,4 @@ def make_state(store: Store, state: str, now: datetime) -> str:
 
 
 STATES = ("budget-fast", "budget-slow", "reconnect", "held", "error", "token-expiring", "audit-mismatch", "silent",
-          "quarantine")
+          "quarantine", "sms-failing", "webhook-spike")

@@ -199,3 +199,48 @@ def test_each_failure_state_shows_on_its_connection_with_what_to_do(qtbot, store
     assert row.text(1) == ("✕ Failing" if state in FAILED else "▲ Needs a look")
     view.tree.setCurrentItem(row)
     assert entry(state).title in view.runbook.toPlainText()
+
+
+def test_an_alert_raised_at_another_desk_is_announced_here_within_seconds(qtbot, desk, db_url):
+    """This window's desk is not the one evaluating: the sync leader is another process on the same database. Its
+    alert reaches this window through the change watcher (CHANGED_ELSEWHERE), not the minute's poll: announced once
+    while the Health tab is hidden, and its acknowledgement at the other desk shows in the tab once opened."""
+    from datetime import datetime, timezone
+
+    from receptionist import events
+    from receptionist.config import Profile
+    from receptionist.store import Store
+    from receptionist.store.changes import ChangeWatcher
+    from receptionist.store.db import make_engine
+    from tests.helpers.desk import make_desk
+
+    win = MainWindow(desk.desk, desk.bus)
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    qtbot.waitExposed(win)
+    view = win.health_view
+    qtbot.waitUntil(lambda: not win.runner.busy, timeout=5000)
+    view.timer.stop()  # only the news of the other desk's write can bring the alert now
+    said: list[str] = []
+    view.announce = lambda title, text: said.append(text)
+    assert win.lower_tabs.currentWidget() is not view
+    watcher = ChangeWatcher(desk.store.engine, lambda certain: desk.bus.publish(events.CHANGED_ELSEWHERE)).start()
+    other = Store(make_engine(db_url))
+    try:
+        leader = make_desk(other, Profile.from_dict(PROFILE), events.EventBus(), {"google:primary": "Google Calendar"},
+                           clock=lambda: datetime.now(timezone.utc))
+        make_state(other, "held", datetime.now(timezone.utc))
+        [alert] = [a for a in leader.watch.evaluate() if a.state == "held"]
+        qtbot.waitUntil(lambda: bool(said), timeout=10_000)
+        assert said == [alert.text] and alert.id in view.notified
+        win.lower_tabs.setCurrentWidget(view)
+        qtbot.waitUntil(lambda: view.report is not None and not win.runner.busy, timeout=5000)
+        leader.watch.acknowledge(alert.id, actor="amy")
+        qtbot.waitUntil(lambda: any(a.id == alert.id and a.acked_by == "amy" for a in view.report.alerts),
+                        timeout=10_000)
+        assert said == [alert.text]  # announced once
+    finally:
+        watcher.stop()
+        other.engine.dispose()
+        win.close()
