@@ -400,7 +400,7 @@ class LiveSettings:
             f"Calls now arrive at {receiver.base_url}."
 
     def _calendars(self, old: Profile, new: Profile) -> str:
-        targets, problems = calendar_targets(new, self.secrets, self.store.provider_memory)
+        targets, problems = calendar_targets(new, self.secrets, self.sync_engine.store.provider_memory)
         wanted = enabled_calendars(new)
         before = dict(self.calendars)
         for key in set(before) | set(wanted):
