@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from receptionist import events
 from receptionist.config import Profile
-from receptionist.domain.ports import Dialer, Messenger, SecretStore
+from receptionist.domain.ports import Dialer, Messenger, ProviderMemory, SecretStore
 from receptionist.errors import UserError
 from receptionist.ingest.intake import Intake
 from receptionist.ingest.platforms import platform_adapters
@@ -58,8 +58,10 @@ def caldav_key(profile: Profile) -> str:
     return f"caldav:{profile.caldav.calendar_name or 'calendar'}"
 
 
-def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[CalendarTarget], dict[str, str]]:
-    """Connected calendars, and for each enabled-but-unusable one the reason (shown in the health view)."""
+def calendar_targets(profile: Profile, secrets: SecretStore, memory: ProviderMemory | None = None
+                     ) -> tuple[list[CalendarTarget], dict[str, str]]:
+    """Connected calendars, and for each enabled-but-unusable one the reason (shown in the health view); ``memory``
+    is where a provider keeps what it must remember across restarts (the store's)."""
     targets: list[CalendarTarget] = []
     problems: dict[str, str] = {}
     if profile.google.enabled:
@@ -87,7 +89,8 @@ def calendar_targets(profile: Profile, secrets: SecretStore) -> tuple[list[Calen
             from receptionist.providers.caldav_calendar import caldav_provider
 
             targets.append(CalendarTarget(key, caldav_provider(profile.caldav, secrets,
-                                                               all_day_zone=profile.location.time_zone),
+                                                               all_day_zone=profile.location.time_zone,
+                                                               memory=memory),
                                           profile.caldav.calendar_url, "CalDAV"))
         except UserError as exc:
             problems[key] = str(exc)
@@ -140,9 +143,10 @@ class OutsideWorld:
     messenger_for: Callable[[Profile], Messenger | None] = lambda profile: None  # Twilio, rebuilt by Settings
 
 
-def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], datetime] = utcnow) -> OutsideWorld:
+def outside_world(profile: Profile, secrets: SecretStore, clock: Callable[[], datetime] = utcnow,
+                  memory: ProviderMemory | None = None) -> OutsideWorld:
     """The real adapters: calendars, Twilio, the platforms' secrets and read-backs, polling sources."""
-    targets, problems = calendar_targets(profile, secrets)
+    targets, problems = calendar_targets(profile, secrets, memory)
     try:
         messenger = messenger_for(profile, secrets)
     except UserError as exc:  # SMS off until fixed; bookings and calendars carry on
@@ -222,7 +226,7 @@ class CalendarSignIn:
     def _adopt(self, key: str) -> None:
         """Put ``key`` back in service with the sign-in the keyring holds now; UserError if it is not usable."""
         self._known[key] = self._stored(key)
-        targets, problems = calendar_targets(self.profile, self.secrets)
+        targets, problems = calendar_targets(self.profile, self.secrets, self.store.provider_memory)
         target = next((t for t in targets if t.key == key), None)
         if target is None:
             raise UserError(problems.get(key) or f"{key} is still not usable after signing in")
@@ -398,7 +402,7 @@ class LiveSettings:
             f"Calls now arrive at {receiver.base_url}."
 
     def _calendars(self, old: Profile, new: Profile) -> str:
-        targets, problems = calendar_targets(new, self.secrets)
+        targets, problems = calendar_targets(new, self.secrets, self.sync_engine.store.provider_memory)
         wanted = enabled_calendars(new)
         before = dict(self.calendars)
         for key in set(before) | set(wanted):
@@ -444,7 +448,8 @@ class App:
               clock: Callable[[], datetime] = utcnow) -> "App":
         engine = make_engine(db_url)
         upgrade(engine)
-        return cls.assemble(profile, Store(engine), secrets, outside_world(profile, secrets, clock),
+        store = Store(engine)
+        return cls.assemble(profile, store, secrets, outside_world(profile, secrets, clock, store.provider_memory),
                             with_receiver=with_receiver, clock=clock)
 
     @classmethod

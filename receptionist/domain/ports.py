@@ -155,6 +155,14 @@ class Dialer(Protocol):
         """Ring ``owner`` first; once answered, dial ``caller`` with the business number as caller id."""
 
 
+class ProviderMemory(Protocol):
+    """What a provider must remember across restarts beyond the engine's cursor (CalDAV), as text per scope."""
+
+    def recall(self, scope: str) -> str | None: ...
+
+    def keep(self, scope: str, value: str) -> None: ...
+
+
 class SecretStore(Protocol):
     """Where secrets live (the OS keyring). Keys are short names like ``google.refresh_token``."""
 

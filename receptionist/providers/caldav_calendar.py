@@ -36,11 +36,19 @@ Server quirks, each handled here:
 
 A plain ``PUT`` cannot tell a first create from one whose event a person deleted since: the provider remembers
 the hrefs it saw deleted (its own deletes and the deletions a pull reported) and answers ``NotFound`` for a create
-of one of them, as the port asks.  That memory lasts as long as the provider (one desk's run).
+of one of them, as the port asks.
+
+Memory.  A sync report names a changed series, not which of its occurrences went away, so the provider keeps the
+occurrence ids it last reported per recurring event, as of each of the last two cursors it returned (the engine
+may not have stored the newest when the desk stopped); the hrefs of ours seen deleted; and whether the server
+refused sync-collection.  All of it is kept through ``ProviderMemory`` (the store's ``provider_memory`` table, one
+JSON document per calendar URL), so a provider built anew on the same store carries on from the engine's cursor.
+A sync cursor the memory does not know (a desk upgraded from before it) costs one full read.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -58,7 +66,14 @@ from caldav.lib import error as dav_error
 from caldav.lib.http_sync import requests as http
 
 from receptionist.config import CalDavSettings
-from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
+from receptionist.domain.ports import (
+    CalendarInfo,
+    ChangeBatch,
+    EventDraft,
+    ProviderMemory,
+    RemoteEvent,
+    SecretStore,
+)
 from receptionist.errors import (
     AuthError,
     ConflictError,
@@ -262,19 +277,80 @@ class Refused(ProviderError):
         self.preconditions = list(preconditions)
 
 
+Series = dict[str, set[str]]  # href of a recurring event → the occurrence ids last reported
+
+
+def _series_of(events: Iterable[RemoteEvent]) -> Series:
+    out: Series = {}
+    for event in events:
+        href, sep, _ = event.remote_id.partition("#")
+        if sep:
+            out.setdefault(href, set()).add(event.remote_id)
+    return out
+
+
+class _Remembered:
+    """What the provider remembers of one calendar (see the module docstring), as kept in ``ProviderMemory``."""
+
+    def __init__(self, text: str | None):
+        doc = {}
+        if text:
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                log.warning("CalDAV: the remembered state is unreadable; the next read is a full one")
+        self.gone: set[str] = set(doc.get("gone", ()))  # hrefs of ours seen deleted
+        self.refused = bool(doc.get("refused"))  # the server named a sync token but refused sync-collection
+        # (cursor, series as of that cursor), newest first, at most two
+        self.snapshots: list[tuple[str, Series]] = [
+            (cursor, {href: set(ids) for href, ids in series.items()}) for cursor, series in doc.get("snapshots", ())]
+        self.kept = self.text()
+
+    def series_at(self, cursor: str) -> Series | None:
+        """A copy of the series as of ``cursor``, or None when the memory does not know that cursor."""
+        for known, series in self.snapshots:
+            if known == cursor:
+                return {href: set(ids) for href, ids in series.items()}
+        return None
+
+    def settle(self, given: str | None, cursor: str, series: Series) -> None:
+        """A read from ``given`` returned ``cursor`` with ``series``; ``given``'s own stays until the engine has
+        stored the new cursor (the next read starts from one of the two)."""
+        before = [(c, s) for c, s in self.snapshots if c == given and c != cursor]
+        self.snapshots = [(cursor, series), *before]
+
+    def text(self) -> str:
+        return json.dumps({"gone": sorted(self.gone), "refused": self.refused,
+                           "snapshots": [[c, {h: sorted(ids) for h, ids in sorted(s.items())}]
+                                         for c, s in self.snapshots]}, separators=(",", ":"))
+
+
+class _InProcess:
+    """``ProviderMemory`` of a provider without a store (a sign-in listing calendars): lasts as long as it does."""
+
+    def __init__(self):
+        self._docs: dict[str, str] = {}
+
+    def recall(self, scope: str) -> str | None:
+        return self._docs.get(scope)
+
+    def keep(self, scope: str, value: str) -> None:
+        self._docs[scope] = value
+
+
 class CalDavCalendarProvider:
     """``CalendarProvider`` for one CalDAV account (``kind = "caldav"``); calendar ids are calendar URLs."""
 
     kind = "caldav"
 
-    def __init__(self, settings: CalDavSettings, client: DAVClient, *, all_day_zone: str = "UTC"):
+    def __init__(self, settings: CalDavSettings, client: DAVClient, *, all_day_zone: str = "UTC",
+                 memory: ProviderMemory | None = None):
         self.settings = settings
         self._client = client
         self._parse = _Parser(_zone(all_day_zone))
         self._lock = threading.RLock()  # one HTTP session per provider
-        self._gone: set[str] = set()  # hrefs of ours seen deleted (see the module docstring)
-        self._series: dict[str, set[str]] = {}  # href of a recurring event → occurrence ids last reported
-        self._sync_refused = False  # the server named a sync token but refused the sync-collection REPORT
+        self._memory = memory or _InProcess()
+        self._remembered: dict[str, _Remembered] = {}  # by calendar URL, read from the memory once
 
     def close(self) -> None:
         """Close the connections (a sign-in's providers, once it has read the calendars)."""
@@ -338,10 +414,21 @@ class CalDavCalendarProvider:
     def _report(self, calendar_id: str, body: str, *, sync: bool = False):
         return self._request(self._url(calendar_id), "REPORT", body, {**_XML, "Depth": "1"}, sync=sync)
 
-    def _remember(self, href: str, events: list[RemoteEvent]) -> list[RemoteEvent]:
-        if events and "#" in events[0].remote_id:
-            self._series[href] = {e.remote_id for e in events}
-        return events
+    def _recall(self, calendar_id: str) -> _Remembered:
+        scope = self._url(calendar_id)
+        with self._lock:
+            if scope not in self._remembered:
+                self._remembered[scope] = _Remembered(self._memory.recall(scope))
+            return self._remembered[scope]
+
+    def _keep(self, calendar_id: str) -> None:
+        """Write the calendar's memory through, when it changed."""
+        with self._lock:
+            remembered = self._recall(calendar_id)
+            text = remembered.text()
+            if text != remembered.kept:
+                self._memory.keep(self._url(calendar_id), text)
+                remembered.kept = text
 
     # ------------------------------------------------------------------------------------------ the port
 
@@ -369,7 +456,7 @@ class CalDavCalendarProvider:
         for attempt in range(_RENAMES + 1):
             uid = key if attempt == 0 else f"{key}r{attempt}"
             href = _path(self._url(calendar_id, f"{uid}.ics"))
-            if href in self._gone:
+            if href in self._recall(calendar_id).gone:
                 raise NotFound(f"CalDAV: our event {uid} was deleted after it was created", status=404)
             body = draft_calendar(draft, uid).to_ical().decode("utf-8")
             try:
@@ -467,30 +554,42 @@ class CalDavCalendarProvider:
             self._request(self._url(calendar_id, href), "DELETE", "", {"If-Match": etag} if etag else {})
         except NotFound:
             pass
-        self._gone.add(href)
+        self._recall(calendar_id).gone.add(href)
+        self._keep(calendar_id)
 
     def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
-        return [e for e in self._window(calendar_id, start, end) if not e.cancelled]
+        events = self._window(calendar_id, start, end)
+        # occurrences listed here (reconciliation) may be cached by the engine: a later sync that drops one says so
+        remembered = self._recall(calendar_id)
+        for href, ids in _series_of(events).items():
+            for _, series in remembered.snapshots:
+                series.setdefault(href, set()).update(ids)
+        self._keep(calendar_id)
+        return [e for e in events if not e.cancelled]
 
     def _window(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
         out: list[RemoteEvent] = []
         for item in self._report(calendar_id, _time_range_query(start, end)).parse_calendar_query():
             if item.calendar_data:
                 href = _path(self._url(calendar_id, item.href))
-                out.extend(self._remember(href, self._parse.resource(href, item.etag or "", item.calendar_data,
-                                                                     start, end)))
+                out.extend(self._parse.resource(href, item.etag or "", item.calendar_data, start, end))
         return out
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
         if cursor is None:
-            return self._full(calendar_id, start, end)
+            return self._full(calendar_id, cursor, start, end)
         if cursor.startswith("ctag:"):
             # a server without sync-collection: an unchanged ctag is nothing changed, else a full read
             if self._collection_state(calendar_id) == cursor:
                 return ChangeBatch(cursor=cursor)
-            return self._full(calendar_id, start, end)
+            return self._full(calendar_id, cursor, start, end)
         if not cursor.startswith("sync:"):
             raise CursorExpired("CalDAV: a cursor of another kind; a full read is needed")
+        remembered = self._recall(calendar_id)
+        series = remembered.series_at(cursor)
+        if series is None:  # which occurrences were reported as of this cursor is not known: read them all
+            log.info("CalDAV: no memory of the series as of the cursor; doing a full read")
+            return self._full(calendar_id, cursor, start, end)
         try:
             response = self._report(calendar_id, _sync_query(cursor[len("sync:"):]), sync=True)
         except Refused as exc:
@@ -498,8 +597,8 @@ class CalDavCalendarProvider:
                 raise
             # a server that names a sync token but refuses sync-collection: its ctag from now on
             log.info("CalDAV refused sync-collection (%s); comparing the ctag instead", exc.status)
-            self._sync_refused = True
-            return self._full(calendar_id, start, end)
+            remembered.refused = True
+            return self._full(calendar_id, cursor, start, end)
         result = response.parse_sync_collection()
         if result.sync_token is None:
             raise CursorExpired("CalDAV: the server answered the sync token without a new one")
@@ -508,25 +607,30 @@ class CalDavCalendarProvider:
         missing: list[str] = []
         for href in result.deleted:
             path = _path(self._url(calendar_id, href))
-            deleted.extend([path, *sorted(self._series.pop(path, ()))])
-            self._gone.add(path)
+            deleted.extend([path, *sorted(series.pop(path, ()))])
+            remembered.gone.add(path)
         for item in result.changed:
             if not item.calendar_data:
                 missing.append(item.href)  # servers that leave calendar-data out of a sync report
                 continue
             events.extend(self._changed(calendar_id, item.href, item.etag or "", item.calendar_data, start, end,
-                                        deleted))
+                                        series, deleted))
         if missing:
             for item in self._report(calendar_id, _multiget_query(missing)).parse_calendar_query():
                 if item.calendar_data:
                     events.extend(self._changed(calendar_id, item.href, item.etag or "", item.calendar_data, start,
-                                                end, deleted))
-        return ChangeBatch(events=events, deleted_ids=deleted, cursor=f"sync:{result.sync_token}")
+                                                end, series, deleted))
+        new = f"sync:{result.sync_token}"
+        remembered.settle(cursor, new, series)
+        self._keep(calendar_id)
+        return ChangeBatch(events=events, deleted_ids=deleted, cursor=new)
 
-    def _changed(self, calendar_id, href, etag, data, start, end, deleted: list[str]) -> list[RemoteEvent]:
+    def _changed(self, calendar_id, href, etag, data, start, end, series: Series, deleted: list[str]
+                 ) -> list[RemoteEvent]:
         path = _path(self._url(calendar_id, href))
-        before = self._series.get(path, set())
-        events = self._remember(path, self._parse.resource(path, etag, data, start, end))
+        before = series.pop(path, set())
+        events = self._parse.resource(path, etag, data, start, end)
+        series.update(_series_of(events))
         deleted.extend(sorted(before - {e.remote_id for e in events}))
         return events
 
@@ -537,15 +641,18 @@ class CalDavCalendarProvider:
         if response.tree is not None:
             token = response.tree.findtext(f".//{dav.SyncToken.tag}")
             ctag = response.tree.findtext(".//{http://calendarserver.org/ns/}getctag")
-        if token and not self._sync_refused:
+        if token and not self._recall(calendar_id).refused:
             return f"sync:{token}"
         return f"ctag:{ctag}" if ctag else None
 
-    def _full(self, calendar_id: str, start: datetime, end: datetime) -> ChangeBatch:
+    def _full(self, calendar_id: str, given: str | None, start: datetime, end: datetime) -> ChangeBatch:
         state = self._collection_state(calendar_id)  # before the listing: a change meanwhile is read again later
         events = self._window(calendar_id, start, end)
         # with neither a sync token nor a ctag, every cycle is a full read; the cursor says so
-        return ChangeBatch(events=events, cursor=state or "ctag:", full=True)
+        cursor = state or "ctag:"
+        self._recall(calendar_id).settle(given, cursor, _series_of(events))
+        self._keep(calendar_id)
+        return ChangeBatch(events=events, cursor=cursor, full=True)
 
 
 def _occurrence_moment(text: str) -> datetime | date:
@@ -563,11 +670,12 @@ def dav_client(settings: CalDavSettings, password: str, url: str | None = None) 
                      timeout=settings.timeout_seconds, rate_limit_handle=False, enable_rfc6764=False)
 
 
-def caldav_provider(settings: CalDavSettings, secrets: SecretStore, *, all_day_zone: str = "UTC"
-                    ) -> CalDavCalendarProvider:
-    """The provider for the profile, with the app password from the keyring."""
+def caldav_provider(settings: CalDavSettings, secrets: SecretStore, *, all_day_zone: str = "UTC",
+                    memory: ProviderMemory | None = None) -> CalDavCalendarProvider:
+    """The provider for the profile, with the app password from the keyring and its memory in ``memory`` (the
+    store's)."""
     password = secrets.get(PASSWORD_KEY)
     if not password or not settings.username or not settings.calendar_url:
         raise UserError(NOT_CONNECTED)
     return CalDavCalendarProvider(settings, dav_client(settings, password, settings.calendar_url),
-                                  all_day_zone=all_day_zone)
+                                  all_day_zone=all_day_zone, memory=memory)

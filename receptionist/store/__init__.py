@@ -19,6 +19,7 @@ from receptionist.store.leases import Leases
 from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
 from receptionist.store.privacy import CallerData
+from receptionist.store.provider_memory import ProviderMemoryStore
 from receptionist.store.reliability import Reliability
 from receptionist.store.remote_cache import RemoteCache
 from receptionist.store.reports import Reports
@@ -49,6 +50,7 @@ class Store:
         self.texting = Texting(sessions)
         self.caller_data = CallerData(sessions)
         self.reliability = Reliability(sessions)
+        self.provider_memory = ProviderMemoryStore(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

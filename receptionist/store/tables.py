@@ -195,6 +195,16 @@ class SyncCursor(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class ProviderMemory(Base):
+    """What a provider remembers across restarts beyond the cursor (CalDAV: the occurrences last reported per
+    series as of each recent cursor, our events seen deleted, a refused sync-collection), one document per scope."""
+
+    __tablename__ = "provider_memory"
+
+    scope: Mapped[str] = mapped_column(String(500), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
 class ExternalEvent(Base):
     """The remote cache: every event the pulls read from a calendar, with its etag and our fields, so the sync plan
     can compare the calendar's copy with what we wrote (and the week view shows busy time). Ours are recognised by

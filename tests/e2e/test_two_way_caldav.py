@@ -2,6 +2,7 @@
 server (Radicale, from the sandbox stack) beside the Google and Outlook stand-ins. A person edits and deletes our
 events from a second CalDAV client. The engine's clock is a fake one (no sleeping, no timed assertions)."""
 
+import json
 from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -11,6 +12,7 @@ import pytest
 from receptionist.app import App
 from receptionist.config import Profile
 from receptionist.domain.models import AppointmentStatus, SyncState
+from receptionist.errors import NotFound
 from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox import caldav as caldav_sandbox
 from receptionist_sandbox.caldav import FaultProxy
@@ -176,3 +178,23 @@ def test_a_412_is_read_and_compared_before_it_is_called_a_conflict(proxied_app, 
     link = links(app, appt.id)[C]
     assert link.state is SyncState.CONFLICT and link.last_error.startswith("changed on CalDAV as we wrote")
     assert "title" in link.diff
+
+
+def test_the_desk_s_caldav_provider_keeps_its_memory_in_the_desk_s_database(app, stack, db_url):
+    appt = approve(app, 7)
+    assert app.sync_engine.run_cycle().ok and synced_everywhere(app, appt.id)
+    app.desk.appointments.cancel(appt.id, actor="amy")
+    assert app.sync_engine.run_cycle().ok  # our event deleted from the CalDAV calendar: remembered as gone
+    kept = json.loads(app.store.provider_memory.recall(stack.caldav_calendar))
+    [(cursor, _)] = kept["snapshots"][:1]
+    assert cursor == app.store.cache.cursor(C)[0]
+    assert any(href.endswith(f"{appt.id}.ics") for href in kept["gone"])
+    app.stop()
+
+    again = App.build(app.profile, db_url, app.secrets, with_receiver=False, clock=app.sync_engine.clock)
+    try:  # a desk started anew on the same database answers a retried create of that event as deleted
+        target = again.sync_engine.targets[C]
+        with pytest.raises(NotFound):
+            target.provider.create_event(target.calendar_id, again.sync_engine.draft_for(appt))
+    finally:
+        again.stop()

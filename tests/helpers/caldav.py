@@ -30,12 +30,14 @@ def settings_for(server_url: str, calendar_url: str, **overrides) -> CalDavSetti
 
 
 def make_provider(server_url: str, calendar_url: str, *, via: str | None = None,
-                  all_day_zone: str = "America/Chicago") -> CalDavCalendarProvider:
-    """The provider; ``via`` sends it through another URL (the fault proxy) for the same calendar."""
+                  all_day_zone: str = "America/Chicago", memory=None) -> CalDavCalendarProvider:
+    """The provider; ``via`` sends it through another URL (the fault proxy) for the same calendar; ``memory`` is
+    where it keeps what it remembers (a store's ``provider_memory``, to build it anew as after a restart)."""
     if via:
         calendar_url = via.rstrip("/") + "/" + calendar_url.split("/", 3)[3]
     settings = settings_for(via or server_url, calendar_url)
-    return CalDavCalendarProvider(settings, dav_client(settings, PASSWORD, calendar_url), all_day_zone=all_day_zone)
+    return CalDavCalendarProvider(settings, dav_client(settings, PASSWORD, calendar_url), all_day_zone=all_day_zone,
+                                  memory=memory)
 
 
 class Person:
