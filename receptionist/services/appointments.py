@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
@@ -109,6 +109,7 @@ class Appointments:
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot book it")
         assert draft.start is not None
+        draft = replace(draft, resource=self.checks.resource_for(draft))  # as an approval picks it
         taken = self.checks.taken_since(draft)
         if taken:
             raise UserError("cannot book it: " + "; ".join(taken) + "; choose another time")

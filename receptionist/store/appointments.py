@@ -30,6 +30,7 @@ from receptionist.store.base import (
     commit_or_stale,
     refuse_new_clash,
 )
+from receptionist.store.holds import refuse_held
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import appointment_record
 
@@ -161,13 +162,17 @@ class AppointmentStore(Room):
                ) -> AppointmentRecord:
         """A booking made at the desk (no call behind it): a confirmed appointment with a pending link per calendar
         and any outbox messages, atomically. One booked at another desk at this time since the check (not among
-        ``seen_clashes``) is a ``StaleEdit``, and nothing is written."""
+        ``seen_clashes``), or a slot held for a caller since (``holds.refuse_held``), is a ``StaleEdit``, and
+        nothing is written."""
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
-            refuse_new_clash(s, draft.start, draft.end, seen_clashes)
+            refuse_new_clash(s, draft.start, draft.end, seen_clashes, resource=draft.resource)
+            if seen_clashes is not None:
+                refuse_held(s, draft.start, draft.end, now, draft.resource)
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 service=draft.service, start_at=draft.start, end_at=draft.end, notes=draft.notes,
+                resource=draft.resource,
                 status=AppointmentStatus.CONFIRMED.value, created_at=now, updated_at=now)
             appt.links = [t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, generation=0,
                                          updated_at=now) for c in calendars]
@@ -182,7 +187,8 @@ class AppointmentStore(Room):
                            seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
         """Reschedule or edit (``start``, ``end``, ``service``, ``notes``, ``caller_name``, overrides): the
         appointment changes and every calendar link is owed the new version, atomically with any SMS. A move onto
-        an appointment booked at another desk since the check (not among ``seen_clashes``) is a ``StaleEdit``."""
+        an appointment booked at another desk since the check (not among ``seen_clashes``), or onto a slot held for a
+        caller since (``holds.refuse_held``), is a ``StaleEdit``."""
         allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
                    "description_override", "resource"}
         if set(changes) - allowed:
@@ -196,6 +202,8 @@ class AppointmentStore(Room):
             if "start" in changes:
                 refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id,
                                  resource=changes.get("resource", row.resource))
+                if seen_clashes is not None:
+                    refuse_held(s, changes["start"], changes["end"], now, changes.get("resource", row.resource))
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
             if "start" in changes and changes["start"] != before_start:  # a new time: whether they came is not known
