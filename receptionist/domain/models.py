@@ -196,6 +196,7 @@ class AppointmentRow:
     status: AppointmentStatus
     cancel_reason: str | None = None
     links: tuple[LinkBadge, ...] = ()
+    resource: str | None = None  # the chair, room or person it takes (the day view's column); None: the location
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ _ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.
 # calling ``SyncState(value)`` costs microseconds, per link of every row listed).
 _ROW_COLUMNS = (t.Appointment.id, t.Appointment.start_at, t.Appointment.end_at, t.Appointment.caller_name,
                 t.Appointment.callback_number, t.Appointment.service, t.Appointment.status,
-                t.Appointment.cancel_reason)
+                t.Appointment.cancel_reason, t.Appointment.resource)
 _BADGE_COLUMNS = (t.CalendarLink.appointment_id, t.CalendarLink.id, t.CalendarLink.calendar, t.CalendarLink.state,
                   t.CalendarLink.last_error, t.CalendarLink.attempts, t.CalendarLink.next_attempt_at,
                   t.CalendarLink.synced_at,
@@ -142,8 +142,8 @@ class AppointmentStore(Room):
                     badges.setdefault(appointment_id, []).append(
                         LinkBadge(link[0], link[1], _SYNC_STATES[link[2]], *link[3:]))
         return [AppointmentRow(i, start, end, caller, phone, service, _APPOINTMENT_STATUSES[status], reason,
-                               tuple(badges.get(i, ())))
-                for i, start, end, caller, phone, service, status, reason in found]
+                               tuple(badges.get(i, ())), resource=resource)
+                for i, start, end, caller, phone, service, status, reason, resource in found]
 
     def counts(self, start: datetime, end: datetime) -> dict[str, int]:
         """Counts for the view's header, in SQL: appointments in the window (live and cancelled) and links that

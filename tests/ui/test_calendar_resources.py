@@ -1,0 +1,118 @@
+"""The calendar shows resources: the day view of a location with chairs has a column per chair and one for what
+takes none (a whole-location booking), named over the columns; a booking's chair is in its hover text; who is on
+call for the day shown is named in the nav row. Driven by the keyboard (D, Page Down, W) and the mouse, over a real
+desk."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from receptionist import events
+from receptionist.config import Profile
+from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.week_layout import OTHER_COLUMN
+from tests.helpers.desk import make_desk
+from tests.helpers.ui import item_rects
+
+pytestmark = pytest.mark.gui
+
+CHICAGO = ZoneInfo("America/Chicago")
+PROFILE = Profile.from_dict({
+    "people": {"members": [{"name": "Dr. Ana Ruiz", "phone": "+13125550111"},
+                           {"name": "Dr. Bo Chen", "phone": "+13125550112"}]},
+    "availability": {
+        "hours": {d: ["08:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+        "services": [{"name": "Cleaning", "duration_minutes": 60, "resources": ["Chair 1", "Chair 2"]},
+                     {"name": "Checkup", "duration_minutes": 30}],
+        "resources": [{"name": "Chair 1", "kind": "chair"}, {"name": "Chair 2", "kind": "chair"}],
+        "on_call": [{"person": "Dr. Ana Ruiz", "hours": "08:00-18:00", "days": ["mon"]},
+                    {"person": "Dr. Bo Chen", "hours": "08:00-18:00", "days": ["tue"]}]}})
+
+
+def tuesday(hour: int) -> datetime:
+    return datetime(2026, 11, 24, hour, tzinfo=CHICAGO).astimezone(timezone.utc)
+
+
+@pytest.fixture
+def view(qtbot, store, clock):
+    desk = make_desk(store, PROFILE, events.EventBus(), {}, clock=clock)
+    booked = [desk.appointments.book("Ana Ruiz", "(312) 555-0199", "Cleaning", tuesday(10), actor="Dr. Ana Ruiz"),
+              desk.appointments.book("Bo Lee", "(312) 555-0100", "Cleaning", tuesday(10), actor="Dr. Ana Ruiz"),
+              desk.appointments.book("Cy Diaz", "(312) 555-0101", "Checkup", tuesday(13), actor="Dr. Ana Ruiz")]
+    assert [a.resource for a in booked] == ["Chair 1", "Chair 2", None]
+    view = WeekCalendarView(desk.appointments, CHICAGO, clock, {}, on_call=desk.on_call)
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show()
+    qtbot.waitExposed(view)
+    with qtbot.waitSignal(view.week_shown, timeout=3000):
+        view.refresh()
+    view.booked = booked
+    return view
+
+
+def columns_of(view) -> dict[str, int]:
+    """Which third of the day's column each booking's block sits in (0, 1, 2)."""
+    geo = view.state.geometry(view.canvas.width())
+    left, third = geo.column_x(view.state.days[0]), geo.column_width() / 3
+    return {item.key: int((rect.center().x() - left) // third) for rect, item in item_rects(view.canvas)}
+
+
+def test_the_day_view_has_a_column_per_chair_and_one_for_the_rest(qtbot, view):
+    chair1, chair2, checkup = view.booked
+    view.canvas.setFocus()
+    assert view.state.layout.columns == ()  # the week: one column a day
+    qtbot.keyClick(view.canvas, Qt.Key.Key_D)  # Monday (today)
+    qtbot.keyClick(view.canvas, Qt.Key.Key_PageDown)  # Tuesday
+    qtbot.waitUntil(lambda: view.state.layout.columns == ("Chair 1", "Chair 2", OTHER_COLUMN), timeout=3000)
+    assert view.title_label.text().startswith("Tuesday")
+    assert columns_of(view) == {chair1.id: 0, chair2.id: 1, checkup.id: 2}
+    blocks = {item.key: rect for rect, item in item_rects(view.canvas)}
+    assert blocks[chair1.id].right() < blocks[chair2.id].left()  # side by side, not on top of each other
+    assert view.header.height() == view.header.minimumSizeHint().height() >= 30 + view.header.ROW
+    # the chair is in the hover text, and a click opens the booking of that column
+    assert view.tooltip_of(next(i for _, i in item_rects(view.canvas) if i.key == chair2.id)).splitlines()[2] \
+        == "Chair 2"
+    with qtbot.waitSignal(view.appointment_clicked, timeout=2000) as clicked:
+        qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=blocks[chair2.id].center().toPoint())
+    assert clicked.args == [chair2.id]
+    qtbot.keyClick(view.canvas, Qt.Key.Key_W)  # the week again: whole-day columns
+    assert view.state.layout.columns == () and view.state.layout is view.week_layout
+    assert len({rect.left() for rect, _ in item_rects(view.canvas)}) == 2  # the chairs' lanes at 10, one at 1
+
+
+def test_the_header_names_who_is_on_call_for_the_day_shown(qtbot, view):
+    assert view.on_call_label.isVisible()
+    assert view.on_call_label.text() == "On call: Dr. Ana Ruiz until 6:00 PM"  # now, Monday 9 AM
+    view.canvas.setFocus()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_D)
+    qtbot.keyClick(view.canvas, Qt.Key.Key_PageDown)
+    assert view.on_call_label.text() == "On call: Dr. Bo Chen until 6:00 PM"  # Tuesday at noon
+    assert "Dr. Bo Chen is on call" in view.on_call_label.toolTip()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_PageDown)
+    assert view.on_call_label.text() == "On call: nobody"  # Wednesday
+    qtbot.keyClick(view.canvas, Qt.Key.Key_T)
+    assert view.on_call_label.text() == "On call: Dr. Ana Ruiz until 6:00 PM"
+
+
+def test_without_resources_or_a_roster_nothing_changes(qtbot, store, clock, profile):
+    desk = make_desk(store, profile, events.EventBus(), {}, clock=clock)
+    desk.appointments.book("Ana Ruiz", "(312) 555-0199", "Cleaning", tuesday(10))
+    view = WeekCalendarView(desk.appointments, CHICAGO, clock, {}, on_call=desk.on_call)
+    qtbot.addWidget(view)
+    view.resize(1000, 700)
+    view.show()
+    with qtbot.waitSignal(view.week_shown, timeout=3000):
+        view.refresh()
+    view.show_day(tuesday(10).astimezone(CHICAGO).date())
+    qtbot.waitUntil(lambda: len(item_rects(view.canvas)) == 1, timeout=3000)
+    assert view.week_layout.by_resource is None and view.state.layout.columns == ()
+    assert not view.on_call_label.isVisible() and view.header.height() == 30
+    [(rect, _)] = item_rects(view.canvas)
+    geo = view.state.geometry(view.canvas.width())
+    assert rect.width() > geo.column_width() - 12  # the whole day's width
+    assert view.canvas.rect().contains(QPoint(int(rect.center().x()), int(rect.center().y())))
