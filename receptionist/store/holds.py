@@ -52,7 +52,7 @@ class Holds(Room):
         if except_call is not None:
             query = query.where(not_(and_(H.platform == except_call[0], H.call_id == except_call[1])))
         with self.session() as s:
-            return [BusyBlock(a, b, "hold", "a time offered to a caller on the phone", service=service, resource=resource)
+            return [BusyBlock(a, b, "hold", "held for another caller", service=service, resource=resource)
                     for a, b, service, resource in s.execute(query)]
 
     def held_resource(self, call: tuple[str, str], start: datetime, end: datetime, now: datetime) -> str | None:

@@ -172,6 +172,7 @@ class WeekCalendarView(QWidget):
         fl.setSpacing(0)
         self.header = DayHeader(self.state, self.tooltip_of)
         self.canvas = WeekCanvas(self.state, self.tooltip_of)
+        self.canvas.strip, self.header.keyboard = self.header, self.canvas  # the keyboard reaches all-day events
         self.scroll = QScrollArea()
         self.scroll.setAccessibleName("The week")
         self.scroll.setWidgetResizable(True)

@@ -29,7 +29,8 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
 from receptionist.domain.models import SyncState
 from receptionist.ui import theme
-from receptionist.ui.week_input import CanvasInput
+from receptionist.ui.week_input import FOCUS_RING, CanvasInput
+from receptionist.ui.week_keys import identity
 from receptionist.ui.week_layout import CalendarItem, MoreChip, WeekLayout, clock_label, one_line
 
 DAY_START_HOUR = 7
@@ -233,6 +234,7 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
         self.state = state
         self.describe = describe
         self.right_margin = 0
+        self.keyboard: QWidget | None = None  # the grid whose keyboard focus reaches this strip's blocks
         self.more_menu: QMenu | None = None
         self.setMouseTracking(True)
         self._frame: tuple[WeekLayout, int, tuple[int, ...], list[_Block]] | None = None
@@ -324,6 +326,7 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
             p.drawRoundedRect(block.rect, 3, 3)
             p.setPen(block.text_color)
             p.drawText(block.title_at, block.title)
+        self._paint_ring(p)
         p.setPen(QPen(QColor("#cbd5e1")))
         p.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
         p.end()
@@ -333,6 +336,18 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
             if block.rect.contains(pos.toPointF()):
                 return block.target
         return None
+
+    def _paint_ring(self, p: QPainter) -> None:
+        """The keyboard's ring on an all-day block while the grid has the keyboard (``CanvasInput.strip``)."""
+        if self.keyboard is None or not self.keyboard.hasFocus() or self.state.focused is None:
+            return
+        rect = next((b.rect for b in self.blocks() if identity(b.target) == identity(self.state.focused)), None)
+        if rect is not None:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor("#ffffff"), 1))
+            p.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 4, 4)
+            p.setPen(QPen(FOCUS_RING, 2))
+            p.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 4, 4)
 
     def _paint_columns(self, p: QPainter, geo: "_Geometry") -> None:
         """The resource columns' names over the day view's columns (``WeekLayout.columns``)."""

@@ -28,7 +28,7 @@ from tests.helpers.payloads import payload
 from tests.helpers.rows import outbox_items
 
 CHICAGO = ZoneInfo("America/Chicago")
-HELD = "overlaps a time offered to a caller on the phone"
+HELD = "overlaps held for another caller"
 CHAIRS = Profile.from_dict({"availability": {
     "hours": {d: ["08:00-17:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
     "services": [{"name": "Cleaning", "duration_minutes": 60, "resources": ["Chair 1", "Chair 2"]}],

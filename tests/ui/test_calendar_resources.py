@@ -1,7 +1,7 @@
 """The calendar shows resources: the day view of a location with chairs has a column per chair and one for what
 takes none (a whole-location booking), named over the columns; a booking's chair is in its hover text; who is on
-call for the day shown is named in the nav row. Driven by the keyboard (D, Page Down, W) and the mouse, over a real
-desk."""
+call for the day shown is named in the nav row; all-day events are reached by the keyboard in the grid. Driven by
+the keyboard (D, Page Down, W, the arrows, Tab) and the mouse, over a real desk."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from receptionist import events
 from receptionist.config import Profile
@@ -17,6 +19,8 @@ from receptionist.ui.calendar_view import WeekCalendarView
 from receptionist.ui.week_layout import OTHER_COLUMN
 from tests.helpers.desk import make_desk
 from tests.helpers.ui import item_rects
+from tests.ui.test_calendar_keyboard import ext
+from tests.ui.test_calendar_view import WeekService, all_day, appt, at, make_view  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.gui
 
@@ -116,3 +120,42 @@ def test_without_resources_or_a_roster_nothing_changes(qtbot, store, clock, prof
     geo = view.state.geometry(view.canvas.width())
     assert rect.width() > geo.column_width() - 12  # the whole day's width
     assert view.canvas.rect().contains(QPoint(int(rect.center().x()), int(rect.center().y())))
+
+
+# --- all-day events by keyboard -------------------------------------------------------------------------------------
+
+
+def test_all_day_events_are_reached_by_the_keyboard_first_in_their_day(qtbot, make_view):
+    """Tuesday's all-day "Out o" comes before Tuesday's timed event in the reading order: Right from Monday 9 AM lands
+    on the nearest start (10:30), Up goes to the all-day one, Down back and Up again; the strip draws the ring while
+    the grid has the keyboard, Enter says what it is, and Tab walks through it."""
+    service = WeekService([appt("a", at(23, 9))], [all_day("o", 24), ext("x", at(24, 10, 30))])
+    view = make_view(service)
+    view.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is view, timeout=2000)
+    qtbot.keyClick(view, Qt.Key.Key_L, Qt.KeyboardModifier.AltModifier)
+    assert view.canvas.hasFocus() and view.canvas.focused().key == "a"
+    seen = []
+    for key in (Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_Up):
+        qtbot.keyClick(view.canvas, key)
+        seen.append(view.canvas.focused().key.split("/")[-1])
+    assert seen == ["x", "o", "x", "o"]
+    focused = view.canvas.focused()
+    assert focused.all_day and view.canvas.focused_rect() is None  # not on the grid: the strip rings it
+    assert view.canvas.accessibleDescription() == "Out o. All day · Google Calendar"
+    rect = next(b.rect for b in view.header.blocks() if b.target is focused)
+    ring = QPoint(int(rect.center().x()), int(rect.top() - 2))
+    assert QColor(view.header.grab().toImage().pixel(ring)).lightness() < 80
+    view.today_button.setEnabled(True)
+    view.today_button.setFocus()
+    assert QColor(view.header.grab().toImage().pixel(ring)).lightness() > 200
+    view.canvas.setFocus()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Return)  # a calendar's event: its text is shown, nothing of ours opens
+    qtbot.waitUntil(lambda: QToolTip.isVisible() and QToolTip.text().startswith("Out o"), timeout=2000)
+    QToolTip.hideText()
+    qtbot.keyClick(view.canvas, Qt.Key.Key_Home)
+    walked = [view.canvas.focused().key.split("/")[-1]]
+    for _ in range(2):
+        qtbot.keyClick(view.canvas, Qt.Key.Key_Tab)
+        walked.append(view.canvas.focused().key.split("/")[-1])
+    assert walked == ["a", "o", "x"]
