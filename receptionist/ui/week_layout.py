@@ -331,7 +331,8 @@ def resource_layout(week: WeekLayout, items: list[CalendarItem], resources: tupl
         part = cap_lanes(week.first_day, assign_lanes(group))
         for target, into in [(i, shown) for i in part.items] + [(c, chips) for c in part.chips]:
             share = RESOURCE_SHARE // target.lanes
-            into.append(replace(target, lane=column * RESOURCE_SHARE + target.lane * share, lanes=lanes, span=share))
+            moved = _replace if isinstance(target, CalendarItem) else replace  # a chip is rarer: the plain copy
+            into.append(moved(target, lane=column * RESOURCE_SHARE + target.lane * share, lanes=lanes, span=share))
     return WeekLayout(week.first_day, tuple(shown), tuple(chips), (*resources, OTHER_COLUMN))
 
 

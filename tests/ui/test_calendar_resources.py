@@ -5,7 +5,7 @@ the keyboard (D, Page Down, W, the arrows, Tab) and the mouse, over a real desk.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QApplication, QToolTip
 
 from receptionist import events
 from receptionist.config import Profile
+from receptionist.ui.appointment_dialog import AppointmentDialog
 from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.operations import OperationRunner
 from receptionist.ui.week_layout import OTHER_COLUMN
 from tests.helpers.desk import make_desk
 from tests.helpers.ui import item_rects
@@ -55,7 +57,7 @@ def view(qtbot, store, clock):
     qtbot.waitExposed(view)
     with qtbot.waitSignal(view.week_shown, timeout=3000):
         view.refresh()
-    view.booked = booked
+    view.booked, view.availability = booked, desk.availability
     return view
 
 
@@ -84,6 +86,11 @@ def test_the_day_view_has_a_column_per_chair_and_one_for_the_rest(qtbot, view):
     with qtbot.waitSignal(view.appointment_clicked, timeout=2000) as clicked:
         qtbot.mouseClick(view.canvas, Qt.MouseButton.LeftButton, pos=blocks[chair2.id].center().toPoint())
     assert clicked.args == [chair2.id]
+    # the appointment dialog names the chair beside the service
+    dialog = AppointmentDialog(view.weeks, view.weeks.get(chair2.id), zone=CHICAGO, calendars={}, sms_enabled=False,
+                               operations=OperationRunner(view), queries=view.runner, availability=view.availability)
+    qtbot.addWidget(dialog)
+    assert dialog.fields["service"].text() == "Cleaning · Chair 2"
     qtbot.keyClick(view.canvas, Qt.Key.Key_W)  # the week again: whole-day columns
     assert view.state.layout.columns == () and view.state.layout is view.week_layout
     assert len({rect.left() for rect, _ in item_rects(view.canvas)}) == 2  # the chairs' lanes at 10, one at 1
