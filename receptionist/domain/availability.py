@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from receptionist.domain.models import BusyBlock, FieldIssue, Severity
-from receptionist.domain.schedule import BUFFER, DAY_FULL, OVERLAP, WEEK_FULL, BookingRules, Schedule
+from receptionist.domain.schedule import BUFFER, DAY_FULL, HOLD, OVERLAP, WEEK_FULL, BookingRules, Refusal, Schedule
 
 BUSY_CODES = frozenset({OVERLAP, BUFFER, DAY_FULL, WEEK_FULL})  # the rest: ``payload.check_slot``, no busy time
 
@@ -40,9 +40,11 @@ def uncovered(start: datetime, end: datetime, covers: Sequence[tuple[datetime, d
 def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
                 read_busy: Callable[[datetime, datetime], list[BusyBlock]], rules: BookingRules, now: datetime,
                 labels: Mapping[str, str] | None = None) -> list[list[FieldIssue]]:
-    """The busy-time reasons of each (start, end, service) slot, as warnings, with busy time read once
+    """The busy-time reasons of each (start, end, service) slot, with busy time read once
     (``read_busy(start, end)``) over the span of them all: a booking checked at the desk and a batch of captured
-    calls are checked by the same rule as the agent's offers."""
+    calls are checked by the same rule as the agent's offers. Each is a warning a person may book over, but an
+    overlap with a slot held for a caller on the phone (``HOLD``), which is an error: that caller is being
+    offered it now (``held``)."""
     if not slots:
         return []
     around = reach(rules)
@@ -54,6 +56,11 @@ def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
     for start, end, service in slots:
         rule = rules.service(service, int((end - start).total_seconds() // 60))
         _, reasons = schedule.check(start, rule)  # on the first of its resources free then, if it needs one
-        found.append([FieldIssue("requested_start", Severity.WARNING, r.message)
+        found.append([FieldIssue("requested_start", Severity.ERROR if _held(r) else Severity.WARNING, r.message)
                       for r in reasons if r.code in BUSY_CODES])
     return found
+
+
+def _held(reason: Refusal) -> bool:
+    """Whether a refusal is an overlap with a slot held for a caller on the phone (never booked over)."""
+    return reason.code == OVERLAP and reason.block is not None and reason.block.source == HOLD

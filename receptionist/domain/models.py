@@ -211,6 +211,7 @@ class AppointmentRow:
     cancel_reason: str | None = None
     links: tuple[LinkBadge, ...] = ()
     attendance: Attendance | None = None  # None: not marked
+    resource: str | None = None  # the chair, room or person it takes (the day view's column); None: the location
 
 
 @dataclass(frozen=True)

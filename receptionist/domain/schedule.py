@@ -232,7 +232,7 @@ class Schedule:
         self.rules = rules
         self.zone = rules.zone
         self.now = now
-        self.labels = {APPOINTMENT: "our booking", HOLD: "held for another caller", **(labels or {})}
+        self.labels = {APPOINTMENT: "our booking", HOLD: "offered on the phone", **(labels or {})}
         blocks = list(busy)
         own = {r.calendar: r.name for r in rules.resources if r.calendar}
         names = {_key(r.name) for r in rules.resources}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
@@ -30,6 +30,7 @@ class WeekView:
     appointments: list[AppointmentRow]  # live ones
     external: list[ExternalEventRecord]
     cancelled: list[AppointmentRow] = field(default_factory=list)  # shown struck through, never as busy
+    resources: tuple[str, ...] = ()  # the location's chairs, rooms and staff: the day view's columns
 
 
 def announce_changed(ctx: DeskContext, appt: AppointmentRecord) -> AppointmentRecord:
@@ -68,7 +69,8 @@ class Appointments:
         external = [e for e in store.cache.events_between(start, end) if e.uid is None or e.uid not in ours]
         live = [a for a in appointments if a.status is not AppointmentStatus.CANCELLED]
         cancelled = [a for a in appointments if a.status is AppointmentStatus.CANCELLED]
-        return WeekView(start, end, live, external, cancelled)
+        return WeekView(start, end, live, external, cancelled,
+                        tuple(r.name for r in self.ctx.rules.booking.resources))
 
     def page(self, start: datetime, end: datetime, *, offset: int = 0, limit: int = 200) -> list[AppointmentRow]:
         """What the appointments view lists: the window's appointments, then every other one needing attention."""
@@ -109,6 +111,7 @@ class Appointments:
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot book it")
         assert draft.start is not None
+        draft = replace(draft, resource=self.checks.resource_for(draft))  # as an approval picks it
         taken = self.checks.taken_since(draft)
         if taken:
             raise UserError("cannot book it: " + "; ".join(taken) + "; choose another time")

@@ -23,7 +23,7 @@ from receptionist.domain.models import (
 )
 from receptionist.errors import UserError
 from receptionist.services.callers import Callers
-from receptionist.services.checks import Checks, draft_of, refuse_blocking
+from receptionist.services.checks import Checks, draft_of, held_by, refuse_blocking
 from receptionist.services.context import DeskContext
 from receptionist.services.texts import confirmation_mark
 from receptionist.services.wording import Wording
@@ -115,7 +115,8 @@ class Bookings:
             raise UserError(f"call {call_row_id} does not exist")
         p = call.proposal
         pending = p is not None and p.status is ProposalStatus.PENDING
-        issues = self.checks.check(draft_of(p), ignore_appointment=p.appointment_id)[1] if pending else None
+        issues = self.checks.check(draft_of(p), ignore_appointment=p.appointment_id,
+                                   call=(call.platform, call.call_id))[1] if pending else None
         number = call.caller_id_number or call.callback_number
         note = self.callers.returning_text(number, before_call_row_id=call.id)
         return CallReview(call, refusal_of(call.intent) if pending else None, note, issues, self.contact(call),
@@ -139,7 +140,7 @@ class Bookings:
         """What Approve would do with this draft (the window's confirmation step): the warnings it would be
         approved despite, the text it would send, and whether the caller may be texted."""
         call = self.ctx.store.calls.of_proposal(proposal_id)
-        draft, issues = self.checks.check(draft)
+        draft, issues = self.checks.check(draft, call=held_by(call))
         warnings = [i for i in issues if i.severity is Severity.WARNING]
         text = self.wording.confirmation(draft) if (self.ctx.sms_enabled and draft.callback_number and draft.start
                                                     and not blocking(issues)) else None
@@ -157,7 +158,7 @@ class Bookings:
 
     def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str | None = None) -> ProposalRecord:
         ctx = self.ctx
-        draft, issues = self.checks.check(draft)
+        draft, issues = self.checks.check(draft, call=held_by(ctx.store.calls.of_proposal(proposal_id)))
         record = ctx.store.proposals.update(proposal_id, draft, issues, version, ctx.actor(actor), ctx.clock())
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="edited")
         return record
@@ -175,14 +176,12 @@ class Bookings:
         refusal = self.approval_refusal(proposal_id)
         if refusal:
             raise UserError(refusal)
-        seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
-        draft, issues = self.checks.check(draft)
-        refuse_blocking(issues, "cannot approve yet")
         call = ctx.store.calls.of_proposal(proposal_id)
-        draft = replace(draft, resource=self.checks.resource_for(
-            draft, call=(call.platform, call.call_id) if call is not None else None))
+        seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
+        draft, issues = self.checks.check(draft, call=held_by(call))
+        refuse_blocking(issues, "cannot approve yet")
+        draft = replace(draft, resource=self.checks.resource_for(draft, call=held_by(call)))
         if notify is None:
-            call = ctx.store.calls.of_proposal(proposal_id)
             notify = call is None or self.contact(call).text_ok
         if notify and text is not None and not text.strip():
             raise UserError("the confirmation text is empty: write it, or approve without texting the caller")

@@ -9,7 +9,7 @@ from receptionist.domain.availability import BUSY_CODES, busy_issues, reach, unc
 from receptionist.domain.schedule import Schedule
 from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
-from receptionist.domain.models import BusyBlock, FieldIssue, ProposalRecord
+from receptionist.domain.models import BusyBlock, CallRecord, FieldIssue, ProposalRecord
 from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
 
@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 def draft_of(proposal: ProposalRecord) -> BookingDraft:
     return BookingDraft(proposal.caller_name, proposal.callback_number, proposal.service, proposal.start,
                         proposal.duration_minutes, proposal.notes)
+
+
+def held_by(call: CallRecord | None) -> tuple[str, str] | None:
+    """The (platform, call id) whose slot holds are a proposal's own (None: no call behind it)."""
+    return (call.platform, call.call_id) if call is not None else None
 
 
 def refuse_blocking(issues: list[FieldIssue], what: str) -> None:
@@ -32,34 +37,45 @@ class Checks:
     def __init__(self, ctx: DeskContext):
         self.ctx = ctx
 
-    def check(self, draft: BookingDraft, ignore_appointment: str | None = None) -> tuple[BookingDraft, list[FieldIssue]]:
+    def check(self, draft: BookingDraft, ignore_appointment: str | None = None,
+              call: tuple[str, str] | None = None) -> tuple[BookingDraft, list[FieldIssue]]:
         """Validate a draft and check it by the booking rule (``Schedule.refusals``): its time rules, then busy time
-        (our appointments and external calendars), buffers and caps."""
+        (our appointments, external calendars and slots held for callers on the phone, ``call``'s own left out:
+        it is this booking), buffers and caps. A held slot refuses the draft, as the agent and the free-time lists
+        treat it; the rest of busy time warns (``busy_issues``)."""
         ctx = self.ctx
-        draft, issues = validate_draft(draft, ctx.rules, ctx.clock())
+        now = ctx.clock()
+        draft, issues = validate_draft(draft, ctx.rules, now)
         if draft.start is not None and draft.end is not None:
             [clashes] = busy_issues(
                 [(draft.start, draft.end, draft.service)],
-                lambda start, end: ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment),
-                ctx.rules.booking, ctx.clock(), ctx.calendars)
+                lambda start, end: (ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment)
+                                    + ctx.store.holds.blocks(start, end, now, call)),
+                ctx.rules.booking, now, ctx.calendars)
             issues += clashes
         return draft, issues
 
     def resource_for(self, draft: BookingDraft, ignore_appointment: str | None = None,
                      call: tuple[str, str] | None = None) -> str | None:
-        """The resource a booking takes: the first of its service's resources with no busy time then, slots held
-        for callers included (``call``'s own left out: it is this booking); when none is free, the first (a person
-        approved it over the warning); None for a service that needs none."""
+        """The resource a booking takes, by the booking rule (``Schedule.refusals``): the one ``call``'s agent held
+        for it at this time, if still free (the caller was told it), else the first of its service's resources with
+        no busy time then, slots held for callers included (``call``'s own left out: it is this booking); when none
+        is free, the first (a person booked it over the warning); None for a service that needs none. Desk
+        bookings, moves, edits and approvals all pick it here."""
         ctx = self.ctx
         rule = ctx.rules.booking.service(draft.service, draft.duration_minutes)
         if not rule.resources or draft.start is None or draft.end is None:
             return None
+        now = ctx.clock()
         around = reach(ctx.rules.booking)
         lo, hi = draft.start - around, draft.end + around
         busy = (ctx.store.busy.blocks(lo, hi, exclude_appointment=ignore_appointment)
-                + ctx.store.holds.blocks(lo, hi, ctx.clock(), call))
-        schedule = Schedule(ctx.rules.booking, busy, ctx.clock(), ctx.calendars)
-        for name in rule.resources:
+                + ctx.store.holds.blocks(lo, hi, now, call))
+        schedule = Schedule(ctx.rules.booking, busy, now, ctx.calendars)
+        names = list(rule.resources)
+        kept = ctx.store.holds.held_resource(call, draft.start, draft.end, now) if call is not None else None
+        names.sort(key=lambda name: ctx.rules.booking.resource(name).name != kept)  # the held one first
+        for name in names:
             reasons = schedule.refusals(draft.start, rule, ctx.rules.booking.resource(name))
             if not any(r.code in BUSY_CODES for r in reasons):
                 return ctx.rules.booking.resource(name).name

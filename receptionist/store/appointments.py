@@ -30,6 +30,7 @@ from receptionist.store.base import (
     commit_or_stale,
     refuse_new_clash,
 )
+from receptionist.store.holds import refuse_held
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import appointment_record
 
@@ -38,7 +39,7 @@ _ATTENTION = (SyncState.FAILED.value, SyncState.CONFLICT.value, SyncState.DRIFT.
 # calling ``SyncState(value)`` costs microseconds, per link of every row listed).
 _ROW_COLUMNS = (t.Appointment.id, t.Appointment.start_at, t.Appointment.end_at, t.Appointment.caller_name,
                 t.Appointment.callback_number, t.Appointment.service, t.Appointment.status,
-                t.Appointment.cancel_reason, t.Appointment.attendance)
+                t.Appointment.cancel_reason, t.Appointment.attendance, t.Appointment.resource)
 _BADGE_COLUMNS = (t.CalendarLink.appointment_id, t.CalendarLink.id, t.CalendarLink.calendar, t.CalendarLink.state,
                   t.CalendarLink.last_error, t.CalendarLink.attempts, t.CalendarLink.next_attempt_at,
                   t.CalendarLink.synced_at,
@@ -141,8 +142,9 @@ class AppointmentStore(Room):
                     badges.setdefault(appointment_id, []).append(
                         LinkBadge(link[0], link[1], _SYNC_STATES[link[2]], *link[3:]))
         return [AppointmentRow(i, start, end, caller, phone, service, _APPOINTMENT_STATUSES[status], reason,
-                               tuple(badges.get(i, ())), Attendance(attendance) if attendance else None)
-                for i, start, end, caller, phone, service, status, reason, attendance in found]
+                               tuple(badges.get(i, ())), Attendance(attendance) if attendance else None,
+                               resource=resource)
+                for i, start, end, caller, phone, service, status, reason, attendance, resource in found]
 
     def counts(self, start: datetime, end: datetime) -> dict[str, int]:
         """Counts for the view's header, in SQL: appointments in the window (live and cancelled) and links that
@@ -161,13 +163,17 @@ class AppointmentStore(Room):
                ) -> AppointmentRecord:
         """A booking made at the desk (no call behind it): a confirmed appointment with a pending link per calendar
         and any outbox messages, atomically. One booked at another desk at this time since the check (not among
-        ``seen_clashes``) is a ``StaleEdit``, and nothing is written."""
+        ``seen_clashes``), or a slot held for a caller since (``holds.refuse_held``), is a ``StaleEdit``, and
+        nothing is written."""
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
-            refuse_new_clash(s, draft.start, draft.end, seen_clashes)
+            refuse_new_clash(s, draft.start, draft.end, seen_clashes, resource=draft.resource)
+            if seen_clashes is not None:
+                refuse_held(s, draft.start, draft.end, now, draft.resource)
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 service=draft.service, start_at=draft.start, end_at=draft.end, notes=draft.notes,
+                resource=draft.resource,
                 status=AppointmentStatus.CONFIRMED.value, created_at=now, updated_at=now)
             appt.links = [t.CalendarLink(calendar=c, state=SyncState.PENDING.value, attempts=0, generation=0,
                                          updated_at=now) for c in calendars]
@@ -182,7 +188,8 @@ class AppointmentStore(Room):
                            seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
         """Reschedule or edit (``start``, ``end``, ``service``, ``notes``, ``caller_name``, overrides): the
         appointment changes and every calendar link is owed the new version, atomically with any SMS. A move onto
-        an appointment booked at another desk since the check (not among ``seen_clashes``) is a ``StaleEdit``."""
+        an appointment booked at another desk since the check (not among ``seen_clashes``), or onto a slot held for a
+        caller since (``holds.refuse_held``), is a ``StaleEdit``."""
         allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
                    "description_override", "resource"}
         if set(changes) - allowed:
@@ -196,6 +203,8 @@ class AppointmentStore(Room):
             if "start" in changes:
                 refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id,
                                  resource=changes.get("resource", row.resource))
+                if seen_clashes is not None:
+                    refuse_held(s, changes["start"], changes["end"], now, changes.get("resource", row.resource))
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
             if "start" in changes and changes["start"] != before_start:  # a new time: whether they came is not known

@@ -30,6 +30,7 @@ from receptionist.store.appointments import load_appointment
 from receptionist.store.audit import audit_in
 from receptionist.store.base import Room, StaleEdit, commit_or_stale, refuse_new_clash
 from receptionist.store.callbacks import open_callback_in
+from receptionist.store.holds import refuse_held
 from receptionist.store.outbox import queue_in
 from receptionist.store.records import call_record, proposal_record
 
@@ -260,11 +261,14 @@ class ProposalStore(Room):
                          seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
         """Proposal → confirmed appointment, with a pending link row per calendar and any outbox messages,
         atomically. A proposal decided at another desk meanwhile, or an appointment booked there at this time that
-        the check before did not see (``seen_clashes``), raises ``StaleEdit`` and changes nothing."""
+        the check before did not see (``seen_clashes``), or a slot held for another caller since
+        (``holds.refuse_held``), raises ``StaleEdit`` and changes nothing."""
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
             row = self._pending(s, proposal_id, version)
             refuse_new_clash(s, draft.start, draft.end, seen_clashes, resource=draft.resource)
+            if seen_clashes is not None:
+                refuse_held(s, draft.start, draft.end, now, draft.resource, (row.call.platform, row.call.call_id))
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 account_id=row.call.account_id, service=draft.service, start_at=draft.start, end_at=draft.end,

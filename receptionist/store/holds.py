@@ -6,10 +6,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import and_, delete, exists, not_, or_, select
+from sqlalchemy.orm import Session
 
 from receptionist.domain.models import AppointmentStatus, BusyBlock, ProposalStatus
 from receptionist.store import tables as t
-from receptionist.store.base import Room, lock_bookings, same_resource
+from receptionist.store.base import Room, StaleEdit, lock_bookings, same_resource
 
 HeldSlot = tuple[datetime, datetime, str | None, str | None]  # start, end, service, resource
 
@@ -25,6 +26,21 @@ def _counting(now: datetime):
                                                                                     not_(decided))))
 
 
+def refuse_held(s: Session, start: datetime, end: datetime, now: datetime, resource: str | None,
+                except_call: tuple[str, str] | None = None) -> None:
+    """Inside the transaction that writes a booking at [start, end) on ``resource``, after ``lock_bookings``
+    (``refuse_new_clash`` takes it): a slot held for a caller on the phone there now (``except_call``'s own left
+    out: it is this booking) was offered since the check, which refuses any it saw, so this write is refused
+    (``StaleEdit``) rather than booking a time the agent is offering."""
+    H = t.SlotHold
+    query = select(H.id).where(H.start_at < end, H.end_at > start, _counting(now), same_resource(H.resource, resource))
+    if except_call is not None:
+        query = query.where(not_(and_(H.platform == except_call[0], H.call_id == except_call[1])))
+    if s.scalar(query.limit(1)) is not None:
+        s.rollback()
+        raise StaleEdit("this time was offered to a caller on the phone a moment ago; choose another time")
+
+
 class Holds(Room):
     def blocks(self, start: datetime, end: datetime, now: datetime,
                except_call: tuple[str, str] | None = None) -> list[BusyBlock]:
@@ -38,6 +54,14 @@ class Holds(Room):
         with self.session() as s:
             return [BusyBlock(a, b, "hold", "held for another caller", service=service, resource=resource)
                     for a, b, service, resource in s.execute(query)]
+
+    def held_resource(self, call: tuple[str, str], start: datetime, end: datetime, now: datetime) -> str | None:
+        """The resource ``call`` booked (its kept hold) at exactly [start, end), if that hold still counts."""
+        H = t.SlotHold
+        with self.session() as s:
+            return s.scalar(select(H.resource).where(H.platform == call[0], H.call_id == call[1],
+                                                     H.booked.is_(True), H.start_at == start, H.end_at == end,
+                                                     _counting(now)).limit(1))
 
     def hold(self, platform: str, call_id: str, slots: Iterable[HeldSlot], now: datetime, until: datetime) -> None:
         """What this call is offered now replaces what it was offered before (its booked slot stays); holds that

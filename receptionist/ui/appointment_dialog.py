@@ -436,7 +436,7 @@ class AppointmentDialog(QDialog):
         self.fields["length"].setText(f"{appt.duration_minutes} min")
         self.fields["caller"].setText(appt.caller_name or "Unknown caller")
         self.fields["phone"].setText(format_phone(appt.callback_number) or "no number")
-        self.fields["service"].setText(appt.service or "—")
+        self.fields["service"].setText((appt.service or "—") + (f" · {appt.resource}" if appt.resource else ""))
         self.fields["notes"].setText(appt.notes or "—")
         markable = self.appointments.markable(appt)
         self.caller_data_button.setEnabled(bool(appt.callback_number))

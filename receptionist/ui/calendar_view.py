@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from receptionist.domain.formatting import format_time
 from receptionist.domain.models import SyncState
 from receptionist.services.appointments import Appointments
+from receptionist.services.on_call import OnCallDesk
 from receptionist.ui import theme
 from receptionist.ui.agenda_view import AgendaList
 from receptionist.ui.operations import QueryRunner
@@ -89,7 +91,7 @@ class WeekCalendarView(QWidget):
 
     def __init__(self, weeks: Appointments, zone: ZoneInfo, now: Callable[[], datetime],
                  calendar_labels: Mapping[str, str] | None = None, runner: QueryRunner | None = None,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, on_call: OnCallDesk | None = None):
         super().__init__(parent)
         self.weeks = weeks  # reads a week (Appointments.week)
         self.zone = zone
@@ -97,7 +99,9 @@ class WeekCalendarView(QWidget):
         self._now = now
         self.runner = runner or QueryRunner(self)
         first_day = week_start(self.today())
-        self.state = WeekState(first_day=first_day, layout=WeekLayout(first_day), zone=zone)
+        self.on_call = on_call  # who is on call (the profile's roster): named in the nav row for the day shown
+        self.week_layout = WeekLayout(first_day)  # the week read; the day view may show it in resource columns
+        self.state = WeekState(first_day=first_day, layout=self.week_layout, zone=zone)
         self.mode = WEEK_VIEW
         self._zone_name = ""
         self.day = self.today()  # the day the day view shows (kept inside the shown week)
@@ -124,6 +128,9 @@ class WeekCalendarView(QWidget):
         self.loading_label.hide()
         self.zone_label = QLabel()
         self.zone_label.setObjectName("muted")
+        self.on_call_label = QLabel()
+        self.on_call_label.setObjectName("muted")
+        self.on_call_label.hide()
         self.mode_buttons: dict[str, QPushButton] = {}
         self.mode_group = QButtonGroup(self)
         modes = QHBoxLayout()
@@ -148,6 +155,8 @@ class WeekCalendarView(QWidget):
         nav.addWidget(self.title_label)
         nav.addWidget(self.loading_label)
         nav.addStretch(1)
+        nav.addWidget(self.on_call_label)
+        nav.addSpacing(8)
         nav.addWidget(self.zone_label)
         nav.addSpacing(8)
         nav.addLayout(modes)
@@ -164,6 +173,7 @@ class WeekCalendarView(QWidget):
         fl.setSpacing(0)
         self.header = DayHeader(self.state, self.tooltip_of)
         self.canvas = WeekCanvas(self.state, self.tooltip_of)
+        self.canvas.strip, self.header.keyboard = self.header, self.canvas  # the keyboard reaches all-day events
         self.scroll = QScrollArea()
         self.scroll.setAccessibleName("The week")
         self.scroll.setWidgetResizable(True)
@@ -279,13 +289,15 @@ class WeekCalendarView(QWidget):
         if mode == DAY and not 0 <= (self.day - self.state.first_day).days < 7:
             self.day = self.today() if week_start(self.today()) == self.state.first_day else self.state.first_day
         self.state.days = ((self.day - self.state.first_day).days,) if mode == DAY else WEEK
+        self._show_layout()
+        self._show_on_call()
         self.stack.setCurrentWidget(self.agenda if mode == AGENDA else self.stack.widget(0))
         self._set_nav_tooltips()
         self._show_title()
         self.header.update()
         self.canvas.update()
         if mode == AGENDA:
-            self.agenda.show_layout(self.state.layout, self.state.today)
+            self.agenda.show_layout(self.week_layout, self.state.today)
         if self.focusWidget() is not None and self.isAncestorOf(self.focusWidget()):
             (self.agenda if mode == AGENDA else self.canvas).setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -327,7 +339,8 @@ class WeekCalendarView(QWidget):
         """Go to ``first_day``'s week: its empty grid at once, "Loading…" until its items land."""
         first_day = week_start(first_day)
         if first_day != self.state.first_day:
-            self.state.first_day, self.state.layout = first_day, WeekLayout(first_day)
+            self.state.first_day, self.week_layout = first_day, WeekLayout(first_day)
+            self.state.layout = self.week_layout
             if self.mode == DAY and week_start(self.day) != first_day:
                 self.day = first_day
             self.set_mode(self.mode)
@@ -342,7 +355,7 @@ class WeekCalendarView(QWidget):
         first_day = self.state.first_day
         self._show_title()
         self._move_now()
-        weeks, zone, shown, now = self.weeks, self.zone, self.state.layout, self._now()
+        weeks, zone, shown, now = self.weeks, self.zone, self.week_layout, self._now()
 
         def read() -> WeekLayout:
             layout = read_week_layout(weeks, first_day, zone, now)
@@ -352,10 +365,9 @@ class WeekCalendarView(QWidget):
 
     def _week_read(self, layout: WeekLayout) -> None:
         self.loading_label.hide()
-        if layout is not self.state.layout:
-            self.state.layout = layout
-            self.header.refresh()
-            self.canvas.refresh()
+        if layout is not self.week_layout:
+            self.week_layout = layout
+            self._show_layout()
             if self.mode == AGENDA:
                 self.agenda.show_layout(layout, self.state.today)
         self.week_shown.emit(layout.first_day)
@@ -364,7 +376,7 @@ class WeekCalendarView(QWidget):
         """Move the "now" line and today's highlight (the main window calls this every minute); a booking that has
         begun since the week was read gets its "⚠ Not marked" (the week is read again)."""
         self._move_now()
-        if marks_due(self.state.layout, self._now()):
+        if marks_due(self.week_layout, self._now()):
             self.refresh()
 
     def _move_now(self) -> None:
@@ -374,11 +386,45 @@ class WeekCalendarView(QWidget):
                                      else week_start(now.date()) != self.state.first_day)
         self._zone_name = now.tzname() or self.zone.key
         self._show_zone()
+        self._show_on_call()
         self.zone_label.setToolTip(f"Times are shown in the location's time zone, {self.zone.key}, now "
                                    f"{now.tzname()}.")
         self.zone_label.setAccessibleName(f"Time zone {self.zone.key}, {now.tzname()}")
         self.header.update()
         self.canvas.update()
+
+    def _show_layout(self) -> None:
+        """The week read, or in the day view its resource columns when the location has resources."""
+        layout = self.week_layout
+        if self.mode == DAY and layout.by_resource is not None:
+            layout = layout.by_resource
+        if layout is not self.state.layout:
+            self.state.layout = layout
+            self.header.refresh()
+            self.canvas.refresh()
+
+    def _show_on_call(self) -> None:
+        """Who is on call (the profile's roster, no SQL): now when today is shown, else at noon of the day shown
+        (the week's first day in the week view); hidden without a roster."""
+        if self.on_call is None:
+            return
+        now = self._now()
+        shown = self.day if self.mode == DAY else self.state.first_day
+        today_shown = (shown == now.astimezone(self.zone).date() if self.mode == DAY
+                       else week_start(now.astimezone(self.zone).date()) == self.state.first_day)
+        at = None if today_shown else datetime.combine(shown, time(12), self.zone)
+        answer = self.on_call.who_is_on_call(at)
+        self.on_call_label.setVisible(answer.roster_kept)
+        if not answer.roster_kept:
+            return
+        if answer.now is not None:
+            until = format_time(answer.now.end, self.zone)
+            text = f"On call: {answer.now.shift.person} until {until}"
+        else:
+            text = "On call: nobody"
+        self.on_call_label.setText(text)
+        self.on_call_label.setToolTip(answer.say)
+        self.on_call_label.setAccessibleName(answer.say)
 
     def scroll_to_hour(self, hour: int) -> None:
         self.scroll.verticalScrollBar().setValue(int(self.canvas.y_of(hour * 60)) - 4)

@@ -577,11 +577,11 @@ class CallDetail(QWidget):
             self.zone_label.setText(start.astimezone(self.zone).tzname() or self.zone.key)
         self._recheck_timer.start()
 
-    def _edits(self) -> tuple[BookingDraft, FieldIssue | None, str | None]:
-        """What a check of the editors needs, read on the GUI thread: the draft, the start's own finding, and the
-        appointment the proposal already booked (its busy time is not a clash)."""
+    def _edits(self) -> tuple[BookingDraft, FieldIssue | None, tuple[str | None, tuple[str, str]]]:
+        """What a check of the editors needs, read on the GUI thread: the draft, the start's own finding, and what
+        is this proposal's own busy time, not a clash: the appointment it already booked and its call's held slot."""
         _, time_issue = self.start_utc()
-        return self.draft(), time_issue, self.call.proposal.appointment_id
+        return self.draft(), time_issue, (self.call.proposal.appointment_id, (self.call.platform, self.call.call_id))
 
     def recheck(self) -> None:
         """Validate what is in the editors now, on the worker; the marks and buttons follow when the answer lands
@@ -589,9 +589,9 @@ class CallDetail(QWidget):
         self._recheck_timer.stop()
         if self.call is None or self.call.proposal is None:
             return
-        checks, (draft, time_issue, appointment) = self.checks, self._edits()
+        checks, (draft, time_issue, own) = self.checks, self._edits()
         shown = self._shown_key()
-        self.queries.run("review-check", lambda: check_edits(checks, draft, time_issue, appointment),
+        self.queries.run("review-check", lambda: check_edits(checks, draft, time_issue, own),
                          lambda issues: self._checked(shown, issues))
 
     def _shown_key(self) -> tuple | None:
@@ -670,11 +670,11 @@ class CallDetail(QWidget):
         if p is None or self.refusal or not self.approve_button.isEnabled():
             return
         self._recheck_timer.stop()
-        bookings, checks, (draft, time_issue, appointment) = self.bookings, self.checks, self._edits()
+        bookings, checks, (draft, time_issue, own) = self.bookings, self.checks, self._edits()
         shown = self._shown_key()
 
         def approve_unless_blocked():
-            issues = check_edits(checks, draft, time_issue, appointment)
+            issues = check_edits(checks, draft, time_issue, own)
             if blocking(issues):
                 return issues, None, False
             if confirmed is None:
@@ -757,10 +757,12 @@ class CallDetail(QWidget):
 
 
 def check_edits(checks: Checks, draft: BookingDraft, time_issue: FieldIssue | None,
-                appointment: str | None) -> list[FieldIssue]:
-    """The findings on an edited draft (on a worker: busy time is a query). A start that does not exist in the
+                own: tuple[str | None, tuple[str, str]]) -> list[FieldIssue]:
+    """The findings on an edited draft (on a worker: busy time is a query); ``own``: the appointment the proposal
+    booked and its call, whose busy time and held slot are not a clash. A start that does not exist in the
     location's zone (a DST gap) replaces the check's own finding on the start."""
-    _, issues = checks.check(draft, ignore_appointment=appointment)
+    appointment, call = own
+    _, issues = checks.check(draft, ignore_appointment=appointment, call=call)
     if time_issue is not None:
         issues = [time_issue] + [i for i in issues if i.field != "requested_start" or time_issue.severity
                                  is not Severity.ERROR]

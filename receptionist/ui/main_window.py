@@ -142,7 +142,8 @@ class MainWindow(QMainWindow):
                                     runner=self.runner, operations=self.operations, callbacks=desk.callbacks)
         self.call_panel.calls_counted.connect(lambda _n: self._update_counts())
         self.call_panel.setMinimumWidth(470)
-        self.calendar = WeekCalendarView(desk.appointments, ctx.rules.zone, ctx.clock, labels, runner=self.runner)
+        self.calendar = WeekCalendarView(desk.appointments, ctx.rules.zone, ctx.clock, labels, runner=self.runner,
+                                         on_call=desk.on_call)
         self.calendar.setMinimumHeight(260)  # the whole window (status bar too) fits 768 px with a taskbar
         self.sync_panel = SyncPanel(desk.appointments, desk.sync, ctx.rules.zone, calendars, runner=self.runner,
                                     operations=self.operations, clock=ctx.clock)

@@ -52,19 +52,26 @@ class CanvasInput:
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # type: ignore[attr-defined]
         self._drag: _Drag | None = None
         self._empty_press: QPoint | None = None  # a press on free time: a click there books it
+        self.strip = None  # the DayHeader whose all-day blocks the keyboard reaches too (set by the calendar view)
 
     # --- focus ----------------------------------------------------------------------------------------------------
 
+    def _all_blocks(self) -> list:
+        """The grid's blocks and the all-day strip's (those first in a day's reading order: ``week_keys``)."""
+        strip = self.strip.blocks() if self.strip is not None else []
+        return self.frame().blocks() + strip  # type: ignore[attr-defined]
+
     def focus_targets(self) -> list:
-        return [b.target for b in self.frame().blocks()]  # type: ignore[attr-defined]
+        return [b.target for b in self._all_blocks()]
 
     def focused(self):
         """The block the keyboard is on, in the layout shown now (None if it is gone)."""
         return week_keys.find_again(self.focus_targets(), self.state.focused)  # type: ignore[attr-defined]
 
     def focused_rect(self) -> QRectF | None:
+        """The focused block's rectangle on the grid (None when it is in the all-day strip: the strip rings it)."""
         target = self.focused()
-        if target is None:
+        if target is None or target.all_day:
             return None
         return next(b.rect for b in self.frame().blocks() if b.target is target)  # type: ignore[attr-defined]
 
@@ -77,6 +84,8 @@ class CanvasInput:
         if rect is not None:
             self.focus_moved.emit(rect.toAlignedRect())
         self.update()  # type: ignore[attr-defined]
+        if self.strip is not None:
+            self.strip.update()
 
     def move_focus(self, move: str) -> bool:
         target = week_keys.step(self.focus_targets(), self.focused(), move)
@@ -97,6 +106,8 @@ class CanvasInput:
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         self.update()  # type: ignore[attr-defined]
+        if self.strip is not None:
+            self.strip.update()
         super().focusOutEvent(event)  # type: ignore[misc]
 
     def focusNextPrevChild(self, next_: bool) -> bool:
@@ -122,8 +133,10 @@ class CanvasInput:
         event.accept()
 
     def _global_below(self, target) -> QPoint:
-        rect = next(b.rect for b in self.frame().blocks() if b.target is target)  # type: ignore[attr-defined]
-        return self.mapToGlobal(rect.bottomLeft().toPoint())  # type: ignore[attr-defined]
+        widget = self.strip if target.all_day and self.strip is not None else self
+        rect = next(b.rect for b in widget.blocks() if b.target is target) if widget is self.strip else \
+            next(b.rect for b in self.frame().blocks() if b.target is target)  # type: ignore[attr-defined]
+        return widget.mapToGlobal(rect.bottomLeft().toPoint())  # type: ignore[attr-defined]
 
     def activate(self, target) -> None:
         """Enter on a block: ours opens; a "+N more" chip lists what it holds; a calendar's event says what it is."""

@@ -1,7 +1,7 @@
 """Moving between the bookings of a laid-out week with the keyboard, without a widget: which block a key moves the
 focus to, and which block of a new layout is the one that had it (the week is laid out again on every piece of news).
 
-Order is the reading order of the grid: by day, then start, then lane. ``Up``/``Down`` stay in the day,
+Order is the reading order of the grid: by day, the all-day strip's first, then start, then lane. ``Up``/``Down`` stay in the day,
 ``Left``/``Right`` go to the nearest day that has something, at the closest start; ``Tab`` walks the whole week and
 answers None past either end (the focus then leaves the calendar, as Tab does anywhere).
 """
@@ -19,7 +19,7 @@ NEXT, PREVIOUS, UP, DOWN, LEFT, RIGHT, FIRST, LAST = "next", "previous", "up", "
 
 
 def reading_order(targets: Sequence[Target]) -> list[Target]:
-    return sorted(targets, key=lambda t: (t.day, t.all_day, t.start_minutes, t.lane))
+    return sorted(targets, key=lambda t: (t.day, not t.all_day, t.start_minutes, t.lane))
 
 
 def identity(target: Target) -> tuple:

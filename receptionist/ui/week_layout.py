@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,8 @@ from receptionist.services.appointments import Appointments
 MAX_LANES = 4  # side-by-side columns in a day; a busier cluster shows MAX_LANES - 1 of them and "+N more" chips
 MAX_ALL_DAY_ROWS = 3  # rows in the all-day strip, the last one becoming "+N more" when there are more
 MORE_SLOT_MINUTES = 30  # items folded into a chip are grouped by the half hour they start in
+RESOURCE_SHARE = 12  # lanes of one resource column in the day view: a whole number for 1, 2, 3 or 4 lanes in it
+OTHER_COLUMN = "Other"  # the day view's last column with resources: calendars' events, whole-location bookings
 
 
 class _Span:
@@ -70,6 +72,8 @@ class CalendarItem(_Span):
     sync: tuple[tuple[str, SyncState], ...] = ()  # ours: (calendar key, state) per connected calendar
     time_label: str = ""  # "9:00 AM – 9:30 AM" for timed items (formatted with the layout, off the GUI thread)
     mark: str = ""  # ours, once its time has come: "✓ Attended", "✗ No-show" or "⚠ Not marked" (attendance_mark)
+    resource: str | None = None  # ours: the chair, room or person it takes
+    span: int = 1  # lanes it is wide (a resource column's item shares the column's lanes)
     source: AppointmentRow | ExternalEventRecord | None = field(default=None, compare=False, repr=False)
 
 
@@ -186,7 +190,7 @@ def layout_week(week: WeekView, first_day: date, zone: ZoneInfo, now: datetime |
         mark = attendance_mark(appt.status, appt.start, appt.attendance, now) if now is not None else ""
         for day, s, e in _day_segments(start, end, first_day, zone):
             timed.append(CalendarItem(kind, appt.id, title, day, s, e, sync=sync, time_label=_time_label(s, e),
-                                      mark=mark, source=appt))
+                                      mark=mark, resource=appt.resource, source=appt))
     for ev in week.external:
         key = f"{ev.calendar}/{ev.remote_id}"
         if ev.all_day:
@@ -227,6 +231,7 @@ class MoreChip(_Span):
     lane: int
     lanes: int
     all_day: bool = False
+    span: int = 1
 
     @property
     def text(self) -> str:
@@ -240,6 +245,8 @@ class WeekLayout:
     first_day: date
     items: tuple[CalendarItem, ...] = ()
     chips: tuple[MoreChip, ...] = ()
+    columns: tuple[str, ...] = ()  # the day view's resource columns, left to right (none: one column a day)
+    by_resource: "WeekLayout | None" = None  # the same week in resource columns, when the location has resources
 
 
 def cap_lanes(first_day: date, items: list[CalendarItem], max_lanes: int = MAX_LANES,
@@ -279,6 +286,8 @@ def item_tooltip(item: CalendarItem, zone: ZoneInfo, calendar_labels: Mapping[st
     source = item.source
     if isinstance(source, AppointmentRow):
         lines = [item.title, format_range(source.start, source.end, zone)]
+        if source.resource:
+            lines.append(source.resource)
         if item.kind == "cancelled":
             lines.insert(1, f"Cancelled: {source.cancel_reason}" if source.cancel_reason else "Cancelled")
         if item.mark:
@@ -311,12 +320,6 @@ def one_line(item: CalendarItem) -> str:
 
 
 
-def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo,
-                     now: datetime | None = None) -> WeekLayout:
-    """The week's query and its layout: no widgets, so it runs on a worker thread."""
-    return cap_lanes(first_day, layout_week(weeks.week(first_day), first_day, zone, now))
-
-
 def marks_due(layout: WeekLayout, now: datetime) -> bool:
     """Whether a booking laid out without a mark has begun since (its "⚠ Not marked" is due: read the week again)."""
     items = list(layout.items) + [item for chip in layout.chips for item in chip.hidden]
@@ -324,5 +327,40 @@ def marks_due(layout: WeekLayout, now: datetime) -> bool:
                and item.source.start <= now for item in items)
 
 
+def resource_layout(week: WeekLayout, items: list[CalendarItem], resources: tuple[str, ...]) -> WeekLayout:
+    """The day view's layout with a column per resource and a last one (``OTHER_COLUMN``) for what takes none (the
+    calendars' events, bookings of the location as a whole): each column of a day in lanes and "+N more" chips as
+    a day of the week is, its lanes a share (``RESOURCE_SHARE``) of the day's. The all-day strip is the week's."""
+    index = {name.casefold(): n for n, name in enumerate(resources)}
+    other = len(resources)
+    groups: dict[tuple[int, int], list[CalendarItem]] = defaultdict(list)
+    for item in items:
+        if not item.all_day:
+            groups[(item.day, index.get((item.resource or "").casefold(), other))].append(item)
+    lanes = (other + 1) * RESOURCE_SHARE
+    shown = [i for i in week.items if i.all_day]
+    chips = [c for c in week.chips if c.all_day]
+    for (_day, column), group in sorted(groups.items()):
+        part = cap_lanes(week.first_day, assign_lanes(group))
+        for target, into in [(i, shown) for i in part.items] + [(c, chips) for c in part.chips]:
+            share = RESOURCE_SHARE // target.lanes
+            moved = _replace if isinstance(target, CalendarItem) else replace  # a chip is rarer: the plain copy
+            into.append(moved(target, lane=column * RESOURCE_SHARE + target.lane * share, lanes=lanes, span=share))
+    return WeekLayout(week.first_day, tuple(shown), tuple(chips), (*resources, OTHER_COLUMN))
+
+
+def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo,
+                     now: datetime | None = None) -> WeekLayout:
+    """The week's query and its layout (and, when the location has resources, the day view's in resource columns),
+    each booking marked as of ``now``: no widgets, so it runs on a worker thread."""
+    view = weeks.week(first_day)
+    items = layout_week(view, first_day, zone, now)
+    week = cap_lanes(first_day, items)
+    if not view.resources:
+        return week
+    return replace(week, by_resource=resource_layout(week, items, view.resources))
+
+
 __all__ = ["CalendarItem", "MoreChip", "WeekLayout", "assign_lanes", "cap_lanes", "chip_tooltip", "clock_label",
-           "item_tooltip", "layout_week", "marks_due", "one_line", "read_week_layout", "week_start", "week_title"]
+           "item_tooltip", "layout_week", "marks_due", "one_line", "read_week_layout", "resource_layout", "week_start",
+           "week_title"]

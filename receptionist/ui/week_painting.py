@@ -29,7 +29,8 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QToolTip, QWidget
 
 from receptionist.domain.models import SyncState
 from receptionist.ui import theme
-from receptionist.ui.week_input import CanvasInput
+from receptionist.ui.week_input import FOCUS_RING, CanvasInput
+from receptionist.ui.week_keys import identity
 from receptionist.ui.week_layout import CalendarItem, MoreChip, WeekLayout, clock_label, one_line
 
 DAY_START_HOUR = 7
@@ -233,6 +234,7 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
         self.state = state
         self.describe = describe
         self.right_margin = 0
+        self.keyboard: QWidget | None = None  # the grid whose keyboard focus reaches this strip's blocks
         self.more_menu: QMenu | None = None
         self.setMouseTracking(True)
         self._frame: tuple[WeekLayout, int, tuple[int, ...], list[_Block]] | None = None
@@ -248,7 +250,11 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
 
     def minimumSizeHint(self) -> QSize:
         rows = self._rows()
-        return QSize(300, 30 + (rows * (self.ROW + 2) + 6 if rows else 0))
+        return QSize(300, 30 + self._column_row() + (rows * (self.ROW + 2) + 6 if rows else 0))
+
+    def _column_row(self) -> int:
+        """The height of the resource columns' names under the day's (the day view of a location with resources)."""
+        return self.ROW if len(self.state.days) == 1 and self.state.layout.columns else 0
 
     def refresh(self) -> None:
         self.setFixedHeight(self.minimumSizeHint().height())
@@ -273,7 +279,8 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
         targets: list[Target] = [i for i in self.state.layout.items if i.all_day and i.day in days]
         targets += [c for c in self.state.layout.chips if c.all_day and c.day in days]
         for target in targets:
-            rect = QRectF(geo.column_x(target.day) + 2, 31 + target.lane * (self.ROW + 2), cw - 4, self.ROW)
+            rect = QRectF(geo.column_x(target.day) + 2, 31 + self._column_row() + target.lane * (self.ROW + 2),
+                          cw - 4, self.ROW)
             if isinstance(target, MoreChip):
                 color, text = CHIP_COLOR, target.text
             else:
@@ -305,10 +312,12 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
             name = f"{d:%A}" if len(self.state.days) == 1 else f"{d:%a}"
             p.drawText(cell, Qt.AlignmentFlag.AlignCenter, f"{name} {d.month}/{d.day}")
         p.setFont(self.font())
+        if self._column_row():
+            self._paint_columns(p, geo)
         if self._rows():
             p.setPen(QColor("#64748b"))
             p.setFont(self._small_font())
-            p.drawText(QRectF(0, 30, geo.gutter - 6, self.ROW), Qt.AlignmentFlag.AlignRight
+            p.drawText(QRectF(0, 30 + self._column_row(), geo.gutter - 6, self.ROW), Qt.AlignmentFlag.AlignRight
                        | Qt.AlignmentFlag.AlignVCenter, "all day")
             p.setFont(self.font())
         for block in self.blocks():
@@ -317,6 +326,7 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
             p.drawRoundedRect(block.rect, 3, 3)
             p.setPen(block.text_color)
             p.drawText(block.title_at, block.title)
+        self._paint_ring(p)
         p.setPen(QPen(QColor("#cbd5e1")))
         p.drawLine(0, self.height() - 1, self.width(), self.height() - 1)
         p.end()
@@ -326,6 +336,31 @@ class DayHeader(_Tooltips, _MoreMenus, QWidget):
             if block.rect.contains(pos.toPointF()):
                 return block.target
         return None
+
+    def _paint_ring(self, p: QPainter) -> None:
+        """The keyboard's ring on an all-day block while the grid has the keyboard (``CanvasInput.strip``)."""
+        if self.keyboard is None or not self.keyboard.hasFocus() or self.state.focused is None:
+            return
+        rect = next((b.rect for b in self.blocks() if identity(b.target) == identity(self.state.focused)), None)
+        if rect is not None:
+            p.setBrush(Qt.BrushStyle.NoBrush)
+            p.setPen(QPen(QColor("#ffffff"), 1))
+            p.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 4, 4)
+            p.setPen(QPen(FOCUS_RING, 2))
+            p.drawRoundedRect(rect.adjusted(-2, -2, 2, 2), 4, 4)
+
+    def _paint_columns(self, p: QPainter, geo: "_Geometry") -> None:
+        """The resource columns' names over the day view's columns (``WeekLayout.columns``)."""
+        columns = self.state.layout.columns
+        width = geo.column_width() / len(columns)
+        p.setFont(self._small_font())
+        p.setPen(QColor("#475569"))
+        left = geo.column_x(self.state.days[0])
+        for n, name in enumerate(columns):
+            box = QRectF(left + n * width, 28, width, self.ROW)
+            p.drawText(box.adjusted(4, 0, -4, 0), Qt.AlignmentFlag.AlignCenter,
+                       p.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, int(box.width()) - 8))
+        p.setFont(self.font())
 
 
 class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
@@ -430,7 +465,7 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
             x = geo.column_x(target.day) + 3 + target.lane * lane_w
             top = y_of(target.start_minutes)
             bottom = max(top + 16, y_of(target.end_minutes))
-            rect = QRectF(x, top, lane_w - 2, bottom - top - 1)
+            rect = QRectF(x, top, lane_w * target.span - 2, bottom - top - 1)
             inner = rect.adjusted(6, 2, -4, -2)
             title_at = QPointF(inner.left(), inner.top() + ascent)
             if isinstance(target, MoreChip):
@@ -511,6 +546,10 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
         p.setPen(grid)
         for day in (*frame.days, frame.days[-1] + 1):
             x = int(geo.column_x(day))
+            p.drawLine(x, 0, x, height)
+        columns = len(self.state.layout.columns) if len(frame.days) == 1 else 0
+        for n in range(1, columns):  # the day view's resource columns
+            x = int(geo.column_x(frame.days[0]) + n * cw / columns)
             p.drawLine(x, 0, x, height)
 
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

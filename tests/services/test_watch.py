@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from receptionist import events
-from receptionist.config import Person, Profile
+from receptionist.config import Profile
 from receptionist.domain.models import SyncState
 from receptionist.errors import AuthError, TransientError, UserError
 from receptionist.store import tables as t

@@ -25,8 +25,8 @@ class RacingChecks(Checks):
         super().__init__(ctx)
         self.other_desk, self.proposal = other_desk, proposal
 
-    def check(self, draft, ignore_appointment=None):
-        checked = super().check(draft, ignore_appointment)
+    def check(self, draft, ignore_appointment=None, call=None):
+        checked = super().check(draft, ignore_appointment, call)
         if self.proposal is not None:
             p, self.proposal = self.proposal, None
             self.other_desk.bookings.approve(p.id, p.version)
