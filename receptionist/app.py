@@ -316,7 +316,7 @@ class LiveSettings:
             live: list[str] = []
             later: list[str] = []
             changed = {part for part, values in new.model_dump().items() if values != old.model_dump()[part]}
-            if changed & {"location", "availability", "reminders", "twilio", "people", "events"}:
+            if changed & {"location", "availability", "reminders", "twilio", "people", "events", "health"}:
                 live.append(self._rules(old, new, changed))
             if "ingest" in changed:
                 self.intake.adapters = platform_adapters(new)
@@ -372,6 +372,8 @@ class LiveSettings:
             said.append("Events written to the calendars from now on use the new wording.")
         if "reminders" in changed:
             said.append("Reminders follow the new settings." if new.reminders.enabled else "Reminders are off.")
+        if "health" in changed:
+            said.append("The health checks and alerts follow the new settings.")
         return " ".join(said)
 
     def _rebind(self, old: Profile, new: Profile) -> str:

@@ -185,6 +185,12 @@ def test_sync_limits_are_read_by_the_next_cycle(app):
     assert app.sync_engine.profile.sync.max_attempts == 3
 
 
+def test_health_options_reach_the_alerts_at_once(app):
+    applied = app.desk.settings.apply(_with(app.profile, health={"sms_after_minutes": 45.0}))
+    assert "The health checks and alerts follow the new settings." in applied.sentence()
+    assert app.desk.context.profile.health.sms_after_minutes == 45.0
+
+
 @pytest.mark.parametrize("platform", ["vapi", "twilio"])
 def test_the_test_call_is_also_a_command(tmp_path, capsys, platform):
     import json
