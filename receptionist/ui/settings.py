@@ -14,6 +14,7 @@ Saving writes the profile (the user's, or the demo's own in demo mode); the wind
 
 from __future__ import annotations
 
+import json
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
@@ -414,6 +415,10 @@ class SettingsDialog(QDialog):
             box.setValue(float(value))
             box.setMinimumWidth(110)
             return box
+        if value is None or isinstance(value, (list, dict)):  # the on-call rota: JSON under Advanced for now
+            edit = QLineEdit("" if value is None else json.dumps(value, default=str))
+            edit.setProperty("json", True)
+            return edit
         return QLineEdit(str(value))
 
     # --- sign-in and the test call --------------------------------------------------------------------------------
@@ -492,6 +497,8 @@ class SettingsDialog(QDialog):
                 value = editor.isChecked()
             elif isinstance(editor, (QSpinBox, QDoubleSpinBox)):
                 value = editor.value()
+            elif editor.property("json"):
+                value = _json_option(part, name, editor.text().strip())
             else:
                 value = editor.text().strip()
             data[part][name] = value
@@ -539,6 +546,13 @@ class SettingsDialog(QDialog):
         self.written = path
         self.profile = profile
         super().accept()
+
+
+def _json_option(section: str, name: str, text: str):
+    try:
+        return json.loads(text) if text else None
+    except ValueError as exc:
+        raise UserError(f"settings: {section}.{name} is not JSON ({exc.msg} at character {exc.pos})") from None
 
 
 __all__ = ["SECTIONS", "SettingsDialog"]
