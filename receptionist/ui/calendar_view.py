@@ -254,8 +254,9 @@ class WeekCalendarView(QWidget):
         sync = QLabel("Sync: " + dots)
         sync.setObjectName("legend")
         sync.setToolTip("Dots on a booking: its sync state with each calendar, in the sync table's column order")
-        self.legend.addStretch(1)
-        self.legend.addWidget(sync)
+        sync.setWordWrap(True)  # a narrow calendar (1366×768) wraps the states rather than cutting the last ones
+        sync.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.legend.addWidget(sync, 1)
 
     # --- data -----------------------------------------------------------------------------------------------------
 
