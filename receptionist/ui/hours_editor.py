@@ -250,7 +250,46 @@ class _ClosureRow:
         return ""
 
 
-class ClosuresEditor(QWidget):
+class _RowsEditor(QWidget):
+    """A grid of rows with an Add button under it (``rows``, ``grid``, ``empty``, ``add_button``): removing a row
+    moves the ones below up; each row's problem (``problem_of``) is said once the row was left, or every one on
+    Save/Next (``show_problems(every=True)``)."""
+
+    rows: list
+
+    def remove(self, row) -> None:  # noqa: ANN001 - a row of this editor
+        self.rows.remove(row)
+        for widget in (*row.widgets(), row.problem):
+            widget.setParent(None)
+            widget.deleteLater()
+        self._lay_out()
+        self.add_button.setFocus()
+
+    def _lay_out(self) -> None:
+        """Every row again, after one was removed (the rows below move up)."""
+        for index, row in enumerate(self.rows):
+            self._place(index, row)
+        self._shown()
+
+    def _shown(self) -> None:
+        self.empty.setVisible(not self.rows)
+
+    def leave(self, row) -> None:  # noqa: ANN001
+        row.touched = True
+        self.show_problems()
+
+    def show_problems(self, every: bool = False) -> bool:
+        clear = True
+        for row in self.rows:
+            row.touched = row.touched or every
+            text = self.problem_of(row) if row.touched else ""
+            row.problem.setText(text)
+            row.problem.setVisible(bool(text))
+            clear = clear and not text
+        return clear
+
+
+class ClosuresEditor(_RowsEditor):
     """Closed days and holidays: a name, a day (or first and last day). ``closures()`` is the profile's
     ``availability.closures``."""
 
@@ -281,14 +320,6 @@ class ClosuresEditor(QWidget):
         if touch:
             row.name.setFocus()
 
-    def remove(self, row: _ClosureRow) -> None:
-        self.rows.remove(row)
-        for widget in (*row.widgets(), row.problem):
-            widget.setParent(None)
-            widget.deleteLater()
-        self._lay_out()
-        self.add_button.setFocus()
-
     def _place(self, index: int, row: _ClosureRow) -> None:
         for column, widget in enumerate(row.widgets()):
             self.grid.addWidget(widget, 2 * index, column)
@@ -296,25 +327,8 @@ class ClosuresEditor(QWidget):
         self.grid.setColumnStretch(0, 1)
         self.empty.setVisible(not self.rows)
 
-    def _lay_out(self) -> None:
-        """Every row again, after one was removed (the rows below move up)."""
-        for index, row in enumerate(self.rows):
-            self._place(index, row)
-        self.empty.setVisible(not self.rows)
-
-    def leave(self, row: _ClosureRow) -> None:
-        row.touched = True
-        self.show_problems()
-
-    def show_problems(self, every: bool = False) -> bool:
-        clear = True
-        for row in self.rows:
-            row.touched = row.touched or every
-            text = row.problem_text() if row.touched else ""
-            row.problem.setText(text)
-            row.problem.setVisible(bool(text))
-            clear = clear and not text
-        return clear
+    def problem_of(self, row: _ClosureRow) -> str:
+        return row.problem_text()
 
     def closures(self) -> list[dict]:
         return [row.value() for row in self.rows]
@@ -373,7 +387,7 @@ class _ServiceRow:
         return data
 
 
-class ServicesEditor(QWidget):
+class ServicesEditor(_RowsEditor):
     """The bookable services: name, length, free time kept before and after ("Usual": the location's), caps a day
     and a week, and the resources any one of which takes it. ``services()`` is ``availability.services``."""
 
@@ -413,33 +427,15 @@ class ServicesEditor(QWidget):
         if touch:
             row.name.setFocus()
 
-    def remove(self, row: _ServiceRow) -> None:
-        self.rows.remove(row)
-        for widget in (*row.widgets(), row.problem):
-            widget.setParent(None)
-            widget.deleteLater()
-        self._lay_out()
-        self.add_button.setFocus()
-
     def _place(self, index: int, row: _ServiceRow) -> None:
         for column, widget in enumerate(row.widgets()):
             self.grid.addWidget(widget, 2 * index + 1, column)
         self.grid.addWidget(row.problem, 2 * index + 2, 0, 1, len(row.widgets()))
 
-    def _lay_out(self) -> None:
-        """Every row again, after one was removed (the rows below move up)."""
-        for index, row in enumerate(self.rows):
-            self._place(index, row)
-        self._shown()
-
     def _shown(self) -> None:
         for header in self.headers:
             header.setVisible(bool(self.rows))
         self.empty.setVisible(not self.rows)
-
-    def leave(self, row: _ServiceRow) -> None:
-        row.touched = True
-        self.show_problems()
 
     def problem_of(self, row: _ServiceRow) -> str:
         name = row.value()["name"]
@@ -455,15 +451,6 @@ class ServicesEditor(QWidget):
                         "under Resources, or leave “Needs one of” empty.")
         return ""
 
-    def show_problems(self, every: bool = False) -> bool:
-        clear = True
-        for row in self.rows:
-            row.touched = row.touched or every
-            text = self.problem_of(row) if row.touched else ""
-            row.problem.setText(text)
-            row.problem.setVisible(bool(text))
-            clear = clear and not text
-        return clear
 
     def services(self) -> list[dict]:
         return [row.value() for row in self.rows]
