@@ -144,7 +144,10 @@ class _ConnectHandler(socketserver.BaseRequestHandler):
                 if not readable:
                     break
                 for sock in readable:
-                    data = sock.recv(65536)
+                    try:
+                        data = sock.recv(65536)
+                    except ConnectionResetError:  # the client gave up on the tunnel: a test's normal end
+                        return
                     if not data:
                         return
                     (upstream if sock is self.request else self.request).sendall(data)
