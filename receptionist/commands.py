@@ -86,6 +86,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("--minutes", type=int, help="length (default: the service's)")
     p.add_argument("--notes", default="")
     p.add_argument("--notify", action="store_true", help="text the caller the confirmation")
+    p.add_argument("--resource", help="the chair or room it is to take (refused when that one is busy then)")
     p = parser("reschedule", "move an appointment; every calendar follows", appts)
     p.add_argument("id")
     p.add_argument("--start", required=True, metavar="WHEN",
@@ -280,7 +281,7 @@ def _start(text: str, zone) -> datetime:
 def _appointments_book(args, desk):
     start = _start(args.start, desk.context.rules.zone)
     appt = desk.appointments.book(args.caller, args.phone, args.service, start, args.minutes, args.notes,
-                                  notify=args.notify, actor=args.actor)
+                                  notify=args.notify, actor=args.actor, resource=args.resource)
     return appointment_json(appt, desk), f"booked: {_describe(appt, desk)}"
 
 

@@ -139,10 +139,11 @@ class Appointments:
 
     def book(self, caller_name: str, callback_number: str | None, service: str, start: datetime,
              duration_minutes: int | None = None, notes: str = "", *, notify: bool = False,
-             actor: str | None = None) -> AppointmentRecord:
+             actor: str | None = None, resource: str | None = None) -> AppointmentRecord:
         """A booking made at the desk (a caller on the phone, a walk-in): checked like an approval by the one booking
         rule (errors refuse it; a clash is a warning a person may book over, as on approval), then owed to every
-        calendar; ``notify`` texts the usual confirmation when SMS is on and there is a number."""
+        calendar; ``notify`` texts the usual confirmation when SMS is on and there is a number. ``resource``: the
+        chair or room it is to take (refused when that one is busy then); by default the rule picks one."""
         ctx = self.ctx
         minutes = duration_minutes or ctx.rules.booking.service(service).duration_minutes
         draft = BookingDraft(caller_name.strip(), callback_number, service.strip(), start, minutes, notes)
@@ -150,7 +151,11 @@ class Appointments:
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot book it")
         assert draft.start is not None
-        draft = replace(draft, resource=self.checks.resource_for(draft))  # as an approval picks it
+        refused = self._resource_refusal(draft, resource, None)
+        if refused:
+            raise UserError(f"cannot book it: {refused}")
+        draft = replace(draft, resource=self._resource_name(resource) if resource is not None
+                        else self.checks.resource_for(draft))  # as an approval picks it
         taken = self.checks.taken_since(draft)
         if taken:
             raise UserError("cannot book it: " + "; ".join(taken) + "; choose another time")
@@ -239,7 +244,8 @@ class Appointments:
             known = ", ".join(r.name for r in self.ctx.rules.booking.resources) or "none in the profile"
             raise UserError(f"{name!r} is not a resource here ({known})") from None
 
-    def _resource_refusal(self, draft: BookingDraft, resource: str | None, appointment_id: str) -> str | None:
+    def _resource_refusal(self, draft: BookingDraft, resource: str | None,
+                          appointment_id: str | None) -> str | None:
         """Why the draft cannot take ``resource`` (it does not do the service, or is busy then), or None."""
         if resource is None:
             return None
