@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
-from PySide6.QtCore import QPoint, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QApplication, QToolTip
 
@@ -136,6 +136,14 @@ class CanvasInput:
         if self.hasFocus() and self.move_focus(week_keys.NEXT if next_ else week_keys.PREVIOUS):  # type: ignore
             return True
         return super().focusNextPrevChild(next_)  # type: ignore[misc]
+
+    def event(self, event: QEvent) -> bool:
+        """Esc while dragging or sweeping is the canvas's (it cancels), not a window shortcut's."""
+        if (event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent)
+                and event.key() == Qt.Key.Key_Escape and (self._drag is not None or self._band is not None)):
+            event.accept()
+            return True
+        return super().event(event)  # type: ignore[misc]
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key, mods = event.key(), event.modifiers()
@@ -376,6 +384,13 @@ class CanvasInput:
             p.drawRoundedRect(rect.adjusted(-1, -1, 1, 1), 4, 4)
             p.setPen(QPen(FOCUS_RING, 2))
             p.drawRoundedRect(rect.adjusted(-3, -3, 3, 3), 5, 5)
+        ghost = self.ghost()
+        if ghost is not None:
+            self._paint_ghost(p, *ghost)
+
+    def ghost(self) -> tuple[int, int | None, int, int, str] | None:
+        """What a drag draws over the grid, if one is under way: (day, resource column, first and last minute,
+        label) of the dragged booking's landing place, its new length, or the range swept over free time."""
         if self.dragging:
             drag = self._drag
             assert drag is not None and drag.day is not None
@@ -390,15 +405,15 @@ class CanvasInput:
                 resource = self.resource_of(drag.column)
                 if resource is not None and resource.casefold() != (item.resource or "").casefold():
                     label += f" → {resource}"
-            self._paint_ghost(p, drag.day, drag.column, first, last, label)
-        elif self.sweeping:
+            return drag.day, drag.column, first, last, label
+        if self.sweeping:
             band = self._band
             assert band is not None
             label = (f"New booking {clock_label(band.start // 60, band.start % 60)} – "
                      f"{clock_label(band.end // 60 % 24, band.end % 60)} ({_length(band.end - band.start)})")
             resource = self.resource_of(band.column)
-            self._paint_ghost(p, band.day, band.column, band.start, band.end,
-                              label + (f" · {resource}" if resource else ""))
+            return band.day, band.column, band.start, band.end, label + (f" · {resource}" if resource else "")
+        return None
 
     def _paint_ghost(self, p: QPainter, day: int, column: int | None, first: int, last: int, label: str) -> None:
         left, width = self._lane_box(day, column)
