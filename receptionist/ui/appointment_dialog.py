@@ -189,9 +189,20 @@ class RescheduleDialog(_ActionDialog):
         self.form.addRow("&Length", self.length_spin)
         self.form.addRow("", self.notify_check)
         self.suggestions = SlotSuggestions(availability, queries, self.zone, moving=appt.id, resource=self.resource)
-        self.layout_.addWidget(self.suggestions)
+        self.suggestions.setMinimumWidth(280)
         self.plan = MovePlanView(appointments, queries, appt.id)
-        self.layout_.addWidget(self.plan)
+        # the fields and what the move will do on the left, the free times beside them: the dialog fits a
+        # 768-pixel screen with every reason and sentence shown
+        self.layout_.removeItem(self.form)
+        left = QVBoxLayout()
+        left.addLayout(self.form)
+        left.addWidget(self.plan)
+        left.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addWidget(self.suggestions, 2)
+        self.layout_.addLayout(columns)
+        self.setMinimumWidth(760)
         self.finish_layout()
         self._picking = False
         self.date_edit.dateChanged.connect(lambda _d: self._typed(search=True))

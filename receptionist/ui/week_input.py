@@ -29,6 +29,7 @@ SNAP_MINUTES = 15  # a dragged booking lands on the grid's quarter hours; a swep
 EDGE_PX = 4  # this close to the bottom edge of one of ours, the pointer resizes it
 FOCUS_RING = QColor("#0f172a")
 GHOST = QColor("#0f766e")
+GHOST_FILL = QColor("#ccfbf1")
 
 _MOVES = {Qt.Key.Key_Up: week_keys.UP, Qt.Key.Key_Down: week_keys.DOWN, Qt.Key.Key_Left: week_keys.LEFT,
           Qt.Key.Key_Right: week_keys.RIGHT, Qt.Key.Key_Home: week_keys.FIRST, Qt.Key.Key_End: week_keys.LAST}
@@ -397,20 +398,20 @@ class CanvasInput:
             item = drag.item
             if drag.resize:
                 first, last = item.start_minutes, drag.minutes
-                label = f"{item.title} — until {clock_label(last // 60 % 24, last % 60)} ({_length(last - first)})"
+                label = f"{item.title}\nuntil {clock_label(last // 60 % 24, last % 60)} ({_length(last - first)})"
             else:
                 first = drag.minutes
                 last = first + item.end_minutes - item.start_minutes
                 label = f"{clock_label(first // 60, first % 60)} — {item.title}"
                 resource = self.resource_of(drag.column)
                 if resource is not None and resource.casefold() != (item.resource or "").casefold():
-                    label += f" → {resource}"
+                    label += f"\n→ {resource}"
             return drag.day, drag.column, first, last, label
         if self.sweeping:
             band = self._band
             assert band is not None
             label = (f"New booking {clock_label(band.start // 60, band.start % 60)} – "
-                     f"{clock_label(band.end // 60 % 24, band.end % 60)} ({_length(band.end - band.start)})")
+                     f"{clock_label(band.end // 60 % 24, band.end % 60)}\n{_length(band.end - band.start)}")
             resource = self.resource_of(band.column)
             return band.day, band.column, band.start, band.end, label + (f" · {resource}" if resource else "")
         return None
@@ -419,8 +420,8 @@ class CanvasInput:
         left, width = self._lane_box(day, column)
         top, bottom = self.y_of(first), self.y_of(last)  # type: ignore[attr-defined]
         ghost = QRectF(left, top, width, max(16.0, bottom - top))
-        fill = QColor(GHOST)
-        fill.setAlpha(60)
+        fill = QColor(GHOST_FILL)
+        fill.setAlpha(225)  # mostly opaque: its words stay readable over a booking it lands on
         p.setBrush(fill)
         p.setPen(QPen(GHOST, 2, Qt.PenStyle.DashLine))
         p.drawRoundedRect(ghost, 4, 4)
