@@ -320,7 +320,8 @@ class CanvasInput:
             if drag.minutes != item.end_minutes:
                 start = _start_of(item)
                 end = self._local(item.day, drag.minutes, start.tzinfo)
-                self.move_requested.emit(item.key, start, int((end - start).total_seconds() // 60), None)
+                elapsed = end.astimezone(timezone.utc) - start.astimezone(timezone.utc)  # instants: DST days
+                self.move_requested.emit(item.key, start, int(elapsed.total_seconds() // 60), None)
             return
         resource = self.resource_of(drag.column)
         if resource is not None and resource.casefold() == (item.resource or "").casefold():

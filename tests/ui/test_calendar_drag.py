@@ -7,7 +7,7 @@ the text that goes (or why none), and after Reschedule the links are Pending."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -20,6 +20,7 @@ from receptionist.ui.appointment_dialog import RescheduleDialog
 from tests.helpers.ui import opened
 from tests.ui.test_appointment_actions import settle, window  # noqa: F401 - fixture
 from tests.ui.test_calendar_keyboard import mouse
+from tests.ui.test_calendar_view import WeekService, appt, make_view  # noqa: F401 - the fixture
 
 pytestmark = pytest.mark.gui
 
@@ -205,3 +206,32 @@ def test_a_drop_on_a_busy_chair_is_refused_saying_why(qtbot, window, desk):
     dialog.reject()
     assert desk.desk.appointments.get(ana).resource == "Chair 1"
     assert window.calendar.canvas.resource_of(2) is None  # the last column, "Other", takes no chair
+
+
+# --- DST days: a length is the time that passes, not the wall clock's difference ------------------------------------
+
+@pytest.mark.parametrize("day, booked_at, resized_to, swept, minutes", [
+    # spring forward (Sun 3/8/2026): from 1:30 AM CST to 4:00 AM CDT is 90 minutes; 1:00 to 3:30 AM is 90 too
+    (date(2026, 3, 8), datetime(2026, 3, 8, 7, 30, tzinfo=timezone.utc), 4 * 60, (60, 210), (90, 90)),
+    # fall back (Sun 11/1/2026): from 1:30 AM CDT to 2:30 AM CST is 120 minutes; 1:00 to 2:00 AM is 120 too
+    (date(2026, 11, 1), datetime(2026, 11, 1, 6, 30, tzinfo=timezone.utc), 150, (60, 120), (120, 120)),
+])
+def test_on_dst_days_a_resize_and_a_sweep_ask_for_the_time_that_passes(qtbot, make_view, day, booked_at, resized_to,
+                                                                         swept, minutes):
+    service = WeekService([appt("early", booked_at, 30)])
+    service.now = datetime.combine(day, time(0), CHICAGO).astimezone(timezone.utc)
+    view = make_view(service)
+    with qtbot.waitSignal(view.week_shown, timeout=3000):
+        view.show_day(day)
+    canvas = view.canvas
+    rect = next(b.rect for b in canvas.frame().blocks() if b.target.key == "early")
+    edge = QPointF(rect.center().x(), rect.bottom() - 1)
+    with qtbot.waitSignal(view.appointment_move_requested, timeout=1000) as resized:
+        sweep(canvas, edge, QPointF(edge.x(), canvas.y_of(resized_to) + 2))
+    assert resized.args == ["early", booked_at.astimezone(CHICAGO), minutes[0], None]
+    x = view.state.geometry(canvas.width()).column_x(6) + canvas.width() / 2  # right of the booking
+    first, last = swept
+    with qtbot.waitSignal(view.booking_requested, timeout=1000) as asked:
+        sweep(canvas, QPointF(x, canvas.y_of(first) + 2), QPointF(x, canvas.y_of(last) - 2))
+    start, length, resource = asked.args
+    assert (start.hour, start.minute, start.fold, length, resource) == (1, 0, 0, minutes[1], None)
