@@ -86,7 +86,7 @@ class NewBookingDialog(QDialog):
         self.length_spin.setSingleStep(5)
         self.length_spin.setSuffix(" min")
         self.length_spin.setValue(minutes or availability.default_minutes(self.service_edit.currentText() or None))
-        self.resource_edit = QComboBox()  # a chair's column of the calendar chose it; "First free": the rule picks
+        self.resource_edit = QComboBox(self)  # a chair column chose it; "First free": the rule picks
         self.resource_edit.addItem("First free", None)
         for name in availability.resources():
             self.resource_edit.addItem(name, name)
@@ -107,6 +107,8 @@ class NewBookingDialog(QDialog):
         form.addRow("&Length", self.length_spin)
         if self.resource_edit.count() > 1:
             form.addRow("C&hair or room", self.resource_edit)
+        else:  # a location without resources: nothing to choose
+            self.resource_edit.hide()
         form.addRow("&Notes", self.notes_edit)
         form.addRow("", self.notify_check)
         # the free times beside the form, not under it: the dialog fits a 768-pixel screen (a window is given at
