@@ -295,7 +295,8 @@ def _appointments_reschedule(args, desk):
         return {"id": plan.appointment_id, "start_utc": plan.start, "end_utc": plan.end,
                 "resource_before": plan.resource_before, "resource": plan.resource, "refused": plan.refused,
                 "calendars_updated": list(plan.updated), "calendars_waiting": list(plan.waiting),
-                "text": plan.texting(args.notify), "text_possible": plan.no_text is None}, \
+                "text": plan.texting(args.notify), "text_possible": plan.no_text is None,
+                "text_advice": plan.advice}, \
             "\n".join(s for s in said if s)
     appt = desk.appointments.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor,
                                         resource=args.resource)

@@ -7,6 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
 from receptionist.domain.bookings import BookingDraft
+from receptionist.domain.contact import contact_preference
 from receptionist.domain.formatting import format_date, format_datetime, format_phone, format_time
 from receptionist.domain.models import (
     AppointmentRecord,
@@ -45,7 +46,8 @@ class MovePlan:
     ``updated``: the calendars owed the move at the next sync (their links go Pending); ``waiting``: the calendars
     that get it only after a person's decision or a sign-in, each in a sentence; ``text``: what the text would say
     happens when the person asks for one (``A text to (312) 555-0100 will tell Ana the new time.``); ``no_text``:
-    why no text can go (SMS off, no number, the caller replied STOP), None when one can."""
+    why no text can go (SMS off, no number, the caller replied STOP), None when one can; ``advice``: why the
+    caller is better not texted (the call said they prefer a phone call or opted out), a person may text anyway."""
 
     appointment_id: str
     start: datetime
@@ -57,6 +59,7 @@ class MovePlan:
     waiting: tuple[str, ...]
     text: str
     no_text: str | None
+    advice: str | None = None
 
     @property
     def calendars(self) -> str:
@@ -69,7 +72,11 @@ class MovePlan:
         """The text in one sentence, whether or not one is asked for (``notify``)."""
         if self.no_text is not None:
             return f"No text: {self.no_text}."
-        return self.text if notify else "No text: “Text the caller about the change” is not ticked."
+        if notify:
+            return self.text
+        if self.advice is not None:
+            return f"No text: {self.advice} (tick “Text the caller about the change” to text anyway)."
+        return "No text: “Text the caller about the change” is not ticked."
 
 
 def announce_changed(ctx: DeskContext, appt: AppointmentRecord) -> AppointmentRecord:
@@ -201,7 +208,8 @@ class Appointments:
         """What :meth:`reschedule` with these arguments would do, for the person to confirm (nothing changes):
         the calendars owed the move (the links the store puts back to Pending: ``REPUSH_STATES``), the text the
         change would send and why none can go (``Wording.text``; a number that replied STOP and the quiet hours, as
-        the outbox sends), and the resource it would take."""
+        the outbox sends; the call's own words on texting, as an approval reads them: ``domain/contact.py``), and
+        the resource it would take."""
         ctx = self.ctx
         appt = self.get(appointment_id)
         minutes = duration_minutes or appt.duration_minutes
@@ -234,8 +242,10 @@ class Appointments:
             quiet_until = quiet_hours(ctx.profile).until(ctx.clock())
             text += (f" at {format_time(quiet_until, ctx.rules.zone)}, when the quiet hours end." if quiet_until
                      else ".")
+        call = ctx.store.calls.of_call_id(appt.call_id) if appt.call_id else None
+        contact = contact_preference(call.summary, call.message, call.custom_fields) if call is not None else None
         return MovePlan(appointment_id, draft.start, draft.end, appt.resource, taking, refused, tuple(updated),
-                        tuple(waiting), text, no_text)
+                        tuple(waiting), text, no_text, contact.reason if contact and not contact.text_ok else None)
 
     def _resource_name(self, name: str) -> str:
         try:

@@ -234,9 +234,9 @@ class RescheduleDialog(_ActionDialog):
 
     def _planned(self, plan: MovePlan) -> None:
         """A plan landed: Reschedule is refused where the move cannot go (the chair asked for is busy then); a
-        drop ticks the text once, when one can go."""
+        drop ticks the text once, when one can go and the call did not ask for none."""
         self.ok_button.setEnabled(plan.refused is None)
-        if self._offer_text and plan.no_text is None and self.notify_check.isEnabled():
+        if self._offer_text and plan.no_text is None and plan.advice is None and self.notify_check.isEnabled():
             self.notify_check.setChecked(True)
         self._offer_text = False
 

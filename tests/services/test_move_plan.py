@@ -16,7 +16,10 @@ from receptionist.config import Profile
 from receptionist.domain.models import SyncState
 from receptionist.domain.reminders import Reply
 from receptionist.errors import UserError
+from receptionist.services.context import location_rules
+from tests.helpers.calls import store_payload
 from tests.helpers.desk import make_desk
+from tests.helpers.payloads import payload
 
 CHICAGO = ZoneInfo("America/Chicago")
 CALENDARS = {"google:primary": "Google (Front desk)", "outlook:default": "Outlook"}
@@ -112,3 +115,16 @@ def test_the_command_previews_and_moves_onto_a_chair(store, clock, capsys):
     assert run(args, desk) == 0
     moved = desk.appointments.get(appt.id)
     assert (moved.start, moved.resource) == (tuesday(14), "Chair 2")
+
+
+def test_a_call_that_asked_for_no_texts_is_said_and_a_person_may_text_anyway(store, clock):
+    desk = desk_on(store, clock)
+    said = "Maria wants a cleaning; she prefers a phone call."
+    call = store_payload(store, payload(requested_start="2026-11-24T10:00:00", service="Cleaning",
+                                        duration_minutes=60, summary=said), location_rules(PROFILE), clock())
+    appt = desk.bookings.approve(call.proposal.id, call.proposal.version)
+    plan = desk.appointments.move_plan(appt.id, tuesday(14))
+    assert plan.no_text is None and "prefers a phone call" in plan.advice
+    assert plan.texting(False).startswith("No text: the caller prefers a phone call")
+    assert plan.texting(False).endswith("(tick “Text the caller about the change” to text anyway).")
+    assert plan.texting(True) == "A text to (312) 555-0142 will tell Maria the new time."
