@@ -8,7 +8,8 @@ offscreen, view 1000 × 640 px, the week in memory (the database read is ``bench
   seven);
 - key: one arrow key in the grid (the focus moves, the accessible description is set, the canvas repaints with its
   ring); goal < 16 ms, one frame;
-- drag: one mouse move while dragging a booking (its landing place repainted); goal < 16 ms.
+- drag: one mouse move while dragging a booking (its landing place repainted); goal < 16 ms;
+- resize / sweep: the same while dragging a booking's bottom edge / sweeping a range of free time (its rubber band).
 
     QT_QPA_PLATFORM=offscreen PYTHONPATH=. .venv/bin/python bench/calendar_views.py [--items 2000] [--runs 15]
 """
@@ -117,7 +118,24 @@ def measure(view: WeekCalendarView, weeks: Weeks, monday: date, zone) -> dict[st
     QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier))
     mouse(QEvent.Type.MouseButtonRelease, start, Qt.MouseButton.NoButton)
     out["drag"] = statistics.median(moves)
+    out["resize"] = gesture(canvas, mouse, QPointF(block.rect.center().x(), block.rect.bottom() - 1), QPointF(0, 12))
+    geo = view.state.geometry(canvas.width())  # before the first booking (8 AM): free time to sweep
+    out["sweep"] = gesture(canvas, mouse, QPointF(geo.column_x(0) + 10, canvas.y_of(7 * 60) + 3), QPointF(0, 8))
     return out
+
+
+def gesture(canvas, mouse, start: QPointF, step: QPointF) -> float:
+    """The median of five mouse moves (each repainted) of a press at ``start`` dragged by ``step`` a move; Esc."""
+    mouse(QEvent.Type.MouseButtonPress, start)
+    mouse(QEvent.Type.MouseMove, start + step * 2)
+    moves = []
+    for n in range(5):
+        at = start + step * (3 + n)
+        moves.append(ms(lambda at=at: (mouse(QEvent.Type.MouseMove, at), canvas.repaint())))
+    assert canvas.dragging or canvas.sweeping, "the gesture did not take"
+    QApplication.sendEvent(canvas, QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier))
+    mouse(QEvent.Type.MouseButtonRelease, start, Qt.MouseButton.NoButton)
+    return statistics.median(moves)
 
 
 def main() -> None:
@@ -146,7 +164,7 @@ def main() -> None:
             view.activateWindow()
             qapp.processEvents()
             results[name].append(measure(view, weeks, monday, zone))
-    keys = ["layout", "agenda", "day", "week", "key", "drag"]
+    keys = ["layout", "agenda", "day", "week", "key", "drag", "resize", "sweep"]
     print(f"calendar views, offscreen 1000 × 640, {args.runs} runs alternated, medians in ms "
           f"(load {os.getloadavg()[0]:.1f})")
     print(f"{'week':<10}{'items':>7}" + "".join(f"{k:>9}" for k in keys))

@@ -86,6 +86,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("--minutes", type=int, help="length (default: the service's)")
     p.add_argument("--notes", default="")
     p.add_argument("--notify", action="store_true", help="text the caller the confirmation")
+    p.add_argument("--resource", help="the chair or room it is to take (refused when that one is busy then)")
     p = parser("reschedule", "move an appointment; every calendar follows", appts)
     p.add_argument("id")
     p.add_argument("--start", required=True, metavar="WHEN",
@@ -93,6 +94,9 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
                         "may be given)")
     p.add_argument("--minutes", type=int, help="new length (default: unchanged)")
     p.add_argument("--notify", action="store_true", help="text the caller about the change")
+    p.add_argument("--resource", help="the chair or room it is to take (refused when that one is busy then)")
+    p.add_argument("--preview", action="store_true",
+                   help="change nothing: say which calendars would be updated and which text would go")
     p = parser("edit", "change the booked service, length or notes", appts)
     p.add_argument("id")
     p.add_argument("--service")
@@ -277,13 +281,25 @@ def _start(text: str, zone) -> datetime:
 def _appointments_book(args, desk):
     start = _start(args.start, desk.context.rules.zone)
     appt = desk.appointments.book(args.caller, args.phone, args.service, start, args.minutes, args.notes,
-                                  notify=args.notify, actor=args.actor)
+                                  notify=args.notify, actor=args.actor, resource=args.resource)
     return appointment_json(appt, desk), f"booked: {_describe(appt, desk)}"
 
 
 def _appointments_reschedule(args, desk):
     start = _start(args.start, desk.context.rules.zone)
-    appt = desk.appointments.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor)
+    if args.preview:
+        plan = desk.appointments.move_plan(args.id, start, args.minutes, resource=args.resource)
+        said = [plan.refused and f"refused: {plan.refused}", plan.calendars, plan.texting(args.notify)]
+        if plan.resource != plan.resource_before:
+            said.insert(0, f"{plan.resource_before or 'no resource'} → {plan.resource or 'no resource'}")
+        return {"id": plan.appointment_id, "start_utc": plan.start, "end_utc": plan.end,
+                "resource_before": plan.resource_before, "resource": plan.resource, "refused": plan.refused,
+                "calendars_updated": list(plan.updated), "calendars_waiting": list(plan.waiting),
+                "text": plan.texting(args.notify), "text_possible": plan.no_text is None,
+                "text_advice": plan.advice}, \
+            "\n".join(s for s in said if s)
+    appt = desk.appointments.reschedule(args.id, start, args.minutes, notify=args.notify, actor=args.actor,
+                                        resource=args.resource)
     return appointment_json(appt, desk), f"rescheduled: {_describe(appt, desk)}"
 
 

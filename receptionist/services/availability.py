@@ -110,6 +110,10 @@ class Availability:
         """The services the profile names (the booking dialog offers them), in its order."""
         return [s.name for s in self.ctx.rules.booking.services]
 
+    def resources(self) -> list[str]:
+        """The location's chairs, rooms and staff (the new-booking dialog offers them), in the profile's order."""
+        return [r.name for r in self.ctx.rules.booking.resources]
+
     def default_minutes(self, service: str | None) -> int:
         """How long ``service`` takes (the location's default length for a service the profile does not name)."""
         return self.ctx.rules.booking.service(service).duration_minutes

@@ -81,6 +81,23 @@ class Checks:
                 return ctx.rules.booking.resource(name).name
         return ctx.rules.booking.resource(rule.resources[0]).name
 
+    def resource_busy(self, draft: BookingDraft, name: str, ignore_appointment: str | None = None) -> list[str]:
+        """Why resource ``name`` cannot take the draft then, by the booking rule (``Schedule.refusals``): its busy
+        time (slots held for callers included), buffers and caps, each as a sentence; none: it is free. A booking
+        dropped on a chair's column in the calendar asks this for that chair."""
+        ctx = self.ctx
+        if draft.start is None or draft.end is None:
+            return []
+        now = ctx.clock()
+        around = reach(ctx.rules.booking)
+        lo, hi = draft.start - around, draft.end + around
+        busy = (ctx.store.busy.blocks(lo, hi, exclude_appointment=ignore_appointment)
+                + ctx.store.holds.blocks(lo, hi, now, None))
+        schedule = Schedule(ctx.rules.booking, busy, now, ctx.calendars)
+        rule = ctx.rules.booking.service(draft.service, draft.duration_minutes)
+        reasons = schedule.refusals(draft.start, rule, ctx.rules.booking.resource(name))
+        return [r.message for r in reasons if r.code in BUSY_CODES]
+
     def seen_clashes(self, draft: BookingDraft, ignore_appointment: str | None = None) -> frozenset[str]:
         """Our appointments at the draft's time now, read just before its check: the write after the check refuses
         any other (``store.base.refuse_new_clash``), so a time another desk took since is not booked twice."""

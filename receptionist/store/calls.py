@@ -121,6 +121,12 @@ class CallStore(Room):
             row = s.scalar(_call_query().where(t.Call.id == call_row_id))
             return call_record(row) if row else None
 
+    def of_call_id(self, call_id: str) -> CallRecord | None:
+        """The stored call an appointment was booked from (its ``call_id``), whichever platform took it."""
+        with self.session() as s:
+            row = s.scalar(_call_query().where(t.Call.call_id == call_id).order_by(t.Call.id).limit(1))
+            return call_record(row) if row else None
+
     def remove_test_calls(self) -> list[int]:
         """The setup test calls sent through this desk's own receiver (their ids hold ``TEST_CALL_PREFIX``) leave
         it: each call, its proposal and callback, the deliveries that made it and its call in progress; their

@@ -37,11 +37,12 @@ from receptionist.domain.formatting import format_phone, format_range
 from receptionist.domain.models import AppointmentRecord, AppointmentStatus, Attendance, SyncState
 from receptionist.domain.payload import MAX_MINUTES, MIN_MINUTES
 from receptionist.errors import UserError
-from receptionist.services.appointments import Appointments
+from receptionist.services.appointments import Appointments, MovePlan
 from receptionist.services.availability import Availability
 from receptionist.ui import theme
 from receptionist.ui.fields import DateField, TimeField
 from receptionist.ui.models import link_sentence
+from receptionist.ui.move_confirm import MovePlanView, ProposedMove
 from receptionist.ui.operations import OperationRunner, QueryRunner, show_inline_error, user_sentence
 from receptionist.ui.slot_picker import SlotSuggestions
 
@@ -147,17 +148,21 @@ class _ActionDialog(QDialog):
 
 
 class RescheduleDialog(_ActionDialog):
-    """Date, time and length in the location's zone (``start``: a time to propose, e.g. where the booking was
-    dropped in the week view); the nearest free times to pick from and whether the typed time is free, with every
-    reason it is not (:class:`~receptionist.ui.slot_picker.SlotSuggestions`, read on ``queries``); the service
-    checks the new time like a new booking when it is written."""
+    """Date, time and length in the location's zone (``proposed``: where the booking was dropped or resized in the
+    calendar, and the resource column it was dropped in); the nearest free times to pick from and whether the typed
+    time is free, with every reason it is not (:class:`~receptionist.ui.slot_picker.SlotSuggestions`, read on
+    ``queries``); what the move will do — the calendars updated, the text, the chair
+    (:class:`~receptionist.ui.move_confirm.MovePlanView`); the service checks the new time like a new booking when
+    it is written. A drop is confirmed here: Reschedule or Cancel, the text ticked when one can go."""
 
     def __init__(self, appointments: Appointments, appt: AppointmentRecord, zone: ZoneInfo, sms_enabled: bool,
                  operations: OperationRunner, parent: QWidget | None = None, *, availability: Availability,
-                 queries: QueryRunner, start: datetime | None = None):
+                 queries: QueryRunner, proposed: ProposedMove | None = None):
         super().__init__(appointments, appt, zone, sms_enabled, operations, "Reschedule appointment", "&Reschedule",
-                         parent=parent)
-        local = (start or appt.start).astimezone(self.zone)
+                         close_text="Cancel" if proposed is not None else "Close", parent=parent)
+        self.resource = proposed.resource if proposed is not None else None  # a resource column dropped in
+        self._offer_text = proposed is not None  # a drop: the text is ticked once the plan says one can go
+        local = (proposed.start if proposed is not None else appt.start).astimezone(self.zone)
         self.date_edit = DateField(QDate(local.year, local.month, local.day))
         self.date_edit.setCalendarPopup(True)
         self.date_edit.setDisplayFormat("ddd MM/dd/yyyy")
@@ -174,7 +179,8 @@ class RescheduleDialog(_ActionDialog):
         self.length_spin.setRange(MIN_MINUTES, MAX_MINUTES)
         self.length_spin.setSingleStep(5)
         self.length_spin.setSuffix(" min")
-        self.length_spin.setValue(appt.duration_minutes)
+        self.length_spin.setValue(proposed.minutes if proposed is not None and proposed.minutes
+                                  else appt.duration_minutes)
         self.notify_check = sms_checkbox(sms_enabled, appt)
         time_label = QLabel("&Time")
         time_label.setBuddy(self.time_edit)  # a row holding a layout gets no buddy by itself
@@ -182,13 +188,28 @@ class RescheduleDialog(_ActionDialog):
         self.form.addRow(time_label, time_row)
         self.form.addRow("&Length", self.length_spin)
         self.form.addRow("", self.notify_check)
-        self.suggestions = SlotSuggestions(availability, queries, self.zone, moving=appt.id)
-        self.layout_.addWidget(self.suggestions)
+        self.suggestions = SlotSuggestions(availability, queries, self.zone, moving=appt.id, resource=self.resource)
+        self.suggestions.setMinimumWidth(280)
+        self.plan = MovePlanView(appointments, queries, appt.id)
+        # the fields and what the move will do on the left, the free times beside them: the dialog fits a
+        # 768-pixel screen with every reason and sentence shown
+        self.layout_.removeItem(self.form)
+        left = QVBoxLayout()
+        left.addLayout(self.form)
+        left.addWidget(self.plan)
+        left.addStretch(1)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 3)
+        columns.addWidget(self.suggestions, 2)
+        self.layout_.addLayout(columns)
+        self.setMinimumWidth(760)
         self.finish_layout()
         self._picking = False
         self.date_edit.dateChanged.connect(lambda _d: self._typed(search=True))
         self.time_edit.timeChanged.connect(lambda _t: self._typed(search=False))
         self.length_spin.valueChanged.connect(lambda _v: self._typed(search=True))
+        self.notify_check.toggled.connect(self.plan.show_notify)
+        self.plan.planned.connect(self._planned)
         self.suggestions.picked.connect(self._pick)
         self._typed(search=True)
         self.date_edit.setFocus()
@@ -207,8 +228,17 @@ class RescheduleDialog(_ActionDialog):
         """A field changed: is the time free (and why not)? A new day or length also finds the nearest free times."""
         start, minutes = self.new_start(), self.length_spin.value()
         self.suggestions.check(start, minutes)
+        self.plan.read(start, minutes, self.resource)
         if search and not self._picking:
             self.suggestions.find(start.date(), start, minutes)
+
+    def _planned(self, plan: MovePlan) -> None:
+        """A plan landed: Reschedule is refused where the move cannot go (the chair asked for is busy then); a
+        drop ticks the text once, when one can go and the call did not ask for none."""
+        self.ok_button.setEnabled(plan.refused is None)
+        if self._offer_text and plan.no_text is None and plan.advice is None and self.notify_check.isEnabled():
+            self.notify_check.setChecked(True)
+        self._offer_text = False
 
     def _pick(self, start: datetime) -> None:
         """A free time chosen in the list: into the fields (the list stays as it is)."""
@@ -224,8 +254,8 @@ class RescheduleDialog(_ActionDialog):
 
     def change(self) -> Callable[[], AppointmentRecord]:
         appointments, appointment_id, start = self.appointments, self.appt.id, self.new_start()
-        minutes, notify = self.length_spin.value(), self.notify_check.isChecked()
-        return lambda: appointments.reschedule(appointment_id, start, minutes, notify=notify)
+        minutes, notify, resource = self.length_spin.value(), self.notify_check.isChecked(), self.resource
+        return lambda: appointments.reschedule(appointment_id, start, minutes, notify=notify, resource=resource)
 
 
 class EditAppointmentDialog(_ActionDialog):

@@ -1,5 +1,6 @@
-"""A new booking made at the desk, opened on a time of the calendar (a click on free time, or N): caller, number,
-service, date, time, length and notes, with the nearest free times and whether the time typed is free (and why not)
+"""A new booking made at the desk, opened on a time of the calendar (a click on free time, a range swept over it,
+or N): caller, number, service, date, time, length (the range's, or the service's), the chair or room (a resource
+column's, or the first free) and notes, with the nearest free times and whether the time typed is free (and why not)
 by the one booking rule (:class:`~receptionist.ui.slot_picker.SlotSuggestions`). &Book runs
 :meth:`~receptionist.services.appointments.Appointments.book` (``receptionist appointments book``) on the window's
 :class:`~receptionist.ui.operations.OperationRunner`; a refusal stays in the dialog as a sentence.
@@ -43,7 +44,7 @@ class NewBookingDialog(QDialog):
 
     def __init__(self, appointments: Appointments, availability: Availability, start: datetime, zone: ZoneInfo,
                  sms_enabled: bool, operations: OperationRunner, queries: QueryRunner,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None, minutes: int | None = None, resource: str | None = None):
         super().__init__(parent)
         self.appointments = appointments
         self.availability = availability
@@ -84,7 +85,13 @@ class NewBookingDialog(QDialog):
         self.length_spin.setRange(MIN_MINUTES, MAX_MINUTES)
         self.length_spin.setSingleStep(5)
         self.length_spin.setSuffix(" min")
-        self.length_spin.setValue(availability.default_minutes(self.service_edit.currentText() or None))
+        self.length_spin.setValue(minutes or availability.default_minutes(self.service_edit.currentText() or None))
+        self.resource_edit = QComboBox(self)  # a chair column chose it; "First free": the rule picks
+        self.resource_edit.addItem("First free", None)
+        for name in availability.resources():
+            self.resource_edit.addItem(name, name)
+        if resource is not None:
+            self.resource_edit.setCurrentIndex(max(0, self.resource_edit.findData(resource)))
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setTabChangesFocus(True)
         self.notes_edit.setFixedHeight(56)
@@ -98,6 +105,10 @@ class NewBookingDialog(QDialog):
         form.addRow("&Date", self.date_edit)
         form.addRow(time_label, time_row)
         form.addRow("&Length", self.length_spin)
+        if self.resource_edit.count() > 1:
+            form.addRow("C&hair or room", self.resource_edit)
+        else:  # a location without resources: nothing to choose
+            self.resource_edit.hide()
         form.addRow("&Notes", self.notes_edit)
         form.addRow("", self.notify_check)
         # the free times beside the form, not under it: the dialog fits a 768-pixel screen (a window is given at
@@ -107,7 +118,8 @@ class NewBookingDialog(QDialog):
         left.addLayout(form)
         left.addStretch(1)
         columns.addLayout(left, 3)
-        self.suggestions = SlotSuggestions(availability, queries, zone, verb="book it")
+        self.suggestions = SlotSuggestions(availability, queries, zone, verb="book it",
+                                           resource=self.resource_edit.currentData())
         self.suggestions.setMinimumWidth(260)
         columns.addWidget(self.suggestions, 2)
         layout.addLayout(columns)
@@ -129,6 +141,7 @@ class NewBookingDialog(QDialog):
         self.date_edit.dateChanged.connect(lambda _d: self._typed(search=True))
         self.time_edit.timeChanged.connect(lambda _t: self._typed(search=False))
         self.length_spin.valueChanged.connect(lambda _v: self._typed(search=True))
+        self.resource_edit.currentIndexChanged.connect(self._resource_chosen)
         self.suggestions.picked.connect(self._pick)
         self._typed(search=True)
         self.caller_edit.setFocus()
@@ -145,6 +158,10 @@ class NewBookingDialog(QDialog):
 
     def _service_chosen(self, _text: str) -> None:
         self.length_spin.setValue(self.availability.default_minutes(self._service()))
+        self._typed(search=True)
+
+    def _resource_chosen(self, _index: int) -> None:
+        self.suggestions.resource = self.resource_edit.currentData()
         self._typed(search=True)
 
     def _typed(self, search: bool) -> None:
@@ -165,8 +182,9 @@ class NewBookingDialog(QDialog):
         caller, phone = self.caller_edit.text(), self.phone_edit.text().strip() or None
         service, notes = self.service_edit.currentText(), self.notes_edit.toPlainText()
         notify = self.notify_check.isEnabled() and self.notify_check.isChecked()
+        resource = self.resource_edit.currentData()
         self.operations.run("New booking", lambda: appointments.book(caller, phone, service, start, minutes, notes,
-                                                                      notify=notify),
+                                                                      notify=notify, resource=resource),
                             success=self._booked, trigger=self.ok_button, error_label=self.error_label,
                             progress="Booking…")
 
@@ -176,15 +194,17 @@ class NewBookingDialog(QDialog):
 
 
 def install_booking(window) -> None:  # noqa: ANN001 - the MainWindow
-    """The calendar's requests for a new booking (a click on free time, N) open :class:`NewBookingDialog`."""
+    """The calendar's requests for a new booking (a click on free time, a range swept over it, N) open
+    :class:`NewBookingDialog` at that start, of that length and on that resource (a resource column's)."""
     window.booking_dialog = None
 
-    def open_booking(start: datetime) -> None:
+    def open_booking(start: datetime, minutes: int | None, resource: str | None) -> None:
         desk = window.desk
         if window.booking_dialog is not None:
             window.booking_dialog.close()
         dialog = NewBookingDialog(desk.appointments, desk.availability, start, desk.context.rules.zone,
-                                  desk.context.sms_enabled, window.operations, window.runner, parent=window)
+                                  desk.context.sms_enabled, window.operations, window.runner, parent=window,
+                                  minutes=minutes, resource=resource)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.booked.connect(lambda appt: window.status.showMessage(
             f"Booked {appt.caller_name}; the calendars get it at the next sync.", 8000))

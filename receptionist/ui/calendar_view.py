@@ -9,7 +9,8 @@ shows one column of the same week's layout.
 
 Keys while the calendar has the keyboard: D, W, A (day, week, agenda), T (today), Page Up / Page Down (previous or
 next day or week); in the grid the arrows, Tab, Home and End move between bookings, Enter opens one, the menu key
-opens its menu, N a new booking there (:mod:`receptionist.ui.week_input`); a click on free time books there too.
+opens its menu, N a new booking there (:mod:`receptionist.ui.week_input`); a click on free time books there too, a
+range swept over it books that range, and a booking's bottom edge dragged changes its length.
 """
 
 from __future__ import annotations
@@ -77,16 +78,20 @@ class WeekCalendarView(QWidget):
         appointment_activated(str): Enter or a double-click on one of ours: open it.
         appointment_context_menu_requested(str, QPoint): right-click or the menu key on one of ours (its id, the
             global position); the window builds the menu.
-        appointment_move_requested(str, datetime): one of ours dragged to a new local start; the window asks.
-        booking_requested(datetime): a new booking at this local start (a click on free time, or N).
+        appointment_move_requested(str, datetime, int | None, str | None): one of ours dragged to a new local start
+            (into a resource column: that resource), or its bottom edge to a new length in minutes (its own start);
+            the window asks for confirmation.
+        booking_requested(datetime, int | None, str | None): a new booking at this local start (a click on free
+            time, or N), of this length (a range swept over free time; None: the service's) on this resource (the
+            day view's resource column it was made in; None: the rule picks).
         week_shown(date): a read week landed and is drawn (its Monday).
     """
 
     appointment_clicked = Signal(str)
     appointment_activated = Signal(str)
     appointment_context_menu_requested = Signal(str, QPoint)
-    appointment_move_requested = Signal(str, object)
-    booking_requested = Signal(object)
+    appointment_move_requested = Signal(str, object, object, object)
+    booking_requested = Signal(object, object, object)
     week_shown = Signal(object)
 
     def __init__(self, weeks: Appointments, zone: ZoneInfo, now: Callable[[], datetime],
@@ -239,7 +244,7 @@ class WeekCalendarView(QWidget):
             opening = datetime.combine(day, time(DAY_START_HOUR + 2), self.zone)
             later = now + timedelta(minutes=15 - now.minute % 15)
             start = max(opening, later.replace(second=0, microsecond=0)) if day == now.date() else opening
-        self.booking_requested.emit(start)
+        self.booking_requested.emit(start, None, None)
 
     def _build_legend(self) -> None:
         self.legend.addWidget(_legend_chip(theme.APPOINTMENT_COLOR, "Our bookings"))

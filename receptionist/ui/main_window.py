@@ -54,6 +54,7 @@ from receptionist.ui.appointment_dialog import (
 from receptionist.ui.bridge import EventBridge, Throttle
 from receptionist.ui.operations import OperationRunner, QueryRunner, user_sentence
 from receptionist.ui.calendar_view import WeekCalendarView
+from receptionist.ui.move_confirm import ProposedMove
 from receptionist.ui.intake_views import QuarantinePanel
 from receptionist.ui.call_panel import CallPanel
 from receptionist.ui.callbacks_view import CallbacksView
@@ -227,8 +228,9 @@ class MainWindow(QMainWindow):
         self.calendar.appointment_clicked.connect(self.sync_panel.select_appointment)
         self.calendar.appointment_context_menu_requested.connect(self.show_appointment_menu)
         self.calendar.appointment_activated.connect(self.open_appointment)
-        self.calendar.appointment_move_requested.connect(
-            lambda appointment_id, start: self.open_action(appointment_id, "reschedule", start=start))
+        self.calendar.appointment_move_requested.connect(  # a drop or a resize: the move is confirmed first
+            lambda appointment_id, start, minutes, resource: self.open_action(
+                appointment_id, "reschedule", proposed=ProposedMove(start, minutes, resource)))
         self.sync_panel.appointment_activated.connect(self.open_appointment)
         self.sync_panel.decision_requested.connect(self.open_discrepancy)
         self.sync_panel.context_menu_requested.connect(self.show_appointment_menu)
@@ -532,20 +534,22 @@ class MainWindow(QMainWindow):
         dialog.open()
 
     def open_action(self, appointment_id: str, kind: str,
-                    then: Callable[[AppointmentRecord], None] | None = None, start: datetime | None = None) -> None:
+                    then: Callable[[AppointmentRecord], None] | None = None,
+                    proposed: ProposedMove | None = None) -> None:
         """Reschedule… / Cancel… straight from a context menu or a cancel/reschedule call, without the detail
-        dialog (once the record is read); ``then`` gets the saved appointment; ``start``: the time proposed for a
-        reschedule (a booking dropped in the week view)."""
+        dialog (once the record is read); ``then`` gets the saved appointment; ``proposed``: the time (length,
+        resource) proposed for a reschedule (a booking dropped or resized in the calendar)."""
         appointments = self.desk.appointments
         self.runner.run("open action", lambda: appointments.get(appointment_id),
-                        lambda appt: self._show_action(appt, kind, then, start), self._unreadable)
+                        lambda appt: self._show_action(appt, kind, then, proposed), self._unreadable)
 
     def _show_action(self, appt: AppointmentRecord, kind: str,
-                     then: Callable[[AppointmentRecord], None] | None = None, start: datetime | None = None) -> None:
+                     then: Callable[[AppointmentRecord], None] | None = None,
+                     proposed: ProposedMove | None = None) -> None:
         cls = RescheduleDialog if kind == "reschedule" else CancelAppointmentDialog
         ctx = self.desk.context
-        extra = dict(availability=self.desk.availability, queries=self.runner, start=start) if kind == "reschedule" \
-            else {}
+        extra = dict(availability=self.desk.availability, queries=self.runner, proposed=proposed) \
+            if kind == "reschedule" else {}
         dialog = cls(self.desk.appointments, appt, ctx.rules.zone, ctx.sms_enabled, self.operations, parent=self,
                      **extra)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

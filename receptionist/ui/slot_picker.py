@@ -35,19 +35,21 @@ class SlotSuggestions(QWidget):
     """The list of nearest free times and the verdict on the typed one.
 
     ``find(day, wanted, minutes, service)`` reads the free times; ``check(start, minutes, service)`` the typed
-    time's verdict (``moving``: the appointment being moved, whose own service counts). Choosing a row (arrows,
+    time's verdict (``moving``: the appointment being moved, whose own service counts; ``resource``: on that chair or
+    room only). Choosing a row (arrows,
     click) emits ``picked(datetime)``: the dialog puts it in its fields.
     """
 
     picked = Signal(object)
 
     def __init__(self, availability: Availability, queries: QueryRunner, zone, moving: str | None = None,
-                 verb: str = "move it", parent: QWidget | None = None):
+                 verb: str = "move it", parent: QWidget | None = None, resource: str | None = None):
         super().__init__(parent)
         self.verb = verb  # "You can still move it there": what the dialog does with a time that is not free
         self.availability = availability
         self.queries = queries
         self.moving = moving
+        self.resource = resource  # the chair or room asked for (a resource column of the calendar); None: any
         self.zone = zone
         self._view = f"slot suggestions {id(self)}"
         self._check_view = f"slot check {id(self)}"
@@ -83,17 +85,18 @@ class SlotSuggestions(QWidget):
 
     def find(self, day: date, wanted: datetime, minutes: int, service: str | None = None) -> None:
         """The free times nearest ``wanted`` over the week from ``day``, at ``minutes`` long."""
-        availability, moving = self.availability, self.moving
+        availability, moving, resource = self.availability, self.moving, self.resource
         self.empty.setText("Looking for free times…")
         self.empty.show()
-        self.queries.run(self._view, lambda: availability.free_slots(service, day, SEARCH_DAYS, moving=moving,
-                                                                     minutes=minutes),
+        self.queries.run(self._view, lambda: availability.free_slots(service, day, SEARCH_DAYS, resource,
+                                                                     moving=moving, minutes=minutes),
                          lambda openings: self._show_openings(openings, wanted), self._failed)
 
     def check(self, start: datetime, minutes: int, service: str | None = None) -> None:
         """Whether ``start`` is free at ``minutes`` long, and why not."""
-        availability, moving = self.availability, self.moving
-        self.queries.run(self._check_view, lambda: availability.check(start, service, moving=moving, minutes=minutes),
+        availability, moving, resource = self.availability, self.moving, self.resource
+        self.queries.run(self._check_view, lambda: availability.check(start, service, resource, moving=moving,
+                                                                      minutes=minutes),
                          lambda result: self._show_check(start, result), self._failed)
 
     # --- what landed ----------------------------------------------------------------------------------------------

@@ -369,21 +369,23 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
 
     Rectangles, colours, elided titles and time labels are worked out by :meth:`frame` once per (layout, size,
     days) and rendered by :meth:`backdrop` into a pixmap; a paint copies the exposed rectangle of it and adds the
-    "now" line, the focus ring and a dragged booking's landing place.
+    "now" line, the focus ring, a dragged booking's landing place and a swept range's rubber band.
 
     Signals:
         item_clicked(CalendarItem); item_activated(CalendarItem): Enter or a double-click;
         menu_requested(CalendarItem, QPoint): the menu key; focus_moved(QRect): the focused block;
-        move_requested(str, datetime): one of ours dropped at a new local start;
-        slot_requested(datetime): a click on free time, at its local quarter hour
+        move_requested(str, datetime, int | None, str | None): one of ours dropped at a new local start (and a
+            resource column's resource), or its bottom edge dragged (its own start, the new length in minutes);
+        slot_requested(datetime, int | None, str | None): a click on free time at its local quarter hour, or a range
+            swept there (its length), with the resource of the column it was made in
     """
 
     item_clicked = Signal(object)
     item_activated = Signal(object)
     menu_requested = Signal(object, QPoint)
     focus_moved = Signal(QRect)
-    move_requested = Signal(str, object)
-    slot_requested = Signal(object)
+    move_requested = Signal(str, object, object, object)
+    slot_requested = Signal(object, object, object)
     TOP = 10  # room for the first hour's label
 
     def __init__(self, state: WeekState, describe: Callable[[Target], str], parent: QWidget | None = None):

@@ -78,7 +78,7 @@ class _Operations:
 def test_the_booking_discrepancy_caller_data_and_health_screens_name_every_control(qtbot, window, desk):
     [appt_id] = book(qtbot, desk, "2026-11-24T10:30:00")
     # new booking (from the calendar) and reschedule
-    window.calendar.booking_requested.emit(datetime(2026, 11, 25, 9, 0, tzinfo=window.zone))
+    window.calendar.booking_requested.emit(datetime(2026, 11, 25, 9, 0, tzinfo=window.zone), None, None)
     qtbot.waitUntil(lambda: window.booking_dialog is not None and window.booking_dialog.isVisible(), timeout=3000)
     assert unnamed(window.booking_dialog) == [], "\n".join(unnamed(window.booking_dialog))
     window.booking_dialog.close()

@@ -240,7 +240,7 @@ def drag(view, key: str, day: int, minutes: int, release=True):
 def test_dragging_a_booking_asks_to_move_it_to_the_quarter_hour_it_is_dropped_on(qtbot, week):
     with qtbot.waitSignal(week.appointment_move_requested, timeout=1000) as moved:
         drag(week, "a", 1, 14 * 60 + 15)
-    assert moved.args == ["a", datetime(2026, 11, 24, 14, 15, tzinfo=CHICAGO)]
+    assert moved.args == ["a", datetime(2026, 11, 24, 14, 15, tzinfo=CHICAGO), None, None]
     assert not week.canvas.dragging
 
 
