@@ -420,7 +420,7 @@ class WeekCalendarView(QWidget):
             return
         if answer.now is not None:
             until = format_time(answer.now.end, self.zone)
-            text = f"On call: {answer.now.shift.person} until {until}"
+            text = f"On call: {answer.now.person} until {until}"
         else:
             text = "On call: nobody"
         self.on_call_label.setText(text)
