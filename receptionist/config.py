@@ -379,9 +379,10 @@ class AvailabilitySettings(_Section):
     @field_validator("on_call_calendar")
     @classmethod
     def _on_call_calendar(cls, value: str) -> str:
-        if value.strip():
+        value = value.strip()
+        if value:
             calendar_key_parts(value)
-        return value.strip()
+        return value
 
     @field_validator("hours")
     @classmethod

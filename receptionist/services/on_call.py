@@ -112,8 +112,9 @@ class OnCallDesk:
             kind, calendar_id = calendar_key_parts(key)
             events_read = self.engine.read_calendar(kind, calendar_id, now - REFRESH_BEHIND, now + REFRESH_AHEAD)
         except (ProviderError, UserError) as exc:
-            log.warning("the on-call calendar %s could not be read: %s", key, plain(exc))
-            ctx.store.on_call.failed(key, now, plain(exc))
+            why = plain(exc) if isinstance(exc, ProviderError) else str(exc)
+            log.warning("the on-call calendar %s could not be read: %s", key, why)
+            ctx.store.on_call.failed(key, now, why)
         else:
             shifts, problems = [], []
             for event in sorted(events_read, key=lambda e: (e.start, e.end)):
