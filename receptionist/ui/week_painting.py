@@ -579,7 +579,7 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
 
     def _paint_on_call(self, p: QPainter, geo: "_Geometry", frame: _Frame) -> None:
         """Who is on call, behind the bookings: each shift's band over the hours it covers in its day's column, a
-        stripe down its left edge and "On call: <person>" at its top (where a shift starts, or the grid's top)."""
+        stripe down its left edge and "On call: <person>" (or the name alone) at its top (where a shift starts, or the grid's top)."""
         color, top_limit = QColor(theme.ON_CALL_COLOR), self.y_of(self.first_hour * 60)
         bottom_limit = self.y_of(self.last_hour * 60)
         elide = self._elider
@@ -594,9 +594,11 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
             p.fillRect(QRectF(x + 1, top, width - 1, bottom - top), QColor(theme.ON_CALL_FILL))
             p.fillRect(QRectF(x + 1, top, 3, bottom - top), color)
             if elide is not None and bottom - top >= elide.metrics.height():
+                label = f"On call: {band.person}"  # a narrow column names the person alone (the legend says)
+                if elide.metrics.horizontalAdvance(label) > width - 10:
+                    label = band.person
                 p.setPen(color)
-                p.drawText(QPointF(x + 7, top + elide.metrics.ascent() + 1),
-                           elide(f"On call: {band.person}", width - 10))
+                p.drawText(QPointF(x + 7, top + elide.metrics.ascent() + 1), elide(label, width - 10))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         backdrop = self.backdrop()
