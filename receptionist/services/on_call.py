@@ -118,12 +118,13 @@ class OnCallDesk:
         else:
             shifts, problems = [], []
             for event in sorted(events_read, key=lambda e: (e.start, e.end)):
-                if event.cancelled:
+                if event.cancelled or event.uid is not None:  # our own appointments, if the rota shares their calendar
                     continue
                 shift, problem = shift_of_event(event, ctx.profile.on_call_phone, ctx.rules.zone)
                 shifts += [shift] if shift is not None else []
                 problems += [problem] if problem else []
-            ctx.store.on_call.replace(key, shifts, problems, now)
+            if ctx.store.on_call.replace(key, shifts, problems, now):
+                ctx.bus.publish(events.CALENDAR_REFRESHED)  # the calendar views draw the new rota
         ctx.bus.publish(events.HEALTH_CHANGED)
         return ctx.store.on_call.refresh_of(key)
 

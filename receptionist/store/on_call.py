@@ -23,16 +23,23 @@ class OnCallRefreshRecord:
 
 
 class OnCallShifts(Room):
-    def replace(self, calendar: str, shifts: list[OnCall], problems: list[str], now: datetime) -> None:
+    def replace(self, calendar: str, shifts: list[OnCall], problems: list[str], now: datetime) -> bool:
         """A good refresh: the calendar's shifts are these (all of them replaced in one transaction, so a reader
-        never sees half a rota), and it succeeded at ``now``."""
+        never sees half a rota), and it succeeded at ``now``. Returns whether the shifts changed."""
+        s_ = t.OnCallShift
+        rows = sorted((c.person[:200], c.phone[:40], c.start, c.end) for c in shifts)
         with self.session() as s:
-            s.execute(delete(t.OnCallShift).where(t.OnCallShift.calendar == calendar))
-            s.add_all(t.OnCallShift(calendar=calendar, person=c.person[:200], phone=c.phone[:40], start_at=c.start,
-                                    end_at=c.end) for c in shifts)
+            before = sorted(tuple(r) for r in s.execute(select(s_.person, s_.phone, s_.start_at, s_.end_at).where(
+                s_.calendar == calendar)))
+            changed = before != rows
+            if changed:
+                s.execute(delete(s_).where(s_.calendar == calendar))
+                s.add_all(s_(calendar=calendar, person=person, phone=phone, start_at=start, end_at=end)
+                          for person, phone, start, end in rows)
             s.merge(t.OnCallRefresh(calendar=calendar, refreshed_at=now, attempted_at=now, error=None,
                                     problems=list(problems), shifts=len(shifts)))
             s.commit()
+        return changed
 
     def failed(self, calendar: str, now: datetime, error: str) -> None:
         """A refresh that could not read the calendar: the shifts of the last good one stay."""

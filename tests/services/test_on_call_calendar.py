@@ -160,3 +160,20 @@ def test_an_on_call_calendar_on_an_account_that_is_not_connected_is_a_failed_ref
     read = desk.on_call.refresh()
     assert read.refreshed_at is None
     assert read.error == "the google account cannot be read: Google Calendar is not signed in: press Reconnect…"
+
+
+def test_a_refresh_that_changes_the_rota_has_the_calendar_views_read_again_and_ours_are_not_shifts(store, clock, google):
+    desk = desk_for(store, clock, google)
+    heard = []
+    desk.context.bus.subscribe(lambda e: heard.append(e.topic))
+    desk.on_call.refresh()
+    assert heard.count(events.CALENDAR_REFRESHED) == 1
+    clock.advance(minutes=10)
+    desk.on_call.refresh()  # the same rota: nothing for the views to draw again
+    assert heard.count(events.CALENDAR_REFRESHED) == 1
+    google.rota.append(RemoteEvent("ours", '"9"', "Ana Ruiz — Cleaning", ny(2026, 12, 8, 9), ny(2026, 12, 8, 10),
+                                   uid="a" * 32))  # one of our appointments, on a calendar the rota shares
+    google.rota[1] = shift(2, "Dr. Cy Park", ny(2026, 12, 8, 18), ny(2026, 12, 9, 8), "212 555 0133")
+    read = desk.on_call.refresh()
+    assert heard.count(events.CALENDAR_REFRESHED) == 2 and read.shifts == 2
+    assert desk.on_call.who_is_on_call(ny(2026, 12, 8, 23)).now.phone == "+12125550133"
