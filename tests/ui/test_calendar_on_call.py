@@ -93,3 +93,17 @@ def test_without_a_roster_or_an_on_call_calendar_no_band_and_no_legend(qtbot, st
     view = shown(qtbot, desk, clock)
     assert view.state.layout.bands == () and not view.on_call_legend.isVisible()
     assert not view.on_call_label.isVisible()
+
+
+def test_the_agenda_says_who_is_on_call_under_each_day(qtbot, desk, store, clock):
+    store.on_call.replace(KEY, SHIFTS + [OnCall("Dr. Cy Park", "+1", chicago(25, 0), chicago(26, 0))], [], clock())
+    view = shown(qtbot, desk, clock)
+    qtbot.keyClick(view.canvas, Qt.Key.Key_A)
+    rows = [row.text.strip() for row in view.agenda.agenda.rows]
+    assert rows[:2] == ["Monday 11/23  · today", "On call: Dr. Ana Ruiz from 5:00 PM"]
+    tuesday = rows.index("Tuesday 11/24")
+    assert rows[tuesday + 1] == "On call: Dr. Ana Ruiz until 9:00 AM · Dr. Bo Chen 9:00 AM – 5:00 PM"
+    assert rows[rows.index("Wednesday 11/25") + 1] == "On call: Dr. Cy Park all day"
+    assert rows[rows.index("Thursday 11/26") + 1] == "Nothing booked"
+    on_call_row = view.agenda.agenda.rows[1]
+    assert on_call_row.item is None  # not a booking: the keyboard passes over it
