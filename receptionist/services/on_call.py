@@ -64,7 +64,7 @@ class OnCallAnswer:
 
 
 @dataclass(frozen=True)
-class OnCallShifts:
+class OnCallRead:
     """The shifts over a window, for the calendar views (read on a worker): ``source`` names where they come from
     ("calendar", "roster" or "" when neither is kept)."""
 
@@ -146,13 +146,13 @@ class OnCallDesk:
 
     # --- who, when ------------------------------------------------------------------------------------------------
 
-    def shifts(self, start: datetime, end: datetime) -> OnCallShifts:
+    def shifts(self, start: datetime, end: datetime) -> OnCallRead:
         """Every shift meeting [start, end): the calendar's as stored, else the roster's (the calendar views)."""
         key, ctx = self.calendar, self.ctx
         if key is not None:
-            return OnCallShifts(tuple(ctx.store.on_call.between(key, start, end)), "calendar", self.stale())
+            return OnCallRead(tuple(ctx.store.on_call.between(key, start, end)), "calendar", self.stale())
         roster = ctx.profile.on_call_roster()
-        return OnCallShifts(tuple(roster_shifts(roster, start, end, ctx.rules.zone)), "roster" if roster else "")
+        return OnCallRead(tuple(roster_shifts(roster, start, end, ctx.rules.zone)), "roster" if roster else "")
 
     def who_is_on_call(self, at: datetime | None = None) -> OnCallAnswer:
         """The person on call at ``at`` (now without it) and, when nobody is, who is next, said in one sentence."""

@@ -21,7 +21,7 @@ from receptionist.domain.models import NOT_MARKED, AppointmentRow, ExternalEvent
 from receptionist.domain.on_call import OnCall
 from receptionist.services import WeekView
 from receptionist.services.appointments import Appointments
-from receptionist.services.on_call import OnCallDesk, OnCallShifts
+from receptionist.services.on_call import OnCallDesk, OnCallRead
 
 MAX_LANES = 4  # side-by-side columns in a day; a busier cluster shows MAX_LANES - 1 of them and "+N more" chips
 MAX_ALL_DAY_ROWS = 3  # rows in the all-day strip, the last one becoming "+N more" when there are more
@@ -260,7 +260,7 @@ class WeekLayout:
     chips: tuple[MoreChip, ...] = ()
     columns: tuple[str, ...] = ()  # the day view's resource columns, left to right (none: one column a day)
     by_resource: "WeekLayout | None" = None  # the same week in resource columns, when the location has resources
-    on_call: OnCallShifts = OnCallShifts((), "")  # the shifts meeting the week (and a day either side)
+    on_call: OnCallRead = OnCallRead((), "")  # the shifts meeting the week (and a day either side)
     bands: tuple[OnCallBand, ...] = ()  # those shifts cut into the week's days
 
 
