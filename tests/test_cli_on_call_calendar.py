@@ -40,8 +40,8 @@ def test_refresh_says_why_the_calendar_cannot_be_read(db, db_url, profile_path, 
 
 def test_health_and_doctor_give_the_last_successful_on_call_refresh(db, db_url, profile_path, capsys):
     now = datetime.now(timezone.utc)
-    db.on_call.replace(KEY, [OnCall("Dr. Ana Ruiz", "+12125550111", now - timedelta(hours=1), now + timedelta(hours=8))],
-                       [], now - timedelta(minutes=5))
+    shift = OnCall("Dr. Ana Ruiz", "+12125550111", now - timedelta(hours=1), now + timedelta(hours=8))
+    db.on_call.replace(KEY, [shift], [], now - timedelta(minutes=5))
     main(["health", "--json", "--profile", profile_path, "--db", db_url])
     [on_call] = [c for c in json.loads(capsys.readouterr().out)["connections"] if c["key"] == "on-call"]
     assert on_call["state"] == "ok" and on_call["shifts"] == 1 and on_call["stale"] is None

@@ -1,6 +1,7 @@
 """The agenda: the shown week as a list, day by day, from the same laid-out week the grid draws (items folded into
-"+N more" chips included), each day's heading followed by who is on call that day. A list reads well with a screen reader and by keyboard alone: the arrows move, Enter opens
-one of our bookings, the menu key (or Shift+F10) opens its menu.
+"+N more" chips included), each day's heading followed by who is on call that day. A list reads well with a screen
+reader and by keyboard alone: the arrows move, Enter opens one of our bookings, the menu key (or Shift+F10) opens
+its menu.
 
 The rows live in a model (:class:`AgendaModel`): a new week is one reset, whatever it holds, and a row's hover text
 is written when Qt asks for it.

@@ -579,7 +579,8 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
 
     def _paint_on_call(self, p: QPainter, geo: "_Geometry", frame: _Frame) -> None:
         """Who is on call, behind the bookings: each shift's band over the hours it covers in its day's column, a
-        stripe down its left edge and "On call: <person>" (or the name alone) at its top (where a shift starts, or the grid's top)."""
+        stripe down its left edge and "On call: <person>" (or the name alone) at its top (where a shift starts, or
+        the grid's top)."""
         color, top_limit = QColor(theme.ON_CALL_COLOR), self.y_of(self.first_hour * 60)
         bottom_limit = self.y_of(self.last_hour * 60)
         elide = self._elider

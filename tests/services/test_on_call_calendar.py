@@ -162,7 +162,7 @@ def test_an_on_call_calendar_on_an_account_that_is_not_connected_is_a_failed_ref
     assert read.error == "the google account cannot be read: Google Calendar is not signed in: press Reconnect…"
 
 
-def test_a_refresh_that_changes_the_rota_has_the_calendar_views_read_again_and_ours_are_not_shifts(store, clock, google):
+def test_a_changed_rota_has_the_calendar_views_read_again_and_ours_are_not_shifts(store, clock, google):
     desk = desk_for(store, clock, google)
     heard = []
     desk.context.bus.subscribe(lambda e: heard.append(e.topic))
