@@ -499,6 +499,7 @@ class App:
             receiver.answer_tools_with(desk.availability)
         scheduler.every("health-alerts", 1, desk.watch.evaluate)  # issue 20: alerts, on the leader
         scheduler.every("sample-audit", 24 * 60, desk.watch.sample_audit)  # issue 20: the daily read-back
+        scheduler.every("on-call-refresh", profile.availability.on_call_refresh_minutes, desk.on_call.refresh)
         app = cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
                   world.polling_for(intake))
         app.watcher = ChangeWatcher(store.engine, app.changed_elsewhere)

@@ -1,7 +1,8 @@
 """``receptionist availability``: free times for a service, and ``availability check``: whether a time may be
 booked and, when not, why (exit code 1 naming the reason). Both ask the desk's availability capability, which
 decides by the same rule the AI agent is offered times by. ``receptionist on-call [--at TIME]``: who is on call,
-as the agent's ``who_is_on_call`` tool answers (exit code 1 when nobody is)."""
+as the agent's ``who_is_on_call`` tool answers (exit code 1 when nobody is); ``--refresh`` reads the on-call
+calendar first, as the sync leader does every ``availability.on_call_refresh_minutes``."""
 
 from __future__ import annotations
 
@@ -43,6 +44,8 @@ def add_availability(sub, common: Callable[[argparse.ArgumentParser], None]) -> 
     on_call = sub.add_parser("on-call", help="who is on call now or at a time ([[availability.on_call]])")
     common(on_call)
     on_call.add_argument("--at", help="local date-time, e.g. 2026-12-08T21:00 (default: now)")
+    on_call.add_argument("--refresh", action="store_true", help="read the on-call calendar "
+                         "(availability.on_call_calendar) now, before answering")
     on_call.add_argument("--json", action="store_true", help="machine-readable output")
 
 
@@ -54,8 +57,14 @@ def run(args, desk: Desk) -> int:
             at, issue = parse_requested_start(args.at, zone)
             if at is None or (issue is not None and issue.severity is Severity.ERROR):
                 raise UserError(f"--at: {issue.message if issue else 'not a date-time'}")
+        if args.refresh:
+            read = desk.on_call.refresh()
+            if read is None:
+                raise UserError("--refresh: no on-call calendar is set (availability.on_call_calendar)")
+            if read.error:
+                raise UserError(f"the on-call calendar could not be read: {read.error}")
         answer = desk.on_call.who_is_on_call(at)
-        text = answer.say + (f"\n  phone: {format_phone(answer.now.shift.phone)}" if answer.now else "")
+        text = answer.say + (f"\n  phone: {format_phone(answer.now.phone)}" if answer.now else "")
         _print(args, answer.as_json(zone), text)
         return 0 if answer.now is not None else 1
     if args.action == "check":

@@ -111,11 +111,12 @@ def _health(store, profile: Profile) -> list[Check]:
     from receptionist.domain.runbook import entry
     from receptionist.services.context import DeskContext
     from receptionist.services.health import CalendarHealth
+    from receptionist.services.on_call import OnCallDesk
     from receptionist.services.watch import ConnectionWatch
 
     ctx = DeskContext.of(store, profile, events.EventBus(), enabled_calendars(profile),
                          lambda: datetime.now(timezone.utc))
-    report = ConnectionWatch(ctx, CalendarHealth(ctx)).report()
+    report = ConnectionWatch(ctx, CalendarHealth(ctx), on_call=OnCallDesk(ctx)).report()
     checks = [Check(f"health {c.key}", c.state != "failed",
                     f"{c.state.upper()} — {c.text}" + "".join(f"; {name}: {value}" for name, value in c.facts),
                     {p: entry(p).text() for p in c.problems if entry(p)} or None)

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from receptionist import paths
-from receptionist.domain.on_call import Shift, parse_shift_hours, weekday_numbers
+from receptionist.domain.on_call import Shift, calendar_key_parts, parse_shift_hours, weekday_numbers
 from receptionist.domain.people import same_person
 from receptionist.domain.schedule import WEEKDAYS, BookingRules, Closure, ResourceRule, ServiceRule, WeeklyHours
 from receptionist.errors import NoProfile, ProfileUnreadable, UserError
@@ -369,6 +369,20 @@ class AvailabilitySettings(_Section):
                                               "name, kind, hours, calendar.")
     on_call: list[OnCallSettings] = Field(default_factory=list, description="[[availability.on_call]] person, "
                                           "phone, hours, days, first_day, last_day: who is on call.")
+    on_call_calendar: str = Field("", description="The shared on-call calendar, on a connected account: "
+                                  "'google:<calendar id>', 'outlook:<calendar id>' or 'caldav:<collection URL>'; "
+                                  "each event names the person on call (title), with their phone in the "
+                                  "description or in [people]. Set, it answers instead of [[availability.on_call]].")
+    on_call_refresh_minutes: int = Field(10, ge=1, le=1440, description="The sync leader reads the on-call "
+                                         "calendar this often (a change of it waits for the next start).")
+
+    @field_validator("on_call_calendar")
+    @classmethod
+    def _on_call_calendar(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            calendar_key_parts(value)
+        return value
 
     @field_validator("hours")
     @classmethod
@@ -487,7 +501,27 @@ class Profile(_Section):
             if not entry.phone and not self._phone_of(entry.person):
                 raise ValueError(f"availability.on_call: {entry.person!r} has no phone: give the entry a phone, or "
                                  "the person one in [people]")
+        self._on_call_calendar_usable()
         return self
+
+    def _on_call_calendar_usable(self) -> None:
+        av = self.availability
+        if not av.on_call_calendar:
+            return
+        kind = calendar_key_parts(av.on_call_calendar)[0]
+        if not getattr(self, kind).enabled:
+            raise ValueError(f"availability.on_call_calendar {av.on_call_calendar!r} is on {kind}, which is not "
+                             f"switched on: set {kind}.enabled = true (the on-call calendar is read with that "
+                             "account's sign-in), or name a calendar of a connected account")
+        if av.on_call_refresh_minutes >= av.stale_after_minutes:
+            raise ValueError(f"availability.on_call_refresh_minutes ({av.on_call_refresh_minutes}) must be less than "
+                             f"availability.stale_after_minutes ({av.stale_after_minutes}), or every answer would say "
+                             "the on-call calendar is out of date")
+
+    def on_call_phone(self, name: str) -> str:
+        """The phone of a person an on-call calendar event names: theirs in [people], else a rota entry's."""
+        return self._phone_of(name) or next((e.phone for e in self.availability.on_call
+                                             if e.phone and same_person(e.person, name)), "")
 
     def _phone_of(self, name: str) -> str:
         return next((p.phone for p in self.people.members if same_person(p.name, name)), "")

@@ -82,6 +82,18 @@ ENTRIES = (
         "make them the same.",
         "Quarantined: open the Quarantine tab, fix the cause (a changed platform format, a missing API key), then "
         "Replay them.")),
+    Entry("on-call-stale", "The on-call calendar has not been read recently", (
+        "Until it is read again the AI agent names the person the calendar last said, and adds that the desk "
+        "should confirm: check the calendar yourself if an urgent caller is waiting.",
+        "Read the sentence in the Health tab's On-call calendar row (the log has the detail): a sign-in refused means "
+        "Reconnect… on that account's pill; 'not found' means availability.on_call_calendar names a calendar this "
+        "account cannot see (share it with the account, or correct the id in Settings).",
+        "`receptionist on-call --refresh` reads it at once and says what went wrong; only the sync leader refreshes "
+        "it by itself (every availability.on_call_refresh_minutes).")),
+    Entry("on-call-event", "An on-call event names nobody, or a person without a phone", (
+        "Read the Health tab's On-call calendar row: it names each event and what is missing.",
+        "Title each on-call event with the person (e.g. 'On call: Dr. Bo Chen'), and write their phone in the "
+        "event's description, or give the person a phone in Settings → People; the next refresh takes it.")),
 )
 
 BY_STATE = {e.state: e for e in ENTRIES}

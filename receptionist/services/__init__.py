@@ -67,9 +67,10 @@ class Desk:
         self.health = CalendarHealth(ctx, engine=engine, webhook=webhook, sign_in=sign_in, is_leader=is_leader,
                                      takes_deliveries=intake is not None)
         self.intake = IntakeDesk(ctx, intake, self.callers, webhook)
-        self.watch = ConnectionWatch(ctx, self.health, engine=engine, messenger=engine.messenger if engine else None)
+        self.on_call = OnCallDesk(ctx, engine)
+        self.watch = ConnectionWatch(ctx, self.health, engine=engine, messenger=engine.messenger if engine else None,
+                                     on_call=self.on_call)
         self.settings = DeskSettings(ctx, reconfigure)
-        self.on_call = OnCallDesk(ctx)
         self.availability = Availability(ctx, self.on_call)
         self.callbacks = Callbacks(ctx)
         self.people = People(ctx)

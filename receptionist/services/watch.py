@@ -9,7 +9,8 @@ over 24 hours and 7 days against the objective, the burn rates, the sign-in fore
 and the sample audit found; for a platform its deliveries in the last hour against the usual for that hour, the
 last delivery and its quarantine; for Twilio the texts sent against failed over 24 hours and 7 days against
 ``health.sms_objective``; for the webhook the last hour's deliveries accepted, refused and quarantined against the
-usual. (The project has no on-call roster yet, so no on-call refresh is shown.)
+usual; for the shared on-call calendar (when the profile names one) the last successful refresh, the last
+attempt's error and what its events got wrong (``OnCallDesk.health``).
 """
 
 from __future__ import annotations
@@ -43,15 +44,16 @@ from receptionist.services.health import CalendarHealth, CalendarStatus
 
 if TYPE_CHECKING:
     from receptionist.domain.ports import Messenger
+    from receptionist.services.on_call import OnCallDesk
     from receptionist.sync.engine import SyncEngine
 
 log = logging.getLogger(__name__)
 
 FAILED = ("reconnect", "held", "offline", "error", "budget-fast", "budget-slow", "silent", "webhook-error",
-          "sms-error", "sms-failing", "webhook-spike")
-WARNING = ("token-expiring", "audit-mismatch", "drift", "quarantine")
+          "sms-error", "sms-failing", "webhook-spike", "on-call-stale")
+WARNING = ("token-expiring", "audit-mismatch", "drift", "quarantine", "on-call-event")
 ALERTING = ("budget-fast", "budget-slow", "silent", "reconnect", "token-expiring", "audit-mismatch", "held",
-            "sms-failing", "webhook-spike")
+            "sms-failing", "webhook-spike", "on-call-stale")
 KEEP = timedelta(days=8)  # outcomes and audits kept: the longest window (7 days) and a day
 
 
@@ -121,8 +123,9 @@ def _percent(success: float | None, total: int) -> str:
 
 class ConnectionWatch:
     def __init__(self, ctx: DeskContext, health: CalendarHealth, *, engine: "SyncEngine | None" = None,
-                 messenger: "Messenger | None" = None):
+                 messenger: "Messenger | None" = None, on_call: "OnCallDesk | None" = None):
         self.ctx, self.health, self.engine, self.messenger = ctx, health, engine, messenger
+        self.on_call = on_call
 
     @property
     def budget(self) -> Budget:
@@ -138,7 +141,7 @@ class ConnectionWatch:
         """Every connection's health and the alerts, in one read (the window runs it on a worker)."""
         ctx, now = self.ctx, self.ctx.clock()
         connections = self._calendars(now) + self._platforms(now)
-        connections += [self._twilio(now), self._webhook(now)]
+        connections += [self._twilio(now), self._webhook(now)] + self._on_call()
         return HealthReport(now, self.budget.describe(), connections, ctx.store.reliability.alerts(),
                             self._escalation())
 
@@ -275,6 +278,13 @@ class ConnectionWatch:
                           _state(problems, off=state == "off" and not door.spike), worst,
                           reasons[worst[0]] if worst else text.split("\n")[0], facts, numbers,
                           {p: reasons[p] for p in worst})
+
+    def _on_call(self) -> list[Connection]:
+        found = self.on_call.health() if self.on_call is not None else None
+        if found is None:
+            return []
+        return [Connection("on-call", "on-call", "On-call calendar", _state(list(found.problems)),
+                           _worst_first(list(found.problems)), found.text, found.facts, found.numbers, found.reasons)]
 
     def _owner_phones(self) -> list[str]:
         return [p.phone for p in self.ctx.profile.people.members if p.role == "owner" and p.phone]

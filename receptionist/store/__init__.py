@@ -16,6 +16,7 @@ from receptionist.store.health import HealthStore
 from receptionist.store.holds import Holds
 from receptionist.store.inbox import InboxStore
 from receptionist.store.leases import Leases
+from receptionist.store.on_call import OnCallShifts
 from receptionist.store.links import LinkStore
 from receptionist.store.outbox import OutboxStore
 from receptionist.store.privacy import CallerData
@@ -51,6 +52,7 @@ class Store:
         self.caller_data = CallerData(sessions)
         self.reliability = Reliability(sessions)
         self.provider_memory = ProviderMemoryStore(sessions)
+        self.on_call = OnCallShifts(sessions)
 
 
 __all__ = ["StaleEdit", "Store"]

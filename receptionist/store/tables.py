@@ -205,6 +205,34 @@ class ProviderMemory(Base):
     value: Mapped[str] = mapped_column(Text)
 
 
+class OnCallShift(Base):
+    """A shift read from the shared on-call calendar (``availability.on_call_calendar``) by the sync leader's
+    refresh: who is on call from ``start_at`` to ``end_at``, and the phone to transfer to ("" when none is known)."""
+
+    __tablename__ = "on_call_shifts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar: Mapped[str] = mapped_column(String(500))
+    person: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+    start_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    end_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OnCallRefresh(Base):
+    """The last refresh of an on-call calendar: when one last succeeded, the last attempt and its error, and what
+    the events got wrong (sentences)."""
+
+    __tablename__ = "on_call_refreshes"
+
+    calendar: Mapped[str] = mapped_column(String(500), primary_key=True)
+    refreshed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list] = mapped_column(JSON, default=list)
+    shifts: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class ExternalEvent(Base):
     """The remote cache: every event the pulls read from a calendar, with its etag and our fields, so the sync plan
     can compare the calendar's copy with what we wrote (and the week view shows busy time). Ours are recognised by
@@ -520,6 +548,8 @@ Index("ix_audit_log_actor_at", AuditEntry.actor, AuditEntry.at)
 # the error budget's windows per calendar, the last audit per calendar
 Index("ix_write_outcomes_calendar_settled", WriteOutcome.calendar, WriteOutcome.settled_at)
 Index("ix_sample_audits_calendar_at", SampleAudit.calendar, SampleAudit.at)
+# who is on call at an instant (the on-call calendar's shifts)
+Index("ix_on_call_shifts_calendar_start", OnCallShift.calendar, OnCallShift.start_at)
 # deliveries per platform and hour against the usual (silence)
 Index("ix_inbox_platform_received", InboxDelivery.platform, InboxDelivery.received_at)
 # the conversion report (store/reports.py) reads only these columns of a year of calls: covering indexes keep its

@@ -64,6 +64,7 @@ from receptionist.errors import (
     RateLimited,
     Unreachable,
     Unsupported,
+    UserError,
 )
 from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
@@ -241,6 +242,18 @@ class SyncEngine:
             return busy, unread
         finally:
             self._lock.release()
+
+    def read_calendar(self, kind: str, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
+        """Another calendar of the connected ``kind`` account (the shared on-call calendar) over [start, end),
+        recurring events expanded, read between cycles (the clients are not shared between threads). A ``kind``
+        not connected is a ``UserError`` naming why."""
+        target = next((t for t in self.targets.values() if t.provider.kind == kind), None)
+        if target is None:
+            why = next((p for k, p in self.problems.items() if k.startswith(kind + ":")), "it is not connected")
+            raise UserError(f"the {kind} account cannot be read: {why}")
+        with self._lock:
+            self._begin_cycle()
+            return target.provider.list_events(calendar_id, start, end)
 
     def _busy_of(self, key: str, target, start: datetime, end: datetime,  # noqa: ANN001
                  titled: bool) -> list[BusyBlock]:

@@ -1,6 +1,7 @@
 """The agenda: the shown week as a list, day by day, from the same laid-out week the grid draws (items folded into
-"+N more" chips included). A list reads well with a screen reader and by keyboard alone: the arrows move, Enter opens
-one of our bookings, the menu key (or Shift+F10) opens its menu.
+"+N more" chips included), each day's heading followed by who is on call that day. A list reads well with a screen
+reader and by keyboard alone: the arrows move, Enter opens one of our bookings, the menu key (or Shift+F10) opens
+its menu.
 
 The rows live in a model (:class:`AgendaModel`): a new week is one reset, whatever it holds, and a row's hover text
 is written when Qt asks for it.
@@ -17,12 +18,14 @@ from PySide6.QtCore import QAbstractListModel, QModelIndex, QPoint, QPersistentM
 from PySide6.QtGui import QBrush, QColor, QFont, QKeyEvent
 from PySide6.QtWidgets import QListView, QWidget
 
-from receptionist.ui.week_layout import CalendarItem, WeekLayout, clock_label
+from receptionist.ui import theme
+from receptionist.ui.week_layout import CalendarItem, OnCallBand, WeekLayout, clock_label
 from receptionist.ui.week_painting import item_color
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 _HEADING, _TODAY, _EMPTY = QBrush(QColor("#334155")), QBrush(QColor("#1d4ed8")), QBrush(QColor("#64748b"))
+_ON_CALL = QBrush(QColor(theme.ON_CALL_COLOR))
 
 
 def agenda_rows(layout: WeekLayout) -> list[tuple[date, list[CalendarItem]]]:
@@ -51,6 +54,21 @@ def agenda_line(item: CalendarItem, calendar_labels: dict[str, str]) -> str:
     return line
 
 
+def on_call_line(bands: list[OnCallBand]) -> str:
+    """``On call: Dr. Ana Ruiz until 8:00 AM · Dr. Bo Chen from 5:00 PM`` for one day's bands ("" when none)."""
+    def span(band: OnCallBand) -> str:
+        start, end = band.start_minutes, band.end_minutes
+        if start == 0 and end == 24 * 60:
+            return "all day"
+        if start == 0:
+            return f"until {clock_label(end // 60 % 24, end % 60)}"
+        if end == 24 * 60:
+            return f"from {clock_label(start // 60, start % 60)}"
+        return f"{clock_label(start // 60, start % 60)} – {clock_label(end // 60, end % 60)}"
+
+    return ("On call: " + " · ".join(f"{b.person} {span(b)}" for b in bands)) if bands else ""
+
+
 @functools.lru_cache(maxsize=64)
 def _text_brush(kind: str, calendar: str | None) -> QBrush:
     return QBrush(item_color(CalendarItem(kind, "", "", 0, _EPOCH, _EPOCH, calendar=calendar)).darker(130))
@@ -62,6 +80,7 @@ class _Row:
     item: CalendarItem | None = None
     heading: bool = False
     today: bool = False
+    on_call: bool = False
 
 
 class AgendaModel(QAbstractListModel):
@@ -81,6 +100,9 @@ class AgendaModel(QAbstractListModel):
         for day, items in agenda_rows(layout):
             rows.append(_Row(f"{day:%A} {day.month}/{day.day}" + ("  · today" if day == today else ""), heading=True,
                              today=day == today))
+            on_call = on_call_line([b for b in layout.bands if b.day == (day - layout.first_day).days])
+            if on_call:
+                rows.append(_Row("    " + on_call, on_call=True))
             if not items:
                 rows.append(_Row("    Nothing booked"))
             rows += [_Row("    " + agenda_line(item, self.calendar_labels), item) for item in items]
@@ -107,6 +129,8 @@ class AgendaModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if row.item is not None:
                 return _text_brush(row.item.kind, row.item.calendar)
+            if row.on_call:
+                return _ON_CALL
             return (_TODAY if row.today else _HEADING) if row.heading else _EMPTY
         if role == Qt.ItemDataRole.ToolTipRole and row.item is not None:
             return self.describe(row.item)  # written when the pointer rests on it
@@ -192,4 +216,4 @@ class AgendaList(QListView):
             self.menu_requested.emit(item, at)
 
 
-__all__ = ["AgendaList", "AgendaModel", "agenda_line", "agenda_rows"]
+__all__ = ["AgendaList", "AgendaModel", "agenda_line", "agenda_rows", "on_call_line"]

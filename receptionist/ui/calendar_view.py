@@ -33,7 +33,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from receptionist.domain.formatting import format_time
+from receptionist.domain.formatting import format_datetime, format_time
+from receptionist.domain.on_call import covering
 from receptionist.domain.models import SyncState
 from receptionist.services.appointments import Appointments
 from receptionist.services.on_call import OnCallDesk
@@ -104,7 +105,8 @@ class WeekCalendarView(QWidget):
         self._now = now
         self.runner = runner or QueryRunner(self)
         first_day = week_start(self.today())
-        self.on_call = on_call  # who is on call (the profile's roster): named in the nav row for the day shown
+        self.on_call = on_call  # who is on call: read with each week, banded in the grid, named in the nav row
+        self._on_call_read: date | None = None  # the week whose read named who is on call (the nav row waits for it)
         self.week_layout = WeekLayout(first_day)  # the week read; the day view may show it in resource columns
         self.state = WeekState(first_day=first_day, layout=self.week_layout, zone=zone)
         self.mode = WEEK_VIEW
@@ -248,6 +250,9 @@ class WeekCalendarView(QWidget):
 
     def _build_legend(self) -> None:
         self.legend.addWidget(_legend_chip(theme.APPOINTMENT_COLOR, "Our bookings"))
+        self.on_call_legend = _legend_chip(theme.ON_CALL_COLOR, "On call")
+        self.on_call_legend.hide()  # shown once a week read finds a roster or an on-call calendar
+        self.legend.addWidget(self.on_call_legend)
         seen = set()
         for key, label in self.calendar_labels.items():
             kind = key.split(":", 1)[0]
@@ -361,10 +366,10 @@ class WeekCalendarView(QWidget):
         first_day = self.state.first_day
         self._show_title()
         self._move_now()
-        weeks, zone, shown, now = self.weeks, self.zone, self.week_layout, self._now()
+        weeks, zone, shown, now, on_call = self.weeks, self.zone, self.week_layout, self._now(), self.on_call
 
         def read() -> WeekLayout:
-            layout = read_week_layout(weeks, first_day, zone, now)
+            layout = read_week_layout(weeks, first_day, zone, now, on_call)
             return shown if layout == shown else layout
 
         self.runner.run("week", read, self._week_read)
@@ -373,7 +378,9 @@ class WeekCalendarView(QWidget):
         self.loading_label.hide()
         if layout is not self.week_layout:
             self.week_layout = layout
+            self._on_call_read = layout.first_day
             self._show_layout()
+            self._show_on_call()
             if self.mode == AGENDA:
                 self.agenda.show_layout(layout, self.state.today)
         self.week_shown.emit(layout.first_day)
@@ -410,27 +417,36 @@ class WeekCalendarView(QWidget):
             self.canvas.refresh()
 
     def _show_on_call(self) -> None:
-        """Who is on call (the profile's roster, no SQL): now when today is shown, else at noon of the day shown
-        (the week's first day in the week view); hidden without a roster."""
-        if self.on_call is None:
+        """Who is on call, from the shifts read with the week (no SQL here): now when today is shown, else at noon
+        of the day shown (the week's first day in the week view); hidden without a roster or on-call calendar."""
+        if self._on_call_read != self.state.first_day:
+            return  # the week's read has not landed: the row keeps what it said until it does
+        read = self.week_layout.on_call
+        shown_any = bool(read.source)
+        self.on_call_label.setVisible(shown_any)
+        self.on_call_legend.setVisible(shown_any)
+        if not shown_any:
             return
         now = self._now()
         shown = self.day if self.mode == DAY else self.state.first_day
         today_shown = (shown == now.astimezone(self.zone).date() if self.mode == DAY
                        else week_start(now.astimezone(self.zone).date()) == self.state.first_day)
-        at = None if today_shown else datetime.combine(shown, time(12), self.zone)
-        answer = self.on_call.who_is_on_call(at)
-        self.on_call_label.setVisible(answer.roster_kept)
-        if not answer.roster_kept:
-            return
-        if answer.now is not None:
-            until = format_time(answer.now.end, self.zone)
-            text = f"On call: {answer.now.shift.person} until {until}"
+        at = now if today_shown else datetime.combine(shown, time(12), self.zone)
+        current = covering(read.shifts, at)
+        where = "the on-call calendar" if read.source == "calendar" else "the profile's on-call roster"
+        if current is not None:
+            text = f"On call: {current.person} until {format_time(current.end, self.zone)}"
+            said = f"{current.person} is on call until {format_datetime(current.end, self.zone)}"
         else:
-            text = "On call: nobody"
+            text, said = "On call: nobody", "Nobody is on call then"
+        said += f" (from {where})."
+        if read.stale:
+            text += " ⚠"
+            said += f" Out of date: {read.stale}."
         self.on_call_label.setText(text)
-        self.on_call_label.setToolTip(answer.say)
-        self.on_call_label.setAccessibleName(answer.say)
+        self.on_call_label.setToolTip(said)
+        self.on_call_label.setAccessibleName(said)
+        self.on_call_legend.setToolTip(f"Shaded bands: who is on call, from {where}")
 
     def scroll_to_hour(self, hour: int) -> None:
         self.scroll.verticalScrollBar().setValue(int(self.canvas.y_of(hour * 60)) - 4)

@@ -58,6 +58,7 @@ APPOINTMENT_COLOR = "#0f766e"  # our bookings
 CALENDAR_COLORS = {"google": "#2563eb", "outlook": "#7c3aed", "caldav": "#c2410c"}
 OTHER_CALENDAR_COLOR = "#64748b"
 NOW_COLOR = "#dc2626"
+ON_CALL_COLOR, ON_CALL_FILL = "#be185d", "#fdf2f8"  # who is on call: the band's stripe and name, its shade
 
 HEALTH_COLORS = {"ok": "#15803d", "pending": "#b45309", "error": "#dc2626", "off": "#6b7280"}
 

@@ -18,8 +18,10 @@ from zoneinfo import ZoneInfo
 
 from receptionist.domain.formatting import format_phone, format_range, format_time
 from receptionist.domain.models import NOT_MARKED, AppointmentRow, ExternalEventRecord, SyncState, attendance_mark
+from receptionist.domain.on_call import OnCall
 from receptionist.services import WeekView
 from receptionist.services.appointments import Appointments
+from receptionist.services.on_call import OnCallDesk, OnCallRead
 
 MAX_LANES = 4  # side-by-side columns in a day; a busier cluster shows MAX_LANES - 1 of them and "+N more" chips
 MAX_ALL_DAY_ROWS = 3  # rows in the all-day strip, the last one becoming "+N more" when there are more
@@ -239,6 +241,17 @@ class MoreChip(_Span):
 
 
 @dataclass(frozen=True)
+class OnCallBand(_Span):
+    """The part of an on-call shift that falls on one day of the shown week (local wall times), drawn as a shaded
+    band with the person's name behind that day's bookings."""
+
+    day: int
+    start: datetime
+    end: datetime
+    person: str
+
+
+@dataclass(frozen=True)
 class WeekLayout:
     """What the week view draws: the items that fit, and the chips standing for the rest."""
 
@@ -247,6 +260,8 @@ class WeekLayout:
     chips: tuple[MoreChip, ...] = ()
     columns: tuple[str, ...] = ()  # the day view's resource columns, left to right (none: one column a day)
     by_resource: "WeekLayout | None" = None  # the same week in resource columns, when the location has resources
+    on_call: OnCallRead = OnCallRead((), "")  # the shifts meeting the week (and a day either side)
+    bands: tuple[OnCallBand, ...] = ()  # those shifts cut into the week's days
 
 
 def cap_lanes(first_day: date, items: list[CalendarItem], max_lanes: int = MAX_LANES,
@@ -349,18 +364,32 @@ def resource_layout(week: WeekLayout, items: list[CalendarItem], resources: tupl
     return WeekLayout(week.first_day, tuple(shown), tuple(chips), (*resources, OTHER_COLUMN))
 
 
+def on_call_bands(shifts: tuple[OnCall, ...], first_day: date, zone: ZoneInfo) -> tuple[OnCallBand, ...]:
+    """Each shift cut at the local midnights it crosses, the pieces that fall on the shown week (a night shift is
+    two bands: the evening and the next morning; a DST day's all-day shift is one whole column)."""
+    return tuple(OnCallBand(day, start, end, shift.person) for shift in shifts
+                 for day, start, end in _day_segments(shift.start.astimezone(zone), shift.end.astimezone(zone),
+                                                      first_day, zone))
+
+
 def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo,
-                     now: datetime | None = None) -> WeekLayout:
+                     now: datetime | None = None, on_call: OnCallDesk | None = None) -> WeekLayout:
     """The week's query and its layout (and, when the location has resources, the day view's in resource columns),
-    each booking marked as of ``now``: no widgets, so it runs on a worker thread."""
+    each booking marked as of ``now``, with who is on call over the week (``on_call``'s shifts and their bands): no
+    widgets, so it runs on a worker thread."""
     view = weeks.week(first_day)
     items = layout_week(view, first_day, zone, now)
     week = cap_lanes(first_day, items)
+    if on_call is not None:
+        start = datetime.combine(first_day - timedelta(days=1), time(0), zone)
+        shifts = on_call.shifts(start, start + timedelta(days=9))
+        week = replace(week, on_call=shifts, bands=on_call_bands(shifts.shifts, first_day, zone))
     if not view.resources:
         return week
-    return replace(week, by_resource=resource_layout(week, items, view.resources))
+    return replace(week, by_resource=replace(resource_layout(week, items, view.resources), on_call=week.on_call,
+                                             bands=week.bands))
 
 
-__all__ = ["CalendarItem", "MoreChip", "WeekLayout", "assign_lanes", "cap_lanes", "chip_tooltip", "clock_label",
-           "item_tooltip", "layout_week", "marks_due", "one_line", "read_week_layout", "resource_layout", "week_start",
-           "week_title"]
+__all__ = ["CalendarItem", "MoreChip", "OnCallBand", "WeekLayout", "assign_lanes", "cap_lanes", "chip_tooltip",
+           "clock_label", "item_tooltip", "layout_week", "marks_due", "on_call_bands", "one_line", "read_week_layout",
+           "resource_layout", "week_start", "week_title"]

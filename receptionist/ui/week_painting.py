@@ -536,6 +536,7 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
             elif d.weekday() >= 5:
                 p.fillRect(QRectF(x, 0, cw, height), QColor("#fafafa"))
         p.setFont(self._small_font())
+        self._paint_on_call(p, geo, frame)
         grid = QPen(QColor("#e2e8f0"))
         for y, label, box in frame.hour_lines:
             p.setPen(grid)
@@ -577,6 +578,30 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
                 p.drawText(block.when_at, block.when)
         p.end()
         return pixmap
+
+    def _paint_on_call(self, p: QPainter, geo: "_Geometry", frame: _Frame) -> None:
+        """Who is on call, behind the bookings: each shift's band over the hours it covers in its day's column, a
+        stripe down its left edge and "On call: <person>" (or the name alone) at its top (where a shift starts, or
+        the grid's top)."""
+        color, top_limit = QColor(theme.ON_CALL_COLOR), self.y_of(self.first_hour * 60)
+        bottom_limit = self.y_of(self.last_hour * 60)
+        elide = self._elider
+        for band in self.state.layout.bands:
+            if band.day not in frame.days:
+                continue
+            top = max(top_limit, self.y_of(band.start_minutes))
+            bottom = min(bottom_limit, self.y_of(band.end_minutes))
+            if bottom <= top:
+                continue
+            x, width = geo.column_x(band.day), geo.column_width()
+            p.fillRect(QRectF(x + 1, top, width - 1, bottom - top), QColor(theme.ON_CALL_FILL))
+            p.fillRect(QRectF(x + 1, top, 3, bottom - top), color)
+            if elide is not None and bottom - top >= elide.metrics.height():
+                label = f"On call: {band.person}"  # a narrow column names the person alone (the legend says)
+                if elide.metrics.horizontalAdvance(label) > width - 10:
+                    label = band.person
+                p.setPen(color)
+                p.drawText(QPointF(x + 7, top + elide.metrics.ascent() + 1), elide(label, width - 10))
 
     def paintEvent(self, event: QPaintEvent) -> None:
         backdrop = self.backdrop()

@@ -11,10 +11,13 @@ from receptionist.store import Store
 from receptionist.store import tables as t
 
 G = "google:primary"
+ROTA = "google:rota@group.calendar.google.com"  # the shared on-call calendar
 PROFILE_TOML = ('[location]\nid = "main-st"\nname = "Main St Dental"\n\n[google]\nenabled = true\n\n'
-                '[ingest]\nplatform = "vapi"\n\n[health]\ngoogle_testing_mode = true\n')
+                '[ingest]\nplatform = "vapi"\n\n[health]\ngoogle_testing_mode = true\n\n'
+                f'[availability]\non_call_calendar = "{ROTA}"\n')
 PROFILE = {"location": {"id": "main-st", "name": "Main St Dental"}, "google": {"enabled": True},
-           "ingest": {"platform": "vapi"}, "health": {"google_testing_mode": True}}
+           "ingest": {"platform": "vapi"}, "health": {"google_testing_mode": True},
+           "availability": {"on_call_calendar": ROTA}}
 
 
 def deliveries(store: Store, times: list[datetime], state: str = "done") -> None:
@@ -26,7 +29,16 @@ def deliveries(store: Store, times: list[datetime], state: str = "done") -> None
 
 
 def make_state(store: Store, state: str, now: datetime) -> str:
-    """Put the desk in ``state``; returns the connection that shows it."""
+    """Put the desk in ``state``; returns the connection that shows it. The on-call calendar was read just now,
+    unless the state is one of its own."""
+    if state == "on-call-stale":  # read well, then failing for 40 minutes
+        store.on_call.replace(ROTA, [], [], now - timedelta(minutes=40))
+        store.on_call.failed(ROTA, now, "Google answered 503")
+        return "on-call"
+    if state == "on-call-event":
+        store.on_call.replace(ROTA, [], ["the on-call event of 12/9 ('On call') names nobody"], now)
+        return "on-call"
+    store.on_call.replace(ROTA, [], [], now)
     if state in ("budget-fast", "budget-slow"):
         for i in range(5):
             store.reliability.record_write(G, f"appt{i}", now - timedelta(minutes=i), ok=False)
@@ -67,4 +79,4 @@ def make_state(store: Store, state: str, now: datetime) -> str:
 
 
 STATES = ("budget-fast", "budget-slow", "reconnect", "held", "error", "token-expiring", "audit-mismatch", "silent",
-          "quarantine", "sms-failing", "webhook-spike")
+          "quarantine", "sms-failing", "webhook-spike", "on-call-stale", "on-call-event")
