@@ -18,10 +18,10 @@ range's opening.
 from __future__ import annotations
 
 import bisect
-import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -32,6 +32,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 APPOINTMENT, HOLD = "appointment", "hold"  # BusyBlock sources that count towards the caps
 _COUNTED = frozenset({APPOINTMENT, HOLD})
+_START = attrgetter("start")
 
 # Why a slot is refused, in the order ``refusals`` reports them.
 PAST, TOO_SOON, TOO_FAR, HOLIDAY, CLOSED, OUTSIDE_HOURS, OFF_GRID, OVERLAP, BUFFER, DAY_FULL, WEEK_FULL = (
@@ -199,23 +200,21 @@ class Slot:
 
 
 class _BusyIndex:
-    """Busy blocks sorted by start, their times as epoch seconds, with a running maximum of their ends: the blocks
-    overlapping an interval are found by bisection, not by a scan."""
+    """Busy blocks sorted by start, with a running maximum of their ends: the blocks overlapping an interval are
+    found by bisection, not by a scan."""
 
-    def __init__(self, starts: list[float], ends: list[float], blocks: list[BusyBlock]):  # sorted by start
-        self.starts, self.ends, self.blocks = starts, ends, blocks
+    def __init__(self, blocks: list[BusyBlock]):  # sorted by start
+        self.blocks = blocks
+        self.starts = [b.start for b in blocks]
+        self.ends = ends = [b.end for b in blocks]
         self.max_end = max_end = []
-        latest = -math.inf
+        latest = ends[0] if ends else None
         for end in ends:
             if end > latest:
                 latest = end
             max_end.append(latest)
 
-    @classmethod
-    def of(cls, starts: list[float], ends: list[float], blocks: list[BusyBlock], chosen: list[int]) -> "_BusyIndex":
-        return cls([starts[i] for i in chosen], [ends[i] for i in chosen], [blocks[i] for i in chosen])
-
-    def overlapping(self, lo: float, hi: float) -> list[int]:
+    def overlapping(self, lo: datetime, hi: datetime) -> list[int]:
         """The positions of the blocks meeting (lo, hi), earliest first."""
         i = bisect.bisect_left(self.starts, hi) - 1
         max_end, ends = self.max_end, self.ends
@@ -240,14 +239,15 @@ class _Option:
 
 
 class _Lengths:
-    """A service's length and buffers in seconds, worked out once per schedule."""
+    """A service's length and buffers, worked out once per schedule."""
 
     __slots__ = ("rule", "length", "before", "after", "key")
 
     def __init__(self, rule: ServiceRule):
         self.rule, self.key = rule, _key(rule.name)
-        self.length, self.before, self.after = (60.0 * rule.duration_minutes, 60.0 * rule.buffer_before,
-                                                60.0 * rule.buffer_after)
+        self.length, self.before, self.after = (timedelta(minutes=rule.duration_minutes),
+                                                timedelta(minutes=rule.buffer_before),
+                                                timedelta(minutes=rule.buffer_after))
 
 
 class Schedule:
@@ -257,10 +257,9 @@ class Schedule:
     (``hold``) and the calendars' busy events (source: the calendar's key); ``labels`` names each calendar as a
     person knows it.
 
-    Inside, instants are epoch seconds (``datetime.timestamp()``, floats): the grid and the opening hours are whole
-    seconds, exact, and a block's microseconds keep their order, so every comparison is the one datetimes would
-    make, without making a datetime per start; instants turn into datetimes only at the edges (the slots offered,
-    the sentences said). A day's opening ranges are turned into instants once per local date."""
+    The busy blocks are sorted once; a day's closure and opening ranges are worked out once per local date (the
+    zone's conversions are the dear part), and the search asks the rule per start with the day it walks, so no
+    start is converted to the location's zone."""
 
     def __init__(self, rules: BookingRules, busy: Iterable[BusyBlock], now: datetime,
                  labels: Mapping[str, str] | None = None):
@@ -269,10 +268,7 @@ class Schedule:
         self.now = now
         self.labels = {APPOINTMENT: "our booking", HOLD: "offered on the phone", **(labels or {})}
         blocks = list(busy)
-        starts = [b.start.timestamp() for b in blocks]
-        ends = [b.end.timestamp() for b in blocks]
-        order = sorted(range(len(blocks)), key=starts.__getitem__)
-        self._options = self._index([starts[i] for i in order], [ends[i] for i in order], [blocks[i] for i in order])
+        self._options = self._index(sorted(blocks, key=_START))
         self._day_counts: dict[date, Counter] = {}
         self._week_counts: dict[date, Counter] = {}
         for b in [b for b in blocks if b.source in _COUNTED]:
@@ -282,43 +278,41 @@ class Schedule:
                 tally = counts.setdefault(key, Counter())
                 tally[""] += 1
                 tally[_key(b.service)] += 1
-        self._days: dict[tuple[date, str | None], tuple[Closure | None, list[tuple[float, float]]]] = {}
+        self._days: dict[tuple[date, str | None], tuple[Closure | None, list[tuple[datetime, datetime]]]] = {}
         self._lengths: dict[ServiceRule, _Lengths] = {}
-        self._now = now.timestamp()
-        self._earliest = self._now + 60.0 * rules.min_notice_minutes
-        self._latest = self._now + 86400.0 * rules.horizon_days if rules.horizon_days else None
-        self._step = 60.0 * rules.step_minutes
+        self._earliest = now + timedelta(minutes=rules.min_notice_minutes)
+        self._latest = now + timedelta(days=rules.horizon_days) if rules.horizon_days else None
+        self._step = timedelta(minutes=rules.step_minutes)
 
-    def _index(self, starts: list[float], ends: list[float], blocks: list[BusyBlock]) -> dict[str | None, _Option]:
+    def _index(self, blocks: list[BusyBlock]) -> dict[str | None, _Option]:
         """The busy time of the location as a whole (None) and of each resource, from one list sorted by start: a
         booking or hold on a resource is busy for that resource and the location, not the others; a resource's own
         calendar for that resource alone; everything else for every one."""
         rules = self.rules
         if not rules.resources:
-            return {None: _Option(None, rules.hours, _BusyIndex(starts, ends, blocks))}
+            return {None: _Option(None, rules.hours, _BusyIndex(blocks))}
         own: dict[str, list[str]] = {}
         for r in rules.resources:
             if r.calendar:
                 own.setdefault(r.calendar, []).append(_key(r.name))
         keys = [_key(r.name) for r in rules.resources]
-        whole: list[int] = []
-        each: dict[str, list[int]] = {key: [] for key in keys}
-        for i, b in enumerate(blocks):
+        whole: list[BusyBlock] = []
+        each: dict[str, list[BusyBlock]] = {key: [] for key in keys}
+        for b in blocks:
             taken = _key(b.resource) if b.resource is not None else None
             if taken in each:
-                whole.append(i)
-                each[taken].append(i)
+                whole.append(b)
+                each[taken].append(b)
             elif b.source in own:
                 for key in own[b.source]:
-                    each[key].append(i)
+                    each[key].append(b)
             else:
-                whole.append(i)
+                whole.append(b)
                 for key in keys:
-                    each[key].append(i)
-        options = {None: _Option(None, rules.hours, _BusyIndex.of(starts, ends, blocks, whole))}
+                    each[key].append(b)
+        options = {None: _Option(None, rules.hours, _BusyIndex(whole))}
         for r, key in zip(rules.resources, keys):
-            options[key] = _Option(r, r.hours if r.hours is not None else rules.hours,
-                                   _BusyIndex.of(starts, ends, blocks, each[key]))
+            options[key] = _Option(r, r.hours if r.hours is not None else rules.hours, _BusyIndex(each[key]))
         return options
 
     # --- the rule ---------------------------------------------------------------------------------------------------
@@ -326,18 +320,18 @@ class Schedule:
     def refusals(self, start: datetime, service: ServiceRule, resource: ResourceRule | None = None) -> list[Refusal]:
         """Every reason ``service`` may not start at ``start`` (on ``resource``, or the location when None);
         none: it may."""
-        return self._refusals(start.timestamp(), start.astimezone(self.zone).date(), self._service(service),
+        return self._refusals(start, start.astimezone(self.zone).date(), self._service(service),
                               self._option(resource), False)
 
-    def _refusals(self, start: float, day: date, service: _Lengths, option: _Option,
+    def _refusals(self, start: datetime, day: date, service: _Lengths, option: _Option,
                   first_only: bool) -> list[Refusal]:
-        """The rule itself, on epoch seconds; ``day`` is ``start``'s local date. ``refusals`` and the search
+        """The rule itself; ``day`` is ``start``'s local date. ``refusals`` and the search
         (``_accepted``) both ask it; ``first_only`` (the search) stops at the first reason, and of busy time names
         the block that keeps the start away longest."""
         found: list[Refusal] = []
         rules = self.rules
         end = start + service.length
-        if start < self._now:
+        if start < self.now:
             found.append(Refusal(PAST, "the requested time is in the past"))
         elif start < self._earliest:
             found.append(Refusal(TOO_SOON, f"too soon: bookings need {_span(rules.min_notice_minutes)} notice"))
@@ -393,7 +387,7 @@ class Schedule:
                     return found
         return found
 
-    def _busy_refusal(self, busy: _BusyIndex, i: int, start: float, end: float, service: _Lengths) -> Refusal:
+    def _busy_refusal(self, busy: _BusyIndex, i: int, start: datetime, end: datetime, service: _Lengths) -> Refusal:
         """The refusal of a start whose booking (``start``–``end``) or buffers meet ``busy``'s block ``i``."""
         block = busy.blocks[i]
         if busy.starts[i] < end and start < busy.ends[i]:
@@ -423,8 +417,8 @@ class Schedule:
         return (f"within the {minutes}-minute buffer {'before' if before else 'after'} this booking: too close to "
                 f"{self._named(block)}")
 
-    def _day(self, day: date, option: _Option) -> tuple[Closure | None, list[tuple[float, float]]]:
-        """The closure ``day`` falls in, if any, and its opening ranges on ``option`` as epoch seconds, worked out
+    def _day(self, day: date, option: _Option) -> tuple[Closure | None, list[tuple[datetime, datetime]]]:
+        """The closure ``day`` falls in, if any, and its opening ranges on ``option`` as UTC instants, worked out
         once per local date (the zone's conversions are the dear part)."""
         key = (day, option.key)
         known = self._days.get(key)
@@ -434,10 +428,10 @@ class Schedule:
                 [(self._instant(day, o), self._instant(day, c)) for o, c in option.hours.days[day.weekday()]])
         return known
 
-    def _instant(self, day: date, minutes: int) -> float:
+    def _instant(self, day: date, minutes: int) -> datetime:
         if minutes == 1440:
             day, minutes = day + timedelta(days=1), 0
-        return datetime.combine(day, time(minutes // 60, minutes % 60), self.zone).timestamp()
+        return datetime.combine(day, time(minutes // 60, minutes % 60), self.zone).astimezone(timezone.utc)
 
     def _candidates(self, service: ServiceRule) -> list[ResourceRule | None]:
         if not service.resources:
@@ -468,26 +462,22 @@ class Schedule:
         resource (in the service's order) free then, as ``check`` picks it."""
         options = [self.rules.resource(resource)] if resource else self._candidates(service)
         lengths = self._service(service)
-        taken: dict[float, str | None] = {}
+        taken: dict[datetime, str | None] = {}
         for option in options:
             name = option.name if option is not None else None
             for at in self._accepted(lengths, self._option(option), window_start, window_end):
                 taken.setdefault(at, name)
-        length = timedelta(minutes=service.duration_minutes)
-        slots = []
-        for at in sorted(taken):
-            start = datetime.fromtimestamp(at, timezone.utc)
-            slots.append(Slot(start, start + length, taken[at]))
-        return slots
+        length = lengths.length
+        return [Slot(at, at + length, taken[at]) for at in sorted(taken)]
 
     def _accepted(self, service: _Lengths, option: _Option, window_start: datetime,
-                  window_end: datetime) -> Iterator[float]:
+                  window_end: datetime) -> Iterator[datetime]:
         """The grid starts the rule (``_refusals``) accepts on ``option``, asking it once per start but stepping
         over what its first reason proves refused too: past a busy block and its buffer, the rest of a closed or
         full day, everything beyond the horizon."""
         step, length, before = self._step, service.length, service.before
-        earliest = max(window_start.timestamp(), self._earliest)
-        end = window_end.timestamp()
+        earliest = max(window_start, self._earliest)
+        end = window_end
         day = local(window_start, self.zone).date() - timedelta(days=1)
         last_day = local(window_end, self.zone).date()
         refusals = self._refusals
@@ -500,7 +490,7 @@ class Schedule:
                         yield at
                     elif reasons[0].code in (OVERLAP, BUFFER) and reasons[0].block is not None:
                         # every start before the block's end (plus the buffer kept before us) meets it too
-                        resume = reasons[0].block.end.timestamp() + before
+                        resume = reasons[0].block.end + before
                         if resume > at + step:
                             at -= ((at - resume) // step) * step
                             continue
