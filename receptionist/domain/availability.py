@@ -43,8 +43,8 @@ def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
     """The busy-time reasons of each (start, end, service) slot, with busy time read once
     (``read_busy(start, end)``) over the span of them all: a booking checked at the desk and a batch of captured
     calls are checked by the same rule as the agent's offers. Each is a warning a person may book over, but an
-    overlap with a slot held for a caller on the phone (``HOLD``), which is an error: that caller is being
-    offered it now (``held``)."""
+    overlap with a slot held for a caller on the phone (``HOLD``), or a start within the service's buffers of one,
+    which is an error: that caller is being offered it now (``_held``)."""
     if not slots:
         return []
     around = reach(rules)
@@ -62,5 +62,6 @@ def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
 
 
 def _held(reason: Refusal) -> bool:
-    """Whether a refusal is an overlap with a slot held for a caller on the phone (never booked over)."""
-    return reason.code == OVERLAP and reason.block is not None and reason.block.source == HOLD
+    """Whether a refusal is an overlap with a slot held for a caller on the phone, or a start within a buffer of
+    one (never booked over: the buffers are the service's as for any busy time, and the caller may take it)."""
+    return reason.code in (OVERLAP, BUFFER) and reason.block is not None and reason.block.source == HOLD
