@@ -229,6 +229,7 @@ class ProposalRecord:
     appointment_id: str | None = None
     decided_by: str | None = None
     reject_reason: str | None = None
+    resource: str | None = None  # the chair, room or person the booking rule picked when it was checked
 
 
 @dataclass(frozen=True)

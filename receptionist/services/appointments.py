@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
@@ -110,8 +110,7 @@ class Appointments:
         seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot book it")
-        assert draft.start is not None
-        draft = replace(draft, resource=self.checks.resource_for(draft))  # as an approval picks it
+        assert draft.start is not None  # the check picked its resource as an approval's (``pick_resource``)
         taken = self.checks.taken_since(draft)
         if taken:
             raise UserError("cannot book it: " + "; ".join(taken) + "; choose another time")
@@ -138,8 +137,7 @@ class Appointments:
         if taken:
             raise UserError("cannot move it there: " + "; ".join(taken))
         outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
-        changes = {"start": draft.start, "end": draft.end,
-                   "resource": self.checks.resource_for(draft, ignore_appointment=appointment_id)}
+        changes = {"start": draft.start, "end": draft.end, "resource": draft.resource}
         if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
             changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
         changed = ctx.store.appointments.change(appointment_id, appt.version, changes, ctx.actor(actor), ctx.clock(),
@@ -167,9 +165,8 @@ class Appointments:
         if draft.notes != appt.notes:
             changes["notes"] = draft.notes
         if {"service", "end"} & set(changes):  # another service or length may need another chair or room
-            resource = self.checks.resource_for(draft, ignore_appointment=appointment_id)
-            if resource != appt.resource:
-                changes["resource"] = resource
+            if draft.resource != appt.resource:
+                changes["resource"] = draft.resource
         if not changes:
             return appt
         # Our own fields edited here again: a title/description taken from a calendar earlier gives way to them.

@@ -33,7 +33,7 @@ def test_the_buffer_next_to_a_held_time_is_named_and_refused():
     found = busy_issues([(at(10, 30), at(11), "Cleaning"), (at(9, 30), at(10), "Cleaning"),
                          (at(14, 30), at(15), "Cleaning"), (at(10, 45), at(11, 15), "Cleaning")],
                         lambda lo, hi: [held, meeting], rules, NOW)
-    after, before, ordinary, clear = found
+    after, before, ordinary, clear = (checked.issues for checked in found)
     assert [(i.severity, i.message) for i in after] == [
         (Severity.ERROR, "within the 10-minute buffer after a time held for another caller "
                          "(12/07/2026 10:00 AM – 10:30 AM CST)")]
@@ -71,7 +71,8 @@ def test_a_start_meeting_a_hold_or_its_buffers_is_an_error_and_never_offered(wor
     offered = {s.start for s in Schedule(rules, blocks, NOW).free_slots(service, MONDAY, MONDAY + timedelta(hours=10))}
     probe = MONDAY
     while probe + length <= MONDAY + timedelta(hours=10):
-        [issues] = busy_issues([(probe, probe + length, "Cleaning")], lambda lo, hi: blocks, rules, NOW)
+        [checked] = busy_issues([(probe, probe + length, "Cleaning")], lambda lo, hi: blocks, rules, NOW)
+        issues = checked.issues
         near = [b for b in blocks if b.start < probe + length + after and probe - before < b.end]
         errors = [i for i in issues if i.severity is Severity.ERROR]
         held = [b for b in near if b.source == "hold"]
