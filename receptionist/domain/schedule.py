@@ -21,8 +21,10 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from operator import attrgetter
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from receptionist.domain.formatting import format_range, local
@@ -33,6 +35,7 @@ DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Satur
 APPOINTMENT, HOLD = "appointment", "hold"  # BusyBlock sources that count towards the caps
 _COUNTED = frozenset({APPOINTMENT, HOLD})
 _START = attrgetter("start")
+_DAY = timedelta(days=1)
 
 # Why a slot is refused, in the order ``refusals`` reports them.
 PAST, TOO_SOON, TOO_FAR, HOLIDAY, CLOSED, OUTSIDE_HOURS, OFF_GRID, OVERLAP, BUFFER, DAY_FULL, WEEK_FULL = (
@@ -192,11 +195,13 @@ class Refusal:
         return self.said if isinstance(self.said, str) else self.said()
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):  # a tuple: the search makes one per start offered
     start: datetime
     end: datetime
     resource: str | None = None
+
+
+_slot = partial(tuple.__new__, Slot)  # Slot((start, end, resource)) without the keyword-handling constructor
 
 
 class _BusyIndex:
@@ -267,8 +272,8 @@ class Schedule:
         self.zone = rules.zone
         self.now = now
         self.labels = {APPOINTMENT: "our booking", HOLD: "offered on the phone", **(labels or {})}
-        blocks = list(busy)
-        self._options = self._index(sorted(blocks, key=_START))
+        blocks = sorted(busy, key=_START)  # the store reads them in order: little to sort
+        self._options = self._index(blocks)
         self._day_counts: dict[date, Counter] = {}
         self._week_counts: dict[date, Counter] = {}
         for b in [b for b in blocks if b.source in _COUNTED]:
@@ -283,6 +288,7 @@ class Schedule:
         self._earliest = now + timedelta(minutes=rules.min_notice_minutes)
         self._latest = now + timedelta(days=rules.horizon_days) if rules.horizon_days else None
         self._step = timedelta(minutes=rules.step_minutes)
+        self._step_seconds = 60 * rules.step_minutes
 
     def _index(self, blocks: list[BusyBlock]) -> dict[str | None, _Option]:
         """The busy time of the location as a whole (None) and of each resource, from one list sorted by start: a
@@ -339,7 +345,7 @@ class Schedule:
             found.append(Refusal(TOO_FAR, f"too far ahead: bookings are taken up to {rules.horizon_days} days ahead"))
         if found and first_only:
             return found
-        closure, ranges = self._day(day, option)
+        closure, ranges = self._days.get((day, option.key)) or self._day(day, option)
         if closure is not None:
             found.append(Refusal(HOLIDAY, f"closed for {closure.name} ({day.month}/{day.day})"))
         elif not ranges:
@@ -349,7 +355,8 @@ class Schedule:
         else:
             for opens, closes in ranges:
                 if opens <= start and end <= closes:
-                    if (start - opens) % self._step:
+                    into = start - opens
+                    if (into.days * 86400 + into.seconds) % self._step_seconds or into.microseconds:
                         found.append(Refusal(OFF_GRID, f"not a bookable start: times start every "
                                                        f"{rules.step_minutes} minutes from opening"))
                     break
@@ -359,7 +366,8 @@ class Schedule:
         if found and first_only:
             return found
         busy = option.busy
-        near = busy.overlapping(start - service.before, end + service.after)
+        near = busy.overlapping(start - service.before if service.before else start,
+                                end + service.after if service.after else end)
         if near:
             if first_only:  # one reason will do: the block that keeps this start away longest
                 return [self._busy_refusal(busy, max(near, key=busy.ends.__getitem__), start, end, service)]
@@ -423,9 +431,13 @@ class Schedule:
         key = (day, option.key)
         known = self._days.get(key)
         if known is None:
-            known = self._days[key] = (
-                self.rules.closure_on(day) if self.rules.closures else None,
-                [(self._instant(day, o), self._instant(day, c)) for o, c in option.hours.days[day.weekday()]])
+            ranges = option.hours.days[day.weekday()]
+            midnight = self._instant(day, 0) if ranges else None
+            if midnight is not None and self._instant(day, 1440) - midnight == _DAY:  # no clock change that day
+                spans = [(midnight + timedelta(minutes=o), midnight + timedelta(minutes=c)) for o, c in ranges]
+            else:
+                spans = [(self._instant(day, o), self._instant(day, c)) for o, c in ranges]
+            known = self._days[key] = (self.rules.closure_on(day) if self.rules.closures else None, spans)
         return known
 
     def _instant(self, day: date, minutes: int) -> datetime:
@@ -462,12 +474,16 @@ class Schedule:
         resource (in the service's order) free then, as ``check`` picks it."""
         options = [self.rules.resource(resource)] if resource else self._candidates(service)
         lengths = self._service(service)
+        length = lengths.length
+        if len(options) == 1:  # the search walks forward: its starts come earliest first
+            name = options[0].name if options[0] is not None else None
+            return [_slot((at, at + length, name))
+                    for at in self._accepted(lengths, self._option(options[0]), window_start, window_end)]
         taken: dict[datetime, str | None] = {}
         for option in options:
             name = option.name if option is not None else None
             for at in self._accepted(lengths, self._option(option), window_start, window_end):
                 taken.setdefault(at, name)
-        length = lengths.length
         return [Slot(at, at + length, taken[at]) for at in sorted(taken)]
 
     def _accepted(self, service: _Lengths, option: _Option, window_start: datetime,
