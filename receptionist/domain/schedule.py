@@ -34,7 +34,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 APPOINTMENT, HOLD = "appointment", "hold"  # BusyBlock sources that count towards the caps
 _COUNTED = frozenset({APPOINTMENT, HOLD})
-_START = attrgetter("start")
+_START, _END = attrgetter("start"), attrgetter("end")
 _DAY = timedelta(days=1)
 
 # Why a slot is refused, in the order ``refusals`` reports them.
@@ -210,23 +210,21 @@ class _BusyIndex:
 
     def __init__(self, blocks: list[BusyBlock]):  # sorted by start
         self.blocks = blocks
-        self.starts = [b.start for b in blocks]
-        self.ends = ends = [b.end for b in blocks]
         self.max_end = max_end = []
-        latest = ends[0] if ends else None
-        for end in ends:
-            if end > latest:
-                latest = end
+        latest = blocks[0].end if blocks else None
+        for b in blocks:
+            if b.end > latest:
+                latest = b.end
             max_end.append(latest)
 
-    def overlapping(self, lo: datetime, hi: datetime) -> list[int]:
-        """The positions of the blocks meeting (lo, hi), earliest first."""
-        i = bisect.bisect_left(self.starts, hi) - 1
-        max_end, ends = self.max_end, self.ends
+    def overlapping(self, lo: datetime, hi: datetime) -> list[BusyBlock]:
+        """The blocks meeting (lo, hi), earliest first."""
+        blocks, max_end = self.blocks, self.max_end
+        i = bisect.bisect_left(blocks, hi, key=_START) - 1
         found = []
         while i >= 0 and max_end[i] > lo:
-            if ends[i] > lo:
-                found.append(i)
+            if blocks[i].end > lo:
+                found.append(blocks[i])
             i -= 1
         found.reverse()
         return found
@@ -365,18 +363,15 @@ class Schedule:
                 found.append(Refusal(OUTSIDE_HOURS, lambda: f"outside opening hours ({hours.said(day.weekday())})"))
         if found and first_only:
             return found
-        busy = option.busy
-        near = busy.overlapping(start - service.before if service.before else start,
-                                end + service.after if service.after else end)
+        near = option.busy.overlapping(start - service.before if service.before else start,
+                                       end + service.after if service.after else end)
         if near:
             if first_only:  # one reason will do: the block that keeps this start away longest
-                return [self._busy_refusal(busy, max(near, key=busy.ends.__getitem__), start, end, service)]
+                return [self._busy_refusal(max(near, key=_END), start, end, service)]
             # the overlaps first, then the buffers
-            ends, starts = busy.ends, busy.starts
-            found += [self._busy_refusal(busy, i, start, end, service) for i in near
-                      if starts[i] < end and start < ends[i]]
-            found += [self._busy_refusal(busy, i, start, end, service) for i in near
-                      if not (starts[i] < end and start < ends[i])]
+            found += [self._busy_refusal(b, start, end, service) for b in near if b.start < end and start < b.end]
+            found += [self._busy_refusal(b, start, end, service) for b in near
+                      if not (b.start < end and start < b.end)]
         if self._day_counts:
             week = day - timedelta(days=day.weekday())
             for tally, cap_total, cap_own, period in (
@@ -395,12 +390,11 @@ class Schedule:
                     return found
         return found
 
-    def _busy_refusal(self, busy: _BusyIndex, i: int, start: datetime, end: datetime, service: _Lengths) -> Refusal:
-        """The refusal of a start whose booking (``start``–``end``) or buffers meet ``busy``'s block ``i``."""
-        block = busy.blocks[i]
-        if busy.starts[i] < end and start < busy.ends[i]:
+    def _busy_refusal(self, block: BusyBlock, start: datetime, end: datetime, service: _Lengths) -> Refusal:
+        """The refusal of a start whose booking (``start``–``end``) or buffers meet ``block``."""
+        if block.start < end and start < block.end:
             return Refusal(OVERLAP, lambda: f"overlaps {self._named(block)}", block)
-        before = busy.ends[i] <= start
+        before = block.end <= start
         return Refusal(BUFFER, lambda: self._too_close(block, service.rule, before), block)
 
     def _service(self, service: ServiceRule) -> _Lengths:
