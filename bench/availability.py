@@ -1,15 +1,16 @@
 """Availability: ``Schedule.free_slots`` over 60 days with 5,000 busy blocks, and the AI agent's tool endpoint at a
 fixed rate, each beside a baseline measured in the same run.
 
-1. ``free_slots`` (median of ``--runs``): the rule over one read of busy time (index built + every start of 60 days
-   checked), vs the same days with no busy time (the cost of the hours and the grid alone), vs a naive search that
-   scans every busy block for every start (what a per-slot overlap check costs).
+1. ``free_slots`` (median wall and thread CPU of ``--runs``, in ``--rounds`` rounds, each with the load average): the
+   rule over one read of busy time (index built + every start of 60 days checked) with the blocks in the order the
+   store reads them (by start) and shuffled, vs the same days with no busy time (the cost of the hours and the grid
+   alone), vs a naive search that scans every busy block for every start (what a per-slot overlap check costs).
 2. The tool endpoint: signed Vapi ``check_availability`` calls (a random day of the next 60, a new call id each, so
    each one also writes its holds) posted open loop at ``--rate`` calls/s for ``--seconds`` against a desk whose
    database holds 5,000 busy events over the 60 days, vs ``GET /healthz`` on the same server, interleaved in the
    same seconds (the HTTP floor). p50/p95/max of the answer time.
 
-``PYTHONPATH=. .venv/bin/python bench/availability.py [--runs 15] [--rate 10] [--seconds 30]``
+``PYTHONPATH=. .venv/bin/python bench/availability.py [--runs 15] [--rounds 3] [--rate 10] [--seconds 30]``
 """
 
 from __future__ import annotations
@@ -79,28 +80,40 @@ def naive_free_slots(rules: BookingRules, busy: list[BusyBlock], service: Servic
     return out
 
 
-def bench_free_slots(runs: int, blocks: int) -> None:
+def bench_free_slots(runs: int, blocks: int, rounds: int) -> None:
     now = datetime(2026, 12, 7, 14, tzinfo=UTC)
     rules = BookingRules(ZONE, WeeklyHours.of({d: ["08:00-12:00", "13:00-18:00"]
                                                for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": ["09:00-13:00"]}),
                          buffer_after=10, max_per_day=30)
     service = ServiceRule("Cleaning", 30, 0, 10)
     start, end = now, now + timedelta(days=60)
-    busy = busy_blocks(start, 60, blocks)
-    timings: dict[str, list[float]] = {"free_slots, 5,000 busy": [], "free_slots, no busy": [], "naive scan": []}
-    found = {}
-    for run in range(runs):
-        for name, work in (("free_slots, 5,000 busy", lambda: Schedule(rules, busy, now).free_slots(service, start, end)),
-                           ("free_slots, no busy", lambda: Schedule(rules, [], now).free_slots(service, start, end)),
-                           ("naive scan", lambda: naive_free_slots(rules, busy, service, start, end))):
-            if name == "naive scan" and run >= 3:
-                continue  # seconds each: three are enough for a median
-            began = time.perf_counter()
-            found[name] = len(work())
-            timings[name].append((time.perf_counter() - began) * 1000)
-    print(f"free_slots over 60 days, {blocks} busy blocks, 30-min service on a 15-min grid, 10-min buffer after:")
-    for name, values in timings.items():
-        print(f"  {name:<24} median {statistics.median(values):8.2f} ms  (runs {len(values)}, slots {found[name]})")
+    shuffled = busy_blocks(start, 60, blocks)
+    ordered = sorted(shuffled, key=lambda b: b.start)  # as the store reads them (ORDER BY start)
+    cases = {f"free_slots, {blocks:,} busy": lambda: Schedule(rules, ordered, now).free_slots(service, start, end),
+             "  same, blocks shuffled": lambda: Schedule(rules, shuffled, now).free_slots(service, start, end),
+             "free_slots, no busy": lambda: Schedule(rules, [], now).free_slots(service, start, end),
+             "naive scan": lambda: naive_free_slots(rules, ordered, service, start, end)}
+    print(f"free_slots over 60 days, {blocks} busy blocks, 30-min service on a 15-min grid, 10-min buffer after "
+          f"(index built + every start checked, per run); median wall and thread CPU of {runs} runs per round, "
+          "cases alternated:")
+    for round_ in range(1, rounds + 1):
+        wall: dict[str, list[float]] = {name: [] for name in cases}
+        cpu: dict[str, list[float]] = {name: [] for name in cases}
+        found = {}
+        load = os.getloadavg()[0]
+        for run in range(runs):
+            for name, work in cases.items():
+                if name == "naive scan" and (round_ > 1 or run >= 3):
+                    continue  # seconds each: three in the first round are enough for a median
+                began, began_cpu = time.perf_counter(), time.thread_time()
+                found[name] = len(work())
+                cpu[name].append((time.thread_time() - began_cpu) * 1000)
+                wall[name].append((time.perf_counter() - began) * 1000)
+        print(f" round {round_} (load average {load:.1f} → {os.getloadavg()[0]:.1f}):")
+        for name in cases:
+            if wall[name]:
+                print(f"  {name:<26} median {statistics.median(wall[name]):9.2f} ms wall "
+                      f"{statistics.median(cpu[name]):9.2f} ms CPU  (runs {len(wall[name])}, slots {found[name]})")
 
 
 def bench_endpoint(rate: float, seconds: float, blocks: int) -> None:
@@ -164,11 +177,12 @@ def bench_endpoint(rate: float, seconds: float, blocks: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--blocks", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
-    bench_free_slots(args.runs, args.blocks)
+    bench_free_slots(args.runs, args.blocks, args.rounds)
     bench_endpoint(args.rate, args.seconds, args.blocks)
 
 

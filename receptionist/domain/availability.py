@@ -4,10 +4,21 @@ overlaps, buffers, the caps per day and week — as the issues a person sees on 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from receptionist.domain.models import BusyBlock, FieldIssue, Severity
-from receptionist.domain.schedule import BUFFER, DAY_FULL, HOLD, OVERLAP, WEEK_FULL, BookingRules, Refusal, Schedule
+from receptionist.domain.schedule import (
+    BUFFER,
+    DAY_FULL,
+    HOLD,
+    OVERLAP,
+    WEEK_FULL,
+    BookingRules,
+    Refusal,
+    Schedule,
+    ServiceRule,
+)
 
 BUSY_CODES = frozenset({OVERLAP, BUFFER, DAY_FULL, WEEK_FULL})  # the rest: ``payload.check_slot``, no busy time
 
@@ -37,30 +48,66 @@ def uncovered(start: datetime, end: datetime, covers: Sequence[tuple[datetime, d
     return moment < end
 
 
+@dataclass(frozen=True)
+class SlotCheck:
+    """A slot's busy-time issues, and the resource it takes there (``pick_resource``)."""
+
+    issues: list[FieldIssue]
+    resource: str | None = None
+
+
+def pick_resource(schedule: Schedule, rule: ServiceRule, start: datetime,
+                  prefer: Sequence[str | None] = ()) -> tuple[str | None, FieldIssue | None]:
+    """The resource a booking of ``rule`` at ``start`` takes, by the booking rule (``Schedule.refusals``): the first
+    of ``prefer`` (the one a proposal recorded, the one the agent held for the call) that is one of the service's
+    and has no busy time then, else the first of its resources with none; when none is free, the preferred one or
+    the first (a person booked over the warning); None for a service that needs none. With it, a warning when the
+    first preferred one was passed over, saying why."""
+    if not rule.resources:
+        return None, None
+    rules = schedule.rules
+    names = [rules.resource(name).name for name in rule.resources]
+    wanted = [name for p in prefer if p for name in names if p.casefold() == name.casefold()]
+    first_reason = None
+    for name in dict.fromkeys(wanted + names):
+        reasons = [r for r in schedule.refusals(start, rule, rules.resource(name)) if r.code in BUSY_CODES]
+        if not reasons:
+            if first_reason is None or name == wanted[0]:
+                return name, None
+            return name, FieldIssue("resource", Severity.WARNING,
+                                    f"{wanted[0]} is not free then ({first_reason.message}): it takes {name}")
+        if wanted and name == wanted[0]:
+            first_reason = reasons[0]
+    return (wanted or names)[0], None
+
+
 def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
                 read_busy: Callable[[datetime, datetime], list[BusyBlock]], rules: BookingRules, now: datetime,
-                labels: Mapping[str, str] | None = None) -> list[list[FieldIssue]]:
-    """The busy-time reasons of each (start, end, service) slot, with busy time read once
-    (``read_busy(start, end)``) over the span of them all: a booking checked at the desk and a batch of captured
-    calls are checked by the same rule as the agent's offers. Each is a warning a person may book over, but an
-    overlap with a slot held for a caller on the phone (``HOLD``), which is an error: that caller is being
-    offered it now (``held``)."""
+                labels: Mapping[str, str] | None = None,
+                prefer: Sequence[Sequence[str | None]] | None = None) -> list[SlotCheck]:
+    """The busy-time reasons of each (start, end, service) slot, and the resource it takes (``pick_resource``, by
+    ``prefer``'s names for that slot), with busy time read once (``read_busy(start, end)``) over the span of them
+    all: a booking checked at the desk and a batch of captured calls are checked by the same rule as the agent's
+    offers. Each is a warning a person may book over, but an overlap with a slot held for a caller on the phone
+    (``HOLD``), or a start within the service's buffers of one, which is an error: that caller is being offered it
+    now (``_held``)."""
     if not slots:
         return []
     around = reach(rules)
     busy = read_busy(min(s for s, _, _ in slots) - around, max(e for _, e, _ in slots) + around)
-    if not busy:
-        return [[] for _ in slots]
     schedule = Schedule(rules, busy, now, labels)
     found = []
-    for start, end, service in slots:
+    for n, (start, end, service) in enumerate(slots):
         rule = rules.service(service, int((end - start).total_seconds() // 60))
         _, reasons = schedule.check(start, rule)  # on the first of its resources free then, if it needs one
-        found.append([FieldIssue("requested_start", Severity.ERROR if _held(r) else Severity.WARNING, r.message)
-                      for r in reasons if r.code in BUSY_CODES])
+        issues = [FieldIssue("requested_start", Severity.ERROR if _held(r) else Severity.WARNING, r.message)
+                  for r in reasons if r.code in BUSY_CODES]
+        resource, passed = pick_resource(schedule, rule, start, prefer[n] if prefer else ())
+        found.append(SlotCheck(issues + ([passed] if passed is not None else []), resource))
     return found
 
 
 def _held(reason: Refusal) -> bool:
-    """Whether a refusal is an overlap with a slot held for a caller on the phone (never booked over)."""
-    return reason.code == OVERLAP and reason.block is not None and reason.block.source == HOLD
+    """Whether a refusal is an overlap with a slot held for a caller on the phone, or a start within a buffer of
+    one (never booked over: the buffers are the service's as for any busy time, and the caller may take it)."""
+    return reason.code in (OVERLAP, BUFFER) and reason.block is not None and reason.block.source == HOLD

@@ -25,7 +25,7 @@ class BookingDraft:
     start: datetime | None  # UTC
     duration_minutes: int
     notes: str = ""
-    resource: str | None = None  # the resource it takes, picked by the check (``Checks.resource_for``)
+    resource: str | None = None  # the resource it takes, picked by the check (``availability.pick_resource``)
 
     @property
     def end(self) -> datetime | None:

@@ -105,7 +105,7 @@ class FieldIssue:
         return cls(data["field"], Severity(data["severity"]), data["message"])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: the booking rule reads thousands of them per search
 class BusyBlock:
     """Time that is not free: an appointment of ours, a slot held for a caller, or an external calendar event."""
 
@@ -229,6 +229,7 @@ class ProposalRecord:
     appointment_id: str | None = None
     decided_by: str | None = None
     reject_reason: str | None = None
+    resource: str | None = None  # the chair, room or person the booking rule picked when it was checked
 
 
 @dataclass(frozen=True)

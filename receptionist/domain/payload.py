@@ -217,6 +217,7 @@ class CallCapture:
     caller_id_number: str | None = None  # E.164 from the platform's caller id (ANI), when it sent one
     # The raw text beside each resolved value ("requested_start": "next Thursday at 3", "callback_number": ...).
     raw_fields: dict[str, str] = field(default_factory=dict)
+    resource: str | None = None  # the resource the booking rule picks at the requested time (the intake's check)
 
     @property
     def requested_end(self) -> datetime | None:

@@ -21,7 +21,10 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
+from operator import attrgetter
 from datetime import date, datetime, time, timedelta, timezone
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from receptionist.domain.formatting import format_range, local
@@ -30,6 +33,9 @@ from receptionist.domain.models import BusyBlock
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DAY_NAMES = ("Mondays", "Tuesdays", "Wednesdays", "Thursdays", "Fridays", "Saturdays", "Sundays")
 APPOINTMENT, HOLD = "appointment", "hold"  # BusyBlock sources that count towards the caps
+_COUNTED = frozenset({APPOINTMENT, HOLD})
+_START, _END = attrgetter("start"), attrgetter("end")
+_DAY = timedelta(days=1)
 
 # Why a slot is refused, in the order ``refusals`` reports them.
 PAST, TOO_SOON, TOO_FAR, HOLIDAY, CLOSED, OUTSIDE_HOURS, OFF_GRID, OVERLAP, BUFFER, DAY_FULL, WEEK_FULL = (
@@ -189,35 +195,62 @@ class Refusal:
         return self.said if isinstance(self.said, str) else self.said()
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):  # a tuple: the search makes one per start offered
     start: datetime
     end: datetime
     resource: str | None = None
 
 
+_slot = partial(tuple.__new__, Slot)  # Slot((start, end, resource)) without the keyword-handling constructor
+
+
 class _BusyIndex:
-    """Busy blocks sorted by start with a running maximum of their ends: the blocks overlapping an interval are
+    """Busy blocks sorted by start, with a running maximum of their ends: the blocks overlapping an interval are
     found by bisection, not by a scan."""
 
-    def __init__(self, blocks: Iterable[BusyBlock]):
-        self.blocks = sorted(blocks, key=lambda b: b.start)
-        self.starts = [b.start for b in self.blocks]
-        self.max_end: list[datetime] = []
-        latest = None
-        for b in self.blocks:
-            latest = b.end if latest is None or b.end > latest else latest
-            self.max_end.append(latest)
+    def __init__(self, blocks: list[BusyBlock]):  # sorted by start
+        self.blocks = blocks
+        self.max_end = max_end = []
+        latest = blocks[0].end if blocks else None
+        for b in blocks:
+            if b.end > latest:
+                latest = b.end
+            max_end.append(latest)
 
-    def overlapping(self, start: datetime, end: datetime) -> list[BusyBlock]:
-        i = bisect.bisect_left(self.starts, end) - 1
+    def overlapping(self, lo: datetime, hi: datetime) -> list[BusyBlock]:
+        """The blocks meeting (lo, hi), earliest first."""
+        blocks, max_end = self.blocks, self.max_end
+        i = bisect.bisect_left(blocks, hi, key=_START) - 1
         found = []
-        while i >= 0 and self.max_end[i] > start:
-            if self.blocks[i].end > start:
-                found.append(self.blocks[i])
+        while i >= 0 and max_end[i] > lo:
+            if blocks[i].end > lo:
+                found.append(blocks[i])
             i -= 1
         found.reverse()
         return found
+
+
+class _Option:
+    """Where a booking may go — a resource, or the location as a whole (``rule`` None) — with its hours and the busy
+    time that counts against it."""
+
+    __slots__ = ("rule", "key", "hours", "busy")
+
+    def __init__(self, rule: ResourceRule | None, hours: WeeklyHours, busy: _BusyIndex):
+        self.rule, self.hours, self.busy = rule, hours, busy
+        self.key = _key(rule.name) if rule is not None else None
+
+
+class _Lengths:
+    """A service's length and buffers, worked out once per schedule."""
+
+    __slots__ = ("rule", "length", "before", "after", "key")
+
+    def __init__(self, rule: ServiceRule):
+        self.rule, self.key = rule, _key(rule.name)
+        self.length, self.before, self.after = (timedelta(minutes=rule.duration_minutes),
+                                                timedelta(minutes=rule.buffer_before),
+                                                timedelta(minutes=rule.buffer_after))
 
 
 class Schedule:
@@ -225,7 +258,11 @@ class Schedule:
 
     ``busy`` holds our appointments (source ``appointment``, with their service), slots held for other callers
     (``hold``) and the calendars' busy events (source: the calendar's key); ``labels`` names each calendar as a
-    person knows it."""
+    person knows it.
+
+    The busy blocks are sorted once; a day's closure and opening ranges are worked out once per local date (the
+    zone's conversions are the dear part), and the search asks the rule per start with the day it walks, so no
+    start is converted to the location's zone."""
 
     def __init__(self, rules: BookingRules, busy: Iterable[BusyBlock], now: datetime,
                  labels: Mapping[str, str] | None = None):
@@ -233,126 +270,169 @@ class Schedule:
         self.zone = rules.zone
         self.now = now
         self.labels = {APPOINTMENT: "our booking", HOLD: "offered on the phone", **(labels or {})}
-        blocks = list(busy)
-        own = {r.calendar: r.name for r in rules.resources if r.calendar}
-        names = {_key(r.name) for r in rules.resources}
-        # a booking or hold on a resource is busy for that resource and the location as a whole, not the others
-        taken = [b for b in blocks if b.resource is not None and _key(b.resource) in names] if names else []
-        shared = [b for b in blocks if b.source not in own and (b.resource is None or _key(b.resource) not in names)] \
-            if names else blocks
-        self._busy: dict[str | None, _BusyIndex] = {None: _BusyIndex(shared + taken)}
-        for r in rules.resources:
-            key = _key(r.name)
-            self._busy[key] = _BusyIndex(shared + [b for b in blocks if r.calendar and b.source == r.calendar]
-                                         + [b for b in taken if _key(b.resource) == key])
+        blocks = sorted(busy, key=_START)  # the store reads them in order: little to sort
+        self._options = self._index(blocks)
         self._day_counts: dict[date, Counter] = {}
         self._week_counts: dict[date, Counter] = {}
-        for b in blocks:
-            if b.source in (APPOINTMENT, HOLD):
-                day = local(b.start, self.zone).date()
-                week = day - timedelta(days=day.weekday())
-                for counts, key in ((self._day_counts, day), (self._week_counts, week)):
-                    tally = counts.setdefault(key, Counter())
-                    tally[""] += 1
-                    tally[_key(b.service)] += 1
-        self._ranges: dict[tuple[date, str | None], list[tuple[datetime, datetime]]] = {}
-        self._service_lengths: dict[ServiceRule, tuple[timedelta, timedelta, timedelta]] = {}
-        self._notice = timedelta(minutes=rules.min_notice_minutes)
-        self._horizon = timedelta(days=rules.horizon_days) if rules.horizon_days else None
+        for b in [b for b in blocks if b.source in _COUNTED]:
+            day = local(b.start, self.zone).date()
+            week = day - timedelta(days=day.weekday())
+            for counts, key in ((self._day_counts, day), (self._week_counts, week)):
+                tally = counts.setdefault(key, Counter())
+                tally[""] += 1
+                tally[_key(b.service)] += 1
+        self._days: dict[tuple[date, str | None], tuple[Closure | None, list[tuple[datetime, datetime]]]] = {}
+        self._lengths: dict[ServiceRule, _Lengths] = {}
+        self._earliest = now + timedelta(minutes=rules.min_notice_minutes)
+        self._latest = now + timedelta(days=rules.horizon_days) if rules.horizon_days else None
         self._step = timedelta(minutes=rules.step_minutes)
+        self._step_seconds = 60 * rules.step_minutes
+
+    def _index(self, blocks: list[BusyBlock]) -> dict[str | None, _Option]:
+        """The busy time of the location as a whole (None) and of each resource, from one list sorted by start: a
+        booking or hold on a resource is busy for that resource and the location, not the others; a resource's own
+        calendar for that resource alone; everything else for every one."""
+        rules = self.rules
+        if not rules.resources:
+            return {None: _Option(None, rules.hours, _BusyIndex(blocks))}
+        own: dict[str, list[str]] = {}
+        for r in rules.resources:
+            if r.calendar:
+                own.setdefault(r.calendar, []).append(_key(r.name))
+        keys = [_key(r.name) for r in rules.resources]
+        whole: list[BusyBlock] = []
+        each: dict[str, list[BusyBlock]] = {key: [] for key in keys}
+        for b in blocks:
+            taken = _key(b.resource) if b.resource is not None else None
+            if taken in each:
+                whole.append(b)
+                each[taken].append(b)
+            elif b.source in own:
+                for key in own[b.source]:
+                    each[key].append(b)
+            else:
+                whole.append(b)
+                for key in keys:
+                    each[key].append(b)
+        options = {None: _Option(None, rules.hours, _BusyIndex(whole))}
+        for r, key in zip(rules.resources, keys):
+            options[key] = _Option(r, r.hours if r.hours is not None else rules.hours, _BusyIndex(each[key]))
+        return options
 
     # --- the rule ---------------------------------------------------------------------------------------------------
 
-    def refusals(self, start: datetime, service: ServiceRule, resource: ResourceRule | None = None, *,
-                 first_only: bool = False) -> list[Refusal]:
+    def refusals(self, start: datetime, service: ServiceRule, resource: ResourceRule | None = None) -> list[Refusal]:
         """Every reason ``service`` may not start at ``start`` (on ``resource``, or the location when None);
-        none: it may. ``first_only`` stops at the first reason (the search needs no more)."""
+        none: it may."""
+        return self._refusals(start, start.astimezone(self.zone).date(), self._service(service),
+                              self._option(resource), False)
+
+    def _refusals(self, start: datetime, day: date, service: _Lengths, option: _Option,
+                  first_only: bool) -> list[Refusal]:
+        """The rule itself; ``day`` is ``start``'s local date. ``refusals`` and the search
+        (``_accepted``) both ask it; ``first_only`` (the search) stops at the first reason, and of busy time names
+        the block that keeps the start away longest."""
         found: list[Refusal] = []
         rules = self.rules
-        length, before, after = self._lengths(service)
-        end = start + length
+        end = start + service.length
         if start < self.now:
             found.append(Refusal(PAST, "the requested time is in the past"))
-        elif start < self.now + self._notice:
+        elif start < self._earliest:
             found.append(Refusal(TOO_SOON, f"too soon: bookings need {_span(rules.min_notice_minutes)} notice"))
-        if self._horizon is not None and start > self.now + self._horizon:
+        if self._latest is not None and start > self._latest:
             found.append(Refusal(TOO_FAR, f"too far ahead: bookings are taken up to {rules.horizon_days} days ahead"))
         if found and first_only:
             return found
-        day = start.astimezone(self.zone).date()
-        closure = rules.closure_on(day) if rules.closures else None
-        hours = resource.hours if resource is not None and resource.hours is not None else rules.hours
+        closure, ranges = self._days.get((day, option.key)) or self._day(day, option)
         if closure is not None:
             found.append(Refusal(HOLIDAY, f"closed for {closure.name} ({day.month}/{day.day})"))
-        elif not hours.days[day.weekday()]:
+        elif not ranges:
+            resource = option.rule
             who = f"{resource.name} is" if resource is not None and resource.hours is not None else "we are"
             found.append(Refusal(CLOSED, f"{who} closed on {DAY_NAMES[day.weekday()]}"))
         else:
-            for opens, closes in self._day_ranges(day, resource):
+            for opens, closes in ranges:
                 if opens <= start and end <= closes:
-                    if (start - opens) % self._step:
+                    into = start - opens
+                    if (into.days * 86400 + into.seconds) % self._step_seconds or into.microseconds:
                         found.append(Refusal(OFF_GRID, f"not a bookable start: times start every "
                                                        f"{rules.step_minutes} minutes from opening"))
                     break
             else:
+                hours = option.hours
                 found.append(Refusal(OUTSIDE_HOURS, lambda: f"outside opening hours ({hours.said(day.weekday())})"))
         if found and first_only:
             return found
-        busy = self._busy[_key(resource.name) if resource is not None else None]
-        near = busy.overlapping(start - before, end + after)
-        clashes = [b for b in near if b.start < end and start < b.end]
-        for block in clashes:
-            found.append(Refusal(OVERLAP, lambda block=block: f"overlaps {self._named(block)}", block))
-            if first_only:
-                return found
-        for block in near:
-            if block in clashes:
-                continue
-            side = f"the {service.buffer_before}-minute buffer before" if block.end <= start else \
-                f"the {service.buffer_after}-minute buffer after"
-            found.append(Refusal(BUFFER, lambda block=block, side=side:
-                                 f"within {side} this booking: too close to {self._named(block)}", block))
-            if first_only:
-                return found
+        near = option.busy.overlapping(start - service.before if service.before else start,
+                                       end + service.after if service.after else end)
+        if near:
+            if first_only:  # one reason will do: the block that keeps this start away longest
+                return [self._busy_refusal(max(near, key=_END), start, end, service)]
+            # the overlaps first, then the buffers
+            found += [self._busy_refusal(b, start, end, service) for b in near if b.start < end and start < b.end]
+            found += [self._busy_refusal(b, start, end, service) for b in near
+                      if not (b.start < end and start < b.end)]
         if self._day_counts:
             week = day - timedelta(days=day.weekday())
             for tally, cap_total, cap_own, period in (
-                    (self._day_counts.get(day), rules.max_per_day, service.max_per_day, "that day"),
-                    (self._week_counts.get(week), rules.max_per_week, service.max_per_week, "that week")):
+                    (self._day_counts.get(day), rules.max_per_day, service.rule.max_per_day, "that day"),
+                    (self._week_counts.get(week), rules.max_per_week, service.rule.max_per_week, "that week")):
                 if tally is None:
                     continue
                 code = DAY_FULL if period == "that day" else WEEK_FULL
                 if cap_total and tally[""] >= cap_total:
                     found.append(Refusal(code, f"fully booked {period} ({cap_total} bookings at most)"))
-                elif cap_own and tally[_key(service.name)] >= cap_own:
-                    found.append(Refusal(code, f"fully booked {period} for {service.name} ({cap_own} at most)"))
+                elif cap_own and tally[service.key] >= cap_own:
+                    found.append(Refusal(code, f"fully booked {period} for {service.rule.name} ({cap_own} at most)"))
                 else:
                     continue
                 if first_only:
                     return found
         return found
 
-    def _lengths(self, service: ServiceRule) -> tuple[timedelta, timedelta, timedelta]:
-        lengths = self._service_lengths.get(service)
+    def _busy_refusal(self, block: BusyBlock, start: datetime, end: datetime, service: _Lengths) -> Refusal:
+        """The refusal of a start whose booking (``start``–``end``) or buffers meet ``block``."""
+        if block.start < end and start < block.end:
+            return Refusal(OVERLAP, lambda: f"overlaps {self._named(block)}", block)
+        before = block.end <= start
+        return Refusal(BUFFER, lambda: self._too_close(block, service.rule, before), block)
+
+    def _service(self, service: ServiceRule) -> _Lengths:
+        lengths = self._lengths.get(service)
         if lengths is None:
-            lengths = (timedelta(minutes=service.duration_minutes), timedelta(minutes=service.buffer_before),
-                       timedelta(minutes=service.buffer_after))
-            self._service_lengths[service] = lengths
+            lengths = self._lengths[service] = _Lengths(service)
         return lengths
+
+    def _option(self, resource: ResourceRule | None) -> _Option:
+        return self._options[_key(resource.name) if resource is not None else None]
 
     def _named(self, block: BusyBlock) -> str:
         return (f"{block.title or 'a busy block'} ({self.labels.get(block.source, block.source)}, "
                 f"{format_range(block.start, block.end, self.zone)})")
 
-    def _day_ranges(self, day: date, resource: ResourceRule | None) -> list[tuple[datetime, datetime]]:
-        """The day's opening ranges as UTC instants (cached: the search asks once per candidate)."""
-        key = (day, _key(resource.name) if resource is not None else None)
-        ranges = self._ranges.get(key)
-        if ranges is None:
-            hours = resource.hours if resource is not None and resource.hours is not None else self.rules.hours
-            ranges = [(self._instant(day, o), self._instant(day, c)) for o, c in hours.days[day.weekday()]]
-            self._ranges[key] = ranges
-        return ranges
+    def _too_close(self, block: BusyBlock, service: ServiceRule, before: bool) -> str:
+        """Why a start within a buffer of ``block`` is refused (``before``: the block ends before the start)."""
+        minutes = service.buffer_before if before else service.buffer_after
+        if block.source == HOLD:
+            return (f"within the {minutes}-minute buffer {'after' if before else 'before'} a time held for another "
+                    f"caller ({format_range(block.start, block.end, self.zone)})")
+        return (f"within the {minutes}-minute buffer {'before' if before else 'after'} this booking: too close to "
+                f"{self._named(block)}")
+
+    def _day(self, day: date, option: _Option) -> tuple[Closure | None, list[tuple[datetime, datetime]]]:
+        """The closure ``day`` falls in, if any, and its opening ranges on ``option`` as UTC instants, worked out
+        once per local date (the zone's conversions are the dear part)."""
+        key = (day, option.key)
+        known = self._days.get(key)
+        if known is None:
+            ranges = option.hours.days[day.weekday()]
+            midnight = self._instant(day, 0) if ranges else None
+            if midnight is not None and self._instant(day, 1440) - midnight == _DAY:  # no clock change that day
+                spans = [(midnight + timedelta(minutes=o), midnight + timedelta(minutes=c)) for o, c in ranges]
+            else:
+                spans = [(self._instant(day, o), self._instant(day, c)) for o, c in ranges]
+            known = self._days[key] = (self.rules.closure_on(day) if self.rules.closures else None, spans)
+        return known
 
     def _instant(self, day: date, minutes: int) -> datetime:
         if minutes == 1440:
@@ -387,30 +467,35 @@ class Schedule:
         """Every start in [window_start, window_end) that ``check`` accepts, earliest first, each on the first
         resource (in the service's order) free then, as ``check`` picks it."""
         options = [self.rules.resource(resource)] if resource else self._candidates(service)
-        length = timedelta(minutes=service.duration_minutes)
+        lengths = self._service(service)
+        length = lengths.length
+        if len(options) == 1:  # the search walks forward: its starts come earliest first
+            name = options[0].name if options[0] is not None else None
+            return [_slot((at, at + length, name))
+                    for at in self._accepted(lengths, self._option(options[0]), window_start, window_end)]
         taken: dict[datetime, str | None] = {}
         for option in options:
-            for at in self._accepted(service, option, window_start, window_end):
-                taken.setdefault(at, option.name if option is not None else None)
+            name = option.name if option is not None else None
+            for at in self._accepted(lengths, self._option(option), window_start, window_end):
+                taken.setdefault(at, name)
         return [Slot(at, at + length, taken[at]) for at in sorted(taken)]
 
-    def _accepted(self, service: ServiceRule, option: ResourceRule | None, window_start: datetime,
+    def _accepted(self, service: _Lengths, option: _Option, window_start: datetime,
                   window_end: datetime) -> Iterator[datetime]:
-        """The grid starts ``refusals`` accepts on ``option``, asking it once per start but stepping over what its
-        first reason proves refused too: past a busy block and its buffer, the rest of a closed or full day,
-        everything beyond the horizon."""
-        rules = self.rules
-        length = timedelta(minutes=service.duration_minutes)
-        step = timedelta(minutes=rules.step_minutes)
-        before = timedelta(minutes=service.buffer_before)
-        earliest = max(window_start, self.now + timedelta(minutes=rules.min_notice_minutes))
+        """The grid starts the rule (``_refusals``) accepts on ``option``, asking it once per start but stepping
+        over what its first reason proves refused too: past a busy block and its buffer, the rest of a closed or
+        full day, everything beyond the horizon."""
+        step, length, before = self._step, service.length, service.before
+        earliest = max(window_start, self._earliest)
+        end = window_end
         day = local(window_start, self.zone).date() - timedelta(days=1)
         last_day = local(window_end, self.zone).date()
+        refusals = self._refusals
         while day <= last_day:
-            for opens, closes in self._day_ranges(day, option):
+            for opens, closes in self._day(day, option)[1]:
                 at = opens if opens >= earliest else opens - ((opens - earliest) // step) * step
-                while at + length <= closes and at < window_end:
-                    reasons = self.refusals(at, service, option, first_only=True)
+                while at + length <= closes and at < end:
+                    reasons = refusals(at, day, service, option, True)
                     if not reasons:
                         yield at
                     elif reasons[0].code in (OVERLAP, BUFFER) and reasons[0].block is not None:

@@ -458,17 +458,23 @@ class Intake:
         return confirm(answer, delivery, self.rules) if confirm is not None else capture
 
     def _with_conflicts(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """Add clashes with appointments and calendars' busy time, as the review pane would show them: one read
-        of busy time for the whole batch."""
+        """Add clashes with appointments and calendars' busy time, as the review pane would show them, and the
+        resource the booking takes (the one the agent held for the call at that time if still free, else the first
+        free: ``pick_resource``, as the desk's check picks it): one read of busy time for the whole batch."""
         timed = [i for i, o in enumerate(outcomes) if o.capture is not None and o.capture.requested_start is not None]
+        now = self.clock()
+        held = [self.store.holds.held_resource((c.platform, c.call_id), c.requested_start, c.requested_end, now)
+                if self.rules.booking.service(c.service).resources else None
+                for c in (outcomes[i].capture for i in timed)]
         found = busy_issues([(outcomes[i].capture.requested_start, outcomes[i].capture.requested_end,
                               outcomes[i].capture.service) for i in timed],
-                            self.store.busy.blocks, self.rules.booking, self.clock(), self.calendar_labels)
+                            self.store.busy.blocks, self.rules.booking, now, self.calendar_labels,
+                            prefer=[(h,) for h in held])
         out = list(outcomes)
-        for i, extra in zip(timed, found):
-            if extra:
-                c = out[i].capture
-                out[i] = replace(out[i], capture=replace(c, issues=c.issues + tuple(extra)))
+        for i, checked in zip(timed, found):
+            c = out[i].capture
+            out[i] = replace(out[i], capture=replace(c, issues=c.issues + tuple(checked.issues),
+                                                     resource=checked.resource))
         return out
 
     # --- quarantine --------------------------------------------------------------------------------------------------

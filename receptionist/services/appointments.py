@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 
 from receptionist import events
@@ -157,12 +157,12 @@ class Appointments:
         seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
         draft, issues = self.checks.check(draft)
         refuse_blocking(issues, "cannot book it")
-        assert draft.start is not None
+        assert draft.start is not None  # the check picked its resource as an approval's (``pick_resource``)
         refused = self._resource_refusal(draft, resource, None)
         if refused:
             raise UserError(f"cannot book it: {refused}")
-        draft = replace(draft, resource=self._resource_name(resource) if resource is not None
-                        else self.checks.resource_for(draft))  # as an approval picks it
+        if resource is not None:
+            draft = replace(draft, resource=self._resource_name(resource))
         taken = self.checks.taken_since(draft)
         if taken:
             raise UserError("cannot book it: " + "; ".join(taken) + "; choose another time")
@@ -182,7 +182,8 @@ class Appointments:
         ctx = self.ctx
         appt = self.get(appointment_id)
         minutes = duration_minutes or appt.duration_minutes
-        draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes)
+        draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes,
+                             appt.resource)  # it keeps its chair while that one is free (``pick_resource``)
         seen = self.checks.seen_clashes(draft, ignore_appointment=appointment_id)  # before the check, as approve
         draft, issues = self.checks.check(draft, ignore_appointment=appointment_id)
         refuse_blocking(issues, "cannot move it there")
@@ -195,8 +196,7 @@ class Appointments:
             raise UserError("cannot move it there: " + "; ".join(taken))
         outbox = self.wording.text("sms.change", appt, notify, self.wording.change(appt, draft.start))
         changes = {"start": draft.start, "end": draft.end,
-                   "resource": self._resource_name(resource) if resource is not None else
-                   self.checks.resource_for(draft, ignore_appointment=appointment_id)}
+                   "resource": self._resource_name(resource) if resource is not None else draft.resource}
         if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
             changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
         changed = ctx.store.appointments.change(appointment_id, appt.version, changes, ctx.actor(actor), ctx.clock(),
@@ -213,13 +213,13 @@ class Appointments:
         ctx = self.ctx
         appt = self.get(appointment_id)
         minutes = duration_minutes or appt.duration_minutes
-        draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes)
+        draft = BookingDraft(appt.caller_name, appt.callback_number, appt.service, start, minutes, appt.notes,
+                             appt.resource)  # it keeps its chair while that one is free (``pick_resource``)
         draft, _issues = self.checks.check(draft, ignore_appointment=appointment_id)
         if draft.start is None or draft.end is None:
             raise UserError(f"cannot move it to {start}: not a time it can start")
         refused = self._resource_refusal(draft, resource, appointment_id)
-        taking = (self._resource_name(resource) if resource is not None
-                  else self.checks.resource_for(draft, ignore_appointment=appointment_id))
+        taking = self._resource_name(resource) if resource is not None else draft.resource
         updated, waiting = [], []
         for link in appt.links:
             if link.calendar not in ctx.calendars:
@@ -274,7 +274,8 @@ class Appointments:
         appt = self.get(appointment_id)
         draft = BookingDraft(caller_name if caller_name is not None else appt.caller_name, appt.callback_number,
                              service if service is not None else appt.service, appt.start,
-                             duration_minutes or appt.duration_minutes, notes if notes is not None else appt.notes)
+                             duration_minutes or appt.duration_minutes, notes if notes is not None else appt.notes,
+                             appt.resource)  # it keeps its chair while that one is free (``pick_resource``)
         draft, issues = self.checks.check(draft, ignore_appointment=appointment_id)
         refuse_blocking(issues, "cannot change it like that")
         changes: dict = {}
@@ -287,9 +288,8 @@ class Appointments:
         if draft.notes != appt.notes:
             changes["notes"] = draft.notes
         if {"service", "end"} & set(changes):  # another service or length may need another chair or room
-            resource = self.checks.resource_for(draft, ignore_appointment=appointment_id)
-            if resource != appt.resource:
-                changes["resource"] = resource
+            if draft.resource != appt.resource:
+                changes["resource"] = draft.resource
         if not changes:
             return appt
         # Our own fields edited here again: a title/description taken from a calendar earlier gives way to them.

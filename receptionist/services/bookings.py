@@ -39,6 +39,7 @@ class CallReview:
     # a cancel/reschedule call: the caller's upcoming appointments, the soonest first (one: the match)
     matches: list[AppointmentRecord] = field(default_factory=list)
     confirmation: str | None = None  # an approved call: how far its confirmation text got (services/texts.py)
+    resource: str | None = None  # the chair, room or person it takes: the recorded one if still free (Checks.check)
 
 
 @dataclass(frozen=True)
@@ -115,14 +116,15 @@ class Bookings:
             raise UserError(f"call {call_row_id} does not exist")
         p = call.proposal
         pending = p is not None and p.status is ProposalStatus.PENDING
-        issues = self.checks.check(draft_of(p), ignore_appointment=p.appointment_id,
-                                   call=(call.platform, call.call_id))[1] if pending else None
+        checked, issues = self.checks.check(draft_of(p), ignore_appointment=p.appointment_id,
+                                            call=(call.platform, call.call_id)) if pending else (None, None)
         number = call.caller_id_number or call.callback_number
         note = self.callers.returning_text(number, before_call_row_id=call.id)
         return CallReview(call, refusal_of(call.intent) if pending else None, note, issues, self.contact(call),
                           self._matches(call) if pending and call.intent in (Intent.CANCEL, Intent.RESCHEDULE)
                           else [], confirmation_mark(self.ctx, p.appointment_id)
-                          if p is not None and p.appointment_id else None)
+                          if p is not None and p.appointment_id else None,
+                          checked.resource if checked is not None else p.resource if p is not None else None)
 
     @staticmethod
     def contact(call: CallRecord) -> ContactPreference:
@@ -140,7 +142,7 @@ class Bookings:
         """What Approve would do with this draft (the window's confirmation step): the warnings it would be
         approved despite, the text it would send, and whether the caller may be texted."""
         call = self.ctx.store.calls.of_proposal(proposal_id)
-        draft, issues = self.checks.check(draft, call=held_by(call))
+        draft, issues = self.checks.check(self._with_resource(proposal_id, draft), call=held_by(call))
         warnings = [i for i in issues if i.severity is Severity.WARNING]
         text = self.wording.confirmation(draft) if (self.ctx.sms_enabled and draft.callback_number and draft.start
                                                     and not blocking(issues)) else None
@@ -158,10 +160,15 @@ class Bookings:
 
     def edit(self, proposal_id: int, draft: BookingDraft, version: int, actor: str | None = None) -> ProposalRecord:
         ctx = self.ctx
-        draft, issues = self.checks.check(draft, call=held_by(ctx.store.calls.of_proposal(proposal_id)))
+        draft, issues = self.checks.check(self._with_resource(proposal_id, draft),
+                                          call=held_by(ctx.store.calls.of_proposal(proposal_id)))
         record = ctx.store.proposals.update(proposal_id, draft, issues, version, ctx.actor(actor), ctx.clock())
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="edited")
         return record
+
+    def _with_resource(self, proposal_id: int, draft: BookingDraft) -> BookingDraft:
+        """A draft edited in the review pane (which does not edit the resource) with the proposal's recorded one."""
+        return draft if draft.resource is not None else replace(draft, resource=self.proposal(proposal_id).resource)
 
     def approve(self, proposal_id: int, version: int, draft: BookingDraft | None = None,
                 actor: str | None = None, *, text: str | None = None, notify: bool | None = None) -> AppointmentRecord:
@@ -178,9 +185,9 @@ class Bookings:
             raise UserError(refusal)
         call = ctx.store.calls.of_proposal(proposal_id)
         seen = self.checks.seen_clashes(draft)  # before the check: a booking after it is never among them
-        draft, issues = self.checks.check(draft, call=held_by(call))
+        # the resource recorded when the proposal was checked, kept if still free (else re-picked, warned)
+        draft, issues = self.checks.check(self._with_resource(proposal_id, draft), call=held_by(call))
         refuse_blocking(issues, "cannot approve yet")
-        draft = replace(draft, resource=self.checks.resource_for(draft, call=held_by(call)))
         if notify is None:
             notify = call is None or self.contact(call).text_ok
         if notify and text is not None and not text.strip():

@@ -4,6 +4,7 @@ decision see it."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from receptionist.domain.availability import BUSY_CODES, busy_issues, reach, uncovered
 from receptionist.domain.schedule import Schedule
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 
 def draft_of(proposal: ProposalRecord) -> BookingDraft:
     return BookingDraft(proposal.caller_name, proposal.callback_number, proposal.service, proposal.start,
-                        proposal.duration_minutes, proposal.notes)
+                        proposal.duration_minutes, proposal.notes, proposal.resource)
 
 
 def held_by(call: CallRecord | None) -> tuple[str, str] | None:
@@ -42,44 +43,23 @@ class Checks:
         """Validate a draft and check it by the booking rule (``Schedule.refusals``): its time rules, then busy time
         (our appointments, external calendars and slots held for callers on the phone, ``call``'s own left out:
         it is this booking), buffers and caps. A held slot refuses the draft, as the agent and the free-time lists
-        treat it; the rest of busy time warns (``busy_issues``)."""
+        treat it; the rest of busy time warns (``busy_issues``). The draft comes back with the resource it takes
+        (``pick_resource``): the one ``call``'s agent held for it at this time (the caller was told), else its own
+        (a proposal's, recorded when it was last checked) if still free, else the first free — with a warning when
+        the one it had was passed over."""
         ctx = self.ctx
         now = ctx.clock()
         draft, issues = validate_draft(draft, ctx.rules, now)
         if draft.start is not None and draft.end is not None:
-            [clashes] = busy_issues(
+            held = ctx.store.holds.held_resource(call, draft.start, draft.end, now) if call is not None else None
+            [checked] = busy_issues(
                 [(draft.start, draft.end, draft.service)],
                 lambda start, end: (ctx.store.busy.blocks(start, end, exclude_appointment=ignore_appointment)
                                     + ctx.store.holds.blocks(start, end, now, call)),
-                ctx.rules.booking, now, ctx.calendars)
-            issues += clashes
+                ctx.rules.booking, now, ctx.calendars, prefer=[(held, draft.resource)])
+            issues += checked.issues
+            draft = replace(draft, resource=checked.resource)
         return draft, issues
-
-    def resource_for(self, draft: BookingDraft, ignore_appointment: str | None = None,
-                     call: tuple[str, str] | None = None) -> str | None:
-        """The resource a booking takes, by the booking rule (``Schedule.refusals``): the one ``call``'s agent held
-        for it at this time, if still free (the caller was told it), else the first of its service's resources with
-        no busy time then, slots held for callers included (``call``'s own left out: it is this booking); when none
-        is free, the first (a person booked it over the warning); None for a service that needs none. Desk
-        bookings, moves, edits and approvals all pick it here."""
-        ctx = self.ctx
-        rule = ctx.rules.booking.service(draft.service, draft.duration_minutes)
-        if not rule.resources or draft.start is None or draft.end is None:
-            return None
-        now = ctx.clock()
-        around = reach(ctx.rules.booking)
-        lo, hi = draft.start - around, draft.end + around
-        busy = (ctx.store.busy.blocks(lo, hi, exclude_appointment=ignore_appointment)
-                + ctx.store.holds.blocks(lo, hi, now, call))
-        schedule = Schedule(ctx.rules.booking, busy, now, ctx.calendars)
-        names = list(rule.resources)
-        kept = ctx.store.holds.held_resource(call, draft.start, draft.end, now) if call is not None else None
-        names.sort(key=lambda name: ctx.rules.booking.resource(name).name != kept)  # the held one first
-        for name in names:
-            reasons = schedule.refusals(draft.start, rule, ctx.rules.booking.resource(name))
-            if not any(r.code in BUSY_CODES for r in reasons):
-                return ctx.rules.booking.resource(name).name
-        return ctx.rules.booking.resource(rule.resources[0]).name
 
     def resource_busy(self, draft: BookingDraft, name: str, ignore_appointment: str | None = None) -> list[str]:
         """Why resource ``name`` cannot take the draft then, by the booking rule (``Schedule.refusals``): its busy

@@ -246,7 +246,7 @@ class ProposalStore(Room):
             row = self._pending(s, proposal_id, version)
             row.caller_name, row.callback_number, row.service = draft.caller_name, draft.callback_number, draft.service
             row.start_at, row.duration_minutes, row.notes = draft.start, draft.duration_minutes, draft.notes
-            row.issues = [i.to_dict() for i in issues]
+            row.issues, row.resource = [i.to_dict() for i in issues], draft.resource
             flag_modified(row, "notes")  # a save always bumps the version, even when nothing differs
             audit_in(s, now, actor, "proposal.edited", "proposal", str(proposal_id), {})
             commit_or_stale(s)

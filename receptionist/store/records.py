@@ -65,6 +65,7 @@ def proposal_record(row: t.BookingProposal) -> ProposalRecord:
         callback_number=row.callback_number, service=row.service, start=row.start_at,
         duration_minutes=row.duration_minutes, notes=row.notes, issues=issues_of(row.issues), version=row.version,
         appointment_id=row.appointment_id, decided_by=row.decided_by, reject_reason=row.reject_reason,
+        resource=row.resource,
     )
 
 
@@ -102,7 +103,7 @@ def call_row(capture: CallCapture, payload: dict, received_at: datetime, inbox_i
         callback_number=capture.callback_number or capture.callback_number_raw, service=capture.service,
         start_at=capture.requested_start, duration_minutes=capture.duration_minutes,
         notes=capture.summary or capture.message or "", issues=[i.to_dict() for i in capture.issues],
-        created_at=received_at,
+        resource=capture.resource, created_at=received_at,
     )
     row.intent = capture.intent.value
     row.caller_id_number = capture.caller_id_number

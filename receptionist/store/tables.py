@@ -105,6 +105,7 @@ class BookingProposal(Base):
     duration_minutes: Mapped[int] = mapped_column(Integer)
     notes: Mapped[str] = mapped_column(Text, default="")
     issues: Mapped[list] = mapped_column(JSON, default=list)
+    resource: Mapped[str | None] = mapped_column(String(80))  # the resource the rule picked when it was checked
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str | None] = mapped_column(String(80))

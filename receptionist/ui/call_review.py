@@ -242,6 +242,12 @@ class CallDetail(QWidget):
             grid.addWidget(mark, r, 2, Qt.AlignmentFlag.AlignVCenter)
             grid.addWidget(mark.message, r + 1, 1, 1, 2)
             r += 2
+        # the chair or room the booking takes: recorded when it was checked, kept at approval while free
+        self.resource_label, self.resource_value = QLabel("Resource"), QLabel()
+        self.resource_value.setAccessibleName("Resource")
+        grid.addWidget(self.resource_label, r, 0)
+        grid.addWidget(self.resource_value, r, 1)
+        r += 1
         notes_label = QLabel("Notes")
         notes_label.setBuddy(self.notes_edit)
         self.notes_edit.setAccessibleName("Notes")
@@ -400,6 +406,11 @@ class CallDetail(QWidget):
                                  f"{(p.service if p else call.service) or 'no service'}")
             self.facts.fill(call, self.zone)
             self._show_intent(call, review)
+            resource = review.resource if p is not None and p.status is ProposalStatus.PENDING else \
+                p.resource if p is not None else None
+            self.resource_value.setText(resource or "")
+            self.resource_label.setVisible(bool(resource))
+            self.resource_value.setVisible(bool(resource))
             if p is None:
                 self._banner("No booking proposal was made from this call.", "#f1f5f9", "#334155")
                 self._set_editable(False)

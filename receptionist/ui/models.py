@@ -66,6 +66,7 @@ FIELD_LABELS = {
     "service": "Service",
     "requested_start": "Start",
     "duration_minutes": "Duration",
+    "resource": "Resource",
 }
 
 

@@ -2,7 +2,7 @@
 approval of another call and the review pane refuse it by the one rule (``Schedule.refusals`` through
 ``Checks.check``), as the agent's tools and the dialogs' free-time lists already did; the call holding it keeps it
 (its own proposal is not refused by its own hold, and approval keeps the chair the agent held for it); a desk
-booking takes its chair as an approval does (``Checks.resource_for``)."""
+booking takes its chair as an approval does (``Checks.check`` through ``pick_resource``)."""
 
 from __future__ import annotations
 
@@ -135,7 +135,7 @@ def test_approval_keeps_the_chair_the_agent_held_for_its_caller(chairs, clock):
     # Chair 1 was taken when the agent booked, so it held Chair 2; Chair 1 is free again by approval time
     assert store.holds.book(call.platform, call.call_id, (tuesday(10), tuesday(11), "Cleaning", "Chair 2"), clock(),
                             tuesday(11))
-    assert desk.checks.resource_for(draft_of(call.proposal), call=(call.platform, call.call_id)) == "Chair 2"
+    assert desk.checks.check(draft_of(call.proposal), call=(call.platform, call.call_id))[0].resource == "Chair 2"
     assert desk.bookings.approve(call.proposal.id, call.proposal.version).resource == "Chair 2"
 
 

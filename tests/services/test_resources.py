@@ -95,7 +95,7 @@ def test_the_desk_books_around_a_chair_held_for_a_caller_and_a_call_keeps_its_ow
                             clock() + timedelta(minutes=10))
     walk_in = propose(store, clock, tuesday(10))
     assert desk.bookings.approve(walk_in.id, walk_in.version).resource == "Chair 2"
-    assert desk.checks.resource_for(draft_of(walk_in), call=("vapi", "agent-1")) == "Chair 1"
+    assert desk.checks.check(draft_of(walk_in), call=("vapi", "agent-1"))[0].resource == "Chair 1"
 
 
 STARTS = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 35), st.sampled_from(["Cleaning", "Checkup"]),
