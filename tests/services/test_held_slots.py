@@ -123,10 +123,15 @@ def test_a_desk_booking_takes_the_chair_not_held_and_is_refused_when_both_are(ch
     hold(store, clock, "c3", tuesday(13), 60, "Chair 2")
     with pytest.raises(UserError, match=HELD):
         desk.appointments.book("Bo Lee", "(312) 555-0100", "Cleaning", tuesday(13))
-    # a move to 1 PM is refused the same way, and to 3 PM takes the first free chair
+    # a move to 1 PM is refused the same way; to 3 PM it keeps its chair, free then (not the first free one)
     with pytest.raises(UserError, match=HELD):
         desk.appointments.reschedule(booked.id, tuesday(13))
-    assert desk.appointments.reschedule(booked.id, tuesday(15)).resource == "Chair 1"
+    assert desk.appointments.reschedule(booked.id, tuesday(15)).resource == "Chair 2"
+    # where its chair is held, a move takes the other one and says so
+    hold(store, clock, "c4", tuesday(16), 60, "Chair 2")
+    plan = desk.appointments.move_plan(booked.id, tuesday(16))
+    assert (plan.resource_before, plan.resource) == ("Chair 2", "Chair 1")
+    assert desk.appointments.reschedule(booked.id, tuesday(16)).resource == "Chair 1"
 
 
 def test_approval_keeps_the_chair_the_agent_held_for_its_caller(chairs, clock):
