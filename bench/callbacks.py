@@ -37,7 +37,7 @@ from receptionist.config import Profile  # noqa: E402
 from receptionist.domain.callbacks import callback_due, callback_need  # noqa: E402
 from receptionist.domain.models import Intent  # noqa: E402
 from receptionist.services.context import location_rules  # noqa: E402
-from receptionist.store import Store  # noqa: E402
+from receptionist.store import Store, funnel  # noqa: E402
 from receptionist.store import tables as t  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store.records import issues_of  # noqa: E402
@@ -96,6 +96,7 @@ def fill(store: Store, n: int, rng: random.Random) -> None:
                            (t.Callback, callbacks)):
             for k in range(0, len(rows), CHUNK):
                 conn.execute(insert(table), rows[k:k + CHUNK])
+        funnel.refresh(conn)  # where each call ended, as the store keeps it in the transactions that change it
 
 
 def prepare(n: int, folder: Path, rng: random.Random, keep_open: int | None = None):

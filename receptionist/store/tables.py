@@ -88,6 +88,9 @@ class Call(Base):
     caller_id_number: Mapped[str | None] = mapped_column(String(20), index=True)
     raw_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     inbox_id: Mapped[int | None] = mapped_column(Integer)  # the delivery this call was mapped from
+    # where the call ended in the conversion funnel, and its appointment's start (``store/funnel.py``)
+    funnel: Mapped[str | None] = mapped_column(String(16))
+    funnel_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     proposal: Mapped["BookingProposal | None"] = relationship(back_populates="call", uselist=False)
 
@@ -512,6 +515,19 @@ class SampleAudit(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+
+class WebhookRefusal(Base):
+    """Deliveries the webhook refused at the door (bad signature, too large, no adapter, busy), counted per hour and
+    source (the platform the path named), by whichever desk listens: every desk's health view, ``doctor`` and the
+    refusal-spike alert read them here. One row per hour and source, its count added to (``store/health.py``)."""
+
+    __tablename__ = "webhook_refusals"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 # a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
 Index("ix_calls_callback_number", Call.callback_number)
 Index("ix_appointments_callback_number", Appointment.callback_number)
@@ -522,10 +538,6 @@ Index("ix_write_outcomes_calendar_settled", WriteOutcome.calendar, WriteOutcome.
 Index("ix_sample_audits_calendar_at", SampleAudit.calendar, SampleAudit.at)
 # deliveries per platform and hour against the usual (silence)
 Index("ix_inbox_platform_received", InboxDelivery.platform, InboxDelivery.received_at)
-# the conversion report (store/reports.py) reads only these columns of a year of calls: covering indexes keep its
-# joins off the wide rows (transcripts, payloads)
-Index("ix_calls_report", Call.received_at, Call.intent, Call.platform)
-Index("ix_booking_proposals_report", BookingProposal.call_row_id, BookingProposal.status, BookingProposal.start_at,
-      BookingProposal.appointment_id)
-Index("ix_appointments_report", Appointment.id, Appointment.status, Appointment.start_at,
-      Appointment.attendance)
+# the conversion report (store/reports.py) reads a year of calls through this index alone: each call's day, reason,
+# platform and where it ended in the funnel (store/funnel.py), never the wide rows (transcripts, payloads)
+Index("ix_calls_funnel", Call.received_at, Call.intent, Call.platform, Call.funnel, Call.funnel_at)
