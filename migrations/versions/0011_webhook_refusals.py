@@ -1,4 +1,4 @@
-"""webhook refusals: deliveries refused at the door, per hour and source, where every desk can read them
+"""webhook refusals: deliveries refused at the door, per minute and source, where every desk can read them
 
 Revision ID: 0011
 Revises: 0010
@@ -17,10 +17,10 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table('webhook_refusals',
-    sa.Column('hour', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('minute', receptionist.store.tables.UTCDateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=40), nullable=False),
     sa.Column('count', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('hour', 'source', name=op.f('pk_webhook_refusals'))
+    sa.PrimaryKeyConstraint('minute', 'source', name=op.f('pk_webhook_refusals'))
     )
 
 

@@ -88,9 +88,10 @@ class Call(Base):
     caller_id_number: Mapped[str | None] = mapped_column(String(20), index=True)
     raw_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     inbox_id: Mapped[int | None] = mapped_column(Integer)  # the delivery this call was mapped from
-    # where the call ended in the conversion funnel, and its appointment's start (``store/funnel.py``)
-    funnel: Mapped[str | None] = mapped_column(String(16))
-    funnel_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # where the call ended in the conversion funnel, and its appointment's start (``store/funnel.py``): read by the
+    # report's SQL only, never loaded with a call
+    funnel: Mapped[str | None] = mapped_column(String(16), deferred=True)
+    funnel_at: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
 
     proposal: Mapped["BookingProposal | None"] = relationship(back_populates="call", uselist=False)
 
@@ -517,13 +518,14 @@ class SampleAudit(Base):
 
 
 class WebhookRefusal(Base):
-    """Deliveries the webhook refused at the door (bad signature, too large, no adapter, busy), counted per hour and
-    source (the platform the path named), by whichever desk listens: every desk's health view, ``doctor`` and the
-    refusal-spike alert read them here. One row per hour and source, its count added to (``store/health.py``)."""
+    """Deliveries the webhook refused at the door (bad signature, too large, no adapter, busy), counted per minute
+    and source (the platform the path named), by whichever desk listens: every desk's health view, ``doctor`` and the
+    refusal-spike alert read them here. One row per minute and source, its count added to by an upsert
+    (``store/reliability.py``), so a flood of refusals is a few rows, never one per refusal."""
 
     __tablename__ = "webhook_refusals"
 
-    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     source: Mapped[str] = mapped_column(String(40), primary_key=True)
     count: Mapped[int] = mapped_column(Integer, nullable=False)
 
