@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -128,8 +128,9 @@ class AiSummary:
 
 def ai_summary(caller_name: str | None, number: str | None, intent: Intent, service: str | None,
                requested: str | None, summary: str | None, message: str | None,
-               transcript: Iterable[tuple[str, str]]) -> AiSummary:
-    """The three lines of a callback, from the call as the AI captured it."""
+               transcript: Sequence[Sequence[str]]) -> AiSummary:
+    """The three lines of a callback, from the call as the AI captured it (the AI's last words: the transcript is
+    read from its end, so a long call costs no more than a short one)."""
     who = " · ".join(x for x in (caller_name or "Unknown caller", number) if x)
     wants = intent.label
     if service:
@@ -139,10 +140,8 @@ def ai_summary(caller_name: str | None, number: str | None, intent: Intent, serv
     detail = (summary or message or "").strip()
     if detail:
         wants += f" — {detail}"
-    told = ""
-    for speaker, said in transcript:
-        if _AGENT.match(speaker.strip()) and said.strip():
-            told = said.strip()
+    told = next((said.strip() for speaker, said in reversed(transcript)
+                 if _AGENT.match(speaker.strip()) and said.strip()), "")
     return AiSummary(who, wants, told or "(no words of the AI were captured)")
 
 

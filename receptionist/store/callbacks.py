@@ -37,7 +37,7 @@ def callback_record(row: Row) -> CallbackRecord:
     requested = requested_start_raw or (start.isoformat() if start else None)
     number = callback_number or caller_id_number
     said = ai_summary(caller_name, number, Intent(intent or "book"), service, requested, summary, message,
-                      ((s, x) for s, x in (transcript or ())))
+                      transcript or ())
     return CallbackRecord(
         id=id_, call_row_id=call_row_id, reason=CallbackReason(reason), urgent=bool(urgent), due_at=due_at,
         created_at=created_at, summary=said, number=number, platform=platform, note=note, assignee=assignee,
