@@ -10,8 +10,9 @@ leaves them. Then, alternating between the two databases:
   the open callbacks by due time, the open and overdue counts). Goal: the year of 50,000 within 2× the 1,000. A desk
   of 50,000 calls a year has 50× the callbacks open of one with 1,000 (it lists 200 rows where the other lists a
   few); ``--open N`` leaves N open at both, so the history's cost alone shows;
-- the conversion report over the whole year: ``desk.reports.conversion(first day, last day)``, one SQL query
-  grouped by day, reason and platform. Goal: under a second for 50,000 calls.
+- the conversion report over the whole year: ``desk.reports.conversion(first day, last day)``, one SQL query over
+  the calls alone (each call's funnel leaf, ``store/funnel.py``, worked out after the fill as the migration's
+  backfill does) grouped by day, reason and platform. Goal: under a second for 50,000 calls.
 
     PYTHONPATH=. .venv/bin/python bench/callbacks.py [--calls 50000 --small 1000 --runs 7] [--open 6]
 """
