@@ -35,7 +35,7 @@ from sqlalchemy import insert, select, update  # noqa: E402
 
 from receptionist import events  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
-from receptionist.domain.callbacks import callback_due, callback_need  # noqa: E402
+from receptionist.domain.callbacks import ai_told, callback_due, callback_need  # noqa: E402
 from receptionist.domain.models import Intent  # noqa: E402
 from receptionist.services.context import location_rules  # noqa: E402
 from receptionist.store import Store, funnel  # noqa: E402
@@ -74,7 +74,7 @@ def fill(store: Store, n: int, rng: random.Random) -> None:
         if need is not None:  # as the intake makes it with the call
             callbacks.append({"call_row_id": i, "reason": need.reason.value, "urgent": need.urgent,
                               "created_at": received, "due_at": callback_due(received, need.urgent, rules),
-                              "version": 1})
+                              "told": ai_told(calls[-1]["transcript"]), "version": 1})
         status = "pending"
         appointment = None
         if timed:

@@ -126,11 +126,17 @@ class AiSummary:
     told: str
 
 
+def ai_told(transcript: Sequence[Sequence[str]]) -> str:
+    """What the AI last told the caller: its last words in the transcript ("" when none were captured). Read from
+    the transcript's end; kept on the callback when it is made, so the list never reads a transcript."""
+    return next((said.strip() for speaker, said in reversed(transcript)
+                 if _AGENT.match(speaker.strip()) and said.strip()), "")
+
+
 def ai_summary(caller_name: str | None, number: str | None, intent: Intent, service: str | None,
-               requested: str | None, summary: str | None, message: str | None,
-               transcript: Sequence[Sequence[str]]) -> AiSummary:
-    """The three lines of a callback, from the call as the AI captured it (the AI's last words: the transcript is
-    read from its end, so a long call costs no more than a short one)."""
+               requested: str | None, summary: str | None, message: str | None, told: str | None) -> AiSummary:
+    """The three lines of a callback, from the call as the AI captured it (``told``: ``ai_told`` of its
+    transcript)."""
     who = " · ".join(x for x in (caller_name or "Unknown caller", number) if x)
     wants = intent.label
     if service:
@@ -140,8 +146,6 @@ def ai_summary(caller_name: str | None, number: str | None, intent: Intent, serv
     detail = (summary or message or "").strip()
     if detail:
         wants += f" — {detail}"
-    told = next((said.strip() for speaker, said in reversed(transcript)
-                 if _AGENT.match(speaker.strip()) and said.strip()), "")
     return AiSummary(who, wants, told or "(no words of the AI were captured)")
 
 

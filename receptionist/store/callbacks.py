@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import case, func, select, tuple_
@@ -16,6 +16,7 @@ from receptionist.domain.callbacks import (
     CallbackReason,
     CallbackRecord,
     ai_summary,
+    ai_told,
     callback_need,
 )
 from receptionist.domain.models import FieldIssue, Intent
@@ -31,13 +32,12 @@ DueRule = Callable[[datetime, bool], datetime]
 def callback_record(row: Row) -> CallbackRecord:
     """A row of ``_query``, unpacked by position (a named read of a row's column costs more than the whole tuple)."""
     (id_, call_row_id, reason, urgent, note, created_at, due_at, assignee, called_at, called_by, call_sid, outcome,
-     appointment_id, done_at, done_by, version, caller_name, callback_number, caller_id_number, intent, service,
-     requested_start_raw, requested_start, summary, message, transcript, platform, proposal_start) = row
+     appointment_id, done_at, done_by, version, told, caller_name, callback_number, caller_id_number, intent,
+     service, requested_start_raw, requested_start, summary, message, platform, proposal_start) = row
     start = proposal_start if proposal_start is not None else requested_start
     requested = requested_start_raw or (start.isoformat() if start else None)
     number = callback_number or caller_id_number
-    said = ai_summary(caller_name, number, Intent(intent or "book"), service, requested, summary, message,
-                      transcript or ())
+    said = ai_summary(caller_name, number, Intent(intent or "book"), service, requested, summary, message, told)
     return CallbackRecord(
         id=id_, call_row_id=call_row_id, reason=CallbackReason(reason), urgent=bool(urgent), due_at=due_at,
         created_at=created_at, summary=said, number=number, platform=platform, note=note, assignee=assignee,
@@ -47,26 +47,26 @@ def callback_record(row: Row) -> CallbackRecord:
 
 def _query():
     """The callbacks with what the desk shows of their calls, as plain rows in ``callback_record``'s order (no ORM
-    objects: a page of the list is one query and no identity map); the call's payload, raw and custom fields stay in
-    the database."""
+    objects: a page of the list is one query and no identity map); the call's transcript (its excerpt is the
+    callback's ``told``), payload, raw and custom fields stay in the database."""
     C, K, P = t.Callback, t.Call, t.BookingProposal
     return (select(C.id, C.call_row_id, C.reason, C.urgent, C.note, C.created_at, C.due_at, C.assignee, C.called_at,
-                   C.called_by, C.call_sid, C.outcome, C.appointment_id, C.done_at, C.done_by, C.version,
+                   C.called_by, C.call_sid, C.outcome, C.appointment_id, C.done_at, C.done_by, C.version, C.told,
                    K.caller_name, K.callback_number, K.caller_id_number, K.intent, K.service, K.requested_start_raw,
-                   K.requested_start, K.summary, K.message, K.transcript, K.platform, P.start_at)
+                   K.requested_start, K.summary, K.message, K.platform, P.start_at)
             .join(K, K.id == C.call_row_id).outerjoin(P, P.call_row_id == K.id))
 
 
 def callback_for_new_call_in(s: Session, call_row_id: int, intent: Intent, reason_codes: Iterable[str],
-                             issues: Iterable[FieldIssue], received_at: datetime, due: DueRule,
-                             now: datetime) -> bool:
+                             issues: Iterable[FieldIssue], transcript: Sequence[Sequence[str]],
+                             received_at: datetime, due: DueRule, now: datetime) -> bool:
     """In the transaction that stores a call: its callback, when it needs a person (``callback_need``). True if one
     was made."""
     need: CallbackNeed | None = callback_need(intent, reason_codes, issues)
     if need is None:
         return False
     s.add(t.Callback(call_row_id=call_row_id, reason=need.reason.value, urgent=need.urgent, created_at=now,
-                     due_at=due(received_at, need.urgent)))
+                     due_at=due(received_at, need.urgent), told=ai_told(transcript)))
     return True
 
 
@@ -76,8 +76,9 @@ def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note:
     if it was done), or a new one is made."""
     row = s.scalar(select(t.Callback).where(t.Callback.call_row_id == call_row_id))
     if row is None:
+        transcript = s.scalar(select(t.Call.transcript).where(t.Call.id == call_row_id))
         s.add(t.Callback(call_row_id=call_row_id, reason=reason.value, urgent=False, note=note, created_at=now,
-                         due_at=due_at))
+                         due_at=due_at, told=ai_told(transcript or ())))
         return
     row.reason, row.note = reason.value, note
     if row.done_at is not None:

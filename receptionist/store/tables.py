@@ -412,6 +412,9 @@ class Callback(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # what the AI last told the caller (``domain.callbacks.ai_told``), kept when the callback is made: the list
+    # shows it without reading the call's transcript
+    told: Mapped[str | None] = mapped_column(Text)
 
     call: Mapped[Call] = relationship()
     __mapper_args__ = {"version_id_col": version}

@@ -27,7 +27,9 @@ def test_calls_past_the_old_sweep_get_their_callback_once(db_url, clock):
         def call(call_id, intent, reason_codes):
             return conn.execute(insert(t.Call).values(
                 platform="generic", call_id=call_id, received_at=now, occurred_at=now, duration_minutes=30,
-                payload={}, intent=intent, reason_codes=reason_codes, issues=[]).returning(t.Call.id)).scalar()
+                payload={}, intent=intent, reason_codes=reason_codes, issues=[],
+                transcript=[["agent", "Hello!"], ["agent", f"Someone will call you about {call_id}."],
+                            ["caller", "Thanks"]]).returning(t.Call.id)).scalar()
         swept = SimpleNamespace(id=call("a", "urgent", ["urgent"]), received_at=now)
         question = SimpleNamespace(id=call("b", "question", ["general inquiry"]), received_at=now)
         booking = SimpleNamespace(id=call("c", "book", []), received_at=now)
@@ -47,4 +49,7 @@ def test_calls_past_the_old_sweep_get_their_callback_once(db_url, clock):
     assert (made.reason, made.urgent, made.due_at) == (CallbackReason.QUESTION.value, False,
                                                        question.received_at + timedelta(hours=2))
     assert "desk_marks" not in inspect(engine).get_table_names()
+    # 0013: each callback keeps what the AI last told the caller, so the list reads no transcript
+    assert {r.call_row_id: r.told for r in rows.values()} == {swept.id: "Someone will call you about a.",
+                                                             question.id: "Someone will call you about b."}
     engine.dispose()
