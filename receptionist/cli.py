@@ -236,7 +236,15 @@ def _build(args, profile: Profile | None = None, **kwargs):
     from receptionist.app import App
 
     profile = profile or _profile(args)
-    return App.build(profile, _db_url(args, profile), _secrets(profile), **kwargs)
+    app = App.build(profile, _db_url(args, profile), _secrets(profile), **kwargs)
+    source = getattr(args, "profile_source", None)
+    if source is not None and source.path is not None:  # a profile edited by hand since this desk last saw it
+        from receptionist.config import last_seen_profile, remember_profile
+
+        app.desk.settings.audit_outside_edits(last_seen_profile(source.path),
+                                            app.desk.people.os_login() or "outside the desk")
+        remember_profile(profile, source.path)
+    return app
 
 
 def _wait_for_signal() -> str:

@@ -14,6 +14,8 @@ derived from its name (``doctor`` says so).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import re
 import secrets as _secrets
@@ -595,7 +597,36 @@ def write_profile(profile: Profile, path: str | Path) -> Path:
 
         raise (environment_problem(exc, what=f"the profile {path}")
                or ProfileUnreadable(f"cannot write the profile {path} ({exc.strerror or exc})")) from exc
+    remember_profile(profile, path)
     return path
+
+
+def _seen_path(path: str | Path) -> Path:
+    key = hashlib.sha256(str(Path(path).resolve()).encode("utf-8")).hexdigest()[:16]
+    return paths.data_dir() / "profiles-seen" / f"{key}.json"
+
+
+def remember_profile(profile: Profile, path: str | Path) -> None:
+    """Keep what this desk last saw of the profile at ``path`` (in the data folder, one file per profile path):
+    written with every profile the desk writes and taken at each start, so a change made to the file outside the
+    desk (by hand) can be named (``DeskSettings.audit_outside_edits``). A snapshot that cannot be written only
+    means the next start compares with an older one."""
+    seen = _seen_path(path)
+    try:
+        seen.parent.mkdir(parents=True, exist_ok=True)
+        tmp = seen.with_name(f".{seen.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(profile.model_dump(mode="json")), encoding="utf-8")
+        os.replace(tmp, seen)
+    except OSError:
+        pass
+
+
+def last_seen_profile(path: str | Path) -> Profile | None:
+    """The profile at ``path`` as this desk last saw it, or None (never seen here, or the snapshot is unreadable)."""
+    try:
+        return Profile.from_dict(json.loads(_seen_path(path).read_text(encoding="utf-8")), source="snapshot")
+    except (OSError, ValueError, UserError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """on-call shifts: the shared on-call calendar's shifts and its last refresh
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 Create Date: 2026-12-07 18:45:00
 """
 from alembic import op
@@ -11,7 +11,7 @@ import receptionist.store.tables
 
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
@@ -126,10 +126,17 @@ class AiSummary:
     told: str
 
 
+def ai_told(transcript: Sequence[Sequence[str]]) -> str:
+    """What the AI last told the caller: its last words in the transcript ("" when none were captured). Read from
+    the transcript's end; kept on the callback when it is made, so the list never reads a transcript."""
+    return next((said.strip() for speaker, said in reversed(transcript)
+                 if _AGENT.match(speaker.strip()) and said.strip()), "")
+
+
 def ai_summary(caller_name: str | None, number: str | None, intent: Intent, service: str | None,
-               requested: str | None, summary: str | None, message: str | None,
-               transcript: Iterable[tuple[str, str]]) -> AiSummary:
-    """The three lines of a callback, from the call as the AI captured it."""
+               requested: str | None, summary: str | None, message: str | None, told: str | None) -> AiSummary:
+    """The three lines of a callback, from the call as the AI captured it (``told``: ``ai_told`` of its
+    transcript)."""
     who = " · ".join(x for x in (caller_name or "Unknown caller", number) if x)
     wants = intent.label
     if service:
@@ -139,10 +146,6 @@ def ai_summary(caller_name: str | None, number: str | None, intent: Intent, serv
     detail = (summary or message or "").strip()
     if detail:
         wants += f" — {detail}"
-    told = ""
-    for speaker, said in transcript:
-        if _AGENT.match(speaker.strip()) and said.strip():
-            told = said.strip()
     return AiSummary(who, wants, told or "(no words of the AI were captured)")
 
 

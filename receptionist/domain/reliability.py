@@ -224,8 +224,8 @@ SPIKE_SHARE = 0.25  # ... and at least this share of what reached the door that 
 @dataclass(frozen=True)
 class DoorHour:
     """The webhook over the last hour: deliveries accepted (stored), refused at the door (bad signature, too
-    large, unknown platform; counted by the process that listens), quarantined (stored but not mappable), against
-    the usual accepted deliveries at this local hour of the week."""
+    large, unknown platform; counted in the database per minute by whichever desk listens), quarantined (stored
+    but not mappable), against the usual accepted deliveries at this local hour of the week."""
 
     accepted: int
     refused: int

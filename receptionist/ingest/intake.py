@@ -44,6 +44,7 @@ from receptionist.ingest.platforms import (
     MappingError,
     PlatformAdapter,
 )
+from receptionist.ingest.refusals import RefusalTally
 from receptionist.store.inbox import (
     DOOR_WAIT_SECONDS,
     Applied,
@@ -121,7 +122,7 @@ class Intake:
     Attributes:
         latencies_ms: receipt → stored call announced, per created call (health view, benchmarks).
         rejections: refusal reason → count (the webhook pill's tooltip).
-        refused_at: when the latest refusals were answered (the health view's refusals per hour).
+        refusals: the refusals per minute and source, counted in the database (``ingest/refusals.py``).
     """
 
     def __init__(self, store: Store, rules: LocationRules, bus: events.EventBus,
@@ -151,7 +152,7 @@ class Intake:
         self._mapped_since_checkpoint = 0
         self.latencies_ms: deque[float] = deque(maxlen=10_000)  # the latest only: a desk runs for months
         self.rejections: dict[str, int] = {}
-        self.refused_at: deque[datetime] = deque(maxlen=10_000)
+        self.refusals = RefusalTally(store.reliability.add_refusals)
         self.storage_failures = 0
         self._handlers: dict[str, Callable[[InboxRecord], None]] = {}
 
@@ -178,19 +179,20 @@ class Intake:
         if adapter is None:
             return self.refuse(404, f"no adapter for platform {delivery.platform!r} "
                                      f"(known: {', '.join(sorted(self.adapters))})")
+        sender = delivery.platform  # who the refusals below are counted against
         if len(delivery.body) > self.max_body_bytes:
-            return self.refuse(413, f"body larger than {self.max_body_bytes} bytes")
+            return self.refuse(413, f"body larger than {self.max_body_bytes} bytes", source=sender)
         try:
             if not trusted:
                 adapter.authenticate(delivery, self.secret(adapter.secret_key), self.clock())
             key = adapter.dedupe_key(delivery)
         except DeliveryRefused as exc:
-            return self.refuse(exc.status, exc.reason, exc.fields)
+            return self.refuse(exc.status, exc.reason, exc.fields, source=sender)
         except Exception:  # an adapter bug must not become a 500 the platform retries forever
             log.exception("%s adapter failed at the door", delivery.platform)
-            return self.refuse(400, f"the {delivery.platform} delivery could not be read")
+            return self.refuse(400, f"the {delivery.platform} delivery could not be read", source=sender)
         if self._queue.full():
-            return self.refuse(503, "this desk is busy mapping earlier deliveries; retry shortly")
+            return self.refuse(503, "this desk is busy mapping earlier deliveries; retry shortly", source=sender)
         try:
             inbox_id, created = self.inbox.store_delivery(
                 platform=delivery.platform, dedupe_key=key, source=source, received_at=delivery.received_at,
@@ -198,7 +200,7 @@ class Intake:
         except StorageUnavailable as exc:
             self.storage_failures += 1
             log.error("delivery from %s not stored (answered 503 so it is retried): %s", delivery.platform, exc)
-            return self.refuse(503, "this desk could not store the delivery; retry later")
+            return self.refuse(503, "this desk could not store the delivery; retry later", source=sender)
         if not created:
             return self._answer(adapter, delivery, inbox_id, duplicate=True)
         self._received_mono[inbox_id] = started
@@ -208,11 +210,13 @@ class Intake:
             pass  # stored; the sweep maps it
         return self._answer(adapter, delivery, inbox_id)
 
-    def refuse(self, status: int, reason: str, fields: dict | None = None) -> Answer:
-        """A refusal answer, counted by reason (the webhook pill's tooltip)."""
+    def refuse(self, status: int, reason: str, fields: dict | None = None, *, source: str | None = None) -> Answer:
+        """A refusal answer, counted by reason (the webhook pill's tooltip) and, in the database, per minute and
+        source: the platform the path named, when it is one this desk knows (else "unknown": a sender's made-up
+        names make no rows)."""
         label = reason.split(" (")[0]
         self.rejections[label] = self.rejections.get(label, 0) + 1
-        self.refused_at.append(self.clock())
+        self.refusals.add(source if source in self.adapters else "unknown", self.clock())
         log.warning("delivery refused (%s): %s", status, reason)
         return refused(status, reason, fields)
 
@@ -254,6 +258,7 @@ class Intake:
                 pass
             self._thread.join(timeout=10)
             self._thread = None
+        self.refusals.flush()
         if drain_seconds <= 0:
             return 0, 0
         deadline = time.monotonic() + drain_seconds
@@ -274,6 +279,7 @@ class Intake:
                 self._checkpoint_when_idle()
                 # a backlog is drained a chunk at a time, between the batches of new deliveries
                 next_sweep = time.monotonic() + (0.0 if full else self.sweep_seconds)
+                self.refusals.flush()  # the refusals counted since the last write
             try:
                 first = self._queue.get(timeout=max(0.0, next_sweep - time.monotonic()) or 0.001)
             except queue.Empty:
@@ -296,6 +302,7 @@ class Intake:
                 log.exception("intake worker failed on %s", batch)
                 self._stop.wait(1.0)
             self._checkpoint_when_idle()
+            self.refusals.flush()
 
     def _checkpoint_when_idle(self) -> None:
         if self._queue.empty() and self._mapped_since_checkpoint >= CHECKPOINT_EVERY:

@@ -72,10 +72,6 @@ class WebhookReceiver:
     def rejections(self) -> dict[str, int]:
         return self.intake.rejections if self.intake is not None else {}
 
-    def refused_since(self, since: datetime) -> int:
-        """Deliveries this receiver refused at the door after ``since``."""
-        return sum(1 for at in self.intake.refused_at if at > since) if self.intake is not None else 0
-
     @property
     def listening(self) -> bool:
         return self._served is not None
@@ -169,10 +165,10 @@ class WebhookReceiver:
     def _read(self, request: Request, platform: str) -> Delivery | Answer:
         limit = self.settings.max_body_bytes
         if request.content_length is not None and request.content_length > limit:
-            return self.intake.refuse(413, f"body larger than {limit} bytes")
+            return self.intake.refuse(413, f"body larger than {limit} bytes", source=platform)
         body = request.get_data(cache=False)
         if len(body) > limit:
-            return self.intake.refuse(413, f"body larger than {limit} bytes")
+            return self.intake.refuse(413, f"body larger than {limit} bytes", source=platform)
         return Delivery(platform=platform, body=body, headers={k.lower(): v for k, v in request.headers.items()},
                         url=self._public_url(request), received_at=datetime.now(timezone.utc))
 

@@ -79,6 +79,7 @@ class SmsReplies:
             return 503, b"the Twilio auth token is not set on this desk"
         if not signature or not RequestValidator(token).validate(url, form, signature):
             log.warning("inbound SMS refused: bad X-Twilio-Signature")
+            self.intake.refusals.add(platform, self.clock())  # the webhook's refusals, as the door counts them
             return 403, b"bad signature"
         sid = form.get("MessageSid") or form.get("SmsSid")
         if not sid or (needs_from and not form.get("From")):

@@ -82,7 +82,7 @@ class ToolDoor:
             adapter.authenticate(delivery, self.intake.secret(adapter.secret_key), self.intake.clock())
             body = json_object(delivery)
         except DeliveryRefused as exc:
-            return self.intake.refuse(exc.status, exc.reason, exc.fields)
+            return self.intake.refuse(exc.status, exc.reason, exc.fields, source=platform)
         answers, answer = (self._vapi(body) if platform == "vapi" else self._retell(body))
         if any(a.forward for a in answers):
             stored = self.intake.receive(delivery, trusted=True)
@@ -95,10 +95,11 @@ class ToolDoor:
         message = as_dict(body.get("message"))
         if message.get("type") != "tool-calls":
             kind = str(message.get("type"))[:40]
-            return [], self.intake.refuse(400, f"not a Vapi tool-calls message (type {kind!r})")
+            return [], self.intake.refuse(400, f"not a Vapi tool-calls message (type {kind!r})", source="vapi")
         call_id = first_text(as_dict(message.get("call")).get("id"), message.get("callId"))
         if call_id is None:
-            return [], self.intake.refuse(400, "the Vapi tool-calls message names no call (message.call.id)")
+            return [], self.intake.refuse(400, "the Vapi tool-calls message names no call (message.call.id)",
+                                          source="vapi")
         answers, results = [], []
         for tool_id, name, args in tool_calls(message):
             answer = self.answerer.answer_tool("vapi", call_id[:128], name.lower(), args)
@@ -110,6 +111,7 @@ class ToolDoor:
         name, args = text(body.get("name")), body.get("args")
         call_id = text(as_dict(body.get("call")).get("call_id"))
         if name is None or not isinstance(args, dict) or call_id is None:
-            return [], self.intake.refuse(400, "not a Retell function call (name, args, call.call_id)")
+            return [], self.intake.refuse(400, "not a Retell function call (name, args, call.call_id)",
+                                          source="retell")
         answer = self.answerer.answer_tool("retell", call_id[:128], name.lower(), args)
         return [answer], _json(200, {"result": answer.say, **answer.as_json()})

@@ -62,6 +62,22 @@ class DeskSettings:
         self._reconfigure = reconfigure
         self._current = ctx.profile  # what the desk runs: the start's profile, then each applied
 
+    def audit_outside_edits(self, seen: Profile | None, actor: str) -> bool:
+        """At the desk's start: the profile it runs differs from ``seen`` (what it last saw of the file,
+        ``config.last_seen_profile``), so the file was edited outside Settings (by hand): audited as
+        "settings.changed_outside" by ``actor`` (the OS login), each option from what to what, secrets as
+        "changed" only, and the people per person (the diffs a Settings save records). True if it was."""
+        if seen is None:  # never seen here: nothing to compare with
+            return False
+        changes = profile_changes(seen, self._current)
+        people = people_changes(seen.people.members, self._current.people.members)
+        if not (changes or people):
+            return False
+        self.ctx.store.audit.record(self.ctx.clock(), actor, "settings.changed_outside", "settings", "profile",
+                                    {"changes": changes, "people": people,
+                                     "note": "the profile file was changed outside Settings"})
+        return True
+
     def apply(self, profile: Profile, *, secrets: Iterable[str] = (), actor: str | None = None) -> Applied:
         """``secrets``: the keyring entries the save stored anew (named in the audit, never their values)."""
         ctx = self.ctx

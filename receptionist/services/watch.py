@@ -263,16 +263,18 @@ class ConnectionWatch:
         state, text = self.health.webhook_status()
         hour_ago = now - timedelta(hours=1)
         came, quarantined, last, times = self.ctx.store.reliability.webhook_hour(now, same_hour_before(now))
-        refused = self.health.webhook.refused_since(hour_ago) if self.health.webhook is not None else 0
+        refused_by = self.ctx.store.reliability.refusals(hour_ago, now)  # counted by whichever desk listens
+        refused = sum(refused_by.values())
         door = DoorHour(came, refused, quarantined, usual_this_hour(times, now, self.ctx.rules.zone))
         problems = (["webhook-error"] if state == "error" else []) + (["webhook-spike"] if door.spike else [])
         worst = _worst_first(problems)
         reasons = {"webhook-error": text.split("\n")[0], "webhook-spike": f"a spike: {door.sentence()}"}
         facts = (("Deliveries, last hour", door.sentence()), ("Last delivery", self._when(last)),
-                 ("Refusals", "counted by the desk that listens" if self.health.webhook is not None
-                  else "not known here (the receiver runs on another desk)"))
+                 ("Refused, last hour", ", ".join(f"{n} {source}" for source, n in sorted(refused_by.items()))
+                  or "none"))
         numbers = {"last_hour": {"accepted": door.accepted, "refused": door.refused,
-                                 "quarantined": door.quarantined, "usual": door.usual, "spike": door.spike},
+                                 "quarantined": door.quarantined, "usual": door.usual, "spike": door.spike,
+                                 "refused_by_source": refused_by},
                    "last_delivery_at": _iso(last)}
         return Connection("webhook", "webhook", "Webhook receiver",
                           _state(problems, off=state == "off" and not door.spike), worst,

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from receptionist.domain.callbacks import (
     CallbackReason,
     CallbackRecord,
     ai_summary,
+    ai_told,
     callback_need,
 )
 from receptionist.domain.models import FieldIssue, Intent
@@ -29,40 +30,43 @@ DueRule = Callable[[datetime, bool], datetime]
 
 
 def callback_record(row: Row) -> CallbackRecord:
-    """A row of ``_query`` (the callback's columns, the few of its call the desk shows, the proposal's start)."""
-    start = row.proposal_start if row.proposal_start is not None else row.requested_start
-    requested = row.requested_start_raw or (start.isoformat() if start else None)
-    number = row.callback_number or row.caller_id_number
-    summary = ai_summary(row.caller_name, number, Intent(row.intent or "book"), row.service, requested,
-                         row.summary, row.message, ((s, x) for s, x in (row.transcript or ())))
+    """A row of ``_query``, unpacked by position (a named read of a row's column costs more than the whole tuple)."""
+    (id_, call_row_id, reason, urgent, note, created_at, due_at, assignee, called_at, called_by, call_sid, outcome,
+     appointment_id, done_at, done_by, version, told, caller_name, callback_number, caller_id_number, intent,
+     service, requested_start_raw, requested_start, summary, message, platform, proposal_start) = row
+    start = proposal_start if proposal_start is not None else requested_start
+    requested = requested_start_raw or (start.isoformat() if start else None)
+    number = callback_number or caller_id_number
+    said = ai_summary(caller_name, number, Intent(intent or "book"), service, requested, summary, message, told)
     return CallbackRecord(
-        id=row.id, call_row_id=row.call_row_id, reason=CallbackReason(row.reason), urgent=bool(row.urgent),
-        due_at=row.due_at, created_at=row.created_at, summary=summary, number=number, platform=row.platform,
-        note=row.note, assignee=row.assignee, outcome=CallbackOutcome(row.outcome) if row.outcome else None,
-        appointment_id=row.appointment_id, done_at=row.done_at, done_by=row.done_by, called_at=row.called_at,
-        called_by=row.called_by, call_sid=row.call_sid, version=row.version)
+        id=id_, call_row_id=call_row_id, reason=CallbackReason(reason), urgent=bool(urgent), due_at=due_at,
+        created_at=created_at, summary=said, number=number, platform=platform, note=note, assignee=assignee,
+        outcome=CallbackOutcome(outcome) if outcome else None, appointment_id=appointment_id, done_at=done_at,
+        done_by=done_by, called_at=called_at, called_by=called_by, call_sid=call_sid, version=version)
 
 
 def _query():
-    """The callbacks with what the desk shows of their calls, as plain rows (no ORM objects: a page of the list is
-    one query and no identity map); the call's payload, raw and custom fields stay in the database."""
+    """The callbacks with what the desk shows of their calls, as plain rows in ``callback_record``'s order (no ORM
+    objects: a page of the list is one query and no identity map); the call's transcript (its excerpt is the
+    callback's ``told``), payload, raw and custom fields stay in the database."""
     C, K, P = t.Callback, t.Call, t.BookingProposal
-    return (select(*C.__table__.columns, K.caller_name, K.callback_number, K.caller_id_number, K.intent, K.service,
-                   K.requested_start_raw, K.requested_start, K.summary, K.message, K.transcript, K.platform,
-                   P.start_at.label("proposal_start"))
+    return (select(C.id, C.call_row_id, C.reason, C.urgent, C.note, C.created_at, C.due_at, C.assignee, C.called_at,
+                   C.called_by, C.call_sid, C.outcome, C.appointment_id, C.done_at, C.done_by, C.version, C.told,
+                   K.caller_name, K.callback_number, K.caller_id_number, K.intent, K.service, K.requested_start_raw,
+                   K.requested_start, K.summary, K.message, K.platform, P.start_at)
             .join(K, K.id == C.call_row_id).outerjoin(P, P.call_row_id == K.id))
 
 
 def callback_for_new_call_in(s: Session, call_row_id: int, intent: Intent, reason_codes: Iterable[str],
-                             issues: Iterable[FieldIssue], received_at: datetime, due: DueRule,
-                             now: datetime) -> bool:
+                             issues: Iterable[FieldIssue], transcript: Sequence[Sequence[str]],
+                             received_at: datetime, due: DueRule, now: datetime) -> bool:
     """In the transaction that stores a call: its callback, when it needs a person (``callback_need``). True if one
     was made."""
     need: CallbackNeed | None = callback_need(intent, reason_codes, issues)
     if need is None:
         return False
     s.add(t.Callback(call_row_id=call_row_id, reason=need.reason.value, urgent=need.urgent, created_at=now,
-                     due_at=due(received_at, need.urgent)))
+                     due_at=due(received_at, need.urgent), told=ai_told(transcript)))
     return True
 
 
@@ -72,8 +76,9 @@ def open_callback_in(s: Session, call_row_id: int, reason: CallbackReason, note:
     if it was done), or a new one is made."""
     row = s.scalar(select(t.Callback).where(t.Callback.call_row_id == call_row_id))
     if row is None:
+        transcript = s.scalar(select(t.Call.transcript).where(t.Call.id == call_row_id))
         s.add(t.Callback(call_row_id=call_row_id, reason=reason.value, urgent=False, note=note, created_at=now,
-                         due_at=due_at))
+                         due_at=due_at, told=ai_told(transcript or ())))
         return
     row.reason, row.note = reason.value, note
     if row.done_at is not None:
@@ -95,21 +100,22 @@ class CallbackStore(Room):
         C = t.Callback
         out: list[CallbackRecord] = []
         with self.session() as s:
+            rows = s.connection().execute  # plain rows: no ORM loading per row
             if after is None or not after.done:
                 q = _query().where(C.done_at.is_(None))
-                if after is not None:
-                    q = q.where(or_(C.due_at > after.at, and_(C.due_at == after.at, C.id > after.id)))
+                if after is not None:  # a row-value range: the open-by-due index is searched from the cursor on
+                    q = q.where(tuple_(C.due_at, C.id) > tuple_(after.at, after.id))
                 if assignee:
                     q = q.where(C.assignee == assignee)
-                out = [callback_record(r) for r in s.execute(q.order_by(C.due_at, C.id).limit(limit))]
+                out = [callback_record(r) for r in rows(q.order_by(C.due_at, C.id).limit(limit))]
             if include_done and len(out) < limit:
                 q = _query().where(C.done_at.is_not(None))
                 if after is not None and after.done:
-                    q = q.where(or_(C.done_at < after.at, and_(C.done_at == after.at, C.id < after.id)))
+                    q = q.where(tuple_(C.done_at, C.id) < tuple_(after.at, after.id))
                 if assignee:
                     q = q.where(C.assignee == assignee)
                 out += [callback_record(r) for r in
-                        s.execute(q.order_by(C.done_at.desc(), C.id.desc()).limit(limit - len(out)))]
+                        rows(q.order_by(C.done_at.desc(), C.id.desc()).limit(limit - len(out)))]
             return out
 
     def open_count(self, now: datetime) -> tuple[int, int]:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from receptionist import errors
 from receptionist.errors import UserError
+from receptionist.store import funnel
 from receptionist.paths import default_db_url, migrations_dir
 from receptionist.store.changes import mark_writes
 
@@ -153,7 +154,9 @@ def checkpoint(engine: Engine) -> None:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    funnel.watch(sessions)
+    return sessions
 
 
 def alembic_config(engine: Engine | None = None) -> "Config":

@@ -284,7 +284,8 @@ class InboxStore:
             audit_in(s, now, "ingest", "call.received", "call", str(call.id),
                          {"platform": call.platform, "call_id": call.call_id, "inbox": o.inbox_id})
             c = o.capture
-            if callback_for_new_call_in(s, call.id, c.intent, c.reason_codes, c.issues, call.received_at, due, now):
+            if callback_for_new_call_in(s, call.id, c.intent, c.reason_codes, c.issues, call.transcript,
+                                        call.received_at, due, now):
                 with_callback.add(o.inbox_id)
         for o in outcomes:
             call = results[o.inbox_id][0]

@@ -4,15 +4,22 @@ alerts (one open per key) and the daily sample audits."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from receptionist.domain.intake import InboxState
 from receptionist.domain.models import SyncState
 from receptionist.domain.reliability import WINDOWS, AlertRecord, SampleAuditRecord, WindowCount
 from receptionist.store import tables as t
 from receptionist.store.base import Room
+
+
+#: how long the webhook's refusals per minute are kept (the health view reads the last hour)
+REFUSALS_KEPT = timedelta(days=8)
 
 
 def _alert(r: t.HealthAlert) -> AlertRecord:
@@ -104,6 +111,33 @@ class Reliability(Room):
             times = list(s.scalars(select(D.received_at).where(webhook, or_(
                 *(and_(D.received_at >= start, D.received_at < end) for start, end in spans))))) if spans else []
             return int(came or 0), int(quarantined or 0), last, times
+
+    # --- refusals at the webhook's door ----------------------------------------------------------------------------
+
+    def add_refusals(self, counts: Mapping[tuple[datetime, str], int]) -> None:
+        """Add refusals to their (minute, source) rows, made when missing (one upsert per row, whatever the
+        count: two desks adding at once both count). Rows older than ``REFUSALS_KEPT`` go when a minute's row is
+        first made."""
+        if not counts:
+            return
+        with self.session() as s:
+            dialect = s.get_bind().dialect.name
+            insert = sqlite_insert if dialect == "sqlite" else pg_insert
+            R = t.WebhookRefusal
+            rows = [{"minute": minute, "source": source, "count": n} for (minute, source), n in counts.items()]
+            q = insert(R).values(rows)
+            s.execute(q.on_conflict_do_update(index_elements=[R.minute, R.source],
+                                              set_={"count": R.count + q.excluded["count"]}))
+            oldest = min(minute for minute, _source in counts)
+            s.execute(delete(R).where(R.minute < oldest - REFUSALS_KEPT))
+            s.commit()
+
+    def refusals(self, since: datetime, until: datetime) -> dict[str, int]:
+        """Refusals per source in the minutes starting in (``since``, ``until``]."""
+        R = t.WebhookRefusal
+        with self.session() as s:
+            return {source: int(n) for source, n in s.execute(
+                select(R.source, func.sum(R.count)).where(R.minute > since, R.minute <= until).group_by(R.source))}
 
     # --- connections --------------------------------------------------------------------------------------------
 

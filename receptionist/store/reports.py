@@ -9,20 +9,17 @@ from datetime import date, datetime
 from sqlalchemy import Integer, and_, case, cast, func, literal, literal_column, select, text
 from sqlalchemy.orm import Session
 
-from receptionist.domain.conversion import DROP_OFFS, STAGES, Funnel, FunnelRow
-from receptionist.domain.models import AppointmentStatus, Attendance, ProposalStatus
+from receptionist.domain.conversion import DROP_OFFS, STAGES, FunnelRow
 from receptionist.store import tables as t
 from receptionist.store.base import Room
-
-#: a proposal a person decided not to book here: rejected, or passed to the callback desk
-_NOT_BOOKED = (ProposalStatus.REJECTED.value, ProposalStatus.CALLBACK.value)
 
 #: a day of the report: (the location's date, its first instant in UTC, the next day's)
 Day = tuple[date, datetime, datetime]
 
 
 def _count(condition):
-    return func.sum(case((condition, 1), else_=0))
+    """Rows of the group meeting ``condition`` (an aggregate FILTER: SQLite 3.30+, PostgreSQL), never NULL."""
+    return func.count().filter(condition)
 
 
 def _hours_since(dialect: str, column, t0: datetime):
@@ -48,45 +45,30 @@ def _shift(changes: Sequence[tuple[datetime, float]], column):
 
 
 def _stages(now: datetime) -> dict:
-    """Each stage and drop-off of the funnel (``domain/conversion.py``) as a condition on a call joined to its
-    proposal and appointment: the one definition the counts and the calls behind a bar share."""
-    C, P, A = t.Call, t.BookingProposal, t.Appointment
-    booking = C.intent == "book"
-    timed = and_(booking, P.start_at.is_not(None))
-    approved = and_(timed, P.status == ProposalStatus.APPROVED.value, A.id.is_not(None))
-    live = and_(approved, A.status != AppointmentStatus.CANCELLED.value)
-    unmarked = and_(live, A.attendance.is_(None))
+    """Each stage and drop-off of the funnel (``domain/conversion.py``) as a condition on a call's leaf
+    (``store/funnel.py``, the one definition of where a call ended): what the counts and the calls behind a bar
+    share."""
+    leaf, at = t.Call.funnel, t.Call.funnel_at
+    confirmed = ("cancelled", "no_show", "kept", "unmarked")
     return {
-        "calls": literal(True), "proposals": timed, "confirmed": approved,
-        "kept": and_(live, A.attendance == Attendance.ATTENDED.value),
-        "not_a_booking": ~booking, "no_time": and_(booking, ~timed),
-        "rejected": and_(timed, P.status.in_(_NOT_BOOKED)),
-        "pending": and_(timed, P.status == ProposalStatus.PENDING.value),
-        "cancelled": and_(approved, A.status == AppointmentStatus.CANCELLED.value),
-        "no_show": and_(live, A.attendance == Attendance.NO_SHOW.value),
-        "not_marked": and_(unmarked, A.start_at <= now),
-        "upcoming": and_(unmarked, A.start_at > now),
+        "calls": literal(True), "proposals": leaf.in_(("rejected", "pending", "proposed") + confirmed),
+        "confirmed": leaf.in_(confirmed), "kept": leaf == "kept",
+        **{name: leaf == name for name in ("not_a_booking", "no_time", "rejected", "pending", "cancelled", "no_show")},
+        "not_marked": and_(leaf == "unmarked", at <= now), "upcoming": and_(leaf == "unmarked", at > now),
     }
 
 
-#: the tables the report joins (their covering indexes are in ``store/tables.py``)
-_REPORT_TABLES = ("calls", "booking_proposals", "appointments")
-
-
 def _ensure_statistics(s: Session) -> None:
-    """SQLite's planner takes the report's covering indexes only when it has statistics on their tables; without
-    any it takes the unique indexes and reads the wide rows (about twice as slow on a year of calls). ANALYZE of
-    empty tables records nothing, so a database filled after its migrations has none: the first report gathers
-    them, once (a tenth of a second for 50,000 calls). Any statistics will do, even a small table's: they are what
-    makes the covering index's equal cost visible. Nothing on PostgreSQL, which analyzes by itself."""
+    """SQLite's planner takes the report's covering index (``ix_calls_funnel``) over the plain index on
+    ``received_at`` only when it has statistics on ``calls``; without them it reads the wide rows (several times
+    slower on a year of calls). ANALYZE of an empty table records nothing, so a database filled after its
+    migrations has none: the first report gathers them, once. Nothing on PostgreSQL, which analyzes by itself."""
     if s.get_bind().dialect.name != "sqlite":
         return
-    known = s.execute(text("SELECT count(DISTINCT tbl) FROM sqlite_stat1 WHERE tbl IN ('calls', "
-                           "'booking_proposals', 'appointments')")).scalar() \
-        if s.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() else 0
-    if known < len(_REPORT_TABLES):
-        for table in _REPORT_TABLES:
-            s.execute(text(f"ANALYZE {table}"))
+    known = s.execute(text("SELECT 1 FROM sqlite_stat1 WHERE tbl = 'calls'")).first() \
+        if s.execute(text("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() else None
+    if known is None:
+        s.execute(text("ANALYZE calls"))
         s.commit()
 
 
@@ -94,35 +76,34 @@ class Reports(Room):
     def conversion(self, days: Sequence[Day], now: datetime,
                    clock_changes: Sequence[tuple[datetime, float]] = ()) -> list[FunnelRow]:
         """The funnel of the calls received on ``days`` (consecutive, oldest first), grouped by day, reason and
-        platform, in one query. A call's day is counted in SQL from its hours since the first day's midnight, set
+        platform, in one query over the calls alone (each call's leaf, ``store/funnel.py``) through their covering
+        index. A call's day is counted in SQL from its hours since the first day's midnight, set
         right by the zone's offset changes (``clock_changes``, ``domain.conversion.clock_changes``), so the
         grouping is arithmetic on an indexed range, whatever the number of days or calls. The groups are by the day's
         label: the database works out each call's day once (an expression written twice, with its own bound
         values, is worked out twice). Rows come as plain rows (``connection``), with no ORM loading."""
         if not days:
             return []
-        C, P, A = t.Call, t.BookingProposal, t.Appointment
+        C = t.Call
         t0 = days[0][1]
         with self.session() as s:
             _ensure_statistics(s)
             hours = _hours_since(s.get_bind().dialect.name, C.received_at, t0)
             day_no = _floor(s.get_bind().dialect.name, (hours + _shift(clock_changes, C.received_at)) / 24).label("day_no")
             stage = _stages(now)
-            q = (select(day_no, C.intent, C.platform, func.count(C.id),
+            q = (select(day_no, C.intent, C.platform, func.count(),
                         *(_count(stage[name]) for name in STAGES[1:] + DROP_OFFS))
-                 .select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
                  .where(C.received_at >= t0, C.received_at < days[-1][2])
                  .group_by(literal_column(day_no.name), C.intent, C.platform))
-            return [FunnelRow(days[r[0]][0], r[1] or "book", r[2], Funnel(*(int(v or 0) for v in r[3:])))
+            return [FunnelRow(days[r[0]][0], r[1] or "book", r[2], tuple(r[3:]))
                     for r in s.connection().execute(q) if 0 <= r[0] < len(days)]
 
     def calls_behind(self, start: datetime, end: datetime, stage: str, now: datetime, *, reason: str | None = None,
                      platform: str | None = None, limit: int = 500) -> list[int]:
         """The ids of the calls received in [start, end) behind one number of the funnel (a stage or a drop-off),
         newest first: what a click on a bar opens."""
-        C, P, A = t.Call, t.BookingProposal, t.Appointment
-        q = (select(C.id).select_from(C).outerjoin(P, P.call_row_id == C.id).outerjoin(A, A.id == P.appointment_id)
-             .where(C.received_at >= start, C.received_at < end, _stages(now)[stage]))
+        C = t.Call
+        q = (select(C.id).where(C.received_at >= start, C.received_at < end, _stages(now)[stage]))
         if reason:
             q = q.where(C.intent == reason)
         if platform:

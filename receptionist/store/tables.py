@@ -88,6 +88,10 @@ class Call(Base):
     caller_id_number: Mapped[str | None] = mapped_column(String(20), index=True)
     raw_fields: Mapped[dict] = mapped_column(JSON, default=dict)
     inbox_id: Mapped[int | None] = mapped_column(Integer)  # the delivery this call was mapped from
+    # where the call ended in the conversion funnel, and its appointment's start (``store/funnel.py``): read by the
+    # report's SQL only, never loaded with a call
+    funnel: Mapped[str | None] = mapped_column(String(16), deferred=True)
+    funnel_at: Mapped[datetime | None] = mapped_column(UTCDateTime, deferred=True)
 
     proposal: Mapped["BookingProposal | None"] = relationship(back_populates="call", uselist=False)
 
@@ -437,6 +441,9 @@ class Callback(Base):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     done_by: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # what the AI last told the caller (``domain.callbacks.ai_told``), kept when the callback is made: the list
+    # shows it without reading the call's transcript
+    told: Mapped[str | None] = mapped_column(Text)
 
     call: Mapped[Call] = relationship()
     __mapper_args__ = {"version_id_col": version}
@@ -541,6 +548,20 @@ class SampleAudit(Base):
     error: Mapped[str | None] = mapped_column(Text)
 
 
+
+class WebhookRefusal(Base):
+    """Deliveries the webhook refused at the door (bad signature, too large, no adapter, busy), counted per minute
+    and source (the platform the path named), by whichever desk listens: every desk's health view, ``doctor`` and the
+    refusal-spike alert read them here. One row per minute and source, its count added to by an upsert
+    (``store/reliability.py``), so a flood of refusals is a few rows, never one per refusal."""
+
+    __tablename__ = "webhook_refusals"
+
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    source: Mapped[str] = mapped_column(String(40), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+
+
 # a caller's history ("returning caller, last visit ...") is looked up by number when a call is opened
 Index("ix_calls_callback_number", Call.callback_number)
 Index("ix_appointments_callback_number", Appointment.callback_number)
@@ -553,10 +574,6 @@ Index("ix_sample_audits_calendar_at", SampleAudit.calendar, SampleAudit.at)
 Index("ix_on_call_shifts_calendar_start", OnCallShift.calendar, OnCallShift.start_at)
 # deliveries per platform and hour against the usual (silence)
 Index("ix_inbox_platform_received", InboxDelivery.platform, InboxDelivery.received_at)
-# the conversion report (store/reports.py) reads only these columns of a year of calls: covering indexes keep its
-# joins off the wide rows (transcripts, payloads)
-Index("ix_calls_report", Call.received_at, Call.intent, Call.platform)
-Index("ix_booking_proposals_report", BookingProposal.call_row_id, BookingProposal.status, BookingProposal.start_at,
-      BookingProposal.appointment_id)
-Index("ix_appointments_report", Appointment.id, Appointment.status, Appointment.start_at,
-      Appointment.attendance)
+# the conversion report (store/reports.py) reads a year of calls through this index alone: each call's day, reason,
+# platform and where it ended in the funnel (store/funnel.py), never the wide rows (transcripts, payloads)
+Index("ix_calls_funnel", Call.received_at, Call.intent, Call.platform, Call.funnel, Call.funnel_at)

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from receptionist.domain.callbacks import CallbackReason, ai_summary, callback_due, callback_need
+from receptionist.domain.callbacks import CallbackReason, ai_summary, ai_told, callback_due, callback_need
 from receptionist.domain.models import FieldIssue, Intent, Severity
 from receptionist.domain.payload import LocationRules
 from receptionist.domain.schedule import BookingRules, Closure, WeeklyHours
@@ -101,9 +101,12 @@ def test_a_callback_is_due_in_open_hours_after_the_call(naive, urgent):
 
 def test_the_summary_says_who_what_and_what_the_ai_said():
     s = ai_summary("Maria Lopez", "+13125550142", Intent.QUESTION, None, None, "Asked whether you take Delta.",
-                   None, [("agent", "Hi!"), ("caller", "Do you take Delta?"),
-                          ("agent", "I'll have the office call you back about insurance.")])
+                   None, ai_told([("agent", "Hi!"), ("caller", "Do you take Delta?"),
+                                  ("agent", "I'll have the office call you back about insurance."),
+                                  ("caller", "Thanks")]))
     assert s.who == "Maria Lopez · +13125550142"
     assert s.wants == "Question — Asked whether you take Delta."
     assert s.told == "I'll have the office call you back about insurance."
-    assert ai_summary(None, None, Intent.URGENT, "Crown", None, None, None, []).who == "Unknown caller"
+    assert ai_summary(None, None, Intent.URGENT, "Crown", None, None, None, ai_told([])).who == "Unknown caller"
+    assert ai_summary(None, None, Intent.URGENT, None, None, None, None, "").told == \
+        "(no words of the AI were captured)"

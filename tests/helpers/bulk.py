@@ -19,6 +19,7 @@ from receptionist.domain.models import AppointmentRecord, ExternalEventRecord
 from receptionist.domain.payload import CallCapture
 from receptionist.store import tables as t
 from receptionist.store import Store
+from receptionist.store import funnel
 from receptionist.store.base import LONG_EVENT
 from receptionist.store.records import call_row
 
@@ -93,6 +94,7 @@ def insert_calls(store: Store, captures: Iterable[tuple[CallCapture, datetime]],
         with store.engine.begin() as conn:
             conn.execute(insert(t.Call), calls)
             conn.execute(insert(t.BookingProposal), proposals)
+            funnel.refresh(conn, [c["id"] for c in calls])  # as the store's flush keeps it
         count += len(batch)
     return count
 

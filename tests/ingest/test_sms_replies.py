@@ -75,6 +75,8 @@ def test_a_forged_reply_stores_nothing_and_a_full_disk_is_answered_503(store, cl
     intake, replies = door(store, clock)
     assert text(replies, "STOP", token="not-the-token")[0] == 403
     assert store.inbox.counts() == {}
+    intake.refusals.flush()  # counted with the webhook's refusals (the worker's tick writes them)
+    assert store.reliability.refusals(clock() - timedelta(hours=1), clock()) == {SMS_PLATFORM: 1}
 
     def full(**_):
         raise StorageUnavailable("disk full")

@@ -2,18 +2,14 @@
 (past its ``callbacks.scanned`` mark) get theirs once, and the mark's table goes."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 from alembic import command
-from sqlalchemy import delete, inspect, select, text
+from sqlalchemy import delete, insert, inspect, select, text
 
 from receptionist.domain.callbacks import CallbackReason
-from receptionist.store import Store
 from receptionist.store import tables as t
 from receptionist.store.db import alembic_config, make_engine, upgrade
-from receptionist.services.context import location_rules
-from receptionist.config import Profile
-from tests.helpers.calls import store_payload
-from tests.helpers.payloads import payload
 
 
 def migrate(engine, revision: str) -> None:
@@ -26,11 +22,19 @@ def migrate(engine, revision: str) -> None:
 def test_calls_past_the_old_sweep_get_their_callback_once(db_url, clock):
     engine = make_engine(db_url)
     migrate(engine, "0005")
-    store, rules = Store(engine), location_rules(Profile())
-    swept = store_payload(store, payload(call_id="a", reason_codes=["urgent"]), rules, clock())
-    question = store_payload(store, payload(call_id="b", reason_codes=["general inquiry"], summary="Delta Dental?"),
-                             rules, clock())
-    booking = store_payload(store, payload(call_id="c"), rules, clock())
+    now = clock()
+    with engine.begin() as conn:  # three calls as the old build stored them (plain inserts: its columns only)
+        def call(call_id, intent, reason_codes):
+            return conn.execute(insert(t.Call).values(
+                platform="generic", call_id=call_id, received_at=now, occurred_at=now, duration_minutes=30,
+                payload={}, intent=intent, reason_codes=reason_codes, issues=[],
+                transcript=[["agent", "Hello!"], ["agent", f"Someone will call you about {call_id}."],
+                            ["caller", "Thanks"]]).returning(t.Call.id)).scalar()
+        swept = SimpleNamespace(id=call("a", "urgent", ["urgent"]), received_at=now)
+        question = SimpleNamespace(id=call("b", "question", ["general inquiry"]), received_at=now)
+        booking = SimpleNamespace(id=call("c", "book", []), received_at=now)
+        conn.execute(insert(t.Callback).values(call_row_id=swept.id, reason="urgent", urgent=True, created_at=now,
+                                               due_at=now + timedelta(minutes=30), version=1))
     with engine.begin() as conn:  # as the old build left it: the sweep had reached call a only
         conn.execute(delete(t.Callback).where(t.Callback.call_row_id != swept.id))
         conn.execute(text("INSERT INTO desk_marks (name, value) VALUES ('callbacks.scanned', :v)"), {"v": swept.id})
@@ -45,4 +49,7 @@ def test_calls_past_the_old_sweep_get_their_callback_once(db_url, clock):
     assert (made.reason, made.urgent, made.due_at) == (CallbackReason.QUESTION.value, False,
                                                        question.received_at + timedelta(hours=2))
     assert "desk_marks" not in inspect(engine).get_table_names()
+    # 0014: each callback keeps what the AI last told the caller, so the list reads no transcript
+    assert {r.call_row_id: r.told for r in rows.values()} == {swept.id: "Someone will call you about a.",
+                                                             question.id: "Someone will call you about b."}
     engine.dispose()

@@ -103,8 +103,7 @@ def desk(request, store, profile, clock) -> TestDesk:
                CalendarTarget("outlook:default", outlook, "", "Outlook")]
     engine = SyncEngine(store, profile, targets, calendars=CALENDARS, bus=bus, clock=clock, rng=random.Random(1))
     ingestor = Intake(store, location_rules(profile), bus, lambda key: None, clock=clock)
-    receiver = SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={},  # never listens
-                               refused_since=lambda since: 0)
+    receiver = SimpleNamespace(url="http://127.0.0.1:8765/webhooks/v1/calls", rejections={})  # never listens
     problems: dict[str, str] = {}
     context = DeskContext.of(store, profile, bus, CALENDARS, clock, problems=problems,
                              sms_enabled=request.node.get_closest_marker("sms") is not None)
