@@ -333,6 +333,9 @@ class GoogleCalendarProvider:
             return None
         return self._to_remote(calendar_id, item)
 
+    def get_events(self, calendar_id: str, remote_ids: list[str]) -> list[RemoteEvent | None | Exception]:
+        return [self.get_event(calendar_id, remote_id) for remote_id in remote_ids]
+
     def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
         event = self.get_event(calendar_id, idempotency_key)  # the create's key is the event id
         return event if event is not None and event.uid == uid else None
