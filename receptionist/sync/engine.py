@@ -711,27 +711,25 @@ class SyncEngine:
         self.bus.publish(events.HEALTH_CHANGED)
         return results
 
-    def reread(self, target: CalendarTarget, sample: list[LinkRecord],
+    def reread(self, target: CalendarTarget, sample: list[tuple[LinkRecord, AppointmentRecord]],
                report: CycleReport) -> tuple[int, ProviderError | None]:
         """Read each Synced link's event back (``get_events``: one request for them all where the calendar can)
         and plan it against what the calendar holds (deleted or different becomes Drift, as reconciliation finds
         it); returns how many differed, and the first read that failed on its own (its event is left as it is,
         the others are planned)."""
         key, mismatched, failure = target.key, 0, None
-        answers = target.provider.get_events(target.calendar_id, [link.remote_id for link in sample])
-        for link, current in zip(sample, answers):
+        answers = target.provider.get_events(target.calendar_id, [link.remote_id for link, _ in sample])
+        read = [(current, appt.id) for (_, appt), current in zip(sample, answers) if isinstance(current, RemoteEvent)]
+        self.store.cache.put_all(key, [event for event, _ in read], {e.remote_id: a for e, a in read}, self.clock())
+        for (link, appt), current in zip(sample, answers):
             if isinstance(current, ProviderError):
                 log.info("re-reading %s on %s failed: %s", link.remote_id, key, current)
                 failure = failure or current
-                continue
-            appt = self.store.appointments.get(link.appointment_id)
-            if appt is None:
                 continue
             before = report.needs_person
             if current is None:
                 self._needs_person(link, key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             else:
-                self.store.cache.put(key, current, appt.id, self.clock())
                 self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
             mismatched += report.needs_person - before
         return mismatched, failure
