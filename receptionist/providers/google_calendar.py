@@ -45,7 +45,7 @@ from googleapiclient.errors import BatchError, HttpError
 from googleapiclient.http import BatchHttpRequest
 
 from receptionist.config import GoogleSettings
-from receptionist.providers.http import OfficeHttp, connection_error, retry_after_seconds
+from receptionist.providers.http import OfficeHttp, connection_error, read_ahead, retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -389,16 +389,17 @@ class GoogleCalendarProvider:
             return  # already gone (404) or already deleted (410)
 
     def _pages(self, calendar_id: str, params: dict, *, sync_token: bool = False):
-        page_token = None
-        while True:
-            request = self._events.list(calendarId=calendar_id, pageToken=page_token, **params)
+        """Each page of an ``events.list``, following ``nextPageToken`` (the next page asked for while this one
+        is read: ``read_ahead``)."""
+
+        def fetch(page_token: str) -> dict:
+            request = self._events.list(calendarId=calendar_id, pageToken=page_token or None, **params)
             data = self._execute(request, sync_token=sync_token)
             if data.get("timeZone") and _zone(data["timeZone"]):
                 self._zones.setdefault(calendar_id, ZoneInfo(data["timeZone"]))
-            yield data
-            page_token = data.get("nextPageToken")
-            if not page_token:
-                return
+            return data
+
+        return read_ahead(fetch, "", lambda data: data.get("nextPageToken") or None)
 
     def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
         params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True,

@@ -35,7 +35,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 
 from receptionist.config import OutlookSettings
-from receptionist.providers.http import connection_error, retry_after_seconds
+from receptionist.providers.http import connection_error, read_ahead, retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -265,17 +265,21 @@ class OutlookCalendarProvider:
         return exc
 
     def _pages(self, path: str, params: dict | None, *, delta: bool = False, headers: dict | None = None):
-        """Yield each page's JSON, following ``@odata.nextLink``; the last page is yielded too."""
-        url, query = path, params
-        while True:
-            page = self._request("GET", url, params=query, delta=delta, headers=headers).json()
-            yield page
+        """Yield each page's JSON, following ``@odata.nextLink`` (the next page asked for while this one is read:
+        ``read_ahead``); the last page is yielded too."""
+
+        def fetch(where: tuple[str, dict | None]) -> dict:
+            return self._request("GET", where[0], params=where[1], delta=delta, headers=headers).json()
+
+        def next_of(page: dict) -> tuple[str, None] | None:
             next_link = page.get("@odata.nextLink")
             if not next_link:
-                return
+                return None
             if not self._ours(next_link):
                 raise ProviderError(f"Outlook sent a next-page link to another host: {urlparse(next_link).netloc}")
-            url, query = next_link, None
+            return next_link, None
+
+        return read_ahead(fetch, (path, params), next_of)
 
     @staticmethod
     def _window(start: datetime, end: datetime) -> dict:
