@@ -232,7 +232,8 @@ class SyncSettings(_Section):
     reconcile_interval_minutes: float = Field(
         60.0, gt=0, description="How often every calendar is fully re-read and compared with our appointments.")
     reconcile_days_ahead: int = Field(30, ge=1, description="How far ahead reconciliation compares (full read).")
-    reconcile_sample: int = Field(10, ge=0, description="Synced events re-read one by one at each reconciliation.")
+    reconcile_sample: int = Field(10, ge=0, description="Synced events read back at each reconciliation "
+                                  "(Google and Outlook: in one batch request).")
 
 
 class EventSettings(_Section):

@@ -32,6 +32,8 @@ What it mirrors of the real service (and what the tests rely on):
   overlapping ones merged and clipped to the range; a calendar the account cannot see answers
   ``errors: [{"domain": "global", "reason": "notFound"}]`` instead.
 * Fault injection (``.faults``, and ``/_sandbox/faults`` over HTTP) is consulted before routing.
+* Batches (``POST /batch/calendar/v3``, multipart/mixed, up to 50 calls, each answered as on its own, fault rules
+  included): ``receptionist_sandbox.google_batch``.
 
 * Recurring events (after Calendar v3's "Recurring events" guide and events.list reference; the
   events.instances method is not served): a series is
@@ -69,7 +71,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from receptionist_sandbox import recurrence
+from receptionist_sandbox import google_batch, recurrence
 from receptionist_sandbox.faults import Fault, FaultInjector, after_request, apply_delay, before_request
 from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
@@ -417,6 +419,10 @@ class GoogleSandbox(StandIn):
             return control
         with self._lock:
             self.requests.append((request.method, request.path))
+        return self._answer(request)
+
+    def _answer(self, request: Request) -> Response:
+        """One request answered (a call of a batch comes here too, so fault rules apply to it alone)."""
         fault = self.faults.take(request.method, request.path)
         before_request(fault)
         if fault is not None:
@@ -424,6 +430,11 @@ class GoogleSandbox(StandIn):
             # A fault with a non-error status (e.g. ``Fault(status=200, delay=1)``) only slows the answer down.
             if not fault.drop_after_store and fault.status >= 400:
                 return self._fault_response(request, fault)
+        if request.path == "/batch/calendar/v3" and request.method == "POST":
+            try:
+                return google_batch.answer_batch(request, self._answer)
+            except google_batch.BatchRefused as refused:
+                return _error_response(ApiError(400, "badRequest", str(refused)))
         try:
             adapter = self._map.bind_to_environ(request.environ)
             endpoint, args = adapter.match()

@@ -12,7 +12,9 @@ Identity (``{url}/{tenant}``, the *authority*):
 Graph (``{url}/v1.0``):
     ``/me``, ``/me/calendars[/{id}]``, ``/me/calendar``, events under ``/me/events``, ``/me/calendar/events`` and
     ``/me/calendars/{id}/events`` (list/create/get/patch/delete), ``calendarView`` and ``calendarView/delta`` under
-    ``/me``, ``/me/calendar`` and ``/me/calendars/{id}``.
+    ``/me``, ``/me/calendar`` and ``/me/calendars/{id}``;
+    ``POST /v1.0/$batch``: JSON batching, up to 20 requests each answered as on its own (fault rules included),
+    the responses in another order than asked (``receptionist_sandbox.graph_batch``).
 
 Wire details reproduced from the real services (see the report / tests for sources):
     * token responses echo ``scope`` and carry ``id_token`` (unsigned JWT: msal 1.39 decodes, never verifies it),
@@ -61,6 +63,7 @@ import html
 import itertools
 import json
 import logging
+import random
 import re
 import secrets
 import threading
@@ -76,7 +79,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from receptionist_sandbox import recurrence as rrules
+from receptionist_sandbox import graph_batch, recurrence as rrules
 from receptionist_sandbox.faults import Fault, FaultInjector, after_request, before_request
 from receptionist_sandbox.server import StandIn
 from receptionist.serving import ServedApp
@@ -378,6 +381,7 @@ class MicrosoftSandbox(StandIn):
         self.requests: list[tuple[str, str]] = []  # (method, path) log, for tests and the demo
         self._served: ServedApp | None = None
         self.add_user(default_user, display_name="Front Desk", time_zone=mailbox_time_zone)
+        self._batch_rng = random.Random(0)  # the order $batch answers in (never the order asked)
         self._url_map = Map(self._rules(), strict_slashes=False, redirect_defaults=False)
 
     # ----------------------------------------------------------------------------------------- lifecycle
@@ -488,6 +492,10 @@ class MicrosoftSandbox(StandIn):
             return control
         with self._lock:
             self.requests.append((request.method, request.path))
+        return self._answer(request)
+
+    def _answer(self, request: Request) -> Response:
+        """One request answered (a request of a ``$batch`` comes here too, so fault rules apply to it alone)."""
         fault = self.faults.take(request.method, request.path)
         before_request(fault)
         drop = False
@@ -561,6 +569,7 @@ class MicrosoftSandbox(StandIn):
         r.append(Rule("/v1.0/me/calendar", endpoint="g_calendar", methods=["GET"]))
         r.append(Rule("/v1.0/me/calendars/<cal>", endpoint="g_calendar", methods=["GET"]))
         r.append(Rule("/v1.0/me/calendar/getSchedule", endpoint="g_get_schedule", methods=["POST"]))
+        r.append(Rule("/v1.0/$batch", endpoint="g_batch", methods=["POST"]))
         for base, cal in (("/v1.0/me", None), ("/v1.0/me/calendar", "default"), ("/v1.0/me/calendars/<cal>", "")):
             defaults = {"cal": cal} if cal != "" else None
             r.append(Rule(f"{base}/events", endpoint="g_events", methods=["GET", "POST"], defaults=defaults))
@@ -1444,6 +1453,15 @@ class MicrosoftSandbox(StandIn):
                 token = _b64url_json({**state, "since": state["upto"], "full": False, "offset": 0})
                 body["@odata.deltaLink"] = f"{base}?$deltatoken={token}"
         return self._json(body, headers={"Preference-Applied": ", ".join(applied)} if applied else None)
+
+    def g_batch(self, request: Request) -> Response:
+        """JSON batching: ``receptionist_sandbox.graph_batch`` (the outer token is checked once, for the batch)."""
+        self._auth(request)
+        try:
+            responses = graph_batch.answer_batch(request, "/v1.0", self._answer, self._graph_error, self._batch_rng)
+        except graph_batch.BatchRefused as refused:
+            raise GraphError(400, "BadRequest", str(refused)) from None
+        return self._json({"responses": responses})
 
     _SCHEDULE_CODES = {"free": "0", "workingelsewhere": "0", "tentative": "1", "busy": "2", "oof": "3"}
 

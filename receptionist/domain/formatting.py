@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -9,8 +10,10 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 
+@functools.lru_cache(maxsize=4096)
 def format_phone(e164: str | None, region: str = "US") -> str:
-    """``+13125550142`` → ``(312) 555-0142``; numbers of other countries in international format."""
+    """``+13125550142`` → ``(312) 555-0142``; numbers of other countries in international format. Remembered:
+    phonenumbers takes ~0.1 ms a number, and every event draft of an appointment formats its number."""
     if not e164:
         return ""
     try:

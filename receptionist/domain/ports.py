@@ -104,6 +104,12 @@ class CalendarProvider(Protocol):
     def get_event(self, calendar_id: str, remote_id: str) -> RemoteEvent | None:
         """The event, or None if it does not exist / was deleted (a cancelled Google event counts as deleted)."""
 
+    def get_events(self, calendar_id: str, remote_ids: list[str]) -> list[RemoteEvent | None | Exception]:
+        """Several events read back, in the order asked, each as ``get_event`` answers it. A calendar that reads
+        several in one request (Graph's JSON batching) puts a read that failed on its own in its place as the
+        ``ProviderError`` it met (a 429 with its own ``retry_after``), the others standing; one that reads them one
+        by one raises the first failure, as ``get_event`` does."""
+
     def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
         """The event of ours a create with this key made, if it exists: for a create whose answer never came back
         (a lost answer, a crash) when there is nothing to retry it for (the appointment was cancelled)."""

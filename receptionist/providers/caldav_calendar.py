@@ -529,6 +529,9 @@ class CalDavCalendarProvider:
                 return event
         return None
 
+    def get_events(self, calendar_id: str, remote_ids: list[str]) -> list[RemoteEvent | None | Exception]:
+        return [self.get_event(calendar_id, remote_id) for remote_id in remote_ids]
+
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
         if "#" in remote_id:
             raise ProviderError(f"CalDAV: {remote_id} is an occurrence of a series, never an event of ours")

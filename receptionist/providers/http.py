@@ -7,7 +7,10 @@ import errno
 import logging
 import socket
 import ssl
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urlparse
 
 import httplib2
@@ -190,3 +193,17 @@ def connection_error(service: str, exc: BaseException, log: logging.Logger) -> P
     if why is not None:
         return Unreachable(f"{service} cannot be reached: {why}")
     return Dropped(f"{service} closed the connection before answering")
+
+
+def read_ahead(fetch: Callable[[Any], dict], first: Any, next_of: Callable[[dict], Any]) -> Iterator[dict]:
+    """The pages of a listing, ``fetch(first)`` then ``fetch(next_of(page))`` until it is None, each page asked for
+    (on one worker thread) while the caller reads the one before: a service takes a while to render a page of
+    1,000 events, and reading one (parsing, caching) no longer waits for the next. A failure is raised where its
+    page would have been read."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as pool:
+        pending: Future | None = pool.submit(fetch, first)
+        while pending is not None:
+            page = pending.result()
+            following = next_of(page)
+            pending = pool.submit(fetch, following) if following is not None else None
+            yield page

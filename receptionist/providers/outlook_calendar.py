@@ -28,13 +28,14 @@ import re
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
-from urllib.parse import quote, urlparse
+from urllib.parse import quote, urlencode, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
+from requests.structures import CaseInsensitiveDict
 
 from receptionist.config import OutlookSettings
-from receptionist.providers.http import connection_error, retry_after_seconds
+from receptionist.providers.http import connection_error, read_ahead, retry_after_seconds
 from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
 from receptionist.errors import (
     AuthError,
@@ -60,6 +61,7 @@ DEFAULT_CALENDAR_ALIASES = {"", "primary", "default", "calendar"}
 # Outlook resources page 10 by default and take up to 1,000 a page ($top, Prefer: odata.maxpagesize); a bigger
 # page costs Graph no more than the round trips it saves. A service that caps lower just sends more pages.
 MAX_PAGE = 1000
+BATCH_LIMIT = 20  # requests in one JSON batch (POST /$batch)
 
 
 class TokenSource(Protocol):
@@ -153,18 +155,19 @@ def parse_event(item: dict, all_day_zone: ZoneInfo = ZoneInfo("UTC")) -> RemoteE
     )
 
 
-def _retry_after(response: requests.Response) -> float | None:
-    return retry_after_seconds(response.headers.get("Retry-After"))
-
-
-def _graph_error(response: requests.Response) -> tuple[str, str]:
-    try:
-        error = response.json().get("error") or {}
-    except ValueError:
-        error = {}
+def _graph_error(body: object, reason: str) -> tuple[str, str]:
+    """(code, message) of a decoded Graph error body."""
+    error = (body.get("error") if isinstance(body, dict) else None) or {}
     if isinstance(error, str):  # not Graph's shape; be lenient
         return error, error
-    return str(error.get("code") or ""), str(error.get("message") or response.reason or "")
+    return str(error.get("code") or ""), str(error.get("message") or reason or "")
+
+
+def _decoded(response: requests.Response) -> object:
+    try:
+        return response.json()
+    except ValueError:
+        return None
 
 
 class OutlookCalendarProvider:
@@ -229,12 +232,18 @@ class OutlookCalendarProvider:
         self._raise(response, delta=delta)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    @classmethod
+    def _raise(cls, response: requests.Response, *, delta: bool) -> None:
+        raise cls._failure(response.status_code, response.headers, _decoded(response), response.reason or "",
+                           delta=delta)
+
     @staticmethod
-    def _raise(response: requests.Response, *, delta: bool) -> None:
-        status = response.status_code
-        code, message = _graph_error(response)
+    def _failure(status: int, headers, body: object, reason: str, *, delta: bool) -> ProviderError:
+        """The error a Graph answer with this status, headers and decoded body means (a request on its own, or
+        one answer inside a ``$batch``)."""
+        code, message = _graph_error(body, reason)
         text = f"Outlook: {message or 'HTTP ' + str(status)}" + (f" ({code})" if code else "")
-        retry_after = _retry_after(response)
+        retry_after = retry_after_seconds(CaseInsensitiveDict(headers or {}).get("Retry-After"))
         if status == 401:
             exc: ProviderError = AuthError("Outlook refused the sign-in: run `receptionist connect outlook`",
                                            status=status)
@@ -253,20 +262,24 @@ class OutlookCalendarProvider:
         else:
             exc = ProviderError(text, status=status, retry_after=retry_after)
         exc.graph_code = code  # type: ignore[attr-defined]
-        raise exc
+        return exc
 
     def _pages(self, path: str, params: dict | None, *, delta: bool = False, headers: dict | None = None):
-        """Yield each page's JSON, following ``@odata.nextLink``; the last page is yielded too."""
-        url, query = path, params
-        while True:
-            page = self._request("GET", url, params=query, delta=delta, headers=headers).json()
-            yield page
+        """Yield each page's JSON, following ``@odata.nextLink`` (the next page asked for while this one is read:
+        ``read_ahead``); the last page is yielded too."""
+
+        def fetch(where: tuple[str, dict | None]) -> dict:
+            return self._request("GET", where[0], params=where[1], delta=delta, headers=headers).json()
+
+        def next_of(page: dict) -> tuple[str, None] | None:
             next_link = page.get("@odata.nextLink")
             if not next_link:
-                return
+                return None
             if not self._ours(next_link):
                 raise ProviderError(f"Outlook sent a next-page link to another host: {urlparse(next_link).netloc}")
-            url, query = next_link, None
+            return next_link, None
+
+        return read_ahead(fetch, (path, params), next_of)
 
     @staticmethod
     def _window(start: datetime, end: datetime) -> dict:
@@ -336,6 +349,34 @@ class OutlookCalendarProvider:
         except NotFound:
             return None
         return parse_event(response.json(), self._all_day_zone)
+
+    def get_events(self, calendar_id: str, remote_ids: list[str]) -> list[RemoteEvent | None | ProviderError]:
+        """Each event as ``get_event`` reads it, ``BATCH_LIMIT`` reads to a ``POST /$batch`` (Graph's JSON
+        batching). Graph answers a batch's requests in any order, each with its own status: the answers are matched
+        by id, and one that failed is that read's own error (a 429 is ``RateLimited`` with its own
+        ``Retry-After``) in its place, while the others stand. A failure of the batch itself raises."""
+        out: list[RemoteEvent | None | ProviderError] = []
+        query = urlencode({"$expand": EXPAND_UID})
+        each = {"Prefer": PREFER, "Accept": "application/json"}  # an envelope's headers do not reach its requests
+        for first in range(0, len(remote_ids), BATCH_LIMIT):
+            chunk = remote_ids[first:first + BATCH_LIMIT]
+            batch = [{"id": str(n), "method": "GET", "url": f"{self._event_path(calendar_id, rid)}?{query}",
+                      "headers": each} for n, rid in enumerate(chunk)]
+            answer = _decoded(self._request("POST", "/$batch", json={"requests": batch}))
+            responses = answer.get("responses") if isinstance(answer, dict) else None
+            by_id = {str(r.get("id")): r for r in responses or [] if isinstance(r, dict)}
+            out.extend(self._batch_answer(by_id.get(str(n))) for n in range(len(chunk)))
+        return out
+
+    def _batch_answer(self, answer: dict | None) -> RemoteEvent | None | ProviderError:
+        if answer is None:
+            return TransientError("Outlook's batch answer left out one of its reads")
+        status = int(answer.get("status") or 0)
+        body = answer.get("body")
+        if 200 <= status < 300 and isinstance(body, dict):
+            return parse_event(body, self._all_day_zone)
+        failure = self._failure(status, answer.get("headers"), body, "", delta=False)
+        return None if isinstance(failure, NotFound) else failure
 
     def update_event(self, calendar_id: str, remote_id: str, draft: EventDraft, etag: str | None) -> RemoteEvent:
         headers = {"If-Match": etag} if etag else None

@@ -267,16 +267,25 @@ class LinkStore(Room):
                                                           t.CalendarLink.state == SyncState.DRIFT.value))
             return [link for link in map(link_record, rows) if link.deleted_remotely]
 
-    def synced_sample(self, calendar: str, start: datetime, end: datetime, n: int, seed: int) -> list[LinkRecord]:
-        """Up to ``n`` Synced links of appointments in [start, end), picked by ``seed`` (reconciliation re-reads
-        them one by one)."""
+    def synced_sample(self, calendar: str, start: datetime, end: datetime, n: int,
+                      seed: int) -> list[tuple[LinkRecord, AppointmentRecord]]:
+        """Up to ``n`` Synced links of appointments in [start, end), picked by ``seed``, with their appointments
+        (read in one query: reconciliation reads their events back)."""
         L, A = t.CalendarLink, t.Appointment
         with self.session() as s:
             ids = list(s.scalars(select(L.id).join(A, A.id == L.appointment_id).where(
                 L.calendar == calendar, L.state == SyncState.SYNCED.value, L.remote_id.is_not(None),
                 appointment_overlaps(start, end))))
             picked = random.Random(seed).sample(ids, min(n, len(ids)))
-            return [link_record(r) for r in s.scalars(select(L).where(L.id.in_(picked)))] if picked else []
+            if not picked:
+                return []
+            rows = s.scalars(select(A).options(selectinload(A.links)).join(L, L.appointment_id == A.id)
+                             .where(L.id.in_(picked)))
+            out = []
+            for row in rows:
+                appt = appointment_record(row)
+                out += [(link, appt) for link in appt.links if link.id in picked]
+            return out
 
     def resolve_mass_deletion(self, calendar: str, recreate: bool, actor: str, now: datetime) -> int:
         """A person's answer to the mass-deletion alert: re-create every vanished event, or accept the deletions

@@ -115,8 +115,14 @@ class RemoteCache(Room):
     def put(self, calendar: str, event: RemoteEvent, uid: str, now: datetime) -> None:
         """Our own write, as read back: cached at once, so the next pull's copy is compared with it and the event
         never shows as somebody else's busy time."""
+        self.put_all(calendar, [event], {event.remote_id: uid}, now)
+
+    def put_all(self, calendar: str, events: list[RemoteEvent], uids: dict[str, str], now: datetime) -> None:
+        """Events of ours read back (``uids``: remote id → appointment id), cached in one transaction."""
+        if not events:
+            return
         with self.session() as s:
-            upsert_events(s, calendar, [event], now, {event.remote_id: uid})
+            upsert_events(s, calendar, events, now, uids)
             s.commit()
 
     def drop(self, calendar: str, remote_id: str) -> None:

@@ -706,8 +706,8 @@ class SyncEngine:
 
     def reconcile(self, seed: int | None = None) -> dict[str, dict]:
         """Compare every calendar with our appointments over the next ``sync.reconcile_days_ahead`` days by a full
-        read (not the incremental cursor, which a service can lose or skew), re-read a sample of Synced events one
-        by one, and record what was found on each calendar's health row."""
+        read (not the incremental cursor, which a service can lose or skew), re-read a sample of Synced events
+        (``reread``), and record what was found on each calendar's health row."""
         results: dict[str, dict] = {}
         with self._lock:
             self._begin_cycle()
@@ -724,23 +724,28 @@ class SyncEngine:
         self.bus.publish(events.HEALTH_CHANGED)
         return results
 
-    def reread(self, target: CalendarTarget, sample: list[LinkRecord], report: CycleReport) -> int:
-        """Read each Synced link's event back one by one and plan it against what the calendar holds (deleted or
-        different becomes Drift, as reconciliation finds it); returns how many differed."""
-        key, mismatched = target.key, 0
-        for link in sample:
-            current = target.provider.get_event(target.calendar_id, link.remote_id)
-            appt = self.store.appointments.get(link.appointment_id)
-            if appt is None:
+    def reread(self, target: CalendarTarget, sample: list[tuple[LinkRecord, AppointmentRecord]],
+               report: CycleReport) -> tuple[int, ProviderError | None]:
+        """Read each Synced link's event back (``get_events``: one request for them all where the calendar can)
+        and plan it against what the calendar holds (deleted or different becomes Drift, as reconciliation finds
+        it); returns how many differed, and the first read that failed on its own (its event is left as it is,
+        the others are planned)."""
+        key, mismatched, failure = target.key, 0, None
+        answers = target.provider.get_events(target.calendar_id, [link.remote_id for link, _ in sample])
+        read = [(current, appt.id) for (_, appt), current in zip(sample, answers) if isinstance(current, RemoteEvent)]
+        self.store.cache.put_all(key, [event for event, _ in read], {e.remote_id: a for e, a in read}, self.clock())
+        for (link, appt), current in zip(sample, answers):
+            if isinstance(current, ProviderError):
+                log.info("re-reading %s on %s failed: %s", link.remote_id, key, current)
+                failure = failure or current
                 continue
             before = report.needs_person
             if current is None:
                 self._needs_person(link, key, Op.MARK_DRIFT, f"deleted on {target.label}", {}, True, None, report)
             else:
-                self.store.cache.put(key, current, appt.id, self.clock())
                 self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
             mismatched += report.needs_person - before
-        return mismatched
+        return mismatched, failure
 
     def audit_sample(self, size: int, seed: int | None = None) -> dict[str, tuple[int, int, str | None]]:
         """The daily sample audit: up to ``size`` Synced events of each connected calendar over the sync window,
@@ -753,7 +758,8 @@ class SyncEngine:
                 sample = self.store.links.synced_sample(key, start, end, size,
                                                         seed if seed is not None else self.rng.randrange(1 << 30))
                 try:
-                    out[key] = (len(sample), self.reread(target, sample, CycleReport()), None)
+                    mismatched, failure = self.reread(target, sample, CycleReport())
+                    out[key] = (len(sample), mismatched, plain(failure) if failure else None)
                 except ProviderError as exc:
                     out[key] = (len(sample), 0, plain(exc))
         self.bus.publish(events.HEALTH_CHANGED)
@@ -779,7 +785,9 @@ class SyncEngine:
         self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
         sample = self.store.links.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
                                           seed if seed is not None else self.rng.randrange(1 << 30))
-        mismatched = self.reread(target, sample, report)
+        mismatched, failure = self.reread(target, sample, report)
+        if failure is not None:
+            raise failure  # as a failed read of the sample always ended the calendar's reconciliation
         orphans = self.store.cache.ours_without_link(key, start, end)
         return {
             "at": now.isoformat(), "days": self.profile.sync.reconcile_days_ahead, "events_read": len(listed),

@@ -9,6 +9,7 @@ import pytest
 from receptionist.app import App
 from receptionist.domain.models import SyncState
 from receptionist.providers.secrets import memory_secret_store
+from receptionist_sandbox.faults import Fault
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.e2e.test_two_way import approve, links
 from tests.helpers.fakes import FakeClock
@@ -48,3 +49,25 @@ def test_the_sample_audit_finds_an_edit_and_a_removal_the_pulls_have_not_seen(ap
     assert "4 Synced event(s) read back, 1 differed (now Drift)" in dict(google.facts)["Sample audit"]
     raised = {a.key for a in app.desk.watch.evaluate()}
     assert {"audit-mismatch:google:primary", "audit-mismatch:outlook:default"} <= raised
+
+
+def test_outlook_reads_the_sample_in_one_batch_and_a_read_throttled_inside_it_fails_alone(app, stack):
+    appts = [approve(app, n) for n in range(4)]
+    app.sync_engine.run_cycle()
+    throttled = links(app, appts[0].id)[O].remote_id
+    stack.microsoft.remove_event(None, links(app, appts[2].id)[O].remote_id)
+    stack.microsoft.faults.add(Fault(status=429, retry_after=30), method="GET", path=throttled)
+    before = len(stack.microsoft.requests)
+
+    results = {r.calendar: r for r in app.desk.watch.sample_audit(seed=7)}
+
+    assert stack.microsoft.requests[before:] == [("POST", "/v1.0/$batch")]
+    assert (results[O].checked, results[O].mismatched) == (4, 1)
+    assert results[O].error.startswith("Outlook:")  # the throttled read, in its own words
+    assert links(app, appts[2].id)[O].state is SyncState.DRIFT  # read in the same batch: planned
+    assert links(app, appts[0].id)[O].state is SyncState.SYNCED  # its read failed: left as it was
+    assert (results[G].checked, results[G].mismatched, results[G].error) == (4, 0, None)
+
+    stack.microsoft.faults.add(Fault(status=429, retry_after=30), method="GET", path=throttled)
+    found = app.desk.health.reconcile_now()
+    assert "error" in found[O] and "error" not in found[G]

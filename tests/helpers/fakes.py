@@ -91,6 +91,9 @@ class FakeCalendar:
         event = self.events.get(remote_id)
         return None if event is None or event.cancelled else event
 
+    def get_events(self, calendar_id: str, remote_ids: list[str]) -> list[RemoteEvent | None]:
+        return [self.get_event(calendar_id, remote_id) for remote_id in remote_ids]
+
     def find_created(self, calendar_id: str, uid: str, idempotency_key: str) -> RemoteEvent | None:
         self._maybe_fail("get")
         event = self.events.get(f"ev-{idempotency_key}")

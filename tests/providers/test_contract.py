@@ -233,6 +233,20 @@ def test_get_of_a_missing_event_is_none(cal):
     assert cal.provider.get_event(cal.calendar_id, cal.missing_id) is None
 
 
+def test_several_events_are_read_back_in_the_order_asked_as_each_alone(cal):
+    made = [cal.provider.create_event(cal.calendar_id, draft(f"c0ffee{n:026d}", start=T0 + timedelta(hours=n),
+                                                              title=f"Visit {n}")) for n in range(3)]
+    gone = cal.provider.create_event(cal.calendar_id, draft("c0ffee" + "9" * 26, title="Deleted"))
+    cal.human_delete(gone.remote_id)
+    asked = [made[2].remote_id, cal.missing_id, made[0].remote_id, gone.remote_id, made[1].remote_id]
+
+    got = cal.provider.get_events(cal.calendar_id, asked)
+
+    assert got == [cal.provider.get_event(cal.calendar_id, remote_id) for remote_id in asked]
+    assert [e.title if e else None for e in got] == ["Visit 2", None, "Visit 0", None, "Visit 1"]
+    assert cal.provider.get_events(cal.calendar_id, []) == []
+
+
 def test_update_with_the_current_etag(cal):
     created = cal.provider.create_event(cal.calendar_id, draft())
     moved = draft(start=T0 + timedelta(hours=2), title="Cleaning - Pat Doe (moved)")
