@@ -1475,7 +1475,7 @@ class MicrosoftSandbox(StandIn):
         return (moment.replace(tzinfo=zone) if moment.tzinfo is None else moment).astimezone(UTC)
 
     def g_get_schedule(self, request: Request) -> Response:
-        box = self._auth(request)
+        self._auth(request)
         zone, tz_name, _, _, applied = self._prefer(request)
         body = request.get_json(silent=True)
         if not isinstance(body, dict):
