@@ -14,7 +14,7 @@ leaves them. Then, alternating between the two databases:
   the calls alone (each call's funnel leaf, ``store/funnel.py``, worked out after the fill as the migration's
   backfill does) grouped by day, reason and platform. Goal: under a second for 50,000 calls.
 
-    PYTHONPATH=. .venv/bin/python bench/callbacks.py [--calls 50000 --small 1000 --runs 7] [--open 6]
+    PYTHONPATH=. .venv/bin/python bench/callbacks.py [--calls 50000 --small 1000 --runs 31] [--open 6]
 """
 
 from __future__ import annotations

@@ -14,8 +14,9 @@ from receptionist.errors import UserError
 from receptionist.services.context import DeskContext
 
 
-#: callbacks read at a time (the Callbacks tab's Show more, ``callbacks list --limit``)
-PAGE = 50
+#: callbacks read at a time (the Callbacks tab's Show more, ``callbacks list --limit``): twice what the tab shows
+#: in a 1920x1080 window (about 12 rows), so a page is never read row by row and never costs more than a screen needs
+PAGE = 25
 
 
 @dataclass(frozen=True)
