@@ -6,7 +6,7 @@ of a desk's mix: bookings, a booking call without a time, questions, callbacks, 
 reschedules) by bulk inserts, and the callbacks due more than a week ago are marked done, as a desk that keeps up
 leaves them. Then, alternating between the two databases:
 
-- the callback list: ``desk.callbacks.desk()`` as the Callbacks tab reads it (a read: the first page, by keyset, of
+- the callback list: ``desk.callbacks.desk()`` as the Callbacks tab reads it (a read: the first page of 25, by keyset, of
   the open callbacks by due time, the open and overdue counts). Goal: the year of 50,000 within 2× the 1,000. A desk
   of 50,000 calls a year has 50× the callbacks open of one with 1,000 (it lists 200 rows where the other lists a
   few); ``--open N`` leaves N open at both, so the history's cost alone shows;
