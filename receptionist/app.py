@@ -283,6 +283,8 @@ _AT_RESTART = {
     "sync_timing": "How often calendars are synced changes when the console starts again.",
 }
 _POLL_PARTS = ("vapi", "retell", "elevenlabs", "synthflow")
+ON_CALL_JOB = "on-call-refresh"  # the leader reads the on-call calendar (``OnCallDesk.refresh``)
+_ON_CALL_OPTIONS = {"on_call_calendar", "on_call_refresh_minutes"}  # taken live by ``LiveSettings._on_call``
 
 
 @dataclass
@@ -306,6 +308,7 @@ class LiveSettings:
     context: DeskContext
     messenger_for: Callable[[Profile], Messenger | None]  # raises UserError when Twilio is on but unusable
     replies_for: Callable[[Profile], SmsReplies | None]
+    jobs: SyncScheduler | None = None  # the leader's jobs: the on-call refresh's interval, a read now
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, new: Profile) -> "Applied":
@@ -318,6 +321,9 @@ class LiveSettings:
             changed = {part for part, values in new.model_dump().items() if values != old.model_dump()[part]}
             if changed & {"location", "availability", "reminders", "twilio", "people", "events", "health"}:
                 live.append(self._rules(old, new, changed))
+            if old.availability.model_dump(include=_ON_CALL_OPTIONS) != \
+                    new.availability.model_dump(include=_ON_CALL_OPTIONS):
+                live.append(self._on_call(old, new))
             if "ingest" in changed:
                 self.intake.adapters = platform_adapters(new)
                 live.append(self._rebind(old, new))
@@ -366,7 +372,9 @@ class LiveSettings:
         if old.location.time_zone != new.location.time_zone:
             said.append(f"Times are now in {new.location.time_zone.replace('_', ' ')}.")
         if (old.location.model_dump(exclude={"name", "id", "time_zone"}) !=
-                new.location.model_dump(exclude={"name", "id", "time_zone"}) or "availability" in changed):
+                new.location.model_dump(exclude={"name", "id", "time_zone"}) or
+                old.availability.model_dump(exclude=_ON_CALL_OPTIONS) !=
+                new.availability.model_dump(exclude=_ON_CALL_OPTIONS)):
             said.append("The new hours and services are in use.")
         if "events" in changed:
             said.append("Events written to the calendars from now on use the new wording.")
@@ -375,6 +383,25 @@ class LiveSettings:
         if "health" in changed:
             said.append("The health checks and alerts follow the new settings.")
         return " ".join(said)
+
+    def _on_call(self, old: Profile, new: Profile) -> str:
+        """The on-call calendar or how often it is read, after ``_rules`` gave the desk the new profile: the
+        leader's job takes the new interval, and a new calendar is read now (until then its answer would be "not
+        read yet"); every refresh reads the calendar named by the current profile."""
+        was, now = old.availability, new.availability
+        if self.jobs is None:
+            return ""
+        if was.on_call_refresh_minutes != now.on_call_refresh_minutes:
+            self.jobs.reschedule(ON_CALL_JOB, now.on_call_refresh_minutes)
+        if not now.on_call_calendar:
+            return "Who is on call comes from the roster under Availability again." if was.on_call_calendar else ""
+        every = f"every {now.on_call_refresh_minutes} minute{'s' if now.on_call_refresh_minutes != 1 else ''}"
+        if was.on_call_calendar == now.on_call_calendar:
+            return f"The on-call calendar is read {every} now."
+        if not self.jobs.is_leader:
+            return f"The sync leader desk reads the on-call calendar {now.on_call_calendar} {every}."
+        self.jobs.run_soon(ON_CALL_JOB)
+        return f"The on-call calendar {now.on_call_calendar} is read now, then {every}."
 
     def _rebind(self, old: Profile, new: Profile) -> str:
         receiver = self.receiver
@@ -492,14 +519,15 @@ class App:
                                  sms_enabled=world.messenger is not None, secrets=secrets,
                                  busy_now=sync_engine.busy_now, dialer=world.dialer)
         live = LiveSettings(profile, secrets, bus, sync_engine, intake, receiver, calendars, problems, sign_in,
-                            scheduler.wake, context, world.messenger_for, replies_for)
+                            scheduler.wake, context, world.messenger_for, replies_for, jobs=scheduler)
         desk = Desk(context, engine=sync_engine, intake=intake, webhook=receiver, sign_in=sign_in,
                     is_leader=lambda: scheduler.is_leader, reconfigure=live)
         if receiver is not None:
             receiver.answer_tools_with(desk.availability)
         scheduler.every("health-alerts", 1, desk.watch.evaluate)  # issue 20: alerts, on the leader
         scheduler.every("sample-audit", 24 * 60, desk.watch.sample_audit)  # issue 20: the daily read-back
-        scheduler.every("on-call-refresh", profile.availability.on_call_refresh_minutes, desk.on_call.refresh)
+        # issue 16: the on-call rota, read at once when this desk becomes the leader
+        scheduler.every(ON_CALL_JOB, profile.availability.on_call_refresh_minutes, desk.on_call.refresh, on_lead=True)
         app = cls(profile, store, secrets, bus, desk, sync_engine, scheduler, intake, receiver, sign_in, problems,
                   world.polling_for(intake))
         app.watcher = ChangeWatcher(store.engine, app.changed_elsewhere)

@@ -377,7 +377,7 @@ class AvailabilitySettings(_Section):
                                   "each event names the person on call (title), with their phone in the "
                                   "description or in [people]. Set, it answers instead of [[availability.on_call]].")
     on_call_refresh_minutes: int = Field(10, ge=1, le=1440, description="The sync leader reads the on-call "
-                                         "calendar this often (a change of it waits for the next start).")
+                                         "calendar this often, and at once when it becomes the leader or the calendar is changed.")
 
     @field_validator("on_call_calendar")
     @classmethod

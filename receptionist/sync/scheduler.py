@@ -4,7 +4,9 @@ One worker thread (a single-thread executor, ``max_instances=1``, coalescing) ru
 ``sync.interval_seconds``; ``wake()`` pulls the next run forward (after an approval, a Retry press), a backlog
 brings the next cycle straight back, and a failed write's backoff deadline pulls it forward too. A second job
 reconciles every ``sync.reconcile_interval_minutes``; others join with ``every`` (the health alerts each minute,
-the daily sample audit), all on the same thread and only on the leader.
+the daily sample audit, the on-call rota), all on the same thread and only on the leader. A job may also run at once
+when this desk becomes the leader (the on-call rota: read before anyone asks), and Settings may change a job's
+interval (``reschedule``) or have it run now (``run_soon``) while the desk runs.
 
 Leadership is a lease row in the database: only its holder writes to calendars, so several desks on one
 PostgreSQL never push the same change twice. The lease is renewed before each cycle *and* before each write
@@ -113,7 +115,9 @@ class SyncScheduler:
         self.interval = interval
         self.lease = LeaderLease(engine, timedelta(seconds=max(60.0, interval * 3)))
         self.last_report: CycleReport | None = None
-        self._jobs: list[tuple[str, float, Callable[[], object]]] = []  # the leader's other jobs (``every``)
+        # the leader's other jobs (``every``): id -> (minutes, work, run when this desk becomes the leader)
+        self._jobs: dict[str, tuple[float, Callable[[], object], bool]] = {}
+        self._leading = False  # as the last ``_lead`` found: a change to True runs the ``on_lead`` jobs
         if reconcile_minutes:
             self.every(RECONCILE_JOB, reconcile_minutes, engine.reconcile)
         self._scheduler = BackgroundScheduler(
@@ -133,23 +137,55 @@ class SyncScheduler:
     def start(self) -> None:
         self._scheduler.add_job(self._tick, "interval", seconds=self.interval, id=JOB,
                                 next_run_time=datetime.now(timezone.utc))
-        for job_id, minutes, work in self._jobs:
+        for job_id, (minutes, work, on_lead) in self._jobs.items():
+            # an ``on_lead`` job's first run comes with the lease (``_lead``); the others' a minute after the start
+            first = minutes if on_lead else min(minutes, 1)
             self._scheduler.add_job(self._as_leader, "interval", args=(job_id, work), minutes=minutes, id=job_id,
-                                    next_run_time=datetime.now(timezone.utc) + timedelta(minutes=min(minutes, 1)))
+                                    next_run_time=datetime.now(timezone.utc) + timedelta(minutes=first))
         self._scheduler.start()
 
-    def every(self, job_id: str, minutes: float, work: Callable[[], object]) -> None:
+    def every(self, job_id: str, minutes: float, work: Callable[[], object], *, on_lead: bool = False) -> None:
         """Run ``work`` every ``minutes`` on the sync thread, only while this desk is the leader (the health
-        alerts, the daily sample audit). Before ``start``."""
-        self._jobs.append((job_id, minutes, work))
+        alerts, the daily sample audit). ``on_lead``: also at once whenever this desk becomes the leader, before
+        its first cycle (the on-call rota, so the agent's answer never waits a minute for it). Before ``start``."""
+        self._jobs[job_id] = (minutes, work, on_lead)
+
+    def reschedule(self, job_id: str, minutes: float) -> None:
+        """The leader's job ``job_id`` every ``minutes`` from now on (Settings saved a new interval)."""
+        _, work, on_lead = self._jobs[job_id]
+        self._jobs[job_id] = (minutes, work, on_lead)
+        if self._scheduler.running:
+            self._scheduler.reschedule_job(job_id, trigger="interval", minutes=minutes)
+
+    def run_soon(self, job_id: str) -> None:
+        """Run the leader's job ``job_id`` now, on the sync thread, rather than at its next turn (a setting it
+        reads changed); its interval counts from then. Nothing while the scheduler is not running."""
+        job = self._scheduler.get_job(job_id) if self._scheduler.running else None
+        if job is not None:
+            job.modify(next_run_time=datetime.now(timezone.utc))
 
     def _as_leader(self, job_id: str, work: Callable[[], object]) -> None:
-        if not self._lead():
+        if not self._lead(running=job_id):
             return
+        self._run(job_id, work)
+
+    @staticmethod
+    def _run(job_id: str, work: Callable[[], object]) -> None:
         try:
             work()
         except Exception:  # a bug; keep the thread alive and visible in the log
             log.exception("%s failed", job_id)
+
+    def _on_lead(self, running: str | None) -> None:
+        """This desk just became the leader: its ``on_lead`` jobs run now (``running``, the job that found out,
+        runs anyway) and their next turn is an interval from now."""
+        for job_id, (minutes, work, on_lead) in list(self._jobs.items()):
+            if not on_lead or job_id == running:
+                continue
+            self._run(job_id, work)
+            job = self._scheduler.get_job(job_id) if self._scheduler.running else None
+            if job is not None:
+                job.modify(next_run_time=datetime.now(timezone.utc) + timedelta(minutes=minutes))
 
     def stop(self) -> None:
         if self._scheduler.running:
@@ -165,7 +201,7 @@ class SyncScheduler:
         if job is not None and (job.next_run_time is None or when < job.next_run_time):
             job.modify(next_run_time=when)
 
-    def _lead(self) -> bool:
+    def _lead(self, running: str | None = None) -> bool:
         was = self.lease.held
         try:
             leader = self.lease.acquire()
@@ -176,6 +212,9 @@ class SyncScheduler:
             log.info("this desk %s the sync leader", "is now" if leader else "is no longer")
         if not leader:
             self.engine.bus.publish(events.HEALTH_CHANGED)
+        became, self._leading = leader and not self._leading, leader
+        if became:
+            self._on_lead(running)
         return leader
 
     def _tick(self) -> None:

@@ -235,7 +235,8 @@ class WeekCalendarView(QWidget):
 
     def new_booking_here(self) -> None:
         """N: a new booking where the keyboard is — right after the focused booking, else the shown day's (or
-        today's) next quarter hour from now or its opening hour."""
+        today's) next quarter hour from now or its opening hour; in the day view's resource columns, on the chair
+        of the focused booking's column, else of the column under the pointer (``WeekCanvas.resource_here``)."""
         focused = self.canvas.focused() if self.mode != AGENDA else self.agenda.current()
         if isinstance(focused, CalendarItem) and not focused.all_day:
             start = focused.end
@@ -246,7 +247,7 @@ class WeekCalendarView(QWidget):
             opening = datetime.combine(day, time(DAY_START_HOUR + 2), self.zone)
             later = now + timedelta(minutes=15 - now.minute % 15)
             start = max(opening, later.replace(second=0, microsecond=0)) if day == now.date() else opening
-        self.booking_requested.emit(start, None, None)
+        self.booking_requested.emit(start, None, self.canvas.resource_here() if self.mode == DAY else None)
 
     def _build_legend(self) -> None:
         self.legend.addWidget(_legend_chip(theme.APPOINTMENT_COLOR, "Our bookings"))

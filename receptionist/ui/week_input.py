@@ -18,7 +18,17 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
 
 from PySide6.QtCore import QEvent, QPoint, QRectF, Qt, Signal
-from PySide6.QtGui import QAccessible, QAccessibleEvent, QColor, QFocusEvent, QKeyEvent, QMouseEvent, QPainter, QPen
+from PySide6.QtGui import (
+    QAccessible,
+    QAccessibleEvent,
+    QColor,
+    QCursor,
+    QFocusEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPen,
+)
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from receptionist.domain.models import AppointmentRow
@@ -206,6 +216,20 @@ class CanvasInput:
         """The resource a column stands for (None for ``Other``, or without resource columns)."""
         columns = self.resource_columns()
         return columns[column] if column is not None and column < len(columns) - 1 else None
+
+    def resource_here(self) -> str | None:
+        """The chair or room a new booking from the keyboard (N) takes in the day view's resource columns, as a sweep
+        in that column does: the column of the focused booking (N books right after it), else the one under the
+        mouse pointer; None in ``Other``, without resource columns, or with neither."""
+        if not self.resource_columns():
+            return None
+        rect = self.focused_rect()
+        if rect is not None:
+            return self.resource_of(self.column_at(rect.center().x()))
+        pointer = self.mapFromGlobal(QCursor.pos())  # type: ignore[attr-defined]
+        if not self.visibleRegion().contains(pointer):  # type: ignore[attr-defined]
+            return None
+        return self.resource_of(self.column_at(pointer.x()))
 
     def _lane_box(self, day: int, column: int | None) -> tuple[float, float]:
         """(left, width) of a day's column, or of one of its resource columns."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from receptionist.domain.formatting import format_phone, format_range, format_time
+from receptionist.domain.formatting import format_datetime, format_phone, format_range, format_time, local
 from receptionist.domain.models import NOT_MARKED, AppointmentRow, ExternalEventRecord, SyncState, attendance_mark
 from receptionist.domain.on_call import OnCall
 from receptionist.services import WeekView
@@ -249,6 +249,7 @@ class OnCallBand(_Span):
     start: datetime
     end: datetime
     person: str
+    shift: OnCall  # the whole shift (a night's band is one of its two pieces): its phone, its from and until
 
 
 @dataclass(frozen=True)
@@ -367,9 +368,26 @@ def resource_layout(week: WeekLayout, items: list[CalendarItem], resources: tupl
 def on_call_bands(shifts: tuple[OnCall, ...], first_day: date, zone: ZoneInfo) -> tuple[OnCallBand, ...]:
     """Each shift cut at the local midnights it crosses, the pieces that fall on the shown week (a night shift is
     two bands: the evening and the next morning; a DST day's all-day shift is one whole column)."""
-    return tuple(OnCallBand(day, start, end, shift.person) for shift in shifts
+    return tuple(OnCallBand(day, start, end, shift.person, shift) for shift in shifts
                  for day, start, end in _day_segments(shift.start.astimezone(zone), shift.end.astimezone(zone),
                                                       first_day, zone))
+
+
+def bands_tooltip(bands: list[OnCallBand], zone: ZoneInfo, read: OnCallRead) -> str:
+    """The hover text of the on-call bands under the pointer: for each shift the person, their phone and its from
+    and until in the location's zone (each with its own zone name: a shift may cross a DST change), where the rota
+    comes from, and a warning when it may be out of date. Of overlapping shifts, the one answering (the one that
+    started last, ``covering``) comes first."""
+    def when(instant: datetime) -> str:
+        return f"{local(instant, zone).strftime('%a')} {format_datetime(instant, zone, with_zone=True)}"
+
+    shifts = sorted({band.shift for band in bands}, key=lambda s: (s.start, -(s.end - s.start).total_seconds()),
+                    reverse=True)
+    parts = [f"On call: {s.person}\n{format_phone(s.phone) or 'no phone given'}\nFrom {when(s.start)}\n"
+             f"until {when(s.end)}" for s in shifts]
+    where = "the on-call calendar" if read.source == "calendar" else "the profile's on-call roster"
+    tail = f"Source: {where}." + (f"\n⚠ Out of date: {read.stale}." if read.stale else "")
+    return "\n\n".join([*parts, tail])
 
 
 def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo,
@@ -390,6 +408,7 @@ def read_week_layout(weeks: Appointments, first_day: date, zone: ZoneInfo,
                                              bands=week.bands))
 
 
-__all__ = ["CalendarItem", "MoreChip", "OnCallBand", "WeekLayout", "assign_lanes", "cap_lanes", "chip_tooltip",
+__all__ = ["CalendarItem", "MoreChip", "OnCallBand", "WeekLayout", "assign_lanes", "bands_tooltip", "cap_lanes",
+           "chip_tooltip",
            "clock_label", "item_tooltip", "layout_week", "marks_due", "on_call_bands", "one_line", "read_week_layout",
            "resource_layout", "week_start", "week_title"]

@@ -31,7 +31,7 @@ from receptionist.domain.models import SyncState
 from receptionist.ui import theme
 from receptionist.ui.week_input import FOCUS_RING, CanvasInput
 from receptionist.ui.week_keys import identity
-from receptionist.ui.week_layout import CalendarItem, MoreChip, WeekLayout, clock_label, one_line
+from receptionist.ui.week_layout import CalendarItem, MoreChip, WeekLayout, bands_tooltip, clock_label, one_line
 
 DAY_START_HOUR = 7
 DAY_END_HOUR = 20
@@ -174,16 +174,21 @@ class _Elider:
 
 
 class _Tooltips:
-    """Tooltips written on hover: a widget mixing this in provides ``target_at(pos)`` and ``describe(target)``."""
+    """Tooltips written on hover: a widget mixing this in provides ``target_at(pos)`` and ``describe(target)``, and
+    may say something of what lies behind the items (``hover_text``: the on-call bands)."""
 
     target_at: Callable[[QPoint], Target | None]
     describe: Callable[[Target], str]
 
+    def hover_text(self, _pos: QPoint) -> str | None:
+        return None
+
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             target = self.target_at(event.pos())
-            if target is not None:
-                QToolTip.showText(event.globalPos(), self.describe(target), self)
+            text = self.describe(target) if target is not None else self.hover_text(event.pos())
+            if text:
+                QToolTip.showText(event.globalPos(), text, self)
             else:
                 QToolTip.hideText()
                 event.ignore()
@@ -628,6 +633,17 @@ class WeekCanvas(_Tooltips, CanvasInput, _MoreMenus, QWidget):
                 p.drawEllipse(QRectF(x - 4, y - 4, 8, 8))
         self.paint_input(p)
         p.end()
+
+    def hover_text(self, pos: QPoint) -> str | None:
+        """Over free time: the on-call bands under the pointer (who, their phone, the shift's from and until)."""
+        day = self.state.geometry(self.width()).day_at(pos.x())
+        minutes = self.minutes_at(pos.y())
+        bands = [b for b in self.state.layout.bands if b.day == day and b.start_minutes <= minutes < b.end_minutes
+                 and self.first_hour * 60 <= minutes < self.last_hour * 60]
+        if not bands:
+            return None
+        zone = self.state.zone or bands[0].start.tzinfo
+        return bands_tooltip(bands, zone, self.state.layout.on_call)
 
     def target_at(self, pos: QPoint) -> Target | None:
         frame = self.frame()
