@@ -233,7 +233,7 @@ class SyncSettings(_Section):
         60.0, gt=0, description="How often every calendar is fully re-read and compared with our appointments.")
     reconcile_days_ahead: int = Field(30, ge=1, description="How far ahead reconciliation compares (full read).")
     reconcile_sample: int = Field(10, ge=0, description="Synced events read back at each reconciliation "
-                                  "(Google and Outlook: in one batch request).")
+                                  "(Google and Outlook: in one batch request, sent while the window is listed).")
 
 
 class EventSettings(_Section):

@@ -90,7 +90,10 @@ class CalendarProvider(Protocol):
     ``NotFound``, ``ConflictError`` (412 on If-Match), ``CursorExpired`` (410 on a sync cursor).
     """
 
-    kind: str  # "google" | "outlook"
+    kind: str  # "google" | "outlook" | "caldav"
+    #: ``get_events`` reads several in one request, on a connection of its own that may be used while another
+    #: call runs (the engine reads the reconciliation sample while it lists the window); False: one by one.
+    reads_together: bool
 
     def list_calendars(self) -> list[CalendarInfo]: ...
 

@@ -342,6 +342,7 @@ class CalDavCalendarProvider:
     """``CalendarProvider`` for one CalDAV account (``kind = "caldav"``); calendar ids are calendar URLs."""
 
     kind = "caldav"
+    reads_together = False  # get_events reads one by one, on the one session
 
     def __init__(self, settings: CalDavSettings, client: DAVClient, *, all_day_zone: str = "UTC",
                  memory: ProviderMemory | None = None):

@@ -199,6 +199,7 @@ class GoogleCalendarProvider:
     """``CalendarProvider`` for Google Calendar v3 (``kind = "google"``)."""
 
     kind = "google"
+    reads_together = True  # get_events: one batch request per 50, on a connection of its own
 
     def __init__(self, settings: GoogleSettings, *, refresh_token: str, client_secret: str,
                  client_id: str | None = None, page_size: int = MAX_PAGE):
@@ -227,7 +228,11 @@ class GoogleCalendarProvider:
         # googleapiclient builds the batch address from the discovery document's rootUrl, not the endpoint asked for
         root = urlsplit(settings.api_endpoint)
         self._batch_uri = f"{root.scheme}://{root.netloc}/batch/calendar/v3"
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # httplib2 is not thread-safe: one request at a time on each connection
+        # The sample's batches have their own connection (and lock): the engine sends them while a listing pages
+        self._batch_http = google_auth_httplib2.AuthorizedHttp(
+            self.credentials, http=OfficeHttp(timeout=settings.timeout_seconds))
+        self._batch_lock = threading.Lock()
         self._zones: dict[str, ZoneInfo] = {}
 
     # ------------------------------------------------------------------------------------------ plumbing
@@ -352,9 +357,9 @@ class GoogleCalendarProvider:
                                      batch_uri=self._batch_uri)
             for n, remote_id in enumerate(chunk):
                 batch.add(self._events.get(calendarId=calendar_id, eventId=remote_id), request_id=str(n))
-            with self._lock:
+            with self._batch_lock:
                 try:
-                    batch.execute(http=self._http)
+                    batch.execute(http=self._batch_http)
                 except BatchError as exc:
                     raise TransientError("Google Calendar answered a batch of reads this program cannot read") \
                         from exc

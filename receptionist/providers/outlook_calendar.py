@@ -174,12 +174,15 @@ class OutlookCalendarProvider:
     """``CalendarProvider`` for an Outlook / Microsoft 365 mailbox (see module docstring)."""
 
     kind = "outlook"
+    reads_together = True  # get_events: one $batch per 20, on a session of its own
 
     def __init__(self, settings: OutlookSettings, tokens: TokenSource, *, session: requests.Session | None = None,
                  page_size: int = MAX_PAGE, all_day_zone: str = "UTC"):
         self._settings = settings
         self._tokens = tokens
         self._session = session or http_session(settings)
+        # The sample's batches have a session of their own: the engine sends them while a listing pages on the other
+        self._batch_session = http_session(settings)
         self._root = settings.graph_endpoint.rstrip("/")
         origin = urlparse(self._root)
         self._origin = f"{origin.scheme}://{origin.netloc}"
@@ -210,13 +213,14 @@ class OutlookCalendarProvider:
         return url.startswith(self._origin + "/")
 
     def _request(self, method: str, path_or_url: str, *, params: dict | None = None, json: dict | None = None,
-                 headers: dict | None = None, delta: bool = False) -> requests.Response:
+                 headers: dict | None = None, delta: bool = False,
+                 session: requests.Session | None = None, refreshed: bool = False) -> requests.Response:
         url = path_or_url if path_or_url.startswith(("https://", "http://")) else self._root + path_or_url
         base_headers = {"Prefer": PREFER, "Accept": "application/json", **(headers or {})}
-        for attempt in (1, 2):
+        for attempt in (2,) if refreshed else (1, 2):  # refreshed: the token is refreshed before the one try
             token = self._tokens.access_token(force_refresh=attempt == 2)
             try:
-                response = self._session.request(
+                response = (session or self._session).request(
                     method, url, params=params, json=json, timeout=self._settings.timeout_seconds,
                     headers={**base_headers, "Authorization": f"Bearer {token}"},
                 )
@@ -354,19 +358,33 @@ class OutlookCalendarProvider:
         """Each event as ``get_event`` reads it, ``BATCH_LIMIT`` reads to a ``POST /$batch`` (Graph's JSON
         batching). Graph answers a batch's requests in any order, each with its own status: the answers are matched
         by id, and one that failed is that read's own error (a 429 is ``RateLimited`` with its own
-        ``Retry-After``) in its place, while the others stand. A failure of the batch itself raises."""
+        ``Retry-After``) in its place, while the others stand; reads refused for the token (401) are sent once
+        more in one batch with a refreshed token, as a lone request is. A failure of the batch itself raises."""
         out: list[RemoteEvent | None | ProviderError] = []
+        for first in range(0, len(remote_ids), BATCH_LIMIT):
+            chunk = self._read_batch(calendar_id, remote_ids[first:first + BATCH_LIMIT])
+            refused = [n for n, got in enumerate(chunk) if isinstance(got, AuthError)]
+            if refused:  # as a lone request refused for its token: the token refreshed, those reads sent once more
+                log.info("Graph refused the access token for %d read(s) inside a batch; refreshing once",
+                         len(refused))
+                again = self._read_batch(calendar_id, [remote_ids[first + n] for n in refused], refreshed=True)
+                for n, got in zip(refused, again):
+                    chunk[n] = got
+            out.extend(chunk)
+        return out
+
+    def _read_batch(self, calendar_id: str, remote_ids: list[str], *,
+                    refreshed: bool = False) -> list[RemoteEvent | None | ProviderError]:
+        """One ``POST /$batch`` of up to ``BATCH_LIMIT`` reads (``refreshed``: with a newly refreshed token)."""
         query = urlencode({"$expand": EXPAND_UID})
         each = {"Prefer": PREFER, "Accept": "application/json"}  # an envelope's headers do not reach its requests
-        for first in range(0, len(remote_ids), BATCH_LIMIT):
-            chunk = remote_ids[first:first + BATCH_LIMIT]
-            batch = [{"id": str(n), "method": "GET", "url": f"{self._event_path(calendar_id, rid)}?{query}",
-                      "headers": each} for n, rid in enumerate(chunk)]
-            answer = _decoded(self._request("POST", "/$batch", json={"requests": batch}))
-            responses = answer.get("responses") if isinstance(answer, dict) else None
-            by_id = {str(r.get("id")): r for r in responses or [] if isinstance(r, dict)}
-            out.extend(self._batch_answer(by_id.get(str(n))) for n in range(len(chunk)))
-        return out
+        batch = [{"id": str(n), "method": "GET", "url": f"{self._event_path(calendar_id, rid)}?{query}",
+                  "headers": each} for n, rid in enumerate(remote_ids)]
+        answer = _decoded(self._request("POST", "/$batch", json={"requests": batch}, session=self._batch_session,
+                                        refreshed=refreshed))
+        responses = answer.get("responses") if isinstance(answer, dict) else None
+        by_id = {str(r.get("id")): r for r in responses or [] if isinstance(r, dict)}
+        return [self._batch_answer(by_id.get(str(n))) for n in range(len(remote_ids))]
 
     def _batch_answer(self, answer: dict | None) -> RemoteEvent | None | ProviderError:
         if answer is None:

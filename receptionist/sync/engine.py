@@ -22,7 +22,8 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 from receptionist import events
@@ -70,40 +71,12 @@ from receptionist.store import Store
 from receptionist.sync.backoff import next_attempt
 from receptionist.sync.outbox import OutboxSender
 from receptionist.sync.reminders import quiet_hours, reminder_planner
+from receptionist.sync.targets import CalendarTarget, CycleReport
 
 log = logging.getLogger(__name__)
 
 OFFLINE_RETRY = timedelta(seconds=30)  # no network: look again this soon, without counting an attempt
 RECONNECT_PROBE = timedelta(minutes=5)  # a refused sign-in: try one pull this often (a reconnect elsewhere)
-
-
-@dataclass
-class CalendarTarget:
-    """A connected calendar: ``key`` is what link rows name it (``google:primary``)."""
-
-    key: str
-    provider: CalendarProvider
-    calendar_id: str
-    label: str
-
-
-@dataclass
-class CycleReport:
-    pushed: int = 0
-    failed: int = 0
-    waiting: int = 0  # links owed but held: sign-in, Retry-After, network, mass-deletion guard
-    needs_person: int = 0  # links that became Drift/Conflict this cycle
-    pulled: dict[str, int] = field(default_factory=dict)
-    pull_errors: dict[str, str] = field(default_factory=dict)
-    messages_sent: int = 0
-    message_errors: int = 0
-    lease_lost: bool = False
-    unsettled: int = 0  # links of the enabled calendars not Synced at the end of the cycle (from any cycle)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.failed or self.pull_errors or self.message_errors or self.waiting or self.needs_person
-                    or self.lease_lost or self.unsettled)
 
 
 def utcnow() -> datetime:
@@ -707,7 +680,8 @@ class SyncEngine:
     def reconcile(self, seed: int | None = None) -> dict[str, dict]:
         """Compare every calendar with our appointments over the next ``sync.reconcile_days_ahead`` days by a full
         read (not the incremental cursor, which a service can lose or skew), re-read a sample of Synced events
-        (``reread``), and record what was found on each calendar's health row."""
+        (``reread``; while the window is listed, where the calendar reads them in one request), and record what
+        was found on each calendar's health row."""
         results: dict[str, dict] = {}
         with self._lock:
             self._begin_cycle()
@@ -725,13 +699,14 @@ class SyncEngine:
         return results
 
     def reread(self, target: CalendarTarget, sample: list[tuple[LinkRecord, AppointmentRecord]],
-               report: CycleReport) -> tuple[int, ProviderError | None]:
-        """Read each Synced link's event back (``get_events``: one request for them all where the calendar can)
-        and plan it against what the calendar holds (deleted or different becomes Drift, as reconciliation finds
-        it); returns how many differed, and the first read that failed on its own (its event is left as it is,
-        the others are planned)."""
+               report: CycleReport, answers: list | None = None) -> tuple[int, ProviderError | None]:
+        """Read each Synced link's event back (``get_events``: one request for them all where the calendar can;
+        ``answers``: already read) and plan it against what the calendar holds (deleted or different becomes
+        Drift, as reconciliation finds it); returns how many differed, and the first read that failed on its own
+        (its event is left as it is, the others are planned)."""
         key, mismatched, failure = target.key, 0, None
-        answers = target.provider.get_events(target.calendar_id, [link.remote_id for link, _ in sample])
+        if answers is None:
+            answers = target.provider.get_events(target.calendar_id, [link.remote_id for link, _ in sample])
         read = [(current, appt.id) for (_, appt), current in zip(sample, answers) if isinstance(current, RemoteEvent)]
         self.store.cache.put_all(key, [event for event, _ in read], {e.remote_id: a for e, a in read}, self.clock())
         for (link, appt), current in zip(sample, answers):
@@ -746,6 +721,11 @@ class SyncEngine:
                 self.apply_link(target, key, link, appt, Remote.seen(current), CalendarGate.OPEN, report)
             mismatched += report.needs_person - before
         return mismatched, failure
+
+    def _pick_and_read(self, target: CalendarTarget, start: datetime, end: datetime, size: int,
+                       seed: int) -> tuple[list[tuple[LinkRecord, AppointmentRecord]], list]:
+        sample = self.store.links.synced_sample(target.key, start, end, size, seed)
+        return sample, target.provider.get_events(target.calendar_id, [link.remote_id for link, _ in sample])
 
     def audit_sample(self, size: int, seed: int | None = None) -> dict[str, tuple[int, int, str | None]]:
         """The daily sample audit: up to ``size`` Synced events of each connected calendar over the sync window,
@@ -771,21 +751,31 @@ class SyncEngine:
         health = self.health_of(key)
         if self.write_gate(key, health, now) is not CalendarGate.OPEN and not health.held_missing:
             return {"at": now.isoformat(), "skipped": health.pause_reason or "calendar paused"}
-        start = now
-        end = now + timedelta(days=self.profile.sync.reconcile_days_ahead)
-        listed = target.provider.list_events(target.calendar_id, start, end)
-        vanished, changed = self.store.cache.replace_window(key, listed, start, end, now)
-        report = CycleReport()
-        # An event listed with the etag the cache holds was planned when the cache took that copy (a pull, or our
-        # own write's answer): only what the incremental reads missed, what vanished, and the links owed are planned.
-        candidates = self.store.links.to_plan(key, changed | vanished, (start, end))
-        remotes = self._remotes(key, candidates, (start, end))
-        held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
-        candidates = [(link, appt) for link, appt in candidates if link.id not in held]
-        self._apply_all(target, key, candidates, remotes, self.health_of(key), report)
-        sample = self.store.links.synced_sample(key, start, end, self.profile.sync.reconcile_sample,
-                                          seed if seed is not None else self.rng.randrange(1 << 30))
-        mismatched, failure = self.reread(target, sample, report)
+        start, end = now, now + timedelta(days=self.profile.sync.reconcile_days_ahead)
+        size, seed = self.profile.sync.reconcile_sample, seed if seed is not None else self.rng.randrange(1 << 30)
+        # A calendar that reads the sample in one request picks it and reads it on a worker thread while the window
+        # is listed and planned; one that reads it one by one (CalDAV: one session) picks and reads it after that.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sample-read") as pool:
+            early = pool.submit(self._pick_and_read, target, start, end, size, seed) \
+                if target.provider.reads_together else None
+            listed = target.provider.list_events(target.calendar_id, start, end)
+            vanished, changed = self.store.cache.replace_window(key, listed, start, end, now)
+            report = CycleReport()
+            # An event listed with the etag the cache holds was planned when the cache took that copy (a pull, or
+            # our own write's answer): only what the incremental reads missed, what vanished, and the links owed
+            # are planned.
+            candidates = self.store.links.to_plan(key, changed | vanished, (start, end))
+            remotes = self._remotes(key, candidates, (start, end))
+            held = self._guard_mass_deletion(key, candidates, remotes, (start, end), now)
+            self._apply_all(target, key, [c for c in candidates if c[0].id not in held], remotes,
+                            self.health_of(key), report)
+            if early is None:
+                sample, answers = self.store.links.synced_sample(key, start, end, size, seed), None
+            else:  # a link the listing planned was just compared with a newer copy than the sample's: left out
+                planned = {link.id for link, _ in candidates}
+                kept = [(pair, answer) for pair, answer in zip(*early.result()) if pair[0].id not in planned]
+                sample, answers = [pair for pair, _ in kept], [answer for _, answer in kept]
+        mismatched, failure = self.reread(target, sample, report, answers)
         if failure is not None:
             raise failure  # as a failed read of the sample always ended the calendar's reconciliation
         orphans = self.store.cache.ours_without_link(key, start, end)

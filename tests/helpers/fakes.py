@@ -41,6 +41,7 @@ class FakeCalendar:
     sees it expanded as the real providers return it."""
 
     kind: str = "fake"
+    reads_together: bool = False  # True: the engine reads the sample on a worker thread while it lists
     events: dict[str, RemoteEvent] = field(default_factory=dict)
     fail_next: list[Exception] = field(default_factory=list)
     fail_reads: list[Exception] = field(default_factory=list)

@@ -163,13 +163,37 @@ def test_a_read_failing_inside_a_batch_is_what_the_same_read_alone_would_be(outl
     assert outlook.get_events(CAL, [second])[0].remote_id == second  # the faults were for those two reads
 
 
-def test_a_sign_in_refused_inside_an_accepted_batch_is_an_auth_error(outlook, microsoft_sandbox):
+def batch_requests(microsoft_sandbox) -> int:
+    return sum(1 for r in microsoft_sandbox.requests if r == ("POST", "/v1.0/$batch"))
+
+
+def token_requests(microsoft_sandbox) -> int:
+    return sum(1 for method, path in microsoft_sandbox.requests if method == "POST" and path.endswith("/token"))
+
+
+def test_a_read_refused_for_its_token_inside_an_accepted_batch_is_sent_again_with_a_refreshed_token(
+        outlook, microsoft_sandbox):
+    first, second, third = make_events(outlook, 3)
+    microsoft_sandbox.faults.add(Fault(status=401), method="GET", path=second, times=1)
+    batches, tokens = batch_requests(microsoft_sandbox), token_requests(microsoft_sandbox)
+
+    got = outlook.get_events(CAL, [first, second, third])
+
+    assert [e.remote_id for e in got] == [first, second, third]
+    assert batch_requests(microsoft_sandbox) == batches + 2  # the batch, then the refused read
+    assert token_requests(microsoft_sandbox) == tokens + 1  # refreshed once for it
+
+
+def test_a_read_refused_again_after_the_refresh_is_an_auth_error(outlook, microsoft_sandbox):
     first, second = make_events(outlook, 2)
-    microsoft_sandbox.faults.add(Fault(status=401), method="GET", path=second)
+    microsoft_sandbox.faults.add(Fault(status=401), method="GET", path=second, times=2)
+    batches, tokens = batch_requests(microsoft_sandbox), token_requests(microsoft_sandbox)
 
     got = outlook.get_events(CAL, [first, second])
 
     assert got[0].remote_id == first and isinstance(got[1], AuthError) and got[1].status == 401
+    assert batch_requests(microsoft_sandbox) == batches + 2  # refreshed and sent once more
+    assert token_requests(microsoft_sandbox) == tokens + 1
 
 
 def test_a_failed_batch_raises_and_an_expired_token_is_refreshed_once(outlook, microsoft_sandbox):

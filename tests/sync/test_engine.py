@@ -2,6 +2,7 @@
 through the console service as the desk would."""
 
 import random
+import threading
 
 from hypothesis import given, strategies as st
 from dataclasses import replace
@@ -614,6 +615,54 @@ def test_reconciliation_finds_drift_the_cursor_missed_and_rereads_a_sample(store
     link = links(store, appts[2].id)[G]
     assert link.state is SyncState.DRIFT and "start" in link.diff
     assert engine.health_of(G).reconcile_report["needs_person"] == 1
+
+
+def test_a_calendar_that_reads_together_reads_the_sample_while_it_lists(store, clock, engine, desk, cals):
+    """Google and Outlook read the sample in one batch: it is picked before the listing and read on a worker
+    thread while the window is listed. A sampled link the listing finds changed is planned from the listing (a
+    newer copy than the sample's), once, and left out of the sample."""
+    appts = six(desk, store, clock)
+    engine.run_cycle()
+    engine.run_cycle()
+    g = cals[0]
+    g.reads_together = True
+    rid = f"ev-{appts[2].id}"
+    g.events[rid] = replace(g.events[rid], start=at("16:00", 24), end=at("16:45", 24), etag='"silent"')
+    sample_asked = threading.Event()
+    real_get, real_list = g.get_events, g.list_events
+
+    def get_events(cal, remote_ids):
+        sample_asked.set()
+        return real_get(cal, remote_ids)
+
+    def list_events(cal, start, end):  # the listing waits for the sample's read: they run at the same time
+        assert sample_asked.wait(30), "the sample was not read while the window was listed"
+        return real_list(cal, start, end)
+
+    g.get_events, g.list_events = get_events, list_events
+    g.calls.clear()
+    results = engine.reconcile(seed=7)
+    assert g.calls.count("list") == 1 and g.calls.count("get") == 6  # all six Synced were picked before the listing
+    assert results[G]["needs_person"] == 1 and results[G]["sample_checked"] == 5
+    assert results[G]["sample_mismatched"] == 0
+    link = links(store, appts[2].id)[G]
+    assert link.state is SyncState.DRIFT and "start" in link.diff
+    assert all(synced(store, a.id) for a in appts if a is not appts[2])
+
+
+def test_a_sample_read_together_that_fails_whole_ends_the_reconciliation_after_the_listing_is_planned(
+        store, clock, engine, desk, cals):
+    appts = six(desk, store, clock)
+    engine.run_cycle()
+    engine.run_cycle()
+    g = cals[0]
+    g.reads_together = True
+    rid = f"ev-{appts[2].id}"
+    g.events[rid] = replace(g.events[rid], start=at("16:00", 24), end=at("16:45", 24), etag='"silent"')
+    g.get_events = lambda cal, remote_ids: (_ for _ in ()).throw(RateLimited("slow down", status=429, retry_after=30))
+    results = engine.reconcile(seed=7)
+    assert "slow down" in results[G]["error"] and "error" not in results[O]
+    assert links(store, appts[2].id)[G].state is SyncState.DRIFT  # the listing was planned all the same
 
 
 def test_reconciliation_plans_only_what_the_incremental_reads_missed(store, clock, engine, desk, cals):
