@@ -40,7 +40,7 @@ import requests  # noqa: E402
 from receptionist.app import App, OutsideWorld  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.domain.models import BusyBlock, ExternalEventRecord  # noqa: E402
-from receptionist.domain.schedule import BookingRules, Schedule, ServiceRule, WeeklyHours  # noqa: E402
+from receptionist.domain.schedule import BookingRules, Schedule, ServiceRule  # noqa: E402
 from receptionist.ingest.platforms import ADAPTERS  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
 from receptionist.store import Store  # noqa: E402

@@ -85,20 +85,24 @@ def pick_resource(schedule: Schedule, rule: ServiceRule, start: datetime,
 def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
                 read_busy: Callable[[datetime, datetime], list[BusyBlock]], rules: BookingRules, now: datetime,
                 labels: Mapping[str, str] | None = None,
-                prefer: Sequence[Sequence[str | None]] | None = None) -> list[SlotCheck]:
+                prefer: Sequence[Sequence[str | None]] | None = None,
+                others: Sequence[Sequence[BusyBlock]] | None = None) -> list[SlotCheck]:
     """The busy-time reasons of each (start, end, service) slot, and the resource it takes (``pick_resource``, by
     ``prefer``'s names for that slot), with busy time read once (``read_busy(start, end)``) over the span of them
     all: a booking checked at the desk and a batch of captured calls are checked by the same rule as the agent's
     offers. Each is a warning a person may book over, but an overlap with a slot held for a caller on the phone
     (``HOLD``), or a start within the service's buffers of one, which is an error: that caller is being offered it
-    now (``_held``)."""
+    now (``_held``). ``others``: busy time that counts for one slot of the batch alone (the slots held for
+    callers other than the one whose booking it is), per slot."""
     if not slots:
         return []
     around = reach(rules)
     busy = read_busy(min(s for s, _, _ in slots) - around, max(e for _, e, _ in slots) + around)
-    schedule = Schedule(rules, busy, now, labels)
+    shared = Schedule(rules, busy, now, labels)
     found = []
     for n, (start, end, service) in enumerate(slots):
+        own = others[n] if others else ()
+        schedule = Schedule(rules, [*busy, *own], now, labels) if own else shared
         rule = rules.service(service, int((end - start).total_seconds() // 60))
         _, reasons = schedule.check(start, rule)  # on the first of its resources free then, if it needs one
         issues = [FieldIssue("requested_start", Severity.ERROR if _held(r) else Severity.WARNING, r.message)
