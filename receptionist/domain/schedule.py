@@ -276,7 +276,7 @@ class _Day:
 
     def __init__(self, day: date, closure: Closure | None, spans: tuple[tuple[datetime, datetime], ...]):
         self.date, self.closure, self.spans = day, closure, spans
-        self.tallies: tuple[Counter | None, Counter | None] | None = None
+        self.tallies: tuple[tuple[Counter, str, str], ...] | None = None
 
 
 @lru_cache(maxsize=4096)
@@ -414,13 +414,9 @@ class Schedule:
             found += [self._busy_refusal(b, start, end, service) for b in near
                       if not (b.start < end and start < b.end)]
         if service.capped:
-            day_tally, week_tally = today.tallies or self._tallies(today)
-            for tally, cap_total, cap_own, period in (
-                    (day_tally, rules.max_per_day, service.rule.max_per_day, "that day"),
-                    (week_tally, rules.max_per_week, service.rule.max_per_week, "that week")):
-                if tally is None:
-                    continue
-                code = DAY_FULL if period == "that day" else WEEK_FULL
+            for tally, code, period in today.tallies if today.tallies is not None else self._tallies(today):
+                cap_total, cap_own = ((rules.max_per_day, service.rule.max_per_day) if code == DAY_FULL
+                                      else (rules.max_per_week, service.rule.max_per_week))
                 if cap_total and tally[""] >= cap_total:
                     found.append(Refusal(code, f"fully booked {period} ({cap_total} bookings at most)"))
                 elif cap_own and tally[service.key] >= cap_own:
@@ -470,9 +466,10 @@ class Schedule:
                                            _spans(self.zone, day, ranges) if ranges else ())
         return known
 
-    def _tallies(self, today: _Day) -> tuple[Counter | None, Counter | None]:
+    def _tallies(self, today: _Day) -> tuple[tuple[Counter, str, str], ...]:
         """The bookings of ours and holds counted on ``today`` and in its week (Monday first), per service and in
-        all (key ""); the counts are made once, when a capped service first asks."""
+        all (key ""), each with the code and the words of its cap; none for a day or week with none. The counts are
+        made once, when a capped service first asks."""
         if self._counts is None:
             self._counts = per_day, per_week = {}, {}
             for b in self._blocks:
@@ -484,7 +481,9 @@ class Schedule:
                         tally[_key(b.service)] += 1
         per_day, per_week = self._counts
         day = today.date
-        today.tallies = per_day.get(day), per_week.get(day - timedelta(days=day.weekday()))
+        today.tallies = tuple((tally, code, period) for tally, code, period in (
+            (per_day.get(day), DAY_FULL, "that day"),
+            (per_week.get(day - timedelta(days=day.weekday())), WEEK_FULL, "that week")) if tally is not None)
         return today.tallies
 
     def _candidates(self, service: ServiceRule) -> list[ResourceRule | None]:
