@@ -210,15 +210,21 @@ class _BusyIndex:
 
     __slots__ = ("blocks", "max_end")
 
-    def __init__(self, blocks: list[BusyBlock]):  # sorted by start
+    def __init__(self, blocks: list[BusyBlock], max_end: list[datetime] | None = None):  # sorted by start
         self.blocks = blocks
-        self.max_end = max_end = list(map(_END, blocks))  # then each made the latest end so far, in place
-        latest = max_end[0] if blocks else None
-        for i, end in enumerate(max_end):
-            if end > latest:
-                latest = end
-            else:
-                max_end[i] = latest
+        self.max_end = max_end if max_end is not None else _latest_ends(blocks)
+        assert self.max_end is not None, "blocks out of order"
+
+    @classmethod
+    def of(cls, busy: Iterable[BusyBlock]) -> "_BusyIndex":
+        """From blocks in any order. The store reads them by start, so one pass checks the order while it makes
+        the running maximum; only blocks out of order are sorted (and the pass made again)."""
+        blocks = list(busy)
+        max_end = _latest_ends(blocks)
+        if max_end is None:
+            blocks.sort(key=_START)
+            max_end = _latest_ends(blocks)
+        return cls(blocks, max_end)
 
     def overlapping(self, lo: datetime, hi: datetime) -> list[BusyBlock]:
         """The blocks meeting (lo, hi), earliest first."""
@@ -241,6 +247,24 @@ class _BusyIndex:
         if i < 0 or self.max_end[i] <= lo:
             return None
         return self.blocks[bisect.bisect_left(self.max_end, self.max_end[i], 0, i)]
+
+
+def _latest_ends(blocks: list[BusyBlock]) -> list[datetime] | None:
+    """The latest end of ``blocks[:i + 1]`` for each i; None when a block starts before the one before it."""
+    if not blocks:
+        return []
+    latest_ends: list[datetime] = []
+    append = latest_ends.append
+    previous, latest = blocks[0].start, blocks[0].end
+    for b in blocks:
+        start, end = b.start, b.end
+        if start < previous:
+            return None
+        previous = start
+        if end > latest:
+            latest = end
+        append(latest)
+    return latest_ends
 
 
 class _Option:
@@ -314,9 +338,9 @@ class Schedule:
         self.zone = rules.zone
         self.now = now
         self.labels = {APPOINTMENT: "our booking", HOLD: "offered on the phone", **(labels or {})}
-        blocks = sorted(busy, key=_START)  # the store reads them in order: little to sort
-        self._options = self._index(blocks)
-        self._blocks = blocks
+        index = _BusyIndex.of(busy)
+        self._options = self._index(index)
+        self._blocks = index.blocks
         self._counts: tuple[dict[date, Counter], dict[date, Counter]] | None = None  # per day, per week: ``_tallies``
         self._days: dict[tuple[date, str | None], _Day] = {}
         self._lengths: dict[ServiceRule, _Lengths] = {}
@@ -325,13 +349,14 @@ class Schedule:
         self._step = timedelta(minutes=rules.step_minutes)
         self._step_seconds = 60 * rules.step_minutes
 
-    def _index(self, blocks: list[BusyBlock]) -> dict[str | None, _Option]:
-        """The busy time of the location as a whole (None) and of each resource, from one list sorted by start: a
-        booking or hold on a resource is busy for that resource and the location, not the others; a resource's own
-        calendar for that resource alone; everything else for every one."""
+    def _index(self, index: _BusyIndex) -> dict[str | None, _Option]:
+        """The busy time of the location as a whole (None) and of each resource, from the index of every block (by
+        start): a booking or hold on a resource is busy for that resource and the location, not the others; a
+        resource's own calendar for that resource alone; everything else for every one."""
         rules = self.rules
         if not rules.resources:
-            return {None: _Option(None, rules.hours, _BusyIndex(blocks))}
+            return {None: _Option(None, rules.hours, index)}
+        blocks = index.blocks
         own: dict[str, list[str]] = {}
         for r in rules.resources:
             if r.calendar:
