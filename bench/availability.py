@@ -4,19 +4,24 @@ fixed rate, each beside a baseline measured in the same run.
 1. ``free_slots`` (median wall and thread CPU of ``--runs``, in ``--rounds`` rounds, each with the load average): the
    rule over one read of busy time (index built + every start of 60 days checked) with the blocks in the order the
    store reads them (by start) and shuffled, vs the same days with no busy time (the cost of the hours and the grid
-   alone), vs a naive search that scans every busy block for every start (what a per-slot overlap check costs).
+   alone), vs a naive search that scans every busy block for every start (what a per-slot overlap check costs);
+   ``--against REF`` adds the same read through ``receptionist/domain/schedule.py`` as it is at the git revision
+   REF (loaded beside the current one), alternated in the same runs: the previous code under the same load.
 2. The tool endpoint: signed Vapi ``check_availability`` calls (a random day of the next 60, a new call id each, so
    each one also writes its holds) posted open loop at ``--rate`` calls/s for ``--seconds`` against a desk whose
    database holds 5,000 busy events over the 60 days, vs ``GET /healthz`` on the same server, interleaved in the
    same seconds (the HTTP floor). p50/p95/max of the answer time.
 
-``PYTHONPATH=. .venv/bin/python bench/availability.py [--runs 15] [--rounds 3] [--rate 10] [--seconds 30]``
+``PYTHONPATH=. .venv/bin/python bench/availability.py [--runs 15] [--rounds 3] [--rate 10] [--seconds 30]
+[--against REF] [--no-endpoint]``
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
+import subprocess
 import random
 import statistics
 import sys
@@ -35,7 +40,7 @@ import requests  # noqa: E402
 from receptionist.app import App, OutsideWorld  # noqa: E402
 from receptionist.config import Profile  # noqa: E402
 from receptionist.domain.models import BusyBlock, ExternalEventRecord  # noqa: E402
-from receptionist.domain.schedule import BookingRules, Schedule, ServiceRule, WeeklyHours  # noqa: E402
+from receptionist.domain.schedule import BookingRules, Schedule, ServiceRule  # noqa: E402
 from receptionist.ingest.platforms import ADAPTERS  # noqa: E402
 from receptionist.providers.secrets import memory_secret_store  # noqa: E402
 from receptionist.store import Store  # noqa: E402
@@ -80,19 +85,43 @@ def naive_free_slots(rules: BookingRules, busy: list[BusyBlock], service: Servic
     return out
 
 
-def bench_free_slots(runs: int, blocks: int, rounds: int) -> None:
+def schedule_at(ref: str):
+    """``receptionist/domain/schedule.py`` as it is at git revision ``ref``, loaded as a module of its own."""
+    root = Path(__file__).resolve().parent.parent
+    source = subprocess.run(["git", "show", f"{ref}:receptionist/domain/schedule.py"], cwd=root, check=True,
+                            capture_output=True, text=True).stdout
+    path = Path(tempfile.mkdtemp()) / "schedule_then.py"
+    path.write_text(source)
+    spec = importlib.util.spec_from_file_location("schedule_then", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["schedule_then"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def the_rules(module) -> tuple[BookingRules, ServiceRule]:
+    rules = module.BookingRules(ZONE, module.WeeklyHours.of(
+        {d: ["08:00-12:00", "13:00-18:00"] for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": ["09:00-13:00"]}),
+        buffer_after=10, max_per_day=30)
+    return rules, module.ServiceRule("Cleaning", 30, 0, 10)
+
+
+def bench_free_slots(runs: int, blocks: int, rounds: int, against: str | None = None) -> None:
     now = datetime(2026, 12, 7, 14, tzinfo=UTC)
-    rules = BookingRules(ZONE, WeeklyHours.of({d: ["08:00-12:00", "13:00-18:00"]
-                                               for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": ["09:00-13:00"]}),
-                         buffer_after=10, max_per_day=30)
-    service = ServiceRule("Cleaning", 30, 0, 10)
+    rules, service = the_rules(sys.modules[Schedule.__module__])
     start, end = now, now + timedelta(days=60)
     shuffled = busy_blocks(start, 60, blocks)
     ordered = sorted(shuffled, key=lambda b: b.start)  # as the store reads them (ORDER BY start)
     cases = {f"free_slots, {blocks:,} busy": lambda: Schedule(rules, ordered, now).free_slots(service, start, end),
              "  same, blocks shuffled": lambda: Schedule(rules, shuffled, now).free_slots(service, start, end),
-             "free_slots, no busy": lambda: Schedule(rules, [], now).free_slots(service, start, end),
-             "naive scan": lambda: naive_free_slots(rules, ordered, service, start, end)}
+             "free_slots, no busy": lambda: Schedule(rules, [], now).free_slots(service, start, end)}
+    if against:
+        then = schedule_at(against)
+        then_rules, then_service = the_rules(then)
+        cases |= {f"  {against}, {blocks:,} busy":
+                  lambda: then.Schedule(then_rules, ordered, now).free_slots(then_service, start, end),
+                  f"  {against}, no busy": lambda: then.Schedule(then_rules, [], now).free_slots(then_service, start, end)}
+    cases["naive scan"] = lambda: naive_free_slots(rules, ordered, service, start, end)
     print(f"free_slots over 60 days, {blocks} busy blocks, 30-min service on a 15-min grid, 10-min buffer after "
           f"(index built + every start checked, per run); median wall and thread CPU of {runs} runs per round, "
           "cases alternated:")
@@ -112,7 +141,7 @@ def bench_free_slots(runs: int, blocks: int, rounds: int) -> None:
         print(f" round {round_} (load average {load:.1f} → {os.getloadavg()[0]:.1f}):")
         for name in cases:
             if wall[name]:
-                print(f"  {name:<26} median {statistics.median(wall[name]):9.2f} ms wall "
+                print(f"  {name:<28} median {statistics.median(wall[name]):9.2f} ms wall "
                       f"{statistics.median(cpu[name]):9.2f} ms CPU  (runs {len(wall[name])}, slots {found[name]})")
 
 
@@ -181,9 +210,12 @@ def main() -> None:
     parser.add_argument("--blocks", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=10.0)
     parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--against", help="a git revision: its free_slots measured beside the current one")
+    parser.add_argument("--no-endpoint", action="store_true", help="free_slots only")
     args = parser.parse_args()
-    bench_free_slots(args.runs, args.blocks, args.rounds)
-    bench_endpoint(args.rate, args.seconds, args.blocks)
+    bench_free_slots(args.runs, args.blocks, args.rounds, args.against)
+    if not args.no_endpoint:
+        bench_endpoint(args.rate, args.seconds, args.blocks)
 
 
 if __name__ == "__main__":

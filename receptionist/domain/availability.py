@@ -16,6 +16,7 @@ from receptionist.domain.schedule import (
     WEEK_FULL,
     BookingRules,
     Refusal,
+    ResourceRule,
     Schedule,
     ServiceRule,
 )
@@ -84,20 +85,24 @@ def pick_resource(schedule: Schedule, rule: ServiceRule, start: datetime,
 def busy_issues(slots: Sequence[tuple[datetime, datetime, str | None]],
                 read_busy: Callable[[datetime, datetime], list[BusyBlock]], rules: BookingRules, now: datetime,
                 labels: Mapping[str, str] | None = None,
-                prefer: Sequence[Sequence[str | None]] | None = None) -> list[SlotCheck]:
+                prefer: Sequence[Sequence[str | None]] | None = None,
+                others: Sequence[Sequence[BusyBlock]] | None = None) -> list[SlotCheck]:
     """The busy-time reasons of each (start, end, service) slot, and the resource it takes (``pick_resource``, by
     ``prefer``'s names for that slot), with busy time read once (``read_busy(start, end)``) over the span of them
     all: a booking checked at the desk and a batch of captured calls are checked by the same rule as the agent's
     offers. Each is a warning a person may book over, but an overlap with a slot held for a caller on the phone
     (``HOLD``), or a start within the service's buffers of one, which is an error: that caller is being offered it
-    now (``_held``)."""
+    now (``_held``). ``others``: busy time that counts for one slot of the batch alone (the slots held for
+    callers other than the one whose booking it is), per slot."""
     if not slots:
         return []
     around = reach(rules)
     busy = read_busy(min(s for s, _, _ in slots) - around, max(e for _, e, _ in slots) + around)
-    schedule = Schedule(rules, busy, now, labels)
+    shared = Schedule(rules, busy, now, labels)
     found = []
     for n, (start, end, service) in enumerate(slots):
+        own = others[n] if others else ()
+        schedule = Schedule(rules, [*busy, *own], now, labels) if own else shared
         rule = rules.service(service, int((end - start).total_seconds() // 60))
         _, reasons = schedule.check(start, rule)  # on the first of its resources free then, if it needs one
         issues = [FieldIssue("requested_start", Severity.ERROR if _held(r) else Severity.WARNING, r.message)
@@ -111,3 +116,37 @@ def _held(reason: Refusal) -> bool:
     """Whether a refusal is an overlap with a slot held for a caller on the phone, or a start within a buffer of
     one (never booked over: the buffers are the service's as for any busy time, and the caller may take it)."""
     return reason.code in (OVERLAP, BUFFER) and reason.block is not None and reason.block.source == HOLD
+
+
+@dataclass(frozen=True)
+class HeldRule:
+    """The booking rule's question about slots held for callers, asked again inside the transaction that writes a
+    booking (``store.holds.refuse_held``) of the holds that count then: one made since the check refuses the
+    booking when the rule (``Schedule.refusals``) says it overlaps the booking or the booking's start is within the
+    service's buffers of it (``_held``), as the check itself refuses it."""
+
+    rules: BookingRules
+    service: ServiceRule
+
+    def around(self, start: datetime, end: datetime) -> tuple[datetime, datetime]:
+        """Where a hold can refuse a booking at [start, end): the booking's time widened by the service's buffers."""
+        return (start - timedelta(minutes=self.service.buffer_before),
+                end + timedelta(minutes=self.service.buffer_after))
+
+    def refusal(self, start: datetime, resource: str | None, held: Sequence[BusyBlock], now: datetime) -> str | None:
+        """Why ``held`` (holds that count now, source ``hold``) refuse the booking at ``start`` on ``resource``, as a
+        sentence; None: they do not."""
+        reason = next((r for r in Schedule(self.rules, held, now).refusals(start, self.service, self._on(resource))
+                       if _held(r)), None)
+        if reason is None:
+            return None
+        if reason.code == OVERLAP:
+            return "this time was offered to a caller on the phone a moment ago; choose another time"
+        return f"this time is {reason.message}, offered to a caller on the phone a moment ago; choose another time"
+
+    def _on(self, resource: str | None) -> ResourceRule | None:
+        """The rule's resource of that name; None (the location as a whole) for none or one it does not know."""
+        try:
+            return self.rules.resource(resource) if resource else None
+        except KeyError:
+            return None

@@ -21,7 +21,7 @@ import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter
 from datetime import date, datetime, time, timedelta, timezone
 from typing import NamedTuple
@@ -180,7 +180,7 @@ def _key(name: str | None) -> str:
     return " ".join((name or "").lower().split())
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: the search makes one per start it refuses, and a frozen one costs three times
 class Refusal:
     """One reason a slot is refused: ``code`` (one of the constants above) and ``message``, a sentence a person or
     the agent can say (made when it is read: the search refuses thousands of starts and says none of them);
@@ -206,16 +206,25 @@ _slot = partial(tuple.__new__, Slot)  # Slot((start, end, resource)) without the
 
 class _BusyIndex:
     """Busy blocks sorted by start, with a running maximum of their ends: the blocks overlapping an interval are
-    found by bisection, not by a scan."""
+    found by bisection, not by a scan, and the one of them that ends last by two bisections."""
 
-    def __init__(self, blocks: list[BusyBlock]):  # sorted by start
+    __slots__ = ("blocks", "max_end")
+
+    def __init__(self, blocks: list[BusyBlock], max_end: list[datetime] | None = None):  # sorted by start
         self.blocks = blocks
-        self.max_end = max_end = []
-        latest = blocks[0].end if blocks else None
-        for b in blocks:
-            if b.end > latest:
-                latest = b.end
-            max_end.append(latest)
+        self.max_end = max_end if max_end is not None else _latest_ends(blocks)
+        assert self.max_end is not None, "blocks out of order"
+
+    @classmethod
+    def of(cls, busy: Iterable[BusyBlock]) -> "_BusyIndex":
+        """From blocks in any order. The store reads them by start, so one pass checks the order while it makes
+        the running maximum; only blocks out of order are sorted (and the pass made again)."""
+        blocks = list(busy)
+        max_end = _latest_ends(blocks)
+        if max_end is None:
+            blocks.sort(key=_START)
+            max_end = _latest_ends(blocks)
+        return cls(blocks, max_end)
 
     def overlapping(self, lo: datetime, hi: datetime) -> list[BusyBlock]:
         """The blocks meeting (lo, hi), earliest first."""
@@ -228,6 +237,34 @@ class _BusyIndex:
             i -= 1
         found.reverse()
         return found
+
+    def latest(self, lo: datetime, hi: datetime) -> BusyBlock | None:
+        """Of the blocks meeting (lo, hi), the one that ends last (the earliest of those, as ``max`` over
+        ``overlapping`` picks it); None when none does. The latest end of the blocks starting before ``hi`` is a
+        block meeting the interval when it is after ``lo``, and the running maximum first reaches it at that
+        block."""
+        i = bisect.bisect_left(self.blocks, hi, key=_START) - 1
+        if i < 0 or self.max_end[i] <= lo:
+            return None
+        return self.blocks[bisect.bisect_left(self.max_end, self.max_end[i], 0, i)]
+
+
+def _latest_ends(blocks: list[BusyBlock]) -> list[datetime] | None:
+    """The latest end of ``blocks[:i + 1]`` for each i; None when a block starts before the one before it."""
+    if not blocks:
+        return []
+    latest_ends: list[datetime] = []
+    append = latest_ends.append
+    previous, latest = blocks[0].start, blocks[0].end
+    for b in blocks:
+        start, end = b.start, b.end
+        if start < previous:
+            return None
+        previous = start
+        if end > latest:
+            latest = end
+        append(latest)
+    return latest_ends
 
 
 class _Option:
@@ -242,15 +279,45 @@ class _Option:
 
 
 class _Lengths:
-    """A service's length and buffers, worked out once per schedule."""
+    """A service's length and buffers, and whether a cap (the location's or its own) limits it, worked out once per
+    schedule."""
 
-    __slots__ = ("rule", "length", "before", "after", "key")
+    __slots__ = ("rule", "length", "before", "after", "key", "capped")
 
-    def __init__(self, rule: ServiceRule):
+    def __init__(self, rule: ServiceRule, rules: BookingRules):
         self.rule, self.key = rule, _key(rule.name)
         self.length, self.before, self.after = (timedelta(minutes=rule.duration_minutes),
                                                 timedelta(minutes=rule.buffer_before),
                                                 timedelta(minutes=rule.buffer_after))
+        self.capped = bool(rules.max_per_day or rules.max_per_week or rule.max_per_day or rule.max_per_week)
+
+
+class _Day:
+    """A local date on one option, worked out once per schedule: the closure it falls in, its opening ranges as UTC
+    instants, and (once a capped service asks) the bookings counted that day and that week."""
+
+    __slots__ = ("date", "closure", "spans", "tallies")
+
+    def __init__(self, day: date, closure: Closure | None, spans: tuple[tuple[datetime, datetime], ...]):
+        self.date, self.closure, self.spans = day, closure, spans
+        self.tallies: tuple[tuple[Counter, str, str], ...] | None = None
+
+
+@lru_cache(maxsize=4096)
+def _spans(zone: ZoneInfo, day: date, ranges: tuple[Range, ...]) -> tuple[tuple[datetime, datetime], ...]:
+    """``ranges`` (minutes after local midnight) on ``day`` as UTC instants: midnight plus minutes on a day with no
+    clock change, each range converted exactly on a DST day. Kept across schedules (each read makes one, and the
+    zone's conversions are the dear part); a pure function of its arguments."""
+    midnight = _instant(zone, day, 0)
+    if _instant(zone, day, 1440) - midnight == _DAY:
+        return tuple((midnight + timedelta(minutes=o), midnight + timedelta(minutes=c)) for o, c in ranges)
+    return tuple((_instant(zone, day, o), _instant(zone, day, c)) for o, c in ranges)
+
+
+def _instant(zone: ZoneInfo, day: date, minutes: int) -> datetime:
+    if minutes == 1440:
+        day, minutes = day + timedelta(days=1), 0
+    return datetime.combine(day, time(minutes // 60, minutes % 60), zone).astimezone(timezone.utc)
 
 
 class Schedule:
@@ -261,8 +328,9 @@ class Schedule:
     person knows it.
 
     The busy blocks are sorted once; a day's closure and opening ranges are worked out once per local date (the
-    zone's conversions are the dear part), and the search asks the rule per start with the day it walks, so no
-    start is converted to the location's zone."""
+    zone's conversions, the dear part, once per process: ``_spans``), and the search asks the rule per start with
+    the day it walks, so no start is converted to the location's zone. The caps' counts are made when a capped
+    service first asks."""
 
     def __init__(self, rules: BookingRules, busy: Iterable[BusyBlock], now: datetime,
                  labels: Mapping[str, str] | None = None):
@@ -270,31 +338,25 @@ class Schedule:
         self.zone = rules.zone
         self.now = now
         self.labels = {APPOINTMENT: "our booking", HOLD: "offered on the phone", **(labels or {})}
-        blocks = sorted(busy, key=_START)  # the store reads them in order: little to sort
-        self._options = self._index(blocks)
-        self._day_counts: dict[date, Counter] = {}
-        self._week_counts: dict[date, Counter] = {}
-        for b in [b for b in blocks if b.source in _COUNTED]:
-            day = local(b.start, self.zone).date()
-            week = day - timedelta(days=day.weekday())
-            for counts, key in ((self._day_counts, day), (self._week_counts, week)):
-                tally = counts.setdefault(key, Counter())
-                tally[""] += 1
-                tally[_key(b.service)] += 1
-        self._days: dict[tuple[date, str | None], tuple[Closure | None, list[tuple[datetime, datetime]]]] = {}
+        index = _BusyIndex.of(busy)
+        self._options = self._index(index)
+        self._blocks = index.blocks
+        self._counts: tuple[dict[date, Counter], dict[date, Counter]] | None = None  # per day, per week: ``_tallies``
+        self._days: dict[tuple[date, str | None], _Day] = {}
         self._lengths: dict[ServiceRule, _Lengths] = {}
         self._earliest = now + timedelta(minutes=rules.min_notice_minutes)
         self._latest = now + timedelta(days=rules.horizon_days) if rules.horizon_days else None
         self._step = timedelta(minutes=rules.step_minutes)
         self._step_seconds = 60 * rules.step_minutes
 
-    def _index(self, blocks: list[BusyBlock]) -> dict[str | None, _Option]:
-        """The busy time of the location as a whole (None) and of each resource, from one list sorted by start: a
-        booking or hold on a resource is busy for that resource and the location, not the others; a resource's own
-        calendar for that resource alone; everything else for every one."""
+    def _index(self, index: _BusyIndex) -> dict[str | None, _Option]:
+        """The busy time of the location as a whole (None) and of each resource, from the index of every block (by
+        start): a booking or hold on a resource is busy for that resource and the location, not the others; a
+        resource's own calendar for that resource alone; everything else for every one."""
         rules = self.rules
         if not rules.resources:
-            return {None: _Option(None, rules.hours, _BusyIndex(blocks))}
+            return {None: _Option(None, rules.hours, index)}
+        blocks = index.blocks
         own: dict[str, list[str]] = {}
         for r in rules.resources:
             if r.calendar:
@@ -324,12 +386,13 @@ class Schedule:
     def refusals(self, start: datetime, service: ServiceRule, resource: ResourceRule | None = None) -> list[Refusal]:
         """Every reason ``service`` may not start at ``start`` (on ``resource``, or the location when None);
         none: it may."""
-        return self._refusals(start, start.astimezone(self.zone).date(), self._service(service),
-                              self._option(resource), False)
+        option = self._option(resource)
+        return self._refusals(start, self._day(start.astimezone(self.zone).date(), option), self._service(service),
+                              option, False)
 
-    def _refusals(self, start: datetime, day: date, service: _Lengths, option: _Option,
+    def _refusals(self, start: datetime, today: _Day, service: _Lengths, option: _Option,
                   first_only: bool) -> list[Refusal]:
-        """The rule itself; ``day`` is ``start``'s local date. ``refusals`` and the search
+        """The rule itself; ``today`` is ``start``'s local date on ``option``. ``refusals`` and the search
         (``_accepted``) both ask it; ``first_only`` (the search) stops at the first reason, and of busy time names
         the block that keeps the start away longest."""
         found: list[Refusal] = []
@@ -343,7 +406,7 @@ class Schedule:
             found.append(Refusal(TOO_FAR, f"too far ahead: bookings are taken up to {rules.horizon_days} days ahead"))
         if found and first_only:
             return found
-        closure, ranges = self._days.get((day, option.key)) or self._day(day, option)
+        day, closure, ranges = today.date, today.closure, today.spans
         if closure is not None:
             found.append(Refusal(HOLIDAY, f"closed for {closure.name} ({day.month}/{day.day})"))
         elif not ranges:
@@ -353,7 +416,7 @@ class Schedule:
         else:
             for opens, closes in ranges:
                 if opens <= start and end <= closes:
-                    into = start - opens
+                    into = start - opens  # its fields, not ``% step``: a timedelta's modulo costs twice as much
                     if (into.days * 86400 + into.seconds) % self._step_seconds or into.microseconds:
                         found.append(Refusal(OFF_GRID, f"not a bookable start: times start every "
                                                        f"{rules.step_minutes} minutes from opening"))
@@ -363,23 +426,22 @@ class Schedule:
                 found.append(Refusal(OUTSIDE_HOURS, lambda: f"outside opening hours ({hours.said(day.weekday())})"))
         if found and first_only:
             return found
-        near = option.busy.overlapping(start - service.before if service.before else start,
-                                       end + service.after if service.after else end)
-        if near:
-            if first_only:  # one reason will do: the block that keeps this start away longest
-                return [self._busy_refusal(max(near, key=_END), start, end, service)]
+        lo = start - service.before if service.before else start
+        hi = end + service.after if service.after else end
+        if first_only:  # one reason will do: the block that keeps this start away longest
+            block = option.busy.latest(lo, hi)
+            if block is not None:
+                return [self._busy_refusal(block, start, end, service)]
+        else:
+            near = option.busy.overlapping(lo, hi)
             # the overlaps first, then the buffers
             found += [self._busy_refusal(b, start, end, service) for b in near if b.start < end and start < b.end]
             found += [self._busy_refusal(b, start, end, service) for b in near
                       if not (b.start < end and start < b.end)]
-        if self._day_counts:
-            week = day - timedelta(days=day.weekday())
-            for tally, cap_total, cap_own, period in (
-                    (self._day_counts.get(day), rules.max_per_day, service.rule.max_per_day, "that day"),
-                    (self._week_counts.get(week), rules.max_per_week, service.rule.max_per_week, "that week")):
-                if tally is None:
-                    continue
-                code = DAY_FULL if period == "that day" else WEEK_FULL
+        if service.capped:
+            for tally, code, period in today.tallies if today.tallies is not None else self._tallies(today):
+                cap_total, cap_own = ((rules.max_per_day, service.rule.max_per_day) if code == DAY_FULL
+                                      else (rules.max_per_week, service.rule.max_per_week))
                 if cap_total and tally[""] >= cap_total:
                     found.append(Refusal(code, f"fully booked {period} ({cap_total} bookings at most)"))
                 elif cap_own and tally[service.key] >= cap_own:
@@ -400,7 +462,7 @@ class Schedule:
     def _service(self, service: ServiceRule) -> _Lengths:
         lengths = self._lengths.get(service)
         if lengths is None:
-            lengths = self._lengths[service] = _Lengths(service)
+            lengths = self._lengths[service] = _Lengths(service, self.rules)
         return lengths
 
     def _option(self, resource: ResourceRule | None) -> _Option:
@@ -419,25 +481,35 @@ class Schedule:
         return (f"within the {minutes}-minute buffer {'before' if before else 'after'} this booking: too close to "
                 f"{self._named(block)}")
 
-    def _day(self, day: date, option: _Option) -> tuple[Closure | None, list[tuple[datetime, datetime]]]:
-        """The closure ``day`` falls in, if any, and its opening ranges on ``option`` as UTC instants, worked out
-        once per local date (the zone's conversions are the dear part)."""
+    def _day(self, day: date, option: _Option) -> _Day:
+        """``day`` on ``option``: the closure it falls in, if any, and its opening ranges as UTC instants."""
         key = (day, option.key)
         known = self._days.get(key)
         if known is None:
             ranges = option.hours.days[day.weekday()]
-            midnight = self._instant(day, 0) if ranges else None
-            if midnight is not None and self._instant(day, 1440) - midnight == _DAY:  # no clock change that day
-                spans = [(midnight + timedelta(minutes=o), midnight + timedelta(minutes=c)) for o, c in ranges]
-            else:
-                spans = [(self._instant(day, o), self._instant(day, c)) for o, c in ranges]
-            known = self._days[key] = (self.rules.closure_on(day) if self.rules.closures else None, spans)
+            known = self._days[key] = _Day(day, self.rules.closure_on(day) if self.rules.closures else None,
+                                           _spans(self.zone, day, ranges) if ranges else ())
         return known
 
-    def _instant(self, day: date, minutes: int) -> datetime:
-        if minutes == 1440:
-            day, minutes = day + timedelta(days=1), 0
-        return datetime.combine(day, time(minutes // 60, minutes % 60), self.zone).astimezone(timezone.utc)
+    def _tallies(self, today: _Day) -> tuple[tuple[Counter, str, str], ...]:
+        """The bookings of ours and holds counted on ``today`` and in its week (Monday first), per service and in
+        all (key ""), each with the code and the words of its cap; none for a day or week with none. The counts are
+        made once, when a capped service first asks."""
+        if self._counts is None:
+            self._counts = per_day, per_week = {}, {}
+            for b in self._blocks:
+                if b.source in _COUNTED:
+                    day = local(b.start, self.zone).date()
+                    for counts, key in ((per_day, day), (per_week, day - timedelta(days=day.weekday()))):
+                        tally = counts.setdefault(key, Counter())
+                        tally[""] += 1
+                        tally[_key(b.service)] += 1
+        per_day, per_week = self._counts
+        day = today.date
+        today.tallies = tuple((tally, code, period) for tally, code, period in (
+            (per_day.get(day), DAY_FULL, "that day"),
+            (per_week.get(day - timedelta(days=day.weekday())), WEEK_FULL, "that week")) if tally is not None)
+        return today.tallies
 
     def _candidates(self, service: ServiceRule) -> list[ResourceRule | None]:
         if not service.resources:
@@ -491,11 +563,16 @@ class Schedule:
         day = local(window_start, self.zone).date() - timedelta(days=1)
         last_day = local(window_end, self.zone).date()
         refusals = self._refusals
+        open_days = option.hours.days
         while day <= last_day:
-            for opens, closes in self._day(day, option)[1]:
+            if not open_days[day.weekday()]:  # closed every such day: nothing to walk
+                day += _DAY
+                continue
+            today = self._day(day, option)
+            for opens, closes in today.spans:
                 at = opens if opens >= earliest else opens - ((opens - earliest) // step) * step
                 while at + length <= closes and at < end:
-                    reasons = refusals(at, day, service, option, True)
+                    reasons = refusals(at, today, service, option, True)
                     if not reasons:
                         yield at
                     elif reasons[0].code in (OVERLAP, BUFFER) and reasons[0].block is not None:
@@ -512,7 +589,7 @@ class Schedule:
                 else:
                     continue
                 break  # out of this day's ranges
-            day += timedelta(days=1)
+            day += _DAY
 
 
 def _span(minutes: int) -> str:

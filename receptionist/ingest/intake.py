@@ -31,7 +31,7 @@ from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
 from receptionist import events
-from receptionist.domain.availability import busy_issues
+from receptionist.domain.availability import busy_issues, reach
 from receptionist.domain.callbacks import callback_due
 from receptionist.domain.intake import DeliverySource, InboxRecord, InboxState, LiveCallRecord
 from receptionist.domain.payload import CallCapture, LocationRules
@@ -465,18 +465,24 @@ class Intake:
         return confirm(answer, delivery, self.rules) if confirm is not None else capture
 
     def _with_conflicts(self, outcomes: list[Outcome]) -> list[Outcome]:
-        """Add clashes with appointments and calendars' busy time, as the review pane would show them, and the
-        resource the booking takes (the one the agent held for the call at that time if still free, else the first
-        free: ``pick_resource``, as the desk's check picks it): one read of busy time for the whole batch."""
+        """Add clashes with appointments, calendars' busy time and slots held for other callers on the phone, as the
+        review pane would show them, and the resource the booking takes (the one the agent held for the call at
+        that time if still free, else the first free: ``pick_resource``, as the desk's check picks it): one read of
+        busy time and one of the holds for the whole batch, each call's own holds left out of its check."""
         timed = [i for i, o in enumerate(outcomes) if o.capture is not None and o.capture.requested_start is not None]
+        if not timed:
+            return outcomes
         now = self.clock()
+        captures = [outcomes[i].capture for i in timed]
+        around = reach(self.rules.booking)
+        holds = self.store.holds.by_call(min(c.requested_start for c in captures) - around,
+                                         max(c.requested_end for c in captures) + around, now)
         held = [self.store.holds.held_resource((c.platform, c.call_id), c.requested_start, c.requested_end, now)
-                if self.rules.booking.service(c.service).resources else None
-                for c in (outcomes[i].capture for i in timed)]
-        found = busy_issues([(outcomes[i].capture.requested_start, outcomes[i].capture.requested_end,
-                              outcomes[i].capture.service) for i in timed],
+                if self.rules.booking.service(c.service).resources else None for c in captures]
+        found = busy_issues([(c.requested_start, c.requested_end, c.service) for c in captures],
                             self.store.busy.blocks, self.rules.booking, now, self.calendar_labels,
-                            prefer=[(h,) for h in held])
+                            prefer=[(h,) for h in held],
+                            others=[[b for call, b in holds if call != (c.platform, c.call_id)] for c in captures])
         out = list(outcomes)
         for i, checked in zip(timed, found):
             c = out[i].capture

@@ -171,7 +171,7 @@ class Appointments:
             outbox.append(("sms.confirmation", {"to": draft.callback_number,
                                                 "body": self.wording.confirmation(draft)}))
         appt = ctx.store.appointments.create(draft, list(ctx.calendars), ctx.actor(actor), ctx.clock(), outbox,
-                                             seen_clashes=seen)
+                                             seen_clashes=seen, held=self.checks.held_rule(draft))
         return announce_changed(ctx, appt)
 
     def reschedule(self, appointment_id: str, start: datetime, duration_minutes: int | None = None, *,
@@ -200,7 +200,8 @@ class Appointments:
         if draft.start != appt.start:  # the notes (the call's summary) name the old time: say it moved
             changes["notes"] = moved_note(appt.notes, appt.start, draft.start, ctx.rules.zone, ctx.clock())
         changed = ctx.store.appointments.change(appointment_id, appt.version, changes, ctx.actor(actor), ctx.clock(),
-                                                outbox, action="appointment.rescheduled", seen_clashes=seen)
+                                                outbox, action="appointment.rescheduled", seen_clashes=seen,
+                                                held=self.checks.held_rule(draft))
         return announce_changed(ctx, changed)
 
     def move_plan(self, appointment_id: str, start: datetime, duration_minutes: int | None = None, *,

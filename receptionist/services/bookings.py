@@ -200,7 +200,7 @@ class Bookings:
             body = text.strip() if text is not None else self.wording.confirmation(draft)
             outbox.append(("sms.confirmation", {"to": draft.callback_number, "body": body}))
         appt = ctx.store.proposals.approve(proposal_id, draft, version, list(ctx.calendars), ctx.actor(actor),
-                                           ctx.clock(), outbox, seen_clashes=seen)
+                                           ctx.clock(), outbox, seen_clashes=seen, held=self.checks.held_rule(draft))
         ctx.bus.publish(events.PROPOSAL_DECIDED, proposal_id=proposal_id, status="approved")
         ctx.bus.publish(events.APPOINTMENT_CHANGED, appointment_id=appt.id)
         ctx.wake_sync()

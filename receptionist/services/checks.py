@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from receptionist.domain.availability import BUSY_CODES, busy_issues, reach, uncovered
+from receptionist.domain.availability import BUSY_CODES, HeldRule, busy_issues, reach, uncovered
 from receptionist.domain.schedule import Schedule
 from receptionist.domain.formatting import format_range
 from receptionist.domain.bookings import BookingDraft, blocking, validate_draft
@@ -77,6 +77,12 @@ class Checks:
         rule = ctx.rules.booking.service(draft.service, draft.duration_minutes)
         reasons = schedule.refusals(draft.start, rule, ctx.rules.booking.resource(name))
         return [r.message for r in reasons if r.code in BUSY_CODES]
+
+    def held_rule(self, draft: BookingDraft) -> HeldRule:
+        """What the write asks again, in its transaction, of the slots held for callers since the check
+        (``store.holds.refuse_held``): the booking rule with the draft's service, as the check asked it."""
+        rules = self.ctx.rules.booking
+        return HeldRule(rules, rules.service(draft.service, draft.duration_minutes))
 
     def seen_clashes(self, draft: BookingDraft, ignore_appointment: str | None = None) -> frozenset[str]:
         """Our appointments at the draft's time now, read just before its check: the write after the check refuses

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from receptionist.domain.availability import HeldRule
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import (
     AppointmentRecord,
@@ -159,17 +160,17 @@ class AppointmentStore(Room):
         return {"live": live, "cancelled": cancelled, "attention": sum(by_state.values()), **by_state}
 
     def create(self, draft: BookingDraft, calendars: Iterable[str], actor: str, now: datetime,
-               outbox: Iterable[tuple[str, dict]] = (), seen_clashes: frozenset[str] | None = None
-               ) -> AppointmentRecord:
+               outbox: Iterable[tuple[str, dict]] = (), seen_clashes: frozenset[str] | None = None,
+               held: HeldRule | None = None) -> AppointmentRecord:
         """A booking made at the desk (no call behind it): a confirmed appointment with a pending link per calendar
         and any outbox messages, atomically. One booked at another desk at this time since the check (not among
-        ``seen_clashes``), or a slot held for a caller since (``holds.refuse_held``), is a ``StaleEdit``, and
-        nothing is written."""
+        ``seen_clashes``), or a slot held for a caller since that the booking rule refuses it for (``held``:
+        ``holds.refuse_held``), is a ``StaleEdit``, and nothing is written."""
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
             refuse_new_clash(s, draft.start, draft.end, seen_clashes, resource=draft.resource)
-            if seen_clashes is not None:
-                refuse_held(s, draft.start, draft.end, now, draft.resource)
+            if held is not None:
+                refuse_held(s, draft.start, draft.end, now, draft.resource, held)
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 service=draft.service, start_at=draft.start, end_at=draft.end, notes=draft.notes,
@@ -185,11 +186,12 @@ class AppointmentStore(Room):
 
     def change(self, appointment_id: str, version: int, changes: dict, actor: str, now: datetime,
                            outbox: Iterable[tuple[str, dict]] = (), action: str = "appointment.changed",
-                           seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
+                           seen_clashes: frozenset[str] | None = None, held: HeldRule | None = None
+                           ) -> AppointmentRecord:
         """Reschedule or edit (``start``, ``end``, ``service``, ``notes``, ``caller_name``, overrides): the
         appointment changes and every calendar link is owed the new version, atomically with any SMS. A move onto
         an appointment booked at another desk since the check (not among ``seen_clashes``), or onto a slot held for a
-        caller since (``holds.refuse_held``), is a ``StaleEdit``."""
+        caller since that the booking rule refuses it for (``held``: ``holds.refuse_held``), is a ``StaleEdit``."""
         allowed = {"start", "end", "service", "notes", "caller_name", "callback_number", "title_override",
                    "description_override", "resource"}
         if set(changes) - allowed:
@@ -203,8 +205,8 @@ class AppointmentStore(Room):
             if "start" in changes:
                 refuse_new_clash(s, changes["start"], changes["end"], seen_clashes, exclude=appointment_id,
                                  resource=changes.get("resource", row.resource))
-                if seen_clashes is not None:
-                    refuse_held(s, changes["start"], changes["end"], now, changes.get("resource", row.resource))
+                if held is not None:
+                    refuse_held(s, changes["start"], changes["end"], now, changes.get("resource", row.resource), held)
             for key, value in changes.items():
                 setattr(row, {"start": "start_at", "end": "end_at"}.get(key, key), value)
             if "start" in changes and changes["start"] != before_start:  # a new time: whether they came is not known

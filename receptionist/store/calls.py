@@ -10,6 +10,7 @@ from sqlalchemy import and_, case, delete, func, or_, select
 from sqlalchemy.orm import Session, defer, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 
+from receptionist.domain.availability import HeldRule
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.call_queue import CallFilter, CallPage, CallQuery, CallSort, SearchTerms
 from receptionist.domain.callbacks import CallbackReason
@@ -264,17 +265,18 @@ class ProposalStore(Room):
 
     def approve(self, proposal_id: int, draft: BookingDraft, version: int, calendars: Iterable[str],
                          actor: str, now: datetime, outbox: Iterable[tuple[str, dict]] = (),
-                         seen_clashes: frozenset[str] | None = None) -> AppointmentRecord:
+                         seen_clashes: frozenset[str] | None = None, held: HeldRule | None = None
+                         ) -> AppointmentRecord:
         """Proposal → confirmed appointment, with a pending link row per calendar and any outbox messages,
         atomically. A proposal decided at another desk meanwhile, or an appointment booked there at this time that
-        the check before did not see (``seen_clashes``), or a slot held for another caller since
-        (``holds.refuse_held``), raises ``StaleEdit`` and changes nothing."""
+        the check before did not see (``seen_clashes``), or a slot held for another caller since that the booking
+        rule refuses it for (``held``: ``holds.refuse_held``), raises ``StaleEdit`` and changes nothing."""
         assert draft.start is not None and draft.end is not None
         with self.session() as s:
             row = self._pending(s, proposal_id, version)
             refuse_new_clash(s, draft.start, draft.end, seen_clashes, resource=draft.resource)
-            if seen_clashes is not None:
-                refuse_held(s, draft.start, draft.end, now, draft.resource, (row.call.platform, row.call.call_id))
+            if held is not None:
+                refuse_held(s, draft.start, draft.end, now, draft.resource, held, (row.call.platform, row.call.call_id))
             appt = t.Appointment(
                 id=uuid.uuid4().hex, caller_name=draft.caller_name, callback_number=draft.callback_number,
                 account_id=row.call.account_id, service=draft.service, start_at=draft.start, end_at=draft.end,

@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import and_, delete, exists, not_, or_, select
 from sqlalchemy.orm import Session
 
+from receptionist.domain.availability import HeldRule
 from receptionist.domain.models import AppointmentStatus, BusyBlock, ProposalStatus
 from receptionist.store import tables as t
 from receptionist.store.base import Room, StaleEdit, lock_bookings, same_resource
@@ -26,19 +27,34 @@ def _counting(now: datetime):
                                                                                     not_(decided))))
 
 
-def refuse_held(s: Session, start: datetime, end: datetime, now: datetime, resource: str | None,
+def refuse_held(s: Session, start: datetime, end: datetime, now: datetime, resource: str | None, rule: HeldRule,
                 except_call: tuple[str, str] | None = None) -> None:
     """Inside the transaction that writes a booking at [start, end) on ``resource``, after ``lock_bookings``
-    (``refuse_new_clash`` takes it): a slot held for a caller on the phone there now (``except_call``'s own left
-    out: it is this booking) was offered since the check, which refuses any it saw, so this write is refused
-    (``StaleEdit``) rather than booking a time the agent is offering."""
+    (``refuse_new_clash`` takes it): a slot held for a caller on the phone now (``except_call``'s own left out: it
+    is this booking) that the booking rule refuses it for (``rule``: an overlap, or a start within the service's
+    buffers of the hold) was offered since the check, which refuses any it saw, so this write is refused
+    (``StaleEdit``, the rule's reason) rather than booking a time the agent is offering."""
+    lo, hi = rule.around(start, end)
+    query = _held_query(lo, hi, now, except_call).where(same_resource(t.SlotHold.resource, resource))
+    held = [_block(*row) for row in s.execute(query)]
+    refused = rule.refusal(start, resource, held, now) if held else None
+    if refused is not None:
+        s.rollback()
+        raise StaleEdit(refused)
+
+
+def _held_query(start: datetime, end: datetime, now: datetime, except_call: tuple[str, str] | None):
+    """Holds overlapping [start, end) that count now, earliest first; ``except_call``'s own left out."""
     H = t.SlotHold
-    query = select(H.id).where(H.start_at < end, H.end_at > start, _counting(now), same_resource(H.resource, resource))
+    query = (select(H.start_at, H.end_at, H.service, H.resource)
+             .where(H.start_at < end, H.end_at > start, _counting(now)).order_by(H.start_at))
     if except_call is not None:
         query = query.where(not_(and_(H.platform == except_call[0], H.call_id == except_call[1])))
-    if s.scalar(query.limit(1)) is not None:
-        s.rollback()
-        raise StaleEdit("this time was offered to a caller on the phone a moment ago; choose another time")
+    return query
+
+
+def _block(start: datetime, end: datetime, service: str | None, resource: str | None) -> BusyBlock:
+    return BusyBlock(start, end, "hold", "held for another caller", service=service, resource=resource)
 
 
 class Holds(Room):
@@ -46,14 +62,17 @@ class Holds(Room):
                except_call: tuple[str, str] | None = None) -> list[BusyBlock]:
         """Holds overlapping [start, end) that count now, as busy blocks (source ``hold``); ``except_call``'s own
         holds are left out (a caller is not kept from the slot offered to them)."""
-        H = t.SlotHold
-        query = (select(H.start_at, H.end_at, H.service, H.resource)
-                 .where(H.start_at < end, H.end_at > start, _counting(now)).order_by(H.start_at))
-        if except_call is not None:
-            query = query.where(not_(and_(H.platform == except_call[0], H.call_id == except_call[1])))
         with self.session() as s:
-            return [BusyBlock(a, b, "hold", "held for another caller", service=service, resource=resource)
-                    for a, b, service, resource in s.execute(query)]
+            return [_block(*row) for row in s.execute(_held_query(start, end, now, except_call))]
+
+    def by_call(self, start: datetime, end: datetime, now: datetime) -> list[tuple[tuple[str, str], BusyBlock]]:
+        """Holds overlapping [start, end) that count now, each with the (platform, call id) it is held for, as
+        ``blocks`` gives them: a batch of calls reads them once and leaves each call's own out."""
+        H = t.SlotHold
+        query = _held_query(start, end, now, None).add_columns(H.platform, H.call_id)
+        with self.session() as s:
+            return [((platform, call_id), _block(a, b, service, resource))
+                    for a, b, service, resource, platform, call_id in s.execute(query)]
 
     def held_resource(self, call: tuple[str, str], start: datetime, end: datetime, now: datetime) -> str | None:
         """The resource ``call`` booked (its kept hold) at exactly [start, end), if that hold still counts."""

@@ -1,6 +1,7 @@
 """A slot held for a caller on the phone is busy time with the service's buffers around it, and a refusal — never a
 warning a person books over — whether the start meets the held time or only its buffer (``busy_issues`` over
-``Schedule.refusals``, the rule the free-time search uses too)."""
+``Schedule.refusals``, the rule the free-time search uses too), at the check and again in the write's transaction
+(``HeldRule``, over the holds the store reads there)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from receptionist.domain.availability import busy_issues
+from receptionist.domain.availability import HeldRule, busy_issues
 from receptionist.domain.models import BusyBlock, Severity
 from receptionist.domain.schedule import BookingRules, Schedule, ServiceRule, WeeklyHours
 
@@ -69,6 +70,7 @@ def test_a_start_meeting_a_hold_or_its_buffers_is_an_error_and_never_offered(wor
     length, before, after = (timedelta(minutes=m) for m in (service.duration_minutes, service.buffer_before,
                                                              service.buffer_after))
     offered = {s.start for s in Schedule(rules, blocks, NOW).free_slots(service, MONDAY, MONDAY + timedelta(hours=10))}
+    write = HeldRule(rules, service)
     probe = MONDAY
     while probe + length <= MONDAY + timedelta(hours=10):
         [checked] = busy_issues([(probe, probe + length, "Cleaning")], lambda lo, hi: blocks, rules, NOW)
@@ -80,4 +82,8 @@ def test_a_start_meeting_a_hold_or_its_buffers_is_an_error_and_never_offered(wor
         assert all(HELD in i.message for i in errors)
         assert len(issues) == len(near)  # every busy block near it is named once, the rest as warnings
         assert (probe in offered) == (not near)
+        lo, hi = write.around(probe, probe + length)  # what the write's transaction reads, and asks the rule of
+        refused = write.refusal(probe, None, [b for b in blocks if b.source == "hold" and b.start < hi and lo < b.end],
+                                NOW)
+        assert (refused is not None) == bool(held), (probe, refused)
         probe += timedelta(minutes=5)

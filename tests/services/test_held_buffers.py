@@ -79,3 +79,38 @@ def test_busy_time_that_is_not_held_stays_a_warning_in_the_buffer(desk, clock):
         (Severity.WARNING, True)]
     booked = desk.appointments.book("Bo Lee", "(312) 555-0100", "Cleaning", tuesday(10, 30))
     assert booked.start == tuesday(10, 30)  # a person books over a buffer next to a booking, warned
+
+
+def test_a_hold_made_between_the_check_and_the_write_within_the_buffer_refuses_the_write(desk, store, clock,
+                                                                                      monkeypatch):
+    """The race, for the buffers: the agent offers a caller 10:00–10:30 after the desk checked a time within the
+    service's 10-minute buffers of it and before the desk writes it. The write's own transaction asks the booking
+    rule again (``holds.refuse_held`` with ``HeldRule``): refused on every write path, naming the buffer; nothing
+    is written. A hold just beyond the buffers does not refuse it."""
+    appt = desk.appointments.book("Ana Ruiz", "(312) 555-0199", "Cleaning", tuesday(14))
+    call = store_payload(store, payload(requested_start="2026-11-24T09:30:00", service="Cleaning",
+                                        duration_minutes=30), location_rules(BUFFERED), clock())
+    checked = desk.checks.taken_since
+    offers = []
+
+    def offered_meanwhile(draft):  # after the check, before the write
+        offers.append(draft.start)
+        hold_ten(store, clock)
+        return checked(draft)
+
+    monkeypatch.setattr(desk.checks, "taken_since", offered_meanwhile)
+    stale = "offered to a caller on the phone a moment ago; choose another time"
+    with pytest.raises(UserError, match=f"this time is {AFTER_HELD} .*, {stale}"):
+        desk.appointments.book("Bo Lee", "(312) 555-0100", "Cleaning", tuesday(10, 30))
+    clock.advance(minutes=11)  # that hold lapses; the next check sees none
+    with pytest.raises(UserError, match=f"this time is {BEFORE_HELD} .*, {stale}"):
+        desk.appointments.reschedule(appt.id, tuesday(9, 30))
+    clock.advance(minutes=11)
+    with pytest.raises(UserError, match=f"this time is {BEFORE_HELD} .*, {stale}"):
+        desk.bookings.approve(call.proposal.id, call.proposal.version)
+    assert offers == [tuesday(10, 30), tuesday(9, 30), tuesday(9, 30)]  # each checked before the hold came
+    assert [(a.id, a.start) for a in desk.appointments.between()] == [(appt.id, tuesday(14))]
+    assert desk.bookings.proposal(call.proposal.id).status.value == "pending"
+    # beyond the buffers (10:40 is 10 minutes after the hold ends; 9:20 ends 10 minutes before it starts)
+    assert desk.appointments.book("Bo Lee", "(312) 555-0100", "Cleaning", tuesday(10, 40)).start == tuesday(10, 40)
+    assert desk.appointments.reschedule(appt.id, tuesday(9, 20)).start == tuesday(9, 20)
