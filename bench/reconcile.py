@@ -10,7 +10,8 @@ for this process's GIL.
    paging, maxResults 2,500, the service built once; ``requests`` on Graph ``calendarView`` with ``$top=1000``
    and ``@odata.nextLink``; and once more with what the product asks of each event, ``$expand`` of the extended
    property naming our events and text bodies, so only the client's own work differs). Printed: medians, the
-   ratio of the medians and the spread of the per-run ratios, the load average before and after. ``--profile FILE``: one more reconciliation under cProfile.
+   ratio of the medians and the spread of the per-run ratios, the load average before and after.
+   ``--profile FILE``: one more reconciliation under cProfile.
 3. An incremental cycle with nothing changed: requests per calendar, wall time, and CPU — ``time.process_time``
    (this process) and ``time.thread_time`` (the thread running the cycle: the product's own work).
 
