@@ -3,31 +3,16 @@ stand-in: a nightly recurring shift (expanded by Google, across the autumn DST c
 an all-day weekend shift are put on the calendar; the leader's refresh reads them; the AI agent's
 ``who_is_on_call`` on the receiver (Vapi and Retell) names the right person and phone."""
 
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from receptionist.app import App
 from receptionist.config import Profile
-from receptionist.ingest.platforms import ADAPTERS
-from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
-from receptionist_sandbox.voice_platforms import call_tool
-from tests.helpers.fakes import FakeClock
+from tests.helpers.on_call import NY, ask, ny, started_app, wall
 
 pytestmark = pytest.mark.e2e
-NY = ZoneInfo("America/New_York")
 ROTA = "on-call-rota@group.calendar.google.com"
-SECRETS = {"vapi": "vapi-secret", "retell": "retell-secret"}
-
-
-def ny(*args) -> datetime:
-    return datetime(*args, tzinfo=NY).astimezone(timezone.utc)
-
-
-def wall(moment: datetime) -> str:
-    return moment.astimezone(NY).replace(tzinfo=None).isoformat()
 
 
 @pytest.fixture
@@ -52,21 +37,9 @@ def app(stack, db_url):
         "people": {"members": [{"name": "Dr. Ben Cole", "phone": "+12125550122"}]},
         "availability": {"on_call_calendar": f"google:{ROTA}"}})
     profile = stack.profile(base, ingest_port=0)
-    secrets = memory_secret_store("on-call-calendar")
-    stack.provision(profile, secrets)
-    for platform, secret in SECRETS.items():
-        secrets.set(ADAPTERS[platform].secret_key, secret)
-    clock = FakeClock(ny(2026, 10, 31, 21))  # Saturday night, before the clocks go back
-    app = App.build(profile, db_url, secrets, clock=clock)
-    app.receiver.start()
-    app.clock = clock
+    app = started_app(stack, db_url, profile, "on-call-calendar")
     yield app
     app.stop()
-
-
-def ask(app, platform, **args):
-    return call_tool(app.receiver.tools_url_for(platform), platform, SECRETS[platform], f"{platform}-urgent",
-                     "who_is_on_call", args, now=app.clock(), caller_id="+12125550142")
 
 
 def test_the_rota_on_a_shared_google_calendar_answers_who_is_on_call(app):

@@ -4,29 +4,14 @@ change), a one-off cover over it, and an all-day shift are put on a second calen
 refresh reads them; the AI agent's ``who_is_on_call`` on the receiver (Vapi and Retell) names the right person and
 phone; a refused sign-in is recorded and the last good rota still answers."""
 
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
 
-from receptionist.app import App
 from receptionist.config import Profile
-from receptionist.ingest.platforms import ADAPTERS
-from receptionist.providers.secrets import memory_secret_store
-from receptionist_sandbox.voice_platforms import call_tool
-from tests.helpers.fakes import FakeClock
+from tests.helpers.on_call import NY, ask, ny, started_app, wall
 
 pytestmark = pytest.mark.e2e
-NY = ZoneInfo("America/New_York")
-SECRETS = {"vapi": "vapi-secret", "retell": "retell-secret"}
-
-
-def ny(*args) -> datetime:
-    return datetime(*args, tzinfo=NY).astimezone(timezone.utc)
-
-
-def wall(moment: datetime) -> str:
-    return moment.astimezone(NY).replace(tzinfo=None).isoformat()
 
 
 def when(text: str) -> dict:
@@ -59,21 +44,9 @@ def app(stack, db_url):
     data["google"]["enabled"] = False  # the rota's account is the only one
     data["availability"]["on_call_calendar"] = f"outlook:{rota}"
     profile = Profile.from_dict(data)
-    secrets = memory_secret_store("on-call-outlook")
-    stack.provision(profile, secrets)
-    for platform, secret in SECRETS.items():
-        secrets.set(ADAPTERS[platform].secret_key, secret)
-    clock = FakeClock(ny(2026, 10, 31, 21))  # Saturday night, before the clocks go back
-    app = App.build(profile, db_url, secrets, clock=clock)
-    app.receiver.start()
-    app.clock = clock
+    app = started_app(stack, db_url, profile, "on-call-outlook")
     yield app
     app.stop()
-
-
-def ask(app, platform, **args):
-    return call_tool(app.receiver.tools_url_for(platform), platform, SECRETS[platform], f"{platform}-urgent",
-                     "who_is_on_call", args, now=app.clock(), caller_id="+12125550142")
 
 
 def test_the_rota_on_a_shared_outlook_calendar_answers_who_is_on_call(app, stack):
