@@ -7,6 +7,7 @@ and in UTC.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -128,7 +129,39 @@ class CalendarProvider(Protocol):
         """All events overlapping [start, end), recurring events expanded, following every page."""
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
-        """Incremental read. ``cursor=None`` means a full read of [start, end) that returns a first cursor."""
+        """Incremental read. ``cursor=None`` means a full read of [start, end) that returns a first cursor.
+
+        A provider whose listing comes in pages may also offer ``read_changes`` (same arguments): the same read as
+        an iterator of one ``ChangeBatch`` per page, in the service's order (within a page a remote id is either
+        an event or deleted, as its last mention there left it), every one with the batch's ``full`` and only the
+        last with the ``cursor``; ``list_changes`` is then ``collect_changes`` of it. The engine reads
+        pages through ``change_pages``, so it caches each while the next is fetched."""
+
+
+def change_pages(provider: CalendarProvider, calendar_id: str, cursor: str | None, start: datetime,
+                 end: datetime) -> Iterator[ChangeBatch]:
+    """``provider.read_changes`` where it has it, else its ``list_changes`` as the one page."""
+    read_changes = getattr(provider, "read_changes", None)
+    if read_changes is not None:
+        return read_changes(calendar_id, cursor, start, end)
+    return iter([provider.list_changes(calendar_id, cursor, start, end)])
+
+
+def collect_changes(pages: Iterable[ChangeBatch]) -> ChangeBatch:
+    """The pages of one read as a single batch: each remote id once, as its last mention left it (an event
+    listed, then reported removed on a later page, is removed; removed, then listed again, is listed)."""
+    events: dict[str, RemoteEvent] = {}
+    deleted: dict[str, None] = {}
+    cursor, full = None, False
+    for page in pages:
+        for remote_id in page.deleted_ids:
+            events.pop(remote_id, None)
+            deleted[remote_id] = None
+        for event in page.events:
+            deleted.pop(event.remote_id, None)
+            events[event.remote_id] = event
+        cursor, full = page.cursor or cursor, page.full
+    return ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=cursor, full=full)
 
 
 @dataclass(frozen=True)

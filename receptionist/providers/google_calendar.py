@@ -31,6 +31,7 @@ import json
 import logging
 import socket
 import threading
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
@@ -46,7 +47,14 @@ from googleapiclient.http import BatchHttpRequest
 
 from receptionist.config import GoogleSettings
 from receptionist.providers.http import OfficeHttp, connection_error, read_ahead, retry_after_seconds
-from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
+from receptionist.domain.ports import (
+    CalendarInfo,
+    ChangeBatch,
+    EventDraft,
+    RemoteEvent,
+    SecretStore,
+    collect_changes,
+)
 from receptionist.errors import (
     AuthError,
     ConflictError,
@@ -438,7 +446,11 @@ class GoogleCalendarProvider:
                  datetime.fromisoformat(p["end"]).astimezone(timezone.utc)) for p in answer.get("busy", [])]
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
-        """Incremental read.
+        return collect_changes(self.read_changes(calendar_id, cursor, start, end))
+
+    def read_changes(self, calendar_id: str, cursor: str | None, start: datetime,
+                     end: datetime) -> Iterator[ChangeBatch]:
+        """Incremental read, a ``ChangeBatch`` per page; the sync token comes with the last.
 
         With a cursor, Google reports every change since then in the whole calendar (a sync token cannot be
         combined with a time window), so events outside [start, end) may appear.  Deleted events come back with
@@ -449,21 +461,22 @@ class GoogleCalendarProvider:
         else:
             params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True,
                       "showDeleted": True, "maxResults": self.page_size}
-        events: list[RemoteEvent] = []
-        deleted_ids: list[str] = []
-        next_cursor: str | None = None
         for data in self._pages(calendar_id, params, sync_token=bool(cursor)):
+            events: dict[str, RemoteEvent] = {}
+            deleted: dict[str, None] = {}
             for item in data.get("items", []):
                 cancelled = item.get("status") == "cancelled"
                 has_times = bool((item.get("start") or {}).keys() & {"date", "dateTime"}) and bool(
                     (item.get("end") or {}).keys() & {"date", "dateTime"})
                 if cancelled and not has_times:
-                    deleted_ids.append(item["id"])
+                    events.pop(item["id"], None)
+                    deleted[item["id"]] = None
                 else:
-                    events.append(self._to_remote(calendar_id, item, data.get("timeZone")))
-            next_cursor = data.get("nextSyncToken") or next_cursor
-        return ChangeBatch(events=events, deleted_ids=deleted_ids, cursor=next_cursor, full=cursor is None)
-
+                    event = self._to_remote(calendar_id, item, data.get("timeZone"))
+                    deleted.pop(event.remote_id, None)
+                    events[event.remote_id] = event
+            yield ChangeBatch(events=list(events.values()), deleted_ids=list(deleted),
+                              cursor=data.get("nextSyncToken"), full=cursor is None)
 
 
 def google_provider(settings: GoogleSettings, secrets: SecretStore, **kwargs: Any) -> GoogleCalendarProvider:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
@@ -36,7 +37,14 @@ from requests.structures import CaseInsensitiveDict
 
 from receptionist.config import OutlookSettings
 from receptionist.providers.http import connection_error, read_ahead, retry_after_seconds
-from receptionist.domain.ports import CalendarInfo, ChangeBatch, EventDraft, RemoteEvent, SecretStore
+from receptionist.domain.ports import (
+    CalendarInfo,
+    ChangeBatch,
+    EventDraft,
+    RemoteEvent,
+    SecretStore,
+    collect_changes,
+)
 from receptionist.errors import (
     AuthError,
     ConflictError,
@@ -457,6 +465,12 @@ class OutlookCalendarProvider:
         return self._default_ids[cal]
 
     def list_changes(self, calendar_id: str, cursor: str | None, start: datetime, end: datetime) -> ChangeBatch:
+        return collect_changes(self.read_changes(calendar_id, cursor, start, end))
+
+    def read_changes(self, calendar_id: str, cursor: str | None, start: datetime,
+                     end: datetime) -> Iterator[ChangeBatch]:
+        """``calendarView/delta``, a ``ChangeBatch`` per page (``@removed``: deleted, or moved out of the window);
+        the delta link comes with the last page."""
         headers = {"Prefer": f"{PREFER}, odata.maxpagesize={self.page_size}"}
         if cursor is None:
             url, params, full = f"{self._calendar_path(calendar_id)}/calendarView/delta", self._window(start, end), True
@@ -464,23 +478,21 @@ class OutlookCalendarProvider:
             if not self._ours(cursor):
                 raise CursorExpired("Outlook delta link belongs to another Graph endpoint; a full read is needed")
             url, params, full = cursor, None, False
-        events: dict[str, RemoteEvent] = {}
-        deleted: dict[str, None] = {}
-        cursor_out: str | None = None
         for page in self._pages(url, params, delta=True, headers=headers):
+            events: dict[str, RemoteEvent] = {}
+            deleted: dict[str, None] = {}
             for item in page.get("value", []):
-                if "@removed" in item:  # deleted, or moved out of the window
+                if "@removed" in item:
                     events.pop(item["id"], None)
                     deleted[item["id"]] = None
                 else:
                     event = parse_event(item, self._all_day_zone)
                     deleted.pop(event.remote_id, None)
                     events[event.remote_id] = event
-            cursor_out = page.get("@odata.deltaLink") or cursor_out
-        batch = ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=cursor_out, full=full)
-        if batch.cursor is None:
-            raise ProviderError("Outlook ended a delta round without a delta link")
-        return batch
+            delta_link = page.get("@odata.deltaLink")
+            if delta_link is None and page.get("@odata.nextLink") is None:
+                raise ProviderError("Outlook ended a delta round without a delta link")
+            yield ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=delta_link, full=full)
 
 
 def outlook_provider(settings: OutlookSettings, secrets: SecretStore, *,

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from receptionist.domain.models import (
     ExternalEventRecord,
 )
-from receptionist.domain.ports import RemoteEvent
+from receptionist.domain.ports import ChangeBatch, RemoteEvent
 from receptionist.store import tables as t
 from receptionist.store.base import LONG_EVENT, Room, chunks, event_overlaps
 from receptionist.store.records import external_record
@@ -67,30 +67,51 @@ class RemoteCache(Room):
             row = s.get(t.SyncCursor, calendar)
             return (row.cursor, row.window_start, row.window_end) if row else (None, None, None)
 
-    def apply_changes(self, calendar: str, events: list[RemoteEvent], deleted_ids: list[str], full: bool,
-                             cursor: str | None, window: tuple[datetime, datetime], now: datetime) -> set[str]:
-        """Fold one incremental read into the cache, and move the cursor, in one transaction. Returns the remote
-        ids that changed or went away (what the plan must look at)."""
-        with self.session() as s:
-            gone = set(deleted_ids) | {e.remote_id for e in events if e.cancelled}
-            if full:
-                before = set(s.scalars(select(t.ExternalEvent.remote_id).where(t.ExternalEvent.calendar == calendar)))
-                s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar))
-                gone |= before - {e.remote_id for e in events}
-            elif gone:
+    def apply_changes(self, calendar: str, pages: Iterable[ChangeBatch], window: tuple[datetime, datetime],
+                      now: datetime) -> set[str]:
+        """Fold one read (``ChangeBatch`` pages, as ``change_pages`` yields them) into the cache, then move the
+        cursor. Returns the remote ids that changed or went away (what the plan must look at).
+
+        Each page is written in a short transaction of its own as it comes, so the writing goes on while the
+        provider fetches the next page, and no desk waits on the database for the length of a listing. The last
+        transaction moves the cursor and, after a full listing, drops what the listing no longer holds. A read
+        that fails between pages leaves what it wrote (true of the calendar when read) and the cursor where it
+        was: the next read starts again from it."""
+        changed: set[str] = set()
+        listed: set[str] = set()
+        before: set[str] | None = None
+        cursor, full = None, False
+        for page in pages:
+            full = page.full
+            with self.session() as s:
+                if full and before is None:
+                    before = set(s.scalars(select(t.ExternalEvent.remote_id).where(
+                        t.ExternalEvent.calendar == calendar)))
+                gone = set(page.deleted_ids) | {e.remote_id for e in page.events if e.cancelled}
                 for chunk in chunks(sorted(gone), 500):
                     s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
                                                             t.ExternalEvent.remote_id.in_(chunk)))
-            live = [e for e in events if not e.cancelled]
-            upsert_events(s, calendar, live, now,
-                                our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
+                live = [e for e in page.events if not e.cancelled]
+                upsert_events(s, calendar, live, now,
+                              our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
+                s.commit()
+            listed = (listed - gone) | {e.remote_id for e in live}
+            changed |= gone | {e.remote_id for e in live}
+            cursor = page.cursor or cursor
+        with self.session() as s:
+            if full:
+                vanished = (before or set()) - listed
+                for chunk in chunks(sorted(vanished), 500):
+                    s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                            t.ExternalEvent.remote_id.in_(chunk)))
+                changed |= vanished
             cur = s.get(t.SyncCursor, calendar) or t.SyncCursor(calendar=calendar)
             cur.cursor, cur.updated_at = cursor, now
             if full:
                 cur.window_start, cur.window_end = window
             s.merge(cur)
             s.commit()
-            return gone | {e.remote_id for e in live}
+        return changed
 
     def replace_window(self, calendar: str, events: list[RemoteEvent], start: datetime, end: datetime,
                               now: datetime) -> tuple[set[str], set[str]]:

@@ -38,7 +38,7 @@ from receptionist.domain.models import (
     LinkRecord,
     SyncState,
 )
-from receptionist.domain.ports import CalendarProvider, EventDraft, Messenger, RemoteEvent
+from receptionist.domain.ports import CalendarProvider, EventDraft, Messenger, RemoteEvent, change_pages
 from receptionist.domain.sync_plan import (
     GONE,
     remote_event_of,
@@ -375,10 +375,10 @@ class SyncEngine:
             cursor = None  # the window moved on: start a fresh listing so it covers the days ahead
         try:
             try:
-                batch = target.provider.list_changes(target.calendar_id, cursor, *window)
+                changed = self._read_into_cache(target, cursor, window, now)
             except CursorExpired:
                 log.info("%s: sync cursor expired, doing a full read", key)
-                batch = target.provider.list_changes(target.calendar_id, None, *window)
+                changed = self._read_into_cache(target, None, window, now)
         except ProviderError as exc:
             report.pull_errors[key] = plain(exc)
             if isinstance(exc, AuthError):
@@ -388,9 +388,7 @@ class SyncEngine:
             else:
                 self.store.health.save(key, now, last_error=plain(exc), last_error_at=now)
             return set()
-        changed = self.store.cache.apply_changes(key, batch.events, batch.deleted_ids, batch.full, batch.cursor,
-                                                  window, now)
-        report.pulled[key] = len(batch.events) + len(batch.deleted_ids)
+        report.pulled[key] = len(changed)
         health = self.health_of(key)
         updates: dict = {"last_pull_at": now}
         if health.gate in ("reconnect", "offline", "throttled"):  # it answered: open again
@@ -399,6 +397,13 @@ class SyncEngine:
         if changed:
             self.bus.publish(events.CALENDAR_REFRESHED, calendar=key, changes=len(changed))
         return changed
+
+    def _read_into_cache(self, target: CalendarTarget, cursor: str | None, window: tuple[datetime, datetime],
+                         now: datetime) -> set[str]:
+        """The calendar's changes since ``cursor`` into the remote cache, each page cached while the provider
+        fetches the next (``change_pages``). Returns the remote ids that changed."""
+        pages = change_pages(target.provider, target.calendar_id, cursor, *window)
+        return self.store.cache.apply_changes(target.key, pages, window, now)
 
     def window(self) -> tuple[datetime, datetime]:
         now = self.clock()

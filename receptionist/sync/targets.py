@@ -24,7 +24,7 @@ class CycleReport:
     failed: int = 0
     waiting: int = 0  # links owed but held: sign-in, Retry-After, network, mass-deletion guard
     needs_person: int = 0  # links that became Drift/Conflict this cycle
-    pulled: dict[str, int] = field(default_factory=dict)
+    pulled: dict[str, int] = field(default_factory=dict)  # per calendar: remote events the read found changed or gone
     pull_errors: dict[str, str] = field(default_factory=dict)
     messages_sent: int = 0
     message_errors: int = 0

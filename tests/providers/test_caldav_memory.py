@@ -66,7 +66,7 @@ def pull(store, provider, batch_cursor=None) -> ChangeBatch:
     """One engine pull: from the stored cursor, folded into the remote cache with the new cursor."""
     cursor = store.cache.cursor(KEY)[0] if batch_cursor is None else batch_cursor
     batch = provider.list_changes(provider.settings.calendar_url, cursor, *WINDOW)
-    store.cache.apply_changes(KEY, batch.events, batch.deleted_ids, batch.full, batch.cursor, WINDOW, NOW)
+    store.cache.apply_changes(KEY, [batch], WINDOW, NOW)
     return batch
 
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from receptionist.app import calendar_targets
+from receptionist.domain.ports import change_pages
 from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox.stack import SandboxStack
 
@@ -82,8 +83,8 @@ def test_all_day_and_free_events_read_as_such(seeded):
 
 def test_busy_time_in_the_store_counts_busy_occurrences_and_skips_free_events(seeded, store, clock):
     for key, target in seeded.items():
-        batch = target.provider.list_changes(target.calendar_id, None, *WINDOW)
-        store.cache.apply_changes(key, batch.events, batch.deleted_ids, batch.full, batch.cursor, WINDOW, clock())
+        store.cache.apply_changes(key, change_pages(target.provider, target.calendar_id, None, *WINDOW), WINDOW,
+                                  clock())
     blocks = store.busy.blocks(MONDAY, MONDAY + timedelta(days=7))
     titles = {b.title for b in blocks}
     assert {"Owners' check-in (moved)", "Lunch & learn (moved)", "Office closed — CPR recertification",

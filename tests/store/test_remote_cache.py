@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from receptionist.domain.bookings import BookingDraft
 from receptionist.domain.models import SyncState
 from receptionist.domain.payload import LocationRules, normalise, parse_payload
-from receptionist.domain.ports import RemoteEvent
+from receptionist.domain.ports import ChangeBatch, RemoteEvent
 from tests.helpers.calls import store_call
 from tests.helpers.payloads import payload
 
@@ -52,10 +52,10 @@ def test_bulk_upsert_updates_in_place_and_keeps_a_known_uid(store, clock):
     now = clock()
     window = (now - timedelta(days=1), now + timedelta(days=60))
     first = [event(f"r{i}", now + timedelta(hours=i), uid="b" * 32 if i == 0 else None) for i in range(1200)]
-    store.cache.apply_changes(CAL, first, [], True, "c1", window, now)
+    store.cache.apply_changes(CAL, [ChangeBatch(first, [], "c1", full=True)], window, now)
     # a delta answer (Graph's carry no extended properties): the same ids, retitled, without uids
     again = [event(f"r{i}", now + timedelta(hours=i), title=f"Busy {i}") for i in range(0, 1200, 3)]
-    changed = store.cache.apply_changes(CAL, again, ["r1"], False, "c2", window, now)
+    changed = store.cache.apply_changes(CAL, [ChangeBatch(again, ["r1"], "c2")], window, now)
 
     assert changed == {e.remote_id for e in again} | {"r1"}
     cached = store.cache.by_remote_id(CAL, [f"r{i}" for i in range(1200)])
