@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from receptionist.domain.ports import CalendarProvider, EventDraft, RemoteEvent
+from receptionist.domain.ports import CalendarProvider, EventDraft, RemoteEvent, change_pages, collect_changes
 from receptionist.errors import ConflictError, CursorExpired, NotFound
 from receptionist_sandbox.google import DEFAULT_ACCOUNT
 from receptionist_sandbox.microsoft import text_to_html
@@ -318,6 +318,27 @@ def test_changes_full_then_incremental(cal):
     cal.human_delete(ours.remote_id)
     deleted = cal.provider.list_changes(cal.calendar_id, edited.cursor, *WINDOW)
     assert ours.remote_id in set(deleted.deleted_ids) | {e.remote_id for e in deleted.events if e.cancelled}
+
+
+def test_the_same_read_in_pages_says_what_the_whole_batch_says(cal):
+    """What the engine caches page by page (``change_pages``) is what ``list_changes`` answers at once."""
+    if hasattr(cal.provider, "page_size"):
+        cal.provider.page_size = 2  # several pages out of a handful of events
+    for hour in range(5):
+        cal.add_external(f"Busy {hour}", T0 + timedelta(hours=hour), T0 + timedelta(hours=hour, minutes=30))
+    pages = list(change_pages(cal.provider, cal.calendar_id, None, *WINDOW))
+    whole = cal.provider.list_changes(cal.calendar_id, None, *WINDOW)
+
+    assert all(p.full for p in pages) and pages[-1].cursor and not any(p.cursor for p in pages[:-1])
+    if hasattr(cal.provider, "read_changes"):
+        assert len(pages) >= 3
+    collected = collect_changes(pages)
+    assert sorted((e.remote_id, e.title) for e in collected.events) == sorted(
+        (e.remote_id, e.title) for e in whole.events)
+    cal.human_delete(next(e.remote_id for e in whole.events if e.title == "Busy 0"))
+    later = collect_changes(change_pages(cal.provider, cal.calendar_id, whole.cursor, *WINDOW))
+    gone = set(later.deleted_ids) | {e.remote_id for e in later.events if e.cancelled}
+    assert {e.title for e in whole.events if e.remote_id in gone} == {"Busy 0"} and later.cursor
 
 
 def test_changes_carry_occurrences_of_a_series(cal):

@@ -63,3 +63,63 @@ def test_bulk_upsert_updates_in_place_and_keeps_a_known_uid(store, clock):
     assert cached["r0"].uid == "b" * 32 and cached["r0"].title == "Busy 0"
     assert cached["r3"].title == "Busy 3" and cached["r4"].title == "Busy"
     assert store.cache.cursor(CAL)[0] == "c2"
+
+
+def pages_then(pages, failure=None):
+    """The pages of a read, then (if given) the failure the next page met."""
+    yield from pages
+    if failure is not None:
+        raise failure
+
+
+def test_each_page_is_cached_as_it_comes_and_a_read_that_fails_between_pages_keeps_the_old_cursor(store, clock):
+    from receptionist.errors import TransientError
+
+    now = clock()
+    window = (now - timedelta(days=1), now + timedelta(days=60))
+    store.cache.apply_changes(CAL, [ChangeBatch([event("old", now)], [], "c0", full=True)], window, now)
+    seen_while_reading = []
+
+    def read():
+        yield ChangeBatch([event(f"p1-{i}", now + timedelta(hours=i)) for i in range(3)], ["old"], full=False)
+        # the provider fetches the second page now: the first is already in the cache, the cursor not yet moved
+        seen_while_reading.append((set(store.cache.by_remote_id(CAL, ["old", "p1-0", "p1-2"])),
+                                   store.cache.cursor(CAL)[0]))
+        yield from pages_then([], TransientError("Outlook dropped the connection", status=None))
+
+    try:
+        store.cache.apply_changes(CAL, read(), window, now)
+    except TransientError:
+        pass
+    else:
+        raise AssertionError("the failure between pages must reach the engine")
+
+    assert seen_while_reading == [({"p1-0", "p1-2"}, "c0")]
+    assert store.cache.cursor(CAL)[0] == "c0"  # the next read starts again from the old cursor
+    # ... and that read, done whole, settles the cache and moves the cursor
+    changed = store.cache.apply_changes(CAL, [ChangeBatch([event("p1-0", now)], ["old"]),
+                                             ChangeBatch([event("p2-0", now)], [], "c1")], window, now)
+    assert changed == {"p1-0", "p2-0", "old"} and store.cache.cursor(CAL)[0] == "c1"
+    assert set(store.cache.by_remote_id(CAL, ["old", "p1-0", "p1-1", "p2-0"])) == {"p1-0", "p1-1", "p2-0"}
+
+
+def test_a_full_listing_in_pages_drops_what_it_no_longer_holds_only_at_its_end(store, clock):
+    now = clock()
+    window = (now - timedelta(days=1), now + timedelta(days=60))
+    store.cache.apply_changes(CAL, [ChangeBatch([event(f"r{i}", now) for i in range(4)], [], "c0", full=True)],
+                              window, now)
+    during = []
+
+    def read():
+        yield ChangeBatch([event("r0", now, title="Moved"), event("r1", now)], [], full=True)
+        during.append(set(store.cache.by_remote_id(CAL, [f"r{i}" for i in range(4)])))
+        # Graph's delta can report, on a later page, the removal of an event an earlier page listed
+        yield ChangeBatch([event("new", now)], ["r1"], "c1", full=True)
+
+    changed = store.cache.apply_changes(CAL, read(), window, now)
+
+    assert during == [{"r0", "r1", "r2", "r3"}]  # r2 and r3 are not dropped before the listing has ended
+    cached = store.cache.by_remote_id(CAL, [f"r{i}" for i in range(4)] + ["new"])
+    assert set(cached) == {"r0", "new"} and cached["r0"].title == "Moved"
+    assert changed == {"r0", "r1", "r2", "r3", "new"}
+    assert store.cache.cursor(CAL) == ("c1", *window)

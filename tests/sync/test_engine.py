@@ -525,6 +525,51 @@ def test_a_bug_in_a_pull_stops_only_that_calendar(store, clock, engine, desk, ca
     assert engine.run_cycle().ok and synced(store, appt.id)
 
 
+class Paged:
+    """A calendar whose listing comes in pages of two (as Google's and Graph's do), the next page fetched while the
+    engine caches the one before; ``drop_after_first`` fails the fetch of the second page once."""
+
+    def __init__(self, calendar: FakeCalendar):
+        self.calendar, self.drop_after_first = calendar, None
+
+    def __getattr__(self, name):
+        return getattr(self.calendar, name)
+
+    def read_changes(self, calendar_id, cursor, start, end):
+        batch = self.calendar.list_changes(calendar_id, cursor, start, end)
+        events = batch.events
+        for first in range(0, max(len(events), 1), 2):
+            if first and self.drop_after_first is not None:
+                failure, self.drop_after_first = self.drop_after_first, None
+                raise failure
+            last = first + 2 >= len(events)
+            yield replace(batch, events=events[first:first + 2], deleted_ids=batch.deleted_ids if last else [],
+                          cursor=batch.cursor if last else None)
+
+
+def test_a_listing_dropped_between_pages_keeps_what_it_cached_and_reads_again_from_the_old_cursor(
+        store, profile, clock, cals):
+    outlook = Paged(cals[1])
+    engine = SyncEngine(store, profile, [CalendarTarget(O, outlook, "", LABELS[O])], bus=events.EventBus(),
+                        clock=clock, rng=random.Random(1))
+    assert engine.run_cycle().ok
+    cursor = store.cache.cursor(O)[0]
+    for hour in range(5):
+        cals[1].add_external(f"busy-{hour}", f"Busy {hour}", at(f"{9 + hour}:00"), at(f"{9 + hour}:30"))
+    outlook.drop_after_first = TransientError("Outlook closed the connection mid-answer", status=None)
+
+    report = engine.run_cycle()
+
+    assert "closed the connection" in report.pull_errors[O]
+    assert set(store.cache.by_remote_id(O, [f"busy-{h}" for h in range(5)])) == {"busy-0", "busy-1"}
+    assert store.cache.cursor(O)[0] == cursor  # nothing after the first page is taken as read
+    clock.advance(minutes=1)
+    report = engine.run_cycle()
+    assert not report.pull_errors and report.pulled[O] == 5
+    assert len(store.cache.by_remote_id(O, [f"busy-{h}" for h in range(5)])) == 5
+    assert store.cache.cursor(O)[0] != cursor
+
+
 def test_cycle_is_not_ok_while_a_link_waits_for_a_person_or_a_retry(store, clock, engine, desk, cals):
     appt = approve(desk, store, clock)
     engine.run_cycle()
