@@ -294,7 +294,6 @@ CALLED_FROM_OUTSIDE: dict[str, str] = {
     "receptionist/providers/secrets.py:MemoryKeyring.set_password": "keyring.backend.KeyringBackend",
     "receptionist/providers/secrets.py:MemoryKeyring.delete_password": "keyring.backend.KeyringBackend",
     # SQLAlchemy converts every value of the column type through these
-    "receptionist/store/tables.py:UTCDateTime.process_bind_param": "sqlalchemy.types.TypeDecorator",
     "receptionist/store/tables.py:UTCDateTime.process_result_value": "sqlalchemy.types.TypeDecorator",
     # logging calls each handler's filters on every record
     # twilio's RequestValidator reads a form's repeated fields with getall() (as on a webob MultiDict)
