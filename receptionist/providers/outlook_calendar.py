@@ -27,7 +27,7 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timezone, tzinfo
 from typing import Protocol
 from urllib.parse import quote, urlencode, urlparse
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -64,6 +64,7 @@ UTC = timezone.utc
 UID_PROPERTY_ID = "String {66f5a359-4659-4830-9070-00047ec6ac6e} Name receptionist.uid"
 EXPAND_UID = f"singleValueExtendedProperties($filter=id eq '{UID_PROPERTY_ID}')"
 PREFER = 'outlook.timezone="UTC", outlook.body-content-type="text"'
+_UID_PROPERTY_KEY = UID_PROPERTY_ID.casefold()  # Graph may echo a property id in another case
 NOT_BUSY = {"free", "workingelsewhere"}
 DEFAULT_CALENDAR_ALIASES = {"", "primary", "default", "calendar"}
 # Outlook resources page 10 by default and take up to 1,000 a page ($top, Prefer: odata.maxpagesize); a bigger
@@ -96,14 +97,16 @@ def _parse_iso(text: str) -> datetime:
 
 
 @functools.lru_cache(maxsize=64)
-def _zone(name: str | None) -> ZoneInfo:
+def _zone(name: str | None) -> tzinfo:
+    """The zone a Graph ``timeZone`` names; UTC as ``timezone.utc``, which every instant is converted to: an
+    instant in it needs no conversion (through ``ZoneInfo("UTC")`` each of 10,000 events' times cost 1 µs more)."""
     if not name or name.upper() in ("UTC", "ETC/UTC", "Z"):
-        return ZoneInfo("UTC")
+        return UTC
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         log.warning("Graph answered with time zone %r we cannot read; taking it as UTC", name)
-        return ZoneInfo("UTC")
+        return UTC
 
 
 def _parse_when(value: dict | None) -> datetime:
@@ -129,7 +132,7 @@ def _clean_text(text: str | None) -> str:
     return (text or "").replace("\r\n", "\n").strip()
 
 
-def _all_day_instant(value: dict | None, zone: ZoneInfo) -> datetime:
+def _all_day_instant(value: dict | None, zone: tzinfo) -> datetime:
     """Midnight of an all-day event's date (whatever zone Graph labelled it with) in ``zone``, as UTC."""
     if not value or not value.get("dateTime"):
         raise ProviderError("Outlook returned an event without start/end")
@@ -137,12 +140,12 @@ def _all_day_instant(value: dict | None, zone: ZoneInfo) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
-def parse_event(item: dict, all_day_zone: ZoneInfo = ZoneInfo("UTC")) -> RemoteEvent:
+def parse_event(item: dict, all_day_zone: tzinfo = UTC) -> RemoteEvent:
     """A Graph event (asked for with the ``Prefer`` headers above) as a ``RemoteEvent``; an all-day event spans
     its dates in ``all_day_zone``."""
     uid = None
-    for prop in item.get("singleValueExtendedProperties") or []:
-        if str(prop.get("id", "")).casefold() == UID_PROPERTY_ID.casefold():
+    for prop in item.get("singleValueExtendedProperties") or ():
+        if str(prop.get("id", "")).casefold() == _UID_PROPERTY_KEY:
             uid = prop.get("value")
     modified = item.get("lastModifiedDateTime")
     all_day = bool(item.get("isAllDay"))
