@@ -147,21 +147,28 @@ def change_pages(provider: CalendarProvider, calendar_id: str, cursor: str | Non
     return iter([provider.list_changes(calendar_id, cursor, start, end)])
 
 
+def page_of_changes(mentions: Iterable[RemoteEvent | str], cursor: str | None, full: bool) -> ChangeBatch:
+    """A page as ``read_changes`` yields it, from what the service said in its order (an event listed, or the id
+    of one removed): each remote id once, as its last mention left it."""
+    events: dict[str, RemoteEvent] = {}
+    deleted: dict[str, None] = {}
+    for mention in mentions:
+        if isinstance(mention, str):
+            events.pop(mention, None)
+            deleted[mention] = None
+        else:
+            deleted.pop(mention.remote_id, None)
+            events[mention.remote_id] = mention
+    return ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=cursor, full=full)
+
+
 def collect_changes(pages: Iterable[ChangeBatch]) -> ChangeBatch:
     """The pages of one read as a single batch: each remote id once, as its last mention left it (an event
     listed, then reported removed on a later page, is removed; removed, then listed again, is listed)."""
-    events: dict[str, RemoteEvent] = {}
-    deleted: dict[str, None] = {}
-    cursor, full = None, False
-    for page in pages:
-        for remote_id in page.deleted_ids:
-            events.pop(remote_id, None)
-            deleted[remote_id] = None
-        for event in page.events:
-            deleted.pop(event.remote_id, None)
-            events[event.remote_id] = event
-        cursor, full = page.cursor or cursor, page.full
-    return ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=cursor, full=full)
+    pages = list(pages)
+    mentions = [m for page in pages for m in (*page.deleted_ids, *page.events)]
+    last = pages[-1] if pages else ChangeBatch()
+    return page_of_changes(mentions, next((p.cursor for p in reversed(pages) if p.cursor), None), last.full)
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ from receptionist.domain.ports import (
     RemoteEvent,
     SecretStore,
     collect_changes,
+    page_of_changes,
 )
 from receptionist.errors import (
     AuthError,
@@ -461,22 +462,16 @@ class GoogleCalendarProvider:
         else:
             params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True,
                       "showDeleted": True, "maxResults": self.page_size}
+        def mention(item: dict, zone: str | None) -> RemoteEvent | str:
+            has_times = bool((item.get("start") or {}).keys() & {"date", "dateTime"}) and bool(
+                (item.get("end") or {}).keys() & {"date", "dateTime"})
+            if item.get("status") == "cancelled" and not has_times:
+                return item["id"]
+            return self._to_remote(calendar_id, item, zone)
+
         for data in self._pages(calendar_id, params, sync_token=bool(cursor)):
-            events: dict[str, RemoteEvent] = {}
-            deleted: dict[str, None] = {}
-            for item in data.get("items", []):
-                cancelled = item.get("status") == "cancelled"
-                has_times = bool((item.get("start") or {}).keys() & {"date", "dateTime"}) and bool(
-                    (item.get("end") or {}).keys() & {"date", "dateTime"})
-                if cancelled and not has_times:
-                    events.pop(item["id"], None)
-                    deleted[item["id"]] = None
-                else:
-                    event = self._to_remote(calendar_id, item, data.get("timeZone"))
-                    deleted.pop(event.remote_id, None)
-                    events[event.remote_id] = event
-            yield ChangeBatch(events=list(events.values()), deleted_ids=list(deleted),
-                              cursor=data.get("nextSyncToken"), full=cursor is None)
+            yield page_of_changes((mention(item, data.get("timeZone")) for item in data.get("items", [])),
+                                  data.get("nextSyncToken"), cursor is None)
 
 
 def google_provider(settings: GoogleSettings, secrets: SecretStore, **kwargs: Any) -> GoogleCalendarProvider:

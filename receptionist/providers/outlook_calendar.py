@@ -44,6 +44,7 @@ from receptionist.domain.ports import (
     RemoteEvent,
     SecretStore,
     collect_changes,
+    page_of_changes,
 )
 from receptionist.errors import (
     AuthError,
@@ -482,20 +483,11 @@ class OutlookCalendarProvider:
                 raise CursorExpired("Outlook delta link belongs to another Graph endpoint; a full read is needed")
             url, params, full = cursor, None, False
         for page in self._pages(url, params, delta=True, headers=headers):
-            events: dict[str, RemoteEvent] = {}
-            deleted: dict[str, None] = {}
-            for item in page.get("value", []):
-                if "@removed" in item:
-                    events.pop(item["id"], None)
-                    deleted[item["id"]] = None
-                else:
-                    event = parse_event(item, self._all_day_zone)
-                    deleted.pop(event.remote_id, None)
-                    events[event.remote_id] = event
             delta_link = page.get("@odata.deltaLink")
             if delta_link is None and page.get("@odata.nextLink") is None:
                 raise ProviderError("Outlook ended a delta round without a delta link")
-            yield ChangeBatch(events=list(events.values()), deleted_ids=list(deleted), cursor=delta_link, full=full)
+            yield page_of_changes((item["id"] if "@removed" in item else parse_event(item, self._all_day_zone)
+                                   for item in page.get("value", [])), delta_link, full)
 
 
 def outlook_provider(settings: OutlookSettings, secrets: SecretStore, *,

@@ -38,7 +38,7 @@ from receptionist.domain.models import (
     LinkRecord,
     SyncState,
 )
-from receptionist.domain.ports import CalendarProvider, EventDraft, Messenger, RemoteEvent, change_pages
+from receptionist.domain.ports import EventDraft, Messenger, RemoteEvent, change_pages
 from receptionist.domain.sync_plan import (
     GONE,
     remote_event_of,
