@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 from hypothesis import given, strategies as st
 
-from receptionist.domain.ports import ChangeBatch, RemoteEvent, change_pages, collect_changes
+from receptionist.domain.ports import ChangeBatch, RemoteEvent, change_pages, collect_changes, page_of_changes
 
 T0 = datetime(2026, 12, 7, 15, tzinfo=timezone.utc)
 
@@ -17,18 +17,20 @@ def listed(remote_id: str, version: int) -> RemoteEvent:
 
 
 def page_of(mentions: list[tuple[str, int | None]], cursor=None, full=False) -> ChangeBatch:
-    """A page as a provider makes one: each id once, as its last mention in the page left it."""
-    last = dict(mentions)
-    return ChangeBatch(events=[listed(i, v) for i, v in last.items() if v is not None],
-                       deleted_ids=[i for i, v in last.items() if v is None], cursor=cursor, full=full)
+    """A page as a provider makes one from what the service said: (id, version) listed, (id, None) removed."""
+    return page_of_changes([i if v is None else listed(i, v) for i, v in mentions], cursor, full)
 
 
 mention = st.tuples(st.sampled_from("abcde"), st.one_of(st.none(), st.integers(0, 9)))
 
 
 @given(st.lists(st.lists(mention, max_size=6), min_size=1, max_size=5), st.booleans())
-def test_collecting_pages_leaves_each_id_as_its_last_mention_and_applying_them_in_turn_agrees(pages, full):
+def test_pages_and_their_collection_leave_each_id_as_its_last_mention_and_applying_them_in_turn_agrees(pages, full):
     batches = [page_of(p, cursor="next" if n == len(pages) - 1 else None, full=full) for n, p in enumerate(pages)]
+    for page, batch in zip(pages, batches):
+        assert not {e.remote_id for e in batch.events} & set(batch.deleted_ids)
+        listed_last = {i: f"v{v}" for i, v in dict(page).items() if v is not None}
+        assert {e.remote_id: e.title for e in batch.events} == listed_last
     whole = collect_changes(batches)
 
     last: dict[str, int | None] = {}
