@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from tzlocal.windows_tz import win_tz
 
 from receptionist.config import OutlookSettings
 from receptionist.providers.http import connection_error, read_ahead, retry_after_seconds
@@ -99,12 +100,14 @@ def _parse_iso(text: str) -> datetime:
 
 @functools.lru_cache(maxsize=64)
 def _zone(name: str | None) -> tzinfo:
-    """The zone a Graph ``timeZone`` names; UTC as ``timezone.utc``, which every instant is converted to: an
-    instant in it needs no conversion (through ``ZoneInfo("UTC")`` each of 10,000 events' times cost 1 µs more)."""
+    """The zone a Graph ``timeZone`` names, IANA or Windows (Exchange answers "Central Standard Time" where a
+    mailbox or an event was set up that way; CLDR's table in ``tzlocal`` maps it); UTC as ``timezone.utc``, which
+    every instant is converted to: an instant in it needs no conversion (through ``ZoneInfo("UTC")`` each of
+    10,000 events' times cost 1 µs more)."""
     if not name or name.upper() in ("UTC", "ETC/UTC", "Z"):
         return UTC
     try:
-        return ZoneInfo(name)
+        return ZoneInfo(win_tz.get(name, name))
     except (ZoneInfoNotFoundError, ValueError):
         log.warning("Graph answered with time zone %r we cannot read; taking it as UTC", name)
         return UTC

@@ -18,7 +18,12 @@ from receptionist.errors import (
     UserError,
 )
 from receptionist.providers.microsoft_auth import outlook_token_source
-from receptionist.providers.outlook_calendar import UID_PROPERTY_ID, OutlookCalendarProvider, outlook_provider
+from receptionist.providers.outlook_calendar import (
+    UID_PROPERTY_ID,
+    OutlookCalendarProvider,
+    outlook_provider,
+    parse_event,
+)
 from receptionist_sandbox.faults import Fault
 from tests.providers.microsoft_fixtures import T0, make_draft
 
@@ -332,3 +337,20 @@ def test_draft_in_a_zone_graph_would_refuse_is_written_in_utc(outlook, microsoft
 
     assert created.start == draft.start
     assert microsoft_sandbox.events()[0]["originalStartTimeZone"] == "UTC"
+
+
+@pytest.mark.parametrize("wall, zone, utc", [
+    # Exchange labels times with Windows zone names; both sides of each 2026 US change (Chicago: CST -6, CDT -5)
+    ("2026-03-08T01:30:00.0000000", "Central Standard Time", "2026-03-08T07:30:00+00:00"),
+    ("2026-03-08T03:30:00.0000000", "Central Standard Time", "2026-03-08T08:30:00+00:00"),
+    ("2026-10-31T23:00:00.0000000", "Central Standard Time", "2026-11-01T04:00:00+00:00"),
+    ("2026-11-01T02:30:00.0000000", "Central Standard Time", "2026-11-01T08:30:00+00:00"),
+    ("2026-07-01T09:00:00.0000000", "US Mountain Standard Time", "2026-07-01T16:00:00+00:00"),  # Phoenix: no DST
+    ("2026-07-01T09:00:00.0000000", "America/Chicago", "2026-07-01T14:00:00+00:00"),
+    ("2026-07-01T09:00:00.0000000", "UTC", "2026-07-01T09:00:00+00:00"),
+])
+def test_times_labelled_with_a_windows_zone_are_read_in_that_zone(wall, zone, utc):
+    item = {"id": "AAMk1", "subject": "Staff meeting", "start": {"dateTime": wall, "timeZone": zone},
+            "end": {"dateTime": wall, "timeZone": zone}}
+    event = parse_event(item)
+    assert event.start.isoformat() == utc and event.start.utcoffset() == timedelta(0)
