@@ -12,6 +12,8 @@ for this process's GIL.
    property naming our events and text bodies, so only the client's own work differs). Printed: medians, the
    ratio of the medians and the spread of the per-run ratios, the load average before and after.
    ``--profile FILE``: one more reconciliation under cProfile.
+   ``--pieces N``: N more reconciliations of Outlook alone, each step timed (the listing, then the cache,
+   planning, the sample and health reads after it): medians.
 3. An incremental cycle with nothing changed: requests per calendar, wall time, and CPU — ``time.process_time``
    (this process) and ``time.thread_time`` (the thread running the cycle: the product's own work).
 
@@ -118,12 +120,51 @@ def bare_graph(app: App, start: datetime, end: datetime, same_request: bool = Fa
     return events, pages
 
 
+def time_pieces(engine, key: str, runs: int) -> None:
+    """Each step of ``runs`` reconciliations of one calendar, timed by wrapping it on this engine, its store and
+    provider (the instances only, put back after): medians over the runs, ms per reconciliation."""
+    target, store = engine.targets[key], engine.store
+    steps = {"listing (list_events)": (target.provider, "list_events"),
+             "cache (replace_window)": (store.cache, "replace_window"),
+             "links to plan (to_plan)": (store.links, "to_plan"),
+             "planning (_apply_all)": (engine, "_apply_all"),
+             "sample (reread)": (engine, "reread"),
+             "orphans (ours_without_link)": (store.cache, "ours_without_link"),
+             "health reads (health_of)": (engine, "health_of"),
+             "the whole calendar": (engine, "_reconcile_calendar")}
+    spent = {name: [0.0] * runs for name in steps}
+    run = 0
+
+    def timing(name, method):
+        def wrapper(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[name][run] += time.perf_counter() - t0
+        return wrapper
+
+    for name, (owner, attr) in steps.items():
+        setattr(owner, attr, timing(name, getattr(owner, attr)))
+    try:
+        for run in range(runs):
+            engine._reconcile_calendar(target, run)
+    finally:
+        for owner, attr in steps.values():
+            vars(owner).pop(attr)
+    print(f"\n{key}, each step of {runs} reconciliations (median ms per reconciliation):")
+    for name, times in spent.items():
+        print(f"  {name:30} {statistics.median(times) * 1000:7.1f}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--appointments", type=int, default=1000)
     parser.add_argument("--quiet-cycles", type=int, default=5)
     parser.add_argument("--runs", type=int, default=7, help="reconciliations, alternating with bare reads")
     parser.add_argument("--profile", metavar="FILE", help="cProfile the reconciliation into FILE (and print its top)")
+    parser.add_argument("--pieces", type=int, default=0, metavar="N",
+                        help="time each step of N more reconciliations of Outlook")
     args = parser.parse_args()
 
     with StandIns() as stand_ins, tempfile.TemporaryDirectory() as tmp:
@@ -199,6 +240,9 @@ def main() -> int:
                 prof.dump_stats(args.profile)
                 pstats.Stats(prof).sort_stats("tottime").print_stats(25)
                 pstats.Stats(prof).sort_stats("cumulative").print_stats("receptionist", 40)
+
+            if args.pieces:
+                time_pieces(engine, "outlook:default", args.pieces)
 
             walls, cpus, threads, reqs = [], [], [], []
             for _ in range(args.quiet_cycles):

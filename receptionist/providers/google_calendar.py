@@ -47,6 +47,7 @@ from googleapiclient.http import BatchHttpRequest
 
 from receptionist.config import GoogleSettings
 from receptionist.providers.http import OfficeHttp, connection_error, read_ahead, retry_after_seconds
+from receptionist.providers.relisting import Relisting
 from receptionist.domain.ports import (
     CalendarInfo,
     ChangeBatch,
@@ -243,6 +244,7 @@ class GoogleCalendarProvider:
             self.credentials, http=OfficeHttp(timeout=settings.timeout_seconds))
         self._batch_lock = threading.Lock()
         self._zones: dict[str, ZoneInfo] = {}
+        self._relisting = Relisting()
 
     # ------------------------------------------------------------------------------------------ plumbing
 
@@ -416,14 +418,15 @@ class GoogleCalendarProvider:
         return read_ahead(fetch, "", lambda data: data.get("nextPageToken") or None)
 
     def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
+        """The window, recurring events expanded; what the last listing parsed at the same etag (and calendar
+        zone) is not parsed again (``Relisting``)."""
         params = {"timeMin": _rfc3339(start), "timeMax": _rfc3339(end), "singleEvents": True,
                   "orderBy": "startTime", "maxResults": self.page_size}
-        out: list[RemoteEvent] = []
-        for data in self._pages(calendar_id, params):
-            for item in data.get("items", []):
-                if item.get("status") != "cancelled":
-                    out.append(self._to_remote(calendar_id, item, data.get("timeZone")))
-        return out
+        items = ((item["id"], (item.get("etag"), data.get("timeZone")) if item.get("etag") else None,
+                  (item, data.get("timeZone")))
+                 for data in self._pages(calendar_id, params)
+                 for item in data.get("items", []) if item.get("status") != "cancelled")
+        return self._relisting.read(calendar_id, items, lambda pair: self._to_remote(calendar_id, *pair))
 
     def busy_times(self, calendar_id: str, start: datetime, end: datetime,
                    zone: str = "UTC") -> list[tuple[datetime, datetime]]:

@@ -38,6 +38,7 @@ from tzlocal.windows_tz import win_tz
 
 from receptionist.config import OutlookSettings
 from receptionist.providers.http import connection_error, read_ahead, retry_after_seconds
+from receptionist.providers.relisting import Relisting
 from receptionist.domain.ports import (
     CalendarInfo,
     ChangeBatch,
@@ -205,6 +206,7 @@ class OutlookCalendarProvider:
         self._all_day_zone = _zone(all_day_zone)
         self._schedule_id: str | None = None  # the mailbox's SMTP address, for getSchedule (read once)
         self._default_ids: dict[str, bool] = {}  # calendar id -> is it the mailbox's default calendar
+        self._relisting = Relisting()
 
     def begin_cycle(self) -> None:
         """A sync cycle begins (the engine says so): the stored sign-in is read from the keyring once more at the
@@ -426,11 +428,13 @@ class OutlookCalendarProvider:
             return None
 
     def list_events(self, calendar_id: str, start: datetime, end: datetime) -> list[RemoteEvent]:
+        """The window through ``calendarView``; what the last listing parsed at the same etag is not parsed again
+        (``Relisting``)."""
         params = {**self._window(start, end), "$top": str(self.page_size), "$expand": EXPAND_UID}
-        events: list[RemoteEvent] = []
-        for page in self._pages(f"{self._calendar_path(calendar_id)}/calendarView", params):
-            events.extend(parse_event(item, self._all_day_zone) for item in page.get("value", []))
-        return events
+        items = ((item["id"], item.get("@odata.etag"), item)
+                 for page in self._pages(f"{self._calendar_path(calendar_id)}/calendarView", params)
+                 for item in page.get("value", []))
+        return self._relisting.read(calendar_id, items, lambda item: parse_event(item, self._all_day_zone))
 
     def busy_times(self, calendar_id: str, start: datetime, end: datetime,
                    zone: str = "UTC") -> list[tuple[datetime, datetime]]:

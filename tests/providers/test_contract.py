@@ -302,6 +302,23 @@ def test_list_events_expands_a_series_with_an_exception_and_a_cancelled_occurren
     assert len(tennis) == 1 and tennis[0].busy is False
 
 
+def test_a_window_listed_again_shows_what_a_person_changed_in_between(cal):
+    for hour in range(3):
+        cal.add_external(f"Busy {hour}", T0 + timedelta(hours=hour), T0 + timedelta(hours=hour, minutes=30))
+    first = {e.title: e for e in cal.provider.list_events(cal.calendar_id, *WINDOW)}
+    cal.human_edit(first["Busy 1"].remote_id, title="Moved by a person", start=T0 + timedelta(hours=5),
+                   end=T0 + timedelta(hours=5, minutes=45))
+    cal.human_delete(first["Busy 2"].remote_id)
+
+    again = {e.remote_id: e for e in cal.provider.list_events(cal.calendar_id, *WINDOW)}
+
+    assert again[first["Busy 0"].remote_id] == first["Busy 0"]
+    moved = again[first["Busy 1"].remote_id]
+    assert (moved.title, moved.start, moved.end) == ("Moved by a person", T0 + timedelta(hours=5),
+                                                     T0 + timedelta(hours=5, minutes=45))
+    assert moved.etag != first["Busy 1"].etag and first["Busy 2"].remote_id not in again
+
+
 def test_changes_full_then_incremental(cal):
     ours = cal.provider.create_event(cal.calendar_id, draft())
     full = cal.provider.list_changes(cal.calendar_id, None, *WINDOW)
