@@ -67,12 +67,15 @@ class QuietHours:
 
     def until(self, moment: datetime) -> datetime | None:
         """When the quiet hours ``moment`` falls in end (in ``moment``'s zone), or None when it is not in them.
-        The end is the wall-clock hour of its own day, so it is right on both sides of a DST change."""
+        The end is the wall-clock hour of its own day, so it is right on both sides of a DST change; on the day
+        the clocks skip that hour, the skip ends them, and if the next quiet hours begin at once (their start
+        is the hour the clocks land on) those end too."""
         local = moment.astimezone(self.zone)
         if self.start == self.end or not _quiet(local, self.start, self.end):
             return None
         day = local.date() + timedelta(days=1) if self.start > self.end and local.hour >= self.start else local.date()
-        return datetime.combine(day, time(self.end), self.zone).astimezone(moment.tzinfo)
+        ends = datetime.combine(day, time(self.end), self.zone).astimezone(moment.tzinfo)
+        return self.until(ends) or ends
 
 
 def reminder_at(start: datetime, hours: int, zone: ZoneInfo, quiet_start: int = 21,

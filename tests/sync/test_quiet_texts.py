@@ -6,7 +6,7 @@ import random
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, strategies as st
+from hypothesis import example, given, strategies as st
 
 from receptionist import events
 from receptionist.domain.reminders import QuietHours
@@ -39,12 +39,27 @@ def test_quiet_hours_end_at_the_wall_clock_hour_on_both_sides_of_dst():
 
 @given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)),
        st.integers(0, 23), st.integers(0, 23))
+@example(datetime(2027, 3, 13, 9, 0, tzinfo=UTC), 3, 2)  # found by hypothesis: the end hour skipped (spring forward)
+@example(datetime(2027, 3, 14, 4, 0, tzinfo=UTC), 21, 2)
 def test_the_end_of_quiet_hours_is_later_and_outside_them(moment, start, end):
     quiet = QuietHours(CHICAGO, start, end)
     until = quiet.until(moment)
     if until is not None:
-        assert moment < until <= moment + timedelta(hours=24)
-        assert quiet.until(until) is None and until.astimezone(CHICAGO).hour == end
+        assert moment < until <= moment + timedelta(hours=48)
+        assert quiet.until(until) is None and quiet.until(until - timedelta(seconds=1)) is not None
+        wall = until.astimezone(CHICAGO)
+        if wall.hour != end:  # the clocks skipped the end hour that day: the quiet hours end with the skip
+            assert wall.hour == end + 1 and (until - timedelta(seconds=1)).astimezone(CHICAGO).hour == end - 1
+        if until > moment + timedelta(hours=24):  # only quiet hours run on by a skipped end hour last longer
+            assert moment.astimezone(CHICAGO).utcoffset() != wall.utcoffset()
+
+
+def test_quiet_hours_ending_at_an_hour_the_clocks_skip_end_with_the_skip():
+    # 03/14/2027, Chicago: 02:00 CST does not exist; the clocks go from 01:59:59 CST to 03:00 CDT (08:00 UTC)
+    assert QuietHours(CHICAGO, 21, 2).until(local(2027, 3, 13, 22, 0)) == datetime(2027, 3, 14, 8, 0, tzinfo=UTC)
+    # quiet 03:00-02:00: the skip lands on the next quiet hours' start, so they run on to 02:00 CDT the day after
+    assert QuietHours(CHICAGO, 3, 2).until(datetime(2027, 3, 13, 9, 0, tzinfo=UTC)) == datetime(
+        2027, 3, 15, 7, 0, tzinfo=UTC)
 
 
 def set_clock(clock: FakeClock, moment: datetime) -> None:
