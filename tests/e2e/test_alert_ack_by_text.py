@@ -6,7 +6,6 @@ A caller's "OK" acknowledges nothing."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

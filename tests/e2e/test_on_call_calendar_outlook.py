@@ -4,12 +4,16 @@ change), a one-off cover over it, and an all-day shift are put on a second calen
 refresh reads them; the AI agent's ``who_is_on_call`` on the receiver (Vapi and Retell) names the right person and
 phone; a refused sign-in is recorded and the last good rota still answers."""
 
-from datetime import timedelta
 
 import pytest
 
 from receptionist.config import Profile
-from tests.helpers.on_call import NY, ask, ny, started_app, wall
+from tests.helpers.on_call import (
+    ask,
+    assert_a_refused_read_keeps_the_last_rota,
+    assert_the_rota_answers,
+    started_app,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -50,52 +54,15 @@ def app(stack, db_url):
 
 
 def test_the_rota_on_a_shared_outlook_calendar_answers_who_is_on_call(app, stack):
-    status, before = ask(app, "vapi")
-    assert status == 200 and not before["ok"] and before["reason"] == "on-call calendar not read"
-
-    read = app.desk.on_call.refresh()  # what the sync leader runs at once and every on_call_refresh_minutes
-    assert read.error is None and read.problems == ()
-    assert read.shifts == 21 - 3 + 1 + 1  # the nights from two days back, the cover, Sunday 11/8
+    assert_the_rota_answers(app)
     assert [e for e in stack.microsoft.events() if "Dr." in e["subject"]] == []  # nothing on the default calendar
-
-    status, now = ask(app, "vapi")
-    assert status == 200 and now["ok"], now
-    # the night the clocks go back: Graph's occurrence keeps the series' exact 14 hours, so it ends at 7:00 AM EST
-    assert now["on_call"]["now"] == {"person": "Dr. Ana Ruiz", "phone": "+12125550111",
-                                     "start": ny(2026, 10, 31, 18).astimezone(NY).isoformat(),
-                                     "end": ny(2026, 11, 1, 7).astimezone(NY).isoformat()}
-    assert now["say"] == "Dr. Ana Ruiz is on call now, until Sunday 11/1 at 7:00 AM."
-    _, repeated_hour = ask(app, "vapi", at="2026-11-01T01:30")  # the first 1:30 AM (EDT)
-    assert repeated_hour["on_call"]["now"]["person"] == "Dr. Ana Ruiz"
-    _, nobody = ask(app, "vapi", at="2026-11-01T07:30")
-    assert not nobody["ok"] and nobody["on_call"]["next"]["start"] == "2026-11-01T18:00:00-05:00"
     _, after_change = ask(app, "vapi", at="2026-11-02T07:30")  # the next morning: 6 PM EST to 8 AM EST
     assert after_change["on_call"]["now"]["end"] == "2026-11-02T08:00:00-05:00"
 
-    _, cover = ask(app, "retell", at=wall(ny(2026, 10, 29, 21)))
-    assert cover["on_call"]["now"]["person"] == "Dr. Ben Cole" and cover["on_call"]["now"]["phone"] == "+12125550122"
-    _, after_cover = ask(app, "retell", at=wall(ny(2026, 10, 29, 23, 30)))
-    assert after_cover["on_call"]["now"]["person"] == "Dr. Ana Ruiz"
-
-    _, day = ask(app, "vapi", at=wall(ny(2026, 11, 8, 12)))
-    assert day["on_call"]["now"]["person"] == "Dr. Ben Cole"
-    assert day["say"] == "Dr. Ben Cole is on call on Sunday 11/8 at 12:00 PM, until Monday 11/9 at 12:00 AM."
-    _, gap = ask(app, "vapi", at=wall(ny(2026, 11, 16, 12)))  # the series ended on 11/15
-    assert not gap["ok"] and gap["reason"] == "nobody on call"
-
-    [on_call] = [c for c in app.desk.watch.report().connections if c.key == "on-call"]
-    assert on_call.state == "ok" and on_call.numbers["last_refresh_at"] == app.clock().isoformat()
-
 
 def test_a_refused_outlook_sign_in_is_recorded_and_the_last_good_rota_still_answers(app, stack):
-    app.desk.on_call.refresh()
-    stack.microsoft.revoke_refresh_tokens()
-    stack.microsoft.expire_access_tokens()
-    app.clock.advance(minutes=45)
-    read = app.desk.on_call.refresh()
-    assert read.error and read.refreshed_at == app.clock() - timedelta(minutes=45)
-    _, answer = ask(app, "vapi")
-    assert answer["ok"] and answer["on_call"]["now"]["person"] == "Dr. Ana Ruiz"
-    assert answer["stale"].startswith("the on-call calendar was last read 45 minutes ago")
-    [on_call] = [c for c in app.desk.watch.report().connections if c.key == "on-call"]
-    assert on_call.state == "failed" and on_call.problems == ("on-call-stale",)
+    def refuse():
+        stack.microsoft.revoke_refresh_tokens()
+        stack.microsoft.expire_access_tokens()
+
+    assert_a_refused_read_keeps_the_last_rota(app, refuse)
