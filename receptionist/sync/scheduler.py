@@ -2,7 +2,9 @@
 
 One worker thread (a single-thread executor, ``max_instances=1``, coalescing) runs cycles every
 ``sync.interval_seconds``; ``wake()`` pulls the next run forward (after an approval, a Retry press), a backlog
-brings the next cycle straight back, and a failed write's backoff deadline pulls it forward too. A second job
+brings the next cycle straight back, and a failed write's backoff deadline pulls it forward too. A job asked to
+run now while it runs goes again as soon as it is over: APScheduler itself would skip that run ("maximum number of
+running instances reached") and leave the job to its next turn, an interval away. A second job
 reconciles every ``sync.reconcile_interval_minutes``; others join with ``every`` (the health alerts each minute,
 the daily sample audit, the on-call rota), all on the same thread and only on the leader. A job may also run at once
 when this desk becomes the leader (the on-call rota: read before anyone asks), and Settings may change a job's
@@ -24,6 +26,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -118,6 +121,9 @@ class SyncScheduler:
         # the leader's other jobs (``every``): id -> (minutes, work, run when this desk becomes the leader)
         self._jobs: dict[str, tuple[float, Callable[[], object], bool]] = {}
         self._leading = False  # as the last ``_lead`` found: a change to True runs the ``on_lead`` jobs
+        self._running: set[str] = set()  # jobs running now (``_begun``, ``_over``)
+        self._again: set[str] = set()  # jobs asked to run now since their last run began (``_soon``)
+        self._runs_lock = threading.Lock()
         if reconcile_minutes:
             self.every(RECONCILE_JOB, reconcile_minutes, engine.reconcile)
         self._scheduler = BackgroundScheduler(
@@ -125,6 +131,7 @@ class SyncScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=timezone.utc,
         )
+        self._scheduler.add_listener(self._over, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
 
     @property
     def holder(self) -> str:
@@ -160,11 +167,35 @@ class SyncScheduler:
     def run_soon(self, job_id: str) -> None:
         """Run the leader's job ``job_id`` now, on the sync thread, rather than at its next turn (a setting it
         reads changed); its interval counts from then. Nothing while the scheduler is not running."""
+        self._soon(job_id)
+
+    def _soon(self, job_id: str) -> None:
+        """Job ``job_id`` runs now or, while it runs, again as soon as that run is over (``_over``)."""
         job = self._scheduler.get_job(job_id) if self._scheduler.running else None
-        if job is not None:
+        if job is None:
+            return
+        with self._runs_lock:
+            self._again.add(job_id)
+            running = job_id in self._running
+        if not running:
             job.modify(next_run_time=datetime.now(timezone.utc))
 
+    def _begun(self, job_id: str) -> None:
+        """A run of ``job_id`` begins: what it was asked for until now, it does."""
+        with self._runs_lock:
+            self._running.add(job_id)
+            self._again.discard(job_id)
+
+    def _over(self, event: JobExecutionEvent) -> None:
+        """A run is over and the executor no longer counts it: a run asked for meanwhile goes now."""
+        with self._runs_lock:
+            self._running.discard(event.job_id)
+            again = event.job_id in self._again
+        if again:
+            self._soon(event.job_id)
+
     def _as_leader(self, job_id: str, work: Callable[[], object]) -> None:
+        self._begun(job_id)
         if not self._lead(running=job_id):
             return
         self._run(job_id, work)
@@ -193,13 +224,14 @@ class SyncScheduler:
         self.lease.release()
 
     def wake(self, at: datetime | None = None) -> None:
-        """Run a cycle now (or at ``at`` if that is sooner than the next planned one)."""
-        if not self._scheduler.running:
+        """Run a cycle now (again as soon as a running one is over), or at ``at`` if that is sooner than the next
+        planned one."""
+        if at is None:
+            self._soon(JOB)
             return
-        job = self._scheduler.get_job(JOB)
-        when = at or datetime.now(timezone.utc)
-        if job is not None and (job.next_run_time is None or when < job.next_run_time):
-            job.modify(next_run_time=when)
+        job = self._scheduler.get_job(JOB) if self._scheduler.running else None
+        if job is not None and (job.next_run_time is None or at < job.next_run_time):
+            job.modify(next_run_time=at)
 
     def _lead(self, running: str | None = None) -> bool:
         was = self.lease.held
@@ -218,6 +250,7 @@ class SyncScheduler:
         return leader
 
     def _tick(self) -> None:
+        self._begun(JOB)
         if not self._lead():
             return
         try:
@@ -227,7 +260,7 @@ class SyncScheduler:
             log.exception("sync cycle failed")
             return
         if not report.lease_lost and self.engine.owed_now():
-            self.wake()  # work arrived during the cycle (its wake() was swallowed by the running job): go again
+            self.wake()  # a backlog, or work that arrived during the cycle: go again once this run is over
             return
         retry_at = self.engine.store.links.next_retry_at(self.engine.profile.sync.max_attempts)
         if retry_at is not None:

@@ -10,19 +10,10 @@ import requests
 from receptionist.domain.models import SyncState
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.helpers.payloads import payload, signed
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def next_weekday_local(hour: int, minute: int) -> datetime:

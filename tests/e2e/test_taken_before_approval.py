@@ -2,7 +2,6 @@
 the calendars' free/busy (Google ``freebusy.query``, Graph ``getSchedule``) is asked for that window just before the
 booking is written, and the events are read to name what was found (or instead, where the query is refused)."""
 
-import time
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -13,19 +12,10 @@ from receptionist.errors import UserError
 from receptionist_sandbox.faults import Fault
 from receptionist_sandbox.stack import GOOGLE_ACCOUNT
 from tests.helpers.payloads import payload, signed
+from tests.helpers.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 def a_call_checked_against_fresh_calendars(app, weekdays_ahead: int, call_id="taken-1"):

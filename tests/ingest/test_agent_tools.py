@@ -4,7 +4,6 @@ structured slots; offered slots held per call; a booking arriving as a proposal 
 
 from __future__ import annotations
 
-import time
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -21,6 +20,7 @@ from receptionist_sandbox.voice_platforms import call_tool, sign
 from tests.helpers.calls import store_payload
 from tests.helpers.fakes import FakeClock
 from tests.helpers.payloads import payload
+from tests.helpers.waiting import wait_for
 
 # The receiver reads a booking against the real time (when it was received), so the desk's clock is the coming
 # Monday, 9:00 AM in Chicago, and every day below is counted from it.
@@ -52,15 +52,6 @@ PROFILE = {
         "services": [{"name": "Cleaning", "duration_minutes": 60}, {"name": "Checkup", "duration_minutes": 30}],
     },
 }
-
-
-def wait_for(predicate, timeout=8.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
 
 
 @pytest.fixture

@@ -1,7 +1,6 @@
 """The composed App: polling sources, Synthflow's read-back and each platform's replay window wired from the
 profile and the keyring."""
 
-import time
 from datetime import timedelta
 
 import pytest
@@ -14,15 +13,7 @@ from receptionist.providers.secrets import memory_secret_store
 from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.voice_platforms import PlatformCall, VoicePlatformsSandbox, render, sign
 from tests.helpers.intake import capture_count
-
-
-def wait_for(predicate, timeout=8.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return False
+from tests.helpers.waiting import wait_for
 
 
 def test_app_polls_vapi_and_confirms_synthflow_from_the_profile(db_url):

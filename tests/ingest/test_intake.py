@@ -27,18 +27,10 @@ from receptionist.services.context import location_rules
 from tests.helpers.desk import make_desk
 from tests.helpers.intake import ScriptedAdapter, capture_count, scripted_delivery
 from tests.helpers.payloads import payload, signed
+from tests.helpers.waiting import wait_for
 
 SECRET = "whsec-test"
 SECRETS = {"ingest.webhook_secret": SECRET, "scripted.secret": "s3cret"}
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from receptionist_sandbox.simulator import CallSimulator
 from receptionist_sandbox.voice_platforms import PlatformCall, VoicePlatformsSandbox, render, sign
 from tests.helpers.intake import capture_count
 from tests.ingest.test_intake import read_only
+from tests.helpers.waiting import wait_for
 
 PLATFORMS = ["vapi", "retell", "elevenlabs", "twilio", "bland", "synthflow", "generic"]
 SECRETS = {adapter.secret_key: f"{name}-secret" for name, adapter in ADAPTERS.items()}
@@ -55,15 +56,6 @@ def desk(store, platforms_api):
     rx.stop()
     intake.stop()
     http.close()
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def simulator(desk, platform, seed=1):

@@ -14,6 +14,7 @@ from receptionist.ingest.intake import Intake
 from receptionist.ingest.receiver import WebhookReceiver
 from receptionist.services.context import location_rules
 from tests.helpers.payloads import payload, signed
+from tests.helpers.waiting import wait_for
 
 SECRET = "whsec-test"
 
@@ -30,15 +31,6 @@ def receiver(store, profile):
     yield rx
     rx.stop()
     ingestor.stop()
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def post(rx, body, headers):

@@ -3,7 +3,6 @@ A second engine on the same database stands for the other process (each engine h
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 
 import pytest
@@ -11,16 +10,7 @@ from sqlalchemy import text
 
 from receptionist.store.changes import ChangeWatcher, marks_of
 from receptionist.store.db import make_engine, upgrade
-
-
-def wait_for(predicate, timeout=10.0) -> bool:
-    told = threading.Event()
-    deadline = datetime.now(timezone.utc).timestamp() + timeout
-    while not predicate():
-        if datetime.now(timezone.utc).timestamp() > deadline:
-            return False
-        told.wait(0.02)
-    return True
+from tests.helpers.waiting import wait_for
 
 
 def write(engine, who: str) -> None:

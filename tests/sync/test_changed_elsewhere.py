@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 
 import pytest
 
@@ -20,21 +18,11 @@ from tests.helpers.calls import store_payload
 from tests.helpers.desk import make_desk
 from tests.helpers.fakes import FakeCalendar
 from tests.helpers.payloads import payload
+from tests.helpers.waiting import wait_for
 
 G, O = "google:primary", "outlook:default"
 LABELS = {G: "Google Calendar", O: "Outlook"}
 SLOW_TICK = Profile.from_dict({"sync": {"interval_seconds": 3600}})
-
-
-def wait_for(predicate, timeout=15.0):
-    pause = threading.Event()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        pause.wait(0.05)
-    raise AssertionError("timed out")
 
 
 def desk_app(url, clock, cals=()) -> App:
@@ -66,12 +54,12 @@ def test_an_approval_at_another_desk_is_pushed_and_shown_everywhere_at_once(url,
     first.dispose()
     cals = (FakeCalendar(kind="google"), FakeCalendar(kind="outlook"))
     leader = desk_app(url, clock, cals).start()
+    wait_for(lambda: leader.scheduler.last_report is not None)  # the first cycle (on start) is over: it leads
     watcher_desk = desk_app(url, clock).start()  # a desk with the window open, not the leader
     told: list[str] = []
     watcher_desk.bus.subscribe(lambda e: told.append(e.topic))
     other = Store(make_engine(url))  # the command line, or a desk on another machine
     try:
-        wait_for(lambda: leader.scheduler.last_report is not None)  # the first cycle (on start) is over
         assert leader.scheduler.is_leader and not watcher_desk.scheduler.is_leader
         call = store_payload(other, payload(requested_start="2026-11-24T10:30:00"),
                              make_desk(other, SLOW_TICK, events.EventBus(), LABELS, clock=clock).context.rules, clock())
@@ -98,13 +86,14 @@ def test_news_that_may_be_the_leaders_own_writes_does_not_start_another_cycle(db
     told: list[str] = []
     leader.bus.subscribe(lambda e: told.append(e.topic))
     try:
-        wait_for(lambda: leader.scheduler.last_report is not None)
-        job = leader.scheduler._scheduler.get_job(JOB)
-        planned = job.next_run_time
+        first = wait_for(lambda: leader.scheduler.last_report)
+        planned = leader.scheduler._scheduler.get_job(JOB).next_run_time
         leader.changed_elsewhere(certain=False)
+        # neither pulled forward nor asked for once the first cycle is over
         assert leader.scheduler._scheduler.get_job(JOB).next_run_time == planned
+        assert JOB not in leader.scheduler._again
         assert events.CHANGED_ELSEWHERE in told  # the window still reads again
         leader.changed_elsewhere(certain=True)
-        assert leader.scheduler._scheduler.get_job(JOB).next_run_time < planned
+        wait_for(lambda: leader.scheduler.last_report is not first)  # another cycle ran
     finally:
         leader.stop()

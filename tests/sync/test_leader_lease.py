@@ -10,6 +10,7 @@ from receptionist import events
 from receptionist.sync.engine import CalendarTarget, SyncEngine
 from receptionist.sync.scheduler import LEASE, LeaderLease, SyncScheduler, dead_local_holder, holder_identity
 from tests.helpers.fakes import FakeCalendar
+from tests.helpers.waiting import wait_for
 
 
 def engine_for(store, profile, clock, calendar=None):
@@ -113,3 +114,57 @@ def test_the_leaders_other_jobs_run_only_on_the_leader(store, profile, clock):
         other.stop()
         leader.stop()
     assert ran["other"] == 0
+
+
+def test_a_wake_while_a_cycle_runs_runs_another_cycle_once_it_is_over(store, profile, clock):
+    """A change heard while a cycle runs (after that cycle read what was owed) wakes the scheduler: APScheduler
+    would skip that run ("maximum number of running instances reached") and leave the next cycle to the
+    interval, an hour here. The wake is kept and the cycle runs again as soon as the running one is over; so does a
+    leader's job asked to run now (``run_soon``) while it runs."""
+    import threading
+
+    from apscheduler.events import EVENT_JOB_MAX_INSTANCES
+
+    def held(runs: list[int], work=lambda: None):
+        """The second run waits for ``go``; ``began`` says it runs, ``third`` that another run followed it."""
+        began, go, third = threading.Event(), threading.Event(), threading.Event()
+
+        def run(**kwargs):
+            runs.append(1)
+            if len(runs) == 2:
+                began.set()
+                assert go.wait(20)
+            elif len(runs) == 3:
+                third.set()
+            return work(**kwargs)
+        return run, began, go, third
+
+    engine = engine_for(store, profile, clock)
+    cycles: list[int] = []
+    audits: list[int] = []
+    engine.run_cycle, cycle_began, cycle_go, cycle_again = held(cycles, engine.run_cycle)
+    audit, audit_began, audit_go, audit_again = held(audits)
+    scheduler = SyncScheduler(engine, interval=3600)
+    scheduler.every("sample-audit", 60, audit)
+    skipped = threading.Event()
+    scheduler._scheduler.add_listener(lambda e: skipped.set(), EVENT_JOB_MAX_INSTANCES)
+    scheduler.start()
+    try:
+        wait_for(lambda: scheduler.last_report is not None)  # the first cycle, on start
+        for ask, runs, began, go, ran_again in ((lambda: scheduler.run_soon("sample-audit"), audits, audit_began,
+                                                 audit_go, audit_again),
+                                                (scheduler.wake, cycles, cycle_began, cycle_go, cycle_again)):
+            if not runs:  # the audit's first run (`every` would wait a minute); the first cycle ran on start
+                ask()
+                wait_for(lambda: runs)
+            ask()
+            assert began.wait(20)  # the second run, held until ``go``
+            skipped.clear()
+            ask()  # while it runs
+            skipped.wait(1)  # before the fix APScheduler skipped the run here, and the job waited for its next turn
+            go.set()
+            assert ran_again.wait(20), "asked to run while it ran, the job never ran again"
+    finally:
+        cycle_go.set()
+        audit_go.set()
+        scheduler.stop()
