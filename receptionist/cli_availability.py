@@ -9,11 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import date
 
 from receptionist.domain.formatting import format_datetime, format_phone, format_range
-from receptionist.domain.payload import parse_requested_start
-from receptionist.domain.models import Severity
+from receptionist.cli_input import DAY_HELP, MOMENT_HELP, day_option, moment_option
 from receptionist.errors import UserError
 from receptionist.services import Desk
 from receptionist.services.availability import slot_json
@@ -34,16 +32,16 @@ def add_availability(sub, common: Callable[[argparse.ArgumentParser], None]) -> 
         parser.add_argument("--json", action="store_true", **default, help="machine-readable output")
 
     options(p)
-    p.add_argument("--from", dest="start", help="first day, e.g. 2026-12-08 (default: today)")
+    p.add_argument("--from", dest="start", help=f"first day, {DAY_HELP} (default: today)")
     p.add_argument("--days", type=int, default=7, help="how many days (default 7)")
     actions = p.add_subparsers(dest="action")
     check = actions.add_parser("check", help="whether a time may be booked; exit code 1 and the reasons if not")
     common(check)
     options(check, default=argparse.SUPPRESS)
-    check.add_argument("--start", required=True, help="local date-time, e.g. 2026-12-08T09:30 (or with an offset)")
+    check.add_argument("--start", required=True, help=f"{MOMENT_HELP} (or with an offset)")
     on_call = sub.add_parser("on-call", help="who is on call now or at a time ([[availability.on_call]])")
     common(on_call)
-    on_call.add_argument("--at", help="local date-time, e.g. 2026-12-08T21:00 (default: now)")
+    on_call.add_argument("--at", help=f"{MOMENT_HELP} (default: now)")
     on_call.add_argument("--refresh", action="store_true", help="read the on-call calendar "
                          "(availability.on_call_calendar) now, before answering")
     on_call.add_argument("--json", action="store_true", help="machine-readable output")
@@ -54,9 +52,7 @@ def run(args, desk: Desk) -> int:
     if args.command == "on-call":
         at = None
         if args.at:
-            at, issue = parse_requested_start(args.at, zone)
-            if at is None or (issue is not None and issue.severity is Severity.ERROR):
-                raise UserError(f"--at: {issue.message if issue else 'not a date-time'}")
+            at = moment_option(args.at, zone, "--at")
         if args.refresh:
             read = desk.on_call.refresh()
             if read is None:
@@ -68,9 +64,7 @@ def run(args, desk: Desk) -> int:
         _print(args, answer.as_json(zone), text)
         return 0 if answer.now is not None else 1
     if args.action == "check":
-        start, issue = parse_requested_start(args.start, zone)
-        if start is None or (issue is not None and issue.severity is Severity.ERROR):
-            raise UserError(f"--start: {issue.message if issue else 'not a date-time'}")
+        start = moment_option(args.start, zone, "--start")
         result = desk.availability.check(start, args.service, args.resource, moving=args.appointment,
                                          minutes=args.minutes)
         data = {"start": start.astimezone(zone).isoformat(), "accepted": result.slot is not None,
@@ -83,10 +77,7 @@ def run(args, desk: Desk) -> int:
             text = f"refused: {format_datetime(start, zone)}: " + "; ".join(r.message for r in result.reasons)
         _print(args, data, text + (f"\n{result.stale}" if result.stale else ""))
         return 0 if result.slot is not None else 1
-    try:
-        first = date.fromisoformat(args.start) if args.start else desk.context.clock().astimezone(zone).date()
-    except ValueError:
-        raise UserError(f"--from {args.start!r} is not a date like 2026-12-08") from None
+    first = day_option(args.start, "--from") if args.start else desk.context.clock().astimezone(zone).date()
     openings = desk.availability.free_slots(args.service, first, args.days, args.resource, moving=args.appointment,
                                             minutes=args.minutes)
     data = {"service": openings.service, "duration_minutes": openings.duration_minutes, "time_zone": zone.key,

@@ -23,7 +23,7 @@ from receptionist.domain.conversion import DROP_LABELS, DROP_OFFS, STAGES
 from receptionist.domain.formatting import format_datetime
 from receptionist.domain.people import AuditRecord
 from receptionist.domain.texting import TextDelivery
-from receptionist.errors import UserError
+from receptionist.cli_input import DAY_HELP, day_option
 from receptionist.services import Desk
 from receptionist.services.callbacks import tel_link
 from receptionist.services.people import people_changes
@@ -72,8 +72,8 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     p.add_argument("--person", help="only this person's actions")
     p.add_argument("--action", dest="what", metavar="ACTION", help="an action (callback.done) or its family "
                                                                    "(callback)")
-    p.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD (location's zone)")
-    p.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD (included)")
+    p.add_argument("--from", dest="start", metavar="DATE", help=f"first day, {DAY_HELP} (location's zone)")
+    p.add_argument("--to", dest="end", metavar="DATE", help=f"last day, {DAY_HELP} (included)")
     p.add_argument("--limit", type=int, default=200)
 
     caller = sub.add_parser("caller", help="a caller's data: exported (JSON) or forgotten (owners)") \
@@ -94,8 +94,8 @@ def add_owner_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -
     report = sub.add_parser("report", help="reports for owners").add_subparsers(dest="action", required=True)
     p = parser("conversion", "calls → proposals → confirmed → kept, and where the others went (per day, reason, "
                              "platform)", report)
-    p.add_argument("--from", dest="start", metavar="DATE", help="first day, YYYY-MM-DD (default: 30 days ago)")
-    p.add_argument("--to", dest="end", metavar="DATE", help="last day, YYYY-MM-DD, included (default: today)")
+    p.add_argument("--from", dest="start", metavar="DATE", help=f"first day, {DAY_HELP} (default: 30 days ago)")
+    p.add_argument("--to", dest="end", metavar="DATE", help=f"last day, {DAY_HELP}, included (default: today)")
     p.add_argument("--csv", action="store_true", help="one CSV row per day, reason and platform, and the total")
 
 
@@ -236,10 +236,7 @@ def _people_change(args, build, profile: Profile) -> int:
 def _day(value: str | None, desk: Desk, flag: str, *, after: bool = False) -> datetime | None:
     if not value:
         return None
-    try:
-        day = date.fromisoformat(value)
-    except ValueError:
-        raise UserError(f"{flag} {value!r} is not a date like 2026-12-03") from None
+    day = day_option(value, flag)
     if after:
         day = date.fromordinal(day.toordinal() + 1)
     return datetime.combine(day, time(0), desk.context.rules.zone).astimezone(timezone.utc)
@@ -280,10 +277,7 @@ def _caller_forget(args, desk: Desk):
 
 
 def _date(value: str | None, flag: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        raise UserError(f"{flag} {value!r} is not a date like 2026-12-03") from None
+    return day_option(value, flag) if value else None
 
 
 def _report_conversion(args, desk: Desk):

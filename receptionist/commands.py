@@ -10,13 +10,13 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from receptionist.domain.call_queue import INTENT_MARKS, CallFilter, CallQuery, CallSort, plural, row_state
-from receptionist.domain.formatting import format_datetime, format_elapsed, format_phone, parse_us
+from receptionist.domain.formatting import format_datetime, format_elapsed, format_phone
 from receptionist.domain.intake import LiveCallRecord
-from receptionist.domain.models import AppointmentRecord, AppointmentStatus, CallRecord, ProposalRecord, Severity
-from receptionist.domain.payload import parse_requested_start, resolve_local_time
+from receptionist.domain.models import AppointmentRecord, AppointmentStatus, CallRecord, ProposalRecord
+from receptionist.cli_input import DAY_HELP, MOMENT_HELP, day_option, moment_option
 from receptionist.errors import UserError
 from receptionist.services import Desk
 from receptionist.services.sync_decisions import link_json
@@ -70,8 +70,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     appts = sub.add_parser("appointments", help="list, reschedule, edit, cancel or mark appointments").add_subparsers(
         dest="action", required=True)
     p = parser("list", "appointments in a date range (default: today and the next 7 days)", appts)
-    p.add_argument("--from", dest="start", metavar="DATE", help="first day, MM/DD/YYYY or YYYY-MM-DD "
-                                                                "(location's zone)")
+    p.add_argument("--from", dest="start", metavar="DATE", help=f"first day, {DAY_HELP} (location's zone)")
     p.add_argument("--days", type=int, default=8, help="how many days (default 8)")
     p.add_argument("--include-cancelled", action="store_true")
     p = parser("show", "one appointment with every calendar's sync state", appts)
@@ -82,7 +81,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p.add_argument("--phone", help="callback number (texted when --notify)")
     p.add_argument("--service", required=True)
     p.add_argument("--start", required=True, metavar="WHEN",
-                   help="start in the location's zone: \"12/03/2026 3:00 PM\", or 2026-12-03T15:00")
+                   help=f"start, {MOMENT_HELP}")
     p.add_argument("--minutes", type=int, help="length (default: the service's)")
     p.add_argument("--notes", default="")
     p.add_argument("--notify", action="store_true", help="text the caller the confirmation")
@@ -90,8 +89,7 @@ def add_commands(sub, common: Callable[[argparse.ArgumentParser], None]) -> None
     p = parser("reschedule", "move an appointment; every calendar follows", appts)
     p.add_argument("id")
     p.add_argument("--start", required=True, metavar="WHEN",
-                   help="new start in the location's zone: \"12/03/2026 3:00 PM\", or 2026-12-03T15:00 (an offset "
-                        "may be given)")
+                   help=f"new start, {MOMENT_HELP} (an offset may be given)")
     p.add_argument("--minutes", type=int, help="new length (default: unchanged)")
     p.add_argument("--notify", action="store_true", help="text the caller about the change")
     p.add_argument("--resource", help="the chair or room it is to take (refused when that one is busy then)")
@@ -229,10 +227,7 @@ def _proposals_callback(args, desk):
 
 def _appointments_list(args, desk):
     zone = desk.context.rules.zone
-    try:
-        first = _day(args.start) if args.start else desk.context.clock().astimezone(zone).date()
-    except ValueError:
-        raise UserError(f"--from {args.start!r} is not a date like 12/03/2026 or 2026-12-03") from None
+    first = day_option(args.start, "--from") if args.start else desk.context.clock().astimezone(zone).date()
     start = datetime.combine(first, time(0), zone).astimezone(timezone.utc)
     end = datetime.combine(first + timedelta(days=args.days), time(0), zone).astimezone(timezone.utc)
     appts = desk.appointments.between(start, end, include_cancelled=args.include_cancelled)
@@ -250,43 +245,15 @@ def _appointments_show(args, desk):
     return appointment_json(appt, desk), "\n".join(lines)
 
 
-def _day(text: str) -> date:
-    """A day as written at a US desk (12/03/2026) or in ISO 8601 (2026-12-03)."""
-    written = parse_us(text)
-    if isinstance(written, datetime):
-        raise ValueError(text)
-    return written if written is not None else date.fromisoformat(text.strip())
-
-
-def _start(text: str, zone) -> datetime:
-    """A start as written at a US desk (12/10/2026 10:30 AM) or in ISO 8601, read in the location's zone."""
-    try:
-        written = parse_us(text)
-    except ValueError as exc:
-        raise UserError(f"--start: {exc}") from None
-    if isinstance(written, datetime):
-        start, issue = resolve_local_time(written, zone)
-    elif written is not None:
-        raise UserError(f"--start {text!r} has no time of day: add it, e.g. \"{text.strip()} 10:30 AM\"")
-    else:
-        start, issue = parse_requested_start(text, zone)
-        if start is None:
-            raise UserError(f"--start {text!r} is not a date and time like \"12/10/2026 10:30 AM\" or "
-                            "2026-12-10T10:30")
-    if start is None or (issue is not None and issue.severity is Severity.ERROR):
-        raise UserError(f"--start: {issue.message if issue else 'not a date-time'}")
-    return start
-
-
 def _appointments_book(args, desk):
-    start = _start(args.start, desk.context.rules.zone)
+    start = moment_option(args.start, desk.context.rules.zone, "--start")
     appt = desk.appointments.book(args.caller, args.phone, args.service, start, args.minutes, args.notes,
                                   notify=args.notify, actor=args.actor, resource=args.resource)
     return appointment_json(appt, desk), f"booked: {_describe(appt, desk)}"
 
 
 def _appointments_reschedule(args, desk):
-    start = _start(args.start, desk.context.rules.zone)
+    start = moment_option(args.start, desk.context.rules.zone, "--start")
     if args.preview:
         plan = desk.appointments.move_plan(args.id, start, args.minutes, resource=args.resource)
         said = [plan.refused and f"refused: {plan.refused}", plan.calendars, plan.texting(args.notify)]

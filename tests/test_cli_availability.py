@@ -75,5 +75,20 @@ def test_check_names_the_reason_and_exits_non_zero(cli):
 def test_unknown_service_and_bad_dates_are_one_sentence(cli):
     assert "'Massage' is not a service booked here (ask for one of: Cleaning)" in cli(
         "availability", "--service", "Massage", expect=2)
-    assert "--from 'tuesday' is not a date like 2026-12-08" in cli("availability", "--from", "tuesday", expect=2)
+    assert "--from 'tuesday' is not a date like 12/03/2026 or 2026-12-03" in cli("availability", "--from", "tuesday",
+                                                                                 expect=2)
     assert "--start" in cli("availability", "check", "--start", "soon", expect=2)
+
+
+def test_a_us_desks_dates_and_times_are_read_as_iso_ones(cli):
+    """``--from``, ``check --start`` and ``on-call --at`` take 12/08/2026 and "12/08/2026 9:30 AM" as well."""
+    iso = cli("availability", "--service", "cleaning", "--from", NEXT_TUESDAY.isoformat(), "--days", "1", "--json")
+    assert cli("availability", "--service", "cleaning", "--from", f"{NEXT_TUESDAY:%m/%d/%Y}", "--days", "1",
+               "--json") == iso
+    iso = cli("availability", "check", "--service", "Cleaning", "--start", f"{NEXT_TUESDAY.isoformat()}T09:30", "--json")
+    us = cli("availability", "check", "--service", "Cleaning", "--start", f"{NEXT_TUESDAY:%m/%d/%Y} 9:30 AM", "--json")
+    assert us == iso and us["accepted"] is True
+    assert "--start '12/08/2026' has no time of day" in cli("availability", "check", "--start", "12/08/2026",
+                                                              expect=2)
+    assert "--at: '12/08/2026 21 PM': with AM/PM the hour is 1 to 12" in cli(
+        "on-call", "--at", "12/08/2026 21 PM", expect=2)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import update
@@ -185,3 +186,7 @@ def test_every_audited_action_of_the_command_line_names_the_person(cli, ingest, 
     assert {r["action"] for r in bens} == {"sync.keep_ours", "sync.mass_deletion.accept"}
     assert "for owners" in cli("audit", "list", "--actor", "Ben Cole", expect=2)
     assert cli("audit", "list", "--json", "--from", "2020-01-01", "--to", "2020-01-02", "--actor", "Ana Ruiz") == []
+    assert cli("audit", "list", "--json", "--from", "01/01/2020", "--to", "01/02/2020", "--actor", "Ana Ruiz") == []
+    today = datetime.now(ZoneInfo("America/Chicago")).date()  # the profile's zone; this test's day, either side
+    assert cli("audit", "list", "--json", "--limit", "500", "--from", f"{today - timedelta(days=1):%m/%d/%Y}",
+               "--to", f"{today + timedelta(days=1):%m/%d/%Y}", "--actor", "Ana Ruiz") == log

@@ -106,8 +106,11 @@ def test_report_conversion_json_and_csv(db_url, capsys, clock):
     assert rows[0]["group"] == "total" and rows[0]["kept"] == "1" and rows[0]["cancelled"] == "1"
     assert (rows[0]["not_marked"], rows[0]["upcoming"]) == ("2", "0")
     assert {r["key"] for r in rows if r["group"] == "platform"} == {"generic", "vapi"}
-    assert main(["report", "conversion", "--from", "11/01/2026", "--db", db_url]) == 2
-    assert "--from '11/01/2026' is not a date" in capsys.readouterr().err
+    # a US desk's dates are the same days
+    assert main(["report", "conversion", "--from", "11/01/2026", "--to", "11/23/2026", "--json", "--db", db_url]) == 0
+    assert json.loads(capsys.readouterr().out) == out
+    assert main(["report", "conversion", "--from", "11/31/2026", "--db", db_url]) == 2
+    assert "--from: '11/31/2026' is not a date (month/day/year)" in capsys.readouterr().err
 
 
 def test_the_clock_changes_of_a_year_in_chicago():
