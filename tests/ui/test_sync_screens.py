@@ -50,10 +50,11 @@ def test_save_sync_screens(qtbot, desk, size):
     desk.desk.appointments.cancel(cancelled, "Caller is ill")
     desk.desk.appointments.reschedule(failing, desk.desk.appointments.get(failing).start + timedelta(hours=2))
     from receptionist.errors import TransientError
+    from receptionist.providers.microsoft_auth import EXPIRED_MESSAGE
 
     desk.outlook.fail_next = [TransientError("503 backend error", status=503)]
     sync(desk)
-    desk.problems[OUTLOOK] = "Outlook sign-in was refused (invalid_grant): press Reconnect…"
+    desk.problems[OUTLOOK] = EXPIRED_MESSAGE  # what the window is told when Microsoft refuses the sign-in
     win.refresh_all()
     qtbot.waitUntil(lambda: not win.runner.busy)
     qtbot.wait(300)
