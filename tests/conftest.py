@@ -10,11 +10,18 @@ os.environ["PYTHON_KEYRING_BACKEND"] = "receptionist.providers.secrets.MemoryKey
 from datetime import datetime, timezone  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
 
 from receptionist.config import Profile  # noqa: E402
 from receptionist.store.db import make_engine, upgrade  # noqa: E402
 from receptionist.store import Store  # noqa: E402
 from tests.helpers.fakes import FakeClock  # noqa: E402
+
+# No property test has a time limit: a slow example, or slow data generation, on a loaded machine is not a failure
+# (speed is measured under bench/, never asserted); hypothesis' default 200 ms deadline made such runs flaky.
+settings.register_profile("receptionist", deadline=None, suppress_health_check=[HealthCheck.too_slow],
+                          print_blob=True)
+settings.load_profile("receptionist")
 
 
 @pytest.fixture(autouse=True)

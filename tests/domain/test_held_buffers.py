@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receptionist.domain.availability import HeldRule, busy_issues
@@ -62,7 +62,7 @@ def worlds(draw):
     return BookingRules(CHICAGO, WeeklyHours.simple(8, 18), step_minutes=5, services=(service,)), blocks
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80)
 @given(worlds())
 def test_a_start_meeting_a_hold_or_its_buffers_is_an_error_and_never_offered(world):
     rules, blocks = world

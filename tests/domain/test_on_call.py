@@ -64,7 +64,7 @@ def test_next_on_call_is_the_soonest_shift_to_start():
                         ny(2026, 12, 8, 10), NY) is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC)))
 def test_a_weeknight_and_weekend_rota_covers_every_closed_hour_and_no_open_one(instant):
     answer = on_call_at((NIGHTS, WEEKEND, SUNDAY_NIGHT), instant, NY)

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receptionist.domain.models import BusyBlock
@@ -177,7 +177,7 @@ def worlds(draw):
     return r, blocks, now, draw(st.sampled_from(["Cleaning", "Consultation"]))
 
 
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=60)
 
 
 @PROPERTY

@@ -30,7 +30,7 @@ def start_at(day: int, quarter: int) -> datetime:
     return datetime(2026, 11, 24 + day, 8, tzinfo=CHICAGO).astimezone(timezone.utc) + timedelta(minutes=15 * quarter)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(REQUESTS)
 def test_accepted_bookings_never_share_a_resource_at_one_time(requests):
     booked: list[BusyBlock] = []
@@ -45,7 +45,7 @@ def test_accepted_bookings_never_share_a_resource_at_one_time(requests):
                 assert a.resource is not None and b.resource is not None and a.resource != b.resource, booked
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(REQUESTS)
 def test_what_is_offered_is_what_is_accepted_with_bookings_on_resources(requests):
     booked: list[BusyBlock] = []

@@ -112,7 +112,7 @@ def test_iso_with_an_offset_is_taken_as_given_and_out_of_range_years_are_flagged
     assert start is None and issues[0].severity is Severity.ERROR
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(max_size=80), st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2090, 1, 1)))
 def test_any_text_resolves_or_says_why(said, reference):
     spoken = read_spoken_time(said, reference)

@@ -239,7 +239,7 @@ remotes = st.one_of(st.just(GONE), st.just(UNKNOWN),
 gates = st.sampled_from(list(CalendarGate))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wants, statuses, remotes, gates)
 def test_plan_never_writes_through_a_closed_gate(want, st_, remote, gate):
     action = plan(want, st_, remote, gate)
@@ -249,7 +249,7 @@ def test_plan_never_writes_through_a_closed_gate(want, st_, remote, gate):
         assert action.op is not Op.WAIT_RECONNECT
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wants, statuses, remotes, gates)
 def test_plan_deletes_only_a_cancelled_appointment_with_an_event(want, st_, remote, gate):
     action = plan(want, st_, remote, gate)
@@ -261,7 +261,7 @@ def test_plan_deletes_only_a_cancelled_appointment_with_an_event(want, st_, remo
             assert st_.remote_id is None
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wants, statuses, remotes, gates)
 def test_marked_synced_only_when_the_calendar_holds_ours_or_there_is_nothing_to_delete(want, st_, remote, gate):
     action = plan(want, st_, remote, gate)
@@ -272,7 +272,7 @@ def test_marked_synced_only_when_the_calendar_holds_ours_or_there_is_nothing_to_
             assert st_.remote_id is None or remote.presence is Presence.GONE
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wants, statuses, remotes, gates)
 def test_a_change_on_the_calendar_is_never_overwritten_without_a_person(want, st_, remote, gate):
     """If the calendar's copy differs from what we last confirmed (and from ours), the plan never writes over it."""
@@ -282,7 +282,7 @@ def test_a_change_on_the_calendar_is_never_overwritten_without_a_person(want, st
         assert action.op not in (Op.UPDATE, Op.DELETE, Op.CREATE)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(wants, statuses, remotes)
 def test_waiting_for_a_person_is_never_left_by_a_write(want, st_, remote):
     if st_.state.needs_person:

@@ -178,7 +178,7 @@ def _shaped(platform: str, value) -> object:
 
 
 @pytest.mark.parametrize("platform", ["vapi", "retell", "elevenlabs", "bland", "synthflow", "generic"])
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=12, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(value=json_values, wrap=st.booleans())
 def test_arbitrary_signed_json_never_5xx_and_never_half_written(desk, platform, value, wrap):
     body = json.dumps(_shaped(platform, value) if wrap else value).encode()

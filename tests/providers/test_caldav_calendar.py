@@ -292,7 +292,7 @@ def test_connect_caldav_reads_the_password_from_stdin_and_writes_the_profile(rad
 # ------------------------------------------------------------------------------------------------- the data
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60)
 @given(title=st.text(min_size=1, max_size=60).filter(lambda t: t.strip() == t and "\r" not in t),
        description=st.text(max_size=120).filter(lambda t: t.strip() == t and "\r" not in t),
        location=st.text(max_size=40).filter(lambda t: t.strip() == t and "\r" not in t),

@@ -50,7 +50,7 @@ nows = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12,
 )
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None)
+@settings(max_examples=150, derandomize=True, database=None)
 @given(seed=st.integers(0, 2**32), now=nows, zone_name=st.sampled_from(ZONES),
        hours=st.sampled_from([(8, 18), (7, 19), (9, 17), (10, 14)]))
 def test_clean_payloads_are_consistent_and_within_constraints(seed, now, zone_name, hours):
@@ -118,7 +118,7 @@ def test_clean_payloads_are_consistent_and_within_constraints(seed, now, zone_na
     assert payload["message"]
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@settings(max_examples=60, derandomize=True, database=None)
 @given(seed=st.integers(0, 2**32), now=nows, defect=st.sampled_from(DEFECTS))
 def test_each_defect_is_what_the_front_desk_must_fix(seed, now, defect):
     zone = ZoneInfo("America/Chicago")

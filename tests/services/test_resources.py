@@ -102,7 +102,7 @@ STARTS = st.lists(st.tuples(st.integers(0, 4), st.integers(0, 35), st.sampled_fr
                             st.booleans()), min_size=1, max_size=14)
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(STARTS)
 def test_no_two_bookings_ever_share_a_resource_at_one_time(tmp_path_factory, wanted):
     """Desk approvals of accepted times and the agent's bookings, interleaved: never two on one resource at once

@@ -29,7 +29,7 @@ def reference(rows, within: timedelta) -> dict:
     return {cal: {w: WindowCount(*by.get(w, (0, 0))) for w in WINDOWS} for cal, by in out.items()}
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # each example empties the table first
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])  # each example empties the table first
 @given(outcomes, st.integers(1, 3600))
 def test_the_sql_counts_are_the_definition(store, rows, within_seconds):
     within = timedelta(seconds=within_seconds)

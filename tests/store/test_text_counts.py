@@ -61,7 +61,7 @@ def put(store, texts):
         s.commit()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts)
 def test_the_text_counts_are_the_definition(store, texts):
     put(store, texts)

@@ -416,5 +416,5 @@ PHASES = [Phase.explicit, Phase.reuse, Phase.generate] + (
 TestSyncMachine = SyncMachine.TestCase
 TestSyncMachine.settings = settings(
     max_examples=int(os.environ.get("SYNCMACHINE_EXAMPLES", "20")),
-    stateful_step_count=int(os.environ.get("SYNCMACHINE_STEPS", "30")), deadline=None, phases=PHASES,
+    stateful_step_count=int(os.environ.get("SYNCMACHINE_STEPS", "30")), phases=PHASES,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from receptionist.domain.payload import CallCapture, LocationRules
@@ -98,7 +98,7 @@ def exercise(platform: str, body: bytes, headers: dict[str, str] | None = None) 
 
 
 @pytest.mark.parametrize("platform", JSON_PLATFORMS)
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40)
 @given(value=json_values)
 def test_arbitrary_signed_json(platform, value):
     exercise(platform, json.dumps(value).encode())
@@ -137,7 +137,7 @@ def mutated_fixtures(draw, platform):
 
 
 @pytest.mark.parametrize("platform", JSON_PLATFORMS)
-@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=50)
 @given(data=st.data())
 def test_real_payloads_with_hostile_values_in_real_places(platform, data):
     exercise(platform, json.dumps(data.draw(mutated_fixtures(platform))).encode())
@@ -148,7 +148,7 @@ form_values = st.text(st.characters(codec="utf-8"), max_size=40) | st.sampled_fr
      "+13125550142", "anonymous", "\x00", "99999999999999999999", "outbound-api"])
 
 
-@settings(max_examples=120, deadline=None)
+@settings(max_examples=120)
 @given(form=st.dictionaries(st.sampled_from(["CallSid", "CallStatus", "From", "To", "Direction", "Timestamp",
                                              "CallDuration", "CallerName", "SequenceNumber"]) | st.text(max_size=8),
                             form_values, max_size=9))
@@ -186,7 +186,7 @@ def test_dates_at_the_ends_of_time(platform):
 
 @example(text="9999-12-31T23:00:00")
 @given(text=st.text(max_size=60))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 def test_any_requested_start_text_is_read_or_flagged(text):
     body = json.loads((FIXTURES / "retell" / "call_analyzed.json").read_bytes())
     body["call"]["call_analysis"]["custom_analysis_data"]["requested_time"] = text
