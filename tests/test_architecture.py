@@ -48,8 +48,9 @@ MAY_IMPORT = {
     "sync": {"domain", "store", "errors", "config", "events", "sync"},
     "services": {"domain", "store", "sync", "ingest", "errors", "config", "events", "services"},
     "ui": {"domain", "services", "errors", "events", "config", "paths", "onboarding", "ui"},
-    "commands": {"domain", "errors", "services"},
-    "cli_availability": {"domain", "errors", "services"},
+    "commands": {"domain", "errors", "services", "cli_input"},
+    "cli_availability": {"domain", "errors", "services", "cli_input"},
+    "cli_input": {"domain", "errors"},
 }
 STARTS_THE_WINDOW = {"cli"}  # the entry point; nothing else imports the UI
 
