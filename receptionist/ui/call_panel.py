@@ -256,9 +256,12 @@ class CallPanel(QWidget):
 
     def calls_changed(self, call_row_ids) -> None:
         """News named these calls (a new one, a decision): read them alone; a listed one is updated where it is,
-        a new one the view lists is held behind the bar."""
+        a new one the view lists is held behind the bar. While the view is being listed afresh, it is listed
+        afresh again instead."""
         ids = [i for i in call_row_ids if i is not None]
-        if not ids:
+        if not ids or self._reset_next:
+            # a fresh list is on its way, perhaps read before these calls were stored: read it again, after them
+            # (it would drop what their own read holds behind the bar)
             self.refresh()
             return
         self._batches += 1

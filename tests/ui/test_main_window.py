@@ -206,6 +206,35 @@ def test_crash_handler_shows_user_errors_as_messages_and_bugs_as_reports(qtbot, 
     assert len(reports) == 1 and "ValueError: boom" in reports[0] and "Traceback" in reports[0]
 
 
+def test_a_call_that_arrives_while_the_list_is_read_afresh_stays_listed(qtbot, window, desk, monkeypatch):
+    """The window's reads run two at a time: a fresh list (the desk looked, or a new view) read before a call was
+    stored may land after that call's own read put it behind the bar. It must not drop the call: the list is read
+    afresh again once the call is stored."""
+    import threading
+
+    panel = window.call_panel
+    qtbot.waitUntil(lambda: not window.runner.busy)
+    bookings, read_page = panel.bookings, panel.bookings.call_page
+    read, go = threading.Event(), threading.Event()
+
+    def page_read_before_the_call(*args, **kwargs):
+        page = read_page(*args, **kwargs)
+        if not read.is_set():  # the first fresh list: read now, delivered only once the call's own read is in
+            read.set()
+            go.wait(10)
+        return page
+
+    monkeypatch.setattr(bookings, "call_page", page_read_before_the_call)
+    panel.show_new()
+    assert read.wait(10)
+    desk.submit_call()
+    qtbot.waitUntil(lambda: panel.model.rowCount() + panel.model.held() == 1, timeout=5000)
+    go.set()
+    qtbot.waitUntil(lambda: not window.runner.busy, timeout=5000)
+    qtbot.wait(100)
+    assert panel.model.rowCount() + panel.model.held() == 1
+
+
 def test_new_call_keeps_selection_and_edits(qtbot, window, desk):
     desk.submit_call()
     wait_for_calls(qtbot, window, 1)
