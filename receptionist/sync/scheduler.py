@@ -186,12 +186,15 @@ class SyncScheduler:
             self._running.add(job_id)
             self._again.discard(job_id)
 
+    def _ended(self, job_id: str) -> bool:
+        """A run of ``job_id`` ended: whether it was asked to run again meanwhile."""
+        with self._runs_lock:
+            self._running.discard(job_id)
+            return job_id in self._again
+
     def _over(self, event: JobExecutionEvent) -> None:
         """A run is over and the executor no longer counts it: a run asked for meanwhile goes now."""
-        with self._runs_lock:
-            self._running.discard(event.job_id)
-            again = event.job_id in self._again
-        if again:
+        if self._ended(event.job_id):
             self._soon(event.job_id)
 
     def _as_leader(self, job_id: str, work: Callable[[], object]) -> None:
@@ -209,14 +212,17 @@ class SyncScheduler:
 
     def _on_lead(self, running: str | None) -> None:
         """This desk just became the leader: its ``on_lead`` jobs run now (``running``, the job that found out,
-        runs anyway) and their next turn is an interval from now."""
+        runs anyway) and their next turn is an interval from now, or at once if one was asked for meanwhile."""
         for job_id, (minutes, work, on_lead) in list(self._jobs.items()):
             if not on_lead or job_id == running:
                 continue
+            self._begun(job_id)
             self._run(job_id, work)
             job = self._scheduler.get_job(job_id) if self._scheduler.running else None
             if job is not None:
                 job.modify(next_run_time=datetime.now(timezone.utc) + timedelta(minutes=minutes))
+            if self._ended(job_id):  # asked to run while it ran (a setting changed): now, not an interval on
+                self._soon(job_id)
 
     def stop(self) -> None:
         if self._scheduler.running:

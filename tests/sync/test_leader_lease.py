@@ -168,3 +168,28 @@ def test_a_wake_while_a_cycle_runs_runs_another_cycle_once_it_is_over(store, pro
         cycle_go.set()
         audit_go.set()
         scheduler.stop()
+
+
+def test_an_on_lead_job_asked_to_run_while_its_first_run_runs_goes_again_at_once(store, profile, clock):
+    """The on-call rota is read as this desk becomes the leader, inside the first cycle, and its next turn is set an
+    interval on. Settings saving a new on-call calendar during that read (``run_soon``) must not be pushed back to
+    that turn: the rota is read again as soon as the first read is over."""
+    import threading
+
+    runs: list[int] = []
+    again = threading.Event()
+    scheduler = SyncScheduler(engine_for(store, profile, clock), interval=3600)
+
+    def rota() -> None:
+        runs.append(1)
+        if len(runs) == 1:
+            scheduler.run_soon("on-call")  # a new on-call calendar was saved while the first read ran
+        else:
+            again.set()
+
+    scheduler.every("on-call", 10, rota, on_lead=True)
+    scheduler.start()
+    try:
+        assert again.wait(20), "the read asked for during the first one waited for its next turn, ten minutes on"
+    finally:
+        scheduler.stop()
