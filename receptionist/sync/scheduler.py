@@ -121,7 +121,7 @@ class SyncScheduler:
         # the leader's other jobs (``every``): id -> (minutes, work, run when this desk becomes the leader)
         self._jobs: dict[str, tuple[float, Callable[[], object], bool]] = {}
         self._leading = False  # as the last ``_lead`` found: a change to True runs the ``on_lead`` jobs
-        self._running: set[str] = set()  # jobs running now (``_begun``, ``_over``)
+        self._running: set[str] = set()  # jobs running now (``_begun``, ``_ended``)
         self._again: set[str] = set()  # jobs asked to run now since their last run began (``_soon``)
         self._runs_lock = threading.Lock()
         if reconcile_minutes:
