@@ -50,6 +50,13 @@ def upsert_events(s: Session, calendar: str, events: list[RemoteEvent], now: dat
     s.connection().execute(_upsert_statement(s.bind.dialect.name), list(rows.values()))
 
 
+def drop_events(s: Session, calendar: str, remote_ids: Iterable[str]) -> None:
+    """The calendar's cached events with these remote ids are gone from the cache."""
+    for chunk in chunks(sorted(remote_ids), 500):
+        s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
+                                                t.ExternalEvent.remote_id.in_(chunk)))
+
+
 def our_uids(s: Session, calendar: str, remote_ids: list[str]) -> dict[str, str]:
     """Recognise our own events by the link rows (Graph delta answers carry no extended properties)."""
     out: dict[str, str] = {}
@@ -88,9 +95,7 @@ class RemoteCache(Room):
                     before = set(s.scalars(select(t.ExternalEvent.remote_id).where(
                         t.ExternalEvent.calendar == calendar)))
                 gone = set(page.deleted_ids) | {e.remote_id for e in page.events if e.cancelled}
-                for chunk in chunks(sorted(gone), 500):
-                    s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
-                                                            t.ExternalEvent.remote_id.in_(chunk)))
+                drop_events(s, calendar, gone)
                 live = [e for e in page.events if not e.cancelled]
                 upsert_events(s, calendar, live, now,
                               our_uids(s, calendar, [e.remote_id for e in live if e.uid is None]))
@@ -101,9 +106,7 @@ class RemoteCache(Room):
         with self.session() as s:
             if full:
                 vanished = (before or set()) - listed
-                for chunk in chunks(sorted(vanished), 500):
-                    s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
-                                                            t.ExternalEvent.remote_id.in_(chunk)))
+                drop_events(s, calendar, vanished)
                 changed |= vanished
             cur = s.get(t.SyncCursor, calendar) or t.SyncCursor(calendar=calendar)
             cur.cursor, cur.updated_at = cursor, now
@@ -125,8 +128,7 @@ class RemoteCache(Room):
                                                                       event_overlaps(start, end))).all())
             live = [e for e in events if not e.cancelled]
             vanished = before.keys() - {e.remote_id for e in live}
-            for chunk in chunks(sorted(vanished), 500):
-                s.execute(delete(E).where(E.calendar == calendar, E.remote_id.in_(chunk)))
+            drop_events(s, calendar, vanished)
             changed = [e for e in live if before.get(e.remote_id) != e.etag or not e.etag]
             upsert_events(s, calendar, changed, now,
                                 our_uids(s, calendar, [e.remote_id for e in changed if e.uid is None]))
@@ -148,8 +150,7 @@ class RemoteCache(Room):
 
     def drop(self, calendar: str, remote_id: str) -> None:
         with self.session() as s:
-            s.execute(delete(t.ExternalEvent).where(t.ExternalEvent.calendar == calendar,
-                                                    t.ExternalEvent.remote_id == remote_id))
+            drop_events(s, calendar, [remote_id])
             s.commit()
 
     def by_remote_id(self, calendar: str, remote_ids: Iterable[str]) -> dict[str, ExternalEventRecord]:
